@@ -1,0 +1,122 @@
+//! The dialogue data model, as stored by the edge and edited in the admin views.
+
+use serde::{Deserialize, Serialize};
+
+use crate::routing::Routing;
+use crate::{ButtonId, CardId, DialogueId};
+
+/// Branch names are chosen by the marketer ("main", "pricing", …).
+pub type BranchId = String;
+
+/// The branch every dialogue starts with.
+pub const START_BRANCH: &str = "main";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dialogue {
+    pub id: DialogueId,
+    pub name: String,
+    /// Pages this dialogue is shown on. Empty means every page.
+    #[serde(default)]
+    pub targeting: Vec<UrlMatch>,
+    /// Branches by id; the dialogue starts at [`START_BRANCH`].
+    pub branches: Vec<Branch>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Branch {
+    pub id: BranchId,
+    pub cards: Vec<Card>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Card {
+    pub id: CardId,
+    #[serde(flatten)]
+    pub kind: CardKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CardKind {
+    /// A line of text from the bot; the dialogue moves on by itself.
+    Message { text: String },
+    /// A question with buttons; each button may open a branch.
+    Question { text: String, buttons: Vec<Button> },
+    /// A form collecting the visitor's details.
+    InfoCapture {
+        text: String,
+        fields: Vec<FieldSpec>,
+    },
+    /// Hand the visitor to a human. Must be the last card of its branch.
+    LiveChat { text: String, routing: Routing },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Button {
+    pub id: ButtonId,
+    pub label: String,
+    /// The branch this answer opens; `None` continues with the next card of the current branch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goto: Option<BranchId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    FirstName,
+    LastName,
+    Email,
+    JobTitle,
+    Company,
+    Phone,
+    Custom,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSpec {
+    /// The key the captured value is stored under (`email`, `first_name`, or a custom key).
+    pub key: String,
+    pub kind: FieldKind,
+    pub label: String,
+    #[serde(default)]
+    pub required: bool,
+}
+
+/// A page-targeting rule, matched against the page URL's path (and query).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "match", content = "value", rename_all = "snake_case")]
+pub enum UrlMatch {
+    Exact(String),
+    Prefix(String),
+    Contains(String),
+}
+
+impl Dialogue {
+    pub fn branch(&self, id: &str) -> Option<&Branch> {
+        self.branches.iter().find(|b| b.id == id)
+    }
+
+    /// The first card of the dialogue, where a new conversation starts.
+    pub fn first_card(&self) -> Option<&Card> {
+        self.branch(START_BRANCH).and_then(|b| b.cards.first())
+    }
+
+    /// Finds a card and where it sits: (branch, index in branch).
+    pub fn locate(&self, card: &CardId) -> Option<(&Branch, usize)> {
+        self.branches.iter().find_map(|b| {
+            b.cards
+                .iter()
+                .position(|c| &c.id == card)
+                .map(|i| (b, i))
+        })
+    }
+
+    pub fn card(&self, card: &CardId) -> Option<&Card> {
+        self.locate(card).map(|(b, i)| &b.cards[i])
+    }
+}

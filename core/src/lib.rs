@@ -1,0 +1,14 @@
+//! Parlor's core: every rule of the product as deterministic, sans-IO code.
+//!
+//! Nothing here reads a clock, a socket or storage. Callers pass the current time
+//! ([`time::Millis`]) and inputs in, and get decisions and effects out. The edge, the
+//! widget and the inbox are thin adapters around these types.
+
+pub mod dialogue;
+pub mod ids;
+pub mod protocol;
+pub mod routing;
+pub mod time;
+
+pub use ids::{AgentId, ButtonId, CardId, ConversationId, DialogueId, TeamId, WorkspaceId};
+pub use time::Millis;

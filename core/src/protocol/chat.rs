@@ -1,0 +1,128 @@
+//! A conversation's socket: the visitor (widget) or the agent (inbox chat pane) ↔ ConversationDO.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::dialogue::Card;
+use crate::{ButtonId, CardId, ConversationId, Millis};
+
+/// Who said something in a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Visitor,
+    Agent,
+    Bot,
+}
+
+/// What a client sends on a conversation socket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ChatClientMsg {
+    /// First frame after connecting: resume after `last_seq` (0 for a new client).
+    Hello { v: u16, last_seq: u64 },
+    /// The visitor clicked a button of a question card.
+    Answer { card: CardId, button: ButtonId },
+    /// The visitor submitted an info capture form.
+    Capture {
+        card: CardId,
+        values: BTreeMap<String, String>,
+    },
+    /// A chat message. `client_id` is chosen by the client; a resend with the same id is stored once.
+    Say { client_id: String, text: String },
+    Typing { on: bool },
+    /// The sender ends the live chat.
+    End,
+}
+
+/// What the edge sends on a conversation socket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ChatServerMsg {
+    /// Reply to `hello`: the conversation, then every entry after `last_seq` follows as `entry`.
+    Welcome { conversation: ConversationView },
+    /// One transcript entry, in sequence order.
+    Entry { entry: TranscriptEntry },
+    /// A `say` was stored as entry `seq` (sent again for a resent `client_id`).
+    Ack { client_id: String, seq: u64 },
+    /// An info capture was refused; nothing was stored.
+    Invalid { card: CardId, errors: Vec<FieldError> },
+    Typing { from: Side, on: bool },
+    /// A request could not be served; the socket stays open unless the code says otherwise.
+    Error { code: String, message: String },
+}
+
+/// The state a (re)connecting client needs besides the transcript.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationView {
+    pub id: ConversationId,
+    /// Highest sequence number stored so far.
+    pub last_seq: u64,
+    /// True once the conversation can take no more input (ended, expired, fell back).
+    pub closed: bool,
+}
+
+/// A stored, numbered transcript entry. Sequence numbers start at 1 and have no gaps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TranscriptEntry {
+    pub seq: u64,
+    pub at: Millis,
+    #[serde(flatten)]
+    pub event: TranscriptEvent,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum TranscriptEvent {
+    /// The bot showed a card.
+    Card { card: Card },
+    /// The visitor answered a question card.
+    Answered {
+        card: CardId,
+        button: ButtonId,
+        label: String,
+    },
+    /// The visitor submitted valid details.
+    Captured {
+        card: CardId,
+        values: BTreeMap<String, String>,
+    },
+    /// The visitor reached a live chat card; routing has started.
+    LiveChatRequested,
+    /// An agent accepted. The profile is a snapshot taken at that moment.
+    AgentJoined { agent: AgentProfile },
+    Message {
+        from: Side,
+        text: String,
+        client_id: String,
+    },
+    /// Nobody could take the chat; the visitor sees this text instead.
+    Fallback { kind: FallbackKind, text: String },
+    /// Nothing happened for the inactivity timeout.
+    Expired,
+    Ended { by: Side },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FallbackKind {
+    /// No rule matched, no agent available, offers expired.
+    LiveChat,
+    /// Live chat not allowed at all (engagement limit reached).
+    Global,
+}
+
+/// An agent as a visitor sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentProfile {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub key: String,
+    pub message: String,
+}

@@ -1,0 +1,1 @@
+//! Agent inbox and admin views. See ARCHITECTURE.md.
