@@ -4,10 +4,13 @@
 //! ([`time::Millis`]) and inputs in, and get decisions and effects out. The edge, the
 //! widget and the inbox are thin adapters around these types.
 
+pub mod conversation;
 pub mod dialogue;
+pub mod failed_action;
 pub mod ids;
 pub mod protocol;
 pub mod routing;
+pub mod settings;
 pub mod time;
 
 pub use ids::{AgentId, ButtonId, CardId, ConversationId, DialogueId, TeamId, WorkspaceId};

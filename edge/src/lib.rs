@@ -1,1 +1,29 @@
-//! placeholder
+//! Parlor's edge function: a stateless Worker in front of two Durable Object classes.
+//! See ARCHITECTURE.md for the map. This is the only crate that depends on `worker`.
+
+mod conversation;
+mod crypto;
+mod error;
+mod http;
+mod identity;
+mod internal;
+mod routes;
+mod rpc;
+mod sql;
+mod validate;
+mod workspace;
+
+pub use conversation::ConversationDO;
+pub use workspace::WorkspaceDO;
+
+use worker::{event, Context, Env, Request, Response};
+
+/// The platform clock, read only at the edge of the system and passed into core as data.
+pub fn now_ms() -> u64 {
+    worker::Date::now().as_millis()
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    Ok(routes::handle(req, env, now_ms()).await)
+}

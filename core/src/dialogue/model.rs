@@ -30,8 +30,12 @@ pub struct Branch {
     pub cards: Vec<Card>,
 }
 
+/// Serialized flat: `{"id": "q1", "kind": "question", "text": …, "buttons": […]}`.
+///
+/// Deserialized through [`CardWire`]: serde cannot combine `flatten` with
+/// `deny_unknown_fields`, and a card with a misspelt field must be rejected, not ignored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "CardWire")]
 pub struct Card {
     pub id: CardId,
     #[serde(flatten)]
@@ -87,6 +91,45 @@ pub struct FieldSpec {
     pub required: bool,
 }
 
+/// The strict, flat shape a card is read from (see [`Card`]).
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+enum CardWire {
+    Message {
+        id: CardId,
+        text: String,
+    },
+    Question {
+        id: CardId,
+        text: String,
+        buttons: Vec<Button>,
+    },
+    InfoCapture {
+        id: CardId,
+        text: String,
+        fields: Vec<FieldSpec>,
+    },
+    LiveChat {
+        id: CardId,
+        text: String,
+        routing: Routing,
+    },
+}
+
+impl From<CardWire> for Card {
+    fn from(w: CardWire) -> Self {
+        let (id, kind) = match w {
+            CardWire::Message { id, text } => (id, CardKind::Message { text }),
+            CardWire::Question { id, text, buttons } => (id, CardKind::Question { text, buttons }),
+            CardWire::InfoCapture { id, text, fields } => {
+                (id, CardKind::InfoCapture { text, fields })
+            }
+            CardWire::LiveChat { id, text, routing } => (id, CardKind::LiveChat { text, routing }),
+        };
+        Card { id, kind }
+    }
+}
+
 /// A page-targeting rule, matched against the page URL's path (and query).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "match", content = "value", rename_all = "snake_case")]
@@ -108,12 +151,9 @@ impl Dialogue {
 
     /// Finds a card and where it sits: (branch, index in branch).
     pub fn locate(&self, card: &CardId) -> Option<(&Branch, usize)> {
-        self.branches.iter().find_map(|b| {
-            b.cards
-                .iter()
-                .position(|c| &c.id == card)
-                .map(|i| (b, i))
-        })
+        self.branches
+            .iter()
+            .find_map(|b| b.cards.iter().position(|c| &c.id == card).map(|i| (b, i)))
     }
 
     pub fn card(&self, card: &CardId) -> Option<&Card> {

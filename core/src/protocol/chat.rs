@@ -21,17 +21,28 @@ pub enum Side {
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ChatClientMsg {
     /// First frame after connecting: resume after `last_seq` (0 for a new client).
-    Hello { v: u16, last_seq: u64 },
+    Hello {
+        v: u16,
+        last_seq: u64,
+    },
     /// The visitor clicked a button of a question card.
-    Answer { card: CardId, button: ButtonId },
+    Answer {
+        card: CardId,
+        button: ButtonId,
+    },
     /// The visitor submitted an info capture form.
     Capture {
         card: CardId,
         values: BTreeMap<String, String>,
     },
     /// A chat message. `client_id` is chosen by the client; a resend with the same id is stored once.
-    Say { client_id: String, text: String },
-    Typing { on: bool },
+    Say {
+        client_id: String,
+        text: String,
+    },
+    Typing {
+        on: bool,
+    },
     /// The sender ends the live chat.
     End,
 }
@@ -41,16 +52,32 @@ pub enum ChatClientMsg {
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ChatServerMsg {
     /// Reply to `hello`: the conversation, then every entry after `last_seq` follows as `entry`.
-    Welcome { conversation: ConversationView },
+    Welcome {
+        conversation: ConversationView,
+    },
     /// One transcript entry, in sequence order.
-    Entry { entry: TranscriptEntry },
+    Entry {
+        entry: TranscriptEntry,
+    },
     /// A `say` was stored as entry `seq` (sent again for a resent `client_id`).
-    Ack { client_id: String, seq: u64 },
+    Ack {
+        client_id: String,
+        seq: u64,
+    },
     /// An info capture was refused; nothing was stored.
-    Invalid { card: CardId, errors: Vec<FieldError> },
-    Typing { from: Side, on: bool },
+    Invalid {
+        card: CardId,
+        errors: Vec<FieldError>,
+    },
+    Typing {
+        from: Side,
+        on: bool,
+    },
     /// A request could not be served; the socket stays open unless the code says otherwise.
-    Error { code: String, message: String },
+    Error {
+        code: String,
+        message: String,
+    },
 }
 
 /// The state a (re)connecting client needs besides the transcript.
@@ -76,7 +103,9 @@ pub struct TranscriptEntry {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum TranscriptEvent {
     /// The bot showed a card.
-    Card { card: Card },
+    Card {
+        card: Card,
+    },
     /// The visitor answered a question card.
     Answered {
         card: CardId,
@@ -91,17 +120,24 @@ pub enum TranscriptEvent {
     /// The visitor reached a live chat card; routing has started.
     LiveChatRequested,
     /// An agent accepted. The profile is a snapshot taken at that moment.
-    AgentJoined { agent: AgentProfile },
+    AgentJoined {
+        agent: AgentProfile,
+    },
     Message {
         from: Side,
         text: String,
         client_id: String,
     },
     /// Nobody could take the chat; the visitor sees this text instead.
-    Fallback { kind: FallbackKind, text: String },
+    Fallback {
+        kind: FallbackKind,
+        text: String,
+    },
     /// Nothing happened for the inactivity timeout.
     Expired,
-    Ended { by: Side },
+    Ended {
+        by: Side,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

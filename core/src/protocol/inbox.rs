@@ -34,17 +34,27 @@ pub enum InboxServerMsg {
         capacity: u32,
     },
     /// A chat is offered; accept before `deadline`.
-    Offered { offer: OfferView },
+    Offered {
+        offer: OfferView,
+    },
     /// The offer is gone (expired, declined, taken back).
-    OfferWithdrawn { offer: u64, reason: String },
+    OfferWithdrawn {
+        offer: u64,
+        reason: String,
+    },
     /// The agent now holds this live chat.
-    ChatStarted { chat: ChatSummary },
+    ChatStarted {
+        chat: ChatSummary,
+    },
     /// The live chat is over and its capacity slot is free.
     ChatClosed {
         conversation: ConversationId,
         reason: EndReason,
     },
-    Error { code: String, message: String },
+    Error {
+        code: String,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

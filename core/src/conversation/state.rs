@@ -1,0 +1,188 @@
+//! The conversation's state, persisted whole by the edge as a snapshot.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::io::{CloseReason, Effect, LiveState};
+use super::settings::ConversationSettings;
+use crate::dialogue::Dialogue;
+use crate::protocol::{AgentProfile, ConversationView, Side, TranscriptEntry, TranscriptEvent};
+use crate::routing::VisitorFacts;
+use crate::{AgentId, ButtonId, CardId, ConversationId, Millis};
+
+/// Where the visitor is in the dialogue.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "at", rename_all = "snake_case")]
+pub enum Position {
+    #[default]
+    NotStarted,
+    /// Waiting on this card (question, info capture) or on the live chat it requested.
+    Card { card: CardId },
+    /// The bot has nothing more to show.
+    Finished,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub(super) id: ConversationId,
+    /// A copy taken at creation: editing the dialogue never changes a running conversation.
+    pub(super) dialogue: Dialogue,
+    pub(super) settings: ConversationSettings,
+    pub(super) position: Position,
+    /// Page, language, country, UTM and captured fields (`facts.fields`).
+    pub(super) facts: VisitorFacts,
+    pub(super) answers: BTreeMap<CardId, ButtonId>,
+    pub(super) live: LiveState,
+    /// The agent offered or holding the chat.
+    pub(super) agent: Option<AgentId>,
+    pub(super) profile: Option<AgentProfile>,
+    pub(super) last_seq: u64,
+    pub(super) last_activity: Millis,
+    /// `client_id` → `seq` of stored messages, per side, so resends are stored once.
+    pub(super) visitor_messages: BTreeMap<String, u64>,
+    pub(super) agent_messages: BTreeMap<String, u64>,
+    pub(super) closed: Option<CloseReason>,
+}
+
+impl Conversation {
+    pub fn new(
+        id: ConversationId,
+        dialogue: Dialogue,
+        settings: ConversationSettings,
+        now: Millis,
+    ) -> Self {
+        Conversation {
+            id,
+            dialogue,
+            settings,
+            position: Position::NotStarted,
+            facts: VisitorFacts::default(),
+            answers: BTreeMap::new(),
+            live: LiveState::None,
+            agent: None,
+            profile: None,
+            last_seq: 0,
+            last_activity: now,
+            visitor_messages: BTreeMap::new(),
+            agent_messages: BTreeMap::new(),
+            closed: None,
+        }
+    }
+
+    pub fn id(&self) -> &ConversationId {
+        &self.id
+    }
+
+    pub fn dialogue(&self) -> &Dialogue {
+        &self.dialogue
+    }
+
+    pub fn settings(&self) -> &ConversationSettings {
+        &self.settings
+    }
+
+    /// When to tick next: last activity + inactivity timeout while open; `None` once closed.
+    pub fn next_deadline(&self) -> Option<Millis> {
+        match self.closed {
+            Some(_) => None,
+            None => Some(self.last_activity.after(self.settings.inactivity_timeout)),
+        }
+    }
+
+    pub fn live_state(&self) -> LiveState {
+        self.live
+    }
+
+    /// Fields the visitor gave in info capture cards (trimmed, validated).
+    pub fn captured(&self) -> &BTreeMap<String, String> {
+        &self.facts.fields
+    }
+
+    /// Everything known of the visitor, as sent with a live chat request.
+    pub fn facts(&self) -> &VisitorFacts {
+        &self.facts
+    }
+
+    /// Buttons the visitor clicked, by question card.
+    pub fn answers(&self) -> &BTreeMap<CardId, ButtonId> {
+        &self.answers
+    }
+
+    pub fn position(&self) -> &Position {
+        &self.position
+    }
+
+    /// The agent offered the chat (while offered) or holding it (once accepted).
+    pub fn agent(&self) -> Option<&AgentId> {
+        self.agent.as_ref()
+    }
+
+    /// The accepting agent's profile as snapshotted at acceptance.
+    pub fn agent_profile(&self) -> Option<&AgentProfile> {
+        self.profile.as_ref()
+    }
+
+    /// Highest sequence number appended so far (0 before the first entry).
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    pub fn last_activity(&self) -> Millis {
+        self.last_activity
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed.is_some()
+    }
+
+    pub fn close_reason(&self) -> Option<CloseReason> {
+        self.closed
+    }
+
+    pub fn view(&self) -> ConversationView {
+        ConversationView {
+            id: self.id.clone(),
+            last_seq: self.last_seq,
+            closed: self.is_closed(),
+        }
+    }
+
+    /// Numbers and emits one transcript entry. Sequence numbers never skip.
+    pub(super) fn append(
+        &mut self,
+        event: TranscriptEvent,
+        now: Millis,
+        fx: &mut Vec<Effect>,
+    ) -> u64 {
+        self.last_seq = self.last_seq.saturating_add(1);
+        fx.push(Effect::Append(TranscriptEntry {
+            seq: self.last_seq,
+            at: now,
+            event,
+        }));
+        self.last_seq
+    }
+
+    /// Something a person did: pushes the inactivity deadline back.
+    pub(super) fn touch(&mut self, now: Millis) {
+        // Clocks of different edge isolates may disagree slightly; never move backwards.
+        self.last_activity = self.last_activity.max(now);
+    }
+
+    pub(super) fn messages(&self, side: Side) -> Option<&BTreeMap<String, u64>> {
+        match side {
+            Side::Visitor => Some(&self.visitor_messages),
+            Side::Agent => Some(&self.agent_messages),
+            Side::Bot => None,
+        }
+    }
+
+    pub(super) fn messages_mut(&mut self, side: Side) -> Option<&mut BTreeMap<String, u64>> {
+        match side {
+            Side::Visitor => Some(&mut self.visitor_messages),
+            Side::Agent => Some(&mut self.agent_messages),
+            Side::Bot => None,
+        }
+    }
+}

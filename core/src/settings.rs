@@ -1,0 +1,245 @@
+//! A workspace's settings: every number of the product is a default here that a workspace may
+//! override (tests shorten the timeouts).
+
+use serde::{Deserialize, Serialize};
+
+use crate::routing::{Plan, RoutingSettings};
+use crate::Millis;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorkspaceSettings {
+    pub plan: Plan,
+    /// Time an agent has to accept an offered chat.
+    pub accept_timeout_ms: u64,
+    /// A conversation with no activity from either side for this long expires.
+    pub inactivity_timeout_ms: u64,
+    /// Live chats an agent may hold at once (offers included).
+    pub capacity: u32,
+    /// Select plan: accepted live chats allowed over the workspace's lifetime.
+    pub engagement_limit: u32,
+    /// Prime plan, team routing: more agents of the team tried after an unaccepted offer.
+    pub extra_team_attempts: u32,
+    /// Shown when no rule matched, no agent was available, or offers expired.
+    pub live_chat_fallback: String,
+    /// Shown when live chat is not allowed at all (engagement limit reached).
+    pub global_fallback: String,
+    /// Origins allowed to embed the widget (`https://www.example.com`). Empty allows any.
+    pub allowed_origins: Vec<String>,
+    /// Addresses that receive failed-action emails.
+    pub notification_emails: Vec<String>,
+    pub widget: WidgetLook,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WidgetLook {
+    /// `#rrggbb`.
+    pub color: String,
+    pub position: WidgetPosition,
+    /// `auto` follows the visitor's browser; otherwise `en` or `fr`.
+    pub language: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum WidgetPosition {
+    Left,
+    #[default]
+    Right,
+}
+
+impl Default for WidgetLook {
+    fn default() -> Self {
+        WidgetLook {
+            color: "#2563eb".into(),
+            position: WidgetPosition::Right,
+            language: "auto".into(),
+        }
+    }
+}
+
+impl Default for WorkspaceSettings {
+    fn default() -> Self {
+        WorkspaceSettings {
+            plan: Plan::Standard,
+            accept_timeout_ms: 100_000,
+            inactivity_timeout_ms: 600_000,
+            capacity: 10,
+            engagement_limit: 100,
+            extra_team_attempts: 1,
+            live_chat_fallback: "All our agents are busy right now. Leave us your details and we will get back to you shortly.".into(),
+            global_fallback: "Live chat is not available right now. Leave us your details and we will get back to you.".into(),
+            allowed_origins: Vec::new(),
+            notification_emails: Vec::new(),
+            widget: WidgetLook::default(),
+        }
+    }
+}
+
+impl WorkspaceSettings {
+    pub fn accept_timeout(&self) -> Millis {
+        Millis(self.accept_timeout_ms)
+    }
+
+    pub fn inactivity_timeout(&self) -> Millis {
+        Millis(self.inactivity_timeout_ms)
+    }
+
+    /// The routing engine's view of these settings.
+    pub fn routing(&self) -> RoutingSettings {
+        RoutingSettings {
+            plan: self.plan,
+            accept_timeout: self.accept_timeout(),
+            capacity: self.capacity,
+            engagement_limit: self.engagement_limit,
+            extra_team_attempts: self.extra_team_attempts,
+        }
+    }
+
+    /// Checks bounds; each message names the setting in words an admin understands.
+    pub fn validate(&self) -> Result<(), Vec<String>> {
+        let mut errors = Vec::new();
+        if !(1_000..=3_600_000).contains(&self.accept_timeout_ms) {
+            errors.push("accept_timeout_ms must be between 1 second and 1 hour".to_owned());
+        }
+        if !(1_000..=86_400_000).contains(&self.inactivity_timeout_ms) {
+            errors.push("inactivity_timeout_ms must be between 1 second and 24 hours".to_owned());
+        }
+        if !(1..=100).contains(&self.capacity) {
+            errors.push("capacity must be between 1 and 100 chats".to_owned());
+        }
+        if self.extra_team_attempts > 5 {
+            errors.push("extra_team_attempts must be at most 5".to_owned());
+        }
+        if self.engagement_limit > 1_000_000 {
+            errors.push("engagement_limit must be at most 1,000,000".to_owned());
+        }
+        for (name, text) in [
+            ("live_chat_fallback", &self.live_chat_fallback),
+            ("global_fallback", &self.global_fallback),
+        ] {
+            if text.trim().is_empty() || text.len() > 2_000 {
+                errors.push(format!("{name} must be 1 to 2,000 characters"));
+            }
+        }
+        if self.allowed_origins.len() > 50 {
+            errors.push("at most 50 allowed origins".to_owned());
+        }
+        for origin in &self.allowed_origins {
+            let ok = (origin.starts_with("https://") || origin.starts_with("http://"))
+                && origin.len() <= 200
+                && !origin.trim_end_matches('/').contains(['?', '#', ' '])
+                && origin
+                    .split("://")
+                    .nth(1)
+                    .is_some_and(|h| !h.is_empty() && !h.contains('/'));
+            if !ok {
+                errors.push(format!(
+                    "allowed origin {origin:?} must look like https://www.example.com"
+                ));
+            }
+        }
+        if self.notification_emails.len() > 20 {
+            errors.push("at most 20 notification emails".to_owned());
+        }
+        for email in &self.notification_emails {
+            if !looks_like_email(email) {
+                errors.push(format!(
+                    "notification email {email:?} is not an email address"
+                ));
+            }
+        }
+        let c = self.widget.color.as_bytes();
+        if c.len() != 7 || c[0] != b'#' || !c[1..].iter().all(u8::is_ascii_hexdigit) {
+            errors.push("widget.color must look like #2563eb".to_owned());
+        }
+        if !["auto", "en", "fr"].contains(&self.widget.language.as_str()) {
+            errors.push("widget.language must be auto, en or fr".to_owned());
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Does this workspace accept a widget embedded on `origin`?
+    pub fn origin_allowed(&self, origin: Option<&str>) -> bool {
+        if self.allowed_origins.is_empty() {
+            return true;
+        }
+        origin.is_some_and(|o| {
+            self.allowed_origins
+                .iter()
+                .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(o))
+        })
+    }
+}
+
+fn looks_like_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && s.len() <= 254
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.contains(char::is_whitespace)
+        && !domain.contains('@')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_spec() {
+        let s = WorkspaceSettings::default();
+        assert_eq!(s.accept_timeout(), Millis::from_secs(100));
+        assert_eq!(s.inactivity_timeout(), Millis::from_secs(600));
+        assert_eq!(s.capacity, 10);
+        assert_eq!(s.engagement_limit, 100);
+        assert!(s.validate().is_ok());
+    }
+
+    #[test]
+    fn validation_names_each_bad_setting() {
+        let s = WorkspaceSettings {
+            capacity: 0,
+            allowed_origins: vec!["example.com".into()],
+            notification_emails: vec!["nope".into()],
+            widget: WidgetLook {
+                color: "blue".into(),
+                ..WidgetLook::default()
+            },
+            ..WorkspaceSettings::default()
+        };
+        let errors = s.validate().err().unwrap_or_default();
+        assert_eq!(errors.len(), 4, "{errors:?}");
+        assert!(errors.iter().any(|e| e.contains("capacity")));
+        assert!(errors.iter().any(|e| e.contains("example.com")));
+        assert!(errors.iter().any(|e| e.contains("nope")));
+        assert!(errors.iter().any(|e| e.contains("color")));
+    }
+
+    #[test]
+    fn origins_are_checked_only_when_listed() {
+        let mut s = WorkspaceSettings::default();
+        assert!(s.origin_allowed(None));
+        s.allowed_origins = vec!["https://www.example.com/".into()];
+        assert!(s.origin_allowed(Some("https://www.example.com")));
+        assert!(!s.origin_allowed(Some("https://evil.example")));
+        assert!(!s.origin_allowed(None));
+    }
+
+    #[test]
+    fn unknown_settings_are_rejected() {
+        let r: Result<WorkspaceSettings, _> = serde_json::from_str(r#"{"capacityy": 3}"#);
+        assert!(r.is_err());
+        let r: WorkspaceSettings = serde_json::from_str(r#"{"capacity": 3}"#).unwrap_or_default();
+        assert_eq!(r.capacity, 3);
+        assert_eq!(r.accept_timeout_ms, 100_000);
+    }
+}

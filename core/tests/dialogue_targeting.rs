@@ -1,0 +1,86 @@
+//! Which dialogue a page shows.
+
+use parlor_core::dialogue::{matches, select, Dialogue, UrlMatch};
+
+fn d(id: &str, targeting: Vec<UrlMatch>) -> Dialogue {
+    Dialogue {
+        id: id.into(),
+        name: id.into(),
+        targeting,
+        branches: Vec::new(),
+    }
+}
+
+#[test]
+fn no_rules_match_every_page() {
+    assert!(matches(&[], "https://ex.com/anything?x=1"));
+    assert!(matches(&[], ""));
+}
+
+#[test]
+fn exact_matches_the_path_tolerating_full_urls_queries_and_slashes() {
+    let rules = [UrlMatch::Exact("/pricing".into())];
+    assert!(matches(&rules, "https://ex.com/pricing"));
+    assert!(matches(&rules, "https://ex.com/pricing/"));
+    assert!(matches(
+        &rules,
+        "https://ex.com/pricing?utm_source=ads#plans"
+    ));
+    assert!(matches(&rules, "/Pricing"));
+    assert!(!matches(&rules, "https://ex.com/pricing/teams"));
+    assert!(!matches(&rules, "https://ex.com/"));
+    // A rule with a query matches that query only.
+    let rules = [UrlMatch::Exact("/p?plan=pro".into())];
+    assert!(matches(&rules, "https://ex.com/p?plan=pro"));
+    assert!(!matches(&rules, "https://ex.com/p?plan=free"));
+    // A rule pasted as a full URL or without its slash.
+    assert!(matches(
+        &[UrlMatch::Exact("https://ex.com/pricing".into())],
+        "/pricing"
+    ));
+    assert!(matches(&[UrlMatch::Exact("pricing".into())], "/pricing"));
+    assert!(matches(&[UrlMatch::Exact("/".into())], "https://ex.com"));
+    assert!(matches(
+        &[UrlMatch::Exact("/".into())],
+        "https://ex.com?x=1"
+    ));
+}
+
+#[test]
+fn prefix_and_contains() {
+    let prefix = [UrlMatch::Prefix("/blog/".into())];
+    assert!(matches(&prefix, "https://ex.com/blog/post-1"));
+    assert!(!matches(&prefix, "https://ex.com/about/blog/"));
+    let contains = [UrlMatch::Contains("utm_campaign=spring".into())];
+    assert!(matches(
+        &contains,
+        "https://ex.com/?utm_campaign=spring&x=1"
+    ));
+    assert!(!matches(&contains, "https://ex.com/spring"));
+    // Host names are not part of what is matched.
+    assert!(!matches(
+        &[UrlMatch::Contains("ex.com".into())],
+        "https://ex.com/a"
+    ));
+}
+
+#[test]
+fn any_rule_may_match() {
+    let rules = [UrlMatch::Exact("/a".into()), UrlMatch::Prefix("/b".into())];
+    assert!(matches(&rules, "/b/c"));
+    assert!(matches(&rules, "/a"));
+    assert!(!matches(&rules, "/c"));
+}
+
+#[test]
+fn select_takes_the_first_match_in_order() {
+    let ds = [
+        d("pricing", vec![UrlMatch::Prefix("/pricing".into())]),
+        d("fallback", vec![]),
+        d("never", vec![UrlMatch::Prefix("/pricing".into())]),
+    ];
+    let pick = |url| select(&ds, url).map(|d| d.id.as_str());
+    assert_eq!(pick("https://ex.com/pricing/teams"), Some("pricing"));
+    assert_eq!(pick("https://ex.com/"), Some("fallback"));
+    assert_eq!(select(&ds[2..], "/blog"), None);
+}

@@ -1,0 +1,340 @@
+//! Pins the JSON of every wire message. The widget, inbox and edge are written against these
+//! shapes: a changed snapshot is a protocol change and needs a `PROTOCOL_VERSION` decision.
+
+use std::collections::BTreeMap;
+
+use parlor_core::dialogue::{Card, CardKind, Dialogue};
+use parlor_core::protocol::{
+    AgentProfile, ChatClientMsg, ChatServerMsg, ChatSummary, ConversationView, EndReason,
+    FallbackKind, FieldError, InboxClientMsg, InboxServerMsg, OfferView, Presence, Side,
+    TranscriptEntry, TranscriptEvent,
+};
+use parlor_core::Millis;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(value: &T) {
+    let json = serde_json::to_string(value).expect("serialize");
+    let back: T = serde_json::from_str(&json).expect("deserialize");
+    assert_eq!(&back, value, "{json}");
+}
+
+fn visitor() -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("email".to_owned(), "ada@bigcorp.example".to_owned()),
+        ("first_name".to_owned(), "Ada".to_owned()),
+    ])
+}
+
+fn sample_dialogue() -> Dialogue {
+    serde_json::from_str(include_str!("snapshots/sample_dialogue.json")).expect("sample dialogue")
+}
+
+// Each `*_name` is an exhaustive match: a new variant fails to compile until it has a sample.
+
+fn chat_client_name(m: &ChatClientMsg) -> &'static str {
+    match m {
+        ChatClientMsg::Hello { .. } => "hello",
+        ChatClientMsg::Answer { .. } => "answer",
+        ChatClientMsg::Capture { .. } => "capture",
+        ChatClientMsg::Say { .. } => "say",
+        ChatClientMsg::Typing { .. } => "typing",
+        ChatClientMsg::End => "end",
+    }
+}
+
+fn chat_client_samples() -> Vec<ChatClientMsg> {
+    vec![
+        ChatClientMsg::Hello { v: 1, last_seq: 12 },
+        ChatClientMsg::Answer {
+            card: "q1".into(),
+            button: "yes".into(),
+        },
+        ChatClientMsg::Capture {
+            card: "ic1".into(),
+            values: visitor(),
+        },
+        ChatClientMsg::Say {
+            client_id: "k3x9-1".into(),
+            text: "Hello, is anyone there?".into(),
+        },
+        ChatClientMsg::Typing { on: true },
+        ChatClientMsg::End,
+    ]
+}
+
+fn event_name(e: &TranscriptEvent) -> &'static str {
+    match e {
+        TranscriptEvent::Card { .. } => "card",
+        TranscriptEvent::Answered { .. } => "answered",
+        TranscriptEvent::Captured { .. } => "captured",
+        TranscriptEvent::LiveChatRequested => "live_chat_requested",
+        TranscriptEvent::AgentJoined { .. } => "agent_joined",
+        TranscriptEvent::Message { .. } => "message",
+        TranscriptEvent::Fallback { .. } => "fallback",
+        TranscriptEvent::Expired => "expired",
+        TranscriptEvent::Ended { .. } => "ended",
+    }
+}
+
+fn event_samples() -> Vec<TranscriptEvent> {
+    let card = Card {
+        id: "q1".into(),
+        kind: CardKind::Question {
+            text: "Would you like to talk to sales?".into(),
+            buttons: vec![parlor_core::dialogue::Button {
+                id: "yes".into(),
+                label: "Yes please".into(),
+                goto: Some("sales".into()),
+            }],
+        },
+    };
+    vec![
+        TranscriptEvent::Card { card },
+        TranscriptEvent::Answered {
+            card: "q1".into(),
+            button: "yes".into(),
+            label: "Yes please".into(),
+        },
+        TranscriptEvent::Captured {
+            card: "ic1".into(),
+            values: visitor(),
+        },
+        TranscriptEvent::LiveChatRequested,
+        TranscriptEvent::AgentJoined {
+            agent: AgentProfile {
+                name: "Eve".into(),
+                avatar_url: Some("https://cdn.example/eve.png".into()),
+            },
+        },
+        TranscriptEvent::Message {
+            from: Side::Agent,
+            text: "Hi Ada!".into(),
+            client_id: "a-1".into(),
+        },
+        TranscriptEvent::Fallback {
+            kind: FallbackKind::LiveChat,
+            text: "All our agents are busy.".into(),
+        },
+        TranscriptEvent::Expired,
+        TranscriptEvent::Ended { by: Side::Visitor },
+    ]
+}
+
+fn chat_server_name(m: &ChatServerMsg) -> &'static str {
+    match m {
+        ChatServerMsg::Welcome { .. } => "welcome",
+        ChatServerMsg::Entry { .. } => "entry",
+        ChatServerMsg::Ack { .. } => "ack",
+        ChatServerMsg::Invalid { .. } => "invalid",
+        ChatServerMsg::Typing { .. } => "typing",
+        ChatServerMsg::Error { .. } => "error",
+    }
+}
+
+fn chat_server_samples() -> Vec<ChatServerMsg> {
+    vec![
+        ChatServerMsg::Welcome {
+            conversation: ConversationView {
+                id: "c_7f3a".into(),
+                last_seq: 12,
+                closed: false,
+            },
+        },
+        ChatServerMsg::Entry {
+            entry: TranscriptEntry {
+                seq: 13,
+                at: Millis(1_700_000_000_000),
+                event: TranscriptEvent::Message {
+                    from: Side::Visitor,
+                    text: "Hello".into(),
+                    client_id: "k3x9-1".into(),
+                },
+            },
+        },
+        ChatServerMsg::Ack {
+            client_id: "k3x9-1".into(),
+            seq: 13,
+        },
+        ChatServerMsg::Invalid {
+            card: "ic1".into(),
+            errors: vec![FieldError {
+                key: "email".into(),
+                message: "This doesn't look like an email address.".into(),
+            }],
+        },
+        ChatServerMsg::Typing {
+            from: Side::Agent,
+            on: true,
+        },
+        ChatServerMsg::Error {
+            code: "conversation_closed".into(),
+            message: "This conversation is over.".into(),
+        },
+    ]
+}
+
+fn inbox_client_name(m: &InboxClientMsg) -> &'static str {
+    match m {
+        InboxClientMsg::Hello { .. } => "hello",
+        InboxClientMsg::SetPresence { .. } => "set_presence",
+        InboxClientMsg::Accept { .. } => "accept",
+        InboxClientMsg::Decline { .. } => "decline",
+    }
+}
+
+fn inbox_client_samples() -> Vec<InboxClientMsg> {
+    vec![
+        InboxClientMsg::Hello { v: 1 },
+        InboxClientMsg::SetPresence {
+            presence: Presence::Available,
+        },
+        InboxClientMsg::Accept { offer: 42 },
+        InboxClientMsg::Decline { offer: 42 },
+    ]
+}
+
+fn inbox_server_name(m: &InboxServerMsg) -> &'static str {
+    match m {
+        InboxServerMsg::Welcome { .. } => "welcome",
+        InboxServerMsg::Offered { .. } => "offered",
+        InboxServerMsg::OfferWithdrawn { .. } => "offer_withdrawn",
+        InboxServerMsg::ChatStarted { .. } => "chat_started",
+        InboxServerMsg::ChatClosed { .. } => "chat_closed",
+        InboxServerMsg::Error { .. } => "error",
+    }
+}
+
+fn inbox_server_samples() -> Vec<InboxServerMsg> {
+    let offer = OfferView {
+        offer: 42,
+        conversation: "c_7f3a".into(),
+        deadline: Millis(1_700_000_100_000),
+        visitor: visitor(),
+        page_url: "https://shop.example/pricing".into(),
+    };
+    let chat = ChatSummary {
+        conversation: "c_7f3a".into(),
+        started_at: Millis(1_700_000_050_000),
+        visitor: visitor(),
+        page_url: "https://shop.example/pricing".into(),
+    };
+    vec![
+        InboxServerMsg::Welcome {
+            agent: "eve".into(),
+            presence: Presence::Away,
+            offers: vec![offer.clone()],
+            chats: vec![chat.clone()],
+            capacity: 10,
+        },
+        InboxServerMsg::Offered { offer },
+        InboxServerMsg::OfferWithdrawn {
+            offer: 42,
+            reason: "expired".into(),
+        },
+        InboxServerMsg::ChatStarted { chat },
+        InboxServerMsg::ChatClosed {
+            conversation: "c_7f3a".into(),
+            reason: EndReason::Expired,
+        },
+        InboxServerMsg::Error {
+            code: "not_found".into(),
+            message: "That offer is gone.".into(),
+        },
+    ]
+}
+
+#[test]
+fn chat_client_messages() {
+    for m in chat_client_samples() {
+        insta::assert_json_snapshot!(format!("chat_client__{}", chat_client_name(&m)), m);
+        round_trip(&m);
+    }
+}
+
+#[test]
+fn chat_server_messages() {
+    for m in chat_server_samples() {
+        insta::assert_json_snapshot!(format!("chat_server__{}", chat_server_name(&m)), m);
+        round_trip(&m);
+    }
+}
+
+#[test]
+fn transcript_entries() {
+    for (i, event) in event_samples().into_iter().enumerate() {
+        let name = event_name(&event);
+        let m = ChatServerMsg::Entry {
+            entry: TranscriptEntry {
+                seq: i as u64 + 1,
+                at: Millis(1_700_000_000_000),
+                event,
+            },
+        };
+        insta::assert_json_snapshot!(format!("entry__{name}"), m);
+        round_trip(&m);
+    }
+}
+
+#[test]
+fn inbox_client_messages() {
+    for m in inbox_client_samples() {
+        insta::assert_json_snapshot!(format!("inbox_client__{}", inbox_client_name(&m)), m);
+        round_trip(&m);
+    }
+}
+
+#[test]
+fn inbox_server_messages() {
+    for m in inbox_server_samples() {
+        insta::assert_json_snapshot!(format!("inbox_server__{}", inbox_server_name(&m)), m);
+        round_trip(&m);
+    }
+}
+
+#[test]
+fn dialogue_sample() {
+    let d = sample_dialogue();
+    insta::assert_json_snapshot!("dialogue__sample", d);
+    round_trip(&d);
+    assert!(parlor_core::dialogue::validate(&d).is_ok());
+}
+
+fn rejects<T: DeserializeOwned + std::fmt::Debug>(json: &str) {
+    let got = serde_json::from_str::<T>(json);
+    assert!(got.is_err(), "accepted {json}: {got:?}");
+}
+
+#[test]
+fn unknown_fields_and_types_are_rejected() {
+    rejects::<ChatClientMsg>(r#"{"type":"hello","v":1,"last_seq":0,"extra":true}"#);
+    rejects::<ChatClientMsg>(r#"{"type":"shout","text":"hi"}"#);
+    // Known serde limit: a unit variant (`end`) of an internally tagged enum ignores extra
+    // fields. Harmless (nothing can change what `end` means) and kept to leave the Rust API as is.
+    rejects::<ChatClientMsg>(r#"{"v":1,"last_seq":0}"#);
+    rejects::<ChatServerMsg>(r#"{"type":"ack","client_id":"a","seq":1,"extra":1}"#);
+    rejects::<ChatServerMsg>(r#"{"type":"bogus"}"#);
+    rejects::<InboxClientMsg>(r#"{"type":"accept","offer":1,"agent":"other"}"#);
+    rejects::<InboxClientMsg>(r#"{"type":"take_all"}"#);
+    rejects::<InboxServerMsg>(r#"{"type":"error","code":"x","message":"y","z":0}"#);
+    rejects::<InboxServerMsg>(r#"{"type":"bogus"}"#);
+    rejects::<TranscriptEntry>(r#"{"seq":1,"at":0,"event":"exploded"}"#);
+    // Dialogues are saved by admins: a misspelt field must not be silently dropped.
+    rejects::<Card>(r#"{"id":"m1","kind":"message","text":"hi","txet":"typo"}"#);
+    rejects::<Card>(r#"{"id":"m1","kind":"carousel","text":"hi"}"#);
+    rejects::<Dialogue>(r#"{"id":"d","name":"n","branches":[],"owner":"x"}"#);
+    rejects::<Dialogue>(
+        r#"{"id":"d","name":"n","branches":[{"id":"main","cards":[],"color":"red"}]}"#,
+    );
+}
+
+#[test]
+fn cards_read_their_flat_json() {
+    let card: Card =
+        serde_json::from_str(r#"{"id":"m1","kind":"message","text":"hi"}"#).expect("card");
+    assert_eq!(card.kind, CardKind::Message { text: "hi".into() });
+    assert_eq!(
+        serde_json::to_string(&card).expect("json"),
+        r#"{"id":"m1","kind":"message","text":"hi"}"#
+    );
+}

@@ -1,0 +1,480 @@
+//! `ConversationDO`: one object per conversation. Transcript, captured fields, the visitor's
+//! and the agent's sockets (hibernatable), and the inactivity deadline (the object's alarm).
+//! Every decision is made by `parlor_core::conversation::Conversation`; this file only stores,
+//! sends, and calls the workspace.
+
+mod store;
+
+use std::cell::RefCell;
+
+use parlor_core::conversation::{resume_frames, Conversation, ConversationSettings, Effect, Input};
+use parlor_core::protocol::{
+    ChatClientMsg, ChatServerMsg, Side, TranscriptEvent, MAX_FRAME_BYTES, PROTOCOL_VERSION,
+};
+use parlor_core::{ConversationId, Millis};
+use serde::{Deserialize, Serialize};
+use worker::{
+    durable_object, wasm_bindgen, DurableObject, Env, Request, Response, SqlStorage, State,
+    WebSocket, WebSocketIncomingMessage, WebSocketPair,
+};
+
+use crate::crypto::{constant_time_eq, sha256_hex};
+use crate::error::{ApiError, ApiResult};
+use crate::http::{ok, read_json};
+use crate::identity::Identity;
+use crate::internal::{Ack, IndexUpdate, Init, Released, RouteOutcome, RouteRequest};
+use crate::now_ms;
+use crate::rpc::{call, identity_of, workspace_stub};
+use crate::workspace::index::{Record, Status};
+use store::Meta;
+
+/// Who is on the other end of a socket; kept as the socket's attachment so it survives
+/// hibernation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Peer {
+    side: Side,
+    agent: Option<String>,
+}
+
+#[durable_object]
+pub struct ConversationDO {
+    state: State,
+    env: Env,
+    sql: SqlStorage,
+    /// The loaded conversation; reloaded from storage after hibernation or restart.
+    loaded: RefCell<Option<(Meta, Conversation)>>,
+}
+
+impl DurableObject for ConversationDO {
+    fn new(state: State, env: Env) -> Self {
+        let sql = state.storage().sql();
+        if let Err(e) = store::migrate(&sql) {
+            worker::console_error!("conversation schema: {e}");
+        }
+        ConversationDO {
+            state,
+            env,
+            sql,
+            loaded: RefCell::new(None),
+        }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        Ok(match self.dispatch(&mut req).await {
+            Ok(resp) => resp,
+            Err(e) => e.to_response(),
+        })
+    }
+
+    async fn websocket_message(
+        &self,
+        ws: WebSocket,
+        message: WebSocketIncomingMessage,
+    ) -> worker::Result<()> {
+        let text = match message {
+            WebSocketIncomingMessage::String(s) => s,
+            WebSocketIncomingMessage::Binary(_) => {
+                return send_error(&ws, "binary_frame", "Send JSON text frames only.");
+            }
+        };
+        if text.len() > MAX_FRAME_BYTES {
+            return send_error(&ws, "frame_too_large", "That message is too large.");
+        }
+        let msg: ChatClientMsg = match serde_json::from_str(&text) {
+            Ok(m) => m,
+            Err(e) => return send_error(&ws, "bad_frame", &format!("Unreadable frame: {e}")),
+        };
+        let peer: Option<Peer> = ws.deserialize_attachment().ok().flatten();
+        let Some(peer) = peer else {
+            let _ = ws.close(Some(1008), Some("unknown peer"));
+            return Ok(());
+        };
+        if let Err(e) = self.on_message(&ws, &peer, msg).await {
+            let _ = send_error(&ws, e.code(), &e.to_string());
+        }
+        Ok(())
+    }
+
+    async fn websocket_close(
+        &self,
+        ws: WebSocket,
+        _code: usize,
+        _reason: String,
+        _was_clean: bool,
+    ) -> worker::Result<()> {
+        let _ = ws.close(Some(1000), Some("closing"));
+        Ok(())
+    }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        // Alarms may fire late or twice; the core ignores a tick before its deadline.
+        if let Err(e) = self.apply(Input::Tick, None).await {
+            worker::console_error!("conversation alarm: {e}");
+        }
+        Response::ok("ok")
+    }
+}
+
+fn send(ws: &WebSocket, msg: &ChatServerMsg) -> worker::Result<()> {
+    ws.send_with_str(serde_json::to_string(msg)?)
+}
+
+fn send_error(ws: &WebSocket, code: &str, message: &str) -> worker::Result<()> {
+    send(
+        ws,
+        &ChatServerMsg::Error {
+            code: code.to_owned(),
+            message: message.to_owned(),
+        },
+    )
+}
+
+fn status_of(conv: &Conversation) -> Status {
+    use parlor_core::conversation::LiveState;
+    match conv.live_state() {
+        LiveState::None if conv.is_closed() => Status::Ended,
+        LiveState::None => Status::Automated,
+        LiveState::Requested | LiveState::Offered => Status::Waiting,
+        LiveState::Accepted => Status::Live,
+        LiveState::Ended => Status::Ended,
+        LiveState::Expired => Status::Expired,
+        LiveState::FellBack => Status::FellBack,
+    }
+}
+
+impl ConversationDO {
+    async fn dispatch(&self, req: &mut Request) -> ApiResult<Response> {
+        let path = req.path();
+        match path.as_str() {
+            "/internal/init" => {
+                let init: Init = read_json(req, 512 * 1024).await?;
+                self.init(init).await?;
+                ok(&Ack { ok: true })
+            }
+            "/internal/check-token" => {
+                let hash: String = read_json(req, 1024).await?;
+                let ok_token = self
+                    .meta()?
+                    .is_some_and(|m| constant_time_eq(&m.token_hash, &hash));
+                ok(&Ack { ok: ok_token })
+            }
+            "/internal/outcome" => {
+                let outcome: RouteOutcome = read_json(req, 16 * 1024).await?;
+                let input = match outcome {
+                    RouteOutcome::Offered { agent } => Input::Offered {
+                        agent: agent.as_str().into(),
+                    },
+                    RouteOutcome::Accepted { agent, profile } => {
+                        self.set_agent(Some(agent.clone()))?;
+                        Input::Accepted {
+                            agent: agent.as_str().into(),
+                            profile,
+                        }
+                    }
+                    RouteOutcome::FellBack { kind, text } => Input::FellBack { kind, text },
+                };
+                let refused = self.apply(input, None).await?;
+                ok(&Ack { ok: !refused })
+            }
+            "/internal/transcript" => {
+                let entries = store::entries_after(&self.sql, 0)?;
+                let loaded = self.load()?;
+                let (meta, conv) = loaded.ok_or(ApiError::NotFound("conversation"))?;
+                ok(&serde_json::json!({
+                    "entries": entries,
+                    "captured": conv.captured(),
+                    "live_state": conv.live_state(),
+                    "agent": meta.agent,
+                    "closed": conv.is_closed(),
+                }))
+            }
+            "/ws/visitor" => {
+                let token = req
+                    .headers()
+                    .get("x-parlor-visitor-token")?
+                    .ok_or(ApiError::Unauthorized)?;
+                let meta = self.meta()?.ok_or(ApiError::Unauthorized)?;
+                let secret = token.split_once('.').map(|(_, s)| s).unwrap_or_default();
+                if !constant_time_eq(&sha256_hex(secret), &meta.token_hash) {
+                    return Err(ApiError::Unauthorized);
+                }
+                self.accept(Peer {
+                    side: Side::Visitor,
+                    agent: None,
+                })
+            }
+            "/ws/agent" => {
+                let Identity::Agent {
+                    workspace, agent, ..
+                } = identity_of(req)
+                else {
+                    return Err(ApiError::Unauthorized);
+                };
+                let meta = self.meta()?.ok_or(ApiError::NotFound("conversation"))?;
+                if meta.workspace != workspace {
+                    return Err(ApiError::NotFound("conversation"));
+                }
+                if meta.agent.as_deref() != Some(agent.as_str()) {
+                    return Err(ApiError::Forbidden);
+                }
+                self.accept(Peer {
+                    side: Side::Agent,
+                    agent: Some(agent),
+                })
+            }
+            _ => Err(ApiError::NotFound("route")),
+        }
+    }
+
+    fn accept(&self, peer: Peer) -> ApiResult<Response> {
+        let pair = WebSocketPair::new()?;
+        let tag = match peer.side {
+            Side::Agent => "agent",
+            _ => "visitor",
+        };
+        self.state.accept_websocket_with_tags(&pair.server, &[tag]);
+        pair.server.serialize_attachment(&peer)?;
+        Ok(Response::from_websocket(pair.client)?)
+    }
+
+    fn meta(&self) -> ApiResult<Option<Meta>> {
+        Ok(self.load()?.map(|(m, _)| m))
+    }
+
+    /// The conversation, from memory or storage. Cloned out so no borrow outlives this call.
+    fn load(&self) -> ApiResult<Option<(Meta, Conversation)>> {
+        if let Some(loaded) = self.loaded.borrow().as_ref() {
+            return Ok(Some(loaded.clone()));
+        }
+        let found = store::load(&self.sql)?;
+        if let Some(loaded) = &found {
+            *self.loaded.borrow_mut() = Some(loaded.clone());
+        }
+        Ok(found)
+    }
+
+    fn set_agent(&self, agent: Option<String>) -> ApiResult<()> {
+        let (mut meta, conv) = self.load()?.ok_or(ApiError::NotFound("conversation"))?;
+        meta.agent = agent;
+        store::save(&self.sql, &meta, &conv)?;
+        *self.loaded.borrow_mut() = Some((meta, conv));
+        Ok(())
+    }
+
+    async fn init(&self, init: Init) -> ApiResult<()> {
+        if self.meta()?.is_some() {
+            return Ok(()); // a retried init is harmless
+        }
+        let now = Millis(now_ms());
+        let settings = ConversationSettings::from(&init.settings);
+        let dialogue_id = init.dialogue.id.to_string();
+        let conv = Conversation::new(
+            ConversationId::new(init.conversation.clone()),
+            init.dialogue,
+            settings,
+            now,
+        );
+        let meta = Meta {
+            workspace: init.workspace,
+            conversation: init.conversation,
+            token_hash: init.token_hash,
+            agent: None,
+            created_at: now.0,
+            page_url: init.facts.page_url.clone(),
+            dialogue: dialogue_id,
+            indexed_status: None,
+        };
+        store::save(&self.sql, &meta, &conv)?;
+        *self.loaded.borrow_mut() = Some((meta, conv));
+        let facts = init.facts;
+        self.apply(
+            Input::Start {
+                page_url: facts.page_url,
+                language: facts.language,
+                country: facts.country,
+                utm: facts.utm,
+            },
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn on_message(&self, ws: &WebSocket, peer: &Peer, msg: ChatClientMsg) -> ApiResult<()> {
+        let side = peer.side;
+        let input = match msg {
+            ChatClientMsg::Hello { v, last_seq } => {
+                if v != PROTOCOL_VERSION {
+                    let _ = send_error(ws, "unsupported_version", "Please reload the page.");
+                    let _ = ws.close(Some(4000), Some("unsupported protocol version"));
+                    return Ok(());
+                }
+                let (_, conv) = self.load()?.ok_or(ApiError::NotFound("conversation"))?;
+                let entries = store::entries_after(&self.sql, last_seq)?;
+                for frame in resume_frames(conv.view(), &entries, last_seq) {
+                    send(ws, &frame)?;
+                }
+                return Ok(());
+            }
+            ChatClientMsg::Answer { card, button } if side == Side::Visitor => {
+                Input::Answer { card, button }
+            }
+            ChatClientMsg::Capture { card, values } if side == Side::Visitor => {
+                Input::Capture { card, values }
+            }
+            ChatClientMsg::Answer { .. } | ChatClientMsg::Capture { .. } => {
+                return Err(ApiError::Forbidden);
+            }
+            ChatClientMsg::Say { client_id, text } => Input::Say {
+                from: side,
+                client_id,
+                text,
+            },
+            ChatClientMsg::Typing { on } => Input::Typing { from: side, on },
+            ChatClientMsg::End => Input::End { by: side },
+        };
+        self.apply(input, Some(ws)).await?;
+        Ok(())
+    }
+
+    /// Runs one input through the core and carries out its effects: store, then send, then
+    /// tell the workspace. Returns true when the core refused the input.
+    async fn apply(&self, input: Input, origin: Option<&WebSocket>) -> ApiResult<bool> {
+        let now = Millis(now_ms());
+        let (mut meta, mut conv) = self.load()?.ok_or(ApiError::NotFound("conversation"))?;
+        let effects = conv.handle(input, now);
+        let mut appended = Vec::new();
+        let mut to_workspace = Vec::new();
+        let mut refused = false;
+        for effect in effects {
+            match effect {
+                Effect::Append(entry) => {
+                    store::append(&self.sql, &entry)?;
+                    appended.push(entry);
+                }
+                Effect::Reply(msg) => {
+                    if matches!(msg, ChatServerMsg::Error { .. }) {
+                        refused = true;
+                    }
+                    if let Some(ws) = origin {
+                        let _ = send(ws, &msg);
+                    }
+                }
+                Effect::Relay(msg) => {
+                    for ws in self.state.get_websockets() {
+                        if origin.is_none_or(|o| o != &ws) {
+                            let _ = send(&ws, &msg);
+                        }
+                    }
+                }
+                other => to_workspace.push(other),
+            }
+        }
+        let status = status_of(&conv);
+        let status_changed = meta.indexed_status != Some(status);
+        meta.indexed_status = Some(status);
+        store::save(&self.sql, &meta, &conv)?;
+        *self.loaded.borrow_mut() = Some((meta.clone(), conv.clone()));
+        self.schedule(conv.next_deadline()).await?;
+
+        // Stored: now every socket may see it (output gates hold sends until the write is durable).
+        let sockets = self.state.get_websockets();
+        for entry in &appended {
+            let frame = ChatServerMsg::Entry {
+                entry: entry.clone(),
+            };
+            for ws in &sockets {
+                let _ = send(ws, &frame);
+            }
+        }
+
+        for effect in to_workspace {
+            self.tell_workspace(&meta, effect).await?;
+        }
+        let message_added = appended.iter().any(|e| {
+            matches!(
+                e.event,
+                TranscriptEvent::Message { .. } | TranscriptEvent::Captured { .. }
+            )
+        });
+        if status_changed || message_added {
+            self.update_index(&meta, &conv, now).await?;
+        }
+        Ok(refused)
+    }
+
+    async fn tell_workspace(&self, meta: &Meta, effect: Effect) -> ApiResult<()> {
+        let stub = workspace_stub(&self.env, &meta.workspace)?;
+        match effect {
+            Effect::RequestLiveChat { routing, facts } => {
+                let _: Ack = call(
+                    &stub,
+                    "/internal/route",
+                    &RouteRequest {
+                        conversation: meta.conversation.clone(),
+                        routing,
+                        facts,
+                    },
+                )
+                .await?;
+            }
+            Effect::CancelLiveChat => {
+                let _: Ack = call(
+                    &stub,
+                    "/internal/released",
+                    &Released {
+                        conversation: meta.conversation.clone(),
+                        reason: None,
+                    },
+                )
+                .await?;
+            }
+            Effect::ReleaseAgent { reason, .. } => {
+                let _: Ack = call(
+                    &stub,
+                    "/internal/released",
+                    &Released {
+                        conversation: meta.conversation.clone(),
+                        reason: Some(reason),
+                    },
+                )
+                .await?;
+            }
+            Effect::Closed { .. } | Effect::Append(_) | Effect::Reply(_) | Effect::Relay(_) => {}
+        }
+        Ok(())
+    }
+
+    async fn update_index(&self, meta: &Meta, conv: &Conversation, now: Millis) -> ApiResult<()> {
+        let last_message = store::last_message(&self.sql)?;
+        let record = Record {
+            id: meta.conversation.clone(),
+            created_at: meta.created_at,
+            updated_at: now.0,
+            dialogue: meta.dialogue.clone(),
+            page_url: meta.page_url.clone(),
+            status: status_of(conv),
+            agent: meta.agent.clone(),
+            captured: conv.captured().clone(),
+            last_message,
+        };
+        let stub = workspace_stub(&self.env, &meta.workspace)?;
+        let _: Ack = call(&stub, "/internal/index", &IndexUpdate { record }).await?;
+        Ok(())
+    }
+
+    async fn schedule(&self, deadline: Option<Millis>) -> ApiResult<()> {
+        let storage = self.state.storage();
+        match deadline {
+            Some(at) => {
+                let current = storage.get_alarm().await?;
+                if current != Some(at.0 as i64) {
+                    let date = worker::js_sys::Date::new(&(at.0 as f64).into());
+                    storage.set_alarm(worker::ScheduledTime::new(date)).await?;
+                }
+            }
+            None => storage.delete_alarm().await?,
+        }
+        Ok(())
+    }
+}

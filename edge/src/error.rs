@@ -1,0 +1,106 @@
+//! Every way an API call can fail, and how each becomes an HTTP response with a JSON body.
+
+use parlor_core::dialogue::Issue;
+use serde::Serialize;
+use worker::Response;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("you may not access this resource")]
+    Forbidden,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    #[error("request body larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("the dialogue has errors")]
+    InvalidDialogue(Vec<Issue>),
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("too many requests; retry in a moment")]
+    RateLimited,
+    #[error("origin not allowed for this workspace")]
+    OriginNotAllowed,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl From<worker::Error> for ApiError {
+    fn from(e: worker::Error) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    fn from(e: serde_json::Error) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    issues: Option<&'a [Issue]>,
+}
+
+impl ApiError {
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::BadRequest(_) => 400,
+            ApiError::Unauthorized => 401,
+            ApiError::Forbidden | ApiError::OriginNotAllowed => 403,
+            ApiError::NotFound(_) => 404,
+            ApiError::MethodNotAllowed => 405,
+            ApiError::Conflict(_) => 409,
+            ApiError::TooLarge(_) => 413,
+            ApiError::InvalidDialogue(_) | ApiError::Unprocessable(_) => 422,
+            ApiError::RateLimited => 429,
+            ApiError::Internal(_) => 500,
+        }
+    }
+
+    /// A stable machine-readable code for clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::Forbidden => "forbidden",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::TooLarge(_) => "too_large",
+            ApiError::InvalidDialogue(_) => "invalid_dialogue",
+            ApiError::Unprocessable(_) => "unprocessable",
+            ApiError::RateLimited => "rate_limited",
+            ApiError::OriginNotAllowed => "origin_not_allowed",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn to_response(&self) -> Response {
+        if let ApiError::Internal(detail) = self {
+            worker::console_error!("internal error: {detail}");
+        }
+        let issues = match self {
+            ApiError::InvalidDialogue(issues) => Some(issues.as_slice()),
+            _ => None,
+        };
+        let body = ErrorBody {
+            error: self.code(),
+            message: self.to_string(),
+            issues,
+        };
+        crate::http::json_response(&body, self.status())
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

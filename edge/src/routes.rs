@@ -1,0 +1,215 @@
+//! The stateless Worker: authenticates, checks sizes and shapes, and forwards each request to
+//! the Durable Object that owns the data. It never holds state of its own.
+
+use worker::{Env, Headers, Method, Request, Response};
+
+use crate::error::{ApiError, ApiResult};
+use crate::http::{json_response, with_cors, MAX_BODY_BYTES};
+use crate::identity::{self, Identity};
+use crate::rpc::{conversation_stub, internal_request, workspace_stub};
+use crate::validate;
+use crate::workspace::split_token;
+
+/// Country of the visitor as the platform saw it, passed to the workspace object.
+pub const COUNTRY_HEADER: &str = "x-parlor-country";
+/// The visitor's IP, for per-visitor rate limits.
+pub const IP_HEADER: &str = "x-parlor-ip";
+
+const OPENAPI: &str = include_str!("../../docs/openapi.json");
+
+pub async fn handle(mut req: Request, env: Env, now: u64) -> Response {
+    let origin = req.headers().get("origin").ok().flatten();
+    let path = req.path();
+    let is_visitor = path.starts_with("/api/visitor/");
+    let result = route(&mut req, &env, &path, now).await;
+    let resp = result.unwrap_or_else(|e| e.to_response());
+    // The visitor API is called from customers' pages; WebSocket upgrades need no CORS.
+    if is_visitor && resp.status_code() != 101 {
+        with_cors(resp, origin.as_deref())
+    } else {
+        resp
+    }
+}
+
+async fn route(req: &mut Request, env: &Env, path: &str, now: u64) -> ApiResult<Response> {
+    let method = req.method();
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    match (segs.as_slice(), &method) {
+        (["api", "visitor", ..], Method::Options) => Ok(Response::empty()?.with_status(204)),
+        (["api", "health"], Method::Get) => {
+            Ok(json_response(&serde_json::json!({"ok": true}), 200))
+        }
+        (["api", "openapi.json"], Method::Get) => {
+            let headers = Headers::new();
+            headers.set("content-type", "application/json")?;
+            Ok(Response::ok(OPENAPI)?.with_headers(headers))
+        }
+        (["api", "visitor", "conversations"], Method::Post) => start_conversation(req, env).await,
+        (["api", "visitor", "ws"], Method::Get) => visitor_socket(req, env).await,
+        (["api", "workspaces"], Method::Post) => create_workspace(req, env, now).await,
+        (["api", "workspaces", ws, "conversations", conv, "ws"], Method::Get) => {
+            agent_socket(req, env, ws, conv, now).await
+        }
+        (["api", "workspaces", ws, rest @ ..], _) if !rest.is_empty() => {
+            to_workspace(req, env, ws, rest, now).await
+        }
+        (["api", ..], _) => Err(ApiError::NotFound("route")),
+        _ => Err(ApiError::NotFound("page")),
+    }
+}
+
+/// Copies a bounded body so it can be forwarded.
+async fn body_text(req: &mut Request) -> ApiResult<Option<String>> {
+    if matches!(req.method(), Method::Get | Method::Delete | Method::Head) {
+        return Ok(None);
+    }
+    let bytes = req.bytes().await.unwrap_or_default();
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::TooLarge(MAX_BODY_BYTES));
+    }
+    Ok(Some(String::from_utf8(bytes).map_err(|_| {
+        ApiError::BadRequest("the body must be UTF-8 JSON".into())
+    })?))
+}
+
+fn is_upgrade(req: &Request) -> bool {
+    req.headers()
+        .get("upgrade")
+        .ok()
+        .flatten()
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+async fn create_workspace(req: &mut Request, env: &Env, now: u64) -> ApiResult<Response> {
+    if identity::resolve(req, env, now)? != Identity::Operator {
+        return Err(ApiError::Unauthorized);
+    }
+    let body = body_text(req).await?.unwrap_or_default();
+    #[derive(serde::Deserialize)]
+    struct Peek {
+        id: String,
+    }
+    let peek: Peek = serde_json::from_str(&body)
+        .map_err(|e| ApiError::BadRequest(format!("invalid JSON: {e}")))?;
+    validate::id("workspace", &peek.id)?;
+    let stub = workspace_stub(env, &peek.id)?;
+    let inner = internal_request(
+        Method::Post,
+        "/api/create",
+        &Identity::Operator,
+        Some(body),
+        None,
+    )?;
+    Ok(stub.fetch_with_request(inner).await?)
+}
+
+async fn to_workspace(
+    req: &mut Request,
+    env: &Env,
+    ws: &str,
+    rest: &[&str],
+    now: u64,
+) -> ApiResult<Response> {
+    validate::id("workspace", ws)?;
+    let identity = identity::resolve(req, env, now)?;
+    if let Identity::Agent { workspace, .. } = &identity {
+        if workspace != ws {
+            return Err(ApiError::Forbidden);
+        }
+    }
+    let mut path = format!("/api/{}", rest.join("/"));
+    if let Ok(url) = req.url() {
+        if let Some(q) = url.query() {
+            path.push('?');
+            path.push_str(q);
+        }
+    }
+    let headers = if is_upgrade(req) {
+        Some(req.headers().clone())
+    } else {
+        None
+    };
+    let body = body_text(req).await?;
+    let inner = internal_request(req.method(), &path, &identity, body, headers.as_ref())?;
+    Ok(workspace_stub(env, ws)?.fetch_with_request(inner).await?)
+}
+
+async fn start_conversation(req: &mut Request, env: &Env) -> ApiResult<Response> {
+    let body = body_text(req).await?.unwrap_or_default();
+    #[derive(serde::Deserialize)]
+    struct Peek {
+        workspace: String,
+    }
+    let peek: Peek = serde_json::from_str(&body)
+        .map_err(|e| ApiError::BadRequest(format!("invalid JSON: {e}")))?;
+    validate::id("workspace", &peek.workspace)?;
+    let headers = Headers::new();
+    for name in ["origin"] {
+        if let Some(v) = req.headers().get(name)? {
+            headers.set(name, &v)?;
+        }
+    }
+    if let Some(country) = req.cf().and_then(|cf| cf.country()) {
+        headers.set(COUNTRY_HEADER, &country)?;
+    }
+    if let Some(ip) = req.headers().get("cf-connecting-ip")? {
+        headers.set(IP_HEADER, &ip)?;
+    }
+    let inner = internal_request(
+        Method::Post,
+        "/visitor/start",
+        &Identity::Anonymous,
+        Some(body),
+        Some(&headers),
+    )?;
+    Ok(workspace_stub(env, &peek.workspace)?
+        .fetch_with_request(inner)
+        .await?)
+}
+
+async fn visitor_socket(req: &mut Request, env: &Env) -> ApiResult<Response> {
+    if !is_upgrade(req) {
+        return Err(ApiError::BadRequest("expected a WebSocket upgrade".into()));
+    }
+    let token = identity::query_param(req, "token").ok_or(ApiError::Unauthorized)?;
+    let (id, _) = split_token(&token).ok_or(ApiError::Unauthorized)?;
+    let headers = req.headers().clone();
+    headers.set("x-parlor-visitor-token", &token)?;
+    let inner = internal_request(
+        Method::Get,
+        "/ws/visitor",
+        &Identity::Anonymous,
+        None,
+        Some(&headers),
+    )?;
+    Ok(conversation_stub(env, id)?
+        .fetch_with_request(inner)
+        .await?)
+}
+
+async fn agent_socket(
+    req: &mut Request,
+    env: &Env,
+    ws: &str,
+    conv: &str,
+    now: u64,
+) -> ApiResult<Response> {
+    if !is_upgrade(req) {
+        return Err(ApiError::BadRequest("expected a WebSocket upgrade".into()));
+    }
+    validate::id("workspace", ws)?;
+    let identity = identity::resolve(req, env, now)?;
+    match &identity {
+        Identity::Agent { workspace, .. } if workspace == ws => {}
+        Identity::Agent { .. } => return Err(ApiError::Forbidden),
+        _ => return Err(ApiError::Unauthorized),
+    }
+    if conv.is_empty() || conv.len() > 64 || !conv.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::NotFound("conversation"));
+    }
+    let headers = req.headers().clone();
+    let inner = internal_request(Method::Get, "/ws/agent", &identity, None, Some(&headers))?;
+    Ok(conversation_stub(env, conv)?
+        .fetch_with_request(inner)
+        .await?)
+}

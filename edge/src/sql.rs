@@ -1,0 +1,53 @@
+//! Thin helpers over Durable Object SQLite storage: JSON values in a key/value table, and
+//! typed row reads. Storage calls are synchronous, so no borrow is ever held across an await.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use worker::{SqlStorage, SqlStorageValue};
+
+use crate::error::{ApiError, ApiResult};
+
+pub fn exec(sql: &SqlStorage, query: &str, args: Vec<SqlStorageValue>) -> ApiResult<()> {
+    sql.exec(query, Some(args))
+        .map(|_| ())
+        .map_err(|e| ApiError::Internal(format!("sql {query}: {e}")))
+}
+
+pub fn rows<T: DeserializeOwned>(
+    sql: &SqlStorage,
+    query: &str,
+    args: Vec<SqlStorageValue>,
+) -> ApiResult<Vec<T>> {
+    sql.exec(query, Some(args))
+        .and_then(|c| c.to_array())
+        .map_err(|e| ApiError::Internal(format!("sql {query}: {e}")))
+}
+
+#[derive(Deserialize)]
+struct KvRow {
+    value: String,
+}
+
+pub const KV_SCHEMA: &str =
+    "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
+
+pub fn kv_get<T: DeserializeOwned>(sql: &SqlStorage, key: &str) -> ApiResult<Option<T>> {
+    let found: Vec<KvRow> = rows(sql, "SELECT value FROM kv WHERE key = ?", vec![key.into()])?;
+    match found.into_iter().next() {
+        Some(row) => Ok(Some(serde_json::from_str(&row.value)?)),
+        None => Ok(None),
+    }
+}
+
+pub fn kv_put<T: Serialize>(sql: &SqlStorage, key: &str, value: &T) -> ApiResult<()> {
+    exec(
+        sql,
+        "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        vec![key.into(), serde_json::to_string(value)?.into()],
+    )
+}
+
+/// SQLite integers arrive as JS numbers; values here stay far below 2^53.
+pub fn int(v: u64) -> SqlStorageValue {
+    SqlStorageValue::Integer(i64::try_from(v).unwrap_or(i64::MAX))
+}

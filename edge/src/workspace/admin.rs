@@ -1,0 +1,245 @@
+//! Workspace administration: settings, agents, teams, dialogues.
+
+use parlor_core::dialogue::{validate, Dialogue};
+use parlor_core::settings::WorkspaceSettings;
+use serde::{Deserialize, Serialize};
+use worker::{Request, Response, SqlStorage};
+
+use crate::crypto::{hash_password, random_hex};
+use crate::error::{ApiError, ApiResult};
+use crate::http::{created, ok, read_json, MAX_BODY_BYTES};
+use crate::identity::Role;
+use crate::validate;
+use crate::workspace::store::{self, Agent, Team};
+
+const SMALL_BODY: usize = 16 * 1024;
+
+pub async fn put_settings(sql: &SqlStorage, req: &mut Request) -> ApiResult<WorkspaceSettings> {
+    let settings: WorkspaceSettings = read_json(req, SMALL_BODY).await?;
+    settings
+        .validate()
+        .map_err(|errors| ApiError::Unprocessable(errors.join("; ")))?;
+    store::put_settings(sql, &settings)?;
+    Ok(settings)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewAgent {
+    #[serde(default)]
+    id: Option<String>,
+    email: String,
+    name: String,
+    password: String,
+    #[serde(default)]
+    avatar_url: Option<String>,
+    #[serde(default = "yes")]
+    live_chat: bool,
+    #[serde(default = "agent_role")]
+    role: Role,
+    #[serde(default)]
+    teams: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn agent_role() -> Role {
+    Role::Agent
+}
+
+fn check_teams(sql: &SqlStorage, teams: &[String]) -> ApiResult<()> {
+    let known = store::teams(sql)?;
+    for t in teams {
+        if !known.iter().any(|k| &k.id == t) {
+            return Err(ApiError::Unprocessable(format!(
+                "team {t:?} does not exist"
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub async fn create_agent(sql: &SqlStorage, req: &mut Request) -> ApiResult<Agent> {
+    let input: NewAgent = read_json(req, SMALL_BODY).await?;
+    let id = match input.id {
+        Some(id) => id,
+        None => format!("a-{}", random_hex(6)?),
+    };
+    validate::id("agent", &id)?;
+    validate::email(&input.email)?;
+    validate::text("name", &input.name, 100)?;
+    validate::password(&input.password)?;
+    if let Some(url) = &input.avatar_url {
+        validate::image_url(url)?;
+    }
+    check_teams(sql, &input.teams)?;
+    let agent = Agent {
+        id,
+        email: input.email.to_ascii_lowercase(),
+        name: input.name.trim().to_owned(),
+        avatar_url: input.avatar_url,
+        live_chat: input.live_chat,
+        role: input.role,
+        teams: input.teams,
+    };
+    store::insert_agent(sql, &agent, &hash_password(&input.password)?)?;
+    Ok(agent)
+}
+
+/// Fields an admin may change on an agent. `avatar_url: null` removes the picture.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentPatch {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, with = "double_option")]
+    avatar_url: Option<Option<String>>,
+    #[serde(default)]
+    live_chat: Option<bool>,
+    #[serde(default)]
+    role: Option<Role>,
+    #[serde(default)]
+    teams: Option<Vec<String>>,
+}
+
+/// Fields an agent may change on their own profile.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilePatch {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, with = "double_option")]
+    avatar_url: Option<Option<String>>,
+}
+
+mod double_option {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+fn apply_profile(
+    agent: &mut Agent,
+    name: Option<String>,
+    avatar: Option<Option<String>>,
+) -> ApiResult<()> {
+    if let Some(name) = name {
+        validate::text("name", &name, 100)?;
+        agent.name = name.trim().to_owned();
+    }
+    if let Some(avatar) = avatar {
+        if let Some(url) = &avatar {
+            validate::image_url(url)?;
+        }
+        agent.avatar_url = avatar;
+    }
+    Ok(())
+}
+
+pub async fn patch_agent(sql: &SqlStorage, id: &str, req: &mut Request) -> ApiResult<Agent> {
+    let patch: AgentPatch = read_json(req, SMALL_BODY).await?;
+    let mut agent = store::agent(sql, id)?.ok_or(ApiError::NotFound("agent"))?;
+    apply_profile(&mut agent, patch.name, patch.avatar_url)?;
+    if let Some(v) = patch.live_chat {
+        agent.live_chat = v;
+    }
+    if let Some(v) = patch.role {
+        agent.role = v;
+    }
+    if let Some(teams) = patch.teams {
+        check_teams(sql, &teams)?;
+        agent.teams = teams;
+    }
+    store::update_agent(sql, &agent)?;
+    Ok(agent)
+}
+
+pub async fn patch_profile(sql: &SqlStorage, id: &str, req: &mut Request) -> ApiResult<Agent> {
+    let patch: ProfilePatch = read_json(req, SMALL_BODY).await?;
+    let mut agent = store::agent(sql, id)?.ok_or(ApiError::NotFound("agent"))?;
+    apply_profile(&mut agent, patch.name, patch.avatar_url)?;
+    store::update_agent(sql, &agent)?;
+    Ok(agent)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewPassword {
+    password: String,
+}
+
+pub async fn reset_password(sql: &SqlStorage, id: &str, req: &mut Request) -> ApiResult<Response> {
+    let input: NewPassword = read_json(req, SMALL_BODY).await?;
+    validate::password(&input.password)?;
+    store::agent(sql, id)?.ok_or(ApiError::NotFound("agent"))?;
+    store::set_password(sql, id, &hash_password(&input.password)?)?;
+    ok(&serde_json::json!({ "ok": true }))
+}
+
+pub async fn put_team(sql: &SqlStorage, id: &str, req: &mut Request) -> ApiResult<Response> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        name: String,
+    }
+    validate::id("team", id)?;
+    let body: Body = read_json(req, SMALL_BODY).await?;
+    validate::text("team name", &body.name, 100)?;
+    let team = Team {
+        id: id.to_owned(),
+        name: body.name.trim().to_owned(),
+    };
+    store::put_team(sql, &team)?;
+    ok(&team)
+}
+
+/// The outcome of checking a dialogue: errors block saving, warnings do not.
+#[derive(Serialize)]
+pub struct DialogueCheck {
+    pub ok: bool,
+    pub errors: Vec<parlor_core::dialogue::Issue>,
+    pub warnings: Vec<parlor_core::dialogue::Issue>,
+}
+
+pub async fn read_dialogue(req: &mut Request) -> ApiResult<Dialogue> {
+    read_json(req, MAX_BODY_BYTES).await
+}
+
+pub fn check_dialogue(dialogue: &Dialogue) -> DialogueCheck {
+    let report = validate(dialogue);
+    DialogueCheck {
+        ok: report.errors.is_empty(),
+        errors: report.errors,
+        warnings: report.warnings,
+    }
+}
+
+/// Saves a dialogue after validation; 422 with the issues when it has errors.
+pub fn save_dialogue(sql: &SqlStorage, id: &str, dialogue: Dialogue) -> ApiResult<Response> {
+    if dialogue.id.as_str() != id {
+        return Err(ApiError::BadRequest(format!(
+            "the dialogue's id {:?} does not match the URL's {id:?}",
+            dialogue.id.as_str()
+        )));
+    }
+    validate::id("dialogue", id)?;
+    let check = check_dialogue(&dialogue);
+    if !check.ok {
+        return Err(ApiError::InvalidDialogue(check.errors));
+    }
+    let existing = store::dialogues(sql)?;
+    let position = existing
+        .iter()
+        .position(|d| d.id.as_str() == id)
+        .unwrap_or(existing.len()) as u64;
+    store::put_dialogue(sql, &dialogue, position)?;
+    created(&check)
+}

@@ -1,0 +1,140 @@
+//! Visitors starting or resuming a conversation.
+
+use std::collections::BTreeMap;
+
+use parlor_core::dialogue::select;
+use parlor_core::routing::VisitorFacts;
+use parlor_core::settings::WidgetLook;
+use serde::{Deserialize, Serialize};
+use worker::{Env, Request, SqlStorage};
+
+use crate::crypto::{random_hex, sha256_hex};
+use crate::error::{ApiError, ApiResult};
+use crate::http::read_json;
+use crate::internal::{Ack, Init};
+use crate::rpc::{call, conversation_stub};
+use crate::workspace::index::{self, Record, Status};
+use crate::workspace::store;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartRequest {
+    pub workspace: String,
+    pub page_url: String,
+    #[serde(default)]
+    pub language: String,
+    #[serde(default)]
+    pub token: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct Started {
+    pub conversation: String,
+    pub token: String,
+    pub resumed: bool,
+    pub widget: WidgetLook,
+}
+
+/// Splits a visitor token `<conversation>.<secret>`.
+pub fn split_token(token: &str) -> Option<(&str, &str)> {
+    let (id, secret) = token.split_once('.')?;
+    let hexish =
+        |s: &str| !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    (hexish(id) && hexish(secret)).then_some((id, secret))
+}
+
+fn utm_of(page_url: &str) -> BTreeMap<String, String> {
+    let Ok(url) = worker::Url::parse(page_url) else {
+        return BTreeMap::new();
+    };
+    url.query_pairs()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("utm_")
+                .map(|name| (name.to_owned(), v.chars().take(200).collect()))
+        })
+        .take(10)
+        .collect()
+}
+
+pub async fn start(sql: &SqlStorage, env: &Env, req: &mut Request, now: u64) -> ApiResult<Started> {
+    let input: StartRequest = read_json(req, 8 * 1024).await?;
+    if input.page_url.len() > 2_000 || input.language.len() > 35 {
+        return Err(ApiError::BadRequest("page_url or language too long".into()));
+    }
+    let meta = store::meta(sql)?.ok_or(ApiError::NotFound("workspace"))?;
+    let settings = store::settings(sql)?;
+    let origin = req.headers().get("origin").ok().flatten();
+    if !settings.origin_allowed(origin.as_deref()) {
+        return Err(ApiError::OriginNotAllowed);
+    }
+
+    if let Some(token) = input.token.as_deref() {
+        if let Some((id, secret)) = split_token(token) {
+            if index::get(sql, id)?.is_some() {
+                let stub = conversation_stub(env, id)?;
+                let ack: Ack = call(&stub, "/internal/check-token", &sha256_hex(secret)).await?;
+                if ack.ok {
+                    return Ok(Started {
+                        conversation: id.to_owned(),
+                        token: token.to_owned(),
+                        resumed: true,
+                        widget: settings.widget,
+                    });
+                }
+            }
+        }
+    }
+
+    let dialogues = store::dialogues(sql)?;
+    let dialogue = select(&dialogues, &input.page_url)
+        .ok_or(ApiError::NotFound("dialogue for this page"))?
+        .clone();
+    let id = random_hex(16)?;
+    let secret = random_hex(24)?;
+    let country: String = req
+        .headers()
+        .get(crate::routes::COUNTRY_HEADER)
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+        .chars()
+        .take(2)
+        .collect();
+    let facts = VisitorFacts {
+        fields: BTreeMap::new(),
+        utm: utm_of(&input.page_url),
+        page_url: input.page_url.clone(),
+        language: input.language.clone(),
+        country,
+    };
+    index::put(
+        sql,
+        &Record {
+            id: id.clone(),
+            created_at: now,
+            updated_at: now,
+            dialogue: dialogue.id.to_string(),
+            page_url: input.page_url,
+            status: Status::Automated,
+            agent: None,
+            captured: BTreeMap::new(),
+            last_message: None,
+        },
+    )?;
+    let init = Init {
+        workspace: meta.id,
+        conversation: id.clone(),
+        token_hash: sha256_hex(&secret),
+        dialogue,
+        settings: settings.clone(),
+        facts,
+    };
+    let stub = conversation_stub(env, &id)?;
+    let _: Ack = call(&stub, "/internal/init", &init).await?;
+    Ok(Started {
+        token: format!("{id}.{secret}"),
+        conversation: id,
+        resumed: false,
+        widget: settings.widget,
+    })
+}

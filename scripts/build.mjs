@@ -1,0 +1,68 @@
+// Builds everything the edge serves: the Worker (worker-build), the widget and inbox wasm
+// bundles (wasm-bindgen + wasm-opt), the loader (esbuild), and the static pages, into dist/.
+// Prints a size report and fails when a size budget is exceeded.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { root, bin } from './lib/paths.mjs';
+
+const release = !process.argv.includes('--dev');
+const quiet = process.argv.includes('--quiet');
+const env = {
+  ...process.env,
+  PATH: `${join(homedir(), '.cargo/bin')}:${bin}:${process.env.PATH}`,
+  WASM_BINDGEN_BIN: join(homedir(), '.cargo/bin/wasm-bindgen'),
+  WASM_OPT_BIN: join(bin, 'wasm-opt'),
+  ESBUILD_BIN: join(bin, 'esbuild'),
+  WRANGLER_SEND_METRICS: 'false',
+};
+
+function run(cmd, args, opts = {}) {
+  execFileSync(cmd, args, { stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit', env, cwd: root, ...opts });
+}
+
+const dist = join(root, 'dist');
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+
+// 1. The edge function.
+run('worker-build', ['--release'], { cwd: join(root, 'edge') });
+
+// 2. Browser bundles.
+function wasmBundle(crate, outDir, outName) {
+  run('cargo', ['build', '--quiet', '-p', crate, '--target', 'wasm32-unknown-unknown', '--release']);
+  const wasm = join(root, 'target/wasm32-unknown-unknown/release', `${crate.replaceAll('-', '_')}.wasm`);
+  const out = join(dist, outDir);
+  run('wasm-bindgen', ['--target', 'web', '--no-typescript', '--out-dir', out, '--out-name', outName, wasm]);
+  const bg = join(out, `${outName}_bg.wasm`);
+  run(join(bin, 'wasm-opt'), ['-Oz', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', '-o', bg, bg]);
+  run(join(bin, 'esbuild'), [join(out, `${outName}.js`), '--minify', '--format=esm', '--log-level=warning', `--outfile=${join(out, `${outName}.js`)}`, '--allow-overwrite']);
+}
+wasmBundle('parlor-widget', 'w', 'widget');
+wasmBundle('parlor-inbox', 'i', 'inbox');
+
+// 3. The loader and the static pages.
+cpSync(join(root, 'www'), dist, { recursive: true });
+run(join(bin, 'esbuild'), [join(root, 'widget/loader.js'), '--minify', '--log-level=warning', `--outfile=${join(dist, 'widget.js')}`]);
+
+// 4. Size report and budgets (bytes, gzip -9).
+const gz = (p) => (existsSync(p) ? gzipSync(readFileSync(p), { level: 9 }).length : 0);
+const sizes = {
+  loader: gz(join(dist, 'widget.js')),
+  widget_wasm: gz(join(dist, 'w/widget_bg.wasm')),
+  widget_js: gz(join(dist, 'w/widget.js')),
+  inbox_wasm: gz(join(dist, 'i/inbox_bg.wasm')),
+  inbox_js: gz(join(dist, 'i/inbox.js')),
+};
+sizes.widget_total = sizes.loader + sizes.widget_wasm + sizes.widget_js;
+sizes.inbox_total = sizes.inbox_wasm + sizes.inbox_js;
+const budgets = { loader: 2048, widget_total: 60 * 1024 };
+writeFileSync(join(root, 'target/sizes.json'), JSON.stringify({ sizes, budgets }, null, 2));
+console.log('size (gzip -9 bytes): ' + Object.entries(sizes).map(([k, v]) => `${k}=${v}`).join(' '));
+const over = Object.entries(budgets).filter(([k, max]) => sizes[k] > max);
+if (over.length) {
+  console.error('size budget exceeded: ' + over.map(([k, max]) => `${k} ${sizes[k]} > ${max}`).join(', '));
+  process.exit(1);
+}

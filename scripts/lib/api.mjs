@@ -1,0 +1,35 @@
+// A small client for Parlor's HTTP API, used by the demo seeding, the tests and the benchmarks.
+export class Api {
+  constructor(base, token) {
+    this.base = base;
+    this.token = token;
+  }
+
+  with(token) {
+    return new Api(this.base, token);
+  }
+
+  async call(method, path, body, { headers = {} } = {}) {
+    const h = { ...headers };
+    if (this.token) h.authorization = `Bearer ${this.token}`;
+    if (body !== undefined) h['content-type'] = 'application/json';
+    const r = await fetch(this.base + path, {
+      method,
+      headers: h,
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await r.text();
+    let json;
+    try { json = text ? JSON.parse(text) : null; } catch { json = { raw: text }; }
+    return { status: r.status, body: json };
+  }
+
+  /** Like call() but throws unless the status is 2xx. */
+  async ok(method, path, body) {
+    const r = await this.call(method, path, body);
+    if (r.status < 200 || r.status > 299) {
+      throw new Error(`${method} ${path} → ${r.status} ${JSON.stringify(r.body)}`);
+    }
+    return r.body;
+  }
+}

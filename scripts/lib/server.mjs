@@ -1,0 +1,85 @@
+// Starts `wrangler dev` (workerd) on a free loopback port and waits until the API answers.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { root, bin } from './paths.mjs';
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function devVars() {
+  const vars = {};
+  for (const line of readFileSync(join(root, '.dev.vars'), 'utf8').split('\n')) {
+    const m = line.match(/^([A-Z_]+)=(.*)$/);
+    if (m) vars[m[1]] = m[2];
+  }
+  return vars;
+}
+
+/**
+ * @param {{port?: number, persistTo: string, log?: (line: string) => void}} opts
+ * @returns {Promise<{url: string, port: number, stop: () => Promise<void>, kill: () => Promise<void>}>}
+ */
+export async function startServer({ port, persistTo, log = () => {} }) {
+  port ??= await freePort();
+  const child = spawn(
+    join(bin, 'wrangler'),
+    ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistTo,
+      '--show-interactive-dev-session=false', '--inspector-port', String(await freePort())],
+    {
+      cwd: root,
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
+  );
+  let output = '';
+  const onData = (d) => {
+    const s = d.toString();
+    output += s;
+    if (output.length > 200_000) output = output.slice(-100_000);
+    for (const line of s.split('\n')) if (line.trim()) log(line);
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${output.slice(-4000)}`);
+    try {
+      const r = await fetch(`${url}/api/health`);
+      if (r.ok) break;
+    } catch {}
+    if (Date.now() > deadline) {
+      process.kill(-child.pid, 'SIGKILL');
+      throw new Error(`wrangler dev did not answer within 90 s:\n${output.slice(-4000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const signal = async (sig) => {
+    if (child.exitCode !== null) return;
+    try { process.kill(-child.pid, sig); } catch {}
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (child.exitCode === null) {
+      try { process.kill(-child.pid, 'SIGKILL'); } catch {}
+      await exited;
+    }
+  };
+  return {
+    url,
+    port,
+    output: () => output,
+    stop: () => signal('SIGTERM'),
+    kill: () => signal('SIGKILL'),
+  };
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs whatever this machine is missing to build, run and test Parlor. Idempotent and
+# quiet when everything is already there. Pass --browser to also install Chromium (tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WORKER_BUILD_VERSION=0.8.7
+WASM_BINDGEN_VERSION=0.2.130
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { echo "setup: $*"; }
+
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  say "adding rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown >/dev/null
+fi
+
+if [ "$(worker-build --version 2>/dev/null | awk '{print $NF}')" != "$WORKER_BUILD_VERSION" ]; then
+  say "installing worker-build $WORKER_BUILD_VERSION (a few minutes, once)"
+  cargo install --quiet --locked "worker-build@$WORKER_BUILD_VERSION"
+fi
+
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+  # Not --locked: the CLI's own lock file pins a webpki-roots the registry no longer serves.
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
+  cargo install --quiet --force "wasm-bindgen-cli@$WASM_BINDGEN_VERSION"
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
+
+if [ ! -f .dev.vars ]; then
+  say "generating local secrets in .dev.vars (git-ignored)"
+  {
+    echo "ADMIN_TOKEN=op_$(node -e 'console.log(require("crypto").randomBytes(24).toString("hex"))')"
+    echo "SESSION_SECRET=$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')"
+  } > .dev.vars
+fi
+
+if [ "${1:-}" = "--browser" ]; then
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    if [ "$(id -u)" = 0 ]; then
+      say "installing chromium and chromium-driver from Debian"
+      apt-get update -qq >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+    else
+      say "chromium missing: run 'sudo apt-get install chromium chromium-driver'" >&2
+      exit 1
+    fi
+  fi
+fi

@@ -1,0 +1,85 @@
+// `npm test`: every check, in order of cost. Prints one closing line: "N passed, N failed".
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir, homedir } from 'node:os';
+import { join } from 'node:path';
+import { root, bin } from './lib/paths.mjs';
+import { startServer, devVars } from './lib/server.mjs';
+import { seedWorkspace } from './lib/demo.mjs';
+
+const env = {
+  ...process.env,
+  PATH: `${join(homedir(), '.cargo/bin')}:${bin}:${process.env.PATH}`,
+  CHROMEDRIVER: '/usr/bin/chromedriver',
+  WASM_BINDGEN_TEST_TIMEOUT: '120',
+  WRANGLER_SEND_METRICS: 'false',
+};
+let passed = 0;
+let failed = 0;
+const failures = [];
+
+function step(name, cmd, args, { count } = {}) {
+  console.log(`\n▶ ${name}`);
+  const r = spawnSync(cmd, args, { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
+  const out = (r.stdout ?? '') + (r.stderr ?? '');
+  process.stdout.write(out.length > 60_000 ? out.slice(-60_000) : out);
+  const counted = count ? count(out) : { p: r.status === 0 ? 1 : 0, f: r.status === 0 ? 0 : 1 };
+  if (r.status !== 0 && counted.f === 0) counted.f = 1;
+  passed += counted.p;
+  failed += counted.f;
+  if (r.status !== 0) failures.push(name);
+  return r.status === 0;
+}
+
+function cargoCounts(out) {
+  let p = 0, f = 0;
+  for (const m of out.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed/g)) {
+    p += Number(m[1]);
+    f += Number(m[2]);
+  }
+  return { p, f };
+}
+
+step('cargo fmt --check', 'cargo', ['fmt', '--all', '--', '--check']);
+step('clippy (native)', 'cargo', ['clippy', '--quiet', '--workspace', '--all-targets', '--', '-D', 'warnings']);
+step('clippy (wasm32)', 'cargo', ['clippy', '--quiet', '--target', 'wasm32-unknown-unknown', '-p', 'parlor-core', '-p', 'parlor-edge', '-p', 'parlor-widget', '-p', 'parlor-inbox', '--', '-D', 'warnings']);
+step('unit, property and simulation tests', 'cargo', ['test', '--workspace'], { count: cargoCounts });
+step('core builds for wasm32 without I/O', 'cargo', ['build', '--quiet', '-p', 'parlor-core', '--target', 'wasm32-unknown-unknown']);
+step('browser tests (wasm-bindgen-test, headless Chromium)', 'cargo', ['test', '-p', 'parlor-widget', '--target', 'wasm32-unknown-unknown'], { count: cargoCounts });
+const built = step('build (edge, widget, inbox, size budgets)', 'node', ['scripts/build.mjs', '--quiet']);
+
+if (built) {
+  const state = mkdtempSync(join(tmpdir(), 'parlor-e2e-'));
+  let server;
+  try {
+    console.log('\n▶ starting wrangler dev for the end-to-end suite');
+    server = await startServer({ persistTo: state });
+    env.PARLOR_URL = server.url;
+    env.PARLOR_ADMIN_TOKEN = devVars().ADMIN_TOKEN;
+    env.PARLOR_DEMO_KEY = await seedWorkspace(server.url, env.PARLOR_ADMIN_TOKEN);
+    const files = readdirSync(join(root, 'tests/e2e')).filter((f) => f.endsWith('.test.mjs')).sort().map((f) => join('tests/e2e', f));
+    const tap = join(state, 'e2e.tap');
+    step('end-to-end (real Chromium, real wrangler dev)', 'node', [
+      '--test', '--test-concurrency=1',
+      '--test-reporter=spec', '--test-reporter-destination=stdout',
+      '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+      ...files,
+    ], {
+      count: () => {
+        const t = readFileSync(tap, 'utf8');
+        return { p: Number(t.match(/^# pass (\d+)/m)?.[1] ?? 0), f: Number(t.match(/^# fail (\d+)/m)?.[1] ?? 1) };
+      },
+    });
+  } catch (e) {
+    console.error(e.message);
+    failed += 1;
+    failures.push('end-to-end server');
+  } finally {
+    await server?.stop();
+    rmSync(state, { recursive: true, force: true });
+  }
+}
+
+if (failures.length) console.log(`\nfailed steps: ${failures.join(', ')}`);
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
