@@ -12,6 +12,7 @@ const env = {
   PATH: `${join(homedir(), '.cargo/bin')}:${bin}:${process.env.PATH}`,
   CHROMEDRIVER: '/usr/bin/chromedriver',
   WASM_BINDGEN_TEST_TIMEOUT: '120',
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER: 'wasm-bindgen-test-runner',
   WRANGLER_SEND_METRICS: 'false',
 };
 let passed = 0;
@@ -40,12 +41,18 @@ function cargoCounts(out) {
   return { p, f };
 }
 
+// `node scripts/test.mjs --e2e [files…]` runs only the end-to-end suite (after a build).
+const args = process.argv.slice(2);
+const e2eOnly = args[0] === '--e2e';
+const only = e2eOnly ? args.slice(1) : [];
+if (!e2eOnly) {
 step('cargo fmt --check', 'cargo', ['fmt', '--all', '--', '--check']);
 step('clippy (native)', 'cargo', ['clippy', '--quiet', '--workspace', '--all-targets', '--', '-D', 'warnings']);
 step('clippy (wasm32)', 'cargo', ['clippy', '--quiet', '--target', 'wasm32-unknown-unknown', '-p', 'parlor-core', '-p', 'parlor-edge', '-p', 'parlor-widget', '-p', 'parlor-inbox', '--', '-D', 'warnings']);
 step('unit, property and simulation tests', 'cargo', ['test', '--workspace'], { count: cargoCounts });
 step('core builds for wasm32 without I/O', 'cargo', ['build', '--quiet', '-p', 'parlor-core', '--target', 'wasm32-unknown-unknown']);
 step('browser tests (wasm-bindgen-test, headless Chromium)', 'cargo', ['test', '-p', 'parlor-widget', '--target', 'wasm32-unknown-unknown'], { count: cargoCounts });
+}
 const built = step('build (edge, widget, inbox, size budgets)', 'node', ['scripts/build.mjs', '--quiet']);
 
 if (built) {
@@ -57,7 +64,8 @@ if (built) {
     env.PARLOR_URL = server.url;
     env.PARLOR_ADMIN_TOKEN = devVars().ADMIN_TOKEN;
     env.PARLOR_DEMO_KEY = await seedWorkspace(server.url, env.PARLOR_ADMIN_TOKEN);
-    const files = readdirSync(join(root, 'tests/e2e')).filter((f) => f.endsWith('.test.mjs')).sort().map((f) => join('tests/e2e', f));
+    const files = readdirSync(join(root, 'tests/e2e')).filter((f) => f.endsWith('.test.mjs')).sort().map((f) => join('tests/e2e', f))
+      .filter((f) => !only.length || only.some((o) => f.includes(o)));
     const tap = join(state, 'e2e.tap');
     step('end-to-end (real Chromium, real wrangler dev)', 'node', [
       '--test', '--test-concurrency=1',

@@ -9,6 +9,7 @@ pub mod dialogue;
 pub mod failed_action;
 pub mod ids;
 pub mod protocol;
+pub mod rate;
 pub mod routing;
 pub mod settings;
 pub mod time;

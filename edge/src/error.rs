@@ -26,8 +26,6 @@ pub enum ApiError {
     RateLimited,
     #[error("origin not allowed for this workspace")]
     OriginNotAllowed,
-    #[error("method not allowed")]
-    MethodNotAllowed,
     #[error("internal error")]
     Internal(String),
 }
@@ -59,7 +57,6 @@ impl ApiError {
             ApiError::Unauthorized => 401,
             ApiError::Forbidden | ApiError::OriginNotAllowed => 403,
             ApiError::NotFound(_) => 404,
-            ApiError::MethodNotAllowed => 405,
             ApiError::Conflict(_) => 409,
             ApiError::TooLarge(_) => 413,
             ApiError::InvalidDialogue(_) | ApiError::Unprocessable(_) => 422,
@@ -81,7 +78,6 @@ impl ApiError {
             ApiError::Unprocessable(_) => "unprocessable",
             ApiError::RateLimited => "rate_limited",
             ApiError::OriginNotAllowed => "origin_not_allowed",
-            ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Internal(_) => "internal",
         }
     }

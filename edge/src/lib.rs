@@ -7,6 +7,7 @@ mod error;
 mod http;
 mod identity;
 mod internal;
+mod mailer;
 mod routes;
 mod rpc;
 mod sql;

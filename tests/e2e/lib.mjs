@@ -38,7 +38,7 @@ export async function widgetPage(context, workspace, path = '/e2e/page.html') {
     body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Test page</title>
       <style>button{color:red!important;font-size:40px!important}</style></head>
       <body><h1>Host page</h1><p>Some content.</p>
-      <script src="/widget.js" data-workspace="${workspace}" async></script></body></html>`,
+      <script src="/widget.js" data-workspace="${workspace}" data-open async></script></body></html>`,
   }));
   return page;
 }

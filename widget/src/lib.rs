@@ -1,1 +1,57 @@
-//! placeholder
+//! Parlor's visitor widget: Rust → WebAssembly, rendered inside the loader's shadow root.
+//!
+//! Elm-style: [`model::Model`] is the state, [`update::update`] the only place rules live (pure,
+//! tested natively), `view` keeps the DOM in step, and `app` runs the effects `update` asks
+//! for (HTTP, WebSocket, timers, storage, focus). The loader (`loader.js`) calls [`mount`].
+
+pub mod i18n;
+pub mod model;
+pub mod text;
+pub mod update;
+pub mod wire;
+
+mod app;
+mod dom;
+mod error;
+mod http;
+mod socket;
+mod storage;
+mod style;
+mod view;
+
+pub use app::{dispatch, App, Mode};
+pub use error::WidgetError;
+
+use wasm_bindgen::prelude::*;
+use web_sys::ShadowRoot;
+
+/// Takes over `root` (the loader's shadow root): renders the launcher and panel, resumes a
+/// stored conversation, and opens the panel when `config.open` is true.
+#[wasm_bindgen]
+pub fn mount(root: ShadowRoot, config: JsValue) -> Result<(), JsValue> {
+    let (Some(workspace), Some(base)) = (
+        wire::field(&config, "workspace"),
+        wire::field(&config, "base"),
+    ) else {
+        return Err(JsValue::from_str("parlor: mount needs {workspace, base}"));
+    };
+    let open = wire::object(&config, "open").as_bool().unwrap_or(false);
+    app::start(root, workspace, base, open, Mode::Live)?;
+    Ok(())
+}
+
+/// Like [`mount`] but with no network: effects are recorded for tests to read.
+#[doc(hidden)]
+pub fn mount_recording(
+    root: ShadowRoot,
+    workspace: &str,
+    open: bool,
+) -> Result<std::rc::Rc<App>, JsValue> {
+    Ok(app::start(
+        root,
+        workspace.into(),
+        "https://parlor.test".into(),
+        open,
+        Mode::Record,
+    )?)
+}

@@ -3,9 +3,11 @@
 //! JSON, one object per WebSocket frame, tagged by `type`. The widget, the inbox and the
 //! edge all use these types, so the format is defined once. Snapshot tests pin the JSON.
 
+mod admin;
 mod chat;
 mod inbox;
 
+pub use admin::{AdminServerMsg, ConversationRecord, ConversationStatus};
 pub use chat::{
     AgentProfile, ChatClientMsg, ChatServerMsg, ConversationView, FallbackKind, FieldError, Side,
     TranscriptEntry, TranscriptEvent,

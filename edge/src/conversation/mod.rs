@@ -11,6 +11,7 @@ use parlor_core::conversation::{resume_frames, Conversation, ConversationSetting
 use parlor_core::protocol::{
     ChatClientMsg, ChatServerMsg, Side, TranscriptEvent, MAX_FRAME_BYTES, PROTOCOL_VERSION,
 };
+use parlor_core::rate::{Limit, RateLimiter};
 use parlor_core::{ConversationId, Millis};
 use serde::{Deserialize, Serialize};
 use worker::{
@@ -43,7 +44,15 @@ pub struct ConversationDO {
     sql: SqlStorage,
     /// The loaded conversation; reloaded from storage after hibernation or restart.
     loaded: RefCell<Option<(Meta, Conversation)>>,
+    /// Chat messages per side; in memory (a restart forgives).
+    says: RefCell<RateLimiter>,
 }
+
+/// A side may send 20 messages at once, then 60 a minute.
+const SAY_LIMIT: Limit = Limit {
+    burst: 20,
+    per_minute: 60,
+};
 
 impl DurableObject for ConversationDO {
     fn new(state: State, env: Env) -> Self {
@@ -56,6 +65,7 @@ impl DurableObject for ConversationDO {
             env,
             sql,
             loaded: RefCell::new(None),
+            says: RefCell::new(RateLimiter::new(SAY_LIMIT, 4)),
         }
     }
 
@@ -325,11 +335,21 @@ impl ConversationDO {
             ChatClientMsg::Answer { .. } | ChatClientMsg::Capture { .. } => {
                 return Err(ApiError::Forbidden);
             }
-            ChatClientMsg::Say { client_id, text } => Input::Say {
-                from: side,
-                client_id,
-                text,
-            },
+            ChatClientMsg::Say { client_id, text } => {
+                let key = if side == Side::Agent {
+                    "agent"
+                } else {
+                    "visitor"
+                };
+                if !self.says.borrow_mut().allow(key, Millis(now_ms())) {
+                    return Err(ApiError::RateLimited);
+                }
+                Input::Say {
+                    from: side,
+                    client_id,
+                    text,
+                }
+            }
             ChatClientMsg::Typing { on } => Input::Typing { from: side, on },
             ChatClientMsg::End => Input::End { by: side },
         };

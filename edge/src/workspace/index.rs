@@ -1,45 +1,13 @@
 //! The conversation index: one row per conversation of the workspace, for the Conversations
 //! view and for checking that a conversation belongs to this workspace.
 
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use worker::SqlStorage;
 
 use crate::error::ApiResult;
 use crate::sql::{exec, int, rows};
 
-/// Where a conversation stands, as the Conversations view shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// The visitor is going through the dialogue's cards.
-    Automated,
-    /// Waiting for an agent (routing, offer outstanding).
-    Waiting,
-    /// An agent accepted: a live chat.
-    Live,
-    Ended,
-    Expired,
-    /// Nobody could take the live chat; the visitor saw a fallback message.
-    FellBack,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Record {
-    pub id: String,
-    pub created_at: u64,
-    pub updated_at: u64,
-    pub dialogue: String,
-    pub page_url: String,
-    pub status: Status,
-    #[serde(default)]
-    pub agent: Option<String>,
-    #[serde(default)]
-    pub captured: BTreeMap<String, String>,
-    #[serde(default)]
-    pub last_message: Option<String>,
-}
+pub use parlor_core::protocol::{ConversationRecord as Record, ConversationStatus as Status};
 
 #[derive(Deserialize)]
 struct BodyRow {

@@ -4,9 +4,19 @@
 
 pub mod access;
 mod admin;
+mod inbox;
 pub mod index;
+mod routing;
+mod sockets;
 pub mod store;
 mod visitors;
+
+use std::cell::RefCell;
+
+use parlor_core::rate::{Limit, RateLimiter};
+use parlor_core::routing::Router;
+use parlor_core::{AgentId, ConversationId, Millis};
+use worker::{WebSocket, WebSocketIncomingMessage};
 
 use serde::Deserialize;
 use worker::{
@@ -29,7 +39,17 @@ pub struct WorkspaceDO {
     state: State,
     env: Env,
     sql: SqlStorage,
+    /// The routing engine, loaded from storage on first use by this instance.
+    router: RefCell<Option<Router>>,
+    /// New conversations per visitor IP. In memory: a restart forgives, which is fine.
+    starts: RefCell<RateLimiter>,
 }
+
+/// A visitor (IP) may start 20 conversations at once, then 10 a minute.
+const START_LIMIT: Limit = Limit {
+    burst: 20,
+    per_minute: 10,
+};
 
 impl DurableObject for WorkspaceDO {
     fn new(state: State, env: Env) -> Self {
@@ -37,7 +57,13 @@ impl DurableObject for WorkspaceDO {
         if let Err(e) = store::migrate(&sql) {
             worker::console_error!("workspace schema: {e}");
         }
-        WorkspaceDO { state, env, sql }
+        WorkspaceDO {
+            state,
+            env,
+            sql,
+            router: RefCell::new(None),
+            starts: RefCell::new(RateLimiter::new(START_LIMIT, 10_000)),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
@@ -45,6 +71,62 @@ impl DurableObject for WorkspaceDO {
             Ok(resp) => resp,
             Err(e) => e.to_response(),
         })
+    }
+
+    async fn websocket_message(
+        &self,
+        ws: WebSocket,
+        message: WebSocketIncomingMessage,
+    ) -> worker::Result<()> {
+        let peer: Option<sockets::Peer> = ws.deserialize_attachment().ok().flatten();
+        let text = match message {
+            WebSocketIncomingMessage::String(s) if s.len() <= 4096 => s,
+            _ => {
+                sockets::send_json(
+                    &ws,
+                    &parlor_core::protocol::InboxServerMsg::Error {
+                        code: "bad_frame".into(),
+                        message: "Send JSON text frames of at most 4 KB.".into(),
+                    },
+                );
+                return Ok(());
+            }
+        };
+        if let Some(sockets::Peer::Agent { agent }) = peer {
+            if let Err(e) = self.inbox_message(&ws, &agent, &text).await {
+                sockets::send_json(
+                    &ws,
+                    &parlor_core::protocol::InboxServerMsg::Error {
+                        code: e.code().into(),
+                        message: e.to_string(),
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    async fn websocket_close(
+        &self,
+        ws: WebSocket,
+        _code: usize,
+        _reason: String,
+        _was_clean: bool,
+    ) -> worker::Result<()> {
+        self.socket_gone(&ws).await;
+        Ok(())
+    }
+
+    async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
+        self.socket_gone(&ws).await;
+        Ok(())
+    }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        if let Err(e) = self.on_alarm().await {
+            worker::console_error!("workspace alarm: {e}");
+        }
+        Response::ok("ok")
     }
 }
 
@@ -57,6 +139,15 @@ fn segments(req: &Request) -> ApiResult<Vec<String>> {
 }
 
 impl WorkspaceDO {
+    async fn socket_gone(&self, ws: &WebSocket) {
+        let peer: Option<sockets::Peer> = ws.deserialize_attachment().ok().flatten();
+        if let Some(sockets::Peer::Agent { agent }) = peer {
+            if let Err(e) = self.inbox_closed(ws, &agent).await {
+                worker::console_error!("inbox close: {e}");
+            }
+        }
+    }
+
     async fn dispatch(&self, req: &mut Request) -> ApiResult<Response> {
         let segs = segments(req)?;
         let path: Vec<&str> = segs.iter().map(String::as_str).collect();
@@ -65,7 +156,7 @@ impl WorkspaceDO {
         match (path.as_slice(), &method) {
             (["internal", op], Method::Post) => return self.internal(op, req, now).await,
             (["visitor", "start"], Method::Post) => {
-                let started = visitors::start(&self.sql, &self.env, req, now).await?;
+                let started = visitors::start(&self.sql, &self.env, req, &self.starts, now).await?;
                 return created(&started);
             }
             (["api", "create"], Method::Post) => return self.create(req, now).await,
@@ -86,7 +177,7 @@ impl WorkspaceDO {
         method: &Method,
         req: &mut Request,
         who: &Caller,
-        _now: u64,
+        now: u64,
     ) -> ApiResult<Response> {
         let sql = &self.sql;
         match (path, method) {
@@ -104,7 +195,27 @@ impl WorkspaceDO {
             }
             (["settings"], Method::Put) => {
                 require_admin(who)?;
-                ok(&admin::put_settings(sql, req).await?)
+                let settings = admin::put_settings(sql, req).await?;
+                let routing = settings.routing();
+                self.with_router(|r| r.set_settings(routing))?;
+                self.schedule_alarm().await?;
+                ok(&settings)
+            }
+            (["inbox", "ws"], Method::Get) => {
+                let id = who.agent_id().ok_or(ApiError::Forbidden)?.to_owned();
+                self.open_inbox(&id).await
+            }
+            (["admin", "ws"], Method::Get) => {
+                require_admin(who)?;
+                self.open_admin()
+            }
+            (["audit"], Method::Get) => {
+                require_admin(who)?;
+                ok(&store::audit(sql, 200)?)
+            }
+            (["outbox"], Method::Get) => {
+                require_admin(who)?;
+                ok(&store::outbox(sql, 200)?)
             }
             (["agents"], Method::Get) => {
                 require_admin(who)?;
@@ -112,16 +223,26 @@ impl WorkspaceDO {
             }
             (["agents"], Method::Post) => {
                 require_admin(who)?;
-                created(&admin::create_agent(sql, req).await?)
+                let agent = admin::create_agent(sql, req).await?;
+                self.sync_agent(&agent, now).await?;
+                created(&agent)
             }
             (["agents", id], Method::Patch) => {
                 require_admin(who)?;
-                ok(&admin::patch_agent(sql, id, req).await?)
+                let agent = admin::patch_agent(sql, id, req).await?;
+                self.sync_agent(&agent, now).await?;
+                ok(&agent)
             }
             (["agents", id], Method::Delete) => {
                 require_admin(who)?;
                 store::agent(sql, id)?.ok_or(ApiError::NotFound("agent"))?;
                 store::delete_agent(sql, id)?;
+                let agent = AgentId::new(*id);
+                self.route_op(|r| r.remove_agent(&agent, Millis(now)), None)
+                    .await?;
+                for ws in self.state.get_websockets_with_tag(&sockets::agent_tag(id)) {
+                    let _ = ws.close(Some(4001), Some("agent removed"));
+                }
                 ok(&serde_json::json!({ "deleted": id }))
             }
             (["agents", id, "password"], Method::Post) => {
@@ -244,12 +365,45 @@ impl WorkspaceDO {
         created(&serde_json::json!({ "token": token, "agent": agent, "workspace": meta.id }))
     }
 
+    async fn sync_agent(&self, agent: &store::Agent, now: u64) -> ApiResult<()> {
+        let id = AgentId::new(agent.id.clone());
+        let teams = agent.teams.iter().map(|t| t.as_str().into()).collect();
+        let live_chat = agent.live_chat;
+        self.route_op(|r| r.upsert_agent(id, live_chat, teams, Millis(now)), None)
+            .await
+    }
+
     async fn internal(&self, op: &str, req: &mut Request, now: u64) -> ApiResult<Response> {
-        let _ = (&self.state, now);
+        let now = Millis(now);
         match op {
             "index" => {
                 let update: crate::internal::IndexUpdate = read_json(req, 64 * 1024).await?;
-                index::put(&self.sql, &update.record)?;
+                self.index_changed(&update.record)?;
+                ok(&crate::internal::Ack { ok: true })
+            }
+            "route" => {
+                let request: crate::internal::RouteRequest = read_json(req, 64 * 1024).await?;
+                let conversation = ConversationId::new(request.conversation);
+                self.route_op(
+                    |r| r.request(conversation, &request.routing, &request.facts, now),
+                    None,
+                )
+                .await?;
+                ok(&crate::internal::Ack { ok: true })
+            }
+            "released" => {
+                let released: crate::internal::Released = read_json(req, 4 * 1024).await?;
+                let conversation = ConversationId::new(released.conversation);
+                match released.reason {
+                    None => {
+                        self.route_op(|r| r.cancel(&conversation, now), None)
+                            .await?
+                    }
+                    Some(reason) => {
+                        self.route_op(|r| r.release(&conversation, now), Some(reason))
+                            .await?
+                    }
+                }
                 ok(&crate::internal::Ack { ok: true })
             }
             _ => Err(ApiError::NotFound("internal route")),

@@ -190,3 +190,39 @@ pub fn delete_dialogue(sql: &SqlStorage, id: &str) -> ApiResult<bool> {
     exec(sql, "DELETE FROM dialogues WHERE id = ?", vec![id.into()])?;
     Ok(existed)
 }
+
+#[derive(Deserialize)]
+struct LogRow {
+    seq: i64,
+    at: i64,
+    body: String,
+}
+
+/// Newest first: `{seq, at, entry}` rows of a log table.
+fn log(sql: &SqlStorage, table: &str, limit: u64) -> ApiResult<Vec<serde_json::Value>> {
+    let found: Vec<LogRow> = rows(
+        sql,
+        &format!("SELECT seq, at, body FROM {table} ORDER BY seq DESC LIMIT ?"),
+        vec![int(limit)],
+    )?;
+    found
+        .into_iter()
+        .map(|r| {
+            Ok(serde_json::json!({
+                "seq": r.seq,
+                "at": r.at,
+                "entry": serde_json::from_str::<serde_json::Value>(&r.body)?,
+            }))
+        })
+        .collect()
+}
+
+/// The routing audit log, newest first.
+pub fn audit(sql: &SqlStorage, limit: u64) -> ApiResult<Vec<serde_json::Value>> {
+    log(sql, "audit", limit)
+}
+
+/// Failed-action emails sent, newest first.
+pub fn outbox(sql: &SqlStorage, limit: u64) -> ApiResult<Vec<serde_json::Value>> {
+    log(sql, "outbox", limit)
+}

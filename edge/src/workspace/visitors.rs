@@ -1,10 +1,13 @@
 //! Visitors starting or resuming a conversation.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use parlor_core::dialogue::select;
+use parlor_core::rate::RateLimiter;
 use parlor_core::routing::VisitorFacts;
 use parlor_core::settings::WidgetLook;
+use parlor_core::Millis;
 use serde::{Deserialize, Serialize};
 use worker::{Env, Request, SqlStorage};
 
@@ -56,12 +59,30 @@ fn utm_of(page_url: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-pub async fn start(sql: &SqlStorage, env: &Env, req: &mut Request, now: u64) -> ApiResult<Started> {
+pub async fn start(
+    sql: &SqlStorage,
+    env: &Env,
+    req: &mut Request,
+    limiter: &RefCell<RateLimiter>,
+    now: u64,
+) -> ApiResult<Started> {
+    let ip = req
+        .headers()
+        .get(crate::routes::IP_HEADER)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "local".into());
+    if !limiter.borrow_mut().allow(&ip, Millis(now)) {
+        return Err(ApiError::RateLimited);
+    }
     let input: StartRequest = read_json(req, 8 * 1024).await?;
     if input.page_url.len() > 2_000 || input.language.len() > 35 {
         return Err(ApiError::BadRequest("page_url or language too long".into()));
     }
     let meta = store::meta(sql)?.ok_or(ApiError::NotFound("workspace"))?;
+    if input.workspace != meta.id {
+        return Err(ApiError::NotFound("workspace"));
+    }
     let settings = store::settings(sql)?;
     let origin = req.headers().get("origin").ok().flatten();
     if !settings.origin_allowed(origin.as_deref()) {

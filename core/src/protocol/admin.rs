@@ -1,0 +1,46 @@
+//! The admin views' socket (Conversations in real time) and the conversation index rows.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Where a conversation stands, as the Conversations view shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationStatus {
+    /// The visitor is going through the dialogue's cards.
+    Automated,
+    /// Waiting for an agent (routing, offer outstanding).
+    Waiting,
+    /// An agent accepted: a live chat.
+    Live,
+    Ended,
+    Expired,
+    /// Nobody could take the live chat; the visitor saw a fallback message.
+    FellBack,
+}
+
+/// One row of the Conversations view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationRecord {
+    pub id: String,
+    pub created_at: u64,
+    pub updated_at: u64,
+    pub dialogue: String,
+    pub page_url: String,
+    pub status: ConversationStatus,
+    #[serde(default)]
+    pub agent: Option<String>,
+    #[serde(default)]
+    pub captured: BTreeMap<String, String>,
+    #[serde(default)]
+    pub last_message: Option<String>,
+}
+
+/// What the edge pushes to an open admin view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AdminServerMsg {
+    /// A conversation was created or changed.
+    Conversation { record: ConversationRecord },
+}

@@ -1,0 +1,134 @@
+//! Rate limits as token buckets with an explicit clock, keyed by visitor (IP, token).
+//! The map is bounded: the least recently seen keys are forgotten first.
+
+use std::collections::HashMap;
+
+use crate::Millis;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bucket {
+    tokens: f64,
+    last: Millis,
+}
+
+/// `burst` requests at once, refilled at `per_minute`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limit {
+    pub burst: u32,
+    pub per_minute: u32,
+}
+
+impl Limit {
+    fn refill(&self, bucket: &mut Bucket, now: Millis) {
+        let elapsed = now.since(bucket.last).0 as f64;
+        let rate = f64::from(self.per_minute) / 60_000.0;
+        bucket.tokens = (bucket.tokens + elapsed * rate).min(f64::from(self.burst));
+        bucket.last = bucket.last.max(now);
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RateLimiter {
+    limit: Limit,
+    max_keys: usize,
+    buckets: HashMap<String, Bucket>,
+}
+
+impl RateLimiter {
+    pub fn new(limit: Limit, max_keys: usize) -> Self {
+        RateLimiter {
+            limit,
+            max_keys: max_keys.max(1),
+            buckets: HashMap::new(),
+        }
+    }
+
+    /// Takes one token for `key`; false when the key is over its limit.
+    pub fn allow(&mut self, key: &str, now: Millis) -> bool {
+        if !self.buckets.contains_key(key) && self.buckets.len() >= self.max_keys {
+            self.evict_oldest();
+        }
+        let limit = self.limit;
+        let bucket = self.buckets.entry(key.to_owned()).or_insert(Bucket {
+            tokens: f64::from(limit.burst),
+            last: now,
+        });
+        limit.refill(bucket, now);
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.buckets.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buckets.is_empty()
+    }
+
+    fn evict_oldest(&mut self) {
+        if let Some(oldest) = self
+            .buckets
+            .iter()
+            .min_by_key(|(_, b)| b.last)
+            .map(|(k, _)| k.clone())
+        {
+            self.buckets.remove(&oldest);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMIT: Limit = Limit {
+        burst: 3,
+        per_minute: 60,
+    };
+
+    #[test]
+    fn allows_a_burst_then_refuses() {
+        let mut r = RateLimiter::new(LIMIT, 10);
+        let now = Millis(1_000);
+        assert!(r.allow("ip", now));
+        assert!(r.allow("ip", now));
+        assert!(r.allow("ip", now));
+        assert!(!r.allow("ip", now));
+        // Other visitors are not affected.
+        assert!(r.allow("other", now));
+    }
+
+    #[test]
+    fn refills_with_time() {
+        let mut r = RateLimiter::new(LIMIT, 10);
+        for _ in 0..3 {
+            assert!(r.allow("ip", Millis(0)));
+        }
+        assert!(!r.allow("ip", Millis(500)));
+        assert!(r.allow("ip", Millis(1_000)));
+        assert!(!r.allow("ip", Millis(1_000)));
+    }
+
+    #[test]
+    fn a_clock_going_backwards_grants_nothing_extra() {
+        let mut r = RateLimiter::new(LIMIT, 10);
+        for _ in 0..3 {
+            assert!(r.allow("ip", Millis(10_000)));
+        }
+        assert!(!r.allow("ip", Millis(0)));
+    }
+
+    #[test]
+    fn key_count_is_bounded() {
+        let mut r = RateLimiter::new(LIMIT, 2);
+        assert!(r.allow("a", Millis(0)));
+        assert!(r.allow("b", Millis(1)));
+        assert!(r.allow("c", Millis(2)));
+        assert_eq!(r.len(), 2);
+    }
+}

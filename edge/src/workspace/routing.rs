@@ -1,0 +1,336 @@
+//! The workspace object's routing adapter: loads and stores the core `Router`, feeds it
+//! requests, presence and accept/decline, and carries out the effects it returns: offers to
+//! agents' inboxes, outcomes to conversation objects, audit rows, failed-action emails.
+
+use parlor_core::failed_action::FailedAction;
+use parlor_core::protocol::{AgentProfile, ChatSummary, EndReason, InboxServerMsg, OfferView};
+use parlor_core::routing::{Router, RoutingEffect, VisitorFacts};
+use parlor_core::{AgentId, ConversationId, Millis, WorkspaceId};
+
+use crate::error::{ApiError, ApiResult};
+use crate::internal::{Ack, RouteOutcome};
+use crate::mailer::Mailer;
+use crate::rpc::{call, conversation_stub};
+use crate::sql::{exec, int, kv_get, kv_put};
+use crate::workspace::sockets::{agent_connected, to_agent};
+use crate::workspace::{index, store, WorkspaceDO};
+
+const ROUTER_KEY: &str = "router";
+
+impl WorkspaceDO {
+    /// Runs `f` on the router (loaded once per object instance) and stores the result.
+    /// Synchronous: no borrow of the router ever spans an await.
+    pub(super) fn with_router<T>(&self, f: impl FnOnce(&mut Router) -> T) -> ApiResult<T> {
+        let mut slot = self.router.borrow_mut();
+        if slot.is_none() {
+            let router = self.load_router()?;
+            // Loaded afresh: after a restart no inbox is connected yet; agents still marked
+            // online get a grace period to reconnect (checked by the alarm).
+            if router
+                .agents()
+                .any(|a| router.agent(a).is_some_and(|v| v.online))
+            {
+                self.plan_presence_sweep(Millis(crate::now_ms()))?;
+            }
+            *slot = Some(router);
+        }
+        let router = slot
+            .as_mut()
+            .ok_or_else(|| ApiError::Internal("router not loaded".into()))?;
+        let out = f(router);
+        kv_put(&self.sql, ROUTER_KEY, &*router)?;
+        Ok(out)
+    }
+
+    fn load_router(&self) -> ApiResult<Router> {
+        if let Some(router) = kv_get::<Router>(&self.sql, ROUTER_KEY)? {
+            return Ok(router);
+        }
+        let settings = store::settings(&self.sql)?;
+        let mut router = Router::new(settings.routing());
+        let now = Millis(crate::now_ms());
+        for a in store::agents(&self.sql)? {
+            router.upsert_agent(
+                AgentId::new(a.id),
+                a.live_chat,
+                a.teams.into_iter().map(Into::into).collect(),
+                now,
+            );
+        }
+        Ok(router)
+    }
+
+    /// Applies a router operation, then carries out every effect (and the effects of those).
+    pub(super) async fn route_op(
+        &self,
+        op: impl FnOnce(&mut Router) -> Vec<RoutingEffect>,
+        closed_reason: Option<EndReason>,
+    ) -> ApiResult<()> {
+        let effects = self.with_router(op)?;
+        self.carry_out(effects, closed_reason).await
+    }
+
+    pub(super) async fn carry_out(
+        &self,
+        effects: Vec<RoutingEffect>,
+        closed_reason: Option<EndReason>,
+    ) -> ApiResult<()> {
+        let mut queue: std::collections::VecDeque<RoutingEffect> = effects.into();
+        let now = Millis(crate::now_ms());
+        while let Some(effect) = queue.pop_front() {
+            let more = self.carry_out_one(effect, closed_reason, now).await?;
+            queue.extend(more);
+        }
+        self.schedule_alarm().await
+    }
+
+    async fn carry_out_one(
+        &self,
+        effect: RoutingEffect,
+        closed_reason: Option<EndReason>,
+        now: Millis,
+    ) -> ApiResult<Vec<RoutingEffect>> {
+        match effect {
+            RoutingEffect::Audit(entry) => {
+                exec(
+                    &self.sql,
+                    "INSERT INTO audit (at, conversation, body) VALUES (?, ?, ?)",
+                    vec![
+                        int(entry.at.0),
+                        entry.conversation.as_str().into(),
+                        serde_json::to_string(&entry)?.into(),
+                    ],
+                )?;
+                Ok(vec![])
+            }
+            RoutingEffect::Offered {
+                offer,
+                conversation,
+                agent,
+                deadline,
+            } => {
+                let facts = self
+                    .with_router(|r| r.offer_facts(offer).cloned())?
+                    .unwrap_or_default();
+                to_agent(
+                    &self.state,
+                    agent.as_str(),
+                    &InboxServerMsg::Offered {
+                        offer: offer_view(offer, &conversation, deadline, &facts),
+                    },
+                );
+                let ack = self
+                    .tell(
+                        &conversation,
+                        &RouteOutcome::Offered {
+                            agent: agent.to_string(),
+                        },
+                    )
+                    .await?;
+                if ack.ok {
+                    Ok(vec![])
+                } else {
+                    self.with_router(|r| r.cancel(&conversation, now))
+                }
+            }
+            RoutingEffect::OfferWithdrawn {
+                offer,
+                agent,
+                reason,
+                ..
+            } => {
+                let reason = serde_json::to_value(reason)?
+                    .as_str()
+                    .unwrap_or("withdrawn")
+                    .to_owned();
+                to_agent(
+                    &self.state,
+                    agent.as_str(),
+                    &InboxServerMsg::OfferWithdrawn { offer, reason },
+                );
+                Ok(vec![])
+            }
+            RoutingEffect::Accepted {
+                conversation,
+                agent,
+                ..
+            } => {
+                let stored = store::agent(&self.sql, agent.as_str())?;
+                let profile = AgentProfile {
+                    name: stored
+                        .as_ref()
+                        .map(|a| a.name.clone())
+                        .unwrap_or_else(|| agent.to_string()),
+                    avatar_url: stored.and_then(|a| a.avatar_url),
+                };
+                let ack = self
+                    .tell(
+                        &conversation,
+                        &RouteOutcome::Accepted {
+                            agent: agent.to_string(),
+                            profile,
+                        },
+                    )
+                    .await?;
+                if !ack.ok {
+                    // The conversation ended meanwhile: free the slot at once.
+                    return self.with_router(|r| r.release(&conversation, now));
+                }
+                let record = index::get(&self.sql, conversation.as_str())?;
+                to_agent(
+                    &self.state,
+                    agent.as_str(),
+                    &InboxServerMsg::ChatStarted {
+                        chat: ChatSummary {
+                            conversation: conversation.clone(),
+                            started_at: now,
+                            visitor: record
+                                .as_ref()
+                                .map(|r| r.captured.clone())
+                                .unwrap_or_default(),
+                            page_url: record.map(|r| r.page_url).unwrap_or_default(),
+                        },
+                    },
+                );
+                Ok(vec![])
+            }
+            RoutingEffect::FellBack {
+                conversation,
+                kind,
+                reason,
+                facts,
+            } => {
+                let _ = self
+                    .tell(
+                        &conversation,
+                        &RouteOutcome::FellBack {
+                            kind,
+                            text: String::new(),
+                        },
+                    )
+                    .await?;
+                let workspace = store::meta(&self.sql)?.map(|m| WorkspaceId::new(m.id));
+                let action = FailedAction::live_chat(workspace, conversation, now, reason, &facts);
+                self.send_failed_action(&action, now).await?;
+                Ok(vec![])
+            }
+            RoutingEffect::Released {
+                conversation,
+                agent,
+            } => {
+                to_agent(
+                    &self.state,
+                    agent.as_str(),
+                    &InboxServerMsg::ChatClosed {
+                        conversation,
+                        reason: closed_reason.unwrap_or(EndReason::Expired),
+                    },
+                );
+                Ok(vec![])
+            }
+        }
+    }
+
+    async fn tell(&self, conversation: &ConversationId, outcome: &RouteOutcome) -> ApiResult<Ack> {
+        let stub = conversation_stub(&self.env, conversation.as_str())?;
+        call(&stub, "/internal/outcome", outcome).await
+    }
+
+    async fn send_failed_action(&self, action: &FailedAction, now: Millis) -> ApiResult<()> {
+        let email = action.email();
+        let to = store::settings(&self.sql)?.notification_emails;
+        exec(
+            &self.sql,
+            "INSERT INTO outbox (at, body) VALUES (?, ?)",
+            vec![
+                int(now.0),
+                serde_json::to_string(&serde_json::json!({
+                    "to": to,
+                    "subject": email.subject,
+                    "body": email.body,
+                    "action": action,
+                }))?
+                .into(),
+            ],
+        )?;
+        if to.is_empty() {
+            return Ok(());
+        }
+        if let Err(e) = Mailer::from_env(&self.env)
+            .deliver(&self.env, &email, &to)
+            .await
+        {
+            // Recorded in the outbox either way; a delivery failure must not undo routing.
+            worker::console_error!("failed-action email not delivered: {e}");
+        }
+        Ok(())
+    }
+
+    /// One alarm per object, at the router's earliest deadline (or the presence sweep).
+    pub(super) async fn schedule_alarm(&self) -> ApiResult<()> {
+        let deadline = self.with_router(|r| r.next_deadline())?;
+        let sweep: Option<u64> = kv_get(&self.sql, "sweep_at")?;
+        let at = parlor_core::time::earliest(deadline, sweep.map(Millis));
+        let storage = self.state.storage();
+        match at {
+            Some(at) => {
+                if storage.get_alarm().await? != Some(at.0 as i64) {
+                    let date = worker::js_sys::Date::new(&(at.0 as f64).into());
+                    storage.set_alarm(worker::ScheduledTime::new(date)).await?;
+                }
+            }
+            None => storage.delete_alarm().await?,
+        }
+        Ok(())
+    }
+
+    /// The alarm: expire due offers; mark agents whose inbox is gone (e.g. after a restart)
+    /// offline. Late or repeated alarms are harmless: the router ignores what is not due.
+    pub(super) async fn on_alarm(&self) -> ApiResult<()> {
+        let now = Millis(crate::now_ms());
+        let mut effects = self.with_router(|r| r.on_timer(now))?;
+        let sweep: Option<u64> = kv_get(&self.sql, "sweep_at")?;
+        if sweep.is_some_and(|at| at <= now.0) {
+            exec(&self.sql, "DELETE FROM kv WHERE key = 'sweep_at'", vec![])?;
+            let online: Vec<(AgentId, bool)> = self.with_router(|r| {
+                r.agents()
+                    .filter_map(|a| r.agent(a))
+                    .filter(|v| v.online)
+                    .map(|v| (v.agent, v.available))
+                    .collect()
+            })?;
+            for (agent, available) in online {
+                if !agent_connected(&self.state, agent.as_str(), None) {
+                    effects.extend(
+                        self.with_router(|r| r.set_presence(&agent, false, available, now))?,
+                    );
+                }
+            }
+        }
+        self.carry_out(effects, None).await
+    }
+
+    /// After this object (re)starts, agents still marked online get a grace period to
+    /// reconnect their inbox before being marked offline.
+    pub(super) fn plan_presence_sweep(&self, now: Millis) -> ApiResult<()> {
+        kv_put(&self.sql, "sweep_at", &(now.0 + PRESENCE_GRACE_MS))
+    }
+}
+
+/// How long an agent's inbox may be disconnected (restart, network) before they are offline.
+pub const PRESENCE_GRACE_MS: u64 = 10_000;
+
+pub fn offer_view(
+    offer: u64,
+    conversation: &ConversationId,
+    deadline: Millis,
+    facts: &VisitorFacts,
+) -> OfferView {
+    OfferView {
+        offer,
+        conversation: conversation.clone(),
+        deadline,
+        visitor: facts.fields.clone(),
+        page_url: facts.page_url.clone(),
+    }
+}

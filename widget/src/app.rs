@@ -1,0 +1,304 @@
+//! The shell around `update`: owns the model, the view and the socket; turns DOM events into
+//! messages and effects into browser calls.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
+
+use parlor_core::{ButtonId, CardId};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Element, Event, HtmlInputElement, KeyboardEvent, ShadowRoot};
+
+use crate::error::{log, WidgetError};
+use crate::model::{Effect, Model, Msg};
+use crate::socket::Socket;
+use crate::text::{backoff_ms, hex, ws_url};
+use crate::update::update;
+use crate::view::View;
+use crate::wire::client_msg as encode;
+use crate::{i18n::Lang, storage};
+
+/// How long after the last keystroke the widget says it stopped typing.
+const TYPING_IDLE_MS: i32 = 3_000;
+
+/// Live runs effects against the network; Record keeps them for tests.
+pub enum Mode {
+    Live,
+    Record,
+}
+
+pub struct App {
+    inner: RefCell<Inner>,
+    queue: RefCell<VecDeque<Msg>>,
+    busy: Cell<bool>,
+}
+
+struct Inner {
+    model: Model,
+    view: View,
+    socket: Option<Socket>,
+    workspace: String,
+    base: String,
+    mode: Mode,
+    /// Record mode: every effect, and every frame that would have been sent (as JSON).
+    effects: Vec<Effect>,
+    sent: Vec<String>,
+}
+
+/// Builds the widget in `root` and runs `Msg::Init`.
+pub fn start(
+    root: ShadowRoot,
+    workspace: String,
+    base: String,
+    open: bool,
+    mode: Mode,
+) -> Result<Rc<App>, WidgetError> {
+    let win = web_sys::window().ok_or(WidgetError::Missing("window"))?;
+    let page_lang = Lang::from_tag(&win.navigator().language().unwrap_or_default());
+    let nonce = hex((js_sys::Math::random() * 9_007_199_254_740_991.0) as u64);
+    let mut model = Model::new(storage::load(&workspace), page_lang, nonce);
+    model.open = open;
+    let view = View::build(&root)?;
+    let app = Rc::new(App {
+        inner: RefCell::new(Inner {
+            model,
+            view,
+            socket: None,
+            workspace,
+            base,
+            mode,
+            effects: Vec::new(),
+            sent: Vec::new(),
+        }),
+        queue: RefCell::new(VecDeque::new()),
+        busy: Cell::new(false),
+    });
+    listen(&app, &root)?;
+    dispatch(&app, Msg::Init);
+    Ok(app)
+}
+
+/// Feeds one message through `update`, renders, then runs the effects. Messages raised while
+/// this runs (by effects or events) are queued and handled in order, never re-entrantly.
+pub fn dispatch(app: &Rc<App>, msg: Msg) {
+    app.queue.borrow_mut().push_back(msg);
+    if app.busy.replace(true) {
+        return;
+    }
+    loop {
+        let next = app.queue.borrow_mut().pop_front();
+        let Some(msg) = next else { break };
+        let Ok(mut inner) = app.inner.try_borrow_mut() else {
+            break;
+        };
+        let effects = update(&mut inner.model, msg);
+        let inner = &mut *inner;
+        if let Err(e) = inner.view.render(&inner.model) {
+            log(e);
+        }
+        for fx in effects {
+            if let Err(e) = run(app, inner, fx) {
+                log(e);
+            }
+        }
+    }
+    app.busy.set(false);
+}
+
+fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Result<(), WidgetError> {
+    if let Mode::Record = inner.mode {
+        inner.effects.push(fx.clone());
+        match &fx {
+            Effect::Send(msg) => {
+                inner.sent.push(encode(msg)?);
+                return Ok(());
+            }
+            Effect::Focus(_)
+            | Effect::Announce(_)
+            | Effect::ClearComposer
+            | Effect::StoreToken(_)
+            | Effect::ClearToken => {}
+            _ => return Ok(()),
+        }
+    }
+    match fx {
+        Effect::Start { token } => {
+            let (a, base, ws) = (app.clone(), inner.base.clone(), inner.workspace.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let msg = crate::http::start(base, ws, token).await;
+                dispatch(&a, msg);
+            });
+        }
+        Effect::Connect => {
+            inner.socket = None;
+            let token = inner.model.token.as_deref().unwrap_or_default();
+            let url = ws_url(
+                &inner.base,
+                &String::from(js_sys::encode_uri_component(token)),
+            );
+            match Socket::open(app, &url) {
+                Ok(s) => inner.socket = Some(s),
+                Err(e) => {
+                    log(e);
+                    app.queue
+                        .borrow_mut()
+                        .push_back(Msg::SocketClosed { code: 1006 });
+                }
+            }
+        }
+        Effect::CloseSocket => inner.socket = None,
+        Effect::Send(msg) => {
+            if let Some(s) = &inner.socket {
+                s.send(&encode(&msg)?)?;
+            }
+        }
+        Effect::ScheduleReconnect { attempt } => {
+            later(
+                app,
+                backoff_ms(attempt, js_sys::Math::random()) as i32,
+                Msg::Reconnect,
+            )?;
+        }
+        Effect::TypingTimer { gen } => later(app, TYPING_IDLE_MS, Msg::TypingIdle { gen })?,
+        Effect::StoreToken(t) => storage::save(&inner.workspace, &t),
+        Effect::ClearToken => storage::clear(&inner.workspace),
+        Effect::Focus(f) => inner.view.focus(&inner.model, &f),
+        Effect::Announce(s) => inner.view.announce(&s),
+        Effect::ClearComposer => inner.view.clear_composer(),
+    }
+    Ok(())
+}
+
+/// Dispatches `msg` after `ms` milliseconds.
+fn later(app: &Rc<App>, ms: i32, msg: Msg) -> Result<(), WidgetError> {
+    let a = app.clone();
+    let f = Closure::once_into_js(move || dispatch(&a, msg));
+    let win = web_sys::window().ok_or(WidgetError::Missing("window"))?;
+    win.set_timeout_with_callback_and_timeout_and_arguments_0(f.unchecked_ref(), ms)?;
+    Ok(())
+}
+
+/// One listener per event type on the shadow root (event delegation via `data-act`).
+fn listen(app: &Rc<App>, root: &ShadowRoot) -> Result<(), WidgetError> {
+    let a = app.clone();
+    on(root, "click", move |e| {
+        let Some(t) = target(&e).and_then(|t| t.closest("[data-act]").ok().flatten()) else {
+            return;
+        };
+        let attr = |n: &str| t.get_attribute(n).unwrap_or_default();
+        let msg = match attr("data-act").as_str() {
+            "toggle" => Msg::Toggle,
+            "close" => Msg::Close,
+            "answer" => Msg::Answer {
+                card: CardId(attr("data-card")),
+                button: ButtonId(attr("data-button")),
+            },
+            "send" => Msg::Say {
+                text: a.composer_text(),
+            },
+            "end" => Msg::End,
+            "restart" => Msg::Restart,
+            "retry" => Msg::Retry,
+            _ => return,
+        };
+        dispatch(&a, msg);
+    })?;
+    let a = app.clone();
+    on(root, "submit", move |e| {
+        e.prevent_default();
+        let Some(form) = target(&e) else { return };
+        let card = form.get_attribute("data-card").unwrap_or_default();
+        let mut values = BTreeMap::new();
+        if let Ok(inputs) = form.query_selector_all("input[name]") {
+            for i in 0..inputs.length() {
+                if let Some(input) = inputs
+                    .get(i)
+                    .and_then(|n| n.dyn_into::<HtmlInputElement>().ok())
+                {
+                    values.insert(input.name(), input.value());
+                }
+            }
+        }
+        dispatch(
+            &a,
+            Msg::Submit {
+                card: CardId(card),
+                values,
+            },
+        );
+    })?;
+    let a = app.clone();
+    on(root, "keydown", move |e| {
+        let Some(k) = e.dyn_ref::<KeyboardEvent>() else {
+            return;
+        };
+        if k.key() == "Escape" {
+            dispatch(&a, Msg::Close);
+        } else if k.key() == "Enter" && !k.shift_key() && !k.is_composing() && is_composer(&e) {
+            e.prevent_default();
+            dispatch(
+                &a,
+                Msg::Say {
+                    text: a.composer_text(),
+                },
+            );
+        }
+    })?;
+    let a = app.clone();
+    on(root, "input", move |e| {
+        if is_composer(&e) {
+            dispatch(
+                &a,
+                Msg::Draft {
+                    empty: a.composer_text().trim().is_empty(),
+                },
+            );
+        }
+    })?;
+    Ok(())
+}
+
+fn on(root: &ShadowRoot, kind: &str, f: impl FnMut(Event) + 'static) -> Result<(), WidgetError> {
+    let c = Closure::<dyn FnMut(Event)>::new(f);
+    root.add_event_listener_with_callback(kind, c.as_ref().unchecked_ref())?;
+    c.forget(); // lives as long as the page
+    Ok(())
+}
+
+fn target(e: &Event) -> Option<Element> {
+    e.target().and_then(|t| t.dyn_into::<Element>().ok())
+}
+
+fn is_composer(e: &Event) -> bool {
+    target(e).is_some_and(|t| t.get_attribute("data-act").as_deref() == Some("draft"))
+}
+
+impl App {
+    fn composer_text(&self) -> String {
+        self.inner
+            .try_borrow()
+            .map(|i| i.view.composer_text())
+            .unwrap_or_default()
+    }
+
+    /// Test hook: the model as it is now.
+    pub fn model(&self) -> Option<Model> {
+        self.inner.try_borrow().ok().map(|i| i.model.clone())
+    }
+
+    /// Test hook (Record mode): effects run so far, and frames that would have been sent.
+    pub fn recorded(&self) -> (Vec<Effect>, Vec<String>) {
+        self.inner
+            .try_borrow()
+            .map(|i| (i.effects.clone(), i.sent.clone()))
+            .unwrap_or_default()
+    }
+
+    /// Test hook: feed a server frame as it would arrive on the socket.
+    pub fn server_frame(self: &Rc<Self>, json: &str) -> Result<(), JsValue> {
+        let msg = crate::wire::server_msg(json)?;
+        dispatch(self, Msg::Server(msg));
+        Ok(())
+    }
+}

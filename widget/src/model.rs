@@ -1,0 +1,309 @@
+//! The widget's state, and the messages and effects of its update loop. Pure data: no DOM.
+
+use std::collections::BTreeMap;
+
+use parlor_core::dialogue::{Card, CardKind, FieldSpec};
+use parlor_core::protocol::{
+    AgentProfile, ChatClientMsg, ChatServerMsg, FieldError, TranscriptEntry, TranscriptEvent,
+};
+use parlor_core::{ButtonId, CardId, ConversationId};
+
+use crate::i18n::Lang;
+
+/// Which side of the page the launcher sits on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    Left,
+    Right,
+}
+
+/// Where the widget is in starting its conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    /// Nothing asked of the server yet (the visitor has not opened the widget).
+    Idle,
+    /// `POST /api/visitor/conversations` is in flight.
+    Starting,
+    /// The conversation exists; the socket carries it.
+    Ready,
+    /// No dialogue for this page (404).
+    Unavailable,
+    /// Starting failed; the visitor may retry. `rate_limited` picks the message.
+    Failed { rate_limited: bool },
+}
+
+/// The state of the conversation socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conn {
+    /// No socket and none wanted.
+    Offline,
+    /// Socket opening, or open and waiting for `welcome`.
+    Connecting,
+    /// `welcome` received: messages flow.
+    Open,
+    /// The socket dropped; a reconnect is scheduled (attempt counts from 1).
+    Reconnecting { attempt: u32 },
+}
+
+/// The widget settings that come back with the conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WidgetSettings {
+    pub color: Option<String>,
+    pub position: Option<String>,
+    pub language: Option<String>,
+}
+
+/// A `say` the server has not yet shown back as a transcript entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub client_id: String,
+    pub text: String,
+    /// Sent on the current socket (reset when the socket drops).
+    pub sent: bool,
+    /// The server stored it (`ack`); only the entry itself is still to come.
+    pub acked: bool,
+}
+
+/// Where keyboard focus should go after an update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Focus {
+    Launcher,
+    /// The panel's most useful control: the latest open card, else the composer, else close.
+    Panel,
+    /// The first control of this card.
+    Card(CardId),
+    /// A field of an info capture card.
+    Field(CardId, String),
+    Composer,
+}
+
+/// Everything that can happen to the widget.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    /// Mounted: resume a stored conversation, or open if the visitor clicked the launcher.
+    Init,
+    Toggle,
+    Close,
+    Started {
+        conversation: ConversationId,
+        token: String,
+        widget: WidgetSettings,
+    },
+    StartFailed {
+        status: u16,
+    },
+    Retry,
+    SocketOpened,
+    SocketClosed {
+        code: u16,
+    },
+    /// The reconnect timer fired.
+    Reconnect,
+    Server(ChatServerMsg),
+    Answer {
+        card: CardId,
+        button: ButtonId,
+    },
+    Submit {
+        card: CardId,
+        values: BTreeMap<String, String>,
+    },
+    /// The composer's text changed; `empty` when it holds only whitespace.
+    Draft {
+        empty: bool,
+    },
+    /// The typing debounce timer fired for generation `gen`.
+    TypingIdle {
+        gen: u32,
+    },
+    Say {
+        text: String,
+    },
+    End,
+    /// Leave a finished conversation and start a new one.
+    Restart,
+}
+
+/// What the shell must do after an update. The update function never does I/O itself.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// `POST /api/visitor/conversations`, resuming with this token if any.
+    Start {
+        token: Option<String>,
+    },
+    /// Open the socket with the model's token (closing any previous one).
+    Connect,
+    CloseSocket,
+    Send(ChatClientMsg),
+    /// Call `Msg::Reconnect` after the back-off delay for this attempt.
+    ScheduleReconnect {
+        attempt: u32,
+    },
+    /// Call `Msg::TypingIdle { gen }` after the typing debounce delay.
+    TypingTimer {
+        gen: u32,
+    },
+    StoreToken(String),
+    ClearToken,
+    Focus(Focus),
+    /// Say this through the polite live region.
+    Announce(String),
+    ClearComposer,
+}
+
+/// The widget's whole state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    pub open: bool,
+    /// True once the visitor opened the panel at least once on this page.
+    pub opened_once: bool,
+    pub lang: Lang,
+    /// The page's language (navigator.language); the server's setting wins once known.
+    pub page_lang: Lang,
+    pub color: Option<String>,
+    pub position: Position,
+    pub phase: Phase,
+    pub token: Option<String>,
+    pub conversation: Option<ConversationId>,
+    pub conn: Conn,
+    /// The server resumed the conversation of a stored token (so its transcript is history).
+    pub resuming: bool,
+    /// Highest transcript seq rendered. Entries at or below it are duplicates.
+    pub last_seq: u64,
+    /// Entries up to this seq are a replay of history (no focus moves, no announcements).
+    pub replay_until: u64,
+    pub entries: Vec<TranscriptEntry>,
+    pub outbox: Vec<Outgoing>,
+    /// Prefix for client ids, random per page load.
+    pub nonce: String,
+    pub next_client: u64,
+    pub waiting: bool,
+    pub agent: Option<AgentProfile>,
+    pub agent_typing: bool,
+    pub closed: bool,
+    /// Question cards answered, with the chosen button. (Small vectors, not maps: a handful of
+    /// cards per conversation, and every map type costs kilobytes of wasm.)
+    pub answered: Vec<(CardId, ButtonId)>,
+    pub captured: Vec<CardId>,
+    pub form_errors: Vec<(CardId, Vec<FieldError>)>,
+    pub typing_sent: bool,
+    pub typing_gen: u32,
+    /// A short notice from the server or about an action (shown in the status line).
+    pub notice: Option<String>,
+}
+
+impl Model {
+    pub fn new(token: Option<String>, page_lang: Lang, nonce: String) -> Model {
+        Model {
+            open: false,
+            opened_once: false,
+            lang: page_lang,
+            page_lang,
+            color: None,
+            position: Position::Right,
+            phase: Phase::Idle,
+            token,
+            conversation: None,
+            conn: Conn::Offline,
+            resuming: false,
+            last_seq: 0,
+            replay_until: 0,
+            entries: Vec::new(),
+            outbox: Vec::new(),
+            nonce,
+            next_client: 0,
+            waiting: false,
+            agent: None,
+            agent_typing: false,
+            closed: false,
+            answered: Vec::new(),
+            captured: Vec::new(),
+            form_errors: Vec::new(),
+            typing_sent: false,
+            typing_gen: 0,
+            notice: None,
+        }
+    }
+
+    /// Forgets the conversation (keeps the panel and page settings).
+    pub fn reset_conversation(&mut self) {
+        let fresh = Model::new(None, self.page_lang, self.nonce.clone());
+        *self = Model {
+            open: self.open,
+            opened_once: self.opened_once,
+            lang: self.lang,
+            color: self.color.take(),
+            position: self.position,
+            next_client: self.next_client,
+            ..fresh
+        };
+    }
+
+    /// The card shown by entry `card`, if it is in the transcript.
+    pub fn card(&self, id: &CardId) -> Option<&Card> {
+        self.entries.iter().find_map(|e| match &e.event {
+            TranscriptEvent::Card { card } if &card.id == id => Some(card),
+            _ => None,
+        })
+    }
+
+    /// The fields of an info capture card.
+    pub fn fields(&self, id: &CardId) -> Option<&[FieldSpec]> {
+        match self.card(id).map(|c| &c.kind) {
+            Some(CardKind::InfoCapture { fields, .. }) => Some(fields),
+            _ => None,
+        }
+    }
+
+    /// Whether the visitor can still act on this card (it is unanswered and the chat goes on).
+    pub fn card_open(&self, id: &CardId) -> bool {
+        !self.closed && self.answer(id).is_none() && !self.captured.contains(id)
+    }
+
+    /// The button chosen on a question card.
+    pub fn answer(&self, id: &CardId) -> Option<&ButtonId> {
+        self.answered.iter().find(|(c, _)| c == id).map(|(_, b)| b)
+    }
+
+    /// Validation errors shown on an info capture card.
+    pub fn errors(&self, id: &CardId) -> Option<&[FieldError]> {
+        self.form_errors
+            .iter()
+            .find(|(c, _)| c == id)
+            .map(|(_, e)| e.as_slice())
+    }
+
+    pub fn set_errors(&mut self, id: CardId, errors: Vec<FieldError>) {
+        self.clear_errors(&id);
+        self.form_errors.push((id, errors));
+    }
+
+    pub fn clear_errors(&mut self, id: &CardId) {
+        self.form_errors.retain(|(c, _)| c != id);
+    }
+
+    /// Whether the live chat is on (an agent joined or is being looked for) and not over.
+    pub fn live(&self) -> bool {
+        !self.closed && (self.waiting || self.agent.is_some())
+    }
+
+    /// The visitor can type to an agent.
+    pub fn can_chat(&self) -> bool {
+        !self.closed && self.agent.is_some()
+    }
+
+    /// The latest interactive card the visitor can still act on.
+    pub fn open_card(&self) -> Option<&CardId> {
+        self.entries.iter().rev().find_map(|e| match &e.event {
+            TranscriptEvent::Card { card }
+                if matches!(
+                    card.kind,
+                    CardKind::Question { .. } | CardKind::InfoCapture { .. }
+                ) && self.card_open(&card.id) =>
+            {
+                Some(&card.id)
+            }
+            _ => None,
+        })
+    }
+}

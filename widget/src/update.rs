@@ -1,0 +1,437 @@
+//! `update(model, msg) -> effects`: every rule of the widget, with no DOM and no I/O.
+
+use std::collections::BTreeMap;
+
+use parlor_core::dialogue::{CardKind, FieldKind};
+use parlor_core::protocol::{
+    ChatClientMsg, ChatServerMsg, FieldError, Side, TranscriptEntry, TranscriptEvent,
+    MAX_MESSAGE_BYTES, PROTOCOL_VERSION,
+};
+
+use crate::i18n::Lang;
+use crate::model::{Conn, Effect, Focus, Model, Msg, Outgoing, Phase, Position};
+use crate::text::{hex, looks_like_email};
+
+/// Close codes in 4000–4999 mean the server refused this token for good: do not reconnect.
+fn rejected(code: u16) -> bool {
+    (4000..5000).contains(&code) || code == 1008
+}
+
+pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match msg {
+        Msg::Init => {
+            if m.token.is_some() || m.open {
+                start(m, &mut fx);
+            }
+            if m.open {
+                m.opened_once = true;
+                fx.push(Effect::Focus(Focus::Panel));
+            }
+        }
+        Msg::Toggle => {
+            m.open = !m.open;
+            if m.open {
+                m.opened_once = true;
+                if m.phase == Phase::Idle {
+                    start(m, &mut fx);
+                }
+                fx.push(Effect::Focus(Focus::Panel));
+            } else {
+                fx.push(Effect::Focus(Focus::Launcher));
+            }
+        }
+        Msg::Close => {
+            if m.open {
+                m.open = false;
+                fx.push(Effect::Focus(Focus::Launcher));
+            }
+        }
+        Msg::Retry => {
+            if matches!(m.phase, Phase::Failed { .. } | Phase::Idle) {
+                start(m, &mut fx);
+            }
+        }
+        Msg::Started {
+            conversation,
+            token,
+            widget,
+        } => {
+            if m.conversation.as_ref().is_some_and(|c| c != &conversation) {
+                m.reset_conversation();
+            }
+            m.phase = Phase::Ready;
+            m.conversation = Some(conversation);
+            m.lang = widget
+                .language
+                .as_deref()
+                .map(Lang::from_tag)
+                .unwrap_or(m.page_lang);
+            m.color = widget.color;
+            m.position = if widget.position.as_deref() == Some("left") {
+                Position::Left
+            } else {
+                Position::Right
+            };
+            m.resuming = m.token.as_deref() == Some(token.as_str());
+            if !m.resuming {
+                fx.push(Effect::StoreToken(token.clone()));
+            }
+            m.token = Some(token);
+            m.conn = Conn::Connecting;
+            fx.push(Effect::Connect);
+        }
+        Msg::StartFailed { status } => {
+            m.phase = match status {
+                404 => Phase::Unavailable,
+                429 => Phase::Failed { rate_limited: true },
+                _ => Phase::Failed {
+                    rate_limited: false,
+                },
+            };
+            if status == 404 && m.token.take().is_some() {
+                fx.push(Effect::ClearToken);
+            }
+        }
+        Msg::SocketOpened => {
+            m.conn = Conn::Connecting;
+            fx.push(Effect::Send(ChatClientMsg::Hello {
+                v: PROTOCOL_VERSION,
+                last_seq: m.last_seq,
+            }));
+        }
+        Msg::SocketClosed { code } => socket_closed(m, code, &mut fx),
+        Msg::Reconnect => {
+            if matches!(m.conn, Conn::Reconnecting { .. }) && m.token.is_some() {
+                fx.push(Effect::Connect);
+            }
+        }
+        Msg::Server(s) => server(m, s, &mut fx),
+        Msg::Answer { card, button } => {
+            if !m.card_open(&card) {
+                return fx;
+            }
+            if m.conn != Conn::Open {
+                m.notice = Some(m.lang.strings().offline_action.into());
+                return fx;
+            }
+            m.notice = None;
+            fx.push(Effect::Send(ChatClientMsg::Answer { card, button }));
+        }
+        Msg::Submit { card, values } => submit(m, card, values, &mut fx),
+        Msg::Draft { empty } => {
+            if !m.can_chat() || m.conn != Conn::Open {
+                return fx;
+            }
+            if empty {
+                typing_off(m, &mut fx);
+            } else {
+                if !m.typing_sent {
+                    m.typing_sent = true;
+                    fx.push(Effect::Send(ChatClientMsg::Typing { on: true }));
+                }
+                m.typing_gen = m.typing_gen.wrapping_add(1);
+                fx.push(Effect::TypingTimer { gen: m.typing_gen });
+            }
+        }
+        Msg::TypingIdle { gen } => {
+            if gen == m.typing_gen {
+                typing_off(m, &mut fx);
+            }
+        }
+        Msg::Say { text } => {
+            let text = text.trim();
+            if text.is_empty() || !m.can_chat() {
+                return fx;
+            }
+            if text.len() > MAX_MESSAGE_BYTES {
+                m.notice = Some(m.lang.strings().too_long.into());
+                return fx;
+            }
+            m.notice = None;
+            typing_off(m, &mut fx);
+            m.next_client += 1;
+            let mut client_id = m.nonce.clone();
+            client_id.push('-');
+            client_id.push_str(&hex(m.next_client));
+            let sent = m.conn == Conn::Open;
+            if sent {
+                fx.push(Effect::Send(ChatClientMsg::Say {
+                    client_id: client_id.clone(),
+                    text: text.into(),
+                }));
+            }
+            m.outbox.push(Outgoing {
+                client_id,
+                text: text.into(),
+                sent,
+                acked: false,
+            });
+            fx.push(Effect::ClearComposer);
+        }
+        Msg::End => {
+            if m.live() && m.conn == Conn::Open {
+                typing_off(m, &mut fx);
+                fx.push(Effect::Send(ChatClientMsg::End));
+            } else if m.live() {
+                m.notice = Some(m.lang.strings().offline_action.into());
+            }
+        }
+        Msg::Restart => {
+            if m.closed || matches!(m.phase, Phase::Unavailable) {
+                m.reset_conversation();
+                fx.push(Effect::CloseSocket);
+                fx.push(Effect::ClearToken);
+                start(m, &mut fx);
+                fx.push(Effect::Focus(Focus::Panel));
+            }
+        }
+    }
+    fx
+}
+
+fn start(m: &mut Model, fx: &mut Vec<Effect>) {
+    if m.phase == Phase::Starting {
+        return;
+    }
+    m.phase = Phase::Starting;
+    fx.push(Effect::Start {
+        token: m.token.clone(),
+    });
+}
+
+fn typing_off(m: &mut Model, fx: &mut Vec<Effect>) {
+    if m.typing_sent {
+        m.typing_sent = false;
+        if m.conn == Conn::Open {
+            fx.push(Effect::Send(ChatClientMsg::Typing { on: false }));
+        }
+    }
+}
+
+fn socket_closed(m: &mut Model, code: u16, fx: &mut Vec<Effect>) {
+    m.agent_typing = false;
+    m.typing_sent = false;
+    for o in &mut m.outbox {
+        o.sent = false;
+    }
+    if rejected(code) {
+        m.conn = Conn::Offline;
+        m.closed = true;
+        m.waiting = false;
+        m.outbox.clear();
+        if m.token.take().is_some() {
+            fx.push(Effect::ClearToken);
+        }
+        return;
+    }
+    if m.closed && m.outbox.is_empty() {
+        // A finished conversation has nothing more to say; don't keep a socket for it.
+        m.conn = Conn::Offline;
+        return;
+    }
+    let attempt = match m.conn {
+        Conn::Reconnecting { attempt } => attempt.saturating_add(1),
+        _ => 1,
+    };
+    m.conn = Conn::Reconnecting { attempt };
+    fx.push(Effect::ScheduleReconnect { attempt });
+}
+
+fn server(m: &mut Model, s: ChatServerMsg, fx: &mut Vec<Effect>) {
+    match s {
+        ChatServerMsg::Welcome { conversation } => {
+            m.conn = Conn::Open;
+            m.notice = None;
+            if m.resuming && m.last_seq == 0 {
+                // A reload: the transcript is history. Entries missed during a drop are news.
+                m.replay_until = conversation.last_seq;
+            }
+            m.closed = m.closed || conversation.closed;
+            m.conversation = Some(conversation.id);
+            // Everything typed while offline (or sent but never acknowledged) goes out once now;
+            // the server stores each client_id once.
+            for o in m.outbox.iter_mut().filter(|o| !o.acked) {
+                o.sent = true;
+                fx.push(Effect::Send(ChatClientMsg::Say {
+                    client_id: o.client_id.clone(),
+                    text: o.text.clone(),
+                }));
+            }
+        }
+        ChatServerMsg::Entry { entry } => entry_in(m, entry, fx),
+        ChatServerMsg::Ack { client_id, seq } => {
+            if seq <= m.last_seq {
+                m.outbox.retain(|o| o.client_id != client_id);
+            } else if let Some(o) = m.outbox.iter_mut().find(|o| o.client_id == client_id) {
+                o.acked = true;
+            }
+        }
+        ChatServerMsg::Invalid { card, errors } => {
+            if let Some(first) = errors.first() {
+                fx.push(Effect::Focus(Focus::Field(card.clone(), first.key.clone())));
+            }
+            m.set_errors(card, errors);
+        }
+        ChatServerMsg::Typing { from, on } => {
+            if from == Side::Agent {
+                m.agent_typing = on && !m.closed;
+            }
+        }
+        ChatServerMsg::Error { message, .. } => m.notice = Some(message),
+    }
+}
+
+fn entry_in(m: &mut Model, entry: TranscriptEntry, fx: &mut Vec<Effect>) {
+    if entry.seq <= m.last_seq {
+        return; // already rendered: each seq is shown once
+    }
+    m.last_seq = entry.seq;
+    let live = entry.seq > m.replay_until;
+    let s = m.lang.strings();
+    match &entry.event {
+        TranscriptEvent::Card { card } => {
+            if live
+                && m.open
+                && matches!(
+                    card.kind,
+                    CardKind::Question { .. } | CardKind::InfoCapture { .. }
+                )
+            {
+                fx.push(Effect::Focus(Focus::Card(card.id.clone())));
+            }
+        }
+        TranscriptEvent::Answered { card, button, .. } => {
+            if m.answer(card).is_none() {
+                m.answered.push((card.clone(), button.clone()));
+            }
+        }
+        TranscriptEvent::Captured { card, .. } => {
+            if !m.captured.contains(card) {
+                m.captured.push(card.clone());
+            }
+            m.clear_errors(card);
+        }
+        TranscriptEvent::LiveChatRequested => m.waiting = true,
+        TranscriptEvent::AgentJoined { agent } => {
+            m.waiting = false;
+            m.agent = Some(agent.clone());
+            if live {
+                let mut a = agent.name.clone();
+                a.push(' ');
+                a.push_str(s.agent_joined);
+                fx.push(Effect::Announce(a));
+                if m.open {
+                    fx.push(Effect::Focus(Focus::Composer));
+                }
+            }
+        }
+        TranscriptEvent::Message {
+            from,
+            text,
+            client_id,
+        } => match from {
+            Side::Visitor => m.outbox.retain(|o| &o.client_id != client_id),
+            _ => {
+                m.agent_typing = false;
+                if live {
+                    let mut a = m
+                        .agent
+                        .as_ref()
+                        .map(|a| a.name.clone())
+                        .unwrap_or_else(|| s.agent.into());
+                    a.push_str(": ");
+                    a.push_str(text);
+                    fx.push(Effect::Announce(a));
+                }
+            }
+        },
+        TranscriptEvent::Fallback { text, .. } => {
+            finish(m);
+            if live {
+                fx.push(Effect::Announce(text.clone()));
+            }
+        }
+        TranscriptEvent::Expired => {
+            finish(m);
+            if live {
+                fx.push(Effect::Announce(s.expired.into()));
+            }
+        }
+        TranscriptEvent::Ended { by } => {
+            finish(m);
+            if live {
+                fx.push(Effect::Announce(
+                    if *by == Side::Visitor {
+                        s.ended_by_you
+                    } else {
+                        s.ended_by_agent
+                    }
+                    .into(),
+                ));
+            }
+        }
+    }
+    m.entries.push(entry);
+}
+
+fn finish(m: &mut Model) {
+    m.closed = true;
+    m.waiting = false;
+    m.agent_typing = false;
+    m.typing_sent = false;
+}
+
+fn submit(
+    m: &mut Model,
+    card: parlor_core::CardId,
+    values: BTreeMap<String, String>,
+    fx: &mut Vec<Effect>,
+) {
+    if !m.card_open(&card) {
+        return;
+    }
+    let s = m.lang.strings();
+    let mut errors = Vec::new();
+    if let Some(fields) = m.fields(&card) {
+        for f in fields {
+            let v = values.get(&f.key).map(|v| v.trim()).unwrap_or("");
+            if v.is_empty() {
+                if f.required {
+                    errors.push(FieldError {
+                        key: f.key.clone(),
+                        message: s.required.into(),
+                    });
+                }
+            } else if f.kind == FieldKind::Email && !looks_like_email(v) {
+                errors.push(FieldError {
+                    key: f.key.clone(),
+                    message: s.invalid_email.into(),
+                });
+            }
+        }
+    }
+    if let Some(first) = errors.first() {
+        fx.push(Effect::Focus(Focus::Field(card.clone(), first.key.clone())));
+        m.set_errors(card, errors);
+        return;
+    }
+    m.clear_errors(&card);
+    if m.conn != Conn::Open {
+        m.notice = Some(s.offline_action.into());
+        return;
+    }
+    m.notice = None;
+    let mut clean = BTreeMap::new();
+    for (k, v) in values {
+        let v = v.trim();
+        if !v.is_empty() {
+            clean.insert(k, v.to_owned());
+        }
+    }
+    let values = clean;
+    fx.push(Effect::Send(ChatClientMsg::Capture { card, values }));
+}
+
+#[cfg(test)]
+mod tests;

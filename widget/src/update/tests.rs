@@ -1,0 +1,665 @@
+//! `update` driven natively, with no browser: the widget's rules as data in, data out.
+
+use std::collections::BTreeMap;
+
+use parlor_core::dialogue::{Button, Card, CardKind, FieldKind, FieldSpec};
+use parlor_core::protocol::{
+    AgentProfile, ChatClientMsg, ChatServerMsg, ConversationView, FieldError, Side,
+    TranscriptEntry, TranscriptEvent,
+};
+use parlor_core::{ButtonId, CardId, ConversationId, Millis};
+
+use super::update;
+use crate::i18n::Lang;
+use crate::model::{Conn, Effect, Focus, Model, Msg, Phase, Position, WidgetSettings};
+
+fn model() -> Model {
+    Model::new(None, Lang::En, "n".into())
+}
+
+fn entry(seq: u64, event: TranscriptEvent) -> Msg {
+    Msg::Server(ChatServerMsg::Entry {
+        entry: TranscriptEntry {
+            seq,
+            at: Millis(seq * 1000),
+            event,
+        },
+    })
+}
+
+fn welcome(last_seq: u64, closed: bool) -> Msg {
+    Msg::Server(ChatServerMsg::Welcome {
+        conversation: ConversationView {
+            id: ConversationId::new("c1"),
+            last_seq,
+            closed,
+        },
+    })
+}
+
+fn started(token: &str) -> Msg {
+    Msg::Started {
+        conversation: ConversationId::new("c1"),
+        token: token.into(),
+        widget: WidgetSettings {
+            color: Some("#ff0000".into()),
+            position: Some("left".into()),
+            language: None,
+        },
+    }
+}
+
+fn question(id: &str) -> TranscriptEvent {
+    TranscriptEvent::Card {
+        card: Card {
+            id: CardId::new(id),
+            kind: CardKind::Question {
+                text: "Talk to sales?".into(),
+                buttons: vec![Button {
+                    id: ButtonId::new("yes"),
+                    label: "Yes".into(),
+                    goto: None,
+                }],
+            },
+        },
+    }
+}
+
+fn form(id: &str) -> TranscriptEvent {
+    let f = |key: &str, kind, required| FieldSpec {
+        key: key.into(),
+        kind,
+        label: key.into(),
+        required,
+    };
+    TranscriptEvent::Card {
+        card: Card {
+            id: CardId::new(id),
+            kind: CardKind::InfoCapture {
+                text: "Who are you?".into(),
+                fields: vec![
+                    f("first_name", FieldKind::FirstName, true),
+                    f("email", FieldKind::Email, true),
+                    f("company", FieldKind::Company, false),
+                ],
+            },
+        },
+    }
+}
+
+fn agent_joined() -> TranscriptEvent {
+    TranscriptEvent::AgentJoined {
+        agent: AgentProfile {
+            name: "Ana".into(),
+            avatar_url: None,
+        },
+    }
+}
+
+fn sends(fx: &[Effect]) -> Vec<ChatClientMsg> {
+    fx.iter()
+        .filter_map(|e| {
+            if let Effect::Send(m) = e {
+                Some(m.clone())
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+/// A model connected to a live chat with an agent.
+fn chatting() -> Model {
+    let mut m = model();
+    m.open = true;
+    update(&mut m, Msg::Init);
+    update(&mut m, started("tok"));
+    update(&mut m, Msg::SocketOpened);
+    update(&mut m, welcome(0, false));
+    update(&mut m, entry(1, TranscriptEvent::LiveChatRequested));
+    update(&mut m, entry(2, agent_joined()));
+    m
+}
+
+#[test]
+fn closed_launcher_without_token_does_nothing_until_opened() {
+    let mut m = model();
+    assert!(update(&mut m, Msg::Init).is_empty());
+    assert_eq!(m.phase, Phase::Idle);
+    let fx = update(&mut m, Msg::Toggle);
+    assert!(m.open);
+    assert_eq!(
+        fx,
+        vec![Effect::Start { token: None }, Effect::Focus(Focus::Panel)]
+    );
+    assert_eq!(
+        update(&mut m, Msg::Toggle),
+        vec![Effect::Focus(Focus::Launcher)]
+    );
+    // Re-opening while starting does not start twice.
+    assert_eq!(
+        update(&mut m, Msg::Toggle),
+        vec![Effect::Focus(Focus::Panel)]
+    );
+}
+
+#[test]
+fn stored_token_resumes_at_once_and_is_replayed_quietly() {
+    let mut m = Model::new(Some("tok".into()), Lang::En, "n".into());
+    assert_eq!(
+        update(&mut m, Msg::Init),
+        vec![Effect::Start {
+            token: Some("tok".into())
+        }]
+    );
+    let fx = update(&mut m, started("tok"));
+    assert_eq!(fx, vec![Effect::Connect], "same token: nothing to store");
+    assert_eq!(
+        (m.lang, m.position, m.color.as_deref()),
+        (Lang::En, Position::Left, Some("#ff0000"))
+    );
+    let fx = update(&mut m, Msg::SocketOpened);
+    assert_eq!(sends(&fx), vec![ChatClientMsg::Hello { v: 1, last_seq: 0 }]);
+    update(&mut m, welcome(3, false));
+    assert_eq!(m.conn, Conn::Open);
+    // History: no focus moves, no announcements.
+    assert!(update(&mut m, entry(1, question("q1"))).is_empty());
+    assert!(update(&mut m, entry(2, TranscriptEvent::LiveChatRequested)).is_empty());
+    assert!(update(&mut m, entry(3, agent_joined())).is_empty());
+    assert_eq!(m.entries.len(), 3);
+    // Live from here on.
+    let fx = update(
+        &mut m,
+        entry(
+            4,
+            TranscriptEvent::Message {
+                from: Side::Agent,
+                text: "Hi".into(),
+                client_id: String::new(),
+            },
+        ),
+    );
+    assert_eq!(fx, vec![Effect::Announce("Ana: Hi".into())]);
+}
+
+#[test]
+fn new_token_is_stored_and_fresh_cards_take_focus() {
+    let mut m = model();
+    m.open = true;
+    update(&mut m, Msg::Init);
+    let fr = Msg::Started {
+        conversation: ConversationId::new("c1"),
+        token: "t2".into(),
+        widget: WidgetSettings {
+            language: Some("fr-FR".into()),
+            ..WidgetSettings::default()
+        },
+    };
+    assert_eq!(
+        update(&mut m, fr),
+        vec![Effect::StoreToken("t2".into()), Effect::Connect]
+    );
+    assert_eq!((m.lang, m.position), (Lang::Fr, Position::Right));
+    update(&mut m, Msg::SocketOpened);
+    update(&mut m, welcome(1, false));
+    assert_eq!(
+        update(&mut m, entry(1, question("q1"))),
+        vec![Effect::Focus(Focus::Card(CardId::new("q1")))]
+    );
+}
+
+#[test]
+fn entries_are_rendered_once_per_seq() {
+    let mut m = chatting();
+    let msg = || {
+        entry(
+            3,
+            TranscriptEvent::Message {
+                from: Side::Agent,
+                text: "x".into(),
+                client_id: String::new(),
+            },
+        )
+    };
+    update(&mut m, msg());
+    update(&mut m, msg());
+    update(&mut m, entry(2, agent_joined()));
+    assert_eq!(m.entries.len(), 3);
+    assert_eq!(m.last_seq, 3);
+}
+
+#[test]
+fn answering_sends_once_and_answered_disables_the_card() {
+    let mut m = chatting();
+    update(&mut m, entry(3, question("q1")));
+    let fx = update(
+        &mut m,
+        Msg::Answer {
+            card: CardId::new("q1"),
+            button: ButtonId::new("yes"),
+        },
+    );
+    assert_eq!(
+        sends(&fx),
+        vec![ChatClientMsg::Answer {
+            card: CardId::new("q1"),
+            button: ButtonId::new("yes")
+        }]
+    );
+    update(
+        &mut m,
+        entry(
+            4,
+            TranscriptEvent::Answered {
+                card: CardId::new("q1"),
+                button: ButtonId::new("yes"),
+                label: "Yes".into(),
+            },
+        ),
+    );
+    assert!(!m.card_open(&CardId::new("q1")));
+    assert!(update(
+        &mut m,
+        Msg::Answer {
+            card: CardId::new("q1"),
+            button: ButtonId::new("yes")
+        }
+    )
+    .is_empty());
+}
+
+#[test]
+fn capture_is_validated_locally_then_by_the_server() {
+    let mut m = chatting();
+    update(&mut m, entry(3, form("f1")));
+    let card = CardId::new("f1");
+    let mut values = BTreeMap::new();
+    values.insert("first_name".to_string(), " ".to_string());
+    values.insert("email".to_string(), "nope".to_string());
+    let fx = update(
+        &mut m,
+        Msg::Submit {
+            card: card.clone(),
+            values: values.clone(),
+        },
+    );
+    assert_eq!(
+        fx,
+        vec![Effect::Focus(Focus::Field(
+            card.clone(),
+            "first_name".into()
+        ))]
+    );
+    let errs = m.errors(&card).unwrap_or_default();
+    assert_eq!(errs.len(), 2);
+    assert_eq!(errs[1].message, "Please enter a valid email address.");
+
+    values.insert("first_name".into(), " Ann ".into());
+    values.insert("email".into(), "ann@example.com".into());
+    values.insert("company".into(), "".into());
+    let fx = update(
+        &mut m,
+        Msg::Submit {
+            card: card.clone(),
+            values,
+        },
+    );
+    let mut expect = BTreeMap::new();
+    expect.insert("email".to_string(), "ann@example.com".to_string());
+    expect.insert("first_name".to_string(), "Ann".to_string());
+    assert_eq!(
+        sends(&fx),
+        vec![ChatClientMsg::Capture {
+            card: card.clone(),
+            values: expect
+        }]
+    );
+    assert!(m.errors(&card).is_none());
+
+    let fx = update(
+        &mut m,
+        Msg::Server(ChatServerMsg::Invalid {
+            card: card.clone(),
+            errors: vec![FieldError {
+                key: "email".into(),
+                message: "Unknown domain".into(),
+            }],
+        }),
+    );
+    assert_eq!(
+        fx,
+        vec![Effect::Focus(Focus::Field(card.clone(), "email".into()))]
+    );
+    assert_eq!(
+        m.errors(&card).unwrap_or_default()[0].message,
+        "Unknown domain"
+    );
+    update(
+        &mut m,
+        entry(
+            4,
+            TranscriptEvent::Captured {
+                card: card.clone(),
+                values: BTreeMap::new(),
+            },
+        ),
+    );
+    assert!(m.errors(&card).is_none());
+    assert!(!m.card_open(&card));
+}
+
+#[test]
+fn say_sends_with_fresh_client_ids_and_entry_clears_the_outbox() {
+    let mut m = chatting();
+    let fx = update(
+        &mut m,
+        Msg::Say {
+            text: "  hello \n".into(),
+        },
+    );
+    assert_eq!(
+        sends(&fx),
+        vec![ChatClientMsg::Say {
+            client_id: "n-1".into(),
+            text: "hello".into()
+        }]
+    );
+    assert!(fx.contains(&Effect::ClearComposer));
+    let fx = update(
+        &mut m,
+        Msg::Say {
+            text: "again".into(),
+        },
+    );
+    assert_eq!(
+        sends(&fx),
+        vec![ChatClientMsg::Say {
+            client_id: "n-2".into(),
+            text: "again".into()
+        }]
+    );
+    assert!(update(&mut m, Msg::Say { text: "   ".into() }).is_empty());
+    assert_eq!(m.outbox.len(), 2);
+    update(
+        &mut m,
+        Msg::Server(ChatServerMsg::Ack {
+            client_id: "n-1".into(),
+            seq: 3,
+        }),
+    );
+    assert!(m.outbox[0].acked);
+    update(
+        &mut m,
+        entry(
+            3,
+            TranscriptEvent::Message {
+                from: Side::Visitor,
+                text: "hello".into(),
+                client_id: "n-1".into(),
+            },
+        ),
+    );
+    assert_eq!(m.outbox.len(), 1);
+    // An ack for an entry already seen clears it too.
+    update(
+        &mut m,
+        entry(
+            4,
+            TranscriptEvent::Message {
+                from: Side::Visitor,
+                text: "again".into(),
+                client_id: "other".into(),
+            },
+        ),
+    );
+    update(
+        &mut m,
+        Msg::Server(ChatServerMsg::Ack {
+            client_id: "n-2".into(),
+            seq: 4,
+        }),
+    );
+    assert!(m.outbox.is_empty());
+}
+
+#[test]
+fn offline_messages_are_queued_and_flushed_once_after_reconnect() {
+    let mut m = chatting();
+    update(
+        &mut m,
+        Msg::Say {
+            text: "sent before drop".into(),
+        },
+    );
+    let fx = update(&mut m, Msg::SocketClosed { code: 1006 });
+    assert_eq!(fx, vec![Effect::ScheduleReconnect { attempt: 1 }]);
+    assert_eq!(m.conn, Conn::Reconnecting { attempt: 1 });
+    let fx = update(
+        &mut m,
+        Msg::Say {
+            text: "typed offline".into(),
+        },
+    );
+    assert!(sends(&fx).is_empty(), "nothing goes out while offline");
+    assert_eq!(m.outbox.len(), 2);
+
+    // The reconnect fails once: back-off grows.
+    assert_eq!(update(&mut m, Msg::Reconnect), vec![Effect::Connect]);
+    assert_eq!(
+        update(&mut m, Msg::SocketClosed { code: 1006 }),
+        vec![Effect::ScheduleReconnect { attempt: 2 }]
+    );
+    update(&mut m, Msg::Reconnect);
+    let fx = update(&mut m, Msg::SocketOpened);
+    assert_eq!(
+        sends(&fx),
+        vec![ChatClientMsg::Hello { v: 1, last_seq: 2 }],
+        "resume after the last seq seen"
+    );
+    let fx = update(&mut m, welcome(2, false));
+    assert_eq!(
+        sends(&fx),
+        vec![
+            ChatClientMsg::Say {
+                client_id: "n-1".into(),
+                text: "sent before drop".into()
+            },
+            ChatClientMsg::Say {
+                client_id: "n-2".into(),
+                text: "typed offline".into()
+            },
+        ]
+    );
+    assert_eq!(m.conn, Conn::Open);
+    // A second welcome (another reconnect) before any ack would resend; after the entries, nothing.
+    update(
+        &mut m,
+        entry(
+            3,
+            TranscriptEvent::Message {
+                from: Side::Visitor,
+                text: "sent before drop".into(),
+                client_id: "n-1".into(),
+            },
+        ),
+    );
+    update(
+        &mut m,
+        entry(
+            4,
+            TranscriptEvent::Message {
+                from: Side::Visitor,
+                text: "typed offline".into(),
+                client_id: "n-2".into(),
+            },
+        ),
+    );
+    assert!(m.outbox.is_empty());
+    assert!(sends(&update(&mut m, welcome(4, false))).is_empty());
+    // Entries that arrive during a drop are news: announced.
+    update(&mut m, Msg::SocketClosed { code: 1001 });
+    update(&mut m, Msg::Reconnect);
+    update(&mut m, Msg::SocketOpened);
+    update(&mut m, welcome(5, false));
+    let fx = update(
+        &mut m,
+        entry(
+            5,
+            TranscriptEvent::Message {
+                from: Side::Agent,
+                text: "still there?".into(),
+                client_id: String::new(),
+            },
+        ),
+    );
+    assert_eq!(fx, vec![Effect::Announce("Ana: still there?".into())]);
+}
+
+#[test]
+fn refused_token_stops_reconnecting_and_forgets_it() {
+    let mut m = chatting();
+    let fx = update(&mut m, Msg::SocketClosed { code: 4401 });
+    assert_eq!(fx, vec![Effect::ClearToken]);
+    assert_eq!(m.conn, Conn::Offline);
+    assert!(m.closed && m.token.is_none());
+}
+
+#[test]
+fn typing_is_debounced() {
+    let mut m = chatting();
+    let fx = update(&mut m, Msg::Draft { empty: false });
+    assert_eq!(
+        fx,
+        vec![
+            Effect::Send(ChatClientMsg::Typing { on: true }),
+            Effect::TypingTimer { gen: 1 }
+        ]
+    );
+    assert_eq!(
+        update(&mut m, Msg::Draft { empty: false }),
+        vec![Effect::TypingTimer { gen: 2 }]
+    );
+    assert!(
+        update(&mut m, Msg::TypingIdle { gen: 1 }).is_empty(),
+        "a stale timer does nothing"
+    );
+    assert_eq!(
+        sends(&update(&mut m, Msg::TypingIdle { gen: 2 })),
+        vec![ChatClientMsg::Typing { on: false }]
+    );
+    update(&mut m, Msg::Draft { empty: false });
+    let fx = update(&mut m, Msg::Say { text: "hi".into() });
+    assert_eq!(sends(&fx)[0], ChatClientMsg::Typing { on: false });
+    update(
+        &mut m,
+        Msg::Server(ChatServerMsg::Typing {
+            from: Side::Agent,
+            on: true,
+        }),
+    );
+    assert!(m.agent_typing);
+    update(
+        &mut m,
+        entry(
+            3,
+            TranscriptEvent::Message {
+                from: Side::Agent,
+                text: "yo".into(),
+                client_id: String::new(),
+            },
+        ),
+    );
+    assert!(!m.agent_typing);
+}
+
+#[test]
+fn ending_expiring_and_restarting() {
+    let mut m = chatting();
+    assert!(m.live() && m.can_chat());
+    assert_eq!(sends(&update(&mut m, Msg::End)), vec![ChatClientMsg::End]);
+    let fx = update(
+        &mut m,
+        entry(3, TranscriptEvent::Ended { by: Side::Visitor }),
+    );
+    assert_eq!(fx, vec![Effect::Announce("You ended the chat.".into())]);
+    assert!(m.closed && !m.can_chat() && !m.live());
+    assert!(update(
+        &mut m,
+        Msg::Say {
+            text: "late".into()
+        }
+    )
+    .is_empty());
+    // The server closes a finished conversation's socket: no reconnect.
+    assert!(update(&mut m, Msg::SocketClosed { code: 1000 }).is_empty());
+    let fx = update(&mut m, Msg::Restart);
+    assert_eq!(
+        fx,
+        vec![
+            Effect::CloseSocket,
+            Effect::ClearToken,
+            Effect::Start { token: None },
+            Effect::Focus(Focus::Panel)
+        ]
+    );
+    assert!(m.entries.is_empty() && !m.closed && m.open && m.last_seq == 0);
+
+    let mut m = chatting();
+    update(&mut m, entry(3, TranscriptEvent::Expired));
+    assert!(m.closed);
+    let mut m = chatting();
+    update(
+        &mut m,
+        Msg::Server(ChatServerMsg::Error {
+            code: "rate_limited".into(),
+            message: "Slow down".into(),
+        }),
+    );
+    assert_eq!(m.notice.as_deref(), Some("Slow down"));
+}
+
+#[test]
+fn start_failures() {
+    let mut m = model();
+    update(&mut m, Msg::Toggle);
+    update(&mut m, Msg::StartFailed { status: 404 });
+    assert_eq!(m.phase, Phase::Unavailable);
+    let mut m = Model::new(Some("old".into()), Lang::En, "n".into());
+    update(&mut m, Msg::Init);
+    assert_eq!(
+        update(&mut m, Msg::StartFailed { status: 404 }),
+        vec![Effect::ClearToken]
+    );
+    let mut m = model();
+    update(&mut m, Msg::Toggle);
+    update(&mut m, Msg::StartFailed { status: 429 });
+    assert_eq!(m.phase, Phase::Failed { rate_limited: true });
+    assert_eq!(
+        update(&mut m, Msg::Retry),
+        vec![Effect::Start { token: None }]
+    );
+}
+
+#[test]
+fn waiting_then_fallback() {
+    let mut m = model();
+    m.open = true;
+    update(&mut m, Msg::Init);
+    update(&mut m, started("t"));
+    update(&mut m, Msg::SocketOpened);
+    update(&mut m, welcome(0, false));
+    update(&mut m, entry(1, TranscriptEvent::LiveChatRequested));
+    assert!(m.waiting && m.live() && !m.can_chat());
+    let fx = update(
+        &mut m,
+        entry(
+            2,
+            TranscriptEvent::Fallback {
+                kind: parlor_core::protocol::FallbackKind::LiveChat,
+                text: "We'll email you".into(),
+            },
+        ),
+    );
+    assert_eq!(fx, vec![Effect::Announce("We'll email you".into())]);
+    assert!(!m.waiting && m.closed);
+}

@@ -1,0 +1,315 @@
+//! One transcript entry → DOM. Every piece of server text goes in through text nodes.
+
+use parlor_core::dialogue::{CardKind, FieldKind};
+use parlor_core::protocol::{Side, TranscriptEntry, TranscriptEvent};
+use parlor_core::{ButtonId, CardId};
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
+
+use crate::dom::{el, hel, set_attr, set_disabled, set_text, text, Res};
+use crate::model::Model;
+use crate::text::{clock, hex, linkify, Segment};
+
+/// The parts of a rendered card that change after it is drawn.
+pub struct CardRefs {
+    pub id: CardId,
+    kind: RefKind,
+}
+
+enum RefKind {
+    Buttons(Vec<(ButtonId, HtmlElement)>),
+    Form {
+        fields: Vec<FieldRefs>,
+        submit: HtmlElement,
+    },
+}
+
+struct FieldRefs {
+    key: String,
+    input: HtmlInputElement,
+    error: Element,
+}
+
+impl CardRefs {
+    /// Patches the card from the model: answered / captured / closed cards are disabled;
+    /// form errors are shown next to their fields.
+    pub fn sync(&self, m: &Model) {
+        let open = m.card_open(&self.id);
+        match &self.kind {
+            RefKind::Buttons(buttons) => {
+                let chosen = m.answer(&self.id);
+                for (id, b) in buttons {
+                    set_disabled(b, !open);
+                    set_attr(
+                        b,
+                        "aria-pressed",
+                        if chosen == Some(id) { "true" } else { "false" },
+                    );
+                }
+            }
+            RefKind::Form { fields, submit } => {
+                set_disabled(submit, !open);
+                let errors = m.errors(&self.id);
+                for f in fields {
+                    set_disabled(&f.input, !open);
+                    let err = errors
+                        .and_then(|es| es.iter().find(|e| e.key == f.key))
+                        .map(|e| e.message.as_str());
+                    set_text(&f.error, err.unwrap_or(""));
+                    set_attr(
+                        &f.input,
+                        "aria-invalid",
+                        if err.is_some() { "true" } else { "false" },
+                    );
+                }
+            }
+        }
+    }
+
+    pub fn first_control(&self) -> Option<HtmlElement> {
+        match &self.kind {
+            RefKind::Buttons(b) => b.first().map(|(_, b)| b.clone()),
+            RefKind::Form { fields, submit } => Some(
+                fields
+                    .first()
+                    .map(|f| f.input.clone().unchecked_into())
+                    .unwrap_or_else(|| submit.clone()),
+            ),
+        }
+    }
+
+    pub fn field(&self, key: &str) -> Option<HtmlElement> {
+        match &self.kind {
+            RefKind::Form { fields, .. } => fields
+                .iter()
+                .find(|f| f.key == key)
+                .map(|f| f.input.clone().unchecked_into()),
+            RefKind::Buttons(_) => None,
+        }
+    }
+}
+
+/// A chat bubble: `me` for the visitor's side.
+fn bubble(doc: &Document, parent: &Element, me: bool) -> Res<Element> {
+    el(doc, "div", if me { "b me" } else { "b" }, Some(parent))
+}
+
+fn system(doc: &Document, parent: &Element, s: &str) -> Res<Element> {
+    let e = el(doc, "p", "sy", Some(parent))?;
+    text(doc, &e, s)?;
+    Ok(e)
+}
+
+fn time(doc: &Document, parent: &Element, at: u64) -> Res<()> {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
+    let t = el(doc, "span", "tm", Some(parent))?;
+    text(doc, &t, &clock(d.get_hours(), d.get_minutes()))
+}
+
+fn new_id(next: &mut u32) -> String {
+    *next += 1;
+    let mut s = String::from("p");
+    s.push_str(&hex(*next as u64));
+    s
+}
+
+/// Renders one entry; returns handles for interactive cards.
+pub fn entry(
+    doc: &Document,
+    parent: &Element,
+    e: &TranscriptEntry,
+    m: &Model,
+    next_id: &mut u32,
+) -> Res<Option<CardRefs>> {
+    let s = m.lang.strings();
+    match &e.event {
+        TranscriptEvent::Card { card } => match &card.kind {
+            CardKind::Message { text: t } | CardKind::LiveChat { text: t, .. } => {
+                if !t.is_empty() {
+                    text(doc, &bubble(doc, parent, false)?, t)?;
+                }
+            }
+            CardKind::Question { text: t, buttons } => {
+                let b = bubble(doc, parent, false)?;
+                let p = el(doc, "div", "", Some(&b))?;
+                let q = new_id(next_id);
+                p.set_id(&q);
+                text(doc, &p, t)?;
+                let row = el(doc, "div", "bt", Some(&b))?;
+                row.set_attribute("role", "group")?;
+                row.set_attribute("aria-labelledby", &q)?;
+                let mut refs = Vec::with_capacity(buttons.len());
+                for btn in buttons {
+                    let h = crate::dom::button(doc, "", &btn.label, "answer", &row)?;
+                    h.set_attribute("data-card", card.id.as_str())?;
+                    h.set_attribute("data-button", btn.id.as_str())?;
+                    refs.push((btn.id.clone(), h));
+                }
+                return Ok(Some(CardRefs {
+                    id: card.id.clone(),
+                    kind: RefKind::Buttons(refs),
+                }));
+            }
+            CardKind::InfoCapture { text: t, fields } => {
+                let b = bubble(doc, parent, false)?;
+                let form = el(doc, "form", "fm", Some(&b))?;
+                form.set_attribute("novalidate", "")?;
+                form.set_attribute("data-card", card.id.as_str())?;
+                if !t.is_empty() {
+                    let p = el(doc, "div", "", Some(&form))?;
+                    text(doc, &p, t)?;
+                }
+                let mut refs = Vec::with_capacity(fields.len());
+                for f in fields {
+                    let id = new_id(next_id);
+                    let label = el(doc, "label", "", Some(&form))?;
+                    label.set_attribute("for", &id)?;
+                    text(doc, &label, &f.label)?;
+                    let input: HtmlInputElement =
+                        el(doc, "input", "", Some(&form))?.unchecked_into();
+                    input.set_id(&id);
+                    input.set_name(&f.key);
+                    let (kind, auto) = match f.kind {
+                        FieldKind::FirstName => ("text", "given-name"),
+                        FieldKind::LastName => ("text", "family-name"),
+                        FieldKind::Email => ("email", "email"),
+                        FieldKind::JobTitle => ("text", "organization-title"),
+                        FieldKind::Company => ("text", "organization"),
+                        FieldKind::Phone => ("tel", "tel"),
+                        FieldKind::Custom => ("text", "off"),
+                    };
+                    input.set_type(kind);
+                    input.set_attribute("autocomplete", auto)?;
+                    if f.required {
+                        input.set_required(true);
+                        input.set_attribute("aria-required", "true")?;
+                        let mark = el(doc, "span", "rq", Some(&label))?;
+                        mark.set_attribute("aria-hidden", "true")?;
+                        text(doc, &mark, "*")?;
+                        let sr = el(doc, "span", "sr", Some(&label))?;
+                        text(doc, &sr, s.required_mark)?;
+                    }
+                    let error = el(doc, "div", "er", Some(&form))?;
+                    let eid = new_id(next_id);
+                    error.set_id(&eid);
+                    input.set_attribute("aria-describedby", &eid)?;
+                    refs.push(FieldRefs {
+                        key: f.key.clone(),
+                        input,
+                        error,
+                    });
+                }
+                let submit = hel(doc, "button", "pr", Some(&form))?;
+                submit.set_attribute("type", "submit")?;
+                submit.set_text_content(Some(s.submit));
+                return Ok(Some(CardRefs {
+                    id: card.id.clone(),
+                    kind: RefKind::Form {
+                        fields: refs,
+                        submit,
+                    },
+                }));
+            }
+        },
+        TranscriptEvent::Answered { label, .. } => {
+            text(doc, &bubble(doc, parent, true)?, label)?;
+        }
+        TranscriptEvent::Captured { card, values } => {
+            // The visitor's own details, in the form's field order.
+            let order: Vec<&str> = m
+                .fields(card)
+                .map(|fs| fs.iter().map(|f| f.key.as_str()).collect())
+                .unwrap_or_default();
+            let mut shown: Vec<&str> = order
+                .iter()
+                .filter_map(|k| values.get(*k).map(String::as_str))
+                .collect();
+            shown.extend(
+                values
+                    .iter()
+                    .filter(|(k, _)| !order.contains(&k.as_str()))
+                    .map(|(_, v)| v.as_str()),
+            );
+            if !shown.is_empty() {
+                text(doc, &bubble(doc, parent, true)?, &shown.join("\n"))?;
+            }
+        }
+        TranscriptEvent::LiveChatRequested => {}
+        TranscriptEvent::AgentJoined { agent } => {
+            let p = el(doc, "p", "sy", Some(parent))?;
+            if let Some(url) = agent
+                .avatar_url
+                .as_deref()
+                .filter(|u| crate::text::is_safe_link(u))
+            {
+                let img = el(doc, "img", "", Some(&p))?;
+                img.set_attribute("src", url)?;
+                img.set_attribute("alt", &agent.name)?;
+            }
+            let mut t = agent.name.clone();
+            t.push(' ');
+            t.push_str(s.agent_joined);
+            text(doc, &p, &t)?;
+        }
+        TranscriptEvent::Message { from, text: t, .. } => {
+            let b = bubble(doc, parent, *from == Side::Visitor)?;
+            if *from == Side::Agent {
+                let who = el(doc, "span", "sr", Some(&b))?;
+                let mut n = m
+                    .agent
+                    .as_ref()
+                    .map(|a| a.name.clone())
+                    .unwrap_or_else(|| s.agent.into());
+                n.push_str(": ");
+                text(doc, &who, &n)?;
+                linked(doc, &b, t)?;
+            } else {
+                text(doc, &b, t)?;
+            }
+            time(doc, &b, e.at.as_u64())?;
+        }
+        TranscriptEvent::Fallback { text: t, .. } => {
+            text(doc, &bubble(doc, parent, false)?, t)?;
+        }
+        TranscriptEvent::Expired => {
+            system(doc, parent, s.expired)?;
+        }
+        TranscriptEvent::Ended { by } => {
+            system(
+                doc,
+                parent,
+                if *by == Side::Visitor {
+                    s.ended_by_you
+                } else {
+                    s.ended_by_agent
+                },
+            )?;
+        }
+    }
+    Ok(None)
+}
+
+/// Agent text: http(s) links become `<a>` elements; everything else stays text.
+fn linked(doc: &Document, parent: &Element, t: &str) -> Res<()> {
+    for seg in linkify(t) {
+        match seg {
+            Segment::Text(x) => text(doc, parent, x)?,
+            Segment::Link(url) => {
+                let a = el(doc, "a", "", Some(parent))?;
+                a.set_attribute("href", url)?;
+                a.set_attribute("target", "_blank")?;
+                a.set_attribute("rel", "noopener noreferrer nofollow")?;
+                text(doc, &a, url)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A message the visitor sent that the server has not shown back yet.
+pub fn pending(doc: &Document, parent: &Element, t: &str, sending: &str) -> Res<()> {
+    let b = el(doc, "div", "b me pd", Some(parent))?;
+    text(doc, &b, t)?;
+    let s = el(doc, "span", "tm", Some(&b))?;
+    text(doc, &s, sending)
+}
