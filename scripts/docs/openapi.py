@@ -1,0 +1,118 @@
+"""Writes docs/openapi.json, the OpenAPI 3.1 description of Parlor's HTTP API.
+Run: python3 scripts/docs/openapi.py (the Worker serves the file at /api/openapi.json)."""
+import json, pathlib
+
+def ref(name): return {"$ref": f"#/components/schemas/{name}"}
+def body(schema): return {"required": True, "content": {"application/json": {"schema": schema}}}
+def resp(desc, schema=None):
+    r = {"description": desc}
+    if schema: r["content"] = {"application/json": {"schema": schema}}
+    return r
+ERR = resp("Error", ref("Error"))
+def errors(*codes):
+    names = {"400": "Bad request", "401": "Unauthenticated", "403": "Forbidden", "404": "Not found",
+             "409": "Conflict", "413": "Body too large", "422": "Unprocessable", "429": "Rate limited"}
+    return {c: {"description": names[c], "content": {"application/json": {"schema": ref("Error")}}} for c in codes}
+WS = {"name": "ws", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[a-z0-9_-]{1,64}$"}}
+def pid(name): return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 64}}
+SEC = [{"bearer": []}]
+ANY = {"type": "object"}
+
+def op(summary, ok, *, req=None, params=(), codes=("400", "401", "403", "404"), security=SEC, ok_code="200", tag=None):
+    o = {"summary": summary, "parameters": list(params), "responses": {ok_code: ok, **errors(*codes)}}
+    if req is not None: o["requestBody"] = body(req)
+    if security is not None: o["security"] = security
+    if tag: o["tags"] = [tag]
+    return o
+
+agent_in = {"type": "object", "additionalProperties": False, "required": ["email", "name", "password"], "properties": {
+    "id": {"type": "string", "pattern": "^[a-z0-9_-]{1,64}$"}, "email": {"type": "string", "format": "email", "maxLength": 254},
+    "name": {"type": "string", "minLength": 1, "maxLength": 100}, "password": {"type": "string", "minLength": 8, "maxLength": 128},
+    "avatar_url": {"type": ["string", "null"], "maxLength": 500}, "live_chat": {"type": "boolean"},
+    "role": {"enum": ["agent", "admin"]}, "teams": {"type": "array", "items": {"type": "string"}}}}
+agent_patch = {"type": "object", "additionalProperties": False, "properties": {
+    k: v for k, v in agent_in["properties"].items() if k in ("name", "avatar_url", "live_chat", "role", "teams")}}
+
+paths = {
+  "/api/health": {"get": op("Liveness", resp("OK", ANY), codes=(), security=None)},
+  "/api/openapi.json": {"get": op("This document", resp("OpenAPI document", ANY), codes=(), security=None)},
+  "/api/workspaces": {"post": op("Create a workspace (operator token)", resp("Created; the admin key is shown once", ANY), ok_code="201",
+      req={"type": "object", "additionalProperties": False, "required": ["id", "name"], "properties": {
+          "id": {"type": "string", "pattern": "^[a-z0-9_-]{1,64}$"}, "name": {"type": "string", "minLength": 1, "maxLength": 100}}},
+      codes=("400", "401", "409"), tag="operator")},
+  "/api/visitor/conversations": {"post": op("Start or resume a visitor's conversation", resp("Started", ref("Started")), ok_code="201",
+      req={"type": "object", "additionalProperties": False, "required": ["workspace", "page_url"], "properties": {
+          "workspace": {"type": "string"}, "page_url": {"type": "string", "maxLength": 2000},
+          "language": {"type": "string", "maxLength": 35}, "token": {"type": "string"}}},
+      codes=("400", "403", "404", "413", "429"), security=[], tag="visitor")},
+  "/api/visitor/ws": {"get": op("Visitor's conversation WebSocket (see docs/protocol.md)", resp("Switching protocols"),
+      params=[{"name": "token", "in": "query", "required": True, "schema": {"type": "string"}}], codes=("400", "401"), security=[], tag="visitor")},
+  "/api/workspaces/{ws}/sessions": {"post": op("Agent sign-in", resp("Session", ANY), ok_code="201", params=[WS],
+      req={"type": "object", "additionalProperties": False, "required": ["email", "password"], "properties": {
+          "email": {"type": "string"}, "password": {"type": "string"}}}, codes=("400", "401", "404"), security=[], tag="agent")},
+  "/api/workspaces/{ws}/me": {
+      "get": op("The signed-in agent", resp("Agent", ref("Agent")), params=[WS], tag="agent"),
+      "patch": op("Change one's own profile (name, avatar)", resp("Agent", ref("Agent")), params=[WS],
+          req={"type": "object", "additionalProperties": False, "properties": {"name": agent_in["properties"]["name"], "avatar_url": agent_in["properties"]["avatar_url"]}}, tag="agent")},
+  "/api/workspaces/{ws}/inbox/ws": {"get": op("Agent inbox WebSocket", resp("Switching protocols"), params=[WS], tag="agent")},
+  "/api/workspaces/{ws}/admin/ws": {"get": op("Admin Conversations WebSocket", resp("Switching protocols"), params=[WS], tag="admin")},
+  "/api/workspaces/{ws}/conversations/{id}/ws": {"get": op("Agent chat WebSocket for an accepted chat", resp("Switching protocols"), params=[WS, pid("id")], tag="agent")},
+  "/api/workspaces/{ws}/settings": {
+      "get": op("Workspace settings", resp("Settings", ref("Settings")), params=[WS], tag="admin"),
+      "put": op("Replace workspace settings", resp("Settings", ref("Settings")), params=[WS], req=ref("Settings"), codes=("400", "401", "403", "404", "422"), tag="admin")},
+  "/api/workspaces/{ws}/agents": {
+      "get": op("List agents", resp("Agents", {"type": "array", "items": ref("Agent")}), params=[WS], tag="admin"),
+      "post": op("Create an agent", resp("Agent", ref("Agent")), ok_code="201", params=[WS], req=agent_in, codes=("400", "401", "403", "404", "409", "422"), tag="admin")},
+  "/api/workspaces/{ws}/agents/{id}": {
+      "patch": op("Change an agent", resp("Agent", ref("Agent")), params=[WS, pid("id")], req=agent_patch, codes=("400", "401", "403", "404", "422"), tag="admin"),
+      "delete": op("Remove an agent", resp("Deleted", ANY), params=[WS, pid("id")], tag="admin")},
+  "/api/workspaces/{ws}/agents/{id}/password": {"post": op("Reset an agent's password", resp("OK", ANY), params=[WS, pid("id")],
+      req={"type": "object", "additionalProperties": False, "required": ["password"], "properties": {"password": agent_in["properties"]["password"]}}, tag="admin")},
+  "/api/workspaces/{ws}/teams": {"get": op("List teams", resp("Teams", {"type": "array", "items": ANY}), params=[WS], tag="admin")},
+  "/api/workspaces/{ws}/teams/{id}": {
+      "put": op("Create or rename a team", resp("Team", ANY), params=[WS, pid("id")],
+          req={"type": "object", "additionalProperties": False, "required": ["name"], "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}}}, tag="admin"),
+      "delete": op("Remove a team", resp("Deleted", ANY), params=[WS, pid("id")], tag="admin")},
+  "/api/workspaces/{ws}/dialogues": {"get": op("List dialogues in targeting order", resp("Dialogues", {"type": "array", "items": ref("Dialogue")}), params=[WS], tag="admin")},
+  "/api/workspaces/{ws}/dialogues/validate": {"post": op("Check a dialogue without saving", resp("Check", ref("DialogueCheck")), params=[WS], req=ref("Dialogue"), codes=("400", "401", "403", "404", "413"), tag="admin")},
+  "/api/workspaces/{ws}/dialogues/{id}": {
+      "get": op("A dialogue", resp("Dialogue", ref("Dialogue")), params=[WS, pid("id")], tag="admin"),
+      "put": op("Save a dialogue (validated; errors → 422 with issues)", resp("Saved", ref("DialogueCheck")), ok_code="201", params=[WS, pid("id")], req=ref("Dialogue"), codes=("400", "401", "403", "404", "413", "422"), tag="admin"),
+      "delete": op("Remove a dialogue", resp("Deleted", ANY), params=[WS, pid("id")], tag="admin")},
+  "/api/workspaces/{ws}/conversations": {"get": op("All conversations, newest first", resp("Conversations", {"type": "array", "items": ref("ConversationRecord")}),
+      params=[WS, {"name": "status", "in": "query", "required": False, "schema": {"enum": ["automated", "waiting", "live", "ended", "expired", "fell_back"]}}], tag="admin")},
+  "/api/workspaces/{ws}/conversations/{id}": {"get": op("A conversation with its transcript", resp("Conversation", ANY), params=[WS, pid("id")], tag="admin")},
+  "/api/workspaces/{ws}/audit": {"get": op("Routing audit log, newest first", resp("Audit entries", {"type": "array", "items": ANY}), params=[WS], tag="admin")},
+  "/api/workspaces/{ws}/outbox": {"get": op("Failed-action emails sent, newest first", resp("Emails", {"type": "array", "items": ANY}), params=[WS], tag="admin")},
+}
+
+schemas = {
+  "Error": {"type": "object", "required": ["error", "message"], "properties": {"error": {"type": "string"}, "message": {"type": "string"}, "issues": {"type": "array", "items": ref("Issue")}}},
+  "Issue": {"type": "object", "properties": {"code": {"type": "string"}, "branch": {"type": ["string", "null"]}, "card": {"type": ["string", "null"]}, "message": {"type": "string"}}},
+  "DialogueCheck": {"type": "object", "properties": {"ok": {"type": "boolean"}, "errors": {"type": "array", "items": ref("Issue")}, "warnings": {"type": "array", "items": ref("Issue")}}},
+  "Started": {"type": "object", "required": ["conversation", "token"], "properties": {"conversation": {"type": "string"}, "token": {"type": "string"}, "resumed": {"type": "boolean"}, "widget": ANY}},
+  "Agent": {"type": "object", "properties": {"id": {"type": "string"}, "email": {"type": "string"}, "name": {"type": "string"}, "avatar_url": {"type": ["string", "null"]}, "live_chat": {"type": "boolean"}, "role": {"enum": ["agent", "admin"]}, "teams": {"type": "array", "items": {"type": "string"}}}},
+  "Settings": {"type": "object", "additionalProperties": False, "properties": {
+      "plan": {"enum": ["select", "standard", "prime"]}, "accept_timeout_ms": {"type": "integer", "minimum": 1000, "maximum": 3600000},
+      "inactivity_timeout_ms": {"type": "integer", "minimum": 1000, "maximum": 86400000}, "capacity": {"type": "integer", "minimum": 1, "maximum": 100},
+      "engagement_limit": {"type": "integer", "minimum": 0, "maximum": 1000000}, "extra_team_attempts": {"type": "integer", "minimum": 0, "maximum": 5},
+      "live_chat_fallback": {"type": "string", "minLength": 1, "maxLength": 2000}, "global_fallback": {"type": "string", "minLength": 1, "maxLength": 2000},
+      "allowed_origins": {"type": "array", "maxItems": 50, "items": {"type": "string"}}, "notification_emails": {"type": "array", "maxItems": 20, "items": {"type": "string"}},
+      "widget": {"type": "object", "additionalProperties": False, "properties": {"color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}, "position": {"enum": ["left", "right"]}, "language": {"enum": ["auto", "en", "fr"]}}}}},
+  "Dialogue": {"type": "object", "required": ["id", "name", "branches"], "properties": {
+      "id": {"type": "string"}, "name": {"type": "string"}, "targeting": {"type": "array", "items": {"type": "object", "properties": {"match": {"enum": ["exact", "prefix", "contains"]}, "value": {"type": "string"}}}},
+      "branches": {"type": "array", "items": {"type": "object", "required": ["id", "cards"], "properties": {"id": {"type": "string"}, "cards": {"type": "array", "items": ref("Card")}}}}}},
+  "Card": {"type": "object", "required": ["id", "kind"], "properties": {"id": {"type": "string"}, "kind": {"enum": ["message", "question", "info_capture", "live_chat"]}, "text": {"type": "string"},
+      "buttons": {"type": "array", "items": ANY}, "fields": {"type": "array", "items": ANY}, "routing": ANY}},
+  "ConversationRecord": {"type": "object", "properties": {"id": {"type": "string"}, "created_at": {"type": "integer"}, "updated_at": {"type": "integer"}, "dialogue": {"type": "string"}, "page_url": {"type": "string"},
+      "status": {"enum": ["automated", "waiting", "live", "ended", "expired", "fell_back"]}, "agent": {"type": ["string", "null"]}, "captured": {"type": "object", "additionalProperties": {"type": "string"}}, "last_message": {"type": ["string", "null"]}}},
+}
+
+doc = {"openapi": "3.1.0",
+       "info": {"title": "Parlor API", "version": "0.1.0", "description": "Live chat at the edge. WebSocket protocols: docs/protocol.md. Errors are JSON {error, message}."},
+       "servers": [{"url": "/"}],
+       "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "Operator token (op_…), workspace admin key (wsk_…) or agent session (v1.…)"}}, "schemas": schemas},
+       "paths": paths}
+out = pathlib.Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+out.write_text(json.dumps(doc, indent=2) + "\n")
+print(f"wrote {out}")
