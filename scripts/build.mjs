@@ -2,7 +2,7 @@
 // bundles (wasm-bindgen + wasm-opt), the loader (esbuild), and the static pages, into dist/.
 // Prints a size report and fails when a size budget is exceeded.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, renameSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
@@ -23,9 +23,10 @@ function run(cmd, args, opts = {}) {
   execFileSync(cmd, args, { stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit', env, cwd: root, ...opts });
 }
 
-const dist = join(root, 'dist');
-rmSync(dist, { recursive: true, force: true });
-mkdirSync(dist, { recursive: true });
+// Build into a fresh directory and swap it in at the end, so a running server never serves a
+// half-built tree and two builds at once do not trample each other.
+const finalDist = join(root, 'dist');
+const dist = mkdtempSync(join(root, '.dist-'));
 
 // 1. The edge function.
 run('worker-build', ['--release'], { cwd: join(root, 'edge') });
@@ -62,6 +63,8 @@ const budgets = { loader: 2048, widget_total: 60 * 1024 };
 writeFileSync(join(root, 'target/sizes.json'), JSON.stringify({ sizes, budgets }, null, 2));
 console.log('size (gzip -9 bytes): ' + Object.entries(sizes).map(([k, v]) => `${k}=${v}`).join(' '));
 const over = Object.entries(budgets).filter(([k, max]) => sizes[k] > max);
+rmSync(finalDist, { recursive: true, force: true });
+renameSync(dist, finalDist);
 if (over.length) {
   console.error('size budget exceeded: ' + over.map(([k, max]) => `${k} ${sizes[k]} > ${max}`).join(', '));
   process.exit(1);

@@ -17,7 +17,7 @@
   const load = () =>
     (loading ||= import(base + '/w/widget.js')
       .then(async (m) => {
-        await m.default(base + '/w/widget_bg.wasm');
+        await m.default({ module_or_path: base + '/w/widget_bg.wasm' });
         m.mount(root, { workspace, base, open: opened });
       })
       .catch((e) => {

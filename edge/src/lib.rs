@@ -3,6 +3,7 @@
 
 mod conversation;
 mod crypto;
+mod echo;
 mod error;
 mod http;
 mod identity;
@@ -15,6 +16,7 @@ mod validate;
 mod workspace;
 
 pub use conversation::ConversationDO;
+pub use echo::EchoDO;
 pub use workspace::WorkspaceDO;
 
 use worker::{event, Context, Env, Request, Response};

@@ -47,6 +47,7 @@ async fn route(req: &mut Request, env: &Env, path: &str, now: u64) -> ApiResult<
         (["api", "visitor", "conversations"], Method::Post) => start_conversation(req, env).await,
         (["api", "visitor", "ws"], Method::Get) => visitor_socket(req, env).await,
         (["api", "workspaces"], Method::Post) => create_workspace(req, env, now).await,
+        (["api", "bench", "echo", room], Method::Get) => bench_echo(req, env, room).await,
         (["api", "workspaces", ws, "conversations", conv, "ws"], Method::Get) => {
             agent_socket(req, env, ws, conv, now).await
         }
@@ -212,4 +213,18 @@ async fn agent_socket(
     Ok(conversation_stub(env, conv)?
         .fetch_with_request(inner)
         .await?)
+}
+
+/// The benchmark's baseline relay (`npm run bench`); exists only when `BENCH_ECHO` is "1".
+async fn bench_echo(req: &mut Request, env: &Env, room: &str) -> ApiResult<Response> {
+    let enabled = env.var("BENCH_ECHO").is_ok_and(|v| v.to_string() == "1");
+    if !enabled {
+        return Err(ApiError::NotFound("route"));
+    }
+    if !is_upgrade(req) {
+        return Err(ApiError::BadRequest("expected a WebSocket upgrade".into()));
+    }
+    validate::id("room", room)?;
+    let stub = env.durable_object("ECHO")?.id_from_name(room)?.get_stub()?;
+    Ok(stub.fetch_with_request(req.clone()?).await?)
 }

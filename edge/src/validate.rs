@@ -64,7 +64,7 @@ pub fn image_url(value: &str) -> ApiResult<()> {
         Ok(())
     } else {
         Err(ApiError::BadRequest(
-            "avatar_url must be an http(s) URL of at most 500 characters".into(),
+            "avatar_url must be an absolute http(s) URL of at most 500 characters".into(),
         ))
     }
 }

@@ -1,1 +1,41 @@
-//! Agent inbox and admin views. See ARCHITECTURE.md.
+//! Parlor's agent inbox and admin views: Rust → WebAssembly over plain web-sys.
+//!
+//! Elm-style, like the widget: each view has a `Model`, a `Msg`, an `update` that holds the
+//! rules (pure, tested natively) and a `view` that keeps the DOM in step. Visitor-provided
+//! text only ever goes in as text (`textContent`).
+
+pub mod admin;
+pub mod inbox;
+pub mod session;
+
+mod api;
+mod dom;
+mod error;
+mod fmt;
+mod json;
+mod notify;
+mod socket;
+mod sound;
+
+pub use error::InboxError;
+
+/// Sign-in failures in words a person understands (shared by inbox and admin).
+pub(crate) fn inbox_sign_in_error(e: &InboxError) -> String {
+    inbox::sign_in_error(e)
+}
+
+use wasm_bindgen::prelude::*;
+
+/// Builds the agent inbox inside `root`.
+#[wasm_bindgen]
+pub fn start_inbox(root: web_sys::Element) -> Result<(), JsValue> {
+    inbox::start(root)?;
+    Ok(())
+}
+
+/// Builds the admin views inside `root`.
+#[wasm_bindgen]
+pub fn start_admin(root: web_sys::Element) -> Result<(), JsValue> {
+    admin::start(root)?;
+    Ok(())
+}

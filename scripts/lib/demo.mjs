@@ -2,8 +2,8 @@
 import { Api } from './api.mjs';
 
 export const DEMO_AGENTS = [
-  { id: 'alice', email: 'alice@demo.parlor.dev', name: 'Alice Martin', password: 'parlor-demo-alice', avatar_url: '/img/alice.svg', role: 'admin', teams: ['sales'] },
-  { id: 'bob', email: 'bob@demo.parlor.dev', name: 'Bob Durand', password: 'parlor-demo-bob', avatar_url: '/img/bob.svg', role: 'agent', teams: ['sales'] },
+  { id: 'alice', email: 'alice@demo.parlor.dev', name: 'Alice Martin', password: 'parlor-demo-alice', avatar_url: '{base}/img/alice.svg', role: 'admin', teams: ['sales'] },
+  { id: 'bob', email: 'bob@demo.parlor.dev', name: 'Bob Durand', password: 'parlor-demo-bob', avatar_url: '{base}/img/bob.svg', role: 'agent', teams: ['sales'] },
 ];
 
 export function demoDialogue(routing = { mode: 'round_robin' }) {
@@ -70,7 +70,10 @@ export async function seedWorkspace(base, operatorToken, { id = 'demo', settings
   const current = await admin.ok('GET', `/api/workspaces/${id}/settings`);
   await admin.ok('PUT', `/api/workspaces/${id}/settings`, { ...current, ...settings });
   await admin.ok('PUT', `/api/workspaces/${id}/teams/sales`, { name: 'Sales' });
-  for (const a of agents) await admin.ok('POST', `/api/workspaces/${id}/agents`, a);
+  for (const a of agents) {
+    const avatar = a.avatar_url?.replace('{base}', base);
+    await admin.ok('POST', `/api/workspaces/${id}/agents`, { ...a, avatar_url: avatar });
+  }
   if (dialogue) await admin.ok('PUT', `/api/workspaces/${id}/dialogues/${dialogue.id}`, dialogue);
   return created.body.admin_key;
 }

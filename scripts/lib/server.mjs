@@ -26,17 +26,20 @@ export function devVars() {
 }
 
 /**
- * @param {{port?: number, persistTo: string, log?: (line: string) => void}} opts
+ * @param {{port?: number, persistTo: string, log?: (line: string) => void, vars?: Record<string, string>}} opts
+ *   `vars` adds `--var K:V` arguments (e.g. `{ BENCH_ECHO: '1' }`); `cwd` runs wrangler from a
+ *   copy of the built files (default: the repository), so other builds cannot reload it.
  * @returns {Promise<{url: string, port: number, stop: () => Promise<void>, kill: () => Promise<void>}>}
  */
-export async function startServer({ port, persistTo, log = () => {} }) {
+export async function startServer({ port, persistTo, log = () => {}, vars = {}, cwd = root }) {
   port ??= await freePort();
   const child = spawn(
     join(bin, 'wrangler'),
     ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistTo,
-      '--show-interactive-dev-session=false', '--inspector-port', String(await freePort())],
+      '--show-interactive-dev-session=false', '--inspector-port', String(await freePort()),
+      ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])],
     {
-      cwd: root,
+      cwd,
       env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,

@@ -11,6 +11,8 @@ export { Api, demoDialogue, DEMO_AGENTS };
 export const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  // Pages served through route interception count as "public"; let them reach the loopback server.
+  '--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests',
 ];
 
 export async function launchBrowser() {
@@ -92,3 +94,112 @@ export class Socket {
 }
 
 export const wsUrl = (path) => BASE.replace(/^http/, 'ws') + path;
+
+// ---- Browserless API helpers (api_*.test.mjs, restart_*.test.mjs) ----
+
+const opened = new Set();
+/** Opens a Socket and remembers it, so a failed test cannot leave it open (see closeAllSockets). */
+async function track(url) {
+  const s = await Socket.open(url);
+  opened.add(s);
+  return s;
+}
+
+/** Terminates every socket opened by the helpers below; use in `afterEach`. */
+export function closeAllSockets() {
+  for (const s of opened) { try { s.ws.terminate(); } catch {} }
+  opened.clear();
+}
+
+/** Signs an agent in; returns the session token. */
+export async function signIn(workspace, agent, base = BASE) {
+  const r = await new Api(base).call('POST', `/api/workspaces/${workspace}/sessions`, { email: agent.email, password: agent.password });
+  if (r.status !== 201 && r.status !== 200) throw new Error(`sign-in ${agent.email} → ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.token;
+}
+
+/** Opens an agent's inbox socket and waits for its welcome. */
+export async function openInbox(workspace, token, base = BASE) {
+  const s = await track(`${base.replace(/^http/, 'ws')}/api/workspaces/${workspace}/inbox/ws?token=${encodeURIComponent(token)}`);
+  s.send({ type: 'hello', v: 1 });
+  await s.waitFor((m) => m.type === 'welcome', 10_000, 'inbox welcome');
+  return s;
+}
+
+/** Opens an agent's chat socket for a conversation they hold and waits for its welcome. */
+export async function openAgentChat(workspace, conversation, token, { lastSeq = 0, base = BASE } = {}) {
+  const s = await track(`${base.replace(/^http/, 'ws')}/api/workspaces/${workspace}/conversations/${conversation}/ws?token=${encodeURIComponent(token)}`);
+  s.send({ type: 'hello', v: 1, last_seq: lastSeq });
+  await s.waitFor((m) => m.type === 'welcome', 10_000, 'agent chat welcome');
+  return s;
+}
+
+/** Starts a visitor conversation over HTTP: `{conversation, token}`. */
+export async function startVisitor(workspace, { page_url = 'https://www.example.com/pricing', language = 'en', base = BASE } = {}) {
+  return new Api(base).ok('POST', '/api/visitor/conversations', { workspace, page_url, language });
+}
+
+/** Opens a visitor socket with `hello {last_seq}` and waits for its welcome. */
+export async function openVisitor(token, { lastSeq = 0, base = BASE } = {}) {
+  const s = await track(`${base.replace(/^http/, 'ws')}/api/visitor/ws?token=${encodeURIComponent(token)}`);
+  s.send({ type: 'hello', v: 1, last_seq: lastSeq });
+  await s.waitFor((m) => m.type === 'welcome', 10_000, 'visitor welcome');
+  return s;
+}
+
+/** The transcript entries a socket has received, by event name (or all). */
+export function entriesOf(socket, event) {
+  return socket.frames.filter((m) => m.type === 'entry' && (!event || m.entry.event === event)).map((m) => m.entry);
+}
+
+/** Waits for a transcript entry with this event (and optional predicate) on a socket. */
+export function waitEntry(socket, event, pred = () => true, timeout = 10_000) {
+  return socket.waitFor((m) => m.type === 'entry' && m.entry.event === event && pred(m.entry), timeout, `entry ${event}`)
+    .then((m) => m.entry);
+}
+
+/**
+ * Walks the demo dialogue to its live chat card: pricing → yes → details.
+ * Returns the captured values once routing has been requested.
+ */
+export async function askForLiveChat(visitor, values = { first_name: 'Ada', email: 'ada@example.com' }) {
+  visitor.send({ type: 'answer', card: 'intent', button: 'pricing' });
+  await waitEntry(visitor, 'card', (e) => e.card.id === 'connect');
+  visitor.send({ type: 'answer', card: 'connect', button: 'yes' });
+  await waitEntry(visitor, 'card', (e) => e.card.id === 'details');
+  visitor.send({ type: 'capture', card: 'details', values });
+  await waitEntry(visitor, 'live_chat_requested');
+  return values;
+}
+
+/** A WebSocket upgrade that is expected to be refused: resolves with `{status, body}`. */
+export function refusedUpgrade(url) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.once('open', () => { ws.close(); reject(new Error(`upgrade unexpectedly accepted: ${url}`)); });
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => {
+        let json = null;
+        try { json = JSON.parse(body); } catch {}
+        resolve({ status: res.statusCode, contentType: res.headers['content-type'], body: json ?? body });
+      });
+    });
+    ws.once('error', () => {});
+  });
+}
+
+/** Sequence numbers of a socket's `entry` frames, in arrival order. */
+export const seqsOf = (socket) => entriesOf(socket).map((e) => e.seq);
+
+/** Resolves once `pred()` (sync or async) is truthy; polls every `every` ms up to `timeout`. */
+export async function until(pred, { timeout = 10_000, every = 100, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const v = await pred();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}

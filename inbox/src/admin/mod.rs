@@ -1,0 +1,687 @@
+//! The admin views: Conversations (real time), Agents & teams, Settings, Routing audit,
+//! Emails, Dialogues (form editor), Embed. Sign in as an admin agent or with the workspace key.
+
+pub mod edit;
+pub mod model;
+pub mod update;
+mod view;
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use parlor_core::protocol::{AdminServerMsg, TranscriptEntry};
+use parlor_core::settings::WorkspaceSettings;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::Element;
+
+use self::edit::Op;
+use self::model::{Check, Data, Detail, Effect, Issue, Model, Msg, Row, Tab, Team};
+use self::update::update;
+use self::view::View;
+use crate::api::{self, socket_url, ws_path};
+use crate::dom::{self, action, attr, later, on, Res};
+use crate::error::{log, InboxError};
+use crate::json::{from_js, get, get_str, parse};
+use crate::session::{self, AgentInfo, Session};
+use crate::socket::{backoff_ms, Socket};
+
+const STORE_KEY: &str = "parlor:admin";
+
+pub struct App {
+    inner: RefCell<Inner>,
+    queue: RefCell<VecDeque<Msg>>,
+    busy: Cell<bool>,
+}
+
+struct Inner {
+    model: Model,
+    view: View,
+    socket: Option<Socket>,
+}
+
+pub fn start(root: Element) -> Res<Rc<App>> {
+    let model = Model {
+        session: session::load(STORE_KEY),
+        ..Model::default()
+    };
+    let view = View::build(&root)?;
+    let app = Rc::new(App {
+        inner: RefCell::new(Inner {
+            model,
+            view,
+            socket: None,
+        }),
+        queue: RefCell::new(VecDeque::new()),
+        busy: Cell::new(false),
+    });
+    listen(&app, &root)?;
+    dispatch(&app, Msg::Init);
+    Ok(app)
+}
+
+pub fn dispatch(app: &Rc<App>, msg: Msg) {
+    app.queue.borrow_mut().push_back(msg);
+    if app.busy.replace(true) {
+        return;
+    }
+    loop {
+        let next = app.queue.borrow_mut().pop_front();
+        let Some(msg) = next else { break };
+        let Ok(mut inner) = app.inner.try_borrow_mut() else {
+            break;
+        };
+        let effects = update(&mut inner.model, msg);
+        let inner = &mut *inner;
+        if let Err(e) = inner.view.render(&inner.model) {
+            log(&e);
+        }
+        for fx in effects {
+            if let Err(e) = run(app, inner, fx) {
+                log(&e);
+            }
+        }
+    }
+    app.busy.set(false);
+}
+
+/// (workspace, token) of the session, if signed in.
+fn creds(app: &Rc<App>) -> Option<(String, String)> {
+    let i = app.inner.try_borrow().ok()?;
+    let s = i.model.session.as_ref()?;
+    Some((s.workspace.clone(), s.token.clone()))
+}
+
+/// Runs `f` with the session's credentials in the background and dispatches its message.
+fn spawn<F, Fut>(app: &Rc<App>, ws: String, token: String, f: F)
+where
+    F: FnOnce(String, String) -> Fut + 'static,
+    Fut: std::future::Future<Output = Msg> + 'static,
+{
+    let a = app.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let msg = f(ws, token).await;
+        dispatch(&a, msg);
+    });
+}
+
+fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
+    let (ws, token) = inner
+        .model
+        .session
+        .as_ref()
+        .map(|s| (s.workspace.clone(), s.token.clone()))
+        .unwrap_or_default();
+    match fx {
+        Effect::SignIn {
+            workspace,
+            email,
+            password,
+        } => spawn(app, workspace, password, move |ws, pw| async move {
+            match sign_in(&ws, &email, &pw).await {
+                Ok(s) => Msg::SignedIn(s),
+                Err(e) => Msg::SignInFailed(e),
+            }
+        }),
+        Effect::UseKey { workspace, key } => spawn(app, workspace, key, |ws, key| async move {
+            match api::call("GET", &ws_path(&ws, "settings"), Some(&key), None).await {
+                Ok(_) => Msg::SignedIn(Session {
+                    workspace: ws,
+                    token: key,
+                    agent: None,
+                }),
+                Err(e) if matches!(e.status(), 401 | 403) => {
+                    Msg::SignInFailed("That admin key does not open this workspace.".into())
+                }
+                Err(e) => Msg::SignInFailed(crate::inbox_sign_in_error(&e)),
+            }
+        }),
+        Effect::SaveSession(s) => session::save(STORE_KEY, &s),
+        Effect::ClearSession => session::clear(STORE_KEY),
+        Effect::OpenSocket => {
+            inner.socket = None;
+            let url = socket_url(&ws, "admin/ws", &token)?;
+            let (a, b, c) = (app.clone(), app.clone(), app.clone());
+            match Socket::open(
+                &url,
+                move || dispatch(&a, Msg::SocketOpened),
+                move |text| match parse::<AdminServerMsg>(&text) {
+                    Ok(AdminServerMsg::Conversation { record }) => {
+                        dispatch(&b, Msg::Changed(record))
+                    }
+                    Err(e) => log(&e),
+                },
+                move |_| dispatch(&c, Msg::SocketClosed),
+            ) {
+                Ok(s) => inner.socket = Some(s),
+                Err(e) => {
+                    log(&e);
+                    app.queue.borrow_mut().push_back(Msg::SocketClosed);
+                }
+            }
+        }
+        Effect::CloseSocket => inner.socket = None,
+        Effect::Reconnect(n) => {
+            let a = app.clone();
+            later(backoff_ms(n), move || dispatch(&a, Msg::Reconnect))?;
+        }
+        Effect::Load(tab) => spawn(app, ws, token, move |ws, t| async move {
+            match load(tab, &ws, &t).await {
+                Ok(Some(d)) => Msg::Loaded(d),
+                Ok(None) => Msg::Loaded(Data::Audit(Vec::new())),
+                Err(e) => Msg::Failed(tab, e.to_string()),
+            }
+        }),
+        Effect::LoadDetail(id) => spawn(app, ws, token, move |ws, t| async move {
+            match detail(&ws, &t, &id).await {
+                Ok(d) => Msg::Loaded(Data::Detail(Box::new(d))),
+                Err(e) => Msg::Failed(Tab::Conversations, e.to_string()),
+            }
+        }),
+        Effect::Validate(d) => spawn(app, ws, token, move |ws, t| async move {
+            match api::send("POST", &ws_path(&ws, "dialogues/validate"), Some(&t), &*d).await {
+                Ok(v) => Msg::Checked(check_of(&v, false)),
+                Err(e) => Msg::Checked(failed_check(&e)),
+            }
+        }),
+        Effect::Save(d) => spawn(app, ws, token, move |ws, t| async move {
+            let mut path = String::from("dialogues/");
+            path.push_str(&String::from(js_sys::encode_uri_component(d.id.as_str())));
+            match api::send("PUT", &ws_path(&ws, &path), Some(&t), &*d).await {
+                Ok(v) => Msg::Saved(check_of(&v, true)),
+                Err(e) => Msg::Saved(failed_check(&e)),
+            }
+        }),
+    }
+    Ok(())
+}
+
+async fn sign_in(ws: &str, email: &str, password: &str) -> Result<Session, String> {
+    #[derive(serde::Serialize)]
+    struct Body<'a> {
+        email: &'a str,
+        password: &'a str,
+    }
+    let resp = api::send(
+        "POST",
+        &ws_path(ws, "sessions"),
+        None,
+        &Body { email, password },
+    )
+    .await
+    .map_err(|e| crate::inbox_sign_in_error(&e))?;
+    let agent: AgentInfo = from_js(get(&resp, "agent")).map_err(|e| e.to_string())?;
+    if agent.role != "admin" {
+        return Err("This account is not an admin of the workspace. Agents use the inbox.".into());
+    }
+    Ok(Session {
+        workspace: ws.to_owned(),
+        token: get_str(&resp, "token"),
+        agent: Some(agent),
+    })
+}
+
+async fn load(tab: Tab, ws: &str, t: &str) -> Result<Option<Data>, InboxError> {
+    let get_json = |rest: &'static str| {
+        let path = ws_path(ws, rest);
+        let t = t.to_owned();
+        async move { api::call("GET", &path, Some(&t), None).await }
+    };
+    Ok(Some(match tab {
+        Tab::Conversations => Data::Conversations(from_js(get_json("conversations").await?)?),
+        Tab::Agents => {
+            let teams: Vec<Team> = from_js(get_json("teams").await?)?;
+            let agents: Vec<AgentInfo> = from_js(get_json("agents").await?)?;
+            Data::People(teams, agents)
+        }
+        Tab::Settings => Data::Settings(Box::new(from_js(get_json("settings").await?)?)),
+        Tab::Audit => Data::Audit(rows(&get_json("audit").await?)),
+        Tab::Emails => Data::Outbox(rows(&get_json("outbox").await?)),
+        Tab::Dialogues => Data::Dialogues(from_js(get_json("dialogues").await?)?),
+        Tab::Embed => return Ok(None),
+    }))
+}
+
+async fn detail(ws: &str, t: &str, id: &str) -> Result<Detail, InboxError> {
+    let mut rest = String::from("conversations/");
+    rest.push_str(id);
+    let v = api::call("GET", &ws_path(ws, &rest), Some(t), None).await?;
+    let transcript = get(&v, "transcript");
+    let entries: Vec<TranscriptEntry> = from_js(get(&transcript, "entries")).unwrap_or_default();
+    Ok(Detail {
+        record: from_js(get(&v, "conversation"))?,
+        entries,
+        captured: from_js(get(&transcript, "captured")).unwrap_or_default(),
+    })
+}
+
+/// A JSON array of objects → rows of (key, text); times written as dates.
+fn rows(v: &JsValue) -> Vec<Row> {
+    let Some(arr) = v.dyn_ref::<js_sys::Array>() else {
+        return Vec::new();
+    };
+    arr.iter()
+        .map(|item| {
+            let keys = js_sys::Object::keys(&js_sys::Object::from(item.clone()));
+            let mut row: Row = keys
+                .iter()
+                .filter_map(|k| k.as_string())
+                .map(|k| {
+                    let val = get(&item, &k);
+                    let text = match val.as_f64() {
+                        Some(n) if k == "at" || k.ends_with("_at") || k == "time" => {
+                            crate::fmt::date_time(n as u64)
+                        }
+                        _ => get_str(&item, &k),
+                    };
+                    (k, text)
+                })
+                .collect();
+            // Time first, then conversation, outcome, reason, then the rest.
+            let rank = |k: &str| match k {
+                "at" | "time" | "sent_at" | "created_at" => 0,
+                "conversation" => 1,
+                "outcome" | "decision" | "kind" => 2,
+                "reason" => 3,
+                _ => 4,
+            };
+            row.sort_by_key(|(k, _)| rank(k));
+            row
+        })
+        .collect()
+}
+
+fn issues(v: &JsValue) -> Vec<Issue> {
+    from_js(v.clone()).unwrap_or_default()
+}
+
+fn check_of(v: &JsValue, saved: bool) -> Check {
+    let errors = issues(&get(v, "errors"));
+    let warnings = issues(&get(v, "warnings"));
+    let ok = errors.is_empty();
+    let summary = match (saved, ok, warnings.len()) {
+        (true, _, 0) => "Saved.".into(),
+        (true, _, n) => format!("Saved, with {n} best-practice suggestion(s) below."),
+        (false, true, 0) => "No problems found.".into(),
+        (false, true, n) => format!("No errors; {n} best-practice suggestion(s) below."),
+        (false, false, _) => format!(
+            "{} error(s) must be fixed before this dialogue can be saved.",
+            errors.len()
+        ),
+    };
+    Check {
+        errors,
+        warnings,
+        summary,
+        ok,
+    }
+}
+
+fn failed_check(e: &InboxError) -> Check {
+    let (body, message) = match e {
+        InboxError::Api { body, message, .. } => (body.clone(), message.clone()),
+        other => (JsValue::NULL, other.to_string()),
+    };
+    let errors = issues(&get(&body, "issues"));
+    let summary = if errors.is_empty() {
+        format!("Not saved: {message}")
+    } else {
+        format!(
+            "Not saved: {} error(s) must be fixed first. {message}",
+            errors.len()
+        )
+    };
+    Check {
+        errors,
+        warnings: Vec::new(),
+        summary,
+        ok: false,
+    }
+}
+
+/// Collects the settings form into the settings object.
+fn settings_from(form: &Element, base: &WorkspaceSettings) -> Result<JsValue, InboxError> {
+    let v = |n: &str| {
+        form.query_selector(&format!("[name={n}]"))
+            .ok()
+            .flatten()
+            .map(|e| dom::value(&e))
+            .unwrap_or_default()
+    };
+    let n = |name: &str| v(name).trim().parse::<u64>().unwrap_or(0);
+    let lines = |name: &str| -> Vec<String> {
+        v(name)
+            .lines()
+            .map(|l| l.trim().to_owned())
+            .filter(|l| !l.is_empty())
+            .collect()
+    };
+    let mut s = base.clone();
+    s.plan = match v("plan").as_str() {
+        "select" => parlor_core::routing::Plan::Select,
+        "prime" => parlor_core::routing::Plan::Prime,
+        _ => parlor_core::routing::Plan::Standard,
+    };
+    s.accept_timeout_ms = n("accept_timeout_s") * 1000;
+    s.inactivity_timeout_ms = n("inactivity_timeout_s") * 1000;
+    s.capacity = n("capacity") as u32;
+    s.engagement_limit = n("engagement_limit") as u32;
+    s.extra_team_attempts = n("extra_team_attempts") as u32;
+    s.live_chat_fallback = v("live_chat_fallback");
+    s.global_fallback = v("global_fallback");
+    s.notification_emails = lines("notification_emails");
+    s.allowed_origins = lines("allowed_origins");
+    s.widget.color = v("color");
+    s.widget.position = if v("position") == "left" {
+        parlor_core::settings::WidgetPosition::Left
+    } else {
+        parlor_core::settings::WidgetPosition::Right
+    };
+    s.widget.language = v("language");
+    crate::json::to_js(&s)
+}
+
+/// The error text of a failed admin request, with the server's issues when it lists them.
+fn explain(e: &InboxError) -> String {
+    let mut s = e.to_string();
+    if let InboxError::Api { body, .. } = e {
+        if let Some(arr) = get(body, "issues").dyn_ref::<js_sys::Array>() {
+            for i in arr.iter() {
+                let text = i.as_string().unwrap_or_else(|| get_str(&i, "message"));
+                if !text.is_empty() && !s.contains(&text) {
+                    s.push_str(" — ");
+                    s.push_str(&text);
+                }
+            }
+        }
+    }
+    s
+}
+
+/// Sends a request for a form or button and reports it on `tab`.
+fn act(
+    app: &Rc<App>,
+    tab: Tab,
+    method: &'static str,
+    rest: String,
+    body: Option<JsValue>,
+    done: &'static str,
+) {
+    let Some((ws, token)) = creds(app) else {
+        return;
+    };
+    spawn(app, ws, token, move |ws, t| async move {
+        let body = body.and_then(|b| crate::json::stringify_js(&b).ok());
+        match api::call(method, &ws_path(&ws, &rest), Some(&t), body).await {
+            Ok(_) => Msg::Done(tab, done.into()),
+            Err(e) => Msg::Failed(tab, explain(&e)),
+        }
+    });
+}
+
+fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    o.into()
+}
+
+fn checked_values(scope: &Element, sel: &str) -> js_sys::Array {
+    let arr = js_sys::Array::new();
+    if let Ok(list) = scope.query_selector_all(sel) {
+        for i in 0..list.length() {
+            if let Some(inp) = list
+                .get(i)
+                .and_then(|n| n.dyn_into::<web_sys::HtmlInputElement>().ok())
+            {
+                if inp.checked() {
+                    arr.push(&JsValue::from_str(&inp.value()));
+                }
+            }
+        }
+    }
+    arr
+}
+
+fn input(scope: &Element, sel: &str) -> String {
+    scope
+        .query_selector(sel)
+        .ok()
+        .flatten()
+        .map(|e| dom::value(&e))
+        .unwrap_or_default()
+}
+
+fn on_click(app: &Rc<App>, t: &Element, act_name: &str) -> Option<Msg> {
+    let id = attr(t, "data-id");
+    let seg = |rest: &str| {
+        let mut p = String::from(rest);
+        p.push_str(&String::from(js_sys::encode_uri_component(&id)));
+        p
+    };
+    Some(match act_name {
+        "tab" => Msg::Show(Tab::from_key(&attr(t, "data-tab"))?),
+        "signout" => Msg::SignOut,
+        "open" => Msg::Open(id),
+        "edit-dialogue" => Msg::Edit(id),
+        "new-dialogue" => Msg::NewDialogue,
+        "close-editor" => Msg::CloseEditor,
+        "check-dialogue" => Msg::CheckDialogue,
+        "save-dialogue" => Msg::SaveDialogue,
+        "toggle-json" => Msg::ToggleJson,
+        "add-card" => {
+            let b = attr(t, "data-b");
+            let kind = input(&t.parent_element()?, "select");
+            Msg::EditOp(Op::AddCard(b.parse().ok()?, kind))
+        }
+        "op" => Msg::EditOp(parse_op(&attr(t, "data-op"))?),
+        "save-agent" => {
+            let row = t.closest("tr").ok()??;
+            let live = row
+                .query_selector("[name=live_chat]")
+                .ok()??
+                .dyn_into::<web_sys::HtmlInputElement>()
+                .ok()?
+                .checked();
+            let body = obj(&[
+                ("live_chat", JsValue::from_bool(live)),
+                ("role", JsValue::from_str(&input(&row, "[name=role]"))),
+                ("teams", checked_values(&row, "[name=team]").into()),
+            ]);
+            act(
+                app,
+                Tab::Agents,
+                "PATCH",
+                seg("agents/"),
+                Some(body),
+                "Agent saved.",
+            );
+            return None;
+        }
+        "reset-password" => {
+            let row = t.closest("tr").ok()??;
+            let pw = input(&row, "[name=password]");
+            if pw.len() < 8 {
+                return Some(Msg::Failed(
+                    Tab::Agents,
+                    "A new password needs at least 8 characters.".into(),
+                ));
+            }
+            let mut rest = seg("agents/");
+            rest.push_str("/password");
+            let body = obj(&[("password", JsValue::from_str(&pw))]);
+            act(
+                app,
+                Tab::Agents,
+                "POST",
+                rest,
+                Some(body),
+                "Password reset.",
+            );
+            return None;
+        }
+        "delete-agent" | "delete-team" => {
+            let confirmed = dom::window()
+                .ok()?
+                .confirm_with_message("Delete it? This cannot be undone.")
+                .unwrap_or(false);
+            if confirmed {
+                let (rest, done) = if act_name == "delete-agent" {
+                    (seg("agents/"), "Agent deleted.")
+                } else {
+                    (seg("teams/"), "Team deleted.")
+                };
+                act(app, Tab::Agents, "DELETE", rest, None, done);
+            }
+            return None;
+        }
+        "copy-snippet" => {
+            let doc = dom::document().ok()?;
+            let text = doc.get_element_by_id("snippet")?.text_content()?;
+            let _ = dom::window()
+                .ok()?
+                .navigator()
+                .clipboard()
+                .write_text(&text);
+            if let Some(s) = doc.get_element_by_id("copy-status") {
+                s.set_text_content(Some("Copied to the clipboard."));
+            }
+            return None;
+        }
+        _ => return None,
+    })
+}
+
+fn parse_op(s: &str) -> Option<Op> {
+    let p: Vec<&str> = s.split('.').collect();
+    let n = |i: usize| p.get(i).and_then(|x| x.parse::<usize>().ok());
+    Some(match *p.first()? {
+        "ab" => Op::AddBranch,
+        "rb" => Op::RemoveBranch(n(1)?),
+        "up" => Op::MoveCard(n(1)?, n(2)?, true),
+        "down" => Op::MoveCard(n(1)?, n(2)?, false),
+        "rc" => Op::RemoveCard(n(1)?, n(2)?),
+        "ai" => Op::AddItem(n(1)?, n(2)?),
+        "ri" => Op::RemoveItem(n(1)?, n(2)?, n(3)?),
+        _ => return None,
+    })
+}
+
+fn on_submit(app: &Rc<App>, form: &Element) -> Option<Msg> {
+    let v = |n: &str| input(form, &format!("[name={n}]"));
+    match attr(form, "data-form").as_str() {
+        "signin" => Some(Msg::SignIn {
+            workspace: v("workspace"),
+            email: v("email"),
+            password: v("password"),
+            key: v("key"),
+        }),
+        "new-agent" => {
+            let live = v("live_chat") == "true";
+            let body = obj(&[
+                ("name", JsValue::from_str(&v("name"))),
+                ("email", JsValue::from_str(&v("email"))),
+                ("password", JsValue::from_str(&v("password"))),
+                ("role", JsValue::from_str(&v("role"))),
+                ("live_chat", JsValue::from_bool(live)),
+                ("teams", checked_values(form, "[name=team]").into()),
+            ]);
+            act(
+                app,
+                Tab::Agents,
+                "POST",
+                "agents".into(),
+                Some(body),
+                "Agent added.",
+            );
+            None
+        }
+        "new-team" => {
+            let mut rest = String::from("teams/");
+            rest.push_str(&String::from(js_sys::encode_uri_component(v("id").trim())));
+            let body = obj(&[("name", JsValue::from_str(&v("name")))]);
+            act(app, Tab::Agents, "PUT", rest, Some(body), "Team saved.");
+            None
+        }
+        "settings" => {
+            let base = app.inner.try_borrow().ok()?.model.settings.clone()?;
+            match settings_from(form, &base) {
+                Ok(body) => act(
+                    app,
+                    Tab::Settings,
+                    "PUT",
+                    "settings".into(),
+                    Some(body),
+                    "Settings saved.",
+                ),
+                Err(e) => return Some(Msg::Failed(Tab::Settings, e.to_string())),
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+fn listen(app: &Rc<App>, root: &Element) -> Res<()> {
+    let a = app.clone();
+    on(root, "click", move |e| {
+        let Some((t, name)) = action(&e) else { return };
+        if let Some(msg) = on_click(&a, &t, &name) {
+            dispatch(&a, msg);
+        }
+    })?;
+    let a = app.clone();
+    on(root, "submit", move |e| {
+        e.prevent_default();
+        let Some(form) = dom::target(&e) else { return };
+        if let Some(msg) = on_submit(&a, &form) {
+            dispatch(&a, msg);
+        }
+    })?;
+    for kind in ["input", "change"] {
+        let a = app.clone();
+        on(root, kind, move |e| {
+            let Some(t) = dom::target(&e) else { return };
+            let is_select_or_check = t.tag_name() == "SELECT" || attr(&t, "type") == "checkbox";
+            // Text fields update on input; selects and checkboxes on change (once).
+            if (e.type_() == "input") == is_select_or_check {
+                return;
+            }
+            if let Some(path) = t.get_attribute("data-bind") {
+                dispatch(&a, Msg::Bind(path, dom::value(&t)));
+            } else if t.get_attribute("data-bind-msg").as_deref() == Some("filter") {
+                dispatch(&a, Msg::Filter(dom::value(&t)));
+            }
+        })?;
+    }
+    // Arrow keys move between tabs.
+    let a = app.clone();
+    on(root, "keydown", move |e| {
+        let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() else {
+            return;
+        };
+        let Some(t) = dom::target(&e) else { return };
+        if attr(&t, "role") != "tab" || !matches!(k.key().as_str(), "ArrowLeft" | "ArrowRight") {
+            return;
+        }
+        let i = Tab::ALL
+            .iter()
+            .position(|x| x.key() == attr(&t, "data-tab"))
+            .unwrap_or(0);
+        let n = Tab::ALL.len();
+        let next = if k.key() == "ArrowLeft" {
+            (i + n - 1) % n
+        } else {
+            (i + 1) % n
+        };
+        let tab = Tab::ALL[next];
+        dispatch(&a, Msg::Show(tab));
+        if let Ok(Some(b)) =
+            dom::document().map(|d| d.get_element_by_id(&format!("tab-{}", tab.key())))
+        {
+            dom::focus(&b);
+        }
+    })?;
+    Ok(())
+}

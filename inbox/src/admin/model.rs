@@ -1,0 +1,202 @@
+//! The admin views' state, messages and effects.
+
+use std::collections::BTreeMap;
+
+use parlor_core::dialogue::Dialogue;
+use parlor_core::protocol::{ConversationRecord, TranscriptEntry};
+use parlor_core::settings::WorkspaceSettings;
+use serde::{Deserialize, Serialize};
+
+use crate::session::{AgentInfo, Session};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Conversations,
+    Agents,
+    Settings,
+    Audit,
+    Emails,
+    Dialogues,
+    Embed,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 7] = [
+        Tab::Conversations,
+        Tab::Agents,
+        Tab::Settings,
+        Tab::Audit,
+        Tab::Emails,
+        Tab::Dialogues,
+        Tab::Embed,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Conversations => "Conversations",
+            Tab::Agents => "Agents & teams",
+            Tab::Settings => "Settings",
+            Tab::Audit => "Routing audit",
+            Tab::Emails => "Emails",
+            Tab::Dialogues => "Dialogues",
+            Tab::Embed => "Embed",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Tab::Conversations => "conversations",
+            Tab::Agents => "agents",
+            Tab::Settings => "settings",
+            Tab::Audit => "audit",
+            Tab::Emails => "emails",
+            Tab::Dialogues => "dialogues",
+            Tab::Embed => "embed",
+        }
+    }
+
+    pub fn from_key(k: &str) -> Option<Tab> {
+        Tab::ALL.into_iter().find(|t| t.key() == k)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Team {
+    pub id: String,
+    pub name: String,
+}
+
+/// A dialogue problem as the server reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Issue {
+    pub code: String,
+    pub branch: Option<String>,
+    pub card: Option<String>,
+    pub message: String,
+}
+
+/// A conversation opened from the Conversations view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detail {
+    pub record: ConversationRecord,
+    pub entries: Vec<TranscriptEntry>,
+    pub captured: BTreeMap<String, String>,
+}
+
+/// A row of a generic log (audit, outbox): (column, text) pairs.
+pub type Row = Vec<(String, String)>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Data {
+    Conversations(Vec<ConversationRecord>),
+    Detail(Box<Detail>),
+    People(Vec<Team>, Vec<AgentInfo>),
+    Settings(Box<WorkspaceSettings>),
+    Audit(Vec<Row>),
+    Outbox(Vec<Row>),
+    Dialogues(Vec<Dialogue>),
+}
+
+/// The outcome of checking or saving the dialogue being edited.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Check {
+    pub errors: Vec<Issue>,
+    pub warnings: Vec<Issue>,
+    /// A sentence for the top of the editor.
+    pub summary: String,
+    pub ok: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Editor {
+    pub dialogue: Dialogue,
+    /// True for a dialogue not saved yet (its id may still change).
+    pub new: bool,
+    pub check: Option<Check>,
+    pub busy: bool,
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    pub session: Option<Session>,
+    pub signing_in: bool,
+    pub sign_in_error: Option<String>,
+    pub tab: Option<Tab>,
+    pub live: bool,
+    pub attempt: u32,
+    pub conversations: Vec<ConversationRecord>,
+    pub filter: String,
+    pub detail: Option<Detail>,
+    pub agents: Vec<AgentInfo>,
+    pub teams: Vec<Team>,
+    pub settings: Option<WorkspaceSettings>,
+    pub audit: Vec<Row>,
+    pub outbox: Vec<Row>,
+    pub dialogues: Vec<Dialogue>,
+    pub editor: Option<Editor>,
+    /// (tab, text, is_error): the last result shown on a tab.
+    pub flash: Option<(Tab, String, bool)>,
+    /// Bumped when the current tab must be drawn again.
+    pub rev: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    Init,
+    SignIn {
+        workspace: String,
+        email: String,
+        password: String,
+        key: String,
+    },
+    SignedIn(Session),
+    SignInFailed(String),
+    SignOut,
+    Show(Tab),
+    Loaded(Data),
+    Failed(Tab, String),
+    Done(Tab, String),
+    SocketOpened,
+    SocketClosed,
+    Reconnect,
+    Changed(ConversationRecord),
+    Filter(String),
+    Open(String),
+    Edit(String),
+    NewDialogue,
+    /// A form field of the dialogue editor changed: (path, value).
+    Bind(String, String),
+    /// A structural edit of the dialogue (add, remove, move).
+    EditOp(super::edit::Op),
+    CheckDialogue,
+    SaveDialogue,
+    Checked(Check),
+    Saved(Check),
+    ToggleJson,
+    JsonEdited(String),
+    CloseEditor,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    SignIn {
+        workspace: String,
+        email: String,
+        password: String,
+    },
+    UseKey {
+        workspace: String,
+        key: String,
+    },
+    SaveSession(Session),
+    ClearSession,
+    OpenSocket,
+    CloseSocket,
+    Reconnect(u32),
+    Load(Tab),
+    LoadDetail(String),
+    Validate(Box<Dialogue>),
+    Save(Box<Dialogue>),
+}

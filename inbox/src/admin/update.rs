@@ -1,0 +1,248 @@
+//! The admin views' rules: `update(model, msg) -> effects`.
+
+use super::edit;
+use super::model::{Data, Editor, Effect, Model, Msg, Tab};
+
+pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match msg {
+        Msg::Init => {
+            if m.session.is_some() {
+                fx.push(Effect::OpenSocket);
+                fx.extend(show(m, Tab::Conversations));
+            }
+        }
+        Msg::SignIn {
+            workspace,
+            email,
+            password,
+            key,
+        } => {
+            let (workspace, email, key) = (
+                workspace.trim().to_owned(),
+                email.trim().to_owned(),
+                key.trim().to_owned(),
+            );
+            m.sign_in_error = None;
+            if workspace.is_empty() {
+                m.sign_in_error = Some("Please enter the workspace id.".into());
+            } else if !key.is_empty() {
+                m.signing_in = true;
+                fx.push(Effect::UseKey { workspace, key });
+            } else if email.is_empty() || password.is_empty() {
+                m.sign_in_error =
+                    Some("Enter your email and password, or paste the workspace admin key.".into());
+            } else {
+                m.signing_in = true;
+                fx.push(Effect::SignIn {
+                    workspace,
+                    email,
+                    password,
+                });
+            }
+            m.rev += 1;
+        }
+        Msg::SignedIn(s) => {
+            m.signing_in = false;
+            m.session = Some(s.clone());
+            fx.push(Effect::SaveSession(s));
+            fx.push(Effect::OpenSocket);
+            fx.extend(show(m, Tab::Conversations));
+        }
+        Msg::SignInFailed(why) => {
+            m.signing_in = false;
+            m.sign_in_error = Some(why);
+            m.rev += 1;
+        }
+        Msg::SignOut => {
+            fx.push(Effect::CloseSocket);
+            fx.push(Effect::ClearSession);
+            *m = Model {
+                rev: m.rev + 1,
+                ..Model::default()
+            };
+        }
+        Msg::Show(tab) => fx.extend(show(m, tab)),
+        Msg::Loaded(data) => {
+            match data {
+                Data::Conversations(list) => {
+                    m.conversations = list;
+                    sort(m);
+                }
+                Data::Detail(d) => m.detail = Some(*d),
+                Data::People(t, a) => {
+                    m.teams = t;
+                    m.agents = a;
+                }
+                Data::Settings(s) => m.settings = Some(*s),
+                Data::Audit(rows) => m.audit = rows,
+                Data::Outbox(rows) => m.outbox = rows,
+                Data::Dialogues(d) => m.dialogues = d,
+            }
+            m.rev += 1;
+        }
+        Msg::Failed(tab, why) => {
+            if let Some(e) = &mut m.editor {
+                e.busy = false;
+            }
+            m.flash = Some((tab, why, true));
+            m.rev += 1;
+        }
+        Msg::Done(tab, what) => {
+            m.flash = Some((tab, what, false));
+            fx.extend(show(m, tab));
+        }
+        Msg::SocketOpened => {
+            m.live = true;
+            m.attempt = 0;
+            m.rev += 1;
+            // Catch up on what changed while the socket was closed.
+            if m.tab == Some(Tab::Conversations) {
+                fx.push(Effect::Load(Tab::Conversations));
+            }
+        }
+        Msg::SocketClosed => {
+            if m.session.is_some() {
+                m.live = false;
+                fx.push(Effect::Reconnect(m.attempt));
+                m.attempt += 1;
+                m.rev += 1;
+            }
+        }
+        Msg::Reconnect => {
+            if m.session.is_some() {
+                fx.push(Effect::OpenSocket);
+            }
+        }
+        Msg::Changed(record) => {
+            if let Some(d) = &mut m.detail {
+                if d.record.id == record.id {
+                    fx.push(Effect::LoadDetail(record.id.clone()));
+                }
+            }
+            match m.conversations.iter_mut().find(|r| r.id == record.id) {
+                Some(r) => *r = record,
+                None => m.conversations.push(record),
+            }
+            sort(m);
+            if m.tab == Some(Tab::Conversations) {
+                m.rev += 1;
+            }
+        }
+        Msg::Filter(f) => {
+            m.filter = f;
+            m.rev += 1;
+        }
+        Msg::Open(id) => fx.push(Effect::LoadDetail(id)),
+        Msg::Edit(id) => {
+            if let Some(d) = m.dialogues.iter().find(|d| d.id.as_str() == id) {
+                m.editor = Some(Editor {
+                    dialogue: d.clone(),
+                    new: false,
+                    check: None,
+                    busy: false,
+                    json: false,
+                });
+                m.flash = None;
+                m.rev += 1;
+            }
+        }
+        Msg::NewDialogue => {
+            let n = m.dialogues.len() + 1;
+            let mut id = format!("dialogue-{n}");
+            let mut k = n;
+            while m.dialogues.iter().any(|d| d.id.as_str() == id) {
+                k += 1;
+                id = format!("dialogue-{k}");
+            }
+            m.editor = Some(Editor {
+                dialogue: edit::new_dialogue(&id),
+                new: true,
+                check: None,
+                busy: false,
+                json: false,
+            });
+            m.rev += 1;
+        }
+        Msg::Bind(path, value) => {
+            if let Some(e) = &mut m.editor {
+                if path == "id" && e.new {
+                    e.dialogue.id = parlor_core::DialogueId(value.trim().into());
+                } else {
+                    edit::bind(&mut e.dialogue, &path, &value);
+                }
+                if edit::structural(&path) {
+                    m.rev += 1;
+                }
+            }
+        }
+        Msg::EditOp(op) => {
+            if let Some(e) = &mut m.editor {
+                edit::apply(&mut e.dialogue, &op);
+                m.rev += 1;
+            }
+        }
+        Msg::CheckDialogue => {
+            if let Some(e) = &mut m.editor {
+                e.busy = true;
+                fx.push(Effect::Validate(Box::new(e.dialogue.clone())));
+            }
+        }
+        Msg::SaveDialogue => {
+            if let Some(e) = &mut m.editor {
+                e.busy = true;
+                fx.push(Effect::Save(Box::new(e.dialogue.clone())));
+            }
+        }
+        Msg::Checked(check) => {
+            if let Some(e) = &mut m.editor {
+                e.busy = false;
+                e.check = Some(check);
+                m.rev += 1;
+            }
+        }
+        Msg::Saved(check) => {
+            if let Some(e) = &mut m.editor {
+                e.busy = false;
+                if check.ok {
+                    e.new = false;
+                    fx.push(Effect::Load(Tab::Dialogues));
+                }
+                e.check = Some(check);
+                m.rev += 1;
+            }
+        }
+        Msg::ToggleJson => {
+            if let Some(e) = &mut m.editor {
+                e.json = !e.json;
+                m.rev += 1;
+            }
+        }
+        Msg::JsonEdited(_) => {}
+        Msg::CloseEditor => {
+            m.editor = None;
+            m.rev += 1;
+        }
+    }
+    fx
+}
+
+fn show(m: &mut Model, tab: Tab) -> Vec<Effect> {
+    if m.tab != Some(tab) && m.flash.as_ref().is_some_and(|(t, ..)| *t != tab) {
+        m.flash = None;
+    }
+    m.tab = Some(tab);
+    m.rev += 1;
+    let mut fx = vec![Effect::Load(tab)];
+    // Agents, settings and dialogues also need the teams and agents for their selects.
+    if matches!(tab, Tab::Agents | Tab::Dialogues) {
+        fx.push(Effect::Load(Tab::Agents));
+    }
+    fx.dedup();
+    fx
+}
+
+fn sort(m: &mut Model) {
+    m.conversations
+        .sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(b.id.cmp(&a.id)));
+}

@@ -1,0 +1,155 @@
+//! Conversations: every conversation, in real time; a click shows its transcript.
+
+use web_sys::Element;
+
+use crate::admin::model::Model;
+use crate::dom::{el, select, text_el, Res};
+use crate::fmt::{clock, date_time, entry_line, field_label};
+use crate::inbox::model::visitor_line;
+
+const STATUSES: [(&str, &str); 7] = [
+    ("", "All"),
+    ("automated", "Automated"),
+    ("waiting", "Waiting for an agent"),
+    ("live", "Live"),
+    ("ended", "Ended"),
+    ("expired", "Expired"),
+    ("fell_back", "No agent took it"),
+];
+
+fn status_key(s: parlor_core::protocol::ConversationStatus) -> &'static str {
+    use parlor_core::protocol::ConversationStatus::*;
+    match s {
+        Automated => "automated",
+        Waiting => "waiting",
+        Live => "live",
+        Ended => "ended",
+        Expired => "expired",
+        FellBack => "fell_back",
+    }
+}
+
+fn status_label(k: &str) -> &'static str {
+    STATUSES
+        .iter()
+        .find(|(v, _)| *v == k)
+        .map(|(_, l)| *l)
+        .unwrap_or("")
+}
+
+pub fn render(m: &Model, panel: &Element) -> Res<()> {
+    text_el("h2", "", "Conversations", panel)?;
+    let bar = el("div", "toolbar", panel)?;
+    let f = select("Status", "filter", &super::opts(&STATUSES), &m.filter, &bar)?;
+    f.set_attribute("id", "conv-filter")?;
+    f.set_attribute("data-bind-msg", "filter")?;
+    let rows: Vec<_> = m
+        .conversations
+        .iter()
+        .filter(|r| m.filter.is_empty() || status_key(r.status) == m.filter)
+        .collect();
+    text_el(
+        "span",
+        "muted",
+        &format!("{} conversation(s) · updates live", rows.len()),
+        &bar,
+    )?;
+    let split = el("div", "split", panel)?;
+    let left = el("div", "", &split)?;
+    let table = el("table", "", &left)?;
+    table.set_attribute("aria-label", "Conversations")?;
+    let head = el("tr", "", &el("thead", "", &table)?)?;
+    for h in [
+        "Updated",
+        "Status",
+        "Visitor",
+        "Page",
+        "Agent",
+        "Last message",
+    ] {
+        text_el("th", "", h, &head)?;
+    }
+    let body = el("tbody", "", &table)?;
+    if rows.is_empty() {
+        let tr = el("tr", "", &body)?;
+        let td = text_el("td", "muted", "No conversations yet.", &tr)?;
+        td.set_attribute("colspan", "6")?;
+    }
+    for r in rows {
+        let tr = el("tr", "row-click", &body)?;
+        tr.set_attribute("data-act", "open")?;
+        tr.set_attribute("data-id", &r.id)?;
+        if m.detail.as_ref().is_some_and(|d| d.record.id == r.id) {
+            tr.set_class_name("row-click selected");
+        }
+        let first = el("td", "", &tr)?;
+        // The row's keyboard entry point.
+        let b = text_el("button", "link", &date_time(r.updated_at), &first)?;
+        b.set_attribute("type", "button")?;
+        b.set_attribute("id", &format!("conv-{}", r.id))?;
+        b.set_attribute(
+            "aria-label",
+            &format!("Open conversation of {}", date_time(r.updated_at)),
+        )?;
+        let st = status_key(r.status);
+        let td = el("td", "", &tr)?;
+        text_el(
+            "span",
+            &format!("status status-{st}"),
+            status_label(st),
+            &td,
+        )?;
+        text_el("td", "", &visitor_line(&r.captured), &tr)?;
+        text_el("td", "url", &r.page_url, &tr)?;
+        text_el("td", "", r.agent.as_deref().unwrap_or("—"), &tr)?;
+        text_el("td", "", r.last_message.as_deref().unwrap_or(""), &tr)?;
+    }
+    let right = el("div", "panel", &split)?;
+    right.set_attribute("aria-label", "Conversation detail")?;
+    let Some(d) = &m.detail else {
+        text_el(
+            "p",
+            "muted",
+            "Select a conversation to read its transcript.",
+            &right,
+        )?;
+        return Ok(());
+    };
+    text_el("h3", "", &visitor_line(&d.record.captured), &right)?;
+    let dl = el("dl", "facts", &right)?;
+    let mut captured = d.record.captured.clone();
+    captured.extend(d.captured.clone());
+    for (k, v) in &captured {
+        text_el("dt", "", &field_label(k), &dl)?;
+        text_el("dd", "", v, &dl)?;
+    }
+    for (k, v) in [
+        (
+            "Status",
+            status_label(status_key(d.record.status)).to_owned(),
+        ),
+        ("Page", d.record.page_url.clone()),
+        ("Dialogue", d.record.dialogue.clone()),
+        (
+            "Agent",
+            d.record.agent.clone().unwrap_or_else(|| "—".into()),
+        ),
+        ("Started", date_time(d.record.created_at)),
+    ] {
+        text_el("dt", "", k, &dl)?;
+        text_el("dd", "", &v, &dl)?;
+    }
+    text_el("h3", "", "Transcript", &right)?;
+    let ol = el("ol", "transcript", &right)?;
+    for e in &d.entries {
+        let (class, who, text) = entry_line(&e.event);
+        let li = el("li", class, &ol)?;
+        if !who.is_empty() {
+            let meta = el("span", "meta", &li)?;
+            text_el("span", "", &who, &meta)?;
+            text_el("time", "", &clock(e.at.0), &meta)?;
+        }
+        text_el("span", "text", &text, &li)?;
+    }
+    Ok(())
+}

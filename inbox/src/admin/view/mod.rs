@@ -1,0 +1,175 @@
+//! The admin page: sign-in, then a tab bar and the current tab's panel.
+
+mod conversations;
+mod dialogue;
+mod embed;
+mod logs;
+mod people;
+mod settings;
+
+use wasm_bindgen::JsCast;
+use web_sys::Element;
+
+use super::model::{Model, Tab};
+use crate::dom::{self, button, clear, el, set_text, show, text_el, Res};
+
+pub struct View {
+    signin: Element,
+    signin_error: Element,
+    signin_button: Element,
+    shell: Element,
+    who: Element,
+    live: Element,
+    tabs: Vec<(Tab, Element)>,
+    panel: Element,
+    rev: Option<u32>,
+}
+
+impl View {
+    pub fn build(root: &Element) -> Res<View> {
+        clear(root);
+        let app = el("div", "app", root)?;
+        let signin = el("form", "signin card", &app)?;
+        signin.set_attribute("data-form", "signin")?;
+        text_el("h1", "", "Sign in to Parlor admin", &signin)?;
+        let ws = dom::field("Workspace", "input", "workspace", "", &signin)?;
+        ws.set_attribute("required", "")?;
+        let email = dom::field("Email", "input", "email", "", &signin)?;
+        email.set_attribute("type", "email")?;
+        email.set_attribute("autocomplete", "username")?;
+        let pw = dom::field("Password", "input", "password", "", &signin)?;
+        pw.set_attribute("type", "password")?;
+        pw.set_attribute("autocomplete", "current-password")?;
+        text_el("p", "or", "— or —", &signin)?;
+        let key = dom::field("Workspace admin key (wsk_…)", "input", "key", "", &signin)?;
+        key.set_attribute("type", "password")?;
+        key.set_attribute("autocomplete", "off")?;
+        let signin_error = el("p", "error", &signin)?;
+        signin_error.set_attribute("role", "alert")?;
+        let signin_button = text_el("button", "primary", "Sign in", &signin)?;
+        signin_button.set_attribute("type", "submit")?;
+
+        let shell = el("div", "shell", &app)?;
+        let top = el("header", "topbar", &shell)?;
+        text_el("strong", "brand", "Parlor admin", &top)?;
+        let who = el("span", "who", &top)?;
+        let live = el("span", "conn", &top)?;
+        live.set_attribute("role", "status")?;
+        button("ghost", "Sign out", "signout", &top)?;
+        let nav = el("nav", "tabs", &shell)?;
+        nav.set_attribute("role", "tablist")?;
+        nav.set_attribute("aria-label", "Admin sections")?;
+        let mut tabs = Vec::new();
+        for t in Tab::ALL {
+            let b = button("", t.label(), "tab", &nav)?;
+            b.set_attribute("role", "tab")?;
+            b.set_attribute("data-tab", t.key())?;
+            b.set_attribute("id", &format!("tab-{}", t.key()))?;
+            b.set_attribute("aria-controls", "panel")?;
+            tabs.push((t, b));
+        }
+        let panel = el("section", "tabpanel", &shell)?;
+        panel.set_attribute("id", "panel")?;
+        panel.set_attribute("role", "tabpanel")?;
+        Ok(View {
+            signin,
+            signin_error,
+            signin_button,
+            shell,
+            who,
+            live,
+            tabs,
+            panel,
+            rev: None,
+        })
+    }
+
+    pub fn render(&mut self, m: &Model) -> Res<()> {
+        if self.rev == Some(m.rev) {
+            return Ok(());
+        }
+        self.rev = Some(m.rev);
+        show(&self.signin, m.session.is_none());
+        show(&self.shell, m.session.is_some());
+        set_text(&self.signin_error, m.sign_in_error.as_deref().unwrap_or(""));
+        set_text(
+            &self.signin_button,
+            if m.signing_in {
+                "Signing in…"
+            } else {
+                "Sign in"
+            },
+        );
+        let Some(s) = &m.session else { return Ok(()) };
+        let name = s
+            .agent
+            .as_ref()
+            .map(|a| a.name.as_str())
+            .unwrap_or("Workspace admin key");
+        set_text(&self.who, &format!("{name} · {}", s.workspace));
+        set_text(
+            &self.live,
+            if m.live {
+                "Live updates on"
+            } else {
+                "Live updates reconnecting…"
+            },
+        );
+        self.live
+            .set_class_name(if m.live { "conn on" } else { "conn off" });
+        for (t, b) in &self.tabs {
+            let sel = m.tab == Some(*t);
+            b.set_attribute("aria-selected", if sel { "true" } else { "false" })?;
+            b.set_attribute("tabindex", if sel { "0" } else { "-1" })?;
+        }
+        let Some(tab) = m.tab else { return Ok(()) };
+        self.panel
+            .set_attribute("aria-labelledby", &format!("tab-{}", tab.key()))?;
+        // Redraw the panel, keeping focus on the control that had it.
+        let focused = dom::document()?
+            .active_element()
+            .map(|e| e.id())
+            .filter(|id| !id.is_empty());
+        clear(&self.panel);
+        if let Some((t, text, error)) = &m.flash {
+            if *t == tab {
+                let p = text_el(
+                    "p",
+                    if *error { "error flash" } else { "ok flash" },
+                    text,
+                    &self.panel,
+                )?;
+                p.set_attribute("role", if *error { "alert" } else { "status" })?;
+            }
+        }
+        match tab {
+            Tab::Conversations => conversations::render(m, &self.panel)?,
+            Tab::Agents => people::render(m, &self.panel)?,
+            Tab::Settings => settings::render(m, &self.panel)?,
+            Tab::Audit => logs::render("Routing audit log", "No routing decisions yet.", &m.audit, &self.panel)?,
+            Tab::Emails => logs::render(
+                "Failed-action emails",
+                "No emails sent yet. When a live chat finds no agent, the workspace's notification addresses get an email here.",
+                &m.outbox,
+                &self.panel,
+            )?,
+            Tab::Dialogues => dialogue::render(m, &self.panel)?,
+            Tab::Embed => embed::render(m, &self.panel)?,
+        }
+        if let Some(id) = focused {
+            if let Some(e) = dom::document()?.get_element_by_id(&id) {
+                if let Some(h) = e.dyn_ref::<web_sys::HtmlElement>() {
+                    let _ = h.focus();
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `(value, label)` pairs from string slices.
+pub(crate) fn opts(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(v, l)| ((*v).to_owned(), (*l).to_owned()))
+        .collect()
+}

@@ -1,0 +1,99 @@
+//! Agents & teams: list, create, change permission/role/teams, reset password.
+
+use web_sys::Element;
+
+use crate::admin::model::Model;
+use crate::dom::{button, checkbox, el, field, select, text_el, Res};
+
+const ROLES: [(&str, &str); 2] = [("agent", "Agent"), ("admin", "Admin")];
+
+pub fn render(m: &Model, panel: &Element) -> Res<()> {
+    text_el("h2", "", "Agents", panel)?;
+    let table = el("table", "", panel)?;
+    table.set_attribute("aria-label", "Agents")?;
+    let head = el("tr", "", &el("thead", "", &table)?)?;
+    for h in ["Agent", "Live chat", "Role", "Teams", "Password", ""] {
+        text_el("th", "", h, &head)?;
+    }
+    let body = el("tbody", "", &table)?;
+    for a in &m.agents {
+        let tr = el("tr", "", &body)?;
+        tr.set_attribute("data-agent", &a.id)?;
+        let td = el("td", "", &tr)?;
+        text_el("strong", "", &a.name, &td)?;
+        text_el("div", "muted", &a.email, &td)?;
+        let td = el("td", "", &tr)?;
+        let c = checkbox("Can take live chats", "live_chat", a.live_chat, &td)?;
+        c.set_attribute("id", &format!("lc-{}", a.id))?;
+        let td = el("td", "", &tr)?;
+        let r = select("Role", "role", &super::opts(&ROLES), &a.role, &td)?;
+        r.set_attribute("id", &format!("role-{}", a.id))?;
+        let td = el("td", "", &tr)?;
+        for t in &m.teams {
+            let c = checkbox(&t.name, "team", a.teams.contains(&t.id), &td)?;
+            c.set_attribute("value", &t.id)?;
+        }
+        let td = el("td", "", &tr)?;
+        let pw = field("New password", "input", "password", "", &td)?;
+        pw.set_attribute("type", "password")?;
+        pw.set_attribute("autocomplete", "new-password")?;
+        let b = button("", "Reset password", "reset-password", &td)?;
+        b.set_attribute("data-id", &a.id)?;
+        let td = el("td", "", &tr)?;
+        let b = button("primary", "Save", "save-agent", &td)?;
+        b.set_attribute("data-id", &a.id)?;
+        b.set_attribute("id", &format!("save-{}", a.id))?;
+        let b = button("danger", "Delete", "delete-agent", &td)?;
+        b.set_attribute("data-id", &a.id)?;
+    }
+
+    let form = el("form", "panel", panel)?;
+    form.set_attribute("data-form", "new-agent")?;
+    form.set_attribute("aria-labelledby", "new-agent-title")?;
+    let h = text_el("h3", "", "Add an agent", &form)?;
+    h.set_attribute("id", "new-agent-title")?;
+    let grid = el("div", "grid2", &form)?;
+    field("Name", "input", "name", "", &grid)?.set_attribute("required", "")?;
+    let e = field("Email", "input", "email", "", &grid)?;
+    e.set_attribute("type", "email")?;
+    e.set_attribute("required", "")?;
+    let p = field(
+        "Password (at least 8 characters)",
+        "input",
+        "password",
+        "",
+        &grid,
+    )?;
+    p.set_attribute("type", "password")?;
+    p.set_attribute("autocomplete", "new-password")?;
+    select("Role", "role", &super::opts(&ROLES), "agent", &grid)?;
+    checkbox("Can take live chats", "live_chat", true, &form)?;
+    for t in &m.teams {
+        checkbox(&t.name, "team", false, &form)?.set_attribute("value", &t.id)?;
+    }
+    let b = text_el("button", "primary", "Add agent", &form)?;
+    b.set_attribute("type", "submit")?;
+
+    text_el("h2", "", "Teams", panel)?;
+    let ul = el("ul", "", panel)?;
+    if m.teams.is_empty() {
+        text_el("li", "muted", "No teams yet.", &ul)?;
+    }
+    for t in &m.teams {
+        let li = el("li", "", &ul)?;
+        text_el("span", "", &format!("{} ({})", t.name, t.id), &li)?;
+        let b = button("link", "Delete", "delete-team", &li)?;
+        b.set_attribute("data-id", &t.id)?;
+        b.set_attribute("aria-label", &format!("Delete team {}", t.name))?;
+    }
+    let form = el("form", "toolbar", panel)?;
+    form.set_attribute("data-form", "new-team")?;
+    let id = field("Team id", "input", "id", "", &form)?;
+    id.set_attribute("required", "")?;
+    id.set_attribute("pattern", "[a-z0-9_-]+")?;
+    id.set_attribute("title", "Lowercase letters, digits, - and _")?;
+    field("Team name", "input", "name", "", &form)?.set_attribute("required", "")?;
+    let b = text_el("button", "primary", "Create team", &form)?;
+    b.set_attribute("type", "submit")?;
+    Ok(())
+}

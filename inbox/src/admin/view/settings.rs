@@ -1,0 +1,133 @@
+//! Workspace settings: plan, timeouts, capacity, fallback messages, emails, origins, widget look.
+
+use parlor_core::routing::Plan;
+use parlor_core::settings::WidgetPosition;
+use web_sys::Element;
+
+use crate::admin::model::Model;
+use crate::dom::{el, field, select, text_el, Res};
+
+fn num(label: &str, name: &str, v: u64, parent: &Element) -> Res<()> {
+    let i = field(label, "input", name, &v.to_string(), parent)?;
+    i.set_attribute("type", "number")?;
+    i.set_attribute("min", "0")?;
+    i.set_attribute("id", &format!("set-{name}"))?;
+    Ok(())
+}
+
+pub fn render(m: &Model, panel: &Element) -> Res<()> {
+    text_el("h2", "", "Settings", panel)?;
+    let Some(s) = &m.settings else {
+        text_el("p", "muted", "Loading…", panel)?;
+        return Ok(());
+    };
+    let form = el("form", "panel", panel)?;
+    form.set_attribute("data-form", "settings")?;
+    let grid = el("div", "grid2", &form)?;
+    let plan = match s.plan {
+        Plan::Select => "select",
+        Plan::Standard => "standard",
+        Plan::Prime => "prime",
+    };
+    select(
+        "Plan",
+        "plan",
+        &super::opts(&[
+            ("select", "Select (live chat trial)"),
+            ("standard", "Standard"),
+            ("prime", "Prime"),
+        ]),
+        plan,
+        &grid,
+    )?;
+    num(
+        "Time to accept an offer (seconds)",
+        "accept_timeout_s",
+        s.accept_timeout_ms / 1000,
+        &grid,
+    )?;
+    num(
+        "Inactivity before a chat expires (seconds)",
+        "inactivity_timeout_s",
+        s.inactivity_timeout_ms / 1000,
+        &grid,
+    )?;
+    num(
+        "Live chats per agent",
+        "capacity",
+        u64::from(s.capacity),
+        &grid,
+    )?;
+    num(
+        "Engagement limit (Select plan)",
+        "engagement_limit",
+        u64::from(s.engagement_limit),
+        &grid,
+    )?;
+    num(
+        "Extra team agents tried (Prime plan)",
+        "extra_team_attempts",
+        u64::from(s.extra_team_attempts),
+        &grid,
+    )?;
+    let t = field(
+        "Live chat fallback message",
+        "textarea",
+        "live_chat_fallback",
+        &s.live_chat_fallback,
+        &form,
+    )?;
+    t.set_attribute("rows", "2")?;
+    let t = field(
+        "Global fallback message",
+        "textarea",
+        "global_fallback",
+        &s.global_fallback,
+        &form,
+    )?;
+    t.set_attribute("rows", "2")?;
+    let t = field(
+        "Failed-action notification emails (one per line)",
+        "textarea",
+        "notification_emails",
+        &s.notification_emails.join("\n"),
+        &form,
+    )?;
+    t.set_attribute("rows", "2")?;
+    let t = field(
+        "Allowed origins (one per line; empty allows any site)",
+        "textarea",
+        "allowed_origins",
+        &s.allowed_origins.join("\n"),
+        &form,
+    )?;
+    t.set_attribute("rows", "2")?;
+    let grid = el("div", "grid2", &form)?;
+    let c = field("Widget colour", "input", "color", &s.widget.color, &grid)?;
+    c.set_attribute("type", "color")?;
+    let pos = match s.widget.position {
+        WidgetPosition::Left => "left",
+        WidgetPosition::Right => "right",
+    };
+    select(
+        "Widget position",
+        "position",
+        &super::opts(&[("right", "Bottom right"), ("left", "Bottom left")]),
+        pos,
+        &grid,
+    )?;
+    select(
+        "Widget language",
+        "language",
+        &super::opts(&[
+            ("auto", "Visitor's browser"),
+            ("en", "English"),
+            ("fr", "French"),
+        ]),
+        &s.widget.language,
+        &grid,
+    )?;
+    let b = text_el("button", "primary", "Save settings", &form)?;
+    b.set_attribute("type", "submit")?;
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! Small DOM helpers. Text always goes in as text nodes (`textContent`), never as HTML.
+
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlElement};
+
+use crate::error::InboxError;
+
+pub type Res<T> = Result<T, InboxError>;
+
+pub fn window() -> Res<web_sys::Window> {
+    web_sys::window().ok_or(InboxError::Missing("window"))
+}
+
+pub fn document() -> Res<Document> {
+    window()?.document().ok_or(InboxError::Missing("document"))
+}
+
+/// `<tag class="class">`, appended to `parent`.
+pub fn el(tag: &str, class: &str, parent: &Element) -> Res<Element> {
+    let e = document()?.create_element(tag)?;
+    if !class.is_empty() {
+        e.set_class_name(class);
+    }
+    parent.append_child(&e)?;
+    Ok(e)
+}
+
+/// `<tag class>` with text content.
+pub fn text_el(tag: &str, class: &str, text: &str, parent: &Element) -> Res<Element> {
+    let e = el(tag, class, parent)?;
+    e.set_text_content(Some(text));
+    Ok(e)
+}
+
+/// A `<button type="button" data-act=act>` with a label.
+pub fn button(class: &str, label: &str, act: &str, parent: &Element) -> Res<Element> {
+    let b = text_el("button", class, label, parent)?;
+    b.set_attribute("type", "button")?;
+    b.set_attribute("data-act", act)?;
+    Ok(b)
+}
+
+/// A labelled control: `<label>text <input|select|textarea></label>`; returns the control.
+pub fn field(label: &str, tag: &str, name: &str, value: &str, parent: &Element) -> Res<Element> {
+    let l = el("label", "field", parent)?;
+    text_el("span", "field-label", label, &l)?;
+    let c = el(tag, "", &l)?;
+    c.set_attribute("name", name)?;
+    set_value(&c, value);
+    Ok(c)
+}
+
+/// A `<select>` with `(value, label)` options, `selected` chosen.
+pub fn select(
+    label: &str,
+    name: &str,
+    options: &[(String, String)],
+    selected: &str,
+    parent: &Element,
+) -> Res<Element> {
+    let s = field(label, "select", name, "", parent)?;
+    for (v, l) in options {
+        let o = text_el("option", "", l, &s)?;
+        o.set_attribute("value", v)?;
+        if v == selected {
+            o.set_attribute("selected", "")?;
+        }
+    }
+    set_value(&s, selected);
+    Ok(s)
+}
+
+pub fn clear(e: &Element) {
+    e.set_text_content(None);
+}
+
+pub fn set_text(e: &Element, s: &str) {
+    if e.text_content().as_deref() != Some(s) {
+        e.set_text_content(Some(s));
+    }
+}
+
+pub fn show(e: &Element, visible: bool) {
+    if let Some(h) = e.dyn_ref::<HtmlElement>() {
+        if h.hidden() == visible {
+            h.set_hidden(!visible);
+        }
+    }
+}
+
+pub fn focus(e: &Element) {
+    if let Some(h) = e.dyn_ref::<HtmlElement>() {
+        let _ = h.focus();
+    }
+}
+
+/// The value of an input, select or textarea ("" otherwise).
+pub fn value(e: &Element) -> String {
+    if let Some(i) = e.dyn_ref::<web_sys::HtmlInputElement>() {
+        if i.type_() == "checkbox" {
+            return if i.checked() { "true" } else { "false" }.into();
+        }
+        i.value()
+    } else if let Some(t) = e.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+        t.value()
+    } else if let Some(s) = e.dyn_ref::<web_sys::HtmlSelectElement>() {
+        s.value()
+    } else {
+        String::new()
+    }
+}
+
+pub fn set_value(e: &Element, v: &str) {
+    if let Some(i) = e.dyn_ref::<web_sys::HtmlInputElement>() {
+        i.set_value(v);
+    } else if let Some(t) = e.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+        t.set_value(v);
+    } else if let Some(s) = e.dyn_ref::<web_sys::HtmlSelectElement>() {
+        s.set_value(v);
+    }
+}
+
+/// A checkbox with a label; returns the input.
+pub fn checkbox(label: &str, name: &str, checked: bool, parent: &Element) -> Res<Element> {
+    let l = el("label", "check", parent)?;
+    let i = el("input", "", &l)?;
+    i.set_attribute("type", "checkbox")?;
+    i.set_attribute("name", name)?;
+    if let Some(i) = i.dyn_ref::<web_sys::HtmlInputElement>() {
+        i.set_checked(checked);
+    }
+    text_el("span", "", label, &l)?;
+    Ok(i)
+}
+
+/// The element an event happened on.
+pub fn target(e: &web_sys::Event) -> Option<Element> {
+    e.target().and_then(|t| t.dyn_into::<Element>().ok())
+}
+
+/// The closest ancestor (or self) with `data-act`, and its action.
+pub fn action(e: &web_sys::Event) -> Option<(Element, String)> {
+    let t = target(e)?.closest("[data-act]").ok().flatten()?;
+    let act = t.get_attribute("data-act")?;
+    Some((t, act))
+}
+
+pub fn attr(e: &Element, name: &str) -> String {
+    e.get_attribute(name).unwrap_or_default()
+}
+
+/// Adds an event listener that lives as long as the page.
+pub fn on(
+    target: &web_sys::EventTarget,
+    kind: &str,
+    f: impl FnMut(web_sys::Event) + 'static,
+) -> Res<()> {
+    let c = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::Event)>::new(f);
+    target.add_event_listener_with_callback(kind, c.as_ref().unchecked_ref())?;
+    c.forget();
+    Ok(())
+}
+
+/// Runs `f` after `ms` milliseconds.
+pub fn later(ms: i32, f: impl FnOnce() + 'static) -> Res<()> {
+    let c = wasm_bindgen::closure::Closure::once_into_js(f);
+    window()?.set_timeout_with_callback_and_timeout_and_arguments_0(c.unchecked_ref(), ms)?;
+    Ok(())
+}
+
+/// Runs `f` every `ms` milliseconds for the page's life.
+pub fn every(ms: i32, f: impl FnMut() + 'static) -> Res<()> {
+    let c = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(f);
+    window()?
+        .set_interval_with_callback_and_timeout_and_arguments_0(c.as_ref().unchecked_ref(), ms)?;
+    c.forget();
+    Ok(())
+}
+
+pub fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}

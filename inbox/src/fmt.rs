@@ -1,0 +1,99 @@
+//! Small formatting helpers shared by the inbox and admin views.
+
+use parlor_core::dialogue::CardKind;
+use parlor_core::protocol::{Side, TranscriptEvent};
+
+/// "14:05" in the browser's time zone.
+pub fn clock(ms: u64) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    format!("{:02}:{:02}", d.get_hours(), d.get_minutes())
+}
+
+/// "2024-05-01 14:05:09" in the browser's time zone.
+pub fn date_time(ms: u64) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    format!(
+        "{}-{:02}-{:02} {:02}:{:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes(),
+        d.get_seconds()
+    )
+}
+
+/// "first_name" → "First name".
+pub fn field_label(key: &str) -> String {
+    let mut s = key.replace('_', " ");
+    if let Some(first) = s.get(0..1) {
+        let up = first.to_uppercase();
+        s.replace_range(0..1, &up);
+    }
+    s
+}
+
+pub fn card_text(kind: &CardKind) -> &str {
+    match kind {
+        CardKind::Message { text }
+        | CardKind::Question { text, .. }
+        | CardKind::InfoCapture { text, .. }
+        | CardKind::LiveChat { text, .. } => text,
+    }
+}
+
+/// One transcript entry as (css class, who, text); messages use class `msg-<side>`.
+pub fn entry_line(e: &TranscriptEvent) -> (&'static str, String, String) {
+    match e {
+        TranscriptEvent::Card { card } => ("bot", "Bot".into(), card_text(&card.kind).into()),
+        TranscriptEvent::Answered { label, .. } => {
+            ("event", String::new(), format!("Visitor chose “{label}”"))
+        }
+        TranscriptEvent::Captured { values, .. } => {
+            let list: Vec<String> = values
+                .iter()
+                .map(|(k, v)| format!("{}: {v}", field_label(k)))
+                .collect();
+            (
+                "event",
+                String::new(),
+                format!("Visitor shared their details — {}", list.join(", ")),
+            )
+        }
+        TranscriptEvent::LiveChatRequested => (
+            "event",
+            String::new(),
+            "Visitor asked to talk to someone".into(),
+        ),
+        TranscriptEvent::AgentJoined { agent } => (
+            "event",
+            String::new(),
+            format!("{} joined the chat", agent.name),
+        ),
+        TranscriptEvent::Message { from, text, .. } => match from {
+            Side::Visitor => ("msg-visitor", "Visitor".into(), text.clone()),
+            Side::Agent => ("msg-agent", "Agent".into(), text.clone()),
+            Side::Bot => ("bot", "Bot".into(), text.clone()),
+        },
+        TranscriptEvent::Fallback { text, .. } => (
+            "event",
+            String::new(),
+            format!("No agent took the chat; the visitor saw: “{text}”"),
+        ),
+        TranscriptEvent::Expired => (
+            "event",
+            String::new(),
+            "The conversation expired after a period of inactivity".into(),
+        ),
+        TranscriptEvent::Ended { by } => (
+            "event",
+            String::new(),
+            match by {
+                Side::Agent => "The agent ended the chat",
+                Side::Visitor => "The visitor ended the chat",
+                Side::Bot => "The chat ended",
+            }
+            .into(),
+        ),
+    }
+}

@@ -1,0 +1,332 @@
+//! The shell around `update`: owns the model, the view and the sockets; turns DOM events into
+//! messages and effects into browser calls.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
+
+use parlor_core::protocol::{ChatServerMsg, InboxServerMsg, Presence};
+use web_sys::{Element, KeyboardEvent};
+
+use super::model::{Effect, Model, Msg};
+use super::update::update;
+use super::view::View;
+use crate::api::{self, socket_url, ws_path};
+use crate::dom::{self, action, attr, later, on, Res};
+use crate::error::{log, InboxError};
+use crate::json::{from_js, get, parse, stringify};
+use crate::session::{self, AgentInfo, Session};
+use crate::socket::{backoff_ms, Socket};
+use crate::{notify, sound};
+
+const STORE_KEY: &str = "parlor:inbox";
+
+pub struct App {
+    inner: RefCell<Inner>,
+    queue: RefCell<VecDeque<Msg>>,
+    busy: Cell<bool>,
+}
+
+struct Inner {
+    model: Model,
+    view: View,
+    inbox: Option<Socket>,
+    chats: BTreeMap<String, Socket>,
+}
+
+pub fn start(root: Element) -> Res<Rc<App>> {
+    let nonce = format!("{:x}", (js_sys::Math::random() * 1e15) as u64);
+    let model = Model::new(session::load(STORE_KEY), notify::permission().into(), nonce);
+    let view = View::build(&root)?;
+    let app = Rc::new(App {
+        inner: RefCell::new(Inner {
+            model,
+            view,
+            inbox: None,
+            chats: BTreeMap::new(),
+        }),
+        queue: RefCell::new(VecDeque::new()),
+        busy: Cell::new(false),
+    });
+    listen(&app, &root)?;
+    let a = app.clone();
+    dom::every(1000, move || dispatch(&a, Msg::Tick))?;
+    dispatch(&app, Msg::Init);
+    Ok(app)
+}
+
+/// Feeds one message through `update`, renders, then runs the effects. Messages raised while
+/// this runs are queued and handled in order, never re-entrantly.
+pub fn dispatch(app: &Rc<App>, msg: Msg) {
+    app.queue.borrow_mut().push_back(msg);
+    if app.busy.replace(true) {
+        return;
+    }
+    loop {
+        let next = app.queue.borrow_mut().pop_front();
+        let Some(msg) = next else { break };
+        let Ok(mut inner) = app.inner.try_borrow_mut() else {
+            break;
+        };
+        inner.model.now = dom::now_ms();
+        let effects = update(&mut inner.model, msg);
+        let inner = &mut *inner;
+        if let Err(e) = inner.view.render(&inner.model) {
+            log(&e);
+        }
+        for fx in effects {
+            if let Err(e) = run(app, inner, fx) {
+                log(&e);
+            }
+        }
+    }
+    app.busy.set(false);
+}
+
+fn queue(app: &Rc<App>, msg: Msg) {
+    app.queue.borrow_mut().push_back(msg);
+}
+
+fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
+    match fx {
+        Effect::SignIn {
+            workspace,
+            email,
+            password,
+        } => {
+            let a = app.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let msg = match sign_in(&workspace, &email, &password).await {
+                    Ok(s) => Msg::SignedIn(s),
+                    Err(e) => Msg::SignInFailed(sign_in_error(&e)),
+                };
+                dispatch(&a, msg);
+            });
+        }
+        Effect::SaveSession(s) => session::save(STORE_KEY, &s),
+        Effect::ClearSession => session::clear(STORE_KEY),
+        Effect::OpenInbox => {
+            inner.inbox = None;
+            let Some(s) = &inner.model.session else {
+                return Ok(());
+            };
+            let url = socket_url(&s.workspace, "inbox/ws", &s.token)?;
+            let (a, b, c) = (app.clone(), app.clone(), app.clone());
+            let opened = Socket::open(
+                &url,
+                move || dispatch(&a, Msg::InboxOpened),
+                move |text| match parse::<InboxServerMsg>(&text) {
+                    Ok(m) => dispatch(&b, Msg::Inbox(m)),
+                    Err(e) => log(&e),
+                },
+                move |_| dispatch(&c, Msg::InboxClosed),
+            );
+            match opened {
+                Ok(s) => inner.inbox = Some(s),
+                Err(e) => {
+                    log(&e);
+                    queue(app, Msg::InboxClosed);
+                }
+            }
+        }
+        Effect::CloseInbox => inner.inbox = None,
+        Effect::SendInbox(m) => {
+            if let Some(s) = &inner.inbox {
+                s.send(&stringify(&m)?)?;
+            }
+        }
+        Effect::Later(ms, msg) => {
+            let a = app.clone();
+            later(ms, move || dispatch(&a, msg))?;
+        }
+        Effect::Backoff(attempt, msg) => {
+            let a = app.clone();
+            later(backoff_ms(attempt), move || dispatch(&a, msg))?;
+        }
+        Effect::OpenChat(id) => {
+            inner.chats.remove(&id);
+            let Some(s) = &inner.model.session else {
+                return Ok(());
+            };
+            let mut rest = String::from("conversations/");
+            rest.push_str(&id);
+            rest.push_str("/ws");
+            let url = socket_url(&s.workspace, &rest, &s.token)?;
+            let (a, b, c) = (app.clone(), app.clone(), app.clone());
+            let (i1, i2, i3) = (id.clone(), id.clone(), id.clone());
+            let opened = Socket::open(
+                &url,
+                move || dispatch(&a, Msg::ChatOpened(i1.clone())),
+                move |text| match parse::<ChatServerMsg>(&text) {
+                    Ok(m) => dispatch(&b, Msg::Chat(i2.clone(), m)),
+                    Err(e) => log(&e),
+                },
+                move |_| dispatch(&c, Msg::ChatSocketClosed(i3.clone())),
+            );
+            match opened {
+                Ok(s) => {
+                    inner.chats.insert(id, s);
+                }
+                Err(e) => {
+                    log(&e);
+                    queue(app, Msg::ChatSocketClosed(id));
+                }
+            }
+        }
+        Effect::CloseChat(id) => {
+            inner.chats.remove(&id);
+        }
+        Effect::SendChat(id, m) => {
+            if let Some(s) = inner.chats.get(&id) {
+                s.send(&stringify(&m)?)?;
+            }
+        }
+        Effect::Chime => sound::chime()?,
+        Effect::Notify(offer) => {
+            if notify::permission() == "granted" && notify::page_hidden() {
+                let mut body = super::model::visitor_line(&offer.visitor);
+                if !offer.page_url.is_empty() {
+                    body.push_str(" — ");
+                    body.push_str(&offer.page_url);
+                }
+                let a = app.clone();
+                let id = offer.offer;
+                notify::show(id, &body, move || {
+                    dispatch(&a, Msg::NotificationClicked(id))
+                })?;
+                inner.model.notified = true;
+                inner.model.revs.top += 1;
+                inner.view.render(&inner.model)?;
+            }
+        }
+        Effect::CloseNotification(id) => notify::close(id),
+        Effect::RequestPermission => {
+            if notify::permission() == "unsupported" {
+                queue(app, Msg::Permission("unsupported".into()));
+            } else {
+                let a = app.clone();
+                notify::request(move |p| dispatch(&a, Msg::Permission(p)))?;
+            }
+        }
+        Effect::UnlockSound => sound::unlock(),
+        Effect::FocusAccept(offer) => inner.view.focus_accept(offer),
+        Effect::FocusComposer => inner.view.focus_composer(),
+        Effect::ClearComposer => inner.view.clear_composer(),
+    }
+    Ok(())
+}
+
+async fn sign_in(workspace: &str, email: &str, password: &str) -> Result<Session, InboxError> {
+    #[derive(serde::Serialize)]
+    struct Body<'a> {
+        email: &'a str,
+        password: &'a str,
+    }
+    let resp = api::send(
+        "POST",
+        &ws_path(workspace, "sessions"),
+        None,
+        &Body { email, password },
+    )
+    .await?;
+    let token = get(&resp, "token")
+        .as_string()
+        .ok_or_else(|| InboxError::Data("token".into()))?;
+    let agent: AgentInfo = from_js(get(&resp, "agent"))?;
+    Ok(Session {
+        workspace: workspace.to_owned(),
+        token,
+        agent: Some(agent),
+    })
+}
+
+/// Sign-in failures in words a person understands.
+pub fn sign_in_error(e: &InboxError) -> String {
+    match e.status() {
+        401 => "That email and password do not match. Check them and try again.".into(),
+        404 => "There is no workspace with that name. Check the workspace id.".into(),
+        400 | 422 => "Please check the workspace id, email and password.".into(),
+        429 => "Too many attempts. Wait a minute and try again.".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn listen(app: &Rc<App>, root: &Element) -> Res<()> {
+    let a = app.clone();
+    on(root, "click", move |e| {
+        sound::unlock();
+        let Some((t, act)) = action(&e) else { return };
+        let offer = || attr(&t, "data-offer").parse::<u64>().unwrap_or(0);
+        let chat = || attr(&t, "data-chat");
+        let msg = match act.as_str() {
+            "presence" => Msg::SetPresence(if attr(&t, "data-value") == "away" {
+                Presence::Away
+            } else {
+                Presence::Available
+            }),
+            "signout" => Msg::SignOut,
+            "enable-notifications" => Msg::EnableNotifications,
+            "accept" => Msg::Accept(offer()),
+            "decline" => Msg::Decline(offer()),
+            "select" => Msg::Select(chat()),
+            "dismiss" => Msg::Dismiss(chat()),
+            "end" => Msg::End,
+            "dismiss-note" => Msg::DismissNote,
+            _ => return,
+        };
+        dispatch(&a, msg);
+    })?;
+    let a = app.clone();
+    on(root, "submit", move |e| {
+        e.prevent_default();
+        let Some(form) = dom::target(&e) else { return };
+        let val = |name: &str| {
+            form.query_selector(&format!("[name={name}]"))
+                .ok()
+                .flatten()
+                .map(|el| dom::value(&el))
+                .unwrap_or_default()
+        };
+        let msg = match attr(&form, "data-form").as_str() {
+            "signin" => Msg::SignIn {
+                workspace: val("workspace"),
+                email: val("email"),
+                password: val("password"),
+            },
+            "say" => Msg::Say(val("message")),
+            _ => return,
+        };
+        dispatch(&a, msg);
+    })?;
+    let a = app.clone();
+    on(root, "keydown", move |e| {
+        let Some(k) = wasm_bindgen::JsCast::dyn_ref::<KeyboardEvent>(&e) else {
+            return;
+        };
+        let in_composer = dom::target(&e).is_some_and(|t| t.id() == "composer");
+        if in_composer && k.key() == "Enter" && !k.shift_key() && !k.is_composing() {
+            e.prevent_default();
+            let text = a
+                .inner
+                .try_borrow()
+                .map(|i| dom::value(i.view.composer()))
+                .unwrap_or_default();
+            dispatch(&a, Msg::Say(text));
+        }
+    })?;
+    let a = app.clone();
+    on(root, "input", move |e| {
+        if dom::target(&e).is_some_and(|t| t.id() == "composer") {
+            dispatch(&a, Msg::Typed);
+        }
+    })?;
+    Ok(())
+}
+
+/// For tests: the model's live chat count.
+pub fn live_count(app: &Rc<App>) -> usize {
+    app.inner
+        .try_borrow()
+        .map(|i| i.model.live_count())
+        .unwrap_or(0)
+}

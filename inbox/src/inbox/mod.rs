@@ -1,0 +1,8 @@
+//! The agent inbox: sign-in, notifications, offers, accepted live chats.
+
+mod app;
+pub mod model;
+pub mod update;
+mod view;
+
+pub use app::{live_count, sign_in_error, start, App};

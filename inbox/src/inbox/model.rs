@@ -1,0 +1,239 @@
+//! The inbox's state, its messages and the effects `update` asks the shell to run.
+
+use std::collections::BTreeMap;
+
+use parlor_core::protocol::{
+    ChatClientMsg, ChatServerMsg, ChatSummary, InboxClientMsg, InboxServerMsg, OfferView, Presence,
+    TranscriptEntry,
+};
+
+use crate::session::Session;
+
+/// The inbox socket's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conn {
+    Offline,
+    Connecting,
+    Online,
+}
+
+/// One accepted live chat.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chat {
+    pub summary: ChatSummary,
+    pub entries: Vec<TranscriptEntry>,
+    pub last_seq: u64,
+    /// Why the chat is over, once it is (kept in the list, greyed, until dismissed).
+    pub closed: Option<String>,
+    pub visitor_typing: bool,
+    pub unread: u32,
+    pub connected: bool,
+    pub attempt: u32,
+    /// Messages sent and not yet acknowledged: (client id, text). Resent after a reconnect.
+    pub pending: Vec<(String, String)>,
+}
+
+impl Chat {
+    pub fn new(summary: ChatSummary) -> Chat {
+        Chat {
+            summary,
+            entries: Vec::new(),
+            last_seq: 0,
+            closed: None,
+            visitor_typing: false,
+            unread: 0,
+            connected: false,
+            attempt: 0,
+            pending: Vec::new(),
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        self.summary.conversation.as_str()
+    }
+}
+
+/// Counters bumped when a region of the page must be drawn again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Revs {
+    pub top: u32,
+    pub offers: u32,
+    pub list: u32,
+    pub chat: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub session: Option<Session>,
+    pub signing_in: bool,
+    pub sign_in_error: Option<String>,
+    /// Notification permission: granted, denied, default, unsupported.
+    pub permission: String,
+    /// A notification was shown: offer the operating-system hint.
+    pub notified: bool,
+    pub conn: Conn,
+    pub attempt: u32,
+    pub presence: Presence,
+    pub capacity: u32,
+    pub offers: Vec<OfferView>,
+    /// Offers the agent answered and that wait for the server's word.
+    pub answering: Vec<u64>,
+    pub note: Option<String>,
+    pub chats: Vec<Chat>,
+    pub active: Option<String>,
+    pub now: u64,
+    pub nonce: String,
+    pub next_client: u64,
+    pub typing_sent: bool,
+    pub typing_gen: u32,
+    pub revs: Revs,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    Init,
+    SignIn {
+        workspace: String,
+        email: String,
+        password: String,
+    },
+    SignedIn(Session),
+    SignInFailed(String),
+    SignOut,
+    EnableNotifications,
+    Permission(String),
+    InboxOpened,
+    Inbox(InboxServerMsg),
+    InboxClosed,
+    Reconnect,
+    SetPresence(Presence),
+    Accept(u64),
+    Decline(u64),
+    NotificationClicked(u64),
+    Tick,
+    ChatOpened(String),
+    Chat(String, ChatServerMsg),
+    ChatSocketClosed(String),
+    ChatReconnect(String),
+    Select(String),
+    Dismiss(String),
+    Say(String),
+    Typed,
+    TypingIdle(u32),
+    End,
+    DismissNote,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    SignIn {
+        workspace: String,
+        email: String,
+        password: String,
+    },
+    SaveSession(Session),
+    ClearSession,
+    OpenInbox,
+    CloseInbox,
+    SendInbox(InboxClientMsg),
+    Later(i32, Msg),
+    Backoff(u32, Msg),
+    OpenChat(String),
+    CloseChat(String),
+    SendChat(String, ChatClientMsg),
+    Chime,
+    Notify(OfferView),
+    CloseNotification(u64),
+    RequestPermission,
+    UnlockSound,
+    FocusAccept(u64),
+    FocusComposer,
+    ClearComposer,
+}
+
+impl Model {
+    pub fn new(session: Option<Session>, permission: String, nonce: String) -> Model {
+        Model {
+            session,
+            signing_in: false,
+            sign_in_error: None,
+            permission,
+            notified: false,
+            conn: Conn::Offline,
+            attempt: 0,
+            presence: Presence::Available,
+            capacity: 10,
+            offers: Vec::new(),
+            answering: Vec::new(),
+            note: None,
+            chats: Vec::new(),
+            active: None,
+            now: 0,
+            nonce,
+            next_client: 0,
+            typing_sent: false,
+            typing_gen: 0,
+            revs: Revs::default(),
+        }
+    }
+
+    pub fn chat(&self, id: &str) -> Option<&Chat> {
+        self.chats.iter().find(|c| c.id() == id)
+    }
+
+    pub fn chat_mut(&mut self, id: &str) -> Option<&mut Chat> {
+        self.chats.iter_mut().find(|c| c.id() == id)
+    }
+
+    pub fn active_chat(&self) -> Option<&Chat> {
+        self.active.as_deref().and_then(|id| self.chat(id))
+    }
+
+    /// Live chats held now (the "n" of "n / 10").
+    pub fn live_count(&self) -> usize {
+        self.chats.iter().filter(|c| c.closed.is_none()).count()
+    }
+}
+
+/// "Jane Doe · jane@acme.com · Acme" from captured fields (what is known).
+pub fn visitor_line(v: &BTreeMap<String, String>) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let name = [v.get("first_name"), v.get("last_name")]
+        .into_iter()
+        .flatten()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if !name.is_empty() {
+        parts.push(name);
+    }
+    for k in ["email", "company"] {
+        if let Some(s) = v.get(k).filter(|s| !s.trim().is_empty()) {
+            parts.push(s.trim().to_owned());
+        }
+    }
+    if parts.is_empty() {
+        "Anonymous visitor".into()
+    } else {
+        parts.join(" · ")
+    }
+}
+
+/// The visitor's display name (first + last name, else email, else "Visitor").
+pub fn visitor_name(v: &BTreeMap<String, String>) -> String {
+    let name = [v.get("first_name"), v.get("last_name")]
+        .into_iter()
+        .flatten()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if !name.is_empty() {
+        name
+    } else if let Some(e) = v.get("email").filter(|e| !e.is_empty()) {
+        e.clone()
+    } else {
+        "Visitor".into()
+    }
+}

@@ -1,0 +1,165 @@
+use std::collections::BTreeMap;
+
+use parlor_core::protocol::{
+    ChatClientMsg, ChatServerMsg, ChatSummary, EndReason, InboxClientMsg, InboxServerMsg,
+    OfferView, Side, TranscriptEntry, TranscriptEvent,
+};
+use parlor_core::{ConversationId, Millis};
+
+use super::update;
+use crate::inbox::model::{Effect, Model, Msg};
+use crate::session::Session;
+
+fn signed_in() -> Model {
+    let s = Session {
+        workspace: "w".into(),
+        token: "t".into(),
+        agent: None,
+    };
+    Model::new(Some(s), "default".into(), "n".into())
+}
+
+fn offer(id: u64, conv: &str) -> OfferView {
+    OfferView {
+        offer: id,
+        conversation: ConversationId(conv.into()),
+        deadline: Millis(100_000),
+        visitor: BTreeMap::from([("first_name".into(), "Ann".into())]),
+        page_url: "https://x/pricing".into(),
+    }
+}
+
+fn summary(conv: &str) -> ChatSummary {
+    ChatSummary {
+        conversation: ConversationId(conv.into()),
+        started_at: Millis(1),
+        visitor: BTreeMap::new(),
+        page_url: String::new(),
+    }
+}
+
+fn message(seq: u64, from: Side, text: &str) -> ChatServerMsg {
+    ChatServerMsg::Entry {
+        entry: TranscriptEntry {
+            seq,
+            at: Millis(seq),
+            event: TranscriptEvent::Message {
+                from,
+                text: text.into(),
+                client_id: format!("c{seq}"),
+            },
+        },
+    }
+}
+
+#[test]
+fn an_offer_chimes_notifies_and_accept_sends_once() {
+    let mut m = signed_in();
+    let fx = update(
+        &mut m,
+        Msg::Inbox(InboxServerMsg::Offered {
+            offer: offer(7, "c1"),
+        }),
+    );
+    assert!(fx.contains(&Effect::Chime));
+    assert!(fx
+        .iter()
+        .any(|f| matches!(f, Effect::Notify(o) if o.offer == 7)));
+    let fx = update(&mut m, Msg::Accept(7));
+    assert!(fx.contains(&Effect::SendInbox(InboxClientMsg::Accept { offer: 7 })));
+    assert!(
+        update(&mut m, Msg::Accept(7)).is_empty(),
+        "no double accept"
+    );
+    let fx = update(
+        &mut m,
+        Msg::Inbox(InboxServerMsg::ChatStarted {
+            chat: summary("c1"),
+        }),
+    );
+    assert!(m.offers.is_empty());
+    assert_eq!(m.live_count(), 1);
+    assert!(fx.contains(&Effect::OpenChat("c1".into())));
+    assert_eq!(m.active.as_deref(), Some("c1"));
+}
+
+#[test]
+fn a_withdrawn_offer_leaves_a_note() {
+    let mut m = signed_in();
+    update(
+        &mut m,
+        Msg::Inbox(InboxServerMsg::Offered {
+            offer: offer(1, "c"),
+        }),
+    );
+    update(
+        &mut m,
+        Msg::Inbox(InboxServerMsg::OfferWithdrawn {
+            offer: 1,
+            reason: "expired".into(),
+        }),
+    );
+    assert!(m.offers.is_empty());
+    assert!(m
+        .note
+        .as_deref()
+        .is_some_and(|n| n.contains("not accepted in time")));
+}
+
+#[test]
+fn entries_render_once_and_say_resends_after_reconnect() {
+    let mut m = signed_in();
+    update(
+        &mut m,
+        Msg::Inbox(InboxServerMsg::ChatStarted { chat: summary("c") }),
+    );
+    update(
+        &mut m,
+        Msg::Chat("c".into(), message(1, Side::Visitor, "hi")),
+    );
+    update(
+        &mut m,
+        Msg::Chat("c".into(), message(1, Side::Visitor, "hi")),
+    );
+    assert_eq!(m.chats[0].entries.len(), 1);
+    // Not connected yet: kept, sent on welcome.
+    let fx = update(&mut m, Msg::Say("hello".into()));
+    assert!(!fx.iter().any(|f| matches!(f, Effect::SendChat(..))));
+    let fx = update(
+        &mut m,
+        Msg::Chat(
+            "c".into(),
+            ChatServerMsg::Welcome {
+                conversation: parlor_core::protocol::ConversationView {
+                    id: ConversationId("c".into()),
+                    last_seq: 1,
+                    closed: false,
+                },
+            },
+        ),
+    );
+    assert!(fx.iter().any(|f| matches!(
+        f,
+        Effect::SendChat(_, ChatClientMsg::Say { text, .. }) if text == "hello"
+    )));
+}
+
+#[test]
+fn a_closed_chat_stays_greyed_until_dismissed() {
+    let mut m = signed_in();
+    update(
+        &mut m,
+        Msg::Inbox(InboxServerMsg::ChatStarted { chat: summary("c") }),
+    );
+    update(
+        &mut m,
+        Msg::Inbox(InboxServerMsg::ChatClosed {
+            conversation: ConversationId("c".into()),
+            reason: EndReason::EndedByVisitor,
+        }),
+    );
+    assert_eq!(m.live_count(), 0);
+    assert_eq!(m.chats.len(), 1);
+    update(&mut m, Msg::Dismiss("c".into()));
+    assert!(m.chats.is_empty());
+}

@@ -1,0 +1,458 @@
+//! Keeps the inbox DOM in step with the model. Regions are redrawn only when their revision
+//! changed; the composer is built once so typing is never interrupted.
+
+use std::collections::BTreeMap;
+
+use parlor_core::protocol::{Presence, TranscriptEvent};
+use web_sys::Element;
+
+use super::model::{visitor_line, visitor_name, Conn, Model, Revs};
+use crate::dom::{self, button, clear, el, set_text, show, text_el, Res};
+use crate::fmt::{clock, entry_line, field_label};
+
+pub struct View {
+    signin: Element,
+    signin_error: Element,
+    signin_button: Element,
+    shell: Element,
+    who: Element,
+    presence: [Element; 2],
+    conn: Element,
+    notif: Element,
+    notif_text: Element,
+    notif_button: Element,
+    hint: Element,
+    offers: Element,
+    note: Element,
+    cap: Element,
+    list: Element,
+    pane_title: Element,
+    pane_status: Element,
+    end: Element,
+    transcript: Element,
+    typing: Element,
+    composer: Element,
+    composer_form: Element,
+    empty: Element,
+    details: Element,
+    countdowns: BTreeMap<u64, Element>,
+    /// (conversation, entries drawn) of the transcript on screen.
+    shown: Option<(String, usize)>,
+    revs: Option<Revs>,
+}
+
+impl View {
+    pub fn build(root: &Element) -> Res<View> {
+        clear(root);
+        let app = el("div", "app", root)?;
+        // Sign-in.
+        let signin = el("form", "signin card", &app)?;
+        signin.set_attribute("data-form", "signin")?;
+        signin.set_attribute("aria-labelledby", "signin-title")?;
+        let h = text_el("h1", "", "Sign in to the Parlor inbox", &signin)?;
+        h.set_attribute("id", "signin-title")?;
+        let ws = dom::field("Workspace", "input", "workspace", "", &signin)?;
+        ws.set_attribute("autocomplete", "organization")?;
+        ws.set_attribute("required", "")?;
+        let email = dom::field("Email", "input", "email", "", &signin)?;
+        email.set_attribute("type", "email")?;
+        email.set_attribute("autocomplete", "username")?;
+        email.set_attribute("required", "")?;
+        let pw = dom::field("Password", "input", "password", "", &signin)?;
+        pw.set_attribute("type", "password")?;
+        pw.set_attribute("autocomplete", "current-password")?;
+        pw.set_attribute("required", "")?;
+        let signin_error = el("p", "error", &signin)?;
+        signin_error.set_attribute("role", "alert")?;
+        let signin_button = text_el("button", "primary", "Sign in", &signin)?;
+        signin_button.set_attribute("type", "submit")?;
+
+        // Signed in.
+        let shell = el("div", "shell", &app)?;
+        let top = el("header", "topbar", &shell)?;
+        text_el("strong", "brand", "Parlor inbox", &top)?;
+        let who = el("span", "who", &top)?;
+        let group = el("div", "presence", &top)?;
+        group.set_attribute("role", "group")?;
+        group.set_attribute("aria-label", "Your presence")?;
+        let avail = button("seg", "Available", "presence", &group)?;
+        avail.set_attribute("data-value", "available")?;
+        let away = button("seg", "Away", "presence", &group)?;
+        away.set_attribute("data-value", "away")?;
+        let conn = el("span", "conn", &top)?;
+        conn.set_attribute("role", "status")?;
+        button("ghost", "Sign out", "signout", &top)?;
+
+        let notif = el("div", "banner notif", &shell)?;
+        notif.set_attribute("role", "region")?;
+        notif.set_attribute("aria-label", "Browser notifications")?;
+        let notif_text = el("span", "", &notif)?;
+        let notif_button = button("primary", "Enable", "enable-notifications", &notif)?;
+        let hint = text_el(
+            "p",
+            "banner hint",
+            "Not seeing notifications? Check your operating system's notification settings for this browser.",
+            &shell,
+        )?;
+        let offers = el("div", "offers", &shell)?;
+        offers.set_attribute("aria-live", "assertive")?;
+        let note = el("div", "note", &shell)?;
+        note.set_attribute("role", "status")?;
+
+        let layout = el("div", "layout", &shell)?;
+        let nav = el("nav", "chatlist", &layout)?;
+        nav.set_attribute("aria-label", "Live chats")?;
+        let head = el("div", "list-head", &nav)?;
+        text_el("h2", "", "Live chats", &head)?;
+        let cap = el("span", "cap", &head)?;
+        cap.set_attribute("data-testid", "capacity")?;
+        cap.set_attribute("title", "Live chats you hold / your capacity")?;
+        let list = el("ul", "chats", &nav)?;
+
+        let pane = el("section", "pane", &layout)?;
+        pane.set_attribute("aria-label", "Chat")?;
+        let ph = el("header", "pane-head", &pane)?;
+        let pane_title = el("h2", "", &ph)?;
+        let pane_status = el("span", "pane-status", &ph)?;
+        let end = button("danger", "End chat", "end", &ph)?;
+        let empty = text_el(
+            "p",
+            "empty",
+            "No live chat open. Accepted chats appear on the left; new offers appear at the top of the page.",
+            &pane,
+        )?;
+        let transcript = el("ol", "transcript", &pane)?;
+        transcript.set_attribute("aria-label", "Transcript")?;
+        transcript.set_attribute("aria-live", "polite")?;
+        let typing = text_el("p", "typing", "The visitor is typing…", &pane)?;
+        let composer_form = el("form", "composer", &pane)?;
+        composer_form.set_attribute("data-form", "say")?;
+        let composer = dom::field(
+            "Message (Enter sends, Shift+Enter for a new line)",
+            "textarea",
+            "message",
+            "",
+            &composer_form,
+        )?;
+        composer.set_attribute("id", "composer")?;
+        composer.set_attribute("rows", "2")?;
+        composer.set_attribute("maxlength", "4000")?;
+        let send = text_el("button", "primary", "Send", &composer_form)?;
+        send.set_attribute("type", "submit")?;
+        let details = el("aside", "details", &layout)?;
+        details.set_attribute("aria-label", "Visitor details")?;
+
+        Ok(View {
+            signin,
+            signin_error,
+            signin_button,
+            shell,
+            who,
+            presence: [avail, away],
+            conn,
+            notif,
+            notif_text,
+            notif_button,
+            hint,
+            offers,
+            note,
+            cap,
+            list,
+            pane_title,
+            pane_status,
+            end,
+            transcript,
+            typing,
+            composer,
+            composer_form,
+            empty,
+            details,
+            countdowns: BTreeMap::new(),
+            shown: None,
+            revs: None,
+        })
+    }
+
+    pub fn composer(&self) -> &Element {
+        &self.composer
+    }
+
+    pub fn render(&mut self, m: &Model) -> Res<()> {
+        let old = self.revs.unwrap_or(Revs {
+            top: u32::MAX,
+            offers: u32::MAX,
+            list: u32::MAX,
+            chat: u32::MAX,
+        });
+        if old.top != m.revs.top {
+            self.render_top(m)?;
+        }
+        if old.offers != m.revs.offers {
+            self.render_offers(m)?;
+        }
+        self.tick(m);
+        if old.list != m.revs.list {
+            self.render_list(m)?;
+        }
+        if old.chat != m.revs.chat {
+            self.render_chat(m)?;
+        }
+        self.revs = Some(m.revs);
+        Ok(())
+    }
+
+    fn render_top(&self, m: &Model) -> Res<()> {
+        let signed_in = m.session.is_some();
+        show(&self.signin, !signed_in);
+        show(&self.shell, signed_in);
+        set_text(&self.signin_error, m.sign_in_error.as_deref().unwrap_or(""));
+        set_text(
+            &self.signin_button,
+            if m.signing_in {
+                "Signing in…"
+            } else {
+                "Sign in"
+            },
+        );
+        let Some(s) = &m.session else { return Ok(()) };
+        let name = s.agent.as_ref().map(|a| a.name.as_str()).unwrap_or("Admin");
+        set_text(&self.who, &format!("{name} · {}", s.workspace));
+        for (b, p) in self
+            .presence
+            .iter()
+            .zip([Presence::Available, Presence::Away])
+        {
+            b.set_attribute(
+                "aria-pressed",
+                if m.presence == p { "true" } else { "false" },
+            )?;
+        }
+        let (conn, class) = match m.conn {
+            Conn::Online if m.presence == Presence::Available => {
+                ("Online — receiving chats", "conn on")
+            }
+            Conn::Online => ("Away — not receiving new chats", "conn away"),
+            Conn::Connecting => ("Connecting…", "conn off"),
+            Conn::Offline => ("Offline — reconnecting…", "conn off"),
+        };
+        set_text(&self.conn, conn);
+        self.conn.set_class_name(class);
+        let (text, button) = match m.permission.as_str() {
+            "granted" => ("", false),
+            "denied" => ("Notifications are blocked for this site. Allow them in your browser's site settings to be told about new chats.", false),
+            "unsupported" => ("This browser cannot show notifications. Keep this tab open: you will hear a sound for each new chat.", false),
+            _ => ("Please enable browser notifications to receive live chat notifications.", true),
+        };
+        set_text(&self.notif_text, text);
+        show(&self.notif, !text.is_empty());
+        show(&self.notif_button, button);
+        show(&self.hint, m.permission == "granted" && m.notified);
+        Ok(())
+    }
+
+    fn render_offers(&mut self, m: &Model) -> Res<()> {
+        clear(&self.offers);
+        self.countdowns.clear();
+        for o in &m.offers {
+            let b = el("div", "banner offer", &self.offers)?;
+            let title_id = format!("offer-{}-title", o.offer);
+            b.set_attribute("role", "alertdialog")?;
+            b.set_attribute("aria-labelledby", &title_id)?;
+            b.set_attribute("data-offer", &o.offer.to_string())?;
+            let info = el("div", "offer-info", &b)?;
+            let t = text_el("strong", "offer-title", "New live chat", &info)?;
+            t.set_attribute("id", &title_id)?;
+            text_el("span", "offer-visitor", &visitor_line(&o.visitor), &info)?;
+            if !o.page_url.is_empty() {
+                text_el("span", "offer-page", &format!("on {}", o.page_url), &info)?;
+            }
+            let cd = el("span", "countdown", &b)?;
+            cd.set_attribute("aria-live", "off")?;
+            self.countdowns.insert(o.offer, cd);
+            let busy = m.answering.contains(&o.offer);
+            let acc = button("accept", "Accept", "accept", &b)?;
+            acc.set_attribute("data-offer", &o.offer.to_string())?;
+            let dec = button("decline", "Decline", "decline", &b)?;
+            dec.set_attribute("data-offer", &o.offer.to_string())?;
+            if busy {
+                acc.set_attribute("disabled", "")?;
+                dec.set_attribute("disabled", "")?;
+            }
+        }
+        set_text(&self.note, m.note.as_deref().unwrap_or(""));
+        show(&self.note, m.note.is_some());
+        if m.note.is_some() {
+            button("link", "Dismiss", "dismiss-note", &self.note)?;
+        }
+        Ok(())
+    }
+
+    /// Updates the countdowns in place (every second).
+    pub fn tick(&self, m: &Model) {
+        for o in &m.offers {
+            if let Some(cd) = self.countdowns.get(&o.offer) {
+                let left = o.deadline.0.saturating_sub(m.now).div_ceil(1000);
+                set_text(cd, &format!("{left} s left to accept"));
+            }
+        }
+    }
+
+    fn render_list(&self, m: &Model) -> Res<()> {
+        set_text(&self.cap, &format!("{} / {}", m.live_count(), m.capacity));
+        clear(&self.list);
+        if m.chats.is_empty() {
+            text_el("li", "muted", "No live chats yet.", &self.list)?;
+        }
+        for c in &m.chats {
+            let li = el("li", "", &self.list)?;
+            let mut class = String::from("chat-item");
+            if c.closed.is_some() {
+                class.push_str(" closed");
+            }
+            if m.active.as_deref() == Some(c.id()) {
+                class.push_str(" active");
+            }
+            li.set_class_name(&class);
+            let b = button("chat-open", "", "select", &li)?;
+            b.set_attribute("data-chat", c.id())?;
+            if m.active.as_deref() == Some(c.id()) {
+                b.set_attribute("aria-current", "true")?;
+            }
+            text_el("span", "chat-name", &visitor_name(&c.summary.visitor), &b)?;
+            let last = c.entries.iter().rev().find_map(|e| match &e.event {
+                TranscriptEvent::Message { text, .. } => Some(text.as_str()),
+                _ => None,
+            });
+            let sub = match (&c.closed, last) {
+                (Some(_), _) => "Ended",
+                (None, Some(t)) => t,
+                (None, None) => "Live chat started",
+            };
+            text_el("span", "chat-last", sub, &b)?;
+            if c.unread > 0 {
+                let u = text_el("span", "unread", &c.unread.to_string(), &b)?;
+                u.set_attribute("aria-label", &format!("{} unread", c.unread))?;
+            }
+            if c.closed.is_some() {
+                let d = button("link", "Dismiss", "dismiss", &li)?;
+                d.set_attribute("data-chat", c.id())?;
+                d.set_attribute(
+                    "aria-label",
+                    &format!("Dismiss chat with {}", visitor_name(&c.summary.visitor)),
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn render_chat(&mut self, m: &Model) -> Res<()> {
+        let chat = m.active_chat();
+        show(&self.empty, chat.is_none());
+        show(&self.transcript, chat.is_some());
+        show(
+            &self.composer_form,
+            chat.is_some_and(|c| c.closed.is_none()),
+        );
+        show(&self.end, chat.is_some_and(|c| c.closed.is_none()));
+        show(&self.typing, chat.is_some_and(|c| c.visitor_typing));
+        let Some(c) = chat else {
+            set_text(&self.pane_title, "");
+            set_text(&self.pane_status, "");
+            clear(&self.details);
+            self.shown = None;
+            return Ok(());
+        };
+        set_text(&self.pane_title, &visitor_name(&c.summary.visitor));
+        set_text(&self.pane_status, c.closed.as_deref().unwrap_or("Live"));
+        let from = match &self.shown {
+            Some((id, n)) if id == c.id() && *n <= c.entries.len() => *n,
+            _ => {
+                clear(&self.transcript);
+                0
+            }
+        };
+        for e in &c.entries[from..] {
+            let (class, who, text) = entry_line(&e.event);
+            let li = el("li", class, &self.transcript)?;
+            li.set_attribute("data-seq", &e.seq.to_string())?;
+            if class.starts_with("msg") || class == "bot" {
+                let meta = el("span", "meta", &li)?;
+                text_el("span", "from", &who, &meta)?;
+                let t = text_el("time", "", &clock(e.at.0), &meta)?;
+                t.set_attribute("datetime", &crate::fmt::date_time(e.at.0))?;
+            }
+            text_el("span", "text", &text, &li)?;
+        }
+        self.shown = Some((c.id().to_owned(), c.entries.len()));
+        if let Some(h) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&self.transcript) {
+            self.transcript.set_scroll_top(h.scroll_height());
+        }
+        self.render_details(m)
+    }
+
+    fn render_details(&self, m: &Model) -> Res<()> {
+        clear(&self.details);
+        let Some(c) = m.active_chat() else {
+            return Ok(());
+        };
+        text_el("h2", "", "Visitor", &self.details)?;
+        let mut fields = c.summary.visitor.clone();
+        let mut questions = BTreeMap::new();
+        let mut answers = Vec::new();
+        for e in &c.entries {
+            match &e.event {
+                TranscriptEvent::Captured { values, .. } => {
+                    fields.extend(values.iter().map(|(k, v)| (k.clone(), v.clone())))
+                }
+                TranscriptEvent::Card { card } => {
+                    questions.insert(
+                        card.id.as_str().to_owned(),
+                        crate::fmt::card_text(&card.kind).to_owned(),
+                    );
+                }
+                TranscriptEvent::Answered { card, label, .. } => {
+                    answers.push((card.as_str().to_owned(), label.clone()))
+                }
+                _ => {}
+            }
+        }
+        let dl = el("dl", "facts", &self.details)?;
+        if fields.is_empty() {
+            text_el("dd", "muted", "No details captured.", &dl)?;
+        }
+        for (k, v) in &fields {
+            text_el("dt", "", &field_label(k), &dl)?;
+            text_el("dd", "", v, &dl)?;
+        }
+        text_el("dt", "", "Page", &dl)?;
+        text_el("dd", "url", &c.summary.page_url, &dl)?;
+        text_el("dt", "", "Chat started", &dl)?;
+        text_el("dd", "", &clock(c.summary.started_at.0), &dl)?;
+        if !answers.is_empty() {
+            text_el("h3", "", "Answers", &self.details)?;
+            let dl = el("dl", "facts", &self.details)?;
+            for (card, label) in answers {
+                let q = questions.get(&card).cloned().unwrap_or(card);
+                text_el("dt", "", &q, &dl)?;
+                text_el("dd", "", &label, &dl)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Focuses the Accept button of `offer`, if it is on screen.
+    pub fn focus_accept(&self, offer: u64) {
+        let sel = format!("button.accept[data-offer=\"{offer}\"]");
+        if let Ok(Some(b)) = self.offers.query_selector(&sel) {
+            dom::focus(&b);
+        }
+    }
+
+    pub fn focus_composer(&self) {
+        dom::focus(&self.composer);
+    }
+
+    pub fn clear_composer(&self) {
+        dom::set_value(&self.composer, "");
+    }
+}

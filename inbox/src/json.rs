@@ -1,0 +1,71 @@
+//! JSON without serde_json: `JSON.parse`/`JSON.stringify` plus serde-wasm-bindgen.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::JsValue;
+
+use crate::error::InboxError;
+
+/// Text → Rust value.
+pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, InboxError> {
+    from_js(js_sys::JSON::parse(text)?)
+}
+
+/// JS value → Rust value.
+pub fn from_js<T: DeserializeOwned>(v: JsValue) -> Result<T, InboxError> {
+    Ok(serde_wasm_bindgen::from_value(v)?)
+}
+
+/// Rust value → plain JS value (objects, not `Map`s; safe integers as numbers).
+pub fn to_js<T: Serialize>(v: &T) -> Result<JsValue, InboxError> {
+    Ok(v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?)
+}
+
+/// Rust value → JSON text.
+pub fn stringify<T: Serialize>(v: &T) -> Result<String, InboxError> {
+    stringify_js(&to_js(v)?)
+}
+
+pub fn stringify_js(v: &JsValue) -> Result<String, InboxError> {
+    js_sys::JSON::stringify(v)?
+        .as_string()
+        .ok_or_else(|| InboxError::Data("JSON.stringify".into()))
+}
+
+/// Pretty JSON, for the advanced views.
+pub fn pretty_js(v: &JsValue) -> String {
+    js_sys::JSON::stringify_with_replacer_and_space(v, &JsValue::NULL, &JsValue::from_f64(2.0))
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default()
+}
+
+/// `obj[key]` as a string ("" when absent; numbers and booleans written out).
+pub fn get_str(obj: &JsValue, key: &str) -> String {
+    let v = get(obj, key);
+    if let Some(s) = v.as_string() {
+        s
+    } else if let Some(n) = v.as_f64() {
+        let mut s = String::new();
+        push_num(&mut s, n);
+        s
+    } else if let Some(b) = v.as_bool() {
+        if b { "yes" } else { "no" }.into()
+    } else if v.is_null() || v.is_undefined() {
+        String::new()
+    } else {
+        stringify_js(&v).unwrap_or_default()
+    }
+}
+
+pub fn get(obj: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn push_num(s: &mut String, n: f64) {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        s.push_str(&(n as i64).to_string());
+    } else {
+        s.push_str(&n.to_string());
+    }
+}

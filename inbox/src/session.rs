@@ -1,0 +1,48 @@
+//! The signed-in session, kept in localStorage so a reload stays signed in.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dom::window;
+use crate::json::{parse, stringify};
+
+/// The signed-in agent, as `POST …/sessions` and `GET …/me` return it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct AgentInfo {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub avatar_url: Option<String>,
+    pub live_chat: bool,
+    pub role: String,
+    pub teams: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub workspace: String,
+    pub token: String,
+    /// `None` when signed in with the workspace admin key.
+    pub agent: Option<AgentInfo>,
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    window().ok()?.local_storage().ok().flatten()
+}
+
+pub fn load(key: &str) -> Option<Session> {
+    let text = storage()?.get_item(key).ok().flatten()?;
+    parse(&text).ok()
+}
+
+pub fn save(key: &str, s: &Session) {
+    if let (Some(st), Ok(text)) = (storage(), stringify(s)) {
+        let _ = st.set_item(key, &text);
+    }
+}
+
+pub fn clear(key: &str) {
+    if let Some(st) = storage() {
+        let _ = st.remove_item(key);
+    }
+}

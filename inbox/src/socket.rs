@@ -1,0 +1,64 @@
+//! A JSON WebSocket that reports open, each text frame, and close to callbacks.
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{CloseEvent, MessageEvent, WebSocket};
+
+use crate::error::InboxError;
+
+type Handler = Closure<dyn FnMut(JsValue)>;
+
+pub struct Socket {
+    ws: WebSocket,
+    _handlers: [Handler; 3],
+}
+
+impl Socket {
+    pub fn open(
+        url: &str,
+        mut on_open: impl FnMut() + 'static,
+        mut on_text: impl FnMut(String) + 'static,
+        mut on_close: impl FnMut(u16) + 'static,
+    ) -> Result<Socket, InboxError> {
+        let ws = WebSocket::new(url)?;
+        let open: Handler = Closure::new(move |_| on_open());
+        let message: Handler = Closure::new(move |e: JsValue| {
+            if let Some(t) = e
+                .dyn_ref::<MessageEvent>()
+                .and_then(|e| e.data().as_string())
+            {
+                on_text(t);
+            }
+        });
+        let close: Handler = Closure::new(move |e: JsValue| {
+            on_close(e.dyn_ref::<CloseEvent>().map(|c| c.code()).unwrap_or(1006));
+        });
+        ws.set_onopen(Some(open.as_ref().unchecked_ref()));
+        ws.set_onmessage(Some(message.as_ref().unchecked_ref()));
+        ws.set_onclose(Some(close.as_ref().unchecked_ref()));
+        Ok(Socket {
+            ws,
+            _handlers: [open, message, close],
+        })
+    }
+
+    pub fn send(&self, text: &str) -> Result<(), InboxError> {
+        Ok(self.ws.send_with_str(text)?)
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        // Detach first: a socket we let go of must not report its close.
+        self.ws.set_onopen(None);
+        self.ws.set_onmessage(None);
+        self.ws.set_onclose(None);
+        let _ = self.ws.close();
+    }
+}
+
+/// Reconnect delay: 0.5 s doubling to 15 s, with jitter.
+pub fn backoff_ms(attempt: u32) -> i32 {
+    let base = 500f64 * f64::from(1u32 << attempt.min(5));
+    (base.min(15_000.0) * (0.75 + js_sys::Math::random() * 0.5)) as i32
+}

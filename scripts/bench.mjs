@@ -1,0 +1,129 @@
+// `npm run bench`: builds, measures, and writes BENCHMARKS.md. Sections live in scripts/bench/:
+//   1. size (target/sizes.json)   2. chat load vs a bare echo Durable Object (chat.mjs)
+//   3. routing storm (storm.mjs)  4. core criterion + simulation (core.mjs)  5. page impact (page.mjs)
+// Bounded in count and time (aim: < 15 minutes on 2 cores); loopback only.
+// Env: BENCH_CONVERSATIONS (default 1000), BENCH_MSG_INTERVAL_MS (5000), BENCH_DURATION_MS (20000),
+//      BENCH_STORM_STEP_MS (5000), BENCH_PAGE_RUNS (5), BENCH_SKIP (comma list of sections to skip).
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { root } from './lib/paths.mjs';
+import { startServer, devVars } from './lib/server.mjs';
+import { seedWorkspace } from './lib/demo.mjs';
+import { log, serverPid } from './bench/common.mjs';
+import { chatPoint } from './bench/chat.mjs';
+import { routingStorm } from './bench/storm.mjs';
+import { coreBench } from './bench/core.mjs';
+import { pageImpact } from './bench/page.mjs';
+import { renderReport } from './bench/report.mjs';
+
+const started = Date.now();
+const num = (name, dflt) => (process.env[name] ? Number(process.env[name]) : dflt);
+const N = num('BENCH_CONVERSATIONS', 1000);
+const INTERVAL = num('BENCH_MSG_INTERVAL_MS', 5000);
+const DURATION = num('BENCH_DURATION_MS', 20_000);
+const STEP = num('BENCH_STORM_STEP_MS', 5000);
+const PAGE_RUNS = num('BENCH_PAGE_RUNS', 5);
+const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
+
+const report = {
+  date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+  machine: {
+    cores: os.cpus().length,
+    cpu: os.cpus()[0]?.model?.trim() ?? 'unknown CPU',
+    memory: os.totalmem(),
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    loadavg: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+  },
+  notes: [],
+};
+log(`machine: ${report.machine.cores} cores (${report.machine.cpu}), ${(report.machine.memory / 1024 ** 3).toFixed(1)} GB; conversations ${N}`);
+
+// 1. Build (also what the server serves) and size.
+log('size: node scripts/build.mjs --quiet');
+const build = spawnSync('node', [join(root, 'scripts/build.mjs'), '--quiet'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+try {
+  report.size = JSON.parse(readFileSync(join(root, 'target/sizes.json'), 'utf8'));
+  if (build.status !== 0) report.notes.push(`The build exited with status ${build.status} (a size budget exceeded, or a compile error); sizes are from the target/sizes.json it left.`);
+  log(`size: widget total ${report.size.sizes.widget_total} B gz, inbox ${report.size.sizes.inbox_total} B gz`);
+} catch (e) {
+  report.size = { error: e.message };
+}
+
+// 2, 3, 5 need the server.
+const state = mkdtempSync(join(os.tmpdir(), 'parlor-bench-'));
+let server;
+let reloads = 0;
+const sectionReloads = {};
+const track = async (name, fn) => {
+  const before = reloads;
+  try {
+    return await fn();
+  } catch (e) {
+    log(`${name}: failed: ${e.stack ?? e.message}`);
+    return { error: e.message };
+  } finally {
+    if (reloads > before) {
+      sectionReloads[name] = reloads - before;
+      report.notes.push(`**${name} is disturbed**: wrangler dev reloaded the Worker ${reloads - before} time(s) during it (a file it watches, e.g. \`dist/\` or \`edge/build/\`, was rewritten by another build on this machine), which drops every WebSocket.`);
+    }
+  }
+};
+try {
+  if (build.status !== 0 && !report.size?.sizes) throw new Error('build failed; no server benchmarks');
+  // A snapshot of what the build produced: wrangler dev watches its files and reloads (dropping
+  // every WebSocket) when another build on this machine rewrites dist/ or edge/build/.
+  const snap = join(state, 'snapshot');
+  for (const f of ['wrangler.toml', '.dev.vars', 'dist', 'edge/build']) cpSync(join(root, f), join(snap, f), { recursive: true });
+  log('server: starting wrangler dev (BENCH_ECHO=1, temp state, snapshot of the build)');
+  server = await startServer({
+    persistTo: join(state, 'persist'),
+    cwd: snap,
+    vars: { BENCH_ECHO: '1' },
+    log: (line) => { if (line.includes('Reloading local server')) { reloads += 1; log('server: wrangler dev is reloading the Worker (files changed)'); } },
+  });
+  const pid = serverPid(server.port);
+  if (!pid) report.notes.push('Could not find the wrangler dev process in /proc, so workerd memory is not reported.');
+  const operator = devVars().ADMIN_TOKEN;
+  await seedWorkspace(server.url, operator);
+
+  report.chat = [];
+  if (!skip.has('chat')) {
+    const points = N === 100 ? [100] : [100, N];
+    for (const n of points) {
+      const r = await track(`Chat load (${n})`, () => chatPoint(server.url, operator, {
+        n, tag: `n${n}`, intervalMs: INTERVAL, durationMs: DURATION, capacity: 10,
+        setupBudgetMs: n <= 100 ? 60_000 : 240_000, rootPid: pid,
+      }));
+      report.chat.push(r.error ? { n, intervalMs: INTERVAL, durationMs: DURATION, error: r.error } : r);
+      if (r.parlor?.budgetCut) report.notes.push(`Chat load: only ${r.parlor.pairs} of ${n} conversations could be set up within the ${n <= 100 ? 60 : 240} s setup budget; the row measures those.`);
+    }
+  }
+
+  if (!skip.has('storm')) {
+    report.storm = await track('Routing storm', () => routingStorm(server.url, operator, {
+      rates: [25, 50, 75, 100, 150, 200, 300, 400], stepMs: STEP, agents: 40, capacity: 100, thresholdMs: 250,
+    }));
+  }
+
+  if (!skip.has('page')) report.page = await track('Page impact', () => pageImpact(server.url, { runs: PAGE_RUNS }));
+} catch (e) {
+  log(`server sections failed: ${e.message}`);
+  report.notes.push(`Server sections failed: ${e.message}`);
+} finally {
+  await server?.stop();
+  rmSync(state, { recursive: true, force: true });
+}
+
+// 4. Core (after the server is gone, so it has the CPU to itself).
+if (!skip.has('core')) report.core = coreBench();
+
+const load = os.loadavg()[0];
+report.notes.push(`Load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${report.machine.cores} cores. Other processes on the machine (e.g. other builds and test runs) share the CPU and inflate the tail latencies; compare Parlor with the echo row of the same run rather than across runs.`);
+if (load > report.machine.cores * 1.5) report.notes.push('The machine was heavily loaded during this run.');
+report.seconds = (Date.now() - started) / 1000;
+writeFileSync(join(root, 'BENCHMARKS.md'), renderReport(report));
+writeFileSync(join(root, 'target/bench.json'), JSON.stringify(report, null, 1));
+log(`wrote BENCHMARKS.md (and target/bench.json) in ${(report.seconds / 60).toFixed(1)} min`);

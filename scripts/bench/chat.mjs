@@ -1,0 +1,198 @@
+// Section 2: chat load. N visitor↔agent conversations through the real product (widget
+// protocol over WebSockets to ConversationDO), then the same number of socket pairs and the
+// same message schedule against EchoDO, a bare relay. Latency = receive time − send time
+// embedded in the text (one clock: the same Node process sends and receives).
+import { Sock, log, pool, summary, sleep, workerdRss } from './common.mjs';
+import { benchWorkspace, startConversation, wsBase } from './workspace.mjs';
+
+const isCard = (id) => (m) => m.type === 'entry' && m.entry.event === 'card' && m.entry.card.id === id;
+
+/** Walks one visitor through the demo dialogue to a live chat and opens the agent's chat socket. */
+async function parlorPair(base, ws, started) {
+  const c = await startConversation(base, ws.id, 'https://bench.example/pricing');
+  const v = await Sock.open(`${wsBase(base)}/api/visitor/ws?token=${encodeURIComponent(c.token)}`);
+  const intent = v.waitFor(isCard('intent'), 30_000, 'intent card');
+  v.send({ type: 'hello', v: 1, last_seq: 0 });
+  await intent;
+  const connect = v.waitFor(isCard('connect'), 30_000, 'connect card');
+  v.send({ type: 'answer', card: 'intent', button: 'pricing' });
+  await connect;
+  const details = v.waitFor(isCard('details'), 30_000, 'details card');
+  v.send({ type: 'answer', card: 'connect', button: 'yes' });
+  await details;
+  const agentIndex = started.wait(c.conversation);
+  agentIndex.catch(() => {}); // awaited below; this only keeps an early timeout from crashing the bench
+  const joined = v.waitFor((m) => m.type === 'entry' && m.entry.event === 'agent_joined', 60_000, 'agent_joined');
+  v.send({ type: 'capture', card: 'details', values: { first_name: 'Bench', email: 'visitor@bench.example' } });
+  await joined;
+  const i = await agentIndex;
+  const a = await Sock.open(`${wsBase(base)}/api/workspaces/${ws.id}/conversations/${c.conversation}/ws?token=${encodeURIComponent(ws.tokens[i])}`);
+  const welcome = a.waitFor((m) => m.type === 'welcome', 30_000, 'agent chat welcome');
+  a.send({ type: 'hello', v: 1, last_seq: 0 });
+  await welcome;
+  return { a: v, b: a, conversation: c.conversation };
+}
+
+/** Resolves chat_started (seen by an agent's inbox) for a conversation, whichever comes first. */
+function startedRegistry() {
+  const seen = new Map();
+  const waiting = new Map();
+  return {
+    on(conv, _at, agentIndex) {
+      const w = waiting.get(conv);
+      if (w) { waiting.delete(conv); w(agentIndex); } else seen.set(conv, agentIndex);
+    },
+    wait(conv) {
+      if (seen.has(conv)) { const i = seen.get(conv); seen.delete(conv); return Promise.resolve(i); }
+      return new Promise((resolve, reject) => {
+        waiting.set(conv, resolve);
+        setTimeout(() => { if (waiting.delete(conv)) reject(new Error('timed out waiting for chat_started')); }, 60_000);
+      });
+    },
+  };
+}
+
+/**
+ * Sends from both sides of every pair, one message every `intervalMs` per side (random phase),
+ * for `durationMs`; then waits for stragglers. `kind` decides the frame format.
+ */
+async function drive(pairs, { kind, intervalMs, durationMs, rss }) {
+  const latencies = [];
+  const errors = {};
+  let sent = 0;
+  let delivered = 0;
+  let firstSend = Infinity;
+  let lastRecv = 0;
+  const addError = (code) => { errors[code] = (errors[code] ?? 0) + 1; };
+  const sides = [['a', 'visitor', 'agent'], ['b', 'agent', 'visitor']];
+  const parseText = (text, now) => {
+    const t = Number(text.split(' ')[4]);
+    if (Number.isFinite(t)) {
+      latencies.push(now - t);
+      delivered += 1;
+      lastRecv = now;
+    }
+  };
+  pairs.forEach((p) => {
+    for (const [key, , other] of sides) {
+      const s = p[key];
+      s.onFrame = kind === 'parlor'
+        ? (m, now) => {
+          if (m.type === 'entry' && m.entry.event === 'message' && m.entry.from === other && m.entry.text.startsWith('bench ')) parseText(m.entry.text, now);
+          else if (m.type === 'error') addError(m.code);
+        }
+        : (m, now) => { if (m.type === 'say') parseText(m.text, now); };
+    }
+  });
+  const rssSamples = [];
+  const sampler = setInterval(() => rssSamples.push(rss()), 1000);
+  const timers = [];
+  const started = performance.now();
+  pairs.forEach((p, i) => {
+    for (const [key, side] of sides) {
+      let k = 0;
+      const tick = () => {
+        if (performance.now() - started >= durationMs) return;
+        const s = p[key];
+        if (s.ws.readyState !== 1) { addError('socket_closed'); return; }
+        const now = performance.now();
+        firstSend = Math.min(firstSend, now);
+        const text = `bench ${i} ${side} ${k} ${now.toFixed(3)}`;
+        s.send({ type: 'say', client_id: `${side}-${k}`, text });
+        k += 1;
+        sent += 1;
+        timers.push(setTimeout(tick, intervalMs));
+      };
+      timers.push(setTimeout(tick, Math.random() * intervalMs));
+    }
+  });
+  await sleep(durationMs + 50);
+  const drainUntil = performance.now() + 20_000;
+  while (delivered < sent && performance.now() < drainUntil) await sleep(100);
+  clearInterval(sampler);
+  timers.forEach(clearTimeout);
+  if (delivered < sent) errors.not_delivered = sent - delivered;
+  const window = Math.max(1, lastRecv - firstSend) / 1000;
+  return {
+    pairs: pairs.length,
+    sent,
+    delivered,
+    offeredRate: sent / (durationMs / 1000),
+    rate: delivered / window,
+    latency: summary(latencies),
+    errors,
+    errorCount: Object.values(errors).reduce((a, b) => a + b, 0),
+    rssPeak: Math.max(0, ...rssSamples.map((r) => r.bytes)),
+  };
+}
+
+function closeAll(pairs) {
+  for (const p of pairs) { p.a?.close(); p.b?.close(); }
+}
+
+/**
+ * One comparison point: `n` Parlor conversations vs `n` echo pairs, same schedule.
+ * `setupBudgetMs` bounds the Parlor setup; whatever was set up by then is measured.
+ */
+export async function chatPoint(base, operator, { n, tag, intervalMs, durationMs, capacity, setupBudgetMs, rootPid }) {
+  const rss = () => workerdRss(rootPid);
+  const result = { n, intervalMs, durationMs };
+
+  // Parlor.
+  const agents = Math.ceil(n / capacity);
+  const registry = startedRegistry();
+  log(`chat ${tag}: workspace with ${agents} agents × capacity ${capacity}`);
+  const ws = await benchWorkspace(base, operator, {
+    id: `bench-chat-${tag}`, agents, capacity, log,
+    onChatStarted: (conv, at, i) => registry.on(conv, at, i),
+  });
+  const setupStart = performance.now();
+  const rssBefore = rss().bytes;
+  let lastShown = 0;
+  const pairsOpen = await pool(n, 40, async () => {
+    if (performance.now() - setupStart > setupBudgetMs) throw new Error('setup time budget exhausted');
+    return parlorPair(base, ws, registry);
+  }, (done) => {
+    if (done - lastShown >= Math.max(50, n / 10) || done === n) {
+      lastShown = done;
+      log(`  parlor: ${done}/${n} conversations set up (${((performance.now() - setupStart) / 1000).toFixed(0)} s)`);
+    }
+  });
+  const pairs = pairsOpen.results.filter(Boolean);
+  const setupSeconds = (performance.now() - setupStart) / 1000;
+  const setupErrors = pairsOpen.errors.filter((e) => e.message !== 'setup time budget exhausted');
+  if (setupErrors.length) log(`  parlor: ${setupErrors.length} conversations failed to set up: ${setupErrors[0].message}`);
+  log(`chat ${tag}: Parlor load, ${pairs.length} conversations (set up in ${setupSeconds.toFixed(0)} s), same schedule`);
+  const rssIdle = rss().bytes;
+  result.parlor = await drive(pairs, { kind: 'parlor', intervalMs, durationMs, rss });
+  result.parlor.setupErrors = setupErrors.length;
+  result.parlor.setupSeconds = setupSeconds;
+  result.parlor.budgetCut = pairsOpen.errors.length - setupErrors.length;
+  result.parlor.rssBefore = rssBefore;
+  result.parlor.rssIdle = rssIdle;
+  result.parlor.agentErrors = ws.stats.acceptErrors;
+  log(`  parlor: p50 ${result.parlor.latency.p50?.toFixed(1)} ms, p99 ${result.parlor.latency.p99?.toFixed(1)} ms, ${result.parlor.delivered}/${result.parlor.sent} delivered, errors ${JSON.stringify(result.parlor.errors)}`);
+  closeAll(pairs);
+  ws.close();
+  await sleep(500);
+
+  // Echo baseline.
+  const m = pairs.length;
+  log(`chat ${tag}: opening ${m} echo socket pairs`);
+  const echoOpen = await pool(m, 50, async (i) => {
+    const room = `${tag}-${i}`;
+    const a = await Sock.open(`${wsBase(base)}/api/bench/echo/${room}?side=a`);
+    const b = await Sock.open(`${wsBase(base)}/api/bench/echo/${room}?side=b`);
+    return { a, b };
+  });
+  const echoPairs = echoOpen.results.filter(Boolean);
+  if (echoOpen.errors.length) log(`  echo: ${echoOpen.errors.length} pairs failed to open: ${echoOpen.errors[0].message}`);
+  log(`chat ${tag}: echo load, ${echoPairs.length} pairs, 1 msg / ${intervalMs} ms per side for ${durationMs / 1000} s`);
+  result.echo = await drive(echoPairs, { kind: 'echo', intervalMs, durationMs, rss });
+  result.echo.setupErrors = echoOpen.errors.length;
+  closeAll(echoPairs);
+  log(`  echo: p50 ${result.echo.latency.p50?.toFixed(1)} ms, p99 ${result.echo.latency.p99?.toFixed(1)} ms, ${result.echo.delivered}/${result.echo.sent} delivered`);
+
+  await sleep(500);
+  return result;
+}

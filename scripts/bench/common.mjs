@@ -1,0 +1,155 @@
+// Shared helpers for `npm run bench`: progress output, statistics, process memory, a small
+// WebSocket client with a frame callback, and a bounded-concurrency pool.
+import { readFileSync, readdirSync } from 'node:fs';
+import WebSocket from 'ws';
+
+const t0 = Date.now();
+/** Progress line with the elapsed time since the bench started. */
+export function log(...args) {
+  const s = ((Date.now() - t0) / 1000).toFixed(0).padStart(4);
+  console.log(`[bench ${s}s]`, ...args);
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Percentile (nearest rank) of an array of numbers; null when empty. */
+export function pct(values, p) {
+  if (!values.length) return null;
+  const s = Float64Array.from(values).sort();
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+export const median = (v) => pct(v, 50);
+
+export function summary(values) {
+  return { n: values.length, p50: pct(values, 50), p95: pct(values, 95), p99: pct(values, 99), max: pct(values, 100) };
+}
+
+export const fmtMs = (v, digits = 1) => (v == null || Number.isNaN(v) ? 'n/a' : `${v.toFixed(digits)} ms`);
+export const fmtInt = (v) => (v == null ? 'n/a' : Math.round(v).toLocaleString('en-US'));
+export const fmtKB = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
+
+/** Runs `fn(i)` for i in [0, n) with at most `limit` in flight; collects results and errors. */
+export async function pool(n, limit, fn, onProgress) {
+  let next = 0;
+  let done = 0;
+  const results = new Array(n);
+  const errors = [];
+  async function worker() {
+    while (next < n) {
+      const i = next++;
+      try {
+        results[i] = await fn(i);
+      } catch (e) {
+        errors.push(e);
+      }
+      done += 1;
+      onProgress?.(done);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
+  return { results, errors };
+}
+
+/** Sum of VmRSS (bytes) of every `workerd` process under `rootPid` (found through /proc). */
+export function workerdRss(rootPid) {
+  const children = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // pid (comm) state ppid …; comm may contain spaces, so split after the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(name));
+    } catch {}
+  }
+  let total = 0;
+  let count = 0;
+  const stack = [rootPid];
+  while (stack.length) {
+    const pid = stack.pop();
+    for (const c of children.get(pid) ?? []) {
+      stack.push(c);
+      try {
+        const status = readFileSync(`/proc/${c}/status`, 'utf8');
+        const name = status.match(/^Name:\s*(\S+)/m)?.[1] ?? '';
+        const rss = Number(status.match(/^VmRSS:\s*(\d+) kB/m)?.[1] ?? 0);
+        if (name.startsWith('workerd')) {
+          total += rss * 1024;
+          count += 1;
+        }
+      } catch {}
+    }
+  }
+  return { bytes: total, processes: count };
+}
+
+/** A WebSocket that parses JSON frames, hands each to `onFrame`, and can wait for one. */
+export class Sock {
+  static open(url, onFrame, timeout = 15_000) {
+    return new Promise((resolve, reject) => {
+      const s = new Sock(url, onFrame);
+      const t = setTimeout(() => { s.ws.terminate(); reject(new Error(`socket open timed out: ${url.replace(/token=[^&]+/, 'token=…')}`)); }, timeout);
+      s.ws.once('open', () => { clearTimeout(t); resolve(s); });
+      s.ws.once('error', (e) => { clearTimeout(t); reject(e); });
+      s.ws.once('unexpected-response', (_req, res) => { clearTimeout(t); reject(new Error(`upgrade refused: ${res.statusCode}`)); });
+    });
+  }
+
+  constructor(url, onFrame) {
+    this.onFrame = onFrame;
+    this.waiters = [];
+    this.keep = [];
+    this.closed = null;
+    this.ws = new WebSocket(url, { perMessageDeflate: false });
+    this.ws.on('message', (data) => {
+      const now = performance.now();
+      let msg;
+      try { msg = JSON.parse(data.toString()); } catch { return; }
+      this.onFrame?.(msg, now);
+      if (this.waiters.length) this.waiters = this.waiters.filter((w) => !w(msg, now));
+    });
+    this.ws.on('close', (code) => { this.closed = code; });
+    this.ws.on('error', () => {});
+  }
+
+  send(msg) {
+    this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
+  }
+
+  /** Resolves with [frame, receivedAt] for the next frame matching `pred`. */
+  waitFor(pred, timeout = 20_000, what = 'frame') {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`timed out waiting for ${what}`));
+      }, timeout);
+      const waiter = (msg, now) => {
+        if (!pred(msg)) return false;
+        clearTimeout(t);
+        resolve([msg, now]);
+        return true;
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  close() {
+    try { this.ws.close(); } catch {}
+  }
+}
+
+/** The pid of the `wrangler dev` process listening on `port` (the root of its workerd tree). */
+export function serverPid(port) {
+  const found = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const args = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      const i = args.indexOf('--port');
+      if (args.some((a) => a.includes('wrangler')) && args.includes('dev') && i >= 0 && args[i + 1] === String(port)) found.push(Number(name));
+    } catch {}
+  }
+  return found.sort((a, b) => a - b)[0] ?? null;
+}

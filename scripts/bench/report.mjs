@@ -1,0 +1,103 @@
+// Renders BENCHMARKS.md from the sections' results.
+import { fmtInt, fmtKB, fmtMs } from './common.mjs';
+
+const ratio = (a, b) => (a != null && b ? `${(a / b).toFixed(2)}×` : 'n/a');
+const mb = (b) => (b ? `${(b / 1024 / 1024).toFixed(0)} MB` : 'n/a');
+const errs = (e) => (Object.keys(e ?? {}).length ? Object.entries(e).map(([k, v]) => `${k}: ${v}`).join(', ') : '0');
+
+export function renderReport(r) {
+  const rows = [];
+  const row = (section, metric, value, target = '') => rows.push(`| ${section} | ${metric} | ${value} | ${target} |`);
+  const m = r.machine;
+
+  // 1. Size.
+  if (r.size?.sizes) {
+    const { sizes, budgets } = r.size;
+    const vs = (k) => (budgets[k] ? `≤ ${fmtKB(budgets[k])} ${sizes[k] <= budgets[k] ? '✅' : '❌'}` : '');
+    row('1. Size (gzip -9)', 'loader `widget.js`', `${fmtInt(sizes.loader)} B`, vs('loader'));
+    row('1. Size (gzip -9)', 'widget wasm', `${fmtInt(sizes.widget_wasm)} B`);
+    row('1. Size (gzip -9)', 'widget JS glue', `${fmtInt(sizes.widget_js)} B`);
+    row('1. Size (gzip -9)', '**widget total** (loader + wasm + glue)', `**${fmtInt(sizes.widget_total)} B** (${fmtKB(sizes.widget_total)})`, vs('widget_total'));
+    row('1. Size (gzip -9)', 'inbox wasm + JS', `${fmtInt(sizes.inbox_wasm)} + ${fmtInt(sizes.inbox_js)} = ${fmtInt(sizes.inbox_total)} B (${fmtKB(sizes.inbox_total)})`, 'no budget');
+  } else {
+    row('1. Size', 'build', `not measured: ${r.size?.error ?? 'build failed'}`);
+  }
+
+  // 2. Chat load.
+  for (const p of r.chat ?? []) {
+    const s = `2. Chat load, ${fmtInt(p.parlor?.pairs ?? p.n)} conv.`;
+    if (p.error) { row(s, 'run', `failed: ${p.error}`); continue; }
+    const P = p.parlor;
+    const E = p.echo;
+    const tgt = p.n >= 1000;
+    row(s, 'offered load', `1 msg / ${p.intervalMs / 1000} s per side, ${p.durationMs / 1000} s → ${fmtInt(P.offeredRate)} msg/s (${fmtInt(P.sent)} msgs)`);
+    row(s, 'Parlor delivery latency p50 / p95 / p99', `${fmtMs(P.latency.p50)} / ${fmtMs(P.latency.p95)} / **${fmtMs(P.latency.p99)}**`, tgt ? 'p99 ≤ 50 ms' : '');
+    row(s, 'echo DO latency p50 / p95 / p99', `${fmtMs(E.latency.p50)} / ${fmtMs(E.latency.p95)} / ${fmtMs(E.latency.p99)}`);
+    row(s, '**ratio Parlor / echo** p50 · p99', `${ratio(P.latency.p50, E.latency.p50)} · **${ratio(P.latency.p99, E.latency.p99)}**`, tgt ? 'p99 ratio ≤ 1.5' : '');
+    row(s, 'delivered msg/s (Parlor · echo)', `${fmtInt(P.rate)} · ${fmtInt(E.rate)}`);
+    row(s, 'errors (Parlor · echo)', `${errs(P.errors)}${P.setupErrors ? `, setup failures: ${P.setupErrors}` : ''}${P.budgetCut ? `, not set up (time budget): ${P.budgetCut}` : ''} · ${errs(E.errors)}`, tgt ? '0' : '');
+    row(s, 'workerd RSS: before setup → idle with chats → peak under load', `${mb(P.rssBefore)} → ${mb(P.rssIdle)} → ${mb(P.rssPeak)} (echo peak ${mb(E.rssPeak)})`);
+    row(s, 'setup (demo dialogue → live chat → agent socket)', `${p.parlor.setupSeconds.toFixed(0)} s for ${fmtInt(P.pairs)} conversations`);
+  }
+
+  // 3. Routing storm.
+  if (r.storm?.steps) {
+    const st = r.storm;
+    for (const s of st.steps) {
+      row('3. Routing storm (1 workspace)', `${s.rate} new chats/s × ${st.stepMs / 1000} s`, `p50 ${fmtMs(s.latency.p50, 0)}, **p99 ${fmtMs(s.latency.p99, 0)}**, errors ${errs(s.errors)} ${s.ok ? '✅' : '❌'}`);
+    }
+    row('3. Routing storm (1 workspace)', '**sustainable rate** (p99 ≤ ' + st.thresholdMs + ' ms, 0 errors)', `**${st.sustainable ? `${st.sustainable} new chats/s` : `below ${st.steps[0]?.rate}/s`}**`, '≥ 200/s');
+  } else {
+    row('3. Routing storm', 'run', `failed: ${r.storm?.error}`);
+  }
+
+  // 4. Core.
+  if (r.core) {
+    for (const [k, v] of Object.entries(r.core.routing ?? {})) {
+      row('4. Core (criterion, 1,000 agents)', `\`${k.replace('routing_1000_agents/', '')}\``, `${fmtInt(v)} routing decisions/s`);
+    }
+    if (r.core.routingError) row('4. Core', 'criterion', `not measured: ${r.core.routingError.split('\n').slice(-3).join(' ')}`);
+    if (r.core.simulation) {
+      const s = r.core.simulation;
+      row('4. Core (simulation test)', `1,000 agents, 100,000 requests, ${s.build} build`, `${fmtInt(s.eventsPerSecond)} events/s (${fmtInt(s.calls)} router calls in ${s.elapsed}; test ${s.passed ? 'passed' : 'FAILED'})`);
+    } else {
+      row('4. Core', 'simulation', `not measured: ${(r.core.simulationError ?? '').split('\n').slice(-3).join(' ')}`);
+    }
+  }
+
+  // 5. Page impact.
+  if (r.page?.with) {
+    const { with: w, without: wo, runs } = r.page;
+    const s = `5. Page impact (median of ${runs})`;
+    row(s, 'DOMContentLoaded with / without widget', `${fmtMs(w.dcl)} / ${fmtMs(wo.dcl)} (Δ ${fmtMs(w.dcl - wo.dcl)})`);
+    row(s, 'load with / without widget', `${fmtMs(w.load)} / ${fmtMs(wo.load)} (Δ ${fmtMs(w.load - wo.load)})`);
+    row(s, 'Total Blocking Time with / without (to load + 5 s)', `${fmtMs(w.tbt)} / ${fmtMs(wo.tbt)} (**Δ ${fmtMs(w.tbt - wo.tbt)}**)`, 'Δ ≤ 10 ms');
+    row(s, 'long tasks with / without; runs where the wasm loaded', `${w.longTasks} / ${wo.longTasks}; ${w.wasmLoaded}/${runs}`);
+  } else {
+    row('5. Page impact', 'run', `failed: ${r.page?.error}`);
+  }
+
+  const notes = (r.notes ?? []).map((n) => `- ${n}`).join('\n');
+  return `# Parlor benchmarks
+
+Generated by \`npm run bench\` (\`node scripts/bench.mjs\`) on ${r.date}, in ${(r.seconds / 60).toFixed(1)} minutes.
+
+Machine: ${m.cores} × ${m.cpu}, ${(m.memory / 1024 ** 3).toFixed(1)} GB RAM, ${m.platform}, Node ${m.node}, load average at start ${m.loadavg}.
+Everything runs on loopback: \`wrangler dev\` (workerd) on 127.0.0.1, the load generator and Chromium on the same ${m.cores} cores, so client CPU is inside every latency below.
+
+| Section | Metric | Result | Target |
+|---|---|---|---|
+${rows.join('\n')}
+
+## What the numbers mean
+
+- **Size**: bytes after \`gzip -9\` of what \`node scripts/build.mjs\` puts in \`dist/\` (from \`target/sizes.json\`). The widget total is what a visitor downloads: the loader on page load, the wasm and its JS glue later.
+- **Chat load**: each conversation is real — a visitor starts it over HTTP, walks the demo dialogue over its WebSocket (two answers and the details form) to the live chat card, the workspace object routes it, an agent (one of ⌈N / 10⌉ agents with capacity 10, signed in, inbox socket open) accepts the offer and opens the conversation's chat socket. Then both sides send \`say\` frames on a fixed schedule (random phase per socket). **Latency** = time the other side receives the message (the \`entry\` frame) − send time written in the text, one clock (same Node process). The **echo** row is the same number of socket pairs and the same schedule against \`EchoDO\` (\`edge/src/echo.rs\`, Worker route \`/api/bench/echo/{room}\`, only with \`BENCH_ECHO=1\`): Worker → Durable Object → hibernatable WebSocket relay, no parsing, no storage. The ratio shows what Parlor's own work (JSON, core state machine, SQLite append + conversation save, alarm, index update to the workspace object) adds over the platform's floor. **Messages/s** = delivered messages ÷ (last receive − first send). **RSS** = sum of \`VmRSS\` of the \`workerd\` processes under the \`wrangler dev\` process (/proc), sampled every second.
+- **Routing storm**: one workspace object, 40 agents × capacity 100 who accept every offer. Each request takes the cheapest path to a routing decision: a dialogue whose only card is the live chat card, so the visitor's \`POST /api/visitor/conversations\` makes the new conversation object request a live chat at once (Worker → WorkspaceDO start → ConversationDO init → WorkspaceDO route → offer on the agent's inbox socket + ConversationDO outcome). **Routing latency** = POST sent → the agent's \`offered\` frame. Requests are sent open-loop at the step's rate. **Sustainable rate** = the highest step with p99 ≤ ${r.storm?.thresholdMs ?? 250} ms and no errors; the storm stops once a step degrades far past that.
+- **Core**: criterion's throughput (elements/s) for one routing decision with 1,000 agents, including the follow-up that frees the slot (accept + release, or cancel); the simulation test's router calls per second on a simulated clock with invariant checks.
+- **Page impact**: the demo page \`/\` in headless Chromium, with the widget and with \`/widget.js\` answered by an empty script, alternating, after one warm-up load. **TBT** = Σ (long task − 50 ms) from a \`longtask\` PerformanceObserver installed before any page script, until 5 s after \`load\` (the loader fetches the wasm when the page is idle, inside that window).
+
+## Caveats and what was not measured
+${notes || '- none'}
+`;
+}

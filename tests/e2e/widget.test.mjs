@@ -1,0 +1,208 @@
+// The visitor widget in real Chromium against the real edge: every card kind, validation,
+// a live chat with an agent driven over the real inbox and chat sockets, reload, offline,
+// XSS payloads both ways, and a keyboard-only walk through the cards.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, Api, Socket, wsUrl, launchBrowser, freshWorkspace, widgetPage, DEMO_AGENTS } from './lib.mjs';
+
+const ALICE = DEMO_AGENTS[0];
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(async () => { await browser?.close(); });
+
+/** A workspace with one agent, Alice, signed in with her inbox socket open. */
+async function workspaceWithAgent(prefix) {
+  const { id, admin } = await freshWorkspace(prefix, { agents: [ALICE] });
+  const session = await new Api(BASE).ok('POST', `/api/workspaces/${id}/sessions`, { email: ALICE.email, password: ALICE.password });
+  const inbox = await Socket.open(wsUrl(`/api/workspaces/${id}/inbox/ws?token=${session.token}`));
+  inbox.send({ type: 'hello', v: 1 });
+  await inbox.waitFor((m) => m.type === 'welcome');
+  return { id, admin, token: session.token, inbox };
+}
+
+/** Walks the demo dialogue to the live chat card with the mouse and keyboard as a visitor would. */
+async function reachLiveChat(page, { first = 'Ann', email = 'ann@example.com' } = {}) {
+  await page.getByRole('button', { name: 'Pricing questions' }).click({ timeout: 15_000 });
+  await page.getByRole('button', { name: 'Yes, connect me' }).click();
+  await page.getByLabel('First name').fill(first);
+  await page.getByLabel('Work email').fill(email);
+  await page.getByRole('button', { name: 'Submit' }).click();
+  await page.getByText('Connecting you to a sales agent…').first().waitFor();
+}
+
+/** The agent accepts the pending offer and opens the chat socket. */
+async function acceptOffer(ws) {
+  const offered = await ws.inbox.waitFor((m) => m.type === 'offered', 10_000, 'offered');
+  ws.inbox.send({ type: 'accept', offer: offered.offer.offer });
+  const conv = offered.offer.conversation;
+  await ws.inbox.waitFor((m) => m.type === 'chat_started', 10_000, 'chat_started');
+  const chat = await Socket.open(wsUrl(`/api/workspaces/${ws.id}/conversations/${conv}/ws?token=${ws.token}`));
+  chat.send({ type: 'hello', v: 1, last_seq: 0 });
+  await chat.waitFor((m) => m.type === 'welcome');
+  return { chat, conversation: conv, offered: offered.offer };
+}
+
+/** A chat bubble (not the screen-reader announcement) containing `text`. */
+const bubble = (page, text) => page.locator('#parlor-widget div.b', { hasText: text });
+
+async function visitorSays(page, text) {
+  const box = page.getByLabel('Your message');
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+test('every card kind, inline validation errors, then a live chat with an agent both ways', async () => {
+  const ws = await workspaceWithAgent('wcards');
+  const context = await browser.newContext();
+  const page = await widgetPage(context, ws.id);
+  await page.goto(`${BASE}/e2e/page.html`);
+  await page.getByText('Hi there! Welcome to Acme Analytics.').waitFor({ timeout: 15_000 }); // message card
+  await page.getByRole('button', { name: 'Pricing questions' }).click(); // question card
+  await page.getByRole('button', { name: 'Yes, connect me' }).click();
+  // Info capture: required marks and inline errors, nothing sent until valid.
+  await page.getByRole('button', { name: 'Submit' }).click();
+  await page.getByText('This field is required.').first().waitFor();
+  await page.getByLabel('First name').fill('Ann');
+  await page.getByLabel('Work email').fill('not-an-email');
+  await page.getByRole('button', { name: 'Submit' }).click();
+  await page.getByText(/valid email address|doesn't look like an email/).first().waitFor();
+  await page.getByLabel('Work email').fill('ann@example.com');
+  await page.getByRole('button', { name: 'Submit' }).click();
+  await page.getByText('Connecting you to a sales agent…').first().waitFor(); // live chat card
+  const offered = ws.inbox.waitFor((m) => m.type === 'offered');
+  assert.equal((await offered).offer.visitor.email, 'ann@example.com');
+
+  const { chat } = await acceptOffer(ws);
+  await page.getByText(`Alice Martin`).first().waitFor();
+  const avatar = await page.locator('#parlor-widget img').first().getAttribute('src');
+  assert.match(avatar, /alice\.svg$/);
+
+  chat.send({ type: 'say', client_id: 'a1', text: 'Hello Ann, how can I help?' });
+  await bubble(page, 'Hello Ann, how can I help?').waitFor();
+  await visitorSays(page, 'What does the team plan cost?');
+  const got = await chat.waitFor((m) => m.type === 'entry' && m.entry.event === 'message' && m.entry.from === 'visitor');
+  assert.equal(got.entry.text, 'What does the team plan cost?');
+  chat.close();
+  ws.inbox.close();
+  await context.close();
+});
+
+test('a reload mid-chat resumes the same conversation and transcript', async () => {
+  const ws = await workspaceWithAgent('wreload');
+  const context = await browser.newContext();
+  const page = await widgetPage(context, ws.id);
+  await page.goto(`${BASE}/e2e/page.html`);
+  await reachLiveChat(page);
+  const { chat, conversation } = await acceptOffer(ws);
+  chat.send({ type: 'say', client_id: 'a1', text: 'Agent line before reload' });
+  await bubble(page, 'Agent line before reload').waitFor();
+  await visitorSays(page, 'Visitor line before reload');
+  await chat.waitFor((m) => m.type === 'entry' && m.entry.text === 'Visitor line before reload');
+
+  await page.reload();
+  await bubble(page, 'Agent line before reload').waitFor({ timeout: 15_000 });
+  await bubble(page, 'Visitor line before reload').waitFor();
+  const token = await page.evaluate((w) => localStorage.getItem(`parlor:${w}`), ws.id);
+  assert.equal(token.split('.')[0], conversation, 'same conversation after reload');
+  // Each line appears once.
+  assert.equal(await bubble(page, 'Agent line before reload').count(), 1);
+  chat.close();
+  ws.inbox.close();
+  await context.close();
+});
+
+test('going offline and back loses and duplicates nothing', async () => {
+  const ws = await workspaceWithAgent('woffline');
+  const context = await browser.newContext();
+  const page = await widgetPage(context, ws.id);
+  await page.goto(`${BASE}/e2e/page.html`);
+  await reachLiveChat(page);
+  const { chat, conversation } = await acceptOffer(ws);
+
+  await context.setOffline(true);
+  // Force the socket down the way a flaky network does.
+  await page.evaluate(() => window.dispatchEvent(new Event('offline')));
+  await visitorSays(page, 'typed while offline 1');
+  await visitorSays(page, 'typed while offline 2');
+  chat.send({ type: 'say', client_id: 'a-off', text: 'agent wrote during the outage' });
+  await context.setOffline(false);
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+
+  await bubble(page, 'agent wrote during the outage').waitFor({ timeout: 40_000 });
+  await chat.waitFor((m) => m.type === 'entry' && m.entry.text === 'typed while offline 2', 40_000);
+  const detail = await ws.admin.ok('GET', `/api/workspaces/${ws.id}/conversations/${conversation}`);
+  const texts = detail.transcript.entries.filter((e) => e.event === 'message').map((e) => e.text);
+  assert.deepEqual(texts.filter((t) => t.startsWith('typed while offline')), ['typed while offline 1', 'typed while offline 2']);
+  const seqs = detail.transcript.entries.map((e) => e.seq);
+  assert.deepEqual(seqs, seqs.map((_, i) => i + 1), 'sequence numbers have no gaps or repeats');
+  assert.equal(await bubble(page, 'typed while offline 1').count(), 1);
+  assert.equal(await bubble(page, 'agent wrote during the outage').count(), 1);
+  chat.close();
+  ws.inbox.close();
+  await context.close();
+});
+
+const XSS = [
+  '<img src=x onerror="window.__xss=1">',
+  '<script>window.__xss=2</script>',
+  '"><svg onload=window.__xss=3>',
+  'javascript:window.__xss=4',
+  '<a href="javascript:window.__xss=5">click</a>',
+  '{{constructor.constructor("window.__xss=6")()}}',
+];
+
+test('XSS payloads sent both ways show up as inert text', async () => {
+  const ws = await workspaceWithAgent('wxss');
+  const context = await browser.newContext();
+  const page = await widgetPage(context, ws.id);
+  await page.goto(`${BASE}/e2e/page.html`);
+  await reachLiveChat(page, { first: '<b onmouseover=window.__xss=7>Ann</b>' });
+  const { chat } = await acceptOffer(ws);
+  for (const [i, payload] of XSS.entries()) {
+    chat.send({ type: 'say', client_id: `x${i}`, text: `agent ${payload}` });
+    await visitorSays(page, `visitor ${payload}`);
+  }
+  for (const payload of XSS) {
+    await bubble(page, `agent ${payload}`).first().waitFor();
+    await bubble(page, `visitor ${payload}`).first().waitFor();
+  }
+  const shadowImages = await page.evaluate(() => document.querySelector('#parlor-widget').shadowRoot.querySelectorAll('img, script, svg[onload], a[href^="javascript"]').length);
+  const avatarCount = await page.locator('#parlor-widget img').count();
+  assert.equal(shadowImages, avatarCount, 'no element was created from a payload (only the avatar image)');
+  assert.equal(await page.evaluate(() => window.__xss), undefined);
+  chat.close();
+  ws.inbox.close();
+  await context.close();
+});
+
+test('keyboard only: through every card to a live chat', async () => {
+  const ws = await workspaceWithAgent('wkeys');
+  const context = await browser.newContext();
+  const page = await widgetPage(context, ws.id);
+  await page.goto(`${BASE}/e2e/page.html`);
+  const pricing = page.getByRole('button', { name: 'Pricing questions' });
+  await pricing.waitFor({ timeout: 15_000 });
+  // Focus moves into each new card; Tab/Enter/typing is all a visitor needs.
+  await pricing.focus();
+  await page.keyboard.press('Enter');
+  const yes = page.getByRole('button', { name: 'Yes, connect me' });
+  await yes.waitFor();
+  await page.waitForFunction(() => document.querySelector('#parlor-widget').shadowRoot.activeElement?.textContent?.includes('Yes, connect me'), null, { timeout: 5_000 });
+  await page.keyboard.press('Enter');
+  await page.getByLabel('First name').waitFor();
+  await page.waitForFunction(() => document.querySelector('#parlor-widget').shadowRoot.activeElement?.id !== undefined
+    && document.querySelector('#parlor-widget').shadowRoot.activeElement?.tagName === 'INPUT', null, { timeout: 5_000 });
+  await page.keyboard.type('Kim');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab'); // last name (optional)
+  await page.keyboard.type('kim@example.com');
+  await page.keyboard.press('Enter');
+  await page.getByText('Connecting you to a sales agent…').first().waitFor();
+  const offered = await ws.inbox.waitFor((m) => m.type === 'offered');
+  assert.deepEqual(
+    { first_name: offered.offer.visitor.first_name, email: offered.offer.visitor.email },
+    { first_name: 'Kim', email: 'kim@example.com' },
+  );
+  ws.inbox.close();
+  await context.close();
+});
