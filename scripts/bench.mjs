@@ -5,13 +5,13 @@
 // Env: BENCH_CONVERSATIONS (default 1000), BENCH_MSG_INTERVAL_MS (5000), BENCH_DURATION_MS (20000),
 //      BENCH_STORM_STEP_MS (5000), BENCH_PAGE_RUNS (5), BENCH_SKIP (comma list of sections to skip).
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { root } from './lib/paths.mjs';
-import { startServer, devVars } from './lib/server.mjs';
+import { startServer, devVars, snapshotBuild } from './lib/server.mjs';
 import { seedWorkspace } from './lib/demo.mjs';
-import { log, serverPid } from './bench/common.mjs';
+import { log, serverPid, waitQuiet } from './bench/common.mjs';
 import { chatPoint } from './bench/chat.mjs';
 import { routingStorm } from './bench/storm.mjs';
 import { coreBench } from './bench/core.mjs';
@@ -76,7 +76,7 @@ try {
   // A snapshot of what the build produced: wrangler dev watches its files and reloads (dropping
   // every WebSocket) when another build on this machine rewrites dist/ or edge/build/.
   const snap = join(state, 'snapshot');
-  for (const f of ['wrangler.toml', '.dev.vars', 'dist', 'edge/build']) cpSync(join(root, f), join(snap, f), { recursive: true });
+  snapshotBuild(snap);
   log('server: starting wrangler dev (BENCH_ECHO=1, temp state, snapshot of the build)');
   server = await startServer({
     persistTo: join(state, 'persist'),
@@ -102,12 +102,15 @@ try {
     }
   }
 
+  const settle = async () => { const w = await waitQuiet(pid); if (w > 2) log(`waited ${w.toFixed(0)} s for workerd to go idle`); };
   if (!skip.has('storm')) {
+    await settle();
     report.storm = await track('Routing storm', () => routingStorm(server.url, operator, {
       rates: [25, 50, 75, 100, 150, 200, 300, 400], stepMs: STEP, agents: 40, capacity: 100, thresholdMs: 250,
     }));
   }
 
+  await settle();
   if (!skip.has('page')) report.page = await track('Page impact', () => pageImpact(server.url, { runs: PAGE_RUNS }));
 } catch (e) {
   log(`server sections failed: ${e.message}`);

@@ -38,7 +38,7 @@ function wasmBundle(crate, outDir, outName) {
   const out = join(dist, outDir);
   run('wasm-bindgen', ['--target', 'web', '--no-typescript', '--out-dir', out, '--out-name', outName, wasm]);
   const bg = join(out, `${outName}_bg.wasm`);
-  run(join(bin, 'wasm-opt'), ['-Oz', '--strip-debug', '--strip-producers', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', '-o', bg, bg]);
+  run(join(bin, 'wasm-opt'), ['-Oz', '--converge', '--strip-debug', '--strip-producers', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', '-o', bg, bg]);
   run(join(bin, 'esbuild'), [join(out, `${outName}.js`), '--minify', '--format=esm', '--log-level=warning', `--outfile=${join(out, `${outName}.js`)}`, '--allow-overwrite']);
 }
 wasmBundle('parlor-widget', 'w', 'widget');

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join } from 'node:path';
 import { root, bin } from './lib/paths.mjs';
-import { startServer, devVars } from './lib/server.mjs';
+import { startServer, devVars, snapshotBuild } from './lib/server.mjs';
 import { seedWorkspace } from './lib/demo.mjs';
 
 const env = {
@@ -50,6 +50,8 @@ step('cargo fmt --check', 'cargo', ['fmt', '--all', '--', '--check']);
 step('clippy (native)', 'cargo', ['clippy', '--quiet', '--workspace', '--all-targets', '--', '-D', 'warnings']);
 step('clippy (wasm32)', 'cargo', ['clippy', '--quiet', '--target', 'wasm32-unknown-unknown', '-p', 'parlor-core', '-p', 'parlor-edge', '-p', 'parlor-widget', '-p', 'parlor-inbox', '--', '-D', 'warnings']);
 step('unit, property and simulation tests', 'cargo', ['test', '--workspace'], { count: cargoCounts });
+// libFuzzer on the protocol decoder and dialogue validation, 10 s each (scripts/fuzz.sh).
+step('fuzz (short)', 'env', ['FUZZ_SECONDS=10', 'bash', 'scripts/fuzz.sh']);
 step('core builds for wasm32 without I/O', 'cargo', ['build', '--quiet', '-p', 'parlor-core', '--target', 'wasm32-unknown-unknown']);
 step('browser tests (wasm-bindgen-test, headless Chromium)', 'cargo', ['test', '-p', 'parlor-widget', '--target', 'wasm32-unknown-unknown'], { count: cargoCounts });
 }
@@ -60,7 +62,10 @@ if (built) {
   let server;
   try {
     console.log('\n▶ starting wrangler dev for the end-to-end suite');
-    server = await startServer({ persistTo: state });
+    // Servers of this suite (including restart tests) run from a snapshot of this build.
+    env.PARLOR_SERVER_CWD = snapshotBuild(join(state, 'snapshot'));
+    process.env.PARLOR_SERVER_CWD = env.PARLOR_SERVER_CWD;
+    server = await startServer({ persistTo: join(state, 'persist') });
     env.PARLOR_URL = server.url;
     env.PARLOR_ADMIN_TOKEN = devVars().ADMIN_TOKEN;
     env.PARLOR_DEMO_KEY = await seedWorkspace(server.url, env.PARLOR_ADMIN_TOKEN);

@@ -22,6 +22,8 @@ pub enum ApiError {
     InvalidDialogue(Vec<Issue>),
     #[error("{0}")]
     Unprocessable(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
     #[error("too many requests; retry in a moment")]
     RateLimited,
     #[error("origin not allowed for this workspace")]
@@ -57,6 +59,7 @@ impl ApiError {
             ApiError::Unauthorized => 401,
             ApiError::Forbidden | ApiError::OriginNotAllowed => 403,
             ApiError::NotFound(_) => 404,
+            ApiError::MethodNotAllowed => 405,
             ApiError::Conflict(_) => 409,
             ApiError::TooLarge(_) => 413,
             ApiError::InvalidDialogue(_) | ApiError::Unprocessable(_) => 422,
@@ -72,6 +75,7 @@ impl ApiError {
             ApiError::Unauthorized => "unauthorized",
             ApiError::Forbidden => "forbidden",
             ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
             ApiError::TooLarge(_) => "too_large",
             ApiError::InvalidDialogue(_) => "invalid_dialogue",

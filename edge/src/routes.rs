@@ -32,6 +32,15 @@ pub async fn handle(mut req: Request, env: Env, now: u64) -> Response {
 }
 
 async fn route(req: &mut Request, env: &Env, path: &str, now: u64) -> ApiResult<Response> {
+    // `worker::Method` reads any method it does not know (QUERY, FOO…) as GET: refuse those
+    // before they can reach a GET route (a WebSocket one answered them with a 500).
+    let raw = req.inner().method();
+    if !matches!(
+        raw.as_str(),
+        "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS"
+    ) {
+        return Err(ApiError::MethodNotAllowed);
+    }
     let method = req.method();
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     match (segs.as_slice(), &method) {
@@ -112,6 +121,11 @@ async fn to_workspace(
     now: u64,
 ) -> ApiResult<Response> {
     validate::id("workspace", ws)?;
+    // The inbox and admin sockets: without an upgrade the object would accept a socket nobody
+    // holds (and mark the agent connected), then fail to answer a plain request with 101.
+    if rest.last() == Some(&"ws") && !is_upgrade(req) {
+        return Err(ApiError::BadRequest("expected a WebSocket upgrade".into()));
+    }
     let identity = identity::resolve(req, env, now)?;
     if let Identity::Agent { workspace, .. } = &identity {
         if workspace != ws {

@@ -153,3 +153,44 @@ export function serverPid(port) {
   }
   return found.sort((a, b) => a - b)[0] ?? null;
 }
+
+/** CPU seconds used so far by the workerd processes under `rootPid`. */
+function workerdCpu(rootPid) {
+  let ticks = 0;
+  const stack = [rootPid];
+  const all = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  const parent = new Map();
+  for (const n of all) {
+    try {
+      const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
+      parent.set(Number(n), { ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), stat });
+    } catch {}
+  }
+  while (stack.length) {
+    const pid = stack.pop();
+    for (const [c, { ppid, stat }] of parent) {
+      if (ppid !== pid) continue;
+      stack.push(c);
+      if (stat.includes('(workerd')) {
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        ticks += Number(f[11]) + Number(f[12]); // utime + stime
+      }
+    }
+  }
+  return ticks / 100;
+}
+
+/** Waits (at most `maxMs`) until workerd uses < 15% of a core, so a backlog left by one
+ *  section does not leak into the next. Returns the seconds waited. */
+export async function waitQuiet(rootPid, maxMs = 60_000) {
+  if (!rootPid) return 0;
+  const start = Date.now();
+  let prev = workerdCpu(rootPid);
+  for (;;) {
+    await sleep(1000);
+    const cur = workerdCpu(rootPid);
+    if (cur - prev < 0.15 || Date.now() - start > maxMs) break;
+    prev = cur;
+  }
+  return (Date.now() - start) / 1000;
+}

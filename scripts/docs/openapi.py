@@ -19,6 +19,8 @@ SEC = [{"bearer": []}]
 ANY = {"type": "object"}
 
 def op(summary, ok, *, req=None, params=(), codes=("400", "401", "403", "404"), security=SEC, ok_code="200", tag=None):
+    # Every body is read through the same 16 KiB limit (edge/src/http.rs MAX_BODY_BYTES) → 413.
+    if req is not None and "413" not in codes: codes = (*codes, "413")
     o = {"summary": summary, "parameters": list(params), "responses": {ok_code: ok, **errors(*codes)}}
     if req is not None: o["requestBody"] = body(req)
     if security is not None: o["security"] = security

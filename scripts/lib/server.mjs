@@ -1,7 +1,7 @@
 // Starts `wrangler dev` (workerd) on a free loopback port and waits until the API answers.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { readFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { root, bin } from './paths.mjs';
 
@@ -31,7 +31,7 @@ export function devVars() {
  *   copy of the built files (default: the repository), so other builds cannot reload it.
  * @returns {Promise<{url: string, port: number, stop: () => Promise<void>, kill: () => Promise<void>}>}
  */
-export async function startServer({ port, persistTo, log = () => {}, vars = {}, cwd = root }) {
+export async function startServer({ port, persistTo, log = () => {}, vars = {}, cwd = process.env.PARLOR_SERVER_CWD ?? root }) {
   port ??= await freePort();
   const child = spawn(
     join(bin, 'wrangler'),
@@ -85,4 +85,15 @@ export async function startServer({ port, persistTo, log = () => {}, vars = {}, 
     stop: () => signal('SIGTERM'),
     kill: () => signal('SIGKILL'),
   };
+}
+
+/**
+ * Copies what `wrangler dev` serves (the built Worker, dist/, config, local secrets) into `dir`,
+ * so a later build elsewhere cannot reload a server under test. Returns `dir`.
+ */
+export function snapshotBuild(dir) {
+  for (const f of ['wrangler.toml', '.dev.vars', 'dist', 'edge/build']) {
+    cpSync(join(root, f), join(dir, f), { recursive: true });
+  }
+  return dir;
 }

@@ -2,7 +2,7 @@
 // and the dialogue editor refusing a live chat card that is not last in its branch.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, launchBrowser, freshWorkspace, DEMO_AGENTS } from './lib.mjs';
+import { BASE, launchBrowser, freshWorkspace, DEMO_AGENTS, shot } from './lib.mjs';
 import { VIEWPORT, signInInbox, signInAdmin, visitorAtCapture, askForLiveChat } from './inbox-lib.mjs';
 
 const [ALICE, BOB] = DEMO_AGENTS;
@@ -44,7 +44,7 @@ test('a chat nobody accepts never reaches a chat list but appears in Conversatio
     await detail.getByText('Grace').first().waitFor();
     await detail.getByText('Navy').first().waitFor();
     await detail.getByText('Visitor chose “Yes, connect me”').waitFor();
-    await admin.screenshot({ path: 'docs/screenshots/admin-conversations.png' });
+    await shot(admin, 'docs/screenshots/admin-conversations.png');
   } finally {
     for (const c of [adminCtx, aliceCtx, bobCtx, visitorCtx]) await c.close();
   }
@@ -77,7 +77,7 @@ test('the dialogue editor refuses a live chat card that is not last in its branc
     const bad = page.locator('.dlg-card.has-error[data-card="live"]');
     await bad.waitFor();
     await bad.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: 'docs/screenshots/admin-dialogue-editor.png' });
+    await shot(page, 'docs/screenshots/admin-dialogue-editor.png');
     // Nothing was saved.
     const saved = await api.ok('GET', `/api/workspaces/${ws}/dialogues`);
     const branch = saved.find((d) => d.id === 'welcome').branches.find((b) => b.id === 'talk');

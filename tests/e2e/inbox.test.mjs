@@ -2,7 +2,7 @@
 // ways; the avatar snapshot; capacity. Real Chromium, visitor and agent in separate contexts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, Api, launchBrowser, freshWorkspace, DEMO_AGENTS } from './lib.mjs';
+import { BASE, Api, launchBrowser, freshWorkspace, DEMO_AGENTS, shot } from './lib.mjs';
 import {
   VIEWPORT, recordNotifications, hidePage, showPage, signInInbox, visitorAtCapture, askForLiveChat,
   apiVisitor, inboxToken,
@@ -50,7 +50,7 @@ test('an offer shows a blue banner, chimes and notifies; Accept joins and messag
     assert.match(notes[0].body, /Ada/);
     await showPage(inbox);
     await inbox.getByText("Not seeing notifications? Check your operating system's notification settings").waitFor();
-    await inbox.screenshot({ path: 'docs/screenshots/inbox-offer-banner.png' });
+    await shot(inbox, 'docs/screenshots/inbox-offer-banner.png');
 
     await banner.getByRole('button', { name: 'Accept' }).click();
     await banner.waitFor({ state: 'detached', timeout: 10_000 });
@@ -74,7 +74,7 @@ test('an offer shows a blue banner, chimes and notifies; Accept joins and messag
     const details = inbox.getByRole('complementary', { name: 'Visitor details' });
     await details.getByText('ada@lovelace.dev').waitFor();
     await details.getByText('Pricing questions').waitFor();
-    await inbox.screenshot({ path: 'docs/screenshots/inbox-chats.png' });
+    await shot(inbox, 'docs/screenshots/inbox-chats.png');
 
     // Each entry is drawn once.
     const seqs = await inbox.locator('.transcript li').evaluateAll((els) => els.map((e) => e.dataset.seq));

@@ -203,3 +203,8 @@ export async function until(pred, { timeout = 10_000, every = 100, what = 'condi
     await new Promise((r) => setTimeout(r, every));
   }
 }
+
+/** Saves a screenshot for the docs only when asked (PARLOR_SCREENSHOTS=1), so test runs leave the tree clean. */
+export async function shot(page, path) {
+  if (process.env.PARLOR_SCREENSHOTS === '1') await page.screenshot({ path });
+}

@@ -39,6 +39,7 @@ pub const CSS: &str = concat!(
     ".fm label{display:block;font-weight:600;margin:8px 0 2px}",
     ".fm input{display:block;width:100%;padding:8px;border:1px solid #71717a;border-radius:8px;background:#fff}",
     ".fm input[aria-invalid=true]{border-color:#b91c1c}",
+    ".fm input:disabled{background:#f4f4f5;color:#71717a}",
     ".fm .pr{margin-top:10px}",
     ".rq{color:#b91c1c;margin-left:2px}",
     ".er{color:#b91c1c;font-size:12px}",
@@ -56,6 +57,6 @@ pub const CSS: &str = concat!(
     ".ms button{margin-top:10px}",
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;margin:-1px;padding:0}",
     "@media (max-width:480px){.pw{bottom:12px;right:12px}.pw.left{left:12px}",
-    ".pn{position:fixed;inset:0;width:100%;max-width:none;height:100%;max-height:none;border-radius:0}.pw.op .ln{display:none}}",
+    ".pn{position:fixed;inset:0;width:100%;max-width:none;height:100%;max-height:none;border-radius:0}.pw.op .ln{display:none}.fm input,textarea{font-size:16px}}",
     "@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}",
 );

@@ -5,7 +5,7 @@
 
 mod store;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use parlor_core::conversation::{resume_frames, Conversation, ConversationSettings, Effect, Input};
 use parlor_core::protocol::{
@@ -46,7 +46,14 @@ pub struct ConversationDO {
     loaded: RefCell<Option<(Meta, Conversation)>>,
     /// Chat messages per side; in memory (a restart forgives).
     says: RefCell<RateLimiter>,
+    /// Set once this instance has re-armed its stored alarm (see [`ConversationDO::rearm`]).
+    rearmed: Cell<bool>,
+    /// When this instance last pushed the conversation to the workspace's index (ms).
+    indexed_at: Cell<u64>,
 }
+
+/// How often a chat's last-message preview is pushed to the Conversations view.
+const INDEX_PREVIEW_EVERY_MS: u64 = 5_000;
 
 /// A side may send 20 messages at once, then 60 a minute.
 const SAY_LIMIT: Limit = Limit {
@@ -66,10 +73,17 @@ impl DurableObject for ConversationDO {
             sql,
             loaded: RefCell::new(None),
             says: RefCell::new(RateLimiter::new(SAY_LIMIT, 4)),
+            indexed_at: Cell::new(0),
+            rearmed: Cell::new(false),
         }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        if !self.rearmed.replace(true) {
+            if let Err(e) = self.rearm().await {
+                worker::console_error!("conversation rearm: {e}");
+            }
+        }
         Ok(match self.dispatch(&mut req).await {
             Ok(resp) => resp,
             Err(e) => e.to_response(),
@@ -153,6 +167,27 @@ fn status_of(conv: &Conversation) -> Status {
 }
 
 impl ConversationDO {
+    /// Local workerd keeps scheduled alarms in memory only, so after a restart the alarm is
+    /// gone. On the first request of an instance: run what is due and set the alarm again from
+    /// the stored deadline; if the conversation still waits for an agent, wake the workspace so
+    /// its offer deadline fires too. Harmless where alarms do persist.
+    async fn rearm(&self) -> ApiResult<()> {
+        let Some((meta, _)) = self.load()? else {
+            return Ok(());
+        };
+        self.state.storage().delete_alarm().await?;
+        self.apply(Input::Tick, None).await?;
+        let waiting = self.load()?.is_some_and(|(_, conv)| {
+            use parlor_core::conversation::LiveState;
+            matches!(conv.live_state(), LiveState::Requested | LiveState::Offered)
+        });
+        if waiting {
+            let stub = workspace_stub(&self.env, &meta.workspace)?;
+            let _: Ack = call(&stub, "/internal/wake", &serde_json::json!({})).await?;
+        }
+        Ok(())
+    }
+
     async fn dispatch(&self, req: &mut Request) -> ApiResult<Response> {
         let path = req.path();
         match path.as_str() {
@@ -365,6 +400,7 @@ impl ConversationDO {
         let effects = conv.handle(input, now);
         let mut appended = Vec::new();
         let mut to_workspace = Vec::new();
+        let mut replies = Vec::new();
         let mut refused = false;
         for effect in effects {
             match effect {
@@ -376,9 +412,7 @@ impl ConversationDO {
                     if matches!(msg, ChatServerMsg::Error { .. }) {
                         refused = true;
                     }
-                    if let Some(ws) = origin {
-                        let _ = send(ws, &msg);
-                    }
+                    replies.push(msg);
                 }
                 Effect::Relay(msg) => {
                     for ws in self.state.get_websockets() {
@@ -407,17 +441,28 @@ impl ConversationDO {
                 let _ = send(ws, &frame);
             }
         }
+        // Acks after the entries they acknowledge, so a client never sees `ack N` before `entry N`.
+        if let Some(ws) = origin {
+            for msg in &replies {
+                let _ = send(ws, msg);
+            }
+        }
 
         for effect in to_workspace {
             self.tell_workspace(&meta, effect).await?;
         }
-        let message_added = appended.iter().any(|e| {
-            matches!(
-                e.event,
-                TranscriptEvent::Message { .. } | TranscriptEvent::Captured { .. }
-            )
-        });
-        if status_changed || message_added {
+        // The Conversations view follows status and captured fields at once; the last-message
+        // preview at most every few seconds, so chat traffic does not funnel into the workspace.
+        let captured = appended
+            .iter()
+            .any(|e| matches!(e.event, TranscriptEvent::Captured { .. }));
+        let message = appended
+            .iter()
+            .any(|e| matches!(e.event, TranscriptEvent::Message { .. }));
+        let preview_due =
+            message && now.0.saturating_sub(self.indexed_at.get()) >= INDEX_PREVIEW_EVERY_MS;
+        if status_changed || captured || preview_due {
+            self.indexed_at.set(now.0);
             self.update_index(&meta, &conv, now).await?;
         }
         Ok(refused)

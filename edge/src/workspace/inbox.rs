@@ -23,7 +23,7 @@ impl WorkspaceDO {
         let id = AgentId::new(agent);
         // An agent who never chose is available; otherwise their last choice stands.
         let available = if self.has_chosen_presence(agent)? {
-            self.with_router(|r| r.agent(&id).map(|v| v.available))?
+            self.read_router(|r| r.agent(&id).map(|v| v.available))?
                 .unwrap_or(true)
         } else {
             true
@@ -101,7 +101,7 @@ impl WorkspaceDO {
     }
 
     fn welcome(&self, id: &AgentId) -> ApiResult<InboxServerMsg> {
-        let (view, offers, chats, capacity) = self.with_router(|r| {
+        let (view, offers, chats, capacity) = self.read_router(|r| {
             let offers: Vec<_> = r
                 .offers_of(id)
                 .into_iter()

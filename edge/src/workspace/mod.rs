@@ -11,7 +11,7 @@ mod sockets;
 pub mod store;
 mod visitors;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use parlor_core::rate::{Limit, RateLimiter};
 use parlor_core::routing::Router;
@@ -43,6 +43,8 @@ pub struct WorkspaceDO {
     router: RefCell<Option<Router>>,
     /// New conversations per visitor IP. In memory: a restart forgives, which is fine.
     starts: RefCell<RateLimiter>,
+    /// Set once this instance has re-armed its stored alarm (see [`WorkspaceDO::rearm`]).
+    rearmed: Cell<bool>,
 }
 
 /// A visitor (IP) may start 20 conversations at once, then 10 a minute.
@@ -63,10 +65,16 @@ impl DurableObject for WorkspaceDO {
             sql,
             router: RefCell::new(None),
             starts: RefCell::new(RateLimiter::new(START_LIMIT, 10_000)),
+            rearmed: Cell::new(false),
         }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        if !self.rearmed.replace(true) {
+            if let Err(e) = self.rearm().await {
+                worker::console_error!("workspace rearm: {e}");
+            }
+        }
         Ok(match self.dispatch(&mut req).await {
             Ok(resp) => resp,
             Err(e) => e.to_response(),
@@ -139,6 +147,17 @@ fn segments(req: &Request) -> ApiResult<Vec<String>> {
 }
 
 impl WorkspaceDO {
+    /// Local workerd keeps scheduled alarms in memory only, so after a restart the alarm is
+    /// gone. On the first request of an instance, run what is due (expired offers) and set the
+    /// alarm again from the router's deadlines. Harmless where alarms do persist.
+    async fn rearm(&self) -> ApiResult<()> {
+        if store::meta(&self.sql)?.is_none() {
+            return Ok(());
+        }
+        self.state.storage().delete_alarm().await?;
+        self.on_alarm().await
+    }
+
     async fn socket_gone(&self, ws: &WebSocket) {
         let peer: Option<sockets::Peer> = ws.deserialize_attachment().ok().flatten();
         if let Some(sockets::Peer::Agent { agent }) = peer {
@@ -406,6 +425,8 @@ impl WorkspaceDO {
                 }
                 ok(&crate::internal::Ack { ok: true })
             }
+            // A conversation object restarted while waiting: the first request re-armed us.
+            "wake" => ok(&crate::internal::Ack { ok: true }),
             _ => Err(ApiError::NotFound("internal route")),
         }
     }

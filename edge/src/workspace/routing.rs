@@ -21,6 +21,15 @@ impl WorkspaceDO {
     /// Runs `f` on the router (loaded once per object instance) and stores the result.
     /// Synchronous: no borrow of the router ever spans an await.
     pub(super) fn with_router<T>(&self, f: impl FnOnce(&mut Router) -> T) -> ApiResult<T> {
+        self.on_router(true, f)
+    }
+
+    /// Reads the router without storing it again.
+    pub(super) fn read_router<T>(&self, f: impl FnOnce(&Router) -> T) -> ApiResult<T> {
+        self.on_router(false, |r| f(r))
+    }
+
+    fn on_router<T>(&self, persist: bool, f: impl FnOnce(&mut Router) -> T) -> ApiResult<T> {
         let mut slot = self.router.borrow_mut();
         if slot.is_none() {
             let router = self.load_router()?;
@@ -38,7 +47,9 @@ impl WorkspaceDO {
             .as_mut()
             .ok_or_else(|| ApiError::Internal("router not loaded".into()))?;
         let out = f(router);
-        kv_put(&self.sql, ROUTER_KEY, &*router)?;
+        if persist {
+            kv_put(&self.sql, ROUTER_KEY, &*router)?;
+        }
         Ok(out)
     }
 
@@ -110,7 +121,7 @@ impl WorkspaceDO {
                 deadline,
             } => {
                 let facts = self
-                    .with_router(|r| r.offer_facts(offer).cloned())?
+                    .read_router(|r| r.offer_facts(offer).cloned())?
                     .unwrap_or_default();
                 to_agent(
                     &self.state,
@@ -268,7 +279,7 @@ impl WorkspaceDO {
 
     /// One alarm per object, at the router's earliest deadline (or the presence sweep).
     pub(super) async fn schedule_alarm(&self) -> ApiResult<()> {
-        let deadline = self.with_router(|r| r.next_deadline())?;
+        let deadline = self.read_router(|r| r.next_deadline())?;
         let sweep: Option<u64> = kv_get(&self.sql, "sweep_at")?;
         let at = parlor_core::time::earliest(deadline, sweep.map(Millis));
         let storage = self.state.storage();
@@ -292,7 +303,7 @@ impl WorkspaceDO {
         let sweep: Option<u64> = kv_get(&self.sql, "sweep_at")?;
         if sweep.is_some_and(|at| at <= now.0) {
             exec(&self.sql, "DELETE FROM kv WHERE key = 'sweep_at'", vec![])?;
-            let online: Vec<(AgentId, bool)> = self.with_router(|r| {
+            let online: Vec<(AgentId, bool)> = self.read_router(|r| {
                 r.agents()
                     .filter_map(|a| r.agent(a))
                     .filter(|v| v.online)

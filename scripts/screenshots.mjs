@@ -1,0 +1,206 @@
+// Screenshots of every visitor-widget state, desktop and mobile, into docs/screenshots/.
+//
+//   node scripts/build.mjs --quiet   # once: this script builds nothing itself
+//   node scripts/screenshots.mjs
+//
+// Starts its own `wrangler dev` (temporary state, a snapshot of the build so another build on
+// this machine cannot reload it mid-run), seeds fresh workspaces with the demo dialogue, drives
+// real Chromium as the visitor and a real agent over the inbox and chat WebSockets, then stops
+// the server. Files: docs/screenshots/widget-<state>-<desktop|mobile>.png.
+import { mkdtempSync, mkdirSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import os from 'node:os';
+import { root } from './lib/paths.mjs';
+import { startServer, devVars, snapshotBuild } from './lib/server.mjs';
+import { seedWorkspace, DEMO_AGENTS } from './lib/demo.mjs';
+import { Api } from './lib/api.mjs';
+import { launchBrowser, Socket } from '../tests/e2e/lib.mjs';
+
+const OUT = join(root, 'docs', 'screenshots');
+const ALICE = DEMO_AGENTS[0];
+const VIEWPORTS = {
+  desktop: { viewport: { width: 1280, height: 800 } },
+  mobile: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
+};
+const log = (...a) => console.log('[screenshots]', ...a);
+
+for (const f of ['dist/index.html', 'dist/widget.js', 'dist/w/widget_bg.wasm', 'edge/build/worker/shim.mjs', '.dev.vars']) {
+  if (!existsSync(join(root, f))) {
+    console.error(`missing ${f}: run \`node scripts/build.mjs --quiet\` first`);
+    process.exit(1);
+  }
+}
+
+const state = mkdtempSync(join(os.tmpdir(), 'parlor-shots-'));
+// wrangler dev watches its files and reloads (dropping every WebSocket) when another build
+// rewrites dist/ or edge/build/, so it runs from a copy.
+const snap = join(state, 'snapshot');
+snapshotBuild(snap);
+const demoPage = readFileSync(join(root, 'dist', 'index.html'), 'utf8');
+
+let server;
+let browser;
+const sockets = [];
+try {
+  log('starting wrangler dev');
+  server = await startServer({ persistTo: join(state, 'persist'), cwd: snap });
+  const BASE = server.url;
+  const WS = BASE.replace(/^http/, 'ws');
+  const operator = devVars().ADMIN_TOKEN;
+  browser = await launchBrowser();
+  mkdirSync(OUT, { recursive: true });
+
+  let n = 0;
+  /** A fresh demo workspace with Alice only; optionally her inbox socket open (online). */
+  async function workspace(name, settings = {}, { online = true } = {}) {
+    const id = `${name}-${(n++).toString(36)}`;
+    await seedWorkspace(BASE, operator, { id, settings, agents: [ALICE] });
+    if (!online) return { id };
+    const session = await new Api(BASE).ok('POST', `/api/workspaces/${id}/sessions`, { email: ALICE.email, password: ALICE.password });
+    const inbox = await Socket.open(`${WS}/api/workspaces/${id}/inbox/ws?token=${session.token}`);
+    sockets.push(inbox);
+    inbox.send({ type: 'hello', v: 1 });
+    await inbox.waitFor((m) => m.type === 'welcome', 10_000, 'inbox welcome');
+    return { id, token: session.token, inbox };
+  }
+
+  /** The demo marketer page (dist/index.html) embedding the widget for `ws`, at a same-origin URL. */
+  async function visitorPage(kind, ws, { open = true } = {}) {
+    const context = await browser.newContext({ ...VIEWPORTS[kind], locale: 'en-US' });
+    const page = await context.newPage();
+    const body = demoPage.replace(
+      /<script src="\/widget\.js"[^>]*><\/script>/,
+      `<script src="/widget.js" data-workspace="${ws.id}"${open ? ' data-open' : ''} async></script>`,
+    );
+    await page.route(`${BASE}/shots/page.html*`, (route) => route.fulfill({ contentType: 'text/html', body }));
+    await page.goto(`${BASE}/shots/page.html`);
+    return { context, page };
+  }
+
+  async function shot(page, name, kind) {
+    await page.evaluate(() => document.activeElement?.blur?.()); // no caret or focus ring mid-shot
+    await page.waitForTimeout(400); // let transitions settle
+    const path = join(OUT, `widget-${name}-${kind}.png`);
+    await page.screenshot({ path });
+    log(`wrote docs/screenshots/widget-${name}-${kind}.png`);
+  }
+
+  const text = (page, t) => page.getByText(t).first();
+  const bubble = (page, t) => page.locator('#parlor-widget div.b', { hasText: t }).first();
+
+  async function toCapture(page) {
+    await page.getByRole('button', { name: 'Pricing questions' }).click({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Yes, connect me' }).click();
+    await page.getByLabel('First name').waitFor();
+  }
+  async function submitDetails(page) {
+    await page.getByLabel('First name').fill('Ada');
+    await page.getByLabel('Last name').fill('Lovelace');
+    await page.getByLabel('Work email').fill('ada@example.com');
+    await page.getByLabel('Company').fill('Analytical Engines');
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await text(page, 'Connecting you to a sales agent…').waitFor();
+  }
+  async function accept(ws) {
+    const offered = await ws.inbox.waitFor((m) => m.type === 'offered', 15_000, 'offered');
+    ws.inbox.send({ type: 'accept', offer: offered.offer.offer });
+    await ws.inbox.waitFor((m) => m.type === 'chat_started', 10_000, 'chat_started');
+    const chat = await Socket.open(`${WS}/api/workspaces/${ws.id}/conversations/${offered.offer.conversation}/ws?token=${ws.token}`);
+    sockets.push(chat);
+    chat.send({ type: 'hello', v: 1, last_seq: 0 });
+    await chat.waitFor((m) => m.type === 'welcome', 10_000, 'agent chat welcome');
+    return chat;
+  }
+  let said = 0;
+  async function agentSays(chat, page, t) {
+    chat.send({ type: 'say', client_id: `s${said++}`, text: t });
+    await bubble(page, t).waitFor();
+  }
+  async function visitorSays(page, chat, t) {
+    const box = page.getByLabel('Your message');
+    await box.fill(t);
+    await box.press('Enter');
+    await chat.waitFor((m) => m.type === 'entry' && m.entry.event === 'message' && m.entry.text === t, 10_000, 'visitor message');
+    await bubble(page, t).waitFor();
+  }
+
+  for (const kind of Object.keys(VIEWPORTS)) {
+    log(`— ${kind}`);
+
+    // launcher: no data-open; wait until the wasm widget has loaded and mounted (closed).
+    {
+      const ws = await workspace('launcher', {}, { online: false });
+      const { context, page } = await visitorPage(kind, ws, { open: false });
+      await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/w/widget_bg.wasm')), null, { timeout: 15_000 });
+      await page.waitForLoadState('networkidle');
+      await page.waitForTimeout(800);
+      await shot(page, 'launcher', kind);
+      await context.close();
+    }
+
+    // question → capture errors → waiting → chat, one conversation.
+    {
+      const ws = await workspace('chat');
+      const { context, page } = await visitorPage(kind, ws);
+      await text(page, 'Hi there! Welcome to Acme Analytics.').waitFor({ timeout: 15_000 });
+      await page.getByRole('button', { name: 'Pricing questions' }).waitFor();
+      await shot(page, 'question', kind);
+
+      await toCapture(page);
+      await page.getByLabel('Work email').fill('ada@');
+      await page.getByRole('button', { name: 'Submit' }).click();
+      await text(page, 'This field is required.').waitFor();
+      await text(page, /valid email address|doesn't look like an email/).waitFor();
+      await shot(page, 'capture-errors', kind);
+
+      await submitDetails(page);
+      await ws.inbox.waitFor((m) => m.type === 'offered', 15_000, 'offered');
+      await text(page, 'Connecting you to an agent…').waitFor({ timeout: 5_000 }).catch(() => log('note: "Connecting you to an agent…" not shown'));
+      await shot(page, 'waiting', kind);
+
+      const chat = await accept(ws);
+      await text(page, 'Alice Martin').waitFor();
+      await page.locator('#parlor-widget img').first().waitFor();
+      await agentSays(chat, page, 'Hi Ada, I am Alice from the sales team. How can I help?');
+      await visitorSays(page, chat, 'What does the team plan cost for 20 seats?');
+      await agentSays(chat, page, 'The Team plan is $12 per seat per month, so $240 for 20 seats.');
+      chat.send({ type: 'typing', on: true });
+      await text(page, /is typing/).waitFor({ timeout: 5_000 }).catch(() => log('note: typing indicator not shown'));
+      await shot(page, 'chat', kind);
+      chat.send({ type: 'typing', on: false });
+      await context.close();
+    }
+
+    // fallback: Alice online but never accepts; the offer expires after 1 s.
+    {
+      const ws = await workspace('fallback', { accept_timeout_ms: 1000 });
+      const { context, page } = await visitorPage(kind, ws);
+      await toCapture(page);
+      await submitDetails(page);
+      await text(page, 'All our agents are busy right now').waitFor({ timeout: 20_000 });
+      await shot(page, 'fallback', kind);
+      await context.close();
+    }
+
+    // expired: a chat that goes quiet for the 2 s inactivity timeout.
+    {
+      const ws = await workspace('expired', { inactivity_timeout_ms: 2000 });
+      const { context, page } = await visitorPage(kind, ws);
+      await toCapture(page);
+      await submitDetails(page);
+      const chat = await accept(ws).catch((e) => { log(`note: no chat before expiry (${e.message})`); return null; });
+      if (chat) {
+        await agentSays(chat, page, 'Hi Ada, Alice here. Anything I can help with?').catch(() => {});
+      }
+      await text(page, 'This conversation has ended due to inactivity.').waitFor({ timeout: 20_000 });
+      await shot(page, 'expired', kind);
+      await context.close();
+    }
+  }
+} finally {
+  for (const s of sockets) { try { s.ws.terminate(); } catch {} }
+  await browser?.close().catch(() => {});
+  await server?.stop();
+  rmSync(state, { recursive: true, force: true });
+}
+log('done');
