@@ -1,6 +1,7 @@
 //! Parlor's edge function: a stateless Worker in front of two Durable Object classes.
 //! See ARCHITECTURE.md for the map. This is the only crate that depends on `worker`.
 
+mod alarm;
 mod conversation;
 mod crypto;
 mod echo;

@@ -19,6 +19,7 @@ use worker::{
     WebSocket, WebSocketIncomingMessage, WebSocketPair,
 };
 
+use crate::alarm::AlarmSlot;
 use crate::crypto::{constant_time_eq, sha256_hex};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{ok, read_json};
@@ -50,6 +51,7 @@ pub struct ConversationDO {
     rearmed: Cell<bool>,
     /// When this instance last pushed the conversation to the workspace's index (ms).
     indexed_at: Cell<u64>,
+    alarm_slot: AlarmSlot,
 }
 
 /// How often a chat's last-message preview is pushed to the Conversations view.
@@ -74,6 +76,7 @@ impl DurableObject for ConversationDO {
             loaded: RefCell::new(None),
             says: RefCell::new(RateLimiter::new(SAY_LIMIT, 4)),
             indexed_at: Cell::new(0),
+            alarm_slot: AlarmSlot::default(),
             rearmed: Cell::new(false),
         }
     }
@@ -131,7 +134,8 @@ impl DurableObject for ConversationDO {
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
-        // Alarms may fire late or twice; the core ignores a tick before its deadline.
+        // Alarms may fire early, late or twice; the core ignores a tick before its deadline.
+        self.alarm_slot.cleared();
         if let Err(e) = self.apply(Input::Tick, None).await {
             worker::console_error!("conversation alarm: {e}");
         }
@@ -176,6 +180,7 @@ impl ConversationDO {
             return Ok(());
         };
         self.state.storage().delete_alarm().await?;
+        self.alarm_slot.cleared();
         self.apply(Input::Tick, None).await?;
         let waiting = self.load()?.is_some_and(|(_, conv)| {
             use parlor_core::conversation::LiveState;
@@ -529,17 +534,6 @@ impl ConversationDO {
     }
 
     async fn schedule(&self, deadline: Option<Millis>) -> ApiResult<()> {
-        let storage = self.state.storage();
-        match deadline {
-            Some(at) => {
-                let current = storage.get_alarm().await?;
-                if current != Some(at.0 as i64) {
-                    let date = worker::js_sys::Date::new(&(at.0 as f64).into());
-                    storage.set_alarm(worker::ScheduledTime::new(date)).await?;
-                }
-            }
-            None => storage.delete_alarm().await?,
-        }
-        Ok(())
+        self.alarm_slot.ensure(&self.state.storage(), deadline).await
     }
 }

@@ -23,6 +23,7 @@ use worker::{
     durable_object, wasm_bindgen, DurableObject, Env, Method, Request, Response, SqlStorage, State,
 };
 
+use crate::alarm::AlarmSlot;
 use crate::crypto::{random_hex, sha256_hex, verify_password};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{created, ok, read_json};
@@ -45,6 +46,7 @@ pub struct WorkspaceDO {
     starts: RefCell<RateLimiter>,
     /// Set once this instance has re-armed its stored alarm (see [`WorkspaceDO::rearm`]).
     rearmed: Cell<bool>,
+    alarm_slot: AlarmSlot,
 }
 
 /// A visitor (IP) may start 20 conversations at once, then 10 a minute.
@@ -65,6 +67,7 @@ impl DurableObject for WorkspaceDO {
             sql,
             router: RefCell::new(None),
             starts: RefCell::new(RateLimiter::new(START_LIMIT, 10_000)),
+            alarm_slot: AlarmSlot::default(),
             rearmed: Cell::new(false),
         }
     }
@@ -131,6 +134,7 @@ impl DurableObject for WorkspaceDO {
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
+        self.alarm_slot.cleared();
         if let Err(e) = self.on_alarm().await {
             worker::console_error!("workspace alarm: {e}");
         }
@@ -155,6 +159,7 @@ impl WorkspaceDO {
             return Ok(());
         }
         self.state.storage().delete_alarm().await?;
+        self.alarm_slot.cleared();
         self.on_alarm().await
     }
 

@@ -282,17 +282,7 @@ impl WorkspaceDO {
         let deadline = self.read_router(|r| r.next_deadline())?;
         let sweep: Option<u64> = kv_get(&self.sql, "sweep_at")?;
         let at = parlor_core::time::earliest(deadline, sweep.map(Millis));
-        let storage = self.state.storage();
-        match at {
-            Some(at) => {
-                if storage.get_alarm().await? != Some(at.0 as i64) {
-                    let date = worker::js_sys::Date::new(&(at.0 as f64).into());
-                    storage.set_alarm(worker::ScheduledTime::new(date)).await?;
-                }
-            }
-            None => storage.delete_alarm().await?,
-        }
-        Ok(())
+        self.alarm_slot.ensure(&self.state.storage(), at).await
     }
 
     /// The alarm: expire due offers; mark agents whose inbox is gone (e.g. after a restart)
