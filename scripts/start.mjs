@@ -24,8 +24,8 @@ console.log(`
 Parlor is running on workerd at ${server.url}
 
   Demo marketer page (widget):  ${server.url}/
-  Agent inbox:                  ${server.url}/inbox.html
-  Admin views:                  ${server.url}/admin.html
+  Agent inbox:                  ${server.url}/inbox
+  Admin views:                  ${server.url}/admin
 
   Demo workspace: demo
 ${DEMO_AGENTS.map((a) => `  Agent sign-in:  ${a.email} / ${a.password}${a.role === 'admin' ? '   (admin)' : ''}`).join('\n')}
