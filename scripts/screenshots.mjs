@@ -155,7 +155,7 @@ try {
 
       await submitDetails(page);
       await ws.inbox.waitFor((m) => m.type === 'offered', 15_000, 'offered');
-      await text(page, 'Connecting you to an agent…').waitFor({ timeout: 5_000 }).catch(() => log('note: "Connecting you to an agent…" not shown'));
+      await text(page, 'Waiting for an agent…').waitFor({ timeout: 5_000 }).catch(() => log('note: "Waiting for an agent…" not shown'));
       await shot(page, 'waiting', kind);
 
       const chat = await accept(ws);

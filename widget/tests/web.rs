@@ -331,7 +331,7 @@ fn renders_every_card_kind_and_live_chat() {
     assert!(one(&r, ".wt")
         .text_content()
         .unwrap()
-        .contains("Connecting you to an agent"));
+        .contains("Waiting for an agent"));
     assert!(
         !visible(&one(&r, ".cp")),
         "no composer before an agent joins"
