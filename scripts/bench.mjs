@@ -4,6 +4,9 @@
 // Bounded in count and time (aim: < 15 minutes on 2 cores); loopback only.
 // Env: BENCH_CONVERSATIONS (default 1000), BENCH_MSG_INTERVAL_MS (5000), BENCH_DURATION_MS (20000),
 //      BENCH_STORM_STEP_MS (5000), BENCH_PAGE_RUNS (5), BENCH_SKIP (comma list of sections to skip).
+// Quick loops: BENCH_ONLY (comma list of sections to run: chat, storm, page, core; the report then
+//      goes to target/bench-partial.json, not BENCHMARKS.md), BENCH_NO_BUILD=1 (use the existing
+//      build), BENCH_STORM_RATES (comma list of storm steps, new chats/s).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -26,6 +29,11 @@ const DURATION = num('BENCH_DURATION_MS', 20_000);
 const STEP = num('BENCH_STORM_STEP_MS', 5000);
 const PAGE_RUNS = num('BENCH_PAGE_RUNS', 5);
 const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
+const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+if (only.length) for (const s of ['chat', 'storm', 'page', 'core']) if (!only.includes(s)) skip.add(s);
+const STORM_RATES = process.env.BENCH_STORM_RATES
+  ? process.env.BENCH_STORM_RATES.split(',').map(Number)
+  : [25, 50, 75, 100, 150, 200, 300, 400];
 
 const report = {
   date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -43,7 +51,9 @@ log(`machine: ${report.machine.cores} cores (${report.machine.cpu}), ${(report.m
 
 // 1. Build (also what the server serves) and size.
 log('size: node scripts/build.mjs --quiet');
-const build = spawnSync('node', [join(root, 'scripts/build.mjs'), '--quiet'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+const build = process.env.BENCH_NO_BUILD
+  ? { status: 0 }
+  : spawnSync('node', [join(root, 'scripts/build.mjs'), '--quiet'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
 try {
   report.size = JSON.parse(readFileSync(join(root, 'target/sizes.json'), 'utf8'));
   if (build.status !== 0) report.notes.push(`The build exited with status ${build.status} (a size budget exceeded, or a compile error); sizes are from the target/sizes.json it left.`);
@@ -106,7 +116,7 @@ try {
   if (!skip.has('storm')) {
     await settle();
     report.storm = await track('Routing storm', () => routingStorm(server.url, operator, {
-      rates: [25, 50, 75, 100, 150, 200, 300, 400], stepMs: STEP, agents: 40, capacity: 100, thresholdMs: 250,
+      rates: STORM_RATES, stepMs: STEP, agents: 40, capacity: 100, thresholdMs: 250,
     }));
   }
 
@@ -127,6 +137,11 @@ const load = os.loadavg()[0];
 report.notes.push(`Load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${report.machine.cores} cores. Other processes on the machine (e.g. other builds and test runs) share the CPU and inflate the tail latencies; compare Parlor with the echo row of the same run rather than across runs.`);
 if (load > report.machine.cores * 1.5) report.notes.push('The machine was heavily loaded during this run.');
 report.seconds = (Date.now() - started) / 1000;
-writeFileSync(join(root, 'BENCHMARKS.md'), renderReport(report));
-writeFileSync(join(root, 'target/bench.json'), JSON.stringify(report, null, 1));
-log(`wrote BENCHMARKS.md (and target/bench.json) in ${(report.seconds / 60).toFixed(1)} min`);
+if (only.length) {
+  writeFileSync(join(root, 'target/bench-partial.json'), JSON.stringify(report, null, 1));
+  log(`BENCH_ONLY=${only.join(',')}: wrote target/bench-partial.json (BENCHMARKS.md untouched) in ${(report.seconds / 60).toFixed(1)} min`);
+} else {
+  writeFileSync(join(root, 'BENCHMARKS.md'), renderReport(report));
+  writeFileSync(join(root, 'target/bench.json'), JSON.stringify(report, null, 1));
+  log(`wrote BENCHMARKS.md (and target/bench.json) in ${(report.seconds / 60).toFixed(1)} min`);
+}

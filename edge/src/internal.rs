@@ -57,6 +57,24 @@ pub struct IndexUpdate {
     pub record: Record,
 }
 
+/// Conversation → workspace, replying to `init`: the index row to store, and the live chat
+/// request when the first card is a live chat card. The workspace (the caller, awaiting this
+/// reply) stores and routes it itself instead of being called back.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct InitReply {
+    pub record: Option<Record>,
+    pub route: Option<RouteRequest>,
+}
+
+/// Conversation → workspace, replying to `outcome`: whether the conversation took it, and the
+/// index row to store when it changed (instead of a separate `index` call back).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct OutcomeReply {
+    pub ok: bool,
+    #[serde(default)]
+    pub record: Option<Record>,
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Ack {
     pub ok: bool,

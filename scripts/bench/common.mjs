@@ -155,7 +155,7 @@ export function serverPid(port) {
 }
 
 /** CPU seconds used so far by the workerd processes under `rootPid`. */
-function workerdCpu(rootPid) {
+export function workerdCpu(rootPid) {
   let ticks = 0;
   const stack = [rootPid];
   const all = readdirSync('/proc').filter((n) => /^\d+$/.test(n));

@@ -13,11 +13,11 @@ export const stormDialogue = () => ({
   branches: [{ id: 'main', cards: [{ id: 'live', kind: 'live_chat', text: 'Connecting you to an agent…', routing: { mode: 'round_robin' } }] }],
 });
 
-export async function routingStorm(base, operator, { rates, stepMs, agents, capacity, thresholdMs, maxInFlight = 400 }) {
+export async function routingStorm(base, operator, { rates, stepMs, agents, capacity, thresholdMs, maxInFlight = 400, id = 'bench-storm', beforeStep, afterStep }) {
   const sentAt = new Map();
   const latencies = new Map();
   const ws = await benchWorkspace(base, operator, {
-    id: 'bench-storm', agents, capacity, dialogue: stormDialogue(), log,
+    id, agents, capacity, dialogue: stormDialogue(), log,
     onOffered: (conv, now) => {
       const t = sentAt.get(conv);
       if (t !== undefined) { if (!latencies.has(conv)) latencies.set(conv, now - t); } else if (!early.has(conv)) early.set(conv, now);
@@ -32,6 +32,7 @@ export async function routingStorm(base, operator, { rates, stepMs, agents, capa
       let inFlight = 0;
       let skipped = 0;
       const pending = [];
+      await beforeStep?.(rate);
       const t0 = performance.now();
       log(`storm: ${rate} new chats/s for ${stepMs / 1000} s (${count} requests)`);
       for (let i = 0; i < count; i++) {
@@ -68,6 +69,7 @@ export async function routingStorm(base, operator, { rates, stepMs, agents, capa
       const achieved = count / Math.max(sendSeconds, stepMs / 1000);
       const ok = s.p99 != null && s.p99 <= thresholdMs && errorCount === 0;
       steps.push({ rate, requests: count, achieved, latency: s, errors, errorCount, ok });
+      await afterStep?.(rate, count);
       log(`  ${rate}/s: p50 ${s.p50?.toFixed(0)} ms, p99 ${s.p99?.toFixed(0)} ms, offers ${lat.length}/${count}, errors ${JSON.stringify(errors)}`);
       if (!ok && (s.p99 == null || s.p99 > 4 * thresholdMs || errorCount > count / 10)) {
         log('  storm: degraded well past the threshold, stopping');

@@ -50,6 +50,49 @@ pub struct Router {
     by_conversation: HashMap<ConversationId, u64>,
     #[serde(skip)]
     deadlines: BTreeSet<(Millis, u64)>,
+    /// Offers and chats inserted or removed since [`Router::take_changes`] (not persisted).
+    #[serde(skip)]
+    changes: Changes,
+}
+
+/// Which outstanding offers and accepted chats changed since the last
+/// [`Router::take_changes`]: a caller that stores the router in parts (see [`Router::head`],
+/// [`Router::pending_part`], [`Router::chat_part`], [`Router::from_parts`]) rewrites only these.
+/// Everything else (settings, agents, teams, cursors, counters) is the small [`RouterHead`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Offer ids inserted or removed.
+    pub pending: BTreeSet<u64>,
+    /// Conversations whose accepted chat was inserted or removed.
+    pub chats: BTreeSet<ConversationId>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_empty() && self.chats.is_empty()
+    }
+}
+
+/// The router without its offers and chats, borrowed for storing (see [`Router::head`]).
+#[derive(Serialize)]
+pub struct RouterHeadRef<'a> {
+    settings: &'a RoutingSettings,
+    agents: &'a [AgentSlot],
+    teams: &'a [TeamSlot],
+    cursor: u32,
+    engagements: u32,
+    next_offer: u64,
+}
+
+/// The router without its offers and chats, as stored (see [`Router::from_parts`]).
+#[derive(Debug, Deserialize)]
+pub struct RouterHead {
+    settings: RoutingSettings,
+    agents: Vec<AgentSlot>,
+    teams: Vec<TeamSlot>,
+    cursor: u32,
+    engagements: u32,
+    next_offer: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -79,8 +122,9 @@ struct TeamSlot {
     cursor: u32,
 }
 
+/// An outstanding offer, as stored (opaque outside the router).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Pending {
+pub struct Pending {
     conversation: ConversationId,
     agent: u32,
     deadline: Millis,
@@ -95,8 +139,9 @@ struct Pending {
     facts: VisitorFacts,
 }
 
+/// An accepted chat, as stored (opaque outside the router).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Chat {
+pub struct Chat {
     agent: u32,
     since: Millis,
     offer: u64,
@@ -170,6 +215,7 @@ impl TryFrom<RouterData> for Router {
             team_index: HashMap::new(),
             by_conversation: HashMap::new(),
             deadlines: BTreeSet::new(),
+            changes: Changes::default(),
         };
         let n_agents = r.agents.len();
         let n_teams = r.teams.len();
@@ -245,7 +291,61 @@ impl Router {
             team_index: HashMap::new(),
             by_conversation: HashMap::new(),
             deadlines: BTreeSet::new(),
+            changes: Changes::default(),
         }
+    }
+
+    /// Everything but the offers and chats, for storing the router in parts.
+    pub fn head(&self) -> RouterHeadRef<'_> {
+        RouterHeadRef {
+            settings: &self.settings,
+            agents: &self.agents,
+            teams: &self.teams,
+            cursor: self.cursor,
+            engagements: self.engagements,
+            next_offer: self.next_offer,
+        }
+    }
+
+    /// The stored form of an outstanding offer, if it is still outstanding.
+    pub fn pending_part(&self, offer: u64) -> Option<&Pending> {
+        self.pending.get(&offer)
+    }
+
+    /// The stored form of an accepted chat, if it is still open.
+    pub fn chat_part(&self, conversation: &ConversationId) -> Option<&Chat> {
+        self.chats.get(conversation)
+    }
+
+    /// Every outstanding offer and chat, as changed: for a first store in parts.
+    pub fn all_changed(&self) -> Changes {
+        Changes {
+            pending: self.pending.keys().copied().collect(),
+            chats: self.chats.keys().cloned().collect(),
+        }
+    }
+
+    /// The offers and chats inserted or removed since the last call; clears the record.
+    pub fn take_changes(&mut self) -> Changes {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// Rebuilds a router stored in parts (with the same checks as deserialising it whole).
+    pub fn from_parts(
+        head: RouterHead,
+        pending: impl IntoIterator<Item = (u64, Pending)>,
+        chats: impl IntoIterator<Item = (ConversationId, Chat)>,
+    ) -> Result<Router, String> {
+        Router::try_from(RouterData {
+            settings: head.settings,
+            agents: head.agents,
+            teams: head.teams,
+            cursor: head.cursor,
+            pending: pending.into_iter().collect(),
+            chats: chats.into_iter().collect(),
+            engagements: head.engagements,
+            next_offer: head.next_offer,
+        })
     }
 
     pub fn settings(&self) -> &RoutingSettings {
@@ -501,6 +601,7 @@ impl Router {
             team: p.team,
             trigger: AuditTrigger::Accept,
         };
+        self.changes.chats.insert(p.conversation.clone());
         self.chats.insert(
             p.conversation.clone(),
             Chat {
@@ -544,6 +645,7 @@ impl Router {
     /// for acceptance this cancels it instead. Unknown conversations are ignored.
     pub fn release(&mut self, conversation: &ConversationId, now: Millis) -> Vec<RoutingEffect> {
         if let Some((conversation, chat)) = self.chats.remove_entry(conversation) {
+            self.changes.chats.insert(conversation.clone());
             let slot = &mut self.agents[chat.agent as usize];
             slot.chats = slot.chats.saturating_sub(1);
             return vec![RoutingEffect::Released {
@@ -859,6 +961,7 @@ impl Router {
             skipped_total: skips.total,
         };
         out.push(RoutingEffect::Audit(entry));
+        self.changes.pending.insert(offer);
         self.pending.insert(offer, p);
     }
 
@@ -939,6 +1042,7 @@ impl Router {
     /// Removes an outstanding offer from every table and frees its slot.
     fn take_pending(&mut self, offer: u64) -> Option<Pending> {
         let p = self.pending.remove(&offer)?;
+        self.changes.pending.insert(offer);
         self.deadlines.remove(&(p.deadline, offer));
         self.by_conversation.remove(&p.conversation);
         let offers = &mut self.agents[p.agent as usize].offers;

@@ -24,7 +24,9 @@ use crate::crypto::{constant_time_eq, sha256_hex};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{ok, read_json};
 use crate::identity::Identity;
-use crate::internal::{Ack, IndexUpdate, Init, Released, RouteOutcome, RouteRequest};
+use crate::internal::{
+    Ack, IndexUpdate, Init, InitReply, OutcomeReply, Released, RouteOutcome, RouteRequest,
+};
 use crate::now_ms;
 use crate::rpc::{call, identity_of, workspace_stub};
 use crate::workspace::index::{Record, Status};
@@ -52,6 +54,26 @@ pub struct ConversationDO {
     /// When this instance last pushed the conversation to the workspace's index (ms).
     indexed_at: Cell<u64>,
     alarm_slot: AlarmSlot,
+}
+
+/// Who carries out what an input asks of the workspace object.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    /// A socket or the alarm: this object calls the workspace.
+    Other,
+    /// The workspace object, awaiting the reply: the index row goes back in the reply.
+    Workspace,
+    /// The workspace object starting the conversation: the index row and a live chat
+    /// request go back in the reply, and the workspace routes at once.
+    WorkspaceStart,
+}
+
+/// What [`ConversationDO::apply_as`] hands back to a workspace caller.
+#[derive(Default)]
+struct Applied {
+    refused: bool,
+    record: Option<Record>,
+    route: Option<RouteRequest>,
 }
 
 /// How often a chat's last-message preview is pushed to the Conversations view.
@@ -198,8 +220,7 @@ impl ConversationDO {
         match path.as_str() {
             "/internal/init" => {
                 let init: Init = read_json(req, 512 * 1024).await?;
-                self.init(init).await?;
-                ok(&Ack { ok: true })
+                ok(&self.init(init).await?)
             }
             "/internal/check-token" => {
                 let hash: String = read_json(req, 1024).await?;
@@ -223,8 +244,11 @@ impl ConversationDO {
                     }
                     RouteOutcome::FellBack { kind, text } => Input::FellBack { kind, text },
                 };
-                let refused = self.apply(input, None).await?;
-                ok(&Ack { ok: !refused })
+                let applied = self.apply_as(input, None, Caller::Workspace).await?;
+                ok(&OutcomeReply {
+                    ok: !applied.refused,
+                    record: applied.record,
+                })
             }
             "/internal/transcript" => {
                 let entries = store::entries_after(&self.sql, 0)?;
@@ -311,9 +335,13 @@ impl ConversationDO {
         Ok(())
     }
 
-    async fn init(&self, init: Init) -> ApiResult<()> {
+    async fn init(&self, init: Init) -> ApiResult<InitReply> {
         if self.meta()?.is_some() {
-            return Ok(()); // a retried init is harmless
+            // A retried init is harmless.
+            return Ok(InitReply {
+                record: None,
+                route: None,
+            });
         }
         let now = Millis(now_ms());
         let settings = ConversationSettings::from(&init.settings);
@@ -336,18 +364,26 @@ impl ConversationDO {
         };
         store::save(&self.sql, &meta, &conv)?;
         *self.loaded.borrow_mut() = Some((meta, conv));
+        // Nothing was stored before, and an alarm is only ever set after a save: this object
+        // has no alarm, so the first `schedule` needs no `get_alarm` round trip.
+        self.alarm_slot.cleared();
         let facts = init.facts;
-        self.apply(
-            Input::Start {
-                page_url: facts.page_url,
-                language: facts.language,
-                country: facts.country,
-                utm: facts.utm,
-            },
-            None,
-        )
-        .await?;
-        Ok(())
+        let applied = self
+            .apply_as(
+                Input::Start {
+                    page_url: facts.page_url,
+                    language: facts.language,
+                    country: facts.country,
+                    utm: facts.utm,
+                },
+                None,
+                Caller::WorkspaceStart,
+            )
+            .await?;
+        Ok(InitReply {
+            record: applied.record,
+            route: applied.route,
+        })
     }
 
     async fn on_message(&self, ws: &WebSocket, peer: &Peer, msg: ChatClientMsg) -> ApiResult<()> {
@@ -400,6 +436,18 @@ impl ConversationDO {
     /// Runs one input through the core and carries out its effects: store, then send, then
     /// tell the workspace. Returns true when the core refused the input.
     async fn apply(&self, input: Input, origin: Option<&WebSocket>) -> ApiResult<bool> {
+        Ok(self.apply_as(input, origin, Caller::Other).await?.refused)
+    }
+
+    /// [`ConversationDO::apply`], for a given caller: when the workspace object is the caller
+    /// it gets the index row (and, at start, the live chat request) in its reply rather than
+    /// in calls back to it, which saves object-to-object round trips per routed chat.
+    async fn apply_as(
+        &self,
+        input: Input,
+        origin: Option<&WebSocket>,
+        caller: Caller,
+    ) -> ApiResult<Applied> {
         let now = Millis(now_ms());
         let (mut meta, mut conv) = self.load()?.ok_or(ApiError::NotFound("conversation"))?;
         let effects = conv.handle(input, now);
@@ -453,8 +501,21 @@ impl ConversationDO {
             }
         }
 
+        let mut applied = Applied {
+            refused,
+            ..Applied::default()
+        };
         for effect in to_workspace {
-            self.tell_workspace(&meta, effect).await?;
+            match effect {
+                Effect::RequestLiveChat { routing, facts } if caller == Caller::WorkspaceStart => {
+                    applied.route = Some(RouteRequest {
+                        conversation: meta.conversation.clone(),
+                        routing,
+                        facts,
+                    });
+                }
+                effect => self.tell_workspace(&meta, effect).await?,
+            }
         }
         // The Conversations view follows status and captured fields at once; the last-message
         // preview at most every few seconds, so chat traffic does not funnel into the workspace.
@@ -468,9 +529,15 @@ impl ConversationDO {
             message && now.0.saturating_sub(self.indexed_at.get()) >= INDEX_PREVIEW_EVERY_MS;
         if status_changed || captured || preview_due {
             self.indexed_at.set(now.0);
-            self.update_index(&meta, &conv, now).await?;
+            let record = self.index_record(&meta, &conv, now)?;
+            if caller == Caller::Other {
+                let stub = workspace_stub(&self.env, &meta.workspace)?;
+                let _: Ack = call(&stub, "/internal/index", &IndexUpdate { record }).await?;
+            } else {
+                applied.record = Some(record);
+            }
         }
-        Ok(refused)
+        Ok(applied)
     }
 
     async fn tell_workspace(&self, meta: &Meta, effect: Effect) -> ApiResult<()> {
@@ -515,9 +582,9 @@ impl ConversationDO {
         Ok(())
     }
 
-    async fn update_index(&self, meta: &Meta, conv: &Conversation, now: Millis) -> ApiResult<()> {
+    fn index_record(&self, meta: &Meta, conv: &Conversation, now: Millis) -> ApiResult<Record> {
         let last_message = store::last_message(&self.sql)?;
-        let record = Record {
+        Ok(Record {
             id: meta.conversation.clone(),
             created_at: meta.created_at,
             updated_at: now.0,
@@ -527,13 +594,12 @@ impl ConversationDO {
             agent: meta.agent.clone(),
             captured: conv.captured().clone(),
             last_message,
-        };
-        let stub = workspace_stub(&self.env, &meta.workspace)?;
-        let _: Ack = call(&stub, "/internal/index", &IndexUpdate { record }).await?;
-        Ok(())
+        })
     }
 
     async fn schedule(&self, deadline: Option<Millis>) -> ApiResult<()> {
-        self.alarm_slot.ensure(&self.state.storage(), deadline).await
+        self.alarm_slot
+            .ensure(&self.state.storage(), deadline)
+            .await
     }
 }

@@ -42,6 +42,8 @@ pub struct WorkspaceDO {
     sql: SqlStorage,
     /// The routing engine, loaded from storage on first use by this instance.
     router: RefCell<Option<Router>>,
+    /// The router head JSON last stored, to skip rewriting it unchanged.
+    stored_head: RefCell<String>,
     /// New conversations per visitor IP. In memory: a restart forgives, which is fine.
     starts: RefCell<RateLimiter>,
     /// Set once this instance has re-armed its stored alarm (see [`WorkspaceDO::rearm`]).
@@ -66,6 +68,7 @@ impl DurableObject for WorkspaceDO {
             env,
             sql,
             router: RefCell::new(None),
+            stored_head: RefCell::new(String::new()),
             starts: RefCell::new(RateLimiter::new(START_LIMIT, 10_000)),
             alarm_slot: AlarmSlot::default(),
             rearmed: Cell::new(false),
@@ -180,8 +183,15 @@ impl WorkspaceDO {
         match (path.as_slice(), &method) {
             (["internal", op], Method::Post) => return self.internal(op, req, now).await,
             (["visitor", "start"], Method::Post) => {
-                let started = visitors::start(&self.sql, &self.env, req, &self.starts, now).await?;
-                return created(&started);
+                let start = visitors::start(&self.sql, &self.env, req, &self.starts, now).await?;
+                if let Some(record) = &start.record {
+                    self.index_changed(record)?;
+                }
+                // A first card that is a live chat card: route at once, no call back needed.
+                if let Some(request) = start.route {
+                    self.route_request(request, Millis(now)).await?;
+                }
+                return created(&start.started);
             }
             (["api", "create"], Method::Post) => return self.create(req, now).await,
             (["api", "sessions"], Method::Post) => return self.sign_in(req, now).await,
@@ -397,6 +407,20 @@ impl WorkspaceDO {
             .await
     }
 
+    /// A conversation asks for a live chat: the router decides, the effects are carried out.
+    async fn route_request(
+        &self,
+        request: crate::internal::RouteRequest,
+        now: Millis,
+    ) -> ApiResult<()> {
+        let conversation = ConversationId::new(request.conversation);
+        self.route_op(
+            |r| r.request(conversation, &request.routing, &request.facts, now),
+            None,
+        )
+        .await
+    }
+
     async fn internal(&self, op: &str, req: &mut Request, now: u64) -> ApiResult<Response> {
         let now = Millis(now);
         match op {
@@ -407,12 +431,7 @@ impl WorkspaceDO {
             }
             "route" => {
                 let request: crate::internal::RouteRequest = read_json(req, 64 * 1024).await?;
-                let conversation = ConversationId::new(request.conversation);
-                self.route_op(
-                    |r| r.request(conversation, &request.routing, &request.facts, now),
-                    None,
-                )
-                .await?;
+                self.route_request(request, now).await?;
                 ok(&crate::internal::Ack { ok: true })
             }
             "released" => {

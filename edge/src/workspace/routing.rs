@@ -4,21 +4,40 @@
 
 use parlor_core::failed_action::FailedAction;
 use parlor_core::protocol::{AgentProfile, ChatSummary, EndReason, InboxServerMsg, OfferView};
-use parlor_core::routing::{Router, RoutingEffect, VisitorFacts};
+use parlor_core::routing::{
+    Changes, Chat, Pending, Router, RouterHead, RoutingEffect, VisitorFacts,
+};
 use parlor_core::{AgentId, ConversationId, Millis, WorkspaceId};
 
+use serde::Deserialize;
+
 use crate::error::{ApiError, ApiResult};
-use crate::internal::{Ack, RouteOutcome};
+use crate::internal::{OutcomeReply, RouteOutcome};
 use crate::mailer::Mailer;
 use crate::rpc::{call, conversation_stub};
-use crate::sql::{exec, int, kv_get, kv_put};
+use crate::sql::{exec, int, kv_get, kv_put, rows};
 use crate::workspace::sockets::{agent_connected, to_agent};
 use crate::workspace::{index, store, WorkspaceDO};
 
-const ROUTER_KEY: &str = "router";
+/// The whole router as one JSON value: the old format, read once and converted to parts.
+const LEGACY_ROUTER_KEY: &str = "router";
+/// The router without its offers and chats (settings, agents, teams, cursors, counters).
+const HEAD_KEY: &str = "router_head";
+
+#[derive(Deserialize)]
+struct OfferRow {
+    offer: u64,
+    body: String,
+}
+
+#[derive(Deserialize)]
+struct ChatRow {
+    conversation: String,
+    body: String,
+}
 
 impl WorkspaceDO {
-    /// Runs `f` on the router (loaded once per object instance) and stores the result.
+    /// Runs `f` on the router (loaded once per object instance) and stores what changed.
     /// Synchronous: no borrow of the router ever spans an await.
     pub(super) fn with_router<T>(&self, f: impl FnOnce(&mut Router) -> T) -> ApiResult<T> {
         self.on_router(true, f)
@@ -48,26 +67,110 @@ impl WorkspaceDO {
             .ok_or_else(|| ApiError::Internal("router not loaded".into()))?;
         let out = f(router);
         if persist {
-            kv_put(&self.sql, ROUTER_KEY, &*router)?;
+            let changes = router.take_changes();
+            self.store_router(router, changes)?;
         }
         Ok(out)
     }
 
+    /// Stores the router in parts: the head when it changed, and one row per offer or chat
+    /// that was inserted or removed. A new chat costs two small rows, not the whole router
+    /// (which grows with every open chat). All in one synchronous section, so the writes
+    /// commit together.
+    fn store_router(&self, router: &Router, changes: Changes) -> ApiResult<()> {
+        let head = serde_json::to_string(&router.head())?;
+        if *self.stored_head.borrow() != head {
+            exec(
+                &self.sql,
+                "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                vec![HEAD_KEY.into(), head.as_str().into()],
+            )?;
+            *self.stored_head.borrow_mut() = head;
+        }
+        for offer in changes.pending {
+            match router.pending_part(offer) {
+                Some(p) => exec(
+                    &self.sql,
+                    "INSERT INTO router_offers (offer, body) VALUES (?, ?) ON CONFLICT(offer) DO UPDATE SET body = excluded.body",
+                    vec![int(offer), serde_json::to_string(p)?.into()],
+                )?,
+                None => exec(
+                    &self.sql,
+                    "DELETE FROM router_offers WHERE offer = ?",
+                    vec![int(offer)],
+                )?,
+            }
+        }
+        for conversation in changes.chats {
+            match router.chat_part(&conversation) {
+                Some(c) => exec(
+                    &self.sql,
+                    "INSERT INTO router_chats (conversation, body) VALUES (?, ?) ON CONFLICT(conversation) DO UPDATE SET body = excluded.body",
+                    vec![conversation.as_str().into(), serde_json::to_string(c)?.into()],
+                )?,
+                None => exec(
+                    &self.sql,
+                    "DELETE FROM router_chats WHERE conversation = ?",
+                    vec![conversation.as_str().into()],
+                )?,
+            }
+        }
+        Ok(())
+    }
+
     fn load_router(&self) -> ApiResult<Router> {
-        if let Some(router) = kv_get::<Router>(&self.sql, ROUTER_KEY)? {
+        if let Some(head) = kv_get::<RouterHead>(&self.sql, HEAD_KEY)? {
+            let offers: Vec<OfferRow> =
+                rows(&self.sql, "SELECT offer, body FROM router_offers", vec![])?;
+            let chats: Vec<ChatRow> = rows(
+                &self.sql,
+                "SELECT conversation, body FROM router_chats",
+                vec![],
+            )?;
+            let offers = offers
+                .into_iter()
+                .map(|r| Ok((r.offer, serde_json::from_str::<Pending>(&r.body)?)))
+                .collect::<ApiResult<Vec<_>>>()?;
+            let chats = chats
+                .into_iter()
+                .map(|r| {
+                    Ok((
+                        ConversationId::new(r.conversation),
+                        serde_json::from_str::<Chat>(&r.body)?,
+                    ))
+                })
+                .collect::<ApiResult<Vec<_>>>()?;
+            let router = Router::from_parts(head, offers, chats)
+                .map_err(|e| ApiError::Internal(format!("stored router: {e}")))?;
+            *self.stored_head.borrow_mut() = serde_json::to_string(&router.head())?;
             return Ok(router);
         }
-        let settings = store::settings(&self.sql)?;
-        let mut router = Router::new(settings.routing());
-        let now = Millis(crate::now_ms());
-        for a in store::agents(&self.sql)? {
-            router.upsert_agent(
-                AgentId::new(a.id),
-                a.live_chat,
-                a.teams.into_iter().map(Into::into).collect(),
-                now,
-            );
-        }
+        let router = match kv_get::<Router>(&self.sql, LEGACY_ROUTER_KEY)? {
+            Some(router) => router,
+            None => {
+                let settings = store::settings(&self.sql)?;
+                let mut router = Router::new(settings.routing());
+                let now = Millis(crate::now_ms());
+                for a in store::agents(&self.sql)? {
+                    router.upsert_agent(
+                        AgentId::new(a.id),
+                        a.live_chat,
+                        a.teams.into_iter().map(Into::into).collect(),
+                        now,
+                    );
+                }
+                router
+            }
+        };
+        // First store in parts (converting the old whole-router value, if any).
+        let mut router = router;
+        router.take_changes();
+        self.store_router(&router, router.all_changed())?;
+        exec(
+            &self.sql,
+            "DELETE FROM kv WHERE key = ?",
+            vec![LEGACY_ROUTER_KEY.into()],
+        )?;
         Ok(router)
     }
 
@@ -86,13 +189,38 @@ impl WorkspaceDO {
         effects: Vec<RoutingEffect>,
         closed_reason: Option<EndReason>,
     ) -> ApiResult<()> {
-        let mut queue: std::collections::VecDeque<RoutingEffect> = effects.into();
         let now = Millis(crate::now_ms());
+        // Audit rows first, in the same synchronous section as the router write: a decision is
+        // stored and audited before any socket or object hears of it.
+        let mut queue = self.write_audits(effects)?;
         while let Some(effect) = queue.pop_front() {
             let more = self.carry_out_one(effect, closed_reason, now).await?;
-            queue.extend(more);
+            queue.extend(self.write_audits(more)?);
         }
         self.schedule_alarm().await
+    }
+
+    /// Writes the audit rows among `effects`; returns the other effects, in order.
+    fn write_audits(
+        &self,
+        effects: Vec<RoutingEffect>,
+    ) -> ApiResult<std::collections::VecDeque<RoutingEffect>> {
+        let mut rest = std::collections::VecDeque::with_capacity(effects.len());
+        for effect in effects {
+            match effect {
+                RoutingEffect::Audit(entry) => exec(
+                    &self.sql,
+                    "INSERT INTO audit (at, conversation, body) VALUES (?, ?, ?)",
+                    vec![
+                        int(entry.at.0),
+                        entry.conversation.as_str().into(),
+                        serde_json::to_string(&entry)?.into(),
+                    ],
+                )?,
+                other => rest.push_back(other),
+            }
+        }
+        Ok(rest)
     }
 
     async fn carry_out_one(
@@ -242,9 +370,18 @@ impl WorkspaceDO {
         }
     }
 
-    async fn tell(&self, conversation: &ConversationId, outcome: &RouteOutcome) -> ApiResult<Ack> {
+    /// Tells a conversation what routing decided; stores the index row it replies with.
+    async fn tell(
+        &self,
+        conversation: &ConversationId,
+        outcome: &RouteOutcome,
+    ) -> ApiResult<OutcomeReply> {
         let stub = conversation_stub(&self.env, conversation.as_str())?;
-        call(&stub, "/internal/outcome", outcome).await
+        let reply: OutcomeReply = call(&stub, "/internal/outcome", outcome).await?;
+        if let Some(record) = &reply.record {
+            self.index_changed(record)?;
+        }
+        Ok(reply)
     }
 
     async fn send_failed_action(&self, action: &FailedAction, now: Millis) -> ApiResult<()> {

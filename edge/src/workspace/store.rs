@@ -18,6 +18,9 @@ const SCHEMA: &[&str] = &[
     "CREATE INDEX IF NOT EXISTS conversations_by_update ON conversations (updated_at)",
     "CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, conversation TEXT NOT NULL, body TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, body TEXT NOT NULL)",
+    // The router in parts (see workspace/routing.rs): its head is the kv row `router_head`.
+    "CREATE TABLE IF NOT EXISTS router_offers (offer INTEGER PRIMARY KEY, body TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS router_chats (conversation TEXT PRIMARY KEY, body TEXT NOT NULL)",
 ];
 
 pub fn migrate(sql: &SqlStorage) -> ApiResult<()> {

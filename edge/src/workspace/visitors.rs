@@ -14,9 +14,9 @@ use worker::{Env, Request, SqlStorage};
 use crate::crypto::{random_hex, sha256_hex};
 use crate::error::{ApiError, ApiResult};
 use crate::http::read_json;
-use crate::internal::{Ack, Init};
+use crate::internal::{Ack, Init, InitReply, RouteRequest};
 use crate::rpc::{call, conversation_stub};
-use crate::workspace::index::{self, Record, Status};
+use crate::workspace::index::{self, Record};
 use crate::workspace::store;
 
 #[derive(Deserialize)]
@@ -36,6 +36,14 @@ pub struct Started {
     pub token: String,
     pub resumed: bool,
     pub widget: WidgetLook,
+}
+
+/// A started conversation, and what the workspace object still has to do for it: store the
+/// index row the conversation object replied with, and route its live chat request.
+pub struct Start {
+    pub started: Started,
+    pub record: Option<Record>,
+    pub route: Option<RouteRequest>,
 }
 
 /// Splits a visitor token `<conversation>.<secret>`.
@@ -65,7 +73,7 @@ pub async fn start(
     req: &mut Request,
     limiter: &RefCell<RateLimiter>,
     now: u64,
-) -> ApiResult<Started> {
+) -> ApiResult<Start> {
     let ip = req
         .headers()
         .get(crate::routes::IP_HEADER)
@@ -95,11 +103,15 @@ pub async fn start(
                 let stub = conversation_stub(env, id)?;
                 let ack: Ack = call(&stub, "/internal/check-token", &sha256_hex(secret)).await?;
                 if ack.ok {
-                    return Ok(Started {
-                        conversation: id.to_owned(),
-                        token: token.to_owned(),
-                        resumed: true,
-                        widget: settings.widget,
+                    return Ok(Start {
+                        started: Started {
+                            conversation: id.to_owned(),
+                            token: token.to_owned(),
+                            resumed: true,
+                            widget: settings.widget,
+                        },
+                        record: None,
+                        route: None,
                     });
                 }
             }
@@ -128,20 +140,6 @@ pub async fn start(
         language: input.language.clone(),
         country,
     };
-    index::put(
-        sql,
-        &Record {
-            id: id.clone(),
-            created_at: now,
-            updated_at: now,
-            dialogue: dialogue.id.to_string(),
-            page_url: input.page_url,
-            status: Status::Automated,
-            agent: None,
-            captured: BTreeMap::new(),
-            last_message: None,
-        },
-    )?;
     let init = Init {
         workspace: meta.id,
         conversation: id.clone(),
@@ -151,11 +149,16 @@ pub async fn start(
         facts,
     };
     let stub = conversation_stub(env, &id)?;
-    let _: Ack = call(&stub, "/internal/init", &init).await?;
-    Ok(Started {
-        token: format!("{id}.{secret}"),
-        conversation: id,
-        resumed: false,
-        widget: settings.widget,
+    let reply: InitReply = call(&stub, "/internal/init", &init).await?;
+    // The conversation object exists and is stored; the caller indexes and routes it.
+    Ok(Start {
+        started: Started {
+            token: format!("{id}.{secret}"),
+            conversation: id,
+            resumed: false,
+            widget: settings.widget,
+        },
+        record: reply.record,
+        route: reply.route,
     })
 }
