@@ -3,6 +3,7 @@
 use parlor_core::protocol::{
     ChatSummary, InboxClientMsg, InboxServerMsg, Presence, PROTOCOL_VERSION,
 };
+use parlor_core::routing::{RoutingEffect, RoutingError};
 use parlor_core::{AgentId, Millis};
 use worker::{Response, WebSocket, WebSocketPair};
 
@@ -71,33 +72,39 @@ impl WorkspaceDO {
                 send_json(ws, &self.welcome(&id)?);
             }
             InboxClientMsg::Accept { offer } => {
-                let effects = self.with_router(|r| r.accept(&id, offer, now))?;
-                match effects {
-                    Ok(effects) => self.carry_out(effects, None).await?,
-                    Err(e) => send_json(
-                        ws,
-                        &InboxServerMsg::Error {
-                            code: "offer_unavailable".into(),
-                            message: format!("This chat can no longer be accepted: {e}"),
-                        },
-                    ),
-                }
+                let outcome = self.with_router(|r| r.accept(&id, offer, now))?;
+                self.answer_offer(ws, outcome, "This chat can no longer be accepted")
+                    .await?;
             }
             InboxClientMsg::Decline { offer } => {
-                let effects = self.with_router(|r| r.decline(&id, offer, now))?;
-                match effects {
-                    Ok(effects) => self.carry_out(effects, None).await?,
-                    Err(e) => send_json(
-                        ws,
-                        &InboxServerMsg::Error {
-                            code: "offer_unavailable".into(),
-                            message: format!("This offer is already gone: {e}"),
-                        },
-                    ),
-                }
+                let outcome = self.with_router(|r| r.decline(&id, offer, now))?;
+                self.answer_offer(ws, outcome, "This offer is already gone")
+                    .await?;
             }
         }
         Ok(())
+    }
+
+    /// Carries out an accepted or declined offer, or tells the agent why it could not be.
+    async fn answer_offer(
+        &self,
+        ws: &WebSocket,
+        outcome: Result<Vec<RoutingEffect>, RoutingError>,
+        refusal: &str,
+    ) -> ApiResult<()> {
+        match outcome {
+            Ok(effects) => self.carry_out(effects, None).await,
+            Err(e) => {
+                send_json(
+                    ws,
+                    &InboxServerMsg::Error {
+                        code: "offer_unavailable".into(),
+                        message: format!("{refusal}: {e}"),
+                    },
+                );
+                Ok(())
+            }
+        }
     }
 
     fn welcome(&self, id: &AgentId) -> ApiResult<InboxServerMsg> {
