@@ -13,6 +13,7 @@ mod dom;
 mod error;
 mod fmt;
 mod json;
+mod mailbox;
 mod notify;
 mod socket;
 mod sound;

@@ -6,8 +6,7 @@ pub mod model;
 pub mod update;
 mod view;
 
-use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use parlor_core::protocol::{AdminServerMsg, TranscriptEntry};
@@ -23,6 +22,7 @@ use crate::api::{self, socket_url, ws_path};
 use crate::dom::{self, action, attr, later, on, Res};
 use crate::error::{log, InboxError};
 use crate::json::{from_js, get, get_str, parse};
+use crate::mailbox::Mailbox;
 use crate::session::{self, AgentInfo, Session};
 use crate::socket::{backoff_ms, Socket};
 
@@ -30,8 +30,7 @@ const STORE_KEY: &str = "parlor:admin";
 
 pub struct App {
     inner: RefCell<Inner>,
-    queue: RefCell<VecDeque<Msg>>,
-    busy: Cell<bool>,
+    mailbox: Mailbox<Msg>,
 }
 
 struct Inner {
@@ -52,8 +51,7 @@ pub fn start(root: Element) -> Res<Rc<App>> {
             view,
             socket: None,
         }),
-        queue: RefCell::new(VecDeque::new()),
-        busy: Cell::new(false),
+        mailbox: Mailbox::default(),
     });
     listen(&app, &root)?;
     dispatch(&app, Msg::Init);
@@ -61,15 +59,9 @@ pub fn start(root: Element) -> Res<Rc<App>> {
 }
 
 pub fn dispatch(app: &Rc<App>, msg: Msg) {
-    app.queue.borrow_mut().push_back(msg);
-    if app.busy.replace(true) {
-        return;
-    }
-    loop {
-        let next = app.queue.borrow_mut().pop_front();
-        let Some(msg) = next else { break };
+    app.mailbox.deliver(msg, |msg| {
         let Ok(mut inner) = app.inner.try_borrow_mut() else {
-            break;
+            return false;
         };
         let effects = update(&mut inner.model, msg);
         let inner = &mut *inner;
@@ -81,8 +73,8 @@ pub fn dispatch(app: &Rc<App>, msg: Msg) {
                 log(&e);
             }
         }
-    }
-    app.busy.set(false);
+        true
+    });
 }
 
 /// (workspace, token) of the session, if signed in.
@@ -156,7 +148,7 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
                 Ok(s) => inner.socket = Some(s),
                 Err(e) => {
                     log(&e);
-                    app.queue.borrow_mut().push_back(Msg::SocketClosed);
+                    app.mailbox.post(Msg::SocketClosed);
                 }
             }
         }

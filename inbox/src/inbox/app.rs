@@ -1,8 +1,8 @@
 //! The shell around `update`: owns the model, the view and the sockets; turns DOM events into
 //! messages and effects into browser calls.
 
-use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, VecDeque};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use parlor_core::protocol::{ChatServerMsg, InboxServerMsg, Presence};
@@ -15,6 +15,7 @@ use crate::api::{self, socket_url, ws_path};
 use crate::dom::{self, action, attr, later, on, Res};
 use crate::error::{log, InboxError};
 use crate::json::{from_js, get, parse, stringify};
+use crate::mailbox::Mailbox;
 use crate::session::{self, AgentInfo, Session};
 use crate::socket::{backoff_ms, Socket};
 use crate::{notify, sound};
@@ -23,8 +24,7 @@ const STORE_KEY: &str = "parlor:inbox";
 
 pub struct App {
     inner: RefCell<Inner>,
-    queue: RefCell<VecDeque<Msg>>,
-    busy: Cell<bool>,
+    mailbox: Mailbox<Msg>,
 }
 
 struct Inner {
@@ -45,8 +45,7 @@ pub fn start(root: Element) -> Res<Rc<App>> {
             inbox: None,
             chats: BTreeMap::new(),
         }),
-        queue: RefCell::new(VecDeque::new()),
-        busy: Cell::new(false),
+        mailbox: Mailbox::default(),
     });
     listen(&app, &root)?;
     let a = app.clone();
@@ -58,15 +57,9 @@ pub fn start(root: Element) -> Res<Rc<App>> {
 /// Feeds one message through `update`, renders, then runs the effects. Messages raised while
 /// this runs are queued and handled in order, never re-entrantly.
 pub fn dispatch(app: &Rc<App>, msg: Msg) {
-    app.queue.borrow_mut().push_back(msg);
-    if app.busy.replace(true) {
-        return;
-    }
-    loop {
-        let next = app.queue.borrow_mut().pop_front();
-        let Some(msg) = next else { break };
+    app.mailbox.deliver(msg, |msg| {
         let Ok(mut inner) = app.inner.try_borrow_mut() else {
-            break;
+            return false;
         };
         inner.model.now = dom::now_ms();
         let effects = update(&mut inner.model, msg);
@@ -79,12 +72,12 @@ pub fn dispatch(app: &Rc<App>, msg: Msg) {
                 log(&e);
             }
         }
-    }
-    app.busy.set(false);
+        true
+    });
 }
 
 fn queue(app: &Rc<App>, msg: Msg) {
-    app.queue.borrow_mut().push_back(msg);
+    app.mailbox.post(msg);
 }
 
 fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
