@@ -6,7 +6,7 @@
 //      BENCH_STORM_STEP_MS (5000), BENCH_PAGE_RUNS (5), BENCH_SKIP (comma list of sections to skip).
 // Quick loops: BENCH_ONLY (comma list of sections to run: chat, storm, page, core; the report then
 //      goes to target/bench-partial.json, not BENCHMARKS.md), BENCH_NO_BUILD=1 (use the existing
-//      build), BENCH_STORM_RATES (comma list of storm steps, new chats/s).
+//      build), BENCH_STORM_RATES / BENCH_COLD_RATES (comma lists of storm steps, requests/s).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -31,9 +31,9 @@ const PAGE_RUNS = num('BENCH_PAGE_RUNS', 5);
 const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
 if (only.length) for (const s of ['chat', 'storm', 'page', 'core']) if (!only.includes(s)) skip.add(s);
-const STORM_RATES = process.env.BENCH_STORM_RATES
-  ? process.env.BENCH_STORM_RATES.split(',').map(Number)
-  : [25, 50, 75, 100, 150, 200, 300, 400];
+const rateList = (name, dflt) => (process.env[name] ? process.env[name].split(',').map(Number) : dflt);
+const STORM_RATES = rateList('BENCH_STORM_RATES', [50, 100, 150, 200, 250, 300, 400]);
+const COLD_RATES = rateList('BENCH_COLD_RATES', [25, 50, 100, 150, 200]);
 
 const report = {
   date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -87,11 +87,12 @@ try {
   // every WebSocket) when another build on this machine rewrites dist/ or edge/build/.
   const snap = join(state, 'snapshot');
   snapshotBuild(snap);
-  log('server: starting wrangler dev (BENCH_ECHO=1, temp state, snapshot of the build)');
+  log('server: starting the local dev server (BENCH_ECHO=1, devtools inspector off, temp state, snapshot of the build)');
   server = await startServer({
     persistTo: join(state, 'persist'),
     cwd: snap,
     vars: { BENCH_ECHO: '1' },
+    inspector: false,
     log: (line) => { if (line.includes('Reloading local server')) { reloads += 1; log('server: wrangler dev is reloading the Worker (files changed)'); } },
   });
   const pid = serverPid(server.port);
@@ -116,7 +117,11 @@ try {
   if (!skip.has('storm')) {
     await settle();
     report.storm = await track('Routing storm', () => routingStorm(server.url, operator, {
-      rates: STORM_RATES, stepMs: STEP, agents: 40, capacity: 100, thresholdMs: 250,
+      mode: 'warm', rates: STORM_RATES, stepMs: STEP, agents: 40, capacity: 100, thresholdMs: 250,
+    }));
+    await settle();
+    report.stormCold = await track('Routing storm (cold)', () => routingStorm(server.url, operator, {
+      mode: 'cold', rates: COLD_RATES, stepMs: STEP, agents: 40, capacity: 100, thresholdMs: 250,
     }));
   }
 

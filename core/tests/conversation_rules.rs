@@ -781,3 +781,22 @@ fn default_settings_follow_the_spec() {
     assert_eq!(s.inactivity_timeout, Millis(10 * MIN));
     assert!(!s.live_chat_fallback.is_empty() && !s.global_fallback.is_empty());
 }
+
+/// The edge does not report offers to the conversation (to it, an offered request is still
+/// waiting), so `Accepted` comes straight from `Requested`; an offer arriving after the accept
+/// changes nothing.
+#[test]
+fn an_accept_straight_from_requested_joins_and_a_late_offer_is_refused() {
+    let mut c = requested();
+    let fx = c.handle(accepted("a1", "Bob"), Millis(4_000));
+    assert_eq!(c.live_state(), LiveState::Accepted);
+    assert!(events(&fx)
+        .iter()
+        .any(|e| matches!(e, TranscriptEvent::AgentJoined { .. })));
+    let before = c.clone();
+    let late = c.handle(Input::Offered { agent: "a1".into() }, Millis(4_001));
+    assert!(error_code(&late).is_some(), "the late offer is refused");
+    assert!(appended(&late).is_empty());
+    assert_eq!(c.live_state(), LiveState::Accepted);
+    assert_eq!(c.next_deadline(), before.next_deadline());
+}

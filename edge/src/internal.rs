@@ -19,21 +19,29 @@ pub struct Init {
     pub facts: VisitorFacts,
 }
 
-/// Conversation → workspace: the visitor reached a live chat card.
+/// Conversation → workspace: the visitor reached a live chat card. Carries the conversation's
+/// new index row, so the workspace stores it in the same write as the routing decision.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct RouteRequest {
     pub conversation: String,
     pub routing: Routing,
     pub facts: VisitorFacts,
+    #[serde(default)]
+    pub record: Option<Record>,
 }
 
-/// Workspace → conversation: what routing decided.
+/// Workspace → conversation, replying to `route`: what routing decided for the caller that
+/// it must apply (a fallback when nobody can take the chat), instead of being called back.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct RouteReply {
+    pub outcomes: Vec<RouteOutcome>,
+}
+
+/// Workspace → conversation: what routing decided. Offers are not reported: to the
+/// conversation an offered request is still waiting for an agent.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum RouteOutcome {
-    Offered {
-        agent: String,
-    },
     Accepted {
         agent: String,
         profile: AgentProfile,

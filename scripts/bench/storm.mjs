@@ -1,65 +1,98 @@
-// Section 3: routing storm. New live chat requests per second into ONE workspace object, in
-// steps of increasing rate. Cheapest path to a routing decision: a dialogue whose only card is
-// the live chat card, so starting the conversation (one POST, no visitor socket) makes the
-// conversation object request a live chat at once. Latency = POST sent → the agent's
-// `offered` frame on its inbox socket. Agents accept every offer (as in real use).
-import { log, summary, sleep } from './common.mjs';
-import { benchWorkspace, startConversation } from './workspace.mjs';
+// Section 3: routing storm. Live chat requests per second into ONE workspace object, in steps of
+// increasing rate, sent open-loop. Two kinds of request:
+//   warm — visitors already in a conversation (socket open, a question card on screen) click the
+//          button that leads to the live chat card: visitor socket → ConversationDO → WorkspaceDO
+//          route (decision, index row, audit in one write) → offer on the agent's inbox, the
+//          decision back in the reply. The conversations are set up before each step, untimed.
+//          This is the storm a workspace object sees when many visitors ask for a human at once.
+//   cold — a fresh visitor whose dialogue's only card is the live chat card: one POST creates the
+//          conversation object and routes it (Worker → WorkspaceDO start → new ConversationDO →
+//          route). It adds creating an object and its SQLite database to every request.
+// Latency = request sent (answer frame or POST) → the agent's `offered` frame. Agents accept every
+// offer; after each warm step the visitors end their chats, which frees the agents' slots.
+import { Sock, log, pool, summary, sleep } from './common.mjs';
+import { benchWorkspace, startConversation, wsBase } from './workspace.mjs';
 
-export const stormDialogue = () => ({
+export const coldDialogue = () => ({
   id: 'storm',
   name: 'Storm',
   targeting: [],
   branches: [{ id: 'main', cards: [{ id: 'live', kind: 'live_chat', text: 'Connecting you to an agent…', routing: { mode: 'round_robin' } }] }],
 });
 
-export async function routingStorm(base, operator, { rates, stepMs, agents, capacity, thresholdMs, maxInFlight = 400, id = 'bench-storm', beforeStep, afterStep }) {
-  const sentAt = new Map();
-  const latencies = new Map();
+export const warmDialogue = () => ({
+  id: 'storm',
+  name: 'Storm',
+  targeting: [],
+  branches: [
+    { id: 'main', cards: [{ id: 'ask', kind: 'question', text: 'Would you like to talk to our team?', buttons: [{ id: 'talk', label: 'Yes, connect me', goto: 'talk' }] }] },
+    { id: 'talk', cards: [{ id: 'live', kind: 'live_chat', text: 'Connecting you to an agent…', routing: { mode: 'round_robin' } }] },
+  ],
+});
+
+/** Opens `count` visitors at the `ask` card, ready to request a live chat. */
+async function warmVisitors(base, workspace, count) {
+  const opened = await pool(count, 20, async () => {
+    const c = await startConversation(base, workspace, 'https://bench.example/storm');
+    const v = await Sock.open(`${wsBase(base)}/api/visitor/ws?token=${encodeURIComponent(c.token)}`);
+    const card = v.waitFor((m) => m.type === 'entry' && m.entry.event === 'card' && m.entry.card.id === 'ask', 30_000, 'question card');
+    v.send({ type: 'hello', v: 1, last_seq: 0 });
+    await card;
+    return { v, conversation: c.conversation };
+  });
+  if (opened.errors.length) throw opened.errors[0];
+  return opened.results;
+}
+
+export async function routingStorm(base, operator, { mode, rates, stepMs, agents, capacity, thresholdMs, maxInFlight = 400, id = `bench-storm-${mode}` }) {
+  const offeredAt = new Map();
   const ws = await benchWorkspace(base, operator, {
-    id, agents, capacity, dialogue: stormDialogue(), log,
-    onOffered: (conv, now) => {
-      const t = sentAt.get(conv);
-      if (t !== undefined) { if (!latencies.has(conv)) latencies.set(conv, now - t); } else if (!early.has(conv)) early.set(conv, now);
-    },
+    id, agents, capacity, dialogue: mode === 'warm' ? warmDialogue() : coldDialogue(), log,
+    onOffered: (conv, now) => { if (!offeredAt.has(conv)) offeredAt.set(conv, now); },
   });
   const steps = [];
   try {
     for (const rate of rates) {
-      const convs = [];
-      const errors = {};
       const count = Math.round((rate * stepMs) / 1000);
+      const visitors = mode === 'warm' ? await warmVisitors(base, ws.id, count) : [];
+      if (mode === 'warm') await sleep(1000);
+      const sent = [];
+      const errors = {};
       let inFlight = 0;
       let skipped = 0;
       const pending = [];
-      await beforeStep?.(rate);
       const t0 = performance.now();
-      log(`storm: ${rate} new chats/s for ${stepMs / 1000} s (${count} requests)`);
+      log(`storm (${mode}): ${rate} live chat requests/s for ${stepMs / 1000} s (${count} requests)`);
       for (let i = 0; i < count; i++) {
         const due = t0 + (i * 1000) / rate;
         const wait = due - performance.now();
         if (wait > 1) await sleep(wait);
+        const start = performance.now();
+        if (mode === 'warm') {
+          const { v, conversation } = visitors[i];
+          if (v.ws.readyState !== 1) { errors.socket_closed = (errors.socket_closed ?? 0) + 1; continue; }
+          v.send({ type: 'answer', card: 'ask', button: 'talk' });
+          sent.push({ conversation, start });
+          continue;
+        }
         if (inFlight >= maxInFlight) { skipped += 1; continue; }
         inFlight += 1;
-        const start = performance.now();
-        pending.push(startConversation(base, ws.id, 'https://bench.example/storm').then((c) => {
-          // The offer may already have arrived (it is sent before the POST returns).
-          sentAt.set(c.conversation, start);
-          convs.push({ id: c.conversation, start });
-        }).catch((e) => {
-          const code = e.message.match(/→ (\d+)/)?.[1] ?? 'network';
-          errors[code] = (errors[code] ?? 0) + 1;
-        }).finally(() => { inFlight -= 1; }));
+        pending.push(startConversation(base, ws.id, 'https://bench.example/storm')
+          .then((c) => sent.push({ conversation: c.conversation, start }))
+          .catch((e) => {
+            const code = e.message.match(/→ (\d+)/)?.[1] ?? 'network';
+            errors[code] = (errors[code] ?? 0) + 1;
+          })
+          .finally(() => { inFlight -= 1; }));
       }
       const sendSeconds = (performance.now() - t0) / 1000;
       await Promise.all(pending);
       const until = performance.now() + 15_000;
-      while (convs.some((c) => !latencies.has(c.id) && !early.has(c.id)) && performance.now() < until) await sleep(100);
+      while (sent.some((s) => !offeredAt.has(s.conversation)) && performance.now() < until) await sleep(100);
       const lat = [];
       let missing = 0;
-      for (const c of convs) {
-        if (latencies.has(c.id)) lat.push(latencies.get(c.id));
-        else if (early.has(c.id)) lat.push(early.get(c.id) - c.start);
+      for (const s of sent) {
+        if (offeredAt.has(s.conversation)) lat.push(offeredAt.get(s.conversation) - s.start);
         else missing += 1;
       }
       if (missing) errors.no_offer = missing;
@@ -69,8 +102,11 @@ export async function routingStorm(base, operator, { rates, stepMs, agents, capa
       const achieved = count / Math.max(sendSeconds, stepMs / 1000);
       const ok = s.p99 != null && s.p99 <= thresholdMs && errorCount === 0;
       steps.push({ rate, requests: count, achieved, latency: s, errors, errorCount, ok });
-      await afterStep?.(rate, count);
       log(`  ${rate}/s: p50 ${s.p50?.toFixed(0)} ms, p99 ${s.p99?.toFixed(0)} ms, offers ${lat.length}/${count}, errors ${JSON.stringify(errors)}`);
+      // Free the agents' slots for the next step: the visitors end their chats.
+      for (const { v } of visitors) if (v.ws.readyState === 1) v.send({ type: 'end' });
+      await sleep(visitors.length ? 2000 : 0);
+      visitors.forEach(({ v }) => v.close());
       if (!ok && (s.p99 == null || s.p99 > 4 * thresholdMs || errorCount > count / 10)) {
         log('  storm: degraded well past the threshold, stopping');
         break;
@@ -81,8 +117,5 @@ export async function routingStorm(base, operator, { rates, stepMs, agents, capa
     ws.close();
   }
   const sustainable = steps.filter((s) => s.ok).reduce((m, s) => Math.max(m, s.rate), 0);
-  return { steps, sustainable, thresholdMs, stepMs, agents, capacity, acceptErrors: ws.stats.acceptErrors };
+  return { mode, steps, sustainable, thresholdMs, stepMs, agents, capacity, acceptErrors: ws.stats.acceptErrors };
 }
-
-// Offers seen before the POST returned: keyed by conversation, with the receive time.
-const early = new Map();

@@ -11,7 +11,7 @@ export const wsBase = (url) => url.replace(/^http/, 'ws');
  * their inboxes. `onOffered(conversation, receivedAt)` and `onChatStarted(conversation, at)` are
  * called from the agents' inbox frames; every offer is accepted at once.
  */
-export async function benchWorkspace(base, operator, { id, agents, capacity, dialogue = demoDialogue(), onOffered, onChatStarted, log }) {
+export async function benchWorkspace(base, operator, { id, agents, capacity, dialogue = demoDialogue(), onOffered, onChatStarted, log, accept = true }) {
   const settings = {
     capacity,
     engagement_limit: 1_000_000,
@@ -45,7 +45,7 @@ export async function benchWorkspace(base, operator, { id, agents, capacity, dia
     const onFrame = (msg, now) => {
       if (msg.type === 'offered') {
         onOffered?.(msg.offer.conversation, now);
-        sock.send({ type: 'accept', offer: msg.offer.offer });
+        if (accept) sock.send({ type: 'accept', offer: msg.offer.offer });
       } else if (msg.type === 'chat_started') {
         onChatStarted?.(msg.chat.conversation, now, i);
       } else if (msg.type === 'error') {

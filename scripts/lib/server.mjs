@@ -31,13 +31,19 @@ export function devVars() {
  *   copy of the built files (default: the repository), so other builds cannot reload it.
  * @returns {Promise<{url: string, port: number, stop: () => Promise<void>, kill: () => Promise<void>}>}
  */
-export async function startServer({ port, persistTo, log = () => {}, vars = {}, cwd = process.env.PARLOR_SERVER_CWD ?? root }) {
+export async function startServer({ port, persistTo, log = () => {}, vars = {}, inspector = true, cwd = process.env.PARLOR_SERVER_CWD ?? root }) {
   port ??= await freePort();
+  const varArgs = Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
+  // `inspector: false` runs the same local dev server (Miniflare + workerd) through wrangler's
+  // API without the devtools inspector, whose per-subrequest reports cost more CPU than the
+  // Worker itself under load (see scripts/lib/dev-server.mjs).
+  const [command, args] = inspector
+    ? [join(bin, 'wrangler'), ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistTo,
+      '--show-interactive-dev-session=false', '--inspector-port', String(await freePort()), ...varArgs]]
+    : [process.execPath, [join(root, 'scripts/lib/dev-server.mjs'), '--port', String(port), '--persist-to', persistTo, ...varArgs]];
   const child = spawn(
-    join(bin, 'wrangler'),
-    ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistTo,
-      '--show-interactive-dev-session=false', '--inspector-port', String(await freePort()),
-      ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])],
+    command,
+    args,
     {
       cwd,
       env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: 'true' },

@@ -25,7 +25,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{ok, read_json};
 use crate::identity::Identity;
 use crate::internal::{
-    Ack, IndexUpdate, Init, InitReply, OutcomeReply, Released, RouteOutcome, RouteRequest,
+    Ack, IndexUpdate, Init, InitReply, OutcomeReply, Released, RouteOutcome, RouteReply,
+    RouteRequest,
 };
 use crate::now_ms;
 use crate::rpc::{call, identity_of, workspace_stub};
@@ -74,6 +75,8 @@ struct Applied {
     refused: bool,
     record: Option<Record>,
     route: Option<RouteRequest>,
+    /// What the workspace replied to a live chat request, still to apply.
+    follow_ups: Vec<RouteOutcome>,
 }
 
 /// How often a chat's last-message preview is pushed to the Conversations view.
@@ -231,19 +234,7 @@ impl ConversationDO {
             }
             "/internal/outcome" => {
                 let outcome: RouteOutcome = read_json(req, 16 * 1024).await?;
-                let input = match outcome {
-                    RouteOutcome::Offered { agent } => Input::Offered {
-                        agent: agent.as_str().into(),
-                    },
-                    RouteOutcome::Accepted { agent, profile } => {
-                        self.set_agent(Some(agent.clone()))?;
-                        Input::Accepted {
-                            agent: agent.as_str().into(),
-                            profile,
-                        }
-                    }
-                    RouteOutcome::FellBack { kind, text } => Input::FellBack { kind, text },
-                };
+                let input = self.outcome_input(outcome)?;
                 let applied = self.apply_as(input, None, Caller::Workspace).await?;
                 ok(&OutcomeReply {
                     ok: !applied.refused,
@@ -327,10 +318,10 @@ impl ConversationDO {
         Ok(found)
     }
 
+    /// Notes the agent in memory; the `apply_as` that follows stores it with the state.
     fn set_agent(&self, agent: Option<String>) -> ApiResult<()> {
         let (mut meta, conv) = self.load()?.ok_or(ApiError::NotFound("conversation"))?;
         meta.agent = agent;
-        store::save(&self.sql, &meta, &conv)?;
         *self.loaded.borrow_mut() = Some((meta, conv));
         Ok(())
     }
@@ -362,7 +353,7 @@ impl ConversationDO {
             dialogue: dialogue_id,
             indexed_status: None,
         };
-        store::save(&self.sql, &meta, &conv)?;
+        // Stored by `apply_as` below, with the first card, in one write.
         *self.loaded.borrow_mut() = Some((meta, conv));
         // Nothing was stored before, and an alarm is only ever set after a save: this object
         // has no alarm, so the first `schedule` needs no `get_alarm` round trip.
@@ -434,9 +425,32 @@ impl ConversationDO {
     }
 
     /// Runs one input through the core and carries out its effects: store, then send, then
-    /// tell the workspace. Returns true when the core refused the input.
+    /// tell the workspace; then applies what the workspace replied (a fallback).
+    /// Returns true when the core refused the input.
     async fn apply(&self, input: Input, origin: Option<&WebSocket>) -> ApiResult<bool> {
-        Ok(self.apply_as(input, origin, Caller::Other).await?.refused)
+        let applied = self.apply_as(input, origin, Caller::Other).await?;
+        let mut follow_ups = std::collections::VecDeque::from(applied.follow_ups);
+        while let Some(outcome) = follow_ups.pop_front() {
+            // A refusal here is benign: the conversation ended meanwhile, and the workspace
+            // already heard of that from the input that ended it.
+            let input = self.outcome_input(outcome)?;
+            follow_ups.extend(self.apply_as(input, None, Caller::Other).await?.follow_ups);
+        }
+        Ok(applied.refused)
+    }
+
+    /// The core input for what routing decided.
+    fn outcome_input(&self, outcome: RouteOutcome) -> ApiResult<Input> {
+        Ok(match outcome {
+            RouteOutcome::Accepted { agent, profile } => {
+                self.set_agent(Some(agent.clone()))?;
+                Input::Accepted {
+                    agent: agent.as_str().into(),
+                    profile,
+                }
+            }
+            RouteOutcome::FellBack { kind, text } => Input::FellBack { kind, text },
+        })
     }
 
     /// [`ConversationDO::apply`], for a given caller: when the workspace object is the caller
@@ -501,22 +515,6 @@ impl ConversationDO {
             }
         }
 
-        let mut applied = Applied {
-            refused,
-            ..Applied::default()
-        };
-        for effect in to_workspace {
-            match effect {
-                Effect::RequestLiveChat { routing, facts } if caller == Caller::WorkspaceStart => {
-                    applied.route = Some(RouteRequest {
-                        conversation: meta.conversation.clone(),
-                        routing,
-                        facts,
-                    });
-                }
-                effect => self.tell_workspace(&meta, effect).await?,
-            }
-        }
         // The Conversations view follows status and captured fields at once; the last-message
         // preview at most every few seconds, so chat traffic does not funnel into the workspace.
         let captured = appended
@@ -527,9 +525,43 @@ impl ConversationDO {
             .any(|e| matches!(e.event, TranscriptEvent::Message { .. }));
         let preview_due =
             message && now.0.saturating_sub(self.indexed_at.get()) >= INDEX_PREVIEW_EVERY_MS;
+        let mut record = None;
         if status_changed || captured || preview_due {
             self.indexed_at.set(now.0);
-            let record = self.index_record(&meta, &conv, now)?;
+            record = Some(self.index_record(&meta, &conv, now)?);
+        }
+
+        let mut applied = Applied {
+            refused,
+            ..Applied::default()
+        };
+        for effect in to_workspace {
+            match effect {
+                Effect::RequestLiveChat { routing, facts } => {
+                    let request = RouteRequest {
+                        conversation: meta.conversation.clone(),
+                        routing,
+                        facts,
+                        record: None,
+                    };
+                    if caller == Caller::WorkspaceStart {
+                        applied.route = Some(request);
+                    } else {
+                        // The index row travels with the request and a fallback comes back in
+                        // the reply: one call per routed chat, not three.
+                        let request = RouteRequest {
+                            record: record.take(),
+                            ..request
+                        };
+                        let stub = workspace_stub(&self.env, &meta.workspace)?;
+                        let reply: RouteReply = call(&stub, "/internal/route", &request).await?;
+                        applied.follow_ups.extend(reply.outcomes);
+                    }
+                }
+                effect => self.tell_workspace(&meta, effect).await?,
+            }
+        }
+        if let Some(record) = record {
             if caller == Caller::Other {
                 let stub = workspace_stub(&self.env, &meta.workspace)?;
                 let _: Ack = call(&stub, "/internal/index", &IndexUpdate { record }).await?;
@@ -543,18 +575,6 @@ impl ConversationDO {
     async fn tell_workspace(&self, meta: &Meta, effect: Effect) -> ApiResult<()> {
         let stub = workspace_stub(&self.env, &meta.workspace)?;
         match effect {
-            Effect::RequestLiveChat { routing, facts } => {
-                let _: Ack = call(
-                    &stub,
-                    "/internal/route",
-                    &RouteRequest {
-                        conversation: meta.conversation.clone(),
-                        routing,
-                        facts,
-                    },
-                )
-                .await?;
-            }
             Effect::CancelLiveChat => {
                 let _: Ack = call(
                     &stub,
@@ -577,7 +597,11 @@ impl ConversationDO {
                 )
                 .await?;
             }
-            Effect::Closed { .. } | Effect::Append(_) | Effect::Reply(_) | Effect::Relay(_) => {}
+            Effect::RequestLiveChat { .. }
+            | Effect::Closed { .. }
+            | Effect::Append(_)
+            | Effect::Reply(_)
+            | Effect::Relay(_) => {}
         }
         Ok(())
     }

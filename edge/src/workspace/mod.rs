@@ -189,7 +189,7 @@ impl WorkspaceDO {
                 }
                 // A first card that is a live chat card: route at once, no call back needed.
                 if let Some(request) = start.route {
-                    self.route_request(request, Millis(now)).await?;
+                    self.route_request(request, false, Millis(now)).await?;
                 }
                 return created(&start.started);
             }
@@ -408,17 +408,24 @@ impl WorkspaceDO {
     }
 
     /// A conversation asks for a live chat: the router decides, the effects are carried out.
+    /// What concerns the asking conversation (its offer or fallback) is returned, for the
+    /// reply, when `reply` is set; otherwise the conversation is told by a call.
     async fn route_request(
         &self,
         request: crate::internal::RouteRequest,
+        reply: bool,
         now: Millis,
-    ) -> ApiResult<()> {
+    ) -> ApiResult<Vec<crate::internal::RouteOutcome>> {
         let conversation = ConversationId::new(request.conversation);
-        self.route_op(
-            |r| r.request(conversation, &request.routing, &request.facts, now),
-            None,
-        )
-        .await
+        // The index row goes in the same synchronous section (one commit) as the decision.
+        if let Some(record) = &request.record {
+            self.index_changed(record)?;
+        }
+        let effects = self.with_router(|r| {
+            r.request(conversation.clone(), &request.routing, &request.facts, now)
+        })?;
+        let reply_to = reply.then_some(&conversation);
+        self.carry_out_for(effects, None, reply_to).await
     }
 
     async fn internal(&self, op: &str, req: &mut Request, now: u64) -> ApiResult<Response> {
@@ -431,8 +438,8 @@ impl WorkspaceDO {
             }
             "route" => {
                 let request: crate::internal::RouteRequest = read_json(req, 64 * 1024).await?;
-                self.route_request(request, now).await?;
-                ok(&crate::internal::Ack { ok: true })
+                let outcomes = self.route_request(request, true, now).await?;
+                ok(&crate::internal::RouteReply { outcomes })
             }
             "released" => {
                 let released: crate::internal::Released = read_json(req, 4 * 1024).await?;

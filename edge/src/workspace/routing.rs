@@ -5,7 +5,7 @@
 use parlor_core::failed_action::FailedAction;
 use parlor_core::protocol::{AgentProfile, ChatSummary, EndReason, InboxServerMsg, OfferView};
 use parlor_core::routing::{
-    Changes, Chat, Pending, Router, RouterHead, RoutingEffect, VisitorFacts,
+    Changes, Chat, FallbackReason, Pending, Router, RouterHead, RoutingEffect, VisitorFacts,
 };
 use parlor_core::{AgentId, ConversationId, Millis, WorkspaceId};
 
@@ -189,15 +189,67 @@ impl WorkspaceDO {
         effects: Vec<RoutingEffect>,
         closed_reason: Option<EndReason>,
     ) -> ApiResult<()> {
+        self.carry_out_for(effects, closed_reason, None)
+            .await
+            .map(drop)
+    }
+
+    /// [`WorkspaceDO::carry_out`]; what concerns `reply_to` (the conversation awaiting our
+    /// reply: an immediate fallback) is returned instead of told to it by a call back.
+    pub(super) async fn carry_out_for(
+        &self,
+        effects: Vec<RoutingEffect>,
+        closed_reason: Option<EndReason>,
+        reply_to: Option<&ConversationId>,
+    ) -> ApiResult<Vec<RouteOutcome>> {
         let now = Millis(crate::now_ms());
+        let mut replies = Vec::new();
         // Audit rows first, in the same synchronous section as the router write: a decision is
         // stored and audited before any socket or object hears of it.
         let mut queue = self.write_audits(effects)?;
         while let Some(effect) = queue.pop_front() {
-            let more = self.carry_out_one(effect, closed_reason, now).await?;
-            queue.extend(self.write_audits(more)?);
+            match effect {
+                RoutingEffect::FellBack {
+                    conversation,
+                    kind,
+                    reason,
+                    facts,
+                } if reply_to == Some(&conversation) => {
+                    self.fell_back(conversation, reason, &facts, now).await?;
+                    replies.push(RouteOutcome::FellBack {
+                        kind,
+                        text: String::new(),
+                    });
+                }
+                effect => {
+                    let more = self.carry_out_one(effect, closed_reason, now).await?;
+                    queue.extend(self.write_audits(more)?);
+                }
+            }
         }
-        self.schedule_alarm().await
+        self.schedule_alarm().await?;
+        Ok(replies)
+    }
+
+    /// Shows the Accept banner on the agent's inboxes.
+    fn offer_to_agent(
+        &self,
+        offer: u64,
+        conversation: &ConversationId,
+        agent: &AgentId,
+        deadline: Millis,
+    ) -> ApiResult<()> {
+        let facts = self
+            .read_router(|r| r.offer_facts(offer).cloned())?
+            .unwrap_or_default();
+        to_agent(
+            &self.state,
+            agent.as_str(),
+            &InboxServerMsg::Offered {
+                offer: offer_view(offer, conversation, deadline, &facts),
+            },
+        );
+        Ok(())
     }
 
     /// Writes the audit rows among `effects`; returns the other effects, in order.
@@ -248,29 +300,11 @@ impl WorkspaceDO {
                 agent,
                 deadline,
             } => {
-                let facts = self
-                    .read_router(|r| r.offer_facts(offer).cloned())?
-                    .unwrap_or_default();
-                to_agent(
-                    &self.state,
-                    agent.as_str(),
-                    &InboxServerMsg::Offered {
-                        offer: offer_view(offer, &conversation, deadline, &facts),
-                    },
-                );
-                let ack = self
-                    .tell(
-                        &conversation,
-                        &RouteOutcome::Offered {
-                            agent: agent.to_string(),
-                        },
-                    )
-                    .await?;
-                if ack.ok {
-                    Ok(vec![])
-                } else {
-                    self.with_router(|r| r.cancel(&conversation, now))
-                }
+                // Only the agent hears of an offer. The conversation stays "waiting" until an
+                // agent accepts (the workspace owns offers and their deadlines), and if it ends
+                // meanwhile its cancel reaches the router after this request, which withdraws it.
+                self.offer_to_agent(offer, &conversation, &agent, deadline)?;
+                Ok(vec![])
             }
             RoutingEffect::OfferWithdrawn {
                 offer,
@@ -348,9 +382,7 @@ impl WorkspaceDO {
                         },
                     )
                     .await?;
-                let workspace = store::meta(&self.sql)?.map(|m| WorkspaceId::new(m.id));
-                let action = FailedAction::live_chat(workspace, conversation, now, reason, &facts);
-                self.send_failed_action(&action, now).await?;
+                self.fell_back(conversation, reason, &facts, now).await?;
                 Ok(vec![])
             }
             RoutingEffect::Released {
@@ -382,6 +414,19 @@ impl WorkspaceDO {
             self.index_changed(record)?;
         }
         Ok(reply)
+    }
+
+    /// Nobody took a live chat: the failed-action record and email.
+    async fn fell_back(
+        &self,
+        conversation: ConversationId,
+        reason: FallbackReason,
+        facts: &VisitorFacts,
+        now: Millis,
+    ) -> ApiResult<()> {
+        let workspace = store::meta(&self.sql)?.map(|m| WorkspaceId::new(m.id));
+        let action = FailedAction::live_chat(workspace, conversation, now, reason, facts);
+        self.send_failed_action(&action, now).await
     }
 
     async fn send_failed_action(&self, action: &FailedAction, now: Millis) -> ApiResult<()> {

@@ -1,0 +1,30 @@
+// Runs the Worker on wrangler's local dev server (Miniflare + workerd, as `wrangler dev` does)
+// without the devtools inspector. `wrangler dev` always attaches its inspector proxy, which
+// enables the Network domain: every subrequest (each call between our objects) is reported to
+// the wrangler process and written to its debug log, a dev-only cost production does not have.
+// Usage: node dev-server.mjs --port P --persist-to DIR [--var K:V]...
+import { unstable_startWorker } from 'wrangler';
+
+const args = process.argv.slice(2);
+const opt = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+const vars = {};
+args.forEach((a, i) => {
+  if (a === '--var') { const [k, ...v] = args[i + 1].split(':'); vars[k] = { type: 'plain_text', value: v.join(':') }; }
+});
+const worker = await unstable_startWorker({
+  config: 'wrangler.toml',
+  bindings: vars,
+  dev: {
+    server: { hostname: '127.0.0.1', port: Number(opt('--port')) },
+    persist: opt('--persist-to'),
+    inspector: false,
+    watch: false,
+    liveReload: false,
+    logLevel: 'info',
+  },
+});
+await worker.ready;
+console.log(`Ready on ${await worker.url}`);
+const stop = async () => { await worker.dispose(); process.exit(0); };
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
