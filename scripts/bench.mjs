@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { root } from './lib/paths.mjs';
 import { startServer, devVars, snapshotBuild } from './lib/server.mjs';
 import { seedWorkspace } from './lib/demo.mjs';
-import { log, serverPid, waitQuiet } from './bench/common.mjs';
+import { log } from './bench/common.mjs';
 import { chatPoint } from './bench/chat.mjs';
 import { routingStorm } from './bench/storm.mjs';
 import { coreBench } from './bench/core.mjs';
@@ -62,78 +62,67 @@ try {
   report.size = { error: e.message };
 }
 
-// 2, 3, 5 need the server.
+// 2, 3, 5 need the server. Each measurement gets a fresh one: in one long-lived process the
+// thousands of objects and sockets a section leaves behind (closing, then evicted) disturb the
+// next section's tail latencies.
 const state = mkdtempSync(join(os.tmpdir(), 'parlor-bench-'));
-let server;
-let reloads = 0;
-const sectionReloads = {};
-const track = async (name, fn) => {
-  const before = reloads;
+const operator = devVars().ADMIN_TOKEN;
+let snap;
+let serverNo = 0;
+const withServer = async (name, fn) => {
+  let reloads = 0;
+  let server;
   try {
-    return await fn();
+    if (build.status !== 0 && !report.size?.sizes) throw new Error('build failed; no server benchmarks');
+    if (!snap) {
+      // A snapshot of what the build produced: wrangler watches its files and reloads
+      // (dropping every WebSocket) when another build on this machine rewrites them.
+      snap = snapshotBuild(join(state, 'snapshot'));
+    }
+    serverNo += 1;
+    log(`${name}: starting a fresh local dev server (BENCH_ECHO=1, devtools inspector off, empty state)`);
+    server = await startServer({
+      persistTo: join(state, `persist-${serverNo}`),
+      cwd: snap,
+      vars: { BENCH_ECHO: '1' },
+      inspector: false,
+      log: (line) => { if (line.includes('Reloading local server')) { reloads += 1; log('server: the Worker is reloading (files changed)'); } },
+    });
+    await seedWorkspace(server.url, operator);
+    return await fn(server.url, server.pid);
   } catch (e) {
     log(`${name}: failed: ${e.stack ?? e.message}`);
     return { error: e.message };
   } finally {
-    if (reloads > before) {
-      sectionReloads[name] = reloads - before;
-      report.notes.push(`**${name} is disturbed**: wrangler dev reloaded the Worker ${reloads - before} time(s) during it (a file it watches, e.g. \`dist/\` or \`edge/build/\`, was rewritten by another build on this machine), which drops every WebSocket.`);
+    await server?.stop();
+    if (reloads) {
+      report.notes.push(`**${name} is disturbed**: the dev server reloaded the Worker ${reloads} time(s) during it (a file it watches was rewritten by another build on this machine), which drops every WebSocket.`);
     }
   }
 };
-try {
-  if (build.status !== 0 && !report.size?.sizes) throw new Error('build failed; no server benchmarks');
-  // A snapshot of what the build produced: wrangler dev watches its files and reloads (dropping
-  // every WebSocket) when another build on this machine rewrites dist/ or edge/build/.
-  const snap = join(state, 'snapshot');
-  snapshotBuild(snap);
-  log('server: starting the local dev server (BENCH_ECHO=1, devtools inspector off, temp state, snapshot of the build)');
-  server = await startServer({
-    persistTo: join(state, 'persist'),
-    cwd: snap,
-    vars: { BENCH_ECHO: '1' },
-    inspector: false,
-    log: (line) => { if (line.includes('Reloading local server')) { reloads += 1; log('server: wrangler dev is reloading the Worker (files changed)'); } },
-  });
-  const pid = serverPid(server.port);
-  if (!pid) report.notes.push('Could not find the wrangler dev process in /proc, so workerd memory is not reported.');
-  const operator = devVars().ADMIN_TOKEN;
-  await seedWorkspace(server.url, operator);
 
-  report.chat = [];
-  if (!skip.has('chat')) {
-    const points = N === 100 ? [100] : [100, N];
-    for (const n of points) {
-      const r = await track(`Chat load (${n})`, () => chatPoint(server.url, operator, {
-        n, tag: `n${n}`, intervalMs: INTERVAL, durationMs: DURATION, capacity: 10,
-        setupBudgetMs: n <= 100 ? 60_000 : 240_000, rootPid: pid,
-      }));
-      report.chat.push(r.error ? { n, intervalMs: INTERVAL, durationMs: DURATION, error: r.error } : r);
-      if (r.parlor?.budgetCut) report.notes.push(`Chat load: only ${r.parlor.pairs} of ${n} conversations could be set up within the ${n <= 100 ? 60 : 240} s setup budget; the row measures those.`);
-    }
-  }
-
-  const settle = async () => { const w = await waitQuiet(pid); if (w > 2) log(`waited ${w.toFixed(0)} s for workerd to go idle`); };
-  if (!skip.has('storm')) {
-    await settle();
-    report.storm = await track('Routing storm', () => routingStorm(server.url, operator, {
-      mode: 'warm', rates: STORM_RATES, stepMs: STEP, agents: 40, capacity: 100, thresholdMs: 250,
+report.chat = [];
+if (!skip.has('chat')) {
+  const points = N === 100 ? [100] : [100, N];
+  for (const n of points) {
+    const r = await withServer(`Chat load (${n})`, (url, pid) => chatPoint(url, operator, {
+      n, tag: `n${n}`, intervalMs: INTERVAL, durationMs: DURATION, capacity: 10,
+      setupBudgetMs: n <= 100 ? 60_000 : 240_000, rootPid: pid,
     }));
-    await settle();
-    report.stormCold = await track('Routing storm (cold)', () => routingStorm(server.url, operator, {
-      mode: 'cold', rates: COLD_RATES, stepMs: STEP, agents: 40, capacity: 100, thresholdMs: 250,
-    }));
+    report.chat.push(r.error ? { n, intervalMs: INTERVAL, durationMs: DURATION, error: r.error } : r);
+    if (r.parlor?.budgetCut) report.notes.push(`Chat load: only ${r.parlor.pairs} of ${n} conversations could be set up within the ${n <= 100 ? 60 : 240} s setup budget; the row measures those.`);
   }
-
-  await settle();
-  if (!skip.has('page')) report.page = await track('Page impact', () => pageImpact(server.url, { runs: PAGE_RUNS }));
-} catch (e) {
-  log(`server sections failed: ${e.message}`);
-  report.notes.push(`Server sections failed: ${e.message}`);
-} finally {
-  await server?.stop();
-  rmSync(state, { recursive: true, force: true });
 }
+if (!skip.has('storm')) {
+  report.storm = await withServer('Routing storm', (url, pid) => routingStorm(url, operator, {
+    mode: 'warm', rates: STORM_RATES, stepMs: STEP, agents: 40, capacity: 100, thresholdMs: 250, rootPid: pid,
+  }));
+  report.stormCold = await withServer('Routing storm (cold)', (url, pid) => routingStorm(url, operator, {
+    mode: 'cold', rates: COLD_RATES, stepMs: STEP, agents: 40, capacity: 100, thresholdMs: 250, rootPid: pid,
+  }));
+}
+if (!skip.has('page')) report.page = await withServer('Page impact', (url) => pageImpact(url, { runs: PAGE_RUNS }));
+rmSync(state, { recursive: true, force: true });
 
 // 4. Core (after the server is gone, so it has the CPU to itself).
 if (!skip.has('core')) report.core = coreBench();

@@ -800,3 +800,35 @@ fn an_accept_straight_from_requested_joins_and_a_late_offer_is_refused() {
     assert_eq!(c.live_state(), LiveState::Accepted);
     assert_eq!(c.next_deadline(), before.next_deadline());
 }
+
+/// The resend memory is bounded: a long chat does not grow the snapshot with every message,
+/// and a resend of a recent message is still confirmed, not stored twice.
+#[test]
+fn resend_memory_keeps_only_the_latest_client_ids() {
+    let mut c = in_chat();
+    let total = parlor_core::conversation::RESEND_WINDOW + 40;
+    for i in 0..total {
+        let fx = c.handle(
+            say(Side::Visitor, &format!("v{i}"), "hello"),
+            Millis(6_000 + i as u64),
+        );
+        assert_eq!(appended(&fx).len(), 1);
+    }
+    let snapshot = serde_json::to_value(&c).expect("snapshot");
+    let remembered = snapshot["visitor_messages"]
+        .as_object()
+        .map_or(0, |m| m.len());
+    assert_eq!(remembered, parlor_core::conversation::RESEND_WINDOW);
+    let last = format!("v{}", total - 1);
+    let before = c.clone();
+    let fx = c.handle(say(Side::Visitor, &last, "hello"), Millis(60_000));
+    assert!(
+        appended(&fx).is_empty(),
+        "a recent resend is not stored again"
+    );
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        Effect::Reply(ChatServerMsg::Ack { client_id, .. }) if *client_id == last
+    )));
+    assert_eq!(c.view().last_seq, before.view().last_seq);
+}

@@ -87,6 +87,7 @@ export async function startServer({ port, persistTo, log = () => {}, vars = {}, 
   return {
     url,
     port,
+    pid: child.pid,
     output: () => output,
     stop: () => signal('SIGTERM'),
     kill: () => signal('SIGKILL'),

@@ -30,6 +30,7 @@ mod resume;
 mod settings;
 mod state;
 
+pub use chat::RESEND_WINDOW;
 pub use io::{CloseReason, Effect, Input, LiveState};
 pub use refusal::Refusal;
 pub use resume::{replay_after, resume_frames};
