@@ -6,7 +6,9 @@
 //      BENCH_STORM_STEP_MS (5000), BENCH_PAGE_RUNS (5), BENCH_SKIP (comma list of sections to skip).
 // Quick loops: BENCH_ONLY (comma list of sections to run: chat, storm, page, core; the report then
 //      goes to target/bench-partial.json, not BENCHMARKS.md), BENCH_NO_BUILD=1 (use the existing
-//      build), BENCH_STORM_RATES / BENCH_COLD_RATES (comma lists of storm steps, requests/s).
+//      build), BENCH_STORM_RATES / BENCH_COLD_RATES (comma lists of storm steps, requests/s),
+//      BENCH_STORM_TRACE=1 (log each step's slow requests: offset into the step and latency),
+//      BENCH_EVICTION_WAIT_MS (20000: the wait for idle objects to be closed, see common.mjs).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -32,8 +34,8 @@ const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
 if (only.length) for (const s of ['chat', 'storm', 'page', 'core']) if (!only.includes(s)) skip.add(s);
 const rateList = (name, dflt) => (process.env[name] ? process.env[name].split(',').map(Number) : dflt);
-const STORM_RATES = rateList('BENCH_STORM_RATES', [50, 100, 150, 200, 250, 300, 400]);
-const COLD_RATES = rateList('BENCH_COLD_RATES', [25, 50, 100, 150, 200]);
+const STORM_RATES = rateList('BENCH_STORM_RATES', [100, 200, 250, 300, 400]);
+const COLD_RATES = rateList('BENCH_COLD_RATES', [50, 100, 150, 200]);
 
 const report = {
   date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),

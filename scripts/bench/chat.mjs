@@ -2,7 +2,7 @@
 // protocol over WebSockets to ConversationDO), then the same number of socket pairs and the
 // same message schedule against EchoDO, a bare relay. Latency = receive time − send time
 // embedded in the text (one clock: the same Node process sends and receives).
-import { Sock, log, pool, summary, sleep, waitQuiet, workerdRss } from './common.mjs';
+import { Sock, log, pool, settleObjects, summary, sleep, workerdRss } from './common.mjs';
 import { benchWorkspace, startConversation, wsBase } from './workspace.mjs';
 
 const isCard = (id) => (m) => m.type === 'entry' && m.entry.event === 'card' && m.entry.card.id === id;
@@ -176,9 +176,8 @@ export async function chatPoint(base, operator, { n, tag, intervalMs, durationMs
   ws.close();
   await sleep(500);
 
-  // Echo baseline, once workerd has worked off any backlog.
-  const quiet = await waitQuiet(rootPid);
-  if (quiet > 2) log(`  waited ${quiet.toFixed(0)} s for workerd to go idle`);
+  // Echo baseline, once workerd has worked off any backlog and closed the idle conversations.
+  await settleObjects(rootPid);
   const m = pairs.length;
   log(`chat ${tag}: opening ${m} echo socket pairs`);
   const echoOpen = await pool(m, 50, async (i) => {

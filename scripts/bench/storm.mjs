@@ -11,7 +11,7 @@
 // Latency = request sent (answer frame or POST) → the agent's `offered` frame. Agents accept every
 // offer; after each warm step the visitors end their chats, which frees the agents' slots.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Sock, log, pool, summary, sleep, waitQuiet } from './common.mjs';
+import { Sock, log, pool, settleObjects, summary, sleep, waitQuiet } from './common.mjs';
 import { benchWorkspace, startConversation, wsBase } from './workspace.mjs';
 
 export const coldDialogue = () => ({
@@ -102,6 +102,10 @@ export async function routingStorm(base, operator, { mode, rates, stepMs, agents
         if (offeredAt.has(s.conversation)) lat.push(offeredAt.get(s.conversation) - s.start);
         else missing += 1;
       }
+      if (process.env.BENCH_STORM_TRACE) {
+        const slow = sent.filter((x) => offeredAt.get(x.conversation) - x.start > 100).map((x) => `${((x.start - t0) / 1000).toFixed(2)}s:${(offeredAt.get(x.conversation) - x.start).toFixed(0)}`);
+        log(`  slow (${slow.length}): ${slow.slice(0, 40).join(' ')}`);
+      }
       if (missing) errors.no_offer = missing;
       if (skipped) errors.client_backlog = skipped;
       const s = summary(lat);
@@ -114,12 +118,12 @@ export async function routingStorm(base, operator, { mode, rates, stepMs, agents
       for (const { v } of visitors) if (v.ws.readyState === 1) v.send({ type: 'end' });
       await sleep(visitors.length ? 2000 : 0);
       visitors.forEach(({ v }) => v.close());
-      await waitQuiet(rootPid);
       if (!ok && (s.p99 == null || s.p99 > 4 * thresholdMs || errorCount > count / 10)) {
         log('  storm: degraded well past the threshold, stopping');
         break;
       }
-      await sleep(1000);
+      // This step's objects are idle now: let local workerd close them before the next step.
+      await settleObjects(rootPid);
     }
   } finally {
     ws.close();
