@@ -8,7 +8,7 @@ import { benchWorkspace, startConversation, wsBase } from './workspace.mjs';
 const isCard = (id) => (m) => m.type === 'entry' && m.entry.event === 'card' && m.entry.card.id === id;
 
 /** Walks one visitor through the demo dialogue to a live chat and opens the agent's chat socket. */
-async function parlorPair(base, ws, started) {
+export async function parlorPair(base, ws, started) {
   const c = await startConversation(base, ws.id, 'https://bench.example/pricing');
   const v = await Sock.open(`${wsBase(base)}/api/visitor/ws?token=${encodeURIComponent(c.token)}`);
   const intent = v.waitFor(isCard('intent'), 30_000, 'intent card');
@@ -34,7 +34,7 @@ async function parlorPair(base, ws, started) {
 }
 
 /** Resolves chat_started (seen by an agent's inbox) for a conversation, whichever comes first. */
-function startedRegistry() {
+export function startedRegistry() {
   const seen = new Map();
   const waiting = new Map();
   return {
@@ -56,7 +56,7 @@ function startedRegistry() {
  * Sends from both sides of every pair, one message every `intervalMs` per side (random phase),
  * for `durationMs`; then waits for stragglers. `kind` decides the frame format.
  */
-async function drive(pairs, { kind, intervalMs, durationMs, rss }) {
+async function drive(pairs, { kind, intervalMs, durationMs, rss, warmupMs = intervalMs }) {
   const latencies = [];
   const errors = {};
   let sent = 0;
@@ -65,10 +65,13 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss }) {
   let lastRecv = 0;
   const addError = (code) => { errors[code] = (errors[code] ?? 0) + 1; };
   const sides = [['a', 'visitor', 'agent'], ['b', 'agent', 'visitor']];
+  const slow = [];
   const parseText = (text, now) => {
+    if (!text.startsWith('bench ')) return; // a warm-up message
     const t = Number(text.split(' ')[4]);
     if (Number.isFinite(t)) {
       latencies.push(now - t);
+      if (process.env.BENCH_CHAT_TRACE && now - t > 10) slow.push([t, now - t]);
       delivered += 1;
       lastRecv = now;
     }
@@ -92,26 +95,41 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss }) {
     for (const [key, side] of sides) {
       let k = 0;
       const tick = () => {
-        if (performance.now() - started >= durationMs) return;
+        if (performance.now() - started >= warmupMs + durationMs) return;
         const s = p[key];
         if (s.ws.readyState !== 1) { addError('socket_closed'); return; }
         const now = performance.now();
-        firstSend = Math.min(firstSend, now);
-        const text = `bench ${i} ${side} ${k} ${now.toFixed(3)}`;
+        // During the warm-up every side sends once: objects idle since the setup wake up
+        // (hibernated ones are rebuilt) before anything is measured, for Parlor and echo alike.
+        const measured = now - started >= warmupMs;
+        const text = `${measured ? 'bench' : 'warmup'} ${i} ${side} ${k} ${now.toFixed(3)}`;
         s.send({ type: 'say', client_id: `${side}-${k}`, text });
         k += 1;
-        sent += 1;
+        if (measured) {
+          firstSend = Math.min(firstSend, now);
+          sent += 1;
+        }
         timers.push(setTimeout(tick, intervalMs));
       };
       timers.push(setTimeout(tick, Math.random() * intervalMs));
     }
   });
-  await sleep(durationMs + 50);
+  await sleep(warmupMs + durationMs + 50);
   const drainUntil = performance.now() + 20_000;
   while (delivered < sent && performance.now() < drainUntil) await sleep(100);
   clearInterval(sampler);
   timers.forEach(clearTimeout);
   if (delivered < sent) errors.not_delivered = sent - delivered;
+  if (process.env.BENCH_CHAT_TRACE) {
+    // Slow deliveries per 100 ms of send time: bursts point at pauses, a spread at queueing.
+    const buckets = new Map();
+    for (const [t, l] of slow) {
+      const b = Math.floor((t - firstSend) / 100) / 10; // seconds into the measured window
+      const cur = buckets.get(b) ?? [0, 0];
+      buckets.set(b, [cur[0] + 1, Math.max(cur[1], l)]);
+    }
+    log(`  ${kind} slow (> 10 ms) by send time: ${[...buckets].sort((x, y) => x[0] - y[0]).map(([b, [n, m]]) => `${b.toFixed(1)}s×${n}≤${m.toFixed(0)}`).join(' ')}`);
+  }
   const window = Math.max(1, lastRecv - firstSend) / 1000;
   return {
     pairs: pairs.length,

@@ -40,8 +40,11 @@ pub fn load(sql: &SqlStorage) -> ApiResult<Option<(Meta, Conversation)>> {
     Ok(meta.zip(conv))
 }
 
-pub fn save(sql: &SqlStorage, meta: &Meta, conv: &Conversation) -> ApiResult<()> {
-    kv_put(sql, "meta", meta)?;
+/// Stores the state, and the meta when it changed.
+pub fn save(sql: &SqlStorage, meta: Option<&Meta>, conv: &Conversation) -> ApiResult<()> {
+    if let Some(meta) = meta {
+        kv_put(sql, "meta", meta)?;
+    }
     kv_put(sql, "conversation", conv)
 }
 
