@@ -223,10 +223,9 @@ impl ConversationDO {
         self.state.storage().delete_alarm().await?;
         self.alarm_slot.cleared();
         self.apply(Input::Tick, None).await?;
-        let waiting = self.load()?.is_some_and(|(_, conv)| {
-            use parlor_core::conversation::LiveState;
-            matches!(conv.live_state(), LiveState::Requested | LiveState::Offered)
-        });
+        let waiting = self
+            .load()?
+            .is_some_and(|(_, conv)| conv.live_state().is_pending());
         if waiting {
             let stub = workspace_stub(&self.env, &meta.workspace)?;
             let _: Ack = call(&stub, "/internal/wake", &serde_json::json!({})).await?;

@@ -408,8 +408,8 @@ impl WorkspaceDO {
     }
 
     /// A conversation asks for a live chat: the router decides, the effects are carried out.
-    /// What concerns the asking conversation (its offer or fallback) is returned, for the
-    /// reply, when `reply` is set; otherwise the conversation is told by a call.
+    /// An immediate fallback for the asking conversation is returned, for the reply, when
+    /// `reply` is set; otherwise the conversation is told by a call.
     async fn route_request(
         &self,
         request: crate::internal::RouteRequest,

@@ -5,7 +5,8 @@
 use parlor_core::failed_action::FailedAction;
 use parlor_core::protocol::{AgentProfile, ChatSummary, EndReason, InboxServerMsg, OfferView};
 use parlor_core::routing::{
-    Changes, Chat, FallbackReason, Pending, Router, RouterHead, RoutingEffect, VisitorFacts,
+    AuditEntry, Changes, Chat, FallbackReason, Pending, Router, RouterHead, RoutingEffect,
+    VisitorFacts,
 };
 use parlor_core::{AgentId, ConversationId, Millis, WorkspaceId};
 
@@ -260,19 +261,23 @@ impl WorkspaceDO {
         let mut rest = std::collections::VecDeque::with_capacity(effects.len());
         for effect in effects {
             match effect {
-                RoutingEffect::Audit(entry) => exec(
-                    &self.sql,
-                    "INSERT INTO audit (at, conversation, body) VALUES (?, ?, ?)",
-                    vec![
-                        int(entry.at.0),
-                        entry.conversation.as_str().into(),
-                        serde_json::to_string(&entry)?.into(),
-                    ],
-                )?,
+                RoutingEffect::Audit(entry) => self.write_audit(&entry)?,
                 other => rest.push_back(other),
             }
         }
         Ok(rest)
+    }
+
+    fn write_audit(&self, entry: &AuditEntry) -> ApiResult<()> {
+        exec(
+            &self.sql,
+            "INSERT INTO audit (at, conversation, body) VALUES (?, ?, ?)",
+            vec![
+                int(entry.at.0),
+                entry.conversation.as_str().into(),
+                serde_json::to_string(entry)?.into(),
+            ],
+        )
     }
 
     async fn carry_out_one(
@@ -282,16 +287,9 @@ impl WorkspaceDO {
         now: Millis,
     ) -> ApiResult<Vec<RoutingEffect>> {
         match effect {
+            // `carry_out_for` writes audit rows before anything else; kept for completeness.
             RoutingEffect::Audit(entry) => {
-                exec(
-                    &self.sql,
-                    "INSERT INTO audit (at, conversation, body) VALUES (?, ?, ?)",
-                    vec![
-                        int(entry.at.0),
-                        entry.conversation.as_str().into(),
-                        serde_json::to_string(&entry)?.into(),
-                    ],
-                )?;
+                self.write_audit(&entry)?;
                 Ok(vec![])
             }
             RoutingEffect::Offered {
