@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::FallbackKind;
+use crate::protocol::{EndReason, FallbackKind};
 use crate::routing::{FallbackReason, VisitorFacts};
 use crate::{ConversationId, Millis, WorkspaceId};
 
@@ -73,6 +73,31 @@ impl FailedAction {
                 fallback: reason.kind(),
             },
             reason: reason.describe().to_owned(),
+            visitor: facts.fields.clone(),
+            page_url: facts.page_url.clone(),
+        }
+    }
+
+    /// A lead who asked for a human and whose conversation ended (the visitor left or it
+    /// expired) before any agent accepted.
+    pub fn left_waiting(
+        conversation: ConversationId,
+        at: Millis,
+        facts: &VisitorFacts,
+        end: EndReason,
+    ) -> Self {
+        let reason = match end {
+            EndReason::Expired => "the conversation expired while the visitor waited for an agent",
+            _ => "the visitor left before an agent accepted",
+        };
+        FailedAction {
+            workspace: None,
+            conversation,
+            at,
+            kind: FailedActionKind::LiveChat {
+                fallback: FallbackKind::LiveChat,
+            },
+            reason: reason.to_owned(),
             visitor: facts.fields.clone(),
             page_url: facts.page_url.clone(),
         }

@@ -4,15 +4,18 @@
 //! ([`time::Millis`]) and inputs in, and get decisions and effects out. The edge, the
 //! widget and the inbox are thin adapters around these types.
 
+pub mod client;
 pub mod conversation;
 pub mod dialogue;
 pub mod failed_action;
 pub mod ids;
+pub mod link;
 pub mod protocol;
 pub mod rate;
 pub mod routing;
 pub mod settings;
 pub mod time;
+pub mod workspace;
 
 pub use ids::{AgentId, ButtonId, CardId, ConversationId, DialogueId, TeamId, WorkspaceId};
 pub use time::Millis;

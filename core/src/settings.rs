@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::dialogue::looks_like_email;
 use crate::routing::{Plan, RoutingSettings};
 use crate::Millis;
 
@@ -20,6 +21,14 @@ pub struct WorkspaceSettings {
     pub engagement_limit: u32,
     /// Prime plan, team routing: more agents of the team tried after an unaccepted offer.
     pub extra_team_attempts: u32,
+    /// A visitor waiting for an agent whose page has been gone this long leaves the line (the
+    /// lead is emailed).
+    pub visitor_gone_waiting_ms: u64,
+    /// A live chat whose visitor has been gone this long ends, freeing the agent.
+    pub visitor_gone_chat_ms: u64,
+    /// The chats of an agent whose inbox has been closed this long (and who has no chat socket
+    /// open) go back to routing; the visitor is told.
+    pub agent_gone_ms: u64,
     /// Shown when no rule matched, no agent was available, or offers expired.
     pub live_chat_fallback: String,
     /// Shown when live chat is not allowed at all (engagement limit reached).
@@ -68,6 +77,9 @@ impl Default for WorkspaceSettings {
             capacity: 10,
             engagement_limit: 100,
             extra_team_attempts: 1,
+            visitor_gone_waiting_ms: 60_000,
+            visitor_gone_chat_ms: 300_000,
+            agent_gone_ms: 120_000,
             live_chat_fallback: "All our agents are busy right now. Leave us your details and we will get back to you shortly.".into(),
             global_fallback: "Live chat is not available right now. Leave us your details and we will get back to you.".into(),
             allowed_origins: Vec::new(),
@@ -94,6 +106,7 @@ impl WorkspaceSettings {
             capacity: self.capacity,
             engagement_limit: self.engagement_limit,
             extra_team_attempts: self.extra_team_attempts,
+            agent_gone_grace: Millis(self.agent_gone_ms),
         }
     }
 
@@ -105,6 +118,15 @@ impl WorkspaceSettings {
         }
         if !(1_000..=86_400_000).contains(&self.inactivity_timeout_ms) {
             errors.push("inactivity_timeout_ms must be between 1 second and 24 hours".to_owned());
+        }
+        if !(10_000..=3_600_000).contains(&self.visitor_gone_waiting_ms) {
+            errors.push("visitor_gone_waiting_ms must be between 10 seconds and 1 hour".to_owned());
+        }
+        if !(10_000..=86_400_000).contains(&self.visitor_gone_chat_ms) {
+            errors.push("visitor_gone_chat_ms must be between 10 seconds and 24 hours".to_owned());
+        }
+        if !(10_000..=3_600_000).contains(&self.agent_gone_ms) {
+            errors.push("agent_gone_ms must be between 10 seconds and 1 hour".to_owned());
         }
         if !(1..=100).contains(&self.capacity) {
             errors.push("capacity must be between 1 and 100 chats".to_owned());
@@ -175,19 +197,6 @@ impl WorkspaceSettings {
                 .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(o))
         })
     }
-}
-
-fn looks_like_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && s.len() <= 254
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !s.contains(char::is_whitespace)
-        && !domain.contains('@')
 }
 
 #[cfg(test)]

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use parlor_core::conversation::{Conversation, ConversationSettings, Effect, Input};
 use parlor_core::dialogue::Dialogue;
+use parlor_core::link::WorkspaceToConversation;
 use parlor_core::protocol::{AgentProfile, ChatServerMsg, FallbackKind, Side, TranscriptEvent};
+use parlor_core::routing::FallbackReason;
 use parlor_core::{AgentId, ConversationId, Millis};
 use proptest::prelude::*;
 
@@ -77,16 +79,15 @@ fn input() -> impl Strategy<Value = Input> {
         }),
         1 => (side(), any::<bool>()).prop_map(|(from, on)| Input::Typing { from, on }),
         1 => side().prop_map(|by| Input::End { by }),
-        1 => prop_oneof![Just("a1"), Just("a2")].prop_map(|a| Input::Offered { agent: a.into() }),
-        1 => prop_oneof![Just("a1"), Just("a2")].prop_map(|a| Input::Accepted {
+        1 => prop_oneof![Just("a1"), Just("a2")].prop_map(|a| Input::FromWorkspace(WorkspaceToConversation::Accepted {
             agent: AgentId::new(a),
             profile: AgentProfile {
                 name: a.into(),
                 avatar_url: None
             },
-        }),
+        })),
         1 => prop_oneof![Just(FallbackKind::LiveChat), Just(FallbackKind::Global)]
-            .prop_map(|kind| Input::FellBack { kind, text: String::new() }),
+            .prop_map(|kind| Input::FromWorkspace(WorkspaceToConversation::FellBack { kind, reason: FallbackReason::NoEligibleAgent})),
         2 => Just(Input::Tick),
     ]
 }
@@ -142,7 +143,7 @@ fn run(prefix: bool, steps: Vec<(u64, Input)>) -> Result<(), TestCaseError> {
     for (dt, input) in script.into_iter().chain(steps) {
         now += dt;
         let was_closed = c.is_closed();
-        let deadline_before = c.next_deadline();
+        let deadline_before = c.inactivity_deadline();
         let said = match &input {
             Input::Say {
                 from, client_id, ..
@@ -185,7 +186,7 @@ fn run(prefix: bool, steps: Vec<(u64, Input)>) -> Result<(), TestCaseError> {
         }
 
         // Closed exactly when there is no deadline; Closed is emitted once, on the transition.
-        prop_assert_eq!(c.is_closed(), c.next_deadline().is_none());
+        prop_assert_eq!(c.is_closed(), c.inactivity_deadline().is_none());
         let closed_effects = fx
             .iter()
             .filter(|e| matches!(e, Effect::Closed { .. }))
@@ -233,7 +234,7 @@ proptest! {
         for (dt, input) in to_live_chat() {
             c.handle(input, Millis(dt));
         }
-        c.handle(Input::Accepted { agent: "a1".into(), profile: AgentProfile { name: "A".into(), avatar_url: None } }, Millis(3));
+        c.handle(Input::FromWorkspace(WorkspaceToConversation::Accepted { agent: "a1".into(), profile: AgentProfile { name: "A".into(), avatar_url: None } }), Millis(3));
         let mut acked: BTreeMap<(bool, usize), u64> = BTreeMap::new();
         let mut appends = 0usize;
         for (i, (from, id)) in sends.into_iter().enumerate() {

@@ -7,10 +7,12 @@ use parlor_core::conversation::{
     LiveState, Position,
 };
 use parlor_core::dialogue::Dialogue;
+use parlor_core::link::{ConversationToWorkspace, WorkspaceToConversation};
 use parlor_core::protocol::{
     AgentProfile, ChatServerMsg, EndReason, FallbackKind, Side, TranscriptEntry, TranscriptEvent,
     MAX_MESSAGE_BYTES,
 };
+use parlor_core::routing::FallbackReason;
 use parlor_core::routing::Routing;
 use parlor_core::{AgentId, CardId, ConversationId, Millis};
 
@@ -87,13 +89,13 @@ fn say(from: Side, id: &str, text: &str) -> Input {
 }
 
 fn accepted(agent: &str, name: &str) -> Input {
-    Input::Accepted {
+    Input::FromWorkspace(WorkspaceToConversation::Accepted {
         agent: AgentId::new(agent),
         profile: AgentProfile {
             name: name.into(),
             avatar_url: Some(format!("https://cdn/{name}.png")),
         },
-    }
+    })
 }
 
 /// A conversation waiting for an agent (live chat requested) at t = 3 s.
@@ -108,7 +110,6 @@ fn requested() -> Conversation {
 
 fn in_chat() -> Conversation {
     let mut c = requested();
-    c.handle(Input::Offered { agent: "a1".into() }, Millis(4_000));
     c.handle(accepted("a1", "Bob"), Millis(5_000));
     c
 }
@@ -286,10 +287,12 @@ fn valid_capture_reaches_live_chat_and_requests_it_with_the_facts() {
     );
     assert_eq!(card_ids(&fx), ["lc1"]);
     assert_eq!(ev.last(), Some(&TranscriptEvent::LiveChatRequested));
-    let Some(Effect::RequestLiveChat { routing, facts }) = fx.last() else {
+    let Some(Effect::ToWorkspace(ConversationToWorkspace::RequestLiveChat { routing, facts })) =
+        without_index(&fx).last().cloned()
+    else {
         panic!("expected a live chat request, got {fx:?}");
     };
-    assert_eq!(routing, &Routing::RoundRobin);
+    assert_eq!(routing, Routing::RoundRobin);
     assert_eq!(
         facts.fields.get("first_name").map(String::as_str),
         Some("Ada")
@@ -323,7 +326,6 @@ fn visitor_may_write_while_waiting_but_not_during_the_bot_dialogue() {
         client_id: "v1".into(),
         seq: c.last_seq()
     })));
-    c.handle(Input::Offered { agent: "a1".into() }, Millis(5_000));
     let fx = c.handle(say(Side::Visitor, "v2", "still here"), Millis(6_000));
     assert_eq!(appended(&fx).len(), 1);
 }
@@ -346,7 +348,7 @@ fn a_resent_message_is_stored_once_and_acked_with_the_original_seq() {
     c.handle(say(Side::Agent, "x", "hi"), Millis(6_500));
     let fx = c.handle(say(Side::Visitor, "m-1", "hello (resent)"), Millis(7_000));
     assert_eq!(
-        fx,
+        without_index(&fx),
         [Effect::Reply(ChatServerMsg::Ack {
             client_id: "m-1".into(),
             seq
@@ -406,9 +408,7 @@ fn message_text_and_ids_are_checked() {
 #[test]
 fn acceptance_snapshots_the_agent_profile() {
     let mut c = requested();
-    let fx = c.handle(Input::Offered { agent: "a1".into() }, Millis(4_000));
-    assert!(fx.is_empty());
-    assert_eq!(c.live_state(), LiveState::Offered);
+    assert_eq!(c.live_state(), LiveState::Requested);
     let fx = c.handle(accepted("a1", "Bob"), Millis(5_000));
     assert_eq!(
         events(&fx),
@@ -423,7 +423,7 @@ fn acceptance_snapshots_the_agent_profile() {
     assert_eq!(c.agent(), Some(&AgentId::new("a1")));
     // A repeated acceptance (even with a changed profile) changes nothing.
     let fx = c.handle(accepted("a1", "Robert"), Millis(6_000));
-    assert!(fx.is_empty());
+    assert!(appended(&fx).is_empty());
     assert_eq!(c.agent_profile().map(|p| p.name.as_str()), Some("Bob"));
     let fx = c.handle(accepted("a2", "Eve"), Millis(6_000));
     assert_eq!(error_code(&fx).as_deref(), Some("already_accepted"));
@@ -434,12 +434,11 @@ fn workspace_inputs_need_a_live_chat_request() {
     let mut c = conv();
     c.handle(start(), Millis(1));
     for input in [
-        Input::Offered { agent: "a1".into() },
         accepted("a1", "Bob"),
-        Input::FellBack {
+        Input::FromWorkspace(WorkspaceToConversation::FellBack {
             kind: FallbackKind::LiveChat,
-            text: String::new(),
-        },
+            reason: FallbackReason::NoEligibleAgent,
+        }),
     ] {
         let fx = c.handle(input, Millis(2));
         assert_eq!(error_code(&fx).as_deref(), Some("no_live_chat_request"));
@@ -451,27 +450,24 @@ fn workspace_inputs_need_a_live_chat_request() {
 fn fallback_shows_its_text_and_closes() {
     let mut c = requested();
     let fx = c.handle(
-        Input::FellBack {
+        Input::FromWorkspace(WorkspaceToConversation::FellBack {
             kind: FallbackKind::LiveChat,
-            text: "Nobody's here, we'll email you.".into(),
-        },
+            reason: FallbackReason::NoEligibleAgent,
+        }),
         Millis(100_000),
     );
     assert_eq!(
         events(&fx),
         [TranscriptEvent::Fallback {
             kind: FallbackKind::LiveChat,
-            text: "Nobody's here, we'll email you.".into()
+            text: ConversationSettings::default().live_chat_fallback
         }]
     );
-    assert_eq!(
-        fx.last(),
-        Some(&Effect::Closed {
-            reason: CloseReason::FellBack {
-                kind: FallbackKind::LiveChat
-            }
-        })
-    );
+    assert!(fx.contains(&Effect::Closed {
+        reason: CloseReason::FellBack {
+            kind: FallbackKind::LiveChat
+        }
+    }));
     assert_eq!(c.live_state(), LiveState::FellBack);
     assert!(c.is_closed());
     assert_eq!(c.next_deadline(), None);
@@ -482,12 +478,11 @@ fn fallback_shows_its_text_and_closes() {
 #[test]
 fn fallback_without_text_uses_the_settings() {
     let mut c = requested();
-    c.handle(Input::Offered { agent: "a1".into() }, Millis(4_000));
     let fx = c.handle(
-        Input::FellBack {
+        Input::FromWorkspace(WorkspaceToConversation::FellBack {
             kind: FallbackKind::Global,
-            text: " ".into(),
-        },
+            reason: FallbackReason::NoEligibleAgent,
+        }),
         Millis(5_000),
     );
     let text = ConversationSettings::default().global_fallback;
@@ -509,17 +504,17 @@ fn ending_an_accepted_chat_releases_the_agent() {
         let mut c = in_chat();
         let fx = c.handle(Input::End { by }, Millis(10_000));
         assert_eq!(
-            fx,
+            without_index(&fx),
             [
                 Effect::Append(TranscriptEntry {
                     seq: 9,
                     at: Millis(10_000),
                     event: TranscriptEvent::Ended { by }
                 }),
-                Effect::ReleaseAgent {
+                Effect::ToWorkspace(ConversationToWorkspace::ChatClosed {
                     agent: "a1".into(),
                     reason
-                },
+                }),
                 Effect::Closed {
                     reason: CloseReason::Ended { by }
                 },
@@ -533,8 +528,13 @@ fn ending_an_accepted_chat_releases_the_agent() {
 fn ending_while_waiting_cancels_the_request() {
     let mut c = requested();
     let fx = c.handle(Input::End { by: Side::Visitor }, Millis(4_000));
-    assert!(fx.contains(&Effect::CancelLiveChat));
-    assert!(!fx.iter().any(|e| matches!(e, Effect::ReleaseAgent { .. })));
+    assert!(fx.contains(&Effect::ToWorkspace(
+        ConversationToWorkspace::CancelLiveChat
+    )));
+    assert!(!fx.iter().any(|e| matches!(
+        e,
+        Effect::ToWorkspace(ConversationToWorkspace::ChatClosed { .. })
+    )));
     assert!(c.is_closed());
 }
 
@@ -548,9 +548,11 @@ fn ending_during_the_dialogue_just_closes() {
     assert_eq!(error_code(&fx).as_deref(), Some("not_allowed"));
     let fx = c.handle(Input::End { by: Side::Visitor }, Millis(2));
     assert_eq!(events(&fx), [TranscriptEvent::Ended { by: Side::Visitor }]);
-    assert!(!fx
-        .iter()
-        .any(|e| matches!(e, Effect::CancelLiveChat | Effect::ReleaseAgent { .. })));
+    assert!(!fx.iter().any(|e| matches!(
+        e,
+        Effect::ToWorkspace(ConversationToWorkspace::CancelLiveChat)
+            | Effect::ToWorkspace(ConversationToWorkspace::ChatClosed { .. })
+    )));
     assert_eq!(c.live_state(), LiveState::None);
 }
 
@@ -565,12 +567,11 @@ fn every_input_after_close_is_refused_and_stores_nothing() {
         good_capture(),
         say(Side::Visitor, "new", "hi"),
         Input::End { by: Side::Visitor },
-        Input::Offered { agent: "a1".into() },
         accepted("a1", "Bob"),
-        Input::FellBack {
+        Input::FromWorkspace(WorkspaceToConversation::FellBack {
             kind: FallbackKind::LiveChat,
-            text: String::new(),
-        },
+            reason: FallbackReason::NoEligibleAgent,
+        }),
     ] {
         let fx = c.handle(input, Millis(11_000));
         assert_eq!(error_code(&fx).as_deref(), Some("conversation_closed"));
@@ -597,12 +598,14 @@ fn inactivity_expires_the_chat_and_frees_the_agent() {
     assert!(c.handle(Input::Tick, Millis(deadline.0 - 1)).is_empty());
     let fx = c.handle(Input::Tick, deadline);
     assert_eq!(events(&fx), [TranscriptEvent::Expired]);
-    assert!(fx.contains(&Effect::ReleaseAgent {
-        agent: "a1".into(),
-        reason: EndReason::Expired
-    }));
+    assert!(
+        fx.contains(&Effect::ToWorkspace(ConversationToWorkspace::ChatClosed {
+            agent: "a1".into(),
+            reason: EndReason::Expired
+        }))
+    );
     assert_eq!(
-        fx.last(),
+        without_index(&fx).last(),
         Some(&Effect::Closed {
             reason: CloseReason::Expired
         })
@@ -617,7 +620,9 @@ fn inactivity_expires_the_chat_and_frees_the_agent() {
 fn inactivity_while_waiting_cancels_the_request() {
     let mut c = requested();
     let fx = c.handle(Input::Tick, Millis(3_000 + 10 * MIN));
-    assert!(fx.contains(&Effect::CancelLiveChat));
+    assert!(fx.contains(&Effect::ToWorkspace(
+        ConversationToWorkspace::CancelLiveChat
+    )));
     assert_eq!(c.live_state(), LiveState::Expired);
 }
 
@@ -627,9 +632,11 @@ fn inactivity_also_ends_an_idle_dialogue() {
     c.handle(start(), Millis(1_000));
     let fx = c.handle(Input::Tick, Millis(1_000 + 10 * MIN));
     assert_eq!(events(&fx), [TranscriptEvent::Expired]);
-    assert!(!fx
-        .iter()
-        .any(|e| matches!(e, Effect::CancelLiveChat | Effect::ReleaseAgent { .. })));
+    assert!(!fx.iter().any(|e| matches!(
+        e,
+        Effect::ToWorkspace(ConversationToWorkspace::CancelLiveChat)
+            | Effect::ToWorkspace(ConversationToWorkspace::ChatClosed { .. })
+    )));
 }
 
 #[test]
@@ -645,8 +652,7 @@ fn messages_push_the_deadline_back_typing_and_offers_do_not() {
         Millis(120_000),
     );
     assert_eq!(c.next_deadline(), Some(Millis(60_000 + 10 * MIN)));
-    let mut c = requested();
-    c.handle(Input::Offered { agent: "a1".into() }, Millis(50_000));
+    let c = requested();
     assert_eq!(c.next_deadline(), Some(Millis(3_000 + 10 * MIN)));
 }
 
@@ -713,10 +719,10 @@ fn a_live_chat_first_card_requests_at_once() {
     let fx = c.handle(start(), Millis(1));
     assert!(fx.iter().any(|e| matches!(
         e,
-        Effect::RequestLiveChat {
+        Effect::ToWorkspace(ConversationToWorkspace::RequestLiveChat {
             routing: Routing::Agent { .. },
             ..
-        }
+        })
     )));
 }
 
@@ -728,7 +734,7 @@ fn a_dialogue_without_cards_finishes_at_once() {
     .expect("dialogue");
     let mut c = Conversation::new("c".into(), d, ConversationSettings::default(), Millis(0));
     let fx = c.handle(start(), Millis(1));
-    assert!(fx.is_empty());
+    assert!(appended(&fx).is_empty());
     assert_eq!(c.position(), &Position::Finished);
 }
 
@@ -786,7 +792,7 @@ fn default_settings_follow_the_spec() {
 /// waiting), so `Accepted` comes straight from `Requested`; an offer arriving after the accept
 /// changes nothing.
 #[test]
-fn an_accept_straight_from_requested_joins_and_a_late_offer_is_refused() {
+fn an_accept_straight_from_requested_joins_and_a_late_fallback_is_refused() {
     let mut c = requested();
     let fx = c.handle(accepted("a1", "Bob"), Millis(4_000));
     assert_eq!(c.live_state(), LiveState::Accepted);
@@ -794,8 +800,14 @@ fn an_accept_straight_from_requested_joins_and_a_late_offer_is_refused() {
         .iter()
         .any(|e| matches!(e, TranscriptEvent::AgentJoined { .. })));
     let before = c.clone();
-    let late = c.handle(Input::Offered { agent: "a1".into() }, Millis(4_001));
-    assert!(error_code(&late).is_some(), "the late offer is refused");
+    let late = c.handle(
+        Input::FromWorkspace(WorkspaceToConversation::FellBack {
+            kind: FallbackKind::LiveChat,
+            reason: FallbackReason::OfferExpired,
+        }),
+        Millis(4_001),
+    );
+    assert!(error_code(&late).is_some(), "the late fallback is refused");
     assert!(appended(&late).is_empty());
     assert_eq!(c.live_state(), LiveState::Accepted);
     assert_eq!(c.next_deadline(), before.next_deadline());
@@ -831,4 +843,17 @@ fn resend_memory_keeps_only_the_latest_client_ids() {
         Effect::Reply(ChatServerMsg::Ack { client_id, .. }) if *client_id == last
     )));
     assert_eq!(c.view().last_seq, before.view().last_seq);
+}
+
+/// The effects without the index rows for the Conversations view (tested in conversation_index.rs).
+fn without_index(fx: &[Effect]) -> Vec<Effect> {
+    fx.iter()
+        .filter(|e| {
+            !matches!(
+                e,
+                Effect::ToWorkspace(ConversationToWorkspace::Index { .. })
+            )
+        })
+        .cloned()
+        .collect()
 }

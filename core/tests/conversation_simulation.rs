@@ -8,6 +8,7 @@ use parlor_core::conversation::{
     resume_frames, Conversation, ConversationSettings, Effect, Input, LiveState,
 };
 use parlor_core::dialogue::{validate, Dialogue};
+use parlor_core::link::{ConversationToWorkspace, WorkspaceToConversation};
 use parlor_core::protocol::{
     AgentProfile, ChatServerMsg, EndReason, Side, TranscriptEntry, TranscriptEvent,
 };
@@ -41,6 +42,8 @@ impl FakeDo {
                 Effect::Append(entry) => self.entries.push(entry),
                 Effect::Reply(msg) => self.replies.push(msg),
                 Effect::Relay(_) => {}
+                // Index rows are covered by conversation_index.rs; this test follows routing.
+                Effect::ToWorkspace(ConversationToWorkspace::Index { .. }) => {}
                 other => self.to_workspace.push(other),
             }
         }
@@ -134,7 +137,9 @@ fn dialogue_to_live_chat_to_expiry() {
     );
     assert!(matches!(
         edge.to_workspace.as_slice(),
-        [Effect::RequestLiveChat { .. }]
+        [Effect::ToWorkspace(
+            ConversationToWorkspace::RequestLiveChat { .. }
+        )]
     ));
 
     // The visitor writes while waiting; the first offer times out, the second agent accepts.
@@ -147,28 +152,16 @@ fn dialogue_to_live_chat_to_expiry() {
         },
         clock,
     );
-    edge.handle(
-        Input::Offered {
-            agent: "bob".into(),
-        },
-        clock,
-    );
     edge.advance(&mut clock, 100_000);
-    edge.handle(
-        Input::Offered {
-            agent: "eve".into(),
-        },
-        clock,
-    );
     edge.advance(&mut clock, 40_000);
     edge.handle(
-        Input::Accepted {
+        Input::FromWorkspace(WorkspaceToConversation::Accepted {
             agent: AgentId::new("eve"),
             profile: AgentProfile {
                 name: "Eve".into(),
                 avatar_url: Some("https://cdn/eve-v1.png".into()),
             },
-        },
+        }),
         clock,
     );
     assert_eq!(edge.conversation().live_state(), LiveState::Accepted);
@@ -213,10 +206,12 @@ fn dialogue_to_live_chat_to_expiry() {
     assert!(c.is_closed());
     assert_eq!(c.live_state(), LiveState::Expired);
     assert_eq!(edge.alarm, None);
-    assert!(edge.to_workspace.contains(&Effect::ReleaseAgent {
-        agent: "eve".into(),
-        reason: EndReason::Expired
-    }));
+    assert!(edge.to_workspace.contains(&Effect::ToWorkspace(
+        ConversationToWorkspace::ChatClosed {
+            agent: "eve".into(),
+            reason: EndReason::Expired
+        }
+    )));
     let expired: Vec<&TranscriptEntry> = edge
         .entries
         .iter()
@@ -241,6 +236,7 @@ fn dialogue_to_live_chat_to_expiry() {
             TranscriptEvent::Captured { .. } => "captured",
             TranscriptEvent::LiveChatRequested => "requested",
             TranscriptEvent::AgentJoined { .. } => "joined",
+            TranscriptEvent::AgentLeft { .. } => "left",
             TranscriptEvent::Message { .. } => "message",
             TranscriptEvent::Fallback { .. } => "fallback",
             TranscriptEvent::Expired => "expired",

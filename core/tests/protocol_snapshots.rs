@@ -70,6 +70,7 @@ fn event_name(e: &TranscriptEvent) -> &'static str {
         TranscriptEvent::Captured { .. } => "captured",
         TranscriptEvent::LiveChatRequested => "live_chat_requested",
         TranscriptEvent::AgentJoined { .. } => "agent_joined",
+        TranscriptEvent::AgentLeft { .. } => "agent_left",
         TranscriptEvent::Message { .. } => "message",
         TranscriptEvent::Fallback { .. } => "fallback",
         TranscriptEvent::Expired => "expired",
@@ -107,6 +108,12 @@ fn event_samples() -> Vec<TranscriptEvent> {
                 avatar_url: Some("https://cdn.example/eve.png".into()),
             },
         },
+        TranscriptEvent::AgentLeft {
+            agent: AgentProfile {
+                name: "Eve".into(),
+                avatar_url: None,
+            },
+        },
         TranscriptEvent::Message {
             from: Side::Agent,
             text: "Hi Ada!".into(),
@@ -128,6 +135,7 @@ fn chat_server_name(m: &ChatServerMsg) -> &'static str {
         ChatServerMsg::Ack { .. } => "ack",
         ChatServerMsg::Invalid { .. } => "invalid",
         ChatServerMsg::Typing { .. } => "typing",
+        ChatServerMsg::Presence { .. } => "presence",
         ChatServerMsg::Error { .. } => "error",
     }
 }
@@ -166,6 +174,10 @@ fn chat_server_samples() -> Vec<ChatServerMsg> {
         ChatServerMsg::Typing {
             from: Side::Agent,
             on: true,
+        },
+        ChatServerMsg::Presence {
+            side: Side::Visitor,
+            here: false,
         },
         ChatServerMsg::Error {
             code: "conversation_closed".into(),

@@ -58,6 +58,7 @@ fn router_stored_in_parts_round_trips_through_random_operations() {
         capacity: 3,
         engagement_limit: 1_000_000,
         extra_team_attempts: 2,
+        ..RoutingSettings::default()
     };
     let mut r = Router::new(settings);
     let agents: Vec<AgentId> = (0..8).map(|i| AgentId::new(format!("a{i}"))).collect();

@@ -1,13 +1,13 @@
 //! Property tests of the routing engine under random operation sequences.
 //!
 //! The harness processes timers exactly at each deadline the router reports (as the edge's
-//! alarm does), and records every request's end state from the effects.
+//! alarm does), and records every request's end state and offers from the effects.
 
 use std::collections::BTreeMap;
 
 use parlor_core::routing::{
     Condition, Operator, Plan, Router, Routing, RoutingEffect, RoutingSettings, Rule, RuleTarget,
-    Subject, VisitorFacts,
+    Subject, VisitorFacts, WithdrawReason,
 };
 use parlor_core::{AgentId, ConversationId, Millis, TeamId};
 use proptest::prelude::*;
@@ -25,6 +25,12 @@ enum Op {
     SerdeRoundTrip,
     RemoveAgent(u8),
     ReAddAgent(u8),
+    /// The agent's inbox connects or disconnects (offers kept).
+    Connected(u8, bool),
+    /// The grace period of an agent ran out: its offers are withdrawn.
+    WithdrawOffers(u8),
+    /// A compensation release naming a chat (by index) and an agent.
+    ReleaseIf(u8, u8),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -39,6 +45,24 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::SerdeRoundTrip),
         1 => any::<u8>().prop_map(Op::RemoveAgent),
         1 => any::<u8>().prop_map(Op::ReAddAgent),
+        1 => (any::<u8>(), any::<bool>()).prop_map(|(a, c)| Op::Connected(a, c)),
+        1 => any::<u8>().prop_map(Op::WithdrawOffers),
+        1 => (any::<u8>(), any::<u8>()).prop_map(|(k, a)| Op::ReleaseIf(k, a)),
+    ]
+}
+
+/// Mostly answers and presence changes: long decline / away chains.
+fn answer_heavy_op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0u8..4, any::<u8>(), any::<bool>()).prop_map(|(k, i, fr)| Op::Request(k, i, fr)),
+        3 => any::<u8>().prop_map(Op::Accept),
+        6 => any::<u8>().prop_map(Op::Decline),
+        3 => (any::<u8>(), any::<bool>(), any::<bool>()).prop_map(|(a, o, v)| Op::Presence(a, o, v)),
+        2 => (any::<u8>(), any::<bool>()).prop_map(|(a, c)| Op::Connected(a, c)),
+        2 => any::<u8>().prop_map(Op::WithdrawOffers),
+        2 => any::<u8>().prop_map(Op::Release),
+        1 => any::<u8>().prop_map(Op::Cancel),
+        2 => (0u32..150_000).prop_map(Op::Advance),
     ]
 }
 
@@ -56,6 +80,7 @@ fn settings() -> impl Strategy<Value = RoutingSettings> {
             capacity,
             engagement_limit: limit,
             extra_team_attempts: extra,
+            ..RoutingSettings::default()
         })
 }
 
@@ -71,6 +96,22 @@ struct Req {
     at: Millis,
     ends: Vec<(End, Millis)>,
     offers_made: u32,
+    /// Agents offered this request, in order.
+    offered_to: Vec<AgentId>,
+    /// Offers of this request that timed out.
+    expired: u32,
+}
+
+impl Req {
+    fn new(at: Millis) -> Self {
+        Req {
+            at,
+            ends: Vec::new(),
+            offers_made: 0,
+            offered_to: Vec::new(),
+            expired: 0,
+        }
+    }
 }
 
 struct Harness {
@@ -130,12 +171,33 @@ impl Harness {
                     *self.per_agent_offers.entry(agent.clone()).or_default() += 1;
                     if let Some(q) = self.reqs.get_mut(&conversation) {
                         q.offers_made += 1;
+                        if q.offered_to.contains(&agent) {
+                            self.errors
+                                .push(format!("{agent} offered {conversation} twice"));
+                        }
+                        if !q.ends.is_empty() {
+                            self.errors.push(format!("offer for ended {conversation}"));
+                        }
+                        q.offered_to.push(agent.clone());
+                    }
+                    if self.r.tried(&conversation).last() != Some(&agent) {
+                        self.errors.push(format!("tried({conversation}) disagrees"));
                     }
                     self.offers.insert(offer, (agent, conversation));
                 }
-                RoutingEffect::OfferWithdrawn { offer, .. } => {
+                RoutingEffect::OfferWithdrawn {
+                    offer,
+                    conversation,
+                    reason,
+                    ..
+                } => {
                     if self.offers.remove(&offer).is_none() {
                         self.errors.push(format!("withdrew unknown offer {offer}"));
+                    }
+                    if reason == WithdrawReason::Expired {
+                        if let Some(q) = self.reqs.get_mut(&conversation) {
+                            q.expired += 1;
+                        }
                     }
                 }
                 RoutingEffect::Accepted {
@@ -225,14 +287,7 @@ impl Harness {
             Op::Request(kind, pick, fr) => {
                 let conv = ConversationId::new(format!("c{}", self.next_conv));
                 self.next_conv += 1;
-                self.reqs.insert(
-                    conv.clone(),
-                    Req {
-                        at: now,
-                        ends: Vec::new(),
-                        offers_made: 0,
-                    },
-                );
+                self.reqs.insert(conv.clone(), Req::new(now));
                 let mut facts = VisitorFacts::default();
                 if fr {
                     facts.country = "FR".into();
@@ -302,6 +357,45 @@ impl Harness {
                     .upsert_agent(a, true, vec![self.teams[i % 2].clone()], now);
                 self.apply(fx);
             }
+            Op::Connected(a, connected) => {
+                let a = self.agents[a as usize % self.agents.len()].clone();
+                let before = self.r.offers_of(&a);
+                let fx = self.r.set_connected(&a, connected, now);
+                if !fx.is_empty() || self.r.offers_of(&a) != before {
+                    self.errors
+                        .push(format!("set_connected changed offers: {fx:?}"));
+                }
+                if !connected && self.r.is_eligible(&a) {
+                    self.errors.push(format!("{a} eligible while disconnected"));
+                }
+            }
+            Op::WithdrawOffers(a) => {
+                let a = self.agents[a as usize % self.agents.len()].clone();
+                let fx = self.r.withdraw_offers(&a, now);
+                self.apply(fx);
+                if !self.r.offers_of(&a).is_empty() {
+                    self.errors.push(format!("{a} kept offers"));
+                }
+            }
+            Op::ReleaseIf(k, a) => {
+                if !self.chats.is_empty() {
+                    let i = k as usize % self.chats.len();
+                    let c = self.chats[i].clone();
+                    let a = self.agents[a as usize % self.agents.len()].clone();
+                    let holds = self.r.agent_of(&c) == Some(&a);
+                    let fx = self.r.release_if(&c, &a, now);
+                    if fx.len() != usize::from(holds) {
+                        self.errors.push(format!("release_if gave {fx:?}"));
+                    }
+                    if holds {
+                        self.chats.swap_remove(i);
+                        if !self.r.release_if(&c, &a, now).is_empty() {
+                            self.errors.push("release_if twice".into());
+                        }
+                    }
+                    self.apply(fx);
+                }
+            }
         }
     }
 
@@ -324,14 +418,67 @@ impl Harness {
         );
         Ok(())
     }
+
+    /// Drains every deadline, then checks what every request went through.
+    fn finish(&mut self, settings: &RoutingSettings) -> Result<(), TestCaseError> {
+        // Only timeouts remain: at most 1 + extra attempts each, from any point.
+        let horizon = self.now.after(Millis(
+            settings.accept_timeout.0 * (2 + u64::from(settings.extra_team_attempts)),
+        ));
+        self.advance_to(horizon);
+        self.check_capacity()?;
+        prop_assert_eq!(self.r.pending_count(), 0);
+        prop_assert_eq!(self.r.next_deadline(), None);
+        prop_assert!(self.offers.is_empty());
+        prop_assert!(self.errors.is_empty(), "{:?}", self.errors);
+        let extra = settings.effective_extra_team_attempts();
+        for (conv, q) in &self.reqs {
+            prop_assert_eq!(q.ends.len(), 1, "{} ended {:?}", conv, q.ends);
+            let (how, when) = q.ends[0];
+            // Each offer lasts at most one accept timeout; they follow one another.
+            let bound = settings.accept_timeout.0 * u64::from(q.offers_made.max(1));
+            prop_assert!(
+                when.since(q.at).0 <= bound,
+                "{} ended after {:?} > {}",
+                conv,
+                when.since(q.at),
+                bound
+            );
+            if how == End::Accepted {
+                prop_assert!(q.offers_made >= 1);
+            }
+            prop_assert!(
+                q.expired <= 1 + extra,
+                "{} expired {} times",
+                conv,
+                q.expired
+            );
+            let mut distinct = q.offered_to.clone();
+            distinct.sort();
+            distinct.dedup();
+            prop_assert_eq!(
+                distinct.len(),
+                q.offered_to.len(),
+                "{} offered to {:?}",
+                conv,
+                q.offered_to
+            );
+            prop_assert!(q.offered_to.len() <= self.agents.len());
+        }
+        if settings.plan == Plan::Select {
+            prop_assert!(self.r.engagements() <= settings.engagement_limit);
+        }
+        Ok(())
+    }
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
     /// Capacity (offers included) is never exceeded, the engagement limit is never exceeded,
-    /// every request reaches exactly one end state, and it does so within
-    /// accept_timeout × (1 + extra attempts) unless cancelled.
+    /// every request reaches exactly one end state, no agent is offered a request twice, at most
+    /// 1 + extra attempts of a request time out, and a request ends within one accept timeout
+    /// per offer made unless cancelled.
     #[test]
     fn invariants_hold_under_random_operations(
         settings in settings(),
@@ -344,32 +491,31 @@ proptest! {
             h.check_capacity()?;
             prop_assert!(h.errors.is_empty(), "{:?}", h.errors);
         }
-        // Drain: nothing is left pending once every deadline has passed.
-        let horizon = h.now.after(Millis(settings.accept_timeout.0 * (2 + u64::from(settings.extra_team_attempts))));
-        h.advance_to(horizon);
-        h.check_capacity()?;
-        prop_assert_eq!(h.r.pending_count(), 0);
-        prop_assert_eq!(h.r.next_deadline(), None);
-        prop_assert!(h.offers.is_empty());
-        prop_assert!(h.errors.is_empty(), "{:?}", h.errors);
-        let extra = u64::from(settings.effective_extra_team_attempts());
-        let bound = settings.accept_timeout.0 * (1 + extra);
-        for (conv, q) in &h.reqs {
-            prop_assert_eq!(q.ends.len(), 1, "{} ended {:?}", conv, q.ends);
-            let (how, when) = q.ends[0];
-            if how != End::Cancelled {
-                prop_assert!(when.since(q.at).0 <= bound, "{} ended after {:?} > {}", conv, when.since(q.at), bound);
-            }
-            prop_assert!(u64::from(q.offers_made) <= 1 + extra);
+        h.finish(&settings)?;
+    }
+
+    /// Random accept / decline / away / disconnect / withdraw sequences over every routing kind:
+    /// each agent is offered a given chat at most once, capacity is never exceeded, and every
+    /// request ends exactly once.
+    #[test]
+    fn each_agent_is_offered_a_chat_at_most_once(
+        settings in settings(),
+        n_agents in 1usize..8,
+        ops in prop::collection::vec(answer_heavy_op(), 1..150),
+    ) {
+        let mut h = Harness::new(settings.clone(), n_agents);
+        for op in &ops {
+            h.step(op);
+            h.check_capacity()?;
+            prop_assert!(h.errors.is_empty(), "{:?}", h.errors);
         }
-        if settings.plan == Plan::Select {
-            prop_assert!(h.r.engagements() <= settings.engagement_limit);
-        }
+        h.finish(&settings)?;
     }
 
     /// With a stable set of available agents and enough capacity, round-robin (and team)
-    /// assignment counts differ by at most 1 over any run of requests, whatever happens to
-    /// the offers (accepted and released, declined, expired, cancelled).
+    /// offer counts (re-offers after a decline included) differ by at most 1 over any run of
+    /// requests, whatever happens to the offers (accepted and released, declined, expired,
+    /// cancelled).
     #[test]
     fn round_robin_is_fair(
         n_agents in 1usize..8,
@@ -384,10 +530,9 @@ proptest! {
         } else {
             h.agents.clone()
         };
-        let mut counts: BTreeMap<AgentId, u32> = pool.iter().map(|a| (a.clone(), 0)).collect();
         for (i, outcome) in outcomes.iter().enumerate() {
             let conv = ConversationId::new(format!("c{i}"));
-            h.reqs.insert(conv.clone(), Req { at: h.now, ends: vec![], offers_made: 0 });
+            h.reqs.insert(conv.clone(), Req::new(h.now));
             let fx = h.r.request(conv.clone(), &routing, &VisitorFacts::default(), h.now);
             let offer = fx.iter().find_map(|e| match e {
                 RoutingEffect::Offered { offer, agent, .. } => Some((*offer, agent.clone())),
@@ -396,7 +541,6 @@ proptest! {
             let Some((o, a)) = offer else {
                 return Err(TestCaseError::fail(format!("no offer: {fx:?}")));
             };
-            *counts.get_mut(&a).unwrap() += 1;
             h.apply(fx);
             match outcome {
                 0 => { let fx = h.r.accept(&a, o, h.now).unwrap(); h.apply(fx); }
@@ -405,6 +549,11 @@ proptest! {
                 3 => { let t = h.now.after(h.r.settings().accept_timeout); h.advance_to(t); }
                 _ => { let fx = h.r.cancel(&conv, h.now); h.apply(fx); }
             }
+            let counts: BTreeMap<&AgentId, u32> = pool
+                .iter()
+                .map(|a| (a, h.per_agent_offers.get(a).copied().unwrap_or(0)))
+                .collect();
+            prop_assert_eq!(counts.values().sum::<u32>(), h.per_agent_offers.values().sum::<u32>());
             let max = counts.values().max().copied().unwrap_or(0);
             let min = counts.values().min().copied().unwrap_or(0);
             prop_assert!(max - min <= 1, "unfair after {} requests: {:?}", i + 1, counts);

@@ -1,14 +1,25 @@
-//! Messages between the two Durable Object classes (never seen by clients).
+//! The calls between the two Durable Object classes (never seen by clients): creating a
+//! conversation, and the typed link of `parlor_core::link`, one endpoint per object.
 
 use parlor_core::dialogue::Dialogue;
-use parlor_core::protocol::{AgentProfile, EndReason, FallbackKind};
-use parlor_core::routing::{Routing, VisitorFacts};
+use parlor_core::link::{ConversationToWorkspace, FromConversation, ToConversation};
+use parlor_core::routing::VisitorFacts;
 use parlor_core::settings::WorkspaceSettings;
 use serde::{Deserialize, Serialize};
+use worker::Env;
 
-use crate::workspace::index::Record;
+use crate::error::ApiResult;
+use crate::rpc::{call, conversation_stub, workspace_stub};
 
-/// Workspace → conversation: create the conversation and show its first card.
+/// The one internal path of each object that takes link messages.
+pub const LINK_PATH: &str = "/internal/link";
+
+/// Largest link batch an object reads (an index row with captured fields is a few KB).
+pub const MAX_LINK_BYTES: usize = 256 * 1024;
+
+/// Workspace → conversation: create the conversation and show its first card. The reply is
+/// the conversation's first link messages (its index row, a live chat request when the first
+/// card is a live chat card), which the workspace applies at once.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Init {
     pub workspace: String,
@@ -19,71 +30,192 @@ pub struct Init {
     pub facts: VisitorFacts,
 }
 
-/// Conversation → workspace: the visitor reached a live chat card. Carries the conversation's
-/// new index row, so the workspace stores it in the same write as the routing decision.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct RouteRequest {
-    pub conversation: String,
-    pub routing: Routing,
-    pub facts: VisitorFacts,
-    #[serde(default)]
-    pub record: Option<Record>,
-}
-
-/// Workspace → conversation, replying to `route`: what routing decided for the caller that
-/// it must apply (a fallback when nobody can take the chat), instead of being called back.
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub struct RouteReply {
-    pub outcomes: Vec<RouteOutcome>,
-}
-
-/// Workspace → conversation: what routing decided. Offers are not reported: to the
-/// conversation an offered request is still waiting for an agent.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum RouteOutcome {
-    Accepted {
-        agent: String,
-        profile: AgentProfile,
-    },
-    FellBack {
-        kind: FallbackKind,
-        text: String,
-    },
-}
-
-/// Conversation → workspace: the live chat is over (or the request was withdrawn).
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Released {
-    pub conversation: String,
-    pub reason: Option<EndReason>,
-}
-
-/// Conversation → workspace: the index row changed.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct IndexUpdate {
-    pub record: Record,
-}
-
-/// Conversation → workspace, replying to `init`: the index row to store, and the live chat
-/// request when the first card is a live chat card. The workspace (the caller, awaiting this
-/// reply) stores and routes it itself instead of being called back.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct InitReply {
-    pub record: Option<Record>,
-    pub route: Option<RouteRequest>,
-}
-
-/// Conversation → workspace, replying to `outcome`: whether the conversation took it, and the
-/// index row to store when it changed (instead of a separate `index` call back).
-#[derive(Debug, Serialize, Deserialize)]
-pub struct OutcomeReply {
-    pub ok: bool,
-    #[serde(default)]
-    pub record: Option<Record>,
-}
-
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Ack {
     pub ok: bool,
+}
+
+/// Conversation → workspace; the reply carries the workspace's messages for the caller.
+pub async fn to_workspace(
+    env: &Env,
+    workspace: &str,
+    batch: &FromConversation,
+) -> ApiResult<ToConversation> {
+    call(&workspace_stub(env, workspace)?, LINK_PATH, batch).await
+}
+
+/// Workspace → conversation; the reply carries the conversation's messages for the workspace.
+pub async fn to_conversation(
+    env: &Env,
+    conversation: &str,
+    batch: &ToConversation,
+) -> ApiResult<Vec<ConversationToWorkspace>> {
+    call(&conversation_stub(env, conversation)?, LINK_PATH, batch).await
+}
+
+#[cfg(test)]
+mod tests {
+    //! The link endpoints read their batches with `read_json(req, MAX_LINK_BYTES)`, which is
+    //! `decode_json(body, MAX_LINK_BYTES)` once the body is read: these are its rules.
+
+    use std::collections::BTreeMap;
+
+    use parlor_core::link::WorkspaceToConversation;
+    use parlor_core::protocol::{ConversationRecord, ConversationStatus, EndReason};
+    use parlor_core::routing::Routing;
+    use parlor_core::{ConversationId, Millis};
+
+    use super::*;
+    use crate::error::ApiError;
+    use crate::http::decode_json;
+
+    fn record(captured: BTreeMap<String, String>) -> ConversationRecord {
+        ConversationRecord {
+            id: "c1".into(),
+            created_at: 1,
+            updated_at: 2,
+            dialogue: "d1".into(),
+            page_url: "https://shop.example/".into(),
+            status: ConversationStatus::Waiting,
+            agent: None,
+            captured,
+            last_message: None,
+            revision: 3,
+        }
+    }
+
+    fn batch(messages: Vec<ConversationToWorkspace>) -> FromConversation {
+        FromConversation {
+            conversation: ConversationId::new("c1"),
+            messages,
+        }
+    }
+
+    #[test]
+    fn a_conversation_batch_decodes_in_order() {
+        let sent = batch(vec![
+            ConversationToWorkspace::Index {
+                record: record(BTreeMap::new()),
+            },
+            ConversationToWorkspace::RequestLiveChat {
+                routing: Routing::RoundRobin,
+                facts: VisitorFacts::default(),
+            },
+            ConversationToWorkspace::CancelLiveChat,
+        ]);
+        let text = serde_json::to_vec(&sent).expect("json");
+        let got: FromConversation = decode_json(&text, MAX_LINK_BYTES).expect("decoded");
+        assert_eq!(got, sent);
+        assert_eq!(LINK_PATH, "/internal/link");
+    }
+
+    #[test]
+    fn a_workspace_batch_and_the_conversations_reply_decode() {
+        let sent = ToConversation {
+            messages: vec![
+                WorkspaceToConversation::Pace {
+                    preview_every: Millis(2_000),
+                },
+                WorkspaceToConversation::Accepted {
+                    agent: "eve".into(),
+                    profile: parlor_core::protocol::AgentProfile {
+                        name: "Eve".into(),
+                        avatar_url: None,
+                    },
+                },
+            ],
+        };
+        let text = serde_json::to_vec(&sent).expect("json");
+        let got: ToConversation = decode_json(&text, MAX_LINK_BYTES).expect("decoded");
+        assert_eq!(got, sent);
+
+        let reply = vec![ConversationToWorkspace::ChatClosed {
+            agent: "eve".into(),
+            reason: EndReason::EndedByAgent,
+        }];
+        let text = serde_json::to_vec(&reply).expect("json");
+        let got: Vec<ConversationToWorkspace> =
+            decode_json(&text, MAX_LINK_BYTES).expect("decoded");
+        assert_eq!(got, reply);
+        // The reply of a conversation with nothing to say.
+        let none: Vec<ConversationToWorkspace> = decode_json(b"[]", MAX_LINK_BYTES).expect("[]");
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn a_batch_over_the_link_limit_is_refused_whole() {
+        let big = BTreeMap::from([("notes".to_owned(), "x".repeat(MAX_LINK_BYTES))]);
+        let sent = batch(vec![ConversationToWorkspace::Index {
+            record: record(big),
+        }]);
+        let text = serde_json::to_vec(&sent).expect("json");
+        assert!(text.len() > MAX_LINK_BYTES);
+        let err = decode_json::<FromConversation>(&text, MAX_LINK_BYTES).expect_err("too big");
+        assert!(matches!(err, ApiError::TooLarge(MAX_LINK_BYTES)));
+        assert_eq!(err.status(), 413);
+    }
+
+    #[test]
+    fn a_realistic_index_row_fits_the_link_many_times_over() {
+        // Twenty custom fields at their longest (500 characters, up to 4 bytes each).
+        let captured = (0..20)
+            .map(|i| (format!("field_{i}"), "é".repeat(500)))
+            .collect();
+        let sent = batch(vec![ConversationToWorkspace::Index {
+            record: record(captured),
+        }]);
+        let text = serde_json::to_vec(&sent).expect("json");
+        assert!(text.len() * 10 < MAX_LINK_BYTES, "{} bytes", text.len());
+    }
+
+    #[test]
+    fn a_batch_with_an_unknown_or_broken_message_is_a_bad_request() {
+        for text in [
+            r#"{"conversation":"c1","messages":[{"type":"cancel_live_chat"},{"type":"explode"}]}"#,
+            r#"{"conversation":"c1","messages":[{"type":"chat_closed","agent":"eve"}]}"#,
+            r#"{"conversation":"c1"}"#,
+            r#"{"conversation":"c1","messages":[]"#,
+            r#"[]"#,
+        ] {
+            let err =
+                decode_json::<FromConversation>(text.as_bytes(), MAX_LINK_BYTES).expect_err(text);
+            assert!(
+                matches!(&err, ApiError::BadRequest(m) if m.starts_with("invalid JSON: ")),
+                "{text}: {err:?}"
+            );
+        }
+        let err = decode_json::<ToConversation>(b"", MAX_LINK_BYTES).expect_err("empty");
+        assert!(matches!(err, ApiError::BadRequest(_)));
+    }
+
+    #[test]
+    fn init_round_trips_through_its_endpoint_decoding() {
+        let dialogue: Dialogue = serde_json::from_str(
+            r#"{"id":"d1","name":"Sales","branches":[{"id":"main","cards":[
+                {"id":"m1","kind":"message","text":"Hello"}]}]}"#,
+        )
+        .expect("dialogue");
+        let init = Init {
+            workspace: "acme".into(),
+            conversation: "c1".into(),
+            token_hash: "ab".repeat(32),
+            dialogue,
+            settings: WorkspaceSettings::default(),
+            facts: VisitorFacts {
+                page_url: "https://shop.example/".into(),
+                language: "fr".into(),
+                ..VisitorFacts::default()
+            },
+        };
+        let text = serde_json::to_vec(&init).expect("json");
+        let got: Init = decode_json(&text, 512 * 1024).expect("decoded");
+        assert_eq!(got.workspace, init.workspace);
+        assert_eq!(got.conversation, init.conversation);
+        assert_eq!(got.token_hash, init.token_hash);
+        assert_eq!(got.dialogue, init.dialogue);
+        assert_eq!(got.settings, init.settings);
+        assert_eq!(got.facts, init.facts);
+        let ack: Ack = decode_json(br#"{"ok":true}"#, 1024).expect("ack");
+        assert!(ack.ok);
+    }
 }

@@ -222,6 +222,13 @@ async fn agent_socket(
     if conv.is_empty() || conv.len() > 64 || !conv.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ApiError::NotFound("conversation"));
     }
+    // The signature says who; the workspace says whether that session still stands (the agent
+    // exists and the token carries their current epoch). Its refusal (401) is the answer.
+    let check = internal_request(Method::Get, "/internal/session", &identity, None, None)?;
+    let answer = workspace_stub(env, ws)?.fetch_with_request(check).await?;
+    if answer.status_code() != 200 {
+        return Ok(answer);
+    }
     let headers = req.headers().clone();
     let inner = internal_request(Method::Get, "/ws/agent", &identity, None, Some(&headers))?;
     Ok(conversation_stub(env, conv)?

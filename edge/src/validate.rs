@@ -28,13 +28,9 @@ pub fn text(kind: &str, value: &str, max: usize) -> ApiResult<()> {
     }
 }
 
+/// Agents' emails follow core's one rule, like every other email Parlor accepts.
 pub fn email(value: &str) -> ApiResult<()> {
-    let ok = value.len() <= 254
-        && !value.contains(char::is_whitespace)
-        && value
-            .split_once('@')
-            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.contains('@'));
-    if ok {
+    if parlor_core::dialogue::looks_like_email(value) {
         Ok(())
     } else {
         Err(ApiError::BadRequest(format!(

@@ -10,6 +10,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
+use parlor_core::routing::FallbackReason;
+use parlor_core::link::{ConversationToWorkspace, WorkspaceToConversation};
 use parlor_core::conversation::{Conversation, ConversationSettings, Effect, Input, Position};
 use parlor_core::dialogue::{validate, CardKind, Dialogue, FieldKind};
 use parlor_core::protocol::{AgentProfile, ChatClientMsg, FallbackKind, InboxClientMsg, Side};
@@ -150,32 +152,25 @@ fn drive(dialogue: Dialogue, salt: u64) {
                 };
                 step(&mut conv, visitor("hello"), now);
                 let agent = AgentId::new("a1");
-                step(
-                    &mut conv,
-                    Input::Offered {
-                        agent: agent.clone(),
-                    },
-                    now,
-                );
                 if salt % 4 == 3 {
                     step(
                         &mut conv,
-                        Input::FellBack {
+                        Input::FromWorkspace(WorkspaceToConversation::FellBack {
                             kind: FallbackKind::LiveChat,
-                            text: String::new(),
-                        },
+                            reason: FallbackReason::NoEligibleAgent,
+                        }),
                         now,
                     );
                 } else {
                     step(
                         &mut conv,
-                        Input::Accepted {
+                        Input::FromWorkspace(WorkspaceToConversation::Accepted {
                             agent,
                             profile: AgentProfile {
                                 name: "Grace".into(),
                                 avatar_url: None,
                             },
-                        },
+                        }),
                         now,
                     );
                 }

@@ -70,6 +70,11 @@ pub fn entry_line(e: &TranscriptEvent) -> (&'static str, String, String) {
             String::new(),
             format!("{} joined the chat", agent.name),
         ),
+        TranscriptEvent::AgentLeft { agent } => (
+            "event",
+            String::new(),
+            format!("{} left the chat; finding someone else…", agent.name),
+        ),
         TranscriptEvent::Message { from, text, .. } => match from {
             Side::Visitor => ("msg-visitor", "Visitor".into(), text.clone()),
             Side::Agent => ("msg-agent", "Agent".into(), text.clone()),

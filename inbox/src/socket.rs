@@ -56,9 +56,3 @@ impl Drop for Socket {
         let _ = self.ws.close();
     }
 }
-
-/// Reconnect delay: 0.5 s doubling to 15 s, with jitter.
-pub fn backoff_ms(attempt: u32) -> i32 {
-    let base = 500f64 * f64::from(1u32 << attempt.min(5));
-    (base.min(15_000.0) * (0.75 + js_sys::Math::random() * 0.5)) as i32
-}

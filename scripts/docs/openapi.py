@@ -66,9 +66,11 @@ paths = {
       "get": op("List agents", resp("Agents", {"type": "array", "items": ref("Agent")}), params=[WS], tag="admin"),
       "post": op("Create an agent", resp("Agent", ref("Agent")), ok_code="201", params=[WS], req=agent_in, codes=("400", "401", "403", "404", "409", "422"), tag="admin")},
   "/api/workspaces/{ws}/agents/{id}": {
-      "patch": op("Change an agent", resp("Agent", ref("Agent")), params=[WS, pid("id")], req=agent_patch, codes=("400", "401", "403", "404", "422"), tag="admin"),
-      "delete": op("Remove an agent", resp("Deleted", ANY), params=[WS, pid("id")], tag="admin")},
-  "/api/workspaces/{ws}/agents/{id}/password": {"post": op("Reset an agent's password", resp("OK", ANY), params=[WS, pid("id")],
+      "patch": op("Change an agent (a role change or losing live_chat ends the agent's sessions)", resp("Agent", ref("Agent")), params=[WS, pid("id")], req=agent_patch, codes=("400", "401", "403", "404", "422"), tag="admin"),
+      "delete": op("Remove an agent (their sessions end, their sockets close with 4001, their chats are routed again)", resp("Deleted", ANY), params=[WS, pid("id")], tag="admin")},
+  "/api/workspaces/{ws}/agents/{id}/password": {"post": op("Reset an agent's password (ends all their sessions; resetting one's own returns a new token for the caller)",
+      resp("OK", {"type": "object", "required": ["ok"], "properties": {"ok": {"const": True},
+          "token": {"type": "string", "description": "Only when agents reset their own password: a session token replacing the caller's"}}}), params=[WS, pid("id")],
       req={"type": "object", "additionalProperties": False, "required": ["password"], "properties": {"password": agent_in["properties"]["password"]}}, tag="admin")},
   "/api/workspaces/{ws}/teams": {"get": op("List teams", resp("Teams", {"type": "array", "items": ANY}), params=[WS], tag="admin")},
   "/api/workspaces/{ws}/teams/{id}": {
@@ -98,6 +100,9 @@ schemas = {
       "plan": {"enum": ["select", "standard", "prime"]}, "accept_timeout_ms": {"type": "integer", "minimum": 1000, "maximum": 3600000},
       "inactivity_timeout_ms": {"type": "integer", "minimum": 1000, "maximum": 86400000}, "capacity": {"type": "integer", "minimum": 1, "maximum": 100},
       "engagement_limit": {"type": "integer", "minimum": 0, "maximum": 1000000}, "extra_team_attempts": {"type": "integer", "minimum": 0, "maximum": 5},
+      "visitor_gone_waiting_ms": {"type": "integer", "minimum": 10000, "maximum": 3600000, "description": "A visitor waiting for an agent whose page has been gone this long leaves the line; the lead is emailed. Default 60000."},
+      "agent_gone_ms": {"type": "integer", "minimum": 10000, "maximum": 3600000, "description": "The chats of an agent whose inbox has been closed this long go back to routing; the visitor is told. Default 120000."},
+      "visitor_gone_chat_ms": {"type": "integer", "minimum": 10000, "maximum": 86400000, "description": "A live chat whose visitor has been gone this long ends and frees the agent. Default 300000."},
       "live_chat_fallback": {"type": "string", "minLength": 1, "maxLength": 2000}, "global_fallback": {"type": "string", "minLength": 1, "maxLength": 2000},
       "allowed_origins": {"type": "array", "maxItems": 50, "items": {"type": "string"}}, "notification_emails": {"type": "array", "maxItems": 20, "items": {"type": "string"}},
       "widget": {"type": "object", "additionalProperties": False, "properties": {"color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}, "position": {"enum": ["left", "right"]}, "language": {"enum": ["auto", "en", "fr"]}}}}},
@@ -107,13 +112,13 @@ schemas = {
   "Card": {"type": "object", "required": ["id", "kind"], "properties": {"id": {"type": "string"}, "kind": {"enum": ["message", "question", "info_capture", "live_chat"]}, "text": {"type": "string"},
       "buttons": {"type": "array", "items": ANY}, "fields": {"type": "array", "items": ANY}, "routing": ANY}},
   "ConversationRecord": {"type": "object", "properties": {"id": {"type": "string"}, "created_at": {"type": "integer"}, "updated_at": {"type": "integer"}, "dialogue": {"type": "string"}, "page_url": {"type": "string"},
-      "status": {"enum": ["automated", "waiting", "live", "ended", "expired", "fell_back"]}, "agent": {"type": ["string", "null"]}, "captured": {"type": "object", "additionalProperties": {"type": "string"}}, "last_message": {"type": ["string", "null"]}}},
+      "status": {"enum": ["automated", "waiting", "live", "ended", "expired", "fell_back"]}, "agent": {"type": ["string", "null"]}, "captured": {"type": "object", "additionalProperties": {"type": "string"}}, "last_message": {"type": ["string", "null"]}, "revision": {"type": "integer", "minimum": 0, "description": "Grows with every change of this row; keep the highest per id."}}},
 }
 
 doc = {"openapi": "3.1.0",
        "info": {"title": "Parlor API", "version": "0.1.0", "description": "Live chat at the edge. WebSocket protocols: docs/protocol.md. Errors are JSON {error, message}."},
        "servers": [{"url": "/"}],
-       "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "Operator token (op_…), workspace admin key (wsk_…) or agent session (v1.…)"}}, "schemas": schemas},
+       "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "Operator token (op_…), workspace admin key (wsk_…) or agent session (v2.…; v1.… still accepted until the agent's sessions are revoked)"}}, "schemas": schemas},
        "paths": paths}
 out = pathlib.Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 out.write_text(json.dumps(doc, indent=2) + "\n")

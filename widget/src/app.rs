@@ -5,7 +5,8 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
-use parlor_core::{ButtonId, CardId};
+use parlor_core::client::push_hex;
+use parlor_core::{ButtonId, CardId, Millis};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, Event, HtmlInputElement, KeyboardEvent, ShadowRoot};
@@ -13,7 +14,7 @@ use web_sys::{Element, Event, HtmlInputElement, KeyboardEvent, ShadowRoot};
 use crate::error::{log, WidgetError};
 use crate::model::{Effect, Model, Msg};
 use crate::socket::Socket;
-use crate::text::{backoff_ms, hex, ws_url};
+use crate::text::ws_url;
 use crate::update::update;
 use crate::view::View;
 use crate::wire::client_msg as encode;
@@ -56,7 +57,11 @@ pub fn start(
 ) -> Result<Rc<App>, WidgetError> {
     let win = web_sys::window().ok_or(WidgetError::Missing("window"))?;
     let page_lang = Lang::from_tag(&win.navigator().language().unwrap_or_default());
-    let nonce = hex((js_sys::Math::random() * 9_007_199_254_740_991.0) as u64);
+    let mut nonce = String::new();
+    push_hex(
+        &mut nonce,
+        (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64,
+    );
     let mut model = Model::new(storage::load(&workspace), page_lang, nonce);
     model.open = open;
     let view = View::build(&root)?;
@@ -92,6 +97,7 @@ pub fn dispatch(app: &Rc<App>, msg: Msg) {
         let Ok(mut inner) = app.inner.try_borrow_mut() else {
             break;
         };
+        inner.model.now = Millis(js_sys::Date::now() as u64);
         let effects = update(&mut inner.model, msg);
         let inner = &mut *inner;
         if let Err(e) = inner.view.render(&inner.model) {
@@ -153,12 +159,9 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Result<(), WidgetError> 
                 s.send(&encode(&msg)?)?;
             }
         }
-        Effect::ScheduleReconnect { attempt } => {
-            later(
-                app,
-                backoff_ms(attempt, js_sys::Math::random()) as i32,
-                Msg::Reconnect,
-            )?;
+        Effect::ScheduleReconnect { at } => {
+            let ms = at.since(inner.model.now).as_u64().min(i32::MAX as u64) as i32;
+            later(app, ms, Msg::Reconnect)?;
         }
         Effect::TypingTimer { gen } => later(app, TYPING_IDLE_MS, Msg::TypingIdle { gen })?,
         Effect::StoreToken(t) => storage::save(&inner.workspace, &t),

@@ -2,11 +2,12 @@
 
 use std::collections::BTreeMap;
 
+use parlor_core::client::ChatSession;
 use parlor_core::dialogue::{Card, CardKind, FieldSpec};
 use parlor_core::protocol::{
     AgentProfile, ChatClientMsg, ChatServerMsg, FieldError, TranscriptEntry, TranscriptEvent,
 };
-use parlor_core::{ButtonId, CardId, ConversationId};
+use parlor_core::{ButtonId, CardId, ConversationId, Millis};
 
 use crate::i18n::Lang;
 
@@ -32,36 +33,12 @@ pub enum Phase {
     Failed { rate_limited: bool },
 }
 
-/// The state of the conversation socket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Conn {
-    /// No socket and none wanted.
-    Offline,
-    /// Socket opening, or open and waiting for `welcome`.
-    Connecting,
-    /// `welcome` received: messages flow.
-    Open,
-    /// The socket dropped; a reconnect is scheduled (attempt counts from 1).
-    Reconnecting { attempt: u32 },
-}
-
 /// The widget settings that come back with the conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct WidgetSettings {
     pub color: Option<String>,
     pub position: Option<String>,
     pub language: Option<String>,
-}
-
-/// A `say` the server has not yet shown back as a transcript entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outgoing {
-    pub client_id: String,
-    pub text: String,
-    /// Sent on the current socket (reset when the socket drops).
-    pub sent: bool,
-    /// The server stored it (`ack`); only the entry itself is still to come.
-    pub acked: bool,
 }
 
 /// Where keyboard focus should go after an update.
@@ -97,7 +74,7 @@ pub enum Msg {
     SocketClosed {
         code: u16,
     },
-    /// The reconnect timer fired.
+    /// The reconnect timer set by `ScheduleReconnect` fired.
     Reconnect,
     Server(ChatServerMsg),
     Answer {
@@ -135,9 +112,9 @@ pub enum Effect {
     Connect,
     CloseSocket,
     Send(ChatClientMsg),
-    /// Call `Msg::Reconnect` after the back-off delay for this attempt.
+    /// Call `Msg::Reconnect` at this time.
     ScheduleReconnect {
-        attempt: u32,
+        at: Millis,
     },
     /// Call `Msg::TypingIdle { gen }` after the typing debounce delay.
     TypingTimer {
@@ -165,18 +142,17 @@ pub struct Model {
     pub phase: Phase,
     pub token: Option<String>,
     pub conversation: Option<ConversationId>,
-    pub conn: Conn,
+    /// The conversation socket's protocol: seq, outbox, resends, reconnects (core's).
+    pub chat: ChatSession,
+    /// The time of the message being handled, stamped by the shell.
+    pub now: Millis,
     /// The server resumed the conversation of a stored token (so its transcript is history).
     pub resuming: bool,
-    /// Highest transcript seq rendered. Entries at or below it are duplicates.
-    pub last_seq: u64,
     /// Entries up to this seq are a replay of history (no focus moves, no announcements).
     pub replay_until: u64,
     pub entries: Vec<TranscriptEntry>,
-    pub outbox: Vec<Outgoing>,
     /// Prefix for client ids, random per page load.
     pub nonce: String,
-    pub next_client: u64,
     pub waiting: bool,
     pub agent: Option<AgentProfile>,
     pub agent_typing: bool,
@@ -204,14 +180,12 @@ impl Model {
             phase: Phase::Idle,
             token,
             conversation: None,
-            conn: Conn::Offline,
+            chat: ChatSession::new(nonce.clone()),
+            now: Millis::ZERO,
             resuming: false,
-            last_seq: 0,
             replay_until: 0,
             entries: Vec::new(),
-            outbox: Vec::new(),
             nonce,
-            next_client: 0,
             waiting: false,
             agent: None,
             agent_typing: false,
@@ -234,7 +208,7 @@ impl Model {
             lang: self.lang,
             color: self.color.take(),
             position: self.position,
-            next_client: self.next_client,
+            now: self.now,
             ..fresh
         };
     }

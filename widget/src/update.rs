@@ -2,20 +2,15 @@
 
 use std::collections::BTreeMap;
 
-use parlor_core::dialogue::{CardKind, FieldKind};
+use parlor_core::client::{ClientEffect, ClientEvent};
+use parlor_core::dialogue::{looks_like_email, CardKind, FieldKind};
 use parlor_core::protocol::{
     ChatClientMsg, ChatServerMsg, FieldError, Side, TranscriptEntry, TranscriptEvent,
-    MAX_MESSAGE_BYTES, PROTOCOL_VERSION,
+    MAX_MESSAGE_BYTES,
 };
 
 use crate::i18n::Lang;
-use crate::model::{Conn, Effect, Focus, Model, Msg, Outgoing, Phase, Position};
-use crate::text::{hex, looks_like_email};
-
-/// Close codes in 4000–4999 mean the server refused this token for good: do not reconnect.
-fn rejected(code: u16) -> bool {
-    (4000..5000).contains(&code) || code == 1008
-}
+use crate::model::{Effect, Focus, Model, Msg, Phase, Position};
 
 pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
@@ -78,8 +73,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
                 fx.push(Effect::StoreToken(token.clone()));
             }
             m.token = Some(token);
-            m.conn = Conn::Connecting;
-            fx.push(Effect::Connect);
+            chat(m, ClientEvent::Connect, &mut fx);
         }
         Msg::StartFailed { status } => {
             m.phase = match status {
@@ -93,17 +87,15 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
                 fx.push(Effect::ClearToken);
             }
         }
-        Msg::SocketOpened => {
-            m.conn = Conn::Connecting;
-            fx.push(Effect::Send(ChatClientMsg::Hello {
-                v: PROTOCOL_VERSION,
-                last_seq: m.last_seq,
-            }));
+        Msg::SocketOpened => chat(m, ClientEvent::Opened, &mut fx),
+        Msg::SocketClosed { code } => {
+            m.agent_typing = false;
+            m.typing_sent = false;
+            chat(m, ClientEvent::SocketClosed { code }, &mut fx);
         }
-        Msg::SocketClosed { code } => socket_closed(m, code, &mut fx),
         Msg::Reconnect => {
-            if matches!(m.conn, Conn::Reconnecting { .. }) && m.token.is_some() {
-                fx.push(Effect::Connect);
+            if m.token.is_some() {
+                chat(m, ClientEvent::Tick, &mut fx);
             }
         }
         Msg::Server(s) => server(m, s, &mut fx),
@@ -111,7 +103,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             if !m.card_open(&card) {
                 return fx;
             }
-            if m.conn != Conn::Open {
+            if !m.chat.is_open() {
                 m.notice = Some(m.lang.strings().offline_action.into());
                 return fx;
             }
@@ -120,7 +112,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Submit { card, values } => submit(m, card, values, &mut fx),
         Msg::Draft { empty } => {
-            if !m.can_chat() || m.conn != Conn::Open {
+            if !m.can_chat() || !m.chat.is_open() {
                 return fx;
             }
             if empty {
@@ -150,27 +142,12 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             m.notice = None;
             typing_off(m, &mut fx);
-            m.next_client += 1;
-            let mut client_id = m.nonce.clone();
-            client_id.push('-');
-            client_id.push_str(&hex(m.next_client));
-            let sent = m.conn == Conn::Open;
-            if sent {
-                fx.push(Effect::Send(ChatClientMsg::Say {
-                    client_id: client_id.clone(),
-                    text: text.into(),
-                }));
-            }
-            m.outbox.push(Outgoing {
-                client_id,
-                text: text.into(),
-                sent,
-                acked: false,
-            });
+            let text = text.into();
+            chat(m, ClientEvent::Say { text }, &mut fx);
             fx.push(Effect::ClearComposer);
         }
         Msg::End => {
-            if m.live() && m.conn == Conn::Open {
+            if m.live() && m.chat.is_open() {
                 typing_off(m, &mut fx);
                 fx.push(Effect::Send(ChatClientMsg::End));
             } else if m.live() {
@@ -203,69 +180,49 @@ fn start(m: &mut Model, fx: &mut Vec<Effect>) {
 fn typing_off(m: &mut Model, fx: &mut Vec<Effect>) {
     if m.typing_sent {
         m.typing_sent = false;
-        if m.conn == Conn::Open {
+        if m.chat.is_open() {
             fx.push(Effect::Send(ChatClientMsg::Typing { on: false }));
         }
     }
 }
 
-fn socket_closed(m: &mut Model, code: u16, fx: &mut Vec<Effect>) {
-    m.agent_typing = false;
-    m.typing_sent = false;
-    for o in &mut m.outbox {
-        o.sent = false;
-    }
-    if rejected(code) {
-        m.conn = Conn::Offline;
-        m.closed = true;
-        m.waiting = false;
-        m.outbox.clear();
-        if m.token.take().is_some() {
-            fx.push(Effect::ClearToken);
+/// Runs core's chat session and carries out what it asks.
+fn chat(m: &mut Model, event: ClientEvent, fx: &mut Vec<Effect>) {
+    for effect in m.chat.handle(event, m.now) {
+        match effect {
+            ClientEffect::Connect => fx.push(Effect::Connect),
+            ClientEffect::Send(msg) => fx.push(Effect::Send(msg)),
+            ClientEffect::WakeAt(at) => fx.push(Effect::ScheduleReconnect { at }),
+            ClientEffect::Deliver(entry) => entry_in(m, entry, fx),
+            ClientEffect::Refused => {
+                // The token is refused for good: this conversation is over for this page.
+                m.closed = true;
+                m.waiting = false;
+                if m.token.take().is_some() {
+                    fx.push(Effect::ClearToken);
+                }
+            }
+            // The pending bubbles are drawn from the session's outbox.
+            ClientEffect::Stored { .. } | ClientEffect::Failed { .. } => {}
         }
-        return;
     }
-    if m.closed && m.outbox.is_empty() {
-        // A finished conversation has nothing more to say; don't keep a socket for it.
-        m.conn = Conn::Offline;
-        return;
-    }
-    let attempt = match m.conn {
-        Conn::Reconnecting { attempt } => attempt.saturating_add(1),
-        _ => 1,
-    };
-    m.conn = Conn::Reconnecting { attempt };
-    fx.push(Effect::ScheduleReconnect { attempt });
 }
 
 fn server(m: &mut Model, s: ChatServerMsg, fx: &mut Vec<Effect>) {
     match s {
         ChatServerMsg::Welcome { conversation } => {
-            m.conn = Conn::Open;
             m.notice = None;
-            if m.resuming && m.last_seq == 0 {
+            if m.resuming && m.chat.last_seq() == 0 {
                 // A reload: the transcript is history. Entries missed during a drop are news.
                 m.replay_until = conversation.last_seq;
             }
             m.closed = m.closed || conversation.closed;
-            m.conversation = Some(conversation.id);
-            // Everything typed while offline (or sent but never acknowledged) goes out once now;
-            // the server stores each client_id once.
-            for o in m.outbox.iter_mut().filter(|o| !o.acked) {
-                o.sent = true;
-                fx.push(Effect::Send(ChatClientMsg::Say {
-                    client_id: o.client_id.clone(),
-                    text: o.text.clone(),
-                }));
-            }
-        }
-        ChatServerMsg::Entry { entry } => entry_in(m, entry, fx),
-        ChatServerMsg::Ack { client_id, seq } => {
-            if seq <= m.last_seq {
-                m.outbox.retain(|o| o.client_id != client_id);
-            } else if let Some(o) = m.outbox.iter_mut().find(|o| o.client_id == client_id) {
-                o.acked = true;
-            }
+            m.conversation = Some(conversation.id.clone());
+            chat(
+                m,
+                ClientEvent::Frame(ChatServerMsg::Welcome { conversation }),
+                fx,
+            );
         }
         ChatServerMsg::Invalid { card, errors } => {
             if let Some(first) = errors.first() {
@@ -279,14 +236,12 @@ fn server(m: &mut Model, s: ChatServerMsg, fx: &mut Vec<Effect>) {
             }
         }
         ChatServerMsg::Error { message, .. } => m.notice = Some(message),
+        frame => chat(m, ClientEvent::Frame(frame), fx),
     }
 }
 
+/// One entry, new to this page (core's session dedupes and orders them).
 fn entry_in(m: &mut Model, entry: TranscriptEntry, fx: &mut Vec<Effect>) {
-    if entry.seq <= m.last_seq {
-        return; // already rendered: each seq is shown once
-    }
-    m.last_seq = entry.seq;
     let live = entry.seq > m.replay_until;
     let s = m.lang.strings();
     match &entry.event {
@@ -326,13 +281,20 @@ fn entry_in(m: &mut Model, entry: TranscriptEntry, fx: &mut Vec<Effect>) {
                 }
             }
         }
-        TranscriptEvent::Message {
-            from,
-            text,
-            client_id,
-        } => match from {
-            Side::Visitor => m.outbox.retain(|o| &o.client_id != client_id),
-            _ => {
+        TranscriptEvent::AgentLeft { agent } => {
+            // Routing looks for someone else: the visitor is waiting again.
+            m.waiting = true;
+            m.agent = None;
+            m.agent_typing = false;
+            if live {
+                let mut a = agent.name.clone();
+                a.push(' ');
+                a.push_str(s.agent_left);
+                fx.push(Effect::Announce(a));
+            }
+        }
+        TranscriptEvent::Message { from, text, .. } => {
+            if *from != Side::Visitor {
                 m.agent_typing = false;
                 if live {
                     let mut a = m
@@ -345,7 +307,7 @@ fn entry_in(m: &mut Model, entry: TranscriptEntry, fx: &mut Vec<Effect>) {
                     fx.push(Effect::Announce(a));
                 }
             }
-        },
+        }
         TranscriptEvent::Fallback { text, .. } => {
             finish(m);
             if live {
@@ -417,7 +379,7 @@ fn submit(
         return;
     }
     m.clear_errors(&card);
-    if m.conn != Conn::Open {
+    if !m.chat.is_open() {
         m.notice = Some(s.offline_action.into());
         return;
     }
@@ -435,3 +397,6 @@ fn submit(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod replay_tests;

@@ -144,15 +144,8 @@ pub fn entry(o: &JsValue) -> Res<TranscriptEntry> {
             values: string_map(o, "values")?,
         },
         "live_chat_requested" => TranscriptEvent::LiveChatRequested,
-        "agent_joined" => {
-            let a = get(o, "agent");
-            TranscriptEvent::AgentJoined {
-                agent: AgentProfile {
-                    name: string(&a, "name")?,
-                    avatar_url: opt_string(&a, "avatar_url"),
-                },
-            }
-        }
+        "agent_joined" => TranscriptEvent::AgentJoined { agent: profile(o)? },
+        "agent_left" => TranscriptEvent::AgentLeft { agent: profile(o)? },
         "message" => TranscriptEvent::Message {
             from: side(o, "from")?,
             text: string(o, "text")?,
@@ -170,6 +163,13 @@ pub fn entry(o: &JsValue) -> Res<TranscriptEntry> {
         "ended" => TranscriptEvent::Ended { by: side(o, "by")? },
         _ => return Err(bad("event")),
     };
+    fn profile(o: &JsValue) -> Res<AgentProfile> {
+        let a = get(o, "agent");
+        Ok(AgentProfile {
+            name: string(&a, "name")?,
+            avatar_url: opt_string(&a, "avatar_url"),
+        })
+    }
     Ok(TranscriptEntry {
         seq: number(o, "seq")?,
         at: Millis(number(o, "at").unwrap_or(0)),

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use parlor_core::client::Link;
 use parlor_core::dialogue::{Button, Card, CardKind, FieldKind, FieldSpec};
 use parlor_core::protocol::{
     AgentProfile, ChatClientMsg, ChatServerMsg, ConversationView, FallbackKind, FieldError, Side,
@@ -12,7 +13,7 @@ use parlor_core::protocol::{
 };
 use parlor_core::routing::Routing;
 use parlor_core::{ButtonId, CardId, ConversationId, Millis};
-use parlor_widget::model::{Conn, Msg, WidgetSettings};
+use parlor_widget::model::{Msg, WidgetSettings};
 use parlor_widget::{dispatch, mount_recording, wire, App};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -577,8 +578,8 @@ fn offline_messages_are_queued_then_sent_once() {
 
     dispatch(&app, Msg::SocketClosed { code: 1006 });
     assert!(matches!(
-        app.model().unwrap().conn,
-        Conn::Reconnecting { attempt: 1 }
+        app.model().unwrap().chat.link(),
+        Link::Waiting { attempt: 1, .. }
     ));
     assert!(visible(&one(&r, ".st")));
     assert_eq!(

@@ -69,6 +69,7 @@ impl Conversation {
             return Err(Refusal::MessageTooLong);
         }
         self.touch(now);
+        self.note_message(text);
         let event = TranscriptEvent::Message {
             from,
             text: text.to_owned(),

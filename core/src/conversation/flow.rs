@@ -6,6 +6,7 @@ use super::io::{Effect, LiveState};
 use super::refusal::Refusal;
 use super::state::{Conversation, Position};
 use crate::dialogue::{validate_capture, CardKind, START_BRANCH};
+use crate::link::ConversationToWorkspace;
 use crate::protocol::{ChatServerMsg, TranscriptEvent};
 use crate::{ButtonId, CardId, Millis};
 
@@ -140,10 +141,12 @@ impl Conversation {
             if let Some(routing) = routing {
                 self.append(TranscriptEvent::LiveChatRequested, now, fx);
                 self.live = LiveState::Requested;
-                fx.push(Effect::RequestLiveChat {
-                    routing,
-                    facts: self.facts.clone(),
-                });
+                fx.push(Effect::ToWorkspace(
+                    ConversationToWorkspace::RequestLiveChat {
+                        routing,
+                        facts: self.facts.clone(),
+                    },
+                ));
             }
             if waits {
                 self.position = Position::Card { card: id };

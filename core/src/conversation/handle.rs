@@ -3,6 +3,8 @@
 use super::io::{CloseReason, Effect, Input, LiveState};
 use super::refusal::Refusal;
 use super::state::Conversation;
+use crate::failed_action::FailedAction;
+use crate::link::ConversationToWorkspace;
 use crate::protocol::{EndReason, Side, TranscriptEvent};
 use crate::Millis;
 
@@ -10,9 +12,10 @@ impl Conversation {
     /// Applies one input at time `now` and returns what the edge must do, in order.
     pub fn handle(&mut self, input: Input, now: Millis) -> Vec<Effect> {
         let mut fx = Vec::new();
-        if self.next_deadline().is_some_and(|d| now >= d) {
+        if self.inactivity_deadline().is_some_and(|d| now >= d) {
             self.expire(now, &mut fx);
         }
+        self.presence_timers(now, &mut fx);
         let result = match input {
             Input::Tick => Ok(()),
             Input::Start {
@@ -33,13 +36,24 @@ impl Conversation {
                 Ok(())
             }
             Input::End { by } => self.end(by, now, &mut fx),
-            Input::Offered { agent } => self.offered(agent),
-            Input::Accepted { agent, profile } => self.accepted(agent, profile, now, &mut fx),
-            Input::FellBack { kind, text } => self.fell_back(kind, text, now, &mut fx),
+            Input::FromWorkspace(msg) => self.workspace_said(msg, now, &mut fx),
+            Input::SocketOpened { side } => {
+                self.socket_opened(side, &mut fx);
+                Ok(())
+            }
+            Input::SocketClosed { side } => {
+                self.socket_closed(side, now);
+                Ok(())
+            }
+            Input::Sockets { visitor, agent } => {
+                self.sockets(visitor, agent, now);
+                Ok(())
+            }
         };
         if let Err(refusal) = result {
             fx.push(Effect::Reply(refusal.to_msg()));
         }
+        self.index(now, &mut fx);
         fx
     }
 
@@ -63,13 +77,22 @@ impl Conversation {
             Side::Agent => EndReason::EndedByAgent,
             _ => EndReason::EndedByVisitor,
         };
-        self.close(CloseReason::Ended { by }, LiveState::Ended, reason, fx);
+        self.close(now, CloseReason::Ended { by }, LiveState::Ended, reason, fx);
         Ok(())
+    }
+
+    /// The visitor's page has been gone past the grace: the conversation ends as if they had
+    /// clicked End.
+    pub(super) fn visitor_left(&mut self, now: Millis, fx: &mut Vec<Effect>) {
+        if self.closed.is_none() {
+            let _ = self.end(Side::Visitor, now, fx);
+        }
     }
 
     fn expire(&mut self, now: Millis, fx: &mut Vec<Effect>) {
         self.append(TranscriptEvent::Expired, now, fx);
         self.close(
+            now,
             CloseReason::Expired,
             LiveState::Expired,
             EndReason::Expired,
@@ -80,6 +103,7 @@ impl Conversation {
     /// Frees whatever the workspace holds for this conversation, then closes it.
     fn close(
         &mut self,
+        now: Millis,
         reason: CloseReason,
         live_end: LiveState,
         end: EndReason,
@@ -88,13 +112,23 @@ impl Conversation {
         match self.live {
             LiveState::Accepted => {
                 if let Some(agent) = self.agent.clone() {
-                    fx.push(Effect::ReleaseAgent { agent, reason: end });
+                    fx.push(Effect::ToWorkspace(ConversationToWorkspace::ChatClosed {
+                        agent,
+                        reason: end,
+                    }));
                 }
                 self.live = live_end;
             }
-            LiveState::Requested | LiveState::Offered => {
-                fx.push(Effect::CancelLiveChat);
+            LiveState::Requested => {
+                fx.push(Effect::ToWorkspace(ConversationToWorkspace::CancelLiveChat));
                 self.live = live_end;
+                // A lead who gave their details and left before anyone answered is not lost.
+                if !self.facts.fields.is_empty() {
+                    let action = FailedAction::left_waiting(self.id.clone(), now, &self.facts, end);
+                    fx.push(Effect::ToWorkspace(ConversationToWorkspace::FailedAction {
+                        action,
+                    }));
+                }
             }
             LiveState::None | LiveState::Ended | LiveState::Expired | LiveState::FellBack => {}
         }

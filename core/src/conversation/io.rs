@@ -4,11 +4,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{
-    AgentProfile, ChatServerMsg, EndReason, FallbackKind, Side, TranscriptEntry,
-};
-use crate::routing::{Routing, VisitorFacts};
-use crate::{AgentId, ButtonId, CardId};
+use crate::link::{ConversationToWorkspace, WorkspaceToConversation};
+use crate::protocol::{ChatServerMsg, FallbackKind, Side, TranscriptEntry};
+use crate::{ButtonId, CardId};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "input", rename_all = "snake_case")]
@@ -46,19 +44,20 @@ pub enum Input {
     End {
         by: Side,
     },
-    /// The workspace offered the chat to an agent (not yet accepted).
-    Offered {
-        agent: AgentId,
+    /// A message from the workspace (see [`crate::link`]).
+    FromWorkspace(WorkspaceToConversation),
+    /// A socket of this side opened.
+    SocketOpened {
+        side: Side,
     },
-    /// An agent accepted; `profile` is the snapshot the visitor keeps seeing.
-    Accepted {
-        agent: AgentId,
-        profile: AgentProfile,
+    /// A socket of this side closed.
+    SocketClosed {
+        side: Side,
     },
-    /// Nobody can take the chat. An empty `text` uses the settings' text for `kind`.
-    FellBack {
-        kind: FallbackKind,
-        text: String,
+    /// After the object reloads: how many sockets per side are still open.
+    Sockets {
+        visitor: u32,
+        agent: u32,
     },
     /// The alarm fired. Early, late or repeated ticks are harmless.
     Tick,
@@ -73,15 +72,12 @@ pub enum Effect {
     Reply(ChatServerMsg),
     /// Send to every socket without storing (typing indicators).
     Relay(ChatServerMsg),
-    /// Ask the workspace to route this live chat.
-    RequestLiveChat {
-        routing: Routing,
-        facts: VisitorFacts,
-    },
-    /// The live chat request is void (ended, expired): withdraw offers, free the slot.
-    CancelLiveChat,
-    /// The accepted live chat is over: the agent's capacity slot is free.
-    ReleaseAgent { agent: AgentId, reason: EndReason },
+    /// Send to the agent's sockets only, without storing (the visitor left the page / is back).
+    ToAgents(ChatServerMsg),
+    /// Close the agent's sockets (code 4001): the chat is no longer theirs.
+    CloseAgentSockets,
+    /// Send to the workspace object (see [`crate::link`]).
+    ToWorkspace(ConversationToWorkspace),
     /// The conversation takes no more input; the edge may clear its alarm.
     Closed { reason: CloseReason },
 }
@@ -93,8 +89,10 @@ pub enum LiveState {
     /// No live chat card reached (yet).
     #[default]
     None,
+    /// Waiting for an agent. Offers are the workspace's business: to the conversation an
+    /// offered request is still waiting (`offered` is what older snapshots called it).
+    #[serde(alias = "offered")]
     Requested,
-    Offered,
     Accepted,
     Ended,
     Expired,
@@ -102,9 +100,9 @@ pub enum LiveState {
 }
 
 impl LiveState {
-    /// Requested or offered: waiting for an agent.
+    /// Waiting for an agent.
     pub fn is_pending(self) -> bool {
-        matches!(self, LiveState::Requested | LiveState::Offered)
+        self == LiveState::Requested
     }
 }
 

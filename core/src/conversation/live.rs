@@ -1,74 +1,179 @@
-//! What the workspace tells a conversation about its live chat request.
+//! What the workspace tells a conversation about its live chat request (see [`crate::link`]).
 
 use super::io::{CloseReason, Effect, LiveState};
 use super::refusal::Refusal;
-use super::state::Conversation;
-use crate::protocol::{AgentProfile, FallbackKind, TranscriptEvent};
+use super::state::{Conversation, Position};
+use crate::dialogue::CardKind;
+use crate::failed_action::FailedAction;
+use crate::link::{ConversationToWorkspace, WorkspaceToConversation};
+use crate::protocol::{AgentProfile, EndReason, FallbackKind, Side, TranscriptEvent};
+use crate::routing::FallbackReason;
 use crate::{AgentId, Millis};
 
+/// Bounds of the preview pace the workspace may ask for.
+const MIN_PREVIEW_EVERY: Millis = Millis(1_000);
+const MAX_PREVIEW_EVERY: Millis = Millis(120_000);
+
 impl Conversation {
-    pub(super) fn offered(&mut self, agent: AgentId) -> Result<(), Refusal> {
-        self.ensure_open()?;
-        match self.live {
-            LiveState::Requested | LiveState::Offered => {
-                self.live = LiveState::Offered;
-                self.agent = Some(agent);
+    pub(super) fn workspace_said(
+        &mut self,
+        msg: WorkspaceToConversation,
+        now: Millis,
+        fx: &mut Vec<Effect>,
+    ) -> Result<(), Refusal> {
+        match msg {
+            WorkspaceToConversation::Accepted { agent, profile } => {
+                self.accepted(agent, profile, now, fx)
+            }
+            WorkspaceToConversation::FellBack { kind, reason } => {
+                self.fell_back(kind, reason, now, fx)
+            }
+            WorkspaceToConversation::AgentLeft { agent, removed } => {
+                self.agent_left(agent, removed, now, fx);
                 Ok(())
             }
-            LiveState::Accepted => Err(Refusal::AlreadyAccepted),
-            _ => Err(Refusal::NoLiveChatRequest),
+            WorkspaceToConversation::Pace { preview_every } => {
+                self.preview_every = preview_every.clamp(MIN_PREVIEW_EVERY, MAX_PREVIEW_EVERY);
+                Ok(())
+            }
         }
     }
 
-    pub(super) fn accepted(
+    fn accepted(
         &mut self,
         agent: AgentId,
         profile: AgentProfile,
         now: Millis,
         fx: &mut Vec<Effect>,
     ) -> Result<(), Refusal> {
-        self.ensure_open()?;
-        match self.live {
-            LiveState::Requested | LiveState::Offered => {}
-            // The same acceptance delivered twice changes nothing.
-            LiveState::Accepted if self.agent.as_ref() == Some(&agent) => return Ok(()),
-            LiveState::Accepted => return Err(Refusal::AlreadyAccepted),
-            _ => return Err(Refusal::NoLiveChatRequest),
+        let refused = match (self.closed, self.live) {
+            (None, LiveState::Requested) => None,
+            // The same acceptance delivered twice: confirm again, change nothing.
+            (None, LiveState::Accepted) if self.agent.as_ref() == Some(&agent) => {
+                fx.push(self.joined(agent));
+                return Ok(());
+            }
+            (None, LiveState::Accepted) => Some(Refusal::AlreadyAccepted),
+            (None, _) => Some(Refusal::NoLiveChatRequest),
+            (Some(_), _) => Some(Refusal::Closed),
+        };
+        if let Some(refusal) = refused {
+            // The workspace reserved a slot for this agent: tell it the chat is not theirs.
+            let reason = self.end_reason();
+            fx.push(Effect::ToWorkspace(ConversationToWorkspace::ChatClosed {
+                agent,
+                reason,
+            }));
+            return Err(refusal);
         }
         self.touch(now);
         self.live = LiveState::Accepted;
-        self.agent = Some(agent);
+        self.agent = Some(agent.clone());
         self.profile = Some(profile.clone());
         self.append(TranscriptEvent::AgentJoined { agent: profile }, now, fx);
+        fx.push(self.joined(agent));
         Ok(())
     }
 
-    pub(super) fn fell_back(
+    fn fell_back(
         &mut self,
         kind: FallbackKind,
-        text: String,
+        reason: FallbackReason,
         now: Millis,
         fx: &mut Vec<Effect>,
     ) -> Result<(), Refusal> {
         self.ensure_open()?;
         match self.live {
-            LiveState::Requested | LiveState::Offered => {}
+            LiveState::Requested => {}
             LiveState::Accepted => return Err(Refusal::AlreadyAccepted),
             _ => return Err(Refusal::NoLiveChatRequest),
         }
-        let text = match text.trim() {
-            "" => match kind {
-                FallbackKind::LiveChat => self.settings.live_chat_fallback.clone(),
-                FallbackKind::Global => self.settings.global_fallback.clone(),
-            },
-            t => t.to_owned(),
+        let text = match kind {
+            FallbackKind::LiveChat => self.settings.live_chat_fallback.clone(),
+            FallbackKind::Global => self.settings.global_fallback.clone(),
         };
         self.append(TranscriptEvent::Fallback { kind, text }, now, fx);
         self.live = LiveState::FellBack;
         self.agent = None;
+        let action = FailedAction::live_chat(None, self.id.clone(), now, reason, &self.facts);
+        fx.push(Effect::ToWorkspace(ConversationToWorkspace::FailedAction {
+            action,
+        }));
         let reason = CloseReason::FellBack { kind };
         self.closed = Some(reason);
         fx.push(Effect::Closed { reason });
         Ok(())
+    }
+
+    /// The agent holding the chat is gone: the visitor is told, and the chat is routed again
+    /// with the live chat card's routing. An agent still on the chat's socket stays, unless
+    /// removed; a removed agent's sockets close either way.
+    fn agent_left(&mut self, agent: AgentId, removed: bool, now: Millis, fx: &mut Vec<Effect>) {
+        if removed {
+            fx.push(Effect::CloseAgentSockets);
+        }
+        let holds = self.closed.is_none()
+            && self.live == LiveState::Accepted
+            && self.agent.as_ref() == Some(&agent);
+        if !holds || (!removed && self.agent_sockets > 0) {
+            return;
+        }
+        let routing = match &self.position {
+            Position::Card { card } => match self.dialogue.card(card).map(|c| &c.kind) {
+                Some(CardKind::LiveChat { routing, .. }) => Some(routing.clone()),
+                _ => None,
+            },
+            _ => None,
+        };
+        let profile = self.profile.take().unwrap_or_else(|| AgentProfile {
+            name: agent.to_string(),
+            avatar_url: None,
+        });
+        self.append(TranscriptEvent::AgentLeft { agent: profile }, now, fx);
+        self.agent = None;
+        self.agent_sockets = 0;
+        // The visitor waits again: a new inactivity period for the new agent to answer.
+        self.touch(now);
+        match routing {
+            Some(routing) => {
+                self.live = LiveState::Requested;
+                fx.push(Effect::ToWorkspace(ConversationToWorkspace::AgentLeft {
+                    agent,
+                    routing,
+                    facts: self.facts.clone(),
+                }));
+            }
+            // Not reachable (a live chat is always requested from a live chat card); end it
+            // rather than leave the visitor waiting on nothing.
+            None => {
+                fx.push(Effect::ToWorkspace(ConversationToWorkspace::ChatClosed {
+                    agent,
+                    reason: EndReason::AgentLeft,
+                }));
+                self.live = LiveState::Ended;
+                self.closed = Some(CloseReason::Ended { by: Side::Agent });
+                fx.push(Effect::Closed {
+                    reason: CloseReason::Ended { by: Side::Agent },
+                });
+            }
+        }
+    }
+
+    fn joined(&self, agent: AgentId) -> Effect {
+        Effect::ToWorkspace(ConversationToWorkspace::AgentJoined {
+            agent,
+            visitor: self.facts.fields.clone(),
+            page_url: self.facts.page_url.clone(),
+        })
+    }
+
+    /// How the live chat ended, for the workspace (a refused acceptance of an open conversation
+    /// counts as expired: the agent's slot is freed either way).
+    pub(super) fn end_reason(&self) -> EndReason {
+        match self.closed {
+            Some(CloseReason::Ended { by: Side::Agent }) => EndReason::EndedByAgent,
+            Some(CloseReason::Ended { .. }) => EndReason::EndedByVisitor,
+            _ => EndReason::Expired,
+        }
     }
 }

@@ -6,7 +6,7 @@
 //! [`Effect::Append`]ed entry, and never decides anything itself.
 //!
 //! Decisions worth knowing:
-//! - The visitor may write as soon as a live chat is requested (also while it is offered):
+//! - The visitor may write as soon as a live chat is requested (also while an agent is being offered it):
 //!   the messages wait in the transcript and the agent reads them on accepting. Before that
 //!   (the bot is still asking) and after the conversation closed, messages are refused.
 //!   The agent may write only once they accepted.
@@ -17,21 +17,29 @@
 //!   revive a conversation that should be over.
 //! - A resent `say` (same side and `client_id`) is answered with the original `ack`, even
 //!   after the conversation closed; nothing is stored twice.
-//! - A refused `Offered`/`Accepted` is answered with `Reply(Error)`: the workspace must then
-//!   withdraw the offer / free the slot it reserved for this conversation.
+//! - The conversation talks to its workspace only through [`crate::link`] messages
+//!   ([`Effect::ToWorkspace`], [`Input::FromWorkspace`]). A refused `Accepted` is answered
+//!   with `ChatClosed`, so the workspace frees the slot it reserved; an applied fallback, or a
+//!   visitor with captured details who leaves while waiting, yields one failed-action record.
+//! - It computes its own index row and status ([`Conversation::record`]) and decides when the
+//!   workspace hears of them (`index.rs`).
 
 mod chat;
 mod flow;
 mod handle;
+mod index;
 mod io;
 mod live;
+mod presence;
 mod refusal;
 mod resume;
 mod settings;
 mod state;
 
 pub use chat::RESEND_WINDOW;
+pub use index::{Indexed, DEFAULT_PREVIEW_EVERY, PREVIEW_CHARS};
 pub use io::{CloseReason, Effect, Input, LiveState};
+pub use presence::VISITOR_ANNOUNCE_AFTER;
 pub use refusal::Refusal;
 pub use resume::{replay_after, resume_frames};
 pub use settings::{ConversationSettings, DEFAULT_INACTIVITY_TIMEOUT, MAX_CLIENT_ID_CHARS};

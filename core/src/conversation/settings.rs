@@ -19,6 +19,10 @@ pub struct ConversationSettings {
     pub live_chat_fallback: String,
     /// Shown when live chat is not allowed at all, if the workspace sends no text.
     pub global_fallback: String,
+    /// A waiting visitor gone this long leaves the line.
+    pub visitor_gone_waiting: Millis,
+    /// A live chat whose visitor is gone this long ends.
+    pub visitor_gone_chat: Millis,
 }
 
 impl Default for ConversationSettings {
@@ -33,6 +37,8 @@ impl From<&WorkspaceSettings> for ConversationSettings {
             inactivity_timeout: Millis(w.inactivity_timeout_ms),
             live_chat_fallback: w.live_chat_fallback.clone(),
             global_fallback: w.global_fallback.clone(),
+            visitor_gone_waiting: Millis(w.visitor_gone_waiting_ms),
+            visitor_gone_chat: Millis(w.visitor_gone_chat_ms),
         }
     }
 }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::index::{Indexed, DEFAULT_PREVIEW_EVERY};
 use super::io::{CloseReason, Effect, LiveState};
 use super::settings::ConversationSettings;
 use crate::dialogue::Dialogue;
@@ -43,6 +44,36 @@ pub struct Conversation {
     pub(super) visitor_messages: BTreeMap<String, u64>,
     pub(super) agent_messages: BTreeMap<String, u64>,
     pub(super) closed: Option<CloseReason>,
+    /// When the conversation was created (for its index row).
+    #[serde(default)]
+    pub(super) created_at: Millis,
+    /// The latest chat message, shortened, for the Conversations view.
+    #[serde(default)]
+    pub(super) last_message: Option<String>,
+    /// What the workspace's index last heard, and when (see `index.rs`).
+    #[serde(default)]
+    pub(super) indexed: Option<Indexed>,
+    /// A preview is owed to the workspace at this time (the trailing flush).
+    #[serde(default)]
+    pub(super) preview_due: Option<Millis>,
+    /// How often, at most, previews go to the workspace (the workspace sets the pace).
+    #[serde(default = "default_preview_every")]
+    pub(super) preview_every: Millis,
+    /// Open sockets per side (the edge corrects them after a reload, see `Input::Sockets`).
+    #[serde(default)]
+    pub(super) visitor_sockets: u32,
+    #[serde(default)]
+    pub(super) agent_sockets: u32,
+    /// The visitor's last socket closed at this time.
+    #[serde(default)]
+    pub(super) visitor_gone_since: Option<Millis>,
+    /// The agent was told the visitor left (and will be told when they are back).
+    #[serde(default)]
+    pub(super) visitor_announced_gone: bool,
+}
+
+fn default_preview_every() -> Millis {
+    DEFAULT_PREVIEW_EVERY
 }
 
 impl Conversation {
@@ -67,6 +98,15 @@ impl Conversation {
             visitor_messages: BTreeMap::new(),
             agent_messages: BTreeMap::new(),
             closed: None,
+            created_at: now,
+            last_message: None,
+            indexed: None,
+            preview_due: None,
+            preview_every: DEFAULT_PREVIEW_EVERY,
+            visitor_sockets: 0,
+            agent_sockets: 0,
+            visitor_gone_since: None,
+            visitor_announced_gone: false,
         }
     }
 
@@ -82,8 +122,20 @@ impl Conversation {
         &self.settings
     }
 
-    /// When to tick next: last activity + inactivity timeout while open; `None` once closed.
+    /// When to tick next: the inactivity deadline while open, an owed preview, or when the
+    /// visitor's absence next matters.
     pub fn next_deadline(&self) -> Option<Millis> {
+        let open = crate::time::earliest(self.inactivity_deadline(), self.presence_deadline());
+        crate::time::earliest(open, self.preview_due)
+    }
+
+    /// Whether a visitor's page is connected.
+    pub fn visitor_here(&self) -> bool {
+        self.visitor_sockets > 0
+    }
+
+    /// Last activity + inactivity timeout while open; `None` once closed.
+    pub fn inactivity_deadline(&self) -> Option<Millis> {
         match self.closed {
             Some(_) => None,
             None => Some(self.last_activity.after(self.settings.inactivity_timeout)),

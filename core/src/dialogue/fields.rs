@@ -105,7 +105,14 @@ fn check_value(kind: FieldKind, value: &str) -> Result<(), String> {
     }
 }
 
-/// `local@domain.tld`: one `@`, no spaces, a dotted domain whose last label is letters.
+/// Parlor's one email rule: info captures, notification emails, agents' emails, the widget's
+/// and the admin's forms all call this, so a client never accepts what the server refuses.
+///
+/// `local@domain.tld`, at most [`MAX_EMAIL_CHARS`] characters, no whitespace or control
+/// characters anywhere (callers trim first), exactly one `@`, a local part of 1–64 bytes, and a
+/// domain of at least two dot-separated labels of letters, digits (any script) and inner
+/// hyphens, the last one two or more letters or an `xn--` label. So `a@b.co`, `élise@exemple.fr`
+/// and `x@bücher.de` pass; `a@b.c`, `a@b`, `a@b.com.`, `a@@b.com` and `a b@c.com` do not.
 /// Deliberately loose on the local part: rejecting a real address loses a lead.
 pub fn looks_like_email(s: &str) -> bool {
     if s.chars().count() > MAX_EMAIL_CHARS || s.chars().any(|c| c.is_whitespace() || c.is_control())

@@ -35,6 +35,10 @@ pub struct ConversationRecord {
     pub captured: BTreeMap<String, String>,
     #[serde(default)]
     pub last_message: Option<String>,
+    /// Grows with every row the conversation sends: a store keeps the highest, so a row that
+    /// arrives late never replaces a newer one.
+    #[serde(default)]
+    pub revision: u64,
 }
 
 /// What the edge pushes to an open admin view.

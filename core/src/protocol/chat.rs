@@ -73,6 +73,12 @@ pub enum ChatServerMsg {
         from: Side,
         on: bool,
     },
+    /// The other side's page is gone (`here: false`, after a few seconds, so a page
+    /// navigation does not flicker) or back. Sent to the agent about the visitor.
+    Presence {
+        side: Side,
+        here: bool,
+    },
     /// A request could not be served; the socket stays open unless the code says otherwise.
     Error {
         code: String,
@@ -127,6 +133,11 @@ pub enum TranscriptEvent {
         from: Side,
         text: String,
         client_id: String,
+    },
+    /// The agent left (signed out, closed the inbox, was removed); routing looks for someone
+    /// else and the visitor keeps waiting.
+    AgentLeft {
+        agent: AgentProfile,
     },
     /// Nobody could take the chat; the visitor sees this text instead.
     Fallback {

@@ -81,4 +81,6 @@ pub enum EndReason {
     EndedByAgent,
     EndedByVisitor,
     Expired,
+    /// The agent left or was removed; the chat was routed to someone else.
+    AgentLeft,
 }

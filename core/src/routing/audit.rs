@@ -74,7 +74,8 @@ pub enum AuditTrigger {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum AuditOutcome {
-    /// Offered to an agent. `attempt` is 0 for the first offer, 1 for the first extra agent…
+    /// Offered to an agent. `attempt` is 0 for the first offer, 1 for the next agent after it
+    /// declined, went away or timed out, and so on: it counts the agents offered before.
     Offered {
         agent: AgentId,
         offer: u64,
@@ -114,7 +115,7 @@ pub enum SkipReason {
     Away,
     /// Accepted chats + outstanding offers ≥ capacity.
     AtCapacity,
-    /// Already offered this chat (extra team attempt picks a different agent).
+    /// Already offered this chat (each agent is offered a given chat at most once).
     AlreadyTried,
 }
 

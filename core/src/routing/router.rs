@@ -4,12 +4,24 @@
 //! returned [`RoutingEffect`]s, persists it with serde, and sets its alarm to
 //! [`Router::next_deadline`]. Everything is deterministic: the same inputs give the same effects.
 //!
+//! Nobody is left in a dead end: when an offer is declined, or withdrawn because the agent went
+//! away, offline, lost the permission or was removed, the chat is offered at once (with a fresh
+//! full accept timeout) to the next eligible agent of the same routing target: round robin, the
+//! next agent in workspace order; a team (team routing, or a rule's team), the next member in
+//! the team's order; a single agent (agent routing, or a rule's agent), nobody. Each agent is
+//! offered a given chat at most once. An offer that times out moves on only on Prime with team
+//! routing, while extra team attempts remain ([`RoutingSettings::extra_team_attempts`]); every
+//! other timeout falls back. So a request falls back when nobody eligible is left (reason: why the
+//! last offer ended) or when its timeouts are used up; a cancellation ends it without fallback.
+//!
 //! Architecture invariants:
 //! - Agents live in a `Vec` and are never removed from it (a removed agent is a tombstone), so
 //!   an agent's index is stable, round-robin cursors are plain indices, and the persisted state
 //!   refers to agents by index.
 //! - `load(agent) = accepted chats + outstanding offers <= capacity` whenever an offer is made.
 //! - Every request ends in exactly one of: an accepted chat, a fallback, or a cancellation.
+//! - No agent is offered the same request twice (`Pending::tried` plus the current agent are
+//!   distinct).
 //! - Lookup tables (`agent_index`, `team_index`, `by_conversation`, `deadlines`, per-agent
 //!   counters) are derived data: not persisted, rebuilt on deserialisation.
 
@@ -123,6 +135,9 @@ struct TeamSlot {
 }
 
 /// An outstanding offer, as stored (opaque outside the router).
+///
+/// The routing target of re-offers is derived from what is stored: `team` set → that team;
+/// round-robin mode → every agent; otherwise (agent routing, a rule's agent) → nobody else.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Pending {
     conversation: ConversationId,
@@ -132,9 +147,10 @@ pub struct Pending {
     mode: RoutingMode,
     rule: Option<u32>,
     team: Option<u32>,
-    /// Extra team agents that may still be tried.
+    /// Extra team agents that may still be tried after a timeout (Prime).
     attempts_left: u32,
-    /// Agents offered this chat before the current one.
+    /// Agents offered this chat before the current one, in order; never offered it again.
+    #[serde(default)]
     tried: Vec<u32>,
     facts: VisitorFacts,
 }
@@ -432,8 +448,9 @@ impl Router {
         out
     }
 
-    /// Sets an agent's presence. Going offline or away withdraws the agent's offers at once and
-    /// routing moves on as if they had expired. Accepted chats are kept. Unknown agents are ignored.
+    /// Sets an agent's presence. Going offline or away withdraws the agent's offers at once
+    /// ([`WithdrawReason::AgentUnavailable`]) and each chat moves on to the next eligible agent
+    /// (see the module docs). Accepted chats are kept. Unknown agents are ignored.
     pub fn set_presence(
         &mut self,
         agent: &AgentId,
@@ -449,6 +466,34 @@ impl Router {
         slot.online = online;
         slot.available = available;
         if !(online && available) {
+            self.withdraw_all(idx, WithdrawReason::AgentUnavailable, now, &mut out);
+        }
+        out
+    }
+
+    /// Whether the agent's inbox is connected. `false` makes the agent ineligible for new offers
+    /// at once ([`SkipReason::Offline`]) but keeps its outstanding offers and accepted chats: the
+    /// caller gives them a grace period, then calls [`Router::withdraw_offers`] if the agent did
+    /// not come back. `true` makes the agent eligible again (if available, permitted and below
+    /// capacity). Never withdraws anything: the result is always empty. Unknown agents are ignored.
+    pub fn set_connected(
+        &mut self,
+        agent: &AgentId,
+        connected: bool,
+        _now: Millis,
+    ) -> Vec<RoutingEffect> {
+        if let Some(&idx) = self.agent_index.get(agent) {
+            self.agents[idx as usize].online = connected;
+        }
+        Vec::new()
+    }
+
+    /// Withdraws every outstanding offer of the agent ([`WithdrawReason::AgentUnavailable`]);
+    /// each chat moves on to the next eligible agent (see the module docs). Presence and accepted
+    /// chats are unchanged. Unknown agents and agents without offers give no effects.
+    pub fn withdraw_offers(&mut self, agent: &AgentId, now: Millis) -> Vec<RoutingEffect> {
+        let mut out = Vec::new();
+        if let Some(&idx) = self.agent_index.get(agent) {
             self.withdraw_all(idx, WithdrawReason::AgentUnavailable, now, &mut out);
         }
         out
@@ -536,7 +581,7 @@ impl Router {
         };
         let mut skips = Skips::default();
         let (picked, attempts) = match target {
-            Target::All => (self.pick_round_robin(&mut skips), 0),
+            Target::All => (self.pick_round_robin(&[], &mut skips), 0),
             Target::Agent(a) => (self.check(a, &mut skips).then_some(a), 0),
             Target::Team(t) => {
                 d.team = Some(t);
@@ -618,7 +663,8 @@ impl Router {
         Ok(out)
     }
 
-    /// The agent declines an offer; routing moves on as if it had expired.
+    /// The agent declines an offer; the chat moves on to the next eligible agent of the same
+    /// routing target who was not offered it yet, else falls back (see the module docs).
     pub fn decline(
         &mut self,
         agent: &AgentId,
@@ -633,6 +679,7 @@ impl Router {
 
     /// The conversation went away before acceptance (visitor left or ended): its offer is
     /// withdrawn, with no fallback. Does nothing for accepted chats (use [`Router::release`]).
+    /// Idempotent: a second call (or a call for an unknown conversation) gives no effects.
     pub fn cancel(&mut self, conversation: &ConversationId, now: Millis) -> Vec<RoutingEffect> {
         let mut out = Vec::new();
         if let Some(&offer) = self.by_conversation.get(conversation) {
@@ -642,7 +689,8 @@ impl Router {
     }
 
     /// A live chat ended or expired: the agent's slot is free. On a conversation still waiting
-    /// for acceptance this cancels it instead. Unknown conversations are ignored.
+    /// for acceptance this cancels it instead. Idempotent: a second call (or a call for an
+    /// unknown conversation) gives no effects.
     pub fn release(&mut self, conversation: &ConversationId, now: Millis) -> Vec<RoutingEffect> {
         if let Some((conversation, chat)) = self.chats.remove_entry(conversation) {
             self.changes.chats.insert(conversation.clone());
@@ -654,6 +702,26 @@ impl Router {
             }];
         }
         self.cancel(conversation, now)
+    }
+
+    /// Releases the chat only when `agent` holds it; otherwise (another agent holds it, it is
+    /// still waiting for acceptance, it is over or unknown) gives no effects. For compensation
+    /// messages that may arrive late or twice.
+    pub fn release_if(
+        &mut self,
+        conversation: &ConversationId,
+        agent: &AgentId,
+        now: Millis,
+    ) -> Vec<RoutingEffect> {
+        let holds = match (self.chats.get(conversation), self.agent_index.get(agent)) {
+            (Some(chat), Some(&idx)) => chat.agent == idx,
+            _ => false,
+        };
+        if holds {
+            self.release(conversation, now)
+        } else {
+            Vec::new()
+        }
     }
 
     /// Expires every offer whose deadline is `<= now`. Idempotent: calling it early, late or
@@ -713,6 +781,21 @@ impl Router {
         self.by_conversation
             .get(conversation)
             .and_then(|&o| self.open_offer(o))
+    }
+
+    /// The agents offered the conversation's pending request so far, in order, the one holding
+    /// the current offer last (empty when nothing is pending). Each appears once.
+    pub fn tried(&self, conversation: &ConversationId) -> Vec<AgentId> {
+        self.by_conversation
+            .get(conversation)
+            .and_then(|o| self.pending.get(o))
+            .map_or_else(Vec::new, |p| {
+                p.tried
+                    .iter()
+                    .chain(std::iter::once(&p.agent))
+                    .map(|&i| self.agents[i as usize].id.clone())
+                    .collect()
+            })
     }
 
     /// What is known of the visitor of an outstanding offer (for the Accept banner).
@@ -790,6 +873,10 @@ impl Router {
             }
             if self.chats.contains_key(&p.conversation) {
                 return Err(format!("{} both pending and accepted", p.conversation));
+            }
+            let mut seen = BTreeSet::new();
+            if !p.tried.iter().chain([&p.agent]).all(|&a| seen.insert(a)) {
+                return Err(format!("offer {id}: an agent was offered the chat twice"));
             }
         }
         for c in self.chats.values() {
@@ -880,8 +967,9 @@ impl Router {
         }
     }
 
-    /// The next eligible agent in workspace order from the cursor; the cursor moves past it.
-    fn pick_round_robin(&mut self, skips: &mut Skips) -> Option<u32> {
+    /// The next eligible agent not in `exclude`, in workspace order from the cursor; the cursor
+    /// moves past it.
+    fn pick_round_robin(&mut self, exclude: &[u32], skips: &mut Skips) -> Option<u32> {
         let n = self.agents.len() as u32;
         if n == 0 {
             return None;
@@ -890,6 +978,10 @@ impl Router {
         for k in 0..n {
             let i = (start + k) % n;
             if self.agents[i as usize].removed {
+                continue;
+            }
+            if exclude.contains(&i) {
+                skips.push(&self.agents[i as usize].id, SkipReason::AlreadyTried);
                 continue;
             }
             if self.check(i, skips) {
@@ -1065,8 +1157,10 @@ impl Router {
         }
     }
 
-    /// Ends an offer unaccepted. Unless cancelled, routing moves on as if it expired: another
-    /// agent of the team when extra attempts remain, else the fallback.
+    /// Ends an offer unaccepted and moves routing on (see the module docs): cancelled → nothing
+    /// more; declined or agent unavailable → the next eligible agent of the same target not yet
+    /// offered the chat; expired → the same, on Prime team routing while extra attempts remain;
+    /// otherwise (and when nobody is left) → the fallback.
     fn end_offer(
         &mut self,
         offer: u64,
@@ -1094,26 +1188,56 @@ impl Router {
                 reason,
             },
         };
-        if reason == WithdrawReason::Cancelled {
-            let outcome = AuditOutcome::Cancelled { agent, offer };
-            self.audit(out, now, p.conversation, d, outcome, Skips::default());
-            return;
-        }
+        let move_on = match reason {
+            WithdrawReason::Cancelled => {
+                let outcome = AuditOutcome::Cancelled { agent, offer };
+                self.audit(out, now, p.conversation, d, outcome, Skips::default());
+                return;
+            }
+            WithdrawReason::EngagementLimit => false,
+            WithdrawReason::Declined | WithdrawReason::AgentUnavailable => true,
+            WithdrawReason::Expired => p.team.is_some() && p.attempts_left > 0,
+        };
         let mut skips = Skips::default();
-        if reason != WithdrawReason::EngagementLimit && p.attempts_left > 0 {
-            if let Some(team) = p.team {
-                p.tried.push(p.agent);
-                if let Some(next) = self.pick_in_team(team, &p.tried, &mut skips) {
-                    p.agent = next;
+        if move_on {
+            // Select: a lowered limit may leave no room for this request any more.
+            if self.settings.engagement_limited()
+                && u64::from(self.engagements) + self.pending.len() as u64
+                    >= u64::from(self.settings.engagement_limit)
+            {
+                let reason = FallbackReason::EngagementLimitReached;
+                self.fall_back(out, now, p.conversation, d, reason, p.facts, skips);
+                return;
+            }
+            p.tried.push(p.agent);
+            let next = match p.target() {
+                Target::All => self.pick_round_robin(&p.tried, &mut skips),
+                Target::Team(t) => self.pick_in_team(t, &p.tried, &mut skips),
+                Target::Agent(_) => None,
+            };
+            if let Some(next) = next {
+                if reason == WithdrawReason::Expired {
                     p.attempts_left -= 1;
-                    p.deadline = now.after(self.settings.accept_timeout);
-                    self.offer(out, now, p, d.trigger, skips);
-                    return;
                 }
+                p.agent = next;
+                p.deadline = now.after(self.settings.accept_timeout);
+                self.offer(out, now, p, d.trigger, skips);
+                return;
             }
         }
         let reason = FallbackReason::after(reason);
         self.fall_back(out, now, p.conversation, d, reason, p.facts, skips);
+    }
+}
+
+impl Pending {
+    /// Where re-offers of this request go.
+    fn target(&self) -> Target {
+        match (self.team, self.mode) {
+            (Some(t), _) => Target::Team(t),
+            (None, RoutingMode::RoundRobin) => Target::All,
+            (None, _) => Target::Agent(self.agent),
+        }
     }
 }
 

@@ -10,7 +10,7 @@ pub const DEFAULT_ACCEPT_TIMEOUT: Millis = Millis::from_secs(100);
 pub const DEFAULT_CAPACITY: u32 = 10;
 /// Lifetime accepted live chats on the Select plan (spec: 100).
 pub const DEFAULT_ENGAGEMENT_LIMIT: u32 = 100;
-/// Extra agents of the team tried after an offer ends unaccepted, on Prime (spec: 1).
+/// Extra agents of the team tried after an offer times out, on Prime (spec: 1).
 pub const DEFAULT_EXTRA_TEAM_ATTEMPTS: u32 = 1;
 
 /// The workspace's plan.
@@ -36,10 +36,14 @@ pub struct RoutingSettings {
     pub capacity: u32,
     /// Lifetime accepted live chats allowed on the Select plan. Ignored on other plans.
     pub engagement_limit: u32,
-    /// After an offer of a team-routed chat ends unaccepted, how many more (different) agents of
-    /// the team are tried, each with a fresh full timeout. Only applies on the Prime plan; on other
+    /// After an offer of a team-routed chat times out, how many more times a (different) agent of
+    /// the team is tried, each with a fresh full timeout. Only applies on the Prime plan; on other
     /// plans the effective value is 0 (see [`RoutingSettings::effective_extra_team_attempts`]).
+    /// Declines and agents going away always move on to the next agent and use no attempt.
     pub extra_team_attempts: u32,
+    /// How long the chats of an agent whose inbox closed wait for them before going back to
+    /// routing (see [`crate::workspace`]).
+    pub agent_gone_grace: Millis,
 }
 
 impl Default for RoutingSettings {
@@ -50,9 +54,13 @@ impl Default for RoutingSettings {
             capacity: DEFAULT_CAPACITY,
             engagement_limit: DEFAULT_ENGAGEMENT_LIMIT,
             extra_team_attempts: DEFAULT_EXTRA_TEAM_ATTEMPTS,
+            agent_gone_grace: DEFAULT_AGENT_GONE_GRACE,
         }
     }
 }
+
+/// Spec default: an agent who left has two minutes to come back before their chats move on.
+pub const DEFAULT_AGENT_GONE_GRACE: Millis = Millis(120_000);
 
 impl RoutingSettings {
     /// The defaults, on the given plan.
@@ -63,7 +71,7 @@ impl RoutingSettings {
         }
     }
 
-    /// Extra team agents tried after an unaccepted offer: `extra_team_attempts` on Prime, else 0.
+    /// Extra team agents tried after a timed-out offer: `extra_team_attempts` on Prime, else 0.
     pub fn effective_extra_team_attempts(&self) -> u32 {
         match self.plan {
             Plan::Prime => self.extra_team_attempts,

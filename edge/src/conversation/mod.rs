@@ -8,8 +8,9 @@ mod store;
 use std::cell::{Cell, RefCell};
 
 use parlor_core::conversation::{resume_frames, Conversation, ConversationSettings, Effect, Input};
+use parlor_core::link::{ConversationToWorkspace, FromConversation, ToConversation};
 use parlor_core::protocol::{
-    ChatClientMsg, ChatServerMsg, Side, TranscriptEvent, MAX_FRAME_BYTES, PROTOCOL_VERSION,
+    ChatClientMsg, ChatServerMsg, Side, MAX_FRAME_BYTES, PROTOCOL_VERSION,
 };
 use parlor_core::rate::{Limit, RateLimiter};
 use parlor_core::{ConversationId, Millis};
@@ -24,13 +25,9 @@ use crate::crypto::{constant_time_eq, sha256_hex};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{ok, read_json};
 use crate::identity::Identity;
-use crate::internal::{
-    Ack, IndexUpdate, Init, InitReply, OutcomeReply, Released, RouteOutcome, RouteReply,
-    RouteRequest,
-};
+use crate::internal::{to_workspace, Ack, Init, MAX_LINK_BYTES};
 use crate::now_ms;
-use crate::rpc::{call, identity_of, workspace_stub};
-use crate::workspace::index::{Record, Status};
+use crate::rpc::identity_of;
 use store::Meta;
 
 /// Who is on the other end of a socket; kept as the socket's attachment so it survives
@@ -52,41 +49,10 @@ pub struct ConversationDO {
     says: RefCell<RateLimiter>,
     /// Set once this instance has re-armed its stored alarm (see [`ConversationDO::rearm`]).
     rearmed: Cell<bool>,
-    /// When this instance last pushed the conversation to the workspace's index (ms).
-    indexed_at: Cell<u64>,
     /// The meta in memory has changes not yet stored.
     meta_unsaved: Cell<bool>,
     alarm_slot: AlarmSlot,
 }
-
-/// Who carries out what an input asks of the workspace object.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Caller {
-    /// A socket or the alarm: this object calls the workspace.
-    Other,
-    /// The workspace object, awaiting the reply: the index row goes back in the reply.
-    Workspace,
-    /// The workspace object starting the conversation: the index row and a live chat
-    /// request go back in the reply, and the workspace routes at once.
-    WorkspaceStart,
-}
-
-/// What [`ConversationDO::apply_as`] hands back to a workspace caller.
-#[derive(Default)]
-struct Applied {
-    refused: bool,
-    record: Option<Record>,
-    route: Option<RouteRequest>,
-    /// What the workspace replied to a live chat request, still to apply.
-    follow_ups: Vec<RouteOutcome>,
-}
-
-/// How often, at most, a chat's last-message preview is pushed to the Conversations view
-/// (status and captured fields go at once). Every push is a write in the one workspace object,
-/// so with 1,000 live chats a 5 s period meant 200 writes/s there; each conversation adds up to
-/// 5 s of its own (from its id) so that chats started together do not push together.
-const INDEX_PREVIEW_EVERY_MS: u64 = 15_000;
-const INDEX_PREVIEW_JITTER_MS: u64 = 5_000;
 
 /// A side may send 20 messages at once, then 60 a minute.
 const SAY_LIMIT: Limit = Limit {
@@ -106,7 +72,6 @@ impl DurableObject for ConversationDO {
             sql,
             loaded: RefCell::new(None),
             says: RefCell::new(RateLimiter::new(SAY_LIMIT, 4)),
-            indexed_at: Cell::new(0),
             meta_unsaved: Cell::new(false),
             alarm_slot: AlarmSlot::default(),
             rearmed: Cell::new(false),
@@ -162,6 +127,12 @@ impl DurableObject for ConversationDO {
         _was_clean: bool,
     ) -> worker::Result<()> {
         let _ = ws.close(Some(1000), Some("closing"));
+        self.socket_gone(&ws).await;
+        Ok(())
+    }
+
+    async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
+        self.socket_gone(&ws).await;
         Ok(())
     }
 
@@ -189,28 +160,6 @@ fn send_error(ws: &WebSocket, code: &str, message: &str) -> worker::Result<()> {
     )
 }
 
-/// This conversation's preview period: the base period plus a share of the jitter taken from
-/// its id (random hex), the same on every instance.
-fn preview_period(conversation: &str) -> u64 {
-    let spread = conversation
-        .bytes()
-        .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
-    INDEX_PREVIEW_EVERY_MS + spread % INDEX_PREVIEW_JITTER_MS
-}
-
-fn status_of(conv: &Conversation) -> Status {
-    use parlor_core::conversation::LiveState;
-    match conv.live_state() {
-        LiveState::None if conv.is_closed() => Status::Ended,
-        LiveState::None => Status::Automated,
-        LiveState::Requested | LiveState::Offered => Status::Waiting,
-        LiveState::Accepted => Status::Live,
-        LiveState::Ended => Status::Ended,
-        LiveState::Expired => Status::Expired,
-        LiveState::FellBack => Status::FellBack,
-    }
-}
-
 impl ConversationDO {
     /// Local workerd keeps scheduled alarms in memory only, so after a restart the alarm is
     /// gone. On the first request of an instance: run what is due and set the alarm again from
@@ -222,13 +171,22 @@ impl ConversationDO {
         };
         self.state.storage().delete_alarm().await?;
         self.alarm_slot.cleared();
-        self.apply(Input::Tick, None).await?;
+        // Sockets survive hibernation but not a restart: tell the core which are open.
+        let sockets = Input::Sockets {
+            visitor: self.state.get_websockets_with_tag("visitor").len() as u32,
+            agent: self.state.get_websockets_with_tag("agent").len() as u32,
+        };
+        self.apply(sockets, None).await?;
         let waiting = self
             .load()?
             .is_some_and(|(_, conv)| conv.live_state().is_pending());
         if waiting {
-            let stub = workspace_stub(&self.env, &meta.workspace)?;
-            let _: Ack = call(&stub, "/internal/wake", &serde_json::json!({})).await?;
+            // An empty batch: the workspace's first request re-arms its offer deadlines.
+            let batch = FromConversation {
+                conversation: ConversationId::new(meta.conversation),
+                messages: Vec::new(),
+            };
+            self.deliver(&meta.workspace, batch).await?;
         }
         Ok(())
     }
@@ -247,24 +205,39 @@ impl ConversationDO {
                     .is_some_and(|m| constant_time_eq(&m.token_hash, &hash));
                 ok(&Ack { ok: ok_token })
             }
-            "/internal/outcome" => {
-                let outcome: RouteOutcome = read_json(req, 16 * 1024).await?;
-                let input = self.outcome_input(outcome)?;
-                let applied = self.apply_as(input, None, Caller::Workspace).await?;
-                ok(&OutcomeReply {
-                    ok: !applied.refused,
-                    record: applied.record,
-                })
+            "/internal/link" => {
+                // The workspace is the caller: what this conversation says back goes in the reply.
+                let batch: ToConversation = read_json(req, MAX_LINK_BYTES).await?;
+                let mut out = Vec::new();
+                for msg in batch.messages {
+                    out.extend(self.step(Input::FromWorkspace(msg), None).await?);
+                }
+                ok(&out)
+            }
+            "/internal/revoke" => {
+                // The workspace ended this agent's sessions (password reset, role change): their
+                // chat sockets close now, not at their next frame.
+                let agent: String = read_json(req, 1024).await?;
+                for ws in self.state.get_websockets_with_tag("agent") {
+                    let peer: Option<Peer> = ws.deserialize_attachment().ok().flatten();
+                    if peer.is_some_and(|p| p.agent.as_deref() == Some(agent.as_str())) {
+                        let _ = ws.close(
+                            Some(4001),
+                            Some("Your session has ended. Please sign in again."),
+                        );
+                    }
+                }
+                ok(&Ack { ok: true })
             }
             "/internal/transcript" => {
                 let entries = store::entries_after(&self.sql, 0)?;
                 let loaded = self.load()?;
-                let (meta, conv) = loaded.ok_or(ApiError::NotFound("conversation"))?;
+                let (_, conv) = loaded.ok_or(ApiError::NotFound("conversation"))?;
                 ok(&serde_json::json!({
                     "entries": entries,
                     "captured": conv.captured(),
                     "live_state": conv.live_state(),
-                    "agent": meta.agent,
+                    "agent": conv.agent(),
                     "closed": conv.is_closed(),
                 }))
             }
@@ -282,6 +255,7 @@ impl ConversationDO {
                     side: Side::Visitor,
                     agent: None,
                 })
+                .await
             }
             "/ws/agent" => {
                 let Identity::Agent {
@@ -294,19 +268,21 @@ impl ConversationDO {
                 if meta.workspace != workspace {
                     return Err(ApiError::NotFound("conversation"));
                 }
-                if meta.agent.as_deref() != Some(agent.as_str()) {
+                let holder = self.load()?.and_then(|(_, c)| c.agent().cloned());
+                if holder.as_ref().map(|a| a.as_str()) != Some(agent.as_str()) {
                     return Err(ApiError::Forbidden);
                 }
                 self.accept(Peer {
                     side: Side::Agent,
                     agent: Some(agent),
                 })
+                .await
             }
             _ => Err(ApiError::NotFound("route")),
         }
     }
 
-    fn accept(&self, peer: Peer) -> ApiResult<Response> {
+    async fn accept(&self, peer: Peer) -> ApiResult<Response> {
         let pair = WebSocketPair::new()?;
         let tag = match peer.side {
             Side::Agent => "agent",
@@ -314,7 +290,21 @@ impl ConversationDO {
         };
         self.state.accept_websocket_with_tags(&pair.server, &[tag]);
         pair.server.serialize_attachment(&peer)?;
+        self.apply(Input::SocketOpened { side: peer.side }, None)
+            .await?;
         Ok(Response::from_websocket(pair.client)?)
+    }
+
+    async fn socket_gone(&self, ws: &WebSocket) {
+        let peer: Option<Peer> = ws.deserialize_attachment().ok().flatten();
+        if let Some(peer) = peer {
+            if let Err(e) = self
+                .apply(Input::SocketClosed { side: peer.side }, None)
+                .await
+            {
+                worker::console_error!("conversation socket close: {e}");
+            }
+        }
     }
 
     fn meta(&self) -> ApiResult<Option<Meta>> {
@@ -333,22 +323,10 @@ impl ConversationDO {
         Ok(found)
     }
 
-    /// Notes the agent in memory; the `apply_as` that follows stores it with the state.
-    fn set_agent(&self, agent: Option<String>) -> ApiResult<()> {
-        let (mut meta, conv) = self.load()?.ok_or(ApiError::NotFound("conversation"))?;
-        meta.agent = agent;
-        *self.loaded.borrow_mut() = Some((meta, conv));
-        self.meta_unsaved.set(true);
-        Ok(())
-    }
-
-    async fn init(&self, init: Init) -> ApiResult<InitReply> {
+    async fn init(&self, init: Init) -> ApiResult<Vec<ConversationToWorkspace>> {
         if self.meta()?.is_some() {
             // A retried init is harmless.
-            return Ok(InitReply {
-                record: None,
-                route: None,
-            });
+            return Ok(Vec::new());
         }
         let now = Millis(now_ms());
         let settings = ConversationSettings::from(&init.settings);
@@ -363,39 +341,40 @@ impl ConversationDO {
             workspace: init.workspace,
             conversation: init.conversation,
             token_hash: init.token_hash,
-            agent: None,
             created_at: now.0,
             page_url: init.facts.page_url.clone(),
             dialogue: dialogue_id,
-            indexed_status: None,
         };
-        // Stored by `apply_as` below, with the first card, in one write.
+        // Stored by `step` below, with the first card, in one write.
         *self.loaded.borrow_mut() = Some((meta, conv));
         self.meta_unsaved.set(true);
         // Nothing was stored before, and an alarm is only ever set after a save: this object
         // has no alarm, so the first `schedule` needs no `get_alarm` round trip.
         self.alarm_slot.cleared();
         let facts = init.facts;
-        let applied = self
-            .apply_as(
-                Input::Start {
-                    page_url: facts.page_url,
-                    language: facts.language,
-                    country: facts.country,
-                    utm: facts.utm,
-                },
-                None,
-                Caller::WorkspaceStart,
-            )
-            .await?;
-        Ok(InitReply {
-            record: applied.record,
-            route: applied.route,
-        })
+        self.step(
+            Input::Start {
+                page_url: facts.page_url,
+                language: facts.language,
+                country: facts.country,
+                utm: facts.utm,
+            },
+            None,
+        )
+        .await
     }
 
     async fn on_message(&self, ws: &WebSocket, peer: &Peer, msg: ChatClientMsg) -> ApiResult<()> {
         let side = peer.side;
+        if side == Side::Agent {
+            // Checked on every frame: an agent removed or replaced since the socket opened
+            // can no longer read or write this chat.
+            let holder = self.load()?.and_then(|(_, c)| c.agent().cloned());
+            if holder.as_ref().map(|a| a.as_str()) != peer.agent.as_deref() {
+                let _ = ws.close(Some(4001), Some("this chat is no longer yours"));
+                return Ok(());
+            }
+        }
         let input = match msg {
             ChatClientMsg::Hello { v, last_seq } => {
                 if v != PROTOCOL_VERSION {
@@ -441,63 +420,53 @@ impl ConversationDO {
         Ok(())
     }
 
-    /// Runs one input through the core and carries out its effects: store, then send, then
-    /// tell the workspace; then applies what the workspace replied (a fallback).
-    /// Returns true when the core refused the input.
-    async fn apply(&self, input: Input, origin: Option<&WebSocket>) -> ApiResult<bool> {
-        let applied = self.apply_as(input, origin, Caller::Other).await?;
-        let mut follow_ups = std::collections::VecDeque::from(applied.follow_ups);
-        while let Some(outcome) = follow_ups.pop_front() {
-            // A refusal here is benign: the conversation ended meanwhile, and the workspace
-            // already heard of that from the input that ended it.
-            let input = self.outcome_input(outcome)?;
-            follow_ups.extend(self.apply_as(input, None, Caller::Other).await?.follow_ups);
-        }
-        Ok(applied.refused)
-    }
-
-    /// The core input for what routing decided.
-    fn outcome_input(&self, outcome: RouteOutcome) -> ApiResult<Input> {
-        Ok(match outcome {
-            RouteOutcome::Accepted { agent, profile } => {
-                self.set_agent(Some(agent.clone()))?;
-                Input::Accepted {
-                    agent: agent.as_str().into(),
-                    profile,
-                }
+    /// Runs one input through the core and carries out its effects; what the conversation
+    /// says to the workspace is delivered, and the workspace's answers are applied in turn.
+    async fn apply(&self, input: Input, origin: Option<&WebSocket>) -> ApiResult<()> {
+        let messages = self.step(input, origin).await?;
+        let Some(meta) = self.meta()? else {
+            return Ok(());
+        };
+        let mut outgoing = messages;
+        while !outgoing.is_empty() {
+            let batch = FromConversation {
+                conversation: ConversationId::new(meta.conversation.clone()),
+                messages: std::mem::take(&mut outgoing),
+            };
+            let answer = self.deliver(&meta.workspace, batch).await?;
+            for msg in answer.messages {
+                outgoing.extend(self.step(Input::FromWorkspace(msg), None).await?);
             }
-            RouteOutcome::FellBack { kind, text } => Input::FellBack { kind, text },
-        })
+        }
+        Ok(())
     }
 
-    /// [`ConversationDO::apply`], for a given caller: when the workspace object is the caller
-    /// it gets the index row (and, at start, the live chat request) in its reply rather than
-    /// in calls back to it, which saves object-to-object round trips per routed chat.
-    async fn apply_as(
+    async fn deliver(&self, workspace: &str, batch: FromConversation) -> ApiResult<ToConversation> {
+        to_workspace(&self.env, workspace, &batch).await
+    }
+
+    /// One input through the core: store, then send to sockets; returns the messages for
+    /// the workspace (the caller delivers them, or returns them in its reply).
+    async fn step(
         &self,
         input: Input,
         origin: Option<&WebSocket>,
-        caller: Caller,
-    ) -> ApiResult<Applied> {
+    ) -> ApiResult<Vec<ConversationToWorkspace>> {
         let now = Millis(now_ms());
-        let (mut meta, mut conv) = self.load()?.ok_or(ApiError::NotFound("conversation"))?;
+        let (meta, mut conv) = self.load()?.ok_or(ApiError::NotFound("conversation"))?;
         let effects = conv.handle(input, now);
         let mut appended = Vec::new();
         let mut to_workspace = Vec::new();
         let mut replies = Vec::new();
-        let mut refused = false;
+        let mut to_agents = Vec::new();
+        let mut close_agents = false;
         for effect in effects {
             match effect {
                 Effect::Append(entry) => {
                     store::append(&self.sql, &entry)?;
                     appended.push(entry);
                 }
-                Effect::Reply(msg) => {
-                    if matches!(msg, ChatServerMsg::Error { .. }) {
-                        refused = true;
-                    }
-                    replies.push(msg);
-                }
+                Effect::Reply(msg) => replies.push(msg),
                 Effect::Relay(msg) => {
                     for ws in self.state.get_websockets() {
                         if origin.is_none_or(|o| o != &ws) {
@@ -505,16 +474,15 @@ impl ConversationDO {
                         }
                     }
                 }
-                other => to_workspace.push(other),
+                Effect::ToWorkspace(msg) => to_workspace.push(msg),
+                Effect::ToAgents(msg) => to_agents.push(msg),
+                Effect::CloseAgentSockets => close_agents = true,
+                Effect::Closed { .. } => {}
             }
         }
-        let status = status_of(&conv);
-        let status_changed = meta.indexed_status != Some(status);
-        meta.indexed_status = Some(status);
-        // Meta changes rarely (status, agent); a chat message writes its entry and the state.
-        let meta_changed = self.meta_unsaved.replace(false) || status_changed;
+        let meta_changed = self.meta_unsaved.replace(false);
         store::save(&self.sql, meta_changed.then_some(&meta), &conv)?;
-        *self.loaded.borrow_mut() = Some((meta.clone(), conv.clone()));
+        *self.loaded.borrow_mut() = Some((meta, conv.clone()));
         self.schedule(conv.next_deadline()).await?;
 
         // Stored: now every socket may see it (output gates hold sends until the write is durable).
@@ -533,111 +501,18 @@ impl ConversationDO {
                 let _ = send(ws, msg);
             }
         }
-
-        // The Conversations view follows status and captured fields at once; the last-message
-        // preview at most every few seconds, so chat traffic does not funnel into the workspace.
-        let captured = appended
-            .iter()
-            .any(|e| matches!(e.event, TranscriptEvent::Captured { .. }));
-        let message = appended
-            .iter()
-            .any(|e| matches!(e.event, TranscriptEvent::Message { .. }));
-        let preview_due = message
-            && now.0.saturating_sub(self.indexed_at.get()) >= preview_period(&meta.conversation);
-        let mut record = None;
-        if status_changed || captured || preview_due {
-            self.indexed_at.set(now.0);
-            record = Some(self.index_record(&meta, &conv, now)?);
-        }
-
-        let mut applied = Applied {
-            refused,
-            ..Applied::default()
-        };
-        for effect in to_workspace {
-            match effect {
-                Effect::RequestLiveChat { routing, facts } => {
-                    let request = RouteRequest {
-                        conversation: meta.conversation.clone(),
-                        routing,
-                        facts,
-                        record: None,
-                    };
-                    if caller == Caller::WorkspaceStart {
-                        applied.route = Some(request);
-                    } else {
-                        // The index row travels with the request and a fallback comes back in
-                        // the reply: one call per routed chat, not three.
-                        let request = RouteRequest {
-                            record: record.take(),
-                            ..request
-                        };
-                        let stub = workspace_stub(&self.env, &meta.workspace)?;
-                        let reply: RouteReply = call(&stub, "/internal/route", &request).await?;
-                        applied.follow_ups.extend(reply.outcomes);
-                    }
-                }
-                effect => self.tell_workspace(&meta, effect).await?,
+        let agents = self.state.get_websockets_with_tag("agent");
+        for msg in &to_agents {
+            for ws in &agents {
+                let _ = send(ws, msg);
             }
         }
-        if let Some(record) = record {
-            if caller == Caller::Other {
-                let stub = workspace_stub(&self.env, &meta.workspace)?;
-                let _: Ack = call(&stub, "/internal/index", &IndexUpdate { record }).await?;
-            } else {
-                applied.record = Some(record);
+        if close_agents {
+            for ws in &agents {
+                let _ = ws.close(Some(4001), Some("this chat is no longer yours"));
             }
         }
-        Ok(applied)
-    }
-
-    async fn tell_workspace(&self, meta: &Meta, effect: Effect) -> ApiResult<()> {
-        let stub = workspace_stub(&self.env, &meta.workspace)?;
-        match effect {
-            Effect::CancelLiveChat => {
-                let _: Ack = call(
-                    &stub,
-                    "/internal/released",
-                    &Released {
-                        conversation: meta.conversation.clone(),
-                        reason: None,
-                    },
-                )
-                .await?;
-            }
-            Effect::ReleaseAgent { reason, .. } => {
-                let _: Ack = call(
-                    &stub,
-                    "/internal/released",
-                    &Released {
-                        conversation: meta.conversation.clone(),
-                        reason: Some(reason),
-                    },
-                )
-                .await?;
-            }
-            Effect::RequestLiveChat { .. }
-            | Effect::Closed { .. }
-            | Effect::Append(_)
-            | Effect::Reply(_)
-            | Effect::Relay(_) => {}
-        }
-        Ok(())
-    }
-
-    fn index_record(&self, meta: &Meta, conv: &Conversation, now: Millis) -> ApiResult<Record> {
-        let last_message = store::last_message(&self.sql)?;
-        Ok(Record {
-            id: meta.conversation.clone(),
-            created_at: meta.created_at,
-            updated_at: now.0,
-            dialogue: meta.dialogue.clone(),
-            page_url: meta.page_url.clone(),
-            status: status_of(conv),
-            agent: meta.agent.clone(),
-            captured: conv.captured().clone(),
-            last_message,
-        })
+        Ok(to_workspace)
     }
 
     async fn schedule(&self, deadline: Option<Millis>) -> ApiResult<()> {

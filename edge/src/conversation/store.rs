@@ -1,13 +1,12 @@
 //! The conversation object's tables: a snapshot of the core state, and the transcript.
 
 use parlor_core::conversation::Conversation;
-use parlor_core::protocol::{TranscriptEntry, TranscriptEvent};
+use parlor_core::protocol::TranscriptEntry;
 use serde::{Deserialize, Serialize};
 use worker::SqlStorage;
 
 use crate::error::ApiResult;
 use crate::sql::{exec, int, kv_get, kv_put, rows, KV_SCHEMA};
-use crate::workspace::index::Status;
 
 pub fn migrate(sql: &SqlStorage) -> ApiResult<()> {
     exec(sql, KV_SCHEMA, vec![])?;
@@ -18,20 +17,17 @@ pub fn migrate(sql: &SqlStorage) -> ApiResult<()> {
     )
 }
 
-/// What the edge knows about a conversation besides the core state.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// What the edge knows about a conversation besides the core state. Unknown fields are
+/// ignored: metas stored by older versions (with `agent` and `indexed_status`) still load.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Meta {
     pub workspace: String,
     pub conversation: String,
     /// SHA-256 of the visitor's secret; the secret itself is never stored.
     pub token_hash: String,
-    /// The agent holding the live chat, once accepted.
-    pub agent: Option<String>,
     pub created_at: u64,
     pub page_url: String,
     pub dialogue: String,
-    /// The status last sent to the workspace's index, to skip redundant updates.
-    pub indexed_status: Option<Status>,
 }
 
 pub fn load(sql: &SqlStorage) -> ApiResult<Option<(Meta, Conversation)>> {
@@ -72,24 +68,147 @@ pub fn entries_after(sql: &SqlStorage, last_seq: u64) -> ApiResult<Vec<Transcrip
         "SELECT body FROM entries WHERE seq > ? ORDER BY seq",
         vec![int(last_seq)],
     )?;
-    found
-        .iter()
-        .map(|r| Ok(serde_json::from_str(&r.body)?))
+    decode_entries(found.iter().map(|r| r.body.as_str()))
+}
+
+/// Stored entry bodies back into entries, in the order read; one corrupt body fails them all.
+fn decode_entries<'a>(
+    bodies: impl IntoIterator<Item = &'a str>,
+) -> ApiResult<Vec<TranscriptEntry>> {
+    bodies
+        .into_iter()
+        .map(|body| Ok(serde_json::from_str(body)?))
         .collect()
 }
 
-/// The text of the latest chat message, for the Conversations list.
-pub fn last_message(sql: &SqlStorage) -> ApiResult<Option<String>> {
-    let found: Vec<BodyRow> = rows(
-        sql,
-        "SELECT body FROM entries WHERE body LIKE '%\"event\":\"message\"%' ORDER BY seq DESC LIMIT 1",
-        vec![],
-    )?;
-    for r in found {
-        let entry: TranscriptEntry = serde_json::from_str(&r.body)?;
-        if let TranscriptEvent::Message { text, .. } = entry.event {
-            return Ok(Some(text.chars().take(140).collect()));
+#[cfg(test)]
+mod tests {
+    use parlor_core::conversation::{ConversationSettings, Input};
+    use parlor_core::dialogue::Dialogue;
+    use parlor_core::protocol::{Side, TranscriptEvent};
+    use parlor_core::settings::WorkspaceSettings;
+    use parlor_core::{ConversationId, Millis};
+
+    use super::*;
+    use crate::error::ApiError;
+
+    fn meta() -> Meta {
+        Meta {
+            workspace: "acme".into(),
+            conversation: "c1".into(),
+            token_hash: "ab".repeat(32),
+            created_at: 1_700_000_000_000,
+            page_url: "https://shop.example/pricing".into(),
+            dialogue: "d1".into(),
         }
     }
-    Ok(None)
+
+    #[test]
+    fn meta_round_trips_with_its_fields_pinned() {
+        let json = serde_json::to_value(meta()).expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "workspace": "acme",
+                "conversation": "c1",
+                "token_hash": "ab".repeat(32),
+                "created_at": 1_700_000_000_000u64,
+                "page_url": "https://shop.example/pricing",
+                "dialogue": "d1",
+            })
+        );
+        let back: Meta = serde_json::from_value(json).expect("meta");
+        assert_eq!(back, meta());
+    }
+
+    #[test]
+    fn meta_stored_by_older_versions_still_loads() {
+        // Before the core kept the agent and the index status, the meta held them.
+        for old in [
+            r#"{"workspace":"acme","conversation":"c1","token_hash":"HASH","agent":"eve",
+                "created_at":1700000000000,"page_url":"https://shop.example/pricing",
+                "dialogue":"d1","indexed_status":"live"}"#,
+            r#"{"workspace":"acme","conversation":"c1","token_hash":"HASH","agent":null,
+                "created_at":1700000000000,"page_url":"https://shop.example/pricing",
+                "dialogue":"d1","indexed_status":null}"#,
+        ] {
+            let got: Meta = serde_json::from_str(old).expect(old);
+            assert_eq!(
+                got,
+                Meta {
+                    token_hash: "HASH".into(),
+                    ..meta()
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn meta_without_its_token_hash_does_not_load() {
+        // A meta missing its hash must fail, not load with an empty hash anyone matches.
+        let broken = r#"{"workspace":"acme","conversation":"c1","created_at":1,
+            "page_url":"","dialogue":"d1"}"#;
+        assert!(serde_json::from_str::<Meta>(broken).is_err());
+    }
+
+    fn entry(seq: u64, text: &str) -> TranscriptEntry {
+        TranscriptEntry {
+            seq,
+            at: Millis(1_700_000_000_000 + seq),
+            event: TranscriptEvent::Message {
+                from: Side::Visitor,
+                text: text.into(),
+                client_id: format!("k-{seq}"),
+            },
+        }
+    }
+
+    #[test]
+    fn entry_bodies_decode_in_the_order_read() {
+        let entries = vec![entry(1, "Hello"), entry(2, "Anyone there?"), entry(3, "☕")];
+        let bodies: Vec<String> = entries
+            .iter()
+            .map(|e| serde_json::to_string(e).expect("json"))
+            .collect();
+        let got = decode_entries(bodies.iter().map(String::as_str)).expect("entries");
+        assert_eq!(got, entries);
+        assert!(decode_entries([]).expect("none").is_empty());
+    }
+
+    #[test]
+    fn a_corrupt_entry_body_fails_the_read() {
+        let good = serde_json::to_string(&entry(1, "Hello")).expect("json");
+        let err = decode_entries([good.as_str(), r#"{"seq":2}"#]).expect_err("corrupt");
+        assert!(matches!(err, ApiError::Internal(_)));
+    }
+
+    #[test]
+    fn the_stored_conversation_snapshot_loads_back_equal() {
+        let dialogue: Dialogue = serde_json::from_str(
+            r#"{"id":"d1","name":"Sales","branches":[{"id":"main","cards":[
+                {"id":"m1","kind":"message","text":"Hello"},
+                {"id":"q1","kind":"question","text":"Talk to sales?",
+                 "buttons":[{"id":"yes","label":"Yes"}]}]}]}"#,
+        )
+        .expect("dialogue");
+        let settings = ConversationSettings::from(&WorkspaceSettings::default());
+        let now = Millis(1_700_000_000_000);
+        let mut conv = Conversation::new(ConversationId::new("c1"), dialogue, settings, now);
+        let effects = conv.handle(
+            Input::Start {
+                page_url: "https://shop.example/pricing".into(),
+                language: "en".into(),
+                country: "GB".into(),
+                utm: Default::default(),
+            },
+            now,
+        );
+        assert!(!effects.is_empty());
+        // `save` and `load` go through kv_put / kv_get: serde_json both ways.
+        let stored = serde_json::to_string(&conv).expect("json");
+        let back: Conversation = serde_json::from_str(&stored).expect("conversation");
+        assert_eq!(back, conv);
+        assert_eq!(back.next_deadline(), conv.next_deadline());
+        assert_eq!(back.view(), conv.view());
+    }
 }

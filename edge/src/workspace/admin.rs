@@ -61,7 +61,7 @@ fn check_teams(sql: &SqlStorage, teams: &[String]) -> ApiResult<()> {
     Ok(())
 }
 
-pub async fn create_agent(sql: &SqlStorage, req: &mut Request) -> ApiResult<Agent> {
+pub async fn create_agent(sql: &SqlStorage, req: &mut Request, now: u64) -> ApiResult<Agent> {
     let input: NewAgent = read_json(req, SMALL_BODY).await?;
     let id = match input.id {
         Some(id) => id,
@@ -84,7 +84,9 @@ pub async fn create_agent(sql: &SqlStorage, req: &mut Request) -> ApiResult<Agen
         role: input.role,
         teams: input.teams,
     };
-    store::insert_agent(sql, &agent, &hash_password(&input.password)?)?;
+    // A fresh epoch: a token of an agent deleted before under the same id does not work.
+    let epoch = store::next_session_epoch(sql, now)?;
+    store::insert_agent(sql, &agent, &hash_password(&input.password)?, epoch)?;
     Ok(agent)
 }
 
@@ -144,9 +146,40 @@ fn apply_profile(
     Ok(())
 }
 
-pub async fn patch_agent(sql: &SqlStorage, id: &str, req: &mut Request) -> ApiResult<Agent> {
+/// Why an agent's sessions ended, as the close reason of their sockets (at most 123 bytes).
+pub mod ended {
+    pub const REMOVED: &str = "Your account was removed from this workspace.";
+    pub const ROLE_CHANGED: &str = "Your role changed. Please sign in again.";
+    pub const LIVE_CHAT_REMOVED: &str =
+        "Your live chat permission was removed. Please sign in again.";
+    pub const PASSWORD_RESET: &str = "Your password was reset. Please sign in again.";
+    pub const SESSION_ENDED: &str = "Your session has ended. Please sign in again.";
+}
+
+/// Which change to an agent ends their sessions: a role change either way (the token names the
+/// role; a promoted agent signs in again to get the admin views) and losing the live chat
+/// permission.
+pub fn ends_sessions(before: &Agent, after: &Agent) -> Option<&'static str> {
+    if before.role != after.role {
+        Some(ended::ROLE_CHANGED)
+    } else if before.live_chat && !after.live_chat {
+        Some(ended::LIVE_CHAT_REMOVED)
+    } else {
+        None
+    }
+}
+
+/// Applies an admin's change; returns the agent and, when the change ended their sessions
+/// (a new epoch is stored), why.
+pub async fn patch_agent(
+    sql: &SqlStorage,
+    id: &str,
+    req: &mut Request,
+    now: u64,
+) -> ApiResult<(Agent, Option<&'static str>)> {
     let patch: AgentPatch = read_json(req, SMALL_BODY).await?;
     let mut agent = store::agent(sql, id)?.ok_or(ApiError::NotFound("agent"))?;
+    let before = agent.clone();
     apply_profile(&mut agent, patch.name, patch.avatar_url)?;
     if let Some(v) = patch.live_chat {
         agent.live_chat = v;
@@ -159,7 +192,11 @@ pub async fn patch_agent(sql: &SqlStorage, id: &str, req: &mut Request) -> ApiRe
         agent.teams = teams;
     }
     store::update_agent(sql, &agent)?;
-    Ok(agent)
+    let ended = ends_sessions(&before, &agent);
+    if ended.is_some() {
+        store::set_session_epoch(sql, id, store::next_session_epoch(sql, now)?)?;
+    }
+    Ok((agent, ended))
 }
 
 pub async fn patch_profile(sql: &SqlStorage, id: &str, req: &mut Request) -> ApiResult<Agent> {
@@ -176,12 +213,20 @@ struct NewPassword {
     password: String,
 }
 
-pub async fn reset_password(sql: &SqlStorage, id: &str, req: &mut Request) -> ApiResult<Response> {
+/// Sets a new password and a new session epoch (every session of the agent ends); returns the
+/// agent and the new epoch.
+pub async fn reset_password(
+    sql: &SqlStorage,
+    id: &str,
+    req: &mut Request,
+    now: u64,
+) -> ApiResult<(Agent, u64)> {
     let input: NewPassword = read_json(req, SMALL_BODY).await?;
     validate::password(&input.password)?;
-    store::agent(sql, id)?.ok_or(ApiError::NotFound("agent"))?;
-    store::set_password(sql, id, &hash_password(&input.password)?)?;
-    ok(&serde_json::json!({ "ok": true }))
+    let agent = store::agent(sql, id)?.ok_or(ApiError::NotFound("agent"))?;
+    let epoch = store::next_session_epoch(sql, now)?;
+    store::set_password(sql, id, &hash_password(&input.password)?, epoch)?;
+    Ok((agent, epoch))
 }
 
 pub async fn put_team(sql: &SqlStorage, id: &str, req: &mut Request) -> ApiResult<Response> {
@@ -242,4 +287,71 @@ pub fn save_dialogue(sql: &SqlStorage, id: &str, dialogue: Dialogue) -> ApiResul
         .unwrap_or(existing.len()) as u64;
     store::put_dialogue(sql, &dialogue, position)?;
     created(&check)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eve() -> Agent {
+        Agent {
+            id: "eve".into(),
+            email: "eve@acme.example".into(),
+            name: "Eve".into(),
+            avatar_url: None,
+            live_chat: true,
+            role: Role::Admin,
+            teams: vec![],
+        }
+    }
+
+    #[test]
+    fn demotion_promotion_and_losing_live_chat_end_sessions() {
+        let before = eve();
+        let demoted = Agent {
+            role: Role::Agent,
+            ..eve()
+        };
+        assert_eq!(ends_sessions(&before, &demoted), Some(ended::ROLE_CHANGED));
+        assert_eq!(ends_sessions(&demoted, &before), Some(ended::ROLE_CHANGED));
+        let no_chat = Agent {
+            live_chat: false,
+            ..eve()
+        };
+        assert_eq!(
+            ends_sessions(&before, &no_chat),
+            Some(ended::LIVE_CHAT_REMOVED)
+        );
+    }
+
+    #[test]
+    fn profile_team_and_regained_permission_changes_keep_sessions() {
+        let before = eve();
+        let renamed = Agent {
+            name: "Eve R.".into(),
+            avatar_url: Some("https://cdn.example/e.png".into()),
+            teams: vec!["sales".into()],
+            ..eve()
+        };
+        assert_eq!(ends_sessions(&before, &renamed), None);
+        assert_eq!(ends_sessions(&before, &before), None);
+        let no_chat = Agent {
+            live_chat: false,
+            ..eve()
+        };
+        assert_eq!(ends_sessions(&no_chat, &before), None);
+    }
+
+    #[test]
+    fn close_reasons_fit_a_close_frame() {
+        for reason in [
+            ended::REMOVED,
+            ended::ROLE_CHANGED,
+            ended::LIVE_CHAT_REMOVED,
+            ended::PASSWORD_RESET,
+            ended::SESSION_ENDED,
+        ] {
+            assert!(reason.len() <= 123, "{reason}");
+        }
+    }
 }

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use worker::SqlStorage;
 
 use crate::error::ApiResult;
-use crate::sql::{exec, int, rows};
+use crate::sql::{int, rows};
 
 pub use parlor_core::protocol::{ConversationRecord as Record, ConversationStatus as Status};
 
@@ -14,18 +14,30 @@ struct BodyRow {
     body: String,
 }
 
-pub fn put(sql: &SqlStorage, r: &Record) -> ApiResult<()> {
-    exec(
+#[derive(Deserialize)]
+struct IdRow {
+    #[allow(dead_code)]
+    id: String,
+}
+
+/// Stores the row unless a row of a higher revision is stored (rows may arrive late or
+/// twice); returns whether it was stored.
+pub fn put_if_newer(sql: &SqlStorage, r: &Record) -> ApiResult<bool> {
+    let written: Vec<IdRow> = rows(
         sql,
         "INSERT INTO conversations (id, created_at, updated_at, body) VALUES (?, ?, ?, ?) \
-         ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at, body = excluded.body",
+         ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at, body = excluded.body \
+         WHERE COALESCE(json_extract(excluded.body, '$.revision'), 0) \
+            >= COALESCE(json_extract(conversations.body, '$.revision'), 0) \
+         RETURNING id",
         vec![
             r.id.as_str().into(),
             int(r.created_at),
             int(r.updated_at),
             serde_json::to_string(r)?.into(),
         ],
-    )
+    )?;
+    Ok(!written.is_empty())
 }
 
 pub fn get(sql: &SqlStorage, id: &str) -> ApiResult<Option<Record>> {
@@ -45,11 +57,26 @@ pub fn list(sql: &SqlStorage, status: Option<Status>, limit: u64) -> ApiResult<V
     let found: Vec<BodyRow> = rows(
         sql,
         "SELECT body FROM conversations ORDER BY updated_at DESC LIMIT ?",
-        vec![int(limit.min(1000) * if status.is_some() { 10 } else { 1 })],
+        vec![int(fetch_limit(status, limit))],
     )?;
+    pick(found.iter().map(|r| r.body.as_str()), status, limit)
+}
+
+/// Rows to read for a page of `limit`: at most 1000, ten times as many when only one status
+/// is wanted (the filter runs on the rows read).
+fn fetch_limit(status: Option<Status>, limit: u64) -> u64 {
+    limit.min(1000) * if status.is_some() { 10 } else { 1 }
+}
+
+/// The stored bodies of `status` (or all), in the order read, until `limit` are kept.
+fn pick<'a>(
+    bodies: impl IntoIterator<Item = &'a str>,
+    status: Option<Status>,
+    limit: u64,
+) -> ApiResult<Vec<Record>> {
     let mut out = Vec::new();
-    for r in found {
-        let rec: Record = serde_json::from_str(&r.body)?;
+    for body in bodies {
+        let rec: Record = serde_json::from_str(body)?;
         if status.is_none_or(|s| s == rec.status) {
             out.push(rec);
         }
@@ -58,4 +85,108 @@ pub fn list(sql: &SqlStorage, status: Option<Status>, limit: u64) -> ApiResult<V
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::error::ApiError;
+
+    fn record(id: &str, status: Status, revision: u64) -> Record {
+        Record {
+            id: id.into(),
+            created_at: 1,
+            updated_at: 2,
+            dialogue: "d1".into(),
+            page_url: String::new(),
+            status,
+            agent: None,
+            captured: BTreeMap::new(),
+            last_message: None,
+            revision,
+        }
+    }
+
+    fn bodies(records: &[Record]) -> Vec<String> {
+        records
+            .iter()
+            .map(|r| serde_json::to_string(r).expect("json"))
+            .collect()
+    }
+
+    #[test]
+    fn a_status_filter_reads_ten_times_the_page() {
+        assert_eq!(fetch_limit(None, 200), 200);
+        assert_eq!(fetch_limit(Some(Status::Live), 200), 2_000);
+        assert_eq!(fetch_limit(None, 50_000), 1_000);
+        assert_eq!(fetch_limit(Some(Status::Ended), 50_000), 10_000);
+    }
+
+    #[test]
+    fn pick_keeps_one_status_in_the_order_read_up_to_the_limit() {
+        let all = [
+            record("c1", Status::Live, 1),
+            record("c2", Status::Ended, 1),
+            record("c3", Status::Live, 1),
+            record("c4", Status::Live, 1),
+        ];
+        let stored = bodies(&all);
+        let live = pick(stored.iter().map(String::as_str), Some(Status::Live), 2).expect("rows");
+        assert_eq!(live, vec![all[0].clone(), all[2].clone()]);
+        let ended = pick(stored.iter().map(String::as_str), Some(Status::Ended), 10).expect("rows");
+        assert_eq!(ended, vec![all[1].clone()]);
+        let none = pick(
+            stored.iter().map(String::as_str),
+            Some(Status::FellBack),
+            10,
+        )
+        .expect("rows");
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn pick_without_a_filter_takes_the_first_rows() {
+        let all = [
+            record("c1", Status::Automated, 1),
+            record("c2", Status::Waiting, 1),
+            record("c3", Status::Expired, 1),
+        ];
+        let stored = bodies(&all);
+        let got = pick(stored.iter().map(String::as_str), None, 2).expect("rows");
+        assert_eq!(got, all[..2].to_vec());
+        let got = pick(stored.iter().map(String::as_str), None, 200).expect("rows");
+        assert_eq!(got, all.to_vec());
+    }
+
+    #[test]
+    fn a_corrupt_stored_row_is_an_internal_error() {
+        let err = pick(["{\"id\":"], None, 10).expect_err("corrupt");
+        assert!(matches!(err, ApiError::Internal(_)));
+    }
+
+    #[test]
+    fn the_stored_body_carries_the_revision_the_upsert_compares() {
+        // `put_if_newer` compares `json_extract(body, '$.revision')`: a top-level integer.
+        let body = serde_json::to_string(&record("c1", Status::Live, 7)).expect("json");
+        let json: serde_json::Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(json["revision"], serde_json::json!(7));
+        // Revision 0 is written out too, not skipped.
+        let body = serde_json::to_string(&record("c1", Status::Live, 0)).expect("json");
+        let json: serde_json::Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(json["revision"], serde_json::json!(0));
+    }
+
+    #[test]
+    fn a_row_stored_before_revisions_reads_as_revision_zero() {
+        // The SQL treats a missing revision as 0 (`COALESCE(.., 0)`), and so does serde.
+        let old = r#"{"id":"c1","created_at":1,"updated_at":2,"dialogue":"d1","page_url":"",
+            "status":"ended","agent":"eve","captured":{"email":"ada@bigcorp.example"}}"#;
+        let got = pick([old], None, 10).expect("rows");
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].revision, 0);
+        assert_eq!(got[0].last_message, None);
+        assert_eq!(got[0].agent.as_deref(), Some("eve"));
+    }
 }

@@ -6,16 +6,21 @@ pub mod access;
 mod admin;
 mod inbox;
 pub mod index;
-mod routing;
+mod machine;
+mod parts;
+pub mod plan;
+mod sessions;
 mod sockets;
 pub mod store;
 mod visitors;
 
 use std::cell::{Cell, RefCell};
 
+use parlor_core::link::FromConversation;
+use parlor_core::protocol::AgentProfile;
 use parlor_core::rate::{Limit, RateLimiter};
-use parlor_core::routing::Router;
-use parlor_core::{AgentId, ConversationId, Millis};
+use parlor_core::workspace::{Workspace, WorkspaceInput};
+use parlor_core::AgentId;
 use worker::{WebSocket, WebSocketIncomingMessage};
 
 use serde::Deserialize;
@@ -28,6 +33,7 @@ use crate::crypto::{random_hex, sha256_hex, verify_password};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{created, ok, read_json};
 use crate::identity::{issue_session, Identity};
+use crate::internal::MAX_LINK_BYTES;
 use crate::rpc::{call, conversation_stub, identity_of};
 use crate::workspace::access::{caller, require_admin, Caller};
 use crate::workspace::index::Status;
@@ -40,8 +46,8 @@ pub struct WorkspaceDO {
     state: State,
     env: Env,
     sql: SqlStorage,
-    /// The routing engine, loaded from storage on first use by this instance.
-    router: RefCell<Option<Router>>,
+    /// The routing system, loaded from storage on first use by this instance.
+    machine: RefCell<Option<Workspace>>,
     /// The router head JSON last stored, to skip rewriting it unchanged.
     stored_head: RefCell<String>,
     /// New conversations per visitor IP. In memory: a restart forgives, which is fine.
@@ -67,7 +73,7 @@ impl DurableObject for WorkspaceDO {
             state,
             env,
             sql,
-            router: RefCell::new(None),
+            machine: RefCell::new(None),
             stored_head: RefCell::new(String::new()),
             starts: RefCell::new(RateLimiter::new(START_LIMIT, 10_000)),
             alarm_slot: AlarmSlot::default(),
@@ -92,7 +98,15 @@ impl DurableObject for WorkspaceDO {
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> worker::Result<()> {
-        let peer: Option<sockets::Peer> = ws.deserialize_attachment().ok().flatten();
+        let peer: Option<sockets::Attachment> = ws.deserialize_attachment().ok().flatten();
+        // Every frame re-checks the session that opened the socket (removal, new epoch).
+        if let Some(peer) = &peer {
+            match self.frame_session_ok(&ws, peer).await {
+                Ok(true) => {}
+                Ok(false) => return Ok(()),
+                Err(e) => worker::console_error!("session check: {e}"),
+            }
+        }
         let text = match message {
             WebSocketIncomingMessage::String(s) if s.len() <= 4096 => s,
             _ => {
@@ -106,7 +120,7 @@ impl DurableObject for WorkspaceDO {
                 return Ok(());
             }
         };
-        if let Some(sockets::Peer::Agent { agent }) = peer {
+        if let Some(sockets::Attachment::Agent { agent, .. }) = peer {
             if let Err(e) = self.inbox_message(&ws, &agent, &text).await {
                 sockets::send_json(
                     &ws,
@@ -127,6 +141,8 @@ impl DurableObject for WorkspaceDO {
         _reason: String,
         _was_clean: bool,
     ) -> worker::Result<()> {
+        // Completes the closing handshake, so the client's socket closes at once.
+        let _ = ws.close(Some(1000), Some("closing"));
         self.socket_gone(&ws).await;
         Ok(())
     }
@@ -138,7 +154,7 @@ impl DurableObject for WorkspaceDO {
 
     async fn alarm(&self) -> worker::Result<Response> {
         self.alarm_slot.cleared();
-        if let Err(e) = self.on_alarm().await {
+        if let Err(e) = self.run(WorkspaceInput::Tick, None).await {
             worker::console_error!("workspace alarm: {e}");
         }
         Response::ok("ok")
@@ -155,21 +171,25 @@ fn segments(req: &Request) -> ApiResult<Vec<String>> {
 
 impl WorkspaceDO {
     /// Local workerd keeps scheduled alarms in memory only, so after a restart the alarm is
-    /// gone. On the first request of an instance, run what is due (expired offers) and set the
-    /// alarm again from the router's deadlines. Harmless where alarms do persist.
+    /// gone. On the first request of an instance, run what is due (expired offers, ended
+    /// graces) and set the alarm again from the machine's deadlines. Harmless where alarms
+    /// do persist.
     async fn rearm(&self) -> ApiResult<()> {
         if store::meta(&self.sql)?.is_none() {
             return Ok(());
         }
         self.state.storage().delete_alarm().await?;
         self.alarm_slot.cleared();
-        self.on_alarm().await
+        self.run(WorkspaceInput::Tick, None).await
     }
 
     async fn socket_gone(&self, ws: &WebSocket) {
         let peer: Option<sockets::Peer> = ws.deserialize_attachment().ok().flatten();
         if let Some(sockets::Peer::Agent { agent }) = peer {
-            if let Err(e) = self.inbox_closed(ws, &agent).await {
+            let input = WorkspaceInput::InboxClosed {
+                agent: AgentId::new(agent),
+            };
+            if let Err(e) = self.run(input, None).await {
                 worker::console_error!("inbox close: {e}");
             }
         }
@@ -181,17 +201,26 @@ impl WorkspaceDO {
         let method = req.method();
         let now = now_ms();
         match (path.as_slice(), &method) {
-            (["internal", op], Method::Post) => return self.internal(op, req, now).await,
+            (["internal", "link"], Method::Post) => {
+                let batch: FromConversation = read_json(req, MAX_LINK_BYTES).await?;
+                return ok(&self.run_link(batch).await?);
+            }
             (["visitor", "start"], Method::Post) => {
                 let start = visitors::start(&self.sql, &self.env, req, &self.starts, now).await?;
-                if let Some(record) = &start.record {
-                    self.index_changed(record)?;
-                }
-                // A first card that is a live chat card: route at once, no call back needed.
-                if let Some(request) = start.route {
-                    self.route_request(request, false, Millis(now)).await?;
+                // The new conversation's first messages (its index row, a live chat request
+                // when the first card is a live chat card) are applied at once.
+                if let Some(batch) = start.first {
+                    self.run(WorkspaceInput::FromConversation(batch), None)
+                        .await?;
                 }
                 return created(&start.started);
+            }
+            (["internal", "session"], Method::Get) => {
+                // The Worker asks before forwarding an agent's chat socket: is this agent's
+                // session current here (exists, same epoch)? 401 if not.
+                let (_, who) = caller(&self.sql, &identity_of(req))?;
+                who.agent_id().ok_or(ApiError::Unauthorized)?;
+                return ok(&serde_json::json!({ "ok": true }));
             }
             (["api", "create"], Method::Post) => return self.create(req, now).await,
             (["api", "sessions"], Method::Post) => return self.sign_in(req, now).await,
@@ -202,7 +231,7 @@ impl WorkspaceDO {
         let Some(("api", rest)) = path.split_first().map(|(a, b)| (*a, b)) else {
             return Err(ApiError::NotFound("route"));
         };
-        self.api(rest, &method, req, &who, now).await
+        self.api(rest, &method, req, &who).await
     }
 
     async fn api(
@@ -211,7 +240,6 @@ impl WorkspaceDO {
         method: &Method,
         req: &mut Request,
         who: &Caller,
-        now: u64,
     ) -> ApiResult<Response> {
         let sql = &self.sql;
         match (path, method) {
@@ -221,7 +249,10 @@ impl WorkspaceDO {
             }
             (["me"], Method::Patch) => {
                 let id = who.agent_id().ok_or(ApiError::Forbidden)?;
-                ok(&admin::patch_profile(sql, id, req).await?)
+                let agent = admin::patch_profile(sql, id, req).await?;
+                // The machine snapshots name and picture into the chats the agent accepts.
+                self.sync_agent(&agent).await?;
+                ok(&agent)
             }
             (["settings"], Method::Get) => {
                 require_admin(who)?;
@@ -231,17 +262,18 @@ impl WorkspaceDO {
                 require_admin(who)?;
                 let settings = admin::put_settings(sql, req).await?;
                 let routing = settings.routing();
-                self.with_router(|r| r.set_settings(routing))?;
-                self.schedule_alarm().await?;
+                self.run(WorkspaceInput::Settings { routing }, None).await?;
                 ok(&settings)
             }
             (["inbox", "ws"], Method::Get) => {
-                let id = who.agent_id().ok_or(ApiError::Forbidden)?.to_owned();
-                self.open_inbox(&id).await
+                let Caller::Agent { id, epoch, .. } = who else {
+                    return Err(ApiError::Forbidden);
+                };
+                self.open_inbox(id, *epoch).await
             }
             (["admin", "ws"], Method::Get) => {
                 require_admin(who)?;
-                self.open_admin()
+                self.open_admin(who)
             }
             (["audit"], Method::Get) => {
                 require_admin(who)?;
@@ -257,14 +289,17 @@ impl WorkspaceDO {
             }
             (["agents"], Method::Post) => {
                 require_admin(who)?;
-                let agent = admin::create_agent(sql, req).await?;
-                self.sync_agent(&agent, now).await?;
+                let agent = admin::create_agent(sql, req, now_ms()).await?;
+                self.sync_agent(&agent).await?;
                 created(&agent)
             }
             (["agents", id], Method::Patch) => {
                 require_admin(who)?;
-                let agent = admin::patch_agent(sql, id, req).await?;
-                self.sync_agent(&agent, now).await?;
+                let (agent, ended) = admin::patch_agent(sql, id, req, now_ms()).await?;
+                self.sync_agent(&agent).await?;
+                if let Some(reason) = ended {
+                    self.end_sessions(id, reason, true).await?;
+                }
                 ok(&agent)
             }
             (["agents", id], Method::Delete) => {
@@ -272,16 +307,24 @@ impl WorkspaceDO {
                 store::agent(sql, id)?.ok_or(ApiError::NotFound("agent"))?;
                 store::delete_agent(sql, id)?;
                 let agent = AgentId::new(*id);
-                self.route_op(|r| r.remove_agent(&agent, Millis(now)), None)
+                self.run(WorkspaceInput::RemoveAgent { agent }, None)
                     .await?;
-                for ws in self.state.get_websockets_with_tag(&sockets::agent_tag(id)) {
-                    let _ = ws.close(Some(4001), Some("agent removed"));
-                }
+                self.end_sessions(id, admin::ended::REMOVED, false).await?;
                 ok(&serde_json::json!({ "deleted": id }))
             }
             (["agents", id, "password"], Method::Post) => {
                 require_admin(who)?;
-                admin::reset_password(sql, id, req).await
+                let now = now_ms();
+                let (agent, epoch) = admin::reset_password(sql, id, req, now).await?;
+                self.end_sessions(id, admin::ended::PASSWORD_RESET, true)
+                    .await?;
+                if who.agent_id() == Some(*id) {
+                    // Resetting one's own password keeps this session: here is its new token.
+                    let meta = store::meta(sql)?.ok_or(ApiError::NotFound("workspace"))?;
+                    let token = issue_session(&self.env, &meta.id, id, agent.role, epoch, now)?;
+                    return ok(&serde_json::json!({ "ok": true, "token": token }));
+                }
+                ok(&serde_json::json!({ "ok": true }))
             }
             (["teams"], Method::Get) => {
                 require_admin(who)?;
@@ -395,70 +438,25 @@ impl WorkspaceDO {
             return Err(ApiError::Unauthorized);
         };
         let _ = hash;
-        let token = issue_session(&self.env, &meta.id, &agent.id, agent.role, now)?;
+        let epoch = store::agent_session(&self.sql, &agent.id)?.map_or(0, |(_, e)| e);
+        let token = issue_session(&self.env, &meta.id, &agent.id, agent.role, epoch, now)?;
         created(&serde_json::json!({ "token": token, "agent": agent, "workspace": meta.id }))
     }
 
-    async fn sync_agent(&self, agent: &store::Agent, now: u64) -> ApiResult<()> {
-        let id = AgentId::new(agent.id.clone());
-        let teams = agent.teams.iter().map(|t| t.as_str().into()).collect();
-        let live_chat = agent.live_chat;
-        self.route_op(|r| r.upsert_agent(id, live_chat, teams, Millis(now)), None)
-            .await
+    async fn sync_agent(&self, agent: &store::Agent) -> ApiResult<()> {
+        self.run(agent_input(agent), None).await
     }
+}
 
-    /// A conversation asks for a live chat: the router decides, the effects are carried out.
-    /// An immediate fallback for the asking conversation is returned, for the reply, when
-    /// `reply` is set; otherwise the conversation is told by a call.
-    async fn route_request(
-        &self,
-        request: crate::internal::RouteRequest,
-        reply: bool,
-        now: Millis,
-    ) -> ApiResult<Vec<crate::internal::RouteOutcome>> {
-        let conversation = ConversationId::new(request.conversation);
-        // The index row goes in the same synchronous section (one commit) as the decision.
-        if let Some(record) = &request.record {
-            self.index_changed(record)?;
-        }
-        let effects = self.with_router(|r| {
-            r.request(conversation.clone(), &request.routing, &request.facts, now)
-        })?;
-        let reply_to = reply.then_some(&conversation);
-        self.carry_out_for(effects, None, reply_to).await
-    }
-
-    async fn internal(&self, op: &str, req: &mut Request, now: u64) -> ApiResult<Response> {
-        let now = Millis(now);
-        match op {
-            "index" => {
-                let update: crate::internal::IndexUpdate = read_json(req, 64 * 1024).await?;
-                self.index_changed(&update.record)?;
-                ok(&crate::internal::Ack { ok: true })
-            }
-            "route" => {
-                let request: crate::internal::RouteRequest = read_json(req, 64 * 1024).await?;
-                let outcomes = self.route_request(request, true, now).await?;
-                ok(&crate::internal::RouteReply { outcomes })
-            }
-            "released" => {
-                let released: crate::internal::Released = read_json(req, 4 * 1024).await?;
-                let conversation = ConversationId::new(released.conversation);
-                match released.reason {
-                    None => {
-                        self.route_op(|r| r.cancel(&conversation, now), None)
-                            .await?
-                    }
-                    Some(reason) => {
-                        self.route_op(|r| r.release(&conversation, now), Some(reason))
-                            .await?
-                    }
-                }
-                ok(&crate::internal::Ack { ok: true })
-            }
-            // A conversation object restarted while waiting: the first request re-armed us.
-            "wake" => ok(&crate::internal::Ack { ok: true }),
-            _ => Err(ApiError::NotFound("internal route")),
-        }
+/// The machine's view of a stored agent.
+fn agent_input(a: &store::Agent) -> WorkspaceInput {
+    WorkspaceInput::UpsertAgent {
+        agent: AgentId::new(a.id.clone()),
+        live_chat: a.live_chat,
+        teams: a.teams.iter().map(|t| t.as_str().into()).collect(),
+        profile: AgentProfile {
+            name: a.name.clone(),
+            avatar_url: a.avatar_url.clone(),
+        },
     }
 }

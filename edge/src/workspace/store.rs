@@ -11,13 +11,13 @@ use crate::sql::{exec, int, kv_get, kv_put, rows, KV_SCHEMA};
 
 const SCHEMA: &[&str] = &[
     KV_SCHEMA,
-    "CREATE TABLE IF NOT EXISTS agents (id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, body TEXT NOT NULL, password_hash TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS agents (id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, body TEXT NOT NULL, password_hash TEXT NOT NULL, session_epoch INTEGER NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS teams (id TEXT PRIMARY KEY, name TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS dialogues (id TEXT PRIMARY KEY, position INTEGER NOT NULL, body TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS conversations (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, body TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS conversations_by_update ON conversations (updated_at)",
     "CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, conversation TEXT NOT NULL, body TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, body TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, body TEXT NOT NULL, conversation TEXT)",
     // The router in parts (see workspace/routing.rs): its head is the kv row `router_head`.
     "CREATE TABLE IF NOT EXISTS router_offers (offer INTEGER PRIMARY KEY, body TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS router_chats (conversation TEXT PRIMARY KEY, body TEXT NOT NULL)",
@@ -27,7 +27,28 @@ pub fn migrate(sql: &SqlStorage) -> ApiResult<()> {
     for stmt in SCHEMA {
         exec(sql, stmt, vec![])?;
     }
-    Ok(())
+    // One failed action per conversation: a link message delivered twice mails once.
+    if exec(sql, "SELECT conversation FROM outbox LIMIT 0", vec![]).is_err() {
+        exec(
+            sql,
+            "ALTER TABLE outbox ADD COLUMN conversation TEXT",
+            vec![],
+        )?;
+    }
+    // Agents stored before session epochs existed keep epoch 0: their `v1` tokens stay valid
+    // until something revokes them.
+    if exec(sql, "SELECT session_epoch FROM agents LIMIT 0", vec![]).is_err() {
+        exec(
+            sql,
+            "ALTER TABLE agents ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0",
+            vec![],
+        )?;
+    }
+    exec(
+        sql,
+        "CREATE UNIQUE INDEX IF NOT EXISTS outbox_by_conversation ON outbox (conversation)",
+        vec![],
+    )
 }
 
 /// The workspace's identity, written once by the operator.
@@ -109,18 +130,67 @@ pub fn agent_by_email(sql: &SqlStorage, email: &str) -> ApiResult<Option<(Agent,
     }
 }
 
-pub fn insert_agent(sql: &SqlStorage, a: &Agent, password_hash: &str) -> ApiResult<()> {
+#[derive(Deserialize)]
+struct SessionRow {
+    body: String,
+    session_epoch: i64,
+}
+
+/// The agent and their session epoch (a column of its own, never in the API's JSON): a session
+/// signed with another epoch is refused (see `access::caller`).
+pub fn agent_session(sql: &SqlStorage, id: &str) -> ApiResult<Option<(Agent, u64)>> {
+    let found: Vec<SessionRow> = rows(
+        sql,
+        "SELECT body, session_epoch FROM agents WHERE id = ?",
+        vec![id.into()],
+    )?;
+    match found.first() {
+        Some(r) => Ok(Some((
+            serde_json::from_str(&r.body)?,
+            u64::try_from(r.session_epoch).unwrap_or(0),
+        ))),
+        None => Ok(None),
+    }
+}
+
+/// Gives the agent a new session epoch: every session signed before is refused from now on.
+pub fn set_session_epoch(sql: &SqlStorage, id: &str, epoch: u64) -> ApiResult<()> {
+    exec(
+        sql,
+        "UPDATE agents SET session_epoch = ? WHERE id = ?",
+        vec![int(epoch), id.into()],
+    )
+}
+
+/// A new session epoch for an agent: the current time, but always above every epoch this
+/// workspace has handed out, so an agent deleted and created again in the same millisecond,
+/// or changed twice in one request (the platform clock stands still within one), still gets
+/// an epoch no earlier token carries.
+pub fn next_session_epoch(sql: &SqlStorage, now: u64) -> ApiResult<u64> {
+    let last: u64 = kv_get(sql, "session_epoch_last")?.unwrap_or(0);
+    let next = now.max(last.saturating_add(1));
+    kv_put(sql, "session_epoch_last", &next)?;
+    Ok(next)
+}
+
+pub fn insert_agent(
+    sql: &SqlStorage,
+    a: &Agent,
+    password_hash: &str,
+    session_epoch: u64,
+) -> ApiResult<()> {
     if agent(sql, &a.id)?.is_some() || agent_by_email(sql, &a.email)?.is_some() {
         return Err(ApiError::Conflict("agent"));
     }
     exec(
         sql,
-        "INSERT INTO agents (id, email, body, password_hash) VALUES (?, ?, ?, ?)",
+        "INSERT INTO agents (id, email, body, password_hash, session_epoch) VALUES (?, ?, ?, ?, ?)",
         vec![
             a.id.as_str().into(),
             a.email.to_ascii_lowercase().into(),
             serde_json::to_string(a)?.into(),
             password_hash.into(),
+            int(session_epoch),
         ],
     )
 }
@@ -133,11 +203,12 @@ pub fn update_agent(sql: &SqlStorage, a: &Agent) -> ApiResult<()> {
     )
 }
 
-pub fn set_password(sql: &SqlStorage, id: &str, hash: &str) -> ApiResult<()> {
+/// A new password and a new session epoch: every session signed before is refused.
+pub fn set_password(sql: &SqlStorage, id: &str, hash: &str, epoch: u64) -> ApiResult<()> {
     exec(
         sql,
-        "UPDATE agents SET password_hash = ? WHERE id = ?",
-        vec![hash.into(), id.into()],
+        "UPDATE agents SET password_hash = ?, session_epoch = ? WHERE id = ?",
+        vec![hash.into(), int(epoch), id.into()],
     )
 }
 

@@ -4,19 +4,20 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use parlor_core::dialogue::select;
+use parlor_core::link::{ConversationToWorkspace, FromConversation};
 use parlor_core::rate::RateLimiter;
 use parlor_core::routing::VisitorFacts;
 use parlor_core::settings::WidgetLook;
-use parlor_core::Millis;
+use parlor_core::{ConversationId, Millis};
 use serde::{Deserialize, Serialize};
 use worker::{Env, Request, SqlStorage};
 
 use crate::crypto::{random_hex, sha256_hex};
 use crate::error::{ApiError, ApiResult};
 use crate::http::read_json;
-use crate::internal::{Ack, Init, InitReply, RouteRequest};
+use crate::internal::{Ack, Init};
 use crate::rpc::{call, conversation_stub};
-use crate::workspace::index::{self, Record};
+use crate::workspace::index;
 use crate::workspace::store;
 
 #[derive(Deserialize)]
@@ -38,12 +39,11 @@ pub struct Started {
     pub widget: WidgetLook,
 }
 
-/// A started conversation, and what the workspace object still has to do for it: store the
-/// index row the conversation object replied with, and route its live chat request.
+/// A started conversation, and the new conversation's first link messages (its index row, a
+/// live chat request when the first card is a live chat card) for the workspace to apply.
 pub struct Start {
     pub started: Started,
-    pub record: Option<Record>,
-    pub route: Option<RouteRequest>,
+    pub first: Option<FromConversation>,
 }
 
 /// Splits a visitor token `<conversation>.<secret>`.
@@ -110,8 +110,7 @@ pub async fn start(
                             resumed: true,
                             widget: settings.widget,
                         },
-                        record: None,
-                        route: None,
+                        first: None,
                     });
                 }
             }
@@ -149,8 +148,9 @@ pub async fn start(
         facts,
     };
     let stub = conversation_stub(env, &id)?;
-    let reply: InitReply = call(&stub, "/internal/init", &init).await?;
+    let messages: Vec<ConversationToWorkspace> = call(&stub, "/internal/init", &init).await?;
     // The conversation object exists and is stored; the caller indexes and routes it.
+    let id_for_link = id.clone();
     Ok(Start {
         started: Started {
             token: format!("{id}.{secret}"),
@@ -158,7 +158,9 @@ pub async fn start(
             resumed: false,
             widget: settings.widget,
         },
-        record: reply.record,
-        route: reply.route,
+        first: Some(FromConversation {
+            conversation: ConversationId::new(id_for_link),
+            messages,
+        }),
     })
 }

@@ -9,6 +9,8 @@ mod view;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use parlor_core::client::Backoff;
+use parlor_core::dialogue::looks_like_email;
 use parlor_core::protocol::{AdminServerMsg, TranscriptEntry};
 use parlor_core::settings::WorkspaceSettings;
 use wasm_bindgen::{JsCast, JsValue};
@@ -24,7 +26,7 @@ use crate::error::{log, InboxError};
 use crate::json::{from_js, get, get_str, parse};
 use crate::mailbox::Mailbox;
 use crate::session::{self, AgentInfo, Session};
-use crate::socket::{backoff_ms, Socket};
+use crate::socket::Socket;
 
 const STORE_KEY: &str = "parlor:admin";
 
@@ -42,6 +44,7 @@ struct Inner {
 pub fn start(root: Element) -> Res<Rc<App>> {
     let model = Model {
         session: session::load(STORE_KEY),
+        backoff: Backoff::new((js_sys::Math::random() * 1e15) as u64),
         ..Model::default()
     };
     let view = View::build(&root)?;
@@ -143,19 +146,20 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
                     }
                     Err(e) => log(&e),
                 },
-                move |_| dispatch(&c, Msg::SocketClosed),
+                move |code| dispatch(&c, Msg::SocketClosed(code)),
             ) {
                 Ok(s) => inner.socket = Some(s),
                 Err(e) => {
                     log(&e);
-                    app.mailbox.post(Msg::SocketClosed);
+                    app.mailbox.post(Msg::SocketClosed(1006));
                 }
             }
         }
         Effect::CloseSocket => inner.socket = None,
-        Effect::Reconnect(n) => {
+        Effect::Reconnect(delay) => {
             let a = app.clone();
-            later(backoff_ms(n), move || dispatch(&a, Msg::Reconnect))?;
+            let ms = delay.as_u64().min(i32::MAX as u64) as i32;
+            later(ms, move || dispatch(&a, Msg::Reconnect))?;
         }
         Effect::Load(tab) => spawn(app, ws, token, move |ws, t| async move {
             match load(tab, &ws, &t).await {
@@ -332,7 +336,7 @@ fn failed_check(e: &InboxError) -> Check {
 }
 
 /// Collects the settings form into the settings object.
-fn settings_from(form: &Element, base: &WorkspaceSettings) -> Result<JsValue, InboxError> {
+fn settings_from(form: &Element, base: &WorkspaceSettings) -> WorkspaceSettings {
     let v = |n: &str| {
         form.query_selector(&format!("[name={n}]"))
             .ok()
@@ -370,7 +374,7 @@ fn settings_from(form: &Element, base: &WorkspaceSettings) -> Result<JsValue, In
         parlor_core::settings::WidgetPosition::Right
     };
     s.widget.language = v("language");
-    crate::json::to_js(&s)
+    s
 }
 
 /// The error text of a failed admin request, with the server's issues when it lists them.
@@ -570,10 +574,14 @@ fn on_submit(app: &Rc<App>, form: &Element) -> Option<Msg> {
             key: v("key"),
         }),
         "new-agent" => {
+            if !looks_like_email(v("email").trim()) {
+                let why = "Please enter a valid email address.".to_owned();
+                return Some(Msg::Failed(Tab::Agents, why));
+            }
             let live = v("live_chat") == "true";
             let body = obj(&[
                 ("name", JsValue::from_str(&v("name"))),
-                ("email", JsValue::from_str(&v("email"))),
+                ("email", JsValue::from_str(v("email").trim())),
                 ("password", JsValue::from_str(&v("password"))),
                 ("role", JsValue::from_str(&v("role"))),
                 ("live_chat", JsValue::from_bool(live)),
@@ -598,7 +606,12 @@ fn on_submit(app: &Rc<App>, form: &Element) -> Option<Msg> {
         }
         "settings" => {
             let base = app.inner.try_borrow().ok()?.model.settings.clone()?;
-            match settings_from(form, &base) {
+            let settings = settings_from(form, &base);
+            // Core's own checks (email rule included) before the server repeats them.
+            if let Err(issues) = settings.validate() {
+                return Some(Msg::Failed(Tab::Settings, issues.join("; ")));
+            }
+            match crate::json::to_js(&settings) {
                 Ok(body) => act(
                     app,
                     Tab::Settings,

@@ -2,9 +2,11 @@
 
 use std::collections::BTreeMap;
 
+use parlor_core::client::Backoff;
 use parlor_core::dialogue::Dialogue;
 use parlor_core::protocol::{ConversationRecord, TranscriptEntry};
 use parlor_core::settings::WorkspaceSettings;
+use parlor_core::Millis;
 use serde::{Deserialize, Serialize};
 
 use crate::session::{AgentInfo, Session};
@@ -125,7 +127,8 @@ pub struct Model {
     pub sign_in_error: Option<String>,
     pub tab: Option<Tab>,
     pub live: bool,
-    pub attempt: u32,
+    /// The admin socket's reconnect delays (core's one policy).
+    pub backoff: Backoff,
     pub conversations: Vec<ConversationRecord>,
     pub filter: String,
     pub detail: Option<Detail>,
@@ -159,7 +162,8 @@ pub enum Msg {
     Failed(Tab, String),
     Done(Tab, String),
     SocketOpened,
-    SocketClosed,
+    /// The admin socket closed with this code.
+    SocketClosed(u16),
     Reconnect,
     Changed(ConversationRecord),
     Filter(String),
@@ -194,7 +198,8 @@ pub enum Effect {
     ClearSession,
     OpenSocket,
     CloseSocket,
-    Reconnect(u32),
+    /// Dispatch `Msg::Reconnect` after this delay.
+    Reconnect(Millis),
     Load(Tab),
     LoadDetail(String),
     Validate(Box<Dialogue>),

@@ -1,5 +1,7 @@
 //! The admin views' rules: `update(model, msg) -> effects`.
 
+use parlor_core::client::refused;
+
 use super::edit;
 use super::model::{Data, Editor, Effect, Model, Msg, Tab};
 
@@ -59,8 +61,10 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             fx.push(Effect::ClearSession);
             *m = Model {
                 rev: m.rev + 1,
+                backoff: std::mem::take(&mut m.backoff),
                 ..Model::default()
             };
+            m.backoff.reset();
         }
         Msg::Show(tab) => fx.extend(show(m, tab)),
         Msg::Loaded(data) => {
@@ -93,19 +97,21 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             fx.extend(show(m, tab));
         }
         Msg::SocketOpened => {
+            // This socket has no `welcome`: being open is as good as it gets.
             m.live = true;
-            m.attempt = 0;
+            m.backoff.reset();
             m.rev += 1;
             // Catch up on what changed while the socket was closed.
             if m.tab == Some(Tab::Conversations) {
                 fx.push(Effect::Load(Tab::Conversations));
             }
         }
-        Msg::SocketClosed => {
+        Msg::SocketClosed(code) => {
             if m.session.is_some() {
                 m.live = false;
-                fx.push(Effect::Reconnect(m.attempt));
-                m.attempt += 1;
+                if !refused(code) {
+                    fx.push(Effect::Reconnect(m.backoff.next_delay()));
+                }
                 m.rev += 1;
             }
         }

@@ -17,7 +17,7 @@ use crate::error::{log, InboxError};
 use crate::json::{from_js, get, parse, stringify};
 use crate::mailbox::Mailbox;
 use crate::session::{self, AgentInfo, Session};
-use crate::socket::{backoff_ms, Socket};
+use crate::socket::Socket;
 use crate::{notify, sound};
 
 const STORE_KEY: &str = "parlor:inbox";
@@ -112,13 +112,13 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
                     Ok(m) => dispatch(&b, Msg::Inbox(m)),
                     Err(e) => log(&e),
                 },
-                move |_| dispatch(&c, Msg::InboxClosed),
+                move |code| dispatch(&c, Msg::InboxClosed(code)),
             );
             match opened {
                 Ok(s) => inner.inbox = Some(s),
                 Err(e) => {
                     log(&e);
-                    queue(app, Msg::InboxClosed);
+                    queue(app, Msg::InboxClosed(1006));
                 }
             }
         }
@@ -131,10 +131,6 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
         Effect::Later(ms, msg) => {
             let a = app.clone();
             later(ms, move || dispatch(&a, msg))?;
-        }
-        Effect::Backoff(attempt, msg) => {
-            let a = app.clone();
-            later(backoff_ms(attempt), move || dispatch(&a, msg))?;
         }
         Effect::OpenChat(id) => {
             inner.chats.remove(&id);
@@ -154,7 +150,7 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
                     Ok(m) => dispatch(&b, Msg::Chat(i2.clone(), m)),
                     Err(e) => log(&e),
                 },
-                move |_| dispatch(&c, Msg::ChatSocketClosed(i3.clone())),
+                move |code| dispatch(&c, Msg::ChatSocketClosed(i3.clone(), code)),
             );
             match opened {
                 Ok(s) => {
@@ -162,7 +158,7 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
                 }
                 Err(e) => {
                     log(&e);
-                    queue(app, Msg::ChatSocketClosed(id));
+                    queue(app, Msg::ChatSocketClosed(id, 1006));
                 }
             }
         }

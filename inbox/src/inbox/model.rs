@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use parlor_core::client::{seed_from, Backoff, ChatSession};
 use parlor_core::protocol::{
     ChatClientMsg, ChatServerMsg, ChatSummary, InboxClientMsg, InboxServerMsg, OfferView, Presence,
     TranscriptEntry,
@@ -22,29 +23,27 @@ pub enum Conn {
 pub struct Chat {
     pub summary: ChatSummary,
     pub entries: Vec<TranscriptEntry>,
-    pub last_seq: u64,
+    /// The chat socket's protocol: seq, outbox, resends, reconnects (core's).
+    pub client: ChatSession,
     /// Why the chat is over, once it is (kept in the list, greyed, until dismissed).
     pub closed: Option<String>,
     pub visitor_typing: bool,
+    /// The visitor's page has been gone for a few seconds (they may come back).
+    pub visitor_gone: bool,
     pub unread: u32,
-    pub connected: bool,
-    pub attempt: u32,
-    /// Messages sent and not yet acknowledged: (client id, text). Resent after a reconnect.
-    pub pending: Vec<(String, String)>,
 }
 
 impl Chat {
-    pub fn new(summary: ChatSummary) -> Chat {
+    /// `nonce` is the page's random client id prefix.
+    pub fn new(summary: ChatSummary, nonce: &str) -> Chat {
         Chat {
             summary,
             entries: Vec::new(),
-            last_seq: 0,
+            client: ChatSession::new(nonce.to_owned()),
             closed: None,
             visitor_typing: false,
+            visitor_gone: false,
             unread: 0,
-            connected: false,
-            attempt: 0,
-            pending: Vec::new(),
         }
     }
 
@@ -72,7 +71,8 @@ pub struct Model {
     /// A notification was shown: offer the operating-system hint.
     pub notified: bool,
     pub conn: Conn,
-    pub attempt: u32,
+    /// The inbox socket's reconnect delays.
+    pub backoff: Backoff,
     pub presence: Presence,
     pub capacity: u32,
     pub offers: Vec<OfferView>,
@@ -82,8 +82,8 @@ pub struct Model {
     pub chats: Vec<Chat>,
     pub active: Option<String>,
     pub now: u64,
+    /// Random per page load: the client id prefix, and the seed of the back-off jitter.
     pub nonce: String,
-    pub next_client: u64,
     pub typing_sent: bool,
     pub typing_gen: u32,
     pub revs: Revs,
@@ -104,7 +104,8 @@ pub enum Msg {
     Permission(String),
     InboxOpened,
     Inbox(InboxServerMsg),
-    InboxClosed,
+    /// The inbox socket closed with this code.
+    InboxClosed(u16),
     Reconnect,
     SetPresence(Presence),
     Accept(u64),
@@ -113,7 +114,9 @@ pub enum Msg {
     Tick,
     ChatOpened(String),
     Chat(String, ChatServerMsg),
-    ChatSocketClosed(String),
+    /// A chat socket closed with this code.
+    ChatSocketClosed(String, u16),
+    /// A chat's reconnect timer fired.
     ChatReconnect(String),
     Select(String),
     Dismiss(String),
@@ -136,8 +139,8 @@ pub enum Effect {
     OpenInbox,
     CloseInbox,
     SendInbox(InboxClientMsg),
+    /// Dispatch this message after this many milliseconds.
     Later(i32, Msg),
-    Backoff(u32, Msg),
     OpenChat(String),
     CloseChat(String),
     SendChat(String, ChatClientMsg),
@@ -160,7 +163,7 @@ impl Model {
             permission,
             notified: false,
             conn: Conn::Offline,
-            attempt: 0,
+            backoff: Backoff::new(seed_from(&nonce)),
             presence: Presence::Available,
             capacity: 10,
             offers: Vec::new(),
@@ -170,7 +173,6 @@ impl Model {
             active: None,
             now: 0,
             nonce,
-            next_client: 0,
             typing_sent: false,
             typing_gen: 0,
             revs: Revs::default(),

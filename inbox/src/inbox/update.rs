@@ -1,9 +1,11 @@
 //! Every rule of the inbox: `update(model, msg) -> effects`. Pure, so it is tested natively.
 
+use parlor_core::client::{refused, ClientEffect, ClientEvent};
 use parlor_core::protocol::{
-    ChatClientMsg, ChatServerMsg, EndReason, InboxClientMsg, InboxServerMsg, Side, TranscriptEvent,
-    PROTOCOL_VERSION,
+    ChatClientMsg, ChatServerMsg, EndReason, InboxClientMsg, InboxServerMsg, Side, TranscriptEntry,
+    TranscriptEvent, PROTOCOL_VERSION,
 };
+use parlor_core::Millis;
 
 use super::model::{Chat, Conn, Effect, Model, Msg};
 
@@ -81,17 +83,21 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             m.revs.top += 1;
         }
         Msg::InboxOpened => {
-            m.attempt = 0;
             fx.push(Effect::SendInbox(InboxClientMsg::Hello {
                 v: PROTOCOL_VERSION,
             }));
         }
         Msg::Inbox(frame) => inbox_frame(m, frame, &mut fx),
-        Msg::InboxClosed => {
+        Msg::InboxClosed(code) => {
             if m.session.is_some() {
                 m.conn = Conn::Offline;
-                fx.push(Effect::Backoff(m.attempt, Msg::Reconnect));
-                m.attempt += 1;
+                if refused(code) {
+                    m.note = Some("The server closed this inbox. Sign out and in again.".into());
+                    m.revs.offers += 1;
+                } else {
+                    let delay = m.backoff.next_delay();
+                    fx.push(Effect::Later(millis(delay), Msg::Reconnect));
+                }
                 m.revs.top += 1;
             }
         }
@@ -128,32 +134,17 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Tick => {}
-        Msg::ChatOpened(id) => {
-            if let Some(c) = m.chat_mut(&id) {
-                c.attempt = 0;
-                let last_seq = c.last_seq;
-                fx.push(Effect::SendChat(
-                    id,
-                    ChatClientMsg::Hello {
-                        v: PROTOCOL_VERSION,
-                        last_seq,
-                    },
-                ));
-            }
-        }
+        Msg::ChatOpened(id) => client(m, &id, ClientEvent::Opened, &mut fx),
         Msg::Chat(id, frame) => chat_frame(m, &id, frame, &mut fx),
-        Msg::ChatSocketClosed(id) => {
+        Msg::ChatSocketClosed(id, code) => {
             if let Some(c) = m.chat_mut(&id) {
-                c.connected = false;
-                if c.closed.is_none() {
-                    fx.push(Effect::Backoff(c.attempt, Msg::ChatReconnect(id)));
-                    c.attempt += 1;
-                }
+                c.visitor_typing = false;
             }
+            client(m, &id, ClientEvent::SocketClosed { code }, &mut fx);
         }
         Msg::ChatReconnect(id) => {
-            if m.session.is_some() && m.chat(&id).is_some_and(|c| c.closed.is_none()) {
-                fx.push(Effect::OpenChat(id));
+            if m.session.is_some() {
+                client(m, &id, ClientEvent::Tick, &mut fx);
             }
         }
         Msg::Select(id) => {
@@ -185,19 +176,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             if text.is_empty() || m.chat(&id).is_none_or(|c| c.closed.is_some()) {
                 return fx;
             }
-            m.next_client += 1;
-            let client_id = format!("{}-{}", m.nonce, m.next_client);
-            let mut connected = false;
-            if let Some(c) = m.chat_mut(&id) {
-                c.pending.push((client_id.clone(), text.clone()));
-                connected = c.connected;
-            }
-            if connected {
-                fx.push(Effect::SendChat(
-                    id.clone(),
-                    ChatClientMsg::Say { client_id, text },
-                ));
-            }
+            client(m, &id, ClientEvent::Say { text }, &mut fx);
             if m.typing_sent {
                 m.typing_sent = false;
                 fx.push(Effect::SendChat(id, ChatClientMsg::Typing { on: false }));
@@ -210,7 +189,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
                 return fx;
             };
             if m.chat(&id)
-                .is_none_or(|c| c.closed.is_some() || !c.connected)
+                .is_none_or(|c| c.closed.is_some() || !c.client.is_open())
             {
                 return fx;
             }
@@ -254,6 +233,7 @@ fn inbox_frame(m: &mut Model, frame: InboxServerMsg, fx: &mut Vec<Effect>) {
             ..
         } => {
             m.conn = Conn::Online;
+            m.backoff.reset();
             m.presence = presence;
             m.capacity = capacity;
             for o in &offers {
@@ -267,15 +247,15 @@ fn inbox_frame(m: &mut Model, frame: InboxServerMsg, fx: &mut Vec<Effect>) {
                 let held = chats
                     .iter()
                     .any(|s| s.conversation == c.summary.conversation);
-                if !held && c.closed.is_none() {
-                    c.closed = Some("This chat is over.".into());
+                if !held {
+                    close(c, "This chat is over.");
                 }
             }
             for s in chats {
                 if m.chat(s.conversation.as_str()).is_none() {
                     let id = s.conversation.as_str().to_owned();
-                    m.chats.push(Chat::new(s));
-                    fx.push(Effect::OpenChat(id));
+                    m.chats.push(Chat::new(s, &m.nonce));
+                    client(m, &id, ClientEvent::Connect, fx);
                 }
             }
             if m.active.is_none() {
@@ -319,8 +299,8 @@ fn inbox_frame(m: &mut Model, frame: InboxServerMsg, fx: &mut Vec<Effect>) {
             }
             m.offers.retain(|o| o.conversation != chat.conversation);
             if m.chat(&id).is_none() {
-                m.chats.insert(0, Chat::new(chat));
-                fx.push(Effect::OpenChat(id.clone()));
+                m.chats.insert(0, Chat::new(chat, &m.nonce));
+                client(m, &id, ClientEvent::Connect, fx);
             }
             m.active = Some(id);
             m.note = None;
@@ -334,16 +314,15 @@ fn inbox_frame(m: &mut Model, frame: InboxServerMsg, fx: &mut Vec<Effect>) {
             reason,
         } => {
             if let Some(c) = m.chat_mut(conversation.as_str()) {
-                if c.closed.is_none() {
-                    c.closed = Some(
-                        match reason {
-                            EndReason::EndedByAgent => "You ended this chat.",
-                            EndReason::EndedByVisitor => "The visitor ended this chat.",
-                            EndReason::Expired => "This chat expired after a period of inactivity.",
-                        }
-                        .into(),
-                    );
-                }
+                close(
+                    c,
+                    match reason {
+                        EndReason::EndedByAgent => "You ended this chat.",
+                        EndReason::EndedByVisitor => "The visitor ended this chat.",
+                        EndReason::Expired => "This chat expired after a period of inactivity.",
+                        EndReason::AgentLeft => "You were away, so this chat went to a colleague.",
+                    },
+                );
                 c.visitor_typing = false;
                 m.revs.list += 1;
                 m.revs.chat += 1;
@@ -373,82 +352,123 @@ fn withdrawn_note(reason: &str) -> String {
     }
 }
 
-fn chat_frame(m: &mut Model, id: &str, frame: ChatServerMsg, fx: &mut Vec<Effect>) {
-    let active = m.active.as_deref() == Some(id);
+/// Marks a chat over (the first reason wins) and tells its client not to reconnect for it.
+fn close(c: &mut Chat, why: &str) {
+    c.closed.get_or_insert_with(|| why.into());
+    c.client.handle(ClientEvent::Ended, Millis::ZERO);
+}
+
+/// A delay as a timer argument.
+fn millis(d: Millis) -> i32 {
+    d.as_u64().min(i32::MAX as u64) as i32
+}
+
+/// Runs a chat's protocol client (core's `ChatSession`) and carries out what it asks.
+fn client(m: &mut Model, id: &str, event: ClientEvent, fx: &mut Vec<Effect>) {
+    let now = Millis(m.now);
     let Some(c) = m.chat_mut(id) else { return };
-    let mut changed = false;
+    let effects = c.client.handle(event, now);
+    for effect in effects {
+        match effect {
+            ClientEffect::Connect => fx.push(Effect::OpenChat(id.to_owned())),
+            ClientEffect::Send(msg) => fx.push(Effect::SendChat(id.to_owned(), msg)),
+            ClientEffect::WakeAt(at) => fx.push(Effect::Later(
+                millis(at.since(now)),
+                Msg::ChatReconnect(id.to_owned()),
+            )),
+            ClientEffect::Deliver(entry) => entry_in(m, id, entry),
+            ClientEffect::Refused => {
+                if let Some(c) = m.chat_mut(id) {
+                    close(c, "This chat is no longer available.");
+                }
+                m.revs.list += 1;
+                m.revs.chat += 1;
+            }
+            // Messages show once the transcript has them; nothing to draw before.
+            ClientEffect::Stored { .. } | ClientEffect::Failed { .. } => {}
+        }
+    }
+}
+
+fn chat_frame(m: &mut Model, id: &str, frame: ChatServerMsg, fx: &mut Vec<Effect>) {
+    let Some(c) = m.chat_mut(id) else { return };
     match frame {
         ChatServerMsg::Welcome { conversation } => {
-            c.connected = true;
-            if conversation.closed && c.closed.is_none() && conversation.last_seq <= c.last_seq {
+            // Closed with nothing left to replay: no entry will come to say why.
+            if conversation.closed
+                && c.closed.is_none()
+                && conversation.last_seq <= c.client.last_seq()
+            {
                 c.closed = Some("This chat is over.".into());
-                changed = true;
+                redraw(m, id);
             }
-            for (client_id, text) in c.pending.clone() {
-                fx.push(Effect::SendChat(
-                    id.to_owned(),
-                    ChatClientMsg::Say { client_id, text },
-                ));
-            }
-        }
-        ChatServerMsg::Entry { entry } => {
-            if entry.seq <= c.last_seq {
-                return;
-            }
-            c.last_seq = entry.seq;
-            match &entry.event {
-                TranscriptEvent::Message {
-                    from: Side::Visitor,
-                    ..
-                } => {
-                    c.visitor_typing = false;
-                    if !active {
-                        c.unread += 1;
-                    }
-                }
-                TranscriptEvent::Message { client_id, .. } => {
-                    c.pending.retain(|(id, _)| id != client_id);
-                }
-                TranscriptEvent::Ended { by } => {
-                    c.closed.get_or_insert_with(|| {
-                        match by {
-                            Side::Agent => "You ended this chat.",
-                            _ => "The visitor ended this chat.",
-                        }
-                        .into()
-                    });
-                }
-                TranscriptEvent::Expired => {
-                    c.closed.get_or_insert_with(|| {
-                        "This chat expired after a period of inactivity.".into()
-                    });
-                }
-                _ => {}
-            }
-            c.entries.push(entry);
-            changed = true;
-        }
-        ChatServerMsg::Ack { client_id, .. } => {
-            c.pending.retain(|(id, _)| *id != client_id);
+            let welcome = ChatServerMsg::Welcome { conversation };
+            client(m, id, ClientEvent::Frame(welcome), fx);
         }
         ChatServerMsg::Typing {
             from: Side::Visitor,
             on,
         } => {
             c.visitor_typing = on;
-            changed = true;
+            redraw(m, id);
         }
-        ChatServerMsg::Typing { .. } | ChatServerMsg::Invalid { .. } => {}
+        ChatServerMsg::Presence {
+            side: Side::Visitor,
+            here,
+        } => {
+            c.visitor_gone = !here;
+            m.revs.list += 1;
+            redraw(m, id);
+        }
+        ChatServerMsg::Typing { .. }
+        | ChatServerMsg::Presence { .. }
+        | ChatServerMsg::Invalid { .. } => {}
         ChatServerMsg::Error { message, .. } => {
             m.note = Some(message);
             m.revs.offers += 1;
         }
+        frame => client(m, id, ClientEvent::Frame(frame), fx),
     }
-    if changed {
-        m.revs.list += 1;
-        if active {
-            m.revs.chat += 1;
+}
+
+/// One entry new to this chat (core's session drops duplicates and keeps the order).
+fn entry_in(m: &mut Model, id: &str, entry: TranscriptEntry) {
+    let active = m.active.as_deref() == Some(id);
+    let Some(c) = m.chat_mut(id) else { return };
+    match &entry.event {
+        TranscriptEvent::Message {
+            from: Side::Visitor,
+            ..
+        } => {
+            c.visitor_typing = false;
+            if !active {
+                c.unread += 1;
+            }
         }
+        TranscriptEvent::Ended { by } => {
+            c.closed.get_or_insert_with(|| {
+                match by {
+                    Side::Agent => "You ended this chat.",
+                    _ => "The visitor ended this chat.",
+                }
+                .into()
+            });
+        }
+        TranscriptEvent::Expired => {
+            c.closed
+                .get_or_insert_with(|| "This chat expired after a period of inactivity.".into());
+        }
+        _ => {}
+    }
+    c.entries.push(entry);
+    redraw(m, id);
+}
+
+/// The chat list, and the chat pane if it shows this chat, must be drawn again.
+fn redraw(m: &mut Model, id: &str) {
+    m.revs.list += 1;
+    if m.active.as_deref() == Some(id) {
+        m.revs.chat += 1;
     }
 }
 

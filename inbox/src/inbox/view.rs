@@ -363,7 +363,12 @@ impl View {
             return Ok(());
         };
         set_text(&self.pane_title, &visitor_name(&c.summary.visitor));
-        set_text(&self.pane_status, c.closed.as_deref().unwrap_or("Live"));
+        let status = match (&c.closed, c.visitor_gone) {
+            (Some(closed), _) => closed.as_str(),
+            (None, true) => "Live — the visitor left the page",
+            (None, false) => "Live",
+        };
+        set_text(&self.pane_status, status);
         let from = match &self.shown {
             Some((id, n)) if id == c.id() && *n <= c.entries.len() => *n,
             _ => {

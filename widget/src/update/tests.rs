@@ -11,7 +11,8 @@ use parlor_core::{ButtonId, CardId, ConversationId, Millis};
 
 use super::update;
 use crate::i18n::Lang;
-use crate::model::{Conn, Effect, Focus, Model, Msg, Phase, Position, WidgetSettings};
+use crate::model::{Effect, Focus, Model, Msg, Phase, Position, WidgetSettings};
+use parlor_core::client::Link;
 
 fn model() -> Model {
     Model::new(None, Lang::En, "n".into())
@@ -108,6 +109,14 @@ fn sends(fx: &[Effect]) -> Vec<ChatClientMsg> {
         .collect()
 }
 
+/// The reconnect timer fires when it was set for.
+fn reconnect(m: &mut Model) -> Vec<Effect> {
+    if let Some(at) = m.chat.next_deadline() {
+        m.now = at;
+    }
+    update(m, Msg::Reconnect)
+}
+
 /// A model connected to a live chat with an agent.
 fn chatting() -> Model {
     let mut m = model();
@@ -161,7 +170,7 @@ fn stored_token_resumes_at_once_and_is_replayed_quietly() {
     let fx = update(&mut m, Msg::SocketOpened);
     assert_eq!(sends(&fx), vec![ChatClientMsg::Hello { v: 1, last_seq: 0 }]);
     update(&mut m, welcome(3, false));
-    assert_eq!(m.conn, Conn::Open);
+    assert!(m.chat.is_open());
     // History: no focus moves, no announcements.
     assert!(update(&mut m, entry(1, question("q1"))).is_empty());
     assert!(update(&mut m, entry(2, TranscriptEvent::LiveChatRequested)).is_empty());
@@ -225,7 +234,7 @@ fn entries_are_rendered_once_per_seq() {
     update(&mut m, msg());
     update(&mut m, entry(2, agent_joined()));
     assert_eq!(m.entries.len(), 3);
-    assert_eq!(m.last_seq, 3);
+    assert_eq!(m.chat.last_seq(), 3);
 }
 
 #[test]
@@ -379,7 +388,7 @@ fn say_sends_with_fresh_client_ids_and_entry_clears_the_outbox() {
         }]
     );
     assert!(update(&mut m, Msg::Say { text: "   ".into() }).is_empty());
-    assert_eq!(m.outbox.len(), 2);
+    assert_eq!(m.chat.pending().len(), 2);
     update(
         &mut m,
         Msg::Server(ChatServerMsg::Ack {
@@ -387,7 +396,11 @@ fn say_sends_with_fresh_client_ids_and_entry_clears_the_outbox() {
             seq: 3,
         }),
     );
-    assert!(m.outbox[0].acked);
+    assert_eq!(
+        m.chat.pending()[0].seq,
+        Some(3),
+        "acked, its entry still to come"
+    );
     update(
         &mut m,
         entry(
@@ -399,7 +412,7 @@ fn say_sends_with_fresh_client_ids_and_entry_clears_the_outbox() {
             },
         ),
     );
-    assert_eq!(m.outbox.len(), 1);
+    assert_eq!(m.chat.pending().len(), 1);
     // An ack for an entry already seen clears it too.
     update(
         &mut m,
@@ -419,7 +432,7 @@ fn say_sends_with_fresh_client_ids_and_entry_clears_the_outbox() {
             seq: 4,
         }),
     );
-    assert!(m.outbox.is_empty());
+    assert!(m.chat.pending().is_empty());
 }
 
 #[test]
@@ -431,9 +444,14 @@ fn offline_messages_are_queued_and_flushed_once_after_reconnect() {
             text: "sent before drop".into(),
         },
     );
+    m.now = Millis(10_000);
     let fx = update(&mut m, Msg::SocketClosed { code: 1006 });
-    assert_eq!(fx, vec![Effect::ScheduleReconnect { attempt: 1 }]);
-    assert_eq!(m.conn, Conn::Reconnecting { attempt: 1 });
+    let Some(at) = m.chat.next_deadline() else {
+        panic!("no reconnect scheduled")
+    };
+    assert_eq!(fx, vec![Effect::ScheduleReconnect { at }]);
+    assert_eq!(m.chat.link(), Link::Waiting { attempt: 1, at });
+    assert!(at > m.now && at <= Millis(10_000 + 30_000));
     let fx = update(
         &mut m,
         Msg::Say {
@@ -441,15 +459,21 @@ fn offline_messages_are_queued_and_flushed_once_after_reconnect() {
         },
     );
     assert!(sends(&fx).is_empty(), "nothing goes out while offline");
-    assert_eq!(m.outbox.len(), 2);
+    assert_eq!(m.chat.pending().len(), 2);
 
-    // The reconnect fails once: back-off grows.
-    assert_eq!(update(&mut m, Msg::Reconnect), vec![Effect::Connect]);
+    // A timer firing early waits on; on time it reconnects.
     assert_eq!(
-        update(&mut m, Msg::SocketClosed { code: 1006 }),
-        vec![Effect::ScheduleReconnect { attempt: 2 }]
+        update(&mut m, Msg::Reconnect),
+        vec![Effect::ScheduleReconnect { at }]
     );
-    update(&mut m, Msg::Reconnect);
+    assert_eq!(reconnect(&mut m), vec![Effect::Connect]);
+    // The reconnect fails once: back-off grows.
+    let first_wait = at.since(Millis(10_000));
+    update(&mut m, Msg::SocketClosed { code: 1006 });
+    assert!(
+        matches!(m.chat.link(), Link::Waiting { attempt: 2, at: a } if a.since(m.now) >= first_wait)
+    );
+    reconnect(&mut m);
     let fx = update(&mut m, Msg::SocketOpened);
     assert_eq!(
         sends(&fx),
@@ -470,7 +494,7 @@ fn offline_messages_are_queued_and_flushed_once_after_reconnect() {
             },
         ]
     );
-    assert_eq!(m.conn, Conn::Open);
+    assert!(m.chat.is_open());
     // A second welcome (another reconnect) before any ack would resend; after the entries, nothing.
     update(
         &mut m,
@@ -494,11 +518,11 @@ fn offline_messages_are_queued_and_flushed_once_after_reconnect() {
             },
         ),
     );
-    assert!(m.outbox.is_empty());
+    assert!(m.chat.pending().is_empty());
     assert!(sends(&update(&mut m, welcome(4, false))).is_empty());
     // Entries that arrive during a drop are news: announced.
     update(&mut m, Msg::SocketClosed { code: 1001 });
-    update(&mut m, Msg::Reconnect);
+    reconnect(&mut m);
     update(&mut m, Msg::SocketOpened);
     update(&mut m, welcome(5, false));
     let fx = update(
@@ -520,7 +544,7 @@ fn refused_token_stops_reconnecting_and_forgets_it() {
     let mut m = chatting();
     let fx = update(&mut m, Msg::SocketClosed { code: 4401 });
     assert_eq!(fx, vec![Effect::ClearToken]);
-    assert_eq!(m.conn, Conn::Offline);
+    assert_eq!(m.chat.link(), Link::Offline);
     assert!(m.closed && m.token.is_none());
 }
 
@@ -602,7 +626,7 @@ fn ending_expiring_and_restarting() {
             Effect::Focus(Focus::Panel)
         ]
     );
-    assert!(m.entries.is_empty() && !m.closed && m.open && m.last_seq == 0);
+    assert!(m.entries.is_empty() && !m.closed && m.open && m.chat.last_seq() == 0);
 
     let mut m = chatting();
     update(&mut m, entry(3, TranscriptEvent::Expired));
@@ -662,4 +686,37 @@ fn waiting_then_fallback() {
     );
     assert_eq!(fx, vec![Effect::Announce("We'll email you".into())]);
     assert!(!m.waiting && m.closed);
+}
+
+#[test]
+fn the_local_email_check_is_cores() {
+    let mut m = chatting();
+    update(&mut m, entry(3, form("f1")));
+    let card = CardId::new("f1");
+    for (email, ok) in [("a@b.c", false), ("a@b.co.", false), ("a@b.co", true)] {
+        let mut values = BTreeMap::new();
+        values.insert("first_name".to_string(), "Ann".to_string());
+        values.insert("email".to_string(), email.to_string());
+        let fx = update(
+            &mut m,
+            Msg::Submit {
+                card: card.clone(),
+                values,
+            },
+        );
+        assert_eq!(!sends(&fx).is_empty(), ok, "{email}");
+        assert_eq!(m.errors(&card).is_none(), ok, "{email}");
+    }
+}
+
+#[test]
+fn a_message_said_as_the_chat_ends_is_dropped_not_resent_forever() {
+    let mut m = chatting();
+    update(&mut m, Msg::Say { text: "bye".into() });
+    assert_eq!(m.chat.pending().len(), 1);
+    // The agent's end was stored first: the server refuses the say.
+    update(&mut m, entry(3, TranscriptEvent::Ended { by: Side::Agent }));
+    assert!(m.chat.pending().is_empty());
+    assert!(update(&mut m, Msg::SocketClosed { code: 1006 }).is_empty());
+    assert_eq!(m.chat.link(), Link::Offline);
 }

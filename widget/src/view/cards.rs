@@ -1,5 +1,6 @@
 //! One transcript entry → DOM. Every piece of server text goes in through text nodes.
 
+use parlor_core::client::push_hex;
 use parlor_core::dialogue::{CardKind, FieldKind};
 use parlor_core::protocol::{Side, TranscriptEntry, TranscriptEvent};
 use parlor_core::{ButtonId, CardId};
@@ -8,7 +9,7 @@ use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
 
 use crate::dom::{el, hel, set_attr, set_disabled, set_text, text, Res};
 use crate::model::Model;
-use crate::text::{clock, hex, linkify, Segment};
+use crate::text::{clock, linkify, Segment};
 
 /// The parts of a rendered card that change after it is drawn.
 pub struct CardRefs {
@@ -109,7 +110,7 @@ fn time(doc: &Document, parent: &Element, at: u64) -> Res<()> {
 fn new_id(next: &mut u32) -> String {
     *next += 1;
     let mut s = String::from("p");
-    s.push_str(&hex(*next as u64));
+    push_hex(&mut s, u64::from(*next));
     s
 }
 
@@ -267,6 +268,12 @@ pub fn entry(
                 text(doc, &b, t)?;
             }
             time(doc, &b, e.at.as_u64())?;
+        }
+        TranscriptEvent::AgentLeft { agent } => {
+            let mut t = agent.name.clone();
+            t.push(' ');
+            t.push_str(s.agent_left);
+            system(doc, parent, &t)?;
         }
         TranscriptEvent::Fallback { text: t, .. } => {
             text(doc, &bubble(doc, parent, false)?, t)?;

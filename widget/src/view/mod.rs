@@ -6,13 +6,14 @@
 
 mod cards;
 
+use parlor_core::client::Link;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement, HtmlImageElement, HtmlTextAreaElement, ShadowRoot};
 
 use crate::dom::{button, el, hel, set_attr, set_text, show, Res};
 use crate::error::WidgetError;
 use crate::i18n::Lang;
-use crate::model::{Conn, Focus, Model, Phase, Position};
+use crate::model::{Focus, Model, Phase, Position};
 use crate::style::CSS;
 use crate::text::{is_safe_link, text_on, valid_color};
 
@@ -220,7 +221,7 @@ impl View {
         }
 
         // Status line: reconnecting, else a notice.
-        let status = if matches!(m.conn, Conn::Reconnecting { .. }) {
+        let status = if matches!(m.chat.link(), Link::Waiting { .. }) {
             Some(s.reconnecting)
         } else {
             m.notice.as_deref()
@@ -231,9 +232,7 @@ impl View {
         // Panel-wide message (loading, unavailable, failed).
         let (msg, retry) = match m.phase {
             Phase::Starting | Phase::Idle if m.entries.is_empty() => (Some(s.loading), false),
-            Phase::Ready if m.entries.is_empty() && m.conn != Conn::Open => {
-                (Some(s.loading), false)
-            }
+            Phase::Ready if m.entries.is_empty() && !m.chat.is_open() => (Some(s.loading), false),
             Phase::Unavailable => (Some(s.unavailable), false),
             Phase::Failed { rate_limited } => (
                 Some(if rate_limited {
@@ -256,7 +255,7 @@ impl View {
             self.rendered = 0;
         }
         let appended =
-            self.rendered < m.entries.len() || self.pending_drawn.len() != m.outbox.len();
+            self.rendered < m.entries.len() || self.pending_drawn.len() != m.chat.pending().len();
         for entry in &m.entries[self.rendered..] {
             if let Some(refs) = cards::entry(&self.doc, &self.items, entry, m, &mut self.next_id)? {
                 self.cards.push(refs);
@@ -292,12 +291,17 @@ impl View {
     }
 
     fn render_pending(&mut self, m: &Model) -> Res<()> {
-        let ids: Vec<String> = m.outbox.iter().map(|o| o.client_id.clone()).collect();
+        let ids: Vec<String> = m
+            .chat
+            .pending()
+            .iter()
+            .map(|o| o.client_id.clone())
+            .collect();
         if ids == self.pending_drawn {
             return Ok(());
         }
         self.pending.set_text_content(None);
-        for o in &m.outbox {
+        for o in m.chat.pending() {
             cards::pending(&self.doc, &self.pending, &o.text, m.lang.strings().sending)?;
         }
         self.pending_drawn = ids;

@@ -163,3 +163,80 @@ fn a_closed_chat_stays_greyed_until_dismissed() {
     update(&mut m, Msg::Dismiss("c".into()));
     assert!(m.chats.is_empty());
 }
+
+fn chat_started(m: &mut Model) {
+    update(
+        m,
+        Msg::Inbox(InboxServerMsg::ChatStarted { chat: summary("c") }),
+    );
+    update(m, Msg::ChatOpened("c".into()));
+    update(
+        m,
+        Msg::Chat(
+            "c".into(),
+            ChatServerMsg::Welcome {
+                conversation: parlor_core::protocol::ConversationView {
+                    id: ConversationId("c".into()),
+                    last_seq: 0,
+                    closed: false,
+                },
+            },
+        ),
+    );
+}
+
+#[test]
+fn a_dropped_chat_socket_reconnects_with_backoff_unless_refused() {
+    let mut m = signed_in();
+    chat_started(&mut m);
+    let fx = update(&mut m, Msg::ChatSocketClosed("c".into(), 1006));
+    let [Effect::Later(ms, Msg::ChatReconnect(id))] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert!((500..=30_000).contains(ms) && id == "c");
+    m.now += *ms as u64;
+    assert_eq!(
+        update(&mut m, Msg::ChatReconnect("c".into())),
+        vec![Effect::OpenChat("c".into())]
+    );
+    // The server refuses the token: the chat is over, no more reconnects.
+    assert!(update(&mut m, Msg::ChatSocketClosed("c".into(), 4401)).is_empty());
+    assert!(m.chats[0].closed.is_some());
+}
+
+#[test]
+fn an_acked_message_is_not_resent_after_a_reconnect() {
+    let mut m = signed_in();
+    chat_started(&mut m);
+    let fx = update(&mut m, Msg::Say("hello".into()));
+    let client_id = fx
+        .iter()
+        .find_map(|f| match f {
+            Effect::SendChat(_, ChatClientMsg::Say { client_id, .. }) => Some(client_id.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    assert_eq!(client_id, "n-1");
+    update(
+        &mut m,
+        Msg::Chat("c".into(), ChatServerMsg::Ack { client_id, seq: 1 }),
+    );
+    update(&mut m, Msg::ChatSocketClosed("c".into(), 1006));
+    update(&mut m, Msg::ChatOpened("c".into()));
+    let fx = update(
+        &mut m,
+        Msg::Chat(
+            "c".into(),
+            ChatServerMsg::Welcome {
+                conversation: parlor_core::protocol::ConversationView {
+                    id: ConversationId("c".into()),
+                    last_seq: 1,
+                    closed: false,
+                },
+            },
+        ),
+    );
+    assert!(!fx
+        .iter()
+        .any(|f| matches!(f, Effect::SendChat(_, ChatClientMsg::Say { .. }))));
+}

@@ -1,0 +1,105 @@
+//! The conversation's row in the workspace's Conversations view, and when to send it.
+//!
+//! Status, agent and captured-field changes go at once. A new chat message only changes the
+//! last-message preview, which is coalesced: at most one preview per `preview_every` (set by
+//! the workspace, see [`crate::link::WorkspaceToConversation::Pace`]), with a trailing flush,
+//! so the view always ends on the latest message and a single message shows within the pace.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::io::{Effect, LiveState};
+use super::state::Conversation;
+use crate::link::ConversationToWorkspace;
+use crate::protocol::{ConversationRecord, ConversationStatus};
+use crate::{AgentId, Millis};
+
+/// The pace of previews until the workspace asks for another.
+pub const DEFAULT_PREVIEW_EVERY: Millis = Millis(2_000);
+
+/// Longest preview of a chat message in the view, in characters.
+pub const PREVIEW_CHARS: usize = 140;
+
+/// What the workspace's index was last sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Indexed {
+    revision: u64,
+    at: Millis,
+    status: ConversationStatus,
+    agent: Option<AgentId>,
+    captured: BTreeMap<String, String>,
+    preview: Option<String>,
+}
+
+impl Conversation {
+    /// Where the conversation stands, as the Conversations view shows it.
+    pub fn status(&self) -> ConversationStatus {
+        match self.live {
+            LiveState::None if self.is_closed() => ConversationStatus::Ended,
+            LiveState::None => ConversationStatus::Automated,
+            LiveState::Requested => ConversationStatus::Waiting,
+            LiveState::Accepted => ConversationStatus::Live,
+            LiveState::Ended => ConversationStatus::Ended,
+            LiveState::Expired => ConversationStatus::Expired,
+            LiveState::FellBack => ConversationStatus::FellBack,
+        }
+    }
+
+    /// The conversation's current row (its revision is the last one sent).
+    pub fn record(&self, now: Millis) -> ConversationRecord {
+        ConversationRecord {
+            id: self.id.to_string(),
+            created_at: self.created_at.0,
+            updated_at: now.0,
+            dialogue: self.dialogue.id.to_string(),
+            page_url: self.facts.page_url.clone(),
+            status: self.status(),
+            agent: self.agent.as_ref().map(ToString::to_string),
+            captured: self.facts.fields.clone(),
+            last_message: self.last_message.clone(),
+            revision: self.indexed.as_ref().map_or(0, |i| i.revision),
+        }
+    }
+
+    /// Remembers a chat message for the preview.
+    pub(super) fn note_message(&mut self, text: &str) {
+        self.last_message = Some(text.chars().take(PREVIEW_CHARS).collect());
+    }
+
+    /// Sends the row when the view would show something new: at once for status, agent and
+    /// captured fields; for the preview, at the pace (or later, as a trailing flush).
+    pub(super) fn index(&mut self, now: Millis, fx: &mut Vec<Effect>) {
+        let status = self.status();
+        let (urgent, preview_changed, last_at) = match &self.indexed {
+            None => (true, true, Millis(0)),
+            Some(i) => (
+                i.status != status || i.agent != self.agent || i.captured != self.facts.fields,
+                i.preview != self.last_message,
+                i.at,
+            ),
+        };
+        if !urgent && !preview_changed {
+            self.preview_due = None;
+            return;
+        }
+        let due = last_at.after(self.preview_every);
+        if !urgent && now < due {
+            self.preview_due = Some(due);
+            return;
+        }
+        let revision = self.indexed.as_ref().map_or(0, |i| i.revision) + 1;
+        self.indexed = Some(Indexed {
+            revision,
+            at: now,
+            status,
+            agent: self.agent.clone(),
+            captured: self.facts.fields.clone(),
+            preview: self.last_message.clone(),
+        });
+        self.preview_due = None;
+        fx.push(Effect::ToWorkspace(ConversationToWorkspace::Index {
+            record: self.record(now),
+        }));
+    }
+}

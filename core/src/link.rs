@@ -1,0 +1,94 @@
+//! The typed link between the two machines: a [`crate::conversation::Conversation`] and its
+//! [`crate::workspace::Workspace`]. Both machines emit these messages as effects and take
+//! them as inputs; the edge only carries them (one internal endpoint per object, a batch per
+//! call, the reverse direction's messages in the reply) and never looks inside.
+//!
+//! Delivery may be late, reordered or repeated (a retried call, a restart between two
+//! sends). Every message is therefore safe to apply twice and in any order:
+//! - `Accepted` for an agent the conversation already has changes nothing; for a closed
+//!   conversation it is refused and answered with `ChatClosed`, which frees the slot.
+//! - `FellBack` to a closed conversation is refused, and only an applied fallback produces the
+//!   failed-action record, so a repeated fallback never sends a second email.
+//! - `RequestLiveChat` for a conversation the router already holds is audited as a duplicate.
+//! - `CancelLiveChat` and `ChatClosed` free what is still held, and nothing else.
+//! - `Index` rows carry a revision; the workspace keeps the newest.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::failed_action::FailedAction;
+use crate::protocol::{AgentProfile, ConversationRecord, EndReason, FallbackKind};
+use crate::routing::{FallbackReason, Routing, VisitorFacts};
+use crate::{AgentId, ConversationId, Millis};
+
+/// Conversation → workspace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ConversationToWorkspace {
+    /// The visitor reached a live chat card: find an agent.
+    RequestLiveChat {
+        routing: Routing,
+        facts: VisitorFacts,
+    },
+    /// The request is void (the visitor ended or the conversation expired while waiting).
+    CancelLiveChat,
+    /// The conversation took `Accepted` from this agent: the agent may open the chat. Carries
+    /// what the agent's chat list shows of the visitor.
+    AgentJoined {
+        agent: AgentId,
+        #[serde(default)]
+        visitor: BTreeMap<String, String>,
+        #[serde(default)]
+        page_url: String,
+    },
+    /// The live chat with this agent is over (or was refused): free the agent's slot.
+    ChatClosed { agent: AgentId, reason: EndReason },
+    /// The agent holding the chat left it: free their slot and route the chat again, in one
+    /// step (so a reordered delivery can never see the new request before the release).
+    AgentLeft {
+        agent: AgentId,
+        routing: Routing,
+        facts: VisitorFacts,
+    },
+    /// The conversation's row in the Conversations view changed.
+    Index { record: ConversationRecord },
+    /// A lead who asked for a human reached nobody: store it and email the workspace's users.
+    FailedAction { action: FailedAction },
+}
+
+/// Workspace → conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum WorkspaceToConversation {
+    /// An agent accepted; `profile` is the snapshot the visitor keeps seeing.
+    Accepted {
+        agent: AgentId,
+        profile: AgentProfile,
+    },
+    /// Nobody can take the chat: show the fallback message of this kind.
+    FellBack {
+        kind: FallbackKind,
+        reason: FallbackReason,
+    },
+    /// The agent holding the chat is gone (no inbox past the grace; `removed`: deleted, or lost
+    /// the live chat permission). Unless the agent is still on the chat's own socket (never
+    /// when removed), the conversation routes the chat again.
+    AgentLeft { agent: AgentId, removed: bool },
+    /// How often, at most, the conversation should send its last-message preview. The
+    /// workspace widens it as it holds more live chats, so previews never flood it.
+    Pace { preview_every: Millis },
+}
+
+/// What one conversation sends in one call: its messages, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FromConversation {
+    pub conversation: ConversationId,
+    pub messages: Vec<ConversationToWorkspace>,
+}
+
+/// What the workspace sends one conversation in one call (or in the reply to its call).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ToConversation {
+    pub messages: Vec<WorkspaceToConversation>,
+}

@@ -1,0 +1,176 @@
+//! The single entry point: one input at a time, effects out in order.
+
+use super::people::Person;
+use super::{Workspace, WorkspaceEffect, WorkspaceInput};
+use crate::link::{ConversationToWorkspace, FromConversation, WorkspaceToConversation};
+use crate::protocol::{ChatSummary, EndReason, InboxServerMsg};
+use crate::routing::RoutingError;
+use crate::Millis;
+
+impl Workspace {
+    /// Applies one input at time `now` and returns what the edge must do, in order.
+    pub fn handle(&mut self, input: WorkspaceInput, now: Millis) -> Vec<WorkspaceEffect> {
+        let mut fx = Vec::new();
+        match input {
+            WorkspaceInput::FromConversation(batch) => self.conversation_said(batch, now, &mut fx),
+            WorkspaceInput::InboxOpened { agent } => self.inbox_opened(&agent, now, &mut fx),
+            WorkspaceInput::InboxClosed { agent } => self.inbox_closed(&agent, now, &mut fx),
+            WorkspaceInput::Restored { connected } => self.restored(connected, now, &mut fx),
+            WorkspaceInput::SetPresence { agent, presence } => {
+                self.set_presence(&agent, presence, now, &mut fx)
+            }
+            WorkspaceInput::Accept { agent, offer } => {
+                let answer = self.router.accept(&agent, offer, now);
+                self.answered(answer, "This chat can no longer be accepted", &mut fx);
+            }
+            WorkspaceInput::Decline { agent, offer } => {
+                let answer = self.router.decline(&agent, offer, now);
+                self.answered(answer, "This offer is already gone", &mut fx);
+            }
+            WorkspaceInput::UpsertAgent {
+                agent,
+                live_chat,
+                teams,
+                profile,
+            } => {
+                let person = self.people.entry(agent.clone()).or_insert_with(|| Person {
+                    profile: profile.clone(),
+                    chose: false,
+                    gone_since: None,
+                    offers_moved: false,
+                    chats_moved: false,
+                });
+                person.profile = profile;
+                self.people_changed = true;
+                let had_permission = self.router.agent(&agent).is_some_and(|v| v.live_chat);
+                let effects = self
+                    .router
+                    .upsert_agent(agent.clone(), live_chat, teams, now);
+                self.routing_effects(effects, None, &mut fx);
+                if had_permission && !live_chat {
+                    // Losing the permission takes effect at once: chats move on, sockets close.
+                    self.chats_move_on(&agent, true, &mut fx);
+                    fx.push(WorkspaceEffect::CloseAgent {
+                        agent,
+                        reason: "live chat permission removed".into(),
+                    });
+                }
+            }
+            WorkspaceInput::RemoveAgent { agent } => {
+                let effects = self.router.remove_agent(&agent, now);
+                self.routing_effects(effects, None, &mut fx);
+                self.chats_move_on(&agent, true, &mut fx);
+                if self.people.remove(&agent).is_some() {
+                    self.people_changed = true;
+                }
+                self.inboxes.remove(&agent);
+                fx.push(WorkspaceEffect::CloseAgent {
+                    agent,
+                    reason: "agent removed".into(),
+                });
+            }
+            WorkspaceInput::Settings { routing } => self.router.set_settings(routing),
+            WorkspaceInput::Tick => {
+                let effects = self.router.on_timer(now);
+                self.routing_effects(effects, None, &mut fx);
+                self.presence_timers(now, &mut fx);
+            }
+        }
+        fx
+    }
+
+    fn answered(
+        &self,
+        answer: Result<Vec<crate::routing::RoutingEffect>, RoutingError>,
+        refusal: &str,
+        fx: &mut Vec<WorkspaceEffect>,
+    ) {
+        match answer {
+            Ok(effects) => self.routing_effects(effects, None, fx),
+            Err(e) => fx.push(WorkspaceEffect::Reply(InboxServerMsg::Error {
+                code: "offer_unavailable".into(),
+                message: format!("{refusal}: {e}"),
+            })),
+        }
+    }
+
+    fn conversation_said(
+        &mut self,
+        batch: FromConversation,
+        now: Millis,
+        fx: &mut Vec<WorkspaceEffect>,
+    ) {
+        let conversation = batch.conversation;
+        for msg in batch.messages {
+            match msg {
+                ConversationToWorkspace::RequestLiveChat { routing, facts } => {
+                    let effects = self
+                        .router
+                        .request(conversation.clone(), &routing, &facts, now);
+                    self.routing_effects(effects, None, fx);
+                }
+                ConversationToWorkspace::CancelLiveChat => {
+                    let effects = self.router.cancel(&conversation, now);
+                    self.routing_effects(effects, None, fx);
+                }
+                ConversationToWorkspace::AgentJoined {
+                    agent,
+                    visitor,
+                    page_url,
+                } => {
+                    // A late or repeated confirmation of a chat no longer held is ignored.
+                    if self.router.agent_of(&conversation) == Some(&agent) {
+                        let started_at = self
+                            .router
+                            .chats_of(&agent)
+                            .into_iter()
+                            .find(|(c, _)| c == &conversation)
+                            .map_or(now, |(_, since)| since);
+                        fx.push(WorkspaceEffect::ToAgent {
+                            agent,
+                            msg: InboxServerMsg::ChatStarted {
+                                chat: ChatSummary {
+                                    conversation: conversation.clone(),
+                                    started_at,
+                                    visitor,
+                                    page_url,
+                                },
+                            },
+                        });
+                    }
+                }
+                ConversationToWorkspace::AgentLeft {
+                    agent,
+                    routing,
+                    facts,
+                } => {
+                    let mut effects = self.router.release_if(&conversation, &agent, now);
+                    effects.extend(self.router.request(
+                        conversation.clone(),
+                        &routing,
+                        &facts,
+                        now,
+                    ));
+                    self.routing_effects(effects, Some(EndReason::AgentLeft), fx);
+                }
+                ConversationToWorkspace::ChatClosed { agent, reason } => {
+                    let effects = self.router.release_if(&conversation, &agent, now);
+                    self.routing_effects(effects, Some(reason), fx);
+                }
+                ConversationToWorkspace::Index { record } => {
+                    fx.push(WorkspaceEffect::Index(record));
+                    fx.push(WorkspaceEffect::ToConversation {
+                        conversation: conversation.clone(),
+                        msg: WorkspaceToConversation::Pace {
+                            preview_every: self.preview_pace(),
+                        },
+                    });
+                }
+                ConversationToWorkspace::FailedAction { mut action } => {
+                    action.workspace = Some(self.id.clone());
+                    fx.push(WorkspaceEffect::FailedAction(action));
+                }
+            }
+        }
+    }
+}

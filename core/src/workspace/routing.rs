@@ -1,0 +1,118 @@
+//! What the router's decisions mean for conversations, inboxes and the audit log.
+
+use super::{Workspace, WorkspaceEffect};
+use crate::link::WorkspaceToConversation;
+use crate::protocol::{AgentProfile, EndReason, InboxServerMsg, OfferView};
+use crate::routing::{Router, RoutingEffect, WithdrawReason};
+use crate::{AgentId, ConversationId, Millis};
+
+impl Workspace {
+    /// Turns router effects into workspace effects. `closed` is why a released chat ended.
+    pub(super) fn routing_effects(
+        &self,
+        effects: Vec<RoutingEffect>,
+        closed: Option<EndReason>,
+        fx: &mut Vec<WorkspaceEffect>,
+    ) {
+        for effect in effects {
+            fx.push(match effect {
+                RoutingEffect::Audit(entry) => WorkspaceEffect::Audit(entry),
+                // Only the agent hears of an offer: to the conversation it is still waiting.
+                RoutingEffect::Offered {
+                    offer,
+                    conversation,
+                    agent,
+                    deadline,
+                } => WorkspaceEffect::ToAgent {
+                    agent,
+                    msg: InboxServerMsg::Offered {
+                        offer: offer_view(&self.router, offer, &conversation, deadline),
+                    },
+                },
+                RoutingEffect::OfferWithdrawn {
+                    offer,
+                    agent,
+                    reason,
+                    ..
+                } => WorkspaceEffect::ToAgent {
+                    agent,
+                    msg: InboxServerMsg::OfferWithdrawn {
+                        offer,
+                        reason: withdraw_code(reason).to_owned(),
+                    },
+                },
+                // The agent hears `chat_started` once the conversation confirms (`AgentJoined`),
+                // so their chat socket is never refused.
+                RoutingEffect::Accepted {
+                    conversation,
+                    agent,
+                    ..
+                } => WorkspaceEffect::ToConversation {
+                    conversation,
+                    msg: WorkspaceToConversation::Accepted {
+                        profile: self.profile(&agent),
+                        agent,
+                    },
+                },
+                RoutingEffect::FellBack {
+                    conversation,
+                    kind,
+                    reason,
+                    ..
+                } => WorkspaceEffect::ToConversation {
+                    conversation,
+                    msg: WorkspaceToConversation::FellBack { kind, reason },
+                },
+                RoutingEffect::Released {
+                    conversation,
+                    agent,
+                } => WorkspaceEffect::ToAgent {
+                    agent,
+                    msg: InboxServerMsg::ChatClosed {
+                        conversation,
+                        reason: closed.unwrap_or(EndReason::Expired),
+                    },
+                },
+            });
+        }
+    }
+
+    /// The agent's name and picture now (the snapshot the visitor keeps seeing).
+    fn profile(&self, agent: &AgentId) -> AgentProfile {
+        self.people
+            .get(agent)
+            .map(|p| p.profile.clone())
+            .unwrap_or_else(|| AgentProfile {
+                name: agent.to_string(),
+                avatar_url: None,
+            })
+    }
+}
+
+/// The Accept banner's content.
+pub(super) fn offer_view(
+    router: &Router,
+    offer: u64,
+    conversation: &ConversationId,
+    deadline: Millis,
+) -> OfferView {
+    let facts = router.offer_facts(offer).cloned().unwrap_or_default();
+    OfferView {
+        offer,
+        conversation: conversation.clone(),
+        deadline,
+        visitor: facts.fields,
+        page_url: facts.page_url,
+    }
+}
+
+/// The stable code an inbox gets with `offer_withdrawn` (it shows its own words for each).
+fn withdraw_code(reason: WithdrawReason) -> &'static str {
+    match reason {
+        WithdrawReason::Expired => "expired",
+        WithdrawReason::Declined => "declined",
+        WithdrawReason::AgentUnavailable => "agent_unavailable",
+        WithdrawReason::Cancelled => "cancelled",
+        WithdrawReason::EngagementLimit => "engagement_limit",
+    }
+}

@@ -1,0 +1,205 @@
+//! The conversation's row in the Conversations view: what is sent, when, and in which order.
+
+use std::collections::BTreeMap;
+
+use parlor_core::conversation::{Conversation, ConversationSettings, Effect, Input};
+use parlor_core::dialogue::Dialogue;
+use parlor_core::link::{ConversationToWorkspace, WorkspaceToConversation};
+use parlor_core::protocol::{AgentProfile, ConversationRecord, ConversationStatus, Side};
+use parlor_core::{AgentId, Millis};
+
+fn dialogue() -> Dialogue {
+    serde_json::from_value(serde_json::json!({
+        "id": "d1", "name": "Sales",
+        "branches": [{"id": "main", "cards": [
+            {"id": "ic1", "kind": "info_capture", "text": "Who are you?", "fields": [
+                {"key": "email", "kind": "email", "label": "Email", "required": true}
+            ]},
+            {"id": "lc1", "kind": "live_chat", "text": "Connecting…", "routing": {"mode": "round_robin"}}
+        ]}]
+    }))
+    .expect("dialogue")
+}
+
+fn rows(fx: &[Effect]) -> Vec<ConversationRecord> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::ToWorkspace(ConversationToWorkspace::Index { record }) => Some(record.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A conversation in a live chat with agent a1, accepted at 2 s.
+fn live() -> Conversation {
+    let mut c = Conversation::new(
+        "c1".into(),
+        dialogue(),
+        ConversationSettings::default(),
+        Millis(0),
+    );
+    c.handle(
+        Input::Start {
+            page_url: "https://ex.com/".into(),
+            language: String::new(),
+            country: String::new(),
+            utm: BTreeMap::new(),
+        },
+        Millis(0),
+    );
+    c.handle(
+        Input::Capture {
+            card: "ic1".into(),
+            values: BTreeMap::from([("email".into(), "ada@example.com".into())]),
+        },
+        Millis(1_000),
+    );
+    c.handle(
+        Input::FromWorkspace(WorkspaceToConversation::Accepted {
+            agent: AgentId::new("a1"),
+            profile: AgentProfile {
+                name: "Bob".into(),
+                avatar_url: None,
+            },
+        }),
+        Millis(2_000),
+    );
+    c
+}
+
+fn say(c: &mut Conversation, n: u32, at: u64) -> Vec<Effect> {
+    c.handle(
+        Input::Say {
+            from: Side::Visitor,
+            client_id: format!("m{n}"),
+            text: format!("message {n}"),
+        },
+        Millis(at),
+    )
+}
+
+/// Runs the alarm whenever it is due up to `until`, collecting the rows sent.
+fn tick_until(c: &mut Conversation, until: u64) -> Vec<ConversationRecord> {
+    let mut out = Vec::new();
+    while let Some(d) = c.next_deadline().filter(|d| d.0 <= until) {
+        out.extend(rows(&c.handle(Input::Tick, d)));
+    }
+    out
+}
+
+#[test]
+fn status_and_captured_fields_go_at_once_with_growing_revisions() {
+    let mut c = Conversation::new(
+        "c1".into(),
+        dialogue(),
+        ConversationSettings::default(),
+        Millis(0),
+    );
+    let start = rows(&c.handle(
+        Input::Start {
+            page_url: "https://ex.com/".into(),
+            language: String::new(),
+            country: String::new(),
+            utm: BTreeMap::new(),
+        },
+        Millis(0),
+    ));
+    assert_eq!(start.len(), 1);
+    assert_eq!(start[0].status, ConversationStatus::Automated);
+    let captured = rows(&c.handle(
+        Input::Capture {
+            card: "ic1".into(),
+            values: BTreeMap::from([("email".into(), "ada@example.com".into())]),
+        },
+        Millis(100),
+    ));
+    assert_eq!(captured.len(), 1);
+    assert_eq!(captured[0].status, ConversationStatus::Waiting);
+    assert_eq!(captured[0].captured["email"], "ada@example.com");
+    assert!(captured[0].revision > start[0].revision);
+    // Nothing new to show: nothing sent.
+    assert!(rows(&c.handle(Input::Tick, Millis(200))).is_empty());
+}
+
+#[test]
+fn a_single_message_shows_within_the_pace() {
+    let mut c = live();
+    let fx = say(&mut c, 1, 2_500);
+    // The accept's row went at 2 s: the preview waits for the pace, then is flushed.
+    assert!(rows(&fx).is_empty());
+    assert_eq!(c.next_deadline(), Some(Millis(4_000)));
+    let flushed = tick_until(&mut c, 4_000);
+    assert_eq!(flushed.len(), 1);
+    assert_eq!(flushed[0].last_message.as_deref(), Some("message 1"));
+}
+
+#[test]
+fn the_last_message_of_a_burst_is_always_shown_and_previews_are_paced() {
+    let mut c = live();
+    let mut sent = Vec::new();
+    // 12 messages 2 s apart, then 20 messages 100 ms apart.
+    for n in 0..12u32 {
+        let at = 10_000 + u64::from(n) * 2_000;
+        sent.extend(tick_until(&mut c, at));
+        sent.extend(rows(&say(&mut c, n, at)));
+    }
+    for n in 12..32u32 {
+        let at = 40_000 + u64::from(n - 12) * 100;
+        sent.extend(tick_until(&mut c, at));
+        sent.extend(rows(&say(&mut c, n, at)));
+    }
+    sent.extend(tick_until(&mut c, 60_000));
+    let previews: Vec<&str> = sent
+        .iter()
+        .filter_map(|r| r.last_message.as_deref())
+        .collect();
+    // Every message of the slow burst is shown (one per 2 s), the fast burst is coalesced, and
+    // the view ends on the very last message.
+    for n in 0..12 {
+        assert!(
+            previews.contains(&format!("message {n}").as_str()),
+            "{previews:?}"
+        );
+    }
+    assert_eq!(previews.last(), Some(&"message 31"));
+    assert!(previews.len() <= 12 + 2 + 1, "{previews:?}");
+    let mut revisions: Vec<u64> = sent.iter().map(|r| r.revision).collect();
+    let sorted = revisions.clone();
+    revisions.dedup();
+    assert_eq!(revisions, sorted, "revisions grow strictly");
+}
+
+#[test]
+fn the_workspace_sets_the_pace_within_bounds() {
+    let mut c = live();
+    c.handle(
+        Input::FromWorkspace(WorkspaceToConversation::Pace {
+            preview_every: Millis(20_000),
+        }),
+        Millis(2_100),
+    );
+    assert!(rows(&say(&mut c, 1, 3_000)).is_empty());
+    assert_eq!(c.next_deadline(), Some(Millis(22_000)));
+    c.handle(
+        Input::FromWorkspace(WorkspaceToConversation::Pace {
+            preview_every: Millis(u64::MAX),
+        }),
+        Millis(3_100),
+    );
+    say(&mut c, 2, 3_200);
+    // Clamped to two minutes at most.
+    assert_eq!(c.next_deadline(), Some(Millis(122_000)));
+}
+
+#[test]
+fn a_closed_conversation_still_flushes_its_last_preview() {
+    let mut c = live();
+    say(&mut c, 1, 2_500);
+    let fx = c.handle(Input::End { by: Side::Agent }, Millis(2_600));
+    // The status change carries the latest preview at once.
+    let sent = rows(&fx);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].status, ConversationStatus::Ended);
+    assert_eq!(sent[0].last_message.as_deref(), Some("message 1"));
+    assert_eq!(c.next_deadline(), None);
+}

@@ -1,0 +1,232 @@
+//! Who is here: the visitor leaving the page, and the agent leaving the chat.
+
+use std::collections::BTreeMap;
+
+use parlor_core::conversation::{
+    Conversation, ConversationSettings, Effect, Input, LiveState, VISITOR_ANNOUNCE_AFTER,
+};
+use parlor_core::dialogue::Dialogue;
+use parlor_core::link::{ConversationToWorkspace, WorkspaceToConversation};
+use parlor_core::protocol::{AgentProfile, ChatServerMsg, EndReason, Side, TranscriptEvent};
+use parlor_core::{AgentId, Millis};
+
+fn conversation() -> Conversation {
+    let d: Dialogue = serde_json::from_value(serde_json::json!({
+        "id": "d1", "name": "Sales",
+        "branches": [{"id": "main", "cards": [
+            {"id": "ic1", "kind": "info_capture", "text": "Who are you?", "fields": [
+                {"key": "email", "kind": "email", "label": "Email", "required": true}
+            ]},
+            {"id": "lc1", "kind": "live_chat", "text": "Connecting…", "routing": {"mode": "team", "team": "sales"}}
+        ]}]
+    }))
+    .expect("dialogue");
+    let mut c = Conversation::new("c1".into(), d, ConversationSettings::default(), Millis(0));
+    c.handle(
+        Input::SocketOpened {
+            side: Side::Visitor,
+        },
+        Millis(0),
+    );
+    c.handle(
+        Input::Start {
+            page_url: "https://ex.com/".into(),
+            language: String::new(),
+            country: String::new(),
+            utm: BTreeMap::new(),
+        },
+        Millis(0),
+    );
+    c.handle(
+        Input::Capture {
+            card: "ic1".into(),
+            values: BTreeMap::from([("email".into(), "ada@example.com".into())]),
+        },
+        Millis(1_000),
+    );
+    c
+}
+
+fn live() -> Conversation {
+    let mut c = conversation();
+    c.handle(
+        Input::FromWorkspace(WorkspaceToConversation::Accepted {
+            agent: AgentId::new("a1"),
+            profile: AgentProfile {
+                name: "Alice".into(),
+                avatar_url: None,
+            },
+        }),
+        Millis(2_000),
+    );
+    c.handle(Input::SocketOpened { side: Side::Agent }, Millis(2_100));
+    c
+}
+
+fn link(fx: &[Effect]) -> Vec<ConversationToWorkspace> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::ToWorkspace(m) if !matches!(m, ConversationToWorkspace::Index { .. }) => {
+                Some(m.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn presence(fx: &[Effect]) -> Vec<bool> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::ToAgents(ChatServerMsg::Presence { here, .. }) => Some(*here),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Runs every due tick up to `until`, collecting effects.
+fn run_until(c: &mut Conversation, until: u64) -> Vec<Effect> {
+    let mut out = Vec::new();
+    while let Some(d) = c.next_deadline().filter(|d| d.0 <= until) {
+        out.extend(c.handle(Input::Tick, d));
+    }
+    out
+}
+
+#[test]
+fn a_page_navigation_does_not_flicker() {
+    let mut c = live();
+    c.handle(
+        Input::SocketClosed {
+            side: Side::Visitor,
+        },
+        Millis(10_000),
+    );
+    let fx = c.handle(
+        Input::SocketOpened {
+            side: Side::Visitor,
+        },
+        Millis(11_500),
+    );
+    assert!(presence(&fx).is_empty());
+    assert!(presence(&run_until(&mut c, 30_000)).is_empty());
+}
+
+#[test]
+fn the_agent_sees_the_visitor_leave_and_come_back() {
+    let mut c = live();
+    c.handle(
+        Input::SocketClosed {
+            side: Side::Visitor,
+        },
+        Millis(10_000),
+    );
+    let fx = run_until(&mut c, 10_000 + VISITOR_ANNOUNCE_AFTER.0);
+    assert_eq!(presence(&fx), [false]);
+    let fx = c.handle(
+        Input::SocketOpened {
+            side: Side::Visitor,
+        },
+        Millis(20_000),
+    );
+    assert_eq!(presence(&fx), [true]);
+    assert_eq!(c.live_state(), LiveState::Accepted);
+}
+
+#[test]
+fn a_waiting_visitor_gone_past_the_grace_leaves_the_line_and_the_lead_is_emailed() {
+    let mut c = conversation();
+    c.handle(
+        Input::SocketClosed {
+            side: Side::Visitor,
+        },
+        Millis(5_000),
+    );
+    let fx = run_until(&mut c, 5_000 + 59_999);
+    assert!(link(&fx).is_empty());
+    let fx = run_until(&mut c, 5_000 + 60_000);
+    let msgs = link(&fx);
+    assert!(matches!(msgs[0], ConversationToWorkspace::CancelLiveChat));
+    assert!(
+        matches!(&msgs[1], ConversationToWorkspace::FailedAction { action } if action.visitor["email"] == "ada@example.com")
+    );
+    assert!(c.is_closed());
+}
+
+#[test]
+fn a_live_chat_whose_visitor_is_gone_ends_and_frees_the_agent() {
+    let mut c = live();
+    c.handle(
+        Input::SocketClosed {
+            side: Side::Visitor,
+        },
+        Millis(10_000),
+    );
+    let fx = run_until(&mut c, 10_000 + 300_000);
+    assert_eq!(
+        link(&fx),
+        [ConversationToWorkspace::ChatClosed {
+            agent: AgentId::new("a1"),
+            reason: EndReason::EndedByVisitor
+        }]
+    );
+}
+
+#[test]
+fn an_agent_still_on_the_chat_socket_keeps_the_chat() {
+    let mut c = live();
+    let fx = c.handle(
+        Input::FromWorkspace(WorkspaceToConversation::AgentLeft {
+            agent: AgentId::new("a1"),
+            removed: false,
+        }),
+        Millis(200_000),
+    );
+    assert!(link(&fx).is_empty());
+    assert_eq!(c.live_state(), LiveState::Accepted);
+}
+
+#[test]
+fn an_agent_who_left_hands_the_chat_back_to_routing_and_the_visitor_is_told() {
+    let mut c = live();
+    c.handle(Input::SocketClosed { side: Side::Agent }, Millis(50_000));
+    let fx = c.handle(
+        Input::FromWorkspace(WorkspaceToConversation::AgentLeft {
+            agent: AgentId::new("a1"),
+            removed: false,
+        }),
+        Millis(200_000),
+    );
+    assert!(fx.iter().any(|e| matches!(e, Effect::Append(en) if matches!(&en.event, TranscriptEvent::AgentLeft { agent } if agent.name == "Alice"))));
+    assert!(
+        matches!(&link(&fx)[..], [ConversationToWorkspace::AgentLeft { agent, .. }] if agent.as_str() == "a1")
+    );
+    assert_eq!(c.live_state(), LiveState::Requested);
+    assert_eq!(c.agent(), None);
+    // Twice: nothing more.
+    let again = c.handle(
+        Input::FromWorkspace(WorkspaceToConversation::AgentLeft {
+            agent: AgentId::new("a1"),
+            removed: false,
+        }),
+        Millis(200_001),
+    );
+    assert!(link(&again).is_empty());
+}
+
+#[test]
+fn a_removed_agent_loses_the_chat_and_its_sockets_at_once() {
+    let mut c = live();
+    let fx = c.handle(
+        Input::FromWorkspace(WorkspaceToConversation::AgentLeft {
+            agent: AgentId::new("a1"),
+            removed: true,
+        }),
+        Millis(3_000),
+    );
+    assert!(fx.contains(&Effect::CloseAgentSockets));
+    assert!(matches!(
+        &link(&fx)[..],
+        [ConversationToWorkspace::AgentLeft { .. }]
+    ));
+    assert_eq!(c.live_state(), LiveState::Requested);
+}

@@ -1,0 +1,447 @@
+//! Pins the JSON of every message on the link between the two machines
+//! (`parlor_core::link`), and of the workspace machine's inputs and effects. A conversation
+//! object and a workspace object of different deploys talk over this link, and rows written
+//! by one version are read by the next: a changed snapshot is a format change.
+
+use std::collections::BTreeMap;
+
+use parlor_core::failed_action::{FailedAction, FailedActionKind};
+use parlor_core::link::{
+    ConversationToWorkspace, FromConversation, ToConversation, WorkspaceToConversation,
+};
+use parlor_core::protocol::{
+    AgentProfile, ConversationRecord, ConversationStatus, EndReason, FallbackKind, InboxServerMsg,
+    OfferView, Presence,
+};
+use parlor_core::routing::{
+    AuditEntry, AuditOutcome, AuditTrigger, Condition, FallbackReason, Operator, Plan, Routing,
+    RoutingMode, RoutingSettings, Rule, RuleTarget, SkipReason, SkippedAgent, Subject,
+    VisitorFacts,
+};
+use parlor_core::workspace::{WorkspaceEffect, WorkspaceInput};
+use parlor_core::{AgentId, ConversationId, Millis, TeamId, WorkspaceId};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(value: &T) {
+    let json = serde_json::to_string(value).expect("serialize");
+    let back: T = serde_json::from_str(&json).expect("deserialize");
+    assert_eq!(&back, value, "{json}");
+}
+
+fn visitor() -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("email".to_owned(), "ada@bigcorp.example".to_owned()),
+        ("first_name".to_owned(), "Ada".to_owned()),
+    ])
+}
+
+fn facts() -> VisitorFacts {
+    VisitorFacts {
+        fields: visitor(),
+        page_url: "https://shop.example/pricing".into(),
+        language: "en".into(),
+        country: "GB".into(),
+        utm: BTreeMap::from([("source".to_owned(), "newsletter".to_owned())]),
+    }
+}
+
+fn eve() -> AgentProfile {
+    AgentProfile {
+        name: "Eve".into(),
+        avatar_url: Some("https://cdn.example/eve.png".into()),
+    }
+}
+
+fn record() -> ConversationRecord {
+    ConversationRecord {
+        id: "c_7f3a".into(),
+        created_at: 1_700_000_000_000,
+        updated_at: 1_700_000_050_000,
+        dialogue: "d_sales".into(),
+        page_url: "https://shop.example/pricing".into(),
+        status: ConversationStatus::Live,
+        agent: Some("eve".into()),
+        captured: visitor(),
+        last_message: Some("Hi Ada!".into()),
+        revision: 7,
+    }
+}
+
+fn failed_action(workspace: Option<WorkspaceId>) -> FailedAction {
+    FailedAction {
+        workspace,
+        conversation: "c_7f3a".into(),
+        at: Millis(1_700_000_100_000),
+        kind: FailedActionKind::LiveChat {
+            fallback: FallbackKind::LiveChat,
+        },
+        reason: "No agent accepted in time.".into(),
+        visitor: visitor(),
+        page_url: "https://shop.example/pricing".into(),
+    }
+}
+
+fn audit() -> AuditEntry {
+    AuditEntry {
+        at: Millis(1_700_000_000_000),
+        conversation: "c_7f3a".into(),
+        trigger: AuditTrigger::Request,
+        mode: RoutingMode::Rules,
+        rule: Some(0),
+        team: Some(TeamId::new("sales")),
+        outcome: AuditOutcome::Offered {
+            agent: "eve".into(),
+            offer: 42,
+            deadline: Millis(1_700_000_100_000),
+            attempt: 0,
+        },
+        skipped: vec![SkippedAgent {
+            agent: "bob".into(),
+            reason: SkipReason::Away,
+        }],
+        skipped_total: 1,
+    }
+}
+
+// Each `*_name` is an exhaustive match: a new variant fails to compile until it has a sample.
+
+fn c2w_name(m: &ConversationToWorkspace) -> &'static str {
+    match m {
+        ConversationToWorkspace::RequestLiveChat { .. } => "request_live_chat",
+        ConversationToWorkspace::CancelLiveChat => "cancel_live_chat",
+        ConversationToWorkspace::AgentJoined { .. } => "agent_joined",
+        ConversationToWorkspace::ChatClosed { .. } => "chat_closed",
+        ConversationToWorkspace::AgentLeft { .. } => "agent_left",
+        ConversationToWorkspace::Index { .. } => "index",
+        ConversationToWorkspace::FailedAction { .. } => "failed_action",
+    }
+}
+
+fn c2w_samples() -> Vec<ConversationToWorkspace> {
+    vec![
+        ConversationToWorkspace::RequestLiveChat {
+            routing: Routing::Rules {
+                rules: vec![Rule {
+                    conditions: vec![Condition {
+                        subject: Subject::Field("email".into()),
+                        op: Operator::EmailDomain,
+                        values: vec!["bigcorp.example".into()],
+                    }],
+                    target: RuleTarget::Team {
+                        team: TeamId::new("sales"),
+                    },
+                }],
+            },
+            facts: facts(),
+        },
+        ConversationToWorkspace::CancelLiveChat,
+        ConversationToWorkspace::AgentJoined {
+            agent: "eve".into(),
+            visitor: visitor(),
+            page_url: "https://shop.example/pricing".into(),
+        },
+        ConversationToWorkspace::ChatClosed {
+            agent: "eve".into(),
+            reason: EndReason::EndedByVisitor,
+        },
+        ConversationToWorkspace::AgentLeft {
+            agent: "eve".into(),
+            routing: Routing::Team {
+                team: TeamId::new("sales"),
+            },
+            facts: facts(),
+        },
+        ConversationToWorkspace::Index { record: record() },
+        ConversationToWorkspace::FailedAction {
+            action: failed_action(None),
+        },
+    ]
+}
+
+fn w2c_name(m: &WorkspaceToConversation) -> &'static str {
+    match m {
+        WorkspaceToConversation::Accepted { .. } => "accepted",
+        WorkspaceToConversation::FellBack { .. } => "fell_back",
+        WorkspaceToConversation::AgentLeft { .. } => "agent_left",
+        WorkspaceToConversation::Pace { .. } => "pace",
+    }
+}
+
+fn w2c_samples() -> Vec<WorkspaceToConversation> {
+    vec![
+        WorkspaceToConversation::Accepted {
+            agent: "eve".into(),
+            profile: eve(),
+        },
+        WorkspaceToConversation::FellBack {
+            kind: FallbackKind::LiveChat,
+            reason: FallbackReason::NoEligibleAgent,
+        },
+        WorkspaceToConversation::AgentLeft {
+            agent: "eve".into(),
+            removed: false,
+        },
+        WorkspaceToConversation::Pace {
+            preview_every: Millis(15_000),
+        },
+    ]
+}
+
+fn input_name(i: &WorkspaceInput) -> &'static str {
+    match i {
+        WorkspaceInput::FromConversation(_) => "from_conversation",
+        WorkspaceInput::InboxOpened { .. } => "inbox_opened",
+        WorkspaceInput::InboxClosed { .. } => "inbox_closed",
+        WorkspaceInput::Restored { .. } => "restored",
+        WorkspaceInput::SetPresence { .. } => "set_presence",
+        WorkspaceInput::Accept { .. } => "accept",
+        WorkspaceInput::Decline { .. } => "decline",
+        WorkspaceInput::UpsertAgent { .. } => "upsert_agent",
+        WorkspaceInput::RemoveAgent { .. } => "remove_agent",
+        WorkspaceInput::Settings { .. } => "settings",
+        WorkspaceInput::Tick => "tick",
+    }
+}
+
+fn input_samples() -> Vec<WorkspaceInput> {
+    vec![
+        WorkspaceInput::FromConversation(FromConversation {
+            conversation: "c_7f3a".into(),
+            messages: vec![ConversationToWorkspace::ChatClosed {
+                agent: "eve".into(),
+                reason: EndReason::Expired,
+            }],
+        }),
+        WorkspaceInput::InboxOpened {
+            agent: "eve".into(),
+        },
+        WorkspaceInput::InboxClosed {
+            agent: "eve".into(),
+        },
+        WorkspaceInput::Restored {
+            connected: BTreeMap::from([(AgentId::new("bob"), 1), (AgentId::new("eve"), 2)]),
+        },
+        WorkspaceInput::SetPresence {
+            agent: "eve".into(),
+            presence: Presence::Away,
+        },
+        WorkspaceInput::Accept {
+            agent: "eve".into(),
+            offer: 42,
+        },
+        WorkspaceInput::Decline {
+            agent: "eve".into(),
+            offer: 42,
+        },
+        WorkspaceInput::UpsertAgent {
+            agent: "eve".into(),
+            live_chat: true,
+            teams: vec![TeamId::new("sales")],
+            profile: eve(),
+        },
+        WorkspaceInput::RemoveAgent {
+            agent: "eve".into(),
+        },
+        WorkspaceInput::Settings {
+            routing: RoutingSettings {
+                plan: Plan::Prime,
+                accept_timeout: Millis(30_000),
+                capacity: 3,
+                engagement_limit: 100,
+                extra_team_attempts: 2,
+                ..RoutingSettings::default()
+            },
+        },
+        WorkspaceInput::Tick,
+    ]
+}
+
+fn effect_name(e: &WorkspaceEffect) -> &'static str {
+    match e {
+        WorkspaceEffect::Audit(_) => "audit",
+        WorkspaceEffect::Index(_) => "index",
+        WorkspaceEffect::FailedAction(_) => "failed_action",
+        WorkspaceEffect::ToAgent { .. } => "to_agent",
+        WorkspaceEffect::Reply(_) => "reply",
+        WorkspaceEffect::ToConversation { .. } => "to_conversation",
+        WorkspaceEffect::CloseAgent { .. } => "close_agent",
+    }
+}
+
+fn effect_samples() -> Vec<WorkspaceEffect> {
+    vec![
+        WorkspaceEffect::Audit(audit()),
+        WorkspaceEffect::Index(record()),
+        WorkspaceEffect::FailedAction(failed_action(Some(WorkspaceId::new("acme")))),
+        WorkspaceEffect::ToAgent {
+            agent: "eve".into(),
+            msg: InboxServerMsg::Offered {
+                offer: OfferView {
+                    offer: 42,
+                    conversation: "c_7f3a".into(),
+                    deadline: Millis(1_700_000_100_000),
+                    visitor: visitor(),
+                    page_url: "https://shop.example/pricing".into(),
+                },
+            },
+        },
+        WorkspaceEffect::Reply(InboxServerMsg::Error {
+            code: "offer_unavailable".into(),
+            message: "This chat can no longer be accepted: unknown offer 42".into(),
+        }),
+        WorkspaceEffect::ToConversation {
+            conversation: "c_7f3a".into(),
+            msg: WorkspaceToConversation::FellBack {
+                kind: FallbackKind::Global,
+                reason: FallbackReason::EngagementLimitReached,
+            },
+        },
+        WorkspaceEffect::CloseAgent {
+            agent: "eve".into(),
+            reason: "agent removed".into(),
+        },
+    ]
+}
+
+#[test]
+fn conversation_to_workspace_messages() {
+    for m in c2w_samples() {
+        insta::assert_json_snapshot!(format!("conversation_to_workspace__{}", c2w_name(&m)), m);
+        round_trip(&m);
+    }
+}
+
+#[test]
+fn workspace_to_conversation_messages() {
+    for m in w2c_samples() {
+        insta::assert_json_snapshot!(format!("workspace_to_conversation__{}", w2c_name(&m)), m);
+        round_trip(&m);
+    }
+}
+
+#[test]
+fn from_conversation_batches() {
+    let batch = FromConversation {
+        conversation: ConversationId::new("c_7f3a"),
+        messages: c2w_samples(),
+    };
+    insta::assert_json_snapshot!("from_conversation__batch", batch);
+    round_trip(&batch);
+    // A conversation object wakes its workspace after a restart with an empty batch.
+    let empty = FromConversation {
+        conversation: ConversationId::new("c_7f3a"),
+        messages: Vec::new(),
+    };
+    insta::assert_json_snapshot!("from_conversation__empty", empty);
+    round_trip(&empty);
+}
+
+#[test]
+fn to_conversation_batches() {
+    let batch = ToConversation {
+        messages: w2c_samples(),
+    };
+    insta::assert_json_snapshot!("to_conversation__batch", batch);
+    round_trip(&batch);
+    let empty = ToConversation::default();
+    insta::assert_json_snapshot!("to_conversation__empty", empty);
+    round_trip(&empty);
+    // A conversation's reply to a workspace call is a bare list of its messages.
+    let reply = c2w_samples();
+    round_trip(&reply);
+}
+
+#[test]
+fn workspace_inputs() {
+    for i in input_samples() {
+        insta::assert_json_snapshot!(format!("workspace_input__{}", input_name(&i)), i);
+        round_trip(&i);
+    }
+}
+
+#[test]
+fn workspace_effects() {
+    for e in effect_samples() {
+        insta::assert_json_snapshot!(format!("workspace_effect__{}", effect_name(&e)), e);
+        round_trip(&e);
+    }
+}
+
+#[test]
+fn every_routing_mode_round_trips_inside_a_request() {
+    let routings = [
+        Routing::RoundRobin,
+        Routing::Agent {
+            agent: "eve".into(),
+        },
+        Routing::Team {
+            team: TeamId::new("sales"),
+        },
+        Routing::Rules {
+            rules: vec![Rule {
+                conditions: vec![Condition {
+                    subject: Subject::Utm("campaign".into()),
+                    op: Operator::OneOf,
+                    values: vec!["spring".into(), "summer".into()],
+                }],
+                target: RuleTarget::Agent {
+                    agent: "eve".into(),
+                },
+            }],
+        },
+    ];
+    for routing in routings {
+        round_trip(&ConversationToWorkspace::RequestLiveChat {
+            routing,
+            facts: VisitorFacts::default(),
+        });
+    }
+}
+
+fn rejects<T: DeserializeOwned + std::fmt::Debug>(json: &str) {
+    let got = serde_json::from_str::<T>(json);
+    assert!(got.is_err(), "accepted {json}: {got:?}");
+}
+
+#[test]
+fn unknown_types_are_rejected() {
+    rejects::<ConversationToWorkspace>(r#"{"type":"take_over","agent":"eve"}"#);
+    rejects::<ConversationToWorkspace>(r#"{"agent":"eve","reason":"expired"}"#);
+    rejects::<WorkspaceToConversation>(r#"{"type":"bogus"}"#);
+    rejects::<WorkspaceInput>(r#"{"input":"explode"}"#);
+    rejects::<WorkspaceInput>(r#"{"type":"tick"}"#);
+    rejects::<WorkspaceEffect>(r#"{"effect":"launch"}"#);
+    rejects::<FromConversation>(r#"{"messages":[]}"#);
+    rejects::<ToConversation>(r#"{}"#);
+    rejects::<ToConversation>(r#"{"messages":[{"type":"pace"}]}"#);
+}
+
+#[test]
+fn agent_joined_from_an_older_conversation_defaults_its_visitor() {
+    let m: ConversationToWorkspace =
+        serde_json::from_str(r#"{"type":"agent_joined","agent":"eve"}"#).expect("agent_joined");
+    assert_eq!(
+        m,
+        ConversationToWorkspace::AgentJoined {
+            agent: "eve".into(),
+            visitor: BTreeMap::new(),
+            page_url: String::new(),
+        }
+    );
+}
+
+#[test]
+fn index_rows_without_a_revision_read_as_revision_zero() {
+    let m: ConversationToWorkspace = serde_json::from_str(
+        r#"{"type":"index","record":{"id":"c1","created_at":1,"updated_at":2,"dialogue":"d",
+            "page_url":"","status":"automated"}}"#,
+    )
+    .expect("index");
+    let ConversationToWorkspace::Index { record } = m else {
+        panic!("not an index row: {m:?}");
+    };
+    assert_eq!(record.revision, 0);
+    assert_eq!(record.agent, None);
+    assert!(record.captured.is_empty());
+}

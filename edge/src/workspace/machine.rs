@@ -1,0 +1,305 @@
+//! The workspace object's adapter around `parlor_core::workspace::Workspace`: loads and
+//! stores the machine in parts, feeds it inputs, and carries out its effects (storage, then
+//! socket frames, then link calls to conversation objects, whose replies are fed back in).
+//! Every rule is the machine's; this file only moves bytes.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use parlor_core::failed_action::FailedAction;
+use parlor_core::link::{FromConversation, ToConversation};
+use parlor_core::protocol::{AdminServerMsg, ChatSummary, InboxServerMsg};
+use parlor_core::workspace::{Workspace, WorkspaceInput};
+use parlor_core::{AgentId, ConversationId, Millis, WorkspaceId};
+use worker::WebSocket;
+
+use crate::error::{ApiError, ApiResult};
+use crate::internal::to_conversation;
+use crate::mailer::Mailer;
+use crate::sql::{exec, int, rows};
+use crate::workspace::parts::{self, LoadedParts};
+use crate::workspace::plan::{plan, Audience, Plan};
+use crate::workspace::sockets::{agent_tag, to_admins, Peer};
+use crate::workspace::{index, store, WorkspaceDO};
+
+#[derive(serde::Deserialize)]
+struct Inserted {
+    #[allow(dead_code)]
+    seq: i64,
+}
+
+impl WorkspaceDO {
+    /// Feeds one input to the machine and carries out everything that follows.
+    /// `origin` is the socket whose frame caused it (for replies).
+    pub(super) async fn run(
+        &self,
+        input: WorkspaceInput,
+        origin: Option<&WebSocket>,
+    ) -> ApiResult<()> {
+        let plan = self.step(Some(input), None)?;
+        self.drive(plan, origin).await.map(drop)
+    }
+
+    /// A conversation's link call: what the workspace says to that conversation goes back in
+    /// the reply instead of a call back.
+    pub(super) async fn run_link(&self, batch: FromConversation) -> ApiResult<ToConversation> {
+        let caller = batch.conversation.clone();
+        let plan = self.step(Some(WorkspaceInput::FromConversation(batch)), Some(&caller))?;
+        self.drive(plan, None).await
+    }
+
+    /// Synchronous: load (once per instance), handle, store the machine and the storage
+    /// effects in one section, so they commit together before anything is sent.
+    fn step(
+        &self,
+        input: Option<WorkspaceInput>,
+        caller: Option<&ConversationId>,
+    ) -> ApiResult<Plan> {
+        let now = Millis(crate::now_ms());
+        let mut slot = self.machine.borrow_mut();
+        let mut effects = Vec::new();
+        if slot.is_none() {
+            let mut machine = self.load_machine()?;
+            // Sockets survive hibernation but not a restart: the machine learns which remain.
+            let connected = WorkspaceInput::Restored {
+                connected: self.connected_inboxes(),
+            };
+            effects.extend(machine.handle(connected, now));
+            *slot = Some(machine);
+        }
+        let machine = slot
+            .as_mut()
+            .ok_or_else(|| ApiError::Internal("workspace machine not loaded".into()))?;
+        if let Some(input) = input {
+            effects.extend(machine.handle(input, now));
+        }
+        let changes = machine.take_changes();
+        parts::store(&self.sql, machine, &changes, &self.stored_head)?;
+        let mut plan = plan(effects, caller);
+        for entry in &plan.audits {
+            exec(
+                &self.sql,
+                "INSERT INTO audit (at, conversation, body) VALUES (?, ?, ?)",
+                vec![
+                    int(entry.at.0),
+                    entry.conversation.as_str().into(),
+                    serde_json::to_string(entry)?.into(),
+                ],
+            )?;
+        }
+        let mut stored = Vec::with_capacity(plan.index.len());
+        for record in plan.index.drain(..) {
+            if index::put_if_newer(&self.sql, &record)? {
+                stored.push(record);
+            }
+        }
+        plan.index = stored;
+        let mut fresh = Vec::with_capacity(plan.failed.len());
+        for action in plan.failed.drain(..) {
+            if self.store_failed_action(&action, now)? {
+                fresh.push(action);
+            }
+        }
+        plan.failed = fresh;
+        Ok(plan)
+    }
+
+    /// Sends, mails and calls what `first` planned, feeding conversations' replies back in
+    /// until nothing is left; returns the messages for the calling conversation.
+    async fn drive(&self, first: Plan, origin: Option<&WebSocket>) -> ApiResult<ToConversation> {
+        let reply = ToConversation {
+            messages: first.reply.messages.clone(),
+        };
+        let mut queue = VecDeque::from([(first, origin)]);
+        while let Some((plan, origin)) = queue.pop_front() {
+            self.send_frames(&plan, origin);
+            for action in &plan.failed {
+                self.email_failed_action(action).await;
+            }
+            for (conversation, batch) in plan.calls {
+                match to_conversation(&self.env, conversation.as_str(), &batch).await {
+                    Ok(messages) if messages.is_empty() => {}
+                    Ok(messages) => {
+                        let batch = FromConversation {
+                            conversation,
+                            messages,
+                        };
+                        queue.push_back((
+                            self.step(Some(WorkspaceInput::FromConversation(batch)), None)?,
+                            None,
+                        ));
+                    }
+                    // The conversation keeps its state; its own alarm and the workspace's
+                    // deadlines settle what this call could not.
+                    Err(e) => worker::console_error!("link to {conversation}: {e}"),
+                }
+            }
+        }
+        self.schedule_alarm().await?;
+        Ok(reply)
+    }
+
+    fn send_frames(&self, plan: &Plan, origin: Option<&WebSocket>) {
+        for frame in &plan.frames {
+            match &frame.to {
+                Audience::Agent(agent) => {
+                    for ws in self
+                        .state
+                        .get_websockets_with_tag(&agent_tag(agent.as_str()))
+                    {
+                        let _ = ws.send_with_str(&frame.text);
+                    }
+                }
+                Audience::Origin => {
+                    if let Some(ws) = origin {
+                        let _ = ws.send_with_str(&frame.text);
+                    }
+                }
+            }
+        }
+        for record in &plan.index {
+            to_admins(
+                &self.state,
+                &AdminServerMsg::Conversation {
+                    record: record.clone(),
+                },
+            );
+        }
+        for (agent, reason) in &plan.closes {
+            for ws in self
+                .state
+                .get_websockets_with_tag(&agent_tag(agent.as_str()))
+            {
+                let _ = ws.close(Some(4001), Some(reason.as_str()));
+            }
+        }
+    }
+
+    /// Open inbox sockets per agent (hibernated sockets included).
+    fn connected_inboxes(&self) -> BTreeMap<AgentId, u32> {
+        let mut connected = BTreeMap::new();
+        for ws in self.state.get_websockets() {
+            if let Ok(Some(Peer::Agent { agent })) = ws.deserialize_attachment::<Peer>() {
+                *connected.entry(AgentId::new(agent)).or_insert(0) += 1;
+            }
+        }
+        connected
+    }
+
+    fn load_machine(&self) -> ApiResult<Workspace> {
+        let meta = store::meta(&self.sql)?.ok_or(ApiError::NotFound("workspace"))?;
+        let id = WorkspaceId::new(meta.id);
+        match parts::load(&self.sql)? {
+            LoadedParts::Stored {
+                router,
+                people,
+                head,
+            } => {
+                *self.stored_head.borrow_mut() = head;
+                Ok(Workspace::from_parts(id, router, people))
+            }
+            LoadedParts::Fresh => {
+                let settings = store::settings(&self.sql)?;
+                let mut machine = Workspace::new(id, settings.routing());
+                let now = Millis(crate::now_ms());
+                for a in store::agents(&self.sql)? {
+                    let input = super::agent_input(&a);
+                    let _ = machine.handle(input, now);
+                }
+                let changes = parts::all_changed(&mut machine);
+                parts::store(&self.sql, &machine, &changes, &self.stored_head)?;
+                Ok(machine)
+            }
+        }
+    }
+
+    /// Runs `f` on the loaded machine without changing it.
+    pub(super) fn read_machine<T>(&self, f: impl FnOnce(&Workspace) -> T) -> ApiResult<T> {
+        if self.machine.borrow().is_none() {
+            // Loading applies `Restored`, which only marks agents without a socket as gone
+            // (no frames, no calls): store that and read.
+            self.step(None, None)?;
+        }
+        let slot = self.machine.borrow();
+        let machine = slot
+            .as_ref()
+            .ok_or_else(|| ApiError::Internal("workspace machine not loaded".into()))?;
+        Ok(f(machine))
+    }
+
+    /// The inbox's `welcome`: the machine's state plus what the index knows of each visitor.
+    pub(super) fn welcome(&self, agent: &AgentId) -> ApiResult<InboxServerMsg> {
+        let w = self.read_machine(|m| m.welcome(agent))?;
+        let mut chats = Vec::with_capacity(w.chats.len());
+        for (conversation, started_at) in w.chats {
+            let record = index::get(&self.sql, conversation.as_str())?;
+            chats.push(ChatSummary {
+                conversation,
+                started_at,
+                visitor: record
+                    .as_ref()
+                    .map(|r| r.captured.clone())
+                    .unwrap_or_default(),
+                page_url: record.map(|r| r.page_url).unwrap_or_default(),
+            });
+        }
+        Ok(InboxServerMsg::Welcome {
+            agent: agent.clone(),
+            presence: w.presence,
+            offers: w.offers,
+            chats,
+            capacity: w.capacity,
+        })
+    }
+
+    /// One failed action per conversation: returns false when it was stored already (a link
+    /// message delivered twice sends one email).
+    fn store_failed_action(&self, action: &FailedAction, now: Millis) -> ApiResult<bool> {
+        let email = action.email();
+        let to = store::settings(&self.sql)?.notification_emails;
+        let body = serde_json::json!({
+            "to": to,
+            "subject": email.subject,
+            "body": email.body,
+            "action": action,
+        });
+        let inserted: Vec<Inserted> = rows(
+            &self.sql,
+            "INSERT INTO outbox (at, conversation, body) VALUES (?, ?, ?) \
+             ON CONFLICT(conversation) DO NOTHING RETURNING seq",
+            vec![
+                int(now.0),
+                action.conversation.as_str().into(),
+                serde_json::to_string(&body)?.into(),
+            ],
+        )?;
+        Ok(!inserted.is_empty())
+    }
+
+    async fn email_failed_action(&self, action: &FailedAction) {
+        let to = match store::settings(&self.sql) {
+            Ok(s) => s.notification_emails,
+            Err(e) => {
+                worker::console_error!("failed-action email: {e}");
+                return;
+            }
+        };
+        if to.is_empty() {
+            return;
+        }
+        if let Err(e) = Mailer::from_env(&self.env)
+            .deliver(&self.env, &action.email(), &to)
+            .await
+        {
+            // Recorded in the outbox either way; a delivery failure must not undo routing.
+            worker::console_error!("failed-action email not delivered: {e}");
+        }
+    }
+
+    /// One alarm per object, at the machine's earliest deadline.
+    pub(super) async fn schedule_alarm(&self) -> ApiResult<()> {
+        let deadline = self.read_machine(|m| m.next_deadline())?;
+        self.alarm_slot
+            .ensure(&self.state.storage(), deadline)
+            .await
+    }
+}

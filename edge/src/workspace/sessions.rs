@@ -1,0 +1,111 @@
+//! Ending an agent's sessions everywhere at once: on removal, a role change, losing the live
+//! chat permission or a password reset (a new session epoch), the agent's inbox and admin
+//! sockets on this object close with code 4001, and so do their chat sockets. Every frame of
+//! an open inbox or admin socket is checked against the stored epoch too.
+
+use parlor_core::workspace::WorkspaceInput;
+use parlor_core::AgentId;
+use worker::WebSocket;
+
+use crate::error::ApiResult;
+use crate::identity::Role;
+use crate::rpc::{call, conversation_stub};
+use crate::workspace::admin::ended;
+use crate::workspace::sockets::{admin_tag, agent_tag, Attachment};
+use crate::workspace::{store, WorkspaceDO};
+
+/// "Signed out for good": clients do not reconnect with the same token.
+pub const SESSION_CLOSE: u16 = 4001;
+
+impl WorkspaceDO {
+    /// Closes every inbox and admin socket of `agent` with code 4001 and `reason`. When the
+    /// agent still exists (a new epoch, not a removal) the machine learns their inboxes closed
+    /// and the chat sockets of the chats they hold close too; a removed agent's chats were
+    /// already handed on by the machine, which closes those chat sockets itself.
+    pub(super) async fn end_sessions(
+        &self,
+        agent: &str,
+        reason: &str,
+        still_exists: bool,
+    ) -> ApiResult<()> {
+        let mut inboxes = 0;
+        for ws in self.state.get_websockets_with_tag(&agent_tag(agent)) {
+            if revoke(&ws, reason) {
+                inboxes += 1;
+            }
+        }
+        for ws in self.state.get_websockets_with_tag(&admin_tag(agent)) {
+            revoke(&ws, reason);
+        }
+        if !still_exists {
+            return Ok(());
+        }
+        let id = AgentId::new(agent);
+        for _ in 0..inboxes {
+            let input = WorkspaceInput::InboxClosed { agent: id.clone() };
+            self.run(input, None).await?;
+        }
+        let chats = self.read_machine(|m| m.router().chats_of(&id))?;
+        for (conversation, _) in chats {
+            let revoked = async {
+                let stub = conversation_stub(&self.env, conversation.as_str())?;
+                call::<_, serde_json::Value>(&stub, "/internal/revoke", &agent).await
+            };
+            // A failed call leaves that chat socket open (logged) rather than failing the admin's
+            // change, which is stored already; no new chat socket opens with the old token.
+            if let Err(e) = revoked.await {
+                worker::console_error!("revoke chat sockets of {conversation}: {e}");
+            }
+        }
+        Ok(())
+    }
+
+    /// Checked on every frame of an inbox or admin socket: is the session that opened it still
+    /// current (the agent exists, same epoch, and for an admin view still an admin)? If not,
+    /// the socket is closed with 4001 and `false` is returned.
+    pub(super) async fn frame_session_ok(
+        &self,
+        ws: &WebSocket,
+        attachment: &Attachment,
+    ) -> ApiResult<bool> {
+        let Some((agent, epoch)) = attachment.session() else {
+            // A key holder's admin view has no session to end; a revoked socket is closing.
+            return Ok(!matches!(attachment, Attachment::Revoked));
+        };
+        let stored = store::agent_session(&self.sql, agent)?;
+        let ended = match &stored {
+            None => Some(ended::REMOVED),
+            Some((_, current)) if *current != epoch => Some(ended::SESSION_ENDED),
+            Some((a, _))
+                if matches!(attachment, Attachment::Admin { .. }) && a.role != Role::Admin =>
+            {
+                Some(ended::ROLE_CHANGED)
+            }
+            Some(_) => None,
+        };
+        let Some(reason) = ended else {
+            return Ok(true);
+        };
+        let was_inbox = revoke(ws, reason);
+        if was_inbox && stored.is_some() {
+            let input = WorkspaceInput::InboxClosed {
+                agent: AgentId::new(agent),
+            };
+            self.run(input, None).await?;
+        }
+        Ok(false)
+    }
+}
+
+/// Marks the socket revoked (so a close event arriving later is not counted again), then
+/// closes it with 4001. Returns whether it was an inbox still counted as open.
+fn revoke(ws: &WebSocket, reason: &str) -> bool {
+    let before: Option<Attachment> = ws.deserialize_attachment().ok().flatten();
+    if matches!(before, Some(Attachment::Revoked)) {
+        return false;
+    }
+    // A socket whose attachment cannot be written any more is already closed (and counted).
+    let marked = ws.serialize_attachment(&Attachment::Revoked).is_ok();
+    let _ = ws.close(Some(SESSION_CLOSE), Some(reason));
+    marked && matches!(before, Some(Attachment::Agent { .. }))
+}
