@@ -9,8 +9,11 @@
 //!   conversation it is refused and answered with `ChatClosed`, which frees the slot.
 //! - `FellBack` to a closed conversation is refused, and only an applied fallback produces the
 //!   failed-action record, so a repeated fallback never sends a second email.
-//! - `RequestLiveChat` for a conversation the router already holds is audited as a duplicate.
-//! - `CancelLiveChat` and `ChatClosed` free what is still held, and nothing else.
+//! - Requests are numbered per conversation. The workspace remembers the latest settled request
+//!   of recent conversations, so a `RequestLiveChat` repeated after its end, or overtaken by
+//!   its own cancel, is not routed again; one the router still holds is a duplicate.
+//! - `CancelLiveChat` and `ChatClosed` free what is still held for that request or an older
+//!   one, and nothing newer. An `Accepted` for an older request is refused.
 //! - `Index` rows carry a revision; the workspace keeps the newest.
 
 use std::collections::BTreeMap;
@@ -26,13 +29,20 @@ use crate::{AgentId, ConversationId, Millis};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ConversationToWorkspace {
-    /// The visitor reached a live chat card: find an agent.
+    /// The visitor reached a live chat card: find an agent. `request` numbers the
+    /// conversation's requests (1, then 2 after an agent left…), so a repeated or overtaken
+    /// message is recognised.
     RequestLiveChat {
         routing: Routing,
         facts: VisitorFacts,
+        #[serde(default)]
+        request: u32,
     },
     /// The request is void (the visitor ended or the conversation expired while waiting).
-    CancelLiveChat,
+    CancelLiveChat {
+        #[serde(default)]
+        request: u32,
+    },
     /// The conversation took `Accepted` from this agent: the agent may open the chat. Carries
     /// what the agent's chat list shows of the visitor.
     AgentJoined {
@@ -42,14 +52,23 @@ pub enum ConversationToWorkspace {
         #[serde(default)]
         page_url: String,
     },
-    /// The live chat with this agent is over (or was refused): free the agent's slot.
-    ChatClosed { agent: AgentId, reason: EndReason },
+    /// The live chat with this agent, for request `request` or an older one, is over (or
+    /// was refused): free the agent's slot.
+    ChatClosed {
+        agent: AgentId,
+        reason: EndReason,
+        #[serde(default)]
+        request: u32,
+    },
     /// The agent holding the chat left it: free their slot and route the chat again, in one
     /// step (so a reordered delivery can never see the new request before the release).
     AgentLeft {
         agent: AgentId,
         routing: Routing,
         facts: VisitorFacts,
+        /// The new request's number.
+        #[serde(default)]
+        request: u32,
     },
     /// The conversation's row in the Conversations view changed.
     Index { record: ConversationRecord },
@@ -61,10 +80,12 @@ pub enum ConversationToWorkspace {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum WorkspaceToConversation {
-    /// An agent accepted; `profile` is the snapshot the visitor keeps seeing.
+    /// An agent accepted request `request`; `profile` is the snapshot the visitor keeps seeing.
     Accepted {
         agent: AgentId,
         profile: AgentProfile,
+        #[serde(default)]
+        request: u32,
     },
     /// Nobody can take the chat: show the fallback message of this kind.
     FellBack {

@@ -56,6 +56,7 @@ fn live() -> Conversation {
     );
     c.handle(
         Input::FromWorkspace(WorkspaceToConversation::Accepted {
+            request: 0,
             agent: AgentId::new("a1"),
             profile: AgentProfile {
                 name: "Bob".into(),

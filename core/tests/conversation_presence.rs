@@ -51,6 +51,7 @@ fn live() -> Conversation {
     let mut c = conversation();
     c.handle(
         Input::FromWorkspace(WorkspaceToConversation::Accepted {
+            request: 0,
             agent: AgentId::new("a1"),
             profile: AgentProfile {
                 name: "Alice".into(),
@@ -145,7 +146,10 @@ fn a_waiting_visitor_gone_past_the_grace_leaves_the_line_and_the_lead_is_emailed
     assert!(link(&fx).is_empty());
     let fx = run_until(&mut c, 5_000 + 60_000);
     let msgs = link(&fx);
-    assert!(matches!(msgs[0], ConversationToWorkspace::CancelLiveChat));
+    assert!(matches!(
+        msgs[0],
+        ConversationToWorkspace::CancelLiveChat { request: 1 }
+    ));
     assert!(
         matches!(&msgs[1], ConversationToWorkspace::FailedAction { action } if action.visitor["email"] == "ada@example.com")
     );
@@ -165,6 +169,7 @@ fn a_live_chat_whose_visitor_is_gone_ends_and_frees_the_agent() {
     assert_eq!(
         link(&fx),
         [ConversationToWorkspace::ChatClosed {
+            request: 1,
             agent: AgentId::new("a1"),
             reason: EndReason::EndedByVisitor
         }]

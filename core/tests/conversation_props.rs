@@ -55,41 +55,42 @@ fn input() -> impl Strategy<Value = Input> {
     let client_id = prop_oneof![Just(""), Just("a"), Just("b"), Just("c"), Just("d")];
     let email = prop_oneof![Just("ada@example.com"), Just("nope")];
     prop_oneof![
-        1 => Just(Input::Start {
-            page_url: "/pricing".into(),
-            language: "en".into(),
-            country: "GB".into(),
-            utm: BTreeMap::new(),
-        }),
-        1 => (card.clone(), button).prop_map(|(c, b)| Input::Answer {
-            card: c.into(),
-            button: b.into()
-        }),
-        1 => (card, email).prop_map(|(c, e)| Input::Capture {
-            card: c.into(),
-            values: BTreeMap::from([
-                ("first_name".to_owned(), "Ada".to_owned()),
-                ("email".to_owned(), e.to_owned()),
-            ]),
-        }),
-        4 => (side(), client_id, text()).prop_map(|(from, id, text)| Input::Say {
-            from,
-            client_id: id.into(),
-            text
-        }),
-        1 => (side(), any::<bool>()).prop_map(|(from, on)| Input::Typing { from, on }),
-        1 => side().prop_map(|by| Input::End { by }),
-        1 => prop_oneof![Just("a1"), Just("a2")].prop_map(|a| Input::FromWorkspace(WorkspaceToConversation::Accepted {
-            agent: AgentId::new(a),
-            profile: AgentProfile {
-                name: a.into(),
-                avatar_url: None
-            },
-        })),
-        1 => prop_oneof![Just(FallbackKind::LiveChat), Just(FallbackKind::Global)]
-            .prop_map(|kind| Input::FromWorkspace(WorkspaceToConversation::FellBack { kind, reason: FallbackReason::NoEligibleAgent})),
-        2 => Just(Input::Tick),
-    ]
+           1 => Just(Input::Start {
+               page_url: "/pricing".into(),
+               language: "en".into(),
+               country: "GB".into(),
+               utm: BTreeMap::new(),
+           }),
+           1 => (card.clone(), button).prop_map(|(c, b)| Input::Answer {
+               card: c.into(),
+               button: b.into()
+           }),
+           1 => (card, email).prop_map(|(c, e)| Input::Capture {
+               card: c.into(),
+               values: BTreeMap::from([
+                   ("first_name".to_owned(), "Ada".to_owned()),
+                   ("email".to_owned(), e.to_owned()),
+               ]),
+           }),
+           4 => (side(), client_id, text()).prop_map(|(from, id, text)| Input::Say {
+               from,
+               client_id: id.into(),
+               text
+           }),
+           1 => (side(), any::<bool>()).prop_map(|(from, on)| Input::Typing { from, on }),
+           1 => side().prop_map(|by| Input::End { by }),
+           1 => prop_oneof![Just("a1"), Just("a2")].prop_map(|a| Input::FromWorkspace(WorkspaceToConversation::Accepted {
+    request: 0,
+               agent: AgentId::new(a),
+               profile: AgentProfile {
+                   name: a.into(),
+                   avatar_url: None
+               },
+           })),
+           1 => prop_oneof![Just(FallbackKind::LiveChat), Just(FallbackKind::Global)]
+               .prop_map(|kind| Input::FromWorkspace(WorkspaceToConversation::FellBack { kind, reason: FallbackReason::NoEligibleAgent})),
+           2 => Just(Input::Tick),
+       ]
 }
 
 /// (time step, input); steps are often small, sometimes beyond the inactivity timeout.
@@ -234,7 +235,8 @@ proptest! {
         for (dt, input) in to_live_chat() {
             c.handle(input, Millis(dt));
         }
-        c.handle(Input::FromWorkspace(WorkspaceToConversation::Accepted { agent: "a1".into(), profile: AgentProfile { name: "A".into(), avatar_url: None } }), Millis(3));
+        c.handle(Input::FromWorkspace(WorkspaceToConversation::Accepted {
+ request: 0, agent: "a1".into(), profile: AgentProfile { name: "A".into(), avatar_url: None } }), Millis(3));
         let mut acked: BTreeMap<(bool, usize), u64> = BTreeMap::new();
         let mut appends = 0usize;
         for (i, (from, id)) in sends.into_iter().enumerate() {

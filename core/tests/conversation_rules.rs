@@ -90,6 +90,7 @@ fn say(from: Side, id: &str, text: &str) -> Input {
 
 fn accepted(agent: &str, name: &str) -> Input {
     Input::FromWorkspace(WorkspaceToConversation::Accepted {
+        request: 0,
         agent: AgentId::new(agent),
         profile: AgentProfile {
             name: name.into(),
@@ -287,8 +288,11 @@ fn valid_capture_reaches_live_chat_and_requests_it_with_the_facts() {
     );
     assert_eq!(card_ids(&fx), ["lc1"]);
     assert_eq!(ev.last(), Some(&TranscriptEvent::LiveChatRequested));
-    let Some(Effect::ToWorkspace(ConversationToWorkspace::RequestLiveChat { routing, facts })) =
-        without_index(&fx).last().cloned()
+    let Some(Effect::ToWorkspace(ConversationToWorkspace::RequestLiveChat {
+        request: 1,
+        routing,
+        facts,
+    })) = without_index(&fx).last().cloned()
     else {
         panic!("expected a live chat request, got {fx:?}");
     };
@@ -512,6 +516,7 @@ fn ending_an_accepted_chat_releases_the_agent() {
                     event: TranscriptEvent::Ended { by }
                 }),
                 Effect::ToWorkspace(ConversationToWorkspace::ChatClosed {
+                    request: 1,
                     agent: "a1".into(),
                     reason
                 }),
@@ -529,7 +534,7 @@ fn ending_while_waiting_cancels_the_request() {
     let mut c = requested();
     let fx = c.handle(Input::End { by: Side::Visitor }, Millis(4_000));
     assert!(fx.contains(&Effect::ToWorkspace(
-        ConversationToWorkspace::CancelLiveChat
+        ConversationToWorkspace::CancelLiveChat { request: 1 }
     )));
     assert!(!fx.iter().any(|e| matches!(
         e,
@@ -550,7 +555,7 @@ fn ending_during_the_dialogue_just_closes() {
     assert_eq!(events(&fx), [TranscriptEvent::Ended { by: Side::Visitor }]);
     assert!(!fx.iter().any(|e| matches!(
         e,
-        Effect::ToWorkspace(ConversationToWorkspace::CancelLiveChat)
+        Effect::ToWorkspace(ConversationToWorkspace::CancelLiveChat { request: 1 })
             | Effect::ToWorkspace(ConversationToWorkspace::ChatClosed { .. })
     )));
     assert_eq!(c.live_state(), LiveState::None);
@@ -600,6 +605,7 @@ fn inactivity_expires_the_chat_and_frees_the_agent() {
     assert_eq!(events(&fx), [TranscriptEvent::Expired]);
     assert!(
         fx.contains(&Effect::ToWorkspace(ConversationToWorkspace::ChatClosed {
+            request: 1,
             agent: "a1".into(),
             reason: EndReason::Expired
         }))
@@ -621,7 +627,7 @@ fn inactivity_while_waiting_cancels_the_request() {
     let mut c = requested();
     let fx = c.handle(Input::Tick, Millis(3_000 + 10 * MIN));
     assert!(fx.contains(&Effect::ToWorkspace(
-        ConversationToWorkspace::CancelLiveChat
+        ConversationToWorkspace::CancelLiveChat { request: 1 }
     )));
     assert_eq!(c.live_state(), LiveState::Expired);
 }
@@ -634,7 +640,7 @@ fn inactivity_also_ends_an_idle_dialogue() {
     assert_eq!(events(&fx), [TranscriptEvent::Expired]);
     assert!(!fx.iter().any(|e| matches!(
         e,
-        Effect::ToWorkspace(ConversationToWorkspace::CancelLiveChat)
+        Effect::ToWorkspace(ConversationToWorkspace::CancelLiveChat { request: 1 })
             | Effect::ToWorkspace(ConversationToWorkspace::ChatClosed { .. })
     )));
 }

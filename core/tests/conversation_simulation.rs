@@ -156,6 +156,7 @@ fn dialogue_to_live_chat_to_expiry() {
     edge.advance(&mut clock, 40_000);
     edge.handle(
         Input::FromWorkspace(WorkspaceToConversation::Accepted {
+            request: 0,
             agent: AgentId::new("eve"),
             profile: AgentProfile {
                 name: "Eve".into(),
@@ -208,6 +209,7 @@ fn dialogue_to_live_chat_to_expiry() {
     assert_eq!(edge.alarm, None);
     assert!(edge.to_workspace.contains(&Effect::ToWorkspace(
         ConversationToWorkspace::ChatClosed {
+            request: 1,
             agent: "eve".into(),
             reason: EndReason::Expired
         }

@@ -109,7 +109,7 @@ fn audit() -> AuditEntry {
 fn c2w_name(m: &ConversationToWorkspace) -> &'static str {
     match m {
         ConversationToWorkspace::RequestLiveChat { .. } => "request_live_chat",
-        ConversationToWorkspace::CancelLiveChat => "cancel_live_chat",
+        ConversationToWorkspace::CancelLiveChat { .. } => "cancel_live_chat",
         ConversationToWorkspace::AgentJoined { .. } => "agent_joined",
         ConversationToWorkspace::ChatClosed { .. } => "chat_closed",
         ConversationToWorkspace::AgentLeft { .. } => "agent_left",
@@ -121,6 +121,7 @@ fn c2w_name(m: &ConversationToWorkspace) -> &'static str {
 fn c2w_samples() -> Vec<ConversationToWorkspace> {
     vec![
         ConversationToWorkspace::RequestLiveChat {
+            request: 1,
             routing: Routing::Rules {
                 rules: vec![Rule {
                     conditions: vec![Condition {
@@ -135,17 +136,19 @@ fn c2w_samples() -> Vec<ConversationToWorkspace> {
             },
             facts: facts(),
         },
-        ConversationToWorkspace::CancelLiveChat,
+        ConversationToWorkspace::CancelLiveChat { request: 1 },
         ConversationToWorkspace::AgentJoined {
             agent: "eve".into(),
             visitor: visitor(),
             page_url: "https://shop.example/pricing".into(),
         },
         ConversationToWorkspace::ChatClosed {
+            request: 1,
             agent: "eve".into(),
             reason: EndReason::EndedByVisitor,
         },
         ConversationToWorkspace::AgentLeft {
+            request: 2,
             agent: "eve".into(),
             routing: Routing::Team {
                 team: TeamId::new("sales"),
@@ -171,6 +174,7 @@ fn w2c_name(m: &WorkspaceToConversation) -> &'static str {
 fn w2c_samples() -> Vec<WorkspaceToConversation> {
     vec![
         WorkspaceToConversation::Accepted {
+            request: 1,
             agent: "eve".into(),
             profile: eve(),
         },
@@ -209,6 +213,7 @@ fn input_samples() -> Vec<WorkspaceInput> {
         WorkspaceInput::FromConversation(FromConversation {
             conversation: "c_7f3a".into(),
             messages: vec![ConversationToWorkspace::ChatClosed {
+                request: 1,
                 agent: "eve".into(),
                 reason: EndReason::Expired,
             }],
@@ -393,6 +398,7 @@ fn every_routing_mode_round_trips_inside_a_request() {
     ];
     for routing in routings {
         round_trip(&ConversationToWorkspace::RequestLiveChat {
+            request: 1,
             routing,
             facts: VisitorFacts::default(),
         });

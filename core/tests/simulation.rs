@@ -308,6 +308,7 @@ impl Sim {
                     offer,
                     conversation,
                     agent,
+                    ..
                 } => {
                     self.stat("accepted");
                     let (a, c, _) = self.open.remove(&offer).expect("accepted offer was open");

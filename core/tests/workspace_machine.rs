@@ -48,6 +48,7 @@ fn request(conversation: &str) -> WorkspaceInput {
     said(
         conversation,
         vec![ConversationToWorkspace::RequestLiveChat {
+            request: 1,
             routing: Routing::RoundRobin,
             facts: VisitorFacts::default(),
         }],
@@ -178,7 +179,8 @@ fn chat_started_waits_for_the_conversation_to_confirm() {
     );
     assert!(matches!(
         to_conversation(&fx).as_slice(),
-        [WorkspaceToConversation::Accepted { agent, profile }] if agent == &a && profile.name == "A"
+        [WorkspaceToConversation::Accepted { request: 1, agent, profile }]
+            if agent == &a && profile.name == "A"
     ));
     assert!(!fx.iter().any(|e| matches!(
         e,
@@ -208,6 +210,7 @@ fn chat_started_waits_for_the_conversation_to_confirm() {
     assert_eq!(started[0].visitor["email"], "ada@example.com");
     // Closed, then a late confirmation: no chat_started for a chat no longer held.
     let closed = ConversationToWorkspace::ChatClosed {
+        request: 1,
         agent: a.clone(),
         reason: EndReason::EndedByVisitor,
     };
@@ -246,6 +249,7 @@ fn a_refused_acceptance_frees_the_slot() {
     assert_eq!(w.router().load(&a), 1);
     // The visitor had ended meanwhile: the conversation refuses with ChatClosed.
     let refusal = ConversationToWorkspace::ChatClosed {
+        request: 1,
         agent: a.clone(),
         reason: EndReason::EndedByVisitor,
     };
@@ -363,6 +367,7 @@ fn an_agent_gone_past_the_chat_grace_hands_chats_back_and_they_are_offered_again
         said(
             "c1",
             vec![ConversationToWorkspace::AgentLeft {
+                request: 2,
                 agent: a.clone(),
                 routing: Routing::RoundRobin,
                 facts: VisitorFacts::default(),

@@ -98,10 +98,11 @@ mod tests {
                 record: record(BTreeMap::new()),
             },
             ConversationToWorkspace::RequestLiveChat {
+                request: 1,
                 routing: Routing::RoundRobin,
                 facts: VisitorFacts::default(),
             },
-            ConversationToWorkspace::CancelLiveChat,
+            ConversationToWorkspace::CancelLiveChat { request: 1 },
         ]);
         let text = serde_json::to_vec(&sent).expect("json");
         let got: FromConversation = decode_json(&text, MAX_LINK_BYTES).expect("decoded");
@@ -117,6 +118,7 @@ mod tests {
                     preview_every: Millis(2_000),
                 },
                 WorkspaceToConversation::Accepted {
+                    request: 0,
                     agent: "eve".into(),
                     profile: parlor_core::protocol::AgentProfile {
                         name: "Eve".into(),
@@ -130,6 +132,7 @@ mod tests {
         assert_eq!(got, sent);
 
         let reply = vec![ConversationToWorkspace::ChatClosed {
+            request: 1,
             agent: "eve".into(),
             reason: EndReason::EndedByAgent,
         }];

@@ -165,6 +165,7 @@ fn drive(dialogue: Dialogue, salt: u64) {
                     step(
                         &mut conv,
                         Input::FromWorkspace(WorkspaceToConversation::Accepted {
+ request: 0,
                             agent,
                             profile: AgentProfile {
                                 name: "Grace".into(),

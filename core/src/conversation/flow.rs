@@ -141,10 +141,12 @@ impl Conversation {
             if let Some(routing) = routing {
                 self.append(TranscriptEvent::LiveChatRequested, now, fx);
                 self.live = LiveState::Requested;
+                self.request += 1;
                 fx.push(Effect::ToWorkspace(
                     ConversationToWorkspace::RequestLiveChat {
                         routing,
                         facts: self.facts.clone(),
+                        request: self.request,
                     },
                 ));
             }

@@ -115,12 +115,17 @@ impl Conversation {
                     fx.push(Effect::ToWorkspace(ConversationToWorkspace::ChatClosed {
                         agent,
                         reason: end,
+                        request: self.request,
                     }));
                 }
                 self.live = live_end;
             }
             LiveState::Requested => {
-                fx.push(Effect::ToWorkspace(ConversationToWorkspace::CancelLiveChat));
+                fx.push(Effect::ToWorkspace(
+                    ConversationToWorkspace::CancelLiveChat {
+                        request: self.request,
+                    },
+                ));
                 self.live = live_end;
                 // A lead who gave their details and left before anyone answered is not lost.
                 if !self.facts.fields.is_empty() {

@@ -22,9 +22,11 @@ impl Conversation {
         fx: &mut Vec<Effect>,
     ) -> Result<(), Refusal> {
         match msg {
-            WorkspaceToConversation::Accepted { agent, profile } => {
-                self.accepted(agent, profile, now, fx)
-            }
+            WorkspaceToConversation::Accepted {
+                agent,
+                profile,
+                request,
+            } => self.accepted(agent, profile, request, now, fx),
             WorkspaceToConversation::FellBack { kind, reason } => {
                 self.fell_back(kind, reason, now, fx)
             }
@@ -43,10 +45,23 @@ impl Conversation {
         &mut self,
         agent: AgentId,
         profile: AgentProfile,
+        request: u32,
         now: Millis,
         fx: &mut Vec<Effect>,
     ) -> Result<(), Refusal> {
+        // 0: sent before requests were numbered; it answers the current request.
+        let current = request == 0 || request == self.request;
         let refused = match (self.closed, self.live) {
+            // An answer to an older request (the agent who left, accepting late): the slot the
+            // workspace reserved for it is freed, the current request goes on.
+            _ if !current => {
+                fx.push(Effect::ToWorkspace(ConversationToWorkspace::ChatClosed {
+                    agent,
+                    reason: EndReason::AgentLeft,
+                    request,
+                }));
+                return Err(Refusal::AlreadyAccepted);
+            }
             (None, LiveState::Requested) => None,
             // The same acceptance delivered twice: confirm again, change nothing.
             (None, LiveState::Accepted) if self.agent.as_ref() == Some(&agent) => {
@@ -63,11 +78,14 @@ impl Conversation {
             fx.push(Effect::ToWorkspace(ConversationToWorkspace::ChatClosed {
                 agent,
                 reason,
+                request: self.request,
             }));
             return Err(refusal);
         }
         self.touch(now);
         self.live = LiveState::Accepted;
+        self.agent_reported_gone = false;
+        self.agent_pane_gone_since = None;
         self.agent = Some(agent.clone());
         self.profile = Some(profile.clone());
         self.append(TranscriptEvent::AgentJoined { agent: profile }, now, fx);
@@ -115,9 +133,22 @@ impl Conversation {
         let holds = self.closed.is_none()
             && self.live == LiveState::Accepted
             && self.agent.as_ref() == Some(&agent);
-        if !holds || (!removed && self.agent_sockets > 0) {
+        if !holds {
             return;
         }
+        if !removed && self.agent_sockets > 0 {
+            // Still on the chat's own socket: the chat stays theirs until that closes too.
+            self.agent_reported_gone = true;
+            return;
+        }
+        self.hand_back(agent, now, fx);
+    }
+
+    /// The agent is gone from this chat: the visitor is told and the chat is routed again with
+    /// the live chat card's routing.
+    pub(super) fn hand_back(&mut self, agent: AgentId, now: Millis, fx: &mut Vec<Effect>) {
+        self.agent_reported_gone = false;
+        self.agent_pane_gone_since = None;
         let routing = match &self.position {
             Position::Card { card } => match self.dialogue.card(card).map(|c| &c.kind) {
                 Some(CardKind::LiveChat { routing, .. }) => Some(routing.clone()),
@@ -137,10 +168,12 @@ impl Conversation {
         match routing {
             Some(routing) => {
                 self.live = LiveState::Requested;
+                self.request += 1;
                 fx.push(Effect::ToWorkspace(ConversationToWorkspace::AgentLeft {
                     agent,
                     routing,
                     facts: self.facts.clone(),
+                    request: self.request,
                 }));
             }
             // Not reachable (a live chat is always requested from a live chat card); end it
@@ -149,6 +182,7 @@ impl Conversation {
                 fx.push(Effect::ToWorkspace(ConversationToWorkspace::ChatClosed {
                     agent,
                     reason: EndReason::AgentLeft,
+                    request: self.request,
                 }));
                 self.live = LiveState::Ended;
                 self.closed = Some(CloseReason::Ended { by: Side::Agent });

@@ -70,6 +70,15 @@ pub struct Conversation {
     /// The agent was told the visitor left (and will be told when they are back).
     #[serde(default)]
     pub(super) visitor_announced_gone: bool,
+    /// Live chat requests made so far; the current one's number (see [`crate::link`]).
+    #[serde(default)]
+    pub(super) request: u32,
+    /// The workspace reported the agent gone while their chat pane was still open.
+    #[serde(default)]
+    pub(super) agent_reported_gone: bool,
+    /// …and that pane closed at this time (the chat is handed back after a short grace).
+    #[serde(default)]
+    pub(super) agent_pane_gone_since: Option<Millis>,
 }
 
 fn default_preview_every() -> Millis {
@@ -107,6 +116,9 @@ impl Conversation {
             agent_sockets: 0,
             visitor_gone_since: None,
             visitor_announced_gone: false,
+            request: 0,
+            agent_reported_gone: false,
+            agent_pane_gone_since: None,
         }
     }
 

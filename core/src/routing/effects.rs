@@ -30,6 +30,9 @@ pub enum RoutingEffect {
         offer: u64,
         conversation: ConversationId,
         agent: AgentId,
+        /// The conversation's number for the request (0 when none was given).
+        #[serde(default)]
+        request: u32,
     },
     /// Nobody will take the chat: show the visitor the fallback message of this kind and send the
     /// failed-action email (see [`crate::failed_action`]).

@@ -153,6 +153,9 @@ pub struct Pending {
     #[serde(default)]
     tried: Vec<u32>,
     facts: VisitorFacts,
+    /// The conversation's number for this request (see [`Router::request_numbered`]).
+    #[serde(default)]
+    request: u32,
 }
 
 /// An accepted chat, as stored (opaque outside the router).
@@ -161,6 +164,9 @@ pub struct Chat {
     agent: u32,
     since: Millis,
     offer: u64,
+    /// The conversation's number for the request this chat answered.
+    #[serde(default)]
+    request: u32,
 }
 
 /// The persisted form; [`Router`] rebuilds its lookup tables from it.
@@ -606,11 +612,43 @@ impl Router {
                     attempts_left: attempts,
                     tried: Vec::new(),
                     facts: facts.clone(),
+                    request: 0,
                 };
                 self.offer(&mut out, now, p, d.trigger, skips);
             }
         }
         out
+    }
+
+    /// [`Router::request`], for the conversation's request number `request`: the number rides
+    /// with the offer and the accepted chat, so answers to an older request can be told apart.
+    pub fn request_numbered(
+        &mut self,
+        conversation: ConversationId,
+        routing: &Routing,
+        facts: &VisitorFacts,
+        request: u32,
+        now: Millis,
+    ) -> Vec<RoutingEffect> {
+        let out = self.request(conversation.clone(), routing, facts, now);
+        if let Some(&offer) = self.by_conversation.get(&conversation) {
+            if let Some(p) = self.pending.get_mut(&offer) {
+                if p.request == 0 {
+                    p.request = request;
+                    self.changes.pending.insert(offer);
+                }
+            }
+        }
+        out
+    }
+
+    /// The request number of the conversation's outstanding offer or accepted chat.
+    pub fn request_of(&self, conversation: &ConversationId) -> Option<u32> {
+        if let Some(c) = self.chats.get(conversation) {
+            return Some(c.request);
+        }
+        let offer = self.by_conversation.get(conversation)?;
+        self.pending.get(offer).map(|p| p.request)
     }
 
     /// The agent accepts an offer made to them, before its deadline.
@@ -639,6 +677,7 @@ impl Router {
             offer,
             conversation: p.conversation.clone(),
             agent: agent_id.clone(),
+            request: p.request,
         });
         let d = Decision {
             mode: p.mode,
@@ -653,6 +692,7 @@ impl Router {
                 agent: p.agent,
                 since: now,
                 offer,
+                request: p.request,
             },
         );
         let outcome = AuditOutcome::Accepted {
@@ -702,6 +742,36 @@ impl Router {
             }];
         }
         self.cancel(conversation, now)
+    }
+
+    /// Cancels the conversation's outstanding offer when it answers request `request` or an
+    /// older one (a cancel that arrives late never cancels a newer request).
+    pub fn cancel_request(
+        &mut self,
+        conversation: &ConversationId,
+        request: u32,
+        now: Millis,
+    ) -> Vec<RoutingEffect> {
+        match self.request_of(conversation) {
+            Some(r) if r <= request && !self.chats.contains_key(conversation) => {
+                self.cancel(conversation, now)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Releases the chat when `agent` holds it for request `request` or an older one.
+    pub fn release_request(
+        &mut self,
+        conversation: &ConversationId,
+        agent: &AgentId,
+        request: u32,
+        now: Millis,
+    ) -> Vec<RoutingEffect> {
+        match self.chats.get(conversation) {
+            Some(c) if c.request <= request => self.release_if(conversation, agent, now),
+            _ => Vec::new(),
+        }
     }
 
     /// Releases the chat only when `agent` holds it; otherwise (another agent holds it, it is
@@ -762,6 +832,11 @@ impl Router {
                 .filter_map(|&o| self.open_offer(o))
                 .collect()
         })
+    }
+
+    /// Whether the agent holds at least one accepted chat (no allocation: for deadlines).
+    pub fn holds_chats(&self, agent: &AgentId) -> bool {
+        self.slot(agent).is_some_and(|s| s.chats > 0)
     }
 
     /// Accepted chats of the agent, with when they started.

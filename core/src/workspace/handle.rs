@@ -57,7 +57,10 @@ impl Workspace {
                 }
             }
             WorkspaceInput::RemoveAgent { agent } => {
-                let effects = self.router.remove_agent(&agent, now);
+                let mut effects = self.router.remove_agent(&agent, now);
+                // Offline too: if the agent is added again, they wait for an inbox like anyone.
+                effects.extend(self.router.set_connected(&agent, false, now));
+                effects.extend(self.router.set_presence(&agent, false, false, now));
                 self.routing_effects(effects, None, &mut fx);
                 self.chats_move_on(&agent, true, &mut fx);
                 if self.people.remove(&agent).is_some() {
@@ -80,7 +83,7 @@ impl Workspace {
     }
 
     fn answered(
-        &self,
+        &mut self,
         answer: Result<Vec<crate::routing::RoutingEffect>, RoutingError>,
         refusal: &str,
         fx: &mut Vec<WorkspaceEffect>,
@@ -103,14 +106,26 @@ impl Workspace {
         let conversation = batch.conversation;
         for msg in batch.messages {
             match msg {
-                ConversationToWorkspace::RequestLiveChat { routing, facts } => {
-                    let effects = self
-                        .router
-                        .request(conversation.clone(), &routing, &facts, now);
-                    self.routing_effects(effects, None, fx);
+                ConversationToWorkspace::RequestLiveChat {
+                    routing,
+                    facts,
+                    request,
+                } => {
+                    // Repeated after its end, or overtaken by its own cancel: not routed again.
+                    if !self.settled.has_settled(&conversation, request) {
+                        let effects = self.router.request_numbered(
+                            conversation.clone(),
+                            &routing,
+                            &facts,
+                            request,
+                            now,
+                        );
+                        self.routing_effects(effects, None, fx);
+                    }
                 }
-                ConversationToWorkspace::CancelLiveChat => {
-                    let effects = self.router.cancel(&conversation, now);
+                ConversationToWorkspace::CancelLiveChat { request } => {
+                    let effects = self.router.cancel_request(&conversation, request, now);
+                    self.settled.settle(&conversation, request);
                     self.routing_effects(effects, None, fx);
                 }
                 ConversationToWorkspace::AgentJoined {
@@ -143,18 +158,34 @@ impl Workspace {
                     agent,
                     routing,
                     facts,
+                    request,
                 } => {
-                    let mut effects = self.router.release_if(&conversation, &agent, now);
-                    effects.extend(self.router.request(
-                        conversation.clone(),
-                        &routing,
-                        &facts,
-                        now,
-                    ));
+                    // One step: free the agent's slot for the previous request, then route anew.
+                    let previous = request.saturating_sub(1);
+                    let mut effects =
+                        self.router
+                            .release_request(&conversation, &agent, previous, now);
+                    self.settled.settle(&conversation, previous);
+                    if !self.settled.has_settled(&conversation, request) {
+                        effects.extend(self.router.request_numbered(
+                            conversation.clone(),
+                            &routing,
+                            &facts,
+                            request,
+                            now,
+                        ));
+                    }
                     self.routing_effects(effects, Some(EndReason::AgentLeft), fx);
                 }
-                ConversationToWorkspace::ChatClosed { agent, reason } => {
-                    let effects = self.router.release_if(&conversation, &agent, now);
+                ConversationToWorkspace::ChatClosed {
+                    agent,
+                    reason,
+                    request,
+                } => {
+                    let effects = self
+                        .router
+                        .release_request(&conversation, &agent, request, now);
+                    self.settled.settle(&conversation, request);
                     self.routing_effects(effects, Some(reason), fx);
                 }
                 ConversationToWorkspace::Index { record } => {

@@ -16,6 +16,7 @@
 mod handle;
 mod people;
 mod routing;
+mod settled;
 
 use std::collections::BTreeMap;
 
@@ -28,6 +29,7 @@ use crate::routing::{AuditEntry, Changes, Router, RoutingSettings};
 use crate::{AgentId, ConversationId, Millis, TeamId, WorkspaceId};
 
 pub use people::Person;
+pub use settled::{Settled, SETTLED_MEMORY};
 
 /// How long offers wait for an agent whose last inbox closed (a reload, a network blip).
 pub const PRESENCE_GRACE: Millis = Millis(10_000);
@@ -115,6 +117,9 @@ pub enum WorkspaceEffect {
 pub struct WorkspaceChanges {
     pub router: Changes,
     pub people: bool,
+    /// Conversations whose settled request changed, and those forgotten.
+    pub settled: Vec<ConversationId>,
+    pub forgotten: Vec<ConversationId>,
 }
 
 /// The routing system of one workspace.
@@ -123,6 +128,7 @@ pub struct Workspace {
     id: WorkspaceId,
     router: Router,
     people: BTreeMap<AgentId, Person>,
+    settled: Settled,
     /// Open inbox sockets per agent (not stored: the host says what survived a reload).
     inboxes: BTreeMap<AgentId, u32>,
     people_changed: bool,
@@ -139,9 +145,21 @@ impl Workspace {
             id,
             router,
             people,
+            settled: Settled::default(),
             inboxes: BTreeMap::new(),
             people_changed: false,
         }
+    }
+
+    /// Restores the memory of settled requests (stored rows, oldest first).
+    pub fn with_settled(mut self, settled: Settled) -> Self {
+        self.settled = settled;
+        self
+    }
+
+    /// The latest settled request of recent conversations, as stored.
+    pub fn settled(&self) -> &Settled {
+        &self.settled
     }
 
     pub fn id(&self) -> &WorkspaceId {
@@ -159,9 +177,12 @@ impl Workspace {
 
     /// What changed since the last call; clears the record.
     pub fn take_changes(&mut self) -> WorkspaceChanges {
+        let (settled, forgotten) = self.settled.take_changes();
         WorkspaceChanges {
             router: self.router.take_changes(),
             people: std::mem::take(&mut self.people_changed),
+            settled,
+            forgotten,
         }
     }
 
@@ -171,7 +192,7 @@ impl Workspace {
             .people
             .iter()
             .filter_map(|(agent, p)| {
-                let holds = !self.router.chats_of(agent).is_empty();
+                let holds = self.router.holds_chats(agent);
                 p.deadline(holds, self.router.settings().agent_gone_grace)
             })
             .min();

@@ -9,7 +9,7 @@ use crate::{AgentId, ConversationId, Millis};
 impl Workspace {
     /// Turns router effects into workspace effects. `closed` is why a released chat ended.
     pub(super) fn routing_effects(
-        &self,
+        &mut self,
         effects: Vec<RoutingEffect>,
         closed: Option<EndReason>,
         fx: &mut Vec<WorkspaceEffect>,
@@ -46,12 +46,14 @@ impl Workspace {
                 RoutingEffect::Accepted {
                     conversation,
                     agent,
+                    request,
                     ..
                 } => WorkspaceEffect::ToConversation {
                     conversation,
                     msg: WorkspaceToConversation::Accepted {
                         profile: self.profile(&agent),
                         agent,
+                        request,
                     },
                 },
                 RoutingEffect::FellBack {
@@ -59,10 +61,14 @@ impl Workspace {
                     kind,
                     reason,
                     ..
-                } => WorkspaceEffect::ToConversation {
-                    conversation,
-                    msg: WorkspaceToConversation::FellBack { kind, reason },
-                },
+                } => {
+                    // A fallback closes the conversation: no request of it is routed again.
+                    self.settled.settle(&conversation, u32::MAX);
+                    WorkspaceEffect::ToConversation {
+                        conversation,
+                        msg: WorkspaceToConversation::FellBack { kind, reason },
+                    }
+                }
                 RoutingEffect::Released {
                     conversation,
                     agent,

@@ -192,10 +192,11 @@ impl WorkspaceDO {
             LoadedParts::Stored {
                 router,
                 people,
+                settled,
                 head,
             } => {
                 *self.stored_head.borrow_mut() = head;
-                Ok(Workspace::from_parts(id, router, people))
+                Ok(Workspace::from_parts(id, router, people).with_settled(settled))
             }
             LoadedParts::Fresh => {
                 let settings = store::settings(&self.sql)?;

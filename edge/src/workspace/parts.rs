@@ -1,12 +1,13 @@
 //! The workspace machine in storage, in parts: the router's small head (kv `router_head`),
 //! one row per outstanding offer and per accepted chat, and the agents' presence and
-//! profiles (kv `people`). A decision rewrites a few small rows, not the whole machine.
+//! profiles (kv `people`), and the latest settled request of recent conversations
+//! (`router_settled`). A decision rewrites a few small rows, not the whole machine.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use parlor_core::routing::{Changes, Chat, Pending, Router, RouterHead};
-use parlor_core::workspace::{Person, Workspace, WorkspaceChanges};
+use parlor_core::workspace::{Person, Settled, Workspace, WorkspaceChanges};
 use parlor_core::{AgentId, ConversationId};
 use serde::Deserialize;
 use worker::SqlStorage;
@@ -31,12 +32,19 @@ struct ChatRow {
     body: String,
 }
 
+#[derive(Deserialize)]
+struct SettledRow {
+    conversation: String,
+    request: u32,
+}
+
 // Built once per instance and taken apart at once: boxing the router buys nothing.
 #[allow(clippy::large_enum_variant)]
 pub enum LoadedParts {
     Stored {
         router: Router,
         people: BTreeMap<AgentId, Person>,
+        settled: Settled,
         /// The head JSON as stored, to skip rewriting it unchanged.
         head: String,
     },
@@ -61,9 +69,20 @@ pub fn load(sql: &SqlStorage) -> ApiResult<LoadedParts> {
         Some(people) => people,
         None => legacy_people(sql, &router)?,
     };
+    let settled: Vec<SettledRow> = rows(
+        sql,
+        "SELECT conversation, request FROM router_settled ORDER BY seq",
+        vec![],
+    )?;
+    let settled = Settled::from_rows(
+        settled
+            .into_iter()
+            .map(|r| (ConversationId::new(r.conversation), r.request)),
+    );
     Ok(LoadedParts::Stored {
         router,
         people,
+        settled,
         head,
     })
 }
@@ -119,6 +138,8 @@ pub fn all_changed(machine: &mut Workspace) -> WorkspaceChanges {
     WorkspaceChanges {
         router: machine.router().all_changed(),
         people: true,
+        settled: machine.settled().rows().map(|(c, _)| c.clone()).collect(),
+        forgotten: Vec::new(),
     }
 }
 
@@ -159,6 +180,24 @@ pub fn store(
     }
     if changes.people {
         kv_put(sql, PEOPLE_KEY, machine.people())?;
+    }
+    let settled = machine.settled();
+    for conversation in &changes.settled {
+        if let Some(request) = settled.latest(conversation) {
+            exec(
+                sql,
+                "INSERT INTO router_settled (conversation, request) VALUES (?, ?) \
+                 ON CONFLICT(conversation) DO UPDATE SET request = excluded.request",
+                vec![conversation.as_str().into(), int(u64::from(request))],
+            )?;
+        }
+    }
+    for conversation in &changes.forgotten {
+        exec(
+            sql,
+            "DELETE FROM router_settled WHERE conversation = ?",
+            vec![conversation.as_str().into()],
+        )?;
     }
     Ok(())
 }
@@ -323,6 +362,7 @@ mod tests {
         WorkspaceInput::FromConversation(FromConversation {
             conversation: ConversationId::new(conversation),
             messages: vec![ConversationToWorkspace::RequestLiveChat {
+                request: 1,
                 routing: Routing::Team {
                     team: TeamId::new("sales"),
                 },
@@ -443,6 +483,7 @@ mod tests {
         let close = WorkspaceInput::FromConversation(FromConversation {
             conversation: ConversationId::new("c1"),
             messages: vec![ConversationToWorkspace::ChatClosed {
+                request: 1,
                 agent: agent("eve"),
                 reason: EndReason::EndedByVisitor,
             }],
@@ -515,6 +556,7 @@ mod tests {
             WorkspaceInput::FromConversation(FromConversation {
                 conversation: c1.clone(),
                 messages: vec![ConversationToWorkspace::ChatClosed {
+                    request: 1,
                     agent: agent("eve"),
                     reason: EndReason::Expired,
                 }],

@@ -407,6 +407,7 @@ mod tests {
                         page_url: "https://shop.example/".into(),
                         ..VisitorFacts::default()
                     },
+                    request: 1,
                 },
             ],
         })
@@ -455,6 +456,7 @@ mod tests {
         assert_eq!(
             p.calls[&c("c1")].messages,
             vec![WorkspaceToConversation::Accepted {
+                request: 1,
                 agent: AgentId::new("eve"),
                 profile: eve_profile(),
             }]

@@ -21,6 +21,8 @@ const SCHEMA: &[&str] = &[
     // The router in parts (see workspace/routing.rs): its head is the kv row `router_head`.
     "CREATE TABLE IF NOT EXISTS router_offers (offer INTEGER PRIMARY KEY, body TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS router_chats (conversation TEXT PRIMARY KEY, body TEXT NOT NULL)",
+    // The latest settled live chat request of recent conversations (see core::workspace).
+    "CREATE TABLE IF NOT EXISTS router_settled (seq INTEGER PRIMARY KEY AUTOINCREMENT, conversation TEXT NOT NULL UNIQUE, request INTEGER NOT NULL)",
 ];
 
 pub fn migrate(sql: &SqlStorage) -> ApiResult<()> {

@@ -1,0 +1,2244 @@
+//! The simulated world: one `Workspace`, many `Conversation`s, the link between them (late,
+//! reordered, repeated), storage and restarts, agents' inbox and chat sockets and clicks,
+//! visitors' pages, alarms and a clock that moves in jumps. Every rule is the machines'; this
+//! file only drives them the way the edge does and checks what comes out.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use parlor_core::conversation::{Conversation, ConversationSettings, Effect, Input, LiveState};
+use parlor_core::failed_action::FailedAction;
+use parlor_core::link::{
+    ConversationToWorkspace, FromConversation, ToConversation, WorkspaceToConversation,
+};
+use parlor_core::protocol::{ConversationRecord, InboxServerMsg, Presence, Side, TranscriptEvent};
+use parlor_core::routing::{
+    AuditOutcome, AuditTrigger, Chat, FallbackReason, Pending, Plan, Router, RouterHead,
+    RoutingSettings, DEFAULT_ACCEPT_TIMEOUT,
+};
+use parlor_core::workspace::{
+    Person, Settled, Workspace, WorkspaceChanges, WorkspaceEffect, WorkspaceInput,
+};
+use parlor_core::{AgentId, ConversationId, Millis, WorkspaceId};
+
+use super::fixtures::{self, Flow, Target, AGENTS};
+use super::rng::Rng;
+
+pub type R<T = ()> = Result<T, String>;
+
+macro_rules! ensure {
+    ($cond:expr, $($arg:tt)+) => {
+        if !$cond {
+            return Err(format!($($arg)+));
+        }
+    };
+}
+
+/// Longest time a link call spends in flight.
+pub const NET_MAX: Millis = Millis(15_000);
+/// Latest an alarm fires after its deadline (the clock's jumps included).
+pub const ALARM_LATE_MAX: Millis = Millis(30_000);
+
+/// Everything a run counts, summed over seeds for the summary line.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub seeds: u64,
+    pub events: u64,
+    pub ws_handles: u64,
+    pub conv_handles: u64,
+    pub requests: u64,
+    pub reroutes: u64,
+    pub accepted: u64,
+    pub fell_back: u64,
+    pub cancelled: u64,
+    pub offers: u64,
+    pub declines: u64,
+    pub decline_fallbacks: u64,
+    pub expired_offers: u64,
+    pub unavailable_withdrawals: u64,
+    pub duplicates_sent: u64,
+    pub duplicate_requests: u64,
+    pub immediate: u64,
+    pub ws_restarts: u64,
+    pub ws_hibernations: u64,
+    pub conv_restarts: u64,
+    pub conv_hibernations: u64,
+    pub inbox_opens: u64,
+    pub inbox_closes: u64,
+    pub removals: u64,
+    pub permission_changes: u64,
+    pub stale_answers: u64,
+    pub emails: u64,
+    pub failed_action_dups: u64,
+    pub stale_index_rows: u64,
+    pub refused_accepts: u64,
+    pub visitor_pages_left: u64,
+    pub max_wait_ms: u64,
+    /// Fallbacks the workspace decided, by reason.
+    pub fallback_reasons: BTreeMap<String, u64>,
+}
+
+impl Stats {
+    pub fn add(&mut self, o: &Stats) {
+        macro_rules! sum {
+            ($($f:ident),*) => { $( self.$f += o.$f; )* };
+        }
+        sum!(
+            seeds,
+            events,
+            ws_handles,
+            conv_handles,
+            requests,
+            reroutes,
+            accepted,
+            fell_back,
+            cancelled,
+            offers,
+            declines,
+            decline_fallbacks,
+            expired_offers,
+            unavailable_withdrawals,
+            duplicates_sent,
+            duplicate_requests,
+            immediate,
+            ws_restarts,
+            ws_hibernations,
+            conv_restarts,
+            conv_hibernations,
+            inbox_opens,
+            inbox_closes,
+            removals,
+            permission_changes,
+            stale_answers,
+            emails,
+            failed_action_dups,
+            stale_index_rows,
+            refused_accepts,
+            visitor_pages_left
+        );
+        self.max_wait_ms = self.max_wait_ms.max(o.max_wait_ms);
+        for (k, v) in &o.fallback_reasons {
+            *self.fallback_reasons.entry(k.clone()).or_default() += v;
+        }
+    }
+}
+
+/// A link call in flight.
+#[derive(Debug, Clone)]
+pub enum Delivery {
+    /// A conversation's batch. `reply`: the workspace's messages for the caller come back in
+    /// the reply (applied at once) rather than as a call of their own. `last`: the conversation
+    /// was closed when it sent this (harness bookkeeping, not on the wire).
+    ToWs {
+        batch: FromConversation,
+        reply: bool,
+        last: bool,
+    },
+    ToConv(usize, ToConversation),
+}
+
+#[derive(Debug, Clone)]
+pub enum Ev {
+    Start(usize),
+    Capture(usize),
+    VisitorSay(usize),
+    AgentSay(usize),
+    VisitorEnd(usize),
+    AgentEnd(usize),
+    /// The visitor's page socket opens or closes.
+    VisitorSocket(usize, bool),
+    /// The visitor's page goes away (maybe for good).
+    VisitorLeaves(usize),
+    /// An agent's chat socket on a conversation opens or closes.
+    AgentSocket(usize, usize, bool),
+    /// The conversation object closed its agents' sockets; their close events come back.
+    ConvSocketGone(usize, Side),
+    ConvAlarm(usize, Millis),
+    ConvRestart(usize, bool),
+    WsAlarm(Millis),
+    WsRestart(bool),
+    Net(Delivery),
+    Churn,
+    Open(usize),
+    Answer {
+        agent: usize,
+        offer: u64,
+        accept: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Accepted,
+    FellBack,
+    Cancelled,
+}
+
+#[derive(Debug, Clone)]
+pub struct AgentSim {
+    pub id: AgentId,
+    /// Open inbox sockets (the truth the machine must agree with).
+    pub sockets: u32,
+    pub removed: bool,
+    pub live_chat: bool,
+    pub teams: Vec<usize>,
+    /// The agent's last choice since they were (re-)added; none means available.
+    pub chose: Option<Presence>,
+    /// Offers the agent already reacted to (clicked or chose to ignore).
+    pub reacted: BTreeSet<u64>,
+    /// When the agent's last inbox socket went (none while one is open).
+    pub gone_at: Option<Millis>,
+}
+
+impl AgentSim {
+    pub fn available(&self) -> bool {
+        self.chose != Some(Presence::Away)
+    }
+}
+
+/// One live chat request of a conversation: the first (`RequestLiveChat`) or one after the
+/// agent left (`AgentLeft`).
+#[derive(Debug, Clone)]
+pub struct Req {
+    pub at: Millis,
+    /// Offers made for the conversation before this request began.
+    pub offers_before: u32,
+    pub outcome: Option<(Outcome, Millis)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConvSim {
+    pub id: ConversationId,
+    pub flow: Flow,
+    pub country: &'static str,
+    /// None: never submits the form; Some(None): without email; Some(Some(e)): with email.
+    pub capture: Option<Option<&'static str>>,
+    pub started: bool,
+    /// In memory; `None` after a restart until the next input loads `stored`.
+    pub machine: Option<Conversation>,
+    /// The stored snapshot, decoded (when the object is not in memory).
+    stored: Option<Conversation>,
+    pub alarm: Option<Millis>,
+    pub target: Target,
+    pub fields: BTreeMap<String, String>,
+    pub reqs: Vec<Req>,
+    /// The agent holding the chat, as the conversation's effects say (`None` when not live).
+    pub agent: Option<AgentId>,
+    /// Chats the conversation accepted, and of them those it ended or handed back.
+    pub joins: u32,
+    pub leaves: u32,
+    pub failed_emitted: u32,
+    /// Offers made for this conversation (and timed out, in the current routing).
+    pub offers: u32,
+    pub expired: u32,
+    /// Requests the conversation sent, and routings the workspace started for it.
+    pub requests_sent: u32,
+    pub routings: u32,
+    /// The workspace applied a batch the conversation sent once closed.
+    pub ws_final: bool,
+    pub router_accepts: u32,
+    pub releases: u32,
+    pub says: u32,
+    /// The visitor's page is open (its socket reconnects after a drop).
+    pub visitor_page: bool,
+    pub visitor_sockets: u32,
+    /// Agents' chat sockets on this conversation.
+    pub agent_sockets: BTreeMap<usize, u32>,
+    /// The last index revision the conversation sent.
+    pub revision: u64,
+}
+
+impl ConvSim {
+    pub fn outcome(&self) -> Option<Outcome> {
+        self.reqs.last().and_then(|r| r.outcome.map(|(o, _)| o))
+    }
+
+    pub fn closed(&self) -> bool {
+        match (&self.machine, &self.stored) {
+            (Some(m), _) => m.is_closed(),
+            (None, Some(m)) => m.is_closed(),
+            (None, None) => false,
+        }
+    }
+}
+
+/// The workspace object's storage: the router in parts and the people, as `WorkspaceDO` keeps
+/// them.
+#[derive(Debug, Default)]
+pub struct WsStore {
+    head: String,
+    pending: BTreeMap<u64, String>,
+    chats: BTreeMap<ConversationId, String>,
+    /// Written when `take_changes` says so (kept as a value; JSON-encoded when loaded).
+    people: Option<BTreeMap<AgentId, Person>>,
+    /// The settled-request rows: conversation → (insertion order, request).
+    settled: BTreeMap<ConversationId, (u64, u32)>,
+    settled_seq: u64,
+}
+
+pub struct World {
+    pub seed: u64,
+    pub rng: Rng,
+    pub now: Millis,
+    seq: u64,
+    queue: BTreeMap<(Millis, u64), Ev>,
+    now_q: VecDeque<Delivery>,
+    pub settings: RoutingSettings,
+    ws_id: WorkspaceId,
+    pub ws: Option<Workspace>,
+    store: WsStore,
+    /// What loading `store` gives (loaded once when the object went away, to compare).
+    reloaded: Option<Workspace>,
+    ws_alarm: Option<Millis>,
+    pub agents: Vec<AgentSim>,
+    pub convs: Vec<ConvSim>,
+    pub conv_settings: ConversationSettings,
+    /// Mirror of the router from effects only: open offer → (agent, conversation).
+    open_offers: BTreeMap<u64, (usize, usize)>,
+    /// Mirror of accepted chats: conversation → agent.
+    chats: BTreeMap<usize, usize>,
+    /// Host storage: index rows (kept only if not older) and failed actions (one per
+    /// conversation, the outbox's unique key).
+    pub index_rows: BTreeMap<String, ConversationRecord>,
+    pub failed: BTreeMap<ConversationId, FailedAction>,
+    pub stats: Stats,
+    pub verbose: bool,
+    pub trace: Vec<String>,
+    active: Vec<usize>,
+    /// The agents whose state can change in this run (checked after every step; the others
+    /// once at the end). All of them unless the run names its active agents.
+    watched: Vec<usize>,
+    /// Agents whose inbox sockets the workspace closed in the last step, and how many.
+    closed_by_ws: Vec<(usize, u32)>,
+    dup_pct: u64,
+    immediate_pct: u64,
+    reply_pct: u64,
+    /// How often the close events of a removed agent's sockets reach the workspace.
+    close_event_after_remove_pct: u64,
+    /// Alarms fire late (off: exactly at the deadline).
+    pub late_alarms: bool,
+    /// Agents click on the offers they see, open chat sockets (off: the test does).
+    pub agents_click: bool,
+    pub step: u64,
+}
+
+fn conv_index(id: &ConversationId) -> usize {
+    id.as_str()[1..].parse().expect("conversation id")
+}
+
+fn agent_index(id: &AgentId) -> usize {
+    id.as_str()[1..].parse().expect("agent id")
+}
+
+fn json_err(e: serde_json::Error) -> String {
+    e.to_string()
+}
+
+impl World {
+    /// A world for `seed` with its 50 agents added and nothing scheduled (see [`World::random`]).
+    pub fn empty(seed: u64, settings: RoutingSettings) -> World {
+        let mut w = World {
+            seed,
+            rng: Rng::new(seed),
+            now: Millis(1_000_000),
+            seq: 0,
+            queue: BTreeMap::new(),
+            now_q: VecDeque::new(),
+            settings: settings.clone(),
+            ws_id: WorkspaceId::new("w1"),
+            ws: Some(Workspace::new(WorkspaceId::new("w1"), settings)),
+            store: WsStore::default(),
+            reloaded: None,
+            ws_alarm: None,
+            agents: (0..AGENTS)
+                .map(|i| AgentSim {
+                    id: fixtures::agent_id(i),
+                    sockets: 0,
+                    removed: false,
+                    live_chat: fixtures::has_permission(i),
+                    teams: fixtures::teams_of(i),
+                    chose: None,
+                    reacted: BTreeSet::new(),
+                    gone_at: Some(Millis::ZERO),
+                })
+                .collect(),
+            convs: Vec::new(),
+            conv_settings: ConversationSettings::default(),
+            open_offers: BTreeMap::new(),
+            chats: BTreeMap::new(),
+            index_rows: BTreeMap::new(),
+            failed: BTreeMap::new(),
+            stats: Stats::default(),
+            verbose: false,
+            trace: Vec::new(),
+            active: Vec::new(),
+            watched: (0..AGENTS).collect(),
+            closed_by_ws: Vec::new(),
+            dup_pct: 0,
+            immediate_pct: 0,
+            reply_pct: 0,
+            close_event_after_remove_pct: 100,
+            late_alarms: true,
+            agents_click: true,
+            step: 0,
+        };
+        w.stats.seeds = 1;
+        // A new workspace object: its agents are added, then everything is stored at once.
+        let ws = w.ws.as_mut().expect("new");
+        for (i, ag) in w.agents.iter().enumerate() {
+            let fx = ws.handle(
+                WorkspaceInput::UpsertAgent {
+                    agent: ag.id.clone(),
+                    live_chat: ag.live_chat,
+                    teams: ag.teams.iter().map(|&t| fixtures::team_id(t)).collect(),
+                    profile: fixtures::profile(i),
+                },
+                w.now,
+            );
+            assert!(fx.is_empty(), "adding an agent does nothing else: {fx:?}");
+        }
+        let _ = ws.take_changes();
+        w.store.people = Some(ws.people().clone());
+        w
+    }
+
+    /// A random run: plan, capacity, agents who come and go, visitors, network and restarts.
+    pub fn random(seed: u64) -> World {
+        let mut rng = Rng::new(seed);
+        let plan = match rng.below(100) {
+            0..=44 => Plan::Standard,
+            45..=79 => Plan::Prime,
+            _ => Plan::Select,
+        };
+        let settings = RoutingSettings {
+            plan,
+            accept_timeout: DEFAULT_ACCEPT_TIMEOUT,
+            capacity: rng.between(1, 3) as u32,
+            engagement_limit: rng.between(3, 25) as u32,
+            extra_team_attempts: rng.between(1, 2) as u32,
+            agent_gone_grace: Millis::from_secs(rng.pick(&[20, 120])),
+        };
+        let mut w = World::empty(seed, settings);
+        w.rng = rng;
+        w.conv_settings.inactivity_timeout = Millis::from_secs(w.rng.pick(&[180, 300, 600, 600]));
+        w.conv_settings.visitor_gone_waiting = Millis::from_secs(w.rng.pick(&[10, 30, 60]));
+        w.conv_settings.visitor_gone_chat = Millis::from_secs(w.rng.pick(&[10, 60, 300]));
+        w.dup_pct = w.rng.pick(&[0, 5, 10, 20]);
+        w.immediate_pct = w.rng.pick(&[0, 30, 60, 90]);
+        w.reply_pct = w.rng.pick(&[0, 50, 100]);
+        w.close_event_after_remove_pct = w.rng.pick(&[100, 100, 70, 0]);
+
+        // The agents who ever open an inbox in this run (the others stay offline).
+        let mut all: Vec<usize> = (0..AGENTS).collect();
+        for i in (1..all.len()).rev() {
+            let j = w.rng.below(i as u64 + 1) as usize;
+            all.swap(i, j);
+        }
+        let n_active = w.rng.between(4, 18) as usize;
+        w.active = all[..n_active].to_vec();
+        w.watched = w.active.clone();
+        w.watched.sort_unstable();
+        for k in 0..w.active.len() {
+            let a = w.active[k];
+            let at = w.now.after(Millis(w.rng.below(30_000)));
+            w.schedule(at, Ev::Open(a));
+        }
+
+        let horizon = Millis::from_secs(w.rng.between(40, 180));
+        let churn_until = w.now.after(horizon).after(Millis::from_secs(150));
+        let mut t = w.now;
+        loop {
+            t = t.after(Millis(w.rng.between(1_500, 12_000)));
+            if t > churn_until {
+                break;
+            }
+            w.schedule(t, Ev::Churn);
+        }
+        let mut t = w.now;
+        loop {
+            t = t.after(Millis::from_secs(w.rng.between(30, 300)));
+            if t > churn_until {
+                break;
+            }
+            let hibernate = w.rng.chance(50);
+            w.schedule(t, Ev::WsRestart(hibernate));
+        }
+
+        let n = w.rng.between(4, 14) as usize;
+        for c in 0..n {
+            let flow = match w.rng.below(100) {
+                0..=34 => Flow::RoundRobin,
+                35..=64 => Flow::Team(w.rng.below(fixtures::TEAMS as u64) as usize),
+                65..=74 => {
+                    // Usually an agent who comes online, sometimes one who never does.
+                    if w.rng.chance(75) {
+                        Flow::Agent(w.rng.pick(&w.active))
+                    } else {
+                        Flow::Agent(w.rng.below(AGENTS as u64) as usize)
+                    }
+                }
+                _ => Flow::Rules,
+            };
+            let country = w.rng.pick(&["de", "fr", "us"]);
+            let capture = match w.rng.below(100) {
+                0..=54 => Some(Some(w.rng.pick(&["ada@acme.test", "bob@other.test"]))),
+                55..=89 => Some(None),
+                _ => None,
+            };
+            let start = w.now.after(Millis(w.rng.below(horizon.0)));
+            w.add_conversation(flow, country, capture);
+            w.schedule(start, Ev::Start(c));
+            if w.rng.chance(50) {
+                let at = start.after(Millis(w.rng.below(400_000)));
+                let hibernate = w.rng.chance(50);
+                w.schedule(at, Ev::ConvRestart(c, hibernate));
+            }
+        }
+        w
+    }
+
+    pub fn add_conversation(
+        &mut self,
+        flow: Flow,
+        country: &'static str,
+        capture: Option<Option<&'static str>>,
+    ) -> usize {
+        let c = self.convs.len();
+        self.convs.push(ConvSim {
+            id: ConversationId::new(format!("c{c}")),
+            flow,
+            country,
+            capture,
+            started: false,
+            machine: None,
+            stored: None,
+            alarm: None,
+            target: flow.target(country, &BTreeMap::new()),
+            fields: BTreeMap::new(),
+            reqs: Vec::new(),
+            agent: None,
+            joins: 0,
+            leaves: 0,
+            failed_emitted: 0,
+            offers: 0,
+            expired: 0,
+            requests_sent: 0,
+            routings: 0,
+            ws_final: false,
+            router_accepts: 0,
+            releases: 0,
+            says: 0,
+            visitor_page: false,
+            visitor_sockets: 0,
+            agent_sockets: BTreeMap::new(),
+            revision: 0,
+        });
+        c
+    }
+
+    /// Every link call delivered at once, exactly once, the reply path always taken; alarms
+    /// on time; agents click only when the test says so. For scripted scenarios.
+    pub fn scripted(&mut self) {
+        self.dup_pct = 0;
+        self.immediate_pct = 100;
+        self.reply_pct = 100;
+        self.late_alarms = false;
+        self.agents_click = false;
+    }
+
+    /// The workspace in memory (loaded from storage first if needed).
+    pub fn workspace(&mut self) -> &Workspace {
+        self.ensure_ws().expect("load workspace");
+        self.ws.as_ref().expect("loaded")
+    }
+
+    /// Delivers whatever was sent "at once" (for scripted steps outside `run_until`).
+    pub fn flush(&mut self) -> R {
+        while let Some(d) = self.now_q.pop_front() {
+            self.deliver(d)?;
+        }
+        Ok(())
+    }
+
+    pub fn schedule(&mut self, at: Millis, e: Ev) {
+        self.seq += 1;
+        self.queue.insert((at.max(self.now), self.seq), e);
+    }
+
+    fn log(&mut self, line: impl FnOnce() -> String) {
+        if self.verbose {
+            let l = format!("[{:>9}] {}", self.now.0 - 1_000_000, line());
+            self.trace.push(l);
+        }
+    }
+
+    fn net_delay(&mut self) -> Millis {
+        Millis(match self.rng.below(100) {
+            0..=59 => self.rng.below(50),
+            60..=89 => self.rng.between(50, 2_000),
+            _ => self.rng.between(2_000, NET_MAX.0),
+        })
+    }
+
+    fn alarm_late(&mut self) -> Millis {
+        if !self.late_alarms {
+            return Millis::ZERO;
+        }
+        Millis(match self.rng.below(100) {
+            0..=89 => self.rng.below(1_500),
+            90..=98 => self.rng.between(1_500, 10_000),
+            _ => self.rng.between(10_000, ALARM_LATE_MAX.0),
+        })
+    }
+
+    /// Sends a link call: at once (the caller's own call path) or late; sometimes twice.
+    fn send(&mut self, d: Delivery) {
+        if self.rng.chance(self.dup_pct) {
+            self.stats.duplicates_sent += 1;
+            let at = self.now.after(self.net_delay());
+            self.schedule(at, Ev::Net(d.clone()));
+        }
+        if self.rng.chance(self.immediate_pct) {
+            self.stats.immediate += 1;
+            self.now_q.push_back(d);
+        } else {
+            let at = self.now.after(self.net_delay());
+            self.schedule(at, Ev::Net(d));
+        }
+    }
+
+    // ------------------------------------------------------------------ running
+
+    /// Runs every scheduled event, then drains the world to quiescence and checks the end state.
+    pub fn run(&mut self) -> R {
+        self.run_until(None)?;
+        self.quiesce()
+    }
+
+    /// Runs events up to `until` (all of them if `None`), then moves the clock there.
+    pub fn run_until(&mut self, until: Option<Millis>) -> R {
+        while let Some((&(at, seq), _)) = self.queue.first_key_value() {
+            if until.is_some_and(|u| at > u) {
+                break;
+            }
+            let e = self.queue.remove(&(at, seq)).expect("queued");
+            self.now = self.now.max(at);
+            self.step += 1;
+            self.stats.events += 1;
+            if self.verbose {
+                let d = format!("{e:?}");
+                self.log(|| format!("EVENT {d}"));
+            }
+            self.event(e).map_err(|m| self.at(m))?;
+            self.flush().map_err(|m| self.at(m))?;
+        }
+        if let Some(u) = until {
+            self.now = self.now.max(u);
+        }
+        Ok(())
+    }
+
+    fn at(&self, m: String) -> String {
+        format!(
+            "seed {} step {} t={}ms: {m}",
+            self.seed,
+            self.step,
+            self.now.0 - 1_000_000
+        )
+    }
+
+    fn event(&mut self, e: Ev) -> R {
+        match e {
+            Ev::Start(c) => self.start(c),
+            Ev::Capture(c) => self.capture(c),
+            Ev::VisitorSay(c) => self.say(c, Side::Visitor),
+            Ev::AgentSay(c) => self.say(c, Side::Agent),
+            Ev::VisitorEnd(c) => self.conv_input(c, Input::End { by: Side::Visitor }),
+            Ev::AgentEnd(c) => self.conv_input(c, Input::End { by: Side::Agent }),
+            Ev::VisitorSocket(c, open) => self.visitor_socket(c, open),
+            Ev::VisitorLeaves(c) => {
+                self.stats.visitor_pages_left += 1;
+                self.convs[c].visitor_page = false;
+                while self.convs[c].visitor_sockets > 0 {
+                    self.visitor_socket(c, false)?;
+                }
+                if self.rng.chance(30) {
+                    // Back later (a new tab on the same conversation).
+                    let at = self.now.after(Millis(self.rng.between(5_000, 150_000)));
+                    self.convs[c].visitor_page = true;
+                    self.schedule(at, Ev::VisitorSocket(c, true));
+                }
+                Ok(())
+            }
+            Ev::AgentSocket(c, a, open) => self.agent_socket(c, a, open),
+            Ev::ConvSocketGone(c, side) => self.conv_input(c, Input::SocketClosed { side }),
+            Ev::ConvAlarm(c, at) => {
+                if self.convs[c].alarm != Some(at) {
+                    return Ok(()); // moved earlier since: a stale alarm
+                }
+                self.convs[c].alarm = None;
+                self.conv_input(c, Input::Tick)?;
+                if self.rng.chance(10) {
+                    self.conv_input(c, Input::Tick)?; // at-least-once
+                }
+                Ok(())
+            }
+            Ev::ConvRestart(c, hibernate) => self.restart_conversation(c, hibernate),
+            Ev::WsAlarm(at) => {
+                if self.ws_alarm != Some(at) {
+                    return Ok(());
+                }
+                self.ws_alarm = None;
+                self.ws_input(WorkspaceInput::Tick)?;
+                if self.rng.chance(10) {
+                    self.ws_input(WorkspaceInput::Tick)?;
+                }
+                Ok(())
+            }
+            Ev::WsRestart(hibernate) => self.restart_workspace(hibernate),
+            Ev::Net(d) => self.deliver(d),
+            Ev::Churn => self.churn(),
+            Ev::Open(a) => self.open_inbox(a),
+            Ev::Answer {
+                agent,
+                offer,
+                accept,
+            } => self.answer(agent, offer, accept),
+        }
+    }
+
+    // ------------------------------------------------------------------ visitors
+
+    /// The visitor opens the widget: the object is created, shows its first cards, and the
+    /// page's socket connects.
+    pub fn start(&mut self, c: usize) -> R {
+        let cs = &mut self.convs[c];
+        ensure!(!cs.started, "c{c} started twice");
+        cs.started = true;
+        let flow = cs.flow;
+        let dialogue = fixtures::dialogue_of(flow);
+        let cs = &mut self.convs[c];
+        cs.machine = Some(Conversation::new(
+            cs.id.clone(),
+            dialogue,
+            self.conv_settings.clone(),
+            self.now,
+        ));
+        cs.visitor_page = true;
+        let country = cs.country.to_owned();
+        let captures = cs.flow.captures();
+        self.conv_input(
+            c,
+            Input::Start {
+                page_url: "https://shop.test/pricing".into(),
+                language: "en".into(),
+                country,
+                utm: BTreeMap::new(),
+            },
+        )?;
+        self.visitor_socket(c, true)?;
+        if self.agents_click && captures && self.convs[c].capture.is_some() {
+            let at = self.now.after(Millis(self.rng.between(1_000, 40_000)));
+            self.schedule(at, Ev::Capture(c));
+        }
+        if self.agents_click && self.rng.chance(15) {
+            // A page navigation: the socket drops and comes back.
+            let at = self.now.after(Millis(self.rng.between(1_000, 60_000)));
+            self.schedule(at, Ev::VisitorSocket(c, false));
+            let back = at.after(Millis(self.rng.between(300, 4_000)));
+            self.schedule(back, Ev::VisitorSocket(c, true));
+        }
+        Ok(())
+    }
+
+    /// The visitor submits the form (first name, and the email if this visitor gives one).
+    pub fn capture(&mut self, c: usize) -> R {
+        let values = match self.convs[c].capture {
+            Some(email) => {
+                let mut v = BTreeMap::from([("first_name".into(), "Ada".into())]);
+                if let Some(e) = email {
+                    v.insert("email".into(), e.into());
+                }
+                v
+            }
+            None => return Ok(()),
+        };
+        self.conv_input(
+            c,
+            Input::Capture {
+                card: "ic1".into(),
+                values,
+            },
+        )
+    }
+
+    fn say(&mut self, c: usize, from: Side) -> R {
+        let cs = &mut self.convs[c];
+        // Sometimes a resend of the last message (same client id).
+        if cs.says == 0 || !self.rng.chance(15) {
+            cs.says += 1;
+        }
+        let client_id = format!("{from:?}-{}", cs.says);
+        self.conv_input(
+            c,
+            Input::Say {
+                from,
+                client_id,
+                text: "hello".into(),
+            },
+        )
+    }
+
+    pub fn visitor_socket(&mut self, c: usize, open: bool) -> R {
+        self.ensure_conv(c)?;
+        let cs = &mut self.convs[c];
+        if open {
+            if !cs.visitor_page || cs.visitor_sockets >= 2 {
+                return Ok(());
+            }
+            cs.visitor_sockets += 1;
+            self.conv_input(
+                c,
+                Input::SocketOpened {
+                    side: Side::Visitor,
+                },
+            )
+        } else {
+            if cs.visitor_sockets == 0 {
+                return Ok(());
+            }
+            cs.visitor_sockets -= 1;
+            self.conv_input(
+                c,
+                Input::SocketClosed {
+                    side: Side::Visitor,
+                },
+            )
+        }
+    }
+
+    /// An agent's chat pane on a conversation; the object lets in only the agent holding the chat.
+    pub fn agent_socket(&mut self, c: usize, a: usize, open: bool) -> R {
+        self.ensure_conv(c)?;
+        let n = self.convs[c].agent_sockets.get(&a).copied().unwrap_or(0);
+        if open {
+            let holder = self.convs[c]
+                .machine
+                .as_ref()
+                .and_then(|m| m.agent().cloned());
+            if holder.as_ref() != Some(&self.agents[a].id) || n >= 2 {
+                return Ok(());
+            }
+            self.convs[c].agent_sockets.insert(a, n + 1);
+            self.conv_input(c, Input::SocketOpened { side: Side::Agent })
+        } else {
+            if n == 0 {
+                return Ok(());
+            }
+            self.convs[c].agent_sockets.insert(a, n - 1);
+            self.conv_input(c, Input::SocketClosed { side: Side::Agent })
+        }
+    }
+
+    /// Loads a restarted conversation: its snapshot, then `Sockets` with what is open now.
+    fn ensure_conv(&mut self, c: usize) -> R {
+        let cs = &mut self.convs[c];
+        if cs.machine.is_some() || !cs.started {
+            return Ok(());
+        }
+        cs.machine = Some(cs.stored.take().expect("stored snapshot"));
+        let visitor = cs.visitor_sockets;
+        let agent = cs.agent_sockets.values().sum();
+        let out = self.conv_handle(c, Input::Sockets { visitor, agent })?;
+        self.send_from_conv(c, out);
+        Ok(())
+    }
+
+    /// Feeds one input to a conversation as its object does: handle, store (the snapshot is
+    /// the machine), send what goes to the workspace as one batch, set the alarm.
+    pub fn conv_input(&mut self, c: usize, input: Input) -> R {
+        if !self.convs[c].started {
+            return Ok(()); // no object yet
+        }
+        self.ensure_conv(c)?;
+        let out = self.conv_handle(c, input)?;
+        self.send_from_conv(c, out);
+        Ok(())
+    }
+
+    fn send_from_conv(&mut self, c: usize, out: Vec<ConversationToWorkspace>) {
+        if out.is_empty() {
+            return;
+        }
+        let reply = self.rng.chance(self.reply_pct);
+        let last = self.convs[c].closed();
+        let batch = FromConversation {
+            conversation: self.convs[c].id.clone(),
+            messages: out,
+        };
+        self.send(Delivery::ToWs { batch, reply, last });
+    }
+
+    /// One `Conversation::handle`, observed; returns the messages for the workspace.
+    fn conv_handle(&mut self, c: usize, input: Input) -> R<Vec<ConversationToWorkspace>> {
+        let now = self.now;
+        if self.verbose {
+            let i = format!("{input:?}");
+            self.log(|| format!("  c{c} <- {i}"));
+        }
+        let cs = &mut self.convs[c];
+        let Some(m) = cs.machine.as_mut() else {
+            return Err(format!("c{c} is not loaded"));
+        };
+        let before_live = m.live_state();
+        let before_closed = m.is_closed();
+        let fx = m.handle(input, now);
+        let after_live = m.live_state();
+        let after_closed = m.is_closed();
+        let holder = m.agent().cloned();
+        let next = m.next_deadline();
+        self.stats.conv_handles += 1;
+        let mut out = Vec::new();
+        for e in fx {
+            if self.verbose {
+                let s = format!("{e:?}");
+                self.log(|| format!("    c{c} -> {s}"));
+            }
+            match e {
+                Effect::Append(entry) => match entry.event {
+                    TranscriptEvent::AgentJoined { .. } => {
+                        // The agent the visitor now chats with is the one the workspace holds
+                        // the chat for (it holds it from the accept until this conversation
+                        // hands it back).
+                        let held = self.chats.get(&c).map(|&a| &self.agents[a].id);
+                        ensure!(
+                            held.is_some() && held == holder.as_ref(),
+                            "c{c} took {:?} as its agent, but the workspace holds the chat for {:?} \
+                             (a late or repeated Accepted revived a chat that was handed back)",
+                            holder,
+                            held
+                        );
+                        self.convs[c].joins += 1;
+                        self.convs[c].agent = holder.clone();
+                        self.request_ends(c, Outcome::Accepted)?;
+                        self.chat_goes_on(c);
+                    }
+                    TranscriptEvent::Fallback { .. } => self.request_ends(c, Outcome::FellBack)?,
+                    _ => {}
+                },
+                Effect::CloseAgentSockets => {
+                    // The object closes its agents' sockets; their close events come back.
+                    let socks = std::mem::take(&mut self.convs[c].agent_sockets);
+                    for (_, n) in socks {
+                        for _ in 0..n {
+                            self.schedule(now, Ev::ConvSocketGone(c, Side::Agent));
+                        }
+                    }
+                }
+                Effect::ToWorkspace(msg) => {
+                    match &msg {
+                        ConversationToWorkspace::RequestLiveChat { facts, .. } => {
+                            let cs = &mut self.convs[c];
+                            ensure!(cs.reqs.is_empty(), "c{c} sent RequestLiveChat twice");
+                            cs.fields = facts.fields.clone();
+                            cs.target = cs.flow.target(cs.country, &facts.fields);
+                            self.request_begins(c);
+                            self.visitor_waits(c);
+                        }
+                        ConversationToWorkspace::AgentLeft { agent, .. } => {
+                            let cs = &mut self.convs[c];
+                            ensure!(
+                                cs.agent.as_ref() == Some(agent),
+                                "c{c} hands back a chat {agent} did not hold"
+                            );
+                            cs.agent = None;
+                            cs.leaves += 1;
+                            self.stats.reroutes += 1;
+                            self.request_begins(c);
+                            self.visitor_waits(c);
+                        }
+                        ConversationToWorkspace::Index { record } => {
+                            let cs = &mut self.convs[c];
+                            ensure!(
+                                record.revision > cs.revision,
+                                "c{c} sent index revision {} after {}",
+                                record.revision,
+                                cs.revision
+                            );
+                            cs.revision = record.revision;
+                        }
+                        ConversationToWorkspace::FailedAction { action } => {
+                            let cs = &mut self.convs[c];
+                            ensure!(
+                                action.conversation == cs.id,
+                                "a failed action of c{c} names {}",
+                                action.conversation
+                            );
+                            cs.failed_emitted += 1;
+                            ensure!(
+                                cs.failed_emitted == 1,
+                                "c{c} emitted {} failed actions",
+                                cs.failed_emitted
+                            );
+                        }
+                        ConversationToWorkspace::ChatClosed { agent, .. } => {
+                            let cs = &mut self.convs[c];
+                            let own = before_live == LiveState::Accepted
+                                && !before_closed
+                                && after_closed
+                                && cs.agent.as_ref() == Some(agent);
+                            if own {
+                                cs.agent = None;
+                                cs.leaves += 1;
+                            } else {
+                                self.stats.refused_accepts += 1;
+                            }
+                        }
+                        _ => {}
+                    }
+                    out.push(msg);
+                }
+                _ => {}
+            }
+        }
+        let cs = &self.convs[c];
+        ensure!(
+            cs.leaves <= cs.joins,
+            "c{c} ended or handed back {} chats, accepted {}",
+            cs.leaves,
+            cs.joins
+        );
+        // Closed while waiting: the visitor ended, left, or the conversation expired.
+        if after_closed
+            && !before_closed
+            && matches!(after_live, LiveState::Ended | LiveState::Expired)
+            && cs.reqs.last().is_some_and(|r| r.outcome.is_none())
+        {
+            self.request_ends(c, Outcome::Cancelled)?;
+        }
+        let cs = &self.convs[c];
+        if after_closed {
+            ensure!(cs.agent.is_none(), "c{c} closed with its chat still held");
+            ensure!(
+                cs.reqs.last().is_none_or(|r| r.outcome.is_some()),
+                "c{c} closed with its request open"
+            );
+        }
+        if after_live == LiveState::Requested {
+            ensure!(
+                cs.reqs.last().is_some_and(|r| r.outcome.is_none()),
+                "c{c} waits without a request"
+            );
+        }
+        // One alarm per object, moved only earlier.
+        if let Some(d) = next {
+            if self.convs[c].alarm.is_none_or(|a| a > d) {
+                let at = d.after(self.alarm_late());
+                self.convs[c].alarm = Some(at);
+                self.schedule(at, Ev::ConvAlarm(c, at));
+            }
+        }
+        Ok(out)
+    }
+
+    fn request_begins(&mut self, c: usize) {
+        let cs = &mut self.convs[c];
+        if let Some(r) = cs.reqs.last() {
+            debug_assert!(r.outcome.is_some());
+        }
+        cs.requests_sent += 1;
+        cs.reqs.push(Req {
+            at: self.now,
+            offers_before: cs.offers,
+            outcome: None,
+        });
+        self.stats.requests += 1;
+    }
+
+    /// The current request is over for the visitor: exactly once, within the plan's deadlines.
+    fn request_ends(&mut self, c: usize, how: Outcome) -> R {
+        let now = self.now;
+        let timeout = self.settings.accept_timeout;
+        let cs = &mut self.convs[c];
+        let offers = cs.offers;
+        let Some(req) = cs.reqs.last_mut() else {
+            return Err(format!("c{c} ended a request it never made ({how:?})"));
+        };
+        if let Some((prev, at)) = req.outcome {
+            return Err(format!(
+                "c{c}'s request has a second outcome {how:?} after {prev:?} at {}",
+                at.0 - 1_000_000
+            ));
+        }
+        req.outcome = Some((how, now));
+        let waited = now.since(req.at);
+        // The request reaches the workspace and the answer comes back (each ≤ NET_MAX); every
+        // offer lasts at most the accept timeout plus the alarm's lateness.
+        let made = u64::from(offers - req.offers_before);
+        let bound = 2 * NET_MAX.0 + made * (timeout.0 + ALARM_LATE_MAX.0);
+        ensure!(
+            waited.0 <= bound,
+            "c{c} waited {} ms for an agent ({how:?}) with {made} offers: more than the plan \
+             allows ({bound} ms)",
+            waited.0
+        );
+        self.stats.max_wait_ms = self.stats.max_wait_ms.max(waited.0);
+        match how {
+            Outcome::Accepted => self.stats.accepted += 1,
+            Outcome::FellBack => self.stats.fell_back += 1,
+            Outcome::Cancelled => self.stats.cancelled += 1,
+        }
+        Ok(())
+    }
+
+    /// While waiting, the visitor may write, navigate, close the page, or give up.
+    fn visitor_waits(&mut self, c: usize) {
+        if !self.agents_click {
+            return;
+        }
+        for _ in 0..self.rng.below(3) {
+            let at = self.now.after(Millis(self.rng.below(200_000)));
+            self.schedule(at, Ev::VisitorSay(c));
+        }
+        match self.rng.below(100) {
+            0..=14 => {
+                let at = self.now.after(Millis(self.rng.between(1_000, 300_000)));
+                self.schedule(at, Ev::VisitorEnd(c));
+            }
+            15..=27 => {
+                let at = self.now.after(Millis(self.rng.between(1_000, 200_000)));
+                self.schedule(at, Ev::VisitorLeaves(c));
+            }
+            _ => {}
+        }
+    }
+
+    /// An accepted chat: the agent's chat pane, messages, then the agent or the visitor ends
+    /// it, the visitor's page goes, or silence expires it.
+    fn chat_goes_on(&mut self, c: usize) {
+        if !self.agents_click {
+            return;
+        }
+        let mut t = self.now;
+        for _ in 0..self.rng.below(4) {
+            t = t.after(Millis(self.rng.between(1_000, 120_000)));
+            let e = if self.rng.chance(50) {
+                Ev::AgentSay(c)
+            } else {
+                Ev::VisitorSay(c)
+            };
+            self.schedule(t, e);
+        }
+        match self.rng.below(100) {
+            0..=34 => {
+                let at = t.after(Millis(self.rng.between(1_000, 400_000)));
+                self.schedule(at, Ev::AgentEnd(c));
+            }
+            35..=59 => {
+                let at = t.after(Millis(self.rng.between(1_000, 400_000)));
+                self.schedule(at, Ev::VisitorEnd(c));
+            }
+            60..=69 => {
+                let at = t.after(Millis(self.rng.between(1_000, 200_000)));
+                self.schedule(at, Ev::VisitorLeaves(c));
+            }
+            _ => {}
+        }
+    }
+
+    /// The conversation object goes away: its snapshot stays (it is stored after every step).
+    /// Hibernation keeps its sockets; a restart drops them (the page and the chat pane
+    /// reconnect after a while).
+    fn restart_conversation(&mut self, c: usize, hibernate: bool) -> R {
+        let cs = &mut self.convs[c];
+        let Some(m) = cs.machine.take() else {
+            return Ok(());
+        };
+        let json = serde_json::to_string(&m).map_err(json_err)?;
+        let back: Conversation = serde_json::from_str(&json).map_err(json_err)?;
+        ensure!(
+            back == m,
+            "c{c}: the stored snapshot differs from the machine"
+        );
+        cs.stored = Some(back);
+        if hibernate {
+            self.stats.conv_hibernations += 1;
+            return Ok(());
+        }
+        self.stats.conv_restarts += 1;
+        let visitors = std::mem::take(&mut cs.visitor_sockets);
+        let agents = std::mem::take(&mut cs.agent_sockets);
+        if visitors > 0 && cs.visitor_page {
+            let at = self.now.after(Millis(self.rng.between(300, 5_000)));
+            self.schedule(at, Ev::VisitorSocket(c, true));
+        }
+        for (a, _) in agents {
+            if self.rng.chance(60) {
+                let at = self.now.after(Millis(self.rng.between(300, 5_000)));
+                self.schedule(at, Ev::AgentSocket(c, a, true));
+            }
+        }
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------ the link
+
+    fn deliver(&mut self, d: Delivery) -> R {
+        match d {
+            Delivery::ToWs { batch, reply, last } => {
+                let c = conv_index(&batch.conversation);
+                let back = self
+                    .ws_apply_from(WorkspaceInput::FromConversation(batch), reply.then_some(c))?;
+                if last {
+                    self.convs[c].ws_final = true;
+                }
+                if !back.is_empty() {
+                    // The reply to the conversation's own call: applied at once.
+                    self.conv_batch(c, ToConversation { messages: back }, true)?;
+                }
+                Ok(())
+            }
+            Delivery::ToConv(c, batch) => self.conv_batch(c, batch, false),
+        }
+    }
+
+    /// A conversation object takes a batch from the workspace. What it says back goes in the
+    /// reply to the workspace's call (applied at once), or, when the batch was the reply to
+    /// the conversation's own call, in a call of its own.
+    fn conv_batch(&mut self, c: usize, batch: ToConversation, own_call: bool) -> R {
+        self.ensure_conv(c)?;
+        let mut out = Vec::new();
+        for msg in batch.messages {
+            out.extend(self.conv_handle(c, Input::FromWorkspace(msg))?);
+        }
+        if out.is_empty() {
+            return Ok(());
+        }
+        if own_call {
+            self.send_from_conv(c, out);
+        } else {
+            let last = self.convs[c].closed();
+            let batch = FromConversation {
+                conversation: self.convs[c].id.clone(),
+                messages: out,
+            };
+            self.now_q.push_back(Delivery::ToWs {
+                batch,
+                reply: false,
+                last,
+            });
+        }
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------ the workspace
+
+    /// Loads the workspace if it is not in memory: its parts, then `Restored` with the inbox
+    /// sockets that exist now.
+    fn ensure_ws(&mut self) -> R {
+        if self.ws.is_some() {
+            return Ok(());
+        }
+        let ws = match self.reloaded.take() {
+            Some(ws) => ws,
+            None => self.store.load(&self.ws_id)?,
+        };
+        self.ws = Some(ws);
+        let connected: BTreeMap<AgentId, u32> = self
+            .agents
+            .iter()
+            .filter(|a| a.sockets > 0)
+            .map(|a| (a.id.clone(), a.sockets))
+            .collect();
+        self.ws_step(WorkspaceInput::Restored { connected }, None)?;
+        Ok(())
+    }
+
+    /// One input from outside (a socket frame, an admin, the alarm), then the close events of
+    /// the inbox sockets the workspace closed.
+    pub fn ws_input(&mut self, input: WorkspaceInput) -> R {
+        self.ws_apply_from(input, None)?;
+        while let Some((a, n)) = self.closed_by_ws.pop() {
+            let delivered = if self.agents[a].removed {
+                self.close_event_after_remove_pct
+            } else {
+                100
+            };
+            for _ in 0..n {
+                if self.agents[a].sockets == 0 {
+                    break;
+                }
+                self.agents[a].sockets -= 1;
+                if self.agents[a].sockets == 0 {
+                    self.agents[a].gone_at = Some(self.now);
+                }
+                if self.rng.chance(delivered) {
+                    let id = self.agents[a].id.clone();
+                    self.ws_apply_from(WorkspaceInput::InboxClosed { agent: id }, None)?;
+                }
+            }
+            self.chat_panes_close(a);
+        }
+        Ok(())
+    }
+
+    fn ws_apply_from(
+        &mut self,
+        input: WorkspaceInput,
+        caller: Option<usize>,
+    ) -> R<Vec<WorkspaceToConversation>> {
+        self.ensure_ws()?;
+        self.ws_step(input, caller)
+    }
+
+    /// One `Workspace::handle` as `WorkspaceDO` runs it: handle, store the changed parts, then
+    /// carry out the effects (checking each), then set the alarm. Returns the caller's messages.
+    fn ws_step(
+        &mut self,
+        input: WorkspaceInput,
+        caller: Option<usize>,
+    ) -> R<Vec<WorkspaceToConversation>> {
+        if self.verbose {
+            let i = format!("{input:?}");
+            self.log(|| format!("  ws <- {i}"));
+        }
+        let is_decline = matches!(input, WorkspaceInput::Decline { .. });
+        // The agents this step may change: the one the input names, those its effects name.
+        let mut involved: BTreeSet<usize> = BTreeSet::new();
+        let mut everyone = false;
+        match &input {
+            WorkspaceInput::InboxOpened { agent }
+            | WorkspaceInput::InboxClosed { agent }
+            | WorkspaceInput::SetPresence { agent, .. }
+            | WorkspaceInput::Accept { agent, .. }
+            | WorkspaceInput::Decline { agent, .. }
+            | WorkspaceInput::UpsertAgent { agent, .. }
+            | WorkspaceInput::RemoveAgent { agent } => {
+                involved.insert(agent_index(agent));
+            }
+            WorkspaceInput::Restored { .. } | WorkspaceInput::Settings { .. } => everyone = true,
+            WorkspaceInput::FromConversation(_) | WorkspaceInput::Tick => {}
+        }
+        // Inputs that may end a request in a fallback.
+        let may_fall_back = match &input {
+            WorkspaceInput::FromConversation(b) => b.messages.iter().any(|m| {
+                matches!(
+                    m,
+                    ConversationToWorkspace::RequestLiveChat { .. }
+                        | ConversationToWorkspace::AgentLeft { .. }
+                )
+            }),
+            WorkspaceInput::InboxOpened { .. }
+            | WorkspaceInput::InboxClosed { .. }
+            | WorkspaceInput::Restored { .. } => false,
+            _ => true,
+        };
+        let ws = self.ws.as_mut().expect("loaded");
+        // What the router saw before: who was eligible, and who each pending request had tried.
+        let mut before = vec![false; AGENTS];
+        let mut tried_before: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        if may_fall_back {
+            for &a in &self.watched {
+                before[a] = ws.router().is_eligible(&self.agents[a].id);
+            }
+            for &(_, c) in self.open_offers.values() {
+                let tried = ws.router().tried(&self.convs[c].id);
+                tried_before.insert(c, tried.iter().map(agent_index).collect());
+            }
+        }
+        let fx = ws.handle(input, self.now);
+        let changes = ws.take_changes();
+        // The deadline depends only on offers, chats and people: unchanged unless they changed.
+        let deadline_may_move = !changes.router.is_empty() || changes.people || everyone;
+        self.store.save_changes(ws, &changes)?;
+        self.stats.ws_handles += 1;
+
+        let mut reply = Vec::new();
+        let mut calls: Vec<(usize, ToConversation)> = Vec::new();
+        let mut touched: BTreeSet<usize> = BTreeSet::new();
+        let mut fallbacks: Vec<(usize, FallbackReason)> = Vec::new();
+        for e in fx {
+            if self.verbose {
+                let s = format!("{e:?}");
+                self.log(|| format!("    ws -> {s}"));
+            }
+            match e {
+                WorkspaceEffect::Audit(entry) => {
+                    let c = conv_index(&entry.conversation);
+                    match (&entry.trigger, &entry.outcome) {
+                        (AuditTrigger::Request, AuditOutcome::Duplicate) => {
+                            self.stats.duplicate_requests += 1;
+                        }
+                        (AuditTrigger::Request, _) => {
+                            let cs = &mut self.convs[c];
+                            cs.routings += 1;
+                            cs.expired = 0;
+                            ensure!(
+                                !cs.ws_final,
+                                "c{c}: the workspace starts routing a request ({:?}) after it applied \
+                                 the conversation's last messages (it is closed): a late or repeated \
+                                 request routed again",
+                                entry.outcome
+                            );
+                            ensure!(
+                                cs.routings <= cs.requests_sent,
+                                "c{c}: the workspace starts routing #{} for {} requests the conversation \
+                                 sent ({:?}): a repeated request routed again",
+                                cs.routings,
+                                cs.requests_sent,
+                                entry.outcome
+                            );
+                        }
+                        _ => {}
+                    }
+                }
+                WorkspaceEffect::Index(record) => {
+                    let keep = self
+                        .index_rows
+                        .get(&record.id)
+                        .is_none_or(|old| record.revision >= old.revision);
+                    if keep {
+                        self.index_rows.insert(record.id.clone(), record);
+                    } else {
+                        self.stats.stale_index_rows += 1;
+                    }
+                }
+                WorkspaceEffect::FailedAction(action) => {
+                    ensure!(
+                        action.workspace.as_ref() == Some(&self.ws_id),
+                        "a failed action without its workspace"
+                    );
+                    if self.failed.contains_key(&action.conversation) {
+                        self.stats.failed_action_dups += 1;
+                    } else {
+                        self.stats.emails += 1;
+                        self.failed.insert(action.conversation.clone(), action);
+                    }
+                }
+                WorkspaceEffect::ToAgent { agent, msg } => {
+                    let a = agent_index(&agent);
+                    involved.insert(a);
+                    match msg {
+                        InboxServerMsg::Offered { offer } => {
+                            self.offered(a, offer.offer, &offer.conversation, offer.deadline)?;
+                        }
+                        InboxServerMsg::OfferWithdrawn { offer, reason } => {
+                            touched.insert(a);
+                            let Some((holder, c)) = self.open_offers.remove(&offer) else {
+                                return Err(format!("withdrawn offer {offer} was not open"));
+                            };
+                            ensure!(holder == a, "offer {offer} withdrawn from the wrong agent");
+                            match reason.as_str() {
+                                "expired" => {
+                                    self.stats.expired_offers += 1;
+                                    let cs = &mut self.convs[c];
+                                    cs.expired += 1;
+                                    let team = matches!(cs.target, Target::Team(_));
+                                    let extra = if team && self.settings.plan == Plan::Prime {
+                                        self.settings.extra_team_attempts
+                                    } else {
+                                        0
+                                    };
+                                    ensure!(
+                                        cs.expired <= 1 + extra,
+                                        "c{c}: {} offers of one request timed out, the plan allows {}",
+                                        cs.expired,
+                                        1 + extra
+                                    );
+                                }
+                                "declined" => self.stats.declines += 1,
+                                "agent_unavailable" => self.stats.unavailable_withdrawals += 1,
+                                _ => {}
+                            }
+                        }
+                        InboxServerMsg::ChatStarted { chat } => {
+                            let c = conv_index(&chat.conversation);
+                            ensure!(
+                                self.chats.get(&c) == Some(&a),
+                                "chat_started for c{c} to {agent}, who does not hold it"
+                            );
+                            if self.agents_click
+                                && self.agents[a].sockets > 0
+                                && self.rng.chance(70)
+                            {
+                                let at = self.now.after(Millis(self.rng.between(100, 3_000)));
+                                self.schedule(at, Ev::AgentSocket(c, a, true));
+                            }
+                        }
+                        InboxServerMsg::ChatClosed { conversation, .. } => {
+                            touched.insert(a);
+                            let c = conv_index(&conversation);
+                            ensure!(
+                                self.chats.remove(&c) == Some(a),
+                                "c{c} released from {agent}, who did not hold it"
+                            );
+                            let cs = &mut self.convs[c];
+                            cs.releases += 1;
+                            ensure!(
+                                cs.releases <= cs.router_accepts,
+                                "c{c} released more often than accepted"
+                            );
+                            ensure!(
+                                cs.agent.as_ref() != Some(&agent),
+                                "c{c}: {agent}'s slot freed while the chat is still theirs"
+                            );
+                        }
+                        _ => {}
+                    }
+                }
+                WorkspaceEffect::Reply(_) => {}
+                WorkspaceEffect::ToConversation { conversation, msg } => {
+                    let c = conv_index(&conversation);
+                    match &msg {
+                        WorkspaceToConversation::Accepted { agent, .. } => {
+                            let a = agent_index(agent);
+                            involved.insert(a);
+                            let offer = self
+                                .open_offers
+                                .iter()
+                                .find(|(_, &(_, oc))| oc == c)
+                                .map(|(&o, &v)| (o, v));
+                            let Some((offer, (holder, _))) = offer else {
+                                return Err(format!("c{c} accepted without an open offer"));
+                            };
+                            ensure!(
+                                holder == a,
+                                "c{c} accepted by {agent}, offered to a{holder:02}"
+                            );
+                            self.open_offers.remove(&offer);
+                            ensure!(self.chats.insert(c, a).is_none(), "c{c} accepted twice");
+                            self.convs[c].router_accepts += 1;
+                        }
+                        WorkspaceToConversation::AgentLeft { agent, removed } => {
+                            let a = agent_index(agent);
+                            let ag = &self.agents[a];
+                            ensure!(
+                                self.chats.get(&c) == Some(&a),
+                                "AgentLeft for c{c} names {agent}, who does not hold it"
+                            );
+                            if *removed {
+                                ensure!(
+                                    ag.removed || !ag.live_chat,
+                                    "{agent} handed back as removed but is neither removed nor \
+                                     without the permission"
+                                );
+                            } else {
+                                let grace = self.settings.agent_gone_grace;
+                                ensure!(
+                                    ag.sockets == 0
+                                        && ag.gone_at.is_some_and(|g| self.now >= g.after(grace)),
+                                    "c{c} handed back from {agent} (inbox sockets {}, gone since {:?}) \
+                                     before the agent was gone for the grace",
+                                    ag.sockets,
+                                    ag.gone_at
+                                );
+                            }
+                        }
+                        WorkspaceToConversation::FellBack { reason, .. } => {
+                            ensure!(
+                                !self.open_offers.values().any(|&(_, oc)| oc == c),
+                                "c{c} fell back with an offer still open"
+                            );
+                            fallbacks.push((c, *reason));
+                            *self
+                                .stats
+                                .fallback_reasons
+                                .entry(format!("{reason:?}"))
+                                .or_default() += 1;
+                        }
+                        _ => {}
+                    }
+                    if caller == Some(c) {
+                        reply.push(msg);
+                    } else {
+                        match calls.iter_mut().find(|(cc, _)| *cc == c) {
+                            Some((_, b)) => b.messages.push(msg),
+                            None => calls.push((
+                                c,
+                                ToConversation {
+                                    messages: vec![msg],
+                                },
+                            )),
+                        }
+                    }
+                }
+                WorkspaceEffect::CloseAgent { agent, .. } => {
+                    // Carried out after this step (see `ws_input`).
+                    let a = agent_index(&agent);
+                    self.closed_by_ws.push((a, self.agents[a].sockets));
+                }
+            }
+        }
+        if is_decline
+            && fallbacks
+                .iter()
+                .any(|(_, r)| *r == FallbackReason::OfferDeclined)
+        {
+            self.stats.decline_fallbacks += 1;
+        }
+        ensure!(
+            may_fall_back || fallbacks.is_empty(),
+            "a fallback from an input that cannot end a request"
+        );
+        self.check_fallbacks(&fallbacks, &before, &tried_before, &touched, is_decline)?;
+        // Every agent now and then (and after a reload); otherwise those the step touched.
+        if everyone || self.stats.ws_handles.is_multiple_of(16) {
+            involved.extend(self.watched.iter().copied());
+        }
+        self.check_workspace(&involved)?;
+        for (c, batch) in calls {
+            self.send(Delivery::ToConv(c, batch));
+        }
+        // One alarm, moved only earlier.
+        let next = if deadline_may_move || self.ws_alarm.is_none() {
+            self.ws.as_ref().and_then(|w| w.next_deadline())
+        } else {
+            None
+        };
+        if let Some(d) = next {
+            if self.ws_alarm.is_none_or(|a| a > d) {
+                let at = d.after(self.alarm_late());
+                self.ws_alarm = Some(at);
+                self.schedule(at, Ev::WsAlarm(at));
+            }
+        }
+        Ok(reply)
+    }
+
+    /// An `offered` frame: the agent must be able to take it at this instant.
+    fn offered(&mut self, a: usize, offer: u64, conv: &ConversationId, deadline: Millis) -> R {
+        let ws = self.ws.as_ref().expect("loaded");
+        let ag = &self.agents[a];
+        let who = &ag.id;
+        ensure!(
+            ag.sockets > 0,
+            "offer {offer} ({conv}) made to {who}, who has no inbox socket open"
+        );
+        ensure!(
+            ws.connected(who),
+            "offer {offer} made to {who}, whom the workspace does not see connected"
+        );
+        ensure!(!ag.removed, "offer {offer} made to {who}, who was removed");
+        ensure!(
+            ag.live_chat,
+            "offer {offer} made to {who}, who lacks the live chat permission"
+        );
+        ensure!(ag.available(), "offer {offer} made to {who}, who is away");
+        ensure!(
+            deadline == self.now.after(self.settings.accept_timeout),
+            "offer {offer} does not get a full accept timeout"
+        );
+        let c = conv_index(conv);
+        ensure!(
+            self.open_offers.insert(offer, (a, c)).is_none(),
+            "offer id {offer} made twice"
+        );
+        self.convs[c].offers += 1;
+        self.stats.offers += 1;
+        self.react(a, offer);
+        Ok(())
+    }
+
+    /// The agent sees an offer: accepts (sometimes too late), declines, or lets it run out.
+    fn react(&mut self, a: usize, offer: u64) {
+        if !self.agents_click
+            || self.agents[a].sockets == 0
+            || !self.agents[a].reacted.insert(offer)
+        {
+            return;
+        }
+        let roll = self.rng.below(100);
+        if roll < 50 {
+            let at = self.now.after(Millis(self.rng.between(300, 115_000)));
+            self.schedule(
+                at,
+                Ev::Answer {
+                    agent: a,
+                    offer,
+                    accept: true,
+                },
+            );
+        } else if roll < 75 {
+            let at = self.now.after(Millis(self.rng.between(300, 60_000)));
+            self.schedule(
+                at,
+                Ev::Answer {
+                    agent: a,
+                    offer,
+                    accept: false,
+                },
+            );
+        }
+        if self.rng.chance(4) {
+            // A stale or foreign offer id (a double click, an old banner).
+            let other = self.rng.below(offer + 3);
+            let accept = self.rng.chance(50);
+            let at = self.now.after(Millis(self.rng.below(30_000)));
+            self.schedule(
+                at,
+                Ev::Answer {
+                    agent: a,
+                    offer: other,
+                    accept,
+                },
+            );
+            self.stats.stale_answers += 1;
+        }
+    }
+
+    /// A fallback after a decline (or an agent going away, or at request time) only when nobody
+    /// eligible and not yet offered the chat was free in the same routing target: an agent
+    /// eligible both before and after the step, not offered this request, whose load this step
+    /// did not change.
+    fn check_fallbacks(
+        &self,
+        fallbacks: &[(usize, FallbackReason)],
+        before: &[bool],
+        tried_before: &BTreeMap<usize, Vec<usize>>,
+        touched: &BTreeSet<usize>,
+        is_decline: bool,
+    ) -> R {
+        let ws = self.ws.as_ref().expect("loaded");
+        let r = ws.router();
+        for &(c, reason) in fallbacks {
+            if !matches!(
+                reason,
+                FallbackReason::OfferDeclined
+                    | FallbackReason::AgentUnavailable
+                    | FallbackReason::NoEligibleAgent
+            ) {
+                continue;
+            }
+            let tried = tried_before.get(&c).cloned().unwrap_or_default();
+            let cands: Vec<usize> = match self.convs[c].target {
+                Target::All => (0..AGENTS).collect(),
+                Target::Team(t) => (0..AGENTS)
+                    .filter(|&z| {
+                        r.agent(&self.agents[z].id)
+                            .is_some_and(|v| v.teams.contains(&fixtures::team_id(t)))
+                    })
+                    .collect(),
+                Target::Agent(z) => vec![z],
+                Target::Nobody => Vec::new(),
+            };
+            for z in cands {
+                if tried.contains(&z) || touched.contains(&z) {
+                    continue;
+                }
+                let id = &self.agents[z].id;
+                ensure!(
+                    !(before[z] && r.is_eligible(id)),
+                    "c{c} fell back ({reason:?}{}) while {id} was eligible and not yet offered it",
+                    if is_decline { ", after a decline" } else { "" }
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// After every workspace step: the router's bookkeeping, capacity from the effects alone,
+    /// and presence as the sockets say.
+    fn check_workspace(&self, agents: &BTreeSet<usize>) -> R {
+        let ws = self.ws.as_ref().expect("loaded");
+        let r = ws.router();
+        r.check_invariants()?;
+        let mut load = vec![0u32; AGENTS];
+        for &(a, _) in self.open_offers.values() {
+            load[a] += 1;
+        }
+        for &a in self.chats.values() {
+            load[a] += 1;
+        }
+        ensure!(
+            r.pending_count() == self.open_offers.len() && r.chat_count() == self.chats.len(),
+            "the router holds {} offers and {} chats, the effects say {} and {}",
+            r.pending_count(),
+            r.chat_count(),
+            self.open_offers.len(),
+            self.chats.len()
+        );
+        self.check_agents(agents.iter().copied(), &load)
+    }
+
+    /// Load, capacity and presence of these agents against the effects and the sockets.
+    fn check_agents(&self, agents: impl Iterator<Item = usize>, load: &[u32]) -> R {
+        let ws = self.ws.as_ref().expect("loaded");
+        let r = ws.router();
+        let cap = r.settings().capacity;
+        for i in agents {
+            let ag = &self.agents[i];
+            ensure!(
+                r.load(&ag.id) == load[i],
+                "{}: the router's load {} differs from the effects' {}",
+                ag.id,
+                r.load(&ag.id),
+                load[i]
+            );
+            ensure!(
+                load[i] <= cap,
+                "{} holds {} > capacity {cap}",
+                ag.id,
+                load[i]
+            );
+            if ag.removed {
+                continue;
+            }
+            let connected = ws.connected(&ag.id);
+            ensure!(
+                connected == (ag.sockets > 0),
+                "{}: the workspace sees it {}connected, it has {} inbox sockets",
+                ag.id,
+                if connected { "" } else { "dis" },
+                ag.sockets
+            );
+            let online = r.agent(&ag.id).is_some_and(|v| v.online);
+            ensure!(
+                !online || ag.sockets > 0,
+                "{}: the router has it online with no inbox socket",
+                ag.id
+            );
+        }
+        Ok(())
+    }
+
+    /// The workspace object goes away; what is stored must give back exactly the machine in
+    /// memory. Hibernation keeps the inbox sockets; a restart drops them (most reconnect).
+    fn restart_workspace(&mut self, hibernate: bool) -> R {
+        let Some(ws) = self.ws.take() else {
+            return Ok(());
+        };
+        self.store.head = serde_json::to_string(&ws.router().head()).map_err(json_err)?;
+        let back = self.store.load(&self.ws_id)?;
+        // The head is the machine's own; the rows written from `take_changes` must hold every
+        // offer and chat, as they are now.
+        let (live, stored) = (ws.router(), back.router());
+        let rows = live.all_changed();
+        ensure!(
+            rows == stored.all_changed(),
+            "the router stored in parts holds other offers or chats than the one in memory: \
+             {rows:?} vs {:?}",
+            stored.all_changed()
+        );
+        for &offer in &rows.pending {
+            let a = serde_json::to_string(&live.pending_part(offer)).map_err(json_err)?;
+            let b = serde_json::to_string(&stored.pending_part(offer)).map_err(json_err)?;
+            ensure!(a == b, "offer {offer} is stored as {b}, it is {a}");
+        }
+        for conv in &rows.chats {
+            let a = serde_json::to_string(&live.chat_part(conv)).map_err(json_err)?;
+            let b = serde_json::to_string(&stored.chat_part(conv)).map_err(json_err)?;
+            ensure!(a == b, "the chat of {conv} is stored as {b}, it is {a}");
+        }
+        ensure!(
+            back.people() == ws.people(),
+            "the stored people differ from the machine's"
+        );
+        ensure!(
+            back.settled().rows().collect::<Vec<_>>() == ws.settled().rows().collect::<Vec<_>>(),
+            "the stored settled requests differ from the machine's"
+        );
+        self.reloaded = Some(back);
+        if hibernate {
+            self.stats.ws_hibernations += 1;
+            return Ok(());
+        }
+        self.stats.ws_restarts += 1;
+        for a in 0..AGENTS {
+            let n = std::mem::take(&mut self.agents[a].sockets);
+            if n > 0 {
+                self.agents[a].gone_at = Some(self.now);
+            }
+            self.agents[a].reacted.clear();
+            for _ in 0..n {
+                if self.rng.chance(80) {
+                    let at = self.now.after(Millis(self.rng.between(500, 20_000)));
+                    self.schedule(at, Ev::Open(a));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------ agents
+
+    fn upsert(&mut self, a: usize) -> R {
+        let ag = &self.agents[a];
+        let input = WorkspaceInput::UpsertAgent {
+            agent: ag.id.clone(),
+            live_chat: ag.live_chat,
+            teams: ag.teams.iter().map(|&t| fixtures::team_id(t)).collect(),
+            profile: fixtures::profile(a),
+        };
+        self.ws_input(input)
+    }
+
+    pub fn open_inbox(&mut self, a: usize) -> R {
+        if self.agents[a].removed || self.agents[a].sockets >= 3 {
+            return Ok(());
+        }
+        // The object is loaded (and `Restored` applied) before the socket is accepted.
+        self.ensure_ws()?;
+        self.agents[a].sockets += 1;
+        self.agents[a].gone_at = None;
+        self.stats.inbox_opens += 1;
+        let id = self.agents[a].id.clone();
+        self.ws_input(WorkspaceInput::InboxOpened { agent: id.clone() })?;
+        // The inbox's `welcome` lists the offers waiting for the agent and their chats.
+        let welcome = self.workspace().welcome(&id);
+        let mine: Vec<u64> = self
+            .open_offers
+            .iter()
+            .filter(|(_, &(x, _))| x == a)
+            .map(|(&o, _)| o)
+            .collect();
+        let mut listed: Vec<u64> = welcome.offers.iter().map(|o| o.offer).collect();
+        listed.sort_unstable();
+        ensure!(
+            listed == mine,
+            "{id}'s welcome lists offers {listed:?}, open are {mine:?}"
+        );
+        let mut chats: Vec<usize> = welcome.chats.iter().map(|(c, _)| conv_index(c)).collect();
+        chats.sort_unstable();
+        let held: Vec<usize> = self
+            .chats
+            .iter()
+            .filter(|(_, &x)| x == a)
+            .map(|(&c, _)| c)
+            .collect();
+        ensure!(
+            chats == held,
+            "{id}'s welcome lists chats {chats:?}, it holds {held:?}"
+        );
+        for o in listed {
+            self.react(a, o);
+        }
+        Ok(())
+    }
+
+    pub fn close_inbox(&mut self, a: usize) -> R {
+        if self.agents[a].sockets == 0 {
+            return Ok(());
+        }
+        // A hibernated object wakes for the close with the closing socket still listed.
+        self.ensure_ws()?;
+        self.agents[a].sockets -= 1;
+        if self.agents[a].sockets == 0 {
+            self.agents[a].gone_at = Some(self.now);
+        }
+        self.stats.inbox_closes += 1;
+        let id = self.agents[a].id.clone();
+        self.ws_input(WorkspaceInput::InboxClosed { agent: id })?;
+        if self.agents_click && self.agents[a].sockets == 0 && self.rng.chance(50) {
+            // The tab is gone, and the chat panes in it.
+            self.chat_panes_close(a);
+        }
+        Ok(())
+    }
+
+    /// The agent's chat sockets close (the tab is gone).
+    fn chat_panes_close(&mut self, a: usize) {
+        for c in 0..self.convs.len() {
+            let n = self.convs[c].agent_sockets.get(&a).copied().unwrap_or(0);
+            for _ in 0..n {
+                self.schedule(self.now, Ev::AgentSocket(c, a, false));
+            }
+        }
+    }
+
+    pub fn set_presence(&mut self, a: usize, presence: Presence) -> R {
+        if self.agents[a].sockets == 0 {
+            return Ok(()); // only an open inbox can say so
+        }
+        self.agents[a].chose = Some(presence);
+        let id = self.agents[a].id.clone();
+        self.ws_input(WorkspaceInput::SetPresence {
+            agent: id,
+            presence,
+        })
+    }
+
+    pub fn remove(&mut self, a: usize) -> R {
+        self.agents[a].removed = true;
+        self.agents[a].chose = None;
+        self.stats.removals += 1;
+        let id = self.agents[a].id.clone();
+        self.ws_input(WorkspaceInput::RemoveAgent { agent: id })
+    }
+
+    pub fn readd(&mut self, a: usize) -> R {
+        self.agents[a].removed = false;
+        self.upsert(a)
+    }
+
+    pub fn answer(&mut self, a: usize, offer: u64, accept: bool) -> R {
+        if self.agents[a].sockets == 0 {
+            return Ok(()); // the banner is gone with the inbox
+        }
+        let agent = self.agents[a].id.clone();
+        let input = if accept {
+            WorkspaceInput::Accept { agent, offer }
+        } else {
+            WorkspaceInput::Decline { agent, offer }
+        };
+        self.ws_input(input)
+    }
+
+    /// One random thing an agent does.
+    fn churn(&mut self) -> R {
+        let a = self.rng.pick(&self.active);
+        let ag = &self.agents[a];
+        let roll = self.rng.below(100);
+        if ag.removed {
+            if roll < 30 {
+                self.readd(a)?;
+                if self.rng.chance(70) {
+                    let at = self.now.after(Millis(self.rng.between(500, 10_000)));
+                    self.schedule(at, Ev::Open(a));
+                }
+            }
+            return Ok(());
+        }
+        if ag.sockets == 0 {
+            return match roll {
+                0..=59 => self.open_inbox(a),
+                60..=62 => self.remove(a),
+                63..=67 => self.change_agent(a),
+                _ => Ok(()),
+            };
+        }
+        match roll {
+            0..=24 => self.close_inbox(a),
+            25..=34 => self.open_inbox(a),
+            35..=59 => {
+                let p = if self.rng.chance(40) {
+                    Presence::Away
+                } else {
+                    Presence::Available
+                };
+                self.set_presence(a, p)
+            }
+            60..=61 => self.remove(a),
+            62..=66 => self.change_agent(a),
+            67..=76 => {
+                // A reload: the tab closes and comes back, within the grace or after it.
+                self.close_inbox(a)?;
+                let at = self.now.after(Millis(self.rng.between(200, 16_000)));
+                self.schedule(at, Ev::Open(a));
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// An admin changes the agent's permission or teams.
+    fn change_agent(&mut self, a: usize) -> R {
+        if self.rng.chance(50) {
+            self.stats.permission_changes += 1;
+            self.agents[a].live_chat = !self.agents[a].live_chat;
+        } else {
+            let t = self.rng.below(fixtures::TEAMS as u64) as usize;
+            let teams = &mut self.agents[a].teams;
+            match teams.iter().position(|&x| x == t) {
+                Some(p) => {
+                    teams.remove(p);
+                }
+                None => teams.push(t),
+            }
+        }
+        self.upsert(a)?;
+        if self.agents[a].live_chat && self.agents[a].sockets == 0 && self.rng.chance(50) {
+            // Permission back: the inbox opens again.
+            let at = self.now.after(Millis(self.rng.between(500, 10_000)));
+            self.schedule(at, Ev::Open(a));
+        }
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------ the end
+
+    /// Delivers everything in flight and fires every alarm until nothing is left, then checks
+    /// that every request ended, every slot is free and every email was sent once.
+    pub fn quiesce(&mut self) -> R {
+        loop {
+            self.run_until(None)?;
+            if self.ws.is_none() {
+                self.ensure_ws().map_err(|m| self.at(m))?;
+                continue;
+            }
+            if let Some(c) = (0..self.convs.len())
+                .find(|&c| self.convs[c].started && self.convs[c].machine.is_none())
+            {
+                self.ensure_conv(c).map_err(|m| self.at(m))?;
+                continue;
+            }
+            if self.queue.is_empty() && self.now_q.is_empty() {
+                break;
+            }
+        }
+        self.check_end()
+            .map_err(|m| self.at(format!("at quiescence: {m}")))
+    }
+
+    fn check_end(&self) -> R {
+        let ws = self.ws.as_ref().expect("loaded");
+        let r = ws.router();
+        ensure!(r.pending_count() == 0, "{} offers left", r.pending_count());
+        ensure!(
+            r.chat_count() == 0,
+            "{} chats never released",
+            r.chat_count()
+        );
+        ensure!(
+            ws.next_deadline().is_none(),
+            "the workspace still has a deadline"
+        );
+        self.check_agents(0..AGENTS, &[0; AGENTS])?;
+        for (c, cs) in self.convs.iter().enumerate() {
+            let Some(m) = &cs.machine else {
+                return Err(format!("c{c} never started"));
+            };
+            ensure!(m.is_closed(), "c{c} is still open");
+            ensure!(
+                cs.joins == cs.leaves,
+                "c{c} accepted {} chats and ended {}",
+                cs.joins,
+                cs.leaves
+            );
+            ensure!(
+                cs.router_accepts == cs.releases,
+                "c{c}: {} accepts at the workspace, {} releases",
+                cs.router_accepts,
+                cs.releases
+            );
+            for (i, req) in cs.reqs.iter().enumerate() {
+                let Some((how, _)) = req.outcome else {
+                    return Err(format!("c{c}'s request #{i} never ended"));
+                };
+                ensure!(
+                    i + 1 == cs.reqs.len() || how == Outcome::Accepted,
+                    "c{c}'s request #{i} ended {how:?} but was followed by another"
+                );
+            }
+            let stored = self.failed.contains_key(&cs.id);
+            let lead = !cs.fields.is_empty();
+            match cs.outcome() {
+                None => ensure!(
+                    !stored,
+                    "c{c} never asked for a human but has a failed action"
+                ),
+                Some(Outcome::Accepted) => {
+                    ensure!(!stored, "c{c} reached an agent but has a failed action");
+                }
+                Some(Outcome::FellBack) => {
+                    ensure!(stored, "c{c} fell back without a failed-action email");
+                }
+                Some(Outcome::Cancelled) => ensure!(
+                    stored == lead,
+                    "c{c} left waiting (captured {:?}) with {} failed action",
+                    cs.fields,
+                    if stored { "a" } else { "no" }
+                ),
+            }
+            if cs.fields.contains_key("email")
+                && cs.outcome().is_some_and(|o| o != Outcome::Accepted)
+            {
+                ensure!(
+                    stored,
+                    "c{c}: a lead with an email reached nobody and got no email"
+                );
+            }
+            let row = self
+                .index_rows
+                .get(cs.id.as_str())
+                .ok_or_else(|| format!("c{c} has no index row"))?;
+            let latest = m.record(self.now);
+            ensure!(
+                row.revision == latest.revision && row.status == latest.status,
+                "c{c}: the stored index row (rev {} {:?}) is not the conversation's latest (rev {} {:?})",
+                row.revision,
+                row.status,
+                latest.revision,
+                latest.status
+            );
+        }
+        Ok(())
+    }
+}
+
+impl WsStore {
+    /// Writes what `take_changes` reported. (The head is compared and written whenever it
+    /// changed, which is the same as taking it when the object goes away.)
+    fn save_changes(&mut self, ws: &Workspace, changes: &WorkspaceChanges) -> R {
+        let r = ws.router();
+        for &offer in &changes.router.pending {
+            match r.pending_part(offer) {
+                Some(p) => {
+                    self.pending
+                        .insert(offer, serde_json::to_string(p).map_err(json_err)?);
+                }
+                None => {
+                    self.pending.remove(&offer);
+                }
+            }
+        }
+        for conv in &changes.router.chats {
+            match r.chat_part(conv) {
+                Some(c) => {
+                    self.chats
+                        .insert(conv.clone(), serde_json::to_string(c).map_err(json_err)?);
+                }
+                None => {
+                    self.chats.remove(conv);
+                }
+            }
+        }
+        if changes.people || self.people.is_none() {
+            self.people = Some(ws.people().clone());
+        }
+        for conv in &changes.settled {
+            if let Some(request) = ws.settled().latest(conv) {
+                let seq = match self.settled.get(conv) {
+                    Some(&(seq, _)) => seq,
+                    None => {
+                        self.settled_seq += 1;
+                        self.settled_seq
+                    }
+                };
+                self.settled.insert(conv.clone(), (seq, request));
+            }
+        }
+        for conv in &changes.forgotten {
+            self.settled.remove(conv);
+        }
+        Ok(())
+    }
+
+    fn load(&self, id: &WorkspaceId) -> R<Workspace> {
+        let head: RouterHead = serde_json::from_str(&self.head).map_err(json_err)?;
+        let pending = self
+            .pending
+            .iter()
+            .map(|(k, v)| Ok((*k, serde_json::from_str::<Pending>(v).map_err(json_err)?)))
+            .collect::<R<Vec<_>>>()?;
+        let chats = self
+            .chats
+            .iter()
+            .map(|(k, v)| {
+                Ok((
+                    k.clone(),
+                    serde_json::from_str::<Chat>(v).map_err(json_err)?,
+                ))
+            })
+            .collect::<R<Vec<_>>>()?;
+        let router = Router::from_parts(head, pending, chats)?;
+        let json = serde_json::to_string(&self.people).map_err(json_err)?;
+        let people: BTreeMap<AgentId, Person> = serde_json::from_str(&json).map_err(json_err)?;
+        let mut rows: Vec<(u64, ConversationId, u32)> = self
+            .settled
+            .iter()
+            .map(|(c, &(seq, r))| (seq, c.clone(), r))
+            .collect();
+        rows.sort();
+        let settled = Settled::from_rows(rows.into_iter().map(|(_, c, r)| (c, r)));
+        Ok(Workspace::from_parts(id.clone(), router, people).with_settled(settled))
+    }
+}
