@@ -71,7 +71,13 @@ pub enum ConversationToWorkspace {
         request: u32,
     },
     /// The conversation's row in the Conversations view changed.
-    Index { record: ConversationRecord },
+    Index {
+        record: ConversationRecord,
+        /// The preview pace the conversation uses now; the workspace answers `Pace` only
+        /// when it wants another.
+        #[serde(default)]
+        preview_every: Millis,
+    },
     /// A lead who asked for a human reached nobody: store it and email the workspace's users.
     FailedAction { action: FailedAction },
 }

@@ -24,7 +24,9 @@ fn dialogue() -> Dialogue {
 fn rows(fx: &[Effect]) -> Vec<ConversationRecord> {
     fx.iter()
         .filter_map(|e| match e {
-            Effect::ToWorkspace(ConversationToWorkspace::Index { record }) => Some(record.clone()),
+            Effect::ToWorkspace(ConversationToWorkspace::Index { record, .. }) => {
+                Some(record.clone())
+            }
             _ => None,
         })
         .collect()

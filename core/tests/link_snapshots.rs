@@ -155,7 +155,10 @@ fn c2w_samples() -> Vec<ConversationToWorkspace> {
             },
             facts: facts(),
         },
-        ConversationToWorkspace::Index { record: record() },
+        ConversationToWorkspace::Index {
+            record: record(),
+            preview_every: Millis(2_000),
+        },
         ConversationToWorkspace::FailedAction {
             action: failed_action(None),
         },
@@ -444,7 +447,7 @@ fn index_rows_without_a_revision_read_as_revision_zero() {
             "page_url":"","status":"automated"}}"#,
     )
     .expect("index");
-    let ConversationToWorkspace::Index { record } = m else {
+    let ConversationToWorkspace::Index { record, .. } = m else {
         panic!("not an index row: {m:?}");
     };
     assert_eq!(record.revision, 0);

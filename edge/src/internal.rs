@@ -96,6 +96,7 @@ mod tests {
         let sent = batch(vec![
             ConversationToWorkspace::Index {
                 record: record(BTreeMap::new()),
+                preview_every: parlor_core::Millis(2_000),
             },
             ConversationToWorkspace::RequestLiveChat {
                 request: 1,
@@ -150,6 +151,7 @@ mod tests {
         let big = BTreeMap::from([("notes".to_owned(), "x".repeat(MAX_LINK_BYTES))]);
         let sent = batch(vec![ConversationToWorkspace::Index {
             record: record(big),
+            preview_every: parlor_core::Millis(2_000),
         }]);
         let text = serde_json::to_vec(&sent).expect("json");
         assert!(text.len() > MAX_LINK_BYTES);
@@ -166,6 +168,7 @@ mod tests {
             .collect();
         let sent = batch(vec![ConversationToWorkspace::Index {
             record: record(captured),
+            preview_every: parlor_core::Millis(2_000),
         }]);
         let text = serde_json::to_vec(&sent).expect("json");
         assert!(text.len() * 10 < MAX_LINK_BYTES, "{} bytes", text.len());

@@ -182,7 +182,25 @@ export async function chatPoint(base, operator, { n, tag, intervalMs, durationMs
   if (setupErrors.length) log(`  parlor: ${setupErrors.length} conversations failed to set up: ${setupErrors[0].message}`);
   log(`chat ${tag}: Parlor load, ${pairs.length} conversations (set up in ${setupSeconds.toFixed(0)} s), same schedule`);
   const rssIdle = rss().bytes;
+  // Index rows written into the workspace object during the load: each row a conversation
+  // sends raises its public `revision`, so the sum over a sample of rows counts them.
+  const sample = pairs.slice(0, 50).map((p) => p.conversation);
+  const revisions = async () => new Map(await Promise.all(sample.map(async (id) => {
+    const d = await ws.admin.ok('GET', `/api/workspaces/${ws.id}/conversations/${id}`);
+    return [id, d.conversation.revision ?? 0];
+  })));
+  const revBefore = await revisions();
+  const loadStart = performance.now();
   result.parlor = await drive(pairs, { kind: 'parlor', intervalMs, durationMs, rss });
+  const loadSeconds = (performance.now() - loadStart) / 1000;
+  const revAfter = await revisions();
+  const common = [...revAfter.keys()].filter((id) => revBefore.has(id));
+  if (common.length > 0) {
+    const rows = common.reduce((t, id) => t + revAfter.get(id) - revBefore.get(id), 0);
+    const perConv = rows / common.length / loadSeconds;
+    result.parlor.indexWritesPerSecPer100 = perConv * 100;
+    log(`  parlor: index rows into the workspace ≈ ${(perConv * 100).toFixed(1)}/s per 100 conversations (sample of ${common.length} conversations over ${loadSeconds.toFixed(0)} s)`);
+  }
   result.parlor.setupErrors = setupErrors.length;
   result.parlor.setupSeconds = setupSeconds;
   result.parlor.budgetCut = pairsOpen.errors.length - setupErrors.length;

@@ -100,6 +100,7 @@ impl Conversation {
         self.preview_due = None;
         fx.push(Effect::ToWorkspace(ConversationToWorkspace::Index {
             record: self.record(now),
+            preview_every: self.preview_every,
         }));
     }
 }

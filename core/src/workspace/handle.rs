@@ -188,14 +188,20 @@ impl Workspace {
                     self.settled.settle(&conversation, request);
                     self.routing_effects(effects, Some(reason), fx);
                 }
-                ConversationToWorkspace::Index { record } => {
+                ConversationToWorkspace::Index {
+                    record,
+                    preview_every,
+                } => {
                     fx.push(WorkspaceEffect::Index(record));
-                    fx.push(WorkspaceEffect::ToConversation {
-                        conversation: conversation.clone(),
-                        msg: WorkspaceToConversation::Pace {
-                            preview_every: self.preview_pace(),
-                        },
-                    });
+                    let pace = self.preview_pace();
+                    if pace != preview_every {
+                        fx.push(WorkspaceEffect::ToConversation {
+                            conversation: conversation.clone(),
+                            msg: WorkspaceToConversation::Pace {
+                                preview_every: pace,
+                            },
+                        });
+                    }
                 }
                 ConversationToWorkspace::FailedAction { mut action } => {
                     action.workspace = Some(self.id.clone());

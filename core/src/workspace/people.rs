@@ -180,7 +180,8 @@ impl Workspace {
         }
     }
 
-    /// Tells each conversation this agent holds that the agent is gone.
+    /// Tells each conversation this agent holds that the agent is gone; each answers by
+    /// handing its chat back (`AgentLeft`), which frees the slot and routes the chat again.
     pub(super) fn chats_move_on(
         &self,
         agent: &AgentId,

@@ -956,7 +956,7 @@ impl World {
                             self.request_begins(c);
                             self.visitor_waits(c);
                         }
-                        ConversationToWorkspace::Index { record } => {
+                        ConversationToWorkspace::Index { record, .. } => {
                             let cs = &mut self.convs[c];
                             ensure!(
                                 record.revision > cs.revision,

@@ -400,6 +400,7 @@ mod tests {
             messages: vec![
                 ConversationToWorkspace::Index {
                     record: record(conversation, 1),
+                    preview_every: parlor_core::Millis(2_000),
                 },
                 ConversationToWorkspace::RequestLiveChat {
                     routing: Routing::RoundRobin,
@@ -422,7 +423,7 @@ mod tests {
     }
 
     #[test]
-    fn a_routed_request_plans_its_row_audit_offer_and_pace_reply() {
+    fn a_routed_request_plans_its_row_audit_and_offer_and_no_reply() {
         let mut w = workspace();
         let p = plan(w.handle(request("c1"), NOW), Some(&c("c1")));
         assert_eq!(p.index, vec![record("c1", 1)]);
@@ -434,12 +435,9 @@ mod tests {
         assert_eq!(p.frames.len(), 1);
         assert_eq!(p.frames[0].to, Audience::Agent(AgentId::new("eve")));
         assert!(offered(&p) > 0);
-        // The pace answers the caller; the offer is not the conversation's business.
-        assert_eq!(p.reply.messages.len(), 1);
-        assert!(matches!(
-            p.reply.messages[0],
-            WorkspaceToConversation::Pace { .. }
-        ));
+        // The pace the conversation uses is the workspace's (no Pace reply); the offer is not
+        // the conversation's business.
+        assert!(p.reply.messages.is_empty(), "{:?}", p.reply.messages);
         assert!(p.calls.is_empty());
     }
 

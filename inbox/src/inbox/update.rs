@@ -337,13 +337,14 @@ fn inbox_frame(m: &mut Model, frame: InboxServerMsg, fx: &mut Vec<Effect>) {
 }
 
 fn withdrawn_note(reason: &str) -> String {
+    // The server's codes (docs/protocol.md), in words; never the raw code.
     let why = match reason {
-        "expired" | "timeout" => "it was not accepted in time",
+        "expired" => "it was not accepted in time",
         "declined" => "you declined it",
-        "taken" | "accepted" => "another agent took it",
-        "visitor_left" | "ended" | "closed" => "the visitor left",
-        "" => "",
-        other => other,
+        "agent_unavailable" => "you were away or offline, so it went to a colleague",
+        "cancelled" => "the visitor left",
+        "engagement_limit" => "the workspace reached its live chat limit",
+        _ => "",
     };
     if why.is_empty() {
         "The chat offer was withdrawn.".into()

@@ -325,6 +325,7 @@ impl View {
             });
             let sub = match (&c.closed, last) {
                 (Some(_), _) => "Ended",
+                (None, _) if c.visitor_gone => "The visitor left the page",
                 (None, Some(t)) => t,
                 (None, None) => "Live chat started",
             };
