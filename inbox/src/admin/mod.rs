@@ -360,6 +360,9 @@ fn settings_from(form: &Element, base: &WorkspaceSettings) -> WorkspaceSettings 
     };
     s.accept_timeout_ms = n("accept_timeout_s") * 1000;
     s.inactivity_timeout_ms = n("inactivity_timeout_s") * 1000;
+    s.visitor_gone_waiting_ms = n("visitor_gone_waiting_s") * 1000;
+    s.visitor_gone_chat_ms = n("visitor_gone_chat_s") * 1000;
+    s.agent_gone_ms = n("agent_gone_s") * 1000;
     s.capacity = n("capacity") as u32;
     s.engagement_limit = n("engagement_limit") as u32;
     s.extra_team_attempts = n("extra_team_attempts") as u32;

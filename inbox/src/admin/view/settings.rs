@@ -53,6 +53,24 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
         &grid,
     )?;
     num(
+        "A waiting visitor who left the page leaves the line after (seconds)",
+        "visitor_gone_waiting_s",
+        s.visitor_gone_waiting_ms / 1000,
+        &grid,
+    )?;
+    num(
+        "A live chat whose visitor left the page ends after (seconds)",
+        "visitor_gone_chat_s",
+        s.visitor_gone_chat_ms / 1000,
+        &grid,
+    )?;
+    num(
+        "An agent who closed the inbox hands chats back after (seconds)",
+        "agent_gone_s",
+        s.agent_gone_ms / 1000,
+        &grid,
+    )?;
+    num(
         "Live chats per agent",
         "capacity",
         u64::from(s.capacity),
