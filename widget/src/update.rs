@@ -398,5 +398,5 @@ fn submit(
 #[cfg(test)]
 mod tests;
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod replay_tests;
