@@ -517,6 +517,19 @@ impl Router {
         facts: &VisitorFacts,
         now: Millis,
     ) -> Vec<RoutingEffect> {
+        self.request_numbered(conversation, routing, facts, 0, now)
+    }
+
+    /// [`Router::request`], for the conversation's request number `request`: the number rides
+    /// with the offer and the accepted chat, so answers to an older request can be told apart.
+    pub fn request_numbered(
+        &mut self,
+        conversation: ConversationId,
+        routing: &Routing,
+        facts: &VisitorFacts,
+        request: u32,
+        now: Millis,
+    ) -> Vec<RoutingEffect> {
         let mut out = Vec::with_capacity(2);
         let mut d = Decision {
             mode: RoutingMode::of(routing),
@@ -612,31 +625,9 @@ impl Router {
                     attempts_left: attempts,
                     tried: Vec::new(),
                     facts: facts.clone(),
-                    request: 0,
+                    request,
                 };
                 self.offer(&mut out, now, p, d.trigger, skips);
-            }
-        }
-        out
-    }
-
-    /// [`Router::request`], for the conversation's request number `request`: the number rides
-    /// with the offer and the accepted chat, so answers to an older request can be told apart.
-    pub fn request_numbered(
-        &mut self,
-        conversation: ConversationId,
-        routing: &Routing,
-        facts: &VisitorFacts,
-        request: u32,
-        now: Millis,
-    ) -> Vec<RoutingEffect> {
-        let out = self.request(conversation.clone(), routing, facts, now);
-        if let Some(&offer) = self.by_conversation.get(&conversation) {
-            if let Some(p) = self.pending.get_mut(&offer) {
-                if p.request == 0 {
-                    p.request = request;
-                    self.changes.pending.insert(offer);
-                }
             }
         }
         out
@@ -832,6 +823,11 @@ impl Router {
                 .filter_map(|&o| self.open_offer(o))
                 .collect()
         })
+    }
+
+    /// When the conversation's accepted chat started, if it has one.
+    pub fn chat_since(&self, conversation: &ConversationId) -> Option<Millis> {
+        self.chats.get(conversation).map(|c| c.since)
     }
 
     /// Whether the agent holds at least one accepted chat (no allocation: for deadlines).

@@ -135,12 +135,7 @@ impl Workspace {
                 } => {
                     // A late or repeated confirmation of a chat no longer held is ignored.
                     if self.router.agent_of(&conversation) == Some(&agent) {
-                        let started_at = self
-                            .router
-                            .chats_of(&agent)
-                            .into_iter()
-                            .find(|(c, _)| c == &conversation)
-                            .map_or(now, |(_, since)| since);
+                        let started_at = self.router.chat_since(&conversation).unwrap_or(now);
                         fx.push(WorkspaceEffect::ToAgent {
                             agent,
                             msg: InboxServerMsg::ChatStarted {
