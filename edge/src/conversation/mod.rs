@@ -36,6 +36,17 @@ use store::Meta;
 struct Peer {
     side: Side,
     agent: Option<String>,
+    /// The agent's session epoch, from the token that opened the socket.
+    #[serde(default)]
+    epoch: u64,
+}
+
+/// What the workspace sends when an agent's sessions end.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Revoke {
+    pub agent: String,
+    /// The agent's new session epoch: tokens of older epochs are refused here from now on.
+    pub epoch: u64,
 }
 
 #[durable_object]
@@ -217,7 +228,13 @@ impl ConversationDO {
             "/internal/revoke" => {
                 // The workspace ended this agent's sessions (password reset, role change): their
                 // chat sockets close now, not at their next frame.
-                let agent: String = read_json(req, 1024).await?;
+                let Revoke { agent, epoch } = read_json(req, 1024).await?;
+                let mut revoked = store::revoked_epochs(&self.sql)?;
+                let stored = revoked.entry(agent.clone()).or_default();
+                if *stored < epoch {
+                    *stored = epoch;
+                    store::put_revoked_epochs(&self.sql, &revoked)?;
+                }
                 for ws in self.state.get_websockets_with_tag("agent") {
                     let peer: Option<Peer> = ws.deserialize_attachment().ok().flatten();
                     if peer.is_some_and(|p| p.agent.as_deref() == Some(agent.as_str())) {
@@ -254,12 +271,16 @@ impl ConversationDO {
                 self.accept(Peer {
                     side: Side::Visitor,
                     agent: None,
+                    epoch: 0,
                 })
                 .await
             }
             "/ws/agent" => {
                 let Identity::Agent {
-                    workspace, agent, ..
+                    workspace,
+                    agent,
+                    epoch,
+                    ..
                 } = identity_of(req)
                 else {
                     return Err(ApiError::Unauthorized);
@@ -272,9 +293,15 @@ impl ConversationDO {
                 if holder.as_ref().map(|a| a.as_str()) != Some(agent.as_str()) {
                     return Err(ApiError::Forbidden);
                 }
+                // A socket opened with a token whose session ended meanwhile (the workspace
+                // checked it a moment before the revocation arrived here).
+                if self.revoked(&agent, epoch)? {
+                    return Err(ApiError::Unauthorized);
+                }
                 self.accept(Peer {
                     side: Side::Agent,
                     agent: Some(agent),
+                    epoch,
                 })
                 .await
             }
@@ -293,6 +320,13 @@ impl ConversationDO {
         self.apply(Input::SocketOpened { side: peer.side }, None)
             .await?;
         Ok(Response::from_websocket(pair.client)?)
+    }
+
+    /// Whether `agent`'s session of `epoch` ended (a newer epoch was revoked here).
+    fn revoked(&self, agent: &str, epoch: u64) -> ApiResult<bool> {
+        Ok(store::revoked_epochs(&self.sql)?
+            .get(agent)
+            .is_some_and(|&newer| epoch < newer))
     }
 
     async fn socket_gone(&self, ws: &WebSocket) {
@@ -374,6 +408,17 @@ impl ConversationDO {
                 let _ = ws.close(Some(4001), Some("this chat is no longer yours"));
                 return Ok(());
             }
+            let ended = match &peer.agent {
+                Some(agent) => self.revoked(agent, peer.epoch)?,
+                None => true,
+            };
+            if ended {
+                let _ = ws.close(
+                    Some(4001),
+                    Some("Your session has ended. Please sign in again."),
+                );
+                return Ok(());
+            }
         }
         let input = match msg {
             ChatClientMsg::Hello { v, last_seq } => {
@@ -385,6 +430,10 @@ impl ConversationDO {
                 let (_, conv) = self.load()?.ok_or(ApiError::NotFound("conversation"))?;
                 let entries = store::entries_after(&self.sql, last_seq)?;
                 for frame in resume_frames(conv.view(), &entries, last_seq) {
+                    send(ws, &frame)?;
+                }
+                // After the replay: whether the other side is gone right now.
+                if let Some(frame) = conv.presence_after_replay(side) {
                     send(ws, &frame)?;
                 }
                 return Ok(());
@@ -459,6 +508,7 @@ impl ConversationDO {
         let mut to_workspace = Vec::new();
         let mut replies = Vec::new();
         let mut to_agents = Vec::new();
+        let mut to_visitors = Vec::new();
         let mut close_agents = false;
         for effect in effects {
             match effect {
@@ -476,6 +526,7 @@ impl ConversationDO {
                 }
                 Effect::ToWorkspace(msg) => to_workspace.push(msg),
                 Effect::ToAgents(msg) => to_agents.push(msg),
+                Effect::ToVisitors(msg) => to_visitors.push(msg),
                 Effect::CloseAgentSockets => close_agents = true,
                 Effect::Closed { .. } => {}
             }
@@ -505,6 +556,13 @@ impl ConversationDO {
         for msg in &to_agents {
             for ws in &agents {
                 let _ = send(ws, msg);
+            }
+        }
+        if !to_visitors.is_empty() {
+            for ws in self.state.get_websockets_with_tag("visitor") {
+                for msg in &to_visitors {
+                    let _ = send(&ws, msg);
+                }
             }
         }
         if close_agents {

@@ -44,6 +44,19 @@ pub fn save(sql: &SqlStorage, meta: Option<&Meta>, conv: &Conversation) -> ApiRe
     kv_put(sql, "conversation", conv)
 }
 
+/// The session epoch below which an agent's tokens are refused here (their sessions ended
+/// after a role change or a password reset). Few agents per conversation: one small map.
+pub fn revoked_epochs(sql: &SqlStorage) -> ApiResult<std::collections::BTreeMap<String, u64>> {
+    Ok(kv_get(sql, "revoked")?.unwrap_or_default())
+}
+
+pub fn put_revoked_epochs(
+    sql: &SqlStorage,
+    revoked: &std::collections::BTreeMap<String, u64>,
+) -> ApiResult<()> {
+    kv_put(sql, "revoked", revoked)
+}
+
 /// Stores an entry. `INSERT OR IGNORE`: the same seq is never stored twice.
 pub fn append(sql: &SqlStorage, entry: &TranscriptEntry) -> ApiResult<()> {
     exec(

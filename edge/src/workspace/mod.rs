@@ -297,8 +297,8 @@ impl WorkspaceDO {
                 require_admin(who)?;
                 let (agent, ended) = admin::patch_agent(sql, id, req, now_ms()).await?;
                 self.sync_agent(&agent).await?;
-                if let Some(reason) = ended {
-                    self.end_sessions(id, reason, true).await?;
+                if let Some((reason, handover)) = ended {
+                    self.end_sessions(id, reason, Some(handover)).await?;
                 }
                 ok(&agent)
             }
@@ -309,14 +309,15 @@ impl WorkspaceDO {
                 let agent = AgentId::new(*id);
                 self.run(WorkspaceInput::RemoveAgent { agent }, None)
                     .await?;
-                self.end_sessions(id, admin::ended::REMOVED, false).await?;
+                self.end_sessions(id, admin::ended::REMOVED, None).await?;
                 ok(&serde_json::json!({ "deleted": id }))
             }
             (["agents", id, "password"], Method::Post) => {
                 require_admin(who)?;
                 let now = now_ms();
                 let (agent, epoch) = admin::reset_password(sql, id, req, now).await?;
-                self.end_sessions(id, admin::ended::PASSWORD_RESET, true)
+                let handover = Some(sessions::Handover::AfterGrace);
+                self.end_sessions(id, admin::ended::PASSWORD_RESET, handover)
                     .await?;
                 if who.agent_id() == Some(*id) {
                     // Resetting one's own password keeps this session: here is its new token.

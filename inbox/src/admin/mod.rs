@@ -146,12 +146,12 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
                     }
                     Err(e) => log(&e),
                 },
-                move |code| dispatch(&c, Msg::SocketClosed(code)),
+                move |code, reason| dispatch(&c, Msg::SocketClosed(code, reason)),
             ) {
                 Ok(s) => inner.socket = Some(s),
                 Err(e) => {
                     log(&e);
-                    app.mailbox.post(Msg::SocketClosed(1006));
+                    app.mailbox.post(Msg::SocketClosed(1006, String::new()));
                 }
             }
         }

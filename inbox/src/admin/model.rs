@@ -163,7 +163,8 @@ pub enum Msg {
     Done(Tab, String),
     SocketOpened,
     /// The admin socket closed with this code.
-    SocketClosed(u16),
+    /// The admin socket closed: code and the server's reason (words for a person, or empty).
+    SocketClosed(u16, String),
     Reconnect,
     Changed(ConversationRecord),
     Filter(String),

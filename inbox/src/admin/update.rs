@@ -1,6 +1,6 @@
 //! The admin views' rules: `update(model, msg) -> effects`.
 
-use parlor_core::client::refused;
+use parlor_core::client::{refused, SESSION_ENDED};
 
 use super::edit;
 use super::model::{Data, Editor, Effect, Model, Msg, Tab};
@@ -106,8 +106,13 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
                 fx.push(Effect::Load(Tab::Conversations));
             }
         }
-        Msg::SocketClosed(code) => {
-            if m.session.is_some() {
+        Msg::SocketClosed(code, reason) => {
+            if m.session.is_some() && code == SESSION_ENDED {
+                // Removed or demoted: back to sign-in, saying why.
+                fx.extend(update(m, Msg::SignOut));
+                m.sign_in_error = Some(crate::session::ended_words(&reason));
+                m.rev += 1;
+            } else if m.session.is_some() {
                 m.live = false;
                 if !refused(code) {
                     fx.push(Effect::Reconnect(m.backoff.next_delay()));

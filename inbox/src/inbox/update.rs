@@ -1,6 +1,6 @@
 //! Every rule of the inbox: `update(model, msg) -> effects`. Pure, so it is tested natively.
 
-use parlor_core::client::{refused, ClientEffect, ClientEvent};
+use parlor_core::client::{refused, ClientEffect, ClientEvent, SESSION_ENDED};
 use parlor_core::protocol::{
     ChatClientMsg, ChatServerMsg, EndReason, InboxClientMsg, InboxServerMsg, Side, TranscriptEntry,
     TranscriptEvent, PROTOCOL_VERSION,
@@ -88,8 +88,13 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             }));
         }
         Msg::Inbox(frame) => inbox_frame(m, frame, &mut fx),
-        Msg::InboxClosed(code) => {
-            if m.session.is_some() {
+        Msg::InboxClosed(code, reason) => {
+            if m.session.is_some() && code == SESSION_ENDED {
+                // Removed, role changed, password reset: back to sign-in, saying why.
+                fx.extend(update(m, Msg::SignOut));
+                m.sign_in_error = Some(crate::session::ended_words(&reason));
+                m.revs.top += 1;
+            } else if m.session.is_some() {
                 m.conn = Conn::Offline;
                 if refused(code) {
                     m.note = Some("The server closed this inbox. Sign out and in again.".into());
