@@ -112,6 +112,8 @@ fn requested() -> Conversation {
 fn in_chat() -> Conversation {
     let mut c = requested();
     c.handle(accepted("a1", "Bob"), Millis(5_000));
+    // The agent's chat pane connects, as the inbox does right after accepting.
+    c.handle(Input::SocketOpened { side: Side::Agent }, Millis(5_000));
     c
 }
 
