@@ -8,6 +8,7 @@ pub mod client;
 pub mod conversation;
 pub mod dialogue;
 pub mod failed_action;
+pub mod guard;
 pub mod ids;
 pub mod link;
 pub mod protocol;

@@ -8,6 +8,7 @@ mod store;
 use std::cell::{Cell, RefCell};
 
 use parlor_core::conversation::{resume_frames, Conversation, ConversationSettings, Effect, Input};
+use parlor_core::guard::Verdict;
 use parlor_core::link::{ConversationToWorkspace, FromConversation, ToConversation};
 use parlor_core::protocol::{
     ChatClientMsg, ChatServerMsg, Side, MAX_FRAME_BYTES, PROTOCOL_VERSION,
@@ -21,8 +22,9 @@ use worker::{
 };
 
 use crate::alarm::AlarmSlot;
-use crate::crypto::{constant_time_eq, sha256_hex};
+use crate::crypto::{constant_time_eq, random_hex, sha256_hex};
 use crate::error::{ApiError, ApiResult};
+use crate::guards::{chat_frame, Guards, TOO_MANY_REFUSED};
 use crate::http::{ok, read_json};
 use crate::identity::Identity;
 use crate::internal::{to_workspace, Ack, Init, MAX_LINK_BYTES};
@@ -39,6 +41,9 @@ struct Peer {
     /// The agent's session epoch, from the token that opened the socket.
     #[serde(default)]
     epoch: u64,
+    /// A random name for the socket's frame limits.
+    #[serde(default)]
+    socket: String,
 }
 
 /// What the workspace sends when an agent's sessions end.
@@ -58,6 +63,8 @@ pub struct ConversationDO {
     loaded: RefCell<Option<(Meta, Conversation)>>,
     /// Chat messages per side; in memory (a restart forgives).
     says: RefCell<RateLimiter>,
+    /// Every other frame kind, per socket.
+    guards: Guards,
     /// Set once this instance has re-armed its stored alarm (see [`ConversationDO::rearm`]).
     rearmed: Cell<bool>,
     /// The meta in memory has changes not yet stored.
@@ -83,6 +90,7 @@ impl DurableObject for ConversationDO {
             sql,
             loaded: RefCell::new(None),
             says: RefCell::new(RateLimiter::new(SAY_LIMIT, 4)),
+            guards: Guards::default(),
             meta_unsaved: Cell::new(false),
             alarm_slot: AlarmSlot::default(),
             rearmed: Cell::new(false),
@@ -106,26 +114,42 @@ impl DurableObject for ConversationDO {
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> worker::Result<()> {
-        let text = match message {
-            WebSocketIncomingMessage::String(s) => s,
-            WebSocketIncomingMessage::Binary(_) => {
-                return send_error(&ws, "binary_frame", "Send JSON text frames only.");
-            }
-        };
-        if text.len() > MAX_FRAME_BYTES {
-            return send_error(&ws, "frame_too_large", "That message is too large.");
-        }
-        let msg: ChatClientMsg = match serde_json::from_str(&text) {
-            Ok(m) => m,
-            Err(e) => return send_error(&ws, "bad_frame", &format!("Unreadable frame: {e}")),
-        };
         let peer: Option<Peer> = ws.deserialize_attachment().ok().flatten();
         let Some(peer) = peer else {
             let _ = ws.close(Some(1008), Some("unknown peer"));
             return Ok(());
         };
+        let now = Millis(now_ms());
+        let text = match message {
+            WebSocketIncomingMessage::String(s) => s,
+            WebSocketIncomingMessage::Binary(_) => {
+                return self.refuse(&ws, &peer, "binary_frame", "Send JSON text frames only.");
+            }
+        };
+        if text.len() > MAX_FRAME_BYTES {
+            return self.refuse(&ws, &peer, "frame_too_large", "That message is too large.");
+        }
+        let msg: ChatClientMsg = match serde_json::from_str(&text) {
+            Ok(m) => m,
+            Err(e) => {
+                let why = format!("Unreadable frame: {e}");
+                return self.refuse(&ws, &peer, "bad_frame", &why);
+            }
+        };
+        match self.guards.check(&peer.socket, chat_frame(&msg), now) {
+            Verdict::Pass => {}
+            Verdict::Drop => return Ok(()),
+            Verdict::Refuse => {
+                let e = ApiError::RateLimited;
+                return send_error(&ws, e.code(), &e.to_string());
+            }
+            Verdict::Close => {
+                let _ = ws.close(Some(1008), Some(TOO_MANY_REFUSED));
+                return Ok(());
+            }
+        }
         if let Err(e) = self.on_message(&ws, &peer, msg).await {
-            let _ = send_error(&ws, e.code(), &e.to_string());
+            return self.refuse(&ws, &peer, e.code(), &e.to_string());
         }
         Ok(())
     }
@@ -172,6 +196,18 @@ fn send_error(ws: &WebSocket, code: &str, message: &str) -> worker::Result<()> {
 }
 
 impl ConversationDO {
+    /// A frame was refused: answered with an error, or, once the socket has sent too many such
+    /// frames, the socket is closed with 1008.
+    fn refuse(&self, ws: &WebSocket, peer: &Peer, code: &str, message: &str) -> worker::Result<()> {
+        match self.guards.strike(&peer.socket, Millis(now_ms())) {
+            Verdict::Close => {
+                let _ = ws.close(Some(1008), Some(TOO_MANY_REFUSED));
+                Ok(())
+            }
+            _ => send_error(ws, code, message),
+        }
+    }
+
     /// Local workerd keeps scheduled alarms in memory only, so after a restart the alarm is
     /// gone. On the first request of an instance: run what is due and set the alarm again from
     /// the stored deadline; if the conversation still waits for an agent, wake the workspace so
@@ -272,6 +308,7 @@ impl ConversationDO {
                     side: Side::Visitor,
                     agent: None,
                     epoch: 0,
+                    socket: random_hex(8)?,
                 })
                 .await
             }
@@ -302,6 +339,7 @@ impl ConversationDO {
                     side: Side::Agent,
                     agent: Some(agent),
                     epoch,
+                    socket: random_hex(8)?,
                 })
                 .await
             }
@@ -332,6 +370,7 @@ impl ConversationDO {
     async fn socket_gone(&self, ws: &WebSocket) {
         let peer: Option<Peer> = ws.deserialize_attachment().ok().flatten();
         if let Some(peer) = peer {
+            self.guards.forget(&peer.socket);
             if let Err(e) = self
                 .apply(Input::SocketClosed { side: peer.side }, None)
                 .await

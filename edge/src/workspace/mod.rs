@@ -16,8 +16,9 @@ mod visitors;
 
 use std::cell::{Cell, RefCell};
 
+use parlor_core::guard::Verdict;
 use parlor_core::link::FromConversation;
-use parlor_core::protocol::AgentProfile;
+use parlor_core::protocol::{AgentProfile, InboxClientMsg};
 use parlor_core::rate::{Limit, RateLimiter};
 use parlor_core::workspace::{Workspace, WorkspaceInput};
 use parlor_core::AgentId;
@@ -31,6 +32,7 @@ use worker::{
 use crate::alarm::AlarmSlot;
 use crate::crypto::{random_hex, sha256_hex, verify_password};
 use crate::error::{ApiError, ApiResult};
+use crate::guards::{inbox_frame, Guards, TOO_MANY_REFUSED};
 use crate::http::{created, ok, read_json};
 use crate::identity::{issue_session, Identity};
 use crate::internal::MAX_LINK_BYTES;
@@ -52,6 +54,8 @@ pub struct WorkspaceDO {
     stored_head: RefCell<String>,
     /// New conversations per visitor IP. In memory: a restart forgives, which is fine.
     starts: RefCell<RateLimiter>,
+    /// Inbox frames, per agent (see `parlor_core::guard`).
+    guards: Guards,
     /// Set once this instance has re-armed its stored alarm (see [`WorkspaceDO::rearm`]).
     rearmed: Cell<bool>,
     alarm_slot: AlarmSlot,
@@ -76,6 +80,7 @@ impl DurableObject for WorkspaceDO {
             machine: RefCell::new(None),
             stored_head: RefCell::new(String::new()),
             starts: RefCell::new(RateLimiter::new(START_LIMIT, 10_000)),
+            guards: Guards::default(),
             alarm_slot: AlarmSlot::default(),
             rearmed: Cell::new(false),
         }
@@ -107,29 +112,47 @@ impl DurableObject for WorkspaceDO {
                 Err(e) => worker::console_error!("session check: {e}"),
             }
         }
-        let text = match message {
-            WebSocketIncomingMessage::String(s) if s.len() <= 4096 => s,
-            _ => {
-                sockets::send_json(
-                    &ws,
-                    &parlor_core::protocol::InboxServerMsg::Error {
-                        code: "bad_frame".into(),
-                        message: "Send JSON text frames of at most 4 KB.".into(),
-                    },
-                );
+        let Some(sockets::Attachment::Agent { agent, .. }) = peer else {
+            // Admin views send nothing the server acts on.
+            return Ok(());
+        };
+        let now = parlor_core::Millis(now_ms());
+        let msg = match message {
+            WebSocketIncomingMessage::String(s) if s.len() <= 4096 => {
+                serde_json::from_str::<InboxClientMsg>(&s)
+                    .map_err(|e| ApiError::BadRequest(format!("unreadable frame: {e}")))
+            }
+            _ => Err(ApiError::BadRequest(
+                "Send JSON text frames of at most 4 KB.".into(),
+            )),
+        };
+        let refused = match msg {
+            Ok(msg) => match self.guards.check(&agent, inbox_frame(&msg), now) {
+                Verdict::Pass => self.inbox_message(&ws, &agent, msg).await.err(),
+                Verdict::Drop => None,
+                Verdict::Refuse => Some(ApiError::RateLimited),
+                Verdict::Close => {
+                    self.guards.forget(&agent);
+                    let _ = ws.close(Some(1008), Some(TOO_MANY_REFUSED));
+                    return Ok(());
+                }
+            },
+            Err(e) => Some(e),
+        };
+        if let Some(e) = refused {
+            if self.guards.strike(&agent, now) == Verdict::Close {
+                // Closed, the agent starts afresh on their next inbox (a session, not a stranger).
+                self.guards.forget(&agent);
+                let _ = ws.close(Some(1008), Some(TOO_MANY_REFUSED));
                 return Ok(());
             }
-        };
-        if let Some(sockets::Attachment::Agent { agent, .. }) = peer {
-            if let Err(e) = self.inbox_message(&ws, &agent, &text).await {
-                sockets::send_json(
-                    &ws,
-                    &parlor_core::protocol::InboxServerMsg::Error {
-                        code: e.code().into(),
-                        message: e.to_string(),
-                    },
-                );
-            }
+            sockets::send_json(
+                &ws,
+                &parlor_core::protocol::InboxServerMsg::Error {
+                    code: e.code().into(),
+                    message: e.to_string(),
+                },
+            );
         }
         Ok(())
     }
