@@ -10,6 +10,7 @@ pub mod dialogue;
 pub mod failed_action;
 pub mod guard;
 pub mod ids;
+pub mod keys;
 pub mod link;
 pub mod protocol;
 pub mod rate;

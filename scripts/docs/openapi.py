@@ -72,6 +72,17 @@ paths = {
       resp("OK", {"type": "object", "required": ["ok"], "properties": {"ok": {"const": True},
           "token": {"type": "string", "description": "Only when agents reset their own password: a session token replacing the caller's"}}}), params=[WS, pid("id")],
       req={"type": "object", "additionalProperties": False, "required": ["password"], "properties": {"password": agent_in["properties"]["password"]}}, tag="admin")},
+  "/api/workspaces/{ws}/admin-sessions": {"post": op("Exchange the workspace admin key (as the bearer) for an admin-view session token (12 h, ends when the key is rotated), so a browser never keeps the key",
+      resp("Session", {"type": "object", "required": ["token", "expires_at"], "properties": {"token": {"type": "string"}, "expires_at": {"type": "integer", "description": "ms since the epoch"}}}),
+      ok_code="201", params=[WS], tag="admin")},
+  "/api/workspaces/{ws}/admin-key": {"post": {**op("Rotate the workspace admin key: a new key, shown once; the previous key keeps working for grace_seconds (default 86400, at most 604800, 0 refuses it at once); every admin-view session made from a key ends and key holders' admin views close with 4001",
+      resp("New key", {"type": "object", "required": ["admin_key", "previous_key_valid_until", "token"], "properties": {
+          "admin_key": {"type": "string", "pattern": "^wsk_[0-9a-f]{48}$"},
+          "previous_key_valid_until": {"type": ["integer", "null"], "description": "ms since the epoch; null when the previous key is refused at once"},
+          "token": {"type": ["string", "null"], "description": "When the caller used an admin-view session: its replacement"}}}),
+      params=[WS], codes=("400", "401", "403", "404", "413"), tag="admin"),
+      "requestBody": {"required": False, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": False, "properties": {
+          "grace_seconds": {"type": "integer", "minimum": 0, "maximum": 604800}}}}}}}},
   "/api/workspaces/{ws}/teams": {"get": op("List teams", resp("Teams", {"type": "array", "items": ANY}), params=[WS], tag="admin")},
   "/api/workspaces/{ws}/teams/{id}": {
       "put": op("Create or rename a team", resp("Team", ANY), params=[WS, pid("id")],

@@ -6,6 +6,7 @@ pub mod access;
 mod admin;
 mod inbox;
 pub mod index;
+mod keys;
 mod machine;
 mod parts;
 pub mod plan;
@@ -251,6 +252,15 @@ impl WorkspaceDO {
         }
         let identity = identity_of(req);
         let (_meta, who) = caller(&self.sql, &identity)?;
+        match (path.as_slice(), &method) {
+            (["api", "admin-sessions"], Method::Post) => {
+                return self.admin_session(&identity, &who, now);
+            }
+            (["api", "admin-key"], Method::Post) => {
+                return self.rotate_key(req, &identity, &who, now).await;
+            }
+            _ => {}
+        }
         let Some(("api", rest)) = path.split_first().map(|(a, b)| (*a, b)) else {
             return Err(ApiError::NotFound("route"));
         };
@@ -441,7 +451,7 @@ impl WorkspaceDO {
             &store::WorkspaceMeta {
                 id: body.id.clone(),
                 name: body.name,
-                admin_key_hash: sha256_hex(&key),
+                keys: parlor_core::keys::KeyRing::new(sha256_hex(&key)),
                 created_at: now,
             },
         )?;

@@ -58,7 +58,9 @@ pub fn migrate(sql: &SqlStorage) -> ApiResult<()> {
 pub struct WorkspaceMeta {
     pub id: String,
     pub name: String,
-    pub admin_key_hash: String,
+    /// The admin key's hash, the previous one during a rotation's grace, the generation.
+    #[serde(flatten)]
+    pub keys: parlor_core::keys::KeyRing,
     pub created_at: u64,
 }
 

@@ -118,11 +118,12 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
                 Err(e) => Msg::SignInFailed(e),
             }
         }),
+        // The key is exchanged for a session: the browser keeps the session, never the key.
         Effect::UseKey { workspace, key } => spawn(app, workspace, key, |ws, key| async move {
-            match api::call("GET", &ws_path(&ws, "settings"), Some(&key), None).await {
-                Ok(_) => Msg::SignedIn(Session {
+            match api::call("POST", &ws_path(&ws, "admin-sessions"), Some(&key), None).await {
+                Ok(v) => Msg::SignedIn(Session {
                     workspace: ws,
-                    token: key,
+                    token: get_str(&v, "token"),
                     agent: None,
                 }),
                 Err(e) if matches!(e.status(), 401 | 403) => {
