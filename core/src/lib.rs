@@ -10,6 +10,7 @@ pub mod dialogue;
 pub mod failed_action;
 pub mod ids;
 pub mod link;
+pub mod privacy;
 pub mod protocol;
 pub mod rate;
 pub mod routing;
