@@ -12,6 +12,7 @@ pub mod guard;
 pub mod ids;
 pub mod keys;
 pub mod link;
+pub mod privacy;
 pub mod protocol;
 pub mod rate;
 pub mod routing;

@@ -28,6 +28,9 @@ pub enum ApiError {
     RateLimited,
     #[error("origin not allowed for this workspace")]
     OriginNotAllowed,
+    /// The conversation was erased (the visitor's right to be forgotten); it never comes back.
+    #[error("This conversation was erased. Its messages and details are gone.")]
+    Erased,
     #[error("internal error")]
     Internal(String),
 }
@@ -61,6 +64,7 @@ impl ApiError {
             ApiError::NotFound(_) => 404,
             ApiError::MethodNotAllowed => 405,
             ApiError::Conflict(_) => 409,
+            ApiError::Erased => 410,
             ApiError::TooLarge(_) => 413,
             ApiError::InvalidDialogue(_) | ApiError::Unprocessable(_) => 422,
             ApiError::RateLimited => 429,
@@ -82,6 +86,7 @@ impl ApiError {
             ApiError::Unprocessable(_) => "unprocessable",
             ApiError::RateLimited => "rate_limited",
             ApiError::OriginNotAllowed => "origin_not_allowed",
+            ApiError::Erased => "conversation_erased",
             ApiError::Internal(_) => "internal",
         }
     }

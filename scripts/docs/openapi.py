@@ -11,7 +11,7 @@ def resp(desc, schema=None):
 ERR = resp("Error", ref("Error"))
 def errors(*codes):
     names = {"400": "Bad request", "401": "Unauthenticated", "403": "Forbidden", "404": "Not found",
-             "409": "Conflict", "413": "Body too large", "422": "Unprocessable", "429": "Rate limited"}
+             "409": "Conflict", "410": "Gone (the conversation was erased)", "413": "Body too large", "422": "Unprocessable", "429": "Rate limited"}
     return {c: {"description": names[c], "content": {"application/json": {"schema": ref("Error")}}} for c in codes}
 WS = {"name": "ws", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[a-z0-9_-]{1,64}$"}}
 def pid(name): return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 64}}
@@ -48,7 +48,7 @@ paths = {
           "language": {"type": "string", "maxLength": 35}, "token": {"type": "string"}}},
       codes=("400", "403", "404", "413", "429"), security=[], tag="visitor")},
   "/api/visitor/ws": {"get": op("Visitor's conversation WebSocket (see docs/protocol.md)", resp("Switching protocols"),
-      params=[{"name": "token", "in": "query", "required": True, "schema": {"type": "string"}}], codes=("400", "401"), security=[], tag="visitor")},
+      params=[{"name": "token", "in": "query", "required": True, "schema": {"type": "string"}}], codes=("400", "401", "410"), security=[], tag="visitor")},
   "/api/workspaces/{ws}/sessions": {"post": op("Agent sign-in", resp("Session", ANY), ok_code="201", params=[WS],
       req={"type": "object", "additionalProperties": False, "required": ["email", "password"], "properties": {
           "email": {"type": "string"}, "password": {"type": "string"}}}, codes=("400", "401", "404"), security=[], tag="agent")},
@@ -58,7 +58,7 @@ paths = {
           req={"type": "object", "additionalProperties": False, "properties": {"name": agent_in["properties"]["name"], "avatar_url": agent_in["properties"]["avatar_url"]}}, tag="agent")},
   "/api/workspaces/{ws}/inbox/ws": {"get": op("Agent inbox WebSocket", resp("Switching protocols"), params=[WS], tag="agent")},
   "/api/workspaces/{ws}/admin/ws": {"get": op("Admin Conversations WebSocket", resp("Switching protocols"), params=[WS], tag="admin")},
-  "/api/workspaces/{ws}/conversations/{id}/ws": {"get": op("Agent chat WebSocket for an accepted chat", resp("Switching protocols"), params=[WS, pid("id")], tag="agent")},
+  "/api/workspaces/{ws}/conversations/{id}/ws": {"get": op("Agent chat WebSocket for an accepted chat", resp("Switching protocols"), params=[WS, pid("id")], codes=("400", "401", "403", "404", "410"), tag="agent")},
   "/api/workspaces/{ws}/settings": {
       "get": op("Workspace settings", resp("Settings", ref("Settings")), params=[WS], tag="admin"),
       "put": op("Replace workspace settings", resp("Settings", ref("Settings")), params=[WS], req=ref("Settings"), codes=("400", "401", "403", "404", "422"), tag="admin")},
@@ -98,6 +98,14 @@ paths = {
       params=[WS, {"name": "status", "in": "query", "required": False, "schema": {"enum": ["automated", "waiting", "live", "ended", "expired", "fell_back"]}}], tag="admin")},
   "/api/workspaces/{ws}/conversations/{id}": {"get": op("A conversation with its transcript", resp("Conversation", ANY), params=[WS, pid("id")], tag="admin")},
   "/api/workspaces/{ws}/audit": {"get": op("Routing audit log, newest first", resp("Audit entries", {"type": "array", "items": ANY}), params=[WS], tag="admin")},
+  "/api/workspaces/{ws}/erasures": {"post": op(
+      "Erase a visitor's data (GDPR): by email, every conversation whose captured fields name it (ASCII case-insensitive), at most 100 per call "
+      "(`more: true` → call again); or one conversation by id. Deletes the transcript and captured fields (open sockets close with 4002, later ones get 410), "
+      "the index row, the failed-action email row, the routing audit rows; leaves one audit row without personal data. Idempotent: erasing again answers 200 with zero counts.",
+      resp("What was erased", ref("ErasureAnswer")), params=[WS],
+      req={"type": "object", "additionalProperties": False, "minProperties": 1, "maxProperties": 1, "properties": {
+          "email": {"type": "string", "format": "email", "maxLength": 254},
+          "conversation": {"type": "string", "pattern": "^[0-9a-fA-F]{1,64}$"}}}, tag="admin")},
   "/api/workspaces/{ws}/outbox": {"get": op("Failed-action emails sent, newest first", resp("Emails", {"type": "array", "items": ANY}), params=[WS], tag="admin")},
 }
 
@@ -116,7 +124,13 @@ schemas = {
       "visitor_gone_chat_ms": {"type": "integer", "minimum": 10000, "maximum": 86400000, "description": "A live chat whose visitor has been gone this long ends and frees the agent. Default 300000."},
       "live_chat_fallback": {"type": "string", "minLength": 1, "maxLength": 2000}, "global_fallback": {"type": "string", "minLength": 1, "maxLength": 2000},
       "allowed_origins": {"type": "array", "maxItems": 50, "items": {"type": "string"}}, "notification_emails": {"type": "array", "maxItems": 20, "items": {"type": "string"}},
-      "widget": {"type": "object", "additionalProperties": False, "properties": {"color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}, "position": {"enum": ["left", "right"]}, "language": {"enum": ["auto", "en", "fr"]}}}}},
+      "widget": {"type": "object", "additionalProperties": False, "properties": {"color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}, "position": {"enum": ["left", "right"]}, "language": {"enum": ["auto", "en", "fr"]}}},
+      "retention_days": {"type": ["integer", "null"], "minimum": 1, "maximum": 3650, "description": "Ended conversations (ended, expired, fell back) are erased this many days after their row last changed, by the workspace's alarm, as an erasure would. null (the default) keeps them forever."},
+      "test_retention_ms": {"type": ["integer", "null"], "minimum": 1000, "maximum": 3600000, "description": "For automated tests only: the retention in milliseconds, overriding retention_days. Omitted when null."}}},
+  "ErasureAnswer": {"type": "object", "required": ["erased", "more"], "properties": {
+      "erased": {"type": "object", "required": ["conversations", "transcript_entries", "index_rows", "outbox_rows", "audit_rows"], "properties": {
+          k: {"type": "integer", "minimum": 0} for k in ("conversations", "transcript_entries", "index_rows", "outbox_rows", "audit_rows")}},
+      "more": {"type": "boolean", "description": "More conversations name this email: call again."}}},
   "Dialogue": {"type": "object", "required": ["id", "name", "branches"], "properties": {
       "id": {"type": "string"}, "name": {"type": "string"}, "targeting": {"type": "array", "items": {"type": "object", "properties": {"match": {"enum": ["exact", "prefix", "contains"]}, "value": {"type": "string"}}}},
       "branches": {"type": "array", "items": {"type": "object", "required": ["id", "cards"], "properties": {"id": {"type": "string"}, "cards": {"type": "array", "items": ref("Card")}}}}}},

@@ -3,6 +3,7 @@
 //! Every decision is made by `parlor_core::conversation::Conversation`; this file only stores,
 //! sends, and calls the workspace.
 
+mod erase;
 mod store;
 
 use std::cell::{Cell, RefCell};
@@ -174,6 +175,9 @@ impl DurableObject for ConversationDO {
     async fn alarm(&self) -> worker::Result<Response> {
         // Alarms may fire early, late or twice; the core ignores a tick before its deadline.
         self.alarm_slot.cleared();
+        if matches!(self.load(), Ok(None)) {
+            return Response::ok("ok");
+        }
         if let Err(e) = self.apply(Input::Tick, None).await {
             worker::console_error!("conversation alarm: {e}");
         }
@@ -240,7 +244,14 @@ impl ConversationDO {
 
     async fn dispatch(&self, req: &mut Request) -> ApiResult<Response> {
         let path = req.path();
+        if let Some(resp) = self.if_erased(req, &path).await? {
+            return Ok(resp);
+        }
         match path.as_str() {
+            "/internal/erase" => {
+                let workspace: String = read_json(req, 1024).await?;
+                ok(&self.erase(&workspace).await?)
+            }
             "/internal/init" => {
                 let init: Init = read_json(req, 512 * 1024).await?;
                 ok(&self.init(init).await?)
@@ -368,6 +379,10 @@ impl ConversationDO {
     }
 
     async fn socket_gone(&self, ws: &WebSocket) {
+        if matches!(self.load(), Ok(None)) {
+            // Erased (or never started): nobody is left to tell.
+            return;
+        }
         let peer: Option<Peer> = ws.deserialize_attachment().ok().flatten();
         if let Some(peer) = peer {
             self.guards.forget(&peer.socket);

@@ -75,6 +75,30 @@ struct BodyRow {
     body: String,
 }
 
+#[derive(Deserialize)]
+struct CountRow {
+    n: i64,
+}
+
+/// When this conversation was erased, if it was: the tombstone is all that is left.
+pub fn erased_at(sql: &SqlStorage) -> ApiResult<Option<u64>> {
+    kv_get(sql, "erased")
+}
+
+/// Deletes the transcript, the core state (captured fields included) and the meta (the
+/// visitor's token hash), and leaves a tombstone so the object never comes back with old data.
+/// Returns how many transcript entries were deleted. One synchronous section: one commit.
+pub fn erase(sql: &SqlStorage, now: u64) -> ApiResult<u64> {
+    let counted: Vec<CountRow> = rows(sql, "SELECT COUNT(*) AS n FROM entries", vec![])?;
+    let entries = counted
+        .first()
+        .map_or(0, |r| u64::try_from(r.n).unwrap_or(0));
+    exec(sql, "DELETE FROM entries", vec![])?;
+    exec(sql, "DELETE FROM kv", vec![])?;
+    kv_put(sql, "erased", &now)?;
+    Ok(entries)
+}
+
 pub fn entries_after(sql: &SqlStorage, last_seq: u64) -> ApiResult<Vec<TranscriptEntry>> {
     let found: Vec<BodyRow> = rows(
         sql,

@@ -19,7 +19,7 @@ use crate::sql::{exec, int, rows};
 use crate::workspace::parts::{self, LoadedParts};
 use crate::workspace::plan::{plan, Audience, Plan};
 use crate::workspace::sockets::{agent_tag, to_admins, Peer};
-use crate::workspace::{index, store, WorkspaceDO};
+use crate::workspace::{forget, index, store, WorkspaceDO};
 
 #[derive(serde::Deserialize)]
 struct Inserted {
@@ -41,15 +41,21 @@ impl WorkspaceDO {
 
     /// A conversation's link call: what the workspace says to that conversation goes back in
     /// the reply instead of a call back.
-    pub(super) async fn run_link(&self, batch: FromConversation) -> ApiResult<ToConversation> {
+    pub(super) async fn run_link(&self, mut batch: FromConversation) -> ApiResult<ToConversation> {
         let caller = batch.conversation.clone();
+        if forget::was_erased(&self.sql, caller.as_str())? {
+            // Sent before the erasure, delivered after: only what frees a slot is taken.
+            batch
+                .messages
+                .retain(parlor_core::privacy::taken_after_erasure);
+        }
         let plan = self.step(Some(WorkspaceInput::FromConversation(batch)), Some(&caller))?;
         self.drive(plan, None).await
     }
 
     /// Synchronous: load (once per instance), handle, store the machine and the storage
     /// effects in one section, so they commit together before anything is sent.
-    fn step(
+    pub(super) fn step(
         &self,
         input: Option<WorkspaceInput>,
         caller: Option<&ConversationId>,
@@ -105,7 +111,11 @@ impl WorkspaceDO {
 
     /// Sends, mails and calls what `first` planned, feeding conversations' replies back in
     /// until nothing is left; returns the messages for the calling conversation.
-    async fn drive(&self, first: Plan, origin: Option<&WebSocket>) -> ApiResult<ToConversation> {
+    pub(super) async fn drive(
+        &self,
+        first: Plan,
+        origin: Option<&WebSocket>,
+    ) -> ApiResult<ToConversation> {
         let reply = ToConversation {
             messages: first.reply.messages.clone(),
         };
@@ -296,9 +306,11 @@ impl WorkspaceDO {
         }
     }
 
-    /// One alarm per object, at the machine's earliest deadline.
+    /// One alarm per object, at the machine's earliest deadline or the next retention check.
     pub(super) async fn schedule_alarm(&self) -> ApiResult<()> {
         let deadline = self.read_machine(|m| m.next_deadline())?;
+        // The retention purge shares the one alarm (see erase.rs).
+        let deadline = parlor_core::time::earliest(deadline, self.purge_at.get());
         self.alarm_slot
             .ensure(&self.state.storage(), deadline)
             .await

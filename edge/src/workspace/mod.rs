@@ -4,6 +4,8 @@
 
 pub mod access;
 mod admin;
+mod erase;
+mod forget;
 mod inbox;
 pub mod index;
 mod keys;
@@ -60,6 +62,9 @@ pub struct WorkspaceDO {
     /// Set once this instance has re-armed its stored alarm (see [`WorkspaceDO::rearm`]).
     rearmed: Cell<bool>,
     alarm_slot: AlarmSlot,
+    /// When the retention purge looks next (`None`: not due, or retention is off). In memory:
+    /// each new instance looks at once (see [`WorkspaceDO::rearm`] and the alarm).
+    purge_at: Cell<Option<parlor_core::Millis>>,
 }
 
 /// A visitor (IP) may start 20 conversations at once, then 10 a minute.
@@ -84,6 +89,7 @@ impl DurableObject for WorkspaceDO {
             guards: Guards::default(),
             alarm_slot: AlarmSlot::default(),
             rearmed: Cell::new(false),
+            purge_at: Cell::new(None),
         }
     }
 
@@ -178,8 +184,17 @@ impl DurableObject for WorkspaceDO {
 
     async fn alarm(&self) -> worker::Result<Response> {
         self.alarm_slot.cleared();
+        if !self.rearmed.replace(true) {
+            // A new instance woken by its alarm: the retention check is due too.
+            if let Err(e) = self.retention_changed() {
+                worker::console_error!("workspace retention: {e}");
+            }
+        }
         if let Err(e) = self.run(WorkspaceInput::Tick, None).await {
             worker::console_error!("workspace alarm: {e}");
+        }
+        if let Err(e) = self.purge().await {
+            worker::console_error!("workspace retention purge: {e}");
         }
         Response::ok("ok")
     }
@@ -204,6 +219,8 @@ impl WorkspaceDO {
         }
         self.state.storage().delete_alarm().await?;
         self.alarm_slot.cleared();
+        // The retention purge looks at once (from the alarm), when retention is set.
+        self.retention_changed()?;
         self.run(WorkspaceInput::Tick, None).await
     }
 
@@ -294,6 +311,7 @@ impl WorkspaceDO {
             (["settings"], Method::Put) => {
                 require_admin(who)?;
                 let settings = admin::put_settings(sql, req).await?;
+                self.retention_changed()?;
                 let routing = settings.routing();
                 self.run(WorkspaceInput::Settings { routing }, None).await?;
                 ok(&settings)
@@ -311,6 +329,10 @@ impl WorkspaceDO {
             (["audit"], Method::Get) => {
                 require_admin(who)?;
                 ok(&store::audit(sql, 200)?)
+            }
+            (["erasures"], Method::Post) => {
+                require_admin(who)?;
+                ok(&self.erase_request(req, who).await?)
             }
             (["outbox"], Method::Get) => {
                 require_admin(who)?;

@@ -4,6 +4,7 @@ use parlor_core::client::{refused, SESSION_ENDED};
 
 use super::edit;
 use super::model::{Data, Editor, Effect, Model, Msg, Tab};
+use super::privacy::EraseTarget;
 
 pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
@@ -88,6 +89,9 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Failed(tab, why) => {
             if let Some(e) = &mut m.editor {
                 e.busy = false;
+            }
+            if tab == Tab::Privacy {
+                m.erasing = false;
             }
             m.flash = Some((tab, why, true));
             m.rev += 1;
@@ -233,6 +237,47 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::CloseEditor => {
             m.editor = None;
             m.rev += 1;
+        }
+        Msg::EraseAsk(by, value) => {
+            match EraseTarget::parse(&by, &value) {
+                Ok(target) => {
+                    m.erase_ask = Some(target);
+                    m.flash = None;
+                }
+                Err(why) => m.flash = Some((Tab::Privacy, why, true)),
+            }
+            m.rev += 1;
+        }
+        Msg::EraseCancel => {
+            m.erase_ask = None;
+            m.rev += 1;
+        }
+        Msg::EraseConfirm => {
+            if let Some(target) = m.erase_ask.take() {
+                if !m.erasing {
+                    m.erasing = true;
+                    m.flash = None;
+                    fx.push(Effect::Erase(target));
+                }
+            }
+            m.rev += 1;
+        }
+        Msg::Erased(target, counts, more) => {
+            m.erasing = false;
+            m.flash = Some((Tab::Privacy, target.result(&counts, more), false));
+            m.rev += 1;
+        }
+        Msg::Gone(ids) => {
+            m.conversations.retain(|r| !ids.contains(&r.id));
+            if m.detail
+                .as_ref()
+                .is_some_and(|d| ids.contains(&d.record.id))
+            {
+                m.detail = None;
+            }
+            if m.tab == Some(Tab::Conversations) {
+                m.rev += 1;
+            }
         }
     }
     fx

@@ -316,6 +316,26 @@ fn inbox_frame(m: &mut Model, frame: InboxServerMsg, fx: &mut Vec<Effect>) {
         }
         InboxServerMsg::ChatClosed {
             conversation,
+            reason: EndReason::Erased,
+        } => {
+            // The visitor asked to be forgotten: the transcript leaves this inbox too.
+            let id = conversation.as_str();
+            if m.chat(id).is_some() {
+                m.chats.retain(|c| c.id() != id);
+                fx.push(Effect::CloseChat(id.to_owned()));
+                if m.active.as_deref() == Some(id) {
+                    m.active = m.chats.first().map(|c| c.id().to_owned());
+                }
+                m.note = Some(
+                    "A chat was erased at the visitor's request; its messages are gone.".into(),
+                );
+                m.revs.offers += 1;
+                m.revs.list += 1;
+                m.revs.chat += 1;
+            }
+        }
+        InboxServerMsg::ChatClosed {
+            conversation,
             reason,
         } => {
             if let Some(c) = m.chat_mut(conversation.as_str()) {
@@ -326,6 +346,7 @@ fn inbox_frame(m: &mut Model, frame: InboxServerMsg, fx: &mut Vec<Effect>) {
                         EndReason::EndedByVisitor => "The visitor ended this chat.",
                         EndReason::Expired => "This chat expired after a period of inactivity.",
                         EndReason::AgentLeft => "You were away, so this chat went to a colleague.",
+                        EndReason::Erased => "This chat was erased.",
                     },
                 );
                 c.visitor_typing = false;

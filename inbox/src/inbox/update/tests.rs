@@ -164,6 +164,26 @@ fn a_closed_chat_stays_greyed_until_dismissed() {
     assert!(m.chats.is_empty());
 }
 
+#[test]
+fn an_erased_chat_leaves_the_inbox_at_once_with_a_note() {
+    let mut m = signed_in();
+    update(
+        &mut m,
+        Msg::Inbox(InboxServerMsg::ChatStarted { chat: summary("c") }),
+    );
+    let fx = update(
+        &mut m,
+        Msg::Inbox(InboxServerMsg::ChatClosed {
+            conversation: ConversationId("c".into()),
+            reason: EndReason::Erased,
+        }),
+    );
+    assert!(m.chats.is_empty());
+    assert_eq!(m.active, None);
+    assert!(fx.contains(&Effect::CloseChat("c".into())));
+    assert!(m.note.as_deref().is_some_and(|n| n.contains("erased")));
+}
+
 fn chat_started(m: &mut Model) {
     update(
         m,
