@@ -9,6 +9,7 @@ pub mod conversation;
 pub mod dialogue;
 pub mod failed_action;
 pub mod guard;
+pub mod hours;
 pub mod ids;
 pub mod keys;
 pub mod link;
