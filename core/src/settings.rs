@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dialogue::looks_like_email;
+use crate::hours::BusinessHours;
 use crate::routing::{Plan, RoutingSettings};
 use crate::Millis;
 
@@ -44,6 +45,9 @@ pub struct WorkspaceSettings {
     /// For automated tests only: the retention in milliseconds, overriding `retention_days`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub test_retention_ms: Option<u64>,
+    /// When the workspace is open (see `crate::hours`); `None` is always open. Stored and
+    /// validated only: routing does not consult it yet.
+    pub business_hours: Option<BusinessHours>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,6 +97,7 @@ impl Default for WorkspaceSettings {
             widget: WidgetLook::default(),
             retention_days: None,
             test_retention_ms: None,
+            business_hours: None,
         }
     }
 }
@@ -188,6 +193,9 @@ impl WorkspaceSettings {
             errors.push("widget.language must be auto, en or fr".to_owned());
         }
         errors.extend(crate::privacy::retention_errors(self));
+        if let Some(Err(e)) = self.business_hours.as_ref().map(BusinessHours::validate) {
+            errors.push(format!("business_hours: {e}"));
+        }
         if errors.is_empty() {
             Ok(())
         } else {

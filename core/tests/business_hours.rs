@@ -5,6 +5,7 @@ use jiff::tz::TimeZone;
 use parlor_core::hours::{
     BusinessHours, Exception, HoursError, Range, Weekly, NEXT_CHANGE_HORIZON,
 };
+use parlor_core::settings::WorkspaceSettings;
 use parlor_core::Millis;
 use proptest::prelude::*;
 
@@ -447,6 +448,34 @@ fn next_change_looks_two_weeks_ahead() {
     // Instants jiff cannot represent are closed with no change.
     assert!(!always.is_open(Millis(u64::MAX)));
     assert_eq!(always.next_change(Millis(u64::MAX - 1)), None);
+}
+
+#[test]
+fn settings_carry_optional_business_hours() {
+    let s = WorkspaceSettings::default();
+    assert_eq!(s.business_hours, None, "always open by default");
+    let s: WorkspaceSettings = serde_json::from_str(
+        r#"{"business_hours":{"time_zone":"Europe/Paris","weekly":{"tue":[{"from":"09:00","to":"12:00"},{"from":"11:00","to":"14:00"}]}}}"#,
+    )
+    .unwrap();
+    let errors = s.validate().err().unwrap_or_default();
+    assert_eq!(
+        errors,
+        vec!["business_hours: Tuesday: 09:00–12:00 overlaps 11:00–14:00".to_owned()]
+    );
+    let s = WorkspaceSettings {
+        business_hours: Some(office("Mars/Base")),
+        ..WorkspaceSettings::default()
+    };
+    assert!(s.validate().err().unwrap_or_default()[0].contains("Mars/Base"));
+    let s = WorkspaceSettings {
+        business_hours: Some(office("Europe/Paris")),
+        ..WorkspaceSettings::default()
+    };
+    assert_eq!(s.validate(), Ok(()));
+    let back: WorkspaceSettings =
+        serde_json::from_value(serde_json::to_value(&s).unwrap()).unwrap();
+    assert_eq!(back, s);
 }
 
 // ---- property: the state changes only where next_change says ----

@@ -126,7 +126,18 @@ schemas = {
       "allowed_origins": {"type": "array", "maxItems": 50, "items": {"type": "string"}}, "notification_emails": {"type": "array", "maxItems": 20, "items": {"type": "string"}},
       "widget": {"type": "object", "additionalProperties": False, "properties": {"color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}, "position": {"enum": ["left", "right"]}, "language": {"enum": ["auto", "en", "fr"]}}},
       "retention_days": {"type": ["integer", "null"], "minimum": 1, "maximum": 3650, "description": "Ended conversations (ended, expired, fell back) are erased this many days after their row last changed, by the workspace's alarm, as an erasure would. null (the default) keeps them forever."},
-      "test_retention_ms": {"type": ["integer", "null"], "minimum": 1000, "maximum": 3600000, "description": "For automated tests only: the retention in milliseconds, overriding retention_days. Omitted when null."}}},
+      "test_retention_ms": {"type": ["integer", "null"], "minimum": 1000, "maximum": 3600000, "description": "For automated tests only: the retention in milliseconds, overriding retention_days. Omitted when null."},
+      "business_hours": {"oneOf": [{"type": "null"}, ref("BusinessHours")], "description": "When the workspace is open. null (the default) is always open. Stored and validated only: routing does not use it yet."}}},
+  "BusinessHours": {"type": "object", "additionalProperties": False, "required": ["time_zone"], "properties": {
+      "time_zone": {"type": "string", "maxLength": 64, "examples": ["Europe/Paris"], "description": "An IANA time zone name, checked against the tz database. Ranges are local wall-clock times in it, daylight saving time included."},
+      "weekly": {"type": "object", "additionalProperties": False, "description": "The usual week; a day left out (or empty) is closed.",
+          "properties": {d: {"type": "array", "maxItems": 8, "items": ref("HoursRange")} for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}},
+      "exceptions": {"type": "array", "maxItems": 366, "description": "Local dates whose ranges replace the weekly ones; no ranges closes the whole day. Each date at most once.",
+          "items": {"type": "object", "additionalProperties": False, "required": ["date"], "properties": {
+              "date": {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+              "ranges": {"type": "array", "maxItems": 8, "items": ref("HoursRange")}}}}}},
+  "HoursRange": {"type": "object", "additionalProperties": False, "required": ["from", "to"], "description": "Open from `from` (included) to `to` (excluded); from < to, ranges of one day may touch but not overlap. A range past midnight is written as two ranges.",
+      "properties": {"from": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}, "to": {"type": "string", "pattern": "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"}}},
   "ErasureAnswer": {"type": "object", "required": ["erased", "more"], "properties": {
       "erased": {"type": "object", "required": ["conversations", "transcript_entries", "index_rows", "outbox_rows", "audit_rows"], "properties": {
           k: {"type": "integer", "minimum": 0} for k in ("conversations", "transcript_entries", "index_rows", "outbox_rows", "audit_rows")}},
