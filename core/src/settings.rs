@@ -125,6 +125,30 @@ impl WorkspaceSettings {
 
     /// Checks bounds; each message names the setting in words an admin understands.
     pub fn validate(&self) -> Result<(), Vec<String>> {
+        let mut errors = self.errors_except_hours();
+        if let Some(Err(e)) = self.business_hours.as_ref().map(BusinessHours::validate) {
+            errors.push(format!("business_hours: {e}"));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Every check but the business hours' (whose time zone check needs the tz database): for
+    /// a browser form that does not edit them, which then does not carry the database. The
+    /// server runs [`WorkspaceSettings::validate`].
+    pub fn validate_except_hours(&self) -> Result<(), Vec<String>> {
+        let errors = self.errors_except_hours();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn errors_except_hours(&self) -> Vec<String> {
         let mut errors = Vec::new();
         if !(1_000..=3_600_000).contains(&self.accept_timeout_ms) {
             errors.push("accept_timeout_ms must be between 1 second and 1 hour".to_owned());
@@ -193,14 +217,7 @@ impl WorkspaceSettings {
             errors.push("widget.language must be auto, en or fr".to_owned());
         }
         errors.extend(crate::privacy::retention_errors(self));
-        if let Some(Err(e)) = self.business_hours.as_ref().map(BusinessHours::validate) {
-            errors.push(format!("business_hours: {e}"));
-        }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
+        errors
     }
 
     /// Does this workspace accept a widget embedded on `origin`?

@@ -634,8 +634,9 @@ fn on_submit(app: &Rc<App>, form: &Element) -> Option<Msg> {
         "settings" => {
             let base = app.inner.try_borrow().ok()?.model.settings.clone()?;
             let settings = settings_from(form, &base);
-            // Core's own checks (email rule included) before the server repeats them.
-            if let Err(issues) = settings.validate() {
+            // Core's own checks (email rule included) before the server repeats them; the
+            // server alone checks business hours (their tz database stays out of this page).
+            if let Err(issues) = settings.validate_except_hours() {
                 return Some(Msg::Failed(Tab::Settings, issues.join("; ")));
             }
             match crate::json::to_js(&settings) {
