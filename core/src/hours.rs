@@ -7,8 +7,9 @@
 //! filesystem — and [`BusinessHours::next_change`] finds the next instant the state flips, for
 //! alarms.
 //!
-//! Routing does not consult business hours yet: the schedule is stored and validated with the
-//! workspace settings, and a later step makes routing treat a closed team's agents as not eligible.
+//! Routing consults the workspace's hours: a live chat request made while closed falls back at
+//! once (`FallbackReason::OutsideHours`, with the failed-action email). Hours per team are a
+//! later step.
 //!
 //! A range is `[from, to)`: open at `from`, closed at `to`. `to` may be `24:00`. A range that spans
 //! midnight is written as two ranges (`22:00–24:00` one day, `00:00–02:00` the next); the state

@@ -45,8 +45,8 @@ pub struct WorkspaceSettings {
     /// For automated tests only: the retention in milliseconds, overriding `retention_days`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub test_retention_ms: Option<u64>,
-    /// When the workspace is open (see `crate::hours`); `None` is always open. Stored and
-    /// validated only: routing does not consult it yet.
+    /// When the workspace is open (see `crate::hours`); `None` is always open. A live chat
+    /// requested while closed falls back at once (`OutsideHours`).
     pub business_hours: Option<BusinessHours>,
 }
 
@@ -120,6 +120,7 @@ impl WorkspaceSettings {
             engagement_limit: self.engagement_limit,
             extra_team_attempts: self.extra_team_attempts,
             agent_gone_grace: Millis(self.agent_gone_ms),
+            business_hours: self.business_hours.clone(),
         }
     }
 

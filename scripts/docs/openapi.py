@@ -127,7 +127,7 @@ schemas = {
       "widget": {"type": "object", "additionalProperties": False, "properties": {"color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}, "position": {"enum": ["left", "right"]}, "language": {"enum": ["auto", "en", "fr"]}}},
       "retention_days": {"type": ["integer", "null"], "minimum": 1, "maximum": 3650, "description": "Ended conversations (ended, expired, fell back) are erased this many days after their row last changed, by the workspace's alarm, as an erasure would. null (the default) keeps them forever."},
       "test_retention_ms": {"type": ["integer", "null"], "minimum": 1000, "maximum": 3600000, "description": "For automated tests only: the retention in milliseconds, overriding retention_days. Omitted when null."},
-      "business_hours": {"oneOf": [{"type": "null"}, ref("BusinessHours")], "description": "When the workspace is open. null (the default) is always open. Stored and validated only: routing does not use it yet."}}},
+      "business_hours": {"oneOf": [{"type": "null"}, ref("BusinessHours")], "description": "When the workspace is open. null (the default) is always open. A live chat requested while closed falls back at once (reason outside_hours)."}}},
   "BusinessHours": {"type": "object", "additionalProperties": False, "required": ["time_zone"], "properties": {
       "time_zone": {"type": "string", "maxLength": 64, "examples": ["Europe/Paris"], "description": "An IANA time zone name, checked against the tz database. Ranges are local wall-clock times in it, daylight saving time included."},
       "weekly": {"type": "object", "additionalProperties": False, "description": "The usual week; a day left out (or empty) is closed.",

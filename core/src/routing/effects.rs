@@ -87,6 +87,8 @@ pub enum FallbackReason {
     OfferDeclined,
     /// The last offered agent went offline/away and no further agent was tried or could be.
     AgentUnavailable,
+    /// Asked outside the workspace's business hours.
+    OutsideHours,
 }
 
 impl FallbackReason {
@@ -111,6 +113,7 @@ impl FallbackReason {
             FallbackReason::OfferExpired => "no agent accepted the chat in time",
             FallbackReason::OfferDeclined => "the agent declined the chat",
             FallbackReason::AgentUnavailable => "the agent became unavailable before accepting",
+            FallbackReason::OutsideHours => "the visitor asked outside business hours",
         }
     }
 

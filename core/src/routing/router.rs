@@ -550,6 +550,27 @@ impl Router {
             );
             return out;
         }
+        // Outside business hours nobody is expected: the visitor gets the fallback at once
+        // rather than waiting for offers nobody will see.
+        if self
+            .settings
+            .business_hours
+            .as_ref()
+            .is_some_and(|h| !h.is_open(now))
+        {
+            let reason = FallbackReason::OutsideHours;
+            let facts = facts.clone();
+            self.fall_back(
+                &mut out,
+                now,
+                conversation,
+                d,
+                reason,
+                facts,
+                Skips::default(),
+            );
+            return out;
+        }
         // Select: engagements plus requests still waiting for an answer may not exceed the limit,
         // so the lifetime limit can never be overrun by offers accepted later.
         if self.settings.engagement_limited()

@@ -44,6 +44,10 @@ pub struct RoutingSettings {
     /// How long the chats of an agent whose inbox closed wait for them before going back to
     /// routing (see [`crate::workspace`]).
     pub agent_gone_grace: Millis,
+    /// When live chat is open; outside these hours a request falls back at once
+    /// ([`crate::routing::FallbackReason::OutsideHours`]). None: always open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business_hours: Option<crate::hours::BusinessHours>,
 }
 
 impl Default for RoutingSettings {
@@ -55,6 +59,7 @@ impl Default for RoutingSettings {
             engagement_limit: DEFAULT_ENGAGEMENT_LIMIT,
             extra_team_attempts: DEFAULT_EXTRA_TEAM_ATTEMPTS,
             agent_gone_grace: DEFAULT_AGENT_GONE_GRACE,
+            business_hours: None,
         }
     }
 }

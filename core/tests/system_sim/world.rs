@@ -432,6 +432,7 @@ impl World {
             engagement_limit: rng.between(3, 25) as u32,
             extra_team_attempts: rng.between(1, 2) as u32,
             agent_gone_grace: Millis::from_secs(rng.pick(&[20, 120])),
+            business_hours: rng.chance(25).then(fixtures::hours_with_a_break),
         };
         let mut w = World::empty(seed, settings);
         w.rng = rng;
@@ -1418,7 +1419,16 @@ impl World {
                         (AuditTrigger::Request, AuditOutcome::Duplicate) => {
                             self.stats.duplicate_requests += 1;
                         }
-                        (AuditTrigger::Request, _) => {
+                        (AuditTrigger::Request, outcome) => {
+                            let closed = self
+                                .settings
+                                .business_hours
+                                .as_ref()
+                                .is_some_and(|h| !h.is_open(self.now));
+                            ensure!(
+                                !closed || matches!(outcome, AuditOutcome::FellBack { .. }),
+                                "c{c}: a request routed outside business hours ({outcome:?})"
+                            );
                             let cs = &mut self.convs[c];
                             cs.routings += 1;
                             cs.expired = 0;
@@ -1592,6 +1602,13 @@ impl World {
                                 !self.open_offers.values().any(|&(_, oc)| oc == c),
                                 "c{c} fell back with an offer still open"
                             );
+                            if *reason == FallbackReason::OutsideHours {
+                                let hours = self.settings.business_hours.as_ref();
+                                ensure!(
+                                    hours.is_some_and(|h| !h.is_open(self.now)),
+                                    "c{c} fell back as outside hours while open"
+                                );
+                            }
                             fallbacks.push((c, *reason));
                             *self
                                 .stats
