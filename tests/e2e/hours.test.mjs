@@ -1,0 +1,58 @@
+// Business hours: a visitor who asks for live chat while the workspace is closed gets the
+// fallback at once (no offer reaches an agent) and the lead is emailed; open, routing as usual.
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  freshWorkspace, DEMO_AGENTS, signIn, openInbox, startVisitor, openVisitor, askForLiveChat,
+  waitEntry, until, closeAllSockets,
+} from './lib.mjs';
+
+afterEach(closeAllSockets);
+const [ALICE] = DEMO_AGENTS;
+const allDay = [{ from: '00:00', to: '24:00' }];
+const week = (ranges) => Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, ranges]));
+
+test('closed: the visitor gets the fallback at once and the lead is emailed; open: the agent is offered the chat', async () => {
+  const { id: ws, admin } = await freshWorkspace('hours', {
+    settings: {
+      accept_timeout_ms: 60_000,
+      notification_emails: ['leads@acme.test'],
+      // Closed every day, except today (in UTC) opened by an exception below when needed.
+      business_hours: { time_zone: 'Europe/Paris', weekly: week([]), exceptions: [] },
+    },
+  });
+  const inbox = await openInbox(ws, await signIn(ws, ALICE));
+  const v = await startVisitor(ws);
+  const visitor = await openVisitor(v.token);
+  const t0 = Date.now();
+  await askForLiveChat(visitor, { first_name: 'Noor', email: 'noor@example.com' });
+  const fallback = await waitEntry(visitor, 'fallback', () => true, 5_000);
+  console.log(`  closed: fallback ${Date.now() - t0} ms after the details were sent`);
+  assert.equal(fallback.kind, 'live_chat');
+  assert.equal(inbox.frames.filter((m) => m.type === 'offered').length, 0, 'no agent was offered the chat');
+  const row = await until(async () => {
+    const all = await admin.ok('GET', `/api/workspaces/${ws}/outbox`);
+    return all.find((r) => r.entry.action?.conversation === v.conversation) ?? null;
+  }, { what: 'outbox row' });
+  assert.equal(row.entry.action.visitor.email, 'noor@example.com');
+
+  // Open all day: routing as usual.
+  const settings = await admin.ok('GET', `/api/workspaces/${ws}/settings`);
+  await admin.ok('PUT', `/api/workspaces/${ws}/settings`, { ...settings, business_hours: { time_zone: 'Europe/Paris', weekly: week(allDay), exceptions: [] } });
+  const v2 = await startVisitor(ws);
+  const visitor2 = await openVisitor(v2.token);
+  await askForLiveChat(visitor2);
+  await inbox.waitFor((m) => m.type === 'offered' && m.offer.conversation === v2.conversation, 10_000, 'offer while open');
+});
+
+test('bad business hours are refused with a message naming the problem', async () => {
+  const { id: ws, admin } = await freshWorkspace('hours-bad');
+  const settings = await admin.ok('GET', `/api/workspaces/${ws}/settings`);
+  const put = (business_hours) => admin.call('PUT', `/api/workspaces/${ws}/settings`, { ...settings, business_hours });
+  let r = await put({ time_zone: 'Mars/Olympus', weekly: week(allDay), exceptions: [] });
+  assert.equal(r.status, 422, JSON.stringify(r.body));
+  assert.match(r.body.message, /Mars\/Olympus/);
+  r = await put({ time_zone: 'Europe/Paris', weekly: { tue: [{ from: '09:00', to: '12:00' }, { from: '11:00', to: '14:00' }] }, exceptions: [] });
+  assert.equal(r.status, 422, JSON.stringify(r.body));
+  assert.match(r.body.message, /Tuesday/);
+});
