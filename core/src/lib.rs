@@ -10,10 +10,14 @@ pub mod dialogue;
 pub mod failed_action;
 pub mod ids;
 pub mod link;
+pub mod mail_digest;
+pub mod network;
+pub mod password;
 pub mod protocol;
 pub mod rate;
 pub mod routing;
 pub mod settings;
+pub mod signin;
 pub mod time;
 pub mod workspace;
 
