@@ -180,6 +180,38 @@ impl SignInGuard {
     }
 }
 
+/// Refusals a stateless front (the Worker) was told of, kept until their wait ends so the
+/// next attempts with the same key are refused without asking the counting object again. A
+/// hint only: it refuses nothing the object would not refuse, and forgetting it changes
+/// nothing but cost.
+#[derive(Debug, Clone, Default)]
+pub struct RecentRefusals {
+    until: HashMap<String, Millis>,
+}
+
+/// Most refusals remembered; past it, expired ones are dropped, then all.
+pub const MAX_REFUSALS: usize = 10_000;
+
+impl RecentRefusals {
+    /// How long `key` must still wait, if it was refused and its wait has not ended.
+    pub fn wait(&self, key: &str, now: Millis) -> Option<Millis> {
+        self.until
+            .get(key)
+            .filter(|until| **until > now)
+            .map(|until| until.since(now))
+    }
+
+    pub fn remember(&mut self, key: &str, now: Millis, wait: Millis) {
+        if self.until.len() >= MAX_REFUSALS {
+            self.until.retain(|_, until| *until > now);
+            if self.until.len() >= MAX_REFUSALS {
+                self.until.clear();
+            }
+        }
+        self.until.insert(key.to_owned(), now.after(wait));
+    }
+}
+
 /// Whole seconds for a `Retry-After` header, rounded up and at least 1.
 pub fn retry_after_secs(wait: Millis) -> u64 {
     wait.0.div_ceil(1000).max(1)
@@ -277,6 +309,20 @@ mod tests {
         c.count("c", Millis(2));
         assert_eq!(c.len(), 2);
         assert_eq!(c.wait("a", Millis(3)), None);
+    }
+
+    #[test]
+    fn a_refusal_is_remembered_until_its_wait_ends() {
+        let mut r = RecentRefusals::default();
+        assert_eq!(r.wait("k", Millis(0)), None);
+        r.remember("k", Millis(1_000), Millis(5_000));
+        assert_eq!(r.wait("k", Millis(2_000)), Some(Millis(4_000)));
+        assert_eq!(r.wait("other", Millis(2_000)), None);
+        assert_eq!(r.wait("k", Millis(6_000)), None, "over at 6 s");
+        for i in 0..MAX_REFUSALS + 5 {
+            r.remember(&format!("k{i}"), Millis(7_000), Millis(1));
+        }
+        assert!(r.until.len() <= MAX_REFUSALS);
     }
 
     proptest! {
