@@ -9,7 +9,10 @@ import { readdirSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import WebSocket from 'ws';
-import { BASE, Api, freshWorkspace, DEMO_AGENTS, signIn, startVisitor, closeAllSockets, wsUrl } from './lib.mjs';
+import {
+  BASE, Api, freshWorkspace, DEMO_AGENTS, signIn, startVisitor, openVisitor, askForLiveChat, waitEntry, until,
+  closeAllSockets, wsUrl,
+} from './lib.mjs';
 
 const [ALICE, BOB] = DEMO_AGENTS;
 afterEach(closeAllSockets);
@@ -160,6 +163,26 @@ test('avatar_url: https or a path on this site only', async () => {
     const r = await admin.call('POST', `/api/workspaces/${ws}/agents`, agent(10 + i, url));
     assert.equal(r.status, 201, `${url}: ${JSON.stringify(r.body)}`);
   }
+});
+
+test('failed-action emails: the first 10 in 10 minutes go out one by one, the rest wait for one digest', async () => {
+  // No agent is connected, so every live chat request falls back at once and is a failed action.
+  const { id: ws, admin } = await freshWorkspace('digest', { settings: { notification_emails: ['leads@digest.test'] } });
+  for (let i = 0; i < 12; i++) {
+    const v = await startVisitor(ws);
+    const socket = await openVisitor(v.token);
+    await askForLiveChat(socket, { first_name: `Visitor ${i}`, email: `v${i}@example.com` });
+    await waitEntry(socket, 'fallback');
+    socket.close();
+  }
+  const rows = await until(async () => {
+    const r = await admin.ok('GET', `/api/workspaces/${ws}/outbox`);
+    return r.length >= 12 && r;
+  }, { what: '12 outbox rows' });
+  const delivery = rows.map((r) => r.entry.delivery).reverse();
+  console.log(`failed actions: ${rows.length} in the outbox, delivery ${JSON.stringify(delivery)}`);
+  assert.deepEqual(delivery, [...Array(10).fill('sent'), 'digest', 'digest']);
+  for (const r of rows) assert.match(r.entry.subject, /^Missed live chat: /, 'subjects start with our words');
 });
 
 /** A raw POST: announces `length` (or sends chunked when null) and writes `body`. (Local
