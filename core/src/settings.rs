@@ -38,6 +38,12 @@ pub struct WorkspaceSettings {
     /// Addresses that receive failed-action emails.
     pub notification_emails: Vec<String>,
     pub widget: WidgetLook,
+    /// Ended conversations are purged this many days after their last change (1 to 3,650);
+    /// `None` keeps them forever (see `crate::privacy`).
+    pub retention_days: Option<u32>,
+    /// For automated tests only: the retention in milliseconds, overriding `retention_days`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_retention_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +91,8 @@ impl Default for WorkspaceSettings {
             allowed_origins: Vec::new(),
             notification_emails: Vec::new(),
             widget: WidgetLook::default(),
+            retention_days: None,
+            test_retention_ms: None,
         }
     }
 }
@@ -179,6 +187,7 @@ impl WorkspaceSettings {
         if !["auto", "en", "fr"].contains(&self.widget.language.as_str()) {
             errors.push("widget.language must be auto, en or fr".to_owned());
         }
+        errors.extend(crate::privacy::retention_errors(self));
         if errors.is_empty() {
             Ok(())
         } else {

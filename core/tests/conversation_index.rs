@@ -67,6 +67,13 @@ fn live() -> Conversation {
         }),
         Millis(2_000),
     );
+    // The agent's chat pane connects, as the inbox does right after accepting.
+    c.handle(
+        Input::SocketOpened {
+            side: parlor_core::protocol::Side::Agent,
+        },
+        Millis(2_050),
+    );
     c
 }
 

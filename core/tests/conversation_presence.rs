@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use parlor_core::conversation::{
-    Conversation, ConversationSettings, Effect, Input, LiveState, VISITOR_ANNOUNCE_AFTER,
+    Conversation, ConversationSettings, Effect, Input, LiveState, AGENT_ANNOUNCE_AFTER,
+    VISITOR_ANNOUNCE_AFTER,
 };
 use parlor_core::dialogue::Dialogue;
 use parlor_core::link::{ConversationToWorkspace, WorkspaceToConversation};
@@ -79,6 +80,19 @@ fn presence(fx: &[Effect]) -> Vec<bool> {
     fx.iter()
         .filter_map(|e| match e {
             Effect::ToAgents(ChatServerMsg::Presence { here, .. }) => Some(*here),
+            _ => None,
+        })
+        .collect()
+}
+
+/// What the visitor's sockets were told about the agent.
+fn agent_presence(fx: &[Effect]) -> Vec<bool> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::ToVisitors(ChatServerMsg::Presence {
+                side: Side::Agent,
+                here,
+            }) => Some(*here),
             _ => None,
         })
         .collect()
@@ -233,5 +247,86 @@ fn a_removed_agent_loses_the_chat_and_its_sockets_at_once() {
         &link(&fx)[..],
         [ConversationToWorkspace::AgentLeft { .. }]
     ));
+    assert_eq!(c.live_state(), LiveState::Requested);
+}
+
+#[test]
+fn the_visitor_sees_the_agent_reconnecting_and_back_but_not_a_quick_reload() {
+    let mut c = live();
+    // A quick reload of the inbox: nothing to tell.
+    c.handle(Input::SocketClosed { side: Side::Agent }, Millis(10_000));
+    c.handle(Input::SocketOpened { side: Side::Agent }, Millis(11_000));
+    assert!(agent_presence(&run_until(&mut c, 30_000)).is_empty());
+    // Gone for longer: "reconnecting…" after a few seconds, then "back".
+    c.handle(Input::SocketClosed { side: Side::Agent }, Millis(40_000));
+    let fx = run_until(&mut c, 40_000 + AGENT_ANNOUNCE_AFTER.0);
+    assert_eq!(agent_presence(&fx), [false]);
+    assert_eq!(
+        c.presence_after_replay(Side::Visitor),
+        Some(ChatServerMsg::Presence {
+            side: Side::Agent,
+            here: false
+        }),
+        "a visitor who reloads now hears it too"
+    );
+    let fx = c.handle(Input::SocketOpened { side: Side::Agent }, Millis(50_000));
+    assert_eq!(agent_presence(&fx), [true]);
+    assert_eq!(c.presence_after_replay(Side::Visitor), None);
+    assert_eq!(c.live_state(), LiveState::Accepted);
+}
+
+#[test]
+fn an_agent_whose_chat_pane_never_opens_is_reconnecting_to_the_visitor() {
+    let mut c = conversation();
+    c.handle(
+        Input::FromWorkspace(WorkspaceToConversation::Accepted {
+            request: 0,
+            agent: AgentId::new("a1"),
+            profile: AgentProfile {
+                name: "Alice".into(),
+                avatar_url: None,
+            },
+        }),
+        Millis(2_000),
+    );
+    let fx = run_until(&mut c, 2_000 + AGENT_ANNOUNCE_AFTER.0);
+    assert_eq!(agent_presence(&fx), [false]);
+}
+
+#[test]
+fn a_removed_agents_acceptance_overtaken_by_the_removal_never_reaches_the_visitor() {
+    let mut c = conversation();
+    // The removal arrives first: the conversation is still waiting, and bars the agent.
+    let fx = c.handle(
+        Input::FromWorkspace(WorkspaceToConversation::AgentLeft {
+            agent: AgentId::new("a1"),
+            removed: true,
+        }),
+        Millis(2_000),
+    );
+    assert!(link(&fx).is_empty());
+    // Then the acceptance made before the removal.
+    let fx = c.handle(
+        Input::FromWorkspace(WorkspaceToConversation::Accepted {
+            request: 1,
+            agent: AgentId::new("a1"),
+            profile: AgentProfile {
+                name: "Alice".into(),
+                avatar_url: None,
+            },
+        }),
+        Millis(2_100),
+    );
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::Append(_))),
+        "the visitor sees nothing of the removed agent: {fx:?}"
+    );
+    match &link(&fx)[..] {
+        [ConversationToWorkspace::AgentLeft { agent, request, .. }] => {
+            assert_eq!(agent.as_str(), "a1");
+            assert_eq!(*request, 2, "routed again under a new request number");
+        }
+        other => panic!("expected a hand back, got {other:?}"),
+    }
     assert_eq!(c.live_state(), LiveState::Requested);
 }

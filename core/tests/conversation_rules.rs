@@ -112,6 +112,8 @@ fn requested() -> Conversation {
 fn in_chat() -> Conversation {
     let mut c = requested();
     c.handle(accepted("a1", "Bob"), Millis(5_000));
+    // The agent's chat pane connects, as the inbox does right after accepting.
+    c.handle(Input::SocketOpened { side: Side::Agent }, Millis(5_000));
     c
 }
 
@@ -862,4 +864,29 @@ fn without_index(fx: &[Effect]) -> Vec<Effect> {
         })
         .cloned()
         .collect()
+}
+
+#[test]
+fn erasing_frees_what_the_workspace_holds_and_raises_no_failed_action() {
+    // In a live chat: the agent's slot is freed, with a reason the inbox shows in words.
+    assert_eq!(
+        in_chat().erase_release(),
+        [ConversationToWorkspace::ChatClosed {
+            agent: "a1".into(),
+            reason: EndReason::Erased,
+            request: 1,
+        }]
+    );
+    // Waiting with captured details: the request is cancelled, but no lead email goes out.
+    assert_eq!(
+        requested().erase_release(),
+        [ConversationToWorkspace::CancelLiveChat { request: 1 }]
+    );
+    // Before any live chat, or after it ended: nothing is held.
+    let mut c = conv();
+    c.handle(start(), Millis(1_000));
+    assert!(c.erase_release().is_empty());
+    let mut ended = in_chat();
+    ended.handle(Input::End { by: Side::Visitor }, Millis(10_000));
+    assert!(ended.erase_release().is_empty());
 }

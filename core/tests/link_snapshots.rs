@@ -206,6 +206,7 @@ fn input_name(i: &WorkspaceInput) -> &'static str {
         WorkspaceInput::Decline { .. } => "decline",
         WorkspaceInput::UpsertAgent { .. } => "upsert_agent",
         WorkspaceInput::RemoveAgent { .. } => "remove_agent",
+        WorkspaceInput::SessionsEnded { .. } => "sessions_ended",
         WorkspaceInput::Settings { .. } => "settings",
         WorkspaceInput::Tick => "tick",
     }
@@ -223,6 +224,10 @@ fn input_samples() -> Vec<WorkspaceInput> {
         }),
         WorkspaceInput::InboxOpened {
             agent: "eve".into(),
+        },
+        WorkspaceInput::SessionsEnded {
+            agent: "eve".into(),
+            hand_over: true,
         },
         WorkspaceInput::InboxClosed {
             agent: "eve".into(),

@@ -350,3 +350,25 @@ fn cards_read_their_flat_json() {
         r#"{"id":"m1","kind":"message","text":"hi"}"#
     );
 }
+
+#[test]
+fn erasure_messages_keep_their_json() {
+    use parlor_core::protocol::AdminServerMsg;
+    let closed = InboxServerMsg::ChatClosed {
+        conversation: "c1".into(),
+        reason: EndReason::Erased,
+    };
+    assert_eq!(
+        serde_json::to_value(&closed).expect("json"),
+        serde_json::json!({"type": "chat_closed", "conversation": "c1", "reason": "erased"})
+    );
+    round_trip(&closed);
+    let erased = AdminServerMsg::Erased {
+        conversations: vec!["c1".into(), "c2".into()],
+    };
+    assert_eq!(
+        serde_json::to_value(&erased).expect("json"),
+        serde_json::json!({"type": "erased", "conversations": ["c1", "c2"]})
+    );
+    round_trip(&erased);
+}

@@ -112,7 +112,7 @@ fn summary(stats: &Stats, elapsed: std::time::Duration) -> String {
          {} requests: {} accepted, {} fell back, {} cancelled; {} offers ({} declined, {} timed out, \
          {} withdrawn as unavailable); {} emails ({} repeats dropped by the outbox); {} duplicate \
          calls, {} duplicate requests audited, {} immediate replies; {} workspace restarts + {} \
-         hibernations, {} conversation restarts; {} inbox opens, {} closes, {} removals; {} stale \
+         hibernations, {} conversation restarts; {} inbox opens, {} closes, {} removals, {} sessions ended; {} removed agents' late acceptances bounced; {} stale \
          clicks, {} refused accepts, {} stale index rows; longest wait {} ms; {} re-routed after \
          the agent left, {} fallbacks right after a decline; fallbacks by reason {:?}",
         if cfg!(debug_assertions) { "debug" } else { "release" },
@@ -140,6 +140,8 @@ fn summary(stats: &Stats, elapsed: std::time::Duration) -> String {
         stats.inbox_opens,
         stats.inbox_closes,
         stats.removals,
+        stats.sessions_ended,
+        stats.barred_bounces,
         stats.stale_answers,
         stats.refused_accepts,
         stats.stale_index_rows,
@@ -213,6 +215,7 @@ fn two_machines_many_seeds() {
         ("hibernations", stats.ws_hibernations),
         ("conversation restarts", stats.conv_restarts),
         ("removals", stats.removals),
+        ("sessions ended", stats.sessions_ended),
         ("stale clicks", stats.stale_answers),
     ] {
         assert!(count >= n / 20, "too few {what}: {count} in {n} seeds");

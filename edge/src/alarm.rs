@@ -36,9 +36,10 @@ impl AlarmSlot {
                 self.known.set(Some(None));
             }
             Some(at) if current.is_none_or(|c| c > at.0) => {
-                let date = worker::js_sys::Date::new(&(at.0 as f64).into());
+                let at = not_before_now(at.0, crate::now_ms());
+                let date = worker::js_sys::Date::new(&(at as f64).into());
                 storage.set_alarm(ScheduledTime::new(date)).await?;
-                self.known.set(Some(Some(at.0)));
+                self.known.set(Some(Some(at)));
             }
             Some(_) => self.known.set(Some(current)),
         }
@@ -48,5 +49,25 @@ impl AlarmSlot {
     /// The alarm fired (the platform cleared it) or was deleted.
     pub fn cleared(&self) {
         self.known.set(Some(None));
+    }
+}
+
+/// A deadline already due is set 1 ms ahead: workerd forces an alarm time in the past to
+/// "now", and an alarm set to "now" from inside the alarm handler is cleared when the handler
+/// returns (cloudflare/workerd#6866), which would drop the next deadline for good.
+fn not_before_now(at: u64, now: u64) -> u64 {
+    at.max(now.saturating_add(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::not_before_now;
+
+    #[test]
+    fn a_due_deadline_is_set_just_ahead_of_now() {
+        assert_eq!(not_before_now(500, 1_000), 1_001);
+        assert_eq!(not_before_now(1_000, 1_000), 1_001);
+        assert_eq!(not_before_now(5_000, 1_000), 5_000);
+        assert_eq!(not_before_now(0, u64::MAX), u64::MAX);
     }
 }

@@ -34,6 +34,9 @@ pub enum ApiError {
     Misconfigured(String),
     #[error("origin not allowed for this workspace")]
     OriginNotAllowed,
+    /// The conversation was erased (the visitor's right to be forgotten); it never comes back.
+    #[error("This conversation was erased. Its messages and details are gone.")]
+    Erased,
     #[error("internal error")]
     Internal(String),
 }
@@ -67,6 +70,7 @@ impl ApiError {
             ApiError::NotFound(_) => 404,
             ApiError::MethodNotAllowed => 405,
             ApiError::Conflict(_) => 409,
+            ApiError::Erased => 410,
             ApiError::TooLarge(_) => 413,
             ApiError::InvalidDialogue(_) | ApiError::Unprocessable(_) => 422,
             ApiError::RateLimited | ApiError::RetryAfter(_) => 429,
@@ -89,6 +93,7 @@ impl ApiError {
             ApiError::RateLimited | ApiError::RetryAfter(_) => "rate_limited",
             ApiError::OriginNotAllowed => "origin_not_allowed",
             ApiError::Misconfigured(_) => "misconfigured",
+            ApiError::Erased => "conversation_erased",
             ApiError::Internal(_) => "internal",
         }
     }

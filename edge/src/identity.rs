@@ -29,6 +29,13 @@ pub enum Identity {
     WorkspaceKey {
         key: String,
     },
+    /// An admin view signed in with the workspace admin key: a session token standing for the
+    /// key (so the key itself is never kept by the browser), valid until the key is rotated.
+    KeySession {
+        workspace: String,
+        /// The key generation the session was made from.
+        generation: u64,
+    },
     /// A signed-in agent.
     Agent {
         workspace: String,
@@ -148,10 +155,37 @@ pub fn verify_session(key: &str, token: &str, now: u64) -> ApiResult<Session> {
     })
 }
 
-/// Reads the bearer token (header, or `token` query parameter for WebSockets, which cannot
-/// set headers from a browser) and verifies what can be verified without storage.
+/// The agent name a key session's token carries (agent ids are `[a-z0-9_-]`: no clash).
+pub const KEY_SESSION_AGENT: &str = "~key";
+
+/// Signs an admin-view session for the holder of the workspace admin key of `generation`.
+pub fn issue_key_session(
+    env: &Env,
+    workspace: &str,
+    generation: u64,
+    now: u64,
+) -> ApiResult<String> {
+    issue_session(
+        env,
+        workspace,
+        KEY_SESSION_AGENT,
+        Role::Admin,
+        generation,
+        now,
+    )
+}
+
+/// Reads the bearer token (the `Authorization` header; the `token` query parameter only on a
+/// WebSocket upgrade, since a browser cannot set headers there — anywhere else a token in the
+/// URL would end up in logs) and verifies what can be verified without storage.
 pub fn resolve(req: &Request, env: &Env, now: u64) -> ApiResult<Identity> {
-    let token = bearer(req).or_else(|| query_param(req, "token"));
+    let upgrade = req
+        .headers()
+        .get("upgrade")
+        .ok()
+        .flatten()
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    let token = bearer(req).or_else(|| upgrade.then(|| query_param(req, "token")).flatten());
     let Some(token) = token else {
         return Ok(Identity::Anonymous);
     };
@@ -167,6 +201,12 @@ pub fn resolve(req: &Request, env: &Env, now: u64) -> ApiResult<Identity> {
     }
     if token.starts_with("v1.") || token.starts_with("v2.") {
         let s = verify_session(&secret(env, "SESSION_SECRET")?, &token, now)?;
+        if s.agent == KEY_SESSION_AGENT {
+            return Ok(Identity::KeySession {
+                workspace: s.workspace,
+                generation: s.epoch,
+            });
+        }
         return Ok(Identity::Agent {
             workspace: s.workspace,
             agent: s.agent,

@@ -6,6 +6,7 @@ mod conversation;
 mod crypto;
 mod echo;
 mod error;
+mod guards;
 mod http;
 mod identity;
 mod internal;

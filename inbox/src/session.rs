@@ -46,3 +46,14 @@ pub fn clear(key: &str) {
         let _ = st.remove_item(key);
     }
 }
+
+/// What the sign-in page says after the server ended the session (close code 4001): the
+/// server's reason, which is written for a person, or a general sentence.
+pub fn ended_words(reason: &str) -> String {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        "Your session has ended. Please sign in again.".into()
+    } else {
+        reason.into()
+    }
+}

@@ -18,7 +18,7 @@ impl Socket {
         url: &str,
         mut on_open: impl FnMut() + 'static,
         mut on_text: impl FnMut(String) + 'static,
-        mut on_close: impl FnMut(u16) + 'static,
+        mut on_close: impl FnMut(u16, String) + 'static,
     ) -> Result<Socket, InboxError> {
         let ws = WebSocket::new(url)?;
         let open: Handler = Closure::new(move |_| on_open());
@@ -31,7 +31,11 @@ impl Socket {
             }
         });
         let close: Handler = Closure::new(move |e: JsValue| {
-            on_close(e.dyn_ref::<CloseEvent>().map(|c| c.code()).unwrap_or(1006));
+            // The code says whether to reconnect; the reason is the server's words for a person.
+            match e.dyn_ref::<CloseEvent>() {
+                Some(c) => on_close(c.code(), c.reason()),
+                None => on_close(1006, String::new()),
+            }
         });
         ws.set_onopen(Some(open.as_ref().unchecked_ref()));
         ws.set_onmessage(Some(message.as_ref().unchecked_ref()));

@@ -11,7 +11,7 @@ def resp(desc, schema=None):
 ERR = resp("Error", ref("Error"))
 def errors(*codes):
     names = {"400": "Bad request", "401": "Unauthenticated", "403": "Forbidden", "404": "Not found",
-             "409": "Conflict", "413": "Body too large (a Content-Length over the route's limit is refused before the body is read)",
+             "409": "Conflict", "410": "Gone (the conversation was erased)", "413": "Body too large (a Content-Length over the route's limit is refused before the body is read)",
              "422": "Unprocessable", "429": "Rate limited"}
     return {c: {"description": names[c], "content": {"application/json": {"schema": ref("Error")}}} for c in codes}
 # Sign-in's 429 says when to come back (docs/security.md, "Sign-in").
@@ -51,7 +51,7 @@ paths = {
           "language": {"type": "string", "maxLength": 35}, "token": {"type": "string"}}},
       codes=("400", "403", "404", "413", "429"), security=[], tag="visitor")},
   "/api/visitor/ws": {"get": op("Visitor's conversation WebSocket (see docs/protocol.md)", resp("Switching protocols"),
-      params=[{"name": "token", "in": "query", "required": True, "schema": {"type": "string"}}], codes=("400", "401", "403"), security=[], tag="visitor")},
+      params=[{"name": "token", "in": "query", "required": True, "schema": {"type": "string"}}], codes=("400", "401", "403", "410"), security=[], tag="visitor")},
   "/api/workspaces/{ws}/sessions": {"post": op("Agent sign-in", resp("Session", ANY), ok_code="201", params=[WS],
       req={"type": "object", "additionalProperties": False, "required": ["email", "password"], "properties": {
           "email": {"type": "string"}, "password": {"type": "string"}}}, codes=("400", "401", "404", "413", "429"), security=[], tag="agent")},
@@ -61,7 +61,7 @@ paths = {
           req={"type": "object", "additionalProperties": False, "properties": {"name": agent_in["properties"]["name"], "avatar_url": agent_in["properties"]["avatar_url"]}}, tag="agent")},
   "/api/workspaces/{ws}/inbox/ws": {"get": op("Agent inbox WebSocket", resp("Switching protocols"), params=[WS], tag="agent")},
   "/api/workspaces/{ws}/admin/ws": {"get": op("Admin Conversations WebSocket", resp("Switching protocols"), params=[WS], tag="admin")},
-  "/api/workspaces/{ws}/conversations/{id}/ws": {"get": op("Agent chat WebSocket for an accepted chat", resp("Switching protocols"), params=[WS, pid("id")], tag="agent")},
+  "/api/workspaces/{ws}/conversations/{id}/ws": {"get": op("Agent chat WebSocket for an accepted chat", resp("Switching protocols"), params=[WS, pid("id")], codes=("400", "401", "403", "404", "410"), tag="agent")},
   "/api/workspaces/{ws}/settings": {
       "get": op("Workspace settings", resp("Settings", ref("Settings")), params=[WS], tag="admin"),
       "put": op("Replace workspace settings", resp("Settings", ref("Settings")), params=[WS], req=ref("Settings"), codes=("400", "401", "403", "404", "422"), tag="admin")},
@@ -75,6 +75,17 @@ paths = {
       resp("OK", {"type": "object", "required": ["ok"], "properties": {"ok": {"const": True},
           "token": {"type": "string", "description": "Only when agents reset their own password: a session token replacing the caller's"}}}), params=[WS, pid("id")],
       req={"type": "object", "additionalProperties": False, "required": ["password"], "properties": {"password": agent_in["properties"]["password"]}}, tag="admin")},
+  "/api/workspaces/{ws}/admin-sessions": {"post": op("Exchange the workspace admin key (as the bearer) for an admin-view session token (12 h, ends when the key is rotated), so a browser never keeps the key",
+      resp("Session", {"type": "object", "required": ["token", "expires_at"], "properties": {"token": {"type": "string"}, "expires_at": {"type": "integer", "description": "ms since the epoch"}}}),
+      ok_code="201", params=[WS], tag="admin")},
+  "/api/workspaces/{ws}/admin-key": {"post": {**op("Rotate the workspace admin key: a new key, shown once; the previous key keeps working for grace_seconds (default 86400, at most 604800, 0 refuses it at once); every admin-view session made from a key ends and key holders' admin views close with 4001",
+      resp("New key", {"type": "object", "required": ["admin_key", "previous_key_valid_until", "token"], "properties": {
+          "admin_key": {"type": "string", "pattern": "^wsk_[0-9a-f]{48}$"},
+          "previous_key_valid_until": {"type": ["integer", "null"], "description": "ms since the epoch; null when the previous key is refused at once"},
+          "token": {"type": ["string", "null"], "description": "When the caller used an admin-view session: its replacement"}}}),
+      params=[WS], codes=("400", "401", "403", "404", "413"), tag="admin"),
+      "requestBody": {"required": False, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": False, "properties": {
+          "grace_seconds": {"type": "integer", "minimum": 0, "maximum": 604800}}}}}}}},
   "/api/workspaces/{ws}/teams": {"get": op("List teams", resp("Teams", {"type": "array", "items": ANY}), params=[WS], tag="admin")},
   "/api/workspaces/{ws}/teams/{id}": {
       "put": op("Create or rename a team", resp("Team", ANY), params=[WS, pid("id")],
@@ -90,6 +101,14 @@ paths = {
       params=[WS, {"name": "status", "in": "query", "required": False, "schema": {"enum": ["automated", "waiting", "live", "ended", "expired", "fell_back"]}}], tag="admin")},
   "/api/workspaces/{ws}/conversations/{id}": {"get": op("A conversation with its transcript", resp("Conversation", ANY), params=[WS, pid("id")], tag="admin")},
   "/api/workspaces/{ws}/audit": {"get": op("Routing audit log, newest first", resp("Audit entries", {"type": "array", "items": ANY}), params=[WS], tag="admin")},
+  "/api/workspaces/{ws}/erasures": {"post": op(
+      "Erase a visitor's data (GDPR): by email, every conversation whose captured fields name it (ASCII case-insensitive), at most 100 per call "
+      "(`more: true` → call again); or one conversation by id. Deletes the transcript and captured fields (open sockets close with 4002, later ones get 410), "
+      "the index row, the failed-action email row, the routing audit rows; leaves one audit row without personal data. Idempotent: erasing again answers 200 with zero counts.",
+      resp("What was erased", ref("ErasureAnswer")), params=[WS],
+      req={"type": "object", "additionalProperties": False, "minProperties": 1, "maxProperties": 1, "properties": {
+          "email": {"type": "string", "format": "email", "maxLength": 254},
+          "conversation": {"type": "string", "pattern": "^[0-9a-fA-F]{1,64}$"}}}, tag="admin")},
   "/api/workspaces/{ws}/outbox": {"get": op("Failed-action emails sent, newest first", resp("Emails", {"type": "array", "items": ANY}), params=[WS], tag="admin")},
 }
 
@@ -108,7 +127,13 @@ schemas = {
       "visitor_gone_chat_ms": {"type": "integer", "minimum": 10000, "maximum": 86400000, "description": "A live chat whose visitor has been gone this long ends and frees the agent. Default 300000."},
       "live_chat_fallback": {"type": "string", "minLength": 1, "maxLength": 2000}, "global_fallback": {"type": "string", "minLength": 1, "maxLength": 2000},
       "allowed_origins": {"type": "array", "maxItems": 50, "items": {"type": "string"}}, "notification_emails": {"type": "array", "maxItems": 20, "items": {"type": "string"}},
-      "widget": {"type": "object", "additionalProperties": False, "properties": {"color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}, "position": {"enum": ["left", "right"]}, "language": {"enum": ["auto", "en", "fr"]}}}}},
+      "widget": {"type": "object", "additionalProperties": False, "properties": {"color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}, "position": {"enum": ["left", "right"]}, "language": {"enum": ["auto", "en", "fr"]}}},
+      "retention_days": {"type": ["integer", "null"], "minimum": 1, "maximum": 3650, "description": "Ended conversations (ended, expired, fell back) are erased this many days after their row last changed, by the workspace's alarm, as an erasure would. null (the default) keeps them forever."},
+      "test_retention_ms": {"type": ["integer", "null"], "minimum": 1000, "maximum": 3600000, "description": "For automated tests only: the retention in milliseconds, overriding retention_days. Omitted when null."}}},
+  "ErasureAnswer": {"type": "object", "required": ["erased", "more"], "properties": {
+      "erased": {"type": "object", "required": ["conversations", "transcript_entries", "index_rows", "outbox_rows", "audit_rows"], "properties": {
+          k: {"type": "integer", "minimum": 0} for k in ("conversations", "transcript_entries", "index_rows", "outbox_rows", "audit_rows")}},
+      "more": {"type": "boolean", "description": "More conversations name this email: call again."}}},
   "Dialogue": {"type": "object", "required": ["id", "name", "branches"], "properties": {
       "id": {"type": "string"}, "name": {"type": "string"}, "targeting": {"type": "array", "items": {"type": "object", "properties": {"match": {"enum": ["exact", "prefix", "contains"]}, "value": {"type": "string"}}}},
       "branches": {"type": "array", "items": {"type": "object", "required": ["id", "cards"], "properties": {"id": {"type": "string"}, "cards": {"type": "array", "items": ref("Card")}}}}}},

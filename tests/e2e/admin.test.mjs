@@ -56,6 +56,9 @@ test('the dialogue editor refuses a live chat card that is not last in its branc
   try {
     // The workspace admin key works as a sign-in too.
     const page = await signInAdmin(ctx, ws, { key: api.token });
+    // …exchanged for a session: the browser never keeps the key itself.
+    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
+    assert.ok(!stored.includes(api.token), 'the admin key is not kept in the browser\'s storage');
     await page.getByRole('tab', { name: 'Dialogues' }).click();
     await page.getByRole('button', { name: 'Edit Welcome' }).click();
     const talk = page.getByRole('region', { name: 'Branch talk' });

@@ -148,6 +148,34 @@ test('a demoted admin: the admin view opened before closes within 1 s, the old t
   assert.equal((await new Api(BASE, again).call('GET', `/api/workspaces/${ws}/agents`)).status, 403);
 });
 
+test('a demoted admin\'s live chat goes to a colleague at once: sockets closed, the visitor told, the chat offered', async () => {
+  const { id: ws, admin } = await freshWorkspace('demote-chat', { settings: { accept_timeout_ms: 60_000 } });
+  const aliceToken = await signIn(ws, ALICE);
+  const aliceInbox = await openInbox(ws, aliceToken);
+  const v = await startVisitor(ws);
+  const visitor = await openVisitor(v.token);
+  await askForLiveChat(visitor);
+  const { offer } = await aliceInbox.waitFor(offeredFor(v.conversation), 10_000, 'offer to alice');
+  aliceInbox.send({ type: 'accept', offer: offer.offer });
+  await aliceInbox.waitFor((m) => m.type === 'chat_started' && m.chat.conversation === v.conversation, 5_000, 'chat_started');
+  await waitEntry(visitor, 'agent_joined');
+  const aliceChat = await openAgentChat(ws, v.conversation, aliceToken);
+  // Bob comes online afterwards, so he was never offered this chat.
+  const bob = await openInbox(ws, await signIn(ws, BOB));
+
+  const t0 = Date.now();
+  await admin.ok('PATCH', `/api/workspaces/${ws}/agents/${ALICE.id}`, { role: 'agent' });
+  const [inboxClosed, chatClosed] = await Promise.all([closeOf(aliceInbox, t0), closeOf(aliceChat, t0)]);
+  assert.equal(inboxClosed.code, 4001);
+  assert.equal(chatClosed.code, 4001);
+  const left = await waitEntry(visitor, 'agent_left', () => true, 5_000);
+  const leftMs = Date.now() - t0;
+  assert.equal(left.agent.name, ALICE.name);
+  await bob.waitFor(offeredFor(v.conversation), 5_000, 'offer to bob');
+  console.log(`  demotion: inbox closed ${inboxClosed.ms} ms, chat socket ${chatClosed.ms} ms, visitor told ${leftMs} ms, bob offered ${Date.now() - t0} ms after the PATCH was sent`);
+  assert.ok(chatClosed.ms < 1_000, `chat socket closed within 1 s (${chatClosed.ms} ms)`);
+});
+
 test('a removed admin: the admin view closes with 4001 and the token is refused', async () => {
   const { id: ws, admin } = await freshWorkspace('rm-admin');
   const aliceToken = await signIn(ws, ALICE);

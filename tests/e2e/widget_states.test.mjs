@@ -1,14 +1,17 @@
 // A reload shows the visitor the same screen as before, in every state of a conversation:
 // a question, a form, waiting for an agent, a live chat, an agent who left, and the end.
-// And the visitor sees, in words, that their agent left and someone else is being found.
+// And the visitor sees, in words, that their agent is reconnecting, then that they left and
+// someone else is being found.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, Api, Socket, wsUrl, launchBrowser, freshWorkspace, widgetPage, DEMO_AGENTS } from './lib.mjs';
+import {
+  BASE, Api, Socket, wsUrl, launchBrowser, freshWorkspace, widgetPage, DEMO_AGENTS, openAgentChat, closeAllSockets,
+} from './lib.mjs';
 
 const [ALICE, BOB] = DEMO_AGENTS;
 let browser;
 before(async () => { browser = await launchBrowser(); });
-after(async () => { await browser?.close(); });
+after(async () => { closeAllSockets(); await browser?.close(); });
 
 async function inbox(ws, agent) {
   const session = await new Api(BASE).ok('POST', `/api/workspaces/${ws}/sessions`, { email: agent.email, password: agent.password });
@@ -51,7 +54,8 @@ async function sameAfterReload(page, what) {
 }
 
 test('every state survives a reload, and an agent who leaves is replaced in words the visitor reads', async () => {
-  const { id: ws } = await freshWorkspace('wstates', { settings: { accept_timeout_ms: 60_000, agent_gone_ms: 10_000 } });
+  // The agent-gone grace leaves time to reload while the agent is only reconnecting.
+  const { id: ws } = await freshWorkspace('wstates', { settings: { accept_timeout_ms: 60_000, agent_gone_ms: 20_000 } });
   const alice = await inbox(ws, ALICE);
   const context = await browser.newContext();
   const page = await widgetPage(context, ws);
@@ -72,14 +76,23 @@ test('every state survives a reload, and an agent who leaves is replaced in word
 
   alice.s.send({ type: 'accept', offer: offered.offer.offer });
   await page.getByText(`${ALICE.name} joined the chat`).first().waitFor();
+  // Her inbox opens the chat's socket, as the real inbox does.
+  const aliceChat = await openAgentChat(ws, offered.offer.conversation, alice.token);
   await sameAfterReload(page, 'live chat');
   assert.equal(await page.getByText('Waiting for an agent…').isVisible(), false, 'not waiting once an agent joined');
 
-  // Alice closes her inbox; Bob is online. The visitor is told and waits for Bob.
+  // Alice closes her inbox; Bob is online. After a few seconds the visitor reads that she is
+  // reconnecting; after the grace, that she left, and they wait for Bob.
   const bob = await inbox(ws, BOB);
+  const t0 = Date.now();
   alice.s.close();
+  aliceChat.close();
+  await page.getByText(`${ALICE.name} is reconnecting…`).waitFor({ timeout: 15_000 });
+  console.log(`  "${ALICE.name} is reconnecting…" shown ${Date.now() - t0} ms after her inbox closed`);
+  await sameAfterReload(page, 'agent reconnecting');
   await page.getByText(`${ALICE.name} left the chat; finding someone else…`).first().waitFor({ timeout: 30_000 });
   await page.getByText('Waiting for an agent…').first().waitFor();
+  assert.equal(await page.getByText('is reconnecting…').first().isVisible(), false, 'no longer reconnecting once she left');
   await sameAfterReload(page, 'agent left');
   const second = await bob.s.waitFor((m) => m.type === 'offered' && m.offer.conversation === offered.offer.conversation, 10_000, 'offer to bob');
   bob.s.send({ type: 'accept', offer: second.offer.offer });

@@ -156,6 +156,8 @@ pub struct Model {
     pub waiting: bool,
     pub agent: Option<AgentProfile>,
     pub agent_typing: bool,
+    /// The agent holding the chat has been disconnected for a few seconds (they may be back).
+    pub agent_away: bool,
     pub closed: bool,
     /// Question cards answered, with the chosen button. (Small vectors, not maps: a handful of
     /// cards per conversation, and every map type costs kilobytes of wasm.)
@@ -189,6 +191,7 @@ impl Model {
             waiting: false,
             agent: None,
             agent_typing: false,
+            agent_away: false,
             closed: false,
             answered: Vec::new(),
             captured: Vec::new(),

@@ -235,6 +235,11 @@ fn server(m: &mut Model, s: ChatServerMsg, fx: &mut Vec<Effect>) {
                 m.agent_typing = on && !m.closed;
             }
         }
+        ChatServerMsg::Presence { side, here } => {
+            if side == Side::Agent {
+                m.agent_away = !here && m.agent.is_some() && !m.closed;
+            }
+        }
         ChatServerMsg::Error { message, .. } => m.notice = Some(message),
         frame => chat(m, ClientEvent::Frame(frame), fx),
     }
@@ -270,6 +275,7 @@ fn entry_in(m: &mut Model, entry: TranscriptEntry, fx: &mut Vec<Effect>) {
         TranscriptEvent::LiveChatRequested => m.waiting = true,
         TranscriptEvent::AgentJoined { agent } => {
             m.waiting = false;
+            m.agent_away = false;
             m.agent = Some(agent.clone());
             if live {
                 let mut a = agent.name.clone();
@@ -286,6 +292,7 @@ fn entry_in(m: &mut Model, entry: TranscriptEntry, fx: &mut Vec<Effect>) {
             m.waiting = true;
             m.agent = None;
             m.agent_typing = false;
+            m.agent_away = false;
             if live {
                 let mut a = agent.name.clone();
                 a.push(' ');

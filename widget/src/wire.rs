@@ -120,6 +120,10 @@ pub fn server_msg(text: &str) -> Res<ChatServerMsg> {
             from: side(&o, "from")?,
             on: boolean(&o, "on")?,
         },
+        "presence" => ChatServerMsg::Presence {
+            side: side(&o, "side")?,
+            here: boolean(&o, "here")?,
+        },
         "error" => ChatServerMsg::Error {
             code: string(&o, "code")?,
             message: opt_string(&o, "message").unwrap_or_default(),

@@ -8,6 +8,10 @@ pub const FIRST_DELAY: Millis = Millis(500);
 /// The longest delay bounds how long a client stays away once the edge is back.
 pub const MAX_DELAY: Millis = Millis(30_000);
 
+/// "Your session ended" (removed, role changed, password reset…): sign in again. The close
+/// frame's reason says why, in words for a person.
+pub const SESSION_ENDED: u16 = 4001;
+
 /// Close codes 4000–4999 (ours) and 1008 (policy) mean "do not reconnect with this token".
 pub fn refused(code: u16) -> bool {
     (4000..5000).contains(&code) || code == 1008

@@ -12,7 +12,7 @@ mod outbox;
 mod sequencer;
 mod session;
 
-pub use backoff::{refused, seed_from, Backoff, FIRST_DELAY, MAX_DELAY};
+pub use backoff::{refused, seed_from, Backoff, FIRST_DELAY, MAX_DELAY, SESSION_ENDED};
 pub use ids::{push_hex, ClientIds};
 pub use outbox::{Outbox, Outgoing};
 pub use sequencer::Sequencer;

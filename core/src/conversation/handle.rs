@@ -141,3 +141,22 @@ impl Conversation {
         fx.push(Effect::Closed { reason });
     }
 }
+
+impl Conversation {
+    /// The conversation is being erased (an admin, or the retention period): what the
+    /// workspace must free for it. Nothing is appended and no failed action is raised: the
+    /// visitor asked to be forgotten, so no one is told who they were.
+    pub fn erase_release(&self) -> Vec<ConversationToWorkspace> {
+        match (self.live, &self.agent) {
+            (LiveState::Accepted, Some(agent)) => vec![ConversationToWorkspace::ChatClosed {
+                agent: agent.clone(),
+                reason: EndReason::Erased,
+                request: self.request,
+            }],
+            (LiveState::Requested, _) => vec![ConversationToWorkspace::CancelLiveChat {
+                request: self.request,
+            }],
+            _ => Vec::new(),
+        }
+    }
+}

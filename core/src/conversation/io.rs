@@ -74,6 +74,8 @@ pub enum Effect {
     Relay(ChatServerMsg),
     /// Send to the agent's sockets only, without storing (the visitor left the page / is back).
     ToAgents(ChatServerMsg),
+    /// Send to the visitor's sockets only, without storing (the agent is reconnecting / back).
+    ToVisitors(ChatServerMsg),
     /// Close the agent's sockets (code 4001): the chat is no longer theirs.
     CloseAgentSockets,
     /// Send to the workspace object (see [`crate::link`]).

@@ -10,6 +10,9 @@ use crate::protocol::{AgentProfile, EndReason, FallbackKind, Side, TranscriptEve
 use crate::routing::FallbackReason;
 use crate::{AgentId, Millis};
 
+/// Removed agents a conversation remembers (removals are rare; a few is plenty).
+const MAX_BARRED: usize = 8;
+
 /// Bounds of the preview pace the workspace may ask for.
 const MIN_PREVIEW_EVERY: Millis = Millis(1_000);
 const MAX_PREVIEW_EVERY: Millis = Millis(120_000);
@@ -62,6 +65,12 @@ impl Conversation {
                 }));
                 return Err(Refusal::AlreadyAccepted);
             }
+            // A removed agent's acceptance, overtaken by the removal: it never reaches the
+            // visitor; the workspace frees the slot and routes the chat again at once.
+            (None, LiveState::Requested) if self.barred.contains(&agent) => {
+                self.route_again(agent, fx);
+                return Err(Refusal::AlreadyAccepted);
+            }
             (None, LiveState::Requested) => None,
             // The same acceptance delivered twice: confirm again, change nothing.
             (None, LiveState::Accepted) if self.agent.as_ref() == Some(&agent) => {
@@ -86,6 +95,9 @@ impl Conversation {
         self.live = LiveState::Accepted;
         self.agent_reported_gone = false;
         self.agent_pane_gone_since = None;
+        // Until the agent's chat pane connects, which is a moment after accepting.
+        self.agent_absence_over();
+        self.agent_may_be_away(now);
         self.agent = Some(agent.clone());
         self.profile = Some(profile.clone());
         self.append(TranscriptEvent::AgentJoined { agent: profile }, now, fx);
@@ -129,6 +141,12 @@ impl Conversation {
     fn agent_left(&mut self, agent: AgentId, removed: bool, now: Millis, fx: &mut Vec<Effect>) {
         if removed {
             fx.push(Effect::CloseAgentSockets);
+            if !self.barred.contains(&agent) {
+                if self.barred.len() >= MAX_BARRED {
+                    self.barred.remove(0);
+                }
+                self.barred.push(agent.clone());
+            }
         }
         let holds = self.closed.is_none()
             && self.live == LiveState::Accepted
@@ -149,13 +167,7 @@ impl Conversation {
     pub(super) fn hand_back(&mut self, agent: AgentId, now: Millis, fx: &mut Vec<Effect>) {
         self.agent_reported_gone = false;
         self.agent_pane_gone_since = None;
-        let routing = match &self.position {
-            Position::Card { card } => match self.dialogue.card(card).map(|c| &c.kind) {
-                Some(CardKind::LiveChat { routing, .. }) => Some(routing.clone()),
-                _ => None,
-            },
-            _ => None,
-        };
+        self.agent_absence_over();
         let profile = self.profile.take().unwrap_or_else(|| AgentProfile {
             name: agent.to_string(),
             avatar_url: None,
@@ -165,6 +177,19 @@ impl Conversation {
         self.agent_sockets = 0;
         // The visitor waits again: a new inactivity period for the new agent to answer.
         self.touch(now);
+        self.route_again(agent, fx);
+    }
+
+    /// Asks the workspace, in one message, to free `agent`'s slot and route the chat again with
+    /// the live chat card's routing (a new request number).
+    fn route_again(&mut self, agent: AgentId, fx: &mut Vec<Effect>) {
+        let routing = match &self.position {
+            Position::Card { card } => match self.dialogue.card(card).map(|c| &c.kind) {
+                Some(CardKind::LiveChat { routing, .. }) => Some(routing.clone()),
+                _ => None,
+            },
+            _ => None,
+        };
         match routing {
             Some(routing) => {
                 self.live = LiveState::Requested;

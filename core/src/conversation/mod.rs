@@ -39,7 +39,7 @@ mod state;
 pub use chat::RESEND_WINDOW;
 pub use index::{Indexed, DEFAULT_PREVIEW_EVERY, PREVIEW_CHARS};
 pub use io::{CloseReason, Effect, Input, LiveState};
-pub use presence::VISITOR_ANNOUNCE_AFTER;
+pub use presence::{AGENT_ANNOUNCE_AFTER, VISITOR_ANNOUNCE_AFTER};
 pub use refusal::Refusal;
 pub use resume::{replay_after, resume_frames};
 pub use settings::{ConversationSettings, DEFAULT_INACTIVITY_TIMEOUT, MAX_CLIENT_ID_CHARS};

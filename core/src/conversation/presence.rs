@@ -1,7 +1,9 @@
 //! Who is on the conversation's sockets: the visitor (a page may navigate, reload or close) and
 //! the agent's chat pane. A visitor gone for a few seconds is announced to the agent; gone past
 //! the settings' graces, a waiting request leaves the line and a live chat ends, so nobody holds
-//! a slot for a visitor who left.
+//! a slot for a visitor who left. An agent holding the chat with no chat socket for a few
+//! seconds (a reload, a dropped connection) is announced to the visitor as reconnecting, so the
+//! visitor never waits in silence; the workspace's agent-gone grace decides when they are gone.
 
 use super::io::{Effect, LiveState};
 use super::state::Conversation;
@@ -10,6 +12,9 @@ use crate::Millis;
 
 /// A visitor gone this long is announced to the agent; a page navigation reconnects sooner.
 pub const VISITOR_ANNOUNCE_AFTER: Millis = Millis(5_000);
+
+/// An agent holding the chat with no chat socket this long is "reconnecting…" to the visitor.
+pub const AGENT_ANNOUNCE_AFTER: Millis = Millis(5_000);
 
 /// An agent the workspace reported gone, whose chat pane then closes, has this long to reopen
 /// it before the chat is handed back.
@@ -28,6 +33,10 @@ impl Conversation {
             Side::Agent => {
                 self.agent_sockets = self.agent_sockets.saturating_add(1);
                 self.agent_pane_gone_since = None;
+                self.agent_away_since = None;
+                if std::mem::take(&mut self.agent_announced_away) {
+                    fx.push(agent_presence(true));
+                }
             }
             Side::Bot => {}
         }
@@ -46,6 +55,9 @@ impl Conversation {
                 if self.agent_sockets == 0 && self.agent_reported_gone {
                     self.agent_pane_gone_since = Some(now);
                 }
+                if self.agent_sockets == 0 {
+                    self.agent_may_be_away(now);
+                }
             }
             Side::Bot => {}
         }
@@ -56,6 +68,11 @@ impl Conversation {
         self.agent_sockets = agent;
         if agent == 0 && self.agent_reported_gone && self.agent_pane_gone_since.is_none() {
             self.agent_pane_gone_since = Some(now);
+        }
+        if agent == 0 {
+            self.agent_may_be_away(now);
+        } else {
+            self.agent_away_since = None;
         }
         self.visitor_sockets = visitor;
         if visitor > 0 {
@@ -71,7 +88,45 @@ impl Conversation {
             .agent_pane_gone_since
             .filter(|_| self.closed.is_none())
             .map(|t| t.after(AGENT_PANE_GRACE));
-        crate::time::earliest(pane, self.visitor_deadline())
+        let away = self
+            .agent_away_since
+            .filter(|_| self.closed.is_none() && !self.agent_announced_away)
+            .map(|t| t.after(AGENT_ANNOUNCE_AFTER));
+        crate::time::earliest(crate::time::earliest(pane, away), self.visitor_deadline())
+    }
+
+    /// The agent holding a live chat has no chat socket left: from now on the visitor may be
+    /// told they are reconnecting. Kept from an earlier drop if already set.
+    pub(super) fn agent_may_be_away(&mut self, now: Millis) {
+        let holds = self.closed.is_none() && self.live == LiveState::Accepted;
+        if holds && self.agent_away_since.is_none() {
+            self.agent_away_since = Some(now);
+        }
+    }
+
+    /// The agent's absence is over for this chat (they left it, or it ended): nothing more to
+    /// announce. The visitor's widget clears "reconnecting…" on the entry that says why.
+    pub(super) fn agent_absence_over(&mut self) {
+        self.agent_away_since = None;
+        self.agent_announced_away = false;
+    }
+
+    /// What a socket of `side` needs to hear after its replay: whether the other side is gone.
+    pub fn presence_after_replay(&self, side: Side) -> Option<ChatServerMsg> {
+        if self.closed.is_some() {
+            return None;
+        }
+        match side {
+            Side::Visitor if self.agent_announced_away => Some(ChatServerMsg::Presence {
+                side: Side::Agent,
+                here: false,
+            }),
+            Side::Agent if self.visitor_announced_gone => Some(ChatServerMsg::Presence {
+                side: Side::Visitor,
+                here: false,
+            }),
+            _ => None,
+        }
     }
 
     fn visitor_deadline(&self) -> Option<Millis> {
@@ -96,6 +151,12 @@ impl Conversation {
                 }
             }
         }
+        if let Some(since) = self.agent_away_since.filter(|_| self.closed.is_none()) {
+            if !self.agent_announced_away && now >= since.after(AGENT_ANNOUNCE_AFTER) {
+                self.agent_announced_away = true;
+                fx.push(agent_presence(false));
+            }
+        }
         let Some(since) = self.visitor_gone_since.filter(|_| self.closed.is_none()) else {
             return;
         };
@@ -113,6 +174,13 @@ impl Conversation {
             self.visitor_left(now, fx);
         }
     }
+}
+
+fn agent_presence(here: bool) -> Effect {
+    Effect::ToVisitors(ChatServerMsg::Presence {
+        side: Side::Agent,
+        here,
+    })
 }
 
 fn presence(here: bool) -> Effect {

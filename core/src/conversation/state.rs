@@ -79,6 +79,16 @@ pub struct Conversation {
     /// …and that pane closed at this time (the chat is handed back after a short grace).
     #[serde(default)]
     pub(super) agent_pane_gone_since: Option<Millis>,
+    /// The agent holding the chat has had no chat socket since this time (a reload, a drop).
+    #[serde(default)]
+    pub(super) agent_away_since: Option<Millis>,
+    /// The visitor was told the agent is reconnecting (and will be told when they are back).
+    #[serde(default)]
+    pub(super) agent_announced_away: bool,
+    /// Agents removed while this conversation was theirs or on its way to them: an acceptance
+    /// from one of them that arrives late is turned into a hand back (bounded, see `live.rs`).
+    #[serde(default)]
+    pub(super) barred: Vec<AgentId>,
 }
 
 fn default_preview_every() -> Millis {
@@ -118,6 +128,9 @@ impl Conversation {
             visitor_announced_gone: false,
             request: 0,
             agent_reported_gone: false,
+            agent_away_since: None,
+            agent_announced_away: false,
+            barred: Vec::new(),
             agent_pane_gone_since: None,
         }
     }

@@ -47,4 +47,6 @@ pub struct ConversationRecord {
 pub enum AdminServerMsg {
     /// A conversation was created or changed.
     Conversation { record: ConversationRecord },
+    /// These conversations were erased (by an admin or the retention period): drop their rows.
+    Erased { conversations: Vec<String> },
 }

@@ -83,4 +83,6 @@ pub enum EndReason {
     Expired,
     /// The agent left or was removed; the chat was routed to someone else.
     AgentLeft,
+    /// An admin erased the conversation (the visitor's right to be forgotten): drop it.
+    Erased,
 }

@@ -49,7 +49,7 @@ impl Workspace {
                 self.routing_effects(effects, None, &mut fx);
                 if had_permission && !live_chat {
                     // Losing the permission takes effect at once: chats move on, sockets close.
-                    self.chats_move_on(&agent, true, &mut fx);
+                    self.hand_over_now(&agent, now, &mut fx);
                     fx.push(WorkspaceEffect::CloseAgent {
                         agent,
                         reason: "live chat permission removed".into(),
@@ -57,12 +57,12 @@ impl Workspace {
                 }
             }
             WorkspaceInput::RemoveAgent { agent } => {
+                self.hand_over_now(&agent, now, &mut fx);
                 let mut effects = self.router.remove_agent(&agent, now);
                 // Offline too: if the agent is added again, they wait for an inbox like anyone.
                 effects.extend(self.router.set_connected(&agent, false, now));
                 effects.extend(self.router.set_presence(&agent, false, false, now));
                 self.routing_effects(effects, None, &mut fx);
-                self.chats_move_on(&agent, true, &mut fx);
                 if self.people.remove(&agent).is_some() {
                     self.people_changed = true;
                 }
@@ -71,6 +71,15 @@ impl Workspace {
                     agent,
                     reason: "agent removed".into(),
                 });
+            }
+            WorkspaceInput::SessionsEnded { agent, hand_over } => {
+                // Every inbox socket of the agent is closing: they are gone from now on.
+                if self.inboxes.remove(&agent).is_some() {
+                    self.went_away(&agent, now, &mut fx);
+                }
+                if hand_over {
+                    self.hand_over_now(&agent, now, &mut fx);
+                }
             }
             WorkspaceInput::Settings { routing } => self.router.set_settings(routing),
             WorkspaceInput::Tick => {

@@ -81,6 +81,13 @@ pub enum WorkspaceInput {
     RemoveAgent {
         agent: AgentId,
     },
+    /// Every session of this agent ended (a new session epoch: role change, password reset):
+    /// their inbox sockets are closing. `hand_over`: their chats are routed to someone else at
+    /// once (a demotion) instead of after the agent-gone grace (they may sign in again).
+    SessionsEnded {
+        agent: AgentId,
+        hand_over: bool,
+    },
     Settings {
         routing: RoutingSettings,
     },

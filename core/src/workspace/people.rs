@@ -84,7 +84,12 @@ impl Workspace {
     }
 
     /// No inbox is left: no new offers from now on; offers already made wait for the grace.
-    fn went_away(&mut self, agent: &AgentId, now: Millis, fx: &mut Vec<WorkspaceEffect>) {
+    pub(super) fn went_away(
+        &mut self,
+        agent: &AgentId,
+        now: Millis,
+        fx: &mut Vec<WorkspaceEffect>,
+    ) {
         let effects = self.router.set_connected(agent, false, now);
         self.routing_effects(effects, None, fx);
         if let Some(person) = self.people.get_mut(agent) {
@@ -178,6 +183,29 @@ impl Workspace {
                 self.chats_move_on(&agent, false, fx);
             }
         }
+    }
+
+    /// Removal, demotion or losing the permission: each conversation the agent holds is told
+    /// (it hands the chat back and routes it again) and the agent's slots are freed at once, so
+    /// no chat is held by them from this instant. A late acceptance of theirs is turned into a
+    /// hand back by the conversation, which remembers the agent as barred.
+    pub(super) fn hand_over_now(
+        &mut self,
+        agent: &AgentId,
+        now: Millis,
+        fx: &mut Vec<WorkspaceEffect>,
+    ) {
+        self.chats_move_on(agent, true, fx);
+        let mut effects = Vec::new();
+        for (conversation, _) in self.router.chats_of(agent) {
+            // That request is over: repeated, it is not routed again (the conversation's hand
+            // back comes with a new request number).
+            if let Some(request) = self.router.request_of(&conversation) {
+                self.settled.settle(&conversation, request);
+            }
+            effects.extend(self.router.release(&conversation, now));
+        }
+        self.routing_effects(effects, Some(crate::protocol::EndReason::AgentLeft), fx);
     }
 
     /// Tells each conversation this agent holds that the agent is gone; each answers by

@@ -65,6 +65,8 @@ pub struct Stats {
     pub inbox_opens: u64,
     pub inbox_closes: u64,
     pub removals: u64,
+    pub sessions_ended: u64,
+    pub barred_bounces: u64,
     pub permission_changes: u64,
     pub stale_answers: u64,
     pub emails: u64,
@@ -107,6 +109,8 @@ impl Stats {
             inbox_opens,
             inbox_closes,
             removals,
+            sessions_ended,
+            barred_bounces,
             permission_changes,
             stale_answers,
             emails,
@@ -203,6 +207,8 @@ pub struct Req {
     /// Offers made for the conversation before this request began.
     pub offers_before: u32,
     pub outcome: Option<(Outcome, Millis)>,
+    /// Extra wait allowed: a removed agent's acceptance bounced back (one more round trip).
+    pub slack: Millis,
 }
 
 #[derive(Debug, Clone)]
@@ -309,6 +315,13 @@ pub struct World {
     watched: Vec<usize>,
     /// Agents whose inbox sockets the workspace closed in the last step, and how many.
     closed_by_ws: Vec<(usize, u32)>,
+    /// (conversation, agent): the workspace handed the chat over at once (removal, demotion,
+    /// losing the permission) and freed the slot; the conversation has not heard yet.
+    handover_pending: BTreeSet<(usize, usize)>,
+    /// Every (conversation, agent) ever handed over: the conversation bars that agent.
+    handed_over: BTreeSet<(usize, usize)>,
+    /// The step in progress is a demotion's hand over (the agent keeps the permission).
+    demoting: bool,
     dup_pct: u64,
     immediate_pct: u64,
     reply_pct: u64,
@@ -373,6 +386,9 @@ impl World {
             active: Vec::new(),
             watched: (0..AGENTS).collect(),
             closed_by_ws: Vec::new(),
+            handover_pending: BTreeSet::new(),
+            handed_over: BTreeSet::new(),
+            demoting: false,
             dup_pct: 0,
             immediate_pct: 0,
             reply_pct: 0,
@@ -910,8 +926,13 @@ impl World {
                         // the chat for (it holds it from the accept until this conversation
                         // hands it back).
                         let held = self.chats.get(&c).map(|&a| &self.agents[a].id);
+                        // Handed over at once while the acceptance was on its way: the chat is
+                        // theirs here until the hand over arrives, which gives it back.
+                        let handing = holder
+                            .as_ref()
+                            .is_some_and(|h| self.handover_pending.contains(&(c, agent_index(h))));
                         ensure!(
-                            held.is_some() && held == holder.as_ref(),
+                            handing || (held.is_some() && held == holder.as_ref()),
                             "c{c} took {:?} as its agent, but the workspace holds the chat for {:?} \
                              (a late or repeated Accepted revived a chat that was handed back)",
                             holder,
@@ -943,6 +964,23 @@ impl World {
                             cs.target = cs.flow.target(cs.country, &facts.fields);
                             self.request_begins(c);
                             self.visitor_waits(c);
+                        }
+                        ConversationToWorkspace::AgentLeft { agent, .. }
+                            if before_live == LiveState::Requested
+                                && after_live == LiveState::Requested =>
+                        {
+                            // A barred agent's late acceptance, bounced without the visitor
+                            // seeing it: the same wait goes on, one round trip longer.
+                            ensure!(
+                                self.handed_over.contains(&(c, agent_index(agent))),
+                                "c{c} bounced an acceptance of {agent}, who was never handed over"
+                            );
+                            self.stats.barred_bounces += 1;
+                            // A new request number on the wire, the same wait for the visitor.
+                            self.convs[c].requests_sent += 1;
+                            if let Some(r) = self.convs[c].reqs.last_mut() {
+                                r.slack = r.slack.after(Millis(2 * NET_MAX.0));
+                            }
                         }
                         ConversationToWorkspace::AgentLeft { agent, .. } => {
                             let cs = &mut self.convs[c];
@@ -1050,6 +1088,7 @@ impl World {
             at: self.now,
             offers_before: cs.offers,
             outcome: None,
+            slack: Millis::ZERO,
         });
         self.stats.requests += 1;
     }
@@ -1074,7 +1113,7 @@ impl World {
         // The request reaches the workspace and the answer comes back (each ≤ NET_MAX); every
         // offer lasts at most the accept timeout plus the alarm's lateness.
         let made = u64::from(offers - req.offers_before);
-        let bound = 2 * NET_MAX.0 + made * (timeout.0 + ALARM_LATE_MAX.0);
+        let bound = 2 * NET_MAX.0 + made * (timeout.0 + ALARM_LATE_MAX.0) + req.slack.0;
         ensure!(
             waited.0 <= bound,
             "c{c} waited {} ms for an agent ({how:?}) with {made} offers: more than the plan \
@@ -1208,7 +1247,17 @@ impl World {
         self.ensure_conv(c)?;
         let mut out = Vec::new();
         for msg in batch.messages {
+            let handed = match &msg {
+                WorkspaceToConversation::AgentLeft {
+                    agent,
+                    removed: true,
+                } => Some(agent_index(agent)),
+                _ => None,
+            };
             out.extend(self.conv_handle(c, Input::FromWorkspace(msg))?);
+            if let Some(a) = handed {
+                self.handover_pending.remove(&(c, a));
+            }
         }
         if out.is_empty() {
             return Ok(());
@@ -1312,7 +1361,8 @@ impl World {
             | WorkspaceInput::Accept { agent, .. }
             | WorkspaceInput::Decline { agent, .. }
             | WorkspaceInput::UpsertAgent { agent, .. }
-            | WorkspaceInput::RemoveAgent { agent } => {
+            | WorkspaceInput::RemoveAgent { agent }
+            | WorkspaceInput::SessionsEnded { agent, .. } => {
                 involved.insert(agent_index(agent));
             }
             WorkspaceInput::Restored { .. } | WorkspaceInput::Settings { .. } => everyone = true,
@@ -1478,7 +1528,8 @@ impl World {
                                 "c{c} released more often than accepted"
                             );
                             ensure!(
-                                cs.agent.as_ref() != Some(&agent),
+                                cs.agent.as_ref() != Some(&agent)
+                                    || self.handover_pending.contains(&(c, a)),
                                 "c{c}: {agent}'s slot freed while the chat is still theirs"
                             );
                         }
@@ -1516,8 +1567,11 @@ impl World {
                                 "AgentLeft for c{c} names {agent}, who does not hold it"
                             );
                             if *removed {
+                                self.handover_pending.insert((c, a));
+                                self.handed_over.insert((c, a));
+                                let ag = &self.agents[a];
                                 ensure!(
-                                    ag.removed || !ag.live_chat,
+                                    ag.removed || !ag.live_chat || self.demoting,
                                     "{agent} handed back as removed but is neither removed nor \
                                      without the permission"
                                 );
@@ -1780,6 +1834,12 @@ impl World {
                 load[i]
             );
             if ag.removed {
+                ensure!(
+                    !r.holds_chats(&ag.id) && load[i] == 0,
+                    "{} was removed but still holds {} chats",
+                    ag.id,
+                    load[i]
+                );
                 continue;
             }
             let connected = ws.connected(&ag.id);
@@ -1957,11 +2017,34 @@ impl World {
     }
 
     pub fn remove(&mut self, a: usize) -> R {
+        // The object is loaded (its checks run) before the admin's call changes anything.
+        self.ensure_ws()?;
         self.agents[a].removed = true;
         self.agents[a].chose = None;
         self.stats.removals += 1;
         let id = self.agents[a].id.clone();
         self.ws_input(WorkspaceInput::RemoveAgent { agent: id })
+    }
+
+    /// A new session epoch (a role change or a password reset): the agent's inbox and chat
+    /// sockets are revoked (their close events are not counted again) and the workspace hears
+    /// it once. A demotion hands the chats over at once.
+    pub fn end_sessions(&mut self, a: usize, hand_over: bool) -> R {
+        self.ensure_ws()?;
+        self.stats.sessions_ended += 1;
+        if self.agents[a].sockets > 0 {
+            self.agents[a].sockets = 0;
+            self.agents[a].gone_at = Some(self.now);
+        }
+        self.chat_panes_close(a);
+        let id = self.agents[a].id.clone();
+        self.demoting = hand_over;
+        let done = self.ws_input(WorkspaceInput::SessionsEnded {
+            agent: id,
+            hand_over,
+        });
+        self.demoting = false;
+        done
     }
 
     pub fn readd(&mut self, a: usize) -> R {
@@ -2002,6 +2085,10 @@ impl World {
                 0..=59 => self.open_inbox(a),
                 60..=62 => self.remove(a),
                 63..=67 => self.change_agent(a),
+                68..=69 => {
+                    let demoted = self.rng.chance(50);
+                    self.end_sessions(a, demoted)
+                }
                 _ => Ok(()),
             };
         }
@@ -2018,6 +2105,10 @@ impl World {
             }
             60..=61 => self.remove(a),
             62..=66 => self.change_agent(a),
+            77..=79 => {
+                let demoted = self.rng.chance(50);
+                self.end_sessions(a, demoted)
+            }
             67..=76 => {
                 // A reload: the tab closes and comes back, within the grace or after it.
                 self.close_inbox(a)?;

@@ -3,11 +3,13 @@
 //! Every decision is made by `parlor_core::conversation::Conversation`; this file only stores,
 //! sends, and calls the workspace.
 
+mod erase;
 mod store;
 
 use std::cell::{Cell, RefCell};
 
 use parlor_core::conversation::{resume_frames, Conversation, ConversationSettings, Effect, Input};
+use parlor_core::guard::Verdict;
 use parlor_core::link::{ConversationToWorkspace, FromConversation, ToConversation};
 use parlor_core::protocol::{
     ChatClientMsg, ChatServerMsg, Side, MAX_FRAME_BYTES, PROTOCOL_VERSION,
@@ -22,8 +24,9 @@ use worker::{
 };
 
 use crate::alarm::AlarmSlot;
-use crate::crypto::{constant_time_eq, sha256_hex};
+use crate::crypto::{constant_time_eq, random_hex, sha256_hex};
 use crate::error::{ApiError, ApiResult};
+use crate::guards::{chat_frame, Guards, TOO_MANY_REFUSED};
 use crate::http::{ok, read_json};
 use crate::identity::Identity;
 use crate::internal::{to_workspace, Ack, Init, MAX_LINK_BYTES};
@@ -38,6 +41,20 @@ use store::Meta;
 struct Peer {
     side: Side,
     agent: Option<String>,
+    /// The agent's session epoch, from the token that opened the socket.
+    #[serde(default)]
+    epoch: u64,
+    /// A random name for the socket's frame limits.
+    #[serde(default)]
+    socket: String,
+}
+
+/// What the workspace sends when an agent's sessions end.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Revoke {
+    pub agent: String,
+    /// The agent's new session epoch: tokens of older epochs are refused here from now on.
+    pub epoch: u64,
 }
 
 #[durable_object]
@@ -49,6 +66,8 @@ pub struct ConversationDO {
     loaded: RefCell<Option<(Meta, Conversation)>>,
     /// Chat messages per side; in memory (a restart forgives).
     says: RefCell<RateLimiter>,
+    /// Every other frame kind, per socket.
+    guards: Guards,
     /// Set once this instance has re-armed its stored alarm (see [`ConversationDO::rearm`]).
     rearmed: Cell<bool>,
     /// The meta in memory has changes not yet stored.
@@ -81,6 +100,7 @@ impl DurableObject for ConversationDO {
             sql,
             loaded: RefCell::new(None),
             says: RefCell::new(RateLimiter::new(SAY_LIMIT, 4)),
+            guards: Guards::default(),
             meta_unsaved: Cell::new(false),
             alarm_slot: AlarmSlot::default(),
             rearmed: Cell::new(false),
@@ -107,26 +127,42 @@ impl DurableObject for ConversationDO {
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> worker::Result<()> {
-        let text = match message {
-            WebSocketIncomingMessage::String(s) => s,
-            WebSocketIncomingMessage::Binary(_) => {
-                return send_error(&ws, "binary_frame", "Send JSON text frames only.");
-            }
-        };
-        if text.len() > MAX_FRAME_BYTES {
-            return send_error(&ws, "frame_too_large", "That message is too large.");
-        }
-        let msg: ChatClientMsg = match serde_json::from_str(&text) {
-            Ok(m) => m,
-            Err(e) => return send_error(&ws, "bad_frame", &format!("Unreadable frame: {e}")),
-        };
         let peer: Option<Peer> = ws.deserialize_attachment().ok().flatten();
         let Some(peer) = peer else {
             let _ = ws.close(Some(1008), Some("unknown peer"));
             return Ok(());
         };
+        let now = Millis(now_ms());
+        let text = match message {
+            WebSocketIncomingMessage::String(s) => s,
+            WebSocketIncomingMessage::Binary(_) => {
+                return self.refuse(&ws, &peer, "binary_frame", "Send JSON text frames only.");
+            }
+        };
+        if text.len() > MAX_FRAME_BYTES {
+            return self.refuse(&ws, &peer, "frame_too_large", "That message is too large.");
+        }
+        let msg: ChatClientMsg = match serde_json::from_str(&text) {
+            Ok(m) => m,
+            Err(e) => {
+                let why = format!("Unreadable frame: {e}");
+                return self.refuse(&ws, &peer, "bad_frame", &why);
+            }
+        };
+        match self.guards.check(&peer.socket, chat_frame(&msg), now) {
+            Verdict::Pass => {}
+            Verdict::Drop => return Ok(()),
+            Verdict::Refuse => {
+                let e = ApiError::RateLimited;
+                return send_error(&ws, e.code(), &e.to_string());
+            }
+            Verdict::Close => {
+                let _ = ws.close(Some(1008), Some(TOO_MANY_REFUSED));
+                return Ok(());
+            }
+        }
         if let Err(e) = self.on_message(&ws, &peer, msg).await {
-            let _ = send_error(&ws, e.code(), &e.to_string());
+            return self.refuse(&ws, &peer, e.code(), &e.to_string());
         }
         Ok(())
     }
@@ -151,6 +187,9 @@ impl DurableObject for ConversationDO {
     async fn alarm(&self) -> worker::Result<Response> {
         // Alarms may fire early, late or twice; the core ignores a tick before its deadline.
         self.alarm_slot.cleared();
+        if matches!(self.load(), Ok(None)) {
+            return Response::ok("ok");
+        }
         if let Err(e) = self.apply(Input::Tick, None).await {
             worker::console_error!("conversation alarm: {e}");
         }
@@ -184,6 +223,18 @@ fn send_error(ws: &WebSocket, code: &str, message: &str) -> worker::Result<()> {
 }
 
 impl ConversationDO {
+    /// A frame was refused: answered with an error, or, once the socket has sent too many such
+    /// frames, the socket is closed with 1008.
+    fn refuse(&self, ws: &WebSocket, peer: &Peer, code: &str, message: &str) -> worker::Result<()> {
+        match self.guards.strike(&peer.socket, Millis(now_ms())) {
+            Verdict::Close => {
+                let _ = ws.close(Some(1008), Some(TOO_MANY_REFUSED));
+                Ok(())
+            }
+            _ => send_error(ws, code, message),
+        }
+    }
+
     /// Local workerd keeps scheduled alarms in memory only, so after a restart the alarm is
     /// gone. On the first request of an instance: run what is due and set the alarm again from
     /// the stored deadline; if the conversation still waits for an agent, wake the workspace so
@@ -216,7 +267,14 @@ impl ConversationDO {
 
     async fn dispatch(&self, req: &mut Request) -> ApiResult<Response> {
         let path = req.path();
+        if let Some(resp) = self.if_erased(req, &path).await? {
+            return Ok(resp);
+        }
         match path.as_str() {
+            "/internal/erase" => {
+                let workspace: String = read_json(req, 1024).await?;
+                ok(&self.erase(&workspace).await?)
+            }
             "/internal/init" => {
                 let init: Init = read_json(req, 512 * 1024).await?;
                 ok(&self.init(init).await?)
@@ -240,7 +298,13 @@ impl ConversationDO {
             "/internal/revoke" => {
                 // The workspace ended this agent's sessions (password reset, role change): their
                 // chat sockets close now, not at their next frame.
-                let agent: String = read_json(req, 1024).await?;
+                let Revoke { agent, epoch } = read_json(req, 1024).await?;
+                let mut revoked = store::revoked_epochs(&self.sql)?;
+                let stored = revoked.entry(agent.clone()).or_default();
+                if *stored < epoch {
+                    *stored = epoch;
+                    store::put_revoked_epochs(&self.sql, &revoked)?;
+                }
                 for ws in self.state.get_websockets_with_tag("agent") {
                     let peer: Option<Peer> = ws.deserialize_attachment().ok().flatten();
                     if peer.is_some_and(|p| p.agent.as_deref() == Some(agent.as_str())) {
@@ -283,12 +347,17 @@ impl ConversationDO {
                 self.accept(Peer {
                     side: Side::Visitor,
                     agent: None,
+                    epoch: 0,
+                    socket: random_hex(8)?,
                 })
                 .await
             }
             "/ws/agent" => {
                 let Identity::Agent {
-                    workspace, agent, ..
+                    workspace,
+                    agent,
+                    epoch,
+                    ..
                 } = identity_of(req)
                 else {
                     return Err(ApiError::Unauthorized);
@@ -301,9 +370,16 @@ impl ConversationDO {
                 if holder.as_ref().map(|a| a.as_str()) != Some(agent.as_str()) {
                     return Err(ApiError::Forbidden);
                 }
+                // A socket opened with a token whose session ended meanwhile (the workspace
+                // checked it a moment before the revocation arrived here).
+                if self.revoked(&agent, epoch)? {
+                    return Err(ApiError::Unauthorized);
+                }
                 self.accept(Peer {
                     side: Side::Agent,
                     agent: Some(agent),
+                    epoch,
+                    socket: random_hex(8)?,
                 })
                 .await
             }
@@ -324,9 +400,21 @@ impl ConversationDO {
         Ok(Response::from_websocket(pair.client)?)
     }
 
+    /// Whether `agent`'s session of `epoch` ended (a newer epoch was revoked here).
+    fn revoked(&self, agent: &str, epoch: u64) -> ApiResult<bool> {
+        Ok(store::revoked_epochs(&self.sql)?
+            .get(agent)
+            .is_some_and(|&newer| epoch < newer))
+    }
+
     async fn socket_gone(&self, ws: &WebSocket) {
+        if matches!(self.load(), Ok(None)) {
+            // Erased (or never started): nobody is left to tell.
+            return;
+        }
         let peer: Option<Peer> = ws.deserialize_attachment().ok().flatten();
         if let Some(peer) = peer {
+            self.guards.forget(&peer.socket);
             if let Err(e) = self
                 .apply(Input::SocketClosed { side: peer.side }, None)
                 .await
@@ -408,6 +496,17 @@ impl ConversationDO {
                 let _ = ws.close(Some(4001), Some("this chat is no longer yours"));
                 return Ok(());
             }
+            let ended = match &peer.agent {
+                Some(agent) => self.revoked(agent, peer.epoch)?,
+                None => true,
+            };
+            if ended {
+                let _ = ws.close(
+                    Some(4001),
+                    Some("Your session has ended. Please sign in again."),
+                );
+                return Ok(());
+            }
         }
         let input = match msg {
             ChatClientMsg::Hello { v, last_seq } => {
@@ -419,6 +518,10 @@ impl ConversationDO {
                 let (_, conv) = self.load()?.ok_or(ApiError::NotFound("conversation"))?;
                 let entries = store::entries_after(&self.sql, last_seq)?;
                 for frame in resume_frames(conv.view(), &entries, last_seq) {
+                    send(ws, &frame)?;
+                }
+                // After the replay: whether the other side is gone right now.
+                if let Some(frame) = conv.presence_after_replay(side) {
                     send(ws, &frame)?;
                 }
                 return Ok(());
@@ -493,6 +596,7 @@ impl ConversationDO {
         let mut to_workspace = Vec::new();
         let mut replies = Vec::new();
         let mut to_agents = Vec::new();
+        let mut to_visitors = Vec::new();
         let mut close_agents = false;
         for effect in effects {
             match effect {
@@ -510,6 +614,7 @@ impl ConversationDO {
                 }
                 Effect::ToWorkspace(msg) => to_workspace.push(msg),
                 Effect::ToAgents(msg) => to_agents.push(msg),
+                Effect::ToVisitors(msg) => to_visitors.push(msg),
                 Effect::CloseAgentSockets => close_agents = true,
                 Effect::Closed { .. } => {}
             }
@@ -539,6 +644,13 @@ impl ConversationDO {
         for msg in &to_agents {
             for ws in &agents {
                 let _ = send(ws, msg);
+            }
+        }
+        if !to_visitors.is_empty() {
+            for ws in self.state.get_websockets_with_tag("visitor") {
+                for msg in &to_visitors {
+                    let _ = send(&ws, msg);
+                }
             }
         }
         if close_agents {

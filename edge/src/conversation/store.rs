@@ -48,6 +48,19 @@ pub fn save(sql: &SqlStorage, meta: Option<&Meta>, conv: &Conversation) -> ApiRe
     kv_put(sql, "conversation", conv)
 }
 
+/// The session epoch below which an agent's tokens are refused here (their sessions ended
+/// after a role change or a password reset). Few agents per conversation: one small map.
+pub fn revoked_epochs(sql: &SqlStorage) -> ApiResult<std::collections::BTreeMap<String, u64>> {
+    Ok(kv_get(sql, "revoked")?.unwrap_or_default())
+}
+
+pub fn put_revoked_epochs(
+    sql: &SqlStorage,
+    revoked: &std::collections::BTreeMap<String, u64>,
+) -> ApiResult<()> {
+    kv_put(sql, "revoked", revoked)
+}
+
 /// Stores an entry. `INSERT OR IGNORE`: the same seq is never stored twice.
 pub fn append(sql: &SqlStorage, entry: &TranscriptEntry) -> ApiResult<()> {
     exec(
@@ -64,6 +77,30 @@ pub fn append(sql: &SqlStorage, entry: &TranscriptEntry) -> ApiResult<()> {
 #[derive(Deserialize)]
 struct BodyRow {
     body: String,
+}
+
+#[derive(Deserialize)]
+struct CountRow {
+    n: i64,
+}
+
+/// When this conversation was erased, if it was: the tombstone is all that is left.
+pub fn erased_at(sql: &SqlStorage) -> ApiResult<Option<u64>> {
+    kv_get(sql, "erased")
+}
+
+/// Deletes the transcript, the core state (captured fields included) and the meta (the
+/// visitor's token hash), and leaves a tombstone so the object never comes back with old data.
+/// Returns how many transcript entries were deleted. One synchronous section: one commit.
+pub fn erase(sql: &SqlStorage, now: u64) -> ApiResult<u64> {
+    let counted: Vec<CountRow> = rows(sql, "SELECT COUNT(*) AS n FROM entries", vec![])?;
+    let entries = counted
+        .first()
+        .map_or(0, |r| u64::try_from(r.n).unwrap_or(0));
+    exec(sql, "DELETE FROM entries", vec![])?;
+    exec(sql, "DELETE FROM kv", vec![])?;
+    kv_put(sql, "erased", &now)?;
+    Ok(entries)
 }
 
 pub fn entries_after(sql: &SqlStorage, last_seq: u64) -> ApiResult<Vec<TranscriptEntry>> {

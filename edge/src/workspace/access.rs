@@ -2,9 +2,12 @@
 
 use worker::SqlStorage;
 
-use crate::crypto::{constant_time_eq, sha256_hex};
+use parlor_core::Millis;
+
+use crate::crypto::sha256_hex;
 use crate::error::{ApiError, ApiResult};
 use crate::identity::{Identity, Role};
+use crate::now_ms;
 use crate::workspace::store::{self, WorkspaceMeta};
 
 /// A caller whose right to act in this workspace has been checked.
@@ -44,11 +47,24 @@ pub fn caller(sql: &SqlStorage, identity: &Identity) -> ApiResult<(WorkspaceMeta
         Identity::Anonymous => return Err(ApiError::Unauthorized),
         Identity::Operator => Caller::Admin,
         Identity::WorkspaceKey { key } => {
-            if constant_time_eq(&sha256_hex(key), &meta.admin_key_hash) {
+            if meta.keys.accepts(&sha256_hex(key), Millis(now_ms())) {
                 Caller::Admin
             } else {
                 return Err(ApiError::Unauthorized);
             }
+        }
+        // An admin view's session made from the key: valid until the key is rotated.
+        Identity::KeySession {
+            workspace,
+            generation,
+        } => {
+            if workspace != &meta.id {
+                return Err(ApiError::Forbidden);
+            }
+            if *generation != meta.keys.key_generation {
+                return Err(ApiError::Unauthorized);
+            }
+            Caller::Admin
         }
         Identity::Agent {
             workspace,

@@ -10,6 +10,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{created, ok, read_json, MAX_BODY_BYTES};
 use crate::identity::Role;
 use crate::validate;
+use crate::workspace::sessions::Handover;
 use crate::workspace::store::{self, Agent, Team};
 
 const SMALL_BODY: usize = 16 * 1024;
@@ -161,14 +162,18 @@ pub mod ended {
     pub const SESSION_ENDED: &str = "Your session has ended. Please sign in again.";
 }
 
-/// Which change to an agent ends their sessions: a role change either way (the token names the
-/// role; a promoted agent signs in again to get the admin views) and losing the live chat
-/// permission.
-pub fn ends_sessions(before: &Agent, after: &Agent) -> Option<&'static str> {
-    if before.role != after.role {
-        Some(ended::ROLE_CHANGED)
+/// Which change to an agent ends their sessions, and what becomes of their chats: a role
+/// change either way ends them (the token names the role; a promoted agent signs in again to
+/// get the admin views); a demotion hands the chats over at once, a promotion leaves them for
+/// the agent-gone grace. Losing the live chat permission hands them over too (the machine does
+/// it when it hears of the permission).
+pub fn ends_sessions(before: &Agent, after: &Agent) -> Option<(&'static str, Handover)> {
+    if before.role == Role::Admin && after.role != Role::Admin {
+        Some((ended::ROLE_CHANGED, Handover::Now))
+    } else if before.role != after.role {
+        Some((ended::ROLE_CHANGED, Handover::AfterGrace))
     } else if before.live_chat && !after.live_chat {
-        Some(ended::LIVE_CHAT_REMOVED)
+        Some((ended::LIVE_CHAT_REMOVED, Handover::Now))
     } else {
         None
     }
@@ -181,7 +186,7 @@ pub async fn patch_agent(
     id: &str,
     req: &mut Request,
     now: u64,
-) -> ApiResult<(Agent, Option<&'static str>)> {
+) -> ApiResult<(Agent, Option<(&'static str, Handover)>)> {
     let patch: AgentPatch = read_json(req, SMALL_BODY).await?;
     let mut agent = store::agent(sql, id)?.ok_or(ApiError::NotFound("agent"))?;
     let before = agent.clone();
@@ -315,15 +320,23 @@ mod tests {
             role: Role::Agent,
             ..eve()
         };
-        assert_eq!(ends_sessions(&before, &demoted), Some(ended::ROLE_CHANGED));
-        assert_eq!(ends_sessions(&demoted, &before), Some(ended::ROLE_CHANGED));
+        assert_eq!(
+            ends_sessions(&before, &demoted),
+            Some((ended::ROLE_CHANGED, Handover::Now)),
+            "a demotion hands the chats over at once"
+        );
+        assert_eq!(
+            ends_sessions(&demoted, &before),
+            Some((ended::ROLE_CHANGED, Handover::AfterGrace)),
+            "a promoted agent signs in again and keeps their chats"
+        );
         let no_chat = Agent {
             live_chat: false,
             ..eve()
         };
         assert_eq!(
             ends_sessions(&before, &no_chat),
-            Some(ended::LIVE_CHAT_REMOVED)
+            Some((ended::LIVE_CHAT_REMOVED, Handover::Now))
         );
     }
 

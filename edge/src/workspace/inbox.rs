@@ -6,7 +6,7 @@ use parlor_core::workspace::WorkspaceInput;
 use parlor_core::AgentId;
 use worker::{Response, WebSocket, WebSocketPair};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::workspace::access::Caller;
 use crate::workspace::sockets::{admin_tag, agent_tag, send_json, Attachment};
 use crate::workspace::WorkspaceDO;
@@ -58,10 +58,8 @@ impl WorkspaceDO {
         &self,
         ws: &WebSocket,
         agent: &str,
-        text: &str,
+        msg: InboxClientMsg,
     ) -> ApiResult<()> {
-        let msg: InboxClientMsg = serde_json::from_str(text)
-            .map_err(|e| ApiError::BadRequest(format!("unreadable frame: {e}")))?;
         let id = AgentId::new(agent);
         match msg {
             InboxClientMsg::Hello { v } => {

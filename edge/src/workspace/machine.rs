@@ -20,7 +20,7 @@ use crate::sql::{exec, int, kv_get, kv_put, rows};
 use crate::workspace::parts::{self, LoadedParts};
 use crate::workspace::plan::{plan, Audience, Plan};
 use crate::workspace::sockets::{agent_tag, to_admins, Peer};
-use crate::workspace::{index, store, WorkspaceDO};
+use crate::workspace::{forget, index, store, WorkspaceDO};
 
 /// The kv row holding the failed-action email throttle.
 const MAIL_THROTTLE: &str = "mail_throttle";
@@ -45,15 +45,21 @@ impl WorkspaceDO {
 
     /// A conversation's link call: what the workspace says to that conversation goes back in
     /// the reply instead of a call back.
-    pub(super) async fn run_link(&self, batch: FromConversation) -> ApiResult<ToConversation> {
+    pub(super) async fn run_link(&self, mut batch: FromConversation) -> ApiResult<ToConversation> {
         let caller = batch.conversation.clone();
+        if forget::was_erased(&self.sql, caller.as_str())? {
+            // Sent before the erasure, delivered after: only what frees a slot is taken.
+            batch
+                .messages
+                .retain(parlor_core::privacy::taken_after_erasure);
+        }
         let plan = self.step(Some(WorkspaceInput::FromConversation(batch)), Some(&caller))?;
         self.drive(plan, None).await
     }
 
     /// Synchronous: load (once per instance), handle, store the machine and the storage
     /// effects in one section, so they commit together before anything is sent.
-    fn step(
+    pub(super) fn step(
         &self,
         input: Option<WorkspaceInput>,
         caller: Option<&ConversationId>,
@@ -109,7 +115,11 @@ impl WorkspaceDO {
 
     /// Sends, mails and calls what `first` planned, feeding conversations' replies back in
     /// until nothing is left; returns the messages for the calling conversation.
-    async fn drive(&self, first: Plan, origin: Option<&WebSocket>) -> ApiResult<ToConversation> {
+    pub(super) async fn drive(
+        &self,
+        first: Plan,
+        origin: Option<&WebSocket>,
+    ) -> ApiResult<ToConversation> {
         let reply = ToConversation {
             messages: first.reply.messages.clone(),
         };
@@ -354,13 +364,16 @@ impl WorkspaceDO {
         }
     }
 
-    /// One alarm per object, at the earliest of the machine's deadlines and the held
-    /// failed-action digest.
+    /// One alarm per object, at the earliest of the machine's deadlines, the held failed-action
+    /// digest and the next retention check (see erase.rs).
     pub(super) async fn schedule_alarm(&self) -> ApiResult<()> {
         let machine = self.read_machine(|m| m.next_deadline())?;
         let digest =
             kv_get::<MailThrottle>(&self.sql, MAIL_THROTTLE)?.and_then(|t| t.next_deadline());
-        let deadline = [machine, digest].into_iter().flatten().min();
+        let deadline = [machine, digest, self.purge_at.get()]
+            .into_iter()
+            .flatten()
+            .min();
         self.alarm_slot
             .ensure(&self.state.storage(), deadline)
             .await

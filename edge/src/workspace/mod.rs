@@ -4,8 +4,11 @@
 
 pub mod access;
 mod admin;
+mod erase;
+mod forget;
 mod inbox;
 pub mod index;
+mod keys;
 mod machine;
 mod parts;
 pub mod plan;
@@ -17,8 +20,9 @@ mod visitors;
 
 use std::cell::{Cell, RefCell};
 
+use parlor_core::guard::Verdict;
 use parlor_core::link::FromConversation;
-use parlor_core::protocol::AgentProfile;
+use parlor_core::protocol::{AgentProfile, InboxClientMsg};
 use parlor_core::rate::{Limit, RateLimiter};
 use parlor_core::signin::SignInGuard;
 use parlor_core::workspace::{Workspace, WorkspaceInput};
@@ -33,6 +37,7 @@ use worker::{
 use crate::alarm::AlarmSlot;
 use crate::crypto::{random_hex, sha256_hex};
 use crate::error::{ApiError, ApiResult};
+use crate::guards::{inbox_frame, Guards, TOO_MANY_REFUSED};
 use crate::http::{created, ok, read_json};
 use crate::identity::{issue_session, Identity};
 use crate::internal::MAX_LINK_BYTES;
@@ -58,12 +63,17 @@ pub struct WorkspaceDO {
     starts: RefCell<RateLimiter>,
     /// Sign-in attempts per email and per network (see `signin.rs` for why here).
     sign_ins: RefCell<SignInGuard>,
+    /// Inbox frames, per agent (see `parlor_core::guard`).
+    guards: Guards,
     /// Set once this instance has re-armed its stored alarm (see [`WorkspaceDO::rearm`]).
     rearmed: Cell<bool>,
     alarm_slot: AlarmSlot,
     /// This object has tables (the workspace was created); until then every request but the
     /// operator's `create` is answered 404 without touching storage.
     exists: Cell<bool>,
+    /// When the retention purge looks next (`None`: not due, or retention is off). In memory:
+    /// each new instance looks at once (see [`WorkspaceDO::rearm`] and the alarm).
+    purge_at: Cell<Option<parlor_core::Millis>>,
 }
 
 /// A visitor network (an IPv4 address, an IPv6 /64) may start 20 conversations at once, then
@@ -93,8 +103,10 @@ impl DurableObject for WorkspaceDO {
             stored_head: RefCell::new(String::new()),
             starts: RefCell::new(RateLimiter::new(START_LIMIT, 10_000)),
             sign_ins: RefCell::new(SignInGuard::default()),
+            guards: Guards::default(),
             alarm_slot: AlarmSlot::default(),
             rearmed: Cell::new(false),
+            purge_at: Cell::new(None),
         }
     }
 
@@ -127,29 +139,47 @@ impl DurableObject for WorkspaceDO {
                 Err(e) => worker::console_error!("session check: {e}"),
             }
         }
-        let text = match message {
-            WebSocketIncomingMessage::String(s) if s.len() <= 4096 => s,
-            _ => {
-                sockets::send_json(
-                    &ws,
-                    &parlor_core::protocol::InboxServerMsg::Error {
-                        code: "bad_frame".into(),
-                        message: "Send JSON text frames of at most 4 KB.".into(),
-                    },
-                );
+        let Some(sockets::Attachment::Agent { agent, .. }) = peer else {
+            // Admin views send nothing the server acts on.
+            return Ok(());
+        };
+        let now = parlor_core::Millis(now_ms());
+        let msg = match message {
+            WebSocketIncomingMessage::String(s) if s.len() <= 4096 => {
+                serde_json::from_str::<InboxClientMsg>(&s)
+                    .map_err(|e| ApiError::BadRequest(format!("unreadable frame: {e}")))
+            }
+            _ => Err(ApiError::BadRequest(
+                "Send JSON text frames of at most 4 KB.".into(),
+            )),
+        };
+        let refused = match msg {
+            Ok(msg) => match self.guards.check(&agent, inbox_frame(&msg), now) {
+                Verdict::Pass => self.inbox_message(&ws, &agent, msg).await.err(),
+                Verdict::Drop => None,
+                Verdict::Refuse => Some(ApiError::RateLimited),
+                Verdict::Close => {
+                    self.guards.forget(&agent);
+                    let _ = ws.close(Some(1008), Some(TOO_MANY_REFUSED));
+                    return Ok(());
+                }
+            },
+            Err(e) => Some(e),
+        };
+        if let Some(e) = refused {
+            if self.guards.strike(&agent, now) == Verdict::Close {
+                // Closed, the agent starts afresh on their next inbox (a session, not a stranger).
+                self.guards.forget(&agent);
+                let _ = ws.close(Some(1008), Some(TOO_MANY_REFUSED));
                 return Ok(());
             }
-        };
-        if let Some(sockets::Attachment::Agent { agent, .. }) = peer {
-            if let Err(e) = self.inbox_message(&ws, &agent, &text).await {
-                sockets::send_json(
-                    &ws,
-                    &parlor_core::protocol::InboxServerMsg::Error {
-                        code: e.code().into(),
-                        message: e.to_string(),
-                    },
-                );
-            }
+            sockets::send_json(
+                &ws,
+                &parlor_core::protocol::InboxServerMsg::Error {
+                    code: e.code().into(),
+                    message: e.to_string(),
+                },
+            );
         }
         Ok(())
     }
@@ -174,11 +204,21 @@ impl DurableObject for WorkspaceDO {
 
     async fn alarm(&self) -> worker::Result<Response> {
         self.alarm_slot.cleared();
+        if !self.rearmed.replace(true) {
+            // A new instance woken by its alarm: the retention check is due too.
+            if let Err(e) = self.retention_changed() {
+                worker::console_error!("workspace retention: {e}");
+            }
+        }
         if let Err(e) = self.run(WorkspaceInput::Tick, None).await {
             worker::console_error!("workspace alarm: {e}");
         }
         if let Err(e) = self.flush_mail_digest().await {
             worker::console_error!("failed-action digest: {e}");
+        }
+        // The purge pass sets the next alarm (the machine's, the digest's, its own).
+        if let Err(e) = self.purge().await {
+            worker::console_error!("workspace retention purge: {e}");
         }
         if let Err(e) = self.schedule_alarm().await {
             worker::console_error!("workspace alarm: {e}");
@@ -206,6 +246,8 @@ impl WorkspaceDO {
         }
         self.state.storage().delete_alarm().await?;
         self.alarm_slot.cleared();
+        // The retention purge looks at once (from the alarm), when retention is set.
+        self.retention_changed()?;
         self.run(WorkspaceInput::Tick, None).await
     }
 
@@ -267,6 +309,15 @@ impl WorkspaceDO {
         }
         let identity = identity_of(req);
         let (_meta, who) = caller(&self.sql, &identity)?;
+        match (path.as_slice(), &method) {
+            (["api", "admin-sessions"], Method::Post) => {
+                return self.admin_session(&identity, &who, now);
+            }
+            (["api", "admin-key"], Method::Post) => {
+                return self.rotate_key(req, &identity, &who, now).await;
+            }
+            _ => {}
+        }
         let Some(("api", rest)) = path.split_first().map(|(a, b)| (*a, b)) else {
             return Err(ApiError::NotFound("route"));
         };
@@ -300,6 +351,7 @@ impl WorkspaceDO {
             (["settings"], Method::Put) => {
                 require_admin(who)?;
                 let settings = admin::put_settings(sql, req).await?;
+                self.retention_changed()?;
                 let routing = settings.routing();
                 self.run(WorkspaceInput::Settings { routing }, None).await?;
                 ok(&settings)
@@ -317,6 +369,10 @@ impl WorkspaceDO {
             (["audit"], Method::Get) => {
                 require_admin(who)?;
                 ok(&store::audit(sql, 200)?)
+            }
+            (["erasures"], Method::Post) => {
+                require_admin(who)?;
+                ok(&self.erase_request(req, who).await?)
             }
             (["outbox"], Method::Get) => {
                 require_admin(who)?;
@@ -337,8 +393,8 @@ impl WorkspaceDO {
                 require_admin(who)?;
                 let (agent, ended) = admin::patch_agent(sql, id, req, now_ms()).await?;
                 self.sync_agent(&agent).await?;
-                if let Some(reason) = ended {
-                    self.end_sessions(id, reason, true).await?;
+                if let Some((reason, handover)) = ended {
+                    self.end_sessions(id, reason, Some(handover)).await?;
                 }
                 ok(&agent)
             }
@@ -349,7 +405,7 @@ impl WorkspaceDO {
                 let agent = AgentId::new(*id);
                 self.run(WorkspaceInput::RemoveAgent { agent }, None)
                     .await?;
-                self.end_sessions(id, admin::ended::REMOVED, false).await?;
+                self.end_sessions(id, admin::ended::REMOVED, None).await?;
                 ok(&serde_json::json!({ "deleted": id }))
             }
             (["agents", id, "password"], Method::Post) => {
@@ -357,7 +413,8 @@ impl WorkspaceDO {
                 let now = now_ms();
                 let hash = password_hash_of(req)?;
                 let (agent, epoch) = admin::reset_password(sql, id, req, now, &hash).await?;
-                self.end_sessions(id, admin::ended::PASSWORD_RESET, true)
+                let handover = Some(sessions::Handover::AfterGrace);
+                self.end_sessions(id, admin::ended::PASSWORD_RESET, handover)
                     .await?;
                 if who.agent_id() == Some(*id) {
                     // Resetting one's own password keeps this session: here is its new token.
@@ -462,7 +519,7 @@ impl WorkspaceDO {
             &store::WorkspaceMeta {
                 id: body.id.clone(),
                 name: body.name,
-                admin_key_hash: sha256_hex(&key),
+                keys: parlor_core::keys::KeyRing::new(sha256_hex(&key)),
                 created_at: now,
             },
         )?;

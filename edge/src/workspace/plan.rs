@@ -43,6 +43,17 @@ pub struct Plan {
     pub reply: ToConversation,
 }
 
+impl Plan {
+    /// Drops what would store, mail or send anything about an erased conversation (its
+    /// routing audit rows go with its other rows afterwards); frames to agents stay, so their
+    /// inboxes hear that the chat or offer is gone.
+    pub fn without(&mut self, conversation: &ConversationId) {
+        self.index.retain(|r| r.id != conversation.as_str());
+        self.failed.retain(|a| &a.conversation != conversation);
+        self.calls.remove(conversation);
+    }
+}
+
 /// Sorts `effects`; what is addressed to `caller` goes into [`Plan::reply`].
 pub fn plan(effects: Vec<WorkspaceEffect>, caller: Option<&ConversationId>) -> Plan {
     let mut p = Plan::default();
@@ -196,6 +207,37 @@ mod tests {
         assert_eq!(p.failed, vec![failed("c2"), failed("c1")]);
         assert!(p.frames.is_empty() && p.closes.is_empty() && p.calls.is_empty());
         assert!(p.reply.messages.is_empty());
+    }
+
+    #[test]
+    fn an_erased_conversation_is_dropped_from_a_plan_but_agents_still_hear() {
+        let closed = InboxServerMsg::ChatClosed {
+            conversation: c("c1"),
+            reason: EndReason::Erased,
+        };
+        let mut p = plan(
+            vec![
+                WorkspaceEffect::Index(record("c1", 2)),
+                WorkspaceEffect::Index(record("c2", 1)),
+                WorkspaceEffect::FailedAction(failed("c1")),
+                WorkspaceEffect::FailedAction(failed("c2")),
+                to("c1", pace(4_000)),
+                to("c2", pace(4_000)),
+                WorkspaceEffect::ToAgent {
+                    agent: "eve".into(),
+                    msg: closed.clone(),
+                },
+            ],
+            None,
+        );
+        p.without(&c("c1"));
+        assert_eq!(p.index, vec![record("c2", 1)]);
+        assert_eq!(p.failed, vec![failed("c2")]);
+        assert_eq!(p.calls.keys().collect::<Vec<_>>(), vec![&c("c2")]);
+        assert_eq!(
+            p.frames,
+            vec![frame(Audience::Agent("eve".into()), &closed)]
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use parlor_core::workspace::WorkspaceInput;
 use parlor_core::AgentId;
 use worker::WebSocket;
 
+use crate::conversation::Revoke;
 use crate::error::ApiResult;
 use crate::identity::Role;
 use crate::rpc::{call, conversation_stub};
@@ -14,42 +15,59 @@ use crate::workspace::admin::ended;
 use crate::workspace::sockets::{admin_tag, agent_tag, Attachment};
 use crate::workspace::{store, WorkspaceDO};
 
+/// What becomes of the chats of an agent whose sessions ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handover {
+    /// Routed to someone else at once (a demotion).
+    Now,
+    /// Theirs for the agent-gone grace: they may sign in again (a password reset, a promotion).
+    AfterGrace,
+}
+
 /// "Signed out for good": clients do not reconnect with the same token.
 pub const SESSION_CLOSE: u16 = 4001;
 
 impl WorkspaceDO {
     /// Closes every inbox and admin socket of `agent` with code 4001 and `reason`. When the
-    /// agent still exists (a new epoch, not a removal) the machine learns their inboxes closed
-    /// and the chat sockets of the chats they hold close too; a removed agent's chats were
-    /// already handed on by the machine, which closes those chat sockets itself.
+    /// agent still exists (a new epoch, not a removal) the machine learns their sessions ended
+    /// — with [`Handover::Now`] (a demotion) their chats go to someone else at once, otherwise
+    /// the agent-gone grace applies — and the chat sockets of the chats they held close too. A
+    /// removed agent's chats were already handed on by the machine, which closes those chat
+    /// sockets itself.
     pub(super) async fn end_sessions(
         &self,
         agent: &str,
         reason: &str,
-        still_exists: bool,
+        still_exists: Option<Handover>,
     ) -> ApiResult<()> {
-        let mut inboxes = 0;
         for ws in self.state.get_websockets_with_tag(&agent_tag(agent)) {
-            if revoke(&ws, reason) {
-                inboxes += 1;
-            }
+            revoke(&ws, reason);
         }
         for ws in self.state.get_websockets_with_tag(&admin_tag(agent)) {
             revoke(&ws, reason);
         }
-        if !still_exists {
+        let Some(handover) = still_exists else {
             return Ok(());
-        }
+        };
         let id = AgentId::new(agent);
-        for _ in 0..inboxes {
-            let input = WorkspaceInput::InboxClosed { agent: id.clone() };
-            self.run(input, None).await?;
-        }
+        // Listed before the machine runs: a hand over frees the chats.
         let chats = self.read_machine(|m| m.router().chats_of(&id))?;
+        let input = WorkspaceInput::SessionsEnded {
+            agent: id,
+            hand_over: handover == Handover::Now,
+        };
+        self.run(input, None).await?;
+        // Tokens of older epochs are refused by those conversations from now on, on open and
+        // on every frame, even one that was checked here a moment before.
+        let epoch = store::agent_session(&self.sql, agent)?.map_or(u64::MAX, |(_, e)| e);
+        let revoke = Revoke {
+            agent: agent.to_owned(),
+            epoch,
+        };
         for (conversation, _) in chats {
             let revoked = async {
                 let stub = conversation_stub(&self.env, conversation.as_str())?;
-                call::<_, serde_json::Value>(&stub, "/internal/revoke", &agent).await
+                call::<_, serde_json::Value>(&stub, "/internal/revoke", &revoke).await
             };
             // A failed call leaves that chat socket open (logged) rather than failing the admin's
             // change, which is stored already; no new chat socket opens with the old token.

@@ -23,6 +23,9 @@ const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS router_chats (conversation TEXT PRIMARY KEY, body TEXT NOT NULL)",
     // The latest settled live chat request of recent conversations (see core::workspace).
     "CREATE TABLE IF NOT EXISTS router_settled (seq INTEGER PRIMARY KEY AUTOINCREMENT, conversation TEXT NOT NULL UNIQUE, request INTEGER NOT NULL)",
+    // Conversations erased lately: a link batch still on its way from one is dropped (see erase.rs).
+    "CREATE TABLE IF NOT EXISTS erased (conversation TEXT PRIMARY KEY, at INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS audit_by_conversation ON audit (conversation)",
 ];
 
 pub fn migrate(sql: &SqlStorage) -> ApiResult<()> {
@@ -58,7 +61,9 @@ pub fn migrate(sql: &SqlStorage) -> ApiResult<()> {
 pub struct WorkspaceMeta {
     pub id: String,
     pub name: String,
-    pub admin_key_hash: String,
+    /// The admin key's hash, the previous one during a rotation's grace, the generation.
+    #[serde(flatten)]
+    pub keys: parlor_core::keys::KeyRing,
     pub created_at: u64,
 }
 

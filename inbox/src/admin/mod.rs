@@ -3,6 +3,7 @@
 
 pub mod edit;
 pub mod model;
+pub mod privacy;
 pub mod update;
 mod view;
 
@@ -118,11 +119,12 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
                 Err(e) => Msg::SignInFailed(e),
             }
         }),
+        // The key is exchanged for a session: the browser keeps the session, never the key.
         Effect::UseKey { workspace, key } => spawn(app, workspace, key, |ws, key| async move {
-            match api::call("GET", &ws_path(&ws, "settings"), Some(&key), None).await {
-                Ok(_) => Msg::SignedIn(Session {
+            match api::call("POST", &ws_path(&ws, "admin-sessions"), Some(&key), None).await {
+                Ok(v) => Msg::SignedIn(Session {
                     workspace: ws,
-                    token: key,
+                    token: get_str(&v, "token"),
                     agent: None,
                 }),
                 Err(e) if matches!(e.status(), 401 | 403) => {
@@ -144,14 +146,17 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
                     Ok(AdminServerMsg::Conversation { record }) => {
                         dispatch(&b, Msg::Changed(record))
                     }
+                    Ok(AdminServerMsg::Erased { conversations }) => {
+                        dispatch(&b, Msg::Gone(conversations))
+                    }
                     Err(e) => log(&e),
                 },
-                move |code| dispatch(&c, Msg::SocketClosed(code)),
+                move |code, reason| dispatch(&c, Msg::SocketClosed(code, reason)),
             ) {
                 Ok(s) => inner.socket = Some(s),
                 Err(e) => {
                     log(&e);
-                    app.mailbox.post(Msg::SocketClosed(1006));
+                    app.mailbox.post(Msg::SocketClosed(1006, String::new()));
                 }
             }
         }
@@ -178,6 +183,16 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
             match api::send("POST", &ws_path(&ws, "dialogues/validate"), Some(&t), &*d).await {
                 Ok(v) => Msg::Checked(check_of(&v, false)),
                 Err(e) => Msg::Checked(failed_check(&e)),
+            }
+        }),
+        Effect::Erase(target) => spawn(app, ws, token, move |ws, t| async move {
+            match api::send("POST", &ws_path(&ws, "erasures"), Some(&t), &target).await {
+                Ok(v) => {
+                    let counts = from_js(get(&v, "erased")).unwrap_or_default();
+                    let more = get(&v, "more").as_bool().unwrap_or(false);
+                    Msg::Erased(target, counts, more)
+                }
+                Err(e) => Msg::Failed(Tab::Privacy, explain(&e)),
             }
         }),
         Effect::Save(d) => spawn(app, ws, token, move |ws, t| async move {
@@ -234,7 +249,7 @@ async fn load(tab: Tab, ws: &str, t: &str) -> Result<Option<Data>, InboxError> {
         Tab::Audit => Data::Audit(rows(&get_json("audit").await?)),
         Tab::Emails => Data::Outbox(rows(&get_json("outbox").await?)),
         Tab::Dialogues => Data::Dialogues(from_js(get_json("dialogues").await?)?),
-        Tab::Embed => return Ok(None),
+        Tab::Embed | Tab::Privacy => return Ok(None),
     }))
 }
 
@@ -377,6 +392,12 @@ fn settings_from(form: &Element, base: &WorkspaceSettings) -> WorkspaceSettings 
         parlor_core::settings::WidgetPosition::Right
     };
     s.widget.language = v("language");
+    // Empty (or 0) keeps conversations forever; anything unreadable is left to the check.
+    let days = v("retention_days");
+    s.retention_days = match days.trim() {
+        "" | "0" => None,
+        d => Some(d.parse::<u32>().unwrap_or(0)),
+    };
     s
 }
 
@@ -469,6 +490,8 @@ fn on_click(app: &Rc<App>, t: &Element, act_name: &str) -> Option<Msg> {
         "check-dialogue" => Msg::CheckDialogue,
         "save-dialogue" => Msg::SaveDialogue,
         "toggle-json" => Msg::ToggleJson,
+        "erase-confirm" => Msg::EraseConfirm,
+        "erase-cancel" => Msg::EraseCancel,
         "add-card" => {
             let b = attr(t, "data-b");
             let kind = input(&t.parent_element()?, "select");
@@ -576,6 +599,7 @@ fn on_submit(app: &Rc<App>, form: &Element) -> Option<Msg> {
             password: v("password"),
             key: v("key"),
         }),
+        "erase" => Some(Msg::EraseAsk(v("by"), v("target"))),
         "new-agent" => {
             if !looks_like_email(v("email").trim()) {
                 let why = "Please enter a valid email address.".to_owned();

@@ -9,7 +9,9 @@ use parlor_core::settings::WorkspaceSettings;
 use parlor_core::Millis;
 use serde::{Deserialize, Serialize};
 
+use super::privacy::EraseTarget;
 use crate::session::{AgentInfo, Session};
+use parlor_core::privacy::ErasureCounts;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -20,10 +22,11 @@ pub enum Tab {
     Emails,
     Dialogues,
     Embed,
+    Privacy,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 7] = [
+    pub const ALL: [Tab; 8] = [
         Tab::Conversations,
         Tab::Agents,
         Tab::Settings,
@@ -31,6 +34,7 @@ impl Tab {
         Tab::Emails,
         Tab::Dialogues,
         Tab::Embed,
+        Tab::Privacy,
     ];
 
     pub fn label(self) -> &'static str {
@@ -42,6 +46,7 @@ impl Tab {
             Tab::Emails => "Emails",
             Tab::Dialogues => "Dialogues",
             Tab::Embed => "Embed",
+            Tab::Privacy => "Privacy",
         }
     }
 
@@ -54,6 +59,7 @@ impl Tab {
             Tab::Emails => "emails",
             Tab::Dialogues => "dialogues",
             Tab::Embed => "embed",
+            Tab::Privacy => "privacy",
         }
     }
 
@@ -139,6 +145,10 @@ pub struct Model {
     pub outbox: Vec<Row>,
     pub dialogues: Vec<Dialogue>,
     pub editor: Option<Editor>,
+    /// The erasure the admin is asked to confirm.
+    pub erase_ask: Option<EraseTarget>,
+    /// An erasure is on its way.
+    pub erasing: bool,
     /// (tab, text, is_error): the last result shown on a tab.
     pub flash: Option<(Tab, String, bool)>,
     /// Bumped when the current tab must be drawn again.
@@ -163,7 +173,8 @@ pub enum Msg {
     Done(Tab, String),
     SocketOpened,
     /// The admin socket closed with this code.
-    SocketClosed(u16),
+    /// The admin socket closed: code and the server's reason (words for a person, or empty).
+    SocketClosed(u16, String),
     Reconnect,
     Changed(ConversationRecord),
     Filter(String),
@@ -181,6 +192,14 @@ pub enum Msg {
     ToggleJson,
     JsonEdited(String),
     CloseEditor,
+    /// The Privacy form was sent: (`email` or `conversation`, value as typed).
+    EraseAsk(String, String),
+    EraseConfirm,
+    EraseCancel,
+    /// The server erased: what, and whether more conversations remain.
+    Erased(EraseTarget, ErasureCounts, bool),
+    /// The admin socket says these conversations were erased (here or by another admin).
+    Gone(Vec<String>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -204,4 +223,5 @@ pub enum Effect {
     LoadDetail(String),
     Validate(Box<Dialogue>),
     Save(Box<Dialogue>),
+    Erase(EraseTarget),
 }

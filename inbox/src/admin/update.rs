@@ -1,9 +1,10 @@
 //! The admin views' rules: `update(model, msg) -> effects`.
 
-use parlor_core::client::refused;
+use parlor_core::client::{refused, SESSION_ENDED};
 
 use super::edit;
 use super::model::{Data, Editor, Effect, Model, Msg, Tab};
+use super::privacy::EraseTarget;
 
 pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
@@ -89,6 +90,9 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             if let Some(e) = &mut m.editor {
                 e.busy = false;
             }
+            if tab == Tab::Privacy {
+                m.erasing = false;
+            }
             m.flash = Some((tab, why, true));
             m.rev += 1;
         }
@@ -106,8 +110,13 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
                 fx.push(Effect::Load(Tab::Conversations));
             }
         }
-        Msg::SocketClosed(code) => {
-            if m.session.is_some() {
+        Msg::SocketClosed(code, reason) => {
+            if m.session.is_some() && code == SESSION_ENDED {
+                // Removed or demoted: back to sign-in, saying why.
+                fx.extend(update(m, Msg::SignOut));
+                m.sign_in_error = Some(crate::session::ended_words(&reason));
+                m.rev += 1;
+            } else if m.session.is_some() {
                 m.live = false;
                 if !refused(code) {
                     fx.push(Effect::Reconnect(m.backoff.next_delay()));
@@ -228,6 +237,47 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::CloseEditor => {
             m.editor = None;
             m.rev += 1;
+        }
+        Msg::EraseAsk(by, value) => {
+            match EraseTarget::parse(&by, &value) {
+                Ok(target) => {
+                    m.erase_ask = Some(target);
+                    m.flash = None;
+                }
+                Err(why) => m.flash = Some((Tab::Privacy, why, true)),
+            }
+            m.rev += 1;
+        }
+        Msg::EraseCancel => {
+            m.erase_ask = None;
+            m.rev += 1;
+        }
+        Msg::EraseConfirm => {
+            if let Some(target) = m.erase_ask.take() {
+                if !m.erasing {
+                    m.erasing = true;
+                    m.flash = None;
+                    fx.push(Effect::Erase(target));
+                }
+            }
+            m.rev += 1;
+        }
+        Msg::Erased(target, counts, more) => {
+            m.erasing = false;
+            m.flash = Some((Tab::Privacy, target.result(&counts, more), false));
+            m.rev += 1;
+        }
+        Msg::Gone(ids) => {
+            m.conversations.retain(|r| !ids.contains(&r.id));
+            if m.detail
+                .as_ref()
+                .is_some_and(|d| ids.contains(&d.record.id))
+            {
+                m.detail = None;
+            }
+            if m.tab == Some(Tab::Conversations) {
+                m.rev += 1;
+            }
         }
     }
     fx

@@ -112,13 +112,13 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
                     Ok(m) => dispatch(&b, Msg::Inbox(m)),
                     Err(e) => log(&e),
                 },
-                move |code| dispatch(&c, Msg::InboxClosed(code)),
+                move |code, reason| dispatch(&c, Msg::InboxClosed(code, reason)),
             );
             match opened {
                 Ok(s) => inner.inbox = Some(s),
                 Err(e) => {
                     log(&e);
-                    queue(app, Msg::InboxClosed(1006));
+                    queue(app, Msg::InboxClosed(1006, String::new()));
                 }
             }
         }
@@ -150,7 +150,7 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
                     Ok(m) => dispatch(&b, Msg::Chat(i2.clone(), m)),
                     Err(e) => log(&e),
                 },
-                move |code| dispatch(&c, Msg::ChatSocketClosed(i3.clone(), code)),
+                move |code, _| dispatch(&c, Msg::ChatSocketClosed(i3.clone(), code)),
             );
             match opened {
                 Ok(s) => {

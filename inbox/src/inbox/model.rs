@@ -105,7 +105,8 @@ pub enum Msg {
     InboxOpened,
     Inbox(InboxServerMsg),
     /// The inbox socket closed with this code.
-    InboxClosed(u16),
+    /// The inbox socket closed: code and the server's reason (words for a person, or empty).
+    InboxClosed(u16, String),
     Reconnect,
     SetPresence(Presence),
     Accept(u64),

@@ -1,6 +1,6 @@
 //! Every rule of the inbox: `update(model, msg) -> effects`. Pure, so it is tested natively.
 
-use parlor_core::client::{refused, ClientEffect, ClientEvent};
+use parlor_core::client::{refused, ClientEffect, ClientEvent, SESSION_ENDED};
 use parlor_core::protocol::{
     ChatClientMsg, ChatServerMsg, EndReason, InboxClientMsg, InboxServerMsg, Side, TranscriptEntry,
     TranscriptEvent, PROTOCOL_VERSION,
@@ -88,8 +88,13 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             }));
         }
         Msg::Inbox(frame) => inbox_frame(m, frame, &mut fx),
-        Msg::InboxClosed(code) => {
-            if m.session.is_some() {
+        Msg::InboxClosed(code, reason) => {
+            if m.session.is_some() && code == SESSION_ENDED {
+                // Removed, role changed, password reset: back to sign-in, saying why.
+                fx.extend(update(m, Msg::SignOut));
+                m.sign_in_error = Some(crate::session::ended_words(&reason));
+                m.revs.top += 1;
+            } else if m.session.is_some() {
                 m.conn = Conn::Offline;
                 if refused(code) {
                     m.note = Some("The server closed this inbox. Sign out and in again.".into());
@@ -311,6 +316,26 @@ fn inbox_frame(m: &mut Model, frame: InboxServerMsg, fx: &mut Vec<Effect>) {
         }
         InboxServerMsg::ChatClosed {
             conversation,
+            reason: EndReason::Erased,
+        } => {
+            // The visitor asked to be forgotten: the transcript leaves this inbox too.
+            let id = conversation.as_str();
+            if m.chat(id).is_some() {
+                m.chats.retain(|c| c.id() != id);
+                fx.push(Effect::CloseChat(id.to_owned()));
+                if m.active.as_deref() == Some(id) {
+                    m.active = m.chats.first().map(|c| c.id().to_owned());
+                }
+                m.note = Some(
+                    "A chat was erased at the visitor's request; its messages are gone.".into(),
+                );
+                m.revs.offers += 1;
+                m.revs.list += 1;
+                m.revs.chat += 1;
+            }
+        }
+        InboxServerMsg::ChatClosed {
+            conversation,
             reason,
         } => {
             if let Some(c) = m.chat_mut(conversation.as_str()) {
@@ -321,6 +346,7 @@ fn inbox_frame(m: &mut Model, frame: InboxServerMsg, fx: &mut Vec<Effect>) {
                         EndReason::EndedByVisitor => "The visitor ended this chat.",
                         EndReason::Expired => "This chat expired after a period of inactivity.",
                         EndReason::AgentLeft => "You were away, so this chat went to a colleague.",
+                        EndReason::Erased => "This chat was erased.",
                     },
                 );
                 c.visitor_typing = false;

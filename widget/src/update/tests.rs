@@ -597,6 +597,49 @@ fn typing_is_debounced() {
 }
 
 #[test]
+fn the_agent_reconnecting_is_shown_until_they_are_back_or_someone_else_joins() {
+    let mut m = chatting();
+    let presence = |here| {
+        Msg::Server(ChatServerMsg::Presence {
+            side: Side::Agent,
+            here,
+        })
+    };
+    update(&mut m, presence(false));
+    assert!(m.agent_away);
+    update(&mut m, presence(true));
+    assert!(!m.agent_away);
+    update(&mut m, presence(false));
+    update(
+        &mut m,
+        entry(
+            3,
+            TranscriptEvent::AgentLeft {
+                agent: AgentProfile {
+                    name: "Alice".into(),
+                    avatar_url: None,
+                },
+            },
+        ),
+    );
+    assert!(
+        !m.agent_away,
+        "the agent left: the visitor waits for someone else"
+    );
+    update(
+        &mut m,
+        Msg::Server(ChatServerMsg::Presence {
+            side: Side::Visitor,
+            here: false,
+        }),
+    );
+    assert!(
+        !m.agent_away,
+        "the visitor's own presence is not about the agent"
+    );
+}
+
+#[test]
 fn ending_expiring_and_restarting() {
     let mut m = chatting();
     assert!(m.live() && m.can_chat());

@@ -268,7 +268,9 @@ impl View {
         self.render_pending(m)?;
 
         show(&self.waiting, m.waiting && !m.closed);
-        let typing = m.agent_typing && m.can_chat();
+        // One status line under the chat: the agent reconnecting, else typing.
+        let away = m.agent_away && m.can_chat();
+        let typing = (away || m.agent_typing) && m.can_chat();
         if typing {
             let mut t = m
                 .agent
@@ -276,7 +278,11 @@ impl View {
                 .map(|a| a.name.clone())
                 .unwrap_or_else(|| s.agent.into());
             t.push(' ');
-            t.push_str(s.agent_typing);
+            t.push_str(if away {
+                s.agent_reconnecting
+            } else {
+                s.agent_typing
+            });
             set_text(&self.typing, &t);
         }
         show(&self.typing, typing);

@@ -5,6 +5,7 @@ mod dialogue;
 mod embed;
 mod logs;
 mod people;
+mod privacy;
 mod settings;
 
 use wasm_bindgen::JsCast;
@@ -155,6 +156,7 @@ impl View {
             )?,
             Tab::Dialogues => dialogue::render(m, &self.panel)?,
             Tab::Embed => embed::render(m, &self.panel)?,
+            Tab::Privacy => privacy::render(m, &self.panel)?,
         }
         if let Some(id) = focused {
             if let Some(e) = dom::document()?.get_element_by_id(&id) {

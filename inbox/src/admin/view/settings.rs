@@ -88,6 +88,17 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
         u64::from(s.extra_team_attempts),
         &grid,
     )?;
+    let r = field(
+        "Delete ended conversations after (days; empty keeps them forever)",
+        "input",
+        "retention_days",
+        &s.retention_days.map(|d| d.to_string()).unwrap_or_default(),
+        &grid,
+    )?;
+    r.set_attribute("type", "number")?;
+    r.set_attribute("min", "1")?;
+    r.set_attribute("max", &parlor_core::privacy::RETENTION_DAYS_MAX.to_string())?;
+    r.set_attribute("id", "set-retention_days")?;
     let t = field(
         "Live chat fallback message",
         "textarea",

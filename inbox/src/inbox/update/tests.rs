@@ -164,6 +164,26 @@ fn a_closed_chat_stays_greyed_until_dismissed() {
     assert!(m.chats.is_empty());
 }
 
+#[test]
+fn an_erased_chat_leaves_the_inbox_at_once_with_a_note() {
+    let mut m = signed_in();
+    update(
+        &mut m,
+        Msg::Inbox(InboxServerMsg::ChatStarted { chat: summary("c") }),
+    );
+    let fx = update(
+        &mut m,
+        Msg::Inbox(InboxServerMsg::ChatClosed {
+            conversation: ConversationId("c".into()),
+            reason: EndReason::Erased,
+        }),
+    );
+    assert!(m.chats.is_empty());
+    assert_eq!(m.active, None);
+    assert!(fx.contains(&Effect::CloseChat("c".into())));
+    assert!(m.note.as_deref().is_some_and(|n| n.contains("erased")));
+}
+
 fn chat_started(m: &mut Model) {
     update(
         m,
@@ -239,4 +259,27 @@ fn an_acked_message_is_not_resent_after_a_reconnect() {
     assert!(!fx
         .iter()
         .any(|f| matches!(f, Effect::SendChat(_, ChatClientMsg::Say { .. }))));
+}
+
+#[test]
+fn a_session_ended_by_the_server_signs_out_and_says_why() {
+    let mut m = signed_in();
+    m.conn = crate::inbox::model::Conn::Online;
+    let reason = "Your account was removed from this workspace.";
+    let fx = update(&mut m, Msg::InboxClosed(4001, reason.into()));
+    assert!(m.session.is_none(), "signed out");
+    assert!(fx.contains(&Effect::ClearSession));
+    assert_eq!(m.sign_in_error.as_deref(), Some(reason));
+    // A close without words still says something a person understands.
+    let mut m = signed_in();
+    update(&mut m, Msg::InboxClosed(4001, String::new()));
+    assert_eq!(
+        m.sign_in_error.as_deref(),
+        Some("Your session has ended. Please sign in again.")
+    );
+    // A dropped connection is not the end of the session: it reconnects.
+    let mut m = signed_in();
+    let fx = update(&mut m, Msg::InboxClosed(1006, String::new()));
+    assert!(m.session.is_some());
+    assert!(fx.iter().any(|e| matches!(e, Effect::Later(..))));
 }

@@ -1,0 +1,256 @@
+//! Per-socket frame limits. Every frame a client sends costs the server work (a `hello` replays
+//! the whole transcript, a `typing` is relayed to the other side, an answer or a capture is
+//! stored), so every kind has its own budget, and a socket that keeps sending frames the server
+//! refuses or cannot read is closed (1008). `say` keeps its own limit per side of the
+//! conversation (see the edge), since a visitor may open several sockets.
+
+use crate::rate::Limit;
+use crate::Millis;
+
+/// The frames a guard tells apart (conversation and inbox sockets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Frame {
+    /// `hello`: answered with `welcome` and a replay.
+    Hello,
+    /// `typing {on}`: relayed only when it changes.
+    Typing { on: bool },
+    /// `answer`, `capture`: each stored and run through the dialogue.
+    Answer,
+    /// `end`.
+    End,
+    /// `say`: limited per side of the conversation by the caller; counted here only as valid.
+    Say,
+    /// An inbox frame: `set_presence`, `accept`, `decline`.
+    Inbox,
+}
+
+/// What to do with a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Handle it.
+    Pass,
+    /// Drop it without a word: a repeated `typing` state, or typing changes beyond the budget.
+    Drop,
+    /// Refuse it with a `rate_limited` error.
+    Refuse,
+    /// Close the socket with 1008: it kept sending refused or unreadable frames.
+    Close,
+}
+
+/// `hello`: a few reconnects' worth at once, then one per 10 s.
+pub const HELLO: Limit = Limit {
+    burst: 5,
+    per_minute: 6,
+};
+/// Changes of the typing state: one a second is more than a fast typist makes.
+pub const TYPING: Limit = Limit {
+    burst: 10,
+    per_minute: 60,
+};
+/// Answers and captures: a dialogue has a handful of cards.
+pub const ANSWER: Limit = Limit {
+    burst: 10,
+    per_minute: 30,
+};
+pub const END: Limit = Limit {
+    burst: 3,
+    per_minute: 6,
+};
+/// Inbox frames (presence, accept, decline): an agent clicking fast.
+pub const INBOX: Limit = Limit {
+    burst: 20,
+    per_minute: 120,
+};
+/// Refused or unreadable frames a socket may send before it is closed.
+pub const STRIKES: Limit = Limit {
+    burst: 20,
+    per_minute: 20,
+};
+
+/// One socket's budgets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameGuard {
+    hello: Budget,
+    typing: Budget,
+    answer: Budget,
+    end: Budget,
+    inbox: Budget,
+    strikes: Budget,
+    /// The typing state last let through (a repeat changes nothing for the other side).
+    typing_on: Option<bool>,
+}
+
+impl FrameGuard {
+    pub fn new(now: Millis) -> Self {
+        FrameGuard {
+            hello: Budget::full(HELLO, now),
+            typing: Budget::full(TYPING, now),
+            answer: Budget::full(ANSWER, now),
+            end: Budget::full(END, now),
+            inbox: Budget::full(INBOX, now),
+            strikes: Budget::full(STRIKES, now),
+            typing_on: None,
+        }
+    }
+
+    /// Whether to handle this frame.
+    pub fn check(&mut self, frame: Frame, now: Millis) -> Verdict {
+        let budget = match frame {
+            Frame::Say => return Verdict::Pass,
+            Frame::Typing { on } => {
+                if self.typing_on == Some(on) {
+                    return Verdict::Drop;
+                }
+                if !self.typing.take(TYPING, now) {
+                    // Beyond the budget a typing flood is dropped, and counts against the socket.
+                    return match self.strike(now) {
+                        Verdict::Close => Verdict::Close,
+                        _ => Verdict::Drop,
+                    };
+                }
+                self.typing_on = Some(on);
+                return Verdict::Pass;
+            }
+            Frame::Hello => (&mut self.hello, HELLO),
+            Frame::Answer => (&mut self.answer, ANSWER),
+            Frame::End => (&mut self.end, END),
+            Frame::Inbox => (&mut self.inbox, INBOX),
+        };
+        let (bucket, limit) = budget;
+        if bucket.take(limit, now) {
+            Verdict::Pass
+        } else {
+            self.strike(now)
+        }
+    }
+
+    /// The socket sent a frame the server refused or could not read: `Refuse` (answer with an
+    /// error) until the strikes run out, then `Close`.
+    pub fn strike(&mut self, now: Millis) -> Verdict {
+        if self.strikes.take(STRIKES, now) {
+            Verdict::Refuse
+        } else {
+            Verdict::Close
+        }
+    }
+}
+
+/// A token bucket for one limit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Budget {
+    tokens: f64,
+    last: Millis,
+}
+
+impl Budget {
+    fn full(limit: Limit, now: Millis) -> Self {
+        Budget {
+            tokens: f64::from(limit.burst),
+            last: now,
+        }
+    }
+
+    fn take(&mut self, limit: Limit, now: Millis) -> bool {
+        let elapsed = now.since(self.last).0 as f64;
+        let rate = f64::from(limit.per_minute) / 60_000.0;
+        self.tokens = (self.tokens + elapsed * rate).min(f64::from(limit.burst));
+        self.last = self.last.max(now);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typing_flood_is_coalesced_then_dropped_then_closed() {
+        let mut g = FrameGuard::new(Millis(0));
+        let mut passed = 0;
+        let mut closed_at = None;
+        for i in 0..3_000u64 {
+            // Alternating states: the worst case for coalescing.
+            match g.check(Frame::Typing { on: i % 2 == 0 }, Millis(i)) {
+                Verdict::Pass => passed += 1,
+                Verdict::Close => {
+                    closed_at = Some(i);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        assert!(passed <= 13, "{passed} typing changes let through in 3 s");
+        assert!(
+            closed_at.is_some(),
+            "a socket that keeps flooding is closed"
+        );
+    }
+
+    #[test]
+    fn a_repeated_typing_state_is_dropped_silently_and_never_closes() {
+        let mut g = FrameGuard::new(Millis(0));
+        assert_eq!(
+            g.check(Frame::Typing { on: true }, Millis(0)),
+            Verdict::Pass
+        );
+        for i in 1..5_000 {
+            assert_eq!(
+                g.check(Frame::Typing { on: true }, Millis(i)),
+                Verdict::Drop
+            );
+        }
+        assert_eq!(
+            g.check(Frame::Typing { on: false }, Millis(5_000)),
+            Verdict::Pass
+        );
+    }
+
+    #[test]
+    fn hello_is_capped_and_a_flood_is_closed() {
+        let mut g = FrameGuard::new(Millis(0));
+        let verdicts: Vec<Verdict> = (0..500).map(|i| g.check(Frame::Hello, Millis(i))).collect();
+        let passed = verdicts.iter().filter(|v| **v == Verdict::Pass).count();
+        let refused = verdicts.iter().filter(|v| **v == Verdict::Refuse).count();
+        assert_eq!(passed, 5);
+        assert_eq!(refused, STRIKES.burst as usize);
+        assert_eq!(verdicts[5 + refused], Verdict::Close);
+    }
+
+    #[test]
+    fn a_person_is_never_limited() {
+        // A visitor who reconnects every minute, answers five cards, types and sends for an
+        // hour, and ends: never refused.
+        let mut g = FrameGuard::new(Millis(0));
+        let mut t = 0;
+        for minute in 0..60u64 {
+            t = minute * 60_000;
+            assert_eq!(g.check(Frame::Hello, Millis(t)), Verdict::Pass);
+            for s in 0..6u64 {
+                let at = Millis(t + s * 10_000);
+                assert_eq!(g.check(Frame::Typing { on: true }, at), Verdict::Pass);
+                assert_eq!(g.check(Frame::Say, at), Verdict::Pass);
+                let idle = Millis(at.0 + 3_000);
+                assert_eq!(g.check(Frame::Typing { on: false }, idle), Verdict::Pass);
+            }
+            if minute < 5 {
+                assert_eq!(g.check(Frame::Answer, Millis(t + 1)), Verdict::Pass);
+            }
+        }
+        assert_eq!(g.check(Frame::End, Millis(t + 59_000)), Verdict::Pass);
+    }
+
+    #[test]
+    fn strikes_refill_so_an_occasional_bad_frame_is_forgiven() {
+        let mut g = FrameGuard::new(Millis(0));
+        for minute in 0..100u64 {
+            for k in 0..10 {
+                assert_eq!(g.strike(Millis(minute * 60_000 + k)), Verdict::Refuse);
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! Erasing a conversation (an admin's erasure or the workspace's retention period): the
+//! transcript, the captured fields and the visitor's token hash are deleted, every socket
+//! closes, and a tombstone makes the object refuse to come back with the old data.
+
+use parlor_core::link::{ConversationToWorkspace, ToConversation};
+use parlor_core::privacy::erased_answer;
+use serde::{Deserialize, Serialize};
+use worker::{Request, Response};
+
+use super::{store, ConversationDO};
+use crate::error::{ApiError, ApiResult};
+use crate::http::{ok, read_json};
+use crate::internal::MAX_LINK_BYTES;
+use crate::now_ms;
+
+/// Close code of the sockets of an erased conversation (4000–4999: do not reconnect).
+pub const ERASED_CLOSE: u16 = 4002;
+const ERASED_REASON: &str = "This conversation was erased.";
+
+/// The answer to the workspace's `/internal/erase`.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Erased {
+    /// False when there was nothing to erase (never existed, erased before, or another
+    /// workspace's conversation, which is left alone).
+    pub erased: bool,
+    pub entries: u64,
+    /// What the workspace must free for this conversation (its live chat or request).
+    pub release: Vec<ConversationToWorkspace>,
+}
+
+impl ConversationDO {
+    /// Erases this conversation if it belongs to `workspace`. Idempotent.
+    pub(super) async fn erase(&self, workspace: &str) -> ApiResult<Erased> {
+        let Some((meta, conv)) = self.load()? else {
+            return Ok(Erased::default());
+        };
+        if meta.workspace != workspace {
+            return Ok(Erased::default());
+        }
+        let release = conv.erase_release();
+        // One synchronous section: storage and memory forget together.
+        let entries = store::erase(&self.sql, now_ms())?;
+        *self.loaded.borrow_mut() = None;
+        self.meta_unsaved.set(false);
+        for ws in self.state.get_websockets() {
+            let _ = ws.close(Some(ERASED_CLOSE), Some(ERASED_REASON));
+        }
+        self.state.storage().delete_alarm().await?;
+        self.alarm_slot.cleared();
+        Ok(Erased {
+            erased: true,
+            entries,
+            release,
+        })
+    }
+
+    /// An erased conversation answers every request itself: sockets and reads get 410, a
+    /// repeated erasure finds nothing, a workspace message still on its way is answered (an
+    /// acceptance refused, so the agent's slot is freed).
+    pub(super) async fn if_erased(
+        &self,
+        req: &mut Request,
+        path: &str,
+    ) -> ApiResult<Option<Response>> {
+        if self.loaded.borrow().is_some() || store::erased_at(&self.sql)?.is_none() {
+            return Ok(None);
+        }
+        match path {
+            "/internal/erase" => Ok(Some(ok(&Erased::default())?)),
+            "/internal/link" => {
+                let batch: ToConversation = read_json(req, MAX_LINK_BYTES).await?;
+                let answers: Vec<ConversationToWorkspace> =
+                    batch.messages.iter().filter_map(erased_answer).collect();
+                Ok(Some(ok(&answers)?))
+            }
+            "/internal/revoke" => Ok(None),
+            _ => Err(ApiError::Erased),
+        }
+    }
+}
