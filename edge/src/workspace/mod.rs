@@ -144,29 +144,39 @@ impl DurableObject for WorkspaceDO {
             return Ok(());
         };
         let now = parlor_core::Millis(now_ms());
+        // A refusal is a code and words for the error frame (`bad_frame`: not a JSON text frame
+        // of at most 4 KB; `bad_request`: JSON that is no inbox frame).
         let msg = match message {
             WebSocketIncomingMessage::String(s) if s.len() <= 4096 => {
-                serde_json::from_str::<InboxClientMsg>(&s)
-                    .map_err(|e| ApiError::BadRequest(format!("unreadable frame: {e}")))
+                serde_json::from_str::<InboxClientMsg>(&s).map_err(|e| {
+                    let e = ApiError::BadRequest(format!("unreadable frame: {e}"));
+                    (e.code().to_owned(), e.to_string())
+                })
             }
-            _ => Err(ApiError::BadRequest(
-                "Send JSON text frames of at most 4 KB.".into(),
+            _ => Err((
+                "bad_frame".to_owned(),
+                "Send JSON text frames of at most 4 KB.".to_owned(),
             )),
         };
+        let as_refusal = |e: ApiError| (e.code().to_owned(), e.to_string());
         let refused = match msg {
             Ok(msg) => match self.guards.check(&agent, inbox_frame(&msg), now) {
-                Verdict::Pass => self.inbox_message(&ws, &agent, msg).await.err(),
+                Verdict::Pass => self
+                    .inbox_message(&ws, &agent, msg)
+                    .await
+                    .err()
+                    .map(as_refusal),
                 Verdict::Drop => None,
-                Verdict::Refuse => Some(ApiError::RateLimited),
+                Verdict::Refuse => Some(as_refusal(ApiError::RateLimited)),
                 Verdict::Close => {
                     self.guards.forget(&agent);
                     let _ = ws.close(Some(1008), Some(TOO_MANY_REFUSED));
                     return Ok(());
                 }
             },
-            Err(e) => Some(e),
+            Err(refusal) => Some(refusal),
         };
-        if let Some(e) = refused {
+        if let Some((code, message)) = refused {
             if self.guards.strike(&agent, now) == Verdict::Close {
                 // Closed, the agent starts afresh on their next inbox (a session, not a stranger).
                 self.guards.forget(&agent);
@@ -175,10 +185,7 @@ impl DurableObject for WorkspaceDO {
             }
             sockets::send_json(
                 &ws,
-                &parlor_core::protocol::InboxServerMsg::Error {
-                    code: e.code().into(),
-                    message: e.to_string(),
-                },
+                &parlor_core::protocol::InboxServerMsg::Error { code, message },
             );
         }
         Ok(())
