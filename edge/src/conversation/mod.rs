@@ -111,7 +111,8 @@ impl DurableObject for ConversationDO {
         if !self.exists.get() && req.path() != "/internal/init" {
             return Ok(unknown(&req.path()));
         }
-        if !self.rearmed.replace(true) {
+        // A new object's first request is its init: there is nothing stored to re-arm yet.
+        if self.exists.get() && !self.rearmed.replace(true) {
             if let Err(e) = self.rearm().await {
                 worker::console_error!("conversation rearm: {e}");
             }
