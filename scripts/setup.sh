@@ -45,6 +45,12 @@ if [ ! -f .dev.vars ]; then
     echo "SESSION_SECRET=$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')"
   } > .dev.vars
 fi
+# The Worker refuses to serve with weak secrets (edge/src/secrets.rs, docs/security.md):
+# SESSION_SECRET of at least 32 bytes, ADMIN_TOKEN of "op_" and at least 32 more characters.
+if ! grep -Eq '^SESSION_SECRET=.{32,}$' .dev.vars || ! grep -Eq '^ADMIN_TOKEN=op_.{32,}$' .dev.vars; then
+  say ".dev.vars: SESSION_SECRET needs 32+ bytes and ADMIN_TOKEN 'op_' + 32+ characters; delete the file to generate new ones" >&2
+  exit 1
+fi
 
 if [ "${1:-}" = "--browser" ]; then
   if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then

@@ -202,7 +202,7 @@ impl FailedAction {
 }
 
 /// Collapses whitespace and drops control characters (no header or line injection).
-fn one_line(s: &str) -> String {
+pub fn one_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for word in s.split(|c: char| c.is_whitespace() || c.is_control()) {
         if word.is_empty() {
@@ -216,7 +216,7 @@ fn one_line(s: &str) -> String {
     out
 }
 
-fn truncate_chars(s: &str, max: usize) -> String {
+pub fn truncate_chars(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s.to_owned(),
@@ -349,6 +349,30 @@ mod tests {
         )
         .email();
         assert!(e.subject.chars().count() <= 201);
+    }
+
+    proptest::proptest! {
+        /// Whatever the visitor typed, the subject starts with Parlor's own words, so a
+        /// stranger cannot write the first thing staff read in their mailbox.
+        #[test]
+        fn the_subject_never_starts_with_visitor_text(
+            first in ".{0,80}", last in ".{0,80}", email in ".{0,80}"
+        ) {
+            let mut f = VisitorFacts::default();
+            f.fields.insert("first_name".into(), first);
+            f.fields.insert("last_name".into(), last);
+            f.fields.insert("email".into(), email);
+            let e = FailedAction::live_chat(
+                None,
+                ConversationId::new("c"),
+                Millis(0),
+                FallbackReason::NoRuleMatched,
+                &f,
+            )
+            .email();
+            proptest::prop_assert!(e.subject.starts_with("Missed live chat: "), "{}", e.subject);
+            proptest::prop_assert!(!e.subject.contains(['\r', '\n']));
+        }
     }
 
     #[test]

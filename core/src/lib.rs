@@ -13,11 +13,15 @@ pub mod hours;
 pub mod ids;
 pub mod keys;
 pub mod link;
+pub mod mail_digest;
+pub mod network;
+pub mod password;
 pub mod privacy;
 pub mod protocol;
 pub mod rate;
 pub mod routing;
 pub mod settings;
+pub mod signin;
 pub mod time;
 pub mod workspace;
 

@@ -223,15 +223,21 @@ impl WorkspaceSettings {
 
     /// Does this workspace accept a widget embedded on `origin`?
     pub fn origin_allowed(&self, origin: Option<&str>) -> bool {
-        if self.allowed_origins.is_empty() {
-            return true;
-        }
-        origin.is_some_and(|o| {
-            self.allowed_origins
-                .iter()
-                .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(o))
-        })
+        origin_in(&self.allowed_origins, origin)
     }
+}
+
+/// Whether `origin` (a request's `Origin` header) is on an allowed-origins list; an empty
+/// list allows every origin. Checked on a visitor's conversation start and on their socket.
+pub fn origin_in(allowed: &[String], origin: Option<&str>) -> bool {
+    if allowed.is_empty() {
+        return true;
+    }
+    origin.is_some_and(|o| {
+        allowed
+            .iter()
+            .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(o))
+    })
 }
 
 #[cfg(test)]

@@ -26,6 +26,12 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("too many requests; retry in a moment")]
     RateLimited,
+    /// Too many attempts: retry after this many seconds (sent as `Retry-After`).
+    #[error("too many attempts; retry in {0} seconds")]
+    RetryAfter(u64),
+    /// A platform secret is missing or too weak: every request is refused until it is fixed.
+    #[error("the server is misconfigured: {0}")]
+    Misconfigured(String),
     #[error("origin not allowed for this workspace")]
     OriginNotAllowed,
     /// The conversation was erased (the visitor's right to be forgotten); it never comes back.
@@ -67,8 +73,8 @@ impl ApiError {
             ApiError::Erased => 410,
             ApiError::TooLarge(_) => 413,
             ApiError::InvalidDialogue(_) | ApiError::Unprocessable(_) => 422,
-            ApiError::RateLimited => 429,
-            ApiError::Internal(_) => 500,
+            ApiError::RateLimited | ApiError::RetryAfter(_) => 429,
+            ApiError::Internal(_) | ApiError::Misconfigured(_) => 500,
         }
     }
 
@@ -84,16 +90,19 @@ impl ApiError {
             ApiError::TooLarge(_) => "too_large",
             ApiError::InvalidDialogue(_) => "invalid_dialogue",
             ApiError::Unprocessable(_) => "unprocessable",
-            ApiError::RateLimited => "rate_limited",
+            ApiError::RateLimited | ApiError::RetryAfter(_) => "rate_limited",
             ApiError::OriginNotAllowed => "origin_not_allowed",
+            ApiError::Misconfigured(_) => "misconfigured",
             ApiError::Erased => "conversation_erased",
             ApiError::Internal(_) => "internal",
         }
     }
 
     pub fn to_response(&self) -> Response {
-        if let ApiError::Internal(detail) = self {
-            worker::console_error!("internal error: {detail}");
+        match self {
+            ApiError::Internal(detail) => worker::console_error!("internal error: {detail}"),
+            ApiError::Misconfigured(what) => worker::console_error!("misconfigured: {what}"),
+            _ => {}
         }
         let issues = match self {
             ApiError::InvalidDialogue(issues) => Some(issues.as_slice()),
@@ -104,7 +113,14 @@ impl ApiError {
             message: self.to_string(),
             issues,
         };
-        crate::http::json_response(&body, self.status())
+        let resp = crate::http::json_response(&body, self.status());
+        if let ApiError::RetryAfter(secs) = self {
+            let headers = resp.headers().clone();
+            // A number's digits are always a valid header value.
+            let _ = headers.set("retry-after", &secs.to_string());
+            return resp.with_headers(headers);
+        }
+        resp
     }
 }
 

@@ -1,5 +1,6 @@
 //! Small HTTP helpers: JSON in and out with size limits, CORS.
 
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use worker::{Headers, Request, Response, ResponseBuilder};
@@ -31,16 +32,44 @@ pub fn created<T: Serialize>(body: &T) -> ApiResult<Response> {
 
 /// Reads and parses a JSON body, refusing anything over `limit` bytes or not valid for `T`.
 pub async fn read_json<T: DeserializeOwned>(req: &mut Request, limit: usize) -> ApiResult<T> {
-    if let Ok(Some(len)) = req.headers().get("content-length") {
-        if announces_too_much(&len, limit) {
+    let bytes = read_capped(req, limit).await?;
+    decode_json(&bytes, limit)
+}
+
+/// Reads a UTF-8 body of at most `limit` bytes (empty when there is none).
+pub async fn read_text(req: &mut Request, limit: usize) -> ApiResult<String> {
+    let bytes = read_capped(req, limit).await?;
+    String::from_utf8(bytes).map_err(|_| ApiError::BadRequest("the body must be UTF-8 JSON".into()))
+}
+
+/// Reads at most `limit` bytes of body. A `content-length` over the limit is refused before
+/// anything is read (413); without one (a chunked upload) the body is read chunk by chunk and
+/// refused as soon as it passes the limit, so nothing larger is ever held in memory.
+pub async fn read_capped(req: &mut Request, limit: usize) -> ApiResult<Vec<u8>> {
+    let announced = req.headers().get("content-length").ok().flatten();
+    if let Some(len) = &announced {
+        if announces_too_much(len, limit) {
             return Err(ApiError::TooLarge(limit));
         }
     }
-    let bytes = req
-        .bytes()
-        .await
-        .map_err(|_| ApiError::BadRequest("could not read the request body".into()))?;
-    decode_json(&bytes, limit)
+    let unreadable = || ApiError::BadRequest("could not read the request body".into());
+    if announced.is_some() || req.inner().body().is_none() {
+        let bytes = req.bytes().await.map_err(|_| unreadable())?;
+        if bytes.len() > limit {
+            return Err(ApiError::TooLarge(limit));
+        }
+        return Ok(bytes);
+    }
+    let mut stream = req.stream().map_err(|_| unreadable())?;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| unreadable())?;
+        if bytes.len() + chunk.len() > limit {
+            return Err(ApiError::TooLarge(limit));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
 }
 
 /// Whether a `content-length` value announces more than `limit` bytes. A value that is not a

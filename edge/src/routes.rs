@@ -4,16 +4,20 @@
 use worker::{Env, Headers, Method, Request, Response};
 
 use crate::error::{ApiError, ApiResult};
-use crate::http::{json_response, with_cors, MAX_BODY_BYTES};
+use crate::http::{json_response, read_text, with_cors, MAX_BODY_BYTES};
 use crate::identity::{self, Identity};
 use crate::rpc::{conversation_stub, internal_request, workspace_stub};
-use crate::validate;
+use crate::signin::{self, client_network, SIGN_IN_BODY};
 use crate::workspace::split_token;
+use crate::{secrets, validate};
 
 /// Country of the visitor as the platform saw it, passed to the workspace object.
 pub const COUNTRY_HEADER: &str = "x-parlor-country";
-/// The visitor's IP, for per-visitor rate limits.
+/// The visitor's network (IP, IPv6 by /64: `parlor_core::network`), for per-visitor limits.
 pub const IP_HEADER: &str = "x-parlor-ip";
+
+/// Largest body of a visitor's conversation start.
+const START_BODY: usize = 8 * 1024;
 
 const OPENAPI: &str = include_str!("../../docs/openapi.json");
 
@@ -21,7 +25,11 @@ pub async fn handle(mut req: Request, env: Env, now: u64) -> Response {
     let origin = req.headers().get("origin").ok().flatten();
     let path = req.path();
     let is_visitor = path.starts_with("/api/visitor/");
-    let result = route(&mut req, &env, &path, now).await;
+    // Weak or missing secrets: refuse everything, saying which (see docs/security.md).
+    let result = match secrets::check(&env) {
+        Ok(()) => route(&mut req, &env, &path, now).await,
+        Err(e) => Err(e),
+    };
     let resp = result.unwrap_or_else(|e| e.to_response());
     // The visitor API is called from customers' pages; WebSocket upgrades need no CORS.
     if is_visitor && resp.status_code() != 101 {
@@ -60,6 +68,13 @@ async fn route(req: &mut Request, env: &Env, path: &str, now: u64) -> ApiResult<
         (["api", "workspaces", ws, "conversations", conv, "ws"], Method::Get) => {
             agent_socket(req, env, ws, conv, now).await
         }
+        (["api", "workspaces", ws, "sessions"], Method::Post) => {
+            signin::sign_in(req, env, ws, now).await
+        }
+        (["api", "workspaces", ws, "agents"], Method::Post)
+        | (["api", "workspaces", ws, "agents", _, "password"], Method::Post) => {
+            new_password(req, env, ws, segs.get(3..).unwrap_or(&[]), now).await
+        }
         (["api", "workspaces", ws, rest @ ..], _) if !rest.is_empty() => {
             to_workspace(req, env, ws, rest, now).await
         }
@@ -68,18 +83,13 @@ async fn route(req: &mut Request, env: &Env, path: &str, now: u64) -> ApiResult<
     }
 }
 
-/// Copies a bounded body so it can be forwarded.
-async fn body_text(req: &mut Request) -> ApiResult<Option<String>> {
+/// Copies a body of at most `limit` bytes so it can be forwarded (`content-length` checked
+/// before reading, see `http::read_capped`).
+async fn body_text(req: &mut Request, limit: usize) -> ApiResult<Option<String>> {
     if matches!(req.method(), Method::Get | Method::Delete | Method::Head) {
         return Ok(None);
     }
-    let bytes = req.bytes().await.unwrap_or_default();
-    if bytes.len() > MAX_BODY_BYTES {
-        return Err(ApiError::TooLarge(MAX_BODY_BYTES));
-    }
-    Ok(Some(String::from_utf8(bytes).map_err(|_| {
-        ApiError::BadRequest("the body must be UTF-8 JSON".into())
-    })?))
+    Ok(Some(read_text(req, limit).await?))
 }
 
 fn is_upgrade(req: &Request) -> bool {
@@ -94,7 +104,7 @@ async fn create_workspace(req: &mut Request, env: &Env, now: u64) -> ApiResult<R
     if identity::resolve(req, env, now)? != Identity::Operator {
         return Err(ApiError::Unauthorized);
     }
-    let body = body_text(req).await?.unwrap_or_default();
+    let body = body_text(req, SIGN_IN_BODY).await?.unwrap_or_default();
     #[derive(serde::Deserialize)]
     struct Peek {
         id: String,
@@ -144,13 +154,32 @@ async fn to_workspace(
     } else {
         None
     };
-    let body = body_text(req).await?;
+    let body = body_text(req, MAX_BODY_BYTES).await?;
     let inner = internal_request(req.method(), &path, &identity, body, headers.as_ref())?;
     Ok(workspace_stub(env, ws)?.fetch_with_request(inner).await?)
 }
 
+/// Agent creation and password resets: the Worker hashes the new password (see `signin.rs`).
+async fn new_password(
+    req: &mut Request,
+    env: &Env,
+    ws: &str,
+    rest: &[&str],
+    now: u64,
+) -> ApiResult<Response> {
+    validate::id("workspace", ws)?;
+    let identity = identity::resolve(req, env, now)?;
+    if let Identity::Agent { workspace, .. } = &identity {
+        if workspace != ws {
+            return Err(ApiError::Forbidden);
+        }
+    }
+    let path = format!("/api/{}", rest.join("/"));
+    signin::with_password(req, env, ws, &path, &identity).await
+}
+
 async fn start_conversation(req: &mut Request, env: &Env) -> ApiResult<Response> {
-    let body = body_text(req).await?.unwrap_or_default();
+    let body = body_text(req, START_BODY).await?.unwrap_or_default();
     #[derive(serde::Deserialize)]
     struct Peek {
         workspace: String,
@@ -167,9 +196,7 @@ async fn start_conversation(req: &mut Request, env: &Env) -> ApiResult<Response>
     if let Some(country) = req.cf().and_then(|cf| cf.country()) {
         headers.set(COUNTRY_HEADER, &country)?;
     }
-    if let Some(ip) = req.headers().get("cf-connecting-ip")? {
-        headers.set(IP_HEADER, &ip)?;
-    }
+    headers.set(IP_HEADER, &client_network(req))?;
     let inner = internal_request(
         Method::Post,
         "/visitor/start",

@@ -28,6 +28,24 @@ struct KvRow {
     value: String,
 }
 
+#[derive(Deserialize)]
+struct NameRow {
+    #[allow(dead_code)]
+    name: String,
+}
+
+/// Whether this object has ever stored anything (its schema exists). Objects create their
+/// tables only when they first store a row, so a request naming an unknown workspace or
+/// conversation leaves no storage behind.
+pub fn has_schema(sql: &SqlStorage) -> bool {
+    rows::<NameRow>(
+        sql,
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'kv'",
+        vec![],
+    )
+    .is_ok_and(|r| !r.is_empty())
+}
+
 pub const KV_SCHEMA: &str =
     "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
 

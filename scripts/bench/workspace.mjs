@@ -29,7 +29,7 @@ export async function benchWorkspace(base, operator, { id, agents, capacity, dia
     password: `bench-password-${i}`,
     teams: ['sales'],
   }));
-  // Each create hashes a password (PBKDF2) in the workspace object, so keep it modest.
+  // Each create hashes a password (PBKDF2, in the Worker), so keep it modest.
   const created = await pool(list.length, 4, (i) => admin.ok('POST', `/api/workspaces/${id}/agents`, list[i]));
   if (created.errors.length) throw created.errors[0];
   log?.(`  ${id}: ${agents} agents created`);

@@ -11,8 +11,11 @@ def resp(desc, schema=None):
 ERR = resp("Error", ref("Error"))
 def errors(*codes):
     names = {"400": "Bad request", "401": "Unauthenticated", "403": "Forbidden", "404": "Not found",
-             "409": "Conflict", "410": "Gone (the conversation was erased)", "413": "Body too large", "422": "Unprocessable", "429": "Rate limited"}
+             "409": "Conflict", "410": "Gone (the conversation was erased)", "413": "Body too large (a Content-Length over the route's limit is refused before the body is read)",
+             "422": "Unprocessable", "429": "Rate limited"}
     return {c: {"description": names[c], "content": {"application/json": {"schema": ref("Error")}}} for c in codes}
+# Sign-in's 429 says when to come back (docs/security.md, "Sign-in").
+RETRY_AFTER = {"Retry-After": {"description": "Seconds until another attempt is counted", "schema": {"type": "integer", "minimum": 1}}}
 WS = {"name": "ws", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[a-z0-9_-]{1,64}$"}}
 def pid(name): return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 64}}
 SEC = [{"bearer": []}]
@@ -30,7 +33,7 @@ def op(summary, ok, *, req=None, params=(), codes=("400", "401", "403", "404"), 
 agent_in = {"type": "object", "additionalProperties": False, "required": ["email", "name", "password"], "properties": {
     "id": {"type": "string", "pattern": "^[a-z0-9_-]{1,64}$"}, "email": {"type": "string", "format": "email", "maxLength": 254},
     "name": {"type": "string", "minLength": 1, "maxLength": 100}, "password": {"type": "string", "minLength": 8, "maxLength": 128},
-    "avatar_url": {"type": ["string", "null"], "maxLength": 500}, "live_chat": {"type": "boolean"},
+    "avatar_url": {"type": ["string", "null"], "maxLength": 500, "description": "https:// URL, or a path on this site starting with a single '/'"}, "live_chat": {"type": "boolean"},
     "role": {"enum": ["agent", "admin"]}, "teams": {"type": "array", "items": {"type": "string"}}}}
 agent_patch = {"type": "object", "additionalProperties": False, "properties": {
     k: v for k, v in agent_in["properties"].items() if k in ("name", "avatar_url", "live_chat", "role", "teams")}}
@@ -48,10 +51,10 @@ paths = {
           "language": {"type": "string", "maxLength": 35}, "token": {"type": "string"}}},
       codes=("400", "403", "404", "413", "429"), security=[], tag="visitor")},
   "/api/visitor/ws": {"get": op("Visitor's conversation WebSocket (see docs/protocol.md)", resp("Switching protocols"),
-      params=[{"name": "token", "in": "query", "required": True, "schema": {"type": "string"}}], codes=("400", "401", "410"), security=[], tag="visitor")},
+      params=[{"name": "token", "in": "query", "required": True, "schema": {"type": "string"}}], codes=("400", "401", "403", "410"), security=[], tag="visitor")},
   "/api/workspaces/{ws}/sessions": {"post": op("Agent sign-in", resp("Session", ANY), ok_code="201", params=[WS],
       req={"type": "object", "additionalProperties": False, "required": ["email", "password"], "properties": {
-          "email": {"type": "string"}, "password": {"type": "string"}}}, codes=("400", "401", "404"), security=[], tag="agent")},
+          "email": {"type": "string"}, "password": {"type": "string"}}}, codes=("400", "401", "404", "413", "429"), security=[], tag="agent")},
   "/api/workspaces/{ws}/me": {
       "get": op("The signed-in agent", resp("Agent", ref("Agent")), params=[WS], tag="agent"),
       "patch": op("Change one's own profile (name, avatar)", resp("Agent", ref("Agent")), params=[WS],
@@ -152,10 +155,15 @@ schemas = {
 }
 
 doc = {"openapi": "3.1.0",
-       "info": {"title": "Parlor API", "version": "0.1.0", "description": "Live chat at the edge. WebSocket protocols: docs/protocol.md. Errors are JSON {error, message}."},
+       "info": {"title": "Parlor API", "version": "0.1.0", "description": "Live chat at the edge. WebSocket protocols: docs/protocol.md. Errors are JSON {error, message}. A deployment whose SESSION_SECRET or ADMIN_TOKEN is misconfigured answers every request 500 {error: \"misconfigured\"} naming the secret (docs/security.md)."},
        "servers": [{"url": "/"}],
        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "Operator token (op_…), workspace admin key (wsk_…) or agent session (v2.…; v1.… still accepted until the agent's sessions are revoked)"}}, "schemas": schemas},
        "paths": paths}
+# 429 on sign-in carries Retry-After; the visitor socket's 403 is an Origin missing from allowed_origins.
+paths["/api/workspaces/{ws}/sessions"]["post"]["responses"]["429"]["headers"] = RETRY_AFTER
+paths["/api/workspaces/{ws}/sessions"]["post"]["summary"] = ("Agent sign-in (limited per email and per network: "
+    "429 with Retry-After; an unknown email answers exactly like a wrong password)")
+paths["/api/visitor/ws"]["get"]["responses"]["403"]["description"] = "The page's Origin is not in the workspace's allowed_origins (checked before the upgrade)"
 out = pathlib.Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 out.write_text(json.dumps(doc, indent=2) + "\n")
 print(f"wrote {out}")

@@ -62,7 +62,11 @@ impl ConversationDO {
         req: &mut Request,
         path: &str,
     ) -> ApiResult<Option<Response>> {
-        if self.loaded.borrow().is_some() || store::erased_at(&self.sql)?.is_none() {
+        // A new object (before its init) has no tables yet, so nothing was erased.
+        if !self.exists.get()
+            || self.loaded.borrow().is_some()
+            || store::erased_at(&self.sql)?.is_none()
+        {
             return Ok(None);
         }
         match path {

@@ -15,6 +15,7 @@ use parlor_core::protocol::{
     ChatClientMsg, ChatServerMsg, Side, MAX_FRAME_BYTES, PROTOCOL_VERSION,
 };
 use parlor_core::rate::{Limit, RateLimiter};
+use parlor_core::settings::origin_in;
 use parlor_core::{ConversationId, Millis};
 use serde::{Deserialize, Serialize};
 use worker::{
@@ -31,6 +32,7 @@ use crate::identity::Identity;
 use crate::internal::{to_workspace, Ack, Init, MAX_LINK_BYTES};
 use crate::now_ms;
 use crate::rpc::identity_of;
+use crate::sql::has_schema;
 use store::Meta;
 
 /// Who is on the other end of a socket; kept as the socket's attachment so it survives
@@ -71,6 +73,8 @@ pub struct ConversationDO {
     /// The meta in memory has changes not yet stored.
     meta_unsaved: Cell<bool>,
     alarm_slot: AlarmSlot,
+    /// This object has tables (`init` ran); until then it answers as an unknown conversation.
+    exists: Cell<bool>,
 }
 
 /// A side may send 20 messages at once, then 60 a minute.
@@ -82,10 +86,15 @@ const SAY_LIMIT: Limit = Limit {
 impl DurableObject for ConversationDO {
     fn new(state: State, env: Env) -> Self {
         let sql = state.storage().sql();
-        if let Err(e) = store::migrate(&sql) {
-            worker::console_error!("conversation schema: {e}");
+        // Tables are created by `init`: a request naming an unknown conversation writes nothing.
+        let exists = has_schema(&sql);
+        if exists {
+            if let Err(e) = store::migrate(&sql) {
+                worker::console_error!("conversation schema: {e}");
+            }
         }
         ConversationDO {
+            exists: Cell::new(exists),
             state,
             env,
             sql,
@@ -99,7 +108,11 @@ impl DurableObject for ConversationDO {
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        if !self.rearmed.replace(true) {
+        if !self.exists.get() && req.path() != "/internal/init" {
+            return Ok(unknown(&req.path()));
+        }
+        // A new object's first request is its init: there is nothing stored to re-arm yet.
+        if self.exists.get() && !self.rearmed.replace(true) {
             if let Err(e) = self.rearm().await {
                 worker::console_error!("conversation rearm: {e}");
             }
@@ -182,6 +195,17 @@ impl DurableObject for ConversationDO {
             worker::console_error!("conversation alarm: {e}");
         }
         Response::ok("ok")
+    }
+}
+
+/// What an object with no conversation answers, without touching storage (the same answers
+/// as an object whose meta is missing).
+fn unknown(path: &str) -> Response {
+    match path {
+        "/internal/check-token" => crate::http::json_response(&Ack { ok: false }, 200),
+        "/internal/revoke" => crate::http::json_response(&Ack { ok: true }, 200),
+        "/ws/visitor" => ApiError::Unauthorized.to_response(),
+        _ => ApiError::NotFound("conversation").to_response(),
     }
 }
 
@@ -315,6 +339,12 @@ impl ConversationDO {
                 if !constant_time_eq(&sha256_hex(secret), &meta.token_hash) {
                     return Err(ApiError::Unauthorized);
                 }
+                // A token obtained on an allowed page is no pass for another site's page.
+                let origin = req.headers().get("origin")?;
+                let allowed = meta.allowed_origins.as_deref().unwrap_or_default();
+                if !origin_in(allowed, origin.as_deref()) {
+                    return Err(ApiError::OriginNotAllowed);
+                }
                 self.accept(Peer {
                     side: Side::Visitor,
                     agent: None,
@@ -412,6 +442,10 @@ impl ConversationDO {
     }
 
     async fn init(&self, init: Init) -> ApiResult<Vec<ConversationToWorkspace>> {
+        if !self.exists.get() {
+            store::migrate(&self.sql)?;
+            self.exists.set(true);
+        }
         if self.meta()?.is_some() {
             // A retried init is harmless.
             return Ok(Vec::new());
@@ -432,6 +466,7 @@ impl ConversationDO {
             created_at: now.0,
             page_url: init.facts.page_url.clone(),
             dialogue: dialogue_id,
+            allowed_origins: Some(init.settings.allowed_origins.clone()),
         };
         // Stored by `step` below, with the first card, in one write.
         *self.loaded.borrow_mut() = Some((meta, conv));

@@ -28,6 +28,10 @@ pub struct Meta {
     pub created_at: u64,
     pub page_url: String,
     pub dialogue: String,
+    /// The workspace's allowed origins when the conversation started, checked on every
+    /// visitor socket open; `None` for conversations stored before it was kept (any origin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_origins: Option<Vec<String>>,
 }
 
 pub fn load(sql: &SqlStorage) -> ApiResult<Option<(Meta, Conversation)>> {
@@ -137,6 +141,7 @@ mod tests {
             created_at: 1_700_000_000_000,
             page_url: "https://shop.example/pricing".into(),
             dialogue: "d1".into(),
+            allowed_origins: None,
         }
     }
 
@@ -178,6 +183,20 @@ mod tests {
                 }
             );
         }
+    }
+
+    #[test]
+    fn meta_keeps_the_allowed_origins_of_its_start() {
+        let m = Meta {
+            allowed_origins: Some(vec!["https://shop.example".into()]),
+            ..meta()
+        };
+        let json = serde_json::to_value(&m).expect("json");
+        assert_eq!(
+            json["allowed_origins"],
+            serde_json::json!(["https://shop.example"])
+        );
+        assert_eq!(serde_json::from_value::<Meta>(json).expect("meta"), m);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use parlor_core::settings::WorkspaceSettings;
 use serde::{Deserialize, Serialize};
 use worker::{Request, Response, SqlStorage};
 
-use crate::crypto::{hash_password, random_hex};
+use crate::crypto::random_hex;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{created, ok, read_json, MAX_BODY_BYTES};
 use crate::identity::Role;
@@ -33,7 +33,6 @@ struct NewAgent {
     id: Option<String>,
     email: String,
     name: String,
-    password: String,
     #[serde(default)]
     avatar_url: Option<String>,
     #[serde(default = "yes")]
@@ -64,7 +63,14 @@ fn check_teams(sql: &SqlStorage, teams: &[String]) -> ApiResult<()> {
     Ok(())
 }
 
-pub async fn create_agent(sql: &SqlStorage, req: &mut Request, now: u64) -> ApiResult<Agent> {
+/// Creates an agent; `password_hash` is the Worker's hash of the password it took out of the
+/// body (see `crate::signin`).
+pub async fn create_agent(
+    sql: &SqlStorage,
+    req: &mut Request,
+    now: u64,
+    password_hash: &str,
+) -> ApiResult<Agent> {
     let input: NewAgent = read_json(req, SMALL_BODY).await?;
     let id = match input.id {
         Some(id) => id,
@@ -73,7 +79,6 @@ pub async fn create_agent(sql: &SqlStorage, req: &mut Request, now: u64) -> ApiR
     validate::id("agent", &id)?;
     validate::email(&input.email)?;
     validate::text("name", &input.name, 100)?;
-    validate::password(&input.password)?;
     if let Some(url) = &input.avatar_url {
         validate::image_url(url)?;
     }
@@ -89,7 +94,7 @@ pub async fn create_agent(sql: &SqlStorage, req: &mut Request, now: u64) -> ApiR
     };
     // A fresh epoch: a token of an agent deleted before under the same id does not work.
     let epoch = store::next_session_epoch(sql, now)?;
-    store::insert_agent(sql, &agent, &hash_password(&input.password)?, epoch)?;
+    store::insert_agent(sql, &agent, password_hash, epoch)?;
     Ok(agent)
 }
 
@@ -214,12 +219,6 @@ pub async fn patch_profile(sql: &SqlStorage, id: &str, req: &mut Request) -> Api
     Ok(agent)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewPassword {
-    password: String,
-}
-
 /// Sets a new password and a new session epoch (every session of the agent ends); returns the
 /// agent and the new epoch.
 pub async fn reset_password(
@@ -227,12 +226,16 @@ pub async fn reset_password(
     id: &str,
     req: &mut Request,
     now: u64,
+    password_hash: &str,
 ) -> ApiResult<(Agent, u64)> {
-    let input: NewPassword = read_json(req, SMALL_BODY).await?;
-    validate::password(&input.password)?;
+    /// The Worker took the password out; anything else in the body is refused.
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Rest {}
+    let _: Rest = read_json(req, SMALL_BODY).await?;
     let agent = store::agent(sql, id)?.ok_or(ApiError::NotFound("agent"))?;
     let epoch = store::next_session_epoch(sql, now)?;
-    store::set_password(sql, id, &hash_password(&input.password)?, epoch)?;
+    store::set_password(sql, id, password_hash, epoch)?;
     Ok((agent, epoch))
 }
 

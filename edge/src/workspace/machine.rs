@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use parlor_core::failed_action::FailedAction;
 use parlor_core::link::{FromConversation, ToConversation};
+use parlor_core::mail_digest::{MailDecision, MailThrottle};
 use parlor_core::protocol::{AdminServerMsg, ChatSummary, InboxServerMsg};
 use parlor_core::workspace::{Workspace, WorkspaceInput};
 use parlor_core::{AgentId, ConversationId, Millis, WorkspaceId};
@@ -15,11 +16,14 @@ use worker::WebSocket;
 use crate::error::{ApiError, ApiResult};
 use crate::internal::to_conversation;
 use crate::mailer::Mailer;
-use crate::sql::{exec, int, rows};
+use crate::sql::{exec, int, kv_get, kv_put, rows};
 use crate::workspace::parts::{self, LoadedParts};
 use crate::workspace::plan::{plan, Audience, Plan};
 use crate::workspace::sockets::{agent_tag, to_admins, Peer};
 use crate::workspace::{forget, index, store, WorkspaceDO};
+
+/// The kv row holding the failed-action email throttle.
+const MAIL_THROTTLE: &str = "mail_throttle";
 
 #[derive(serde::Deserialize)]
 struct Inserted {
@@ -101,7 +105,7 @@ impl WorkspaceDO {
         plan.index = stored;
         let mut fresh = Vec::with_capacity(plan.failed.len());
         for action in plan.failed.drain(..) {
-            if self.store_failed_action(&action, now)? {
+            if self.store_failed_action(&action, now)? == Some(MailDecision::Send) {
                 fresh.push(action);
             }
         }
@@ -262,16 +266,31 @@ impl WorkspaceDO {
         })
     }
 
-    /// One failed action per conversation: returns false when it was stored already (a link
-    /// message delivered twice sends one email).
-    fn store_failed_action(&self, action: &FailedAction, now: Millis) -> ApiResult<bool> {
+    /// One failed action per conversation: `None` when it was stored already (a link message
+    /// delivered twice sends one email); otherwise whether its email goes now or waits for
+    /// the digest (`parlor_core::mail_digest`). Every one is in the outbox either way.
+    fn store_failed_action(
+        &self,
+        action: &FailedAction,
+        now: Millis,
+    ) -> ApiResult<Option<MailDecision>> {
         let email = action.email();
         let to = store::settings(&self.sql)?.notification_emails;
+        let mut throttle: MailThrottle = kv_get(&self.sql, MAIL_THROTTLE)?.unwrap_or_default();
+        let decision = if to.is_empty() {
+            MailDecision::Send
+        } else {
+            throttle.offer(action, now)
+        };
         let body = serde_json::json!({
             "to": to,
             "subject": email.subject,
             "body": email.body,
             "action": action,
+            "delivery": match decision {
+                MailDecision::Send => "sent",
+                MailDecision::Held => "digest",
+            },
         });
         let inserted: Vec<Inserted> = rows(
             &self.sql,
@@ -283,7 +302,46 @@ impl WorkspaceDO {
                 serde_json::to_string(&body)?.into(),
             ],
         )?;
-        Ok(!inserted.is_empty())
+        if inserted.is_empty() {
+            return Ok(None);
+        }
+        if !to.is_empty() {
+            kv_put(&self.sql, MAIL_THROTTLE, &throttle)?;
+        }
+        Ok(Some(decision))
+    }
+
+    /// Sends the held failed actions as one digest once the throttle's window allows it
+    /// (from the alarm); recorded in the outbox like every email.
+    pub(super) async fn flush_mail_digest(&self) -> ApiResult<()> {
+        let now = Millis(crate::now_ms());
+        let mut throttle: MailThrottle = kv_get(&self.sql, MAIL_THROTTLE)?.unwrap_or_default();
+        let Some(email) = throttle.flush(now) else {
+            return Ok(());
+        };
+        let to = store::settings(&self.sql)?.notification_emails;
+        let body = serde_json::json!({
+            "to": to,
+            "subject": email.subject,
+            "body": email.body,
+            "delivery": "sent",
+            "digest": true,
+        });
+        exec(
+            &self.sql,
+            "INSERT INTO outbox (at, conversation, body) VALUES (?, NULL, ?)",
+            vec![int(now.0), serde_json::to_string(&body)?.into()],
+        )?;
+        kv_put(&self.sql, MAIL_THROTTLE, &throttle)?;
+        if !to.is_empty() {
+            if let Err(e) = Mailer::from_env(&self.env)
+                .deliver(&self.env, &email, &to)
+                .await
+            {
+                worker::console_error!("failed-action digest not delivered: {e}");
+            }
+        }
+        Ok(())
     }
 
     async fn email_failed_action(&self, action: &FailedAction) {
@@ -306,11 +364,16 @@ impl WorkspaceDO {
         }
     }
 
-    /// One alarm per object, at the machine's earliest deadline or the next retention check.
+    /// One alarm per object, at the earliest of the machine's deadlines, the held failed-action
+    /// digest and the next retention check (see erase.rs).
     pub(super) async fn schedule_alarm(&self) -> ApiResult<()> {
-        let deadline = self.read_machine(|m| m.next_deadline())?;
-        // The retention purge shares the one alarm (see erase.rs).
-        let deadline = parlor_core::time::earliest(deadline, self.purge_at.get());
+        let machine = self.read_machine(|m| m.next_deadline())?;
+        let digest =
+            kv_get::<MailThrottle>(&self.sql, MAIL_THROTTLE)?.and_then(|t| t.next_deadline());
+        let deadline = [machine, digest, self.purge_at.get()]
+            .into_iter()
+            .flatten()
+            .min();
         self.alarm_slot
             .ensure(&self.state.storage(), deadline)
             .await

@@ -13,6 +13,7 @@ mod machine;
 mod parts;
 pub mod plan;
 mod sessions;
+mod signin;
 mod sockets;
 pub mod store;
 mod visitors;
@@ -23,6 +24,7 @@ use parlor_core::guard::Verdict;
 use parlor_core::link::FromConversation;
 use parlor_core::protocol::{AgentProfile, InboxClientMsg};
 use parlor_core::rate::{Limit, RateLimiter};
+use parlor_core::signin::SignInGuard;
 use parlor_core::workspace::{Workspace, WorkspaceInput};
 use parlor_core::AgentId;
 use worker::{WebSocket, WebSocketIncomingMessage};
@@ -33,13 +35,15 @@ use worker::{
 };
 
 use crate::alarm::AlarmSlot;
-use crate::crypto::{random_hex, sha256_hex, verify_password};
+use crate::crypto::{random_hex, sha256_hex};
 use crate::error::{ApiError, ApiResult};
 use crate::guards::{inbox_frame, Guards, TOO_MANY_REFUSED};
 use crate::http::{created, ok, read_json};
 use crate::identity::{issue_session, Identity};
 use crate::internal::MAX_LINK_BYTES;
 use crate::rpc::{call, conversation_stub, identity_of};
+use crate::signin::password_hash_of;
+use crate::sql::has_schema;
 use crate::workspace::access::{caller, require_admin, Caller};
 use crate::workspace::index::Status;
 use crate::{now_ms, validate};
@@ -55,19 +59,25 @@ pub struct WorkspaceDO {
     machine: RefCell<Option<Workspace>>,
     /// The router head JSON last stored, to skip rewriting it unchanged.
     stored_head: RefCell<String>,
-    /// New conversations per visitor IP. In memory: a restart forgives, which is fine.
+    /// New conversations per visitor network (IPv6 by /64). In memory: a restart forgives.
     starts: RefCell<RateLimiter>,
+    /// Sign-in attempts per email and per network (see `signin.rs` for why here).
+    sign_ins: RefCell<SignInGuard>,
     /// Inbox frames, per agent (see `parlor_core::guard`).
     guards: Guards,
     /// Set once this instance has re-armed its stored alarm (see [`WorkspaceDO::rearm`]).
     rearmed: Cell<bool>,
     alarm_slot: AlarmSlot,
+    /// This object has tables (the workspace was created); until then every request but the
+    /// operator's `create` is answered 404 without touching storage.
+    exists: Cell<bool>,
     /// When the retention purge looks next (`None`: not due, or retention is off). In memory:
     /// each new instance looks at once (see [`WorkspaceDO::rearm`] and the alarm).
     purge_at: Cell<Option<parlor_core::Millis>>,
 }
 
-/// A visitor (IP) may start 20 conversations at once, then 10 a minute.
+/// A visitor network (an IPv4 address, an IPv6 /64) may start 20 conversations at once, then
+/// 10 a minute.
 const START_LIMIT: Limit = Limit {
     burst: 20,
     per_minute: 10,
@@ -76,16 +86,23 @@ const START_LIMIT: Limit = Limit {
 impl DurableObject for WorkspaceDO {
     fn new(state: State, env: Env) -> Self {
         let sql = state.storage().sql();
-        if let Err(e) = store::migrate(&sql) {
-            worker::console_error!("workspace schema: {e}");
+        // Tables are created with the workspace (see `create`): a request for an unknown
+        // workspace writes nothing.
+        let exists = has_schema(&sql);
+        if exists {
+            if let Err(e) = store::migrate(&sql) {
+                worker::console_error!("workspace schema: {e}");
+            }
         }
         WorkspaceDO {
+            exists: Cell::new(exists),
             state,
             env,
             sql,
             machine: RefCell::new(None),
             stored_head: RefCell::new(String::new()),
             starts: RefCell::new(RateLimiter::new(START_LIMIT, 10_000)),
+            sign_ins: RefCell::new(SignInGuard::default()),
             guards: Guards::default(),
             alarm_slot: AlarmSlot::default(),
             rearmed: Cell::new(false),
@@ -94,6 +111,9 @@ impl DurableObject for WorkspaceDO {
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        if !self.exists.get() && req.path() != "/api/create" {
+            return Ok(ApiError::NotFound("workspace").to_response());
+        }
         if !self.rearmed.replace(true) {
             if let Err(e) = self.rearm().await {
                 worker::console_error!("workspace rearm: {e}");
@@ -124,29 +144,39 @@ impl DurableObject for WorkspaceDO {
             return Ok(());
         };
         let now = parlor_core::Millis(now_ms());
+        // A refusal is a code and words for the error frame (`bad_frame`: not a JSON text frame
+        // of at most 4 KB; `bad_request`: JSON that is no inbox frame).
         let msg = match message {
             WebSocketIncomingMessage::String(s) if s.len() <= 4096 => {
-                serde_json::from_str::<InboxClientMsg>(&s)
-                    .map_err(|e| ApiError::BadRequest(format!("unreadable frame: {e}")))
+                serde_json::from_str::<InboxClientMsg>(&s).map_err(|e| {
+                    let e = ApiError::BadRequest(format!("unreadable frame: {e}"));
+                    (e.code().to_owned(), e.to_string())
+                })
             }
-            _ => Err(ApiError::BadRequest(
-                "Send JSON text frames of at most 4 KB.".into(),
+            _ => Err((
+                "bad_frame".to_owned(),
+                "Send JSON text frames of at most 4 KB.".to_owned(),
             )),
         };
+        let as_refusal = |e: ApiError| (e.code().to_owned(), e.to_string());
         let refused = match msg {
             Ok(msg) => match self.guards.check(&agent, inbox_frame(&msg), now) {
-                Verdict::Pass => self.inbox_message(&ws, &agent, msg).await.err(),
+                Verdict::Pass => self
+                    .inbox_message(&ws, &agent, msg)
+                    .await
+                    .err()
+                    .map(as_refusal),
                 Verdict::Drop => None,
-                Verdict::Refuse => Some(ApiError::RateLimited),
+                Verdict::Refuse => Some(as_refusal(ApiError::RateLimited)),
                 Verdict::Close => {
                     self.guards.forget(&agent);
                     let _ = ws.close(Some(1008), Some(TOO_MANY_REFUSED));
                     return Ok(());
                 }
             },
-            Err(e) => Some(e),
+            Err(refusal) => Some(refusal),
         };
-        if let Some(e) = refused {
+        if let Some((code, message)) = refused {
             if self.guards.strike(&agent, now) == Verdict::Close {
                 // Closed, the agent starts afresh on their next inbox (a session, not a stranger).
                 self.guards.forget(&agent);
@@ -155,10 +185,7 @@ impl DurableObject for WorkspaceDO {
             }
             sockets::send_json(
                 &ws,
-                &parlor_core::protocol::InboxServerMsg::Error {
-                    code: e.code().into(),
-                    message: e.to_string(),
-                },
+                &parlor_core::protocol::InboxServerMsg::Error { code, message },
             );
         }
         Ok(())
@@ -193,8 +220,15 @@ impl DurableObject for WorkspaceDO {
         if let Err(e) = self.run(WorkspaceInput::Tick, None).await {
             worker::console_error!("workspace alarm: {e}");
         }
+        if let Err(e) = self.flush_mail_digest().await {
+            worker::console_error!("failed-action digest: {e}");
+        }
+        // The purge pass sets the next alarm (the machine's, the digest's, its own).
         if let Err(e) = self.purge().await {
             worker::console_error!("workspace retention purge: {e}");
+        }
+        if let Err(e) = self.schedule_alarm().await {
+            worker::console_error!("workspace alarm: {e}");
         }
         Response::ok("ok")
     }
@@ -264,7 +298,20 @@ impl WorkspaceDO {
                 return ok(&serde_json::json!({ "ok": true }));
             }
             (["api", "create"], Method::Post) => return self.create(req, now).await,
-            (["api", "sessions"], Method::Post) => return self.sign_in(req, now).await,
+            (["internal", "sign-in", "begin"], Method::Post) => {
+                let input = read_json(req, 4 * 1024).await?;
+                return ok(&signin::begin(&self.sql, &self.sign_ins, &input, now)?);
+            }
+            (["internal", "sign-in", "finish"], Method::Post) => {
+                let input = read_json(req, 4 * 1024).await?;
+                return ok(&signin::finish(&self.sql, &self.sign_ins, &input)?);
+            }
+            (["internal", "admin"], Method::Get) => {
+                // The Worker asks before hashing a new password: is the caller an admin here?
+                let (_, who) = caller(&self.sql, &identity_of(req))?;
+                require_admin(&who)?;
+                return ok(&serde_json::json!({ "ok": true }));
+            }
             _ => {}
         }
         let identity = identity_of(req);
@@ -344,7 +391,8 @@ impl WorkspaceDO {
             }
             (["agents"], Method::Post) => {
                 require_admin(who)?;
-                let agent = admin::create_agent(sql, req, now_ms()).await?;
+                let hash = password_hash_of(req)?;
+                let agent = admin::create_agent(sql, req, now_ms(), &hash).await?;
                 self.sync_agent(&agent).await?;
                 created(&agent)
             }
@@ -370,7 +418,8 @@ impl WorkspaceDO {
             (["agents", id, "password"], Method::Post) => {
                 require_admin(who)?;
                 let now = now_ms();
-                let (agent, epoch) = admin::reset_password(sql, id, req, now).await?;
+                let hash = password_hash_of(req)?;
+                let (agent, epoch) = admin::reset_password(sql, id, req, now, &hash).await?;
                 let handover = Some(sessions::Handover::AfterGrace);
                 self.end_sessions(id, admin::ended::PASSWORD_RESET, handover)
                     .await?;
@@ -464,6 +513,10 @@ impl WorkspaceDO {
         let body: Body = read_json(req, 4 * 1024).await?;
         validate::id("workspace", &body.id)?;
         validate::text("workspace name", &body.name, 100)?;
+        if !self.exists.get() {
+            store::migrate(&self.sql)?;
+            self.exists.set(true);
+        }
         if store::meta(&self.sql)?.is_some() {
             return Err(ApiError::Conflict("workspace"));
         }
@@ -478,25 +531,6 @@ impl WorkspaceDO {
             },
         )?;
         created(&serde_json::json!({ "id": body.id, "admin_key": key }))
-    }
-
-    async fn sign_in(&self, req: &mut Request, now: u64) -> ApiResult<Response> {
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct Body {
-            email: String,
-            password: String,
-        }
-        let body: Body = read_json(req, 4 * 1024).await?;
-        let meta = store::meta(&self.sql)?.ok_or(ApiError::NotFound("workspace"))?;
-        let found = store::agent_by_email(&self.sql, body.email.trim())?;
-        let Some((agent, hash)) = found.filter(|(_, h)| verify_password(&body.password, h)) else {
-            return Err(ApiError::Unauthorized);
-        };
-        let _ = hash;
-        let epoch = store::agent_session(&self.sql, &agent.id)?.map_or(0, |(_, e)| e);
-        let token = issue_session(&self.env, &meta.id, &agent.id, agent.role, epoch, now)?;
-        created(&serde_json::json!({ "token": token, "agent": agent, "workspace": meta.id }))
     }
 
     async fn sync_agent(&self, agent: &store::Agent) -> ApiResult<()> {

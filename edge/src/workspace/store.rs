@@ -219,6 +219,16 @@ pub fn set_password(sql: &SqlStorage, id: &str, hash: &str, epoch: u64) -> ApiRe
     )
 }
 
+/// Rewrites an agent's hash at today's cost (same password, same session epoch), unless it
+/// changed since it was read.
+pub fn upgrade_password_hash(sql: &SqlStorage, id: &str, old: &str, new: &str) -> ApiResult<()> {
+    exec(
+        sql,
+        "UPDATE agents SET password_hash = ? WHERE id = ? AND password_hash = ?",
+        vec![new.into(), id.into(), old.into()],
+    )
+}
+
 pub fn delete_agent(sql: &SqlStorage, id: &str) -> ApiResult<()> {
     exec(sql, "DELETE FROM agents WHERE id = ?", vec![id.into()])
 }
