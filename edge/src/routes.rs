@@ -63,6 +63,7 @@ async fn route(req: &mut Request, env: &Env, path: &str, now: u64) -> ApiResult<
         }
         (["api", "visitor", "conversations"], Method::Post) => start_conversation(req, env).await,
         (["api", "visitor", "ws"], Method::Get) => visitor_socket(req, env).await,
+        (["api", "visitor", "availability"], Method::Get) => availability(req, env).await,
         (["api", "workspaces"], Method::Post) => create_workspace(req, env, now).await,
         (["api", "bench", "echo", room], Method::Get) => bench_echo(req, env, room).await,
         (["api", "workspaces", ws, "conversations", conv, "ws"], Method::Get) => {
@@ -207,6 +208,22 @@ async fn start_conversation(req: &mut Request, env: &Env) -> ApiResult<Response>
     Ok(workspace_stub(env, &peek.workspace)?
         .fetch_with_request(inner)
         .await?)
+}
+
+/// `GET /api/visitor/availability?workspace=…`: open hours and whether someone can chat now,
+/// for a widget deciding what to offer. Public and cached briefly; it names no agent.
+async fn availability(req: &mut Request, env: &Env) -> ApiResult<Response> {
+    let ws = identity::query_param(req, "workspace")
+        .ok_or_else(|| ApiError::BadRequest("the workspace query parameter is required".into()))?;
+    validate::id("workspace", &ws)?;
+    let inner = internal_request(
+        Method::Get,
+        "/visitor/availability",
+        &Identity::Anonymous,
+        None,
+        None,
+    )?;
+    Ok(workspace_stub(env, &ws)?.fetch_with_request(inner).await?)
 }
 
 async fn visitor_socket(req: &mut Request, env: &Env) -> ApiResult<Response> {

@@ -3,7 +3,7 @@
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  freshWorkspace, DEMO_AGENTS, signIn, openInbox, startVisitor, openVisitor, askForLiveChat,
+  BASE, freshWorkspace, DEMO_AGENTS, signIn, openInbox, startVisitor, openVisitor, askForLiveChat,
   waitEntry, until, closeAllSockets,
 } from './lib.mjs';
 
@@ -22,6 +22,16 @@ test('closed: the visitor gets the fallback at once and the lead is emailed; ope
     },
   });
   const inbox = await openInbox(ws, await signIn(ws, ALICE));
+  // The public availability read: closed, so nobody, whoever is online; no agent named.
+  const read = async () => {
+    const r = await fetch(`${BASE}/api/visitor/availability?workspace=${ws}`);
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('cache-control') ?? '', /max-age=\d+/);
+    const text = await r.text();
+    assert.ok(!text.includes(ALICE.id) && !text.includes(ALICE.name), `names no agent: ${text}`);
+    return JSON.parse(text);
+  };
+  assert.deepEqual(await read(), { open: false, can_chat: false });
   const v = await startVisitor(ws);
   const visitor = await openVisitor(v.token);
   const t0 = Date.now();
@@ -39,10 +49,19 @@ test('closed: the visitor gets the fallback at once and the lead is emailed; ope
   // Open all day: routing as usual.
   const settings = await admin.ok('GET', `/api/workspaces/${ws}/settings`);
   await admin.ok('PUT', `/api/workspaces/${ws}/settings`, { ...settings, business_hours: { time_zone: 'Europe/Paris', weekly: week(allDay), exceptions: [] } });
+  assert.deepEqual(await read(), { open: true, can_chat: true });
   const v2 = await startVisitor(ws);
   const visitor2 = await openVisitor(v2.token);
   await askForLiveChat(visitor2);
   await inbox.waitFor((m) => m.type === 'offered' && m.offer.conversation === v2.conversation, 10_000, 'offer while open');
+});
+
+test('availability of an unknown workspace is a 404, and a bad id a 400', async () => {
+  let r = await fetch(`${BASE}/api/visitor/availability?workspace=no-such-workspace-here`);
+  assert.equal(r.status, 404);
+  r = await fetch(`${BASE}/api/visitor/availability?workspace=${encodeURIComponent('../x')}`);
+  assert.equal(r.status, 400);
+  assert.equal((await r.json()).error, 'bad_request');
 });
 
 test('bad business hours are refused with a message naming the problem', async () => {

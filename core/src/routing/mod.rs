@@ -7,6 +7,7 @@
 //! - [`RoutingSettings`]: plan and numbers, with the spec's defaults.
 
 mod audit;
+mod availability;
 mod choice;
 mod effects;
 mod router;
@@ -17,6 +18,7 @@ pub use audit::{
     AuditEntry, AuditOutcome, AuditTrigger, RoutingMode, SkipReason, SkippedAgent,
     AUDIT_SKIPPED_MAX,
 };
+pub use availability::Availability;
 pub use choice::{Condition, Operator, Routing, Rule, RuleTarget, Subject, VisitorFacts};
 pub use effects::{FallbackReason, RoutingEffect, RoutingError, WithdrawReason};
 pub use router::{AgentView, Changes, Chat, OpenOffer, Pending, Router, RouterHead, RouterHeadRef};

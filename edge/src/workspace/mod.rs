@@ -290,6 +290,15 @@ impl WorkspaceDO {
                 }
                 return created(&start.started);
             }
+            (["visitor", "availability"], Method::Get) => {
+                let now = parlor_core::Millis(now);
+                let answer = self.read_machine(|m| m.router().availability(now))?;
+                let resp = ok(&answer)?;
+                // Shared caches may keep it a few seconds: it names no one and changes slowly.
+                let headers = resp.headers().clone();
+                headers.set("cache-control", "public, max-age=15")?;
+                return Ok(resp.with_headers(headers));
+            }
             (["internal", "session"], Method::Get) => {
                 // The Worker asks before forwarding an agent's chat socket: is this agent's
                 // session current here (exists, same epoch)? 401 if not.
