@@ -4,7 +4,7 @@
 //! refuses or cannot read is closed (1008). `say` keeps its own limit per side of the
 //! conversation (see the edge), since a visitor may open several sockets.
 
-use crate::rate::Limit;
+use crate::rate::{Bucket, Limit};
 use crate::Millis;
 
 /// The frames a guard tells apart (conversation and inbox sockets).
@@ -70,12 +70,12 @@ pub const STRIKES: Limit = Limit {
 /// One socket's budgets.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FrameGuard {
-    hello: Budget,
-    typing: Budget,
-    answer: Budget,
-    end: Budget,
-    inbox: Budget,
-    strikes: Budget,
+    hello: Bucket,
+    typing: Bucket,
+    answer: Bucket,
+    end: Bucket,
+    inbox: Bucket,
+    strikes: Bucket,
     /// The typing state last let through (a repeat changes nothing for the other side).
     typing_on: Option<bool>,
 }
@@ -83,12 +83,12 @@ pub struct FrameGuard {
 impl FrameGuard {
     pub fn new(now: Millis) -> Self {
         FrameGuard {
-            hello: Budget::full(HELLO, now),
-            typing: Budget::full(TYPING, now),
-            answer: Budget::full(ANSWER, now),
-            end: Budget::full(END, now),
-            inbox: Budget::full(INBOX, now),
-            strikes: Budget::full(STRIKES, now),
+            hello: Bucket::full(HELLO, now),
+            typing: Bucket::full(TYPING, now),
+            answer: Bucket::full(ANSWER, now),
+            end: Bucket::full(END, now),
+            inbox: Bucket::full(INBOX, now),
+            strikes: Bucket::full(STRIKES, now),
             typing_on: None,
         }
     }
@@ -131,35 +131,6 @@ impl FrameGuard {
             Verdict::Refuse
         } else {
             Verdict::Close
-        }
-    }
-}
-
-/// A token bucket for one limit.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Budget {
-    tokens: f64,
-    last: Millis,
-}
-
-impl Budget {
-    fn full(limit: Limit, now: Millis) -> Self {
-        Budget {
-            tokens: f64::from(limit.burst),
-            last: now,
-        }
-    }
-
-    fn take(&mut self, limit: Limit, now: Millis) -> bool {
-        let elapsed = now.since(self.last).0 as f64;
-        let rate = f64::from(limit.per_minute) / 60_000.0;
-        self.tokens = (self.tokens + elapsed * rate).min(f64::from(limit.burst));
-        self.last = self.last.max(now);
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
         }
     }
 }

@@ -18,12 +18,27 @@ pub struct Limit {
     pub per_minute: u32,
 }
 
-impl Limit {
-    fn refill(&self, bucket: &mut Bucket, now: Millis) {
-        let elapsed = now.since(bucket.last).0 as f64;
-        let rate = f64::from(self.per_minute) / 60_000.0;
-        bucket.tokens = (bucket.tokens + elapsed * rate).min(f64::from(self.burst));
-        bucket.last = bucket.last.max(now);
+impl Bucket {
+    /// A bucket holding `limit`'s whole burst at `now`.
+    pub fn full(limit: Limit, now: Millis) -> Bucket {
+        Bucket {
+            tokens: f64::from(limit.burst),
+            last: now,
+        }
+    }
+
+    /// Refills for the time since the last call, then takes one token; false when empty.
+    pub fn take(&mut self, limit: Limit, now: Millis) -> bool {
+        let elapsed = now.since(self.last).0 as f64;
+        let rate = f64::from(limit.per_minute) / 60_000.0;
+        self.tokens = (self.tokens + elapsed * rate).min(f64::from(limit.burst));
+        self.last = self.last.max(now);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
     }
 }
 
@@ -49,17 +64,10 @@ impl RateLimiter {
             self.evict_oldest();
         }
         let limit = self.limit;
-        let bucket = self.buckets.entry(key.to_owned()).or_insert(Bucket {
-            tokens: f64::from(limit.burst),
-            last: now,
-        });
-        limit.refill(bucket, now);
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        self.buckets
+            .entry(key.to_owned())
+            .or_insert_with(|| Bucket::full(limit, now))
+            .take(limit, now)
     }
 
     pub fn len(&self) -> usize {
