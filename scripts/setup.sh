@@ -16,6 +16,12 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
   rustup target add wasm32-unknown-unknown >/dev/null
 fi
 
+# The widget builds its own std (scripts/build.mjs) to leave panic formatting out of the page.
+if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+  say "adding rust component rust-src"
+  rustup component add rust-src >/dev/null 2>&1
+fi
+
 if [ "$(worker-build --version 2>/dev/null | awk '{print $NF}')" != "$WORKER_BUILD_VERSION" ]; then
   say "installing worker-build $WORKER_BUILD_VERSION (a few minutes, once)"
   cargo install --quiet --locked "worker-build@$WORKER_BUILD_VERSION"
