@@ -111,8 +111,12 @@ impl WorkspaceSettings {
         Millis(self.inactivity_timeout_ms)
     }
 
-    /// The routing engine's view of these settings.
-    pub fn routing(&self) -> RoutingSettings {
+    /// The routing engine's view of these settings, with the hours of the teams that have their
+    /// own (teams are stored apart from the settings).
+    pub fn routing(
+        &self,
+        team_hours: std::collections::BTreeMap<crate::TeamId, BusinessHours>,
+    ) -> RoutingSettings {
         RoutingSettings {
             plan: self.plan,
             accept_timeout: self.accept_timeout(),
@@ -121,6 +125,7 @@ impl WorkspaceSettings {
             extra_team_attempts: self.extra_team_attempts,
             agent_gone_grace: Millis(self.agent_gone_ms),
             business_hours: self.business_hours.clone(),
+            team_hours,
         }
     }
 

@@ -1126,7 +1126,7 @@ fn disconnected_agent_keeps_its_offers_but_gets_no_new_ones() {
     let (o2, _) = offer_to(&mut r, "c2", &Routing::RoundRobin, T0);
     r.accept(&a("a2"), o2, T0).unwrap();
     assert!(r.set_connected(&a("a1"), false, at(1)).is_empty());
-    assert!(!r.is_eligible(&a("a1")));
+    assert!(!r.is_eligible(&a("a1"), T0));
     assert_eq!(r.offers_of(&a("a1")).len(), 1, "offer kept");
     assert_eq!(r.load(&a("a1")), 1);
     assert!(!r.agent(&a("a1")).unwrap().online);
@@ -1139,12 +1139,12 @@ fn disconnected_agent_keeps_its_offers_but_gets_no_new_ones() {
     // Accepting within the grace period still works.
     assert!(r.accept(&a("a1"), o, at(3)).is_ok());
     assert!(r.set_connected(&a("a1"), true, at(4)).is_empty());
-    assert!(r.is_eligible(&a("a1")));
+    assert!(r.is_eligible(&a("a1"), T0));
     // Away and reconnected: still not eligible.
     r.set_presence(&a("a2"), true, false, at(5));
     assert!(r.set_connected(&a("a2"), false, at(6)).is_empty());
     assert!(r.set_connected(&a("a2"), true, at(7)).is_empty());
-    assert!(!r.is_eligible(&a("a2")));
+    assert!(!r.is_eligible(&a("a2"), T0));
     assert!(r.set_connected(&a("nobody"), false, at(8)).is_empty());
     r.check_invariants().unwrap();
 }

@@ -73,15 +73,38 @@ fn settings() -> impl Strategy<Value = RoutingSettings> {
         1u32..4,
         0u32..6,
         0u32..3,
+        any::<bool>(),
     )
-        .prop_map(|(plan, timeout, capacity, limit, extra)| RoutingSettings {
-            plan,
-            accept_timeout: Millis(timeout),
-            capacity,
-            engagement_limit: limit,
-            extra_team_attempts: extra,
-            ..RoutingSettings::default()
-        })
+        .prop_map(
+            |(plan, timeout, capacity, limit, extra, team_hours)| RoutingSettings {
+                plan,
+                accept_timeout: Millis(timeout),
+                capacity,
+                engagement_limit: limit,
+                extra_team_attempts: extra,
+                team_hours: if team_hours {
+                    BTreeMap::from([(TeamId::new("t1"), t1_hours())])
+                } else {
+                    BTreeMap::new()
+                },
+                ..RoutingSettings::default()
+            },
+        )
+}
+
+/// Team t1's hours: every day in UTC, closed from 00:02 to 00:06 and from 00:20 to 00:30 (runs
+/// start at 00:00 on 1970-01-01 and advance up to 150 s a step).
+fn t1_hours() -> parlor_core::hours::BusinessHours {
+    let day = serde_json::json!([
+        {"from": "00:00", "to": "00:02"}, {"from": "00:06", "to": "00:20"}, {"from": "00:30", "to": "24:00"}
+    ]);
+    let week = serde_json::json!({
+        "mon": day, "tue": day, "wed": day, "thu": day, "fri": day, "sat": day, "sun": day
+    });
+    serde_json::from_value(
+        serde_json::json!({"time_zone": "UTC", "weekly": week, "exceptions": []}),
+    )
+    .expect("valid hours")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,6 +190,20 @@ impl Harness {
                     if deadline != now.after(self.r.settings().accept_timeout) {
                         self.errors
                             .push(format!("offer {offer} deadline {deadline:?}"));
+                    }
+                    // Agent a{i} is in team t{i % 2}: never offered while that team is closed.
+                    let team =
+                        &self.teams[self.agents.iter().position(|x| *x == agent).unwrap_or(0) % 2];
+                    if self
+                        .r
+                        .settings()
+                        .team_hours
+                        .get(team)
+                        .is_some_and(|h| !h.is_open(now))
+                    {
+                        self.errors.push(format!(
+                            "{agent} offered {conversation} while {team} is closed"
+                        ));
                     }
                     *self.per_agent_offers.entry(agent.clone()).or_default() += 1;
                     if let Some(q) = self.reqs.get_mut(&conversation) {
@@ -365,7 +402,7 @@ impl Harness {
                     self.errors
                         .push(format!("set_connected changed offers: {fx:?}"));
                 }
-                if !connected && self.r.is_eligible(&a) {
+                if !connected && self.r.is_eligible(&a, now) {
                     self.errors.push(format!("{a} eligible while disconnected"));
                 }
             }

@@ -89,10 +89,12 @@ paths = {
       params=[WS], codes=("400", "401", "403", "404", "413"), tag="admin"),
       "requestBody": {"required": False, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": False, "properties": {
           "grace_seconds": {"type": "integer", "minimum": 0, "maximum": 604800}}}}}}}},
-  "/api/workspaces/{ws}/teams": {"get": op("List teams", resp("Teams", {"type": "array", "items": ANY}), params=[WS], tag="admin")},
+  "/api/workspaces/{ws}/teams": {"get": op("List teams", resp("Teams", {"type": "array", "items": ref("Team")}), params=[WS], tag="admin")},
   "/api/workspaces/{ws}/teams/{id}": {
-      "put": op("Create or rename a team", resp("Team", ANY), params=[WS, pid("id")],
-          req={"type": "object", "additionalProperties": False, "required": ["name"], "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}}}, tag="admin"),
+      "put": op("Create or change a team (name and its own business hours)", resp("Team", ref("Team")), params=[WS, pid("id")],
+          req={"type": "object", "additionalProperties": False, "required": ["name"], "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100},
+              "business_hours": {"oneOf": [{"type": "null"}, ref("BusinessHours")], "description": "The team's own hours; absent or null: the workspace's. Outside them the team takes no chats (team routing falls back at once, reason outside_hours) and a member none of whose teams is open is offered no chat in any mode."}}},
+          codes=("400", "401", "403", "404", "413", "422"), tag="admin"),
       "delete": op("Remove a team", resp("Deleted", ANY), params=[WS, pid("id")], tag="admin")},
   "/api/workspaces/{ws}/dialogues": {"get": op("List dialogues in targeting order", resp("Dialogues", {"type": "array", "items": ref("Dialogue")}), params=[WS], tag="admin")},
   "/api/workspaces/{ws}/dialogues/validate": {"post": op("Check a dialogue without saving", resp("Check", ref("DialogueCheck")), params=[WS], req=ref("Dialogue"), codes=("400", "401", "403", "404", "413"), tag="admin")},
@@ -134,6 +136,8 @@ schemas = {
       "retention_days": {"type": ["integer", "null"], "minimum": 1, "maximum": 3650, "description": "Ended conversations (ended, expired, fell back) are erased this many days after their row last changed, by the workspace's alarm, as an erasure would. null (the default) keeps them forever."},
       "test_retention_ms": {"type": ["integer", "null"], "minimum": 1000, "maximum": 3600000, "description": "For automated tests only: the retention in milliseconds, overriding retention_days. Omitted when null."},
       "business_hours": {"oneOf": [{"type": "null"}, ref("BusinessHours")], "description": "When the workspace is open. null (the default) is always open. A live chat requested while closed falls back at once (reason outside_hours)."}}},
+  "Team": {"type": "object", "required": ["id", "name"], "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+      "business_hours": ref("BusinessHours")}},
   "BusinessHours": {"type": "object", "additionalProperties": False, "required": ["time_zone"], "properties": {
       "time_zone": {"type": "string", "maxLength": 64, "examples": ["Europe/Paris"], "description": "An IANA time zone name, checked against the tz database. Ranges are local wall-clock times in it, daylight saving time included."},
       "weekly": {"type": "object", "additionalProperties": False, "description": "The usual week; a day left out (or empty) is closed.",

@@ -117,6 +117,8 @@ pub enum SkipReason {
     AtCapacity,
     /// Already offered this chat (each agent is offered a given chat at most once).
     AlreadyTried,
+    /// Every team of the agent is outside its business hours.
+    OutsideHours,
 }
 
 /// Accumulates skipped agents cheaply (no allocation while nobody is skipped).

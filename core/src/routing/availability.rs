@@ -25,11 +25,8 @@ impl Router {
             .is_none_or(|h| h.is_open(now));
         let engagements_left = !settings.engagement_limited()
             || u64::from(self.engagements()) < u64::from(settings.engagement_limit);
-        let someone = self.agents().any(|a| {
-            self.agent(a).is_some_and(|v| {
-                v.live_chat && v.online && v.available && self.load(a) < settings.capacity
-            })
-        });
+        // Permitted, inbox open, available, below capacity, and one of their teams open.
+        let someone = self.agents().any(|a| self.is_eligible(a, now));
         Availability {
             open,
             can_chat: open && engagements_left && someone,

@@ -25,6 +25,7 @@
 //! - Lookup tables (`agent_index`, `team_index`, `by_conversation`, `deadlines`, per-agent
 //!   counters) are derived data: not persisted, rebuilt on deserialisation.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
@@ -132,6 +133,10 @@ struct TeamSlot {
     members: Vec<u32>,
     /// Position in `members` of the next agent considered.
     cursor: u32,
+    /// Whether the team's hours are open, valid from `.0` until `.1` (the next change): routing
+    /// asks for every candidate, and the time-zone arithmetic is worth doing once per change.
+    #[serde(skip)]
+    open: Cell<Option<(Millis, Millis, bool)>>,
 }
 
 /// An outstanding offer, as stored (opaque outside the router).
@@ -377,6 +382,9 @@ impl Router {
     /// New settings apply to decisions made from now on; outstanding offers keep their deadline.
     pub fn set_settings(&mut self, settings: RoutingSettings) {
         self.settings = settings;
+        for t in &self.teams {
+            t.open.set(None);
+        }
     }
 
     // ---------------------------------------------------------------- agents and presence
@@ -592,14 +600,14 @@ impl Router {
         let target = match routing {
             Routing::RoundRobin => Ok(Target::All),
             Routing::Agent { agent } => self.agent_target(agent),
-            Routing::Team { team } => self.team_target(team),
+            Routing::Team { team } => self.team_target(team, now),
             Routing::Rules { rules } => match rules::first_match(rules, facts) {
                 None => Err(FallbackReason::NoRuleMatched),
                 Some(i) => {
                     d.rule = Some(i as u32);
                     match &rules[i].target {
                         RuleTarget::Agent { agent } => self.agent_target(agent),
-                        RuleTarget::Team { team } => self.team_target(team),
+                        RuleTarget::Team { team } => self.team_target(team, now),
                     }
                 }
             },
@@ -621,12 +629,12 @@ impl Router {
         };
         let mut skips = Skips::default();
         let (picked, attempts) = match target {
-            Target::All => (self.pick_round_robin(&[], &mut skips), 0),
-            Target::Agent(a) => (self.check(a, &mut skips).then_some(a), 0),
+            Target::All => (self.pick_round_robin(&[], now, &mut skips), 0),
+            Target::Agent(a) => (self.check(a, now, &mut skips).then_some(a), 0),
             Target::Team(t) => {
                 d.team = Some(t);
                 let extra = self.settings.effective_extra_team_attempts();
-                (self.pick_in_team(t, &[], &mut skips), extra)
+                (self.pick_in_team(t, &[], now, &mut skips), extra)
             }
         };
         match picked {
@@ -913,10 +921,10 @@ impl Router {
     }
 
     /// Whether the agent could be offered a chat right now.
-    pub fn is_eligible(&self, agent: &AgentId) -> bool {
+    pub fn is_eligible(&self, agent: &AgentId, now: Millis) -> bool {
         self.agent_index
             .get(agent)
-            .is_some_and(|&i| self.skip_reason(i).is_none())
+            .is_some_and(|&i| self.skip_reason(i, now).is_none())
     }
 
     /// The agent's routing state (also for removed agents, with `teams` empty).
@@ -1013,6 +1021,7 @@ impl Router {
             id: team,
             members: Vec::new(),
             cursor: 0,
+            open: Cell::new(None),
         });
         t
     }
@@ -1024,16 +1033,50 @@ impl Router {
         }
     }
 
-    fn team_target(&self, team: &TeamId) -> Result<Target, FallbackReason> {
+    fn team_target(&self, team: &TeamId, now: Millis) -> Result<Target, FallbackReason> {
         match self.team_index.get(team) {
-            Some(&t) if !self.teams[t as usize].members.is_empty() => Ok(Target::Team(t)),
+            Some(&t) if !self.teams[t as usize].members.is_empty() => {
+                if self.team_open(t, now) {
+                    Ok(Target::Team(t))
+                } else {
+                    Err(FallbackReason::OutsideHours)
+                }
+            }
             _ => Err(FallbackReason::UnknownTeam),
         }
     }
 
+    /// Whether team `t` is within its hours at `now` (a team without hours of its own is).
+    fn team_open(&self, t: u32, now: Millis) -> bool {
+        let slot = &self.teams[t as usize];
+        let Some(hours) = self.settings.team_hours.get(&slot.id) else {
+            return true;
+        };
+        if let Some((from, until, open)) = slot.open.get() {
+            if from <= now && now < until {
+                return open;
+            }
+        }
+        let open = hours.is_open(now);
+        let until = hours
+            .next_change(now)
+            .unwrap_or(now.after(crate::hours::NEXT_CHANGE_HORIZON));
+        slot.open.set(Some((now, until, open)));
+        open
+    }
+
+    /// Whether agent `i` is within working hours: in no team with hours of its own, or in at
+    /// least one team that is open.
+    fn agent_in_hours(&self, i: u32, now: Millis) -> bool {
+        let teams = &self.agents[i as usize].teams;
+        self.settings.team_hours.is_empty()
+            || teams.is_empty()
+            || teams.iter().any(|&t| self.team_open(t, now))
+    }
+
     /// Why agent `i` cannot take a chat now, if it cannot.
     #[inline]
-    fn skip_reason(&self, i: u32) -> Option<SkipReason> {
+    fn skip_reason(&self, i: u32, now: Millis) -> Option<SkipReason> {
         let a = &self.agents[i as usize];
         if a.removed || !a.live_chat {
             Some(SkipReason::NoPermission)
@@ -1043,14 +1086,16 @@ impl Router {
             Some(SkipReason::Away)
         } else if a.load() >= self.settings.capacity {
             Some(SkipReason::AtCapacity)
+        } else if !self.agent_in_hours(i, now) {
+            Some(SkipReason::OutsideHours)
         } else {
             None
         }
     }
 
     /// Whether agent `i` can take a chat; records why not.
-    fn check(&self, i: u32, skips: &mut Skips) -> bool {
-        match self.skip_reason(i) {
+    fn check(&self, i: u32, now: Millis, skips: &mut Skips) -> bool {
+        match self.skip_reason(i, now) {
             None => true,
             Some(reason) => {
                 skips.push(&self.agents[i as usize].id, reason);
@@ -1061,7 +1106,7 @@ impl Router {
 
     /// The next eligible agent not in `exclude`, in workspace order from the cursor; the cursor
     /// moves past it.
-    fn pick_round_robin(&mut self, exclude: &[u32], skips: &mut Skips) -> Option<u32> {
+    fn pick_round_robin(&mut self, exclude: &[u32], now: Millis, skips: &mut Skips) -> Option<u32> {
         let n = self.agents.len() as u32;
         if n == 0 {
             return None;
@@ -1076,7 +1121,7 @@ impl Router {
                 skips.push(&self.agents[i as usize].id, SkipReason::AlreadyTried);
                 continue;
             }
-            if self.check(i, skips) {
+            if self.check(i, now, skips) {
                 self.cursor = (i + 1) % n;
                 return Some(i);
             }
@@ -1085,7 +1130,13 @@ impl Router {
     }
 
     /// The next eligible member of team `t` not in `exclude`; the team's cursor moves past it.
-    fn pick_in_team(&mut self, t: u32, exclude: &[u32], skips: &mut Skips) -> Option<u32> {
+    fn pick_in_team(
+        &mut self,
+        t: u32,
+        exclude: &[u32],
+        now: Millis,
+        skips: &mut Skips,
+    ) -> Option<u32> {
         let team = &self.teams[t as usize];
         let n = team.members.len() as u32;
         if n == 0 {
@@ -1099,7 +1150,7 @@ impl Router {
                 skips.push(&self.agents[i as usize].id, SkipReason::AlreadyTried);
                 continue;
             }
-            if self.check(i, skips) {
+            if self.check(i, now, skips) {
                 self.teams[t as usize].cursor = (pos + 1) % n;
                 return Some(i);
             }
@@ -1301,10 +1352,18 @@ impl Router {
                 self.fall_back(out, now, p.conversation, d, reason, p.facts, skips);
                 return;
             }
+            // A team that closed since the request was made takes no more offers.
+            if let Target::Team(t) = p.target() {
+                if !self.team_open(t, now) {
+                    let reason = FallbackReason::OutsideHours;
+                    self.fall_back(out, now, p.conversation, d, reason, p.facts, skips);
+                    return;
+                }
+            }
             p.tried.push(p.agent);
             let next = match p.target() {
-                Target::All => self.pick_round_robin(&p.tried, &mut skips),
-                Target::Team(t) => self.pick_in_team(t, &p.tried, &mut skips),
+                Target::All => self.pick_round_robin(&p.tried, now, &mut skips),
+                Target::Team(t) => self.pick_in_team(t, &p.tried, now, &mut skips),
                 Target::Agent(_) => None,
             };
             if let Some(next) = next {

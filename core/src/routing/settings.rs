@@ -1,8 +1,10 @@
 //! Workspace routing settings: the plan and every routing number, each with the spec's default.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
-use crate::Millis;
+use crate::{Millis, TeamId};
 
 /// How long an agent has to accept an offer (spec: 100 s).
 pub const DEFAULT_ACCEPT_TIMEOUT: Millis = Millis::from_secs(100);
@@ -48,6 +50,11 @@ pub struct RoutingSettings {
     /// ([`crate::routing::FallbackReason::OutsideHours`]). None: always open.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub business_hours: Option<crate::hours::BusinessHours>,
+    /// Teams' own hours: outside them the team's members are not offered chats through it, and
+    /// a member none of whose teams is open is not offered chats at all. A team absent here
+    /// keeps the workspace's hours.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub team_hours: BTreeMap<TeamId, crate::hours::BusinessHours>,
 }
 
 impl Default for RoutingSettings {
@@ -60,6 +67,7 @@ impl Default for RoutingSettings {
             extra_team_attempts: DEFAULT_EXTRA_TEAM_ATTEMPTS,
             agent_gone_grace: DEFAULT_AGENT_GONE_GRACE,
             business_hours: None,
+            team_hours: BTreeMap::new(),
         }
     }
 }

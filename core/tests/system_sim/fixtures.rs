@@ -183,8 +183,12 @@ pub fn dialogue_of(flow: Flow) -> Dialogue {
 /// Business hours with a break: every day in UTC, closed from 00:20 to 00:30 — inside the
 /// simulated runs, which start at 00:16:40 on 1970-01-01 (t = 1,000 s) and last minutes.
 pub fn hours_with_a_break() -> parlor_core::hours::BusinessHours {
-    let day =
-        serde_json::json!([{"from": "00:00", "to": "00:20"}, {"from": "00:30", "to": "24:00"}]);
+    hours_closed_between("00:20", "00:30")
+}
+
+/// Every day in UTC, closed from `from` to `to` (both within the first hour of the day).
+pub fn hours_closed_between(from: &str, to: &str) -> parlor_core::hours::BusinessHours {
+    let day = serde_json::json!([{"from": "00:00", "to": from}, {"from": to, "to": "24:00"}]);
     let hours = serde_json::json!({
         "time_zone": "UTC",
         "weekly": {"mon": day, "tue": day, "wed": day, "thu": day, "fri": day, "sat": day, "sun": day},

@@ -347,6 +347,21 @@ fn json_err(e: serde_json::Error) -> String {
 }
 
 impl World {
+    /// Whether team `t` is within its own hours now (a team without hours always is).
+    fn team_open(&self, t: usize) -> bool {
+        self.settings
+            .team_hours
+            .get(&fixtures::team_id(t))
+            .is_none_or(|h| h.is_open(self.now))
+    }
+
+    /// Whether agent `a` may be offered a chat as far as team hours go: in no team, or in at
+    /// least one open team.
+    fn in_team_hours(&self, a: usize) -> bool {
+        let teams = &self.agents[a].teams;
+        teams.is_empty() || teams.iter().any(|&t| self.team_open(t))
+    }
+
     /// A world for `seed` with its 50 agents added and nothing scheduled (see [`World::random`]).
     pub fn empty(seed: u64, settings: RoutingSettings) -> World {
         let mut w = World {
@@ -433,6 +448,22 @@ impl World {
             extra_team_attempts: rng.between(1, 2) as u32,
             agent_gone_grace: Millis::from_secs(rng.pick(&[20, 120])),
             business_hours: rng.chance(25).then(fixtures::hours_with_a_break),
+            // A quarter of the runs: team 1 closes from 00:18 to 00:26 and team 2 from 00:22 to
+            // 00:35, overlapping the workspace's own break and each other.
+            team_hours: if rng.chance(25) {
+                BTreeMap::from([
+                    (
+                        fixtures::team_id(1),
+                        fixtures::hours_closed_between("00:18", "00:26"),
+                    ),
+                    (
+                        fixtures::team_id(2),
+                        fixtures::hours_closed_between("00:22", "00:35"),
+                    ),
+                ])
+            } else {
+                BTreeMap::new()
+            },
         };
         let mut w = World::empty(seed, settings);
         w.rng = rng;
@@ -1389,7 +1420,7 @@ impl World {
         let mut tried_before: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
         if may_fall_back {
             for &a in &self.watched {
-                before[a] = ws.router().is_eligible(&self.agents[a].id);
+                before[a] = ws.router().is_eligible(&self.agents[a].id, self.now);
             }
             for &(_, c) in self.open_offers.values() {
                 let tried = ws.router().tried(&self.convs[c].id);
@@ -1479,6 +1510,20 @@ impl World {
                     involved.insert(a);
                     match msg {
                         InboxServerMsg::Offered { offer } => {
+                            ensure!(
+                                self.in_team_hours(a),
+                                "{agent} offered {} while every team of theirs is closed",
+                                offer.conversation
+                            );
+                            if let Target::Team(t) =
+                                self.convs[conv_index(&offer.conversation)].target
+                            {
+                                ensure!(
+                                    self.team_open(t),
+                                    "{agent} offered {} through team {t}, which is closed",
+                                    offer.conversation
+                                );
+                            }
                             self.offered(a, offer.offer, &offer.conversation, offer.deadline)?;
                         }
                         InboxServerMsg::OfferWithdrawn { offer, reason } => {
@@ -1604,8 +1649,12 @@ impl World {
                             );
                             if *reason == FallbackReason::OutsideHours {
                                 let hours = self.settings.business_hours.as_ref();
+                                let team_closed = match self.convs[c].target {
+                                    Target::Team(t) => !self.team_open(t),
+                                    _ => false,
+                                };
                                 ensure!(
-                                    hours.is_some_and(|h| !h.is_open(self.now)),
+                                    hours.is_some_and(|h| !h.is_open(self.now)) || team_closed,
                                     "c{c} fell back as outside hours while open"
                                 );
                             }
@@ -1797,7 +1846,7 @@ impl World {
                 }
                 let id = &self.agents[z].id;
                 ensure!(
-                    !(before[z] && r.is_eligible(id)),
+                    !(before[z] && r.is_eligible(id, self.now)),
                     "c{c} fell back ({reason:?}{}) while {id} was eligible and not yet offered it",
                     if is_decline { ", after a decline" } else { "" }
                 );

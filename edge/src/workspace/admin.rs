@@ -1,13 +1,14 @@
 //! Workspace administration: settings, agents, teams, dialogues.
 
 use parlor_core::dialogue::{validate, Dialogue};
+use parlor_core::hours::BusinessHours;
 use parlor_core::settings::WorkspaceSettings;
 use serde::{Deserialize, Serialize};
 use worker::{Request, Response, SqlStorage};
 
 use crate::crypto::random_hex;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{created, ok, read_json, MAX_BODY_BYTES};
+use crate::http::{created, read_json, MAX_BODY_BYTES};
 use crate::identity::Role;
 use crate::validate;
 use crate::workspace::sessions::Handover;
@@ -239,21 +240,27 @@ pub async fn reset_password(
     Ok((agent, epoch))
 }
 
-pub async fn put_team(sql: &SqlStorage, id: &str, req: &mut Request) -> ApiResult<Response> {
+pub async fn put_team(sql: &SqlStorage, id: &str, req: &mut Request) -> ApiResult<Team> {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Body {
         name: String,
+        #[serde(default)]
+        business_hours: Option<BusinessHours>,
     }
     validate::id("team", id)?;
-    let body: Body = read_json(req, SMALL_BODY).await?;
+    let body: Body = read_json(req, SETTINGS_BODY).await?;
     validate::text("team name", &body.name, 100)?;
+    if let Some(Err(e)) = body.business_hours.as_ref().map(BusinessHours::validate) {
+        return Err(ApiError::Unprocessable(format!("business_hours: {e}")));
+    }
     let team = Team {
         id: id.to_owned(),
         name: body.name.trim().to_owned(),
+        business_hours: body.business_hours,
     };
     store::put_team(sql, &team)?;
-    ok(&team)
+    Ok(team)
 }
 
 /// The outcome of checking a dialogue: errors block saving, warnings do not.

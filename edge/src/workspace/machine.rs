@@ -213,8 +213,7 @@ impl WorkspaceDO {
                 Ok(Workspace::from_parts(id, router, people).with_settled(settled))
             }
             LoadedParts::Fresh => {
-                let settings = store::settings(&self.sql)?;
-                let mut machine = Workspace::new(id, settings.routing());
+                let mut machine = Workspace::new(id, store::routing_settings(&self.sql)?);
                 let now = Millis(crate::now_ms());
                 for a in store::agents(&self.sql)? {
                     let input = super::agent_input(&a);

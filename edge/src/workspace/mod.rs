@@ -368,8 +368,7 @@ impl WorkspaceDO {
                 require_admin(who)?;
                 let settings = admin::put_settings(sql, req).await?;
                 self.retention_changed()?;
-                let routing = settings.routing();
-                self.run(WorkspaceInput::Settings { routing }, None).await?;
+                self.routing_settings_changed().await?;
                 ok(&settings)
             }
             (["inbox", "ws"], Method::Get) => {
@@ -446,11 +445,14 @@ impl WorkspaceDO {
             }
             (["teams", id], Method::Put) => {
                 require_admin(who)?;
-                admin::put_team(sql, id, req).await
+                let team = admin::put_team(sql, id, req).await?;
+                self.routing_settings_changed().await?;
+                ok(&team)
             }
             (["teams", id], Method::Delete) => {
                 require_admin(who)?;
                 store::delete_team(sql, id)?;
+                self.routing_settings_changed().await?;
                 ok(&serde_json::json!({ "deleted": id }))
             }
             (["dialogues"], Method::Get) => {
@@ -544,6 +546,12 @@ impl WorkspaceDO {
 
     async fn sync_agent(&self, agent: &store::Agent) -> ApiResult<()> {
         self.run(agent_input(agent), None).await
+    }
+
+    /// The settings or a team's hours changed: the router gets them all again.
+    async fn routing_settings_changed(&self) -> ApiResult<()> {
+        let routing = store::routing_settings(&self.sql)?;
+        self.run(WorkspaceInput::Settings { routing }, None).await
     }
 }
 

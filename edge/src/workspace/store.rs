@@ -1,7 +1,10 @@
 //! The workspace object's tables and the queries over them.
 
 use parlor_core::dialogue::Dialogue;
+use parlor_core::hours::BusinessHours;
+use parlor_core::routing::RoutingSettings;
 use parlor_core::settings::WorkspaceSettings;
+use parlor_core::TeamId;
 use serde::{Deserialize, Serialize};
 use worker::SqlStorage;
 
@@ -12,7 +15,7 @@ use crate::sql::{exec, int, kv_get, kv_put, rows, KV_SCHEMA};
 const SCHEMA: &[&str] = &[
     KV_SCHEMA,
     "CREATE TABLE IF NOT EXISTS agents (id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, body TEXT NOT NULL, password_hash TEXT NOT NULL, session_epoch INTEGER NOT NULL DEFAULT 0)",
-    "CREATE TABLE IF NOT EXISTS teams (id TEXT PRIMARY KEY, name TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS teams (id TEXT PRIMARY KEY, name TEXT NOT NULL, hours TEXT)",
     "CREATE TABLE IF NOT EXISTS dialogues (id TEXT PRIMARY KEY, position INTEGER NOT NULL, body TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS conversations (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, body TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS conversations_by_update ON conversations (updated_at)",
@@ -48,6 +51,10 @@ pub fn migrate(sql: &SqlStorage) -> ApiResult<()> {
             "ALTER TABLE agents ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0",
             vec![],
         )?;
+    }
+    // Teams stored before teams had hours of their own keep the workspace's.
+    if exec(sql, "SELECT hours FROM teams LIMIT 0", vec![]).is_err() {
+        exec(sql, "ALTER TABLE teams ADD COLUMN hours TEXT", vec![])?;
     }
     exec(
         sql,
@@ -238,18 +245,64 @@ pub fn delete_agent(sql: &SqlStorage, id: &str) -> ApiResult<()> {
 pub struct Team {
     pub id: String,
     pub name: String,
+    /// The team's own hours; none: the workspace's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_hours: Option<BusinessHours>,
+}
+
+#[derive(Deserialize)]
+struct TeamRow {
+    id: String,
+    name: String,
+    hours: Option<String>,
 }
 
 pub fn teams(sql: &SqlStorage) -> ApiResult<Vec<Team>> {
-    rows(sql, "SELECT id, name FROM teams ORDER BY rowid", vec![])
+    let found: Vec<TeamRow> = rows(
+        sql,
+        "SELECT id, name, hours FROM teams ORDER BY rowid",
+        vec![],
+    )?;
+    found
+        .into_iter()
+        .map(|row| {
+            let business_hours = match row.hours {
+                Some(json) => Some(
+                    serde_json::from_str(&json)
+                        .map_err(|e| ApiError::Internal(format!("team {} hours: {e}", row.id)))?,
+                ),
+                None => None,
+            };
+            Ok(Team {
+                id: row.id,
+                name: row.name,
+                business_hours,
+            })
+        })
+        .collect()
 }
 
 pub fn put_team(sql: &SqlStorage, t: &Team) -> ApiResult<()> {
+    let hours = match &t.business_hours {
+        Some(h) => serde_json::to_string(h)
+            .map_err(|e| ApiError::Internal(format!("team hours: {e}")))?
+            .into(),
+        None => worker::SqlStorageValue::Null,
+    };
     exec(
         sql,
-        "INSERT INTO teams (id, name) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name",
-        vec![t.id.as_str().into(), t.name.as_str().into()],
+        "INSERT INTO teams (id, name, hours) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, hours = excluded.hours",
+        vec![t.id.as_str().into(), t.name.as_str().into(), hours],
     )
+}
+
+/// The routing engine's settings: the workspace's, with the hours of teams that have their own.
+pub fn routing_settings(sql: &SqlStorage) -> ApiResult<RoutingSettings> {
+    let team_hours = teams(sql)?
+        .into_iter()
+        .filter_map(|t| Some((TeamId::new(t.id), t.business_hours?)))
+        .collect();
+    Ok(settings(sql)?.routing(team_hours))
 }
 
 pub fn delete_team(sql: &SqlStorage, id: &str) -> ApiResult<()> {
