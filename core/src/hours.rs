@@ -8,8 +8,9 @@
 //! alarms.
 //!
 //! Routing consults the workspace's hours: a live chat request made while closed falls back at
-//! once (`FallbackReason::OutsideHours`, with the failed-action email). Hours per team are a
-//! later step.
+//! once (`FallbackReason::OutsideHours`, with the failed-action email). A team may have hours of
+//! its own (`RoutingSettings::team_hours`): a closed team takes no chats, and an agent none of
+//! whose teams is open is offered none.
 //!
 //! A range is `[from, to)`: open at `from`, closed at `to`. `to` may be `24:00`. A range that spans
 //! midnight is written as two ranges (`22:00–24:00` one day, `00:00–02:00` the next); the state

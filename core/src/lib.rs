@@ -10,6 +10,7 @@ pub mod dialogue;
 pub mod failed_action;
 pub mod guard;
 pub mod hours;
+pub mod hours_text;
 pub mod ids;
 pub mod keys;
 pub mod link;

@@ -2,6 +2,7 @@
 //! Emails, Dialogues (form editor), Embed. Sign in as an admin agent or with the workspace key.
 
 pub mod edit;
+mod hours_form;
 pub mod model;
 pub mod privacy;
 pub mod update;
@@ -624,6 +625,22 @@ fn on_submit(app: &Rc<App>, form: &Element) -> Option<Msg> {
             );
             None
         }
+        "team" => {
+            let id = form.get_attribute("data-id")?;
+            let hours = match hours_form::read(form) {
+                Ok(Some(h)) => crate::json::to_js(&h).ok()?,
+                Ok(None) => JsValue::NULL,
+                Err(why) => return Some(Msg::Failed(Tab::Agents, why)),
+            };
+            let mut rest = String::from("teams/");
+            rest.push_str(&String::from(js_sys::encode_uri_component(&id)));
+            let body = obj(&[
+                ("name", JsValue::from_str(&v("name"))),
+                ("business_hours", hours),
+            ]);
+            act(app, Tab::Agents, "PUT", rest, Some(body), "Team saved.");
+            None
+        }
         "new-team" => {
             let mut rest = String::from("teams/");
             rest.push_str(&String::from(js_sys::encode_uri_component(v("id").trim())));
@@ -633,7 +650,11 @@ fn on_submit(app: &Rc<App>, form: &Element) -> Option<Msg> {
         }
         "settings" => {
             let base = app.inner.try_borrow().ok()?.model.settings.clone()?;
-            let settings = settings_from(form, &base);
+            let mut settings = settings_from(form, &base);
+            match hours_form::read(form) {
+                Ok(hours) => settings.business_hours = hours,
+                Err(why) => return Some(Msg::Failed(Tab::Settings, why)),
+            }
             // Core's own checks (email rule included) before the server repeats them; the
             // server alone checks business hours (their tz database stays out of this page).
             if let Err(issues) = settings.validate_except_hours() {

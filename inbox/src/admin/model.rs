@@ -72,6 +72,9 @@ impl Tab {
 pub struct Team {
     pub id: String,
     pub name: String,
+    /// The team's own hours; none: the workspace's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_hours: Option<parlor_core::hours::BusinessHours>,
 }
 
 /// A dialogue problem as the server reports it.

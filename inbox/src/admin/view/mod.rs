@@ -3,6 +3,8 @@
 mod conversations;
 mod dialogue;
 mod embed;
+pub mod hours;
+mod keep;
 mod logs;
 mod people;
 mod privacy;
@@ -23,6 +25,8 @@ pub struct View {
     live: Element,
     tabs: Vec<(Tab, Element)>,
     panel: Element,
+    /// The tab the panel shows now, so a redraw of the same tab keeps what was typed.
+    panel_tab: Option<Tab>,
     rev: Option<u32>,
 }
 
@@ -81,6 +85,7 @@ impl View {
             live,
             tabs,
             panel,
+            panel_tab: None,
             rev: None,
         })
     }
@@ -131,6 +136,10 @@ impl View {
             .active_element()
             .map(|e| e.id())
             .filter(|id| !id.is_empty());
+        let failed_here = matches!(&m.flash, Some((t, _, true)) if *t == tab);
+        let same_tab = self.panel_tab == Some(tab);
+        let kept = keep::keep(&self.panel, failed_here && same_tab);
+        self.panel_tab = Some(tab);
         clear(&self.panel);
         if let Some((t, text, error)) = &m.flash {
             if *t == tab {
@@ -157,6 +166,9 @@ impl View {
             Tab::Dialogues => dialogue::render(m, &self.panel)?,
             Tab::Embed => embed::render(m, &self.panel)?,
             Tab::Privacy => privacy::render(m, &self.panel)?,
+        }
+        if same_tab {
+            keep::restore(&self.panel, &kept);
         }
         if let Some(id) = focused {
             if let Some(e) = dom::document()?.get_element_by_id(&id) {

@@ -81,10 +81,28 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
     }
     for t in &m.teams {
         let li = el("li", "", &ul)?;
-        text_el("span", "", &format!("{} ({})", t.name, t.id), &li)?;
+        let hours = if t.business_hours.is_some() {
+            "own hours"
+        } else {
+            "workspace hours"
+        };
+        text_el("span", "", &format!("{} ({}) · {hours}", t.name, t.id), &li)?;
         let b = button("link", "Delete", "delete-team", &li)?;
         b.set_attribute("data-id", &t.id)?;
         b.set_attribute("aria-label", &format!("Delete team {}", t.name))?;
+        let details = el("details", "", &li)?;
+        text_el("summary", "", &format!("Edit {}", t.name), &details)?;
+        let form = el("form", "panel", &details)?;
+        form.set_attribute("data-form", "team")?;
+        form.set_attribute("data-id", &t.id)?;
+        field("Team name", "input", "name", &t.name, &form)?.set_attribute("required", "")?;
+        super::hours::render(
+            t.business_hours.as_ref(),
+            "This team has its own hours (outside them it takes no chats)",
+            &form,
+        )?;
+        let b = text_el("button", "primary", "Save team", &form)?;
+        b.set_attribute("type", "submit")?;
     }
     let form = el("form", "toolbar", panel)?;
     form.set_attribute("data-form", "new-team")?;

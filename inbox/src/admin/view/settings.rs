@@ -99,6 +99,11 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
     r.set_attribute("min", "1")?;
     r.set_attribute("max", &parlor_core::privacy::RETENTION_DAYS_MAX.to_string())?;
     r.set_attribute("id", "set-retention_days")?;
+    super::hours::render(
+        s.business_hours.as_ref(),
+        "Live chat only during these hours (outside them visitors get the fallback at once)",
+        &form,
+    )?;
     let t = field(
         "Live chat fallback message",
         "textarea",
