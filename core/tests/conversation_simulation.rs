@@ -237,6 +237,7 @@ fn dialogue_to_live_chat_to_expiry() {
             TranscriptEvent::Answered { .. } => "answered",
             TranscriptEvent::Captured { .. } => "captured",
             TranscriptEvent::LiveChatRequested => "requested",
+            TranscriptEvent::LiveChatUnavailable => "unavailable",
             TranscriptEvent::AgentJoined { .. } => "joined",
             TranscriptEvent::AgentLeft { .. } => "left",
             TranscriptEvent::Message { .. } => "message",

@@ -69,6 +69,7 @@ fn event_name(e: &TranscriptEvent) -> &'static str {
         TranscriptEvent::Answered { .. } => "answered",
         TranscriptEvent::Captured { .. } => "captured",
         TranscriptEvent::LiveChatRequested => "live_chat_requested",
+        TranscriptEvent::LiveChatUnavailable => "live_chat_unavailable",
         TranscriptEvent::AgentJoined { .. } => "agent_joined",
         TranscriptEvent::AgentLeft { .. } => "agent_left",
         TranscriptEvent::Message { .. } => "message",
@@ -125,6 +126,7 @@ fn event_samples() -> Vec<TranscriptEvent> {
         },
         TranscriptEvent::Expired,
         TranscriptEvent::Ended { by: Side::Visitor },
+        TranscriptEvent::LiveChatUnavailable,
     ]
 }
 

@@ -65,6 +65,11 @@ pub fn entry_line(e: &TranscriptEvent) -> (&'static str, String, String) {
             String::new(),
             "Visitor asked to talk to someone".into(),
         ),
+        TranscriptEvent::LiveChatUnavailable => (
+            "event",
+            String::new(),
+            "Nobody could chat; the dialogue went on".into(),
+        ),
         TranscriptEvent::AgentJoined { agent } => (
             "event",
             String::new(),

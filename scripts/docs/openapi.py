@@ -156,7 +156,8 @@ schemas = {
       "id": {"type": "string"}, "name": {"type": "string"}, "targeting": {"type": "array", "items": {"type": "object", "properties": {"match": {"enum": ["exact", "prefix", "contains"]}, "value": {"type": "string"}}}},
       "branches": {"type": "array", "items": {"type": "object", "required": ["id", "cards"], "properties": {"id": {"type": "string"}, "cards": {"type": "array", "items": ref("Card")}}}}}},
   "Card": {"type": "object", "required": ["id", "kind"], "properties": {"id": {"type": "string"}, "kind": {"enum": ["message", "question", "info_capture", "live_chat"]}, "text": {"type": "string"},
-      "buttons": {"type": "array", "items": ANY}, "fields": {"type": "array", "items": ANY}, "routing": ANY}},
+      "buttons": {"type": "array", "items": ANY}, "fields": {"type": "array", "items": ANY}, "routing": ANY,
+      "when_unavailable": {"type": "string", "description": "live_chat cards: the branch a visitor goes on with when nobody can chat at the moment of asking (outside business hours, nobody available, the engagement limit) instead of the fallback message. It must exist and contain no live_chat card."}}},
   "ConversationRecord": {"type": "object", "properties": {"id": {"type": "string"}, "created_at": {"type": "integer"}, "updated_at": {"type": "integer"}, "dialogue": {"type": "string"}, "page_url": {"type": "string"},
       "status": {"enum": ["automated", "waiting", "live", "ended", "expired", "fell_back"]}, "agent": {"type": ["string", "null"]}, "captured": {"type": "object", "additionalProperties": {"type": "string"}}, "last_message": {"type": ["string", "null"]}, "revision": {"type": "integer", "minimum": 0, "description": "Grows with every change of this row; keep the highest per id."}}},
 }

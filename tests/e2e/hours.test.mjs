@@ -4,7 +4,7 @@ import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE, freshWorkspace, DEMO_AGENTS, signIn, openInbox, startVisitor, openVisitor, askForLiveChat,
-  waitEntry, until, closeAllSockets,
+  waitEntry, entriesOf, until, closeAllSockets, demoDialogue,
 } from './lib.mjs';
 
 afterEach(closeAllSockets);
@@ -74,4 +74,35 @@ test('bad business hours are refused with a message naming the problem', async (
   r = await put({ time_zone: 'Europe/Paris', weekly: { tue: [{ from: '09:00', to: '12:00' }, { from: '11:00', to: '14:00' }] }, exceptions: [] });
   assert.equal(r.status, 422, JSON.stringify(r.body));
   assert.match(r.body.message, /Tuesday/);
+});
+
+test('closed, a live chat card with a branch for when nobody can chat takes the visitor on to it', async () => {
+  const dialogue = demoDialogue();
+  const talk = dialogue.branches.find((b) => b.id === 'talk');
+  talk.cards.find((c) => c.kind === 'live_chat').when_unavailable = 'away';
+  dialogue.branches.push({
+    id: 'away',
+    cards: [
+      { id: 'away-note', kind: 'message', text: 'We are away right now.' },
+      { id: 'away-form', kind: 'info_capture', text: 'Leave us a message and we will email you.', fields: [
+        { key: 'message', kind: 'custom', label: 'Message', required: true },
+      ] },
+    ],
+  });
+  const { id: ws } = await freshWorkspace('hours-branch', {
+    dialogue,
+    settings: { business_hours: { time_zone: 'Europe/Paris', weekly: week([]), exceptions: [] } },
+  });
+  const inbox = await openInbox(ws, await signIn(ws, ALICE));
+  const v = await startVisitor(ws);
+  const visitor = await openVisitor(v.token);
+  await askForLiveChat(visitor, { first_name: 'Noor', email: 'noor@example.com' });
+  await waitEntry(visitor, 'live_chat_unavailable', () => true, 5_000);
+  const form = await waitEntry(visitor, 'card', (e) => e.card.id === 'away-form', 5_000);
+  assert.equal(form.card.kind, 'info_capture');
+  assert.equal(entriesOf(visitor, 'fallback').length, 0, 'no "busy" message: the dialogue went on');
+  assert.equal(inbox.frames.filter((m) => m.type === 'offered').length, 0, 'nobody was offered the chat');
+  // The visitor answers the branch's form: the conversation is still open.
+  visitor.send({ type: 'capture', card: 'away-form', values: { message: 'Call me tomorrow' } });
+  await waitEntry(visitor, 'captured', (e) => e.card === 'away-form', 5_000);
 });

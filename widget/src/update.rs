@@ -273,6 +273,7 @@ fn entry_in(m: &mut Model, entry: TranscriptEntry, fx: &mut Vec<Effect>) {
             m.clear_errors(card);
         }
         TranscriptEvent::LiveChatRequested => m.waiting = true,
+        TranscriptEvent::LiveChatUnavailable => m.waiting = false,
         TranscriptEvent::AgentJoined { agent } => {
             m.waiting = false;
             m.agent_away = false;

@@ -148,6 +148,7 @@ pub fn entry(o: &JsValue) -> Res<TranscriptEntry> {
             values: string_map(o, "values")?,
         },
         "live_chat_requested" => TranscriptEvent::LiveChatRequested,
+        "live_chat_unavailable" => TranscriptEvent::LiveChatUnavailable,
         "agent_joined" => TranscriptEvent::AgentJoined { agent: profile(o)? },
         "agent_left" => TranscriptEvent::AgentLeft { agent: profile(o)? },
         "message" => TranscriptEvent::Message {
@@ -208,9 +209,11 @@ pub fn card(o: &JsValue) -> Res<Card> {
                 })
             })?,
         },
+        // Routing and the branch for when nobody can chat are the server's business.
         "live_chat" => CardKind::LiveChat {
             text,
             routing: Routing::RoundRobin,
+            when_unavailable: None,
         },
         _ => return Err(bad("kind")),
     };

@@ -791,6 +791,7 @@ fn decoder_reads_what_core_writes() {
                 .collect(),
         },
         TranscriptEvent::LiveChatRequested,
+        TranscriptEvent::LiveChatUnavailable,
         TranscriptEvent::AgentJoined {
             agent: AgentProfile {
                 name: "A".into(),

@@ -120,7 +120,13 @@ impl Conversation {
 
     /// Shows cards from `branch[index]` on: messages flow by, a question, info capture or
     /// live chat card stops the walk. Running off the end of a branch finishes the dialogue.
-    fn show_from(&mut self, branch: &str, mut index: usize, now: Millis, fx: &mut Vec<Effect>) {
+    pub(super) fn show_from(
+        &mut self,
+        branch: &str,
+        mut index: usize,
+        now: Millis,
+        fx: &mut Vec<Effect>,
+    ) {
         loop {
             let Some(card) = self
                 .dialogue

@@ -118,6 +118,22 @@ impl Conversation {
             LiveState::Accepted => return Err(Refusal::AlreadyAccepted),
             _ => return Err(Refusal::NoLiveChatRequest),
         }
+        let action = FailedAction::live_chat(None, self.id.clone(), now, reason, &self.facts);
+        if let Some(branch) = self
+            .when_unavailable()
+            .filter(|_| reason.nobody_could_chat())
+        {
+            // The dialogue goes on: the missed chat is still reported, the visitor is not told
+            // "busy" but shown the branch the marketer prepared for this moment.
+            fx.push(Effect::ToWorkspace(ConversationToWorkspace::FailedAction {
+                action,
+            }));
+            self.append(TranscriptEvent::LiveChatUnavailable, now, fx);
+            self.live = LiveState::None;
+            self.agent = None;
+            self.show_from(&branch, 0, now, fx);
+            return Ok(());
+        }
         let text = match kind {
             FallbackKind::LiveChat => self.settings.live_chat_fallback.clone(),
             FallbackKind::Global => self.settings.global_fallback.clone(),
@@ -125,7 +141,6 @@ impl Conversation {
         self.append(TranscriptEvent::Fallback { kind, text }, now, fx);
         self.live = LiveState::FellBack;
         self.agent = None;
-        let action = FailedAction::live_chat(None, self.id.clone(), now, reason, &self.facts);
         fx.push(Effect::ToWorkspace(ConversationToWorkspace::FailedAction {
             action,
         }));
@@ -133,6 +148,20 @@ impl Conversation {
         self.closed = Some(reason);
         fx.push(Effect::Closed { reason });
         Ok(())
+    }
+
+    /// The current live chat card's branch for when nobody can chat.
+    fn when_unavailable(&self) -> Option<String> {
+        let Position::Card { card } = &self.position else {
+            return None;
+        };
+        match self.dialogue.card(card).map(|c| &c.kind) {
+            Some(CardKind::LiveChat {
+                when_unavailable: Some(branch),
+                ..
+            }) => Some(branch.to_string()),
+            _ => None,
+        }
     }
 
     /// The agent holding the chat is gone: the visitor is told, and the chat is routed again

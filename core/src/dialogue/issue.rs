@@ -61,6 +61,7 @@ pub enum IssueCode {
     RuleWithoutConditions,
     ConditionValues,
     ConditionSubject,
+    UnavailableBranchHasLiveChat,
     // Warnings.
     UnreachableBranch,
     NoQuestionBeforeLiveChat,
@@ -96,6 +97,7 @@ impl IssueCode {
             RuleWithoutConditions => "rule_without_conditions",
             ConditionValues => "condition_values",
             ConditionSubject => "condition_subject",
+            UnavailableBranchHasLiveChat => "unavailable_branch_has_live_chat",
             UnreachableBranch => "unreachable_branch",
             NoQuestionBeforeLiveChat => "no_question_before_live_chat",
             NoCaptureBeforeLiveChat => "no_capture_before_live_chat",

@@ -55,7 +55,15 @@ pub enum CardKind {
         fields: Vec<FieldSpec>,
     },
     /// Hand the visitor to a human. Must be the last card of its branch.
-    LiveChat { text: String, routing: Routing },
+    LiveChat {
+        text: String,
+        routing: Routing,
+        /// When nobody can chat at the moment of asking (outside business hours, nobody
+        /// available, the engagement limit), the visitor goes on with this branch (an offline
+        /// form, say) instead of the fallback message. None: the fallback message.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        when_unavailable: Option<BranchId>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,6 +121,8 @@ enum CardWire {
         id: CardId,
         text: String,
         routing: Routing,
+        #[serde(default)]
+        when_unavailable: Option<BranchId>,
     },
 }
 
@@ -124,7 +134,19 @@ impl From<CardWire> for Card {
             CardWire::InfoCapture { id, text, fields } => {
                 (id, CardKind::InfoCapture { text, fields })
             }
-            CardWire::LiveChat { id, text, routing } => (id, CardKind::LiveChat { text, routing }),
+            CardWire::LiveChat {
+                id,
+                text,
+                routing,
+                when_unavailable,
+            } => (
+                id,
+                CardKind::LiveChat {
+                    text,
+                    routing,
+                    when_unavailable,
+                },
+            ),
         };
         Card { id, kind }
     }

@@ -231,7 +231,43 @@ impl<'a> Validator<'a> {
                 self.buttons(branch, card, buttons);
             }
             CardKind::InfoCapture { fields, .. } => self.fields(branch, card, fields),
-            CardKind::LiveChat { routing, .. } => self.routing(branch, card, routing),
+            CardKind::LiveChat {
+                routing,
+                when_unavailable,
+                ..
+            } => {
+                self.routing(branch, card, routing);
+                if let Some(goto) = when_unavailable {
+                    self.unavailable_branch(branch, card, goto);
+                }
+            }
+        }
+    }
+
+    /// Where a live chat card sends visitors nobody can chat with: a branch that exists and
+    /// asks for no live chat itself (no loop back into routing).
+    fn unavailable_branch(&mut self, branch: &Branch, card: &Card, goto: &str) {
+        match self.d.branch(goto) {
+            None => self.card_error(
+                IssueCode::UnknownBranch,
+                branch,
+                card,
+                &format!("sends visitors nobody can chat with to branch \"{goto}\", which does not exist."),
+            ),
+            Some(target) => {
+                if target
+                    .cards
+                    .iter()
+                    .any(|c| matches!(c.kind, CardKind::LiveChat { .. }))
+                {
+                    self.card_error(
+                        IssueCode::UnavailableBranchHasLiveChat,
+                        branch,
+                        card,
+                        &format!("sends visitors nobody can chat with to branch \"{goto}\", which asks for a live chat again; use a branch with a form or a message."),
+                    );
+                }
+            }
         }
     }
 

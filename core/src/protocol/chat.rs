@@ -125,6 +125,9 @@ pub enum TranscriptEvent {
     },
     /// The visitor reached a live chat card; routing has started.
     LiveChatRequested,
+    /// Nobody could chat when the visitor asked, and the live chat card sends such visitors on
+    /// to another branch (its cards follow); the visitor no longer waits.
+    LiveChatUnavailable,
     /// An agent accepted. The profile is a snapshot taken at that moment.
     AgentJoined {
         agent: AgentProfile,

@@ -92,6 +92,18 @@ pub enum FallbackReason {
 }
 
 impl FallbackReason {
+    /// Whether this says nobody could chat at the moment of asking (closed, nobody eligible,
+    /// the engagement limit, a routing that names nobody) rather than that offers went
+    /// unanswered: a live chat card's `when_unavailable` branch takes the visitor on instead.
+    pub fn nobody_could_chat(self) -> bool {
+        !matches!(
+            self,
+            FallbackReason::OfferExpired
+                | FallbackReason::OfferDeclined
+                | FallbackReason::AgentUnavailable
+        )
+    }
+
     /// Which fallback message the visitor gets.
     pub fn kind(self) -> FallbackKind {
         match self {

@@ -75,6 +75,7 @@ fn card(kind: &str, id: &str) -> Card {
         "live_chat" => CardKind::LiveChat {
             text: "Connecting you to an agent…".into(),
             routing: Routing::RoundRobin,
+            when_unavailable: None,
         },
         _ => CardKind::Message {
             text: "Hello!".into(),
@@ -295,6 +296,12 @@ fn bind_card(card: &mut Card, rest: &[&str], value: &str) {
                 _ => {}
             }
         }
+        (
+            ["unavailable"],
+            CardKind::LiveChat {
+                when_unavailable, ..
+            },
+        ) => *when_unavailable = (!value.is_empty()).then(|| value.into()),
         (["routing"], CardKind::LiveChat { routing, .. }) => {
             *routing = match value {
                 "agent" => Routing::Agent {

@@ -763,3 +763,17 @@ fn a_message_said_as_the_chat_ends_is_dropped_not_resent_forever() {
     assert!(update(&mut m, Msg::SocketClosed { code: 1006 }).is_empty());
     assert_eq!(m.chat.link(), Link::Offline);
 }
+
+#[test]
+fn nobody_available_stops_the_waiting_and_the_dialogue_goes_on() {
+    let mut m = model();
+    m.open = true;
+    update(&mut m, Msg::Init);
+    update(&mut m, started("tok"));
+    update(&mut m, Msg::SocketOpened);
+    update(&mut m, welcome(0, false));
+    update(&mut m, entry(1, TranscriptEvent::LiveChatRequested));
+    assert!(m.waiting);
+    update(&mut m, entry(2, TranscriptEvent::LiveChatUnavailable));
+    assert!(!m.waiting, "the visitor is not left waiting for nobody");
+}

@@ -235,7 +235,7 @@ pub fn entry(
                 text(doc, &bubble(doc, parent, true)?, &shown.join("\n"))?;
             }
         }
-        TranscriptEvent::LiveChatRequested => {}
+        TranscriptEvent::LiveChatRequested | TranscriptEvent::LiveChatUnavailable => {}
         TranscriptEvent::AgentJoined { agent } => {
             let p = el(doc, "p", "sy", Some(parent))?;
             if let Some(url) = agent

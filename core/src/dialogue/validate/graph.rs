@@ -65,10 +65,14 @@ impl<'a> Validator<'a> {
                         IssueCode::BranchCycle,
                         branch,
                         card,
-                        &format!(
-                            "has button \"{}\" going back to branch \"{target}\", which leads here; the dialogue would loop.",
-                            edge.button
-                        ),
+                        &if edge.button.is_empty() {
+                            format!("sends visitors nobody can chat with to branch \"{target}\", which leads here; the dialogue would loop.")
+                        } else {
+                            format!(
+                                "has button \"{}\" going back to branch \"{target}\", which leads here; the dialogue would loop.",
+                                edge.button
+                            )
+                        },
                     );
                 }
                 Color::Black => {}
@@ -179,6 +183,20 @@ impl<'a> Graph<'a> {
             .map(|b| {
                 let mut out = Vec::new();
                 for (ci, card) in b.cards.iter().enumerate() {
+                    // A live chat card's branch for when nobody can chat: an edge with no button.
+                    if let CardKind::LiveChat {
+                        when_unavailable: Some(goto),
+                        ..
+                    } = &card.kind
+                    {
+                        if let Some(&to) = index.get(goto.as_str()) {
+                            out.push(Edge {
+                                card: ci,
+                                button: "",
+                                to,
+                            });
+                        }
+                    }
                     if let CardKind::Question { buttons, .. } = &card.kind {
                         for bt in buttons {
                             if let Some(&to) = bt.goto.as_deref().and_then(|g| index.get(g)) {

@@ -291,7 +291,25 @@ fn card_body(
             }
             item_btn("Add field", &rows)?;
         }
-        CardKind::LiveChat { routing, .. } => {
+        CardKind::LiveChat {
+            routing,
+            when_unavailable,
+            ..
+        } => {
+            // Where visitors go when nobody can chat at the moment they ask.
+            let row = el("div", "row", &rows)?;
+            let choices: Vec<(String, String)> =
+                std::iter::once((String::new(), "Show the fallback message".into()))
+                    .chain(branches.iter().skip(1).cloned())
+                    .collect();
+            let u = select(
+                "When nobody can chat (closed, nobody available)",
+                "when_unavailable",
+                &choices,
+                when_unavailable.as_deref().unwrap_or(""),
+                &row,
+            )?;
+            bound(&u, &format!("{p}.unavailable"))?;
             let mode = match routing {
                 Routing::RoundRobin => "round_robin",
                 Routing::Agent { .. } => "agent",
