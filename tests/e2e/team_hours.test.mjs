@@ -5,7 +5,7 @@ import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE, launchBrowser, freshWorkspace, DEMO_AGENTS, signIn, openInbox, startVisitor, openVisitor,
-  askForLiveChat, waitEntry, closeAllSockets,
+  askForLiveChat, waitEntry, closeAllSockets, widgetPage,
 } from './lib.mjs';
 import { VIEWPORT, signInAdmin } from './inbox-lib.mjs';
 
@@ -73,4 +73,27 @@ test('a team closed by its own hours takes no chats; reopened, its members are o
   const visitor2 = await openVisitor(v2.token);
   await askForLiveChat(visitor2);
   await inbox.waitFor((m) => m.type === 'offered' && m.offer.conversation === v2.conversation, 10_000, 'offer once the team is open');
+});
+
+test('the widget header says whether someone can reply now, from the public availability read', async () => {
+  const week = (ranges) => Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, ranges]));
+  const { id: ws, admin } = await freshWorkspace('reply-time', {
+    settings: { business_hours: { time_zone: 'Europe/Paris', weekly: week([]), exceptions: [] } },
+  });
+  await openInbox(ws, await signIn(ws, ALICE));
+  const look = async (text) => {
+    // A new context each time: the availability read may be cached for 15 s.
+    const ctx = await browser.newContext({ viewport: VIEWPORT });
+    try {
+      const page = await widgetPage(ctx, ws);
+      await page.goto(`${BASE}/e2e/page.html`);
+      await page.getByText(text).waitFor({ timeout: 15_000 });
+    } finally {
+      await ctx.close();
+    }
+  };
+  await look("We're away — leave a message");
+  const settings = await admin.ok('GET', `/api/workspaces/${ws}/settings`);
+  await admin.ok('PUT', `/api/workspaces/${ws}/settings`, { ...settings, business_hours: null });
+  await look('Typically replies in a few minutes');
 });

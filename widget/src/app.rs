@@ -136,6 +136,14 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Result<(), WidgetError> 
                 dispatch(&a, msg);
             });
         }
+        Effect::FetchAvailability => {
+            let (a, base, ws) = (app.clone(), inner.base.clone(), inner.workspace.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(msg) = crate::http::availability(base, ws).await {
+                    dispatch(&a, msg);
+                }
+            });
+        }
         Effect::Connect => {
             inner.socket = None;
             let token = inner.model.token.as_deref().unwrap_or_default();

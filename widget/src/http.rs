@@ -20,6 +20,24 @@ pub async fn start(base: String, workspace: String, token: Option<String>) -> Ms
     }
 }
 
+/// Reads whether someone can chat now; `None` (nothing shown) when the read fails.
+pub async fn availability(base: String, workspace: String) -> Option<Msg> {
+    let win = web_sys::window()?;
+    let mut url = String::from(base.trim_end_matches('/'));
+    url.push_str("/api/visitor/availability?workspace=");
+    url.push_str(&String::from(js_sys::encode_uri_component(&workspace)));
+    let resp: Response = JsFuture::from(win.fetch_with_str(&url))
+        .await
+        .ok()?
+        .unchecked_into();
+    if !resp.ok() {
+        return None;
+    }
+    let json = JsFuture::from(resp.json().ok()?).await.ok()?;
+    let can_chat = crate::wire::object(&json, "can_chat").as_bool()?;
+    Some(Msg::Availability { can_chat })
+}
+
 async fn request(base: &str, workspace: &str, token: Option<&str>) -> Result<Msg, WidgetError> {
     let win = web_sys::window().ok_or(WidgetError::Missing("window"))?;
     let mut body = Obj::new()

@@ -70,6 +70,10 @@ pub enum Msg {
         status: u16,
     },
     Retry,
+    /// The public availability read answered.
+    Availability {
+        can_chat: bool,
+    },
     SocketOpened,
     SocketClosed {
         code: u16,
@@ -108,6 +112,8 @@ pub enum Effect {
     Start {
         token: Option<String>,
     },
+    /// `GET /api/visitor/availability`: can someone chat now (answers `Msg::Availability`).
+    FetchAvailability,
     /// Open the socket with the model's token (closing any previous one).
     Connect,
     CloseSocket,
@@ -168,6 +174,9 @@ pub struct Model {
     pub typing_gen: u32,
     /// A short notice from the server or about an action (shown in the status line).
     pub notice: Option<String>,
+    /// Whether someone could take a live chat now (the public availability read); None until
+    /// known. Shown in the header as "typically replies…" or "away".
+    pub can_chat: Option<bool>,
 }
 
 impl Model {
@@ -199,6 +208,7 @@ impl Model {
             typing_sent: false,
             typing_gen: 0,
             notice: None,
+            can_chat: None,
         }
     }
 
@@ -212,6 +222,7 @@ impl Model {
             color: self.color.take(),
             position: self.position,
             now: self.now,
+            can_chat: self.can_chat,
             ..fresh
         };
     }

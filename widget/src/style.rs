@@ -19,7 +19,7 @@ pub const CSS: &str = concat!(
     "@keyframes pi{from{opacity:0;transform:translateY(8px)}}",
     ".hd{background:var(--pa);color:var(--pf);display:flex;align-items:center;gap:10px;padding:10px 10px 10px 14px}",
     ".hd img{width:32px;height:32px;border-radius:50%;object-fit:cover;background:#fff}",
-    ".tt{flex:1;font-weight:600;font-size:15px;margin:0}",
+    ".tb{flex:1;min-width:0}.tt{font-weight:600;font-size:15px;margin:0}.rt{margin:2px 0 0;font-size:12px;opacity:.85}",
     ".x{background:none;border:0;font-size:22px;line-height:1;width:36px;height:36px}",
     ".st{background:#fef3c7;color:#713f12;padding:6px 14px;font-size:13px}",
     ".lg{flex:1;overflow-y:auto;padding:14px;display:flex;flex-direction:column;gap:8px;background:#f4f4f5}",

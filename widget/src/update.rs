@@ -21,12 +21,19 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             if m.open {
                 m.opened_once = true;
+                fx.push(Effect::FetchAvailability);
                 fx.push(Effect::Focus(Focus::Panel));
             }
         }
+        Msg::Availability { can_chat } => m.can_chat = Some(can_chat),
         Msg::Toggle => {
             m.open = !m.open;
             if m.open {
+                // Asked once per page, when the visitor first looks: a closed launcher costs
+                // the page no request.
+                if !m.opened_once {
+                    fx.push(Effect::FetchAvailability);
+                }
                 m.opened_once = true;
                 if m.phase == Phase::Idle {
                     start(m, &mut fx);

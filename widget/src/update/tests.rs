@@ -139,7 +139,11 @@ fn closed_launcher_without_token_does_nothing_until_opened() {
     assert!(m.open);
     assert_eq!(
         fx,
-        vec![Effect::Start { token: None }, Effect::Focus(Focus::Panel)]
+        vec![
+            Effect::FetchAvailability,
+            Effect::Start { token: None },
+            Effect::Focus(Focus::Panel)
+        ]
     );
     assert_eq!(
         update(&mut m, Msg::Toggle),
@@ -776,4 +780,15 @@ fn nobody_available_stops_the_waiting_and_the_dialogue_goes_on() {
     assert!(m.waiting);
     update(&mut m, entry(2, TranscriptEvent::LiveChatUnavailable));
     assert!(!m.waiting, "the visitor is not left waiting for nobody");
+}
+
+#[test]
+fn availability_is_asked_once_when_the_panel_first_opens() {
+    let mut m = model();
+    assert!(update(&mut m, Msg::Init).is_empty());
+    assert!(update(&mut m, Msg::Toggle).contains(&Effect::FetchAvailability));
+    update(&mut m, Msg::Availability { can_chat: false });
+    assert_eq!(m.can_chat, Some(false));
+    update(&mut m, Msg::Toggle);
+    assert!(!update(&mut m, Msg::Toggle).contains(&Effect::FetchAvailability));
 }

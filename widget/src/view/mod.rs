@@ -27,6 +27,8 @@ pub struct View {
     panel: HtmlElement,
     launcher: HtmlElement,
     title: Element,
+    /// "Typically replies in a few minutes" / "We're away", until an agent joins.
+    reply_time: HtmlElement,
     avatar: HtmlImageElement,
     close: HtmlElement,
     status: HtmlElement,
@@ -76,8 +78,11 @@ impl View {
             .dyn_into()
             .map_err(|_| WidgetError::Missing("img"))?;
         avatar.set_hidden(true);
-        let title = el(&doc, "h2", "tt", Some(&head))?;
+        let titles = el(&doc, "div", "tb", Some(&head))?;
+        let title = el(&doc, "h2", "tt", Some(&titles))?;
         title.set_id("parlor-title");
+        let reply_time = hel(&doc, "p", "rt", Some(&titles))?;
+        reply_time.set_hidden(true);
         let close = button(&doc, "x", "×", "close", &head)?;
 
         let status = hel(&doc, "div", "st", Some(&panel))?;
@@ -129,6 +134,7 @@ impl View {
             panel,
             launcher,
             title,
+            reply_time,
             avatar,
             close,
             status,
@@ -219,6 +225,13 @@ impl View {
                 show(&self.avatar, false);
             }
         }
+        let reply_time = match (m.agent.is_some(), m.can_chat) {
+            (false, Some(true)) => Some(s.replies_soon),
+            (false, Some(false)) => Some(s.away),
+            _ => None,
+        };
+        set_text(&self.reply_time, reply_time.unwrap_or(""));
+        show(&self.reply_time, reply_time.is_some());
 
         // Status line: reconnecting, else a notice.
         let status = if matches!(m.chat.link(), Link::Waiting { .. }) {
