@@ -145,6 +145,7 @@ mod tests {
             captured: BTreeMap::new(),
             last_message: None,
             revision,
+            first_agent_reply_at: None,
         }
     }
 
