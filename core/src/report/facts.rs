@@ -155,8 +155,8 @@ impl ChatFacts {
     }
 
     /// The creation instant named by these events, if one is an index row.
-    pub fn created_in(events: &[FactEvent]) -> Option<Millis> {
-        events.iter().find_map(|e| match e {
+    pub fn created_in<'a>(events: impl IntoIterator<Item = &'a FactEvent>) -> Option<Millis> {
+        events.into_iter().find_map(|e| match e {
             FactEvent::Indexed { created_at, .. } => Some(*created_at),
             _ => None,
         })
