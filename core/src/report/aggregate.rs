@@ -94,6 +94,13 @@ pub struct Report {
     pub days: Vec<DayRow>,
     pub agents: Vec<AgentRow>,
     pub totals: Counts,
+    /// False when the caller could read only part of the range's conversations.
+    #[serde(default = "yes")]
+    pub complete: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Samples for medians, beside the counts.
@@ -218,5 +225,6 @@ pub fn aggregate(facts: &[ChatFacts], range: &DayRange, zone: &ReportZone) -> Re
             .collect(),
         agents,
         totals: totals.finish(),
+        complete: true,
     }
 }

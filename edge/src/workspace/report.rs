@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use parlor_core::report::{aggregate, ChatFacts, DayRange, FactEvent, Report, ReportZone};
 use parlor_core::{ConversationId, Millis};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use worker::{Request, SqlStorage};
 
 use crate::error::{ApiError, ApiResult};
@@ -119,17 +119,9 @@ fn read(sql: &SqlStorage, range: &DayRange) -> ApiResult<(Vec<ChatFacts>, bool)>
     Ok((facts, complete))
 }
 
-/// The report and whether every conversation of the range was read.
-#[derive(Serialize)]
-pub struct Answer {
-    #[serde(flatten)]
-    pub report: Report,
-    pub complete: bool,
-}
-
 /// `?from=YYYY-MM-DD&to=YYYY-MM-DD` (both included), or `?days=N` ending today; local dates in
 /// the workspace's zone. Bad or too long ranges are a 422 with the reason.
-pub fn answer(sql: &SqlStorage, req: &Request, now: Millis) -> ApiResult<Answer> {
+pub fn answer(sql: &SqlStorage, req: &Request, now: Millis) -> ApiResult<Report> {
     let zone = ReportZone::of(&store::settings(sql)?);
     let range = range_of(
         query_param(req, "from"),
@@ -140,6 +132,7 @@ pub fn answer(sql: &SqlStorage, req: &Request, now: Millis) -> ApiResult<Answer>
     )?;
     let (facts, complete) = read(sql, &range)?;
     let mut report = aggregate(&facts, &range, &zone);
+    report.complete = complete;
     let names: BTreeMap<String, String> = store::agents(sql)?
         .into_iter()
         .map(|a| (a.id, a.name))
@@ -147,7 +140,7 @@ pub fn answer(sql: &SqlStorage, req: &Request, now: Millis) -> ApiResult<Answer>
     for row in &mut report.agents {
         row.name = names.get(row.agent.as_str()).cloned().unwrap_or_default();
     }
-    Ok(Answer { report, complete })
+    Ok(report)
 }
 
 fn range_of(

@@ -4,6 +4,7 @@ mod conversations;
 mod dialogue;
 mod embed;
 mod logs;
+mod overview;
 mod people;
 mod privacy;
 mod settings;
@@ -144,6 +145,7 @@ impl View {
             }
         }
         match tab {
+            Tab::Overview => overview::render(m, &self.panel)?,
             Tab::Conversations => conversations::render(m, &self.panel)?,
             Tab::Agents => people::render(m, &self.panel)?,
             Tab::Settings => settings::render(m, &self.panel)?,
