@@ -137,7 +137,7 @@ test('the report counts each outcome exactly and the Overview shows it', async (
     assert.deepEqual((await row.getByRole('cell').allInnerTexts()).slice(0, 6), ['Alice Martin', '3', '1', '1', '1', '0']);
     const reasons = page.getByRole('table', { name: 'Missed chats by reason' });
     assert.equal(await reasons.getByRole('row').count(), 6);
-    await reasons.getByRole('row', { name: /declined by everyone 1 17%/ }).waitFor();
+    await reasons.getByRole('row', { name: /Declined by everyone 1 17%/ }).waitFor();
     // The month view asks again and keeps the same totals.
     await page.getByRole('button', { name: 'Last 30 days' }).click();
     await page.getByRole('button', { name: 'Last 30 days', pressed: true }).waitFor();

@@ -78,12 +78,16 @@ pub fn duration(ms: Option<u64>) -> String {
     }
 }
 
+/// A rounded share, "17%"; "—" of nothing.
+fn percent(part: u64, whole: u64) -> String {
+    (part * 100 + whole / 2)
+        .checked_div(whole)
+        .map_or_else(|| "—".into(), |p| format!("{p}%"))
+}
+
 /// "75%" of requests accepted; "—" without requests.
 pub fn accept_rate(c: &Counts) -> String {
-    if c.requests == 0 {
-        return "—".into();
-    }
-    format!("{}%", (c.accepted * 100 + c.requests / 2) / c.requests)
+    percent(c.accepted, c.requests)
 }
 
 /// The headline numbers, as (label, value) pairs.
@@ -257,21 +261,14 @@ pub fn chart(days: &[DayRow], width: f64, height: f64) -> Chart {
 }
 
 /// The missed-by-reason table: (label, count, share of requests).
-pub fn missed_rows(t: &Counts) -> Vec<(&'static str, u64, String)> {
+pub fn missed_rows(t: &Counts) -> Vec<(String, u64, String)> {
     MissedReason::ALL
         .into_iter()
         .map(|r| {
             let n = t.missed.of(r);
-            let share = if t.requests == 0 {
-                "—".into()
-            } else {
-                format!("{}%", (n * 100 + t.requests / 2) / t.requests)
-            };
-            (
-                missed_series(r).label.trim_start_matches("Missed: "),
-                n,
-                share,
-            )
+            let share = percent(n, t.requests);
+            let label = missed_series(r).label.trim_start_matches("Missed: ");
+            (crate::fmt::field_label(label), n, share)
         })
         .collect()
 }
@@ -384,7 +381,7 @@ mod tests {
         let d = day("2026-05-04", 2, 1, 1);
         let rows = missed_rows(&d.counts);
         assert_eq!(rows.len(), 5);
-        assert!(rows.contains(&("declined by everyone", 1, "25%".into())));
-        assert!(rows.contains(&("outside business hours", 0, "0%".into())));
+        assert!(rows.contains(&("Declined by everyone".into(), 1, "25%".into())));
+        assert!(rows.contains(&("Outside business hours".into(), 0, "0%".into())));
     }
 }

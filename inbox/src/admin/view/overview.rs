@@ -82,8 +82,11 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
             "Went away",
             "Median time to accept",
             "Median first response",
-        ] {
-            text_el("th", "", h, &head)?;
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            text_el("th", if h.0 == 0 { "" } else { "num" }, h.1, &head)?;
         }
         let body = el("tbody", "", &table)?;
         for a in &r.agents {
@@ -106,13 +109,16 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
     let table = el("table", "", panel)?;
     table.set_attribute("aria-label", "Missed chats by reason")?;
     let head = el("tr", "", &el("thead", "", &table)?)?;
-    for h in ["Reason", "Missed", "Share of requests"] {
-        text_el("th", "", h, &head)?;
+    for (i, h) in ["Reason", "Missed", "Share of requests"]
+        .into_iter()
+        .enumerate()
+    {
+        text_el("th", if i == 0 { "" } else { "num" }, h, &head)?;
     }
     let body = el("tbody", "", &table)?;
     for (label, n, share) in missed_rows(&r.totals) {
         let tr = el("tr", "", &body)?;
-        text_el("td", "", label, &tr)?;
+        text_el("td", "", &label, &tr)?;
         text_el("td", "num", &n.to_string(), &tr)?;
         text_el("td", "num", &share, &tr)?;
     }
