@@ -218,6 +218,20 @@ fn the_machine_s_effects_fold_into_each_outcome() {
     assert_eq!(s.get("late").missed, Some(MissedReason::Expired));
     assert_eq!(s.get("late").offers[0].outcome, OfferOutcome::Expired);
 
+    // The agent goes away with the offer pending: her offer "went away", the chat is missed
+    // with nobody available.
+    s.start("away", deadline);
+    s.request("away", Millis(deadline.0 + 1_000));
+    s.feed(
+        WorkspaceInput::SetPresence {
+            agent: ann.clone(),
+            presence: parlor_core::protocol::Presence::Away,
+        },
+        Millis(deadline.0 + 2_000),
+    );
+    assert_eq!(s.get("away").missed, Some(MissedReason::NobodyAvailable));
+    assert_eq!(s.get("away").offers[0].outcome, OfferOutcome::WentAway);
+
     // Nobody online: missed, nobody available; no offer.
     s.feed(WorkspaceInput::InboxClosed { agent: ann.clone() }, deadline);
     s.start("empty", deadline);
@@ -652,5 +666,129 @@ proptest! {
         let above = xs.iter().filter(|&&x| x >= m).count();
         prop_assert!(below * 2 >= xs.len() && above * 2 >= xs.len());
         prop_assert!(xs[0] <= m && m <= xs[xs.len() - 1]);
+    }
+}
+
+// ---- the machine under random inputs ------------------------------------------------------
+
+#[derive(Debug, Clone)]
+enum Op {
+    Request(u8),
+    Accept(u8),
+    Decline(u8),
+    Presence(u8, bool),
+    Close(u8),
+    Wait(u32),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (0u8..4).prop_map(Op::Request),
+        (0u8..2).prop_map(Op::Accept),
+        (0u8..2).prop_map(Op::Decline),
+        (0u8..2, any::<bool>()).prop_map(|(a, on)| Op::Presence(a, on)),
+        (0u8..4).prop_map(Op::Close),
+        (0u32..150_000).prop_map(Op::Wait),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Whatever happens, the facts folded from the machine's effects stay consistent: a
+    /// conversation is accepted or missed, never both; acceptance follows the request and names
+    /// the agent whose offer it was; each offer is recorded once.
+    #[test]
+    fn facts_from_the_machine_stay_consistent(ops in prop::collection::vec(op(), 1..60)) {
+        let agents = ["ann", "bob"];
+        let mut s = Sim::new(RoutingSettings::default(), &agents);
+        let mut now = Millis(1_000);
+        let mut offers: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+        let mut requested = [0u32; 4];
+        for o in ops {
+            now = Millis(now.0 + 100);
+            let fx = match o {
+                Op::Request(c) => {
+                    let id = format!("c{c}");
+                    requested[c as usize] += 1;
+                    s.start(&id, now);
+                    s.say(&id, ConversationToWorkspace::RequestLiveChat {
+                        routing: Routing::RoundRobin,
+                        facts: VisitorFacts::default(),
+                        request: requested[c as usize],
+                    }, now)
+                }
+                Op::Accept(a) | Op::Decline(a) => {
+                    let agent = agents[a as usize];
+                    let Some(offer) = offers.get(agent).and_then(|v| v.first().copied()) else { continue };
+                    let agent = AgentId::new(agent);
+                    let input = if matches!(o, Op::Accept(_)) {
+                        WorkspaceInput::Accept { agent, offer }
+                    } else {
+                        WorkspaceInput::Decline { agent, offer }
+                    };
+                    s.feed(input, now)
+                }
+                Op::Presence(a, on) => s.feed(WorkspaceInput::SetPresence {
+                    agent: AgentId::new(agents[a as usize]),
+                    presence: if on { parlor_core::protocol::Presence::Available } else { parlor_core::protocol::Presence::Away },
+                }, now),
+                Op::Close(c) => {
+                    let id = format!("c{c}");
+                    let holder = s.w.router().agent_of(&ConversationId::new(id.as_str())).cloned();
+                    match holder {
+                        Some(agent) => s.say(&id, ConversationToWorkspace::ChatClosed {
+                            agent,
+                            reason: parlor_core::protocol::EndReason::EndedByVisitor,
+                            request: requested[c as usize],
+                        }, now),
+                        None => s.say(&id, ConversationToWorkspace::CancelLiveChat { request: requested[c as usize] }, now),
+                    }
+                }
+                Op::Wait(ms) => {
+                    now = Millis(now.0 + u64::from(ms));
+                    s.feed(WorkspaceInput::Tick, now)
+                }
+            };
+            // Track each agent's outstanding offers, as their inbox would.
+            for e in &fx {
+                let WorkspaceEffect::ToAgent { agent, msg } = e else { continue };
+                let Some(name) = agents.iter().copied().find(|a| *a == agent.as_str()) else { continue };
+                let list = offers.entry(name).or_default();
+                match msg {
+                    parlor_core::protocol::InboxServerMsg::Offered { offer } => list.push(offer.offer),
+                    parlor_core::protocol::InboxServerMsg::OfferWithdrawn { offer, .. } => list.retain(|o| o != offer),
+                    _ => {}
+                }
+            }
+            // An answered offer is no longer outstanding.
+            for list in offers.values_mut() {
+                list.retain(|o| s.facts.values().all(|f| f.offers.iter().all(|x| x.offer != *o || x.outcome == OfferOutcome::Pending)));
+            }
+        }
+        for (c, f) in &s.facts {
+            prop_assert!(!(f.accepted_at.is_some() && f.missed.is_some()), "{c}: accepted and missed");
+            prop_assert_eq!(f.accepted_at.is_some(), f.accepted_by.is_some());
+            if let (Some(r), Some(a)) = (f.requested_at, f.accepted_at) {
+                prop_assert!(r <= a);
+            }
+            if f.accepted_at.is_some() || f.missed.is_some() {
+                prop_assert!(f.requested_at.is_some());
+            }
+            if let Some(by) = &f.accepted_by {
+                prop_assert!(f.offers.iter().any(|o| &o.agent == by && o.outcome == OfferOutcome::Accepted));
+            }
+            let mut ids: Vec<u64> = f.offers.iter().map(|o| o.offer).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            prop_assert_eq!(ids.len(), f.offers.len());
+        }
+        let facts: Vec<ChatFacts> = s.facts.values().cloned().collect();
+        let zone = ReportZone::utc();
+        let range = DayRange::parse("1970-01-01", "1970-01-02", &zone).unwrap();
+        let r = aggregate(&facts, &range, &zone);
+        prop_assert_eq!(r.totals.conversations, facts.len() as u64);
+        prop_assert!(r.totals.accepted + r.totals.missed.total <= r.totals.requests);
+        prop_assert_eq!(r.agents.iter().map(|a| a.accepted).sum::<u64>(), r.totals.accepted);
     }
 }

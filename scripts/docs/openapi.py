@@ -118,7 +118,7 @@ paths = {
       "median time to accept and to the first agent message. Days are local dates in the workspace's time zone (settings business_hours.time_zone, else UTC), "
       "daylight saving time included. A conversation counts once, on the day it was created: as one request (its first), accepted (its first acceptance) "
       "or missed (a fallback before any acceptance), never both; a visitor who left while waiting is neither. Give from and to (both included, at most 92 days), "
-      "or days (1–92, default 7) ending today. Conversations erased (by request or retention) are no longer counted.",
+      "or days (1–92, default 7) ending today. Conversations erased (by request or retention) are no longer counted; one started before the report existed counts from its next change.",
       resp("The report", ref("Report")), params=[WS,
           {"name": "from", "in": "query", "required": False, "schema": {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}, "description": "First local date, YYYY-MM-DD (with to)."},
           {"name": "to", "in": "query", "required": False, "schema": {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}, "description": "Last local date, included (with from)."},
