@@ -1,12 +1,14 @@
-// Screenshots of every visitor-widget state, desktop and mobile, into docs/screenshots/.
+// Screenshots of every visitor-widget state, desktop and mobile, and the admin Overview, into
+// docs/screenshots/.
 //
 //   node scripts/build.mjs --quiet   # once: this script builds nothing itself
-//   node scripts/screenshots.mjs
+//   node scripts/screenshots.mjs            # everything
+//   node scripts/screenshots.mjs overview   # only some: `widget`, `overview`
 //
 // Starts its own `wrangler dev` (temporary state, a snapshot of the build so another build on
 // this machine cannot reload it mid-run), seeds fresh workspaces with the demo dialogue, drives
 // real Chromium as the visitor and a real agent over the inbox and chat WebSockets, then stops
-// the server. Files: docs/screenshots/widget-<state>-<desktop|mobile>.png.
+// the server. Files: docs/screenshots/widget-<state>-<desktop|mobile>.png, overview.png.
 import { mkdtempSync, mkdirSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
@@ -14,7 +16,8 @@ import { root } from './lib/paths.mjs';
 import { startServer, devVars, snapshotBuild } from './lib/server.mjs';
 import { seedWorkspace, DEMO_AGENTS } from './lib/demo.mjs';
 import { Api } from './lib/api.mjs';
-import { launchBrowser, Socket } from '../tests/e2e/lib.mjs';
+import { launchBrowser, Socket, closeAllSockets } from '../tests/e2e/lib.mjs';
+import { visitorAsks, acceptAndReply, declineOffer, letExpire } from '../tests/e2e/report-lib.mjs';
 
 const OUT = join(root, 'docs', 'screenshots');
 const ALICE = DEMO_AGENTS[0];
@@ -23,6 +26,8 @@ const VIEWPORTS = {
   mobile: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
 };
 const log = (...a) => console.log('[screenshots]', ...a);
+const only = process.argv.slice(2);
+const want = (section) => only.length === 0 || only.includes(section);
 
 for (const f of ['dist/index.html', 'dist/widget.js', 'dist/w/widget_bg.wasm', 'edge/build/worker/shim.mjs', '.dev.vars']) {
   if (!existsSync(join(root, f))) {
@@ -124,7 +129,37 @@ try {
     await bubble(page, t).waitFor();
   }
 
-  for (const kind of Object.keys(VIEWPORTS)) {
+  // The admin Overview (missed-chat report) after a morning of known outcomes.
+  if (want('overview')) {
+    log('— admin overview');
+    const ws = await workspace('overview', { accept_timeout_ms: 2000, inactivity_timeout_ms: 120_000 });
+    for (const name of ['Ada', 'Ben', 'Cleo']) {
+      await acceptAndReply(ws.id, ws.inbox, ws.token, await visitorAsks(ws.id, name, BASE), `Hi ${name}, Alice here. How can I help?`, BASE);
+    }
+    await declineOffer(ws.inbox, await visitorAsks(ws.id, 'Dee', BASE));
+    await letExpire(ws.inbox, await visitorAsks(ws.id, 'Eli', BASE));
+    ws.inbox.send({ type: 'set_presence', presence: 'away' });
+    await ws.inbox.waitFor((m) => m.type === 'welcome' && m.presence === 'away', 5_000, 'away');
+    const nobody = await visitorAsks(ws.id, 'Nia', BASE);
+    await nobody.visitor.waitFor((m) => m.type === 'entry' && m.entry.event === 'fallback', 10_000, 'fallback');
+    // Tall enough for the chart and both tables.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1280 }, locale: 'en-US' });
+    const page = await context.newPage();
+    await page.goto(`${BASE}/admin.html`);
+    await page.getByLabel('Workspace', { exact: true }).fill(ws.id);
+    await page.getByLabel('Email').fill(ALICE.email);
+    await page.getByLabel('Password').fill(ALICE.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('tab', { name: 'Overview' }).click({ timeout: 15_000 });
+    await page.getByRole('img', { name: 'Chat requests per day: accepted and missed' }).waitFor({ timeout: 15_000 });
+    await page.evaluate(() => document.activeElement?.blur?.());
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: join(OUT, 'overview.png'), fullPage: true });
+    log('wrote docs/screenshots/overview.png');
+    await context.close();
+  }
+
+  for (const kind of want('widget') ? Object.keys(VIEWPORTS) : []) {
     log(`— ${kind}`);
 
     // launcher: no data-open; wait until the wasm widget has loaded and mounted (closed).
@@ -199,6 +234,7 @@ try {
   }
 } finally {
   for (const s of sockets) { try { s.ws.terminate(); } catch {} }
+  closeAllSockets();
   await browser?.close().catch(() => {});
   await server?.stop();
   rmSync(state, { recursive: true, force: true });

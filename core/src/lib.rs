@@ -20,6 +20,7 @@ pub mod password;
 pub mod privacy;
 pub mod protocol;
 pub mod rate;
+pub mod report;
 pub mod routing;
 pub mod settings;
 pub mod signin;

@@ -407,6 +407,7 @@ mod tests {
             captured: BTreeMap::from([("email".to_owned(), "ann@example.com".to_owned())]),
             last_message: None,
             revision: 9,
+            first_agent_reply_at: None,
         };
         assert!(!taken_after_erasure(&ConversationToWorkspace::Index {
             record,

@@ -213,3 +213,34 @@ fn a_closed_conversation_still_flushes_its_last_preview() {
     assert_eq!(sent[0].last_message.as_deref(), Some("message 1"));
     assert_eq!(c.next_deadline(), None);
 }
+
+fn agent_says(c: &mut Conversation, n: u32, at: u64) -> Vec<Effect> {
+    c.handle(
+        Input::Say {
+            from: Side::Agent,
+            client_id: format!("a{n}"),
+            text: format!("reply {n}"),
+        },
+        Millis(at),
+    )
+}
+
+#[test]
+fn the_first_agent_reply_goes_at_once_and_only_once() {
+    let mut c = live();
+    // Visitor messages carry no reply time and wait for the pace.
+    let fx = say(&mut c, 1, 2_100);
+    assert!(rows(&fx).is_empty());
+    // The agent's first message is sent at once, with its time, though the pace is not over.
+    let fx = agent_says(&mut c, 1, 2_200);
+    let sent = rows(&fx);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].first_agent_reply_at, Some(2_200));
+    // Later agent messages are previews like any other: paced, and the time stays the first.
+    let fx = agent_says(&mut c, 2, 2_300);
+    assert!(rows(&fx).is_empty());
+    let flushed = tick_until(&mut c, 10_000);
+    assert_eq!(flushed.len(), 1);
+    assert_eq!(flushed[0].first_agent_reply_at, Some(2_200));
+    assert_eq!(flushed[0].last_message.as_deref(), Some("reply 2"));
+}

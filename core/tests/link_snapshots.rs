@@ -65,6 +65,7 @@ fn record() -> ConversationRecord {
         captured: visitor(),
         last_message: Some("Hi Ada!".into()),
         revision: 7,
+        first_agent_reply_at: None,
     }
 }
 

@@ -81,6 +81,7 @@ mod tests {
             captured,
             last_message: None,
             revision: 3,
+            first_agent_reply_at: None,
         }
     }
 

@@ -115,6 +115,17 @@ paths = {
           "email": {"type": "string", "format": "email", "maxLength": 254},
           "conversation": {"type": "string", "pattern": "^[0-9a-fA-F]{1,64}$"}}}, tag="admin")},
   "/api/workspaces/{ws}/outbox": {"get": op("Failed-action emails sent, newest first", resp("Emails", {"type": "array", "items": ANY}), params=[WS], tag="admin")},
+  "/api/workspaces/{ws}/report": {"get": op(
+      "The missed-chat report (admin only): per local day and per agent, conversations started, live chat requests, accepted, missed by reason, "
+      "median time to accept and to the first agent message. Days are local dates in the workspace's time zone (settings business_hours.time_zone, else UTC), "
+      "daylight saving time included. A conversation counts once, on the day it was created: as one request (its first), accepted (its first acceptance) "
+      "or missed (a fallback before any acceptance), never both; a visitor who left while waiting is neither. Give from and to (both included, at most 92 days), "
+      "or days (1–92, default 7) ending today. Conversations erased (by request or retention) are no longer counted; one started before the report existed counts from its next change.",
+      resp("The report", ref("Report")), params=[WS,
+          {"name": "from", "in": "query", "required": False, "schema": {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}, "description": "First local date, YYYY-MM-DD (with to)."},
+          {"name": "to", "in": "query", "required": False, "schema": {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}, "description": "Last local date, included (with from)."},
+          {"name": "days", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 92, "default": 7}, "description": "Instead of from/to: this many days ending today in the workspace's zone."}],
+      codes=("401", "403", "404", "422"), tag="admin")},
 }
 
 schemas = {
@@ -148,6 +159,36 @@ schemas = {
               "ranges": {"type": "array", "maxItems": 8, "items": ref("HoursRange")}}}}}},
   "HoursRange": {"type": "object", "additionalProperties": False, "required": ["from", "to"], "description": "Open from `from` (included) to `to` (excluded); from < to, ranges of one day may touch but not overlap. A range past midnight is written as two ranges.",
       "properties": {"from": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}, "to": {"type": "string", "pattern": "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"}}},
+  "Missed": {"type": "object", "description": "Missed live chat requests: a fallback message before any agent accepted.",
+      "required": ["total", "nobody_available", "expired", "declined", "outside_hours", "engagement_limit"], "properties": {
+      "total": {"type": "integer", "minimum": 0},
+      "nobody_available": {"type": "integer", "minimum": 0, "description": "No agent could take it (offline, away, full), the offered agent went away, or the routing named nobody."},
+      "expired": {"type": "integer", "minimum": 0, "description": "Offered, but no one accepted in time."},
+      "declined": {"type": "integer", "minimum": 0, "description": "Declined by every agent it was offered to."},
+      "outside_hours": {"type": "integer", "minimum": 0, "description": "Asked outside business hours."},
+      "engagement_limit": {"type": "integer", "minimum": 0, "description": "The plan's live chat engagement limit was reached."}}},
+  "ReportCounts": {"type": "object", "required": ["conversations", "requests", "accepted", "missed", "median_accept_ms", "median_first_response_ms"], "properties": {
+      "conversations": {"type": "integer", "minimum": 0, "description": "Conversations started."},
+      "requests": {"type": "integer", "minimum": 0, "description": "Conversations that asked for a live chat. accepted + missed.total ≤ requests."},
+      "accepted": {"type": "integer", "minimum": 0},
+      "missed": ref("Missed"),
+      "median_accept_ms": {"type": ["integer", "null"], "minimum": 0, "description": "Exact median, live chat request → acceptance (an even count takes the mean of the two middle values, rounded down). null without samples."},
+      "median_first_response_ms": {"type": ["integer", "null"], "minimum": 0, "description": "Exact median, live chat request → first agent message. null without samples."}}},
+  "Report": {"type": "object", "required": ["time_zone", "from", "to", "days", "agents", "totals", "complete"], "properties": {
+      "time_zone": {"type": "string", "examples": ["Europe/Paris"], "description": "The zone the days are counted in."},
+      "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+      "days": {"type": "array", "maxItems": 92, "description": "Every local date of the range, in order, zeros included.",
+          "items": {"allOf": [{"type": "object", "required": ["date"], "properties": {"date": {"type": "string", "format": "date"}}}, ref("ReportCounts")]}},
+      "agents": {"type": "array", "description": "Every agent offered a chat of the range (by id); totals.accepted is the sum of their accepted.", "items": {"type": "object",
+          "required": ["agent", "name", "offers", "accepted", "declined", "expired", "went_away", "median_accept_ms", "median_first_response_ms"], "properties": {
+          "agent": {"type": "string"}, "name": {"type": "string", "description": "Empty for a removed agent."},
+          "offers": {"type": "integer", "minimum": 0}, "accepted": {"type": "integer", "minimum": 0},
+          "declined": {"type": "integer", "minimum": 0}, "expired": {"type": "integer", "minimum": 0, "description": "Offers left unanswered until their deadline."},
+          "went_away": {"type": "integer", "minimum": 0, "description": "Offers ended by the agent going offline or away."},
+          "median_accept_ms": {"type": ["integer", "null"], "minimum": 0, "description": "Median, offer to this agent → their acceptance."},
+          "median_first_response_ms": {"type": ["integer", "null"], "minimum": 0, "description": "Median, this agent's acceptance → the first agent message."}}}},
+      "totals": ref("ReportCounts"),
+      "complete": {"type": "boolean", "description": "false when the range held more than 200,000 conversations: only the first were counted."}}},
   "ErasureAnswer": {"type": "object", "required": ["erased", "more"], "properties": {
       "erased": {"type": "object", "required": ["conversations", "transcript_entries", "index_rows", "outbox_rows", "audit_rows"], "properties": {
           k: {"type": "integer", "minimum": 0} for k in ("conversations", "transcript_entries", "index_rows", "outbox_rows", "audit_rows")}},
@@ -159,7 +200,8 @@ schemas = {
       "buttons": {"type": "array", "items": ANY}, "fields": {"type": "array", "items": ANY}, "routing": ANY,
       "when_unavailable": {"type": "string", "description": "live_chat cards: the branch a visitor goes on with when nobody can chat at the moment of asking (outside business hours, nobody available, the engagement limit) instead of the fallback message. It must exist and contain no live_chat card."}}},
   "ConversationRecord": {"type": "object", "properties": {"id": {"type": "string"}, "created_at": {"type": "integer"}, "updated_at": {"type": "integer"}, "dialogue": {"type": "string"}, "page_url": {"type": "string"},
-      "status": {"enum": ["automated", "waiting", "live", "ended", "expired", "fell_back"]}, "agent": {"type": ["string", "null"]}, "captured": {"type": "object", "additionalProperties": {"type": "string"}}, "last_message": {"type": ["string", "null"]}, "revision": {"type": "integer", "minimum": 0, "description": "Grows with every change of this row; keep the highest per id."}}},
+      "status": {"enum": ["automated", "waiting", "live", "ended", "expired", "fell_back"]}, "agent": {"type": ["string", "null"]}, "captured": {"type": "object", "additionalProperties": {"type": "string"}}, "last_message": {"type": ["string", "null"]}, "revision": {"type": "integer", "minimum": 0, "description": "Grows with every change of this row; keep the highest per id."},
+      "first_agent_reply_at": {"type": "integer", "minimum": 0, "description": "When an agent first wrote in the conversation (ms since the epoch); absent until one has."}}},
 }
 
 doc = {"openapi": "3.1.0",

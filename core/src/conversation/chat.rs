@@ -70,6 +70,9 @@ impl Conversation {
         }
         self.touch(now);
         self.note_message(text);
+        if from == Side::Agent && self.first_agent_reply_at.is_none() {
+            self.first_agent_reply_at = Some(now);
+        }
         let event = TranscriptEvent::Message {
             from,
             text: text.to_owned(),

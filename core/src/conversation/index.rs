@@ -1,9 +1,10 @@
 //! The conversation's row in the workspace's Conversations view, and when to send it.
 //!
-//! Status, agent and captured-field changes go at once. A new chat message only changes the
-//! last-message preview, which is coalesced: at most one preview per `preview_every` (set by
-//! the workspace, see [`crate::link::WorkspaceToConversation::Pace`]), with a trailing flush,
-//! so the view always ends on the latest message and a single message shows within the pace.
+//! Status, agent and captured-field changes, and the first agent reply, go at once. A new chat
+//! message only changes the last-message preview, which is coalesced: at most one preview per
+//! `preview_every` (set by the workspace, see [`crate::link::WorkspaceToConversation::Pace`]),
+//! with a trailing flush, so the view always ends on the latest message and a single message
+//! shows within the pace.
 
 use std::collections::BTreeMap;
 
@@ -30,6 +31,8 @@ pub struct Indexed {
     agent: Option<AgentId>,
     captured: BTreeMap<String, String>,
     preview: Option<String>,
+    #[serde(default)]
+    first_reply: Option<Millis>,
 }
 
 impl Conversation {
@@ -59,6 +62,7 @@ impl Conversation {
             captured: self.facts.fields.clone(),
             last_message: self.last_message.clone(),
             revision: self.indexed.as_ref().map_or(0, |i| i.revision),
+            first_agent_reply_at: self.first_agent_reply_at.map(|t| t.0),
         }
     }
 
@@ -74,7 +78,11 @@ impl Conversation {
         let (urgent, preview_changed, last_at) = match &self.indexed {
             None => (true, true, Millis(0)),
             Some(i) => (
-                i.status != status || i.agent != self.agent || i.captured != self.facts.fields,
+                // The first agent reply goes at once (once): the report times it.
+                i.status != status
+                    || i.agent != self.agent
+                    || i.captured != self.facts.fields
+                    || i.first_reply != self.first_agent_reply_at,
                 i.preview != self.last_message,
                 i.at,
             ),
@@ -96,6 +104,7 @@ impl Conversation {
             agent: self.agent.clone(),
             captured: self.facts.fields.clone(),
             preview: self.last_message.clone(),
+            first_reply: self.first_agent_reply_at,
         });
         self.preview_due = None;
         fx.push(Effect::ToWorkspace(ConversationToWorkspace::Index {

@@ -89,6 +89,10 @@ pub struct Conversation {
     /// from one of them that arrives late is turned into a hand back (bounded, see `live.rs`).
     #[serde(default)]
     pub(super) barred: Vec<AgentId>,
+    /// When an agent first wrote here (sent once, urgently, on the index row: the report's
+    /// first response time).
+    #[serde(default)]
+    pub(super) first_agent_reply_at: Option<Millis>,
 }
 
 fn default_preview_every() -> Millis {
@@ -131,6 +135,7 @@ impl Conversation {
             agent_away_since: None,
             agent_announced_away: false,
             barred: Vec::new(),
+            first_agent_reply_at: None,
             agent_pane_gone_since: None,
         }
     }

@@ -39,6 +39,10 @@ pub struct ConversationRecord {
     /// arrives late never replaces a newer one.
     #[serde(default)]
     pub revision: u64,
+    /// When an agent first wrote in the conversation (ms since the epoch), once one has: the
+    /// missed-chat report's first response time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_agent_reply_at: Option<u64>,
 }
 
 /// What the edge pushes to an open admin view.

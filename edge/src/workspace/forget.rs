@@ -1,6 +1,6 @@
 //! The workspace's rows about one conversation, found and deleted for an erasure: its index
-//! row, its failed-action (outbox) row, its routing audit rows and its settled request; and
-//! the short memory of erased conversations. Pure SQL; the rules are `parlor_core::privacy`.
+//! row, its failed-action (outbox) row, its routing audit rows, its settled request and its
+//! missed-chat report row (`chat_facts`); and the short memory of erased conversations. Pure SQL; the rules are `parlor_core::privacy`.
 
 use parlor_core::privacy::{self, Candidate, ErasureCounts, ErasureRecord};
 use parlor_core::protocol::ConversationStatus;
@@ -99,6 +99,12 @@ pub fn delete_rows(sql: &SqlStorage, id: &str) -> ApiResult<ErasureCounts> {
     exec(
         sql,
         "DELETE FROM router_settled WHERE conversation = ?",
+        vec![id.into()],
+    )?;
+    // The report's row names no one, but keeps no erased id either.
+    exec(
+        sql,
+        "DELETE FROM chat_facts WHERE conversation = ?",
         vec![id.into()],
     )?;
     Ok(ErasureCounts {

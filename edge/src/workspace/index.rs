@@ -106,6 +106,7 @@ mod tests {
             captured: BTreeMap::new(),
             last_message: None,
             revision,
+            first_agent_reply_at: None,
         }
     }
 

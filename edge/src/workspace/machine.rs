@@ -20,7 +20,7 @@ use crate::sql::{exec, int, kv_get, kv_put, rows};
 use crate::workspace::parts::{self, LoadedParts};
 use crate::workspace::plan::{plan, Audience, Plan};
 use crate::workspace::sockets::{agent_tag, to_admins, Peer};
-use crate::workspace::{forget, index, store, WorkspaceDO};
+use crate::workspace::{forget, index, report, store, WorkspaceDO};
 
 /// The kv row holding the failed-action email throttle.
 const MAIL_THROTTLE: &str = "mail_throttle";
@@ -103,6 +103,7 @@ impl WorkspaceDO {
             }
         }
         plan.index = stored;
+        report::record(&self.sql, &plan.facts)?;
         let mut fresh = Vec::with_capacity(plan.failed.len());
         for action in plan.failed.drain(..) {
             if self.store_failed_action(&action, now)? == Some(MailDecision::Send) {

@@ -12,6 +12,7 @@ mod keys;
 mod machine;
 mod parts;
 pub mod plan;
+mod report;
 mod sessions;
 mod signin;
 mod sockets;
@@ -380,6 +381,10 @@ impl WorkspaceDO {
             (["admin", "ws"], Method::Get) => {
                 require_admin(who)?;
                 self.open_admin(who)
+            }
+            (["report"], Method::Get) => {
+                require_admin(who)?;
+                ok(&report::answer(sql, req, parlor_core::Millis(now_ms()))?)
             }
             (["audit"], Method::Get) => {
                 require_admin(who)?;

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use parlor_core::failed_action::FailedAction;
 use parlor_core::link::{ToConversation, WorkspaceToConversation};
 use parlor_core::protocol::ConversationRecord;
+use parlor_core::report::{events_of, FactEvent};
 use parlor_core::routing::AuditEntry;
 use parlor_core::workspace::WorkspaceEffect;
 use parlor_core::{AgentId, ConversationId};
@@ -31,6 +32,8 @@ pub struct Frame {
 #[derive(Debug, Default, PartialEq)]
 pub struct Plan {
     pub audits: Vec<AuditEntry>,
+    /// What the missed-chat report learns, per conversation (see `report.rs`).
+    pub facts: Vec<(ConversationId, FactEvent)>,
     /// Index rows: stored unless a newer revision is, then pushed to the admin views.
     pub index: Vec<ConversationRecord>,
     pub failed: Vec<FailedAction>,
@@ -49,6 +52,7 @@ impl Plan {
     /// inboxes hear that the chat or offer is gone.
     pub fn without(&mut self, conversation: &ConversationId) {
         self.index.retain(|r| r.id != conversation.as_str());
+        self.facts.retain(|(c, _)| c != conversation);
         self.failed.retain(|a| &a.conversation != conversation);
         self.calls.remove(conversation);
     }
@@ -58,6 +62,7 @@ impl Plan {
 pub fn plan(effects: Vec<WorkspaceEffect>, caller: Option<&ConversationId>) -> Plan {
     let mut p = Plan::default();
     for effect in effects {
+        events_of(&effect, &mut p.facts);
         match effect {
             WorkspaceEffect::Audit(entry) => p.audits.push(entry),
             WorkspaceEffect::Index(record) => p.index.push(record),
@@ -145,6 +150,7 @@ mod tests {
             captured: BTreeMap::new(),
             last_message: None,
             revision,
+            first_agent_reply_at: None,
         }
     }
 
@@ -230,8 +236,13 @@ mod tests {
             ],
             None,
         );
+        assert_eq!(p.facts.len(), 2, "each index row tells the report");
         p.without(&c("c1"));
         assert_eq!(p.index, vec![record("c2", 1)]);
+        assert_eq!(
+            p.facts.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(),
+            ["c2"]
+        );
         assert_eq!(p.failed, vec![failed("c2")]);
         assert_eq!(p.calls.keys().collect::<Vec<_>>(), vec![&c("c2")]);
         assert_eq!(

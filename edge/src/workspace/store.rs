@@ -29,6 +29,9 @@ const SCHEMA: &[&str] = &[
     // Conversations erased lately: a link batch still on its way from one is dropped (see erase.rs).
     "CREATE TABLE IF NOT EXISTS erased (conversation TEXT PRIMARY KEY, at INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS audit_by_conversation ON audit (conversation)",
+    // The missed-chat report: one small row per conversation, read by creation day (report.rs).
+    "CREATE TABLE IF NOT EXISTS chat_facts (conversation TEXT PRIMARY KEY, created_at INTEGER NOT NULL, body TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS chat_facts_by_day ON chat_facts (created_at)",
 ];
 
 pub fn migrate(sql: &SqlStorage) -> ApiResult<()> {

@@ -1,9 +1,10 @@
-//! The admin views: Conversations (real time), Agents & teams, Settings, Routing audit,
+//! The admin views: Overview (the missed-chat report), Conversations (real time), Agents & teams, Settings, Routing audit,
 //! Emails, Dialogues (form editor), Embed. Sign in as an admin agent or with the workspace key.
 
 pub mod edit;
 mod hours_form;
 pub mod model;
+pub mod overview;
 pub mod privacy;
 pub mod update;
 mod view;
@@ -167,6 +168,20 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
             let ms = delay.as_u64().min(i32::MAX as u64) as i32;
             later(ms, move || dispatch(&a, Msg::Reconnect))?;
         }
+        Effect::Load(Tab::Overview) => {
+            let days = inner.model.report_days();
+            spawn(app, ws, token, move |ws, t| async move {
+                let mut rest = String::from("report?days=");
+                rest.push_str(&days.to_string());
+                match api::call("GET", &ws_path(&ws, &rest), Some(&t), None).await {
+                    Ok(v) => match from_js(v) {
+                        Ok(r) => Msg::Loaded(Data::Report(Box::new(r), days)),
+                        Err(e) => Msg::Failed(Tab::Overview, e.to_string()),
+                    },
+                    Err(e) => Msg::Failed(Tab::Overview, explain(&e)),
+                }
+            })
+        }
         Effect::Load(tab) => spawn(app, ws, token, move |ws, t| async move {
             match load(tab, &ws, &t).await {
                 Ok(Some(d)) => Msg::Loaded(d),
@@ -250,7 +265,8 @@ async fn load(tab: Tab, ws: &str, t: &str) -> Result<Option<Data>, InboxError> {
         Tab::Audit => Data::Audit(rows(&get_json("audit").await?)),
         Tab::Emails => Data::Outbox(rows(&get_json("outbox").await?)),
         Tab::Dialogues => Data::Dialogues(from_js(get_json("dialogues").await?)?),
-        Tab::Embed | Tab::Privacy => return Ok(None),
+        // The Overview's report is loaded with its range (see `run`).
+        Tab::Overview | Tab::Embed | Tab::Privacy => return Ok(None),
     }))
 }
 
@@ -483,6 +499,7 @@ fn on_click(app: &Rc<App>, t: &Element, act_name: &str) -> Option<Msg> {
     };
     Some(match act_name {
         "tab" => Msg::Show(Tab::from_key(&attr(t, "data-tab"))?),
+        "report-days" => Msg::ReportDays(attr(t, "data-days").parse().ok()?),
         "signout" => Msg::SignOut,
         "open" => Msg::Open(id),
         "edit-dialogue" => Msg::Edit(id),

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use parlor_core::client::Backoff;
 use parlor_core::dialogue::Dialogue;
 use parlor_core::protocol::{ConversationRecord, TranscriptEntry};
+use parlor_core::report::Report;
 use parlor_core::settings::WorkspaceSettings;
 use parlor_core::Millis;
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,7 @@ use parlor_core::privacy::ErasureCounts;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
+    Overview,
     Conversations,
     Agents,
     Settings,
@@ -25,8 +27,23 @@ pub enum Tab {
     Privacy,
 }
 
+/// The Overview's ranges, in days; the first is the default.
+pub const REPORT_RANGES: [u32; 2] = [7, 30];
+
+impl Model {
+    /// The Overview's range in days.
+    pub fn report_days(&self) -> u32 {
+        if REPORT_RANGES.contains(&self.report_days) {
+            self.report_days
+        } else {
+            REPORT_RANGES[0]
+        }
+    }
+}
+
 impl Tab {
-    pub const ALL: [Tab; 8] = [
+    pub const ALL: [Tab; 9] = [
+        Tab::Overview,
         Tab::Conversations,
         Tab::Agents,
         Tab::Settings,
@@ -39,6 +56,7 @@ impl Tab {
 
     pub fn label(self) -> &'static str {
         match self {
+            Tab::Overview => "Overview",
             Tab::Conversations => "Conversations",
             Tab::Agents => "Agents & teams",
             Tab::Settings => "Settings",
@@ -52,6 +70,7 @@ impl Tab {
 
     pub fn key(self) -> &'static str {
         match self {
+            Tab::Overview => "overview",
             Tab::Conversations => "conversations",
             Tab::Agents => "agents",
             Tab::Settings => "settings",
@@ -107,6 +126,8 @@ pub enum Data {
     Audit(Vec<Row>),
     Outbox(Vec<Row>),
     Dialogues(Vec<Dialogue>),
+    /// The missed-chat report for the Overview, and the range it was asked for.
+    Report(Box<Report>, u32),
 }
 
 /// The outcome of checking or saving the dialogue being edited.
@@ -148,6 +169,9 @@ pub struct Model {
     pub outbox: Vec<Row>,
     pub dialogues: Vec<Dialogue>,
     pub editor: Option<Editor>,
+    /// The Overview's report, and how many days the admin chose (0: the default week).
+    pub report: Option<Report>,
+    pub report_days: u32,
     /// The erasure the admin is asked to confirm.
     pub erase_ask: Option<EraseTarget>,
     /// An erasure is on its way.
@@ -203,6 +227,8 @@ pub enum Msg {
     Erased(EraseTarget, ErasureCounts, bool),
     /// The admin socket says these conversations were erased (here or by another admin).
     Gone(Vec<String>),
+    /// The Overview's range: the last this many days.
+    ReportDays(u32),
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -182,6 +182,7 @@ mod tests {
             captured: Default::default(),
             last_message: None,
             revision: 1,
+            first_agent_reply_at: None,
         };
         let mut m = Model {
             conversations: vec![row("a"), row("b"), row("c")],

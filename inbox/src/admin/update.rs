@@ -3,7 +3,7 @@
 use parlor_core::client::{refused, SESSION_ENDED};
 
 use super::edit;
-use super::model::{Data, Editor, Effect, Model, Msg, Tab};
+use super::model::{Data, Editor, Effect, Model, Msg, Tab, REPORT_RANGES};
 use super::privacy::EraseTarget;
 
 pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
@@ -83,6 +83,12 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
                 Data::Audit(rows) => m.audit = rows,
                 Data::Outbox(rows) => m.outbox = rows,
                 Data::Dialogues(d) => m.dialogues = d,
+                // A slow answer for a range no longer chosen is dropped.
+                Data::Report(r, days) => {
+                    if days == m.report_days() {
+                        m.report = Some(*r);
+                    }
+                }
             }
             m.rev += 1;
         }
@@ -267,6 +273,13 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             m.flash = Some((Tab::Privacy, target.result(&counts, more), false));
             m.rev += 1;
         }
+        Msg::ReportDays(days) => {
+            if REPORT_RANGES.contains(&days) && days != m.report_days() {
+                m.report_days = days;
+                m.report = None;
+                fx.extend(show(m, Tab::Overview));
+            }
+        }
         Msg::Gone(ids) => {
             m.conversations.retain(|r| !ids.contains(&r.id));
             if m.detail
@@ -301,4 +314,42 @@ fn show(m: &mut Model, tab: Tab) -> Vec<Effect> {
 fn sort(m: &mut Model) {
     m.conversations
         .sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(b.id.cmp(&a.id)));
+}
+
+#[cfg(test)]
+mod tests {
+    use parlor_core::report::{aggregate, DayRange, ReportZone};
+
+    use super::*;
+
+    fn report(days: u32) -> parlor_core::report::Report {
+        let zone = ReportZone::utc();
+        let range =
+            DayRange::last(days, parlor_core::Millis(1_780_000_000_000), &zone).expect("range");
+        aggregate(&[], &range, &zone)
+    }
+
+    #[test]
+    fn the_overview_is_the_first_tab_and_defaults_to_a_week() {
+        assert_eq!(Tab::ALL[0], Tab::Overview);
+        let m = Model::default();
+        assert_eq!(m.report_days(), 7);
+    }
+
+    #[test]
+    fn choosing_a_range_reloads_and_a_late_answer_for_another_range_is_dropped() {
+        let mut m = Model::default();
+        let fx = update(&mut m, Msg::ReportDays(30));
+        assert_eq!(m.report_days(), 30);
+        assert!(fx.contains(&Effect::Load(Tab::Overview)));
+        assert_eq!(m.tab, Some(Tab::Overview));
+        // The week asked for before arrives late: not shown under "Last 30 days".
+        update(&mut m, Msg::Loaded(Data::Report(Box::new(report(7)), 7)));
+        assert!(m.report.is_none());
+        update(&mut m, Msg::Loaded(Data::Report(Box::new(report(30)), 30)));
+        assert_eq!(m.report.as_ref().map(|r| r.days.len()), Some(30));
+        // A range the page does not offer is ignored.
+        assert!(update(&mut m, Msg::ReportDays(365)).is_empty());
+        assert_eq!(m.report_days(), 30);
+    }
 }

@@ -6,6 +6,7 @@ mod embed;
 pub mod hours;
 mod keep;
 mod logs;
+mod overview;
 mod people;
 mod privacy;
 mod settings;
@@ -153,6 +154,7 @@ impl View {
             }
         }
         match tab {
+            Tab::Overview => overview::render(m, &self.panel)?,
             Tab::Conversations => conversations::render(m, &self.panel)?,
             Tab::Agents => people::render(m, &self.panel)?,
             Tab::Settings => settings::render(m, &self.panel)?,
