@@ -167,6 +167,9 @@ pub struct ErasureCounts {
     pub index_rows: u64,
     pub outbox_rows: u64,
     pub audit_rows: u64,
+    /// Lead records (by email, or past the retention period).
+    #[serde(default)]
+    pub leads: u64,
 }
 
 impl ErasureCounts {
@@ -176,6 +179,7 @@ impl ErasureCounts {
         self.index_rows += other.index_rows;
         self.outbox_rows += other.outbox_rows;
         self.audit_rows += other.audit_rows;
+        self.leads += other.leads;
     }
 
     pub fn is_zero(&self) -> bool {

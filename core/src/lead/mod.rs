@@ -193,5 +193,13 @@ pub fn is_expired(lead: &Lead, retention: Option<Millis>, now: Millis) -> bool {
     retention.is_some_and(|keep| lead.last_seen.after(keep) <= now)
 }
 
+/// The retention purge takes every lead last seen at or before this time (see [`is_expired`]);
+/// `None` when leads are kept forever.
+pub fn purge_cutoff(retention: Option<Millis>, now: Millis) -> Option<Millis> {
+    retention
+        .and_then(|keep| now.0.checked_sub(keep.0))
+        .map(Millis)
+}
+
 #[cfg(test)]
 mod tests;

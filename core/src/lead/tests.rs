@@ -177,6 +177,12 @@ fn retention_purges_leads_not_seen_for_the_period() {
     assert!(!is_expired(&lead, None, Millis(u64::MAX)));
     assert!(!is_expired(&lead, Some(Millis(500)), Millis(1_499)));
     assert!(is_expired(&lead, Some(Millis(500)), Millis(1_500)));
+    // The cutoff the store deletes by agrees with the rule.
+    let cutoff = purge_cutoff(Some(Millis(500)), Millis(1_500)).unwrap();
+    assert!(lead.last_seen <= cutoff);
+    assert!(purge_cutoff(Some(Millis(500)), Millis(1_499)).is_some_and(|c| lead.last_seen > c));
+    assert_eq!(purge_cutoff(None, Millis(9)), None);
+    assert_eq!(purge_cutoff(Some(Millis(10)), Millis(9)), None);
 }
 
 /// A strict RFC 4180 reader, for the round trip.
