@@ -2,6 +2,7 @@
 //! Emails, Dialogues (form editor), Embed. Sign in as an admin agent or with the workspace key.
 
 pub mod edit;
+mod leads;
 pub mod model;
 pub mod privacy;
 pub mod update;
@@ -173,6 +174,19 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
                 Err(e) => Msg::Failed(tab, e.to_string()),
             }
         }),
+        Effect::LoadLeads { query, cursor } => spawn(app, ws, token, move |ws, t| async move {
+            let more = cursor.is_some();
+            match leads::page(&ws, &t, &query, cursor.as_deref()).await {
+                Ok((list, next)) => Msg::Loaded(Data::Leads(list, next, more)),
+                Err(e) => Msg::Failed(Tab::Leads, explain(&e)),
+            }
+        }),
+        Effect::ExportLeads(query) => spawn(app, ws, token, move |ws, t| async move {
+            match leads::export(&ws, &t, &query).await {
+                Ok(()) => Msg::Done(Tab::Leads, "Export downloaded as leads.csv.".into()),
+                Err(e) => Msg::Failed(Tab::Leads, explain(&e)),
+            }
+        }),
         Effect::LoadDetail(id) => spawn(app, ws, token, move |ws, t| async move {
             match detail(&ws, &t, &id).await {
                 Ok(d) => Msg::Loaded(Data::Detail(Box::new(d))),
@@ -249,7 +263,7 @@ async fn load(tab: Tab, ws: &str, t: &str) -> Result<Option<Data>, InboxError> {
         Tab::Audit => Data::Audit(rows(&get_json("audit").await?)),
         Tab::Emails => Data::Outbox(rows(&get_json("outbox").await?)),
         Tab::Dialogues => Data::Dialogues(from_js(get_json("dialogues").await?)?),
-        Tab::Embed | Tab::Privacy => return Ok(None),
+        Tab::Embed | Tab::Privacy | Tab::Leads => return Ok(None),
     }))
 }
 
@@ -483,6 +497,8 @@ fn on_click(app: &Rc<App>, t: &Element, act_name: &str) -> Option<Msg> {
     Some(match act_name {
         "tab" => Msg::Show(Tab::from_key(&attr(t, "data-tab"))?),
         "signout" => Msg::SignOut,
+        "more-leads" => Msg::MoreLeads,
+        "export-leads" => Msg::ExportLeads,
         "open" => Msg::Open(id),
         "edit-dialogue" => Msg::Edit(id),
         "new-dialogue" => Msg::NewDialogue,
@@ -600,6 +616,7 @@ fn on_submit(app: &Rc<App>, form: &Element) -> Option<Msg> {
             key: v("key"),
         }),
         "erase" => Some(Msg::EraseAsk(v("by"), v("target"))),
+        "leads" => Some(Msg::LeadQuery(leads::query_of(form))),
         "new-agent" => {
             if !looks_like_email(v("email").trim()) {
                 let why = "Please enter a valid email address.".to_owned();

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use parlor_core::client::Backoff;
 use parlor_core::dialogue::Dialogue;
+use parlor_core::lead::Lead;
 use parlor_core::protocol::{ConversationRecord, TranscriptEntry};
 use parlor_core::settings::WorkspaceSettings;
 use parlor_core::Millis;
@@ -16,6 +17,7 @@ use parlor_core::privacy::ErasureCounts;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
     Conversations,
+    Leads,
     Agents,
     Settings,
     Audit,
@@ -26,8 +28,9 @@ pub enum Tab {
 }
 
 impl Tab {
-    pub const ALL: [Tab; 8] = [
+    pub const ALL: [Tab; 9] = [
         Tab::Conversations,
+        Tab::Leads,
         Tab::Agents,
         Tab::Settings,
         Tab::Audit,
@@ -40,6 +43,7 @@ impl Tab {
     pub fn label(self) -> &'static str {
         match self {
             Tab::Conversations => "Conversations",
+            Tab::Leads => "Leads",
             Tab::Agents => "Agents & teams",
             Tab::Settings => "Settings",
             Tab::Audit => "Routing audit",
@@ -53,6 +57,7 @@ impl Tab {
     pub fn key(self) -> &'static str {
         match self {
             Tab::Conversations => "conversations",
+            Tab::Leads => "leads",
             Tab::Agents => "agents",
             Tab::Settings => "settings",
             Tab::Audit => "audit",
@@ -104,6 +109,8 @@ pub enum Data {
     Audit(Vec<Row>),
     Outbox(Vec<Row>),
     Dialogues(Vec<Dialogue>),
+    /// A page of leads, the next page's cursor, and whether it follows the ones shown.
+    Leads(Vec<Lead>, Option<String>, bool),
 }
 
 /// The outcome of checking or saving the dialogue being edited.
@@ -143,6 +150,10 @@ pub struct Model {
     pub settings: Option<WorkspaceSettings>,
     pub audit: Vec<Row>,
     pub outbox: Vec<Row>,
+    pub leads: Vec<Lead>,
+    /// The Leads view's filters as a query string (`q=…&source=…`), also used by the export.
+    pub lead_query: String,
+    pub leads_next: Option<String>,
     pub dialogues: Vec<Dialogue>,
     pub editor: Option<Editor>,
     /// The erasure the admin is asked to confirm.
@@ -200,6 +211,10 @@ pub enum Msg {
     Erased(EraseTarget, ErasureCounts, bool),
     /// The admin socket says these conversations were erased (here or by another admin).
     Gone(Vec<String>),
+    /// The Leads filters were applied: the new query string.
+    LeadQuery(String),
+    MoreLeads,
+    ExportLeads,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -224,4 +239,11 @@ pub enum Effect {
     Validate(Box<Dialogue>),
     Save(Box<Dialogue>),
     Erase(EraseTarget),
+    /// Load a page of leads for this query, after this cursor (appended) or from the top.
+    LoadLeads {
+        query: String,
+        cursor: Option<String>,
+    },
+    /// Download the CSV export of this query.
+    ExportLeads(String),
 }

@@ -859,8 +859,13 @@ fn after_a_chat_with_an_email_the_transcript_is_offered_once() {
 #[test]
 fn no_transcript_offer_without_an_email() {
     let mut m = chatting();
-    update(&mut m, entry(3, TranscriptEvent::Ended { by: Side::Visitor }));
-    assert!(m.card(&CardId::new(crate::after_chat::TRANSCRIPT)).is_none());
+    update(
+        &mut m,
+        entry(3, TranscriptEvent::Ended { by: Side::Visitor }),
+    );
+    assert!(m
+        .card(&CardId::new(crate::after_chat::TRANSCRIPT))
+        .is_none());
 }
 
 #[test]

@@ -3,6 +3,7 @@
 mod conversations;
 mod dialogue;
 mod embed;
+mod leads;
 mod logs;
 mod people;
 mod privacy;
@@ -145,12 +146,13 @@ impl View {
         }
         match tab {
             Tab::Conversations => conversations::render(m, &self.panel)?,
+            Tab::Leads => leads::render(m, &self.panel)?,
             Tab::Agents => people::render(m, &self.panel)?,
             Tab::Settings => settings::render(m, &self.panel)?,
             Tab::Audit => logs::render("Routing audit log", "No routing decisions yet.", &m.audit, &self.panel)?,
             Tab::Emails => logs::render(
-                "Failed-action emails",
-                "No emails sent yet. When a live chat finds no agent, the workspace's notification addresses get an email here.",
+                "Emails",
+                "No emails sent yet. Missed live chats, new leads and transcripts visitors ask for are listed here.",
                 &m.outbox,
                 &self.panel,
             )?,
