@@ -440,15 +440,15 @@ fn submit(
             clean.insert(k, v.to_owned());
         }
     }
-    let mut values = clean;
+    let values = clean;
     if card.as_str() == after_chat::OFFLINE {
         // Stored once per conversation: a resend after a drop carries the same id.
         let mut client_id = m.nonce.clone();
         client_id.push_str("-lm");
         fx.push(Effect::Send(ChatClientMsg::LeaveMessage {
             client_id,
-            email: values.remove("email"),
-            text: values.remove("text").unwrap_or_default(),
+            email: values.get("email").cloned(),
+            text: values.get("text").cloned().unwrap_or_default(),
         }));
         return;
     }
