@@ -57,12 +57,13 @@ test('closed hours: the offline form, the thanks line after a reload, the lead i
     await shot(page, 'docs/screenshots/offline-form.png');
     await message.fill('Please send me a quote, with "commas, quotes"\nand =SUM(1) on two lines.');
     await form.getByRole('button', { name: 'Submit' }).click();
-    await page.getByText('Thanks — we\'ll email you at Noor@Example.com.').waitFor({ timeout: 10_000 });
+    const thanks = page.locator('p.sy', { hasText: 'Thanks — we\'ll email you at Noor@Example.com.' });
+    await thanks.waitFor({ timeout: 10_000 });
     assert.equal(inbox.frames.filter((m) => m.type === 'offered').length, 0, 'no agent was offered the chat');
 
     // A reload keeps the thanks state: it comes back from the server's replay.
     await page.reload();
-    await page.getByText('Thanks — we\'ll email you at Noor@Example.com.').waitFor({ timeout: 15_000 });
+    await thanks.waitFor({ timeout: 15_000 });
     assert.equal(await page.locator('form[data-card="_offline"] button').isDisabled(), true, 'the form stays sent');
 
     // The lead: one record, keyed by the normalised email.
@@ -151,10 +152,10 @@ test('nobody available: the message is stored once, bad input is refused in word
   await askForLiveChat(socket, { first_name: 'Sam', email: 'sam@example.com' });
   const fallback = await waitEntry(socket, 'fallback');
   assert.equal(fallback.kind, 'live_chat');
-  const error = async (frame, code) => {
-    const before = socket.frames.length;
-    socket.send(frame);
-    const e = await socket.waitFor((m, i) => m.type === 'error' && socket.frames.indexOf(m) >= before, 5000, code);
+  const error = async (frame, code, on = socket) => {
+    const before = on.frames.length;
+    on.send(frame);
+    const e = await on.waitFor((m) => m.type === 'error' && on.frames.indexOf(m) >= before, 5000, code);
     assert.equal(e.code, code, JSON.stringify(e));
     assert.ok(e.message.length > 10, 'a sentence');
     return e;
@@ -171,10 +172,12 @@ test('nobody available: the message is stored once, bad input is refused in word
   socket.send({ type: 'leave_message', client_id: 'm1', text: 'Call me tomorrow' });
   await until(() => socket.frames.filter((m) => m.type === 'ack' && m.client_id === 'm1').length === 2, { what: 'second ack' });
   assert.equal(socket.frames.filter((m) => m.type === 'entry' && m.entry.event === 'left_message').length, 1);
-  await error({ type: 'leave_message', client_id: 'm2', text: 'again' }, 'message_already_left');
+  // Five tries a socket, then one every 10 s: the sixth at once is refused.
+  await error({ type: 'leave_message', client_id: 'm2', text: 'again' }, 'rate_limited');
   // A replay after a reconnect carries the message (the widget's thanks state).
   const again = await openVisitor(v.token);
   await waitEntry(again, 'left_message');
+  await error({ type: 'leave_message', client_id: 'm2', text: 'again' }, 'message_already_left', again);
 
   const [lead] = await until(async () => {
     const l = await leadsOf(admin, ws);
