@@ -445,6 +445,7 @@ mod tests {
                 index_rows: 2,
                 outbox_rows: 1,
                 audit_rows: 3,
+                leads: 1,
             },
         };
         assert_eq!(record.summary(), "erased 2 conversations (by email)");
@@ -456,7 +457,7 @@ mod tests {
                 "by": "agent:eve",
                 "reason": "email",
                 "erased": {"conversations": 2, "transcript_entries": 9, "index_rows": 2,
-                           "outbox_rows": 1, "audit_rows": 3},
+                           "outbox_rows": 1, "audit_rows": 3, "leads": 1},
             })
         );
         let one = ErasureRecord {

@@ -188,6 +188,26 @@ pub enum LeadEventKind {
     Updated,
 }
 
+/// What is left of a lead once one of its conversations is erased: `None` when it was the
+/// lead's only conversation (nothing else names the email), else the lead without it.
+pub fn without_conversation(mut lead: Lead, conversation: &ConversationId) -> Option<Lead> {
+    let before = lead.recent.len();
+    lead.recent.retain(|c| c != conversation);
+    if lead.recent.len() == before && &lead.last_conversation != conversation {
+        return Some(lead);
+    }
+    lead.conversations = lead.conversations.saturating_sub(1);
+    if lead.conversations == 0 || lead.recent.is_empty() {
+        return None;
+    }
+    if &lead.last_conversation == conversation {
+        if let Some(latest) = lead.recent.last() {
+            lead.last_conversation = latest.clone();
+        }
+    }
+    Some(lead)
+}
+
 /// Whether the retention period makes this lead due for purging: not seen for that long.
 pub fn is_expired(lead: &Lead, retention: Option<Millis>, now: Millis) -> bool {
     retention.is_some_and(|keep| lead.last_seen.after(keep) <= now)

@@ -185,6 +185,27 @@ fn retention_purges_leads_not_seen_for_the_period() {
     assert_eq!(purge_cutoff(Some(Millis(10)), Millis(9)), None);
 }
 
+#[test]
+fn erasing_a_conversation_drops_a_lead_it_alone_named() {
+    let one = merge(None, &update("c1", 1, "a@b.co", LeadOutcome::NoLiveChat)).lead;
+    assert_eq!(
+        without_conversation(one.clone(), &ConversationId::new("c1")),
+        None
+    );
+    assert_eq!(
+        without_conversation(one.clone(), &ConversationId::new("other")),
+        Some(one.clone())
+    );
+    let two = merge(
+        Some(one),
+        &update("c2", 2, "a@b.co", LeadOutcome::NoLiveChat),
+    )
+    .lead;
+    let left = without_conversation(two, &ConversationId::new("c2")).expect("c1 still names it");
+    assert_eq!(left.conversations, 1);
+    assert_eq!(left.last_conversation.as_str(), "c1");
+}
+
 /// A strict RFC 4180 reader, for the round trip.
 fn parse_csv(s: &str) -> Vec<Vec<String>> {
     let mut rows = Vec::new();

@@ -178,6 +178,7 @@ impl WorkspaceDO {
             self.drive(plan, None).await?;
         }
         let mut counts = forget::delete_rows(&self.sql, id)?;
+        counts.leads = leads::forget_conversation(&self.sql, id)?;
         counts.conversations = u64::from(answer.erased);
         counts.transcript_entries = answer.entries;
         Ok(counts)

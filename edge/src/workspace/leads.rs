@@ -131,6 +131,33 @@ pub fn erase_email(sql: &SqlStorage, email: &str) -> ApiResult<u64> {
     Ok(gone.len() as u64)
 }
 
+/// An erased conversation leaves the leads it counted; a lead it alone named is deleted.
+/// How many leads were deleted.
+pub fn forget_conversation(sql: &SqlStorage, conversation: &str) -> ApiResult<u64> {
+    let mut pattern = String::from("%\"");
+    pattern.push_str(conversation);
+    pattern.push_str("\"%");
+    let found: Vec<Row> = rows(
+        sql,
+        "SELECT body FROM leads WHERE body LIKE ?",
+        vec![pattern.into()],
+    )?;
+    let id = parlor_core::ConversationId::new(conversation);
+    let mut deleted = 0;
+    for row in found {
+        let lead: Lead = serde_json::from_str(&row.body)?;
+        let key = lead.key.clone();
+        match lead::without_conversation(lead, &id) {
+            Some(kept) => put(sql, &kept)?,
+            None => {
+                exec(sql, "DELETE FROM leads WHERE key = ?", vec![key.into()])?;
+                deleted += 1;
+            }
+        }
+    }
+    Ok(deleted)
+}
+
 /// The retention purge: deletes every lead not seen for the retention period.
 pub fn purge(sql: &SqlStorage, retention: Option<Millis>, now: Millis) -> ApiResult<u64> {
     let Some(cutoff) = lead::purge_cutoff(retention, now) else {
