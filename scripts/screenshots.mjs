@@ -8,7 +8,8 @@
 // Starts its own `wrangler dev` (temporary state, a snapshot of the build so another build on
 // this machine cannot reload it mid-run), seeds fresh workspaces with the demo dialogue, drives
 // real Chromium as the visitor and a real agent over the inbox and chat WebSockets, then stops
-// the server. Files: docs/screenshots/widget-<state>-<desktop|mobile>.png, overview.png.
+// the server. Files: docs/screenshots/widget-<state>-<desktop|mobile>.png, plus overview.png, the
+// offline form (offline-form.png) and the admin Leads view (leads.png) on desktop.
 import { mkdtempSync, mkdirSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
@@ -59,14 +60,14 @@ try {
   /** A fresh demo workspace with Alice only; optionally her inbox socket open (online). */
   async function workspace(name, settings = {}, { online = true } = {}) {
     const id = `${name}-${(n++).toString(36)}`;
-    await seedWorkspace(BASE, operator, { id, settings, agents: [ALICE] });
-    if (!online) return { id };
+    const key = await seedWorkspace(BASE, operator, { id, settings, agents: [ALICE] });
+    if (!online) return { id, key };
     const session = await new Api(BASE).ok('POST', `/api/workspaces/${id}/sessions`, { email: ALICE.email, password: ALICE.password });
     const inbox = await Socket.open(`${WS}/api/workspaces/${id}/inbox/ws?token=${session.token}`);
     sockets.push(inbox);
     inbox.send({ type: 'hello', v: 1 });
     await inbox.waitFor((m) => m.type === 'welcome', 10_000, 'inbox welcome');
-    return { id, token: session.token, inbox };
+    return { id, key, token: session.token, inbox };
   }
 
   /** The demo marketer page (dist/index.html) embedding the widget for `ws`, at a same-origin URL. */
@@ -88,6 +89,13 @@ try {
     const path = join(OUT, `widget-${name}-${kind}.png`);
     await page.screenshot({ path });
     log(`wrote docs/screenshots/widget-${name}-${kind}.png`);
+  }
+
+  async function shotAs(page, file) {
+    await page.evaluate(() => document.activeElement?.blur?.());
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: join(OUT, file) });
+    log(`wrote docs/screenshots/${file}`);
   }
 
   const text = (page, t) => page.getByText(t).first();
@@ -214,6 +222,22 @@ try {
       await submitDetails(page);
       await text(page, 'All our agents are busy right now').waitFor({ timeout: 20_000 });
       await shot(page, 'fallback', kind);
+      if (kind === 'desktop') {
+        // The offline form, filled in, then the admin's Leads view with that lead.
+        const form = page.locator('form[data-card="_offline"]');
+        await form.getByLabel('Your message').fill('Could someone call me about the Team plan tomorrow morning?');
+        await shotAs(page, 'offline-form.png');
+        await form.getByRole('button', { name: 'Submit' }).click();
+        await page.locator('p.sy', { hasText: 'Thanks — we\'ll email you at ada@example.com.' }).waitFor();
+        const admin = await context.newPage();
+        await admin.goto(`${BASE}/admin.html`);
+        await admin.getByLabel('Workspace', { exact: true }).fill(ws.id);
+        await admin.getByLabel('Workspace admin key (wsk_…)').fill(ws.key);
+        await admin.getByRole('button', { name: 'Sign in' }).click();
+        await admin.getByRole('tab', { name: 'Leads' }).click({ timeout: 15_000 });
+        await admin.getByRole('table', { name: 'Leads' }).getByText('ada@example.com').waitFor({ timeout: 10_000 });
+        await shotAs(admin, 'leads.png');
+      }
       await context.close();
     }
 

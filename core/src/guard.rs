@@ -22,6 +22,9 @@ pub enum Frame {
     Say,
     /// An inbox frame: `set_presence`, `accept`, `decline`.
     Inbox,
+    /// `leave_message`, `email_transcript`: each stored once per conversation, so a visitor
+    /// needs a few at most (a retry after an invalid email, a resend after a drop).
+    AfterChat,
 }
 
 /// What to do with a frame.
@@ -56,6 +59,11 @@ pub const END: Limit = Limit {
     burst: 3,
     per_minute: 6,
 };
+/// The offline form and the transcript request: a few tries, then one every 10 s.
+pub const AFTER_CHAT: Limit = Limit {
+    burst: 5,
+    per_minute: 6,
+};
 /// Inbox frames (presence, accept, decline): an agent clicking fast.
 pub const INBOX: Limit = Limit {
     burst: 20,
@@ -75,6 +83,7 @@ pub struct FrameGuard {
     answer: Bucket,
     end: Bucket,
     inbox: Bucket,
+    after_chat: Bucket,
     strikes: Bucket,
     /// The typing state last let through (a repeat changes nothing for the other side).
     typing_on: Option<bool>,
@@ -88,6 +97,7 @@ impl FrameGuard {
             answer: Bucket::full(ANSWER, now),
             end: Bucket::full(END, now),
             inbox: Bucket::full(INBOX, now),
+            after_chat: Bucket::full(AFTER_CHAT, now),
             strikes: Bucket::full(STRIKES, now),
             typing_on: None,
         }
@@ -115,6 +125,7 @@ impl FrameGuard {
             Frame::Answer => (&mut self.answer, ANSWER),
             Frame::End => (&mut self.end, END),
             Frame::Inbox => (&mut self.inbox, INBOX),
+            Frame::AfterChat => (&mut self.after_chat, AFTER_CHAT),
         };
         let (bucket, limit) = budget;
         if bucket.take(limit, now) {
@@ -213,6 +224,16 @@ mod tests {
             }
         }
         assert_eq!(g.check(Frame::End, Millis(t + 59_000)), Verdict::Pass);
+    }
+
+    #[test]
+    fn the_offline_form_allows_a_few_tries_then_refuses() {
+        let mut g = FrameGuard::new(Millis(0));
+        let passed = (0..50)
+            .filter(|i| g.check(Frame::AfterChat, Millis(*i)) == Verdict::Pass)
+            .count();
+        assert_eq!(passed, AFTER_CHAT.burst as usize);
+        assert_eq!(g.check(Frame::AfterChat, Millis(20_000)), Verdict::Pass);
     }
 
     #[test]

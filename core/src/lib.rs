@@ -13,6 +13,7 @@ pub mod hours;
 pub mod hours_text;
 pub mod ids;
 pub mod keys;
+pub mod lead;
 pub mod link;
 pub mod mail_digest;
 pub mod network;
@@ -25,6 +26,7 @@ pub mod routing;
 pub mod settings;
 pub mod signin;
 pub mod time;
+pub mod transcript_mail;
 pub mod workspace;
 
 pub use ids::{AgentId, ButtonId, CardId, ConversationId, DialogueId, TeamId, WorkspaceId};

@@ -20,7 +20,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::failed_action::FailedAction;
+use crate::failed_action::{Email, FailedAction};
+use crate::lead::LeadUpdate;
 use crate::protocol::{AgentProfile, ConversationRecord, EndReason, FallbackKind};
 use crate::routing::{FallbackReason, Routing, VisitorFacts};
 use crate::{AgentId, ConversationId, Millis};
@@ -80,6 +81,12 @@ pub enum ConversationToWorkspace {
     },
     /// A lead who asked for a human reached nobody: store it and email the workspace's users.
     FailedAction { action: FailedAction },
+    /// What the conversation knows of a visitor who gave an email: folded into the
+    /// workspace's lead of that email (see [`crate::lead::merge`]; safe to repeat).
+    Lead { update: LeadUpdate },
+    /// An email for the visitor (their transcript), to record in the outbox and send.
+    /// The conversation sends it at most once.
+    MailVisitor { to: String, email: Email },
 }
 
 /// Workspace → conversation.

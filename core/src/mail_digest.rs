@@ -73,15 +73,26 @@ impl MailThrottle {
     /// Decides for one new failed action. Once anything is held, later actions wait for the
     /// same digest, so emails never overtake one another.
     pub fn offer(&mut self, action: &FailedAction, now: Millis) -> MailDecision {
+        self.offer_email(&action.conversation, action.at, action.email().subject, now)
+    }
+
+    /// Decides for one email of any kind (`summary` is its subject, listed in the digest).
+    pub fn offer_email(
+        &mut self,
+        conversation: &ConversationId,
+        at: Millis,
+        summary: String,
+        now: Millis,
+    ) -> MailDecision {
         if self.held.is_empty() && self.more == 0 && self.room(now) {
             self.record_sent(now);
             return MailDecision::Send;
         }
         if self.held.len() < DIGEST_LIST_MAX {
             self.held.push(Held {
-                conversation: action.conversation.clone(),
-                at: action.at,
-                summary: action.email().subject,
+                conversation: conversation.clone(),
+                at,
+                summary,
             });
         } else {
             self.more += 1;
@@ -100,8 +111,18 @@ impl MailThrottle {
         })
     }
 
-    /// The digest, once its time has come (it counts as one email of the window).
+    /// The digest of missed live chats, once its time has come (it counts as one email of
+    /// the window).
     pub fn flush(&mut self, now: Millis) -> Option<crate::failed_action::Email> {
+        self.flush_digest(now, Digest::MissedChats)
+    }
+
+    /// The digest of this kind, once its time has come.
+    pub fn flush_digest(
+        &mut self,
+        now: Millis,
+        kind: Digest,
+    ) -> Option<crate::failed_action::Email> {
         if self.held.is_empty() && self.more == 0 {
             return None;
         }
@@ -111,21 +132,38 @@ impl MailThrottle {
         self.record_sent(now);
         let held = std::mem::take(&mut self.held);
         let more = std::mem::take(&mut self.more);
-        Some(digest(&held, more))
+        Some(digest(&held, more, kind))
     }
 }
 
-fn digest(held: &[Held], more: u64) -> crate::failed_action::Email {
+/// What a throttle's held emails are about (each kind has its own throttle).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Digest {
+    /// Failed actions: live chats nobody took.
+    MissedChats,
+    /// New leads and offline messages.
+    Leads,
+}
+
+fn digest(held: &[Held], more: u64, kind: Digest) -> crate::failed_action::Email {
     let total = held.len() as u64 + more;
+    let (title, one, many) = match kind {
+        Digest::MissedChats => ("Missed live chats digest", "visitor", "visitors"),
+        Digest::Leads => ("New leads digest", "lead or message", "leads or messages"),
+    };
     let subject = if total == 1 {
-        "Missed live chats digest: 1 more visitor".to_owned()
+        format!("{title}: 1 more {one}")
     } else {
-        format!("Missed live chats digest: {total} more visitors")
+        format!("{title}: {total} more {many}")
+    };
+    let what = match kind {
+        Digest::MissedChats => "More live chats went unanswered",
+        Digest::Leads => "More leads and messages came in",
     };
     let mut body = String::with_capacity(256 + held.len() * 120);
     let _ = writeln!(
         body,
-        "More live chats went unanswered than Parlor emails one by one ({PER_WINDOW} per {} minutes).",
+        "{what} than Parlor emails one by one ({PER_WINDOW} per {} minutes).",
         WINDOW.0 / 60_000
     );
     let _ = writeln!(body, "Here they are together:");
@@ -244,6 +282,23 @@ mod tests {
         }
         let digest = t.flush(WINDOW).expect("digest");
         assert!(!digest.subject.contains("Visitor"));
+    }
+
+    #[test]
+    fn lead_emails_have_their_own_digest_words() {
+        let mut t = MailThrottle::default();
+        for n in 0..(PER_WINDOW + 2) as u64 {
+            let c = ConversationId::new(format!("c{n}"));
+            t.offer_email(
+                &c,
+                Millis(0),
+                format!("New lead: v{n}@example.com"),
+                Millis(0),
+            );
+        }
+        let digest = t.flush_digest(WINDOW, Digest::Leads).expect("digest");
+        assert_eq!(digest.subject, "New leads digest: 2 more leads or messages");
+        assert!(digest.body.contains("New lead: v11@example.com"));
     }
 
     #[test]

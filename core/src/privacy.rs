@@ -167,6 +167,9 @@ pub struct ErasureCounts {
     pub index_rows: u64,
     pub outbox_rows: u64,
     pub audit_rows: u64,
+    /// Lead records (by email, or past the retention period).
+    #[serde(default)]
+    pub leads: u64,
 }
 
 impl ErasureCounts {
@@ -176,6 +179,7 @@ impl ErasureCounts {
         self.index_rows += other.index_rows;
         self.outbox_rows += other.outbox_rows;
         self.audit_rows += other.audit_rows;
+        self.leads += other.leads;
     }
 
     pub fn is_zero(&self) -> bool {
@@ -442,6 +446,7 @@ mod tests {
                 index_rows: 2,
                 outbox_rows: 1,
                 audit_rows: 3,
+                leads: 1,
             },
         };
         assert_eq!(record.summary(), "erased 2 conversations (by email)");
@@ -453,7 +458,7 @@ mod tests {
                 "by": "agent:eve",
                 "reason": "email",
                 "erased": {"conversations": 2, "transcript_entries": 9, "index_rows": 2,
-                           "outbox_rows": 1, "audit_rows": 3},
+                           "outbox_rows": 1, "audit_rows": 3, "leads": 1},
             })
         );
         let one = ErasureRecord {

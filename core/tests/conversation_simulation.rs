@@ -135,11 +135,13 @@ fn dialogue_to_live_chat_to_expiry() {
         },
         clock,
     );
+    // The visitor gave an email: the workspace hears of the lead, then of the request.
     assert!(matches!(
         edge.to_workspace.as_slice(),
-        [Effect::ToWorkspace(
-            ConversationToWorkspace::RequestLiveChat { .. }
-        )]
+        [
+            Effect::ToWorkspace(ConversationToWorkspace::Lead { .. }),
+            Effect::ToWorkspace(ConversationToWorkspace::RequestLiveChat { .. })
+        ]
     ));
 
     // The visitor writes while waiting; the first offer times out, the second agent accepts.
@@ -244,6 +246,8 @@ fn dialogue_to_live_chat_to_expiry() {
             TranscriptEvent::Fallback { .. } => "fallback",
             TranscriptEvent::Expired => "expired",
             TranscriptEvent::Ended { .. } => "ended",
+            TranscriptEvent::LeftMessage { .. } => "left_message",
+            TranscriptEvent::TranscriptEmailed { .. } => "transcript_emailed",
         })
         .collect();
     assert_eq!(

@@ -5,7 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use parlor_core::failed_action::{FailedAction, FailedActionKind};
+use parlor_core::failed_action::{Email, FailedAction, FailedActionKind};
+use parlor_core::lead::{LeadOutcome, LeadSource, LeadUpdate};
 use parlor_core::link::{
     ConversationToWorkspace, FromConversation, ToConversation, WorkspaceToConversation,
 };
@@ -105,6 +106,26 @@ fn audit() -> AuditEntry {
     }
 }
 
+fn lead_update() -> LeadUpdate {
+    LeadUpdate {
+        conversation: "c_7f3a".into(),
+        at: Millis(1_700_000_000_000),
+        email: "ada@bigcorp.example".into(),
+        fields: visitor(),
+        answers: BTreeMap::from([(
+            "Would you like to talk to sales?".into(),
+            "Yes please".into(),
+        )]),
+        page_url: "https://shop.example/pricing?utm_source=news".into(),
+        utm: BTreeMap::from([("source".into(), "news".into())]),
+        source: LeadSource::OfflineForm,
+        outcome: LeadOutcome::LeftMessage {
+            reason: Some(FallbackReason::OutsideHours),
+        },
+        message: Some("Please call me back tomorrow.".into()),
+    }
+}
+
 // Each `*_name` is an exhaustive match: a new variant fails to compile until it has a sample.
 
 fn c2w_name(m: &ConversationToWorkspace) -> &'static str {
@@ -116,6 +137,8 @@ fn c2w_name(m: &ConversationToWorkspace) -> &'static str {
         ConversationToWorkspace::AgentLeft { .. } => "agent_left",
         ConversationToWorkspace::Index { .. } => "index",
         ConversationToWorkspace::FailedAction { .. } => "failed_action",
+        ConversationToWorkspace::Lead { .. } => "lead",
+        ConversationToWorkspace::MailVisitor { .. } => "mail_visitor",
     }
 }
 
@@ -162,6 +185,16 @@ fn c2w_samples() -> Vec<ConversationToWorkspace> {
         },
         ConversationToWorkspace::FailedAction {
             action: failed_action(None),
+        },
+        ConversationToWorkspace::Lead {
+            update: lead_update(),
+        },
+        ConversationToWorkspace::MailVisitor {
+            to: "ada@bigcorp.example".into(),
+            email: Email {
+                subject: "Your conversation on shop.example".into(),
+                body: "Here is your conversation, as you asked.\n".into(),
+            },
         },
     ]
 }
@@ -280,6 +313,8 @@ fn effect_name(e: &WorkspaceEffect) -> &'static str {
         WorkspaceEffect::Reply(_) => "reply",
         WorkspaceEffect::ToConversation { .. } => "to_conversation",
         WorkspaceEffect::CloseAgent { .. } => "close_agent",
+        WorkspaceEffect::Lead(_) => "lead",
+        WorkspaceEffect::MailVisitor { .. } => "mail_visitor",
     }
 }
 
@@ -314,6 +349,15 @@ fn effect_samples() -> Vec<WorkspaceEffect> {
         WorkspaceEffect::CloseAgent {
             agent: "eve".into(),
             reason: "agent removed".into(),
+        },
+        WorkspaceEffect::Lead(lead_update()),
+        WorkspaceEffect::MailVisitor {
+            conversation: "c_7f3a".into(),
+            to: "ada@bigcorp.example".into(),
+            email: Email {
+                subject: "Your conversation on shop.example".into(),
+                body: "Here is your conversation, as you asked.\n".into(),
+            },
         },
     ]
 }

@@ -40,6 +40,8 @@ fn chat_client_name(m: &ChatClientMsg) -> &'static str {
         ChatClientMsg::Say { .. } => "say",
         ChatClientMsg::Typing { .. } => "typing",
         ChatClientMsg::End => "end",
+        ChatClientMsg::LeaveMessage { .. } => "leave_message",
+        ChatClientMsg::EmailTranscript => "email_transcript",
     }
 }
 
@@ -60,6 +62,12 @@ fn chat_client_samples() -> Vec<ChatClientMsg> {
         },
         ChatClientMsg::Typing { on: true },
         ChatClientMsg::End,
+        ChatClientMsg::LeaveMessage {
+            client_id: "m-1".into(),
+            email: Some("ada@bigcorp.example".into()),
+            text: "Please call me back tomorrow.".into(),
+        },
+        ChatClientMsg::EmailTranscript,
     ]
 }
 
@@ -76,6 +84,8 @@ fn event_name(e: &TranscriptEvent) -> &'static str {
         TranscriptEvent::Fallback { .. } => "fallback",
         TranscriptEvent::Expired => "expired",
         TranscriptEvent::Ended { .. } => "ended",
+        TranscriptEvent::LeftMessage { .. } => "left_message",
+        TranscriptEvent::TranscriptEmailed { .. } => "transcript_emailed",
     }
 }
 
@@ -127,6 +137,14 @@ fn event_samples() -> Vec<TranscriptEvent> {
         TranscriptEvent::Expired,
         TranscriptEvent::Ended { by: Side::Visitor },
         TranscriptEvent::LiveChatUnavailable,
+        TranscriptEvent::LeftMessage {
+            email: "ada@bigcorp.example".into(),
+            text: "Please call me back tomorrow.".into(),
+            client_id: "m-1".into(),
+        },
+        TranscriptEvent::TranscriptEmailed {
+            to: "ada@bigcorp.example".into(),
+        },
     ]
 }
 

@@ -65,5 +65,6 @@ pub fn chat_frame(msg: &ChatClientMsg) -> Frame {
         ChatClientMsg::Answer { .. } | ChatClientMsg::Capture { .. } => Frame::Answer,
         ChatClientMsg::End => Frame::End,
         ChatClientMsg::Say { .. } => Frame::Say,
+        ChatClientMsg::LeaveMessage { .. } | ChatClientMsg::EmailTranscript => Frame::AfterChat,
     }
 }

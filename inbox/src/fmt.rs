@@ -105,5 +105,15 @@ pub fn entry_line(e: &TranscriptEvent) -> (&'static str, String, String) {
             }
             .into(),
         ),
+        TranscriptEvent::LeftMessage { email, text, .. } => (
+            "msg-visitor",
+            format!("Visitor left a message (reply to {email})"),
+            text.clone(),
+        ),
+        TranscriptEvent::TranscriptEmailed { to } => (
+            "event",
+            String::new(),
+            format!("The transcript was emailed to the visitor at {to}"),
+        ),
     }
 }

@@ -38,6 +38,16 @@ agent_in = {"type": "object", "additionalProperties": False, "required": ["email
 agent_patch = {"type": "object", "additionalProperties": False, "properties": {
     k: v for k, v in agent_in["properties"].items() if k in ("name", "avatar_url", "live_chat", "role", "teams")}}
 
+LEAD_COLUMNS = ["email", "name", "source", "outcome", "message", "first_seen", "last_seen", "conversations", "last_conversation",
+    "page_url", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "fields", "answers"]
+LEAD_FILTERS = [
+    {"name": "from", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0}, "description": "Last seen at or after (ms since 1970)"},
+    {"name": "to", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0}, "description": "Last seen before (ms since 1970)"},
+    {"name": "source", "in": "query", "required": False, "schema": {"enum": ["capture", "offline_form"]}},
+    {"name": "outcome", "in": "query", "required": False, "schema": {"enum": ["no_live_chat", "missed", "chatted", "left_message"]}},
+    {"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 200}, "description": "Case-insensitive text in the email, name, message, captured fields, answers or page URL"},
+]
+
 paths = {
   "/api/health": {"get": op("Liveness", resp("OK", ANY), codes=(), security=None)},
   "/api/openapi.json": {"get": op("This document", resp("OpenAPI document", ANY), codes=(), security=None)},
@@ -109,12 +119,22 @@ paths = {
   "/api/workspaces/{ws}/erasures": {"post": op(
       "Erase a visitor's data (GDPR): by email, every conversation whose captured fields name it (ASCII case-insensitive), at most 100 per call "
       "(`more: true` → call again); or one conversation by id. Deletes the transcript and captured fields (open sockets close with 4002, later ones get 410), "
-      "the index row, the failed-action email row, the routing audit rows; leaves one audit row without personal data. Idempotent: erasing again answers 200 with zero counts.",
+      "the index row, the email rows (outbox), the routing audit rows, and the lead of that email (`erased.leads`); leaves one audit row without personal data. Idempotent: erasing again answers 200 with zero counts.",
       resp("What was erased", ref("ErasureAnswer")), params=[WS],
       req={"type": "object", "additionalProperties": False, "minProperties": 1, "maxProperties": 1, "properties": {
           "email": {"type": "string", "format": "email", "maxLength": 254},
           "conversation": {"type": "string", "pattern": "^[0-9a-fA-F]{1,64}$"}}}, tag="admin")},
-  "/api/workspaces/{ws}/outbox": {"get": op("Failed-action emails sent, newest first", resp("Emails", {"type": "array", "items": ANY}), params=[WS], tag="admin")},
+  "/api/workspaces/{ws}/outbox": {"get": op("Emails sent, newest first (the 200 latest): `entry.kind` is failed_action, digest, lead, lead_message, lead_digest or transcript; `entry.to`, `subject`, `body`, `delivery` (sent | digest). Failed-action and lead emails go to notification_emails, or to every admin when that list is empty; a transcript goes to the visitor only.",
+      resp("Emails", {"type": "array", "items": ANY}), params=[WS], tag="admin")},
+  "/api/workspaces/{ws}/leads": {"get": op(
+      "Leads, newest first (by last seen), 50 a page: every visitor who gave an email (info capture or offline form), one record per email "
+      "(trimmed, lower-cased), updated by each conversation. Admins only.",
+      resp("A page of leads", ref("LeadPage")), params=[WS, *LEAD_FILTERS,
+          {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 400}, "description": "`next_cursor` of the previous page"}], tag="admin")},
+  "/api/workspaces/{ws}/leads.csv": {"get": op(
+      "The leads as CSV (RFC 4180, UTF-8, CRLF), same filters, newest first, at most 10,000 rows; `Content-Disposition: attachment; filename=\"leads.csv\"`. "
+      "Columns: " + ", ".join(LEAD_COLUMNS) + ". A cell starting with = + - @, tab or carriage return is prefixed with ' so spreadsheets never run it as a formula.",
+      {"description": "CSV file", "content": {"text/csv": {"schema": {"type": "string"}}}}, params=[WS, *LEAD_FILTERS], tag="admin")},
   "/api/workspaces/{ws}/report": {"get": op(
       "The missed-chat report (admin only): per local day and per agent, conversations started, live chat requests, accepted, missed by reason, "
       "median time to accept and to the first agent message. Days are local dates in the workspace's time zone (settings business_hours.time_zone, else UTC), "
@@ -189,9 +209,32 @@ schemas = {
           "median_first_response_ms": {"type": ["integer", "null"], "minimum": 0, "description": "Median, this agent's acceptance → the first agent message."}}}},
       "totals": ref("ReportCounts"),
       "complete": {"type": "boolean", "description": "false when the range held more than 200,000 conversations: only the first were counted."}}},
+  "LeadPage": {"type": "object", "required": ["leads"], "properties": {
+      "leads": {"type": "array", "items": ref("Lead")},
+      "next_cursor": {"type": "string", "description": "Absent on the last page"}}},
+  "Lead": {"type": "object", "required": ["key", "email", "source", "outcome", "outcome_text", "first_seen", "last_seen", "conversations", "last_conversation"], "properties": {
+      "key": {"type": "string", "description": "The normalised email (trimmed, lower-cased): the record's identity"},
+      "email": {"type": "string", "description": "As the visitor last typed it"},
+      "name": {"type": "string", "description": "First and last name when captured, else empty"},
+      "fields": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Every captured field by key"},
+      "answers": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Question text → the button clicked"},
+      "page_url": {"type": "string"},
+      "utm": {"type": "object", "description": "UTM parameters of the page URL by name without utm_", "properties": {k: {"type": "string"} for k in ("source", "medium", "campaign", "term", "content")}},
+      "source": {"enum": ["capture", "offline_form"], "description": "How the lead first gave the email"},
+      "outcome": {"oneOf": [
+          {"type": "object", "required": ["kind"], "properties": {"kind": {"const": "no_live_chat"}}},
+          {"type": "object", "required": ["kind", "reason"], "properties": {"kind": {"const": "missed"}, "reason": ref("FallbackReason")}},
+          {"type": "object", "required": ["kind", "agent"], "properties": {"kind": {"const": "chatted"}, "agent": {"type": "string"}}},
+          {"type": "object", "required": ["kind"], "properties": {"kind": {"const": "left_message"}, "reason": ref("FallbackReason")}}],
+          "description": "Of the latest conversation; within one conversation it only moves forward (no_live_chat < missed < chatted < left_message)"},
+      "outcome_text": {"type": "string", "examples": ["chatted with Alice Martin", "missed: no agent was available to take the chat", "left a message"]},
+      "message": {"type": "string", "description": "The latest offline message, if any"},
+      "first_seen": {"type": "integer"}, "last_seen": {"type": "integer"},
+      "conversations": {"type": "integer", "minimum": 1}, "last_conversation": {"type": "string"}}},
+  "FallbackReason": {"enum": ["engagement_limit_reached", "no_rule_matched", "unknown_agent", "unknown_team", "no_eligible_agent", "offer_expired", "offer_declined", "agent_unavailable", "outside_hours"]},
   "ErasureAnswer": {"type": "object", "required": ["erased", "more"], "properties": {
       "erased": {"type": "object", "required": ["conversations", "transcript_entries", "index_rows", "outbox_rows", "audit_rows"], "properties": {
-          k: {"type": "integer", "minimum": 0} for k in ("conversations", "transcript_entries", "index_rows", "outbox_rows", "audit_rows")}},
+          k: {"type": "integer", "minimum": 0} for k in ("conversations", "transcript_entries", "index_rows", "outbox_rows", "audit_rows", "leads")}},
       "more": {"type": "boolean", "description": "More conversations name this email: call again."}}},
   "Dialogue": {"type": "object", "required": ["id", "name", "branches"], "properties": {
       "id": {"type": "string"}, "name": {"type": "string"}, "targeting": {"type": "array", "items": {"type": "object", "properties": {"match": {"enum": ["exact", "prefix", "contains"]}, "value": {"type": "string"}}}},

@@ -132,7 +132,12 @@ test('erasing a visitor by email removes every trace from the APIs, the sockets 
   assert.equal(erasure.entry.erasure, 'erased 2 conversations (by email)');
   assert.equal(erasure.entry.by, 'admin_key');
   assert.equal(erasure.entry.erased.conversations, 2);
-  assert.equal(erasure.entry.erased.outbox_rows, 1);
+  // Ann's first conversation: the failed action and the new-lead email (the chat added none).
+  assert.equal(erasure.entry.erased.outbox_rows, 2);
+  assert.equal(erasure.entry.erased.leads, 1, 'her lead (both spellings are one)');
+  const leads = (await admin.ok('GET', path('leads'))).leads;
+  assert.ok(!JSON.stringify(leads).toLowerCase().includes(ANN), 'no lead of Ann');
+  assert.ok(leads.some((l) => l.key === 'grace@hopper.test'), 'Grace’s lead stays');
   assert.ok(erasure.entry.erased.transcript_entries > 5);
   const text = JSON.stringify(erasure).toLowerCase();
   assert.ok(!text.includes('ann.erase') && !annIds.some((id) => text.includes(id)), 'the audit row names nobody');
@@ -158,7 +163,9 @@ test('erasing a visitor by email removes every trace from the APIs, the sockets 
   // By conversation id: Grace's one conversation.
   const byId = await admin.ok('POST', path('erasures'), { conversation: grace.conversation });
   assert.equal(byId.erased.conversations, 1);
-  assert.equal(byId.erased.outbox_rows, 1);
+  assert.equal(byId.erased.outbox_rows, 2, 'the failed action and the new-lead email');
+  assert.equal(byId.erased.leads, 1, 'a lead only that conversation named goes with it');
+  assert.equal((await admin.ok('GET', path('leads'))).leads.length, 0);
   assert.ok(!(await admin.ok('GET', path('conversations'))).some((r) => r.id === grace.conversation));
 
   // Bad requests get a status and a sentence; agents without the admin role are refused.

@@ -63,6 +63,11 @@ pub struct Strings {
     pub too_long: &'static str,
     pub offline_action: &'static str,
     pub loading: &'static str,
+    pub leave_message: &'static str,
+    pub email: &'static str,
+    pub thanks: &'static str,
+    pub email_transcript: &'static str,
+    pub transcript_sent: &'static str,
 }
 
 pub static EN: Strings = Strings {
@@ -98,6 +103,11 @@ pub static EN: Strings = Strings {
     too_long: "This message is too long.",
     offline_action: "You're offline. Please try again once reconnected.",
     loading: "Loading…",
+    leave_message: "Leave us a message and we'll answer by email.",
+    email: "Email",
+    thanks: "Thanks — we'll email you at ",
+    email_transcript: "Email me this conversation",
+    transcript_sent: "We've emailed you this conversation.",
 };
 
 pub static FR: Strings = Strings {
@@ -133,6 +143,11 @@ pub static FR: Strings = Strings {
     too_long: "Ce message est trop long.",
     offline_action: "Vous êtes hors ligne. Réessayez une fois la connexion rétablie.",
     loading: "Chargement…",
+    leave_message: "Laissez-nous un message, nous vous répondrons par e-mail.",
+    email: "E-mail",
+    thanks: "Merci — nous vous écrirons à ",
+    email_transcript: "M'envoyer cette conversation par e-mail",
+    transcript_sent: "Nous vous avons envoyé cette conversation par e-mail.",
 };
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! tested natively), `view` keeps the DOM in step, and `app` runs the effects `update` asks
 //! for (HTTP, WebSocket, timers, storage, focus). The loader (`loader.js`) calls [`mount`].
 
+pub mod after_chat;
 pub mod i18n;
 pub mod model;
 pub mod text;

@@ -245,7 +245,9 @@ impl Model {
 
     /// Whether the visitor can still act on this card (it is unanswered and the chat goes on).
     pub fn card_open(&self, id: &CardId) -> bool {
-        !self.closed && self.answer(id).is_none() && !self.captured.contains(id)
+        (!self.closed || crate::after_chat::is_own(id))
+            && self.answer(id).is_none()
+            && !self.captured.contains(id)
     }
 
     /// The button chosen on a question card.

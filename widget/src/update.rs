@@ -9,8 +9,10 @@ use parlor_core::protocol::{
     MAX_MESSAGE_BYTES,
 };
 
+use crate::after_chat;
 use crate::i18n::Lang;
 use crate::model::{Effect, Focus, Model, Msg, Phase, Position};
+use parlor_core::{ButtonId, CardId};
 
 pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
@@ -115,7 +117,11 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
                 return fx;
             }
             m.notice = None;
-            fx.push(Effect::Send(ChatClientMsg::Answer { card, button }));
+            if card.as_str() == after_chat::TRANSCRIPT {
+                fx.push(Effect::Send(ChatClientMsg::EmailTranscript));
+            } else {
+                fx.push(Effect::Send(ChatClientMsg::Answer { card, button }));
+            }
         }
         Msg::Submit { card, values } => submit(m, card, values, &mut fx),
         Msg::Draft { empty } => {
@@ -328,12 +334,39 @@ fn entry_in(m: &mut Model, entry: TranscriptEntry, fx: &mut Vec<Effect>) {
             if live {
                 fx.push(Effect::Announce(text.clone()));
             }
+            let form = after_chat::offline_form(m, &entry);
+            m.entries.push(entry);
+            m.entries.push(form);
+            if live && m.open {
+                fx.push(Effect::Focus(Focus::Card(CardId(
+                    after_chat::OFFLINE.into(),
+                ))));
+            }
+            return;
+        }
+        TranscriptEvent::LeftMessage { email, .. } => {
+            let card = CardId(after_chat::OFFLINE.into());
+            m.clear_errors(&card);
+            m.captured.push(card);
+            if live {
+                fx.push(Effect::Announce(after_chat::thanks(m, email)));
+            }
+        }
+        TranscriptEvent::TranscriptEmailed { .. } => {
+            let card = CardId(after_chat::TRANSCRIPT.into());
+            m.answered
+                .push((card, ButtonId(after_chat::SEND_TRANSCRIPT.into())));
+            if live {
+                fx.push(Effect::Announce(s.transcript_sent.into()));
+            }
         }
         TranscriptEvent::Expired => {
             finish(m);
             if live {
                 fx.push(Effect::Announce(s.expired.into()));
             }
+            offer_transcript(m, entry);
+            return;
         }
         TranscriptEvent::Ended { by } => {
             finish(m);
@@ -347,9 +380,18 @@ fn entry_in(m: &mut Model, entry: TranscriptEntry, fx: &mut Vec<Effect>) {
                     .into(),
                 ));
             }
+            offer_transcript(m, entry);
+            return;
         }
     }
     m.entries.push(entry);
+}
+
+/// Stores the end of a chat, then the transcript offer when it applies.
+fn offer_transcript(m: &mut Model, entry: TranscriptEntry) {
+    let offer = after_chat::transcript_offer(m, &entry);
+    m.entries.push(entry);
+    m.entries.extend(offer);
 }
 
 fn finish(m: &mut Model) {
@@ -407,6 +449,17 @@ fn submit(
         }
     }
     let values = clean;
+    if card.as_str() == after_chat::OFFLINE {
+        // Stored once per conversation: a resend after a drop carries the same id.
+        let mut client_id = m.nonce.clone();
+        client_id.push_str("-lm");
+        fx.push(Effect::Send(ChatClientMsg::LeaveMessage {
+            client_id,
+            email: values.get("email").cloned(),
+            text: values.get("text").cloned().unwrap_or_default(),
+        }));
+        return;
+    }
     fx.push(Effect::Send(ChatClientMsg::Capture { card, values }));
 }
 

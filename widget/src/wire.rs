@@ -166,6 +166,14 @@ pub fn entry(o: &JsValue) -> Res<TranscriptEntry> {
         },
         "expired" => TranscriptEvent::Expired,
         "ended" => TranscriptEvent::Ended { by: side(o, "by")? },
+        "left_message" => TranscriptEvent::LeftMessage {
+            email: string(o, "email")?,
+            text: string(o, "text")?,
+            client_id: opt_string(o, "client_id").unwrap_or_default(),
+        },
+        "transcript_emailed" => TranscriptEvent::TranscriptEmailed {
+            to: string(o, "to")?,
+        },
         _ => return Err(bad("event")),
     };
     fn profile(o: &JsValue) -> Res<AgentProfile> {
@@ -286,6 +294,21 @@ pub fn client_msg(m: &ChatClientMsg) -> Res<String> {
             .set("text", text.as_str()),
         ChatClientMsg::Typing { on } => o.set("type", "typing").set("on", *on),
         ChatClientMsg::End => o.set("type", "end"),
+        ChatClientMsg::LeaveMessage {
+            client_id,
+            email,
+            text,
+        } => {
+            let o = o
+                .set("type", "leave_message")
+                .set("client_id", client_id.as_str())
+                .set("text", text.as_str());
+            match email {
+                Some(e) => o.set("email", e.as_str()),
+                None => o,
+            }
+        }
+        ChatClientMsg::EmailTranscript => o.set("type", "email_transcript"),
     }
     .into_json()
 }

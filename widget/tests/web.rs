@@ -809,6 +809,14 @@ fn decoder_reads_what_core_writes() {
         },
         TranscriptEvent::Expired,
         TranscriptEvent::Ended { by: Side::Visitor },
+        TranscriptEvent::LeftMessage {
+            email: "a@b.co".into(),
+            text: "call \"me\"".into(),
+            client_id: "n-lm".into(),
+        },
+        TranscriptEvent::TranscriptEmailed {
+            to: "a@b.co".into(),
+        },
     ];
     let mut msgs: Vec<ChatServerMsg> = entries
         .into_iter()
@@ -872,6 +880,17 @@ fn decoder_reads_what_core_writes() {
         },
         ChatClientMsg::Typing { on: true },
         ChatClientMsg::End,
+        ChatClientMsg::LeaveMessage {
+            client_id: "n-lm".into(),
+            email: Some("a@b.co".into()),
+            text: "hi".into(),
+        },
+        ChatClientMsg::LeaveMessage {
+            client_id: "n-lm".into(),
+            email: None,
+            text: "hi".into(),
+        },
+        ChatClientMsg::EmailTranscript,
     ] {
         let json = wire::client_msg(&m).unwrap();
         assert_eq!(

@@ -6,6 +6,7 @@ use super::io::{Effect, LiveState};
 use super::refusal::Refusal;
 use super::state::{Conversation, Position};
 use crate::dialogue::{validate_capture, CardKind, START_BRANCH};
+use crate::lead::{LeadOutcome, LeadSource};
 use crate::link::ConversationToWorkspace;
 use crate::protocol::{ChatServerMsg, TranscriptEvent};
 use crate::{ButtonId, CardId, Millis};
@@ -92,6 +93,8 @@ impl Conversation {
             values: clean,
         };
         self.append(event, now, fx);
+        // Reported before the next cards, so a live chat's own outcome follows it.
+        self.report_lead(LeadOutcome::NoLiveChat, LeadSource::Capture, None, now, fx);
         self.show_from(&branch, index + 1, now, fx);
         Ok(())
     }

@@ -36,6 +36,12 @@ impl Conversation {
                 Ok(())
             }
             Input::End { by } => self.end(by, now, &mut fx),
+            Input::LeaveMessage {
+                client_id,
+                email,
+                text,
+            } => self.leave_message(client_id, email, &text, now, &mut fx),
+            Input::EmailTranscript => self.email_transcript(now, &mut fx),
             Input::FromWorkspace(msg) => self.workspace_said(msg, now, &mut fx),
             Input::SocketOpened { side } => {
                 self.socket_opened(side, &mut fx);

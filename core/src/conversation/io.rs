@@ -44,6 +44,15 @@ pub enum Input {
     End {
         by: Side,
     },
+    /// The visitor leaves a message after a fallback (the offline form).
+    LeaveMessage {
+        client_id: String,
+        #[serde(default)]
+        email: Option<String>,
+        text: String,
+    },
+    /// The visitor asks for the transcript by email.
+    EmailTranscript,
     /// A message from the workspace (see [`crate::link`]).
     FromWorkspace(WorkspaceToConversation),
     /// A socket of this side opened.
@@ -82,6 +91,9 @@ pub enum Effect {
     ToWorkspace(ConversationToWorkspace),
     /// The conversation takes no more input; the edge may clear its alarm.
     Closed { reason: CloseReason },
+    /// Render the stored transcript as an email to `to` and hand it to the workspace
+    /// ([`crate::link::ConversationToWorkspace::MailVisitor`]) with the other messages.
+    MailTranscript { to: String },
 }
 
 /// Where the live chat part of a conversation stands.

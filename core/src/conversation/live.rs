@@ -5,6 +5,7 @@ use super::refusal::Refusal;
 use super::state::{Conversation, Position};
 use crate::dialogue::CardKind;
 use crate::failed_action::FailedAction;
+use crate::lead::{LeadOutcome, LeadSource};
 use crate::link::{ConversationToWorkspace, WorkspaceToConversation};
 use crate::protocol::{AgentProfile, EndReason, FallbackKind, Side, TranscriptEvent};
 use crate::routing::FallbackReason;
@@ -100,8 +101,19 @@ impl Conversation {
         self.agent_may_be_away(now);
         self.agent = Some(agent.clone());
         self.profile = Some(profile.clone());
+        if self.chatted_with.is_none() {
+            self.chatted_with = Some(profile.name.clone());
+        }
+        let name = profile.name.clone();
         self.append(TranscriptEvent::AgentJoined { agent: profile }, now, fx);
         fx.push(self.joined(agent));
+        self.report_lead(
+            LeadOutcome::Chatted { agent: name },
+            LeadSource::Capture,
+            None,
+            now,
+            fx,
+        );
         Ok(())
     }
 
@@ -131,6 +143,13 @@ impl Conversation {
             self.append(TranscriptEvent::LiveChatUnavailable, now, fx);
             self.live = LiveState::None;
             self.agent = None;
+            self.report_lead(
+                LeadOutcome::Missed { reason },
+                LeadSource::Capture,
+                None,
+                now,
+                fx,
+            );
             self.show_from(&branch, 0, now, fx);
             return Ok(());
         }
@@ -141,6 +160,14 @@ impl Conversation {
         self.append(TranscriptEvent::Fallback { kind, text }, now, fx);
         self.live = LiveState::FellBack;
         self.agent = None;
+        self.fell_back_for = Some(reason);
+        self.report_lead(
+            LeadOutcome::Missed { reason },
+            LeadSource::Capture,
+            None,
+            now,
+            fx,
+        );
         fx.push(Effect::ToWorkspace(ConversationToWorkspace::FailedAction {
             action,
         }));

@@ -32,6 +32,20 @@ pub enum Refusal {
     InvalidClientId,
     #[error("The bot cannot do that.")]
     NotAllowed,
+    #[error("A message can be left only when live chat could not happen.")]
+    NoFallback,
+    #[error("A message was already left in this conversation.")]
+    MessageAlreadyLeft,
+    #[error("Please give your email address so we can answer you.")]
+    EmailRequired,
+    #[error("This doesn't look like an email address.")]
+    InvalidEmail,
+    #[error("The transcript can be emailed once a chat with an agent has ended.")]
+    TranscriptUnavailable,
+    #[error("No email address was given in this conversation.")]
+    NoEmail,
+    #[error("The transcript was already emailed.")]
+    TranscriptAlreadySent,
 }
 
 impl Refusal {
@@ -51,6 +65,13 @@ impl Refusal {
             Refusal::MessageTooLong => "message_too_long",
             Refusal::InvalidClientId => "invalid_client_id",
             Refusal::NotAllowed => "not_allowed",
+            Refusal::NoFallback => "no_fallback",
+            Refusal::MessageAlreadyLeft => "message_already_left",
+            Refusal::EmailRequired => "email_required",
+            Refusal::InvalidEmail => "invalid_email",
+            Refusal::TranscriptUnavailable => "transcript_unavailable",
+            Refusal::NoEmail => "no_email",
+            Refusal::TranscriptAlreadySent => "transcript_already_sent",
         }
     }
 

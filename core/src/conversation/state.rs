@@ -9,7 +9,7 @@ use super::io::{CloseReason, Effect, LiveState};
 use super::settings::ConversationSettings;
 use crate::dialogue::Dialogue;
 use crate::protocol::{AgentProfile, ConversationView, Side, TranscriptEntry, TranscriptEvent};
-use crate::routing::VisitorFacts;
+use crate::routing::{FallbackReason, VisitorFacts};
 use crate::{AgentId, ButtonId, CardId, ConversationId, Millis};
 
 /// Where the visitor is in the dialogue.
@@ -93,6 +93,18 @@ pub struct Conversation {
     /// first response time).
     #[serde(default)]
     pub(super) first_agent_reply_at: Option<Millis>,
+    /// Why live chat could not happen (for the lead of a message left afterwards).
+    #[serde(default)]
+    pub(super) fell_back_for: Option<FallbackReason>,
+    /// The offline message stored: its client id and sequence number.
+    #[serde(default)]
+    pub(super) left_message: Option<(String, u64)>,
+    /// The name of the agent who chatted with the visitor (the first to accept).
+    #[serde(default)]
+    pub(super) chatted_with: Option<String>,
+    /// Where the transcript was emailed (once).
+    #[serde(default)]
+    pub(super) transcript_to: Option<String>,
 }
 
 fn default_preview_every() -> Millis {
@@ -137,6 +149,10 @@ impl Conversation {
             barred: Vec::new(),
             first_agent_reply_at: None,
             agent_pane_gone_since: None,
+            fell_back_for: None,
+            left_message: None,
+            chatted_with: None,
+            transcript_to: None,
         }
     }
 

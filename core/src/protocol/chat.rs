@@ -45,6 +45,18 @@ pub enum ChatClientMsg {
     },
     /// The sender ends the live chat.
     End,
+    /// The visitor leaves a message after live chat could not happen (any fallback). `email`
+    /// is required unless one was captured already. Stored once per conversation; a resend
+    /// with the same `client_id` is answered with the original `ack`.
+    LeaveMessage {
+        client_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        email: Option<String>,
+        text: String,
+    },
+    /// The visitor asks for the transcript of a finished chat with an agent, by email to the
+    /// address they gave. Sent at most once per conversation.
+    EmailTranscript,
 }
 
 /// What the edge sends on a conversation socket.
@@ -149,6 +161,16 @@ pub enum TranscriptEvent {
     },
     /// Nothing happened for the inactivity timeout.
     Expired,
+    /// After a fallback, the visitor left a message; the team answers by email at `email`.
+    LeftMessage {
+        email: String,
+        text: String,
+        client_id: String,
+    },
+    /// The transcript was emailed to the visitor at `to` (the address they gave).
+    TranscriptEmailed {
+        to: String,
+    },
     Ended {
         by: Side,
     },

@@ -211,6 +211,18 @@ impl Workspace {
                     action.workspace = Some(self.id.clone());
                     fx.push(WorkspaceEffect::FailedAction(action));
                 }
+                ConversationToWorkspace::Lead { mut update } => {
+                    // Only the calling conversation speaks for itself.
+                    update.conversation = conversation.clone();
+                    fx.push(WorkspaceEffect::Lead(update));
+                }
+                ConversationToWorkspace::MailVisitor { to, email } => {
+                    fx.push(WorkspaceEffect::MailVisitor {
+                        conversation: conversation.clone(),
+                        to,
+                        email,
+                    });
+                }
             }
         }
     }

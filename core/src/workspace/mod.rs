@@ -22,7 +22,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::failed_action::FailedAction;
+use crate::failed_action::{Email, FailedAction};
+use crate::lead::LeadUpdate;
 use crate::link::{FromConversation, WorkspaceToConversation};
 use crate::protocol::{AgentProfile, ConversationRecord, InboxServerMsg, OfferView, Presence};
 use crate::routing::{AuditEntry, Changes, Router, RoutingSettings};
@@ -117,6 +118,14 @@ pub enum WorkspaceEffect {
     },
     /// Close every socket of this agent on this object (code 4001: signed out for good).
     CloseAgent { agent: AgentId, reason: String },
+    /// Fold into the lead of this email (stored with the machine's state).
+    Lead(LeadUpdate),
+    /// Record in the outbox (one per conversation) and send this email to the visitor.
+    MailVisitor {
+        conversation: ConversationId,
+        to: String,
+        email: Email,
+    },
 }
 
 /// What changed since [`Workspace::take_changes`], for storing in parts.

@@ -1686,6 +1686,8 @@ impl World {
                     let a = agent_index(&agent);
                     self.closed_by_ws.push((a, self.agents[a].sockets));
                 }
+                // Leads and visitor mail are storage only; routing never depends on them.
+                WorkspaceEffect::Lead(_) | WorkspaceEffect::MailVisitor { .. } => {}
             }
         }
         if is_decline

@@ -198,6 +198,18 @@ impl DurableObject for ConversationDO {
     }
 }
 
+/// The host of a page URL (`https://shop.example/p` → `shop.example`), or empty.
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default()
+        .rsplit('@')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// What an object with no conversation answers, without touching storage (the same answers
 /// as an object whose meta is missing).
 fn unknown(path: &str) -> Response {
@@ -533,7 +545,20 @@ impl ConversationDO {
             ChatClientMsg::Capture { card, values } if side == Side::Visitor => {
                 Input::Capture { card, values }
             }
-            ChatClientMsg::Answer { .. } | ChatClientMsg::Capture { .. } => {
+            ChatClientMsg::LeaveMessage {
+                client_id,
+                email,
+                text,
+            } if side == Side::Visitor => Input::LeaveMessage {
+                client_id,
+                email,
+                text,
+            },
+            ChatClientMsg::EmailTranscript if side == Side::Visitor => Input::EmailTranscript,
+            ChatClientMsg::Answer { .. }
+            | ChatClientMsg::Capture { .. }
+            | ChatClientMsg::LeaveMessage { .. }
+            | ChatClientMsg::EmailTranscript => {
                 return Err(ApiError::Forbidden);
             }
             ChatClientMsg::Say { client_id, text } => {
@@ -599,6 +624,7 @@ impl ConversationDO {
         let mut to_agents = Vec::new();
         let mut to_visitors = Vec::new();
         let mut close_agents = false;
+        let mut mail_to = None;
         for effect in effects {
             match effect {
                 Effect::Append(entry) => {
@@ -618,7 +644,14 @@ impl ConversationDO {
                 Effect::ToVisitors(msg) => to_visitors.push(msg),
                 Effect::CloseAgentSockets => close_agents = true,
                 Effect::Closed { .. } => {}
+                Effect::MailTranscript { to } => mail_to = Some(to),
             }
+        }
+        if let Some(to) = mail_to {
+            // Rendered from what is stored (the entries just appended included).
+            let entries = store::entries_after(&self.sql, 0)?;
+            let email = parlor_core::transcript_mail::render(&entries, &host_of(&meta.page_url));
+            to_workspace.push(ConversationToWorkspace::MailVisitor { to, email });
         }
         let meta_changed = self.meta_unsaved.replace(false);
         store::save(&self.sql, meta_changed.then_some(&meta), &conv)?;

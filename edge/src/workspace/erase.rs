@@ -19,7 +19,7 @@ use crate::http::read_json;
 use crate::rpc::{call, conversation_stub};
 use crate::workspace::access::Caller;
 use crate::workspace::sockets::to_admins;
-use crate::workspace::{forget, store, WorkspaceDO};
+use crate::workspace::{forget, leads, store, WorkspaceDO};
 
 /// After a failed purge pass, the next one.
 const RETRY_PURGE: Millis = Millis(60_000);
@@ -75,10 +75,12 @@ impl WorkspaceDO {
         who: &Caller,
     ) -> ApiResult<EraseAnswer> {
         let body: EraseBody = read_json(req, 4 * 1024).await?;
+        let mut email_erased = None;
         let (ids, more, reason) = match (body.email, body.conversation) {
             (Some(email), None) => {
                 let email = email.trim().to_owned();
                 crate::validate::email(&email)?;
+                email_erased = Some(email.clone());
                 let mut ids = forget::naming_email(&self.sql, &email, ERASE_BATCH + 1)?;
                 let more = ids.len() > ERASE_BATCH;
                 ids.truncate(ERASE_BATCH);
@@ -95,7 +97,13 @@ impl WorkspaceDO {
                 ))
             }
         };
-        let erased = self.erase_all(&ids, reason, eraser(who)).await?;
+        let leads_gone = match &email_erased {
+            Some(email) => leads::erase_email(&self.sql, email)?,
+            None => 0,
+        };
+        let erased = self
+            .erase_all(&ids, reason, eraser(who), leads_gone)
+            .await?;
         Ok(EraseAnswer { erased, more })
     }
 
@@ -105,8 +113,12 @@ impl WorkspaceDO {
         ids: &[String],
         reason: ErasureReason,
         by: String,
+        leads_gone: u64,
     ) -> ApiResult<ErasureCounts> {
-        let mut total = ErasureCounts::default();
+        let mut total = ErasureCounts {
+            leads: leads_gone,
+            ..ErasureCounts::default()
+        };
         let mut gone = Vec::new();
         for id in ids {
             let counts = self.erase_one(id).await?;
@@ -130,7 +142,7 @@ impl WorkspaceDO {
             erased: total,
         };
         // A retention pass that found nothing leaves no row; an admin's request always does.
-        if reason != ErasureReason::Retention || total.conversations > 0 {
+        if reason != ErasureReason::Retention || total.conversations > 0 || total.leads > 0 {
             forget::audit_erasure(&self.sql, &record)?;
         }
         Ok(total)
@@ -166,6 +178,7 @@ impl WorkspaceDO {
             self.drive(plan, None).await?;
         }
         let mut counts = forget::delete_rows(&self.sql, id)?;
+        counts.leads = leads::forget_conversation(&self.sql, id)?;
         counts.conversations = u64::from(answer.erased);
         counts.transcript_entries = answer.entries;
         Ok(counts)
@@ -199,11 +212,18 @@ impl WorkspaceDO {
             None => Vec::new(),
         };
         let plan = privacy::purge_plan(keep, &oldest, now, PURGE_BATCH);
-        let result = if plan.due.is_empty() {
+        // Leads not seen for the retention period go with the conversations.
+        let leads_gone = leads::purge(&self.sql, keep, now)?;
+        let result = if plan.due.is_empty() && leads_gone == 0 {
             Ok(ErasureCounts::default())
         } else {
-            self.erase_all(&plan.due, ErasureReason::Retention, "retention".into())
-                .await
+            self.erase_all(
+                &plan.due,
+                ErasureReason::Retention,
+                "retention".into(),
+                leads_gone,
+            )
+            .await
         };
         // A conversation that could not be erased now is tried again in a minute.
         let next = match result {

@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use parlor_core::failed_action::FailedAction;
+use parlor_core::lead::{LeadEvent, LeadEventKind};
 use parlor_core::link::{FromConversation, ToConversation};
 use parlor_core::mail_digest::{MailDecision, MailThrottle};
 use parlor_core::protocol::{AdminServerMsg, ChatSummary, InboxServerMsg};
@@ -20,7 +21,7 @@ use crate::sql::{exec, int, kv_get, kv_put, rows};
 use crate::workspace::parts::{self, LoadedParts};
 use crate::workspace::plan::{plan, Audience, Plan};
 use crate::workspace::sockets::{agent_tag, to_admins, Peer};
-use crate::workspace::{forget, index, report, store, WorkspaceDO};
+use crate::workspace::{forget, index, leads, mail, report, store, WorkspaceDO};
 
 /// The kv row holding the failed-action email throttle.
 const MAIL_THROTTLE: &str = "mail_throttle";
@@ -111,6 +112,28 @@ impl WorkspaceDO {
             }
         }
         plan.failed = fresh;
+        for update in std::mem::take(&mut plan.leads) {
+            let merged = leads::upsert(&self.sql, &update)?;
+            if merged.changed {
+                let kind = if merged.created {
+                    LeadEventKind::Created
+                } else {
+                    LeadEventKind::Updated
+                };
+                plan.lead_events.push(LeadEvent {
+                    kind,
+                    lead: merged.lead.clone(),
+                });
+            }
+            if merged.notify {
+                let mail = mail::lead_mail(&self.sql, &merged, &update.conversation, now)?;
+                plan.outgoing.extend(mail);
+            }
+        }
+        for (conversation, to, email) in std::mem::take(&mut plan.visitor_mails) {
+            let mail = mail::visitor_mail(&self.sql, &conversation, &to, &email, now)?;
+            plan.outgoing.extend(mail);
+        }
         Ok(plan)
     }
 
@@ -129,6 +152,12 @@ impl WorkspaceDO {
             self.send_frames(&plan, origin);
             for action in &plan.failed {
                 self.email_failed_action(action).await;
+            }
+            for event in &plan.lead_events {
+                self.lead_changed(event);
+            }
+            for (email, to) in &plan.outgoing {
+                self.deliver(email, to).await;
             }
             for (conversation, batch) in plan.calls {
                 match to_conversation(&self.env, conversation.as_str(), &batch).await {
@@ -275,7 +304,7 @@ impl WorkspaceDO {
         now: Millis,
     ) -> ApiResult<Option<MailDecision>> {
         let email = action.email();
-        let to = store::settings(&self.sql)?.notification_emails;
+        let to = store::mail_recipients(&self.sql)?;
         let mut throttle: MailThrottle = kv_get(&self.sql, MAIL_THROTTLE)?.unwrap_or_default();
         let decision = if to.is_empty() {
             MailDecision::Send
@@ -283,6 +312,7 @@ impl WorkspaceDO {
             throttle.offer(action, now)
         };
         let body = serde_json::json!({
+            "kind": "failed_action",
             "to": to,
             "subject": email.subject,
             "body": email.body,
@@ -294,8 +324,8 @@ impl WorkspaceDO {
         });
         let inserted: Vec<Inserted> = rows(
             &self.sql,
-            "INSERT INTO outbox (at, conversation, body) VALUES (?, ?, ?) \
-             ON CONFLICT(conversation) DO NOTHING RETURNING seq",
+            "INSERT INTO outbox (at, conversation, kind, body) VALUES (?, ?, 'failed_action', ?) \
+             ON CONFLICT(conversation, kind) DO NOTHING RETURNING seq",
             vec![
                 int(now.0),
                 action.conversation.as_str().into(),
@@ -319,8 +349,9 @@ impl WorkspaceDO {
         let Some(email) = throttle.flush(now) else {
             return Ok(());
         };
-        let to = store::settings(&self.sql)?.notification_emails;
+        let to = store::mail_recipients(&self.sql)?;
         let body = serde_json::json!({
+            "kind": "digest",
             "to": to,
             "subject": email.subject,
             "body": email.body,
@@ -329,7 +360,7 @@ impl WorkspaceDO {
         });
         exec(
             &self.sql,
-            "INSERT INTO outbox (at, conversation, body) VALUES (?, NULL, ?)",
+            "INSERT INTO outbox (at, conversation, kind, body) VALUES (?, NULL, 'digest', ?)",
             vec![int(now.0), serde_json::to_string(&body)?.into()],
         )?;
         kv_put(&self.sql, MAIL_THROTTLE, &throttle)?;
@@ -345,8 +376,8 @@ impl WorkspaceDO {
     }
 
     async fn email_failed_action(&self, action: &FailedAction) {
-        let to = match store::settings(&self.sql) {
-            Ok(s) => s.notification_emails,
+        let to = match store::mail_recipients(&self.sql) {
+            Ok(to) => to,
             Err(e) => {
                 worker::console_error!("failed-action email: {e}");
                 return;
@@ -370,7 +401,9 @@ impl WorkspaceDO {
         let machine = self.read_machine(|m| m.next_deadline())?;
         let digest =
             kv_get::<MailThrottle>(&self.sql, MAIL_THROTTLE)?.and_then(|t| t.next_deadline());
-        let deadline = [machine, digest, self.purge_at.get()]
+        let lead_digest = kv_get::<MailThrottle>(&self.sql, mail::LEAD_MAIL_THROTTLE)?
+            .and_then(|t| t.next_deadline());
+        let deadline = [machine, digest, lead_digest, self.purge_at.get()]
             .into_iter()
             .flatten()
             .min();

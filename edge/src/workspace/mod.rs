@@ -9,7 +9,11 @@ mod forget;
 mod inbox;
 pub mod index;
 mod keys;
+mod lead_hook;
+mod leads;
+mod leads_api;
 mod machine;
+mod mail;
 mod parts;
 pub mod plan;
 mod report;
@@ -224,6 +228,9 @@ impl DurableObject for WorkspaceDO {
         if let Err(e) = self.flush_mail_digest().await {
             worker::console_error!("failed-action digest: {e}");
         }
+        if let Err(e) = self.flush_lead_digest().await {
+            worker::console_error!("lead digest: {e}");
+        }
         // The purge pass sets the next alarm (the machine's, the digest's, its own).
         if let Err(e) = self.purge().await {
             worker::console_error!("workspace retention purge: {e}");
@@ -398,6 +405,8 @@ impl WorkspaceDO {
                 require_admin(who)?;
                 ok(&store::outbox(sql, 200)?)
             }
+            (["leads"], Method::Get) => self.leads_page(req, who),
+            (["leads.csv"], Method::Get) => self.leads_csv(req, who),
             (["agents"], Method::Get) => {
                 require_admin(who)?;
                 ok(&store::agents(sql)?)

@@ -5,7 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use parlor_core::failed_action::FailedAction;
+use parlor_core::failed_action::{Email, FailedAction};
+use parlor_core::lead::{LeadEvent, LeadUpdate};
 use parlor_core::link::{ToConversation, WorkspaceToConversation};
 use parlor_core::protocol::ConversationRecord;
 use parlor_core::report::{events_of, FactEvent};
@@ -44,6 +45,14 @@ pub struct Plan {
     pub calls: BTreeMap<ConversationId, ToConversation>,
     /// Messages for the conversation awaiting this object's reply.
     pub reply: ToConversation,
+    /// Lead updates to fold into the stored leads.
+    pub leads: Vec<LeadUpdate>,
+    /// Emails for visitors (their transcripts): conversation, address, email.
+    pub visitor_mails: Vec<(ConversationId, String, Email)>,
+    /// Filled when stored: leads created or changed, for the webhook hook.
+    pub lead_events: Vec<LeadEvent>,
+    /// Filled when stored: emails to deliver now (recorded in the outbox already).
+    pub outgoing: Vec<(Email, Vec<String>)>,
 }
 
 impl Plan {
@@ -54,6 +63,8 @@ impl Plan {
         self.index.retain(|r| r.id != conversation.as_str());
         self.facts.retain(|(c, _)| c != conversation);
         self.failed.retain(|a| &a.conversation != conversation);
+        self.leads.retain(|u| &u.conversation != conversation);
+        self.visitor_mails.retain(|(c, _, _)| c != conversation);
         self.calls.remove(conversation);
     }
 }
@@ -72,6 +83,12 @@ pub fn plan(effects: Vec<WorkspaceEffect>, caller: Option<&ConversationId>) -> P
             }
             WorkspaceEffect::Reply(msg) => p.frames.push(frame(Audience::Origin, &msg)),
             WorkspaceEffect::CloseAgent { agent, reason } => p.closes.push((agent, reason)),
+            WorkspaceEffect::Lead(update) => p.leads.push(update),
+            WorkspaceEffect::MailVisitor {
+                conversation,
+                to,
+                email,
+            } => p.visitor_mails.push((conversation, to, email)),
             WorkspaceEffect::ToConversation { conversation, msg } => {
                 push(&mut p, caller, conversation, msg);
             }

@@ -59,11 +59,38 @@ pub fn migrate(sql: &SqlStorage) -> ApiResult<()> {
     if exec(sql, "SELECT hours FROM teams LIMIT 0", vec![]).is_err() {
         exec(sql, "ALTER TABLE teams ADD COLUMN hours TEXT", vec![])?;
     }
+    for stmt in super::leads::SCHEMA {
+        exec(sql, stmt, vec![])?;
+    }
+    // One email of each kind per conversation (a failed action, a new lead, an offline
+    // message, the visitor's transcript): a link message delivered twice mails once.
+    if exec(sql, "SELECT kind FROM outbox LIMIT 0", vec![]).is_err() {
+        exec(
+            sql,
+            "ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'failed_action'",
+            vec![],
+        )?;
+    }
+    exec(sql, "DROP INDEX IF EXISTS outbox_by_conversation", vec![])?;
     exec(
         sql,
-        "CREATE UNIQUE INDEX IF NOT EXISTS outbox_by_conversation ON outbox (conversation)",
+        "CREATE UNIQUE INDEX IF NOT EXISTS outbox_by_conversation_kind ON outbox (conversation, kind)",
         vec![],
     )
+}
+
+/// Who gets the workspace's emails (failed actions, new leads): the settings'
+/// `notification_emails`, or, when that is empty, every admin, so someone always hears.
+pub fn mail_recipients(sql: &SqlStorage) -> ApiResult<Vec<String>> {
+    let listed = settings(sql)?.notification_emails;
+    if !listed.is_empty() {
+        return Ok(listed);
+    }
+    Ok(agents(sql)?
+        .into_iter()
+        .filter(|a| a.role == Role::Admin)
+        .map(|a| a.email)
+        .collect())
 }
 
 /// The workspace's identity, written once by the operator.
@@ -369,7 +396,7 @@ pub fn audit(sql: &SqlStorage, limit: u64) -> ApiResult<Vec<serde_json::Value>> 
     log(sql, "audit", limit)
 }
 
-/// Failed-action emails sent, newest first.
+/// Emails sent (failed actions, digests, new leads, visitors' transcripts), newest first.
 pub fn outbox(sql: &SqlStorage, limit: u64) -> ApiResult<Vec<serde_json::Value>> {
     log(sql, "outbox", limit)
 }

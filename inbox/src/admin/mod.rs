@@ -3,6 +3,7 @@
 
 pub mod edit;
 mod hours_form;
+mod leads;
 pub mod model;
 pub mod overview;
 pub mod privacy;
@@ -189,6 +190,19 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
                 Err(e) => Msg::Failed(tab, e.to_string()),
             }
         }),
+        Effect::LoadLeads { query, cursor } => spawn(app, ws, token, move |ws, t| async move {
+            let more = cursor.is_some();
+            match leads::page(&ws, &t, &query, cursor.as_deref()).await {
+                Ok((list, next)) => Msg::Loaded(Data::Leads(list, next, more)),
+                Err(e) => Msg::Failed(Tab::Leads, explain(&e)),
+            }
+        }),
+        Effect::ExportLeads(query) => spawn(app, ws, token, move |ws, t| async move {
+            match leads::export(&ws, &t, &query).await {
+                Ok(()) => Msg::Done(Tab::Leads, "Export downloaded as leads.csv.".into()),
+                Err(e) => Msg::Failed(Tab::Leads, explain(&e)),
+            }
+        }),
         Effect::LoadDetail(id) => spawn(app, ws, token, move |ws, t| async move {
             match detail(&ws, &t, &id).await {
                 Ok(d) => Msg::Loaded(Data::Detail(Box::new(d))),
@@ -266,7 +280,7 @@ async fn load(tab: Tab, ws: &str, t: &str) -> Result<Option<Data>, InboxError> {
         Tab::Emails => Data::Outbox(rows(&get_json("outbox").await?)),
         Tab::Dialogues => Data::Dialogues(from_js(get_json("dialogues").await?)?),
         // The Overview's report is loaded with its range (see `run`).
-        Tab::Overview | Tab::Embed | Tab::Privacy => return Ok(None),
+        Tab::Overview | Tab::Embed | Tab::Privacy | Tab::Leads => return Ok(None),
     }))
 }
 
@@ -501,6 +515,8 @@ fn on_click(app: &Rc<App>, t: &Element, act_name: &str) -> Option<Msg> {
         "tab" => Msg::Show(Tab::from_key(&attr(t, "data-tab"))?),
         "report-days" => Msg::ReportDays(attr(t, "data-days").parse().ok()?),
         "signout" => Msg::SignOut,
+        "more-leads" => Msg::MoreLeads,
+        "export-leads" => Msg::ExportLeads,
         "open" => Msg::Open(id),
         "edit-dialogue" => Msg::Edit(id),
         "new-dialogue" => Msg::NewDialogue,
@@ -618,6 +634,7 @@ fn on_submit(app: &Rc<App>, form: &Element) -> Option<Msg> {
             key: v("key"),
         }),
         "erase" => Some(Msg::EraseAsk(v("by"), v("target"))),
+        "leads" => Some(Msg::LeadQuery(leads::query_of(form))),
         "new-agent" => {
             if !looks_like_email(v("email").trim()) {
                 let why = "Please enter a valid email address.".to_owned();

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use parlor_core::client::Backoff;
 use parlor_core::dialogue::Dialogue;
+use parlor_core::lead::Lead;
 use parlor_core::protocol::{ConversationRecord, TranscriptEntry};
 use parlor_core::report::Report;
 use parlor_core::settings::WorkspaceSettings;
@@ -18,6 +19,7 @@ use parlor_core::privacy::ErasureCounts;
 pub enum Tab {
     Overview,
     Conversations,
+    Leads,
     Agents,
     Settings,
     Audit,
@@ -42,9 +44,10 @@ impl Model {
 }
 
 impl Tab {
-    pub const ALL: [Tab; 9] = [
+    pub const ALL: [Tab; 10] = [
         Tab::Overview,
         Tab::Conversations,
+        Tab::Leads,
         Tab::Agents,
         Tab::Settings,
         Tab::Audit,
@@ -58,6 +61,7 @@ impl Tab {
         match self {
             Tab::Overview => "Overview",
             Tab::Conversations => "Conversations",
+            Tab::Leads => "Leads",
             Tab::Agents => "Agents & teams",
             Tab::Settings => "Settings",
             Tab::Audit => "Routing audit",
@@ -72,6 +76,7 @@ impl Tab {
         match self {
             Tab::Overview => "overview",
             Tab::Conversations => "conversations",
+            Tab::Leads => "leads",
             Tab::Agents => "agents",
             Tab::Settings => "settings",
             Tab::Audit => "audit",
@@ -128,6 +133,8 @@ pub enum Data {
     Dialogues(Vec<Dialogue>),
     /// The missed-chat report for the Overview, and the range it was asked for.
     Report(Box<Report>, u32),
+    /// A page of leads, the next page's cursor, and whether it follows the ones shown.
+    Leads(Vec<Lead>, Option<String>, bool),
 }
 
 /// The outcome of checking or saving the dialogue being edited.
@@ -167,6 +174,10 @@ pub struct Model {
     pub settings: Option<WorkspaceSettings>,
     pub audit: Vec<Row>,
     pub outbox: Vec<Row>,
+    pub leads: Vec<Lead>,
+    /// The Leads view's filters as a query string (`q=…&source=…`), also used by the export.
+    pub lead_query: String,
+    pub leads_next: Option<String>,
     pub dialogues: Vec<Dialogue>,
     pub editor: Option<Editor>,
     /// The Overview's report, and how many days the admin chose (0: the default week).
@@ -229,6 +240,10 @@ pub enum Msg {
     Gone(Vec<String>),
     /// The Overview's range: the last this many days.
     ReportDays(u32),
+    /// The Leads filters were applied: the new query string.
+    LeadQuery(String),
+    MoreLeads,
+    ExportLeads,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -253,4 +268,11 @@ pub enum Effect {
     Validate(Box<Dialogue>),
     Save(Box<Dialogue>),
     Erase(EraseTarget),
+    /// Load a page of leads for this query, after this cursor (appended) or from the top.
+    LoadLeads {
+        query: String,
+        cursor: Option<String>,
+    },
+    /// Download the CSV export of this query.
+    ExportLeads(String),
 }

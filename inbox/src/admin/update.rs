@@ -68,6 +68,19 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             m.backoff.reset();
         }
         Msg::Show(tab) => fx.extend(show(m, tab)),
+        Msg::LeadQuery(query) => {
+            m.lead_query = query;
+            fx.extend(show(m, Tab::Leads));
+        }
+        Msg::MoreLeads => {
+            if let Some(cursor) = m.leads_next.clone() {
+                fx.push(Effect::LoadLeads {
+                    query: m.lead_query.clone(),
+                    cursor: Some(cursor),
+                });
+            }
+        }
+        Msg::ExportLeads => fx.push(Effect::ExportLeads(m.lead_query.clone())),
         Msg::Loaded(data) => {
             match data {
                 Data::Conversations(list) => {
@@ -88,6 +101,13 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
                     if days == m.report_days() {
                         m.report = Some(*r);
                     }
+                }
+                Data::Leads(leads, next, more) => {
+                    if !more {
+                        m.leads.clear();
+                    }
+                    m.leads.extend(leads);
+                    m.leads_next = next;
                 }
             }
             m.rev += 1;
@@ -282,6 +302,9 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Gone(ids) => {
             m.conversations.retain(|r| !ids.contains(&r.id));
+            // Their leads may be gone too (an erasure by email).
+            m.leads
+                .retain(|l| !ids.contains(&l.last_conversation.to_string()));
             if m.detail
                 .as_ref()
                 .is_some_and(|d| ids.contains(&d.record.id))
@@ -302,6 +325,12 @@ fn show(m: &mut Model, tab: Tab) -> Vec<Effect> {
     }
     m.tab = Some(tab);
     m.rev += 1;
+    if tab == Tab::Leads {
+        return vec![Effect::LoadLeads {
+            query: m.lead_query.clone(),
+            cursor: None,
+        }];
+    }
     let mut fx = vec![Effect::Load(tab)];
     // Agents, settings and dialogues also need the teams and agents for their selects.
     if matches!(tab, Tab::Agents | Tab::Dialogues) {

@@ -731,8 +731,145 @@ fn waiting_then_fallback() {
             },
         ),
     );
-    assert_eq!(fx, vec![Effect::Announce("We'll email you".into())]);
+    let offline = CardId::new(crate::after_chat::OFFLINE);
+    assert_eq!(
+        fx,
+        vec![
+            Effect::Announce("We'll email you".into()),
+            Effect::Focus(Focus::Card(offline.clone()))
+        ]
+    );
     assert!(!m.waiting && m.closed);
+
+    // The offline form asks for the email (none was captured) and a message.
+    let keys: Vec<&str> = m
+        .fields(&offline)
+        .expect("offline form")
+        .iter()
+        .map(|f| f.key.as_str())
+        .collect();
+    assert_eq!(keys, ["email", "text"]);
+    assert!(m.card_open(&offline), "usable although the chat closed");
+    let submit = |m: &mut Model, email: &str, text: &str| {
+        let values = BTreeMap::from([
+            ("email".to_string(), email.to_string()),
+            ("text".to_string(), text.to_string()),
+        ]);
+        update(
+            m,
+            Msg::Submit {
+                card: offline.clone(),
+                values,
+            },
+        )
+    };
+    assert!(sends(&submit(&mut m, "not-an-email", "Hi")).is_empty());
+    assert!(m.errors(&offline).is_some());
+    assert!(sends(&submit(&mut m, "ann@example.com", " ")).is_empty());
+    assert_eq!(
+        sends(&submit(&mut m, " ann@example.com ", " Call me ")),
+        vec![ChatClientMsg::LeaveMessage {
+            client_id: "n-lm".into(),
+            email: Some("ann@example.com".into()),
+            text: "Call me".into(),
+        }]
+    );
+    let fx = update(
+        &mut m,
+        entry(
+            3,
+            TranscriptEvent::LeftMessage {
+                email: "ann@example.com".into(),
+                text: "Call me".into(),
+                client_id: "n-lm".into(),
+            },
+        ),
+    );
+    assert!(fx.contains(&Effect::Announce(
+        "Thanks — we'll email you at ann@example.com.".into()
+    )));
+    assert!(!m.card_open(&offline) && m.errors(&offline).is_none());
+}
+
+#[test]
+fn the_offline_form_skips_a_captured_email() {
+    let mut m = chatting();
+    update(
+        &mut m,
+        entry(
+            3,
+            TranscriptEvent::Captured {
+                card: CardId::new("f1"),
+                values: BTreeMap::from([("email".into(), "ann@example.com".into())]),
+            },
+        ),
+    );
+    update(
+        &mut m,
+        entry(
+            4,
+            TranscriptEvent::Fallback {
+                kind: parlor_core::protocol::FallbackKind::LiveChat,
+                text: "Sorry".into(),
+            },
+        ),
+    );
+    let offline = CardId::new(crate::after_chat::OFFLINE);
+    let keys: Vec<&str> = m
+        .fields(&offline)
+        .expect("offline form")
+        .iter()
+        .map(|f| f.key.as_str())
+        .collect();
+    assert_eq!(keys, ["text"]);
+}
+
+#[test]
+fn after_a_chat_with_an_email_the_transcript_is_offered_once() {
+    let mut m = chatting();
+    update(
+        &mut m,
+        entry(
+            3,
+            TranscriptEvent::Captured {
+                card: CardId::new("f1"),
+                values: BTreeMap::from([("email".into(), "ann@example.com".into())]),
+            },
+        ),
+    );
+    update(&mut m, entry(4, TranscriptEvent::Ended { by: Side::Agent }));
+    let offer = CardId::new(crate::after_chat::TRANSCRIPT);
+    assert!(m.card_open(&offer));
+    let fx = update(
+        &mut m,
+        Msg::Answer {
+            card: offer.clone(),
+            button: ButtonId::new(crate::after_chat::SEND_TRANSCRIPT),
+        },
+    );
+    assert_eq!(sends(&fx), vec![ChatClientMsg::EmailTranscript]);
+    update(
+        &mut m,
+        entry(
+            5,
+            TranscriptEvent::TranscriptEmailed {
+                to: "ann@example.com".into(),
+            },
+        ),
+    );
+    assert!(!m.card_open(&offer));
+}
+
+#[test]
+fn no_transcript_offer_without_an_email() {
+    let mut m = chatting();
+    update(
+        &mut m,
+        entry(3, TranscriptEvent::Ended { by: Side::Visitor }),
+    );
+    assert!(m
+        .card(&CardId::new(crate::after_chat::TRANSCRIPT))
+        .is_none());
 }
 
 #[test]

@@ -281,6 +281,13 @@ pub fn entry(
         TranscriptEvent::Expired => {
             system(doc, parent, s.expired)?;
         }
+        TranscriptEvent::LeftMessage { email, text: t, .. } => {
+            text(doc, &bubble(doc, parent, true)?, t)?;
+            system(doc, parent, &crate::after_chat::thanks(m, email))?;
+        }
+        TranscriptEvent::TranscriptEmailed { .. } => {
+            system(doc, parent, s.transcript_sent)?;
+        }
         TranscriptEvent::Ended { by } => {
             system(
                 doc,

@@ -5,6 +5,7 @@ mod dialogue;
 mod embed;
 pub mod hours;
 mod keep;
+mod leads;
 mod logs;
 mod overview;
 mod people;
@@ -156,12 +157,13 @@ impl View {
         match tab {
             Tab::Overview => overview::render(m, &self.panel)?,
             Tab::Conversations => conversations::render(m, &self.panel)?,
+            Tab::Leads => leads::render(m, &self.panel)?,
             Tab::Agents => people::render(m, &self.panel)?,
             Tab::Settings => settings::render(m, &self.panel)?,
             Tab::Audit => logs::render("Routing audit log", "No routing decisions yet.", &m.audit, &self.panel)?,
             Tab::Emails => logs::render(
-                "Failed-action emails",
-                "No emails sent yet. When a live chat finds no agent, the workspace's notification addresses get an email here.",
+                "Emails",
+                "No emails sent yet. Missed live chats, new leads and transcripts visitors ask for are listed here.",
                 &m.outbox,
                 &self.panel,
             )?,
