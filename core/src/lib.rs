@@ -23,6 +23,7 @@ pub mod routing;
 pub mod settings;
 pub mod signin;
 pub mod time;
+pub mod webhooks;
 pub mod workspace;
 
 pub use ids::{AgentId, ButtonId, CardId, ConversationId, DialogueId, TeamId, WorkspaceId};
