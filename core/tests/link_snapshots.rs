@@ -279,6 +279,7 @@ fn effect_name(e: &WorkspaceEffect) -> &'static str {
         WorkspaceEffect::Reply(_) => "reply",
         WorkspaceEffect::ToConversation { .. } => "to_conversation",
         WorkspaceEffect::CloseAgent { .. } => "close_agent",
+        WorkspaceEffect::Webhook(_) => "webhook",
     }
 }
 
@@ -314,6 +315,17 @@ fn effect_samples() -> Vec<WorkspaceEffect> {
             agent: "eve".into(),
             reason: "agent removed".into(),
         },
+        WorkspaceEffect::Webhook(parlor_core::webhooks::Event {
+            at: Millis(1_700_000_100_000),
+            data: parlor_core::webhooks::EventData::ChatAccepted {
+                conversation_id: "c_7f3a".into(),
+                agent: parlor_core::webhooks::EventAgent {
+                    id: "eve".into(),
+                    name: "Eve".into(),
+                },
+                waited_ms: 12_500,
+            },
+        }),
     ]
 }
 

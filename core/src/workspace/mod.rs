@@ -14,6 +14,7 @@
 //! agent removed or losing the live chat permission loses their chats and sockets at once.
 
 mod handle;
+mod hooks;
 mod people;
 mod routing;
 mod settled;
@@ -117,6 +118,8 @@ pub enum WorkspaceEffect {
     },
     /// Close every socket of this agent on this object (code 4001: signed out for good).
     CloseAgent { agent: AgentId, reason: String },
+    /// Hand to the workspace's webhook endpoints (when any listens for this event).
+    Webhook(crate::webhooks::Event),
 }
 
 /// What changed since [`Workspace::take_changes`], for storing in parts.
