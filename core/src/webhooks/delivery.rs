@@ -107,8 +107,15 @@ impl Delivery {
         }
     }
 
+    /// An attempt is due (a scheduled one, or an admin's "Send again").
     pub fn is_due(&self, now: Millis) -> bool {
-        self.state == DeliveryState::Pending && self.next_at.is_some_and(|t| t <= now)
+        self.next_at.is_some_and(|t| t <= now)
+    }
+
+    /// The admin asked to send it again: one attempt now, recorded with `manual`. A pending
+    /// delivery keeps its schedule afterwards; a settled one stays settled unless it delivers.
+    pub fn send_again(&mut self, now: Millis) {
+        self.next_at = Some(now);
     }
 
     /// Records the outcome of the attempt started at `at`; returns the log line. `manual`:
@@ -240,6 +247,9 @@ mod tests {
         let mut d = Delivery::new("e1", "msg_1", EventType::ChatEnded, Millis(0));
         run_at(&mut d, OK, &s);
         assert_eq!(d.state, DeliveryState::Delivered);
+        assert!(!d.is_due(Millis(99_000)));
+        d.send_again(Millis(99_000));
+        assert!(d.is_due(Millis(99_000)));
         let a = d.record(FAIL, Millis(99_000), Millis(5), true, &s);
         assert_eq!(
             (a.attempt, a.manual, a.message.as_str()),

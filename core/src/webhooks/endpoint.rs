@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::delivery::Health;
 use super::event::EventType;
 use super::url::{self, UrlError};
+use crate::failed_action::Email;
 use crate::Millis;
 
 /// Endpoints per workspace.
@@ -52,6 +53,25 @@ impl Endpoint {
         if enabled {
             self.health = Health::default();
         }
+    }
+}
+
+/// The email to the workspace's admins when an endpoint is disabled for its failures.
+pub fn disabled_email(endpoint: &Endpoint) -> Email {
+    let name = if endpoint.description.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", endpoint.description)
+    };
+    Email {
+        subject: "Parlor: a webhook endpoint was disabled".into(),
+        body: format!(
+            "Every delivery to the webhook endpoint {url}{name} failed for 24 hours, so Parlor \
+             disabled it and stopped sending it events.\n\n\
+             Fix the receiver, then enable the endpoint again in the admin view (Webhooks tab); \
+             the delivery log shows each failed attempt, and \"Send again\" resends any of them.\n",
+            url = endpoint.url,
+        ),
     }
 }
 
@@ -185,6 +205,16 @@ mod tests {
             check_new("https://x.example", &ev(&["chat.ended"]), &long, 0, false),
             Err(EndpointError::DescriptionTooLong)
         );
+    }
+
+    #[test]
+    fn the_disabled_email_names_the_endpoint() {
+        let mut e = endpoint(&[EventType::ChatEnded], true);
+        e.description = "CRM".into();
+        let mail = disabled_email(&e);
+        assert!(!mail.subject.contains('\n'));
+        assert!(mail.body.contains("https://example.com (CRM)"));
+        assert!(mail.body.contains("24 hours"));
     }
 
     #[test]

@@ -183,6 +183,25 @@ impl Event {
         }
     }
 
+    /// The conversation the event is about.
+    pub fn conversation(&self) -> Option<&ConversationId> {
+        match &self.data {
+            EventData::ChatRequested {
+                conversation_id, ..
+            }
+            | EventData::ChatAccepted {
+                conversation_id, ..
+            }
+            | EventData::ChatMissed {
+                conversation_id, ..
+            }
+            | EventData::ChatEnded {
+                conversation_id, ..
+            } => Some(conversation_id),
+            EventData::LeadCreated { .. } | EventData::Test { .. } => None,
+        }
+    }
+
     /// A chat that ended still needs its transcript read from the conversation.
     pub fn needs_transcript(&self) -> Option<&ConversationId> {
         match &self.data {

@@ -59,7 +59,8 @@ pub fn check(url: &str, local_dev: bool) -> Result<(), UrlError> {
         return Err(UrlError::NoHost);
     }
     let _ = port;
-    if !https && !(local_dev && matches!(host, "127.0.0.1" | "localhost" | "[::1]")) {
+    let this_machine = matches!(host, "127.0.0.1" | "localhost" | "[::1]");
+    if !(https || local_dev && this_machine) {
         return Err(UrlError::PlainHttp);
     }
     Ok(())

@@ -110,6 +110,7 @@ impl WorkspaceDO {
             }
         }
         plan.failed = fresh;
+        self.queue_webhooks(&plan.webhooks)?;
         Ok(plan)
     }
 
@@ -148,6 +149,7 @@ impl WorkspaceDO {
                 }
             }
         }
+        self.flush_webhooks().await;
         self.schedule_alarm().await?;
         Ok(reply)
     }
@@ -370,10 +372,15 @@ impl WorkspaceDO {
         let machine = self.read_machine(|m| m.next_deadline())?;
         let digest =
             kv_get::<MailThrottle>(&self.sql, MAIL_THROTTLE)?.and_then(|t| t.next_deadline());
-        let deadline = [machine, digest, self.purge_at.get()]
-            .into_iter()
-            .flatten()
-            .min();
+        let deadline = [
+            machine,
+            digest,
+            self.purge_at.get(),
+            self.webhook_retry_at(),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         self.alarm_slot
             .ensure(&self.state.storage(), deadline)
             .await

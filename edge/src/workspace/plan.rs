@@ -9,6 +9,7 @@ use parlor_core::failed_action::FailedAction;
 use parlor_core::link::{ToConversation, WorkspaceToConversation};
 use parlor_core::protocol::ConversationRecord;
 use parlor_core::routing::AuditEntry;
+use parlor_core::webhooks::Event;
 use parlor_core::workspace::WorkspaceEffect;
 use parlor_core::{AgentId, ConversationId};
 
@@ -41,6 +42,8 @@ pub struct Plan {
     pub calls: BTreeMap<ConversationId, ToConversation>,
     /// Messages for the conversation awaiting this object's reply.
     pub reply: ToConversation,
+    /// Events for the webhook endpoints (kept only if one listens, see `webhooks.rs`).
+    pub webhooks: Vec<Event>,
 }
 
 impl Plan {
@@ -51,6 +54,8 @@ impl Plan {
         self.index.retain(|r| r.id != conversation.as_str());
         self.failed.retain(|a| &a.conversation != conversation);
         self.calls.remove(conversation);
+        self.webhooks
+            .retain(|e| e.conversation() != Some(conversation));
     }
 }
 
@@ -70,6 +75,7 @@ pub fn plan(effects: Vec<WorkspaceEffect>, caller: Option<&ConversationId>) -> P
             WorkspaceEffect::ToConversation { conversation, msg } => {
                 push(&mut p, caller, conversation, msg);
             }
+            WorkspaceEffect::Webhook(event) => p.webhooks.push(event),
         }
     }
     p
