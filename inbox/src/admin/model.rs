@@ -9,6 +9,7 @@ use parlor_core::settings::WorkspaceSettings;
 use parlor_core::Millis;
 use serde::{Deserialize, Serialize};
 
+use super::hooks::{FreshSecret, Hook, OpenLog};
 use super::privacy::EraseTarget;
 use crate::session::{AgentInfo, Session};
 use parlor_core::privacy::ErasureCounts;
@@ -23,10 +24,11 @@ pub enum Tab {
     Dialogues,
     Embed,
     Privacy,
+    Webhooks,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 8] = [
+    pub const ALL: [Tab; 9] = [
         Tab::Conversations,
         Tab::Agents,
         Tab::Settings,
@@ -35,6 +37,7 @@ impl Tab {
         Tab::Dialogues,
         Tab::Embed,
         Tab::Privacy,
+        Tab::Webhooks,
     ];
 
     pub fn label(self) -> &'static str {
@@ -47,6 +50,7 @@ impl Tab {
             Tab::Dialogues => "Dialogues",
             Tab::Embed => "Embed",
             Tab::Privacy => "Privacy",
+            Tab::Webhooks => "Webhooks",
         }
     }
 
@@ -60,6 +64,7 @@ impl Tab {
             Tab::Dialogues => "dialogues",
             Tab::Embed => "embed",
             Tab::Privacy => "privacy",
+            Tab::Webhooks => "webhooks",
         }
     }
 
@@ -104,6 +109,9 @@ pub enum Data {
     Audit(Vec<Row>),
     Outbox(Vec<Row>),
     Dialogues(Vec<Dialogue>),
+    Webhooks(Vec<Hook>),
+    /// An endpoint's delivery log.
+    HookLog(OpenLog),
 }
 
 /// The outcome of checking or saving the dialogue being edited.
@@ -149,6 +157,11 @@ pub struct Model {
     pub erase_ask: Option<EraseTarget>,
     /// An erasure is on its way.
     pub erasing: bool,
+    pub webhooks: Vec<Hook>,
+    /// The delivery log shown under the endpoints.
+    pub hook_log: Option<OpenLog>,
+    /// A signing secret to show once.
+    pub fresh_secret: Option<FreshSecret>,
     /// (tab, text, is_error): the last result shown on a tab.
     pub flash: Option<(Tab, String, bool)>,
     /// Bumped when the current tab must be drawn again.
@@ -200,6 +213,10 @@ pub enum Msg {
     Erased(EraseTarget, ErasureCounts, bool),
     /// The admin socket says these conversations were erased (here or by another admin).
     Gone(Vec<String>),
+    /// An endpoint was added or its secret rotated: show the secret once.
+    HookSecret(FreshSecret, String),
+    /// Open an endpoint's delivery log.
+    OpenHookLog(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -224,4 +241,5 @@ pub enum Effect {
     Validate(Box<Dialogue>),
     Save(Box<Dialogue>),
     Erase(EraseTarget),
+    LoadHookLog(String),
 }

@@ -7,6 +7,7 @@ mod logs;
 mod people;
 mod privacy;
 mod settings;
+mod webhooks;
 
 use wasm_bindgen::JsCast;
 use web_sys::Element;
@@ -157,6 +158,7 @@ impl View {
             Tab::Dialogues => dialogue::render(m, &self.panel)?,
             Tab::Embed => embed::render(m, &self.panel)?,
             Tab::Privacy => privacy::render(m, &self.panel)?,
+            Tab::Webhooks => webhooks::render(m, &self.panel)?,
         }
         if let Some(id) = focused {
             if let Some(e) = dom::document()?.get_element_by_id(&id) {
