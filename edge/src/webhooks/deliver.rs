@@ -1,15 +1,18 @@
-//! The alarm's work: attempt every due delivery (concurrently, each bounded by the 10 s
-//! timeout), record each outcome in the delivery and the log, disable an endpoint that failed
+//! The alarm's work: attempt every due delivery as it falls due (concurrently, each bounded by
+//! the 10 s timeout), record each outcome in the delivery and the log, disable an endpoint that failed
 //! for a day and tell the workspace (which emails its admins).
 
-use futures_util::future::join_all;
+use std::time::Duration;
+
+use futures_util::future::{select, Either};
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use parlor_core::protocol::TranscriptEntry;
 use parlor_core::webhooks::endpoint::subscribed;
 use parlor_core::webhooks::event::transcript;
 use parlor_core::webhooks::{EventData, HealthVerdict, Secret};
 use parlor_core::{ConversationId, Millis};
 use serde::Deserialize;
-use worker::Method;
+use worker::{Delay, Method};
 
 use super::store::{self, DeliveryRow};
 use super::{send, WebhookDO};
@@ -18,43 +21,53 @@ use crate::identity::Identity;
 use crate::rpc::{conversation_stub, internal_request, workspace_stub};
 use crate::sql::kv_get;
 
-/// Deliveries attempted together in one pass; a pass repeats while more are due.
-const BATCH: u64 = 20;
-/// Passes per alarm, so one alarm never runs unbounded; the next alarm goes on.
-const PASSES: usize = 5;
+/// Deliveries started at most per alarm; the next alarm goes on.
+const PER_ALARM: usize = 200;
+/// How often a running alarm looks for newly due deliveries, so one slow receiver (up to the
+/// 10 s timeout) never holds back the others.
+const LOOK_AGAIN: Duration = Duration::from_millis(500);
 /// When a chat's transcript cannot be read now, look again this much later.
 const TRANSCRIPT_RETRY: Millis = Millis(10_000);
 
 impl WebhookDO {
+    /// Attempts every due delivery, each as soon as it is due, concurrently; returns when
+    /// nothing is due or running.
     pub(super) async fn deliver_due(&self) -> ApiResult<()> {
-        for _ in 0..PASSES {
-            let now = crate::now_ms();
-            let due: Vec<DeliveryRow> = {
-                let in_flight = self.in_flight.borrow();
-                store::due(&self.sql, now, BATCH)?
-                    .into_iter()
-                    .filter(|r| !in_flight.contains(&r.id))
-                    .collect()
-            };
-            if due.is_empty() {
-                break;
-            }
-            self.in_flight.borrow_mut().extend(due.iter().map(|r| r.id));
-            let ids: Vec<u64> = due.iter().map(|r| r.id).collect();
-            let results = join_all(due.into_iter().map(|row| self.attempt(row))).await;
-            {
-                let mut in_flight = self.in_flight.borrow_mut();
-                for id in ids {
-                    in_flight.remove(&id);
+        let mut running = FuturesUnordered::new();
+        let mut started = 0;
+        loop {
+            if started < PER_ALARM {
+                let due: Vec<DeliveryRow> = {
+                    let in_flight = self.in_flight.borrow();
+                    store::due(&self.sql, crate::now_ms(), (PER_ALARM - started) as u64)?
+                        .into_iter()
+                        .filter(|r| !in_flight.contains(&r.id))
+                        .collect()
+                };
+                for row in due {
+                    self.in_flight.borrow_mut().insert(row.id);
+                    started += 1;
+                    running.push(async move {
+                        let id = row.id;
+                        (id, self.attempt(row).await)
+                    });
                 }
             }
-            for r in results {
-                if let Err(e) = r {
+            if running.is_empty() {
+                return Ok(());
+            }
+            let tick = Box::pin(Delay::from(LOOK_AGAIN));
+            let finished = match select(running.next(), tick).await {
+                Either::Left((finished, _)) => finished,
+                Either::Right(_) => None,
+            };
+            if let Some((id, result)) = finished {
+                self.in_flight.borrow_mut().remove(&id);
+                if let Err(e) = result {
                     worker::console_error!("webhook delivery: {e}");
                 }
             }
         }
-        Ok(())
     }
 
     /// One attempt of one delivery; everything it learns is stored before it returns.
