@@ -235,7 +235,6 @@ test('webhooks: signed events of a chat life and a missed chat, retried through 
   const endedLines = log.filter((l) => l.message === idOf.get(`chat.ended ${v1.conversation}`)).reverse();
   assert.deepEqual(endedLines.slice(0, 3).map((l) => [l.attempt, l.outcome.code]), [[1, 500], [2, 500], [3, 204]]);
   assert.equal(typeof endedLines[0].next_retry, 'number', 'a failure names its next retry');
-  console.log(JSON.stringify(endedLines.map((l) => [l.attempt, l.at, l.next_retry, l.outcome])));
   assert.ok(endedLines[1].next_retry > endedLines[1].at + 20_000, 'the third attempt is due ~24 s after the first');
   assert.ok(endedLines[2].at >= endedLines[1].next_retry, 'no attempt before it was due');
   assert.equal(endedLines[2].next_retry, null, 'delivered: no retry');

@@ -182,12 +182,21 @@ pub enum HealthVerdict {
 }
 
 impl Health {
-    pub fn observe(&mut self, delivered: bool, now: Millis, schedule: &Schedule) -> HealthVerdict {
+    /// An attempt of a delivery first due at `first_due` came to `delivered` at `now`. A run
+    /// of failures starts when its first failed delivery was due, so the last attempt of a
+    /// single event (due 24 h after its first) completes a day of failures.
+    pub fn observe(
+        &mut self,
+        delivered: bool,
+        first_due: Millis,
+        now: Millis,
+        schedule: &Schedule,
+    ) -> HealthVerdict {
         if delivered {
             self.failing_since = None;
             return HealthVerdict::Fine;
         }
-        let since = *self.failing_since.get_or_insert(now);
+        let since = *self.failing_since.get_or_insert(first_due.min(now));
         if now.since(since) >= schedule.disable_after() {
             HealthVerdict::Disable
         } else {
@@ -273,20 +282,45 @@ mod tests {
     fn a_day_of_failures_disables() {
         let s = Schedule::standard();
         let mut h = Health::default();
-        assert_eq!(h.observe(false, Millis(0), &s), HealthVerdict::Fine);
+        let t = |ms| Millis(ms);
+        assert_eq!(h.observe(false, t(0), t(10), &s), HealthVerdict::Fine);
+        assert_eq!(h.failing_since, Some(t(0)));
         assert_eq!(
-            h.observe(false, Millis(86_399_999), &s),
-            HealthVerdict::Fine
-        );
-        assert_eq!(h.observe(true, Millis(86_400_000), &s), HealthVerdict::Fine);
-        assert_eq!(
-            h.observe(false, Millis(90_000_000), &s),
+            h.observe(false, t(5), t(86_399_999), &s),
             HealthVerdict::Fine
         );
         assert_eq!(
-            h.observe(false, Millis(90_000_000 + 86_400_000), &s),
+            h.observe(true, t(0), t(86_400_000), &s),
+            HealthVerdict::Fine
+        );
+        assert_eq!(h.failing_since, None);
+        assert_eq!(
+            h.observe(false, t(90_000_000), t(90_000_100), &s),
+            HealthVerdict::Fine
+        );
+        assert_eq!(
+            h.observe(false, t(95_000_000), t(90_000_000 + 86_400_000), &s),
             HealthVerdict::Disable
         );
+    }
+
+    #[test]
+    fn one_event_failing_every_attempt_disables_at_its_last() {
+        let s = Schedule::scaled(Millis(1));
+        let mut d = Delivery::new("e", "msg_1", EventType::Test, Millis(1_000));
+        let mut h = Health::default();
+        let mut verdicts = Vec::new();
+        while let Some(at) = d.next_at {
+            // Each attempt runs a little late, as alarms do.
+            let at = at.after(Millis(3));
+            d.record(FAIL, at, Millis(1), false, &s);
+            verdicts.push(h.observe(false, d.first_at, at, &s));
+        }
+        assert_eq!(verdicts.len() as u32, s.attempts());
+        assert_eq!(verdicts.last(), Some(&HealthVerdict::Disable));
+        assert!(verdicts[..verdicts.len() - 1]
+            .iter()
+            .all(|v| *v == HealthVerdict::Fine));
     }
 
     fn outcome() -> impl Strategy<Value = Outcome> {

@@ -172,6 +172,15 @@ pub struct Event {
 }
 
 impl Event {
+    /// `lead.created` for a lead (the offline form) as its API shows it: the workspace object
+    /// hands it over like a routing event (`queue_webhooks`, then `flush_webhooks`).
+    pub fn lead_created(at: Millis, lead: serde_json::Value) -> Event {
+        Event {
+            at,
+            data: EventData::LeadCreated { lead },
+        }
+    }
+
     pub fn kind(&self) -> EventType {
         match &self.data {
             EventData::ChatRequested { .. } => EventType::ChatRequested,
@@ -324,6 +333,18 @@ mod tests {
         for (reason, missed) in cases {
             assert_eq!(MissedReason::of(reason), missed);
         }
+    }
+
+    #[test]
+    fn a_lead_passes_through_as_json() {
+        let lead =
+            serde_json::json!({"id": "l1", "email": "ada@example.com", "message": "<b>hi</b>"});
+        let e = Event::lead_created(Millis(0), lead.clone());
+        assert_eq!(e.kind(), EventType::LeadCreated);
+        assert_eq!(e.conversation(), None);
+        let body: serde_json::Value = serde_json::from_str(&e.body()).unwrap();
+        assert_eq!(body["type"], "lead.created");
+        assert_eq!(body["data"]["lead"], lead);
     }
 
     #[test]

@@ -15,6 +15,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{created, json_response, ok, read_json};
 
 const BODY: usize = 8 * 1024;
+/// Deliveries an endpoint may have waiting before test events and "Send again" are refused
+/// (events themselves are never refused: a failing endpoint is disabled after a day).
+const MAX_WAITING_FOR_MANUAL: u64 = 100;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -165,6 +168,7 @@ impl WebhookDO {
                         "this endpoint is disabled; enable it before sending again".into(),
                     ));
                 }
+                self.not_too_many_waiting(id)?;
                 let did: u64 = delivery
                     .parse()
                     .map_err(|_| ApiError::NotFound("delivery"))?;
@@ -186,6 +190,7 @@ impl WebhookDO {
                         "this endpoint is disabled; enable it before sending a test event".into(),
                     ));
                 }
+                self.not_too_many_waiting(id)?;
                 let message = format!("msg_{}", random_hex(12)?);
                 let event = Event {
                     at: now,
@@ -203,6 +208,13 @@ impl WebhookDO {
             }
             _ => Err(ApiError::NotFound("route")),
         }
+    }
+
+    fn not_too_many_waiting(&self, id: &str) -> ApiResult<()> {
+        if store::pending_count(&self.sql, id)? >= MAX_WAITING_FOR_MANUAL {
+            return Err(ApiError::RateLimited);
+        }
+        Ok(())
     }
 
     fn endpoint(&self, id: &str) -> ApiResult<Endpoint> {

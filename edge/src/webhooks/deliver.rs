@@ -129,7 +129,9 @@ impl WebhookDO {
             return Ok(());
         };
         let now = Millis(crate::now_ms());
-        let verdict = endpoint.health.observe(delivered, now, &schedule);
+        let verdict = endpoint
+            .health
+            .observe(delivered, fresh.delivery.first_at, now, &schedule);
         let disable = verdict == HealthVerdict::Disable && endpoint.enabled;
         if disable {
             endpoint.disable_for_failures();

@@ -579,4 +579,28 @@ mod tests {
             vec![(AgentId::new("eve"), "agent removed".to_owned())]
         );
     }
+
+    #[test]
+    fn webhook_events_are_kept_and_dropped_with_an_erased_conversation() {
+        use parlor_core::webhooks::{EventAgent, EventData};
+        let ended = |conversation: &str| {
+            WorkspaceEffect::Webhook(Event {
+                at: NOW,
+                data: EventData::ChatEnded {
+                    conversation_id: c(conversation),
+                    agent: EventAgent {
+                        id: "alice".into(),
+                        name: "Alice".into(),
+                    },
+                    reason: EndReason::Expired,
+                    transcript: Vec::new(),
+                },
+            })
+        };
+        let mut p = plan(vec![ended("c1"), ended("c2")], None);
+        assert_eq!(p.webhooks.len(), 2);
+        p.without(&c("c1"));
+        assert_eq!(p.webhooks.len(), 1);
+        assert_eq!(p.webhooks[0].conversation(), Some(&c("c2")));
+    }
 }
