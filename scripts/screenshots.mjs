@@ -9,7 +9,9 @@
 // this machine cannot reload it mid-run), seeds fresh workspaces with the demo dialogue, drives
 // real Chromium as the visitor and a real agent over the inbox and chat WebSockets, then stops
 // the server. Files: docs/screenshots/widget-<state>-<desktop|mobile>.png, plus overview.png, the
-// offline form (offline-form.png) and the admin Leads view (leads.png) on desktop.
+// offline form (offline-form.png), the admin Leads view (leads.png) and webhooks.png (the admin's
+// Webhooks tab with a delivery log, fed by a local receiver that fails twice before it accepts) on
+// desktop. `node scripts/screenshots.mjs <part>…` makes only those parts.
 import { mkdtempSync, mkdirSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
@@ -49,7 +51,8 @@ let browser;
 const sockets = [];
 try {
   log('starting wrangler dev');
-  server = await startServer({ persistTo: join(state, 'persist'), cwd: snap });
+  // Local webhook endpoints on 127.0.0.1 and a shrunk retry schedule (docs/webhooks.md).
+  server = await startServer({ persistTo: join(state, 'persist'), cwd: snap, vars: { WEBHOOKS_LOCAL: '1', WEBHOOK_RETRY_BASE_MS: '200' } });
   const BASE = server.url;
   const WS = BASE.replace(/^http/, 'ws');
   const operator = devVars().ADMIN_TOKEN;
@@ -254,6 +257,74 @@ try {
       await text(page, 'This conversation has ended due to inactivity.').waitFor({ timeout: 20_000 });
       await shot(page, 'expired', kind);
       await context.close();
+    }
+  }
+
+  if (want('webhooks')) await webhooksShot();
+
+  /** The Webhooks tab: an endpoint added in the UI (its secret shown once), a chat's events
+   * failing twice then delivered, and the delivery log. */
+  async function webhooksShot() {
+    log('— webhooks');
+    const { createServer } = await import('node:http');
+    const seen = new Map();
+    const rx = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const id = req.headers['webhook-id'];
+        const n = (seen.get(id) ?? 0) + 1;
+        seen.set(id, n);
+        res.writeHead(n <= 2 ? 503 : 204);
+        res.end();
+      });
+    });
+    const rxPort = await new Promise((r) => rx.listen(0, '127.0.0.1', () => r(rx.address().port)));
+    try {
+      const ws = await workspace('webhooks');
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+      const page = await context.newPage();
+      await page.goto(`${BASE}/admin.html`);
+      await page.getByLabel('Workspace', { exact: true }).fill(ws.id);
+      await page.getByLabel('Workspace admin key (wsk_…)').fill(ws.key);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('tab', { name: 'Webhooks' }).click({ timeout: 15_000 });
+      await page.getByLabel('URL (https://…)').fill(`http://127.0.0.1:${rxPort}/parlor-events`);
+      await page.getByLabel('Description (optional)').fill('CRM sync');
+      await page.getByRole('button', { name: 'Add endpoint' }).click();
+      await page.locator('#webhook-secret').waitFor({ timeout: 10_000 });
+
+      // One chat: requested, accepted, a few messages, ended by the visitor.
+      const started = await new Api(BASE).ok('POST', '/api/visitor/conversations', { workspace: ws.id, page_url: 'https://www.example.com/pricing', language: 'en' });
+      const visitor = await Socket.open(`${WS}/api/visitor/ws?token=${encodeURIComponent(started.token)}`);
+      sockets.push(visitor);
+      visitor.send({ type: 'hello', v: 1, last_seq: 0 });
+      await visitor.waitFor((m) => m.type === 'welcome', 10_000, 'visitor welcome');
+      const entry = (event, pred = () => true) => visitor.waitFor((m) => m.type === 'entry' && m.entry.event === event && pred(m.entry), 10_000, event);
+      visitor.send({ type: 'answer', card: 'intent', button: 'pricing' });
+      await entry('card', (e) => e.card.id === 'connect');
+      visitor.send({ type: 'answer', card: 'connect', button: 'yes' });
+      await entry('card', (e) => e.card.id === 'details');
+      visitor.send({ type: 'capture', card: 'details', values: { first_name: 'Ada', email: 'ada@example.com' } });
+      const chat = await accept(ws);
+      chat.send({ type: 'say', client_id: 'h1', text: 'Hi Ada, how can I help?' });
+      await entry('message');
+      visitor.send({ type: 'end' });
+      await entry('ended');
+      // Each event: two 503s, then delivered on the third attempt (~12 s with this schedule).
+      const deadline = Date.now() + 60_000;
+      while ([...seen.values()].filter((v) => v >= 3).length < 3 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      await page.getByRole('button', { name: 'Delivery log' }).click();
+      await page.locator('table.log').waitFor({ timeout: 10_000 });
+      await page.evaluate(() => document.activeElement?.blur?.());
+      await page.waitForTimeout(400);
+      await page.screenshot({ path: join(OUT, 'webhooks.png'), fullPage: true });
+      log('wrote docs/screenshots/webhooks.png');
+      await context.close();
+    } finally {
+      rx.closeAllConnections?.();
+      rx.close();
     }
   }
 } finally {

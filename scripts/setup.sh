@@ -58,6 +58,9 @@ if ! grep -Eq '^SESSION_SECRET=.{32,}$' .dev.vars || ! grep -Eq '^ADMIN_TOKEN=op
   exit 1
 fi
 
+# Local development only: webhook endpoints may be plain HTTP on this machine (docs/webhooks.md).
+grep -q '^WEBHOOKS_LOCAL=' .dev.vars || echo "WEBHOOKS_LOCAL=1" >> .dev.vars
+
 if [ "${1:-}" = "--browser" ]; then
   if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     if [ "$(id -u)" = 0 ]; then

@@ -27,6 +27,7 @@ pub mod settings;
 pub mod signin;
 pub mod time;
 pub mod transcript_mail;
+pub mod webhooks;
 pub mod workspace;
 
 pub use ids::{AgentId, ButtonId, CardId, ConversationId, DialogueId, TeamId, WorkspaceId};

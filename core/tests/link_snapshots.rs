@@ -315,6 +315,7 @@ fn effect_name(e: &WorkspaceEffect) -> &'static str {
         WorkspaceEffect::CloseAgent { .. } => "close_agent",
         WorkspaceEffect::Lead(_) => "lead",
         WorkspaceEffect::MailVisitor { .. } => "mail_visitor",
+        WorkspaceEffect::Webhook(_) => "webhook",
     }
 }
 
@@ -359,6 +360,17 @@ fn effect_samples() -> Vec<WorkspaceEffect> {
                 body: "Here is your conversation, as you asked.\n".into(),
             },
         },
+        WorkspaceEffect::Webhook(parlor_core::webhooks::Event {
+            at: Millis(1_700_000_100_000),
+            data: parlor_core::webhooks::EventData::ChatAccepted {
+                conversation_id: "c_7f3a".into(),
+                agent: parlor_core::webhooks::EventAgent {
+                    id: "eve".into(),
+                    name: "Eve".into(),
+                },
+                waited_ms: 12_500,
+            },
+        }),
     ]
 }
 

@@ -18,10 +18,12 @@ mod secrets;
 mod signin;
 mod sql;
 mod validate;
+mod webhooks;
 mod workspace;
 
 pub use conversation::ConversationDO;
 pub use echo::EchoDO;
+pub use webhooks::WebhookDO;
 pub use workspace::WorkspaceDO;
 
 use worker::{event, Context, Env, Request, Response};

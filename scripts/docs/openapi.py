@@ -124,7 +124,7 @@ paths = {
       req={"type": "object", "additionalProperties": False, "minProperties": 1, "maxProperties": 1, "properties": {
           "email": {"type": "string", "format": "email", "maxLength": 254},
           "conversation": {"type": "string", "pattern": "^[0-9a-fA-F]{1,64}$"}}}, tag="admin")},
-  "/api/workspaces/{ws}/outbox": {"get": op("Emails sent, newest first (the 200 latest): `entry.kind` is failed_action, digest, lead, lead_message, lead_digest or transcript; `entry.to`, `subject`, `body`, `delivery` (sent | digest). Failed-action and lead emails go to notification_emails, or to every admin when that list is empty; a transcript goes to the visitor only.",
+  "/api/workspaces/{ws}/outbox": {"get": op("Emails sent, newest first (the 200 latest): `entry.kind` is failed_action, digest, lead, lead_message, lead_digest, transcript or webhook_disabled; `entry.to`, `subject`, `body`, `delivery` (sent | digest). Failed-action and lead emails go to notification_emails, or to every admin when that list is empty; a transcript goes to the visitor only; an endpoint disabled after a day of failed deliveries is told to the admins.",
       resp("Emails", {"type": "array", "items": ANY}), params=[WS], tag="admin")},
   "/api/workspaces/{ws}/leads": {"get": op(
       "Leads, newest first (by last seen), 50 a page: every visitor who gave an email (info capture or offline form), one record per email "
@@ -146,7 +146,35 @@ paths = {
           {"name": "to", "in": "query", "required": False, "schema": {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}, "description": "Last local date, included (with from)."},
           {"name": "days", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 92, "default": 7}, "description": "Instead of from/to: this many days ending today in the workspace's zone."}],
       codes=("401", "403", "404", "422"), tag="admin")},
+  # Webhooks (docs/webhooks.md): admins only; the signing secret is shown once, on creation and rotation.
+  "/api/workspaces/{ws}/webhooks": {
+      "get": op("List the webhook endpoints (never their secrets)", resp("Endpoints", {"type": "object", "required": ["endpoints"], "properties": {
+          "endpoints": {"type": "array", "items": ref("WebhookEndpoint")}}}), params=[WS], tag="webhooks"),
+      "post": op("Add a webhook endpoint (at most 10 per workspace). The answer holds its signing secret, shown only this once",
+          resp("Created", {"type": "object", "required": ["endpoint", "secret"], "properties": {"endpoint": ref("WebhookEndpoint"), "secret": ref("WebhookSecret")}}),
+          ok_code="201", params=[WS], req=ref("WebhookEndpointIn"), codes=("400", "401", "403", "404", "422"), tag="webhooks")},
+  "/api/workspaces/{ws}/webhooks/{eid}": {
+      "get": op("One webhook endpoint", resp("Endpoint", ref("WebhookEndpoint")), params=[WS, pid("eid")], tag="webhooks"),
+      "patch": op("Change an endpoint: URL, events, description, or enabled (enabling a disabled endpoint clears its failure run; disabling gives up its pending deliveries, which stay in the log)",
+          resp("Endpoint", ref("WebhookEndpoint")), params=[WS, pid("eid")], req=ref("WebhookEndpointPatch"), codes=("400", "401", "403", "404", "422"), tag="webhooks"),
+      "delete": op("Delete an endpoint with its pending deliveries and its log", resp("Deleted", {"type": "object", "properties": {"deleted": {"type": "string"}}}),
+          params=[WS, pid("eid")], tag="webhooks")},
+  "/api/workspaces/{ws}/webhooks/{eid}/secret": {"post": op("Rotate the endpoint's signing secret: the new one is shown once and signs every later request, retries included",
+      resp("New secret", {"type": "object", "required": ["secret"], "properties": {"secret": ref("WebhookSecret")}}), params=[WS, pid("eid")], tag="webhooks")},
+  "/api/workspaces/{ws}/webhooks/{eid}/deliveries": {"get": op("The endpoint's delivery log: its last 100 attempts, newest first",
+      resp("Log", {"type": "object", "required": ["deliveries"], "properties": {"deliveries": {"type": "array", "items": ref("WebhookAttempt")}}}),
+      params=[WS, pid("eid")], tag="webhooks")},
+  "/api/workspaces/{ws}/webhooks/{eid}/deliveries/{did}/retry": {"post": op("Send again: one attempt now of a logged delivery, with the same webhook-id and body (a pending delivery keeps its retry schedule afterwards)",
+      resp("Queued", {"type": "object", "properties": {"delivery": {"type": "integer"}, "message": {"type": "string"}, "next_at": {"type": "integer"}}}),
+      ok_code="202", params=[WS, pid("eid"), {"name": "did", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}],
+      codes=("400", "401", "403", "404", "422"), tag="webhooks")},
+  "/api/workspaces/{ws}/webhooks/{eid}/test": {"post": op("Send a webhook.test event to this endpoint now",
+      resp("Queued", {"type": "object", "properties": {"message": {"type": "string", "description": "Its webhook-id"}}}),
+      ok_code="202", params=[WS, pid("eid")], codes=("400", "401", "403", "404", "422"), tag="webhooks")},
 }
+
+WEBHOOK_EVENTS = ["chat.requested", "chat.accepted", "chat.missed", "chat.ended", "lead.created"]
+WEBHOOK_URL = {"type": "string", "minLength": 1, "maxLength": 2048, "description": "https:// only (http://127.0.0.1 or http://localhost only on a local server with WEBHOOKS_LOCAL=1); no user name or password, no #fragment"}
 
 schemas = {
   "Error": {"type": "object", "required": ["error", "message"], "properties": {"error": {"type": "string"}, "message": {"type": "string"}, "issues": {"type": "array", "items": ref("Issue")}}},
@@ -242,6 +270,32 @@ schemas = {
   "Card": {"type": "object", "required": ["id", "kind"], "properties": {"id": {"type": "string"}, "kind": {"enum": ["message", "question", "info_capture", "live_chat"]}, "text": {"type": "string"},
       "buttons": {"type": "array", "items": ANY}, "fields": {"type": "array", "items": ANY}, "routing": ANY,
       "when_unavailable": {"type": "string", "description": "live_chat cards: the branch a visitor goes on with when nobody can chat at the moment of asking (outside business hours, nobody available, the engagement limit) instead of the fallback message. It must exist and contain no live_chat card."}}},
+  "WebhookSecret": {"type": "string", "pattern": "^whsec_[A-Za-z0-9+/]+=*$", "description": "whsec_ + base64 of the HMAC-SHA256 key bytes (docs/webhooks.md)"},
+  "WebhookEndpointIn": {"type": "object", "additionalProperties": False, "required": ["url", "events"], "properties": {
+      "url": WEBHOOK_URL, "events": {"type": "array", "minItems": 1, "items": {"enum": WEBHOOK_EVENTS}},
+      "description": {"type": "string", "maxLength": 200}}},
+  "WebhookEndpointPatch": {"type": "object", "additionalProperties": False, "properties": {
+      "url": WEBHOOK_URL, "events": {"type": "array", "minItems": 1, "items": {"enum": WEBHOOK_EVENTS}},
+      "description": {"type": "string", "maxLength": 200}, "enabled": {"type": "boolean"}}},
+  "WebhookEndpoint": {"type": "object", "required": ["id", "url", "events", "enabled", "created_at", "pending"], "properties": {
+      "id": {"type": "string"}, "url": {"type": "string"}, "description": {"type": "string"},
+      "events": {"type": "array", "items": {"enum": WEBHOOK_EVENTS}}, "enabled": {"type": "boolean"},
+      "disabled_reason": {"type": "string", "description": "Present when Parlor disabled it after 24 hours of failed deliveries"},
+      "created_at": {"type": "integer", "description": "ms since the epoch"},
+      "health": {"type": "object", "properties": {"failing_since": {"type": ["integer", "null"], "description": "First failure since the last success (ms)"}}},
+      "pending": {"type": "integer", "minimum": 0, "description": "Deliveries waiting for an attempt"}}},
+  "WebhookAttempt": {"type": "object", "required": ["seq", "delivery", "message", "event", "attempt", "at", "duration_ms", "outcome", "result"], "properties": {
+      "seq": {"type": "integer"}, "delivery": {"type": "integer", "description": "Use with …/deliveries/{did}/retry"},
+      "message": {"type": "string", "description": "The webhook-id, the same on every attempt"},
+      "event": {"enum": WEBHOOK_EVENTS + ["webhook.test"]}, "attempt": {"type": "integer", "minimum": 1},
+      "at": {"type": "integer"}, "duration_ms": {"type": "integer"},
+      "outcome": {"oneOf": [
+          {"type": "object", "required": ["kind", "code"], "properties": {"kind": {"const": "status"}, "code": {"type": "integer"}}},
+          {"type": "object", "required": ["kind"], "properties": {"kind": {"const": "timeout"}}},
+          {"type": "object", "required": ["kind", "error"], "properties": {"kind": {"const": "network"}, "error": {"type": "string"}}}]},
+      "next_retry": {"type": ["integer", "null"], "description": "When the next attempt is due; null when this attempt settled the delivery"},
+      "manual": {"type": "boolean", "description": "An admin's Send again"},
+      "result": {"type": "string", "description": "The outcome in words"}}},
   "ConversationRecord": {"type": "object", "properties": {"id": {"type": "string"}, "created_at": {"type": "integer"}, "updated_at": {"type": "integer"}, "dialogue": {"type": "string"}, "page_url": {"type": "string"},
       "status": {"enum": ["automated", "waiting", "live", "ended", "expired", "fell_back"]}, "agent": {"type": ["string", "null"]}, "captured": {"type": "object", "additionalProperties": {"type": "string"}}, "last_message": {"type": ["string", "null"]}, "revision": {"type": "integer", "minimum": 0, "description": "Grows with every change of this row; keep the highest per id."},
       "first_agent_reply_at": {"type": "integer", "minimum": 0, "description": "When an agent first wrote in the conversation (ms since the epoch); absent until one has."}}},

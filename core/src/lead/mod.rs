@@ -172,22 +172,6 @@ pub fn name_of(fields: &BTreeMap<String, String>) -> String {
     }
 }
 
-/// What the webhooks hear when a lead is created or updated.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LeadEvent {
-    /// `lead.created` or `lead.updated`.
-    pub kind: LeadEventKind,
-    pub lead: Lead,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum LeadEventKind {
-    #[serde(rename = "lead.created")]
-    Created,
-    #[serde(rename = "lead.updated")]
-    Updated,
-}
-
 /// What is left of a lead once one of its conversations is erased: `None` when it was the
 /// lead's only conversation (nothing else names the email), else the lead without it.
 pub fn without_conversation(mut lead: Lead, conversation: &ConversationId) -> Option<Lead> {

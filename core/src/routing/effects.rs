@@ -33,6 +33,9 @@ pub enum RoutingEffect {
         /// The conversation's number for the request (0 when none was given).
         #[serde(default)]
         request: u32,
+        /// When the visitor asked (for how long they waited).
+        #[serde(default)]
+        requested_at: Millis,
     },
     /// Nobody will take the chat: show the visitor the fallback message of this kind and send the
     /// failed-action email (see [`crate::failed_action`]).

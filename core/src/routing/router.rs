@@ -698,6 +698,7 @@ impl Router {
             conversation: p.conversation.clone(),
             agent: agent_id.clone(),
             request: p.request,
+            requested_at: p.requested_at,
         });
         let d = Decision {
             mode: p.mode,

@@ -190,7 +190,9 @@ impl Workspace {
                         .router
                         .release_request(&conversation, &agent, request, now);
                     self.settled.settle(&conversation, request);
+                    let ended = self.ended_event(&conversation, &agent, reason, &effects, now);
                     self.routing_effects(effects, Some(reason), fx);
+                    fx.extend(ended.map(WorkspaceEffect::Webhook));
                 }
                 ConversationToWorkspace::Index {
                     record,

@@ -14,6 +14,7 @@
 //! agent removed or losing the live chat permission loses their chats and sockets at once.
 
 mod handle;
+mod hooks;
 mod people;
 mod routing;
 mod settled;
@@ -126,6 +127,8 @@ pub enum WorkspaceEffect {
         to: String,
         email: Email,
     },
+    /// Hand to the workspace's webhook endpoints (when any listens for this event).
+    Webhook(crate::webhooks::Event),
 }
 
 /// What changed since [`Workspace::take_changes`], for storing in parts.

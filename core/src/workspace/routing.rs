@@ -14,6 +14,7 @@ impl Workspace {
         closed: Option<EndReason>,
         fx: &mut Vec<WorkspaceEffect>,
     ) {
+        let hooks = self.webhook_events(&effects);
         for effect in effects {
             fx.push(match effect {
                 RoutingEffect::Audit(entry) => WorkspaceEffect::Audit(entry),
@@ -81,10 +82,11 @@ impl Workspace {
                 },
             });
         }
+        fx.extend(hooks.into_iter().map(WorkspaceEffect::Webhook));
     }
 
     /// The agent's name and picture now (the snapshot the visitor keeps seeing).
-    fn profile(&self, agent: &AgentId) -> AgentProfile {
+    pub(super) fn profile(&self, agent: &AgentId) -> AgentProfile {
         self.people
             .get(agent)
             .map(|p| p.profile.clone())

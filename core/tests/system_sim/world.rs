@@ -306,6 +306,8 @@ pub struct World {
     /// conversation, the outbox's unique key).
     pub index_rows: BTreeMap<String, ConversationRecord>,
     pub failed: BTreeMap<ConversationId, FailedAction>,
+    /// Conversations with a `chat.accepted` webhook event not yet followed by `chat.ended`.
+    pub hooked_chats: BTreeSet<ConversationId>,
     pub stats: Stats,
     pub verbose: bool,
     pub trace: Vec<String>,
@@ -395,6 +397,7 @@ impl World {
             chats: BTreeMap::new(),
             index_rows: BTreeMap::new(),
             failed: BTreeMap::new(),
+            hooked_chats: BTreeSet::new(),
             stats: Stats::default(),
             verbose: false,
             trace: Vec::new(),
@@ -1482,6 +1485,22 @@ impl World {
                         _ => {}
                     }
                 }
+                WorkspaceEffect::Webhook(event) => match &event.data {
+                    parlor_core::webhooks::EventData::ChatAccepted {
+                        conversation_id, ..
+                    } => {
+                        self.hooked_chats.insert(conversation_id.clone());
+                    }
+                    parlor_core::webhooks::EventData::ChatEnded {
+                        conversation_id, ..
+                    } => {
+                        ensure!(
+                            self.hooked_chats.remove(conversation_id),
+                            "{conversation_id}: chat.ended without a chat.accepted before it, or twice"
+                        );
+                    }
+                    _ => {}
+                },
                 WorkspaceEffect::Index(record) => {
                     let keep = self
                         .index_rows

@@ -28,6 +28,11 @@ struct LeadView {
     outcome_text: String,
 }
 
+/// A lead as the API shows it, for the `lead.created` webhook.
+pub(super) fn lead_json(lead: Lead) -> ApiResult<serde_json::Value> {
+    Ok(serde_json::to_value(view(lead))?)
+}
+
 fn view(mut lead: Lead) -> LeadView {
     lead.recent = Vec::new();
     LeadView {

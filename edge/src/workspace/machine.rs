@@ -6,10 +6,10 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use parlor_core::failed_action::FailedAction;
-use parlor_core::lead::{LeadEvent, LeadEventKind};
 use parlor_core::link::{FromConversation, ToConversation};
 use parlor_core::mail_digest::{MailDecision, MailThrottle};
 use parlor_core::protocol::{AdminServerMsg, ChatSummary, InboxServerMsg};
+use parlor_core::webhooks::Event;
 use parlor_core::workspace::{Workspace, WorkspaceInput};
 use parlor_core::{AgentId, ConversationId, Millis, WorkspaceId};
 use worker::WebSocket;
@@ -21,7 +21,7 @@ use crate::sql::{exec, int, kv_get, kv_put, rows};
 use crate::workspace::parts::{self, LoadedParts};
 use crate::workspace::plan::{plan, Audience, Plan};
 use crate::workspace::sockets::{agent_tag, to_admins, Peer};
-use crate::workspace::{forget, index, leads, mail, report, store, WorkspaceDO};
+use crate::workspace::{forget, index, leads, leads_api, mail, report, store, WorkspaceDO};
 
 /// The kv row holding the failed-action email throttle.
 const MAIL_THROTTLE: &str = "mail_throttle";
@@ -114,16 +114,9 @@ impl WorkspaceDO {
         plan.failed = fresh;
         for update in std::mem::take(&mut plan.leads) {
             let merged = leads::upsert(&self.sql, &update)?;
-            if merged.changed {
-                let kind = if merged.created {
-                    LeadEventKind::Created
-                } else {
-                    LeadEventKind::Updated
-                };
-                plan.lead_events.push(LeadEvent {
-                    kind,
-                    lead: merged.lead.clone(),
-                });
+            if merged.created {
+                let lead = leads_api::lead_json(merged.lead.clone())?;
+                plan.webhooks.push(Event::lead_created(now, lead));
             }
             if merged.notify {
                 let mail = mail::lead_mail(&self.sql, &merged, &update.conversation, now)?;
@@ -134,6 +127,7 @@ impl WorkspaceDO {
             let mail = mail::visitor_mail(&self.sql, &conversation, &to, &email, now)?;
             plan.outgoing.extend(mail);
         }
+        self.queue_webhooks(&plan.webhooks)?;
         Ok(plan)
     }
 
@@ -152,9 +146,6 @@ impl WorkspaceDO {
             self.send_frames(&plan, origin);
             for action in &plan.failed {
                 self.email_failed_action(action).await;
-            }
-            for event in &plan.lead_events {
-                self.lead_changed(event);
             }
             for (email, to) in &plan.outgoing {
                 self.deliver(email, to).await;
@@ -178,6 +169,7 @@ impl WorkspaceDO {
                 }
             }
         }
+        self.flush_webhooks().await;
         self.schedule_alarm().await?;
         Ok(reply)
     }
@@ -403,10 +395,16 @@ impl WorkspaceDO {
             kv_get::<MailThrottle>(&self.sql, MAIL_THROTTLE)?.and_then(|t| t.next_deadline());
         let lead_digest = kv_get::<MailThrottle>(&self.sql, mail::LEAD_MAIL_THROTTLE)?
             .and_then(|t| t.next_deadline());
-        let deadline = [machine, digest, lead_digest, self.purge_at.get()]
-            .into_iter()
-            .flatten()
-            .min();
+        let deadline = [
+            machine,
+            digest,
+            lead_digest,
+            self.purge_at.get(),
+            self.webhook_retry_at(),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         self.alarm_slot
             .ensure(&self.state.storage(), deadline)
             .await

@@ -9,7 +9,6 @@ mod forget;
 mod inbox;
 pub mod index;
 mod keys;
-mod lead_hook;
 mod leads;
 mod leads_api;
 mod machine;
@@ -22,6 +21,7 @@ mod signin;
 mod sockets;
 pub mod store;
 mod visitors;
+mod webhooks;
 
 use std::cell::{Cell, RefCell};
 
@@ -79,6 +79,8 @@ pub struct WorkspaceDO {
     /// When the retention purge looks next (`None`: not due, or retention is off). In memory:
     /// each new instance looks at once (see [`WorkspaceDO::rearm`] and the alarm).
     purge_at: Cell<Option<parlor_core::Millis>>,
+    /// Which webhook events some endpoint wants, and the hand-over's retry (`webhooks.rs`).
+    webhooks: webhooks::WebhookLink,
 }
 
 /// A visitor network (an IPv4 address, an IPv6 /64) may start 20 conversations at once, then
@@ -112,6 +114,7 @@ impl DurableObject for WorkspaceDO {
             alarm_slot: AlarmSlot::default(),
             rearmed: Cell::new(false),
             purge_at: Cell::new(None),
+            webhooks: webhooks::WebhookLink::default(),
         }
     }
 
@@ -263,7 +266,8 @@ impl WorkspaceDO {
         self.alarm_slot.cleared();
         // The retention purge looks at once (from the alarm), when retention is set.
         self.retention_changed()?;
-        self.run(WorkspaceInput::Tick, None).await
+        self.run(WorkspaceInput::Tick, None).await?;
+        self.wake_webhooks().await
     }
 
     async fn socket_gone(&self, ws: &WebSocket) {
@@ -322,6 +326,9 @@ impl WorkspaceDO {
             (["internal", "sign-in", "finish"], Method::Post) => {
                 let input = read_json(req, 4 * 1024).await?;
                 return ok(&signin::finish(&self.sql, &self.sign_ins, &input)?);
+            }
+            (["internal", "webhook-disabled"], Method::Post) => {
+                return self.webhook_disabled(req).await;
             }
             (["internal", "admin"], Method::Get) => {
                 // The Worker asks before hashing a new password: is the caller an admin here?
@@ -400,6 +407,10 @@ impl WorkspaceDO {
             (["erasures"], Method::Post) => {
                 require_admin(who)?;
                 ok(&self.erase_request(req, who).await?)
+            }
+            (["webhooks", rest @ ..], _) => {
+                require_admin(who)?;
+                self.webhooks_api(rest, method, req).await
             }
             (["outbox"], Method::Get) => {
                 require_admin(who)?;

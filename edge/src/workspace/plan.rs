@@ -6,11 +6,12 @@
 use std::collections::BTreeMap;
 
 use parlor_core::failed_action::{Email, FailedAction};
-use parlor_core::lead::{LeadEvent, LeadUpdate};
+use parlor_core::lead::LeadUpdate;
 use parlor_core::link::{ToConversation, WorkspaceToConversation};
 use parlor_core::protocol::ConversationRecord;
 use parlor_core::report::{events_of, FactEvent};
 use parlor_core::routing::AuditEntry;
+use parlor_core::webhooks::Event;
 use parlor_core::workspace::WorkspaceEffect;
 use parlor_core::{AgentId, ConversationId};
 
@@ -49,10 +50,10 @@ pub struct Plan {
     pub leads: Vec<LeadUpdate>,
     /// Emails for visitors (their transcripts): conversation, address, email.
     pub visitor_mails: Vec<(ConversationId, String, Email)>,
-    /// Filled when stored: leads created or changed, for the webhook hook.
-    pub lead_events: Vec<LeadEvent>,
     /// Filled when stored: emails to deliver now (recorded in the outbox already).
     pub outgoing: Vec<(Email, Vec<String>)>,
+    /// Events for the webhook endpoints (kept only if one listens, see `webhooks.rs`).
+    pub webhooks: Vec<Event>,
 }
 
 impl Plan {
@@ -66,6 +67,8 @@ impl Plan {
         self.leads.retain(|u| &u.conversation != conversation);
         self.visitor_mails.retain(|(c, _, _)| c != conversation);
         self.calls.remove(conversation);
+        self.webhooks
+            .retain(|e| e.conversation() != Some(conversation));
     }
 }
 
@@ -92,6 +95,7 @@ pub fn plan(effects: Vec<WorkspaceEffect>, caller: Option<&ConversationId>) -> P
             WorkspaceEffect::ToConversation { conversation, msg } => {
                 push(&mut p, caller, conversation, msg);
             }
+            WorkspaceEffect::Webhook(event) => p.webhooks.push(event),
         }
     }
     p
@@ -600,5 +604,29 @@ mod tests {
             p.closes,
             vec![(AgentId::new("eve"), "agent removed".to_owned())]
         );
+    }
+
+    #[test]
+    fn webhook_events_are_kept_and_dropped_with_an_erased_conversation() {
+        use parlor_core::webhooks::{EventAgent, EventData};
+        let ended = |conversation: &str| {
+            WorkspaceEffect::Webhook(Event {
+                at: NOW,
+                data: EventData::ChatEnded {
+                    conversation_id: c(conversation),
+                    agent: EventAgent {
+                        id: "alice".into(),
+                        name: "Alice".into(),
+                    },
+                    reason: EndReason::Expired,
+                    transcript: Vec::new(),
+                },
+            })
+        };
+        let mut p = plan(vec![ended("c1"), ended("c2")], None);
+        assert_eq!(p.webhooks.len(), 2);
+        p.without(&c("c1"));
+        assert_eq!(p.webhooks.len(), 1);
+        assert_eq!(p.webhooks[0].conversation(), Some(&c("c2")));
     }
 }

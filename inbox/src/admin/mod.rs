@@ -1,7 +1,9 @@
-//! The admin views: Overview (the missed-chat report), Conversations (real time), Agents & teams, Settings, Routing audit,
-//! Emails, Dialogues (form editor), Embed. Sign in as an admin agent or with the workspace key.
+//! The admin views: Overview (the missed-chat report), Conversations (real time), Leads, Agents &
+//! teams, Settings, Routing audit, Emails, Dialogues (form editor), Embed, Privacy, Webhooks. Sign
+//! in as an admin agent or with the workspace key.
 
 pub mod edit;
+pub mod hooks;
 mod hours_form;
 mod leads;
 pub mod model;
@@ -225,6 +227,21 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
                 Err(e) => Msg::Failed(Tab::Privacy, explain(&e)),
             }
         }),
+        Effect::LoadHookLog(id) => spawn(app, ws, token, move |ws, t| async move {
+            let mut rest = String::from("webhooks/");
+            rest.push_str(&String::from(js_sys::encode_uri_component(&id)));
+            rest.push_str("/deliveries");
+            match api::call("GET", &ws_path(&ws, &rest), Some(&t), None).await {
+                Ok(v) => match from_js(get(&v, "deliveries")) {
+                    Ok(lines) => Msg::Loaded(Data::HookLog(hooks::OpenLog {
+                        endpoint: id,
+                        lines,
+                    })),
+                    Err(e) => Msg::Failed(Tab::Webhooks, e.to_string()),
+                },
+                Err(e) => Msg::Failed(Tab::Webhooks, explain(&e)),
+            }
+        }),
         Effect::Save(d) => spawn(app, ws, token, move |ws, t| async move {
             let mut path = String::from("dialogues/");
             path.push_str(&String::from(js_sys::encode_uri_component(d.id.as_str())));
@@ -279,6 +296,7 @@ async fn load(tab: Tab, ws: &str, t: &str) -> Result<Option<Data>, InboxError> {
         Tab::Audit => Data::Audit(rows(&get_json("audit").await?)),
         Tab::Emails => Data::Outbox(rows(&get_json("outbox").await?)),
         Tab::Dialogues => Data::Dialogues(from_js(get_json("dialogues").await?)?),
+        Tab::Webhooks => Data::Webhooks(from_js(get(&get_json("webhooks").await?, "endpoints"))?),
         // The Overview's report is loaded with its range (see `run`).
         Tab::Overview | Tab::Embed | Tab::Privacy | Tab::Leads => return Ok(None),
     }))
@@ -470,6 +488,25 @@ fn act(
     });
 }
 
+/// Rotates an endpoint's secret and shows the new one once.
+fn hook_secret(app: &Rc<App>, rest: String, endpoint: String, done: &'static str) {
+    let Some((ws, token)) = creds(app) else {
+        return;
+    };
+    spawn(app, ws, token, move |ws, t| async move {
+        match api::call("POST", &ws_path(&ws, &rest), Some(&t), None).await {
+            Ok(v) => Msg::HookSecret(
+                hooks::FreshSecret {
+                    endpoint,
+                    secret: get_str(&v, "secret"),
+                },
+                done.into(),
+            ),
+            Err(e) => Msg::Failed(Tab::Webhooks, explain(&e)),
+        }
+    });
+}
+
 fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
     let o = js_sys::Object::new();
     for (k, v) in pairs {
@@ -592,6 +629,99 @@ fn on_click(app: &Rc<App>, t: &Element, act_name: &str) -> Option<Msg> {
             }
             return None;
         }
+        "hook-log" => Msg::OpenHookLog(id),
+        "hook-test" => {
+            let mut rest = seg("webhooks/");
+            rest.push_str("/test");
+            act(
+                app,
+                Tab::Webhooks,
+                "POST",
+                rest,
+                None,
+                "Test event sent. Open the delivery log to see how it went.",
+            );
+            return None;
+        }
+        "hook-toggle" => {
+            let on = attr(t, "data-enable") == "true";
+            let body = obj(&[("enabled", JsValue::from_bool(on))]);
+            let done = if on {
+                "Endpoint enabled."
+            } else {
+                "Endpoint disabled."
+            };
+            act(
+                app,
+                Tab::Webhooks,
+                "PATCH",
+                seg("webhooks/"),
+                Some(body),
+                done,
+            );
+            return None;
+        }
+        "hook-delete" => {
+            let confirmed = dom::window()
+                .ok()?
+                .confirm_with_message(
+                    "Delete this endpoint and its delivery log? This cannot be undone.",
+                )
+                .unwrap_or(false);
+            if confirmed {
+                act(
+                    app,
+                    Tab::Webhooks,
+                    "DELETE",
+                    seg("webhooks/"),
+                    None,
+                    "Endpoint deleted.",
+                );
+            }
+            return None;
+        }
+        "hook-rotate" => {
+            let confirmed = dom::window()
+                .ok()?
+                .confirm_with_message(
+                    "Make a new signing secret? The current one stops working at once.",
+                )
+                .unwrap_or(false);
+            if confirmed {
+                let mut rest = seg("webhooks/");
+                rest.push_str("/secret");
+                hook_secret(app, rest, id, "New signing secret made.");
+            }
+            return None;
+        }
+        "hook-again" => {
+            let mut rest = seg("webhooks/");
+            rest.push_str("/deliveries/");
+            rest.push_str(&attr(t, "data-delivery"));
+            rest.push_str("/retry");
+            act(
+                app,
+                Tab::Webhooks,
+                "POST",
+                rest,
+                None,
+                "Sent again; the log shows the new attempt.",
+            );
+            return None;
+        }
+        "copy-secret" => {
+            let doc = dom::document().ok()?;
+            let text = doc.get_element_by_id("webhook-secret")?.text_content()?;
+            let _ = dom::window()
+                .ok()?
+                .navigator()
+                .clipboard()
+                .write_text(&text);
+            if let Some(s) = doc.get_element_by_id("secret-status") {
+                s.set_text_content(Some("Copied to the clipboard."));
+            }
+            return None;
+        }
         "copy-snippet" => {
             let doc = dom::document().ok()?;
             let text = doc.get_element_by_id("snippet")?.text_content()?;
@@ -673,6 +803,29 @@ fn on_submit(app: &Rc<App>, form: &Element) -> Option<Msg> {
                 ("business_hours", hours),
             ]);
             act(app, Tab::Agents, "PUT", rest, Some(body), "Team saved.");
+            None
+        }
+        "new-webhook" => {
+            let body = obj(&[
+                ("url", JsValue::from_str(v("url").trim())),
+                ("description", JsValue::from_str(v("description").trim())),
+                ("events", checked_values(form, "[name=event]").into()),
+            ]);
+            let (ws, token) = creds(app)?;
+            spawn(app, ws, token, move |ws, t| async move {
+                let body = crate::json::stringify_js(&body).ok();
+                match api::call("POST", &ws_path(&ws, "webhooks"), Some(&t), body).await {
+                    Ok(v) => Msg::HookSecret(
+                        hooks::FreshSecret {
+                            endpoint: get_str(&get(&v, "endpoint"), "id"),
+                            secret: get_str(&v, "secret"),
+                        },
+                        "Endpoint added. Copy its signing secret now: it is shown only once."
+                            .into(),
+                    ),
+                    Err(e) => Msg::Failed(Tab::Webhooks, explain(&e)),
+                }
+            });
             None
         }
         "new-team" => {

@@ -11,6 +11,7 @@ use parlor_core::settings::WorkspaceSettings;
 use parlor_core::Millis;
 use serde::{Deserialize, Serialize};
 
+use super::hooks::{FreshSecret, Hook, OpenLog};
 use super::privacy::EraseTarget;
 use crate::session::{AgentInfo, Session};
 use parlor_core::privacy::ErasureCounts;
@@ -27,6 +28,7 @@ pub enum Tab {
     Dialogues,
     Embed,
     Privacy,
+    Webhooks,
 }
 
 /// The Overview's ranges, in days; the first is the default.
@@ -44,7 +46,7 @@ impl Model {
 }
 
 impl Tab {
-    pub const ALL: [Tab; 10] = [
+    pub const ALL: [Tab; 11] = [
         Tab::Overview,
         Tab::Conversations,
         Tab::Leads,
@@ -55,6 +57,7 @@ impl Tab {
         Tab::Dialogues,
         Tab::Embed,
         Tab::Privacy,
+        Tab::Webhooks,
     ];
 
     pub fn label(self) -> &'static str {
@@ -69,6 +72,7 @@ impl Tab {
             Tab::Dialogues => "Dialogues",
             Tab::Embed => "Embed",
             Tab::Privacy => "Privacy",
+            Tab::Webhooks => "Webhooks",
         }
     }
 
@@ -84,6 +88,7 @@ impl Tab {
             Tab::Dialogues => "dialogues",
             Tab::Embed => "embed",
             Tab::Privacy => "privacy",
+            Tab::Webhooks => "webhooks",
         }
     }
 
@@ -135,6 +140,9 @@ pub enum Data {
     Report(Box<Report>, u32),
     /// A page of leads, the next page's cursor, and whether it follows the ones shown.
     Leads(Vec<Lead>, Option<String>, bool),
+    Webhooks(Vec<Hook>),
+    /// An endpoint's delivery log.
+    HookLog(OpenLog),
 }
 
 /// The outcome of checking or saving the dialogue being edited.
@@ -187,6 +195,11 @@ pub struct Model {
     pub erase_ask: Option<EraseTarget>,
     /// An erasure is on its way.
     pub erasing: bool,
+    pub webhooks: Vec<Hook>,
+    /// The delivery log shown under the endpoints.
+    pub hook_log: Option<OpenLog>,
+    /// A signing secret to show once.
+    pub fresh_secret: Option<FreshSecret>,
     /// (tab, text, is_error): the last result shown on a tab.
     pub flash: Option<(Tab, String, bool)>,
     /// Bumped when the current tab must be drawn again.
@@ -244,6 +257,10 @@ pub enum Msg {
     LeadQuery(String),
     MoreLeads,
     ExportLeads,
+    /// An endpoint was added or its secret rotated: show the secret once.
+    HookSecret(FreshSecret, String),
+    /// Open an endpoint's delivery log.
+    OpenHookLog(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -275,4 +292,5 @@ pub enum Effect {
     },
     /// Download the CSV export of this query.
     ExportLeads(String),
+    LoadHookLog(String),
 }

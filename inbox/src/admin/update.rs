@@ -109,6 +109,15 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
                     m.leads.extend(leads);
                     m.leads_next = next;
                 }
+                Data::Webhooks(list) => {
+                    if let Some(open) = &m.hook_log {
+                        if !list.iter().any(|h| h.id == open.endpoint) {
+                            m.hook_log = None;
+                        }
+                    }
+                    m.webhooks = list;
+                }
+                Data::HookLog(log) => m.hook_log = Some(log),
             }
             m.rev += 1;
         }
@@ -315,11 +324,28 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
                 m.rev += 1;
             }
         }
+        Msg::HookSecret(secret, done) => {
+            m.fresh_secret = Some(secret);
+            m.flash = Some((Tab::Webhooks, done, false));
+            fx.extend(show(m, Tab::Webhooks));
+        }
+        Msg::OpenHookLog(id) => {
+            m.hook_log = Some(super::hooks::OpenLog {
+                endpoint: id.clone(),
+                lines: Vec::new(),
+            });
+            m.rev += 1;
+            fx.push(Effect::LoadHookLog(id));
+        }
     }
     fx
 }
 
 fn show(m: &mut Model, tab: Tab) -> Vec<Effect> {
+    if tab != Tab::Webhooks {
+        // A secret is shown once: leaving the tab forgets it.
+        m.fresh_secret = None;
+    }
     if m.tab != Some(tab) && m.flash.as_ref().is_some_and(|(t, ..)| *t != tab) {
         m.flash = None;
     }
@@ -335,6 +361,9 @@ fn show(m: &mut Model, tab: Tab) -> Vec<Effect> {
     // Agents, settings and dialogues also need the teams and agents for their selects.
     if matches!(tab, Tab::Agents | Tab::Dialogues) {
         fx.push(Effect::Load(Tab::Agents));
+    }
+    if let (Tab::Webhooks, Some(open)) = (tab, &m.hook_log) {
+        fx.push(Effect::LoadHookLog(open.endpoint.clone()));
     }
     fx.dedup();
     fx

@@ -11,6 +11,7 @@ mod overview;
 mod people;
 mod privacy;
 mod settings;
+mod webhooks;
 
 use wasm_bindgen::JsCast;
 use web_sys::Element;
@@ -170,6 +171,7 @@ impl View {
             Tab::Dialogues => dialogue::render(m, &self.panel)?,
             Tab::Embed => embed::render(m, &self.panel)?,
             Tab::Privacy => privacy::render(m, &self.panel)?,
+            Tab::Webhooks => webhooks::render(m, &self.panel)?,
         }
         if same_tab {
             keep::restore(&self.panel, &kept);
