@@ -24,7 +24,7 @@ use crate::failed_action::{Email, FailedAction};
 use crate::lead::LeadUpdate;
 use crate::protocol::{AgentProfile, ConversationRecord, EndReason, FallbackKind};
 use crate::routing::{FallbackReason, Routing, VisitorFacts};
-use crate::{AgentId, ConversationId, Millis};
+use crate::{AgentId, CardId, ConversationId, Millis};
 
 /// Conversation → workspace.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,6 +87,9 @@ pub enum ConversationToWorkspace {
     /// An email for the visitor (their transcript), to record in the outbox and send.
     /// The conversation sends it at most once.
     MailVisitor { to: String, email: Email },
+    /// The visitor reached a question card that branches on availability: can someone chat
+    /// now? Answered at once with [`WorkspaceToConversation::Availability`]; nothing is stored.
+    CheckAvailability { card: CardId },
 }
 
 /// Workspace → conversation.
@@ -112,6 +115,9 @@ pub enum WorkspaceToConversation {
     /// How often, at most, the conversation should send its last-message preview. The
     /// workspace widens it as it holds more live chats, so previews never flood it.
     Pace { preview_every: Millis },
+    /// The answer to `CheckAvailability` for this card: open hours and an eligible agent
+    /// below capacity (the public availability read's `can_chat`).
+    Availability { card: CardId, can_chat: bool },
 }
 
 /// What one conversation sends in one call: its messages, in order.

@@ -139,6 +139,7 @@ fn c2w_name(m: &ConversationToWorkspace) -> &'static str {
         ConversationToWorkspace::FailedAction { .. } => "failed_action",
         ConversationToWorkspace::Lead { .. } => "lead",
         ConversationToWorkspace::MailVisitor { .. } => "mail_visitor",
+        ConversationToWorkspace::CheckAvailability { .. } => "check_availability",
     }
 }
 
@@ -196,6 +197,9 @@ fn c2w_samples() -> Vec<ConversationToWorkspace> {
                 body: "Here is your conversation, as you asked.\n".into(),
             },
         },
+        ConversationToWorkspace::CheckAvailability {
+            card: "talk_to_sales".into(),
+        },
     ]
 }
 
@@ -205,6 +209,7 @@ fn w2c_name(m: &WorkspaceToConversation) -> &'static str {
         WorkspaceToConversation::FellBack { .. } => "fell_back",
         WorkspaceToConversation::AgentLeft { .. } => "agent_left",
         WorkspaceToConversation::Pace { .. } => "pace",
+        WorkspaceToConversation::Availability { .. } => "availability",
     }
 }
 
@@ -225,6 +230,10 @@ fn w2c_samples() -> Vec<WorkspaceToConversation> {
         },
         WorkspaceToConversation::Pace {
             preview_every: Millis(15_000),
+        },
+        WorkspaceToConversation::Availability {
+            card: "talk_to_sales".into(),
+            can_chat: false,
         },
     ]
 }

@@ -93,6 +93,7 @@ fn event_samples() -> Vec<TranscriptEvent> {
     let card = Card {
         id: "q1".into(),
         kind: CardKind::Question {
+            when_unavailable: None,
             text: "Would you like to talk to sales?".into(),
             buttons: vec![parlor_core::dialogue::Button {
                 id: "yes".into(),

@@ -269,7 +269,7 @@ schemas = {
       "branches": {"type": "array", "items": {"type": "object", "required": ["id", "cards"], "properties": {"id": {"type": "string"}, "cards": {"type": "array", "items": ref("Card")}}}}}},
   "Card": {"type": "object", "required": ["id", "kind"], "properties": {"id": {"type": "string"}, "kind": {"enum": ["message", "question", "info_capture", "live_chat"]}, "text": {"type": "string"},
       "buttons": {"type": "array", "items": ANY}, "fields": {"type": "array", "items": ANY}, "routing": ANY,
-      "when_unavailable": {"type": "string", "description": "live_chat cards: the branch a visitor goes on with when nobody can chat at the moment of asking (outside business hours, nobody available, the engagement limit) instead of the fallback message. It must exist and contain no live_chat card."}}},
+      "when_unavailable": {"type": "string", "description": "live_chat cards: the branch a visitor goes on with when nobody can chat at the moment of asking (outside business hours, nobody available, the engagement limit) instead of the fallback message. question cards: the branch shown instead of the question when nobody can chat as the card is reached (checked by the workspace; shown anyway if the check takes over 5 s). It must exist and contain no live_chat card."}}},
   "WebhookSecret": {"type": "string", "pattern": "^whsec_[A-Za-z0-9+/]+=*$", "description": "whsec_ + base64 of the HMAC-SHA256 key bytes (docs/webhooks.md)"},
   "WebhookEndpointIn": {"type": "object", "additionalProperties": False, "required": ["url", "events"], "properties": {
       "url": WEBHOOK_URL, "events": {"type": "array", "minItems": 1, "items": {"enum": WEBHOOK_EVENTS}},

@@ -106,3 +106,51 @@ test('closed, a live chat card with a branch for when nobody can chat takes the 
   visitor.send({ type: 'capture', card: 'away-form', values: { message: 'Call me tomorrow' } });
   await waitEntry(visitor, 'captured', (e) => e.card === 'away-form', 5_000);
 });
+
+test('a question that branches on availability is asked only when someone can chat', async () => {
+  const dialogue = demoDialogue();
+  const pricing = dialogue.branches.find((b) => b.id === 'pricing');
+  pricing.cards.find((c) => c.id === 'connect').when_unavailable = 'away';
+  dialogue.branches.push({
+    id: 'away',
+    cards: [
+      { id: 'away-form', kind: 'info_capture', text: 'Our team is away. Leave your email and we will write to you.', fields: [
+        { key: 'email', kind: 'email', label: 'Email', required: true },
+      ] },
+    ],
+  });
+  // Reaches the point where "talk to sales now?" would be asked; returns the card shown there.
+  const reach = async (ws) => {
+    const visitor = await openVisitor((await startVisitor(ws)).token);
+    visitor.send({ type: 'answer', card: 'intent', button: 'pricing' });
+    const next = await waitEntry(visitor, 'card', (e) => ['connect', 'away-form'].includes(e.card.id), 8_000);
+    return { visitor, card: next.card.id };
+  };
+
+  // Open hours (none set), nobody online: the question is skipped.
+  const { id: open } = await freshWorkspace('ask-open', { dialogue });
+  const first = await reach(open);
+  assert.equal(first.card, 'away-form');
+  assert.equal(entriesOf(first.visitor, 'card').filter((e) => e.card.id === 'connect').length, 0);
+  // Alice comes online: the next visitor is asked, and can go on to the live chat.
+  const inbox = await openInbox(open, await signIn(open, ALICE));
+  await until(async () => (await (await fetch(`${BASE}/api/visitor/availability?workspace=${open}`, { cache: 'no-store' })).json()).can_chat,
+    { timeout: 5_000, what: 'Alice counted as available' });
+  const second = await reach(open);
+  assert.equal(second.card, 'connect');
+  second.visitor.send({ type: 'answer', card: 'connect', button: 'yes' });
+  await waitEntry(second.visitor, 'card', (e) => e.card.id === 'details');
+
+  // Outside business hours, Alice online: skipped again, and nobody is offered anything.
+  const { id: closed } = await freshWorkspace('ask-closed', {
+    dialogue,
+    settings: { business_hours: { time_zone: 'Europe/Paris', weekly: week([]), exceptions: [] } },
+  });
+  const closedInbox = await openInbox(closed, await signIn(closed, ALICE));
+  const third = await reach(closed);
+  assert.equal(third.card, 'away-form');
+  third.visitor.send({ type: 'capture', card: 'away-form', values: { email: 'late@example.com' } });
+  await waitEntry(third.visitor, 'captured', (e) => e.card === 'away-form', 5_000);
+  assert.equal(closedInbox.frames.filter((m) => m.type === 'offered').length, 0);
+  assert.equal(inbox.frames.filter((m) => m.type === 'offered').length, 0);
+});

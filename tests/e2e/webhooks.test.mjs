@@ -128,7 +128,7 @@ test('webhooks: signed events of a chat life and a missed chat, retried through 
   // The main endpoint fails twice per event; three more show timeouts, redirects and 4xx in the log.
   rx.routes['/main'] = { mode: 'fail2', secrets: [] };
   const created = await admin.call('POST', hooks, {
-    url: `${rxBase}/main`, description: 'CRM', events: ['chat.requested', 'chat.accepted', 'chat.missed', 'chat.ended'],
+    url: `${rxBase}/main`, description: 'CRM', events: ['chat.requested', 'chat.accepted', 'chat.missed', 'chat.ended', 'lead.created'],
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   assert.match(created.body.secret, /^whsec_[A-Za-z0-9+/]+=*$/);
@@ -161,12 +161,13 @@ test('webhooks: signed events of a chat life and a missed chat, retried through 
   visitor.send({ type: 'end' });
   await waitEntry(visitor, 'ended');
 
-  // Each of the three events fails twice (500) at the main endpoint, as its log records…
+  // Each of the four events (the visitor gave an email: a new lead) fails twice (500) at the
+  // main endpoint, as its log records…
   await until(async () => {
     const lines = (await admin.ok('GET', `${hooks}/${main.id}/deliveries`)).deliveries;
     const failed = {};
     for (const l of lines) if (l.outcome.code === 500) failed[l.event] = (failed[l.event] ?? 0) + 1;
-    return ['chat.requested', 'chat.accepted', 'chat.ended'].every((t) => failed[t] === 2);
+    return ['chat.requested', 'chat.accepted', 'chat.ended', 'lead.created'].every((t) => failed[t] === 2);
   }, { timeout: 20_000, every: 200, what: 'two failed attempts of each event in the log' });
   assert.ok(rx.of('/main').every((h) => h.answered === 500), 'no third attempt yet');
   const failedBeforeRestart = rx.of('/main').length;
@@ -177,13 +178,13 @@ test('webhooks: signed events of a chat life and a missed chat, retried through 
   server = await startServer({ port, persistTo: state, vars: VARS });
   console.log(`  server back ${Date.now() - tRestart} ms after SIGKILL; ${failedBeforeRestart} failed attempts before`);
   const delivered = (type, pred = () => true) => rx.of('/main').some((h) => h.answered === 204 && JSON.parse(h.body).type === type && pred(JSON.parse(h.body)));
-  await until(() => ['chat.requested', 'chat.accepted', 'chat.ended'].every((t) => delivered(t)),
-    { timeout: 60_000, what: 'the three events delivered after the restart' }).catch((e) => {
+  await until(() => ['chat.requested', 'chat.accepted', 'chat.ended', 'lead.created'].every((t) => delivered(t)),
+    { timeout: 60_000, what: 'the four events delivered after the restart' }).catch((e) => {
     console.log(rx.of('/main').map((h) => `${h.id} ${JSON.parse(h.body).type} → ${h.answered} verified=${h.verified}`).join('\n'));
     console.log(server.output().slice(-5000));
     throw e;
   });
-  console.log(`  all three delivered ${Date.now() - tRestart} ms after the restart`);
+  console.log(`  all four delivered ${Date.now() - tRestart} ms after the restart`);
   assert.ok(rx.of('/main').filter((h) => h.answered === 204).every((h) => h.at > tRestart), 'delivered only after the restart');
 
   // Chat 2 (the receiver now answers at once): Alice declines, nobody else can: missed.
@@ -195,7 +196,8 @@ test('webhooks: signed events of a chat life and a missed chat, retried through 
   const o2 = await inbox2.waitFor((m) => m.type === 'offered' && m.offer.conversation === v2.conversation);
   inbox2.send({ type: 'decline', offer: o2.offer.offer });
   await waitEntry(visitor2, 'fallback');
-  await until(() => delivered('chat.missed'), { timeout: 20_000, what: 'chat.missed delivered' });
+  await until(() => delivered('chat.missed') && delivered('lead.created', (e) => e.data.lead.email === 'mo@example.com'),
+    { timeout: 20_000, what: 'chat.missed and the second lead delivered' });
 
   // Every request was signed correctly; repeats share their webhook-id and body.
   const mainHits = rx.of('/main');
@@ -208,7 +210,7 @@ test('webhooks: signed events of a chat life and a missed chat, retried through 
   const idOf = new Map();
   for (const [id, body] of bodiesById) {
     const e = JSON.parse(body);
-    const k = `${e.type} ${e.data.conversation_id}`;
+    const k = `${e.type} ${e.data.conversation_id ?? e.data.lead.email}`;
     assert.ok(!idOf.has(k) || idOf.get(k) === id, `${k} was sent under two webhook-ids`);
     idOf.set(k, id);
   }
@@ -225,6 +227,12 @@ test('webhooks: signed events of a chat life and a missed chat, retried through 
     ['agent', ALICE.name, 'Yes, billed monthly.'],
   ]);
   assert.match(ended.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  // One lead.created per new email, carrying the lead as the Leads API shows it.
+  const leads = ok.filter((e) => e.type === 'lead.created');
+  assert.deepEqual([...new Set(leads.map((e) => e.data.lead.email))].sort(), ['ada@example.com', 'mo@example.com']);
+  const ada = leads.find((e) => e.data.lead.email === 'ada@example.com').data.lead;
+  assert.equal(ada.fields.first_name, 'Ada');
+  assert.equal(ada.last_conversation, v1.conversation);
   const missed = one('chat.missed', v2.conversation);
   assert.equal(missed.data.reason, 'declined_by_all');
   assert.equal(missed.data.visitor.first_name, 'Mo');

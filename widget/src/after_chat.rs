@@ -79,6 +79,7 @@ pub fn transcript_offer(m: &Model, after: &TranscriptEntry) -> Option<Transcript
     }
     let s = m.lang.strings();
     let kind = CardKind::Question {
+        when_unavailable: None,
         text: String::new(),
         buttons: vec![Button {
             id: ButtonId(SEND_TRANSCRIPT.into()),

@@ -197,6 +197,7 @@ pub fn card(o: &JsValue) -> Res<Card> {
     let kind = match string(o, "kind")?.as_str() {
         "message" => CardKind::Message { text },
         "question" => CardKind::Question {
+            when_unavailable: None,
             text,
             buttons: list(o, "buttons", |b| {
                 Ok(Button {

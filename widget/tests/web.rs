@@ -193,6 +193,7 @@ fn renders_every_card_kind_and_live_chat() {
         card(
             "q1",
             CardKind::Question {
+                when_unavailable: None,
                 text: "Talk to sales?".into(),
                 buttons,
             },
@@ -443,6 +444,7 @@ fn server_text_is_inert() {
         card(
             "q\"><img src=x>",
             CardKind::Question {
+                when_unavailable: None,
                 text: XSS.into(),
                 buttons,
             },
@@ -747,6 +749,7 @@ fn decoder_reads_what_core_writes() {
             card: Card {
                 id: CardId::new("q"),
                 kind: CardKind::Question {
+                    when_unavailable: None,
                     text: "?".into(),
                     buttons: vec![Button {
                         id: ButtonId::new("b"),

@@ -110,7 +110,9 @@ impl Conversation {
                     .map(|(b, i)| (b.id.clone(), i))
                     .ok_or(Refusal::NotCurrentCard)
             }
-            Position::Card { .. } | Position::Finished => Err(Refusal::NotCurrentCard),
+            Position::Card { .. } | Position::Checking { .. } | Position::Finished => {
+                Err(Refusal::NotCurrentCard)
+            }
         }
     }
 
@@ -146,6 +148,9 @@ impl Conversation {
                 _ => None,
             };
             let waits = !matches!(card.kind, CardKind::Message { .. });
+            if self.check_before_showing(&id, &card.kind, now, fx) {
+                return;
+            }
             self.append(TranscriptEvent::Card { card }, now, fx);
             if let Some(routing) = routing {
                 self.append(TranscriptEvent::LiveChatRequested, now, fx);

@@ -16,6 +16,7 @@ impl Conversation {
             self.expire(now, &mut fx);
         }
         self.presence_timers(now, &mut fx);
+        self.check_timer(now, &mut fx);
         let result = match input {
             Input::Tick => Ok(()),
             Input::Start {

@@ -36,7 +36,7 @@ impl Conversation {
             .iter()
             .filter_map(
                 |(card, button)| match self.dialogue.card(card).map(|c| &c.kind) {
-                    Some(CardKind::Question { text, buttons }) => buttons
+                    Some(CardKind::Question { text, buttons, .. }) => buttons
                         .iter()
                         .find(|b| &b.id == button)
                         .map(|b| (text.clone(), b.label.clone())),

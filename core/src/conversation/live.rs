@@ -38,6 +38,10 @@ impl Conversation {
                 self.agent_left(agent, removed, now, fx);
                 Ok(())
             }
+            WorkspaceToConversation::Availability { card, can_chat } => {
+                self.availability_known(&card, can_chat, now, fx);
+                Ok(())
+            }
             WorkspaceToConversation::Pace { preview_every } => {
                 self.preview_every = preview_every.clamp(MIN_PREVIEW_EVERY, MAX_PREVIEW_EVERY);
                 Ok(())

@@ -24,6 +24,7 @@
 //! - It computes its own index row and status ([`Conversation::record`]) and decides when the
 //!   workspace hears of them (`index.rs`).
 
+mod availability;
 mod chat;
 mod flow;
 mod handle;
@@ -38,6 +39,7 @@ mod resume;
 mod settings;
 mod state;
 
+pub use availability::CHECK_WAIT;
 pub use chat::RESEND_WINDOW;
 pub use index::{Indexed, DEFAULT_PREVIEW_EVERY, PREVIEW_CHARS};
 pub use io::{CloseReason, Effect, Input, LiveState};

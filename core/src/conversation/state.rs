@@ -20,6 +20,9 @@ pub enum Position {
     NotStarted,
     /// Waiting on this card (question, info capture) or on the live chat it requested.
     Card { card: CardId },
+    /// Waiting for the workspace to say whether someone can chat before showing this
+    /// question card (`availability.rs`).
+    Checking { card: CardId, since: Millis },
     /// The bot has nothing more to show.
     Finished,
 }
@@ -172,6 +175,7 @@ impl Conversation {
     /// visitor's absence next matters.
     pub fn next_deadline(&self) -> Option<Millis> {
         let open = crate::time::earliest(self.inactivity_deadline(), self.presence_deadline());
+        let open = crate::time::earliest(open, self.check_deadline());
         crate::time::earliest(open, self.preview_due)
     }
 

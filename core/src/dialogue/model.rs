@@ -48,7 +48,15 @@ pub enum CardKind {
     /// A line of text from the bot; the dialogue moves on by itself.
     Message { text: String },
     /// A question with buttons; each button may open a branch.
-    Question { text: String, buttons: Vec<Button> },
+    Question {
+        text: String,
+        buttons: Vec<Button>,
+        /// When nobody can chat at the moment the card is reached (outside business hours,
+        /// nobody available below capacity), the visitor goes on with this branch instead of
+        /// seeing the question: a "Talk to sales?" asked only when someone can answer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        when_unavailable: Option<BranchId>,
+    },
     /// A form collecting the visitor's details.
     InfoCapture {
         text: String,
@@ -111,6 +119,8 @@ enum CardWire {
         id: CardId,
         text: String,
         buttons: Vec<Button>,
+        #[serde(default)]
+        when_unavailable: Option<BranchId>,
     },
     InfoCapture {
         id: CardId,
@@ -130,7 +140,19 @@ impl From<CardWire> for Card {
     fn from(w: CardWire) -> Self {
         let (id, kind) = match w {
             CardWire::Message { id, text } => (id, CardKind::Message { text }),
-            CardWire::Question { id, text, buttons } => (id, CardKind::Question { text, buttons }),
+            CardWire::Question {
+                id,
+                text,
+                buttons,
+                when_unavailable,
+            } => (
+                id,
+                CardKind::Question {
+                    text,
+                    buttons,
+                    when_unavailable,
+                },
+            ),
             CardWire::InfoCapture { id, text, fields } => {
                 (id, CardKind::InfoCapture { text, fields })
             }

@@ -224,11 +224,18 @@ impl<'a> Validator<'a> {
                 self.card_error(IssueCode::EmptyText, branch, card, "has no text.");
             }
             CardKind::Message { .. } => {}
-            CardKind::Question { text, buttons } => {
+            CardKind::Question {
+                text,
+                buttons,
+                when_unavailable,
+            } => {
                 if text.trim().is_empty() {
                     self.card_error(IssueCode::EmptyText, branch, card, "has no question text.");
                 }
                 self.buttons(branch, card, buttons);
+                if let Some(goto) = when_unavailable {
+                    self.unavailable_branch(branch, card, goto);
+                }
             }
             CardKind::InfoCapture { fields, .. } => self.fields(branch, card, fields),
             CardKind::LiveChat {
@@ -244,7 +251,7 @@ impl<'a> Validator<'a> {
         }
     }
 
-    /// Where a live chat card sends visitors nobody can chat with: a branch that exists and
+    /// Where a live chat or question card sends visitors nobody can chat with: a branch that exists and
     /// asks for no live chat itself (no loop back into routing).
     fn unavailable_branch(&mut self, branch: &Branch, card: &Card, goto: &str) {
         match self.d.branch(goto) {

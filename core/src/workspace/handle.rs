@@ -218,6 +218,13 @@ impl Workspace {
                     update.conversation = conversation.clone();
                     fx.push(WorkspaceEffect::Lead(update));
                 }
+                ConversationToWorkspace::CheckAvailability { card } => {
+                    let can_chat = self.router.availability(now).can_chat;
+                    fx.push(WorkspaceEffect::ToConversation {
+                        conversation: conversation.clone(),
+                        msg: WorkspaceToConversation::Availability { card, can_chat },
+                    });
+                }
                 ConversationToWorkspace::MailVisitor { to, email } => {
                     fx.push(WorkspaceEffect::MailVisitor {
                         conversation: conversation.clone(),

@@ -58,6 +58,7 @@ pub fn new_dialogue(id: &str) -> Dialogue {
 fn card(kind: &str, id: &str) -> Card {
     let kind = match kind {
         "question" => CardKind::Question {
+            when_unavailable: None,
             text: "What brings you here today?".into(),
             buttons: vec![Button {
                 id: ButtonId("yes".into()),
@@ -299,6 +300,9 @@ fn bind_card(card: &mut Card, rest: &[&str], value: &str) {
         (
             ["unavailable"],
             CardKind::LiveChat {
+                when_unavailable, ..
+            }
+            | CardKind::Question {
                 when_unavailable, ..
             },
         ) => *when_unavailable = (!value.is_empty()).then(|| value.into()),

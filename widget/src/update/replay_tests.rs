@@ -24,6 +24,7 @@ fn event() -> impl Strategy<Value = TranscriptEvent> {
             card: Card {
                 id: CardId::new("q1"),
                 kind: CardKind::Question {
+                    when_unavailable: None,
                     text: "Talk to sales?".into(),
                     buttons: vec![Button {
                         id: ButtonId::new("yes"),

@@ -55,6 +55,7 @@ fn question(id: &str) -> TranscriptEvent {
         card: Card {
             id: CardId::new(id),
             kind: CardKind::Question {
+                when_unavailable: None,
                 text: "Talk to sales?".into(),
                 buttons: vec![Button {
                     id: ButtonId::new("yes"),

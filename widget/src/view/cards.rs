@@ -130,7 +130,9 @@ pub fn entry(
                     text(doc, &bubble(doc, parent, false)?, t)?;
                 }
             }
-            CardKind::Question { text: t, buttons } => {
+            CardKind::Question {
+                text: t, buttons, ..
+            } => {
                 let b = bubble(doc, parent, false)?;
                 let p = el(doc, "div", "", Some(&b))?;
                 let q = new_id(next_id);

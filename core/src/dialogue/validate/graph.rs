@@ -183,8 +183,12 @@ impl<'a> Graph<'a> {
             .map(|b| {
                 let mut out = Vec::new();
                 for (ci, card) in b.cards.iter().enumerate() {
-                    // A live chat card's branch for when nobody can chat: an edge with no button.
+                    // A card's branch for when nobody can chat: an edge with no button.
                     if let CardKind::LiveChat {
+                        when_unavailable: Some(goto),
+                        ..
+                    }
+                    | CardKind::Question {
                         when_unavailable: Some(goto),
                         ..
                     } = &card.kind

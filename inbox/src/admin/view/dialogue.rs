@@ -245,7 +245,22 @@ fn card_body(
     };
     match kind {
         CardKind::Message { .. } => {}
-        CardKind::Question { buttons, .. } => {
+        CardKind::Question {
+            buttons,
+            when_unavailable,
+            ..
+        } => {
+            // Ask only when someone can answer: else straight on to another branch.
+            let row = el("div", "row", &rows)?;
+            let choices = unavailable_choices("Ask it anyway", branches);
+            let u = select(
+                "When nobody can chat (closed, nobody available), skip to",
+                "when_unavailable",
+                &choices,
+                when_unavailable.as_deref().unwrap_or(""),
+                &row,
+            )?;
+            bound(&u, &format!("{p}.unavailable"))?;
             for (i, b) in buttons.iter().enumerate() {
                 let row = el("div", "row", &rows)?;
                 let l = field(
@@ -298,10 +313,7 @@ fn card_body(
         } => {
             // Where visitors go when nobody can chat at the moment they ask.
             let row = el("div", "row", &rows)?;
-            let choices: Vec<(String, String)> =
-                std::iter::once((String::new(), "Show the fallback message".into()))
-                    .chain(branches.iter().skip(1).cloned())
-                    .collect();
+            let choices = unavailable_choices("Show the fallback message", branches);
             let u = select(
                 "When nobody can chat (closed, nobody available)",
                 "when_unavailable",
@@ -415,4 +427,12 @@ fn card_body(
         }
     }
     Ok(())
+}
+
+/// The choices of a "when nobody can chat" select: the card's own behaviour, then every branch
+/// but the first (the dialogue's start).
+fn unavailable_choices(own: &str, branches: &[(String, String)]) -> Vec<(String, String)> {
+    std::iter::once((String::new(), own.to_owned()))
+        .chain(branches.iter().skip(1).cloned())
+        .collect()
 }
