@@ -15,7 +15,8 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
         "p",
         "muted",
         "Parlor sends signed HTTPS requests to these endpoints when chats are requested, \
-         accepted, missed or ended. Failed deliveries are retried for 24 hours.",
+         accepted, missed or ended, and when a visitor becomes a lead. Failed deliveries are \
+         retried for 24 hours.",
         panel,
     )?;
     if let Some(fresh) = &m.fresh_secret {
@@ -172,7 +173,7 @@ fn new_form(panel: &Element) -> Res<()> {
     let set = el("fieldset", "", &form)?;
     text_el("legend", "", "Events", &set)?;
     for (value, label) in EVENTS {
-        let c = checkbox(label, "event", value != "lead.created", &set)?;
+        let c = checkbox(label, "event", true, &set)?;
         c.set_attribute("value", value)?;
     }
     let b = text_el("button", "primary", "Add endpoint", &form)?;
