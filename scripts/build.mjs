@@ -36,21 +36,22 @@ run('worker-build', ['--release'], { cwd: join(root, 'edge') });
 // or unwinding code reaches the visitor's page (about 4 KB gzipped). It needs the `rust-src`
 // component (scripts/setup.sh) and, on a stable toolchain, RUSTC_BOOTSTRAP for `-Z build-std`;
 // its own target directory keeps these flags from invalidating the other builds' caches.
-function cargoBuild(crate, minimalStd) {
+function cargoBuild(crate, minimalStd, features) {
+  const only = features ? ['--no-default-features', '--features', features] : [];
   if (!minimalStd) {
-    run('cargo', ['build', '--quiet', '-p', crate, '--target', 'wasm32-unknown-unknown', '--release']);
+    run('cargo', ['build', '--quiet', '-p', crate, '--target', 'wasm32-unknown-unknown', '--release', ...only]);
     return join(root, 'target/wasm32-unknown-unknown/release', `${crate.replaceAll('-', '_')}.wasm`);
   }
   const targetDir = join(root, 'target/min');
   run('cargo', ['build', '--quiet', '-p', crate, '--target', 'wasm32-unknown-unknown', '--release',
-    '-Z', 'build-std=std,panic_abort', '--target-dir', targetDir], {
+    '-Z', 'build-std=std,panic_abort', '--target-dir', targetDir, ...only], {
     env: { ...env, RUSTC_BOOTSTRAP: '1', RUSTFLAGS: '-Zunstable-options -Cpanic=immediate-abort' },
   });
   return join(targetDir, 'wasm32-unknown-unknown/release', `${crate.replaceAll('-', '_')}.wasm`);
 }
 
-function wasmBundle(crate, outDir, outName, minimalStd = false) {
-  const wasm = cargoBuild(crate, minimalStd);
+function wasmBundle(crate, outDir, outName, minimalStd = false, features = null) {
+  const wasm = cargoBuild(crate, minimalStd, features);
   const out = join(dist, outDir);
   run('wasm-bindgen', ['--target', 'web', '--no-typescript', '--out-dir', out, '--out-name', outName, wasm]);
   const bg = join(out, `${outName}_bg.wasm`);
@@ -58,7 +59,9 @@ function wasmBundle(crate, outDir, outName, minimalStd = false) {
   run(join(bin, 'esbuild'), [join(out, `${outName}.js`), '--minify', '--format=esm', '--log-level=warning', `--outfile=${join(out, `${outName}.js`)}`, '--allow-overwrite']);
 }
 wasmBundle('parlor-widget', 'w', 'widget', true);
-wasmBundle('parlor-inbox', 'i', 'inbox');
+// One crate, two bundles: agents never download the admin's views (dialogue editor, reports).
+wasmBundle('parlor-inbox', 'i', 'inbox', true, 'agent');
+wasmBundle('parlor-inbox', 'a', 'admin', true, 'admin');
 
 // 3. The loader and the static pages.
 cpSync(join(root, 'www'), dist, { recursive: true });
@@ -72,10 +75,15 @@ const sizes = {
   widget_js: gz(join(dist, 'w/widget.js')),
   inbox_wasm: gz(join(dist, 'i/inbox_bg.wasm')),
   inbox_js: gz(join(dist, 'i/inbox.js')),
+  admin_wasm: gz(join(dist, 'a/admin_bg.wasm')),
+  admin_js: gz(join(dist, 'a/admin.js')),
 };
 sizes.widget_total = sizes.loader + sizes.widget_wasm + sizes.widget_js;
 sizes.inbox_total = sizes.inbox_wasm + sizes.inbox_js;
-const budgets = { loader: 2048, widget_total: 60 * 1024 };
+sizes.admin_total = sizes.admin_wasm + sizes.admin_js;
+// The inbox and admin ceilings stop growth at today's sizes (after the split); the targets are
+// 120 KB and 160 KB (docs/performance.md says what is left to reach them).
+const budgets = { loader: 2048, widget_total: 60 * 1024, inbox_total: 150 * 1024, admin_total: 230 * 1024 };
 writeFileSync(join(root, 'target/sizes.json'), JSON.stringify({ sizes, budgets }, null, 2));
 console.log('size (gzip -9 bytes): ' + Object.entries(sizes).map(([k, v]) => `${k}=${v}`).join(' '));
 const over = Object.entries(budgets).filter(([k, max]) => sizes[k] > max);

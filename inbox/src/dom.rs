@@ -50,6 +50,7 @@ pub fn field(label: &str, tag: &str, name: &str, value: &str, parent: &Element) 
     Ok(c)
 }
 
+#[cfg(feature = "admin")]
 /// A `<select>` with `(value, label)` options, `selected` chosen.
 pub fn select(
     label: &str,
@@ -120,6 +121,7 @@ pub fn set_value(e: &Element, v: &str) {
     }
 }
 
+#[cfg(feature = "admin")]
 /// A checkbox with a label; returns the input.
 pub fn checkbox(label: &str, name: &str, checked: bool, parent: &Element) -> Res<Element> {
     let l = el("label", "check", parent)?;
@@ -168,6 +170,7 @@ pub fn later(ms: i32, f: impl FnOnce() + 'static) -> Res<()> {
     Ok(())
 }
 
+#[cfg(feature = "agent")]
 /// Runs `f` every `ms` milliseconds for the page's life.
 pub fn every(ms: i32, f: impl FnMut() + 'static) -> Res<()> {
     let c = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(f);
@@ -177,6 +180,7 @@ pub fn every(ms: i32, f: impl FnMut() + 'static) -> Res<()> {
     Ok(())
 }
 
+#[cfg(feature = "agent")]
 pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }

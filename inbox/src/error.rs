@@ -37,6 +37,17 @@ impl InboxError {
     }
 }
 
+/// Sign-in failures in words a person understands.
+pub fn sign_in_error(e: &InboxError) -> String {
+    match e.status() {
+        401 => "That email and password do not match. Check them and try again.".into(),
+        404 => "There is no workspace with that name. Check the workspace id.".into(),
+        400 | 422 => "Please check the workspace id, email and password.".into(),
+        429 => "Too many attempts. Please wait a few minutes (at most 15) and try again.".into(),
+        _ => e.to_string(),
+    }
+}
+
 impl From<JsValue> for InboxError {
     fn from(v: JsValue) -> Self {
         let text = v

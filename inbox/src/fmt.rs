@@ -1,5 +1,7 @@
 //! Small formatting helpers shared by the inbox and admin views.
 
+use std::collections::BTreeMap;
+
 use parlor_core::dialogue::CardKind;
 use parlor_core::protocol::{Side, TranscriptEvent};
 
@@ -115,5 +117,30 @@ pub fn entry_line(e: &TranscriptEvent) -> (&'static str, String, String) {
             String::new(),
             format!("The transcript was emailed to the visitor at {to}"),
         ),
+    }
+}
+
+/// "Jane Doe · jane@acme.com · Acme" from captured fields (what is known).
+pub fn visitor_line(v: &BTreeMap<String, String>) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let name = [v.get("first_name"), v.get("last_name")]
+        .into_iter()
+        .flatten()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if !name.is_empty() {
+        parts.push(name);
+    }
+    for k in ["email", "company"] {
+        if let Some(s) = v.get(k).filter(|s| !s.trim().is_empty()) {
+            parts.push(s.trim().to_owned());
+        }
+    }
+    if parts.is_empty() {
+        "Anonymous visitor".into()
+    } else {
+        parts.join(" · ")
     }
 }

@@ -32,6 +32,7 @@ pub fn stringify_js(v: &JsValue) -> Result<String, InboxError> {
         .ok_or_else(|| InboxError::Data("JSON.stringify".into()))
 }
 
+#[cfg(feature = "admin")]
 /// Pretty JSON, for the advanced views.
 pub fn pretty_js(v: &JsValue) -> String {
     js_sys::JSON::stringify_with_replacer_and_space(v, &JsValue::NULL, &JsValue::from_f64(2.0))

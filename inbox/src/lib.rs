@@ -4,7 +4,9 @@
 //! rules (pure, tested natively) and a `view` that keeps the DOM in step. Visitor-provided
 //! text only ever goes in as text (`textContent`).
 
+#[cfg(feature = "admin")]
 pub mod admin;
+#[cfg(feature = "agent")]
 pub mod inbox;
 pub mod session;
 
@@ -14,20 +16,18 @@ mod error;
 mod fmt;
 mod json;
 mod mailbox;
+#[cfg(feature = "agent")]
 mod notify;
 mod socket;
+#[cfg(feature = "agent")]
 mod sound;
 
 pub use error::InboxError;
 
-/// Sign-in failures in words a person understands (shared by inbox and admin).
-pub(crate) fn inbox_sign_in_error(e: &InboxError) -> String {
-    inbox::sign_in_error(e)
-}
-
 use wasm_bindgen::prelude::*;
 
 /// Builds the agent inbox inside `root`.
+#[cfg(feature = "agent")]
 #[wasm_bindgen]
 pub fn start_inbox(root: web_sys::Element) -> Result<(), JsValue> {
     inbox::start(root)?;
@@ -35,6 +35,7 @@ pub fn start_inbox(root: web_sys::Element) -> Result<(), JsValue> {
 }
 
 /// Builds the admin views inside `root`.
+#[cfg(feature = "admin")]
 #[wasm_bindgen]
 pub fn start_admin(root: web_sys::Element) -> Result<(), JsValue> {
     admin::start(root)?;

@@ -46,6 +46,7 @@ impl Socket {
         })
     }
 
+    #[cfg(feature = "agent")]
     pub fn send(&self, text: &str) -> Result<(), InboxError> {
         Ok(self.ws.send_with_str(text)?)
     }

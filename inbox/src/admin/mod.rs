@@ -135,7 +135,7 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
                 Err(e) if matches!(e.status(), 401 | 403) => {
                     Msg::SignInFailed("That admin key does not open this workspace.".into())
                 }
-                Err(e) => Msg::SignInFailed(crate::inbox_sign_in_error(&e)),
+                Err(e) => Msg::SignInFailed(crate::error::sign_in_error(&e)),
             }
         }),
         Effect::SaveSession(s) => session::save(STORE_KEY, &s),
@@ -267,7 +267,7 @@ async fn sign_in(ws: &str, email: &str, password: &str) -> Result<Session, Strin
         &Body { email, password },
     )
     .await
-    .map_err(|e| crate::inbox_sign_in_error(&e))?;
+    .map_err(|e| crate::error::sign_in_error(&e))?;
     let agent: AgentInfo = from_js(get(&resp, "agent")).map_err(|e| e.to_string())?;
     if agent.role != "admin" {
         return Err("This account is not an admin of the workspace. Agents use the inbox.".into());

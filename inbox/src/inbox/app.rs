@@ -91,7 +91,7 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
             wasm_bindgen_futures::spawn_local(async move {
                 let msg = match sign_in(&workspace, &email, &password).await {
                     Ok(s) => Msg::SignedIn(s),
-                    Err(e) => Msg::SignInFailed(sign_in_error(&e)),
+                    Err(e) => Msg::SignInFailed(crate::error::sign_in_error(&e)),
                 };
                 dispatch(&a, msg);
             });
@@ -227,17 +227,6 @@ async fn sign_in(workspace: &str, email: &str, password: &str) -> Result<Session
         token,
         agent: Some(agent),
     })
-}
-
-/// Sign-in failures in words a person understands.
-pub fn sign_in_error(e: &InboxError) -> String {
-    match e.status() {
-        401 => "That email and password do not match. Check them and try again.".into(),
-        404 => "There is no workspace with that name. Check the workspace id.".into(),
-        400 | 422 => "Please check the workspace id, email and password.".into(),
-        429 => "Too many attempts. Please wait a few minutes (at most 15) and try again.".into(),
-        _ => e.to_string(),
-    }
 }
 
 fn listen(app: &Rc<App>, root: &Element) -> Res<()> {

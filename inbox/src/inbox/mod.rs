@@ -5,4 +5,4 @@ pub mod model;
 pub mod update;
 mod view;
 
-pub use app::{live_count, sign_in_error, start, App};
+pub use app::{live_count, start, App};

@@ -8,6 +8,7 @@ use parlor_core::protocol::{
     TranscriptEntry,
 };
 
+pub use crate::fmt::visitor_line;
 use crate::session::Session;
 
 /// The inbox socket's state.
@@ -195,31 +196,6 @@ impl Model {
     /// Live chats held now (the "n" of "n / 10").
     pub fn live_count(&self) -> usize {
         self.chats.iter().filter(|c| c.closed.is_none()).count()
-    }
-}
-
-/// "Jane Doe · jane@acme.com · Acme" from captured fields (what is known).
-pub fn visitor_line(v: &BTreeMap<String, String>) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let name = [v.get("first_name"), v.get("last_name")]
-        .into_iter()
-        .flatten()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    if !name.is_empty() {
-        parts.push(name);
-    }
-    for k in ["email", "company"] {
-        if let Some(s) = v.get(k).filter(|s| !s.trim().is_empty()) {
-            parts.push(s.trim().to_owned());
-        }
-    }
-    if parts.is_empty() {
-        "Anonymous visitor".into()
-    } else {
-        parts.join(" · ")
     }
 }
 

@@ -4,8 +4,8 @@ use web_sys::Element;
 
 use crate::admin::model::Model;
 use crate::dom::{el, select, text_el, Res};
+use crate::fmt::visitor_line;
 use crate::fmt::{clock, date_time, entry_line, field_label};
-use crate::inbox::model::visitor_line;
 
 const STATUSES: [(&str, &str); 7] = [
     ("", "All"),
