@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs whatever this machine is missing to build, run and test Parlor. Idempotent and
-# quiet when everything is already there. Pass --browser to also install Chromium (tests).
+# quiet when everything is already there. `npm start` needs only the build tools; pass --browser
+# to also install Chromium (bench), --test for Chromium and the fuzzer (npm test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,8 +34,11 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   cargo install --quiet --force "wasm-bindgen-cli@$WASM_BINDGEN_VERSION"
 fi
 
+MODE="${1:-}"
+
 # Fuzzing (scripts/fuzz.sh, the "fuzz (short)" test step) runs on stable with RUSTC_BOOTSTRAP=1.
-if [ "$(cargo-fuzz --version 2>/dev/null | awk '{print $NF}')" != "$CARGO_FUZZ_VERSION" ]; then
+# Only the tests need it: a first `npm start` does not wait for it.
+if [ "$MODE" = "--test" ] && [ "$(cargo-fuzz --version 2>/dev/null | awk '{print $NF}')" != "$CARGO_FUZZ_VERSION" ]; then
   say "installing cargo-fuzz $CARGO_FUZZ_VERSION (about a minute, once)"
   cargo install --quiet --locked "cargo-fuzz@$CARGO_FUZZ_VERSION"
 fi
@@ -61,7 +65,7 @@ fi
 # Local development only: webhook endpoints may be plain HTTP on this machine (docs/webhooks.md).
 grep -q '^WEBHOOKS_LOCAL=' .dev.vars || echo "WEBHOOKS_LOCAL=1" >> .dev.vars
 
-if [ "${1:-}" = "--browser" ]; then
+if [ "$MODE" = "--browser" ] || [ "$MODE" = "--test" ]; then
   if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     if [ "$(id -u)" = 0 ]; then
       say "installing chromium and chromium-driver from Debian"
