@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { root, bin } from './lib/paths.mjs';
+import { shortenNames } from './lib/short-names.mjs';
 
 const release = !process.argv.includes('--dev');
 const quiet = process.argv.includes('--quiet');
@@ -49,13 +50,19 @@ function cargoBuild(crate, minimalStd) {
   return join(targetDir, 'wasm32-unknown-unknown/release', `${crate.replaceAll('-', '_')}.wasm`);
 }
 
-function wasmBundle(crate, outDir, outName, minimalStd = false) {
-  const wasm = cargoBuild(crate, minimalStd);
+// `small`: the widget's extra steps for bytes (each measured in docs/performance.md): its own std,
+// wasm-opt told that memory starts zeroed and its first 1 KB is unused (true of Rust's layout),
+// and short import/export names.
+function wasmBundle(crate, outDir, outName, small = false) {
+  const wasm = cargoBuild(crate, small);
   const out = join(dist, outDir);
   run('wasm-bindgen', ['--target', 'web', '--no-typescript', '--out-dir', out, '--out-name', outName, wasm]);
   const bg = join(out, `${outName}_bg.wasm`);
-  run(join(bin, 'wasm-opt'), ['-Oz', '--converge', '--strip-debug', '--strip-producers', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', '-o', bg, bg]);
-  run(join(bin, 'esbuild'), [join(out, `${outName}.js`), '--minify', '--format=esm', '--log-level=warning', `--outfile=${join(out, `${outName}.js`)}`, '--allow-overwrite']);
+  const glue = join(out, `${outName}.js`);
+  const smallFlags = small ? ['--zero-filled-memory', '--low-memory-unused'] : [];
+  run(join(bin, 'wasm-opt'), ['-Oz', '--converge', ...smallFlags, '--strip-debug', '--strip-producers', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', '-o', bg, bg]);
+  if (small) shortenNames(join(bin, 'wasm-opt'), bg, glue, env);
+  run(join(bin, 'esbuild'), [glue, '--minify', '--format=esm', '--log-level=warning', `--outfile=${glue}`, '--allow-overwrite']);
 }
 wasmBundle('parlor-widget', 'w', 'widget', true);
 wasmBundle('parlor-inbox', 'i', 'inbox');
