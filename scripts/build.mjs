@@ -45,7 +45,9 @@ function cargoBuild(crate, minimalStd) {
   const targetDir = join(root, 'target/min');
   run('cargo', ['build', '--quiet', '-p', crate, '--target', 'wasm32-unknown-unknown', '--release',
     '-Z', 'build-std=std,panic_abort', '--target-dir', targetDir], {
-    env: { ...env, RUSTC_BOOTSTRAP: '1', RUSTFLAGS: '-Zunstable-options -Cpanic=immediate-abort' },
+    // No file/line in the binary for the (aborting) panics, and `Debug` impls that print nothing:
+    // nothing on the page reads either.
+    env: { ...env, RUSTC_BOOTSTRAP: '1', RUSTFLAGS: '-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none' },
   });
   return join(targetDir, 'wasm32-unknown-unknown/release', `${crate.replaceAll('-', '_')}.wasm`);
 }

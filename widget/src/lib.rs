@@ -5,6 +5,7 @@
 //! for (HTTP, WebSocket, timers, storage, focus). The loader (`loader.js`) calls [`mount`].
 
 pub mod after_chat;
+mod alloc;
 pub mod i18n;
 pub mod model;
 pub mod text;

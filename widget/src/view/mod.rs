@@ -19,6 +19,9 @@ use crate::text::{is_safe_link, text_on, valid_color};
 
 pub use cards::CardRefs;
 
+/// How many elements of FRAME are marked `data-r`.
+const FRAME_REFS: u32 = 23;
+
 /// The frame: header, log, composer and launcher. Every element `View` keeps is marked
 /// `data-r`, in the order of `View::build`'s fields; text comes later, from `render`.
 const FRAME: &str = concat!(
@@ -90,38 +93,41 @@ impl View {
         // building the same ~25 elements call by call.
         root.set_inner_html(FRAME);
         let refs = root.query_selector_all("[data-r]")?;
+        if refs.length() != FRAME_REFS {
+            return Err(WidgetError::Missing("frame"));
+        }
+        // Checked once above, so no field can fail: a `?` per field would make the compiler
+        // emit the drops of every element taken before it (300 calls).
         let mut i = 0;
-        let mut next = || -> Res<JsValue> {
+        let mut next = || {
             i += 1;
-            refs.get(i - 1)
-                .map(JsValue::from)
-                .ok_or(WidgetError::Missing("frame"))
+            refs.get(i - 1).map(JsValue::from).unwrap_or_default()
         };
         // In document order (see FRAME).
         Ok(View {
-            wrap: next()?.unchecked_into(),
-            panel: next()?.unchecked_into(),
-            avatar: next()?.unchecked_into(),
-            title: next()?.unchecked_into(),
-            reply_time: next()?.unchecked_into(),
-            close: next()?.unchecked_into(),
-            status: next()?.unchecked_into(),
-            log: next()?.unchecked_into(),
-            message: next()?.unchecked_into(),
-            message_text: next()?.unchecked_into(),
-            retry: next()?.unchecked_into(),
-            items: next()?.unchecked_into(),
-            pending: next()?.unchecked_into(),
-            waiting: next()?.unchecked_into(),
-            waiting_text: next()?.unchecked_into(),
-            typing: next()?.unchecked_into(),
-            live: next()?.unchecked_into(),
-            composer: next()?.unchecked_into(),
-            textarea: next()?.unchecked_into(),
-            send: next()?.unchecked_into(),
-            end: next()?.unchecked_into(),
-            restart: next()?.unchecked_into(),
-            launcher: next()?.unchecked_into(),
+            wrap: next().unchecked_into(),
+            panel: next().unchecked_into(),
+            avatar: next().unchecked_into(),
+            title: next().unchecked_into(),
+            reply_time: next().unchecked_into(),
+            close: next().unchecked_into(),
+            status: next().unchecked_into(),
+            log: next().unchecked_into(),
+            message: next().unchecked_into(),
+            message_text: next().unchecked_into(),
+            retry: next().unchecked_into(),
+            items: next().unchecked_into(),
+            pending: next().unchecked_into(),
+            waiting: next().unchecked_into(),
+            waiting_text: next().unchecked_into(),
+            typing: next().unchecked_into(),
+            live: next().unchecked_into(),
+            composer: next().unchecked_into(),
+            textarea: next().unchecked_into(),
+            send: next().unchecked_into(),
+            end: next().unchecked_into(),
+            restart: next().unchecked_into(),
+            launcher: next().unchecked_into(),
             doc,
             rendered: 0,
             cards: Vec::new(),
