@@ -130,19 +130,10 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Result<(), WidgetError> 
     }
     match fx {
         Effect::Start { token } => {
-            let (a, base, ws) = (app.clone(), inner.base.clone(), inner.workspace.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                let msg = crate::http::start(base, ws, token).await;
-                dispatch(&a, msg);
-            });
+            crate::http::start(app.clone(), &inner.base, &inner.workspace, token.as_deref())
         }
         Effect::FetchAvailability => {
-            let (a, base, ws) = (app.clone(), inner.base.clone(), inner.workspace.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Some(msg) = crate::http::availability(base, ws).await {
-                    dispatch(&a, msg);
-                }
-            });
+            crate::http::availability(app.clone(), &inner.base, &inner.workspace)
         }
         Effect::Connect => {
             inner.socket = None;

@@ -324,6 +324,7 @@ fn renders_every_card_kind_and_live_chat() {
             CardKind::LiveChat {
                 text: "Let me find someone".into(),
                 routing: Routing::RoundRobin,
+                when_unavailable: None,
             },
         ),
     );
@@ -776,6 +777,7 @@ fn decoder_reads_what_core_writes() {
                 kind: CardKind::LiveChat {
                     text: "t".into(),
                     routing: Routing::RoundRobin,
+                    when_unavailable: None,
                 },
             },
         },
