@@ -100,9 +100,7 @@ pub fn dispatch(app: &Rc<App>, msg: Msg) {
         inner.model.now = Millis(js_sys::Date::now() as u64);
         let effects = update(&mut inner.model, msg);
         let inner = &mut *inner;
-        if let Err(e) = inner.view.render(&inner.model) {
-            log(e);
-        }
+        inner.view.render(&inner.model);
         for fx in effects {
             if let Err(e) = run(app, inner, fx) {
                 log(e);

@@ -137,7 +137,7 @@ impl View {
         })
     }
 
-    pub fn render(&mut self, m: &Model) -> Res<()> {
+    pub fn render(&mut self, m: &Model) {
         let s = m.lang.strings();
         if self.lang != Some(m.lang) {
             self.lang = Some(m.lang);
@@ -168,8 +168,9 @@ impl View {
         set_attr(&self.wrap, "class", &class);
         if let Some(rgb) = m.color.as_deref().and_then(valid_color) {
             let st = self.wrap.style();
-            st.set_property("--pa", m.color.as_deref().unwrap_or_default())?;
-            st.set_property("--pf", text_on(rgb))?;
+            // Custom properties with a checked colour: setProperty has nothing to refuse.
+            let _ = st.set_property("--pa", m.color.as_deref().unwrap_or_default());
+            let _ = st.set_property("--pf", text_on(rgb));
         }
         show(&self.panel, m.open);
         set_attr(
@@ -246,7 +247,7 @@ impl View {
         let appended =
             self.rendered < m.entries.len() || self.pending_drawn.len() != m.chat.pending().len();
         for entry in &m.entries[self.rendered..] {
-            if let Some(refs) = cards::entry(&self.doc, &self.items, entry, m, &mut self.next_id)? {
+            if let Some(refs) = cards::entry(&self.doc, &self.items, entry, m, &mut self.next_id) {
                 self.cards.push(refs);
             }
         }
@@ -254,7 +255,7 @@ impl View {
         for c in &self.cards {
             c.sync(m);
         }
-        self.render_pending(m)?;
+        self.render_pending(m);
 
         show(&self.waiting, m.waiting && !m.closed);
         // One status line under the chat: the agent reconnecting, else typing.
@@ -282,10 +283,9 @@ impl View {
         if appended || typing {
             self.log.set_scroll_top(self.log.scroll_height());
         }
-        Ok(())
     }
 
-    fn render_pending(&mut self, m: &Model) -> Res<()> {
+    fn render_pending(&mut self, m: &Model) {
         let ids: Vec<String> = m
             .chat
             .pending()
@@ -293,14 +293,13 @@ impl View {
             .map(|o| o.client_id.clone())
             .collect();
         if ids == self.pending_drawn {
-            return Ok(());
+            return;
         }
         self.pending.set_text_content(None);
         for o in m.chat.pending() {
-            cards::pending(&self.doc, &self.pending, &o.text, m.lang.strings().sending)?;
+            cards::pending(&self.doc, &self.pending, &o.text, m.lang.strings().sending);
         }
         self.pending_drawn = ids;
-        Ok(())
     }
 
     /// Moves keyboard focus (after a render, so the target exists).
