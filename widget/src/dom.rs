@@ -3,11 +3,12 @@
 //! Building cards calls `createElement`, `setAttribute` and `appendChild` with constant tag and
 //! attribute names on elements just made, where the DOM never throws. So they are bound here
 //! without web-sys's `catch`: no `Result` per call, whose error paths (dropping every element
-//! made so far at each `?`) were kilobytes of the bundle.
+//! made so far at each `?`) were kilobytes of the bundle. Likewise listeners and timers.
 
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
-use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlElement};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Element, Event, HtmlElement};
 
 use crate::error::WidgetError;
 
@@ -23,6 +24,23 @@ extern "C" {
     fn set_attribute(this: &Dom, name: &str, value: &str);
     #[wasm_bindgen(method, js_name = appendChild)]
     fn append_child(this: &Dom, child: &Dom);
+    /// Never throws for a function listener.
+    #[wasm_bindgen(method, js_name = addEventListener)]
+    fn add_event_listener(this: &Dom, kind: &str, f: &JsValue);
+    /// The global `setTimeout`: never throws for a function.
+    #[wasm_bindgen(js_name = setTimeout)]
+    pub fn set_timeout(f: &JsValue, ms: i32);
+}
+
+/// Calls `f` with each `kind` event on `target`, for as long as the page lives.
+pub fn on(target: &JsValue, kind: &str, mut f: impl FnMut(Event) + 'static) {
+    // One closure signature (JsValue) for every callback of the widget: each signature costs
+    // its own shims in the wasm and the glue.
+    let c = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| f(e.unchecked_into()));
+    target
+        .unchecked_ref::<Dom>()
+        .add_event_listener(kind, c.as_ref());
+    c.forget();
 }
 
 pub fn document() -> Res<Document> {

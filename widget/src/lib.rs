@@ -44,6 +44,7 @@ pub fn mount(root: ShadowRoot, config: JsValue) -> Result<(), JsValue> {
 
 /// Like [`mount`] but with no network: effects are recorded for tests to read.
 #[doc(hidden)]
+#[cfg(feature = "record")]
 pub fn mount_recording(
     root: ShadowRoot,
     workspace: &str,
