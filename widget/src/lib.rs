@@ -6,6 +6,7 @@
 
 pub mod after_chat;
 mod alloc;
+pub mod email;
 pub mod i18n;
 pub mod model;
 pub mod text;
