@@ -13,7 +13,7 @@ use web_sys::{Element, Event, HtmlInputElement, KeyboardEvent, ShadowRoot};
 
 use crate::dom::on;
 use crate::error::{log, WidgetError};
-use crate::model::{Effect, Model, Msg};
+use crate::model::{Effect, Focus, Model, Msg};
 use crate::socket::Socket;
 use crate::text::ws_url;
 use crate::update::update;
@@ -53,7 +53,8 @@ struct Inner {
     sent: Vec<String>,
 }
 
-/// Builds the widget in `root` and runs `Msg::Init`.
+/// Builds the widget in `root` and runs `Msg::Init`: on the page in a task of its own, so the
+/// frame, then the first render with its requests, each stay well under 50 ms on a slow machine.
 pub fn start(
     root: ShadowRoot,
     workspace: String,
@@ -63,6 +64,8 @@ pub fn start(
 ) -> Result<Rc<App>, WidgetError> {
     #[cfg(not(feature = "record"))]
     let Mode::Live = mode;
+    // Tests (Record mode) read the first render at once.
+    let init_now = !matches!(mode, Mode::Live);
     let win = web_sys::window().ok_or(WidgetError::Missing("window"))?;
     let page_lang = Lang::from_tag(&win.navigator().language().unwrap_or_default());
     let mut nonce = String::new();
@@ -91,7 +94,11 @@ pub fn start(
         busy: Cell::new(false),
     });
     listen(&app, &root);
-    dispatch(&app, Msg::Init);
+    if init_now {
+        dispatch(&app, Msg::Init);
+    } else {
+        later(&app, 0, Msg::Init);
+    }
     Ok(app)
 }
 
@@ -175,11 +182,28 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Result<(), WidgetError> 
         Effect::TypingTimer { gen } => later(app, TYPING_IDLE_MS, Msg::TypingIdle { gen }),
         Effect::StoreToken(t) => storage::save(&inner.workspace, &t),
         Effect::ClearToken => storage::clear(&inner.workspace),
-        Effect::Focus(f) => inner.view.focus(&inner.model, &f),
+        Effect::Focus(f) => focus(app, inner, f),
         Effect::Announce(s) => inner.view.announce(&s),
         Effect::ClearComposer => inner.view.clear_composer(),
     }
     Ok(())
+}
+
+/// Moves keyboard focus, on the page in a task of its own: focusing makes the browser lay the
+/// panel out, the costliest step of a render (the first time: tens of ms on a slow machine).
+fn focus(app: &Rc<App>, inner: &Inner, f: Focus) {
+    #[cfg(feature = "record")]
+    if let Mode::Record = inner.mode {
+        return inner.view.focus(&inner.model, &f);
+    }
+    let _ = inner;
+    let a = app.clone();
+    let cb = Closure::once_into_js(move |_: JsValue| {
+        if let Ok(i) = a.inner.try_borrow() {
+            i.view.focus(&i.model, &f);
+        }
+    });
+    crate::dom::set_timeout(&cb, 0);
 }
 
 /// Dispatches `msg` after `ms` milliseconds.
