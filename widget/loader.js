@@ -14,10 +14,13 @@
   let host;
   let root;
 
+  // Each step a task of its own (no task over 50 ms on a slow machine): the wasm streams and
+  // compiles off the main thread, then instantiation, then the first render after a yield.
   const load = () =>
     (loading ||= import(base + '/w/widget.js')
       .then(async (m) => {
         await m.default({ module_or_path: base + '/w/widget_bg.wasm' });
+        await new Promise((go) => setTimeout(go));
         m.mount(root, { workspace, base, open: opened });
       })
       .catch((e) => {

@@ -86,9 +86,9 @@ pub struct Exception {
 /// Why a schedule is refused; each message names the day or date.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HoursError {
-    #[error("unknown time zone {0:?} (use an IANA name such as Europe/Paris)")]
+    #[error("unknown time zone \"{0}\" (use an IANA name such as Europe/Paris)")]
     UnknownTimeZone(String),
-    #[error("{day}: {time:?} is not a time (use HH:MM, 00:00 to 24:00)")]
+    #[error("{day}: \"{time}\" is not a time (use HH:MM, 00:00 to 24:00)")]
     MalformedTime { day: String, time: String },
     #[error(
         "{day}: {from}–{to} must start before it ends (write a range past midnight as two ranges)"
@@ -106,7 +106,7 @@ pub enum HoursError {
     },
     #[error("{day}: at most {MAX_RANGES_PER_DAY} ranges a day")]
     TooManyRanges { day: String },
-    #[error("exception date {0:?} is not a date (use YYYY-MM-DD)")]
+    #[error("exception date \"{0}\" is not a date (use YYYY-MM-DD)")]
     MalformedDate(String),
     #[error("exception date {0} is listed twice")]
     DuplicateException(String),

@@ -11,7 +11,7 @@ use crate::hours::{Exception, Range, Weekly};
 /// Why a line could not be read; the message names the line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HoursTextError {
-    #[error("{day}: {part:?} is not a range (write 09:00-18:00, several separated by commas)")]
+    #[error("{day}: \"{part}\" is not a range (write 09:00-18:00, several separated by commas)")]
     NotARange { day: String, part: String },
     #[error("exceptions, line {line}: write a date then \"closed\" or ranges, as 2026-12-24 09:00-12:00")]
     NotAnException { line: usize },

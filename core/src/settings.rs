@@ -201,7 +201,7 @@ impl WorkspaceSettings {
                     .is_some_and(|h| !h.is_empty() && !h.contains('/'));
             if !ok {
                 errors.push(format!(
-                    "allowed origin {origin:?} must look like https://www.example.com"
+                    "allowed origin \"{origin}\" must look like https://www.example.com"
                 ));
             }
         }
@@ -211,7 +211,7 @@ impl WorkspaceSettings {
         for email in &self.notification_emails {
             if !looks_like_email(email) {
                 errors.push(format!(
-                    "notification email {email:?} is not an email address"
+                    "notification email \"{email}\" is not an email address"
                 ));
             }
         }

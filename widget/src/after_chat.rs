@@ -3,10 +3,11 @@
 //! form and button rendering, validation and focus of the dialogue's cards. Both come back
 //! from the transcript on a reload: the server's entries decide what is shown.
 
-use parlor_core::dialogue::{looks_like_email, Button, Card, CardKind, FieldKind, FieldSpec};
+use parlor_core::dialogue::{Button, Card, CardKind, FieldKind, FieldSpec};
 use parlor_core::protocol::{TranscriptEntry, TranscriptEvent};
 use parlor_core::{ButtonId, CardId};
 
+use crate::email::looks_like_email;
 use crate::model::Model;
 
 /// The offline form's card id (dialogue card ids never start with `_`).

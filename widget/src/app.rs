@@ -11,8 +11,9 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, Event, HtmlInputElement, KeyboardEvent, ShadowRoot};
 
+use crate::dom::on;
 use crate::error::{log, WidgetError};
-use crate::model::{Effect, Model, Msg};
+use crate::model::{Effect, Focus, Model, Msg};
 use crate::socket::Socket;
 use crate::text::ws_url;
 use crate::update::update;
@@ -23,9 +24,11 @@ use crate::{i18n::Lang, storage};
 /// How long after the last keystroke the widget says it stopped typing.
 const TYPING_IDLE_MS: i32 = 3_000;
 
-/// Live runs effects against the network; Record keeps them for tests.
+/// Live runs effects against the network; Record keeps them for tests (the `record` feature,
+/// on only in this crate's tests, so the page's bundle carries none of it).
 pub enum Mode {
     Live,
+    #[cfg(feature = "record")]
     Record,
 }
 
@@ -41,13 +44,17 @@ struct Inner {
     socket: Option<Socket>,
     workspace: String,
     base: String,
+    #[cfg(feature = "record")]
     mode: Mode,
     /// Record mode: every effect, and every frame that would have been sent (as JSON).
+    #[cfg(feature = "record")]
     effects: Vec<Effect>,
+    #[cfg(feature = "record")]
     sent: Vec<String>,
 }
 
-/// Builds the widget in `root` and runs `Msg::Init`.
+/// Builds the widget in `root` and runs `Msg::Init`: on the page in a task of its own, so the
+/// frame, then the first render with its requests, each stay well under 50 ms on a slow machine.
 pub fn start(
     root: ShadowRoot,
     workspace: String,
@@ -55,6 +62,10 @@ pub fn start(
     open: bool,
     mode: Mode,
 ) -> Result<Rc<App>, WidgetError> {
+    #[cfg(not(feature = "record"))]
+    let Mode::Live = mode;
+    // Tests (Record mode) read the first render at once.
+    let init_now = !matches!(mode, Mode::Live);
     let win = web_sys::window().ok_or(WidgetError::Missing("window"))?;
     let page_lang = Lang::from_tag(&win.navigator().language().unwrap_or_default());
     let mut nonce = String::new();
@@ -72,15 +83,22 @@ pub fn start(
             socket: None,
             workspace,
             base,
+            #[cfg(feature = "record")]
             mode,
+            #[cfg(feature = "record")]
             effects: Vec::new(),
+            #[cfg(feature = "record")]
             sent: Vec::new(),
         }),
         queue: RefCell::new(VecDeque::new()),
         busy: Cell::new(false),
     });
-    listen(&app, &root)?;
-    dispatch(&app, Msg::Init);
+    listen(&app, &root);
+    if init_now {
+        dispatch(&app, Msg::Init);
+    } else {
+        later(&app, 0, Msg::Init);
+    }
     Ok(app)
 }
 
@@ -100,9 +118,7 @@ pub fn dispatch(app: &Rc<App>, msg: Msg) {
         inner.model.now = Millis(js_sys::Date::now() as u64);
         let effects = update(&mut inner.model, msg);
         let inner = &mut *inner;
-        if let Err(e) = inner.view.render(&inner.model) {
-            log(e);
-        }
+        inner.view.render(&inner.model);
         for fx in effects {
             if let Err(e) = run(app, inner, fx) {
                 log(e);
@@ -113,6 +129,7 @@ pub fn dispatch(app: &Rc<App>, msg: Msg) {
 }
 
 fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Result<(), WidgetError> {
+    #[cfg(feature = "record")]
     if let Mode::Record = inner.mode {
         inner.effects.push(fx.clone());
         match &fx {
@@ -130,19 +147,10 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Result<(), WidgetError> 
     }
     match fx {
         Effect::Start { token } => {
-            let (a, base, ws) = (app.clone(), inner.base.clone(), inner.workspace.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                let msg = crate::http::start(base, ws, token).await;
-                dispatch(&a, msg);
-            });
+            crate::http::start(app.clone(), &inner.base, &inner.workspace, token.as_deref())
         }
         Effect::FetchAvailability => {
-            let (a, base, ws) = (app.clone(), inner.base.clone(), inner.workspace.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Some(msg) = crate::http::availability(base, ws).await {
-                    dispatch(&a, msg);
-                }
-            });
+            crate::http::availability(app.clone(), &inner.base, &inner.workspace)
         }
         Effect::Connect => {
             inner.socket = None;
@@ -169,29 +177,44 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Result<(), WidgetError> 
         }
         Effect::ScheduleReconnect { at } => {
             let ms = at.since(inner.model.now).as_u64().min(i32::MAX as u64) as i32;
-            later(app, ms, Msg::Reconnect)?;
+            later(app, ms, Msg::Reconnect);
         }
-        Effect::TypingTimer { gen } => later(app, TYPING_IDLE_MS, Msg::TypingIdle { gen })?,
+        Effect::TypingTimer { gen } => later(app, TYPING_IDLE_MS, Msg::TypingIdle { gen }),
         Effect::StoreToken(t) => storage::save(&inner.workspace, &t),
         Effect::ClearToken => storage::clear(&inner.workspace),
-        Effect::Focus(f) => inner.view.focus(&inner.model, &f),
+        Effect::Focus(f) => focus(app, inner, f),
         Effect::Announce(s) => inner.view.announce(&s),
         Effect::ClearComposer => inner.view.clear_composer(),
     }
     Ok(())
 }
 
-/// Dispatches `msg` after `ms` milliseconds.
-fn later(app: &Rc<App>, ms: i32, msg: Msg) -> Result<(), WidgetError> {
+/// Moves keyboard focus, on the page in a task of its own: focusing makes the browser lay the
+/// panel out, the costliest step of a render (the first time: tens of ms on a slow machine).
+fn focus(app: &Rc<App>, inner: &Inner, f: Focus) {
+    #[cfg(feature = "record")]
+    if let Mode::Record = inner.mode {
+        return inner.view.focus(&inner.model, &f);
+    }
+    let _ = inner;
     let a = app.clone();
-    let f = Closure::once_into_js(move || dispatch(&a, msg));
-    let win = web_sys::window().ok_or(WidgetError::Missing("window"))?;
-    win.set_timeout_with_callback_and_timeout_and_arguments_0(f.unchecked_ref(), ms)?;
-    Ok(())
+    let cb = Closure::once_into_js(move |_: JsValue| {
+        if let Ok(i) = a.inner.try_borrow() {
+            i.view.focus(&i.model, &f);
+        }
+    });
+    crate::dom::set_timeout(&cb, 0);
+}
+
+/// Dispatches `msg` after `ms` milliseconds.
+fn later(app: &Rc<App>, ms: i32, msg: Msg) {
+    let a = app.clone();
+    let f = Closure::once_into_js(move |_: JsValue| dispatch(&a, msg));
+    crate::dom::set_timeout(&f, ms);
 }
 
 /// One listener per event type on the shadow root (event delegation via `data-act`).
-fn listen(app: &Rc<App>, root: &ShadowRoot) -> Result<(), WidgetError> {
+fn listen(app: &Rc<App>, root: &ShadowRoot) {
     let a = app.clone();
     on(root, "click", move |e| {
         let Some(t) = target(&e).and_then(|t| t.closest("[data-act]").ok().flatten()) else {
@@ -214,7 +237,7 @@ fn listen(app: &Rc<App>, root: &ShadowRoot) -> Result<(), WidgetError> {
             _ => return,
         };
         dispatch(&a, msg);
-    })?;
+    });
     let a = app.clone();
     on(root, "submit", move |e| {
         e.prevent_default();
@@ -238,7 +261,7 @@ fn listen(app: &Rc<App>, root: &ShadowRoot) -> Result<(), WidgetError> {
                 values,
             },
         );
-    })?;
+    });
     let a = app.clone();
     on(root, "keydown", move |e| {
         let Some(k) = e.dyn_ref::<KeyboardEvent>() else {
@@ -255,7 +278,7 @@ fn listen(app: &Rc<App>, root: &ShadowRoot) -> Result<(), WidgetError> {
                 },
             );
         }
-    })?;
+    });
     let a = app.clone();
     on(root, "input", move |e| {
         if is_composer(&e) {
@@ -266,15 +289,7 @@ fn listen(app: &Rc<App>, root: &ShadowRoot) -> Result<(), WidgetError> {
                 },
             );
         }
-    })?;
-    Ok(())
-}
-
-fn on(root: &ShadowRoot, kind: &str, f: impl FnMut(Event) + 'static) -> Result<(), WidgetError> {
-    let c = Closure::<dyn FnMut(Event)>::new(f);
-    root.add_event_listener_with_callback(kind, c.as_ref().unchecked_ref())?;
-    c.forget(); // lives as long as the page
-    Ok(())
+    });
 }
 
 fn target(e: &Event) -> Option<Element> {
@@ -294,11 +309,13 @@ impl App {
     }
 
     /// Test hook: the model as it is now.
+    #[cfg(feature = "record")]
     pub fn model(&self) -> Option<Model> {
         self.inner.try_borrow().ok().map(|i| i.model.clone())
     }
 
     /// Test hook (Record mode): effects run so far, and frames that would have been sent.
+    #[cfg(feature = "record")]
     pub fn recorded(&self) -> (Vec<Effect>, Vec<String>) {
         self.inner
             .try_borrow()
@@ -307,7 +324,8 @@ impl App {
     }
 
     /// Test hook: feed a server frame as it would arrive on the socket.
-    pub fn server_frame(self: &Rc<Self>, json: &str) -> Result<(), JsValue> {
+    #[cfg(feature = "record")]
+    pub fn server_frame(self: &Rc<Self>, json: &str) -> Result<(), wasm_bindgen::JsValue> {
         let msg = crate::wire::server_msg(json)?;
         dispatch(self, Msg::Server(msg));
         Ok(())

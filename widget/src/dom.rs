@@ -1,11 +1,47 @@
 //! Small DOM helpers. Text always goes in as text nodes, never as HTML.
+//!
+//! Building cards calls `createElement`, `setAttribute` and `appendChild` with constant tag and
+//! attribute names on elements just made, where the DOM never throws. So they are bound here
+//! without web-sys's `catch`: no `Result` per call, whose error paths (dropping every element
+//! made so far at each `?`) were kilobytes of the bundle. Likewise listeners and timers.
 
-use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlElement};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Element, Event, HtmlElement};
 
 use crate::error::WidgetError;
 
 pub type Res<T> = Result<T, WidgetError>;
+
+#[wasm_bindgen]
+extern "C" {
+    /// Any DOM node, for the three calls below.
+    type Dom;
+    #[wasm_bindgen(method, js_name = createElement)]
+    fn create_element(this: &Dom, tag: &str) -> HtmlElement;
+    #[wasm_bindgen(method, js_name = setAttribute)]
+    fn set_attribute(this: &Dom, name: &str, value: &str);
+    #[wasm_bindgen(method, js_name = appendChild)]
+    fn append_child(this: &Dom, child: &Dom);
+    /// Never throws for a function listener.
+    #[wasm_bindgen(method, js_name = addEventListener)]
+    fn add_event_listener(this: &Dom, kind: &str, f: &JsValue);
+    /// The global `setTimeout`: never throws for a function.
+    #[wasm_bindgen(js_name = setTimeout)]
+    pub fn set_timeout(f: &JsValue, ms: i32);
+}
+
+/// Calls `f` with each `kind` event on `target`, for as long as the page lives.
+pub fn on(target: &JsValue, kind: &str, mut f: impl FnMut(Event) + 'static) {
+    // One closure signature (JsValue) for every callback of the widget: each signature costs
+    // its own shims in the wasm and the glue.
+    let c = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| f(e.unchecked_into()));
+    target
+        .unchecked_ref::<Dom>()
+        .add_event_listener(kind, c.as_ref());
+    c.forget();
+}
 
 pub fn document() -> Res<Document> {
     web_sys::window()
@@ -13,29 +49,28 @@ pub fn document() -> Res<Document> {
         .ok_or(WidgetError::Missing("document"))
 }
 
-/// `<tag class="class">`, appended to `parent` when given.
-pub fn el(doc: &Document, tag: &str, class: &str, parent: Option<&Element>) -> Res<Element> {
-    let e = doc.create_element(tag)?;
+/// `<tag class="class">` appended to `parent`. (`tag` is a constant: createElement cannot throw.)
+pub fn el(doc: &Document, tag: &str, class: &str, parent: &Element) -> HtmlElement {
+    let e = doc.unchecked_ref::<Dom>().create_element(tag);
     if !class.is_empty() {
         e.set_class_name(class);
     }
-    if let Some(p) = parent {
-        p.append_child(&e)?;
-    }
-    Ok(e)
+    parent
+        .unchecked_ref::<Dom>()
+        .append_child(e.unchecked_ref());
+    e
 }
 
-/// Like [`el`], typed as an `HtmlElement` (for focus, hidden, style).
-pub fn hel(doc: &Document, tag: &str, class: &str, parent: Option<&Element>) -> Res<HtmlElement> {
-    el(doc, tag, class, parent)?
-        .dyn_into::<HtmlElement>()
-        .map_err(|_| WidgetError::Missing("html element"))
+/// Sets an attribute whose name is a constant (so setAttribute cannot throw).
+pub fn attr(e: &Element, name: &str, value: &str) {
+    e.unchecked_ref::<Dom>().set_attribute(name, value);
 }
 
 /// Appends `s` as a text node.
-pub fn text(doc: &Document, parent: &Element, s: &str) -> Res<()> {
-    parent.append_child(&doc.create_text_node(s))?;
-    Ok(())
+pub fn text(doc: &Document, parent: &Element, s: &str) {
+    parent
+        .unchecked_ref::<Dom>()
+        .append_child(doc.create_text_node(s).unchecked_ref());
 }
 
 /// A `<button type="button">` with a label and a `data-act` action.
@@ -45,17 +80,17 @@ pub fn button(
     label: &str,
     act: &str,
     parent: &Element,
-) -> Res<HtmlElement> {
-    let b = hel(doc, "button", class, Some(parent))?;
-    b.set_attribute("type", "button")?;
-    b.set_attribute("data-act", act)?;
+) -> HtmlElement {
+    let b = el(doc, "button", class, parent);
+    attr(&b, "type", "button");
+    attr(&b, "data-act", act);
     b.set_text_content(Some(label));
-    Ok(b)
+    b
 }
 
 pub fn set_attr(e: &Element, name: &str, value: &str) {
     if e.get_attribute(name).as_deref() != Some(value) {
-        let _ = e.set_attribute(name, value);
+        attr(e, name, value);
     }
 }
 

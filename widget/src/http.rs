@@ -1,44 +1,113 @@
-//! `POST {base}/api/visitor/conversations`: start or resume the conversation.
+//! `POST {base}/api/visitor/conversations` (start or resume the conversation) and
+//! `GET {base}/api/visitor/availability`.
+//!
+//! Promise callbacks rather than `async`: an executor and the futures' state machines cost the
+//! widget ~2 KB gzipped, for two requests of two steps each.
 
+use std::rc::Rc;
+
+use js_sys::{Array, Promise};
 use parlor_core::ConversationId;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestInit, Response};
 
-use crate::error::WidgetError;
+use crate::app::{dispatch, App};
+use crate::error::{log, WidgetError};
 use crate::model::{Msg, WidgetSettings};
 use crate::wire::{field, object, Obj};
 
-/// Starts (or resumes with `token`) and turns the answer into a message for `update`.
-pub async fn start(base: String, workspace: String, token: Option<String>) -> Msg {
-    match request(&base, &workspace, token.as_deref()).await {
-        Ok(msg) => msg,
-        Err(e) => {
-            crate::error::log(e);
-            Msg::StartFailed { status: 0 }
-        }
-    }
+#[wasm_bindgen]
+extern "C" {
+    /// A promise seen only as something with `then(f)`, taking a plain JS function (js-sys's
+    /// binding wants a typed closure).
+    type Thenable;
+    #[wasm_bindgen(method)]
+    fn then(this: &Thenable, f: &JsValue);
 }
 
-/// Reads whether someone can chat now; `None` (nothing shown) when the read fails.
-pub async fn availability(base: String, workspace: String) -> Option<Msg> {
-    let win = web_sys::window()?;
+/// What to do with a settled promise: its value, or `None` when it rejected.
+type Then = Box<dyn FnOnce(Option<JsValue>)>;
+
+/// Calls `then` once `p` settles. `Promise.allSettled` turns a rejection into a value, so one
+/// callback (of one type for every call) sees both outcomes.
+fn settle(p: &Promise, then: Then) {
+    let cb = Closure::once_into_js(move |results: JsValue| {
+        let r = results.unchecked_ref::<Array>().get(0);
+        let fulfilled = object(&r, "status").as_string().as_deref() == Some("fulfilled");
+        then(fulfilled.then(|| object(&r, "value")));
+    });
+    let list = Array::new();
+    list.push(p);
+    Promise::all_settled(&list)
+        .unchecked_ref::<Thenable>()
+        .then(&cb);
+}
+
+/// Fetches `req`; `then` gets the response's status and, for a 2xx, its JSON (`None` when the
+/// network or the JSON failed: status 0).
+fn fetch_json(req: Promise, then: Box<dyn FnOnce(u16, Option<JsValue>)>) {
+    settle(
+        &req,
+        Box::new(move |resp| {
+            let Some(resp) = resp.map(JsCast::unchecked_into::<Response>) else {
+                return then(0, None);
+            };
+            if !resp.ok() {
+                return then(resp.status(), None);
+            }
+            match resp.json() {
+                Ok(json) => settle(&json, Box::new(move |json| then(resp.status(), json))),
+                Err(_) => then(0, None),
+            }
+        }),
+    );
+}
+
+/// Starts (or resumes with `token`); the answer comes back to `update` as a message.
+pub fn start(app: Rc<App>, base: &str, workspace: &str, token: Option<&str>) {
+    let req = match request(base, workspace, token) {
+        Ok(req) => req,
+        Err(e) => {
+            log(e);
+            return dispatch(&app, Msg::StartFailed { status: 0 });
+        }
+    };
+    fetch_json(
+        req,
+        Box::new(move |status, json| {
+            let msg = match (status, json) {
+                (200..=299, Some(json)) => started(&json).unwrap_or_else(|e| {
+                    log(e);
+                    Msg::StartFailed { status: 0 }
+                }),
+                (200..=299, None) => Msg::StartFailed { status: 0 },
+                (status, _) => Msg::StartFailed { status },
+            };
+            dispatch(&app, msg);
+        }),
+    );
+}
+
+/// Reads whether someone can chat now; nothing is shown when the read fails.
+pub fn availability(app: Rc<App>, base: &str, workspace: &str) {
+    let Some(win) = web_sys::window() else { return };
     let mut url = String::from(base.trim_end_matches('/'));
     url.push_str("/api/visitor/availability?workspace=");
-    url.push_str(&String::from(js_sys::encode_uri_component(&workspace)));
-    let resp: Response = JsFuture::from(win.fetch_with_str(&url))
-        .await
-        .ok()?
-        .unchecked_into();
-    if !resp.ok() {
-        return None;
-    }
-    let json = JsFuture::from(resp.json().ok()?).await.ok()?;
-    let can_chat = crate::wire::object(&json, "can_chat").as_bool()?;
-    Some(Msg::Availability { can_chat })
+    url.push_str(&String::from(js_sys::encode_uri_component(workspace)));
+    fetch_json(
+        win.fetch_with_str(&url),
+        Box::new(move |_, json| {
+            if let Some(can_chat) = json.and_then(|j| object(&j, "can_chat").as_bool()) {
+                dispatch(&app, Msg::Availability { can_chat });
+            }
+        }),
+    );
 }
 
-async fn request(base: &str, workspace: &str, token: Option<&str>) -> Result<Msg, WidgetError> {
+/// The `fetch` of the start request.
+fn request(base: &str, workspace: &str, token: Option<&str>) -> Result<Promise, WidgetError> {
     let win = web_sys::window().ok_or(WidgetError::Missing("window"))?;
     let mut body = Obj::new()
         .set("workspace", workspace)
@@ -56,20 +125,16 @@ async fn request(base: &str, workspace: &str, token: Option<&str>) -> Result<Msg
     let mut url = String::from(base.trim_end_matches('/'));
     url.push_str("/api/visitor/conversations");
     let req = Request::new_with_str_and_init(&url, &init)?;
-    let resp: Response = JsFuture::from(win.fetch_with_request(&req))
-        .await?
-        .unchecked_into();
-    if !resp.ok() {
-        return Ok(Msg::StartFailed {
-            status: resp.status(),
-        });
-    }
-    let json = JsFuture::from(resp.json()?).await?;
-    let (Some(conversation), Some(token)) = (field(&json, "conversation"), field(&json, "token"))
+    Ok(win.fetch_with_request(&req))
+}
+
+/// The start answer: `{conversation, token, widget: {color, position, language}}`.
+fn started(json: &JsValue) -> Result<Msg, WidgetError> {
+    let (Some(conversation), Some(token)) = (field(json, "conversation"), field(json, "token"))
     else {
         return Err(WidgetError::Data("conversation"));
     };
-    let w = object(&json, "widget");
+    let w = object(json, "widget");
     let widget = WidgetSettings {
         color: field(&w, "color"),
         position: field(&w, "position"),

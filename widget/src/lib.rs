@@ -5,6 +5,8 @@
 //! for (HTTP, WebSocket, timers, storage, focus). The loader (`loader.js`) calls [`mount`].
 
 pub mod after_chat;
+mod alloc;
+pub mod email;
 pub mod i18n;
 pub mod model;
 pub mod text;
@@ -43,6 +45,7 @@ pub fn mount(root: ShadowRoot, config: JsValue) -> Result<(), JsValue> {
 
 /// Like [`mount`] but with no network: effects are recorded for tests to read.
 #[doc(hidden)]
+#[cfg(feature = "record")]
 pub fn mount_recording(
     root: ShadowRoot,
     workspace: &str,

@@ -1,7 +1,9 @@
 //! The widget's only stylesheet, scoped to its shadow root. `:host { all: initial }` stops the
 //! page's inherited styles from leaking in; nothing here can leak out.
-
-pub const CSS: &str = concat!(
+//! A macro, not a const, so the frame's HTML (`view`) can embed it at compile time.
+macro_rules! css {
+    () => {
+        concat!(
     ":host{all:initial}",
     "[hidden]{display:none!important}",
     ".pw{--pa:#2563eb;--pf:#fff;font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#18181b;",
@@ -59,4 +61,7 @@ pub const CSS: &str = concat!(
     "@media (max-width:480px){.pw{bottom:12px;right:12px}.pw.left{left:12px}",
     ".pn{position:fixed;inset:0;width:100%;max-width:none;height:100%;max-height:none;border-radius:0}.pw.op .ln{display:none}.fm input,textarea{font-size:16px}}",
     "@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}",
-);
+        )
+    };
+}
+pub(crate) use css;

@@ -3,13 +3,14 @@
 use std::collections::BTreeMap;
 
 use parlor_core::client::{ClientEffect, ClientEvent};
-use parlor_core::dialogue::{looks_like_email, CardKind, FieldKind};
+use parlor_core::dialogue::{CardKind, FieldKind};
 use parlor_core::protocol::{
     ChatClientMsg, ChatServerMsg, FieldError, Side, TranscriptEntry, TranscriptEvent,
     MAX_MESSAGE_BYTES,
 };
 
 use crate::after_chat;
+use crate::email::looks_like_email;
 use crate::i18n::Lang;
 use crate::model::{Effect, Focus, Model, Msg, Phase, Position};
 use parlor_core::{ButtonId, CardId};

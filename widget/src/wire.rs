@@ -33,127 +33,176 @@ fn get(o: &JsValue, k: &str) -> JsValue {
     Reflect::get(o, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
 }
 
-fn string(o: &JsValue, k: &'static str) -> Res<String> {
-    get(o, k).as_string().ok_or(bad(k))
-}
-
 fn opt_string(o: &JsValue, k: &str) -> Option<String> {
     get(o, k).as_string()
 }
 
-fn number(o: &JsValue, k: &'static str) -> Res<u64> {
-    let f = get(o, k).as_f64().ok_or(bad(k))?;
-    if (0.0..=9_007_199_254_740_991.0).contains(&f) && f == (f as u64) as f64 {
-        Ok(f as u64)
-    } else {
-        Err(bad(k))
-    }
+/// Reads fields without returning early: a missing or mistyped field gives a default and is
+/// remembered, and the frame is refused at the end. (A `?` per field would make the compiler
+/// emit, at each one, the drops of everything read before it: kilobytes in all.)
+#[derive(Default)]
+struct Reader {
+    bad: Option<&'static str>,
 }
 
-fn boolean(o: &JsValue, k: &'static str) -> Res<bool> {
-    get(o, k).as_bool().ok_or(bad(k))
-}
-
-fn list<T>(o: &JsValue, k: &'static str, f: impl Fn(&JsValue) -> Res<T>) -> Res<Vec<T>> {
-    let v = get(o, k);
-    if !Array::is_array(&v) {
-        return Err(bad(k));
+impl Reader {
+    fn fail(&mut self, k: &'static str) {
+        self.bad.get_or_insert(k);
     }
-    v.unchecked_into::<Array>().iter().map(|x| f(&x)).collect()
-}
 
-fn string_map(o: &JsValue, k: &'static str) -> Res<BTreeMap<String, String>> {
-    let v = get(o, k);
-    if !v.is_object() {
-        return Err(bad(k));
+    fn string(&mut self, o: &JsValue, k: &'static str) -> String {
+        get(o, k).as_string().unwrap_or_else(|| {
+            self.fail(k);
+            String::new()
+        })
     }
-    let mut out = BTreeMap::new();
-    for pair in Object::entries(v.unchecked_ref::<Object>()).iter() {
-        let pair: Array = pair.unchecked_into();
-        if let (Some(key), Some(val)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
-            out.insert(key, val);
+
+    fn number(&mut self, o: &JsValue, k: &'static str) -> u64 {
+        match get(o, k).as_f64() {
+            Some(f) if (0.0..=9_007_199_254_740_991.0).contains(&f) && f == (f as u64) as f64 => {
+                f as u64
+            }
+            _ => {
+                self.fail(k);
+                0
+            }
         }
     }
-    Ok(out)
-}
 
-fn side(o: &JsValue, k: &'static str) -> Res<Side> {
-    match string(o, k)?.as_str() {
-        "visitor" => Ok(Side::Visitor),
-        "agent" => Ok(Side::Agent),
-        "bot" => Ok(Side::Bot),
-        _ => Err(bad(k)),
+    fn boolean(&mut self, o: &JsValue, k: &'static str) -> bool {
+        get(o, k).as_bool().unwrap_or_else(|| {
+            self.fail(k);
+            false
+        })
+    }
+
+    fn list<T>(
+        &mut self,
+        o: &JsValue,
+        k: &'static str,
+        mut f: impl FnMut(&mut Reader, &JsValue) -> T,
+    ) -> Vec<T> {
+        let v = get(o, k);
+        let mut out = Vec::new();
+        if Array::is_array(&v) {
+            for x in v.unchecked_into::<Array>().iter() {
+                out.push(f(self, &x));
+            }
+        } else {
+            self.fail(k);
+        }
+        out
+    }
+
+    fn string_map(&mut self, o: &JsValue, k: &'static str) -> BTreeMap<String, String> {
+        let v = get(o, k);
+        let mut out = BTreeMap::new();
+        if !v.is_object() {
+            self.fail(k);
+            return out;
+        }
+        for pair in Object::entries(v.unchecked_ref::<Object>()).iter() {
+            let pair: Array = pair.unchecked_into();
+            if let (Some(key), Some(val)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+                out.insert(key, val);
+            }
+        }
+        out
+    }
+
+    fn side(&mut self, o: &JsValue, k: &'static str) -> Side {
+        match self.string(o, k).as_str() {
+            "visitor" => Side::Visitor,
+            "agent" => Side::Agent,
+            "bot" => Side::Bot,
+            _ => {
+                self.fail(k);
+                Side::Bot
+            }
+        }
+    }
+
+    /// `value`, unless a field was missing or mistyped.
+    fn done<T>(self, value: T) -> Res<T> {
+        match self.bad {
+            Some(k) => Err(bad(k)),
+            None => Ok(value),
+        }
     }
 }
 
 /// Parses one text frame from the conversation socket.
 pub fn server_msg(text: &str) -> Res<ChatServerMsg> {
     let o = JSON::parse(text)?;
-    Ok(match string(&o, "type")?.as_str() {
+    let mut r = Reader::default();
+    let msg = match r.string(&o, "type").as_str() {
         "welcome" => {
             let c = get(&o, "conversation");
             ChatServerMsg::Welcome {
                 conversation: ConversationView {
-                    id: ConversationId(string(&c, "id")?),
-                    last_seq: number(&c, "last_seq")?,
-                    closed: boolean(&c, "closed").unwrap_or(false),
+                    id: ConversationId(r.string(&c, "id")),
+                    last_seq: r.number(&c, "last_seq"),
+                    closed: get(&c, "closed").as_bool().unwrap_or(false),
                 },
             }
         }
         "entry" => ChatServerMsg::Entry {
-            entry: entry(&get(&o, "entry"))?,
+            entry: entry(&mut r, &get(&o, "entry")),
         },
         "ack" => ChatServerMsg::Ack {
-            client_id: string(&o, "client_id")?,
-            seq: number(&o, "seq")?,
+            client_id: r.string(&o, "client_id"),
+            seq: r.number(&o, "seq"),
         },
         "invalid" => ChatServerMsg::Invalid {
-            card: CardId(string(&o, "card")?),
-            errors: list(&o, "errors", |e| {
-                Ok(FieldError {
-                    key: string(e, "key")?,
-                    message: string(e, "message")?,
-                })
-            })?,
+            card: CardId(r.string(&o, "card")),
+            errors: r.list(&o, "errors", |r, e| FieldError {
+                key: r.string(e, "key"),
+                message: r.string(e, "message"),
+            }),
         },
         "typing" => ChatServerMsg::Typing {
-            from: side(&o, "from")?,
-            on: boolean(&o, "on")?,
+            from: r.side(&o, "from"),
+            on: r.boolean(&o, "on"),
         },
         "presence" => ChatServerMsg::Presence {
-            side: side(&o, "side")?,
-            here: boolean(&o, "here")?,
+            side: r.side(&o, "side"),
+            here: r.boolean(&o, "here"),
         },
         "error" => ChatServerMsg::Error {
-            code: string(&o, "code")?,
+            code: r.string(&o, "code"),
             message: opt_string(&o, "message").unwrap_or_default(),
         },
         _ => return Err(bad("type")),
-    })
+    };
+    r.done(msg)
 }
 
 /// A transcript entry: `{seq, at, event, …event fields}`.
-pub fn entry(o: &JsValue) -> Res<TranscriptEntry> {
-    let event = match string(o, "event")?.as_str() {
+fn entry(r: &mut Reader, o: &JsValue) -> TranscriptEntry {
+    let event = match r.string(o, "event").as_str() {
         "card" => TranscriptEvent::Card {
-            card: card(&get(o, "card"))?,
+            card: card(r, &get(o, "card")),
         },
         "answered" => TranscriptEvent::Answered {
-            card: CardId(string(o, "card")?),
-            button: ButtonId(string(o, "button")?),
-            label: string(o, "label")?,
+            card: CardId(r.string(o, "card")),
+            button: ButtonId(r.string(o, "button")),
+            label: r.string(o, "label"),
         },
         "captured" => TranscriptEvent::Captured {
-            card: CardId(string(o, "card")?),
-            values: string_map(o, "values")?,
+            card: CardId(r.string(o, "card")),
+            values: r.string_map(o, "values"),
         },
         "live_chat_requested" => TranscriptEvent::LiveChatRequested,
         "live_chat_unavailable" => TranscriptEvent::LiveChatUnavailable,
-        "agent_joined" => TranscriptEvent::AgentJoined { agent: profile(o)? },
-        "agent_left" => TranscriptEvent::AgentLeft { agent: profile(o)? },
+        "agent_joined" => TranscriptEvent::AgentJoined {
+            agent: profile(r, o),
+        },
+        "agent_left" => TranscriptEvent::AgentLeft {
+            agent: profile(r, o),
+        },
         "message" => TranscriptEvent::Message {
-            from: side(o, "from")?,
-            text: string(o, "text")?,
+            from: r.side(o, "from"),
+            text: r.string(o, "text"),
             client_id: opt_string(o, "client_id").unwrap_or_default(),
         },
         "fallback" => TranscriptEvent::Fallback {
@@ -162,61 +211,63 @@ pub fn entry(o: &JsValue) -> Res<TranscriptEntry> {
             } else {
                 FallbackKind::LiveChat
             },
-            text: string(o, "text")?,
+            text: r.string(o, "text"),
         },
         "expired" => TranscriptEvent::Expired,
-        "ended" => TranscriptEvent::Ended { by: side(o, "by")? },
+        "ended" => TranscriptEvent::Ended {
+            by: r.side(o, "by"),
+        },
         "left_message" => TranscriptEvent::LeftMessage {
-            email: string(o, "email")?,
-            text: string(o, "text")?,
+            email: r.string(o, "email"),
+            text: r.string(o, "text"),
             client_id: opt_string(o, "client_id").unwrap_or_default(),
         },
         "transcript_emailed" => TranscriptEvent::TranscriptEmailed {
-            to: string(o, "to")?,
+            to: r.string(o, "to"),
         },
-        _ => return Err(bad("event")),
+        _ => {
+            r.fail("event");
+            TranscriptEvent::Expired
+        }
     };
-    fn profile(o: &JsValue) -> Res<AgentProfile> {
+    fn profile(r: &mut Reader, o: &JsValue) -> AgentProfile {
         let a = get(o, "agent");
-        Ok(AgentProfile {
-            name: string(&a, "name")?,
+        AgentProfile {
+            name: r.string(&a, "name"),
             avatar_url: opt_string(&a, "avatar_url"),
-        })
+        }
     }
-    Ok(TranscriptEntry {
-        seq: number(o, "seq")?,
-        at: Millis(number(o, "at").unwrap_or(0)),
+    TranscriptEntry {
+        seq: r.number(o, "seq"),
+        // Optional: 0 when missing or not a whole number (a reader of its own, so not refused).
+        at: Millis(Reader::default().number(o, "at")),
         event,
-    })
+    }
 }
 
 /// A card: `{id, kind, …kind fields}`. The live chat card's routing is the server's business;
 /// the widget never reads it and keeps a placeholder.
-pub fn card(o: &JsValue) -> Res<Card> {
+fn card(r: &mut Reader, o: &JsValue) -> Card {
     let text = opt_string(o, "text").unwrap_or_default();
-    let kind = match string(o, "kind")?.as_str() {
+    let kind = match r.string(o, "kind").as_str() {
         "message" => CardKind::Message { text },
         "question" => CardKind::Question {
             when_unavailable: None,
             text,
-            buttons: list(o, "buttons", |b| {
-                Ok(Button {
-                    id: ButtonId(string(b, "id")?),
-                    label: string(b, "label")?,
-                    goto: opt_string(b, "goto"),
-                })
-            })?,
+            buttons: r.list(o, "buttons", |r, b| Button {
+                id: ButtonId(r.string(b, "id")),
+                label: r.string(b, "label"),
+                goto: opt_string(b, "goto"),
+            }),
         },
         "info_capture" => CardKind::InfoCapture {
             text,
-            fields: list(o, "fields", |f| {
-                Ok(FieldSpec {
-                    key: string(f, "key")?,
-                    kind: field_kind(opt_string(f, "kind").as_deref().unwrap_or("")),
-                    label: string(f, "label")?,
-                    required: boolean(f, "required").unwrap_or(false),
-                })
-            })?,
+            fields: r.list(o, "fields", |r, f| FieldSpec {
+                key: r.string(f, "key"),
+                kind: field_kind(opt_string(f, "kind").as_deref().unwrap_or("")),
+                label: r.string(f, "label"),
+                required: get(f, "required").as_bool().unwrap_or(false),
+            }),
         },
         // Routing and the branch for when nobody can chat are the server's business.
         "live_chat" => CardKind::LiveChat {
@@ -224,12 +275,15 @@ pub fn card(o: &JsValue) -> Res<Card> {
             routing: Routing::RoundRobin,
             when_unavailable: None,
         },
-        _ => return Err(bad("kind")),
+        _ => {
+            r.fail("kind");
+            CardKind::Message { text }
+        }
     };
-    Ok(Card {
-        id: CardId(string(o, "id")?),
+    Card {
+        id: CardId(r.string(o, "id")),
         kind,
-    })
+    }
 }
 
 fn field_kind(k: &str) -> FieldKind {

@@ -905,3 +905,56 @@ fn decoder_reads_what_core_writes() {
         );
     }
 }
+
+/// The widget asks the browser's RegExp for the Unicode classes of `looks_like_email`; it
+/// must agree with core's (the server's) on every kind of address.
+#[wasm_bindgen_test]
+fn email_check_agrees_with_core() {
+    let long_local = "a".repeat(64);
+    let too_long_local = "a".repeat(65);
+    let at_limit = format!("a@{}.com", "b".repeat(248));
+    let over_limit = format!("a@{}.com", "b".repeat(249));
+    let samples = [
+        "a@b.co",
+        "first.last@example.com",
+        "é@ü.de",
+        "x@xn--80ak6aa92e.com",
+        "x@b.xn--p1ai",
+        "a@b.c",
+        "a@-b.com",
+        "a@b-.com",
+        "a@b..com",
+        "a@.com",
+        "a@b.com.",
+        "@b.com",
+        "a@b@c.com",
+        "a b@c.com",
+        "a\u{0}@b.com",
+        "a@b.c0m",
+        "a@b.com\u{a0}",
+        "a@b.com\u{2028}",
+        "a@١٢٣.com",
+        "a@Ⅻ.com",
+        "a@²³.com",
+        "a@b.ⅫⅫ",
+        "a@b.日本",
+        "名前@例え.テスト",
+        "a@b.c\u{301}om",
+        "a@😀.com",
+        "a@b_c.com",
+        "a@b.co_m",
+        "",
+        "plain",
+        &format!("{long_local}@b.com"),
+        &format!("{too_long_local}@b.com"),
+        &at_limit,
+        &over_limit,
+    ];
+    for s in samples {
+        assert_eq!(
+            parlor_widget::email::looks_like_email(s),
+            parlor_core::dialogue::looks_like_email(s),
+            "{s:?}"
+        );
+    }
+}

@@ -7,7 +7,7 @@ use parlor_core::{ButtonId, CardId};
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
 
-use crate::dom::{el, hel, set_attr, set_disabled, set_text, text, Res};
+use crate::dom::{attr, el, set_attr, set_disabled, set_text, text};
 use crate::model::Model;
 use crate::text::{clock, linkify, Segment};
 
@@ -28,7 +28,7 @@ enum RefKind {
 struct FieldRefs {
     key: String,
     input: HtmlInputElement,
-    error: Element,
+    error: HtmlElement,
 }
 
 impl CardRefs {
@@ -91,20 +91,19 @@ impl CardRefs {
 }
 
 /// A chat bubble: `me` for the visitor's side.
-fn bubble(doc: &Document, parent: &Element, me: bool) -> Res<Element> {
-    el(doc, "div", if me { "b me" } else { "b" }, Some(parent))
+fn bubble(doc: &Document, parent: &Element, me: bool) -> HtmlElement {
+    el(doc, "div", if me { "b me" } else { "b" }, parent)
 }
 
-fn system(doc: &Document, parent: &Element, s: &str) -> Res<Element> {
-    let e = el(doc, "p", "sy", Some(parent))?;
-    text(doc, &e, s)?;
-    Ok(e)
+fn system(doc: &Document, parent: &Element, s: &str) {
+    let e = el(doc, "p", "sy", parent);
+    text(doc, &e, s);
 }
 
-fn time(doc: &Document, parent: &Element, at: u64) -> Res<()> {
+fn time(doc: &Document, parent: &Element, at: u64) {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
-    let t = el(doc, "span", "tm", Some(parent))?;
-    text(doc, &t, &clock(d.get_hours(), d.get_minutes()))
+    let t = el(doc, "span", "tm", parent);
+    text(doc, &t, &clock(d.get_hours(), d.get_minutes()));
 }
 
 fn new_id(next: &mut u32) -> String {
@@ -121,55 +120,54 @@ pub fn entry(
     e: &TranscriptEntry,
     m: &Model,
     next_id: &mut u32,
-) -> Res<Option<CardRefs>> {
+) -> Option<CardRefs> {
     let s = m.lang.strings();
     match &e.event {
         TranscriptEvent::Card { card } => match &card.kind {
             CardKind::Message { text: t } | CardKind::LiveChat { text: t, .. } => {
                 if !t.is_empty() {
-                    text(doc, &bubble(doc, parent, false)?, t)?;
+                    text(doc, &bubble(doc, parent, false), t);
                 }
             }
             CardKind::Question {
                 text: t, buttons, ..
             } => {
-                let b = bubble(doc, parent, false)?;
-                let p = el(doc, "div", "", Some(&b))?;
+                let b = bubble(doc, parent, false);
+                let p = el(doc, "div", "", &b);
                 let q = new_id(next_id);
                 p.set_id(&q);
-                text(doc, &p, t)?;
-                let row = el(doc, "div", "bt", Some(&b))?;
-                row.set_attribute("role", "group")?;
-                row.set_attribute("aria-labelledby", &q)?;
+                text(doc, &p, t);
+                let row = el(doc, "div", "bt", &b);
+                attr(&row, "role", "group");
+                attr(&row, "aria-labelledby", &q);
                 let mut refs = Vec::with_capacity(buttons.len());
                 for btn in buttons {
-                    let h = crate::dom::button(doc, "", &btn.label, "answer", &row)?;
-                    h.set_attribute("data-card", card.id.as_str())?;
-                    h.set_attribute("data-button", btn.id.as_str())?;
+                    let h = crate::dom::button(doc, "", &btn.label, "answer", &row);
+                    attr(&h, "data-card", card.id.as_str());
+                    attr(&h, "data-button", btn.id.as_str());
                     refs.push((btn.id.clone(), h));
                 }
-                return Ok(Some(CardRefs {
+                return Some(CardRefs {
                     id: card.id.clone(),
                     kind: RefKind::Buttons(refs),
-                }));
+                });
             }
             CardKind::InfoCapture { text: t, fields } => {
-                let b = bubble(doc, parent, false)?;
-                let form = el(doc, "form", "fm", Some(&b))?;
-                form.set_attribute("novalidate", "")?;
-                form.set_attribute("data-card", card.id.as_str())?;
+                let b = bubble(doc, parent, false);
+                let form = el(doc, "form", "fm", &b);
+                attr(&form, "novalidate", "");
+                attr(&form, "data-card", card.id.as_str());
                 if !t.is_empty() {
-                    let p = el(doc, "div", "", Some(&form))?;
-                    text(doc, &p, t)?;
+                    let p = el(doc, "div", "", &form);
+                    text(doc, &p, t);
                 }
                 let mut refs = Vec::with_capacity(fields.len());
                 for f in fields {
                     let id = new_id(next_id);
-                    let label = el(doc, "label", "", Some(&form))?;
-                    label.set_attribute("for", &id)?;
-                    text(doc, &label, &f.label)?;
-                    let input: HtmlInputElement =
-                        el(doc, "input", "", Some(&form))?.unchecked_into();
+                    let label = el(doc, "label", "", &form);
+                    attr(&label, "for", &id);
+                    text(doc, &label, &f.label);
+                    let input: HtmlInputElement = el(doc, "input", "", &form).unchecked_into();
                     input.set_id(&id);
                     input.set_name(&f.key);
                     let (kind, auto) = match f.kind {
@@ -182,40 +180,40 @@ pub fn entry(
                         FieldKind::Custom => ("text", "off"),
                     };
                     input.set_type(kind);
-                    input.set_attribute("autocomplete", auto)?;
+                    attr(&input, "autocomplete", auto);
                     if f.required {
                         input.set_required(true);
-                        input.set_attribute("aria-required", "true")?;
-                        let mark = el(doc, "span", "rq", Some(&label))?;
-                        mark.set_attribute("aria-hidden", "true")?;
-                        text(doc, &mark, "*")?;
-                        let sr = el(doc, "span", "sr", Some(&label))?;
-                        text(doc, &sr, s.required_mark)?;
+                        attr(&input, "aria-required", "true");
+                        let mark = el(doc, "span", "rq", &label);
+                        attr(&mark, "aria-hidden", "true");
+                        text(doc, &mark, "*");
+                        let sr = el(doc, "span", "sr", &label);
+                        text(doc, &sr, s.required_mark);
                     }
-                    let error = el(doc, "div", "er", Some(&form))?;
+                    let error = el(doc, "div", "er", &form);
                     let eid = new_id(next_id);
                     error.set_id(&eid);
-                    input.set_attribute("aria-describedby", &eid)?;
+                    attr(&input, "aria-describedby", &eid);
                     refs.push(FieldRefs {
                         key: f.key.clone(),
                         input,
                         error,
                     });
                 }
-                let submit = hel(doc, "button", "pr", Some(&form))?;
-                submit.set_attribute("type", "submit")?;
+                let submit = el(doc, "button", "pr", &form);
+                attr(&submit, "type", "submit");
                 submit.set_text_content(Some(s.submit));
-                return Ok(Some(CardRefs {
+                return Some(CardRefs {
                     id: card.id.clone(),
                     kind: RefKind::Form {
                         fields: refs,
                         submit,
                     },
-                }));
+                });
             }
         },
         TranscriptEvent::Answered { label, .. } => {
-            text(doc, &bubble(doc, parent, true)?, label)?;
+            text(doc, &bubble(doc, parent, true), label);
         }
         TranscriptEvent::Captured { card, values } => {
             // The visitor's own details, in the form's field order.
@@ -234,61 +232,61 @@ pub fn entry(
                     .map(|(_, v)| v.as_str()),
             );
             if !shown.is_empty() {
-                text(doc, &bubble(doc, parent, true)?, &shown.join("\n"))?;
+                text(doc, &bubble(doc, parent, true), &shown.join("\n"));
             }
         }
         TranscriptEvent::LiveChatRequested | TranscriptEvent::LiveChatUnavailable => {}
         TranscriptEvent::AgentJoined { agent } => {
-            let p = el(doc, "p", "sy", Some(parent))?;
+            let p = el(doc, "p", "sy", parent);
             if let Some(url) = agent
                 .avatar_url
                 .as_deref()
                 .filter(|u| crate::text::is_safe_link(u))
             {
-                let img = el(doc, "img", "", Some(&p))?;
-                img.set_attribute("src", url)?;
-                img.set_attribute("alt", &agent.name)?;
+                let img = el(doc, "img", "", &p);
+                attr(&img, "src", url);
+                attr(&img, "alt", &agent.name);
             }
             let mut t = agent.name.clone();
             t.push(' ');
             t.push_str(s.agent_joined);
-            text(doc, &p, &t)?;
+            text(doc, &p, &t);
         }
         TranscriptEvent::Message { from, text: t, .. } => {
-            let b = bubble(doc, parent, *from == Side::Visitor)?;
+            let b = bubble(doc, parent, *from == Side::Visitor);
             if *from == Side::Agent {
-                let who = el(doc, "span", "sr", Some(&b))?;
+                let who = el(doc, "span", "sr", &b);
                 let mut n = m
                     .agent
                     .as_ref()
                     .map(|a| a.name.clone())
                     .unwrap_or_else(|| s.agent.into());
                 n.push_str(": ");
-                text(doc, &who, &n)?;
-                linked(doc, &b, t)?;
+                text(doc, &who, &n);
+                linked(doc, &b, t);
             } else {
-                text(doc, &b, t)?;
+                text(doc, &b, t);
             }
-            time(doc, &b, e.at.as_u64())?;
+            time(doc, &b, e.at.as_u64());
         }
         TranscriptEvent::AgentLeft { agent } => {
             let mut t = agent.name.clone();
             t.push(' ');
             t.push_str(s.agent_left);
-            system(doc, parent, &t)?;
+            system(doc, parent, &t);
         }
         TranscriptEvent::Fallback { text: t, .. } => {
-            text(doc, &bubble(doc, parent, false)?, t)?;
+            text(doc, &bubble(doc, parent, false), t);
         }
         TranscriptEvent::Expired => {
-            system(doc, parent, s.expired)?;
+            system(doc, parent, s.expired);
         }
         TranscriptEvent::LeftMessage { email, text: t, .. } => {
-            text(doc, &bubble(doc, parent, true)?, t)?;
-            system(doc, parent, &crate::after_chat::thanks(m, email))?;
+            text(doc, &bubble(doc, parent, true), t);
+            system(doc, parent, &crate::after_chat::thanks(m, email));
         }
         TranscriptEvent::TranscriptEmailed { .. } => {
-            system(doc, parent, s.transcript_sent)?;
+            system(doc, parent, s.transcript_sent);
         }
         TranscriptEvent::Ended { by } => {
             system(
@@ -299,33 +297,32 @@ pub fn entry(
                 } else {
                     s.ended_by_agent
                 },
-            )?;
+            );
         }
     }
-    Ok(None)
+    None
 }
 
 /// Agent text: http(s) links become `<a>` elements; everything else stays text.
-fn linked(doc: &Document, parent: &Element, t: &str) -> Res<()> {
+fn linked(doc: &Document, parent: &Element, t: &str) {
     for seg in linkify(t) {
         match seg {
-            Segment::Text(x) => text(doc, parent, x)?,
+            Segment::Text(x) => text(doc, parent, x),
             Segment::Link(url) => {
-                let a = el(doc, "a", "", Some(parent))?;
-                a.set_attribute("href", url)?;
-                a.set_attribute("target", "_blank")?;
-                a.set_attribute("rel", "noopener noreferrer nofollow")?;
-                text(doc, &a, url)?;
+                let a = el(doc, "a", "", parent);
+                attr(&a, "href", url);
+                attr(&a, "target", "_blank");
+                attr(&a, "rel", "noopener noreferrer nofollow");
+                text(doc, &a, url);
             }
         }
     }
-    Ok(())
 }
 
 /// A message the visitor sent that the server has not shown back yet.
-pub fn pending(doc: &Document, parent: &Element, t: &str, sending: &str) -> Res<()> {
-    let b = el(doc, "div", "b me pd", Some(parent))?;
-    text(doc, &b, t)?;
-    let s = el(doc, "span", "tm", Some(&b))?;
-    text(doc, &s, sending)
+pub fn pending(doc: &Document, parent: &Element, t: &str, sending: &str) {
+    let b = el(doc, "div", "b me pd", parent);
+    text(doc, &b, t);
+    let s = el(doc, "span", "tm", &b);
+    text(doc, &s, sending);
 }

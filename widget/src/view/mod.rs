@@ -7,19 +7,47 @@
 mod cards;
 
 use parlor_core::client::Link;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlImageElement, HtmlTextAreaElement, ShadowRoot};
 
-use crate::dom::{button, el, hel, set_attr, set_text, show, Res};
+use crate::dom::{set_attr, set_text, show, Res};
 use crate::error::WidgetError;
 use crate::i18n::Lang;
 use crate::model::{Focus, Model, Phase, Position};
-use crate::style::CSS;
+use crate::style::css;
 use crate::text::{is_safe_link, text_on, valid_color};
 
 pub use cards::CardRefs;
 
-const LAUNCHER_ICON: &str = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z";
+/// How many elements of FRAME are marked `data-r`.
+const FRAME_REFS: u32 = 23;
+
+/// The frame: header, log, composer and launcher. Every element `View` keeps is marked
+/// `data-r`, in the order of `View::build`'s fields; text comes later, from `render`.
+const FRAME: &str = concat!(
+    "<style>",
+    css!(),
+    "</style>",
+    r#"<div data-r class="pw right">"#,
+    r#"<section data-r class="pn" id="parlor-panel" hidden role="dialog" aria-labelledby="parlor-title">"#,
+    r#"<header class="hd"><img data-r hidden><div class="tb"><h2 data-r class="tt" id="parlor-title"></h2>"#,
+    r#"<p data-r class="rt" hidden></p></div>"#,
+    r#"<button data-r class="x" type="button" data-act="close">×</button></header>"#,
+    r#"<div data-r class="st" role="status" hidden></div>"#,
+    r#"<div data-r class="lg"><div data-r class="ms" hidden><p data-r></p>"#,
+    r#"<button data-r class="pr" type="button" data-act="retry"></button></div>"#,
+    r#"<div data-r class="it"></div><div data-r class="it"></div>"#,
+    r#"<div data-r class="wt" hidden><span class="sp" aria-hidden="true"></span><span data-r></span></div>"#,
+    r#"<div data-r class="ty" hidden></div></div>"#,
+    r#"<div data-r class="sr" aria-live="polite"></div>"#,
+    r#"<div class="ft"><div data-r class="cp" hidden><textarea data-r rows="1" data-act="draft"></textarea>"#,
+    r#"<button data-r class="pr" type="button" data-act="send"></button></div>"#,
+    r#"<button data-r class="lk" type="button" data-act="end" hidden></button>"#,
+    r#"<button data-r class="lk" type="button" data-act="restart" hidden></button></div></section>"#,
+    r#"<button data-r class="ln" type="button" data-act="toggle" aria-controls="parlor-panel">"#,
+    r#"<svg viewBox="0 0 24 24" aria-hidden="true">"#,
+    r#"<path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg></button></div>"#,
+);
 
 pub struct View {
     doc: Document,
@@ -58,101 +86,49 @@ pub struct View {
 }
 
 impl View {
-    /// Takes over the shadow root: clears what the loader drew and builds the frame.
+    /// Takes over the shadow root: replaces what the loader drew with the frame.
     pub fn build(root: &ShadowRoot) -> Res<View> {
         let doc = crate::dom::document()?;
-        root.set_text_content(None);
-        let style = el(&doc, "style", "", None)?;
-        style.set_text_content(Some(CSS));
-        root.append_child(&style)?;
-        let wrap = hel(&doc, "div", "pw right", None)?;
-        root.append_child(&wrap)?;
-
-        let panel = hel(&doc, "section", "pn", Some(&wrap))?;
-        panel.set_id("parlor-panel");
-        panel.set_hidden(true);
-        panel.set_attribute("role", "dialog")?;
-        panel.set_attribute("aria-labelledby", "parlor-title")?;
-        let head = el(&doc, "header", "hd", Some(&panel))?;
-        let avatar: HtmlImageElement = el(&doc, "img", "", Some(&head))?
-            .dyn_into()
-            .map_err(|_| WidgetError::Missing("img"))?;
-        avatar.set_hidden(true);
-        let titles = el(&doc, "div", "tb", Some(&head))?;
-        let title = el(&doc, "h2", "tt", Some(&titles))?;
-        title.set_id("parlor-title");
-        let reply_time = hel(&doc, "p", "rt", Some(&titles))?;
-        reply_time.set_hidden(true);
-        let close = button(&doc, "x", "×", "close", &head)?;
-
-        let status = hel(&doc, "div", "st", Some(&panel))?;
-        status.set_attribute("role", "status")?;
-        status.set_hidden(true);
-        let log = hel(&doc, "div", "lg", Some(&panel))?;
-        let message = hel(&doc, "div", "ms", Some(&log))?;
-        message.set_hidden(true);
-        let message_text = el(&doc, "p", "", Some(&message))?;
-        let retry = button(&doc, "pr", "", "retry", &message)?;
-        let items = el(&doc, "div", "it", Some(&log))?;
-        let pending = el(&doc, "div", "it", Some(&log))?;
-        let waiting = hel(&doc, "div", "wt", Some(&log))?;
-        waiting.set_hidden(true);
-        el(&doc, "span", "sp", Some(&waiting))?.set_attribute("aria-hidden", "true")?;
-        let waiting_text = el(&doc, "span", "", Some(&waiting))?;
-        let typing = hel(&doc, "div", "ty", Some(&log))?;
-        typing.set_hidden(true);
-        let live = el(&doc, "div", "sr", Some(&panel))?;
-        live.set_attribute("aria-live", "polite")?;
-
-        let foot = el(&doc, "div", "ft", Some(&panel))?;
-        let composer = hel(&doc, "div", "cp", Some(&foot))?;
-        composer.set_hidden(true);
-        let textarea: HtmlTextAreaElement = el(&doc, "textarea", "", Some(&composer))?
-            .dyn_into()
-            .map_err(|_| WidgetError::Missing("textarea"))?;
-        textarea.set_rows(1);
-        textarea.set_attribute("data-act", "draft")?;
-        let send = button(&doc, "pr", "", "send", &composer)?;
-        let end = button(&doc, "lk", "", "end", &foot)?;
-        end.set_hidden(true);
-        let restart = button(&doc, "lk", "", "restart", &foot)?;
-        restart.set_hidden(true);
-
-        let launcher = button(&doc, "ln", "", "toggle", &wrap)?;
-        launcher.set_attribute("aria-controls", "parlor-panel")?;
-        let svg = doc.create_element_ns(Some("http://www.w3.org/2000/svg"), "svg")?;
-        svg.set_attribute("viewBox", "0 0 24 24")?;
-        svg.set_attribute("aria-hidden", "true")?;
-        let path = doc.create_element_ns(Some("http://www.w3.org/2000/svg"), "path")?;
-        path.set_attribute("d", LAUNCHER_ICON)?;
-        svg.append_child(&path)?;
-        launcher.append_child(&svg)?;
-
+        // A constant with no data in it, so HTML is safe here; it costs far less wasm than
+        // building the same ~25 elements call by call.
+        root.set_inner_html(FRAME);
+        let refs = root.query_selector_all("[data-r]")?;
+        if refs.length() != FRAME_REFS {
+            return Err(WidgetError::Missing("frame"));
+        }
+        // Checked once above, so no field can fail: a `?` per field would make the compiler
+        // emit the drops of every element taken before it (300 calls).
+        let mut i = 0;
+        let mut next = || {
+            i += 1;
+            refs.get(i - 1).map(JsValue::from).unwrap_or_default()
+        };
+        // In document order (see FRAME).
         Ok(View {
+            wrap: next().unchecked_into(),
+            panel: next().unchecked_into(),
+            avatar: next().unchecked_into(),
+            title: next().unchecked_into(),
+            reply_time: next().unchecked_into(),
+            close: next().unchecked_into(),
+            status: next().unchecked_into(),
+            log: next().unchecked_into(),
+            message: next().unchecked_into(),
+            message_text: next().unchecked_into(),
+            retry: next().unchecked_into(),
+            items: next().unchecked_into(),
+            pending: next().unchecked_into(),
+            waiting: next().unchecked_into(),
+            waiting_text: next().unchecked_into(),
+            typing: next().unchecked_into(),
+            live: next().unchecked_into(),
+            composer: next().unchecked_into(),
+            textarea: next().unchecked_into(),
+            send: next().unchecked_into(),
+            end: next().unchecked_into(),
+            restart: next().unchecked_into(),
+            launcher: next().unchecked_into(),
             doc,
-            wrap,
-            panel,
-            launcher,
-            title,
-            reply_time,
-            avatar,
-            close,
-            status,
-            log,
-            items,
-            pending,
-            waiting,
-            waiting_text,
-            typing,
-            message,
-            message_text,
-            retry,
-            live,
-            composer,
-            textarea,
-            send,
-            end,
-            restart,
             rendered: 0,
             cards: Vec::new(),
             pending_drawn: Vec::new(),
@@ -161,7 +137,7 @@ impl View {
         })
     }
 
-    pub fn render(&mut self, m: &Model) -> Res<()> {
+    pub fn render(&mut self, m: &Model) {
         let s = m.lang.strings();
         if self.lang != Some(m.lang) {
             self.lang = Some(m.lang);
@@ -192,8 +168,9 @@ impl View {
         set_attr(&self.wrap, "class", &class);
         if let Some(rgb) = m.color.as_deref().and_then(valid_color) {
             let st = self.wrap.style();
-            st.set_property("--pa", m.color.as_deref().unwrap_or_default())?;
-            st.set_property("--pf", text_on(rgb))?;
+            // Custom properties with a checked colour: setProperty has nothing to refuse.
+            let _ = st.set_property("--pa", m.color.as_deref().unwrap_or_default());
+            let _ = st.set_property("--pf", text_on(rgb));
         }
         show(&self.panel, m.open);
         set_attr(
@@ -270,7 +247,7 @@ impl View {
         let appended =
             self.rendered < m.entries.len() || self.pending_drawn.len() != m.chat.pending().len();
         for entry in &m.entries[self.rendered..] {
-            if let Some(refs) = cards::entry(&self.doc, &self.items, entry, m, &mut self.next_id)? {
+            if let Some(refs) = cards::entry(&self.doc, &self.items, entry, m, &mut self.next_id) {
                 self.cards.push(refs);
             }
         }
@@ -278,7 +255,7 @@ impl View {
         for c in &self.cards {
             c.sync(m);
         }
-        self.render_pending(m)?;
+        self.render_pending(m);
 
         show(&self.waiting, m.waiting && !m.closed);
         // One status line under the chat: the agent reconnecting, else typing.
@@ -306,10 +283,9 @@ impl View {
         if appended || typing {
             self.log.set_scroll_top(self.log.scroll_height());
         }
-        Ok(())
     }
 
-    fn render_pending(&mut self, m: &Model) -> Res<()> {
+    fn render_pending(&mut self, m: &Model) {
         let ids: Vec<String> = m
             .chat
             .pending()
@@ -317,14 +293,13 @@ impl View {
             .map(|o| o.client_id.clone())
             .collect();
         if ids == self.pending_drawn {
-            return Ok(());
+            return;
         }
         self.pending.set_text_content(None);
         for o in m.chat.pending() {
-            cards::pending(&self.doc, &self.pending, &o.text, m.lang.strings().sending)?;
+            cards::pending(&self.doc, &self.pending, &o.text, m.lang.strings().sending);
         }
         self.pending_drawn = ids;
-        Ok(())
     }
 
     /// Moves keyboard focus (after a render, so the target exists).
