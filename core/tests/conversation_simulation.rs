@@ -1,6 +1,10 @@
-//! Drives a conversation the way the ConversationDO does — persist the snapshot and every
-//! appended entry, set one alarm at `next_deadline`, fire it on a fake clock — through a
-//! whole dialogue, a live chat and its inactivity expiry.
+//! Drives a conversation the way the ConversationDO does — store the dialogue once, every
+//! appended entry and the state when the core asks, wake a fresh object from that storage for
+//! every event, set one alarm at `next_deadline`, fire it on a fake clock — through a whole
+//! dialogue, a live chat and its inactivity expiry.
+
+#[path = "support/stored.rs"]
+mod stored;
 
 use std::collections::BTreeMap;
 
@@ -14,10 +18,10 @@ use parlor_core::protocol::{
 };
 use parlor_core::{AgentId, Millis};
 
-/// The edge's side: storage (snapshot + entries), the alarm, and what went to the workspace.
+/// The edge's side: storage (dialogue, state, entries), the alarm, and what went to the
+/// workspace.
 struct FakeDo {
-    snapshot: String,
-    entries: Vec<TranscriptEntry>,
+    stored: stored::Stored,
     alarm: Option<Millis>,
     to_workspace: Vec<Effect>,
     replies: Vec<ChatServerMsg>,
@@ -26,8 +30,7 @@ struct FakeDo {
 impl FakeDo {
     fn new(c: &Conversation) -> Self {
         FakeDo {
-            snapshot: serde_json::to_string(c).expect("snapshot"),
-            entries: Vec::new(),
+            stored: stored::Stored::created(c),
             alarm: c.next_deadline(),
             to_workspace: Vec::new(),
             replies: Vec::new(),
@@ -36,10 +39,12 @@ impl FakeDo {
 
     /// Every event wakes a fresh object from storage, as after hibernation.
     fn handle(&mut self, input: Input, now: Millis) {
-        let mut c: Conversation = serde_json::from_str(&self.snapshot).expect("restore");
-        for effect in c.handle(input, now) {
+        let mut c = self.stored.load();
+        let effects = c.handle(input, now);
+        self.stored.apply(&c, &effects);
+        for effect in effects {
             match effect {
-                Effect::Append(entry) => self.entries.push(entry),
+                Effect::Append(_) | Effect::Persist => {}
                 Effect::Reply(msg) => self.replies.push(msg),
                 Effect::Relay(_) => {}
                 // Index rows are covered by conversation_index.rs; this test follows routing.
@@ -48,11 +53,10 @@ impl FakeDo {
             }
         }
         self.alarm = c.next_deadline();
-        self.snapshot = serde_json::to_string(&c).expect("snapshot");
     }
 
     fn conversation(&self) -> Conversation {
-        serde_json::from_str(&self.snapshot).expect("restore")
+        self.stored.load()
     }
 
     /// Advances the clock by `by` ms, firing the alarm (late, and twice) whenever it is due.
@@ -198,8 +202,8 @@ fn dialogue_to_live_chat_to_expiry() {
     assert_eq!(acks[0], acks[1]);
 
     // A reconnecting widget that had seen up to seq 5 gets exactly the rest.
-    let frames = resume_frames(edge.conversation().view(), &edge.entries, 5);
-    assert_eq!(frames.len(), edge.entries.len() - 5 + 1);
+    let frames = resume_frames(edge.conversation().view(), &edge.stored.entries, 5);
+    assert_eq!(frames.len(), edge.stored.entries.len() - 5 + 1);
 
     // Silence: the alarm fires 10 minutes after the agent's last message (late, twice).
     let last_activity = clock;
@@ -217,6 +221,7 @@ fn dialogue_to_live_chat_to_expiry() {
         }
     )));
     let expired: Vec<&TranscriptEntry> = edge
+        .stored
         .entries
         .iter()
         .filter(|e| e.event == TranscriptEvent::Expired)
@@ -229,9 +234,10 @@ fn dialogue_to_live_chat_to_expiry() {
     assert_eq!(expired[0].at, Millis(last_activity.0 + 600_000 + 1_500));
 
     // The stored transcript is complete and gapless.
-    let seqs: Vec<u64> = edge.entries.iter().map(|e| e.seq).collect();
+    let seqs: Vec<u64> = edge.stored.entries.iter().map(|e| e.seq).collect();
     assert_eq!(seqs, (1..=c.last_seq()).collect::<Vec<_>>());
     let kinds: Vec<&str> = edge
+        .stored
         .entries
         .iter()
         .map(|e| match &e.event {

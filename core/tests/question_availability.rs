@@ -6,7 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use parlor_core::conversation::{Conversation, ConversationSettings, Effect, Input, Position};
+use parlor_core::conversation::{
+    Conversation, ConversationSettings, Effect, Input, Position, StoredState,
+};
 use parlor_core::dialogue::{validate, Dialogue, IssueCode};
 use parlor_core::link::{ConversationToWorkspace, FromConversation, WorkspaceToConversation};
 use parlor_core::protocol::{AgentProfile, TranscriptEvent};
@@ -168,10 +170,13 @@ fn an_answer_for_another_card_or_a_repeat_changes_nothing() {
 }
 
 #[test]
-fn a_conversation_saved_while_checking_resumes_the_wait() {
-    let (c, _) = started();
-    let json = serde_json::to_string(&c).expect("serialises");
-    let mut back: Conversation = serde_json::from_str(&json).expect("reads back");
+fn a_conversation_stored_while_checking_resumes_the_wait() {
+    let (c, fx) = started();
+    // Checking is state: the start is stored with it, and loads back as the same machine.
+    assert!(fx.iter().any(|e| matches!(e, Effect::Persist)));
+    let json = serde_json::to_string(c.stored_state()).expect("serialises");
+    let state: StoredState = serde_json::from_str(&json).expect("reads back");
+    let mut back = Conversation::restore(c.dialogue().clone(), state, &[]);
     assert_eq!(back, c);
     assert_eq!(
         cards(&back.handle(answer("q1", false), Millis(1_100))),

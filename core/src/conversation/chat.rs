@@ -1,34 +1,11 @@
 //! Chat messages (stored once per client id) and typing indicators (relayed, not stored).
 
-use std::collections::BTreeMap;
-
 use super::io::{Effect, LiveState};
 use super::refusal::Refusal;
 use super::settings::MAX_CLIENT_ID_CHARS;
 use super::state::Conversation;
 use crate::protocol::{ChatServerMsg, Side, TranscriptEvent, MAX_MESSAGE_BYTES};
 use crate::Millis;
-
-/// How many of a side's latest client ids are remembered, so a resend is stored once. A client
-/// resends only what was in flight when its socket dropped, which the say rate limit keeps far
-/// below this; remembering every id would grow the snapshot with every message.
-pub const RESEND_WINDOW: usize = 256;
-
-/// Drops the entries with the lowest sequence numbers until at most `keep` remain.
-fn forget_oldest_beyond(seen: &mut BTreeMap<String, u64>, keep: usize) {
-    while seen.len() > keep {
-        let oldest = seen
-            .iter()
-            .min_by_key(|(_, seq)| **seq)
-            .map(|(id, _)| id.clone());
-        match oldest {
-            Some(id) => {
-                seen.remove(&id);
-            }
-            None => break,
-        }
-    }
-}
 
 impl Conversation {
     pub(super) fn say(
@@ -39,7 +16,7 @@ impl Conversation {
         now: Millis,
         fx: &mut Vec<Effect>,
     ) -> Result<(), Refusal> {
-        let Some(seen) = self.messages(from) else {
+        let Some(seen) = self.log.messages(from) else {
             return Err(Refusal::NotAllowed);
         };
         if client_id.is_empty() || client_id.chars().count() > MAX_CLIENT_ID_CHARS {
@@ -68,8 +45,6 @@ impl Conversation {
         if text.len() > MAX_MESSAGE_BYTES {
             return Err(Refusal::MessageTooLong);
         }
-        self.touch(now);
-        self.note_message(text);
         if from == Side::Agent && self.first_agent_reply_at.is_none() {
             self.first_agent_reply_at = Some(now);
         }
@@ -79,10 +54,8 @@ impl Conversation {
             client_id: client_id.clone(),
         };
         let seq = self.append(event, now, fx);
-        if let Some(seen) = self.messages_mut(from) {
-            seen.insert(client_id.clone(), seq);
-            forget_oldest_beyond(seen, RESEND_WINDOW);
-        }
+        // Everything else a message changes, as a load replays it from the entry.
+        self.log.message(from, &client_id, seq, now, text);
         fx.push(Effect::Reply(ChatServerMsg::Ack { client_id, seq }));
         Ok(())
     }

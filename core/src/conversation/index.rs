@@ -60,15 +60,10 @@ impl Conversation {
             status: self.status(),
             agent: self.agent.as_ref().map(ToString::to_string),
             captured: self.facts.fields.clone(),
-            last_message: self.last_message.clone(),
+            last_message: self.log.last_message.clone(),
             revision: self.indexed.as_ref().map_or(0, |i| i.revision),
             first_agent_reply_at: self.first_agent_reply_at.map(|t| t.0),
         }
-    }
-
-    /// Remembers a chat message for the preview.
-    pub(super) fn note_message(&mut self, text: &str) {
-        self.last_message = Some(text.chars().take(PREVIEW_CHARS).collect());
     }
 
     /// Sends the row when the view would show something new: at once for status, agent and
@@ -83,7 +78,7 @@ impl Conversation {
                     || i.agent != self.agent
                     || i.captured != self.facts.fields
                     || i.first_reply != self.first_agent_reply_at,
-                i.preview != self.last_message,
+                i.preview != self.log.last_message,
                 i.at,
             ),
         };
@@ -103,7 +98,7 @@ impl Conversation {
             status,
             agent: self.agent.clone(),
             captured: self.facts.fields.clone(),
-            preview: self.last_message.clone(),
+            preview: self.log.last_message.clone(),
             first_reply: self.first_agent_reply_at,
         });
         self.preview_due = None;

@@ -77,6 +77,12 @@ pub enum Input {
 pub enum Effect {
     /// Store the entry, then send it (as `ChatServerMsg::Entry`) to every socket.
     Append(TranscriptEntry),
+    /// Store the state ([`super::Conversation::stored_state`]), in the same commit as this
+    /// input's entries. Emitted, last, only when the stored state and the entries after it would
+    /// no longer load back as this machine: never for typing, a resend or a tick with nothing
+    /// due, and for a chat message only every [`super::CHECKPOINT_EVERY`] messages or when it
+    /// changes more than its entry records (the first agent reply, a preview owed or sent).
+    Persist,
     /// Send to the socket the input came from only (`ack`, `invalid`, `error`).
     Reply(ChatServerMsg),
     /// Send to every socket without storing (typing indicators).

@@ -2,8 +2,9 @@
 //!
 //! Sans-IO: [`Conversation::handle`] takes an [`Input`] and the current time and returns
 //! [`Effect`]s; [`Conversation::next_deadline`] says when to call it again with
-//! [`Input::Tick`]. The edge persists the whole [`Conversation`] (it is serde) plus every
-//! [`Effect::Append`]ed entry, and never decides anything itself.
+//! [`Input::Tick`]. The edge stores every [`Effect::Append`]ed entry, the dialogue once, and the
+//! rest of the state when [`Effect::Persist`] asks (`stored.rs`), and never decides anything
+//! itself.
 //!
 //! Decisions worth knowing:
 //! - The visitor may write as soon as a live chat is requested (also while an agent is being offered it):
@@ -32,19 +33,22 @@ mod index;
 mod io;
 mod lead;
 mod live;
+mod log;
 mod offline;
 mod presence;
 mod refusal;
 mod resume;
 mod settings;
 mod state;
+mod stored;
 
 pub use availability::CHECK_WAIT;
-pub use chat::RESEND_WINDOW;
 pub use index::{Indexed, DEFAULT_PREVIEW_EVERY, PREVIEW_CHARS};
 pub use io::{CloseReason, Effect, Input, LiveState};
+pub use log::RESEND_WINDOW;
 pub use presence::{AGENT_ANNOUNCE_AFTER, VISITOR_ANNOUNCE_AFTER};
 pub use refusal::Refusal;
 pub use resume::{replay_after, resume_frames};
 pub use settings::{ConversationSettings, DEFAULT_INACTIVITY_TIMEOUT, MAX_CLIENT_ID_CHARS};
 pub use state::{Conversation, Position};
+pub use stored::{StoredState, WholeSnapshot, CHECKPOINT_EVERY};

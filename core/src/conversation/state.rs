@@ -1,4 +1,5 @@
-//! The conversation's state, persisted whole by the edge as a snapshot.
+//! The conversation's state. The edge stores it in three parts (see `stored.rs`): the dialogue
+//! once, this state without it when [`Effect::Persist`] says so, and the transcript.
 
 use std::collections::BTreeMap;
 
@@ -6,11 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use super::index::{Indexed, DEFAULT_PREVIEW_EVERY};
 use super::io::{CloseReason, Effect, LiveState};
+use super::log::ChatLog;
 use super::settings::ConversationSettings;
 use crate::dialogue::Dialogue;
-use crate::protocol::{AgentProfile, ConversationView, Side, TranscriptEntry, TranscriptEvent};
+use crate::protocol::{AgentProfile, ConversationView, TranscriptEntry, TranscriptEvent};
 use crate::routing::{FallbackReason, VisitorFacts};
-use crate::{AgentId, ButtonId, CardId, ConversationId, Millis};
+use crate::{AgentId, ButtonId, CardId, ConversationId, DialogueId, Millis};
 
 /// Where the visitor is in the dialogue.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -31,6 +33,9 @@ pub enum Position {
 pub struct Conversation {
     pub(super) id: ConversationId,
     /// A copy taken at creation: editing the dialogue never changes a running conversation.
+    /// Stored once, apart from the state: not serialized with it. Snapshots of earlier
+    /// versions embed it and still load ([`super::WholeSnapshot`]).
+    #[serde(skip_serializing, default = "no_dialogue")]
     pub(super) dialogue: Dialogue,
     pub(super) settings: ConversationSettings,
     pub(super) position: Position,
@@ -41,18 +46,14 @@ pub struct Conversation {
     /// The agent offered or holding the chat.
     pub(super) agent: Option<AgentId>,
     pub(super) profile: Option<AgentProfile>,
-    pub(super) last_seq: u64,
-    pub(super) last_activity: Millis,
-    /// `client_id` → `seq` of stored messages, per side, so resends are stored once.
-    pub(super) visitor_messages: BTreeMap<String, u64>,
-    pub(super) agent_messages: BTreeMap<String, u64>,
+    /// Sequence numbers, activity, the preview text and the resend memory: what chat messages
+    /// change, rebuilt on load from their entries.
+    #[serde(flatten)]
+    pub(super) log: ChatLog,
     pub(super) closed: Option<CloseReason>,
     /// When the conversation was created (for its index row).
     #[serde(default)]
     pub(super) created_at: Millis,
-    /// The latest chat message, shortened, for the Conversations view.
-    #[serde(default)]
-    pub(super) last_message: Option<String>,
     /// What the workspace's index last heard, and when (see `index.rs`).
     #[serde(default)]
     pub(super) indexed: Option<Indexed>,
@@ -114,6 +115,16 @@ fn default_preview_every() -> Millis {
     DEFAULT_PREVIEW_EVERY
 }
 
+/// Stands in for the dialogue while a stored state is decoded; `restore` puts the real one in.
+fn no_dialogue() -> Dialogue {
+    Dialogue {
+        id: DialogueId::new(""),
+        name: String::new(),
+        targeting: Vec::new(),
+        branches: Vec::new(),
+    }
+}
+
 impl Conversation {
     pub fn new(
         id: ConversationId,
@@ -131,13 +142,12 @@ impl Conversation {
             live: LiveState::None,
             agent: None,
             profile: None,
-            last_seq: 0,
-            last_activity: now,
-            visitor_messages: BTreeMap::new(),
-            agent_messages: BTreeMap::new(),
+            log: ChatLog {
+                last_activity: now,
+                ..ChatLog::default()
+            },
             closed: None,
             created_at: now,
-            last_message: None,
             indexed: None,
             preview_due: None,
             preview_every: DEFAULT_PREVIEW_EVERY,
@@ -188,7 +198,11 @@ impl Conversation {
     pub fn inactivity_deadline(&self) -> Option<Millis> {
         match self.closed {
             Some(_) => None,
-            None => Some(self.last_activity.after(self.settings.inactivity_timeout)),
+            None => Some(
+                self.log
+                    .last_activity
+                    .after(self.settings.inactivity_timeout),
+            ),
         }
     }
 
@@ -227,11 +241,11 @@ impl Conversation {
 
     /// Highest sequence number appended so far (0 before the first entry).
     pub fn last_seq(&self) -> u64 {
-        self.last_seq
+        self.log.last_seq
     }
 
     pub fn last_activity(&self) -> Millis {
-        self.last_activity
+        self.log.last_activity
     }
 
     pub fn is_closed(&self) -> bool {
@@ -245,7 +259,7 @@ impl Conversation {
     pub fn view(&self) -> ConversationView {
         ConversationView {
             id: self.id.clone(),
-            last_seq: self.last_seq,
+            last_seq: self.log.last_seq,
             closed: self.is_closed(),
         }
     }
@@ -257,34 +271,22 @@ impl Conversation {
         now: Millis,
         fx: &mut Vec<Effect>,
     ) -> u64 {
-        self.last_seq = self.last_seq.saturating_add(1);
+        self.log.last_seq = self.log.last_seq.saturating_add(1);
         fx.push(Effect::Append(TranscriptEntry {
-            seq: self.last_seq,
+            seq: self.log.last_seq,
             at: now,
             event,
         }));
-        self.last_seq
+        self.log.last_seq
     }
 
     /// Something a person did: pushes the inactivity deadline back.
     pub(super) fn touch(&mut self, now: Millis) {
-        // Clocks of different edge isolates may disagree slightly; never move backwards.
-        self.last_activity = self.last_activity.max(now);
+        self.log.touch(now);
     }
 
-    pub(super) fn messages(&self, side: Side) -> Option<&BTreeMap<String, u64>> {
-        match side {
-            Side::Visitor => Some(&self.visitor_messages),
-            Side::Agent => Some(&self.agent_messages),
-            Side::Bot => None,
-        }
-    }
-
-    pub(super) fn messages_mut(&mut self, side: Side) -> Option<&mut BTreeMap<String, u64>> {
-        match side {
-            Side::Visitor => Some(&mut self.visitor_messages),
-            Side::Agent => Some(&mut self.agent_messages),
-            Side::Bot => None,
-        }
+    /// Remembers a message for the preview.
+    pub(super) fn note_message(&mut self, text: &str) {
+        self.log.note_message(text);
     }
 }

@@ -2,4 +2,6 @@
 
 pub mod fixtures;
 pub mod rng;
+#[path = "../support/stored.rs"]
+pub mod stored;
 pub mod world;

@@ -22,6 +22,7 @@ use parlor_core::{AgentId, ConversationId, Millis, WorkspaceId};
 
 use super::fixtures::{self, Flow, Target, AGENTS};
 use super::rng::Rng;
+use super::stored::Stored;
 
 pub type R<T = ()> = Result<T, String>;
 
@@ -221,8 +222,10 @@ pub struct ConvSim {
     pub started: bool,
     /// In memory; `None` after a restart until the next input loads `stored`.
     pub machine: Option<Conversation>,
-    /// The stored snapshot, decoded (when the object is not in memory).
+    /// Loaded from `storage` (when the object is not in memory).
     stored: Option<Conversation>,
+    /// What the object stored: the dialogue, the state when the core asked, the entries.
+    storage: Option<Stored>,
     pub alarm: Option<Millis>,
     pub target: Target,
     pub fields: BTreeMap<String, String>,
@@ -562,6 +565,7 @@ impl World {
             started: false,
             machine: None,
             stored: None,
+            storage: None,
             alarm: None,
             target: flow.target(country, &BTreeMap::new()),
             fields: BTreeMap::new(),
@@ -768,12 +772,14 @@ impl World {
         let flow = cs.flow;
         let dialogue = fixtures::dialogue_of(flow);
         let cs = &mut self.convs[c];
-        cs.machine = Some(Conversation::new(
+        let created = Conversation::new(
             cs.id.clone(),
             dialogue,
             self.conv_settings.clone(),
             self.now,
-        ));
+        );
+        cs.storage = Some(Stored::created(&created));
+        cs.machine = Some(created);
         cs.visitor_page = true;
         let country = cs.country.to_owned();
         let captures = cs.flow.captures();
@@ -943,6 +949,9 @@ impl World {
         let before_live = m.live_state();
         let before_closed = m.is_closed();
         let fx = m.handle(input, now);
+        if let Some(storage) = cs.storage.as_mut() {
+            storage.apply(m, &fx);
+        }
         let after_live = m.live_state();
         let after_closed = m.is_closed();
         let holder = m.agent().cloned();
@@ -1219,19 +1228,22 @@ impl World {
         }
     }
 
-    /// The conversation object goes away: its snapshot stays (it is stored after every step).
-    /// Hibernation keeps its sockets; a restart drops them (the page and the chat pane
-    /// reconnect after a while).
+    /// The conversation object goes away: what it stored stays (the dialogue, the state as of
+    /// its last `Persist`, the entries). Hibernation keeps its sockets; a restart drops them
+    /// (the page and the chat pane reconnect after a while).
     fn restart_conversation(&mut self, c: usize, hibernate: bool) -> R {
         let cs = &mut self.convs[c];
         let Some(m) = cs.machine.take() else {
             return Ok(());
         };
-        let json = serde_json::to_string(&m).map_err(json_err)?;
-        let back: Conversation = serde_json::from_str(&json).map_err(json_err)?;
+        let back = cs
+            .storage
+            .as_ref()
+            .ok_or_else(|| format!("c{c} has no storage"))?
+            .load();
         ensure!(
             back == m,
-            "c{c}: the stored snapshot differs from the machine"
+            "c{c}: what the conversation stored loads as another machine"
         );
         cs.stored = Some(back);
         if hibernate {

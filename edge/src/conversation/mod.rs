@@ -188,7 +188,7 @@ impl DurableObject for ConversationDO {
     async fn alarm(&self) -> worker::Result<Response> {
         // Alarms may fire early, late or twice; the core ignores a tick before its deadline.
         self.alarm_slot.cleared();
-        if matches!(self.load(), Ok(None)) {
+        if matches!(self.is_loaded(), Ok(false)) {
             return Response::ok("ok");
         }
         if let Err(e) = self.apply(Input::Tick, None).await {
@@ -253,7 +253,7 @@ impl ConversationDO {
     /// the stored deadline; if the conversation still waits for an agent, wake the workspace so
     /// its offer deadline fires too. Harmless where alarms do persist.
     async fn rearm(&self) -> ApiResult<()> {
-        let Some((meta, _)) = self.load()? else {
+        let Some(meta) = self.meta()? else {
             return Ok(());
         };
         self.state.storage().delete_alarm().await?;
@@ -265,8 +265,8 @@ impl ConversationDO {
         };
         self.apply(sockets, None).await?;
         let waiting = self
-            .load()?
-            .is_some_and(|(_, conv)| conv.live_state().is_pending());
+            .with_loaded(|_, conv| conv.live_state().is_pending())?
+            .unwrap_or(false);
         if waiting {
             // An empty batch: the workspace's first request re-arms its offer deadlines.
             let batch = FromConversation {
@@ -379,8 +379,9 @@ impl ConversationDO {
                 if meta.workspace != workspace {
                     return Err(ApiError::NotFound("conversation"));
                 }
-                let holder = self.load()?.and_then(|(_, c)| c.agent().cloned());
-                if holder.as_ref().map(|a| a.as_str()) != Some(agent.as_str()) {
+                let holds =
+                    self.with_loaded(|_, c| c.agent().is_some_and(|a| a.as_str() == agent))?;
+                if holds != Some(true) {
                     return Err(ApiError::Forbidden);
                 }
                 // A socket opened with a token whose session ended meanwhile (the workspace
@@ -421,7 +422,7 @@ impl ConversationDO {
     }
 
     async fn socket_gone(&self, ws: &WebSocket) {
-        if matches!(self.load(), Ok(None)) {
+        if matches!(self.is_loaded(), Ok(false)) {
             // Erased (or never started): nobody is left to tell.
             return;
         }
@@ -438,19 +439,33 @@ impl ConversationDO {
     }
 
     fn meta(&self) -> ApiResult<Option<Meta>> {
-        Ok(self.load()?.map(|(m, _)| m))
+        self.with_loaded(|meta, _| meta.clone())
     }
 
-    /// The conversation, from memory or storage. Cloned out so no borrow outlives this call.
+    /// The conversation, from memory or storage, cloned out (for the rare paths that keep it
+    /// across an await).
     fn load(&self) -> ApiResult<Option<(Meta, Conversation)>> {
-        if let Some(loaded) = self.loaded.borrow().as_ref() {
-            return Ok(Some(loaded.clone()));
+        self.with_loaded(|meta, conv| (meta.clone(), conv.clone()))
+    }
+
+    /// Whether there is a conversation here (loading it if needed).
+    fn is_loaded(&self) -> ApiResult<bool> {
+        Ok(self.with_loaded(|_, _| ())?.is_some())
+    }
+
+    /// Runs `f` on the conversation, from memory or storage, without copying it; `None` when
+    /// there is none. The borrow ends with `f`, so none outlives this call.
+    fn with_loaded<T>(&self, f: impl FnOnce(&Meta, &Conversation) -> T) -> ApiResult<Option<T>> {
+        if self.loaded.borrow().is_none() {
+            if let Some(found) = store::load(&self.sql)? {
+                *self.loaded.borrow_mut() = Some(found);
+            }
         }
-        let found = store::load(&self.sql)?;
-        if let Some(loaded) = &found {
-            *self.loaded.borrow_mut() = Some(loaded.clone());
-        }
-        Ok(found)
+        Ok(self
+            .loaded
+            .borrow()
+            .as_ref()
+            .map(|(meta, conv)| f(meta, conv)))
     }
 
     async fn init(&self, init: Init) -> ApiResult<Vec<ConversationToWorkspace>> {
@@ -504,7 +519,7 @@ impl ConversationDO {
         if side == Side::Agent {
             // Checked on every frame: an agent removed or replaced since the socket opened
             // can no longer read or write this chat.
-            let holder = self.load()?.and_then(|(_, c)| c.agent().cloned());
+            let holder = self.with_loaded(|_, c| c.agent().cloned())?.flatten();
             if holder.as_ref().map(|a| a.as_str()) != peer.agent.as_deref() {
                 let _ = ws.close(Some(4001), Some("this chat is no longer yours"));
                 return Ok(());
@@ -528,13 +543,16 @@ impl ConversationDO {
                     let _ = ws.close(Some(4000), Some("unsupported protocol version"));
                     return Ok(());
                 }
-                let (_, conv) = self.load()?.ok_or(ApiError::NotFound("conversation"))?;
+                // Answered from what is stored: `hello` changes nothing and writes nothing.
+                let (view, presence) = self
+                    .with_loaded(|_, conv| (conv.view(), conv.presence_after_replay(side)))?
+                    .ok_or(ApiError::NotFound("conversation"))?;
                 let entries = store::entries_after(&self.sql, last_seq)?;
-                for frame in resume_frames(conv.view(), &entries, last_seq) {
+                for frame in resume_frames(view, &entries, last_seq) {
                     send(ws, &frame)?;
                 }
                 // After the replay: whether the other side is gone right now.
-                if let Some(frame) = conv.presence_after_replay(side) {
+                if let Some(frame) = presence {
                     send(ws, &frame)?;
                 }
                 return Ok(());
@@ -616,7 +634,16 @@ impl ConversationDO {
         origin: Option<&WebSocket>,
     ) -> ApiResult<Vec<ConversationToWorkspace>> {
         let now = Millis(now_ms());
-        let (meta, mut conv) = self.load()?.ok_or(ApiError::NotFound("conversation"))?;
+        if !self.is_loaded()? {
+            return Err(ApiError::NotFound("conversation"));
+        }
+        // Taken out (not copied) for the synchronous section below and put back before the
+        // first await; on an error it stays out, so the next event loads what was stored.
+        let (meta, mut conv) = self
+            .loaded
+            .borrow_mut()
+            .take()
+            .ok_or(ApiError::NotFound("conversation"))?;
         let effects = conv.handle(input, now);
         let mut appended = Vec::new();
         let mut to_workspace = Vec::new();
@@ -625,6 +652,7 @@ impl ConversationDO {
         let mut to_visitors = Vec::new();
         let mut close_agents = false;
         let mut mail_to = None;
+        let mut persist = false;
         for effect in effects {
             match effect {
                 Effect::Append(entry) => {
@@ -643,6 +671,7 @@ impl ConversationDO {
                 Effect::ToAgents(msg) => to_agents.push(msg),
                 Effect::ToVisitors(msg) => to_visitors.push(msg),
                 Effect::CloseAgentSockets => close_agents = true,
+                Effect::Persist => persist = true,
                 Effect::Closed { .. } => {}
                 Effect::MailTranscript { to } => mail_to = Some(to),
             }
@@ -653,10 +682,16 @@ impl ConversationDO {
             let email = parlor_core::transcript_mail::render(&entries, &host_of(&meta.page_url));
             to_workspace.push(ConversationToWorkspace::MailVisitor { to, email });
         }
-        let meta_changed = self.meta_unsaved.replace(false);
-        store::save(&self.sql, meta_changed.then_some(&meta), &conv)?;
-        *self.loaded.borrow_mut() = Some((meta, conv.clone()));
-        self.schedule(conv.next_deadline()).await?;
+        // The entries above, and the state only when the core says it changed: a chat message
+        // is one row. All in this synchronous section, so one commit.
+        if self.meta_unsaved.replace(false) {
+            store::create(&self.sql, &meta, &conv)?;
+        } else if persist {
+            store::save_state(&self.sql, &conv)?;
+        }
+        let deadline = conv.next_deadline();
+        *self.loaded.borrow_mut() = Some((meta, conv));
+        self.schedule(deadline).await?;
 
         // Stored: now every socket may see it (output gates hold sends until the write is durable).
         let sockets = self.state.get_websockets();

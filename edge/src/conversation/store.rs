@@ -1,6 +1,10 @@
-//! The conversation object's tables: a snapshot of the core state, and the transcript.
+//! The conversation object's tables. In `kv`: the meta, the dialogue (written once, at
+//! creation) and the core state without it (written when the core asks, `Effect::Persist`); in
+//! `entries`: the transcript, one row per entry. A chat message is its entry row alone; a load
+//! replays the entries after the stored state (`Conversation::restore`).
 
-use parlor_core::conversation::Conversation;
+use parlor_core::conversation::{Conversation, StoredState, WholeSnapshot};
+use parlor_core::dialogue::Dialogue;
 use parlor_core::protocol::TranscriptEntry;
 use serde::{Deserialize, Serialize};
 use worker::SqlStorage;
@@ -34,18 +38,46 @@ pub struct Meta {
     pub allowed_origins: Option<Vec<String>>,
 }
 
+/// Keys of the conversation's parts in `kv`.
+const DIALOGUE: &str = "dialogue";
+const STATE: &str = "state";
+/// Where versions before the split kept the whole conversation, dialogue included.
+const WHOLE: &str = "conversation";
+
 pub fn load(sql: &SqlStorage) -> ApiResult<Option<(Meta, Conversation)>> {
-    let meta: Option<Meta> = kv_get(sql, "meta")?;
-    let conv: Option<Conversation> = kv_get(sql, "conversation")?;
-    Ok(meta.zip(conv))
+    let Some(meta) = kv_get::<Meta>(sql, "meta")? else {
+        return Ok(None);
+    };
+    if let Some(state) = kv_get::<StoredState>(sql, STATE)? {
+        let Some(dialogue) = kv_get::<Dialogue>(sql, DIALOGUE)? else {
+            return Ok(None);
+        };
+        let tail = entries_after(sql, state.last_seq())?;
+        return Ok(Some((meta, Conversation::restore(dialogue, state, &tail))));
+    }
+    let Some(whole) = kv_get::<WholeSnapshot>(sql, WHOLE)? else {
+        return Ok(None);
+    };
+    // Stored whole by an earlier version: stored in parts from now on (one commit).
+    let (dialogue, state) = whole.into_parts();
+    let tail = entries_after(sql, state.last_seq())?;
+    let conv = Conversation::restore(dialogue, state, &tail);
+    kv_put(sql, DIALOGUE, conv.dialogue())?;
+    save_state(sql, &conv)?;
+    exec(sql, "DELETE FROM kv WHERE key = ?", vec![WHOLE.into()])?;
+    Ok(Some((meta, conv)))
 }
 
-/// Stores the state, and the meta when it changed.
-pub fn save(sql: &SqlStorage, meta: Option<&Meta>, conv: &Conversation) -> ApiResult<()> {
-    if let Some(meta) = meta {
-        kv_put(sql, "meta", meta)?;
-    }
-    kv_put(sql, "conversation", conv)
+/// A new conversation: its meta, its dialogue (never written again) and its first state.
+pub fn create(sql: &SqlStorage, meta: &Meta, conv: &Conversation) -> ApiResult<()> {
+    kv_put(sql, "meta", meta)?;
+    kv_put(sql, DIALOGUE, conv.dialogue())?;
+    save_state(sql, conv)
+}
+
+/// The state without the dialogue, when the core says it changed (`Effect::Persist`).
+pub fn save_state(sql: &SqlStorage, conv: &Conversation) -> ApiResult<()> {
+    kv_put(sql, STATE, conv.stored_state())
 }
 
 /// The session epoch below which an agent's tokens are refused here (their sessions ended
@@ -260,9 +292,18 @@ mod tests {
             now,
         );
         assert!(!effects.is_empty());
-        // `save` and `load` go through kv_put / kv_get: serde_json both ways.
-        let stored = serde_json::to_string(&conv).expect("json");
-        let back: Conversation = serde_json::from_str(&stored).expect("conversation");
+        // `create`, `save_state` and `load` go through kv_put / kv_get: serde_json both ways.
+        let dialogue = serde_json::to_string(conv.dialogue()).expect("json");
+        let state = serde_json::to_string(conv.stored_state()).expect("json");
+        assert!(
+            !state.contains("Talk to sales?"),
+            "the state leaves the dialogue out"
+        );
+        let back = Conversation::restore(
+            serde_json::from_str(&dialogue).expect("dialogue"),
+            serde_json::from_str(&state).expect("state"),
+            &[],
+        );
         assert_eq!(back, conv);
         assert_eq!(back.next_deadline(), conv.next_deadline());
         assert_eq!(back.view(), conv.view());

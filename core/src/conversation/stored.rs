@@ -1,0 +1,121 @@
+//! How a conversation is stored, and loaded back.
+//!
+//! Three parts, so that a chat message costs one row:
+//! - the dialogue, written once when the conversation is created;
+//! - the state without the dialogue (the serialization of [`Conversation`]), written when the
+//!   core emits [`Effect::Persist`];
+//! - the transcript, one row per [`Effect::Append`]ed entry.
+//!
+//! A chat message changes only what its entry records (`log.rs`), so it is stored as that entry
+//! alone, and [`Conversation::restore`] replays the entries after the stored state's `last_seq`.
+//! Every input that changes anything else ends with `Persist`, in the same commit as its
+//! entries; so do [`CHECKPOINT_EVERY`] messages in a row, so a load replays few entries.
+
+use serde::{Deserialize, Serialize};
+
+use super::io::Effect;
+use super::log::ChatLog;
+use super::state::Conversation;
+use crate::dialogue::Dialogue;
+use crate::protocol::{TranscriptEntry, TranscriptEvent};
+
+/// At most this many chat messages in a row are stored without the state.
+pub const CHECKPOINT_EVERY: u32 = 64;
+
+/// A stored state, decoded: a conversation again once given its dialogue and the entries
+/// stored after it ([`Conversation::restore`]).
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct StoredState(Conversation);
+
+impl StoredState {
+    /// The last entry the state counts; the entries after it must be passed to `restore`.
+    pub fn last_seq(&self) -> u64 {
+        self.0.log.last_seq
+    }
+}
+
+/// A snapshot as versions before the split stored it: the state with the dialogue embedded.
+#[derive(Debug, Deserialize)]
+pub struct WholeSnapshot {
+    dialogue: Dialogue,
+    #[serde(flatten)]
+    state: StoredState,
+}
+
+impl WholeSnapshot {
+    /// The two parts stored now.
+    pub fn into_parts(self) -> (Dialogue, StoredState) {
+        (self.dialogue, self.state)
+    }
+}
+
+impl Conversation {
+    /// What to store when [`Effect::Persist`] says so: the state without the dialogue.
+    pub fn stored_state(&self) -> &impl Serialize {
+        self
+    }
+
+    /// The conversation from its stored parts: `entries` are those stored after
+    /// `state.last_seq()` (more are skipped), in `seq` order.
+    pub fn restore(dialogue: Dialogue, state: StoredState, entries: &[TranscriptEntry]) -> Self {
+        let mut c = state.0;
+        c.dialogue = dialogue;
+        for entry in entries {
+            c.log.replay(entry);
+        }
+        c
+    }
+
+    /// The part of the stored state that chat messages do not change, serialized, to tell
+    /// whether an input changed it.
+    pub(super) fn durable_part(&mut self) -> Option<Vec<u8>> {
+        let log = std::mem::take(&mut self.log);
+        let bytes = serde_json::to_vec(&*self).ok();
+        self.log = log;
+        bytes
+    }
+
+    /// After an input: asks for the state to be stored unless reloading the stored state and
+    /// the entries gives this machine anyway. `before` and `log_before` are what
+    /// [`Conversation::durable_part`] and [`ChatLog::without_resends`] were before the input.
+    pub(super) fn persist_if_needed(
+        &mut self,
+        before: Option<Vec<u8>>,
+        mut log_before: ChatLog,
+        fx: &mut Vec<Effect>,
+    ) {
+        let mut replayable = true;
+        for effect in fx.iter() {
+            if let Effect::Append(entry) = effect {
+                replayable &= matches!(entry.event, TranscriptEvent::Message { .. });
+                log_before.replay(entry);
+            }
+        }
+        let log_replayed = log_before.same_but_resends(&self.log);
+        let unchanged = before.is_some() && before == self.durable_part();
+        if !(replayable && log_replayed && unchanged) || self.log.unsaved >= CHECKPOINT_EVERY {
+            self.log.unsaved = 0;
+            fx.push(Effect::Persist);
+        }
+    }
+}
+
+impl ChatLog {
+    /// One stored entry, as a load applies it.
+    fn replay(&mut self, entry: &TranscriptEntry) {
+        if entry.seq <= self.last_seq {
+            return;
+        }
+        // Whatever the entry, its number is taken: a later entry never reuses it.
+        self.last_seq = entry.seq;
+        if let TranscriptEvent::Message {
+            from,
+            text,
+            client_id,
+        } = &entry.event
+        {
+            self.message(*from, client_id, entry.seq, entry.at, text);
+        }
+    }
+}
