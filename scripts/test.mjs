@@ -65,7 +65,7 @@ if (built) {
     // Servers of this suite (including restart tests) run from a snapshot of this build.
     env.PARLOR_SERVER_CWD = snapshotBuild(join(state, 'snapshot'));
     process.env.PARLOR_SERVER_CWD = env.PARLOR_SERVER_CWD;
-    server = await startServer({ persistTo: join(state, 'persist') });
+    server = await startServer({ persistTo: join(state, 'persist'), logTo: join(state, 'server.log') });
     env.PARLOR_URL = server.url;
     env.PARLOR_ADMIN_TOKEN = devVars().ADMIN_TOKEN;
     env.PARLOR_DEMO_KEY = await seedWorkspace(server.url, env.PARLOR_ADMIN_TOKEN);
@@ -83,6 +83,12 @@ if (built) {
         return { p: Number(t.match(/^# pass (\d+)/m)?.[1] ?? 0), f: Number(t.match(/^# fail (\d+)/m)?.[1] ?? 1) };
       },
     });
+    // A server that died or stopped answering mid-suite fails every later file the same way:
+    // say so, with its own last words.
+    const alive = await fetch(`${server.url}/api/health`).then((r) => r.ok).catch(() => false);
+    if (!alive || server.exited()) {
+      console.log(`\nthe shared wrangler dev is gone (answers: ${alive}); its last output:\n${server.output().slice(-6000)}`);
+    }
   } catch (e) {
     console.error(e.message);
     failed += 1;

@@ -1,7 +1,7 @@
 // Starts `wrangler dev` (workerd) on a free loopback port and waits until the API answers.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { readFileSync, cpSync } from 'node:fs';
+import { readFileSync, cpSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { root, bin } from './paths.mjs';
 
@@ -31,7 +31,7 @@ export function devVars() {
  *   copy of the built files (default: the repository), so other builds cannot reload it.
  * @returns {Promise<{url: string, port: number, stop: () => Promise<void>, kill: () => Promise<void>}>}
  */
-export async function startServer({ port, persistTo, log = () => {}, vars = {}, inspector = true, cwd = process.env.PARLOR_SERVER_CWD ?? root }) {
+export async function startServer({ port, persistTo, log = () => {}, vars = {}, inspector = true, cwd = process.env.PARLOR_SERVER_CWD ?? root, logTo = null }) {
   port ??= await freePort();
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
   // `inspector: false` runs the same local dev server (Miniflare + workerd) through wrangler's
@@ -41,16 +41,20 @@ export async function startServer({ port, persistTo, log = () => {}, vars = {}, 
     ? [join(bin, 'wrangler'), ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistTo,
       '--show-interactive-dev-session=false', '--inspector-port', String(await freePort()), ...varArgs]]
     : [process.execPath, [join(root, 'scripts/lib/dev-server.mjs'), '--port', String(port), '--persist-to', persistTo, ...varArgs]];
+  const logFd = logTo ? openSync(logTo, 'a') : null;
   const child = spawn(
     command,
     args,
     {
       cwd,
       env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // `logTo`: the server writes to a file instead of pipes, for a caller whose event loop
+      // may be blocked for minutes (a full pipe would stall the server's own writes).
+      stdio: logTo ? ['ignore', logFd, logFd] : ['ignore', 'pipe', 'pipe'],
       detached: true,
     },
   );
+  if (logFd !== null) closeSync(logFd);
   let output = '';
   const onData = (d) => {
     const s = d.toString();
@@ -58,20 +62,24 @@ export async function startServer({ port, persistTo, log = () => {}, vars = {}, 
     if (output.length > 200_000) output = output.slice(-100_000);
     for (const line of s.split('\n')) if (line.trim()) log(line);
   };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const tail = () => {
+    if (!logTo) return output;
+    try { return readFileSync(logTo, 'utf8').slice(-100_000); } catch { return ''; }
+  };
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${output.slice(-4000)}`);
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${tail().slice(-4000)}`);
     try {
       const r = await fetch(`${url}/api/health`);
       if (r.ok) break;
     } catch {}
     if (Date.now() > deadline) {
       process.kill(-child.pid, 'SIGKILL');
-      throw new Error(`wrangler dev did not answer within 90 s:\n${output.slice(-4000)}`);
+      throw new Error(`wrangler dev did not answer within 90 s:\n${tail().slice(-4000)}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -88,7 +96,8 @@ export async function startServer({ port, persistTo, log = () => {}, vars = {}, 
     url,
     port,
     pid: child.pid,
-    output: () => output,
+    output: tail,
+    exited: () => child.exitCode !== null || child.signalCode !== null,
     stop: () => signal('SIGTERM'),
     kill: () => signal('SIGKILL'),
   };
