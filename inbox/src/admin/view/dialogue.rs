@@ -251,16 +251,12 @@ fn card_body(
             ..
         } => {
             // Ask only when someone can answer: else straight on to another branch.
-            let row = el("div", "row", &rows)?;
-            let choices = unavailable_choices("Ask it anyway", branches);
-            let u = select(
-                "When nobody can chat (closed, nobody available), skip to",
-                "when_unavailable",
-                &choices,
-                when_unavailable.as_deref().unwrap_or(""),
-                &row,
-            )?;
-            bound(&u, &format!("{p}.unavailable"))?;
+            let unavailable = Unavailable {
+                label: "When nobody can chat (closed, nobody available), skip to",
+                own: "Ask it anyway",
+                value: when_unavailable.as_deref(),
+            };
+            unavailable.render(branches, &format!("{p}.unavailable"), &rows)?;
             for (i, b) in buttons.iter().enumerate() {
                 let row = el("div", "row", &rows)?;
                 let l = field(
@@ -312,16 +308,12 @@ fn card_body(
             ..
         } => {
             // Where visitors go when nobody can chat at the moment they ask.
-            let row = el("div", "row", &rows)?;
-            let choices = unavailable_choices("Show the fallback message", branches);
-            let u = select(
-                "When nobody can chat (closed, nobody available)",
-                "when_unavailable",
-                &choices,
-                when_unavailable.as_deref().unwrap_or(""),
-                &row,
-            )?;
-            bound(&u, &format!("{p}.unavailable"))?;
+            let unavailable = Unavailable {
+                label: "When nobody can chat (closed, nobody available)",
+                own: "Show the fallback message",
+                value: when_unavailable.as_deref(),
+            };
+            unavailable.render(branches, &format!("{p}.unavailable"), &rows)?;
             let mode = match routing {
                 Routing::RoundRobin => "round_robin",
                 Routing::Agent { .. } => "agent",
@@ -429,10 +421,27 @@ fn card_body(
     Ok(())
 }
 
-/// The choices of a "when nobody can chat" select: the card's own behaviour, then every branch
+/// A card's "when nobody can chat" select: the card's own behaviour first, then every branch
 /// but the first (the dialogue's start).
-fn unavailable_choices(own: &str, branches: &[(String, String)]) -> Vec<(String, String)> {
-    std::iter::once((String::new(), own.to_owned()))
-        .chain(branches.iter().skip(1).cloned())
-        .collect()
+struct Unavailable<'a> {
+    label: &'a str,
+    own: &'a str,
+    value: Option<&'a str>,
+}
+
+impl Unavailable<'_> {
+    fn render(&self, branches: &[(String, String)], path: &str, rows: &Element) -> Res<()> {
+        let row = el("div", "row", rows)?;
+        let choices: Vec<(String, String)> = std::iter::once((String::new(), self.own.to_owned()))
+            .chain(branches.iter().skip(1).cloned())
+            .collect();
+        let u = select(
+            self.label,
+            "when_unavailable",
+            &choices,
+            self.value.unwrap_or(""),
+            &row,
+        )?;
+        bound(&u, path)
+    }
 }
