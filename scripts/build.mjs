@@ -54,15 +54,15 @@ function cargoBuild(crate, minimalStd, features) {
 }
 
 // `ownStd`: the build above. `small`: the widget's extra steps for bytes (each measured in docs/performance.md): its own std,
-// wasm-opt told that memory starts zeroed and its first 1 KB is unused (true of Rust's layout),
-// and short import/export names.
+// wasm-opt told that memory starts zeroed and its first 1 KB is unused (true of Rust's layout)
+// and given a second round on flattened, re-looped control flow, and short import/export names.
 function wasmBundle(crate, outDir, outName, { ownStd = false, small = false, features = null } = {}) {
   const wasm = cargoBuild(crate, ownStd || small, features);
   const out = join(dist, outDir);
   run('wasm-bindgen', ['--target', 'web', '--no-typescript', '--out-dir', out, '--out-name', outName, wasm]);
   const bg = join(out, `${outName}_bg.wasm`);
   const glue = join(out, `${outName}.js`);
-  const smallFlags = small ? ['--zero-filled-memory', '--low-memory-unused'] : [];
+  const smallFlags = small ? ['--zero-filled-memory', '--low-memory-unused', '--flatten', '--rereloop', '-Oz', '--converge'] : [];
   run(join(bin, 'wasm-opt'), ['-Oz', '--converge', ...smallFlags, '--strip-debug', '--strip-producers', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', '-o', bg, bg]);
   if (small) shortenNames(join(bin, 'wasm-opt'), bg, glue, env);
   run(join(bin, 'esbuild'), [glue, '--minify', '--format=esm', '--log-level=warning', `--outfile=${glue}`, '--allow-overwrite']);

@@ -146,11 +146,20 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Result<(), WidgetError> 
         }
     }
     match fx {
+        // Each request is built and sent in a task of its own (see `timer`).
         Effect::Start { token } => {
-            crate::http::start(app.clone(), &inner.base, &inner.workspace, token.as_deref())
+            let (a, base, ws) = (app.clone(), inner.base.clone(), inner.workspace.clone());
+            timer(
+                0,
+                Box::new(move || crate::http::start(a, &base, &ws, token.as_deref())),
+            );
         }
         Effect::FetchAvailability => {
-            crate::http::availability(app.clone(), &inner.base, &inner.workspace)
+            let (a, base, ws) = (app.clone(), inner.base.clone(), inner.workspace.clone());
+            timer(
+                0,
+                Box::new(move || crate::http::availability(a, &base, &ws)),
+            );
         }
         Effect::Connect => {
             inner.socket = None;
@@ -198,19 +207,28 @@ fn focus(app: &Rc<App>, inner: &Inner, f: Focus) {
     }
     let _ = inner;
     let a = app.clone();
-    let cb = Closure::once_into_js(move |_: JsValue| {
-        if let Ok(i) = a.inner.try_borrow() {
-            i.view.focus(&i.model, &f);
-        }
-    });
-    crate::dom::set_timeout(&cb, 0);
+    timer(
+        0,
+        Box::new(move || {
+            if let Ok(i) = a.inner.try_borrow() {
+                i.view.focus(&i.model, &f);
+            }
+        }),
+    );
 }
 
 /// Dispatches `msg` after `ms` milliseconds.
 fn later(app: &Rc<App>, ms: i32, msg: Msg) {
     let a = app.clone();
-    let f = Closure::once_into_js(move |_: JsValue| dispatch(&a, msg));
-    crate::dom::set_timeout(&f, ms);
+    timer(ms, Box::new(move || dispatch(&a, msg)));
+}
+
+/// Runs `f` after `ms` milliseconds, in a task of its own. The widget's start is cut this way
+/// (frame, first render, each request, each focus move) so that no task of the page passes
+/// 50 ms on a slow machine. (Boxed: one closure type for every timer, so one set of shims.)
+fn timer(ms: i32, f: Box<dyn FnOnce()>) {
+    let cb = Closure::once_into_js(move |_: JsValue| f());
+    crate::dom::set_timeout(&cb, ms);
 }
 
 /// One listener per event type on the shadow root (event delegation via `data-act`).
