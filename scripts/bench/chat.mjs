@@ -1,8 +1,13 @@
 // Section 2: chat load. N visitor↔agent conversations through the real product (widget
 // protocol over WebSockets to ConversationDO), then the same number of socket pairs and the
-// same message schedule against EchoDO, a bare relay. Latency = receive time − send time
-// embedded in the text (one clock: the same Node process sends and receives).
-import { Sock, log, pool, settleObjects, summary, sleep, workerdRss } from './common.mjs';
+// same message schedule against two baselines, each on a fresh server: DurableEchoDO (stores
+// each message in its SQLite table, then relays it) and EchoDO (a bare relay). Latency =
+// receive time − send time embedded in the text (one clock: the same Node process sends and
+// receives). Storage commits (fsyncs of workerd, scripts/lib/commits.mjs) are counted over the
+// setup (per routed chat) and over each measured window (per message).
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { countCommits } from '../lib/commits.mjs';
+import { Sock, log, pool, summary, sleep, workerdRss } from './common.mjs';
 import { benchWorkspace, startConversation, wsBase } from './workspace.mjs';
 
 const isCard = (id) => (m) => m.type === 'entry' && m.entry.event === 'card' && m.entry.card.id === id;
@@ -56,7 +61,7 @@ export function startedRegistry() {
  * Sends from both sides of every pair, one message every `intervalMs` per side (random phase),
  * for `durationMs`; then waits for stragglers. `kind` decides the frame format.
  */
-async function drive(pairs, { kind, intervalMs, durationMs, rss, warmupMs = intervalMs }) {
+async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid, warmupMs = intervalMs }) {
   const latencies = [];
   const errors = {};
   let sent = 0;
@@ -90,6 +95,12 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, warmupMs = inte
   const rssSamples = [];
   const sampler = setInterval(() => rssSamples.push(rss()), 1000);
   const timers = [];
+  // The load generator's own stalls (its GC, a busy event loop) would show up as latency.
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  // Commits are counted from the end of the warm-up (the objects' wake-ups stay out).
+  let commits = null;
+  timers.push(setTimeout(() => { commits = countCommits(rootPid); }, warmupMs));
   const started = performance.now();
   pairs.forEach((p, i) => {
     for (const [key, side] of sides) {
@@ -117,6 +128,8 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, warmupMs = inte
   await sleep(warmupMs + durationMs + 50);
   const drainUntil = performance.now() + 20_000;
   while (delivered < sent && performance.now() < drainUntil) await sleep(100);
+  const counted = await commits?.stop();
+  loop.disable();
   clearInterval(sampler);
   timers.forEach(clearTimeout);
   if (delivered < sent) errors.not_delivered = sent - delivered;
@@ -141,6 +154,8 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, warmupMs = inte
     errors,
     errorCount: Object.values(errors).reduce((a, b) => a + b, 0),
     rssPeak: Math.max(0, ...rssSamples.map((r) => r.bytes)),
+    clientStallMs: loop.max / 1e6,
+    commits: counted ? { ...counted, perMessage: counted.commits / Math.max(1, sent) } : null,
   };
 }
 
@@ -149,14 +164,11 @@ function closeAll(pairs) {
 }
 
 /**
- * One comparison point: `n` Parlor conversations vs `n` echo pairs, same schedule.
- * `setupBudgetMs` bounds the Parlor setup; whatever was set up by then is measured.
+ * Parlor's side of one comparison point: `n` conversations set up (bounded by `setupBudgetMs`;
+ * whatever was set up by then is measured), then the message schedule.
  */
-export async function chatPoint(base, operator, { n, tag, intervalMs, durationMs, capacity, setupBudgetMs, rootPid }) {
+export async function parlorChat(base, operator, { n, tag, intervalMs, durationMs, capacity, setupBudgetMs, rootPid }) {
   const rss = () => workerdRss(rootPid);
-  const result = { n, intervalMs, durationMs };
-
-  // Parlor.
   const agents = Math.ceil(n / capacity);
   const registry = startedRegistry();
   log(`chat ${tag}: workspace with ${agents} agents × capacity ${capacity}`);
@@ -167,6 +179,8 @@ export async function chatPoint(base, operator, { n, tag, intervalMs, durationMs
   const setupStart = performance.now();
   const rssBefore = rss().bytes;
   let lastShown = 0;
+  const setupCommits = countCommits(rootPid);
+  await setupCommits.ready;
   const pairsOpen = await pool(n, 40, async () => {
     if (performance.now() - setupStart > setupBudgetMs) throw new Error('setup time budget exhausted');
     return parlorPair(base, ws, registry);
@@ -176,11 +190,13 @@ export async function chatPoint(base, operator, { n, tag, intervalMs, durationMs
       log(`  parlor: ${done}/${n} conversations set up (${((performance.now() - setupStart) / 1000).toFixed(0)} s)`);
     }
   });
+  const setupCounted = await setupCommits.stop();
   const pairs = pairsOpen.results.filter(Boolean);
   const setupSeconds = (performance.now() - setupStart) / 1000;
   const setupErrors = pairsOpen.errors.filter((e) => e.message !== 'setup time budget exhausted');
   if (setupErrors.length) log(`  parlor: ${setupErrors.length} conversations failed to set up: ${setupErrors[0].message}`);
-  log(`chat ${tag}: Parlor load, ${pairs.length} conversations (set up in ${setupSeconds.toFixed(0)} s), same schedule`);
+  if (setupCounted) log(`  parlor: ${(setupCounted.commits / Math.max(1, pairs.length)).toFixed(1)} commits per routed chat (set up)`);
+  log(`chat ${tag}: Parlor load, ${pairs.length} conversations (set up in ${setupSeconds.toFixed(0)} s)`);
   const rssIdle = rss().bytes;
   // Index rows written into the workspace object during the load: each row a conversation
   // sends raises its public `revision`, so the sum over a sample of rows counts them.
@@ -191,45 +207,52 @@ export async function chatPoint(base, operator, { n, tag, intervalMs, durationMs
   })));
   const revBefore = await revisions();
   const loadStart = performance.now();
-  result.parlor = await drive(pairs, { kind: 'parlor', intervalMs, durationMs, rss });
+  const result = await drive(pairs, { kind: 'parlor', intervalMs, durationMs, rss, rootPid });
   const loadSeconds = (performance.now() - loadStart) / 1000;
   const revAfter = await revisions();
   const common = [...revAfter.keys()].filter((id) => revBefore.has(id));
   if (common.length > 0) {
     const rows = common.reduce((t, id) => t + revAfter.get(id) - revBefore.get(id), 0);
     const perConv = rows / common.length / loadSeconds;
-    result.parlor.indexWritesPerSecPer100 = perConv * 100;
+    result.indexWritesPerSecPer100 = perConv * 100;
     log(`  parlor: index rows into the workspace ≈ ${(perConv * 100).toFixed(1)}/s per 100 conversations (sample of ${common.length} conversations over ${loadSeconds.toFixed(0)} s)`);
   }
-  result.parlor.setupErrors = setupErrors.length;
-  result.parlor.setupSeconds = setupSeconds;
-  result.parlor.budgetCut = pairsOpen.errors.length - setupErrors.length;
-  result.parlor.rssBefore = rssBefore;
-  result.parlor.rssIdle = rssIdle;
-  result.parlor.agentErrors = ws.stats.acceptErrors;
-  log(`  parlor: p50 ${result.parlor.latency.p50?.toFixed(1)} ms, p99 ${result.parlor.latency.p99?.toFixed(1)} ms, ${result.parlor.delivered}/${result.parlor.sent} delivered, errors ${JSON.stringify(result.parlor.errors)}`);
+  result.setupErrors = setupErrors.length;
+  result.setupSeconds = setupSeconds;
+  result.setupCommits = setupCounted ? { ...setupCounted, perChat: setupCounted.commits / Math.max(1, pairs.length) } : null;
+  result.budgetCut = pairsOpen.errors.length - setupErrors.length;
+  result.rssBefore = rssBefore;
+  result.rssIdle = rssIdle;
+  result.agentErrors = ws.stats.acceptErrors;
+  logRun('parlor', result);
   closeAll(pairs);
   ws.close();
   await sleep(500);
+  return result;
+}
 
-  // Echo baseline, once workerd has worked off any backlog and closed the idle conversations.
-  await settleObjects(rootPid);
-  const m = pairs.length;
-  log(`chat ${tag}: opening ${m} echo socket pairs`);
+/** A baseline with `m` socket pairs and the same schedule: `echo` (EchoDO) or `durable-echo`. */
+export async function echoChat(base, { kind, m, tag, intervalMs, durationMs, rootPid }) {
+  const rss = () => workerdRss(rootPid);
+  log(`chat ${tag}: opening ${m} ${kind} socket pairs`);
   const echoOpen = await pool(m, 50, async (i) => {
     const room = `${tag}-${i}`;
-    const a = await Sock.open(`${wsBase(base)}/api/bench/echo/${room}?side=a`);
-    const b = await Sock.open(`${wsBase(base)}/api/bench/echo/${room}?side=b`);
+    const a = await Sock.open(`${wsBase(base)}/api/bench/${kind}/${room}?side=a`);
+    const b = await Sock.open(`${wsBase(base)}/api/bench/${kind}/${room}?side=b`);
     return { a, b };
   });
   const echoPairs = echoOpen.results.filter(Boolean);
-  if (echoOpen.errors.length) log(`  echo: ${echoOpen.errors.length} pairs failed to open: ${echoOpen.errors[0].message}`);
-  log(`chat ${tag}: echo load, ${echoPairs.length} pairs, 1 msg / ${intervalMs} ms per side for ${durationMs / 1000} s`);
-  result.echo = await drive(echoPairs, { kind: 'echo', intervalMs, durationMs, rss });
-  result.echo.setupErrors = echoOpen.errors.length;
+  if (echoOpen.errors.length) log(`  ${kind}: ${echoOpen.errors.length} pairs failed to open: ${echoOpen.errors[0].message}`);
+  log(`chat ${tag}: ${kind} load, ${echoPairs.length} pairs, 1 msg / ${intervalMs} ms per side for ${durationMs / 1000} s`);
+  const result = await drive(echoPairs, { kind, intervalMs, durationMs, rss, rootPid });
+  result.setupErrors = echoOpen.errors.length;
   closeAll(echoPairs);
-  log(`  echo: p50 ${result.echo.latency.p50?.toFixed(1)} ms, p99 ${result.echo.latency.p99?.toFixed(1)} ms, ${result.echo.delivered}/${result.echo.sent} delivered`);
-
+  logRun(kind, result);
   await sleep(500);
   return result;
+}
+
+function logRun(kind, r) {
+  const commits = r.commits ? `, ${r.commits.perMessage.toFixed(2)} commits/message` : '';
+  log(`  ${kind}: p50 ${r.latency.p50?.toFixed(1)} ms, p99 ${r.latency.p99?.toFixed(1)} ms, ${r.delivered}/${r.sent} delivered, errors ${JSON.stringify(r.errors)}${commits}, load generator's longest stall ${r.clientStallMs.toFixed(0)} ms`);
 }

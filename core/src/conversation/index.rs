@@ -4,7 +4,12 @@
 //! message only changes the last-message preview, which is coalesced: at most one preview per
 //! `preview_every` (set by the workspace, see [`crate::link::WorkspaceToConversation::Pace`]),
 //! with a trailing flush, so the view always ends on the latest message and a single message
-//! shows within the pace.
+//! shows within the pace and its slack (below).
+//!
+//! The trailing flush waits a little past the pace (a quarter to a half of it, fixed per
+//! conversation by its id): in a chat that goes on, the next message after the pace carries the
+//! preview in its own commit, so no alarm fires for it; and conversations whose previews fell
+//! due together (all started at once, as in a benchmark) do not all flush at the same instant.
 
 use std::collections::BTreeMap;
 
@@ -88,7 +93,7 @@ impl Conversation {
         }
         let due = last_at.after(self.preview_every);
         if !urgent && now < due {
-            self.preview_due = Some(due);
+            self.preview_due = Some(due.after(self.trailing_slack()));
             return;
         }
         let revision = self.indexed.as_ref().map_or(0, |i| i.revision) + 1;
@@ -107,4 +112,19 @@ impl Conversation {
             preview_every: self.preview_every,
         }));
     }
+}
+
+impl Conversation {
+    /// How long past the pace an owed preview waits for a message to carry it.
+    fn trailing_slack(&self) -> Millis {
+        let quarter = (self.preview_every.0 / 4).max(1);
+        Millis(quarter + spread(self.id.as_str()) % quarter)
+    }
+}
+
+/// A fixed, well-spread number for a conversation id (FNV-1a).
+fn spread(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }

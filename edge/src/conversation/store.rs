@@ -295,7 +295,10 @@ mod tests {
         // `create`, `save_state` and `load` go through kv_put / kv_get: serde_json both ways.
         let dialogue = serde_json::to_string(conv.dialogue()).expect("json");
         let state = serde_json::to_string(conv.stored_state()).expect("json");
-        assert!(!state.contains("Talk to sales?"), "the state leaves the dialogue out");
+        assert!(
+            !state.contains("Talk to sales?"),
+            "the state leaves the dialogue out"
+        );
         let back = Conversation::restore(
             serde_json::from_str(&dialogue).expect("dialogue"),
             serde_json::from_str(&state).expect("state"),
