@@ -7,7 +7,7 @@
 // setup (per routed chat) and over each measured window (per message).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { countCommits } from '../lib/commits.mjs';
-import { Sock, log, pool, summary, sleep, workerdRss } from './common.mjs';
+import { Sock, log, pool, summary, sleep, waitQuiet, workerdRss } from './common.mjs';
 import { benchWorkspace, startConversation, wsBase } from './workspace.mjs';
 
 const isCard = (id) => (m) => m.type === 'entry' && m.entry.event === 'card' && m.entry.card.id === id;
@@ -60,19 +60,28 @@ export function startedRegistry() {
 /**
  * Sends from both sides of every pair, one message every `intervalMs` per side (random phase),
  * for `durationMs`; then waits for stragglers. `kind` decides the frame format.
+ *
+ * First a warm-up, not measured: every side sends once within one interval, and the
+ * measurement starts only once all of those are delivered. Objects idle since the setup (local
+ * workerd evicts them after ~10 s) are opened again by then — for Parlor, whose setup is long,
+ * most of them: re-opening an object's database costs a few commits of the platform's own
+ * (the WAL restarted, Miniflare writing the object's name), which on disk can take seconds for
+ * a thousand objects. The time the warm-up took is reported.
  */
-async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid, warmupMs = intervalMs }) {
+async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid }) {
   const latencies = [];
   const errors = {};
   let sent = 0;
   let delivered = 0;
+  let warmed = 0;
   let firstSend = Infinity;
   let lastRecv = 0;
   const addError = (code) => { errors[code] = (errors[code] ?? 0) + 1; };
   const sides = [['a', 'visitor', 'agent'], ['b', 'agent', 'visitor']];
   const slow = [];
   const parseText = (text, now) => {
-    if (!text.startsWith('bench ')) return; // a warm-up message
+    if (text.startsWith('warmup ')) { warmed += 1; return; }
+    if (!text.startsWith('bench ')) return;
     const t = Number(text.split(' ')[4]);
     if (Number.isFinite(t)) {
       latencies.push(now - t);
@@ -86,49 +95,59 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid, warmup
       const s = p[key];
       s.onFrame = kind === 'parlor'
         ? (m, now) => {
-          if (m.type === 'entry' && m.entry.event === 'message' && m.entry.from === other && m.entry.text.startsWith('bench ')) parseText(m.entry.text, now);
+          if (m.type === 'entry' && m.entry.event === 'message' && m.entry.from === other) parseText(m.entry.text, now);
           else if (m.type === 'error') addError(m.code);
         }
         : (m, now) => { if (m.type === 'say') parseText(m.text, now); };
     }
   });
+  const timers = [];
+  const warmStart = performance.now();
+  pairs.forEach((p, i) => {
+    for (const [key, side] of sides) {
+      timers.push(setTimeout(() => {
+        if (p[key].ws.readyState === 1) p[key].send({ type: 'say', client_id: `${side}-warmup`, text: `warmup ${i} ${side}` });
+      }, Math.random() * intervalMs));
+    }
+  });
+  const warmUntil = warmStart + intervalMs + 60_000;
+  await sleep(intervalMs);
+  while (warmed < pairs.length * 2 && performance.now() < warmUntil) await sleep(50);
+  const warmupSeconds = (performance.now() - warmStart) / 1000;
+  if (warmed < pairs.length * 2) errors.warmup_not_delivered = pairs.length * 2 - warmed;
+  // What the warm-up set off after its deliveries (Parlor: index rows to the workspace) ends
+  // before the measurement starts.
+  await waitQuiet(rootPid, 15_000);
+
   const rssSamples = [];
   const sampler = setInterval(() => rssSamples.push(rss()), 1000);
-  const timers = [];
   // The load generator's own stalls (its GC, a busy event loop) would show up as latency.
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
-  // Commits are counted from the end of the warm-up (the objects' wake-ups stay out).
-  let commits = null;
-  timers.push(setTimeout(() => { commits = countCommits(rootPid); }, warmupMs));
+  const commits = countCommits(rootPid);
+  await commits.ready;
   const started = performance.now();
   pairs.forEach((p, i) => {
     for (const [key, side] of sides) {
       let k = 0;
       const tick = () => {
-        if (performance.now() - started >= warmupMs + durationMs) return;
+        if (performance.now() - started >= durationMs) return;
         const s = p[key];
         if (s.ws.readyState !== 1) { addError('socket_closed'); return; }
         const now = performance.now();
-        // During the warm-up every side sends once: objects idle since the setup wake up
-        // (hibernated ones are rebuilt) before anything is measured, for Parlor and echo alike.
-        const measured = now - started >= warmupMs;
-        const text = `${measured ? 'bench' : 'warmup'} ${i} ${side} ${k} ${now.toFixed(3)}`;
-        s.send({ type: 'say', client_id: `${side}-${k}`, text });
+        s.send({ type: 'say', client_id: `${side}-${k}`, text: `bench ${i} ${side} ${k} ${now.toFixed(3)}` });
         k += 1;
-        if (measured) {
-          firstSend = Math.min(firstSend, now);
-          sent += 1;
-        }
+        firstSend = Math.min(firstSend, now);
+        sent += 1;
         timers.push(setTimeout(tick, intervalMs));
       };
       timers.push(setTimeout(tick, Math.random() * intervalMs));
     }
   });
-  await sleep(warmupMs + durationMs + 50);
+  await sleep(durationMs + 50);
   const drainUntil = performance.now() + 20_000;
   while (delivered < sent && performance.now() < drainUntil) await sleep(100);
-  const counted = await commits?.stop();
+  const counted = await commits.stop();
   loop.disable();
   clearInterval(sampler);
   timers.forEach(clearTimeout);
@@ -155,6 +174,7 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid, warmup
     errorCount: Object.values(errors).reduce((a, b) => a + b, 0),
     rssPeak: Math.max(0, ...rssSamples.map((r) => r.bytes)),
     clientStallMs: loop.max / 1e6,
+    warmupSeconds,
     commits: counted ? { ...counted, perMessage: counted.commits / Math.max(1, sent) } : null,
   };
 }

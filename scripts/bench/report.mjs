@@ -53,6 +53,8 @@ export function renderReport(r) {
     row(s, 'storage commits per message (Parlor · durable echo · echo)', `${perMsg(P)} · ${perMsg(D)} · ${perMsg(E)}`);
     const setupCommits = P.setupCommits ? `, ${P.setupCommits.perChat.toFixed(1)} commits per routed chat` : '';
     row(s, 'errors (Parlor · durable echo · echo)', `${errs(P.errors)}${P.setupErrors ? `, setup failures: ${P.setupErrors}` : ''}${P.budgetCut ? `, not set up (time budget): ${P.budgetCut}` : ''} · ${errs(D?.errors)} · ${errs(E?.errors)}`, big ? `0${mark(!P.errorCount && !P.setupErrors && !D?.errorCount && !E?.errorCount)}` : '');
+    const warm = (x) => (x?.warmupSeconds != null ? `${x.warmupSeconds.toFixed(1)} s` : 'n/a');
+    row(s, 'warm-up: every side sends once, until all delivered (Parlor · durable echo · echo)', `${warm(P)} · ${warm(D)} · ${warm(E)}`);
     const stall = (x) => (x?.clientStallMs != null ? fmtMs(x.clientStallMs, 0) : 'n/a');
     row(s, "load generator's longest stall (Parlor · durable echo · echo)", `${stall(P)} · ${stall(D)} · ${stall(E)}`);
     row(s, 'workerd RSS: before setup → idle with chats → peak under load', `${mb(P.rssBefore)} → ${mb(P.rssIdle)} → ${mb(P.rssPeak)} (durable echo peak ${mb(D?.rssPeak)}, echo peak ${mb(E?.rssPeak)})`);

@@ -6,10 +6,11 @@
 //! with a trailing flush, so the view always ends on the latest message and a single message
 //! shows within the pace and its slack (below).
 //!
-//! The trailing flush waits a little past the pace (a quarter to a half of it, fixed per
-//! conversation by its id): in a chat that goes on, the next message after the pace carries the
-//! preview in its own commit, so no alarm fires for it; and conversations whose previews fell
-//! due together (all started at once, as in a benchmark) do not all flush at the same instant.
+//! Each conversation keeps its own extra wait on top of the pace (up to half of it, fixed by its
+//! id), so conversations that started together — a campaign, a benchmark — drift apart instead
+//! of all sending their previews in the same instant; and the trailing flush comes a quarter of
+//! the pace after that, so in a chat that goes on the next message carries the owed preview in
+//! its own commit and no alarm fires for it.
 
 use std::collections::BTreeMap;
 
@@ -91,9 +92,11 @@ impl Conversation {
             self.preview_due = None;
             return;
         }
-        let due = last_at.after(self.preview_every);
+        let due = last_at.after(self.preview_every).after(self.stagger());
         if !urgent && now < due {
-            self.preview_due = Some(due.after(self.trailing_slack()));
+            // Past `due` the next message sends it; without one, the alarm does.
+            let slack = Millis(self.preview_every.0 / 4);
+            self.preview_due = Some(due.after(slack));
             return;
         }
         let revision = self.indexed.as_ref().map_or(0, |i| i.revision) + 1;
@@ -115,10 +118,10 @@ impl Conversation {
 }
 
 impl Conversation {
-    /// How long past the pace an owed preview waits for a message to carry it.
-    fn trailing_slack(&self) -> Millis {
-        let quarter = (self.preview_every.0 / 4).max(1);
-        Millis(quarter + spread(self.id.as_str()) % quarter)
+    /// This conversation's own extra wait past the pace: under half of it, fixed by its id.
+    fn stagger(&self) -> Millis {
+        let half = (self.preview_every.0 / 2).max(1);
+        Millis(spread(self.id.as_str()) % half)
     }
 }
 

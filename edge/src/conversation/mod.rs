@@ -616,6 +616,10 @@ impl ConversationDO {
     /// says to the workspace is delivered, and the workspace's answers are applied in turn.
     async fn apply(&self, input: Input, origin: Option<&WebSocket>) -> ApiResult<()> {
         let messages = self.step(input, origin).await?;
+        if messages.is_empty() {
+            // Most chat messages: nothing for the workspace.
+            return Ok(());
+        }
         let Some(meta) = self.meta()? else {
             return Ok(());
         };
