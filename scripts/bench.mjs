@@ -95,14 +95,21 @@ const withServer = async (name, fn, { storage = 'disk' } = {}) => {
       // (dropping every WebSocket) when another build on this machine rewrites them.
       snap = snapshotBuild(join(state, 'snapshot'));
     }
-    serverNo += 1;
-    log(`${name}: starting a fresh local dev server (BENCH_ECHO=1, devtools inspector off, empty state on ${storage})`);
-    server = await startServer({
-      persistTo: join(stateOf(storage), `persist-${serverNo}`),
-      cwd: snap,
-      vars: { BENCH_ECHO: '1' },
-      inspector: false,
-      log: (line) => { if (line.includes('Reloading local server')) { reloads += 1; log('server: the Worker is reloading (files changed)'); } },
+    const start = () => {
+      serverNo += 1;
+      log(`${name}: starting a fresh local dev server (BENCH_ECHO=1, devtools inspector off, empty state on ${storage})`);
+      return startServer({
+        persistTo: join(stateOf(storage), `persist-${serverNo}`),
+        cwd: snap,
+        vars: { BENCH_ECHO: '1' },
+        inspector: false,
+        log: (line) => { if (line.includes('Reloading local server')) { reloads += 1; log('server: the Worker is reloading (files changed)'); } },
+      });
+    };
+    // A server that does not come up (seen once on a busy machine) gets one more try.
+    server = await start().catch((e) => {
+      log(`${name}: the server did not start (${e.message.split('\n')[0]}); trying once more`);
+      return start();
     });
     await seedWorkspace(server.url, operator);
     return await fn(server.url, server.pid);

@@ -160,6 +160,9 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid }) {
       const cur = buckets.get(b) ?? [0, 0];
       buckets.set(b, [cur[0] + 1, Math.max(cur[1], l)]);
     }
+    // The measured window's start on the monotonic clock (as `perf record -k CLOCK_MONOTONIC` stamps samples).
+    const t0ns = process.hrtime.bigint() - BigInt(Math.round((performance.now() - firstSend) * 1e6));
+    log(`  ${kind} measured window from monotonic ${(Number(t0ns) / 1e9).toFixed(3)} s`);
     log(`  ${kind} slow (> 10 ms) by send time: ${[...buckets].sort((x, y) => x[0] - y[0]).map(([b, [n, m]]) => `${b.toFixed(1)}s×${n}≤${m.toFixed(0)}`).join(' ')}`);
   }
   const window = Math.max(1, lastRecv - firstSend) / 1000;
