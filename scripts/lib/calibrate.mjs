@@ -30,13 +30,14 @@ export function fsyncLatency(dir, n = 500) {
   return { dir, fs: filesystemOf(dir), n, totalMs: performance.now() - start, ...summary(times) };
 }
 
-/** The filesystem type and device of `dir` (`df`), e.g. "ext4 /dev/vda" or "tmpfs tmpfs". */
+/** The filesystem of `dir` (`df`), e.g. "ext4 on /dev/vda" or "tmpfs". */
 function filesystemOf(dir) {
   try {
     const out = execFileSync('df', ['--output=fstype,source', dir], { encoding: 'utf8' }).trim().split('\n');
-    return out[out.length - 1].trim().replace(/\s+/g, ' ');
+    const [type, source] = out[out.length - 1].trim().split(/\s+/);
+    return type === source ? type : `${type} on ${source}`;
   } catch {
-    return 'unknown';
+    return 'unknown filesystem';
   }
 }
 
