@@ -59,7 +59,7 @@ impl Conversation {
     }
 
     /// The conversation from its stored parts: `entries` are those stored after
-    /// `state.last_seq()` (more are skipped), in `seq` order.
+    /// `state.last_seq()`, in `seq` order (earlier ones are skipped).
     pub fn restore(dialogue: Dialogue, state: StoredState, entries: &[TranscriptEntry]) -> Self {
         let mut c = state.0;
         c.dialogue = dialogue;
