@@ -3,6 +3,8 @@
 //   3. routing storm (storm.mjs)  4. core criterion + simulation (core.mjs)  5. page impact (page.mjs)
 // Bounded in count and time (aim: < 15 minutes on 2 cores); loopback only.
 // Env: BENCH_CONVERSATIONS (default 1000), BENCH_MSG_INTERVAL_MS (5000), BENCH_DURATION_MS (20000),
+//      BENCH_CHAT_STORAGE (disk,tmpfs: where the server's state lives for the chat point of
+//      BENCH_CONVERSATIONS conversations; the 100-conversation point runs on disk),
 //      BENCH_STORM_STEP_MS (5000), BENCH_PAGE_RUNS (5), BENCH_SKIP (comma list of sections to skip).
 // Quick loops: BENCH_ONLY (comma list of sections to run: chat, storm, page, core; the report then
 //      goes to target/bench-partial.json, not BENCHMARKS.md), BENCH_NO_BUILD=1 (use the existing
@@ -10,14 +12,15 @@
 //      BENCH_STORM_TRACE=1 (log each step's slow requests: offset into the step and latency),
 //      BENCH_EVICTION_WAIT_MS (20000: the wait for idle objects to be closed, see common.mjs).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { root } from './lib/paths.mjs';
 import { startServer, devVars, snapshotBuild } from './lib/server.mjs';
 import { seedWorkspace } from './lib/demo.mjs';
 import { log } from './bench/common.mjs';
-import { chatPoint } from './bench/chat.mjs';
+import { parlorChat, echoChat } from './bench/chat.mjs';
+import { calibrate } from './lib/calibrate.mjs';
 import { routingStorm } from './bench/storm.mjs';
 import { coreBench } from './bench/core.mjs';
 import { pageImpact } from './bench/page.mjs';
@@ -68,10 +71,21 @@ try {
 // thousands of objects and sockets a section leaves behind (closing, then evicted) disturb the
 // next section's tail latencies.
 const state = mkdtempSync(join(os.tmpdir(), 'parlor-bench-'));
+// The same benchmark with the server's state in memory, where a commit costs no disk flush.
+const TMPFS = '/dev/shm';
+const stateTmpfs = existsSync(TMPFS) ? mkdtempSync(join(TMPFS, 'parlor-bench-')) : null;
+const stateOf = (storage) => (storage === 'tmpfs' ? stateTmpfs : state);
+// Calibration first, before anything else loads the machine: one commit's price on each
+// storage, a fixed CPU loop, the load.
+report.calibration = calibrate([state, ...(stateTmpfs ? [stateTmpfs] : [])]);
+{
+  const c = report.calibration;
+  log(`calibration: CPU loop ${c.cpu.ms.toFixed(0)} ms; ${c.fsync.map((f) => `${f.fs}: ${f.n} × (4 KB write + fsync) in ${(f.totalMs / 1000).toFixed(2)} s (p50 ${f.p50.toFixed(2)} ms, p99 ${f.p99.toFixed(2)} ms)`).join('; ')}; load ${c.loadavg}`);
+}
 const operator = devVars().ADMIN_TOKEN;
 let snap;
 let serverNo = 0;
-const withServer = async (name, fn) => {
+const withServer = async (name, fn, { storage = 'disk' } = {}) => {
   let reloads = 0;
   let server;
   try {
@@ -81,14 +95,21 @@ const withServer = async (name, fn) => {
       // (dropping every WebSocket) when another build on this machine rewrites them.
       snap = snapshotBuild(join(state, 'snapshot'));
     }
-    serverNo += 1;
-    log(`${name}: starting a fresh local dev server (BENCH_ECHO=1, devtools inspector off, empty state)`);
-    server = await startServer({
-      persistTo: join(state, `persist-${serverNo}`),
-      cwd: snap,
-      vars: { BENCH_ECHO: '1' },
-      inspector: false,
-      log: (line) => { if (line.includes('Reloading local server')) { reloads += 1; log('server: the Worker is reloading (files changed)'); } },
+    const start = () => {
+      serverNo += 1;
+      log(`${name}: starting a fresh local dev server (BENCH_ECHO=1, devtools inspector off, empty state on ${storage})`);
+      return startServer({
+        persistTo: join(stateOf(storage), `persist-${serverNo}`),
+        cwd: snap,
+        vars: { BENCH_ECHO: '1' },
+        inspector: false,
+        log: (line) => { if (line.includes('Reloading local server')) { reloads += 1; log('server: the Worker is reloading (files changed)'); } },
+      });
+    };
+    // A server that does not come up (seen once on a busy machine) gets one more try.
+    server = await start().catch((e) => {
+      log(`${name}: the server did not start (${e.message.split('\n')[0]}); trying once more`);
+      return start();
     });
     await seedWorkspace(server.url, operator);
     return await fn(server.url, server.pid);
@@ -105,14 +126,22 @@ const withServer = async (name, fn) => {
 
 report.chat = [];
 if (!skip.has('chat')) {
-  const points = N === 100 ? [100] : [100, N];
-  for (const n of points) {
-    const r = await withServer(`Chat load (${n})`, (url, pid) => chatPoint(url, operator, {
-      n, tag: `n${n}`, intervalMs: INTERVAL, durationMs: DURATION, capacity: 10,
-      setupBudgetMs: n <= 100 ? 60_000 : 240_000, rootPid: pid,
-    }));
-    report.chat.push(r.error ? { n, intervalMs: INTERVAL, durationMs: DURATION, error: r.error } : r);
-    if (r.parlor?.budgetCut) report.notes.push(`Chat load: only ${r.parlor.pairs} of ${n} conversations could be set up within the ${n <= 100 ? 60 : 240} s setup budget; the row measures those.`);
+  const storages = (process.env.BENCH_CHAT_STORAGE ?? 'disk,tmpfs').split(',').filter((k) => k === 'disk' || (k === 'tmpfs' && stateTmpfs));
+  const points = N === 100 ? [[100, 'disk']] : [[100, 'disk'], ...storages.map((k) => [N, k])];
+  for (const [n, storage] of points) {
+    const tag = `n${n}-${storage}`;
+    const opts = { n, tag, intervalMs: INTERVAL, durationMs: DURATION };
+    const budget = n <= 100 ? 60_000 : 240_000;
+    // Each measurement on a fresh server: Parlor, then the same schedule against each baseline.
+    const parlor = await withServer(`Chat load (${n}, ${storage})`, (url, pid) => parlorChat(url, operator, {
+      ...opts, capacity: 10, setupBudgetMs: budget, rootPid: pid,
+    }), { storage });
+    if (parlor.error) { report.chat.push({ n, storage, intervalMs: INTERVAL, durationMs: DURATION, error: parlor.error }); continue; }
+    const m = parlor.pairs;
+    const durable = await withServer(`Chat load (${n}, ${storage}): durable echo`, (url, pid) => echoChat(url, { ...opts, kind: 'durable-echo', m, rootPid: pid }), { storage });
+    const echo = await withServer(`Chat load (${n}, ${storage}): echo`, (url, pid) => echoChat(url, { ...opts, kind: 'echo', m, rootPid: pid }), { storage });
+    report.chat.push({ n, storage, intervalMs: INTERVAL, durationMs: DURATION, parlor, durable, echo });
+    if (parlor.budgetCut) report.notes.push(`Chat load: only ${parlor.pairs} of ${n} conversations could be set up within the ${budget / 1000} s setup budget; the row measures those.`);
   }
 }
 if (!skip.has('storm')) {
@@ -125,6 +154,7 @@ if (!skip.has('storm')) {
 }
 if (!skip.has('page')) report.page = await withServer('Page impact', (url) => pageImpact(url, { runs: PAGE_RUNS }));
 rmSync(state, { recursive: true, force: true });
+if (stateTmpfs) rmSync(stateTmpfs, { recursive: true, force: true });
 
 // 4. Core (after the server is gone, so it has the CPU to itself).
 if (!skip.has('core')) report.core = coreBench();

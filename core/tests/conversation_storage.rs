@@ -421,10 +421,10 @@ fn a_whole_snapshot_of_an_earlier_version_loads_and_goes_on() {
         .expect("k4 stored");
     let t = c.last_activity().0 + 1_000;
     let fx = c.handle(say(Side::Visitor, "k4", "message 4"), Millis(t));
-    assert!(matches!(
-        fx.as_slice(),
-        [Effect::Reply(ChatServerMsg::Ack { seq, .. })] if *seq == k4
-    ));
+    assert!(appended(&fx).is_empty());
+    assert!(fx
+        .iter()
+        .any(|e| matches!(e, Effect::Reply(ChatServerMsg::Ack { seq, .. }) if *seq == k4)));
     // A new message takes the next number; stored in parts, it loads back the same.
     let mut stored = Stored::created(&c);
     stored.entries = entries.clone();

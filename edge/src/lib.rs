@@ -4,6 +4,7 @@
 mod alarm;
 mod conversation;
 mod crypto;
+mod durable_echo;
 mod echo;
 mod error;
 mod guards;
@@ -22,6 +23,7 @@ mod webhooks;
 mod workspace;
 
 pub use conversation::ConversationDO;
+pub use durable_echo::DurableEchoDO;
 pub use echo::EchoDO;
 pub use webhooks::WebhookDO;
 pub use workspace::WorkspaceDO;

@@ -65,7 +65,10 @@ async fn route(req: &mut Request, env: &Env, path: &str, now: u64) -> ApiResult<
         (["api", "visitor", "ws"], Method::Get) => visitor_socket(req, env).await,
         (["api", "visitor", "availability"], Method::Get) => availability(req, env).await,
         (["api", "workspaces"], Method::Post) => create_workspace(req, env, now).await,
-        (["api", "bench", "echo", room], Method::Get) => bench_echo(req, env, room).await,
+        (["api", "bench", "echo", room], Method::Get) => bench_echo(req, env, "ECHO", room).await,
+        (["api", "bench", "durable-echo", room], Method::Get) => {
+            bench_echo(req, env, "DURABLE_ECHO", room).await
+        }
         (["api", "workspaces", ws, "conversations", conv, "ws"], Method::Get) => {
             agent_socket(req, env, ws, conv, now).await
         }
@@ -280,8 +283,14 @@ async fn agent_socket(
         .await?)
 }
 
-/// The benchmark's baseline relay (`npm run bench`); exists only when `BENCH_ECHO` is "1".
-async fn bench_echo(req: &mut Request, env: &Env, room: &str) -> ApiResult<Response> {
+/// The benchmark's baseline relays (`npm run bench`): the bare echo (`ECHO`) and the one that
+/// stores each message first (`DURABLE_ECHO`); they exist only when `BENCH_ECHO` is "1".
+async fn bench_echo(
+    req: &mut Request,
+    env: &Env,
+    binding: &str,
+    room: &str,
+) -> ApiResult<Response> {
     let enabled = env.var("BENCH_ECHO").is_ok_and(|v| v.to_string() == "1");
     if !enabled {
         return Err(ApiError::NotFound("route"));
@@ -290,6 +299,9 @@ async fn bench_echo(req: &mut Request, env: &Env, room: &str) -> ApiResult<Respo
         return Err(ApiError::BadRequest("expected a WebSocket upgrade".into()));
     }
     validate::id("room", room)?;
-    let stub = env.durable_object("ECHO")?.id_from_name(room)?.get_stub()?;
+    let stub = env
+        .durable_object(binding)?
+        .id_from_name(room)?
+        .get_stub()?;
     Ok(stub.fetch_with_request(req.clone()?).await?)
 }

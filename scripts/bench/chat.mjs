@@ -1,8 +1,13 @@
 // Section 2: chat load. N visitor↔agent conversations through the real product (widget
 // protocol over WebSockets to ConversationDO), then the same number of socket pairs and the
-// same message schedule against EchoDO, a bare relay. Latency = receive time − send time
-// embedded in the text (one clock: the same Node process sends and receives).
-import { Sock, log, pool, settleObjects, summary, sleep, workerdRss } from './common.mjs';
+// same message schedule against two baselines, each on a fresh server: DurableEchoDO (stores
+// each message in its SQLite table, then relays it) and EchoDO (a bare relay). Latency =
+// receive time − send time embedded in the text (one clock: the same Node process sends and
+// receives). Storage commits (fsyncs of workerd, scripts/lib/commits.mjs) are counted over the
+// setup (per routed chat) and over each measured window (per message).
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { countCommits } from '../lib/commits.mjs';
+import { Sock, log, pool, summary, sleep, waitQuiet, workerdRss } from './common.mjs';
 import { benchWorkspace, startConversation, wsBase } from './workspace.mjs';
 
 const isCard = (id) => (m) => m.type === 'entry' && m.entry.event === 'card' && m.entry.card.id === id;
@@ -55,19 +60,28 @@ export function startedRegistry() {
 /**
  * Sends from both sides of every pair, one message every `intervalMs` per side (random phase),
  * for `durationMs`; then waits for stragglers. `kind` decides the frame format.
+ *
+ * First a warm-up, not measured: every side sends once within one interval, and the
+ * measurement starts only once all of those are delivered. Objects idle since the setup (local
+ * workerd evicts them after ~10 s) are opened again by then — for Parlor, whose setup is long,
+ * most of them: re-opening an object's database costs a few commits of the platform's own
+ * (the WAL restarted, Miniflare writing the object's name), which on disk can take seconds for
+ * a thousand objects. The time the warm-up took is reported.
  */
-async function drive(pairs, { kind, intervalMs, durationMs, rss, warmupMs = intervalMs }) {
+async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid }) {
   const latencies = [];
   const errors = {};
   let sent = 0;
   let delivered = 0;
+  let warmed = 0;
   let firstSend = Infinity;
   let lastRecv = 0;
   const addError = (code) => { errors[code] = (errors[code] ?? 0) + 1; };
   const sides = [['a', 'visitor', 'agent'], ['b', 'agent', 'visitor']];
   const slow = [];
   const parseText = (text, now) => {
-    if (!text.startsWith('bench ')) return; // a warm-up message
+    if (text.startsWith('warmup ')) { warmed += 1; return; }
+    if (!text.startsWith('bench ')) return;
     const t = Number(text.split(' ')[4]);
     if (Number.isFinite(t)) {
       latencies.push(now - t);
@@ -81,42 +95,60 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, warmupMs = inte
       const s = p[key];
       s.onFrame = kind === 'parlor'
         ? (m, now) => {
-          if (m.type === 'entry' && m.entry.event === 'message' && m.entry.from === other && m.entry.text.startsWith('bench ')) parseText(m.entry.text, now);
+          if (m.type === 'entry' && m.entry.event === 'message' && m.entry.from === other) parseText(m.entry.text, now);
           else if (m.type === 'error') addError(m.code);
         }
         : (m, now) => { if (m.type === 'say') parseText(m.text, now); };
     }
   });
+  const timers = [];
+  const warmStart = performance.now();
+  pairs.forEach((p, i) => {
+    for (const [key, side] of sides) {
+      timers.push(setTimeout(() => {
+        if (p[key].ws.readyState === 1) p[key].send({ type: 'say', client_id: `${side}-warmup`, text: `warmup ${i} ${side}` });
+      }, Math.random() * intervalMs));
+    }
+  });
+  const warmUntil = warmStart + intervalMs + 60_000;
+  await sleep(intervalMs);
+  while (warmed < pairs.length * 2 && performance.now() < warmUntil) await sleep(50);
+  const warmupSeconds = (performance.now() - warmStart) / 1000;
+  if (warmed < pairs.length * 2) errors.warmup_not_delivered = pairs.length * 2 - warmed;
+  // What the warm-up set off after its deliveries (Parlor: index rows to the workspace) ends
+  // before the measurement starts.
+  await waitQuiet(rootPid, 15_000);
+
   const rssSamples = [];
   const sampler = setInterval(() => rssSamples.push(rss()), 1000);
-  const timers = [];
+  // The load generator's own stalls (its GC, a busy event loop) would show up as latency.
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const commits = countCommits(rootPid);
+  await commits.ready;
   const started = performance.now();
   pairs.forEach((p, i) => {
     for (const [key, side] of sides) {
       let k = 0;
       const tick = () => {
-        if (performance.now() - started >= warmupMs + durationMs) return;
+        if (performance.now() - started >= durationMs) return;
         const s = p[key];
         if (s.ws.readyState !== 1) { addError('socket_closed'); return; }
         const now = performance.now();
-        // During the warm-up every side sends once: objects idle since the setup wake up
-        // (hibernated ones are rebuilt) before anything is measured, for Parlor and echo alike.
-        const measured = now - started >= warmupMs;
-        const text = `${measured ? 'bench' : 'warmup'} ${i} ${side} ${k} ${now.toFixed(3)}`;
-        s.send({ type: 'say', client_id: `${side}-${k}`, text });
+        s.send({ type: 'say', client_id: `${side}-${k}`, text: `bench ${i} ${side} ${k} ${now.toFixed(3)}` });
         k += 1;
-        if (measured) {
-          firstSend = Math.min(firstSend, now);
-          sent += 1;
-        }
+        firstSend = Math.min(firstSend, now);
+        sent += 1;
         timers.push(setTimeout(tick, intervalMs));
       };
       timers.push(setTimeout(tick, Math.random() * intervalMs));
     }
   });
-  await sleep(warmupMs + durationMs + 50);
+  await sleep(durationMs + 50);
   const drainUntil = performance.now() + 20_000;
   while (delivered < sent && performance.now() < drainUntil) await sleep(100);
+  const counted = await commits.stop();
+  loop.disable();
   clearInterval(sampler);
   timers.forEach(clearTimeout);
   if (delivered < sent) errors.not_delivered = sent - delivered;
@@ -128,6 +160,9 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, warmupMs = inte
       const cur = buckets.get(b) ?? [0, 0];
       buckets.set(b, [cur[0] + 1, Math.max(cur[1], l)]);
     }
+    // The measured window's start on the monotonic clock (as `perf record -k CLOCK_MONOTONIC` stamps samples).
+    const t0ns = process.hrtime.bigint() - BigInt(Math.round((performance.now() - firstSend) * 1e6));
+    log(`  ${kind} measured window from monotonic ${(Number(t0ns) / 1e9).toFixed(3)} s`);
     log(`  ${kind} slow (> 10 ms) by send time: ${[...buckets].sort((x, y) => x[0] - y[0]).map(([b, [n, m]]) => `${b.toFixed(1)}s×${n}≤${m.toFixed(0)}`).join(' ')}`);
   }
   const window = Math.max(1, lastRecv - firstSend) / 1000;
@@ -141,6 +176,9 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, warmupMs = inte
     errors,
     errorCount: Object.values(errors).reduce((a, b) => a + b, 0),
     rssPeak: Math.max(0, ...rssSamples.map((r) => r.bytes)),
+    clientStallMs: loop.max / 1e6,
+    warmupSeconds,
+    commits: counted ? { ...counted, perMessage: counted.commits / Math.max(1, sent) } : null,
   };
 }
 
@@ -149,14 +187,11 @@ function closeAll(pairs) {
 }
 
 /**
- * One comparison point: `n` Parlor conversations vs `n` echo pairs, same schedule.
- * `setupBudgetMs` bounds the Parlor setup; whatever was set up by then is measured.
+ * Parlor's side of one comparison point: `n` conversations set up (bounded by `setupBudgetMs`;
+ * whatever was set up by then is measured), then the message schedule.
  */
-export async function chatPoint(base, operator, { n, tag, intervalMs, durationMs, capacity, setupBudgetMs, rootPid }) {
+export async function parlorChat(base, operator, { n, tag, intervalMs, durationMs, capacity, setupBudgetMs, rootPid }) {
   const rss = () => workerdRss(rootPid);
-  const result = { n, intervalMs, durationMs };
-
-  // Parlor.
   const agents = Math.ceil(n / capacity);
   const registry = startedRegistry();
   log(`chat ${tag}: workspace with ${agents} agents × capacity ${capacity}`);
@@ -167,6 +202,8 @@ export async function chatPoint(base, operator, { n, tag, intervalMs, durationMs
   const setupStart = performance.now();
   const rssBefore = rss().bytes;
   let lastShown = 0;
+  const setupCommits = countCommits(rootPid);
+  await setupCommits.ready;
   const pairsOpen = await pool(n, 40, async () => {
     if (performance.now() - setupStart > setupBudgetMs) throw new Error('setup time budget exhausted');
     return parlorPair(base, ws, registry);
@@ -176,11 +213,13 @@ export async function chatPoint(base, operator, { n, tag, intervalMs, durationMs
       log(`  parlor: ${done}/${n} conversations set up (${((performance.now() - setupStart) / 1000).toFixed(0)} s)`);
     }
   });
+  const setupCounted = await setupCommits.stop();
   const pairs = pairsOpen.results.filter(Boolean);
   const setupSeconds = (performance.now() - setupStart) / 1000;
   const setupErrors = pairsOpen.errors.filter((e) => e.message !== 'setup time budget exhausted');
   if (setupErrors.length) log(`  parlor: ${setupErrors.length} conversations failed to set up: ${setupErrors[0].message}`);
-  log(`chat ${tag}: Parlor load, ${pairs.length} conversations (set up in ${setupSeconds.toFixed(0)} s), same schedule`);
+  if (setupCounted) log(`  parlor: ${(setupCounted.commits / Math.max(1, pairs.length)).toFixed(1)} commits per routed chat (set up)`);
+  log(`chat ${tag}: Parlor load, ${pairs.length} conversations (set up in ${setupSeconds.toFixed(0)} s)`);
   const rssIdle = rss().bytes;
   // Index rows written into the workspace object during the load: each row a conversation
   // sends raises its public `revision`, so the sum over a sample of rows counts them.
@@ -191,45 +230,52 @@ export async function chatPoint(base, operator, { n, tag, intervalMs, durationMs
   })));
   const revBefore = await revisions();
   const loadStart = performance.now();
-  result.parlor = await drive(pairs, { kind: 'parlor', intervalMs, durationMs, rss });
+  const result = await drive(pairs, { kind: 'parlor', intervalMs, durationMs, rss, rootPid });
   const loadSeconds = (performance.now() - loadStart) / 1000;
   const revAfter = await revisions();
   const common = [...revAfter.keys()].filter((id) => revBefore.has(id));
   if (common.length > 0) {
     const rows = common.reduce((t, id) => t + revAfter.get(id) - revBefore.get(id), 0);
     const perConv = rows / common.length / loadSeconds;
-    result.parlor.indexWritesPerSecPer100 = perConv * 100;
+    result.indexWritesPerSecPer100 = perConv * 100;
     log(`  parlor: index rows into the workspace ≈ ${(perConv * 100).toFixed(1)}/s per 100 conversations (sample of ${common.length} conversations over ${loadSeconds.toFixed(0)} s)`);
   }
-  result.parlor.setupErrors = setupErrors.length;
-  result.parlor.setupSeconds = setupSeconds;
-  result.parlor.budgetCut = pairsOpen.errors.length - setupErrors.length;
-  result.parlor.rssBefore = rssBefore;
-  result.parlor.rssIdle = rssIdle;
-  result.parlor.agentErrors = ws.stats.acceptErrors;
-  log(`  parlor: p50 ${result.parlor.latency.p50?.toFixed(1)} ms, p99 ${result.parlor.latency.p99?.toFixed(1)} ms, ${result.parlor.delivered}/${result.parlor.sent} delivered, errors ${JSON.stringify(result.parlor.errors)}`);
+  result.setupErrors = setupErrors.length;
+  result.setupSeconds = setupSeconds;
+  result.setupCommits = setupCounted ? { ...setupCounted, perChat: setupCounted.commits / Math.max(1, pairs.length) } : null;
+  result.budgetCut = pairsOpen.errors.length - setupErrors.length;
+  result.rssBefore = rssBefore;
+  result.rssIdle = rssIdle;
+  result.agentErrors = ws.stats.acceptErrors;
+  logRun('parlor', result);
   closeAll(pairs);
   ws.close();
   await sleep(500);
+  return result;
+}
 
-  // Echo baseline, once workerd has worked off any backlog and closed the idle conversations.
-  await settleObjects(rootPid);
-  const m = pairs.length;
-  log(`chat ${tag}: opening ${m} echo socket pairs`);
+/** A baseline with `m` socket pairs and the same schedule: `echo` (EchoDO) or `durable-echo`. */
+export async function echoChat(base, { kind, m, tag, intervalMs, durationMs, rootPid }) {
+  const rss = () => workerdRss(rootPid);
+  log(`chat ${tag}: opening ${m} ${kind} socket pairs`);
   const echoOpen = await pool(m, 50, async (i) => {
     const room = `${tag}-${i}`;
-    const a = await Sock.open(`${wsBase(base)}/api/bench/echo/${room}?side=a`);
-    const b = await Sock.open(`${wsBase(base)}/api/bench/echo/${room}?side=b`);
+    const a = await Sock.open(`${wsBase(base)}/api/bench/${kind}/${room}?side=a`);
+    const b = await Sock.open(`${wsBase(base)}/api/bench/${kind}/${room}?side=b`);
     return { a, b };
   });
   const echoPairs = echoOpen.results.filter(Boolean);
-  if (echoOpen.errors.length) log(`  echo: ${echoOpen.errors.length} pairs failed to open: ${echoOpen.errors[0].message}`);
-  log(`chat ${tag}: echo load, ${echoPairs.length} pairs, 1 msg / ${intervalMs} ms per side for ${durationMs / 1000} s`);
-  result.echo = await drive(echoPairs, { kind: 'echo', intervalMs, durationMs, rss });
-  result.echo.setupErrors = echoOpen.errors.length;
+  if (echoOpen.errors.length) log(`  ${kind}: ${echoOpen.errors.length} pairs failed to open: ${echoOpen.errors[0].message}`);
+  log(`chat ${tag}: ${kind} load, ${echoPairs.length} pairs, 1 msg / ${intervalMs} ms per side for ${durationMs / 1000} s`);
+  const result = await drive(echoPairs, { kind, intervalMs, durationMs, rss, rootPid });
+  result.setupErrors = echoOpen.errors.length;
   closeAll(echoPairs);
-  log(`  echo: p50 ${result.echo.latency.p50?.toFixed(1)} ms, p99 ${result.echo.latency.p99?.toFixed(1)} ms, ${result.echo.delivered}/${result.echo.sent} delivered`);
-
+  logRun(kind, result);
   await sleep(500);
   return result;
+}
+
+function logRun(kind, r) {
+  const commits = r.commits ? `, ${r.commits.perMessage.toFixed(2)} commits/message` : '';
+  log(`  ${kind}: p50 ${r.latency.p50?.toFixed(1)} ms, p99 ${r.latency.p99?.toFixed(1)} ms, ${r.delivered}/${r.sent} delivered, errors ${JSON.stringify(r.errors)}${commits}, load generator's longest stall ${r.clientStallMs.toFixed(0)} ms`);
 }

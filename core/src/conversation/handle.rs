@@ -11,7 +11,6 @@ use crate::Millis;
 impl Conversation {
     /// Applies one input at time `now` and returns what the edge must do, in order.
     pub fn handle(&mut self, input: Input, now: Millis) -> Vec<Effect> {
-        let before = self.durable_part();
         let log_before = self.log.without_resends();
         let mut fx = Vec::new();
         if self.inactivity_deadline().is_some_and(|d| now >= d) {
@@ -63,7 +62,7 @@ impl Conversation {
             fx.push(Effect::Reply(refusal.to_msg()));
         }
         self.index(now, &mut fx);
-        self.persist_if_needed(before, log_before, &mut fx);
+        self.persist_if_needed(log_before, &mut fx);
         fx
     }
 

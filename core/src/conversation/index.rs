@@ -4,7 +4,13 @@
 //! message only changes the last-message preview, which is coalesced: at most one preview per
 //! `preview_every` (set by the workspace, see [`crate::link::WorkspaceToConversation::Pace`]),
 //! with a trailing flush, so the view always ends on the latest message and a single message
-//! shows within the pace.
+//! shows within the pace and its slack (below).
+//!
+//! Each conversation keeps its own extra wait on top of the pace (up to half of it, fixed by its
+//! id), so conversations that started together — a campaign, a benchmark — drift apart instead
+//! of all sending their previews in the same instant; and the trailing flush comes a quarter of
+//! the pace after that, so in a chat that goes on the next message carries the owed preview in
+//! its own commit and no alarm fires for it.
 
 use std::collections::BTreeMap;
 
@@ -86,9 +92,11 @@ impl Conversation {
             self.preview_due = None;
             return;
         }
-        let due = last_at.after(self.preview_every);
+        let due = last_at.after(self.preview_every).after(self.stagger());
         if !urgent && now < due {
-            self.preview_due = Some(due);
+            // Past `due` the next message sends it; without one, the alarm does.
+            let slack = Millis(self.preview_every.0 / 4);
+            self.preview_due = Some(due.after(slack));
             return;
         }
         let revision = self.indexed.as_ref().map_or(0, |i| i.revision) + 1;
@@ -107,4 +115,19 @@ impl Conversation {
             preview_every: self.preview_every,
         }));
     }
+}
+
+impl Conversation {
+    /// This conversation's own extra wait past the pace: under half of it, fixed by its id.
+    fn stagger(&self) -> Millis {
+        let half = (self.preview_every.0 / 2).max(1);
+        Millis(spread(self.id.as_str()) % half)
+    }
+}
+
+/// A fixed, well-spread number for a conversation id (FNV-1a).
+fn spread(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }

@@ -109,14 +109,19 @@ pub struct Conversation {
     /// Where the transcript was emailed (once).
     #[serde(default)]
     pub(super) transcript_to: Option<String>,
+    /// This state as last stored, without the dialogue and the message log (see `stored.rs`):
+    /// what tells whether an input changed anything that must be stored again.
+    #[serde(skip)]
+    pub(super) stored: Option<Box<Conversation>>,
 }
 
 fn default_preview_every() -> Millis {
     DEFAULT_PREVIEW_EVERY
 }
 
-/// Stands in for the dialogue while a stored state is decoded; `restore` puts the real one in.
-fn no_dialogue() -> Dialogue {
+/// Stands in for the dialogue while a stored state is decoded (`restore` puts the real one in)
+/// and while the state is compared with the stored one. Allocates nothing.
+pub(super) fn no_dialogue() -> Dialogue {
     Dialogue {
         id: DialogueId::new(""),
         name: String::new(),
@@ -126,13 +131,14 @@ fn no_dialogue() -> Dialogue {
 }
 
 impl Conversation {
+    /// A new conversation, which the edge stores at once: its dialogue and its state.
     pub fn new(
         id: ConversationId,
         dialogue: Dialogue,
         settings: ConversationSettings,
         now: Millis,
     ) -> Self {
-        Conversation {
+        let mut c = Conversation {
             id,
             dialogue,
             settings,
@@ -166,7 +172,11 @@ impl Conversation {
             left_message: None,
             chatted_with: None,
             transcript_to: None,
-        }
+            stored: None,
+        };
+        // The edge stores a new conversation whole (dialogue and state) when it creates it.
+        c.remember_stored();
+        c
     }
 
     pub fn id(&self) -> &ConversationId {

@@ -11,11 +11,13 @@
 //! Every input that changes anything else ends with `Persist`, in the same commit as its
 //! entries; so do [`CHECKPOINT_EVERY`] messages in a row, so a load replays few entries.
 
+use std::mem;
+
 use serde::{Deserialize, Serialize};
 
 use super::io::Effect;
 use super::log::ChatLog;
-use super::state::Conversation;
+use super::state::{no_dialogue, Conversation};
 use crate::dialogue::Dialogue;
 use crate::protocol::{TranscriptEntry, TranscriptEvent};
 
@@ -57,34 +59,21 @@ impl Conversation {
     }
 
     /// The conversation from its stored parts: `entries` are those stored after
-    /// `state.last_seq()` (more are skipped), in `seq` order.
+    /// `state.last_seq()`, in `seq` order (earlier ones are skipped).
     pub fn restore(dialogue: Dialogue, state: StoredState, entries: &[TranscriptEntry]) -> Self {
         let mut c = state.0;
         c.dialogue = dialogue;
         for entry in entries {
             c.log.replay(entry);
         }
+        c.remember_stored();
         c
     }
 
-    /// The part of the stored state that chat messages do not change, serialized, to tell
-    /// whether an input changed it.
-    pub(super) fn durable_part(&mut self) -> Option<Vec<u8>> {
-        let log = std::mem::take(&mut self.log);
-        let bytes = serde_json::to_vec(&*self).ok();
-        self.log = log;
-        bytes
-    }
-
     /// After an input: asks for the state to be stored unless reloading the stored state and
-    /// the entries gives this machine anyway. `before` and `log_before` are what
-    /// [`Conversation::durable_part`] and [`ChatLog::without_resends`] were before the input.
-    pub(super) fn persist_if_needed(
-        &mut self,
-        before: Option<Vec<u8>>,
-        mut log_before: ChatLog,
-        fx: &mut Vec<Effect>,
-    ) {
+    /// the entries gives this machine anyway. `log_before` is [`ChatLog::without_resends`]
+    /// from before the input.
+    pub(super) fn persist_if_needed(&mut self, mut log_before: ChatLog, fx: &mut Vec<Effect>) {
         let mut replayable = true;
         for effect in fx.iter() {
             if let Effect::Append(entry) = effect {
@@ -93,11 +82,41 @@ impl Conversation {
             }
         }
         let log_replayed = log_before.same_but_resends(&self.log);
-        let unchanged = before.is_some() && before == self.durable_part();
-        if !(replayable && log_replayed && unchanged) || self.log.unsaved >= CHECKPOINT_EVERY {
+        if !(replayable && log_replayed)
+            || self.log.unsaved >= CHECKPOINT_EVERY
+            || self.differs_from_stored()
+        {
             self.log.unsaved = 0;
+            self.remember_stored();
             fx.push(Effect::Persist);
         }
+    }
+
+    /// Whether anything but the dialogue (stored apart) and the message log (stored in the
+    /// entries) differs from the state as last stored. Compares the whole machine with those
+    /// set aside, so a field added later is compared without being listed here.
+    fn differs_from_stored(&mut self) -> bool {
+        let Some(stored) = self.stored.take() else {
+            return true;
+        };
+        let dialogue = mem::replace(&mut self.dialogue, no_dialogue());
+        let log = mem::take(&mut self.log);
+        let differs = *self != *stored;
+        self.dialogue = dialogue;
+        self.log = log;
+        self.stored = Some(stored);
+        differs
+    }
+
+    /// Keeps a copy of the state as it is being stored (without the dialogue and the log).
+    pub(super) fn remember_stored(&mut self) {
+        let dialogue = mem::replace(&mut self.dialogue, no_dialogue());
+        let log = mem::take(&mut self.log);
+        self.stored = None;
+        let copy = self.clone();
+        self.dialogue = dialogue;
+        self.log = log;
+        self.stored = Some(Box::new(copy));
     }
 }
 

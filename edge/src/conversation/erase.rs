@@ -41,6 +41,7 @@ impl ConversationDO {
         // One synchronous section: storage and memory forget together.
         let entries = store::erase(&self.sql, now_ms())?;
         *self.loaded.borrow_mut() = None;
+        *self.revoked.borrow_mut() = None;
         self.meta_unsaved.set(false);
         for ws in self.state.get_websockets() {
             let _ = ws.close(Some(ERASED_CLOSE), Some(ERASED_REASON));

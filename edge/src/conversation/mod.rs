@@ -7,6 +7,7 @@ mod erase;
 mod store;
 
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 
 use parlor_core::conversation::{resume_frames, Conversation, ConversationSettings, Effect, Input};
 use parlor_core::guard::Verdict;
@@ -72,6 +73,8 @@ pub struct ConversationDO {
     rearmed: Cell<bool>,
     /// The meta in memory has changes not yet stored.
     meta_unsaved: Cell<bool>,
+    /// The stored revoked session epochs, once read (checked on every agent frame).
+    revoked: RefCell<Option<BTreeMap<String, u64>>>,
     alarm_slot: AlarmSlot,
     /// This object has tables (`init` ran); until then it answers as an unknown conversation.
     exists: Cell<bool>,
@@ -102,6 +105,7 @@ impl DurableObject for ConversationDO {
             says: RefCell::new(RateLimiter::new(SAY_LIMIT, 4)),
             guards: Guards::default(),
             meta_unsaved: Cell::new(false),
+            revoked: RefCell::new(None),
             alarm_slot: AlarmSlot::default(),
             rearmed: Cell::new(false),
         }
@@ -318,6 +322,7 @@ impl ConversationDO {
                     *stored = epoch;
                     store::put_revoked_epochs(&self.sql, &revoked)?;
                 }
+                *self.revoked.borrow_mut() = Some(revoked);
                 for ws in self.state.get_websockets_with_tag("agent") {
                     let peer: Option<Peer> = ws.deserialize_attachment().ok().flatten();
                     if peer.is_some_and(|p| p.agent.as_deref() == Some(agent.as_str())) {
@@ -416,8 +421,14 @@ impl ConversationDO {
 
     /// Whether `agent`'s session of `epoch` ended (a newer epoch was revoked here).
     fn revoked(&self, agent: &str, epoch: u64) -> ApiResult<bool> {
-        Ok(store::revoked_epochs(&self.sql)?
-            .get(agent)
+        if self.revoked.borrow().is_none() {
+            *self.revoked.borrow_mut() = Some(store::revoked_epochs(&self.sql)?);
+        }
+        Ok(self
+            .revoked
+            .borrow()
+            .as_ref()
+            .and_then(|r| r.get(agent))
             .is_some_and(|&newer| epoch < newer))
     }
 
@@ -605,6 +616,10 @@ impl ConversationDO {
     /// says to the workspace is delivered, and the workspace's answers are applied in turn.
     async fn apply(&self, input: Input, origin: Option<&WebSocket>) -> ApiResult<()> {
         let messages = self.step(input, origin).await?;
+        if messages.is_empty() {
+            // Most chat messages: nothing for the workspace.
+            return Ok(());
+        }
         let Some(meta) = self.meta()? else {
             return Ok(());
         };
@@ -694,13 +709,14 @@ impl ConversationDO {
         self.schedule(deadline).await?;
 
         // Stored: now every socket may see it (output gates hold sends until the write is durable).
-        let sockets = self.state.get_websockets();
-        for entry in &appended {
-            let frame = ChatServerMsg::Entry {
-                entry: entry.clone(),
-            };
-            for ws in &sockets {
-                let _ = send(ws, &frame);
+        // Each frame is serialized once, whatever the number of sockets.
+        if !appended.is_empty() {
+            let sockets = self.state.get_websockets();
+            for entry in appended {
+                let frame = serde_json::to_string(&ChatServerMsg::Entry { entry })?;
+                for ws in &sockets {
+                    let _ = ws.send_with_str(&frame);
+                }
             }
         }
         // Acks after the entries they acknowledge, so a client never sees `ack N` before `entry N`.
@@ -709,22 +725,27 @@ impl ConversationDO {
                 let _ = send(ws, msg);
             }
         }
-        let agents = self.state.get_websockets_with_tag("agent");
-        for msg in &to_agents {
-            for ws in &agents {
-                let _ = send(ws, msg);
+        if !to_agents.is_empty() || close_agents {
+            let agents = self.state.get_websockets_with_tag("agent");
+            for msg in &to_agents {
+                let frame = serde_json::to_string(msg)?;
+                for ws in &agents {
+                    let _ = ws.send_with_str(&frame);
+                }
             }
-        }
-        if !to_visitors.is_empty() {
-            for ws in self.state.get_websockets_with_tag("visitor") {
-                for msg in &to_visitors {
-                    let _ = send(&ws, msg);
+            if close_agents {
+                for ws in &agents {
+                    let _ = ws.close(Some(4001), Some("this chat is no longer yours"));
                 }
             }
         }
-        if close_agents {
-            for ws in &agents {
-                let _ = ws.close(Some(4001), Some("this chat is no longer yours"));
+        if !to_visitors.is_empty() {
+            let visitors = self.state.get_websockets_with_tag("visitor");
+            for msg in &to_visitors {
+                let frame = serde_json::to_string(msg)?;
+                for ws in &visitors {
+                    let _ = ws.send_with_str(&frame);
+                }
             }
         }
         Ok(to_workspace)
