@@ -32,7 +32,7 @@ const log = (...a) => console.log('[screenshots]', ...a);
 const only = process.argv.slice(2);
 const want = (section) => only.length === 0 || only.includes(section);
 
-for (const f of ['dist/index.html', 'dist/widget.js', 'dist/w/widget_bg.wasm', 'edge/build/worker/shim.mjs', '.dev.vars']) {
+for (const f of ['dist/index.html', 'dist/widget.js', 'edge/build/worker/shim.mjs', '.dev.vars']) {
   if (!existsSync(join(root, f))) {
     console.error(`missing ${f}: run \`node scripts/build.mjs --quiet\` first`);
     process.exit(1);
@@ -177,7 +177,7 @@ try {
     {
       const ws = await workspace('launcher', {}, { online: false });
       const { context, page } = await visitorPage(kind, ws, { open: false });
-      await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/w/widget_bg.wasm')), null, { timeout: 15_000 });
+      await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => /\/w\/widget_bg\.[0-9a-f]+\.wasm$/.test(e.name)), null, { timeout: 15_000 });
       await page.waitForLoadState('networkidle');
       await page.waitForTimeout(800);
       await shot(page, 'launcher', kind);

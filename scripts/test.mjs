@@ -47,6 +47,7 @@ const e2eOnly = args[0] === '--e2e';
 const only = e2eOnly ? args.slice(1) : [];
 if (!e2eOnly) {
 step('cargo fmt --check', 'cargo', ['fmt', '--all', '--', '--check']);
+step('docs/openapi.json is what scripts/docs/openapi.py generates', 'python3', ['scripts/docs/openapi.py', '--check']);
 step('clippy (native)', 'cargo', ['clippy', '--quiet', '--workspace', '--all-targets', '--', '-D', 'warnings']);
 step('clippy (wasm32)', 'cargo', ['clippy', '--quiet', '--target', 'wasm32-unknown-unknown', '-p', 'parlor-core', '-p', 'parlor-edge', '-p', 'parlor-widget', '-p', 'parlor-inbox', '--', '-D', 'warnings']);
 step('unit, property and simulation tests', 'cargo', ['test', '--workspace'], { count: cargoCounts });
@@ -56,6 +57,7 @@ step('core builds for wasm32 without I/O', 'cargo', ['build', '--quiet', '-p', '
 step('browser tests (wasm-bindgen-test, headless Chromium)', 'cargo', ['test', '-p', 'parlor-widget', '--target', 'wasm32-unknown-unknown'], { count: cargoCounts });
 }
 const built = step('build (edge, widget, inbox, size budgets)', 'node', ['scripts/build.mjs', '--quiet']);
+if (built && !e2eOnly) step('deploy configuration (wrangler deploy --dry-run, upload size)', 'node', ['scripts/deploy-check.mjs']);
 
 if (built) {
   const state = mkdtempSync(join(tmpdir(), 'parlor-e2e-'));
@@ -73,7 +75,8 @@ if (built) {
       .filter((f) => !only.length || only.some((o) => f.includes(o)));
     const tap = join(state, 'e2e.tap');
     step('end-to-end (real Chromium, real wrangler dev)', 'node', [
-      '--test', '--test-concurrency=1',
+      // A test that hangs fails after 5 minutes instead of holding the suite (the longest takes ~30 s).
+      '--test', '--test-concurrency=1', '--test-timeout=300000',
       '--test-reporter=spec', '--test-reporter-destination=stdout',
       '--test-reporter=tap', `--test-reporter-destination=${tap}`,
       ...files,
@@ -85,9 +88,22 @@ if (built) {
     });
     // A server that died or stopped answering mid-suite fails every later file the same way:
     // say so, with its own last words.
-    const alive = await fetch(`${server.url}/api/health`).then((r) => r.ok).catch(() => false);
+    // What the Worker logged as errors during the suite (some tests provoke them on purpose;
+    // anything else is worth a look), once each.
+    const errors = [...new Set(readFileSync(join(state, 'server.log'), 'utf8').split('\n')
+      .map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trim()).filter((l) => /\[ERROR\]|internal error/.test(l)))];
+    if (errors.length) console.log(`\nerrors the shared server logged (${errors.length} distinct):\n${errors.slice(0, 30).join('\n')}`);
+    // Three tries: this process was blocked during the suite, so the first request may go out
+    // on a pooled connection the server closed long ago.
+    let alive = false;
+    let why = '';
+    for (let i = 0; i < 3 && !alive; i++) {
+      alive = await fetch(`${server.url}/api/health`).then((r) => r.ok || ((why = `status ${r.status}`), false))
+        .catch((e) => ((why = `${e.message} ${e.cause?.code ?? e.cause?.message ?? ''}`), false));
+      if (!alive) await new Promise((r) => setTimeout(r, 500));
+    }
     if (!alive || server.exited()) {
-      console.log(`\nthe shared wrangler dev is gone (answers: ${alive}); its last output:\n${server.output().slice(-6000)}`);
+      console.log(`\nthe shared wrangler dev is gone (answers: ${alive}, ${why}, exit: ${JSON.stringify(server.exitStatus())}); its last output:\n${server.output().slice(-6000)}`);
     }
   } catch (e) {
     console.error(e.message);

@@ -1,41 +1,85 @@
 // Parlor loader: <script src="https://HOST/widget.js" data-workspace="demo" async></script>
 // Costs almost nothing on page load: draws a launcher in a shadow root, then fetches the wasm
 // widget when the page is idle, when the visitor clicks, or at once to resume a conversation.
+// WIDGET_JS and WIDGET_WASM are the content-hashed files of this build (scripts/build.mjs).
 (() => {
   const me = document.currentScript;
   if (!me || window.__parlor) return;
   window.__parlor = 1;
-  const workspace = me.dataset.workspace || '';
+  const data = me.dataset;
+  const workspace = data.workspace || '';
   const base = new URL(me.src, location.href).origin;
 
   // data-open: greet proactively by opening the panel with the dialogue's first card.
-  let opened = 'open' in me.dataset && me.dataset.open !== 'false';
+  let opened = 'open' in data && data.open !== 'false';
   let loading;
   let host;
   let root;
+  // The launcher is drawn once, in the workspace's colour and on its side: from data-color and
+  // data-position when the page gives them, else from the public availability read (its `look`).
+  let look;
+  // Parlor('open') before the launcher was drawn: load at once rather than when idle.
+  let eager;
+
+  // window.Parlor: Parlor('open'), Parlor('close'), Parlor('on', event, fn). Calls made before
+  // this script ran wait in Parlor.q (the snippet in docs/embedding.md). Every event is also a
+  // `parlor:<event>` DOM event on window, for tag managers.
+  const handlers = {};
+  const emit = (name, detail) => {
+    for (const fn of handlers[name] || []) {
+      try {
+        fn(detail);
+      } catch (e) {
+        reportError(e);
+      }
+    }
+    dispatchEvent(new CustomEvent('parlor:' + name, { detail }));
+  };
+  const command = (cmd, event, fn) => {
+    if (cmd == 'on') return typeof fn == 'function' && (handlers[event] ||= []).push(fn);
+    const mounted = root && root.querySelector('.pw');
+    const isOpen = mounted && mounted.classList.contains('op');
+    if (cmd == 'open') {
+      if (mounted) isOpen || root.querySelector('[data-act=toggle]').click();
+      else (opened = eager = true), root && load();
+    } else if (cmd == 'close') {
+      if (mounted) isOpen && root.querySelector('[data-act=close]').click();
+      else opened = false;
+    }
+  };
+  const queued = (window.Parlor && window.Parlor.q) || [];
+  window.Parlor = (...a) => command(...a);
+  for (const a of queued) command(...a);
 
   // Each step a task of its own (no task over 50 ms on a slow machine): the wasm streams and
   // compiles off the main thread, then instantiation, then the first render after a yield.
   const load = () =>
-    (loading ||= import(base + '/w/widget.js')
+    (loading ||= import(base + WIDGET_JS)
       .then(async (m) => {
-        await m.default({ module_or_path: base + '/w/widget_bg.wasm' });
+        await m.default({ module_or_path: base + WIDGET_WASM });
         await new Promise((go) => setTimeout(go));
-        m.mount(root, { workspace, base, open: opened });
+        m.mount(root, { workspace, base, open: opened, look, emit });
+        emit('ready');
+        // Mounted open (data-open, or Parlor('open') before it loaded): the page hears it too.
+        if (opened) emit('open');
       })
       .catch((e) => {
         loading = null;
         console.error('parlor:', e);
       }));
 
-  const start = () => {
+  const draw = (l) => {
+    look = l || {};
+    const color = /^#[0-9a-f]{6}$/i.test(look.color) ? look.color : '#2563eb';
+    const side = look.position == 'left' ? 'left' : 'right';
+    const lang = look.language && look.language != 'auto' ? look.language : navigator.language;
     host = document.createElement('div');
     host.id = 'parlor-widget';
     root = host.attachShadow({ mode: 'open' });
     root.innerHTML =
-      '<style>:host{all:initial}button{position:fixed;bottom:20px;right:20px;z-index:2147483000;width:56px;height:56px;border:0;border-radius:50%;background:#2563eb;color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.28);display:grid;place-items:center;padding:0}svg{width:28px;height:28px;fill:currentColor}button:focus-visible{outline:2px solid #18181b;outline-offset:2px}</style>' +
+      '<style>:host{all:initial}button{position:fixed;bottom:20px;' + side + ':20px;z-index:2147483000;width:56px;height:56px;border:0;border-radius:50%;background:' + color + ';color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.28);display:grid;place-items:center;padding:0}svg{width:28px;height:28px;fill:currentColor}button:focus-visible{outline:2px solid #18181b;outline-offset:2px}@media (max-width:480px){button{bottom:12px;' + side + ':12px}}</style>' +
       '<button type="button" aria-label="' +
-      (/^fr\b/i.test(navigator.language) ? 'Ouvrir le chat' : 'Open chat') +
+      (/^fr\b/i.test(lang) ? 'Ouvrir le chat' : 'Open chat') +
       '" aria-expanded="false"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg></button>';
     root.querySelector('button').onclick = () => {
       opened = true;
@@ -47,9 +91,20 @@
     try {
       token = localStorage.getItem('parlor:' + workspace);
     } catch {}
-    if (token) load();
+    if (token || eager) load();
     else if (window.requestIdleCallback) requestIdleCallback(load, { timeout: 4000 });
     else setTimeout(load, 2000);
+  };
+
+  const start = () => {
+    if (data.color || data.position) return draw({ color: data.color, position: data.position, language: data.language });
+    // At most 3 s for the read (the default look after that); cached 15 s by the browser.
+    let done;
+    const once = (l) => done || ((done = 1), draw(l));
+    fetch(base + '/api/visitor/availability?workspace=' + encodeURIComponent(workspace))
+      .then((r) => r.json())
+      .then((a) => once(a.look), () => once());
+    setTimeout(once, 3000);
   };
 
   if (document.body) start();

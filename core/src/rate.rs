@@ -40,6 +40,17 @@ impl Bucket {
             false
         }
     }
+
+    /// How long until [`Bucket::take`] would succeed (zero when it would now).
+    pub fn wait(&self, limit: Limit, now: Millis) -> Millis {
+        let rate = f64::from(limit.per_minute) / 60_000.0;
+        let tokens =
+            (self.tokens + now.since(self.last).0 as f64 * rate).min(f64::from(limit.burst));
+        if tokens >= 1.0 || rate <= 0.0 {
+            return Millis(0);
+        }
+        Millis(((1.0 - tokens) / rate).ceil() as u64)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +79,18 @@ impl RateLimiter {
             .entry(key.to_owned())
             .or_insert_with(|| Bucket::full(limit, now))
             .take(limit, now)
+    }
+
+    /// Takes one token for `key`, or says how long until one is there.
+    pub fn take_or_wait(&mut self, key: &str, now: Millis) -> Result<(), Millis> {
+        if self.allow(key, now) {
+            return Ok(());
+        }
+        let wait = self
+            .buckets
+            .get(key)
+            .map_or(Millis(0), |b| b.wait(self.limit, now));
+        Err(wait)
     }
 
     pub fn len(&self) -> usize {
@@ -129,6 +152,18 @@ mod tests {
             assert!(r.allow("ip", Millis(10_000)));
         }
         assert!(!r.allow("ip", Millis(0)));
+    }
+
+    #[test]
+    fn a_refused_key_learns_when_to_retry() {
+        let mut r = RateLimiter::new(LIMIT, 10);
+        for _ in 0..3 {
+            assert_eq!(r.take_or_wait("ip", Millis(0)), Ok(()));
+        }
+        // One token a second: the next is a second away, then less as time passes.
+        assert_eq!(r.take_or_wait("ip", Millis(0)), Err(Millis(1_000)));
+        assert_eq!(r.take_or_wait("ip", Millis(400)), Err(Millis(600)));
+        assert_eq!(r.take_or_wait("ip", Millis(1_000)), Ok(()));
     }
 
     #[test]

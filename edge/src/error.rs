@@ -22,8 +22,12 @@ pub enum ApiError {
     InvalidDialogue(Vec<Issue>),
     #[error("{0}")]
     Unprocessable(String),
-    #[error("method not allowed")]
-    MethodNotAllowed,
+    /// A documented path asked with a method it does not take; the methods it takes (sent as
+    /// `Allow`).
+    #[error("method not allowed; this path takes {}", .0.join(", "))]
+    MethodNotAllowed(Vec<String>),
+    /// Too many requests; a client may retry in a second (sent as `Retry-After: 1`). Where the
+    /// wait is known, [`ApiError::RetryAfter`] says it.
     #[error("too many requests; retry in a moment")]
     RateLimited,
     /// Too many attempts: retry after this many seconds (sent as `Retry-After`).
@@ -68,7 +72,7 @@ impl ApiError {
             ApiError::Unauthorized => 401,
             ApiError::Forbidden | ApiError::OriginNotAllowed => 403,
             ApiError::NotFound(_) => 404,
-            ApiError::MethodNotAllowed => 405,
+            ApiError::MethodNotAllowed(_) => 405,
             ApiError::Conflict(_) => 409,
             ApiError::Erased => 410,
             ApiError::TooLarge(_) => 413,
@@ -85,7 +89,7 @@ impl ApiError {
             ApiError::Unauthorized => "unauthorized",
             ApiError::Forbidden => "forbidden",
             ApiError::NotFound(_) => "not_found",
-            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
             ApiError::TooLarge(_) => "too_large",
             ApiError::InvalidDialogue(_) => "invalid_dialogue",
@@ -114,10 +118,16 @@ impl ApiError {
             issues,
         };
         let resp = crate::http::json_response(&body, self.status());
-        if let ApiError::RetryAfter(secs) = self {
+        let header = match self {
+            ApiError::RetryAfter(secs) => Some(("retry-after", secs.max(&1).to_string())),
+            ApiError::RateLimited => Some(("retry-after", "1".to_owned())),
+            ApiError::MethodNotAllowed(methods) => Some(("allow", methods.join(", "))),
+            _ => None,
+        };
+        if let Some((name, value)) = header {
             let headers = resp.headers().clone();
-            // A number's digits are always a valid header value.
-            let _ = headers.set("retry-after", &secs.to_string());
+            // Digits and method names are always valid header values.
+            let _ = headers.set(name, &value);
             return resp.with_headers(headers);
         }
         resp

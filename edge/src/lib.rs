@@ -2,6 +2,7 @@
 //! See ARCHITECTURE.md for the map. This is the only crate that depends on `worker`.
 
 mod alarm;
+mod allow;
 mod conversation;
 mod crypto;
 mod durable_echo;

@@ -19,7 +19,7 @@ pub const IP_HEADER: &str = "x-parlor-ip";
 /// Largest body of a visitor's conversation start.
 const START_BODY: usize = 8 * 1024;
 
-const OPENAPI: &str = include_str!("../../docs/openapi.json");
+pub const OPENAPI: &str = include_str!("../../docs/openapi.json");
 
 pub async fn handle(mut req: Request, env: Env, now: u64) -> Response {
     let origin = req.headers().get("origin").ok().flatten();
@@ -42,12 +42,19 @@ pub async fn handle(mut req: Request, env: Env, now: u64) -> Response {
 async fn route(req: &mut Request, env: &Env, path: &str, now: u64) -> ApiResult<Response> {
     // `worker::Method` reads any method it does not know (QUERY, FOO…) as GET: refuse those
     // before they can reach a GET route (a WebSocket one answered them with a 500).
+    // A documented path asked with another method is a 405 naming the methods it takes
+    // (visitor paths also answer CORS preflights).
     let raw = req.inner().method();
-    if !matches!(
+    if let Some(methods) = crate::allow::allowed(path) {
+        let preflight = raw == "OPTIONS" && path.starts_with("/api/visitor/");
+        if !preflight && !methods.contains(&raw) {
+            return Err(ApiError::MethodNotAllowed(methods));
+        }
+    } else if !matches!(
         raw.as_str(),
         "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS"
     ) {
-        return Err(ApiError::MethodNotAllowed);
+        return Err(ApiError::NotFound("route"));
     }
     let method = req.method();
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();

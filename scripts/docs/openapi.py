@@ -1,6 +1,7 @@
 """Writes docs/openapi.json, the OpenAPI 3.1 description of Parlor's HTTP API.
-Run: python3 scripts/docs/openapi.py (the Worker serves the file at /api/openapi.json)."""
-import json, pathlib
+Run: python3 scripts/docs/openapi.py (the Worker serves the file at /api/openapi.json);
+`--check` fails when the committed file differs (run by `npm test`)."""
+import json, pathlib, sys
 
 def ref(name): return {"$ref": f"#/components/schemas/{name}"}
 def body(schema): return {"required": True, "content": {"application/json": {"schema": schema}}}
@@ -13,13 +14,24 @@ def errors(*codes):
     names = {"400": "Bad request", "401": "Unauthenticated", "403": "Forbidden", "404": "Not found",
              "409": "Conflict", "410": "Gone (the conversation was erased)", "413": "Body too large (a Content-Length over the route's limit is refused before the body is read)",
              "422": "Unprocessable", "429": "Rate limited"}
-    return {c: {"description": names[c], "content": {"application/json": {"schema": ref("Error")}}} for c in codes}
-# Sign-in's 429 says when to come back (docs/security.md, "Sign-in").
+    out = {c: {"description": names[c], "content": {"application/json": {"schema": ref("Error")}}} for c in codes}
+    # Every 429 says when to come back; every documented path answers another method with 405.
+    if "429" in out: out["429"]["headers"] = RETRY_AFTER
+    out["405"] = {"description": "This path does not take this method", "headers": ALLOW,
+                  "content": {"application/json": {"schema": ref("Error")}}}
+    return out
 RETRY_AFTER = {"Retry-After": {"description": "Seconds until another attempt is counted", "schema": {"type": "integer", "minimum": 1}}}
+ALLOW = {"Allow": {"description": "The methods this path takes, e.g. `GET, PUT`", "schema": {"type": "string"}}}
 WS = {"name": "ws", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[a-z0-9_-]{1,64}$"}}
 def pid(name): return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 64}}
 SEC = [{"bearer": []}]
 ANY = {"type": "object"}
+# Cursor pagination of the admin lists: the body stays an array; `Link: <…>; rel="next"` names the next page.
+PAGE = [{"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 200}, "description": "Items per page"},
+        {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 200}, "description": "Opaque: take it from the previous page's `Link` header"}]
+def paged(r):
+    r["headers"] = {"Link": {"description": "`</api/…?cursor=…>; rel=\"next\"` (RFC 8288) while there may be a next page; absent on the last page", "schema": {"type": "string"}}}
+    return r
 
 def op(summary, ok, *, req=None, params=(), codes=("400", "401", "403", "404"), security=SEC, ok_code="200", tag=None):
     # Every body is read through the same 16 KiB limit (edge/src/http.rs MAX_BODY_BYTES) → 413.
@@ -86,7 +98,9 @@ paths = {
           "token": {"type": "string", "description": "Only when agents reset their own password: a session token replacing the caller's"}}}), params=[WS, pid("id")],
       req={"type": "object", "additionalProperties": False, "required": ["password"], "properties": {"password": agent_in["properties"]["password"]}}, tag="admin")},
   "/api/visitor/availability": {"get": op("Whether the workspace is within its business hours and someone could take a live chat now (names no agent; cacheable for 15 s)",
-      resp("Availability", {"type": "object", "required": ["open", "can_chat"], "properties": {"open": {"type": "boolean"}, "can_chat": {"type": "boolean"}}}),
+      resp("Availability", {"type": "object", "required": ["open", "can_chat", "look"], "properties": {"open": {"type": "boolean"}, "can_chat": {"type": "boolean"},
+          "look": {"type": "object", "description": "The widget's appearance (workspace settings `widget`), so a loader draws the launcher once, in its final colour and place",
+                   "required": ["color", "position", "language"], "properties": {"color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}, "position": {"enum": ["left", "right"]}, "language": {"type": "string"}}}}}),
       params=[{"name": "workspace", "in": "query", "required": True, "schema": {"type": "string", "pattern": "^[a-z0-9_-]{1,64}$"}}], codes=("400", "404"), security=[], tag="visitor")},
   "/api/workspaces/{ws}/admin-sessions": {"post": op("Exchange the workspace admin key (as the bearer) for an admin-view session token (12 h, ends when the key is rotated), so a browser never keeps the key",
       resp("Session", {"type": "object", "required": ["token", "expires_at"], "properties": {"token": {"type": "string"}, "expires_at": {"type": "integer", "description": "ms since the epoch"}}}),
@@ -112,10 +126,10 @@ paths = {
       "get": op("A dialogue", resp("Dialogue", ref("Dialogue")), params=[WS, pid("id")], tag="admin"),
       "put": op("Save a dialogue (validated; errors → 422 with issues)", resp("Saved", ref("DialogueCheck")), ok_code="201", params=[WS, pid("id")], req=ref("Dialogue"), codes=("400", "401", "403", "404", "413", "422"), tag="admin"),
       "delete": op("Remove a dialogue", resp("Deleted", ANY), params=[WS, pid("id")], tag="admin")},
-  "/api/workspaces/{ws}/conversations": {"get": op("All conversations, newest first", resp("Conversations", {"type": "array", "items": ref("ConversationRecord")}),
-      params=[WS, {"name": "status", "in": "query", "required": False, "schema": {"enum": ["automated", "waiting", "live", "ended", "expired", "fell_back"]}}], tag="admin")},
+  "/api/workspaces/{ws}/conversations": {"get": op("All conversations, most recently updated first, a page at a time (a conversation updated while you page may appear again)", paged(resp("Conversations", {"type": "array", "items": ref("ConversationRecord")})),
+      params=[WS, *PAGE, {"name": "status", "in": "query", "required": False, "schema": {"enum": ["automated", "waiting", "live", "ended", "expired", "fell_back"]}}], tag="admin")},
   "/api/workspaces/{ws}/conversations/{id}": {"get": op("A conversation with its transcript", resp("Conversation", ANY), params=[WS, pid("id")], tag="admin")},
-  "/api/workspaces/{ws}/audit": {"get": op("Routing audit log, newest first", resp("Audit entries", {"type": "array", "items": ANY}), params=[WS], tag="admin")},
+  "/api/workspaces/{ws}/audit": {"get": op("Routing audit log, newest first, a page at a time", paged(resp("Audit entries", {"type": "array", "items": ANY})), params=[WS, *PAGE], tag="admin")},
   "/api/workspaces/{ws}/erasures": {"post": op(
       "Erase a visitor's data (GDPR): by email, every conversation whose captured fields name it (ASCII case-insensitive), at most 100 per call "
       "(`more: true` → call again); or one conversation by id. Deletes the transcript and captured fields (open sockets close with 4002, later ones get 410), "
@@ -124,8 +138,8 @@ paths = {
       req={"type": "object", "additionalProperties": False, "minProperties": 1, "maxProperties": 1, "properties": {
           "email": {"type": "string", "format": "email", "maxLength": 254},
           "conversation": {"type": "string", "pattern": "^[0-9a-fA-F]{1,64}$"}}}, tag="admin")},
-  "/api/workspaces/{ws}/outbox": {"get": op("Emails sent, newest first (the 200 latest): `entry.kind` is failed_action, digest, lead, lead_message, lead_digest, transcript or webhook_disabled; `entry.to`, `subject`, `body`, `delivery` (sent | digest). Failed-action and lead emails go to notification_emails, or to every admin when that list is empty; a transcript goes to the visitor only; an endpoint disabled after a day of failed deliveries is told to the admins.",
-      resp("Emails", {"type": "array", "items": ANY}), params=[WS], tag="admin")},
+  "/api/workspaces/{ws}/outbox": {"get": op("Emails sent, newest first, a page at a time: `entry.kind` is failed_action, digest, lead, lead_message, lead_digest, transcript or webhook_disabled; `entry.to`, `subject`, `body`, `delivery` (sent | digest). Failed-action and lead emails go to notification_emails, or to every admin when that list is empty; a transcript goes to the visitor only; an endpoint disabled after a day of failed deliveries is told to the admins.",
+      paged(resp("Emails", {"type": "array", "items": ANY})), params=[WS, *PAGE], tag="admin")},
   "/api/workspaces/{ws}/leads": {"get": op(
       "Leads, newest first (by last seen), 50 a page: every visitor who gave an email (info capture or offline form), one record per email "
       "(trimmed, lower-cased), updated by each conversation. Admins only.",
@@ -302,15 +316,21 @@ schemas = {
 }
 
 doc = {"openapi": "3.1.0",
-       "info": {"title": "Parlor API", "version": "0.1.0", "description": "Live chat at the edge. WebSocket protocols: docs/protocol.md. Errors are JSON {error, message}. A deployment whose SESSION_SECRET or ADMIN_TOKEN is misconfigured answers every request 500 {error: \"misconfigured\"} naming the secret (docs/security.md)."},
+       "info": {"title": "Parlor API", "version": "0.1.0", "description": "Live chat at the edge. WebSocket protocols: docs/protocol.md. Errors are JSON {error, message}; a 429 carries Retry-After (seconds), a 405 carries Allow. A deployment whose SESSION_SECRET or ADMIN_TOKEN is misconfigured answers every request 500 {error: \"misconfigured\"} naming the secret (docs/security.md)."},
        "servers": [{"url": "/"}],
        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "Operator token (op_…), workspace admin key (wsk_…) or agent session (v2.…; v1.… still accepted until the agent's sessions are revoked)"}}, "schemas": schemas},
        "paths": paths}
 # 429 on sign-in carries Retry-After; the visitor socket's 403 is an Origin missing from allowed_origins.
-paths["/api/workspaces/{ws}/sessions"]["post"]["responses"]["429"]["headers"] = RETRY_AFTER
 paths["/api/workspaces/{ws}/sessions"]["post"]["summary"] = ("Agent sign-in (limited per email and per network: "
     "429 with Retry-After; an unknown email answers exactly like a wrong password)")
 paths["/api/visitor/ws"]["get"]["responses"]["403"]["description"] = "The page's Origin is not in the workspace's allowed_origins (checked before the upgrade)"
 out = pathlib.Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
-out.write_text(json.dumps(doc, indent=2) + "\n")
-print(f"wrote {out}")
+text = json.dumps(doc, indent=2) + "\n"
+if "--check" in sys.argv:
+    # `npm test`: the committed document is what this script writes.
+    if out.read_text() != text:
+        sys.exit(f"{out} differs from what scripts/docs/openapi.py generates: run it and commit the result")
+    print(f"{out} is up to date")
+else:
+    out.write_text(text)
+    print(f"wrote {out}")

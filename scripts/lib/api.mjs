@@ -21,7 +21,7 @@ export class Api {
     const text = await r.text();
     let json;
     try { json = text ? JSON.parse(text) : null; } catch { json = { raw: text }; }
-    return { status: r.status, body: json };
+    return { status: r.status, body: json, headers: r.headers };
   }
 
   /** Like call() but throws unless the status is 2xx. */

@@ -1,7 +1,7 @@
 // Starts `wrangler dev` (workerd) on a free loopback port and waits until the API answers.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { readFileSync, cpSync, openSync, closeSync } from 'node:fs';
+import { readFileSync, writeFileSync, cpSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { root, bin } from './paths.mjs';
 
@@ -14,6 +14,20 @@ export function freePort() {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** Resolves true once `port` can be bound on loopback again (false after `ms`). */
+export async function waitPortFree(port, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const free = await new Promise((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (free || Date.now() > deadline) return free;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export function devVars() {
@@ -31,7 +45,22 @@ export function devVars() {
  *   copy of the built files (default: the repository), so other builds cannot reload it.
  * @returns {Promise<{url: string, port: number, stop: () => Promise<void>, kill: () => Promise<void>}>}
  */
-export async function startServer({ port, persistTo, log = () => {}, vars = {}, inspector = true, cwd = process.env.PARLOR_SERVER_CWD ?? root, logTo = null }) {
+export async function startServer(opts) {
+  // A port given by the caller is usually one a killed server just held: its workerd (a
+  // grandchild) may still be tearing down after wrangler itself exited, so wait for the port
+  // and try again if workerd still finds it taken.
+  for (let attempt = 1; ; attempt++) {
+    if (opts.port) await waitPortFree(opts.port);
+    try {
+      return await startOnce(opts);
+    } catch (e) {
+      if (!opts.port || attempt >= 4 || !/Address already in use/.test(e.message)) throw e;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
+}
+
+async function startOnce({ port, persistTo, log = () => {}, vars = {}, inspector = true, cwd = process.env.PARLOR_SERVER_CWD ?? root, logTo = null }) {
   port ??= await freePort();
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
   // `inspector: false` runs the same local dev server (Miniflare + workerd) through wrangler's
@@ -91,6 +120,9 @@ export async function startServer({ port, persistTo, log = () => {}, vars = {}, 
       try { process.kill(-child.pid, 'SIGKILL'); } catch {}
       await exited;
     }
+    // Whatever of the group outlived wrangler (workerd) goes too; the port is free on return.
+    try { process.kill(-child.pid, 'SIGKILL'); } catch {}
+    await waitPortFree(port);
   };
   return {
     url,
@@ -98,6 +130,7 @@ export async function startServer({ port, persistTo, log = () => {}, vars = {}, 
     pid: child.pid,
     output: tail,
     exited: () => child.exitCode !== null || child.signalCode !== null,
+    exitStatus: () => ({ code: child.exitCode, signal: child.signalCode }),
     stop: () => signal('SIGTERM'),
     kill: () => signal('SIGKILL'),
   };
@@ -111,5 +144,8 @@ export function snapshotBuild(dir) {
   for (const f of ['wrangler.toml', '.dev.vars', 'dist', 'edge/build']) {
     cpSync(join(root, f), join(dir, f), { recursive: true });
   }
+  // A snapshot is a finished build: its wrangler must not try to build (there are no sources).
+  const toml = join(dir, 'wrangler.toml');
+  writeFileSync(toml, readFileSync(toml, 'utf8').replace(/^\[build\]\n(?:command = .*\n)?/m, ''));
   return dir;
 }

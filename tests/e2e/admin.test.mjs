@@ -2,8 +2,11 @@
 // and the dialogue editor refusing a live chat card that is not last in its branch.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, launchBrowser, freshWorkspace, DEMO_AGENTS, shot } from './lib.mjs';
+import { BASE, launchBrowser, freshWorkspace, DEMO_AGENTS, shot, closeAllSockets } from './lib.mjs';
 import { VIEWPORT, signInInbox, signInAdmin, visitorAtCapture, askForLiveChat } from './inbox-lib.mjs';
+
+// A failed test must not leave a socket open: it would keep this file's process alive.
+after(closeAllSockets);
 
 const [ALICE, BOB] = DEMO_AGENTS;
 let browser;

@@ -130,9 +130,19 @@ test('malformed frames and oversize messages → error frames; nothing stored; t
   assert.equal(agent.closed, null);
 });
 
-test('unknown routes and methods → 404 JSON, a second workspace with the same id → 409', async () => {
+test('unknown routes → 404 JSON, a wrong method → 405 with Allow, a second workspace with the same id → 409', async () => {
   assert4xx(await W.admin.call('GET', `/api/workspaces/${W.id}/nothing-here`), 404, 'unknown route');
-  assert4xx(await W.admin.call('DELETE', `/api/workspaces/${W.id}/settings`), 404, 'unknown method');
+  for (const [method, path, allow] of [
+    ['DELETE', `/api/workspaces/${W.id}/settings`, 'GET, PUT'],
+    ['GET', `/api/workspaces/${W.id}/dialogues/validate`, 'POST'],
+    ['PATCH', '/api/visitor/conversations', 'POST'],
+    ['QUERY', `/api/workspaces/${W.id}/agents`, 'GET, POST'],
+  ]) {
+    const r = await W.admin.call(method, path);
+    assert4xx(r, 405, `${method} ${path}`);
+    assert.equal(r.body.error, 'method_not_allowed');
+    assert.equal(r.headers.get('allow'), allow, `${method} ${path}: Allow`);
+  }
   assert4xx(await new Api(BASE).call('GET', '/api/nope'), 404, 'unknown api');
   assert4xx(await new Api(BASE, process.env.PARLOR_ADMIN_TOKEN).call('POST', '/api/workspaces', { id: W.id, name: 'again' }), 409, 'duplicate workspace');
   assert4xx(await W.admin.call('GET', `/api/workspaces/${W.id}/conversations/zzz`), 404, 'unknown conversation');

@@ -144,3 +144,54 @@ test('round robin alternates between two available agents', async () => {
   assert.deepEqual(order, [order[0], order[1], order[0], order[1]]);
   for (const s of [...Object.values(inboxes), ...sockets]) s.close();
 });
+
+test('lists page with ?limit and a Link header to the next page, until every row was given once', async () => {
+  const { id: ws, admin } = await freshWorkspace('paging', { agents: [ALICE] });
+  const started = [];
+  for (let i = 0; i < 7; i++) started.push((await startVisitor(ws)).conversation);
+  // Three more ask for a human with nobody online: routing decisions for the audit log.
+  for (let i = 0; i < 3; i++) {
+    const v = await startVisitor(ws);
+    started.push(v.conversation);
+    await askForLiveChat(await openVisitor(v.token));
+  }
+
+  /** Follows `Link: <…>; rel="next"` from `first`; the items of every page and their sizes. */
+  async function walk(first) {
+    const items = [], sizes = [];
+    for (let path = first; path;) {
+      const r = await admin.call('GET', path);
+      assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.body)}`);
+      assert.ok(Array.isArray(r.body));
+      items.push(...r.body);
+      sizes.push(r.body.length);
+      const link = r.headers.get('link');
+      path = link ? link.match(/^<([^>]+)>; rel="next"$/)?.[1] : null;
+      if (link) assert.ok(path?.startsWith(`/api/workspaces/${ws}/`), `Link: ${link}`);
+      assert.ok(sizes.length < 20, 'the pages end');
+    }
+    return { items, sizes };
+  }
+
+  const convs = await walk(`/api/workspaces/${ws}/conversations?limit=3`);
+  console.log(`  conversations in pages of 3: ${convs.sizes.join(', ')}`);
+  assert.deepEqual(convs.items.map((c) => c.id).sort(), [...started].sort(), 'each conversation once');
+  assert.ok(convs.sizes.slice(0, -1).every((n) => n === 3));
+  const updated = convs.items.map((c) => c.updated_at);
+  assert.deepEqual(updated, [...updated].sort((a, b) => b - a), 'most recently updated first');
+  // The same with a status filter: the filter survives into the next page's link.
+  const automated = await walk(`/api/workspaces/${ws}/conversations?limit=2&status=automated`);
+  assert.equal(automated.items.length, 7, 'the seven that never asked for a human');
+  assert.ok(automated.items.every((c) => c.status === 'automated'));
+
+  const all = (await admin.ok('GET', `/api/workspaces/${ws}/audit`));
+  assert.ok(all.length >= 3, `routing decisions were audited (${all.length})`);
+  const audit = await walk(`/api/workspaces/${ws}/audit?limit=2`);
+  assert.deepEqual(audit.items.map((e) => e.seq), all.map((e) => e.seq), 'the audit log page by page is the whole log');
+
+  for (const q of ['limit=0', 'limit=500', 'limit=x', 'cursor=not-a-cursor']) {
+    const r = await admin.call('GET', `/api/workspaces/${ws}/conversations?${q}`);
+    assert.equal(r.status, 400, q);
+    assert.equal(typeof r.body.message, 'string');
+  }
+});

@@ -99,7 +99,12 @@ test('rate limits: more than 20 rapid conversation starts → 429 JSON; more tha
   assert.ok(statuses.every((s) => s === 201 || s === 429), `only 201/429: ${statuses}`);
   assert.ok(created >= 20 && created <= 21, `the burst of 20 is allowed (${created})`);
   assert.ok(limited.length >= 5);
-  for (const r of limited) assert.equal(r.body.error, 'rate_limited');
+  for (const r of limited) {
+    assert.equal(r.body.error, 'rate_limited');
+    // Starts refill at 10 a minute: the next one is at most 6 s away, and the client is told.
+    const secs = Number(r.headers.get('retry-after'));
+    assert.ok(Number.isInteger(secs) && secs >= 1 && secs <= 6, `Retry-After ${r.headers.get('retry-after')}`);
+  }
 
   // Messages: a side may send 20 at once; the rest are refused with an error frame, not stored.
   const { v, socket } = await (async () => {

@@ -2,7 +2,10 @@
 // API must work cross-origin (CORS), and a workspace's allowed origins must be enforced.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, launchBrowser, freshWorkspace } from './lib.mjs';
+import { BASE, launchBrowser, freshWorkspace, closeAllSockets } from './lib.mjs';
+
+// A failed test must not leave a socket open: it would keep this file's process alive.
+after(closeAllSockets);
 
 // "localhost" and "127.0.0.1" are different origins for the browser.
 const SITE = BASE.replace('127.0.0.1', 'localhost');
@@ -64,9 +67,69 @@ test('the inbox and admin pages forbid inline scripts and framing; the widget fi
     assert.match(csp, /frame-ancestors 'none'/);
     assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
   }
-  for (const file of ['/widget.js', '/w/widget.js', '/w/widget_bg.wasm']) {
+  // The loader is cached briefly and names the content-hashed glue and wasm, cached for a year.
+  const loader = await fetch(`${BASE}/widget.js`);
+  assert.equal(loader.status, 200);
+  assert.equal(loader.headers.get('access-control-allow-origin'), '*');
+  assert.equal(loader.headers.get('cache-control'), 'public, max-age=300');
+  const text = await loader.text();
+  const named = [text.match(/\/w\/widget\.[0-9a-f]{12}\.js/)?.[0], text.match(/\/w\/widget_bg\.[0-9a-f]{12}\.wasm/)?.[0]];
+  assert.ok(named.every(Boolean), `the loader names hashed files: ${named}`);
+  for (const file of named) {
     const r = await fetch(`${BASE}${file}`);
     assert.equal(r.status, 200, file);
     assert.equal(r.headers.get('access-control-allow-origin'), '*', file);
+    assert.match(r.headers.get('cache-control') ?? '', /max-age=31536000, immutable/, file);
   }
+  // The same for the inbox and the admin: the boot scripts revalidate, the bundles are immutable.
+  for (const [boot, dir] of [['/inbox-boot.js', 'i'], ['/admin-boot.js', 'a']]) {
+    const r = await fetch(`${BASE}${boot}`);
+    assert.equal(r.status, 200, boot);
+    assert.equal(r.headers.get('cache-control'), 'no-cache', boot);
+    const files = (await r.text()).match(new RegExp(`/${dir}/[a-z_]+\\.[0-9a-f]{12}\\.(js|wasm)`, 'g')) ?? [];
+    assert.equal(files.length, 2, `${boot} names its glue and wasm: ${files}`);
+    for (const file of files) {
+      const f = await fetch(`${BASE}${file}`);
+      assert.equal(f.status, 200, file);
+      assert.match(f.headers.get('cache-control') ?? '', /immutable/, file);
+    }
+  }
+});
+
+test('the launcher is drawn once, in the workspace colour and on its side: no layout shift as the widget loads', async () => {
+  const { id } = await freshWorkspace('look', { settings: { widget: { color: '#e11d48', position: 'left', language: 'fr' } } });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__cls = 0;
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) if (!e.hadRecentInput) window.__cls += e.value; })
+      .observe({ type: 'layout-shift', buffered: true });
+  });
+  await page.route(`${BASE}/e2e/look.html`, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Look</title></head>
+      <body><h1>Host page</h1><script src="/widget.js" data-workspace="${id}" async></script></body></html>`,
+  }));
+  await page.goto(`${BASE}/e2e/look.html`);
+  const launcher = () => page.evaluate(() => {
+    const root = document.getElementById('parlor-widget')?.shadowRoot;
+    // The widget's launcher is `.ln`; the loader's is its only button.
+    const b = root && (root.querySelector('.ln') ?? root.querySelector('button'));
+    if (!b) return null;
+    const r = b.getBoundingClientRect();
+    return { left: Math.round(r.left), top: Math.round(r.top), bg: getComputedStyle(b).backgroundColor, label: b.getAttribute('aria-label'), wasm: !!root.querySelector('.pw') };
+  });
+  await page.waitForFunction(() => document.getElementById('parlor-widget'), null, { timeout: 10_000 });
+  const first = await launcher();
+  assert.equal(first.wasm, false, 'first seen as the loader drew it');
+  await page.waitForFunction(() => document.getElementById('parlor-widget')?.shadowRoot.querySelector('.pw'), null, { timeout: 20_000 });
+  await page.waitForTimeout(500);
+  const later = await launcher();
+  console.log(`  launcher: loader ${JSON.stringify(first)}, widget ${JSON.stringify(later)}`);
+  assert.equal(first.bg, 'rgb(225, 29, 72)', 'the loader drew it in the workspace colour');
+  assert.ok(first.left < 100, 'on the left, as the workspace says');
+  assert.equal(first.label, 'Ouvrir le chat');
+  assert.deepEqual({ left: later.left, top: later.top, bg: later.bg }, { left: first.left, top: first.top, bg: first.bg }, 'the widget took over in place');
+  assert.equal(await page.evaluate(() => window.__cls), 0, 'cumulative layout shift');
+  await context.close();
 });

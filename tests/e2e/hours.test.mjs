@@ -31,7 +31,7 @@ test('closed: the visitor gets the fallback at once and the lead is emailed; ope
     assert.ok(!text.includes(ALICE.id) && !text.includes(ALICE.name), `names no agent: ${text}`);
     return JSON.parse(text);
   };
-  assert.deepEqual(await read(), { open: false, can_chat: false });
+  assert.deepEqual(await read(), { open: false, can_chat: false, look: { color: '#2563eb', position: 'right', language: 'auto' } });
   const v = await startVisitor(ws);
   const visitor = await openVisitor(v.token);
   const t0 = Date.now();
@@ -49,7 +49,7 @@ test('closed: the visitor gets the fallback at once and the lead is emailed; ope
   // Open all day: routing as usual.
   const settings = await admin.ok('GET', `/api/workspaces/${ws}/settings`);
   await admin.ok('PUT', `/api/workspaces/${ws}/settings`, { ...settings, business_hours: { time_zone: 'Europe/Paris', weekly: week(allDay), exceptions: [] } });
-  assert.deepEqual(await read(), { open: true, can_chat: true });
+  assert.deepEqual(await read(), { open: true, can_chat: true, look: { color: '#2563eb', position: 'right', language: 'auto' } });
   const v2 = await startVisitor(ws);
   const visitor2 = await openVisitor(v2.token);
   await askForLiveChat(visitor2);

@@ -2,11 +2,14 @@
 // ways; the avatar snapshot; capacity. Real Chromium, visitor and agent in separate contexts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, Api, launchBrowser, freshWorkspace, DEMO_AGENTS, shot } from './lib.mjs';
+import { BASE, Api, launchBrowser, freshWorkspace, DEMO_AGENTS, shot, closeAllSockets } from './lib.mjs';
 import {
   VIEWPORT, recordNotifications, hidePage, showPage, signInInbox, visitorAtCapture, askForLiveChat,
   apiVisitor, inboxToken,
 } from './inbox-lib.mjs';
+
+// A failed test must not leave a socket open: it would keep this file's process alive.
+after(closeAllSockets);
 
 const [ALICE, BOB] = DEMO_AGENTS;
 let browser;

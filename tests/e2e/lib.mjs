@@ -45,6 +45,9 @@ export async function widgetPage(context, workspace, path = '/e2e/page.html') {
   return page;
 }
 
+/** Sockets not closed yet (see closeAllSockets). */
+const opened = new Set();
+
 /** A JSON WebSocket client that records every frame and can wait for one. */
 export class Socket {
   static open(url) {
@@ -66,7 +69,10 @@ export class Socket {
       this.frames.push(msg);
       this.waiters = this.waiters.filter((w) => !w(msg));
     });
-    this.ws.on('close', (code, reason) => { this.closed = { code, reason: reason.toString() }; });
+    this.ws.on('close', (code, reason) => { this.closed = { code, reason: reason.toString() }; opened.delete(this); });
+    // Every socket is remembered until it closes, so a failed test cannot leave one open and keep
+    // its file's process (and the suite) alive (see closeAllSockets).
+    opened.add(this);
   }
 
   send(msg) {
@@ -97,12 +103,9 @@ export const wsUrl = (path) => BASE.replace(/^http/, 'ws') + path;
 
 // ---- Browserless API helpers (api_*.test.mjs, restart_*.test.mjs) ----
 
-const opened = new Set();
-/** Opens a Socket and remembers it, so a failed test cannot leave it open (see closeAllSockets). */
-async function track(url) {
-  const s = await Socket.open(url);
-  opened.add(s);
-  return s;
+/** Opens a Socket (remembered by its constructor until closed; see closeAllSockets). */
+function track(url) {
+  return Socket.open(url);
 }
 
 /** Terminates every socket opened by the helpers below; use in `afterEach`. */

@@ -2,7 +2,10 @@
 // edge Worker → WorkspaceDO → ConversationDO (SQLite) over a real WebSocket.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, launchBrowser, demoAdmin } from './lib.mjs';
+import { BASE, launchBrowser, demoAdmin, closeAllSockets } from './lib.mjs';
+
+// A failed test must not leave a socket open: it would keep this file's process alive.
+after(closeAllSockets);
 
 let browser;
 before(async () => { browser = await launchBrowser(); });

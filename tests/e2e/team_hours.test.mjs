@@ -56,7 +56,7 @@ test('a team closed by its own hours takes no chats; reopened, its members are o
 
   // The workspace itself is open, but nobody who could take the chat is.
   const avail = await (await fetch(`${BASE}/api/visitor/availability?workspace=${ws}`)).json();
-  assert.deepEqual(avail, { open: true, can_chat: false });
+  assert.deepEqual({ open: avail.open, can_chat: avail.can_chat }, { open: true, can_chat: false });
   const v = await startVisitor(ws);
   const visitor = await openVisitor(v.token);
   await askForLiveChat(visitor);

@@ -8,8 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, freePort, devVars } from '../../scripts/lib/server.mjs';
-import { Api, DEMO_AGENTS, demoDialogue, until } from './lib.mjs';
+import { Api, DEMO_AGENTS, demoDialogue, until, closeAllSockets } from './lib.mjs';
 import { seedWorkspace } from '../../scripts/lib/demo.mjs';
+
+// A failed test must not leave a socket open: it would keep this file's process alive.
+after(closeAllSockets);
 
 const [ALICE] = DEMO_AGENTS;
 const OPERATOR = process.env.PARLOR_ADMIN_TOKEN || devVars().ADMIN_TOKEN;

@@ -3,7 +3,10 @@
 // XSS payloads both ways, and a keyboard-only walk through the cards.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, Api, Socket, wsUrl, launchBrowser, freshWorkspace, widgetPage, DEMO_AGENTS } from './lib.mjs';
+import { BASE, Api, Socket, wsUrl, launchBrowser, freshWorkspace, widgetPage, DEMO_AGENTS, closeAllSockets } from './lib.mjs';
+
+// A failed test must not leave a socket open: it would keep this file's process alive.
+after(closeAllSockets);
 
 const ALICE = DEMO_AGENTS[0];
 let browser;
@@ -204,5 +207,58 @@ test('keyboard only: through every card to a live chat', async () => {
     { first_name: 'Kim', email: 'kim@example.com' },
   );
   ws.inbox.close();
+  await context.close();
+});
+
+test('window.Parlor: queued commands and events in order; the panel opens when the agent joins; unread messages badge the launcher and the title', async () => {
+  const ws = await workspaceWithAgent('wapi');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.route(`${BASE}/e2e/api.html`, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Pricing</title>
+      <script>
+        window.Parlor = window.Parlor || function () { (Parlor.q = Parlor.q || []).push(arguments); };
+        window.events = [];
+        ['ready', 'open', 'close', 'chat_requested', 'chat_started', 'message', 'lead_captured'].forEach(function (n) {
+          Parlor('on', n, function (d) { events.push(d ? n + ':' + d : n); });
+        });
+        addEventListener('parlor:chat_started', function () { events.push('dom:chat_started'); });
+        Parlor('open');
+      </script></head>
+      <body><h1>Pricing</h1><script src="/widget.js" data-workspace="${ws.id}" async></script></body></html>`,
+  }));
+  await page.goto(`${BASE}/e2e/api.html`);
+  // Parlor('open') queued before the loader ran opened the panel.
+  await reachLiveChat(page);
+  // Writing while waiting: the message goes to whoever accepts.
+  await visitorSays(page, 'Quote for 40 seats?');
+  await bubble(page, 'Quote for 40 seats?').waitFor();
+  // The visitor closes the panel while waiting; the agent's arrival opens it again.
+  await page.locator('#parlor-widget button[data-act=close]').click();
+  await page.waitForFunction(() => !document.getElementById('parlor-widget').shadowRoot.querySelector('.pw.op'));
+  const { chat } = await acceptOffer(ws);
+  await chat.waitFor((f) => f.type === 'entry' && f.entry.event === 'message' && f.entry.text === 'Quote for 40 seats?', 10_000, 'the waiting message in the agent pane');
+  await page.waitForFunction(() => document.getElementById('parlor-widget').shadowRoot.querySelector('.pw.op'), null, { timeout: 10_000 });
+  // Closed again (by the API this time): two agent messages wait unread.
+  await page.evaluate(() => window.Parlor('close'));
+  await page.waitForFunction(() => !document.getElementById('parlor-widget').shadowRoot.querySelector('.pw.op'));
+  chat.send({ type: 'say', client_id: 'a1', text: 'Hi Ann!' });
+  chat.send({ type: 'say', client_id: 'a2', text: 'Still there?' });
+  const badge = page.locator('#parlor-widget .ub');
+  await badge.filter({ hasText: '2' }).waitFor({ timeout: 10_000 });
+  assert.equal(await page.title(), '(2) Pricing');
+  await page.evaluate(() => window.Parlor('open'));
+  await badge.waitFor({ state: 'hidden' });
+  assert.equal(await page.title(), 'Pricing');
+  await visitorSays(page, 'Yes!');
+  await bubble(page, 'Yes!').waitFor();
+  await page.waitForFunction(() => window.events.filter((e) => e === 'message:visitor').length === 2);
+  const events = await page.evaluate(() => window.events);
+  console.log(`  events: ${events.join(', ')}`);
+  assert.deepEqual(events, [
+    'ready', 'open', 'lead_captured', 'chat_requested', 'message:visitor', 'close', 'open', 'chat_started', 'dom:chat_started',
+    'close', 'message:agent', 'message:agent', 'open', 'message:visitor',
+  ]);
   await context.close();
 });

@@ -44,6 +44,8 @@ struct Inner {
     socket: Option<Socket>,
     workspace: String,
     base: String,
+    /// The loader's `emit(name, detail)`, telling the host page (`Effect::Emit`).
+    emit: JsValue,
     #[cfg(feature = "record")]
     mode: Mode,
     /// Record mode: every effect, and every frame that would have been sent (as JSON).
@@ -60,6 +62,8 @@ pub fn start(
     workspace: String,
     base: String,
     open: bool,
+    look: crate::model::WidgetSettings,
+    emit: JsValue,
     mode: Mode,
 ) -> Result<Rc<App>, WidgetError> {
     #[cfg(not(feature = "record"))]
@@ -75,7 +79,9 @@ pub fn start(
     );
     let mut model = Model::new(storage::load(&workspace), page_lang, nonce);
     model.open = open;
+    crate::update::apply_look(&mut model, look);
     let view = View::build(&root)?;
+    view.frame(&model);
     let app = Rc::new(App {
         inner: RefCell::new(Inner {
             model,
@@ -83,6 +89,7 @@ pub fn start(
             socket: None,
             workspace,
             base,
+            emit,
             #[cfg(feature = "record")]
             mode,
             #[cfg(feature = "record")]
@@ -194,6 +201,7 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Result<(), WidgetError> 
         Effect::Focus(f) => focus(app, inner, f),
         Effect::Announce(s) => inner.view.announce(&s),
         Effect::ClearComposer => inner.view.clear_composer(),
+        Effect::Emit(name, detail) => crate::dom::emit(&inner.emit, name, detail),
     }
     Ok(())
 }

@@ -27,6 +27,10 @@ extern "C" {
     /// Never throws for a function listener.
     #[wasm_bindgen(method, js_name = addEventListener)]
     fn add_event_listener(this: &Dom, kind: &str, f: &JsValue);
+    /// The loader's `emit(name, detail)`, which catches what the page's handlers throw.
+    type Emit;
+    #[wasm_bindgen(method, js_name = call)]
+    fn call(this: &Emit, this_arg: &JsValue, name: &str, detail: &str);
     /// The global `setTimeout`: never throws for a function.
     #[wasm_bindgen(js_name = setTimeout)]
     pub fn set_timeout(f: &JsValue, ms: i32);
@@ -111,5 +115,12 @@ pub fn set_disabled(e: &Element, disabled: bool) {
         set_attr(e, "disabled", "");
     } else if e.has_attribute("disabled") {
         let _ = e.remove_attribute("disabled");
+    }
+}
+
+/// Calls the loader's `emit` (when it gave one) with an event for the host page.
+pub fn emit(f: &JsValue, name: &str, detail: &str) {
+    if f.is_function() {
+        f.unchecked_ref::<Emit>().call(&JsValue::NULL, name, detail);
     }
 }

@@ -39,7 +39,22 @@ pub fn mount(root: ShadowRoot, config: JsValue) -> Result<(), JsValue> {
         return Err(JsValue::from_str("parlor: mount needs {workspace, base}"));
     };
     let open = wire::object(&config, "open").as_bool().unwrap_or(false);
-    app::start(root, workspace, base, open, Mode::Live)?;
+    // The look the loader drew the launcher with (`look` of the availability read).
+    let look = wire::object(&config, "look");
+    let look = model::WidgetSettings {
+        color: wire::field(&look, "color"),
+        position: wire::field(&look, "position"),
+        language: wire::field(&look, "language"),
+    };
+    app::start(
+        root,
+        workspace,
+        base,
+        open,
+        look,
+        wire::object(&config, "emit"),
+        Mode::Live,
+    )?;
     Ok(())
 }
 
@@ -56,6 +71,8 @@ pub fn mount_recording(
         workspace.into(),
         "https://parlor.test".into(),
         open,
+        model::WidgetSettings::default(),
+        JsValue::UNDEFINED,
         Mode::Record,
     )?)
 }

@@ -132,6 +132,9 @@ pub enum Effect {
     /// Say this through the polite live region.
     Announce(String),
     ClearComposer,
+    /// Tell the host page (`window.Parlor` listeners and a `parlor:<name>` DOM event): an
+    /// event name and a detail (`agent`/`visitor` for a message; else empty). Never chat text.
+    Emit(&'static str, &'static str),
 }
 
 /// The widget's whole state.
@@ -177,6 +180,8 @@ pub struct Model {
     /// Whether someone could take a live chat now (the public availability read); None until
     /// known. Shown in the header as "typically replies…" or "away".
     pub can_chat: Option<bool>,
+    /// Agent messages and joins while the panel was closed (the launcher's badge).
+    pub unread: u32,
 }
 
 impl Model {
@@ -209,6 +214,7 @@ impl Model {
             typing_gen: 0,
             notice: None,
             can_chat: None,
+            unread: 0,
         }
     }
 

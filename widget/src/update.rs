@@ -12,10 +12,37 @@ use parlor_core::protocol::{
 use crate::after_chat;
 use crate::email::looks_like_email;
 use crate::i18n::Lang;
-use crate::model::{Effect, Focus, Model, Msg, Phase, Position};
+use crate::model::{Effect, Focus, Model, Msg, Phase, Position, WidgetSettings};
 use parlor_core::{ButtonId, CardId};
 
+/// The workspace's look: from the loader at mount (read before it drew the launcher), then
+/// from the start answer.
+pub fn apply_look(m: &mut Model, widget: WidgetSettings) {
+    m.lang = widget
+        .language
+        .as_deref()
+        .map(Lang::from_tag)
+        .unwrap_or(m.page_lang);
+    m.color = widget.color;
+    m.position = if widget.position.as_deref() == Some("left") {
+        Position::Left
+    } else {
+        Position::Right
+    };
+}
+
+/// `update`, then `open`/`close` for the host page when the panel changed (one place for every
+/// way it opens or closes: the visitor, the API, an agent joining).
 pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
+    let was_open = m.open;
+    let mut fx = step(m, msg);
+    if m.open != was_open {
+        fx.insert(0, Effect::Emit(if m.open { "open" } else { "close" }, ""));
+    }
+    fx
+}
+
+fn step(m: &mut Model, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
     match msg {
         Msg::Init => {
@@ -32,6 +59,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Toggle => {
             m.open = !m.open;
             if m.open {
+                m.unread = 0;
                 // Asked once per page, when the visitor first looks: a closed launcher costs
                 // the page no request.
                 if !m.opened_once {
@@ -67,17 +95,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             m.phase = Phase::Ready;
             m.conversation = Some(conversation);
-            m.lang = widget
-                .language
-                .as_deref()
-                .map(Lang::from_tag)
-                .unwrap_or(m.page_lang);
-            m.color = widget.color;
-            m.position = if widget.position.as_deref() == Some("left") {
-                Position::Left
-            } else {
-                Position::Right
-            };
+            apply_look(m, widget);
             m.resuming = m.token.as_deref() == Some(token.as_str());
             if !m.resuming {
                 fx.push(Effect::StoreToken(token.clone()));
@@ -147,7 +165,8 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Say { text } => {
             let text = text.trim();
-            if text.is_empty() || !m.can_chat() {
+            // While waiting too: the agent who accepts reads the whole transcript.
+            if text.is_empty() || !m.live() {
                 return fx;
             }
             if text.len() > MAX_MESSAGE_BYTES {
@@ -280,13 +299,25 @@ fn entry_in(m: &mut Model, entry: TranscriptEntry, fx: &mut Vec<Effect>) {
                 m.answered.push((card.clone(), button.clone()));
             }
         }
-        TranscriptEvent::Captured { card, .. } => {
+        TranscriptEvent::Captured { card, values } => {
             if !m.captured.contains(card) {
                 m.captured.push(card.clone());
             }
             m.clear_errors(card);
+            let email = m.fields(card).is_some_and(|f| {
+                f.iter()
+                    .any(|f| f.kind == FieldKind::Email && values.contains_key(&f.key))
+            });
+            if live && email {
+                fx.push(Effect::Emit("lead_captured", ""));
+            }
         }
-        TranscriptEvent::LiveChatRequested => m.waiting = true,
+        TranscriptEvent::LiveChatRequested => {
+            m.waiting = true;
+            if live {
+                fx.push(Effect::Emit("chat_requested", ""));
+            }
+        }
         TranscriptEvent::LiveChatUnavailable => m.waiting = false,
         TranscriptEvent::AgentJoined { agent } => {
             m.waiting = false;
@@ -297,9 +328,13 @@ fn entry_in(m: &mut Model, entry: TranscriptEntry, fx: &mut Vec<Effect>) {
                 a.push(' ');
                 a.push_str(s.agent_joined);
                 fx.push(Effect::Announce(a));
-                if m.open {
-                    fx.push(Effect::Focus(Focus::Composer));
+                fx.push(Effect::Emit("chat_started", ""));
+                // The visitor asked for a human: show them the one who came.
+                if !m.open {
+                    m.open = true;
+                    m.opened_once = true;
                 }
+                fx.push(Effect::Focus(Focus::Composer));
             }
         }
         TranscriptEvent::AgentLeft { agent } => {
@@ -316,9 +351,22 @@ fn entry_in(m: &mut Model, entry: TranscriptEntry, fx: &mut Vec<Effect>) {
             }
         }
         TranscriptEvent::Message { from, text, .. } => {
+            if live {
+                fx.push(Effect::Emit(
+                    "message",
+                    if *from == Side::Visitor {
+                        "visitor"
+                    } else {
+                        "agent"
+                    },
+                ));
+            }
             if *from != Side::Visitor {
                 m.agent_typing = false;
                 if live {
+                    if !m.open {
+                        m.unread += 1;
+                    }
                     let mut a = m
                         .agent
                         .as_ref()
@@ -350,6 +398,7 @@ fn entry_in(m: &mut Model, entry: TranscriptEntry, fx: &mut Vec<Effect>) {
             m.clear_errors(&card);
             m.captured.push(card);
             if live {
+                fx.push(Effect::Emit("lead_captured", ""));
                 fx.push(Effect::Announce(after_chat::thanks(m, email)));
             }
         }

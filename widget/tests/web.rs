@@ -336,8 +336,8 @@ fn renders_every_card_kind_and_live_chat() {
         .unwrap()
         .contains("Waiting for an agent"));
     assert!(
-        !visible(&one(&r, ".cp")),
-        "no composer before an agent joins"
+        visible(&one(&r, ".cp")),
+        "the visitor can write while waiting: the agent who accepts reads it"
     );
     entry(
         &app,

@@ -93,7 +93,7 @@ impl DurableObject for ConversationDO {
         let exists = has_schema(&sql);
         if exists {
             if let Err(e) = store::migrate(&sql) {
-                worker::console_error!("conversation schema: {e}");
+                worker::console_error!("conversation schema: {e:?}");
             }
         }
         ConversationDO {
@@ -118,7 +118,7 @@ impl DurableObject for ConversationDO {
         // A new object's first request is its init: there is nothing stored to re-arm yet.
         if self.exists.get() && !self.rearmed.replace(true) {
             if let Err(e) = self.rearm().await {
-                worker::console_error!("conversation rearm: {e}");
+                worker::console_error!("conversation rearm: {e:?}");
             }
         }
         Ok(match self.dispatch(&mut req).await {
@@ -196,7 +196,7 @@ impl DurableObject for ConversationDO {
             return Response::ok("ok");
         }
         if let Err(e) = self.apply(Input::Tick, None).await {
-            worker::console_error!("conversation alarm: {e}");
+            worker::console_error!("conversation alarm: {e:?}");
         }
         Response::ok("ok")
     }
@@ -444,7 +444,7 @@ impl ConversationDO {
                 .apply(Input::SocketClosed { side: peer.side }, None)
                 .await
             {
-                worker::console_error!("conversation socket close: {e}");
+                worker::console_error!("conversation socket close: {e:?}");
             }
         }
     }

@@ -64,7 +64,7 @@ impl WebhookDO {
             if let Some((id, result)) = finished {
                 self.in_flight.borrow_mut().remove(&id);
                 if let Err(e) = result {
-                    worker::console_error!("webhook delivery: {e}");
+                    worker::console_error!("webhook delivery: {e:?}");
                 }
             }
         }
@@ -97,7 +97,7 @@ impl WebhookDO {
                     store::put_message(sql, &row.delivery.message, &event)?;
                 }
                 Err(e) => {
-                    worker::console_error!("webhook transcript of {conversation}: {e}");
+                    worker::console_error!("webhook transcript of {conversation}: {e:?}");
                     let Some(mut fresh) = store::delivery(sql, &endpoint_id, row.id)? else {
                         return Ok(());
                     };

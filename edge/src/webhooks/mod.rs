@@ -73,7 +73,7 @@ impl DurableObject for WebhookDO {
     fn new(state: State, env: Env) -> Self {
         let sql = state.storage().sql();
         if let Err(e) = store::migrate(&sql) {
-            worker::console_error!("webhook schema: {e}");
+            worker::console_error!("webhook schema: {e:?}");
         }
         WebhookDO {
             state,
@@ -88,13 +88,13 @@ impl DurableObject for WebhookDO {
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
         if let Ok(Some(ws)) = req.headers().get(WORKSPACE_HEADER) {
             if let Err(e) = self.remember_workspace(&ws) {
-                worker::console_error!("webhooks: {e}");
+                worker::console_error!("webhooks: {e:?}");
             }
         }
         if !self.woken.replace(true) {
             // Local workerd keeps alarms in memory: after a restart, look for what is due now.
             if let Err(e) = self.wake().await {
-                worker::console_error!("webhooks wake: {e}");
+                worker::console_error!("webhooks wake: {e:?}");
             }
         }
         let resp = match self.dispatch(&mut req).await {
@@ -108,10 +108,10 @@ impl DurableObject for WebhookDO {
         self.alarm_slot.cleared();
         self.woken.set(true);
         if let Err(e) = self.deliver_due().await {
-            worker::console_error!("webhook deliveries: {e}");
+            worker::console_error!("webhook deliveries: {e:?}");
         }
         if let Err(e) = self.schedule_alarm().await {
-            worker::console_error!("webhook alarm: {e}");
+            worker::console_error!("webhook alarm: {e:?}");
         }
         Response::ok("ok")
     }

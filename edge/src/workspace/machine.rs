@@ -165,7 +165,7 @@ impl WorkspaceDO {
                     }
                     // The conversation keeps its state; its own alarm and the workspace's
                     // deadlines settle what this call could not.
-                    Err(e) => worker::console_error!("link to {conversation}: {e}"),
+                    Err(e) => worker::console_error!("link to {conversation}: {e:?}"),
                 }
             }
         }
@@ -361,7 +361,7 @@ impl WorkspaceDO {
                 .deliver(&self.env, &email, &to)
                 .await
             {
-                worker::console_error!("failed-action digest not delivered: {e}");
+                worker::console_error!("failed-action digest not delivered: {e:?}");
             }
         }
         Ok(())
@@ -371,7 +371,7 @@ impl WorkspaceDO {
         let to = match store::mail_recipients(&self.sql) {
             Ok(to) => to,
             Err(e) => {
-                worker::console_error!("failed-action email: {e}");
+                worker::console_error!("failed-action email: {e:?}");
                 return;
             }
         };
@@ -383,7 +383,7 @@ impl WorkspaceDO {
             .await
         {
             // Recorded in the outbox either way; a delivery failure must not undo routing.
-            worker::console_error!("failed-action email not delivered: {e}");
+            worker::console_error!("failed-action email not delivered: {e:?}");
         }
     }
 

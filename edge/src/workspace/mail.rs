@@ -144,7 +144,7 @@ impl WorkspaceDO {
             .deliver(&self.env, email, to)
             .await
         {
-            worker::console_error!("email not delivered: {e}");
+            worker::console_error!("email not delivered: {e:?}");
         }
     }
 }

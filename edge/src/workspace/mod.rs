@@ -13,6 +13,7 @@ mod leads;
 mod leads_api;
 mod machine;
 mod mail;
+mod paging;
 mod parts;
 pub mod plan;
 mod report;
@@ -98,7 +99,7 @@ impl DurableObject for WorkspaceDO {
         let exists = has_schema(&sql);
         if exists {
             if let Err(e) = store::migrate(&sql) {
-                worker::console_error!("workspace schema: {e}");
+                worker::console_error!("workspace schema: {e:?}");
             }
         }
         WorkspaceDO {
@@ -122,9 +123,10 @@ impl DurableObject for WorkspaceDO {
         if !self.exists.get() && req.path() != "/api/create" {
             return Ok(ApiError::NotFound("workspace").to_response());
         }
-        if !self.rearmed.replace(true) {
+        // A workspace being created has nothing to re-arm yet (and no tables).
+        if self.exists.get() && !self.rearmed.replace(true) {
             if let Err(e) = self.rearm().await {
-                worker::console_error!("workspace rearm: {e}");
+                worker::console_error!("workspace rearm: {e:?}");
             }
         }
         Ok(match self.dispatch(&mut req).await {
@@ -144,7 +146,7 @@ impl DurableObject for WorkspaceDO {
             match self.frame_session_ok(&ws, peer).await {
                 Ok(true) => {}
                 Ok(false) => return Ok(()),
-                Err(e) => worker::console_error!("session check: {e}"),
+                Err(e) => worker::console_error!("session check: {e:?}"),
             }
         }
         let Some(sockets::Attachment::Agent { agent, .. }) = peer else {
@@ -222,24 +224,24 @@ impl DurableObject for WorkspaceDO {
         if !self.rearmed.replace(true) {
             // A new instance woken by its alarm: the retention check is due too.
             if let Err(e) = self.retention_changed() {
-                worker::console_error!("workspace retention: {e}");
+                worker::console_error!("workspace retention: {e:?}");
             }
         }
         if let Err(e) = self.run(WorkspaceInput::Tick, None).await {
-            worker::console_error!("workspace alarm: {e}");
+            worker::console_error!("workspace alarm: {e:?}");
         }
         if let Err(e) = self.flush_mail_digest().await {
-            worker::console_error!("failed-action digest: {e}");
+            worker::console_error!("failed-action digest: {e:?}");
         }
         if let Err(e) = self.flush_lead_digest().await {
-            worker::console_error!("lead digest: {e}");
+            worker::console_error!("lead digest: {e:?}");
         }
         // The purge pass sets the next alarm (the machine's, the digest's, its own).
         if let Err(e) = self.purge().await {
-            worker::console_error!("workspace retention purge: {e}");
+            worker::console_error!("workspace retention purge: {e:?}");
         }
         if let Err(e) = self.schedule_alarm().await {
-            worker::console_error!("workspace alarm: {e}");
+            worker::console_error!("workspace alarm: {e:?}");
         }
         Response::ok("ok")
     }
@@ -277,7 +279,7 @@ impl WorkspaceDO {
                 agent: AgentId::new(agent),
             };
             if let Err(e) = self.run(input, None).await {
-                worker::console_error!("inbox close: {e}");
+                worker::console_error!("inbox close: {e:?}");
             }
         }
     }
@@ -304,8 +306,10 @@ impl WorkspaceDO {
             }
             (["visitor", "availability"], Method::Get) => {
                 let now = parlor_core::Millis(now);
-                let answer = self.read_machine(|m| m.router().availability(now))?;
-                let resp = ok(&answer)?;
+                let availability = self.read_machine(|m| m.router().availability(now))?;
+                // The launcher's colour and position too, so the loader draws it once, right.
+                let look = store::settings(&self.sql)?.widget;
+                let resp = ok(&visitors::PublicAvailability { availability, look })?;
                 // Shared caches may keep it a few seconds: it names no one and changes slowly.
                 let headers = resp.headers().clone();
                 headers.set("cache-control", "public, max-age=15")?;
@@ -339,7 +343,7 @@ impl WorkspaceDO {
             _ => {}
         }
         let identity = identity_of(req);
-        let (_meta, who) = caller(&self.sql, &identity)?;
+        let (meta, who) = caller(&self.sql, &identity)?;
         match (path.as_slice(), &method) {
             (["api", "admin-sessions"], Method::Post) => {
                 return self.admin_session(&identity, &who, now);
@@ -352,7 +356,7 @@ impl WorkspaceDO {
         let Some(("api", rest)) = path.split_first().map(|(a, b)| (*a, b)) else {
             return Err(ApiError::NotFound("route"));
         };
-        self.api(rest, &method, req, &who).await
+        self.api(rest, &method, req, &who, &meta.id).await
     }
 
     async fn api(
@@ -361,6 +365,7 @@ impl WorkspaceDO {
         method: &Method,
         req: &mut Request,
         who: &Caller,
+        ws_id: &str,
     ) -> ApiResult<Response> {
         let sql = &self.sql;
         match (path, method) {
@@ -402,7 +407,8 @@ impl WorkspaceDO {
             }
             (["audit"], Method::Get) => {
                 require_admin(who)?;
-                ok(&store::audit(sql, 200)?)
+                let (entries, next) = store::audit(sql, &paging::of(req)?)?;
+                paging::respond(&entries, ws_id, req, next.as_ref())
             }
             (["erasures"], Method::Post) => {
                 require_admin(who)?;
@@ -414,7 +420,8 @@ impl WorkspaceDO {
             }
             (["outbox"], Method::Get) => {
                 require_admin(who)?;
-                ok(&store::outbox(sql, 200)?)
+                let (entries, next) = store::outbox(sql, &paging::of(req)?)?;
+                paging::respond(&entries, ws_id, req, next.as_ref())
             }
             (["leads"], Method::Get) => self.leads_page(req, who),
             (["leads.csv"], Method::Get) => self.leads_csv(req, who),
@@ -518,7 +525,8 @@ impl WorkspaceDO {
                             .map_err(|_| ApiError::BadRequest("unknown status filter".into()))
                     })
                     .transpose()?;
-                ok(&index::list(sql, status, 200)?)
+                let (found, next) = index::list(sql, status, &paging::of(req)?)?;
+                paging::respond(&found, ws_id, req, next.as_ref())
             }
             (["conversations", id], Method::Get) => {
                 let record = index::get(sql, id)?.ok_or(ApiError::NotFound("conversation"))?;

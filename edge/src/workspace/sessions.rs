@@ -72,7 +72,7 @@ impl WorkspaceDO {
             // A failed call leaves that chat socket open (logged) rather than failing the admin's
             // change, which is stored already; no new chat socket opens with the old token.
             if let Err(e) = revoked.await {
-                worker::console_error!("revoke chat sockets of {conversation}: {e}");
+                worker::console_error!("revoke chat sockets of {conversation}: {e:?}");
             }
         }
         Ok(())

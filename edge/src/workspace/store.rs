@@ -11,6 +11,7 @@ use worker::SqlStorage;
 use crate::error::{ApiError, ApiResult};
 use crate::identity::Role;
 use crate::sql::{exec, int, kv_get, kv_put, rows, KV_SCHEMA};
+use crate::workspace::paging::{After, PageRequest};
 
 const SCHEMA: &[&str] = &[
     KV_SCHEMA,
@@ -367,19 +368,38 @@ pub fn delete_dialogue(sql: &SqlStorage, id: &str) -> ApiResult<bool> {
 
 #[derive(Deserialize)]
 struct LogRow {
-    seq: i64,
+    seq: u64,
     at: i64,
     body: String,
 }
 
 /// Newest first: `{seq, at, entry}` rows of a log table.
-fn log(sql: &SqlStorage, table: &str, limit: u64) -> ApiResult<Vec<serde_json::Value>> {
-    let found: Vec<LogRow> = rows(
-        sql,
-        &format!("SELECT seq, at, body FROM {table} ORDER BY seq DESC LIMIT ?"),
-        vec![int(limit)],
-    )?;
-    found
+fn log(
+    sql: &SqlStorage,
+    table: &str,
+    page: &PageRequest,
+) -> ApiResult<(Vec<serde_json::Value>, Option<After>)> {
+    let found: Vec<LogRow> = match &page.after {
+        None => rows(
+            sql,
+            &format!("SELECT seq, at, body FROM {table} ORDER BY seq DESC LIMIT ?"),
+            vec![int(page.limit)],
+        )?,
+        Some(after) => rows(
+            sql,
+            &format!("SELECT seq, at, body FROM {table} WHERE seq < ? ORDER BY seq DESC LIMIT ?"),
+            vec![int(after.at), int(page.limit)],
+        )?,
+    };
+    // A full page may have a next one; its cursor is the last sequence number given.
+    let next = (found.len() as u64 == page.limit)
+        .then(|| found.last())
+        .flatten()
+        .map(|r| After {
+            at: r.seq,
+            key: String::new(),
+        });
+    let entries = found
         .into_iter()
         .map(|r| {
             Ok(serde_json::json!({
@@ -388,15 +408,23 @@ fn log(sql: &SqlStorage, table: &str, limit: u64) -> ApiResult<Vec<serde_json::V
                 "entry": serde_json::from_str::<serde_json::Value>(&r.body)?,
             }))
         })
-        .collect()
+        .collect::<ApiResult<_>>()?;
+    Ok((entries, next))
 }
 
-/// The routing audit log, newest first.
-pub fn audit(sql: &SqlStorage, limit: u64) -> ApiResult<Vec<serde_json::Value>> {
-    log(sql, "audit", limit)
+/// The routing audit log, newest first, a page at a time.
+pub fn audit(
+    sql: &SqlStorage,
+    page: &PageRequest,
+) -> ApiResult<(Vec<serde_json::Value>, Option<After>)> {
+    log(sql, "audit", page)
 }
 
-/// Emails sent (failed actions, digests, new leads, visitors' transcripts), newest first.
-pub fn outbox(sql: &SqlStorage, limit: u64) -> ApiResult<Vec<serde_json::Value>> {
-    log(sql, "outbox", limit)
+/// Emails sent (failed actions, digests, new leads, visitors' transcripts), newest first, a
+/// page at a time.
+pub fn outbox(
+    sql: &SqlStorage,
+    page: &PageRequest,
+) -> ApiResult<(Vec<serde_json::Value>, Option<After>)> {
+    log(sql, "outbox", page)
 }

@@ -80,8 +80,8 @@ pub async fn start(
         .ok()
         .flatten()
         .unwrap_or_else(|| "local".into());
-    if !limiter.borrow_mut().allow(&ip, Millis(now)) {
-        return Err(ApiError::RateLimited);
+    if let Err(wait) = limiter.borrow_mut().take_or_wait(&ip, Millis(now)) {
+        return Err(ApiError::RetryAfter(wait.0.div_ceil(1_000)));
     }
     let input: StartRequest = read_json(req, 8 * 1024).await?;
     if input.page_url.len() > 2_000 || input.language.len() > 35 {
@@ -163,4 +163,13 @@ pub async fn start(
             messages,
         }),
     })
+}
+
+/// `GET /api/visitor/availability`: whether someone can chat now, and how the widget looks
+/// (public: the widget shows both to every visitor).
+#[derive(serde::Serialize)]
+pub struct PublicAvailability {
+    #[serde(flatten)]
+    pub availability: parlor_core::routing::Availability,
+    pub look: parlor_core::settings::WidgetLook,
 }

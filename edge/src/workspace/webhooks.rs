@@ -120,7 +120,7 @@ impl WorkspaceDO {
                     return;
                 }
                 Err(e) => {
-                    worker::console_error!("webhook hand-over: {e}");
+                    worker::console_error!("webhook hand-over: {e:?}");
                     let at = Millis(crate::now_ms()).after(RETRY);
                     self.webhooks.retry_at.set(Some(at));
                     return;
@@ -279,7 +279,7 @@ impl WorkspaceDO {
             .deliver(&self.env, email, to)
             .await
         {
-            worker::console_error!("webhook email not delivered: {e}");
+            worker::console_error!("webhook email not delivered: {e:?}");
         }
     }
 }

@@ -141,6 +141,7 @@ fn closed_launcher_without_token_does_nothing_until_opened() {
     assert_eq!(
         fx,
         vec![
+            Effect::Emit("open", ""),
             Effect::FetchAvailability,
             Effect::Start { token: None },
             Effect::Focus(Focus::Panel)
@@ -148,12 +149,12 @@ fn closed_launcher_without_token_does_nothing_until_opened() {
     );
     assert_eq!(
         update(&mut m, Msg::Toggle),
-        vec![Effect::Focus(Focus::Launcher)]
+        vec![Effect::Emit("close", ""), Effect::Focus(Focus::Launcher)]
     );
     // Re-opening while starting does not start twice.
     assert_eq!(
         update(&mut m, Msg::Toggle),
-        vec![Effect::Focus(Focus::Panel)]
+        vec![Effect::Emit("open", ""), Effect::Focus(Focus::Panel)]
     );
 }
 
@@ -193,7 +194,13 @@ fn stored_token_resumes_at_once_and_is_replayed_quietly() {
             },
         ),
     );
-    assert_eq!(fx, vec![Effect::Announce("Ana: Hi".into())]);
+    assert_eq!(
+        fx,
+        vec![
+            Effect::Emit("message", "agent"),
+            Effect::Announce("Ana: Hi".into())
+        ]
+    );
 }
 
 #[test]
@@ -541,7 +548,13 @@ fn offline_messages_are_queued_and_flushed_once_after_reconnect() {
             },
         ),
     );
-    assert_eq!(fx, vec![Effect::Announce("Ana: still there?".into())]);
+    assert_eq!(
+        fx,
+        vec![
+            Effect::Emit("message", "agent"),
+            Effect::Announce("Ana: still there?".into())
+        ]
+    );
 }
 
 #[test]
@@ -929,4 +942,65 @@ fn availability_is_asked_once_when_the_panel_first_opens() {
     assert_eq!(m.can_chat, Some(false));
     update(&mut m, Msg::Toggle);
     assert!(!update(&mut m, Msg::Toggle).contains(&Effect::FetchAvailability));
+}
+
+#[test]
+fn the_agent_joining_opens_a_closed_panel_and_later_messages_count_as_unread() {
+    let mut m = model();
+    m.open = true;
+    update(&mut m, Msg::Init);
+    update(&mut m, started("tok"));
+    update(&mut m, Msg::SocketOpened);
+    update(&mut m, welcome(0, false));
+    let fx = update(&mut m, entry(1, TranscriptEvent::LiveChatRequested));
+    assert!(fx.contains(&Effect::Emit("chat_requested", "")));
+    update(&mut m, Msg::Close);
+    assert!(!m.open);
+    let fx = update(&mut m, entry(2, agent_joined()));
+    assert!(m.open, "the agent's arrival opens the panel");
+    assert!(fx.contains(&Effect::Emit("chat_started", "")));
+    assert!(fx.contains(&Effect::Emit("open", "")));
+    update(&mut m, Msg::Close);
+    for seq in 3..5 {
+        update(
+            &mut m,
+            entry(
+                seq,
+                TranscriptEvent::Message {
+                    from: Side::Agent,
+                    text: "Hi".into(),
+                    client_id: String::new(),
+                },
+            ),
+        );
+    }
+    assert_eq!(m.unread, 2);
+    update(&mut m, Msg::Toggle);
+    assert_eq!(m.unread, 0, "opening reads them");
+}
+
+#[test]
+fn the_visitor_can_write_while_waiting_for_an_agent() {
+    let mut m = model();
+    m.open = true;
+    update(&mut m, Msg::Init);
+    update(&mut m, started("t"));
+    update(&mut m, Msg::SocketOpened);
+    update(&mut m, welcome(0, false));
+    update(&mut m, entry(1, TranscriptEvent::LiveChatRequested));
+    assert!(m.waiting && m.agent.is_none());
+    let fx = update(
+        &mut m,
+        Msg::Say {
+            text: "I need a quote for 40 seats".into(),
+        },
+    );
+    assert!(
+        fx.iter().any(|f| matches!(
+            f,
+            Effect::Send(ChatClientMsg::Say { text, .. }) if text == "I need a quote for 40 seats"
+        )),
+        "{fx:?}"
+    );
+    assert!(fx.contains(&Effect::ClearComposer));
 }

@@ -221,18 +221,28 @@ pub fn entry(
                 .fields(card)
                 .map(|fs| fs.iter().map(|f| f.key.as_str()).collect())
                 .unwrap_or_default();
-            let mut shown: Vec<&str> = order
-                .iter()
-                .filter_map(|k| values.get(*k).map(String::as_str))
-                .collect();
-            shown.extend(
-                values
-                    .iter()
-                    .filter(|(k, _)| !order.contains(&k.as_str()))
-                    .map(|(_, v)| v.as_str()),
-            );
-            if !shown.is_empty() {
-                text(doc, &bubble(doc, parent, true), &shown.join("\n"));
+            // Straight into one string (no Vec, no `join`: each brings generic code to the bundle).
+            let mut lines = String::new();
+            let mut any = false;
+            let mut add = |v: &str| {
+                if any {
+                    lines.push('\n');
+                }
+                any = true;
+                lines.push_str(v);
+            };
+            for k in &order {
+                if let Some(v) = values.get(*k) {
+                    add(v);
+                }
+            }
+            for (k, v) in values {
+                if !order.contains(&k.as_str()) {
+                    add(v);
+                }
+            }
+            if any {
+                text(doc, &bubble(doc, parent, true), &lines);
             }
         }
         TranscriptEvent::LiveChatRequested | TranscriptEvent::LiveChatUnavailable => {}

@@ -20,7 +20,7 @@ use crate::text::{is_safe_link, text_on, valid_color};
 pub use cards::CardRefs;
 
 /// How many elements of FRAME are marked `data-r`.
-const FRAME_REFS: u32 = 23;
+const FRAME_REFS: u32 = 24;
 
 /// The frame: header, log, composer and launcher. Every element `View` keeps is marked
 /// `data-r`, in the order of `View::build`'s fields; text comes later, from `render`.
@@ -46,7 +46,8 @@ const FRAME: &str = concat!(
     r#"<button data-r class="lk" type="button" data-act="restart" hidden></button></div></section>"#,
     r#"<button data-r class="ln" type="button" data-act="toggle" aria-controls="parlor-panel">"#,
     r#"<svg viewBox="0 0 24 24" aria-hidden="true">"#,
-    r#"<path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg></button></div>"#,
+    r#"<path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>"#,
+    r#"<span data-r class="ub" hidden></span></button></div>"#,
 );
 
 pub struct View {
@@ -75,6 +76,10 @@ pub struct View {
     send: HtmlElement,
     end: HtmlElement,
     restart: HtmlElement,
+    /// The launcher's count of agent messages the visitor has not seen.
+    badge: HtmlElement,
+    /// The page's own title, restored when nothing is unread.
+    page_title: Option<String>,
     /// How many transcript entries are in the DOM.
     rendered: usize,
     cards: Vec<CardRefs>,
@@ -128,6 +133,8 @@ impl View {
             end: next().unchecked_into(),
             restart: next().unchecked_into(),
             launcher: next().unchecked_into(),
+            badge: next().unchecked_into(),
+            page_title: None,
             doc,
             rendered: 0,
             cards: Vec::new(),
@@ -135,6 +142,52 @@ impl View {
             lang: None,
             next_id: 0,
         })
+    }
+
+    /// Theme, side and open state. Also run right after `build`, before the first render (a
+    /// task later), so the launcher stays where and as the loader drew it.
+    pub fn frame(&self, m: &Model) {
+        let mut class = String::from(if m.position == Position::Left {
+            "pw left"
+        } else {
+            "pw right"
+        });
+        if m.open {
+            class.push_str(" op");
+        }
+        set_attr(&self.wrap, "class", &class);
+        if let Some(rgb) = m.color.as_deref().and_then(valid_color) {
+            let st = self.wrap.style();
+            // Custom properties with a checked colour: setProperty has nothing to refuse.
+            let _ = st.set_property("--pa", m.color.as_deref().unwrap_or_default());
+            let _ = st.set_property("--pf", text_on(rgb));
+        }
+    }
+
+    /// The launcher's badge and the page title's "(n) " while agent messages wait unread.
+    fn unread(&mut self, n: u32) {
+        let shown = !self.badge.hidden();
+        if n == 0 && !shown {
+            return;
+        }
+        show(&self.badge, n > 0);
+        // One digit or "9+": no integer formatting code in the bundle.
+        let count = if n > 9 {
+            String::from("9+")
+        } else {
+            char::from(b'0' + n as u8).to_string()
+        };
+        set_text(&self.badge, &count);
+        let title = self.page_title.get_or_insert_with(|| self.doc.title());
+        if n == 0 {
+            self.doc.set_title(title);
+        } else {
+            let mut t = String::from("(");
+            t.push_str(&count);
+            t.push_str(") ");
+            t.push_str(title);
+            self.doc.set_title(&t);
+        }
     }
 
     pub fn render(&mut self, m: &Model) {
@@ -156,22 +209,8 @@ impl View {
             );
         }
 
-        // Frame: theme, position, open state.
-        let mut class = String::from(if m.position == Position::Left {
-            "pw left"
-        } else {
-            "pw right"
-        });
-        if m.open {
-            class.push_str(" op");
-        }
-        set_attr(&self.wrap, "class", &class);
-        if let Some(rgb) = m.color.as_deref().and_then(valid_color) {
-            let st = self.wrap.style();
-            // Custom properties with a checked colour: setProperty has nothing to refuse.
-            let _ = st.set_property("--pa", m.color.as_deref().unwrap_or_default());
-            let _ = st.set_property("--pf", text_on(rgb));
-        }
+        self.frame(m);
+        self.unread(m.unread);
         show(&self.panel, m.open);
         set_attr(
             &self.launcher,
@@ -277,7 +316,8 @@ impl View {
         }
         show(&self.typing, typing);
 
-        show(&self.composer, m.can_chat());
+        // Open while waiting too: what the visitor writes goes to whoever accepts.
+        show(&self.composer, m.live());
         show(&self.end, m.live());
         show(&self.restart, m.closed && m.phase == Phase::Ready);
         if appended || typing {
