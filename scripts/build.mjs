@@ -53,24 +53,26 @@ function cargoBuild(crate, minimalStd, features) {
   return join(targetDir, 'wasm32-unknown-unknown/release', `${crate.replaceAll('-', '_')}.wasm`);
 }
 
-// `ownStd`: the build above. `small`: the widget's extra steps for bytes (each measured in docs/performance.md): its own std,
-// wasm-opt told that memory starts zeroed and its first 1 KB is unused (true of Rust's layout)
-// and given a second round on flattened, re-looped control flow, and short import/export names.
-function wasmBundle(crate, outDir, outName, { ownStd = false, small = false, features = null } = {}) {
-  const wasm = cargoBuild(crate, ownStd || small, features);
+// `small`: the steps for bytes (each measured in docs/performance.md): the own std above,
+// wasm-opt told that memory starts zeroed and its first 1 KB is unused (true of Rust's layout),
+// and short import/export names. `reloop`: a second wasm-opt round on flattened, re-looped
+// control flow (smaller for the widget, larger for the inbox and admin bundles).
+function wasmBundle(crate, outDir, outName, { small = false, reloop = false, features = null } = {}) {
+  const wasm = cargoBuild(crate, small, features);
   const out = join(dist, outDir);
   run('wasm-bindgen', ['--target', 'web', '--no-typescript', '--out-dir', out, '--out-name', outName, wasm]);
   const bg = join(out, `${outName}_bg.wasm`);
   const glue = join(out, `${outName}.js`);
-  const smallFlags = small ? ['--zero-filled-memory', '--low-memory-unused', '--flatten', '--rereloop', '-Oz', '--converge'] : [];
-  run(join(bin, 'wasm-opt'), ['-Oz', '--converge', ...smallFlags, '--strip-debug', '--strip-producers', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', '-o', bg, bg]);
+  const smallFlags = small ? ['--zero-filled-memory', '--low-memory-unused'] : [];
+  const reloopFlags = reloop ? ['--flatten', '--rereloop', '-Oz', '--converge'] : [];
+  run(join(bin, 'wasm-opt'), ['-Oz', '--converge', ...smallFlags, ...reloopFlags, '--strip-debug', '--strip-producers', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', '-o', bg, bg]);
   if (small) shortenNames(join(bin, 'wasm-opt'), bg, glue, env);
   run(join(bin, 'esbuild'), [glue, '--minify', '--format=esm', '--log-level=warning', `--outfile=${glue}`, '--allow-overwrite']);
 }
-wasmBundle('parlor-widget', 'w', 'widget', { small: true });
+wasmBundle('parlor-widget', 'w', 'widget', { small: true, reloop: true });
 // One crate, two bundles: agents never download the admin's views (dialogue editor, reports).
-wasmBundle('parlor-inbox', 'i', 'inbox', { ownStd: true, features: 'agent' });
-wasmBundle('parlor-inbox', 'a', 'admin', { ownStd: true, features: 'admin' });
+wasmBundle('parlor-inbox', 'i', 'inbox', { small: true, features: 'agent' });
+wasmBundle('parlor-inbox', 'a', 'admin', { small: true, features: 'admin' });
 
 // 3. The loader and the static pages.
 cpSync(join(root, 'www'), dist, { recursive: true });
