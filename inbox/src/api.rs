@@ -7,7 +7,9 @@ use web_sys::{Headers, Request, RequestInit, Response};
 
 use crate::dom::window;
 use crate::error::InboxError;
-use crate::json::{get_str, stringify};
+use crate::json::get_str;
+#[cfg(feature = "admin")]
+use crate::json::stringify;
 
 /// `method path` with an optional JSON body; the parsed JSON answer.
 pub async fn call(
@@ -63,6 +65,7 @@ pub async fn call(
     })
 }
 
+#[cfg(feature = "admin")]
 /// Like [`call`] with a serializable body.
 pub async fn send<T: serde::Serialize>(
     method: &str,
@@ -71,6 +74,17 @@ pub async fn send<T: serde::Serialize>(
     body: &T,
 ) -> Result<JsValue, InboxError> {
     call(method, path, token, Some(stringify(body)?)).await
+}
+
+#[cfg(feature = "admin")]
+/// Like [`call`] with a JS value as the JSON body.
+pub async fn send_js(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &JsValue,
+) -> Result<JsValue, InboxError> {
+    call(method, path, token, Some(crate::json::stringify_js(body)?)).await
 }
 
 /// `/api/workspaces/{ws}/{rest}`.

@@ -1,26 +1,27 @@
-//! JSON without serde_json: `JSON.parse`/`JSON.stringify` plus serde-wasm-bindgen.
+//! JSON without serde_json: `JSON.parse`/`JSON.stringify` plus serde-wasm-bindgen (the admin's
+//! settings, dialogues and reports; the sockets and the session go through `wire`).
 
+#[cfg(feature = "admin")]
 use serde::de::DeserializeOwned;
+#[cfg(feature = "admin")]
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
 use crate::error::InboxError;
 
-/// Text → Rust value.
-pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, InboxError> {
-    from_js(js_sys::JSON::parse(text)?)
-}
-
+#[cfg(feature = "admin")]
 /// JS value → Rust value.
 pub fn from_js<T: DeserializeOwned>(v: JsValue) -> Result<T, InboxError> {
     Ok(serde_wasm_bindgen::from_value(v)?)
 }
 
+#[cfg(feature = "admin")]
 /// Rust value → plain JS value (objects, not `Map`s; safe integers as numbers).
 pub fn to_js<T: Serialize>(v: &T) -> Result<JsValue, InboxError> {
     Ok(v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?)
 }
 
+#[cfg(feature = "admin")]
 /// Rust value → JSON text.
 pub fn stringify<T: Serialize>(v: &T) -> Result<String, InboxError> {
     stringify_js(&to_js(v)?)

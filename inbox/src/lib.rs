@@ -21,6 +21,7 @@ mod notify;
 mod socket;
 #[cfg(feature = "agent")]
 mod sound;
+pub mod wire;
 
 pub use error::InboxError;
 

@@ -17,7 +17,7 @@ use std::rc::Rc;
 
 use parlor_core::client::Backoff;
 use parlor_core::dialogue::looks_like_email;
-use parlor_core::protocol::{AdminServerMsg, TranscriptEntry};
+use parlor_core::protocol::AdminServerMsg;
 use parlor_core::settings::WorkspaceSettings;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Element;
@@ -29,10 +29,11 @@ use self::view::View;
 use crate::api::{self, socket_url, ws_path};
 use crate::dom::{self, action, attr, later, on, Res};
 use crate::error::{log, InboxError};
-use crate::json::{from_js, get, get_str, parse};
+use crate::json::{from_js, get, get_str};
 use crate::mailbox::Mailbox;
-use crate::session::{self, AgentInfo, Session};
+use crate::session::{self, Session};
 use crate::socket::Socket;
+use crate::wire;
 
 const STORE_KEY: &str = "parlor:admin";
 
@@ -147,7 +148,7 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
             match Socket::open(
                 &url,
                 move || dispatch(&a, Msg::SocketOpened),
-                move |text| match parse::<AdminServerMsg>(&text) {
+                move |text| match wire::admin_server_msg(&text) {
                     Ok(AdminServerMsg::Conversation { record }) => {
                         dispatch(&b, Msg::Changed(record))
                     }
@@ -212,7 +213,8 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
             }
         }),
         Effect::Validate(d) => spawn(app, ws, token, move |ws, t| async move {
-            match api::send("POST", &ws_path(&ws, "dialogues/validate"), Some(&t), &*d).await {
+            let body = wire::dialogue_js(&d);
+            match api::send_js("POST", &ws_path(&ws, "dialogues/validate"), Some(&t), &body).await {
                 Ok(v) => Msg::Checked(check_of(&v, false)),
                 Err(e) => Msg::Checked(failed_check(&e)),
             }
@@ -245,7 +247,8 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
         Effect::Save(d) => spawn(app, ws, token, move |ws, t| async move {
             let mut path = String::from("dialogues/");
             path.push_str(&String::from(js_sys::encode_uri_component(d.id.as_str())));
-            match api::send("PUT", &ws_path(&ws, &path), Some(&t), &*d).await {
+            let body = wire::dialogue_js(&d);
+            match api::send_js("PUT", &ws_path(&ws, &path), Some(&t), &body).await {
                 Ok(v) => Msg::Saved(check_of(&v, true)),
                 Err(e) => Msg::Saved(failed_check(&e)),
             }
@@ -255,20 +258,18 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
 }
 
 async fn sign_in(ws: &str, email: &str, password: &str) -> Result<Session, String> {
-    #[derive(serde::Serialize)]
-    struct Body<'a> {
-        email: &'a str,
-        password: &'a str,
+    let body = wire::Obj::new()
+        .strings([("email", email), ("password", password)])
+        .into_json()
+        .map_err(|e| e.to_string())?;
+    let resp = api::call("POST", &ws_path(ws, "sessions"), None, Some(body))
+        .await
+        .map_err(|e| crate::error::sign_in_error(&e))?;
+    let agent = get(&resp, "agent");
+    if !agent.is_object() {
+        return Err(InboxError::Data("agent".into()).to_string());
     }
-    let resp = api::send(
-        "POST",
-        &ws_path(ws, "sessions"),
-        None,
-        &Body { email, password },
-    )
-    .await
-    .map_err(|e| crate::error::sign_in_error(&e))?;
-    let agent: AgentInfo = from_js(get(&resp, "agent")).map_err(|e| e.to_string())?;
+    let agent = wire::agent_info(&agent);
     if agent.role != "admin" {
         return Err("This account is not an admin of the workspace. Agents use the inbox.".into());
     }
@@ -286,16 +287,19 @@ async fn load(tab: Tab, ws: &str, t: &str) -> Result<Option<Data>, InboxError> {
         async move { api::call("GET", &path, Some(&t), None).await }
     };
     Ok(Some(match tab {
-        Tab::Conversations => Data::Conversations(from_js(get_json("conversations").await?)?),
+        Tab::Conversations => Data::Conversations(wire::items(
+            &get_json("conversations").await?,
+            wire::record,
+        )?),
         Tab::Agents => {
             let teams: Vec<Team> = from_js(get_json("teams").await?)?;
-            let agents: Vec<AgentInfo> = from_js(get_json("agents").await?)?;
+            let agents = wire::agents(&get_json("agents").await?)?;
             Data::People(teams, agents)
         }
         Tab::Settings => Data::Settings(Box::new(from_js(get_json("settings").await?)?)),
         Tab::Audit => Data::Audit(rows(&get_json("audit").await?)),
         Tab::Emails => Data::Outbox(rows(&get_json("outbox").await?)),
-        Tab::Dialogues => Data::Dialogues(from_js(get_json("dialogues").await?)?),
+        Tab::Dialogues => Data::Dialogues(wire::dialogues(&get_json("dialogues").await?)?),
         Tab::Webhooks => Data::Webhooks(from_js(get(&get_json("webhooks").await?, "endpoints"))?),
         // The Overview's report is loaded with its range (see `run`).
         Tab::Overview | Tab::Embed | Tab::Privacy | Tab::Leads => return Ok(None),
@@ -307,9 +311,11 @@ async fn detail(ws: &str, t: &str, id: &str) -> Result<Detail, InboxError> {
     rest.push_str(id);
     let v = api::call("GET", &ws_path(ws, &rest), Some(t), None).await?;
     let transcript = get(&v, "transcript");
-    let entries: Vec<TranscriptEntry> = from_js(get(&transcript, "entries")).unwrap_or_default();
+    let entries = wire::entries(&get(&transcript, "entries")).unwrap_or_default();
+    let mut r = wire::Reader::default();
+    let record = wire::record(&mut r, &get(&v, "conversation"));
     Ok(Detail {
-        record: from_js(get(&v, "conversation"))?,
+        record: r.done(record)?,
         entries,
         captured: from_js(get(&transcript, "captured")).unwrap_or_default(),
     })
