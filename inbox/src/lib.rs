@@ -10,6 +10,7 @@ pub mod admin;
 pub mod inbox;
 pub mod session;
 
+mod alloc;
 mod api;
 mod dom;
 mod error;
