@@ -68,6 +68,6 @@ fn push_num(s: &mut String, n: f64) {
     if n.fract() == 0.0 && n.abs() < 9.0e15 {
         s.push_str(&(n as i64).to_string());
     } else {
-        s.push_str(&n.to_string());
+        s.push_str(&crate::fmt::num(n));
     }
 }
