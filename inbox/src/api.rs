@@ -8,8 +8,6 @@ use web_sys::{Headers, Request, RequestInit, Response};
 use crate::dom::window;
 use crate::error::InboxError;
 use crate::json::get_str;
-#[cfg(feature = "admin")]
-use crate::json::stringify;
 
 /// `method path` with an optional JSON body; the parsed JSON answer.
 pub async fn call(
@@ -63,17 +61,6 @@ pub async fn call(
         message,
         body: json,
     })
-}
-
-#[cfg(feature = "admin")]
-/// Like [`call`] with a serializable body.
-pub async fn send<T: serde::Serialize>(
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: &T,
-) -> Result<JsValue, InboxError> {
-    call(method, path, token, Some(stringify(body)?)).await
 }
 
 #[cfg(feature = "admin")]

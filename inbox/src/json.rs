@@ -1,31 +1,9 @@
-//! JSON without serde_json: `JSON.parse`/`JSON.stringify` plus serde-wasm-bindgen (the admin's
-//! settings, dialogues and reports; the sockets and the session go through `wire`).
+//! JSON helpers over `JSON.parse`/`JSON.stringify`; typed bodies and frames are read and
+//! written by hand in `wire` (and the admin's `admin/wire`).
 
-#[cfg(feature = "admin")]
-use serde::de::DeserializeOwned;
-#[cfg(feature = "admin")]
-use serde::Serialize;
 use wasm_bindgen::JsValue;
 
 use crate::error::InboxError;
-
-#[cfg(feature = "admin")]
-/// JS value → Rust value.
-pub fn from_js<T: DeserializeOwned>(v: JsValue) -> Result<T, InboxError> {
-    Ok(serde_wasm_bindgen::from_value(v)?)
-}
-
-#[cfg(feature = "admin")]
-/// Rust value → plain JS value (objects, not `Map`s; safe integers as numbers).
-pub fn to_js<T: Serialize>(v: &T) -> Result<JsValue, InboxError> {
-    Ok(v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?)
-}
-
-#[cfg(feature = "admin")]
-/// Rust value → JSON text.
-pub fn stringify<T: Serialize>(v: &T) -> Result<String, InboxError> {
-    stringify_js(&to_js(v)?)
-}
 
 pub fn stringify_js(v: &JsValue) -> Result<String, InboxError> {
     js_sys::JSON::stringify(v)?

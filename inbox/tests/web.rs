@@ -13,6 +13,7 @@ use parlor_core::protocol::{
 };
 use parlor_core::routing::Routing;
 use parlor_core::{AgentId, ButtonId, CardId, ConversationId, Millis};
+use parlor_inbox::admin::wire as admin_wire;
 use parlor_inbox::session::{AgentInfo, Session};
 use parlor_inbox::wire;
 use wasm_bindgen_test::*;
@@ -428,18 +429,23 @@ fn admin_frames_decode_as_core_wrote_them() {
     });
     for m in msgs {
         let json = serde_json::to_string(&m).unwrap();
-        assert_eq!(wire::admin_server_msg(&json).ok(), Some(m), "{json}");
+        assert_eq!(admin_wire::admin_server_msg(&json).ok(), Some(m), "{json}");
     }
     // Rows written before `revision` and the first reply existed, with nulls for the rest.
     let old = r#"{"type":"conversation","record":{"id":"c1","created_at":1700000000000,"updated_at":1700000000500,"dialogue":"main","page_url":"https://acme.test/","status":"automated","agent":null,"last_message":null}}"#;
     assert_eq!(
-        wire::admin_server_msg(old).ok(),
+        admin_wire::admin_server_msg(old).ok(),
         Some(AdminServerMsg::Conversation { record: bare })
     );
-    assert!(wire::admin_server_msg(r#"{"type":"conversation","record":{"id":"c1"}}"#).is_err());
+    assert!(
+        admin_wire::admin_server_msg(r#"{"type":"conversation","record":{"id":"c1"}}"#).is_err()
+    );
     // Lists: the index and a transcript.
     let list = js_sys::JSON::parse(&serde_json::to_string(&vec![full.clone()]).unwrap()).unwrap();
-    assert_eq!(wire::items(&list, wire::record).ok(), Some(vec![full]));
+    assert_eq!(
+        wire::items(&list, admin_wire::record).ok(),
+        Some(vec![full])
+    );
     let entries: Vec<TranscriptEntry> = events()
         .into_iter()
         .enumerate()
@@ -450,8 +456,8 @@ fn admin_frames_decode_as_core_wrote_them() {
         })
         .collect();
     let js = js_sys::JSON::parse(&serde_json::to_string(&entries).unwrap()).unwrap();
-    assert_eq!(wire::entries(&js).ok(), Some(entries));
-    assert!(wire::entries(&wasm_bindgen::JsValue::NULL).is_err());
+    assert_eq!(admin_wire::entries(&js).ok(), Some(entries));
+    assert!(admin_wire::entries(&wasm_bindgen::JsValue::NULL).is_err());
 }
 
 #[wasm_bindgen_test]
@@ -512,14 +518,14 @@ fn leads_decode_as_core_wrote_them() {
         });
     }
     let js = js_sys::JSON::parse(&serde_json::to_string(&leads).unwrap()).unwrap();
-    assert_eq!(wire::items(&js, wire::lead).ok(), Some(leads));
+    assert_eq!(wire::items(&js, admin_wire::lead).ok(), Some(leads));
     // What serde fills in when a stored lead leaves it out.
     let sparse = r#"[{"key":"a","email":"a","source":"capture","outcome":{"kind":"no_live_chat"},"first_seen":1,"last_seen":2,"conversations":1,"last_conversation":"c"}]"#;
     let expected: Vec<Lead> = serde_json::from_str(sparse).unwrap();
     let js = js_sys::JSON::parse(sparse).unwrap();
-    assert_eq!(wire::items(&js, wire::lead).ok(), Some(expected));
+    assert_eq!(wire::items(&js, admin_wire::lead).ok(), Some(expected));
     let bad = js_sys::JSON::parse(r#"[{"key":"a","email":"a","source":"capture","outcome":{"kind":"missed","reason":"nope"},"first_seen":1,"last_seen":2,"conversations":1,"last_conversation":"c"}]"#).unwrap();
-    assert!(wire::items(&bad, wire::lead).is_err());
+    assert!(wire::items(&bad, admin_wire::lead).is_err());
 }
 
 #[wasm_bindgen_test]
@@ -649,18 +655,20 @@ fn dialogues_round_trip_through_core() {
     for d in [dialogue, bare] {
         let theirs = serde_json::to_string(&d).unwrap();
         // What the editor sends (and shows as JSON) is what core's serde writes, field for field.
-        let ours = wire::dialogue_js(&d);
+        let ours = admin_wire::dialogue_js(&d);
         assert_eq!(
             js_sys::JSON::stringify(&ours).unwrap().as_string().unwrap(),
             theirs
         );
         let list = js_sys::JSON::parse(&format!("[{theirs}]")).unwrap();
-        assert_eq!(wire::dialogues(&list).ok(), Some(vec![d]), "{theirs}");
+        assert_eq!(admin_wire::dialogues(&list).ok(), Some(vec![d]), "{theirs}");
     }
     // Stored before targeting existed.
     let old = js_sys::JSON::parse(r#"[{"id":"d","name":"D","branches":[]}]"#).unwrap();
     assert_eq!(
-        wire::dialogues(&old).ok().map(|d| d[0].targeting.len()),
+        admin_wire::dialogues(&old)
+            .ok()
+            .map(|d| d[0].targeting.len()),
         Some(0)
     );
     for bad in [
@@ -670,6 +678,174 @@ fn dialogues_round_trip_through_core() {
         r#"{"id":"d"}"#,
     ] {
         let v = js_sys::JSON::parse(bad).unwrap();
-        assert!(wire::dialogues(&v).is_err(), "{bad}");
+        assert!(admin_wire::dialogues(&v).is_err(), "{bad}");
     }
+}
+
+#[wasm_bindgen_test]
+fn reports_settings_teams_and_hooks_decode_as_core_wrote_them() {
+    use parlor_core::hours::{BusinessHours, Exception, Range, Weekly};
+    use parlor_core::privacy::ErasureCounts;
+    use parlor_core::report::{AgentRow, Counts, DayRow, Missed, Report};
+    use parlor_core::routing::Plan;
+    use parlor_core::settings::{WidgetLook, WidgetPosition, WorkspaceSettings};
+    use parlor_inbox::admin::hooks::{Hook, HookLine};
+    use parlor_inbox::admin::model::{Issue, Team};
+    use parlor_inbox::admin::privacy::EraseTarget;
+    let js = |json: &str| js_sys::JSON::parse(json).unwrap();
+    let text = |v: &wasm_bindgen::JsValue| js_sys::JSON::stringify(v).unwrap().as_string().unwrap();
+
+    let counts = Counts {
+        conversations: 9,
+        requests: 5,
+        accepted: 3,
+        missed: Missed {
+            total: 2,
+            nobody_available: 1,
+            expired: 1,
+            declined: 0,
+            outside_hours: 0,
+            engagement_limit: 0,
+        },
+        median_accept_ms: Some(4_000),
+        median_first_response_ms: None,
+    };
+    let report = Report {
+        time_zone: "Europe/Paris".into(),
+        from: "2026-11-01".into(),
+        to: "2026-11-07".into(),
+        days: vec![DayRow {
+            date: "2026-11-01".into(),
+            counts: counts.clone(),
+        }],
+        agents: vec![AgentRow {
+            agent: AgentId::new("ag"),
+            name: "Ann".into(),
+            offers: 4,
+            accepted: 3,
+            declined: 1,
+            expired: 0,
+            went_away: 0,
+            median_accept_ms: None,
+            median_first_response_ms: Some(9_000),
+        }],
+        totals: counts,
+        complete: false,
+    };
+    let json = serde_json::to_string(&report).unwrap();
+    assert_eq!(admin_wire::report(&js(&json)).ok(), Some(report), "{json}");
+    assert!(admin_wire::report(&js("{\"time_zone\":\"UTC\"}")).is_err());
+
+    let hours = BusinessHours {
+        time_zone: "Europe/Paris".into(),
+        weekly: Weekly {
+            mon: vec![
+                Range {
+                    from: "09:00".into(),
+                    to: "12:00".into(),
+                },
+                Range {
+                    from: "13:00".into(),
+                    to: "18:00".into(),
+                },
+            ],
+            fri: vec![Range {
+                from: "09:00".into(),
+                to: "24:00".into(),
+            }],
+            ..Weekly::default()
+        },
+        exceptions: vec![Exception {
+            date: "2026-12-25".into(),
+            ranges: Vec::new(),
+        }],
+    };
+    let settings = WorkspaceSettings {
+        plan: Plan::Prime,
+        capacity: 4,
+        allowed_origins: vec!["https://acme.test".into()],
+        notification_emails: vec!["ops@acme.test".into()],
+        widget: WidgetLook {
+            color: "#000000".into(),
+            position: WidgetPosition::Left,
+            language: "fr".into(),
+        },
+        retention_days: Some(30),
+        test_retention_ms: Some(5_000),
+        business_hours: Some(hours.clone()),
+        ..WorkspaceSettings::default()
+    };
+    for s in [settings, WorkspaceSettings::default()] {
+        let theirs = serde_json::to_string(&s).unwrap();
+        // What the Settings tab sends is what core's serde writes, field for field.
+        assert_eq!(text(&admin_wire::settings_js(&s)), theirs);
+        assert_eq!(admin_wire::settings(&js(&theirs)).ok(), Some(s), "{theirs}");
+    }
+    // A field left out keeps core's default.
+    for sparse in ["{}", r##"{"capacity":3,"widget":{"color":"#111111"}}"##] {
+        let expected: WorkspaceSettings = serde_json::from_str(sparse).unwrap();
+        assert_eq!(
+            admin_wire::settings(&js(sparse)).ok(),
+            Some(expected),
+            "{sparse}"
+        );
+    }
+    assert!(admin_wire::settings(&js(r#"{"plan":"gold"}"#)).is_err());
+    assert_eq!(
+        text(&admin_wire::hours_js(&hours)),
+        serde_json::to_string(&hours).unwrap()
+    );
+
+    let teams = vec![
+        Team {
+            id: "sales".into(),
+            name: "Sales".into(),
+            business_hours: Some(hours),
+        },
+        Team {
+            id: "support".into(),
+            name: "Support".into(),
+            business_hours: None,
+        },
+    ];
+    let json = serde_json::to_string(&teams).unwrap();
+    assert_eq!(admin_wire::teams(&js(&json)).ok(), Some(teams), "{json}");
+
+    let hooks = r#"[{"id":"we_1","url":"https://x.example","events":["chat.ended"],"enabled":true,"created_at":1,"pending":2,"health":{"failing_since":null}},{"id":"we_2","enabled":false,"disabled_reason":"Disabled","health":{"failing_since":7}},{}]"#;
+    let expected: Vec<Hook> = serde_json::from_str(hooks).unwrap();
+    assert_eq!(admin_wire::hooks(&js(hooks)).ok(), Some(expected));
+    let lines = r#"[{"seq":3,"delivery":7,"message":"msg_a","event":"chat.ended","attempt":2,"at":5,"duration_ms":12,"outcome":{"kind":"status","code":500},"next_retry":99,"manual":false,"result":"the receiver answered 500"},{"delivery":8,"next_retry":null,"manual":true}]"#;
+    let expected: Vec<HookLine> = serde_json::from_str(lines).unwrap();
+    assert_eq!(admin_wire::hook_lines(&js(lines)).ok(), Some(expected));
+
+    let issues = r#"[{"code":"dangling_goto","branch":"main","card":"q1","message":"m"},{"code":"empty","branch":null,"message":"n"}]"#;
+    let expected: Vec<Issue> = serde_json::from_str(issues).unwrap();
+    assert_eq!(admin_wire::issues(&js(issues)), expected);
+    assert_eq!(
+        admin_wire::issues(&wasm_bindgen::JsValue::UNDEFINED),
+        Vec::new()
+    );
+
+    let counts = ErasureCounts {
+        conversations: 2,
+        transcript_entries: 40,
+        index_rows: 2,
+        outbox_rows: 1,
+        audit_rows: 3,
+        leads: 1,
+    };
+    let json = serde_json::to_string(&counts).unwrap();
+    assert_eq!(admin_wire::erasure_counts(&js(&json)), counts);
+    for t in [
+        EraseTarget::Email("a@b.co".into()),
+        EraseTarget::Conversation("ab12".into()),
+    ] {
+        assert_eq!(
+            text(&admin_wire::erase_target_js(&t)),
+            serde_json::to_string(&t).unwrap()
+        );
+    }
+    let captured = admin_wire::string_map(&js(r#"{"email":"a@b.co","first_name":"Ann"}"#));
+    assert_eq!(captured.get("first_name").map(String::as_str), Some("Ann"));
+    assert!(admin_wire::string_map(&wasm_bindgen::JsValue::NULL).is_empty());
 }

@@ -65,7 +65,7 @@ pub async fn page(
     cursor: Option<&str>,
 ) -> Result<(Vec<Lead>, Option<String>), InboxError> {
     let v = api::call("GET", &path(ws, "leads", query, cursor), Some(token), None).await?;
-    let leads = crate::wire::items(&get(&v, "leads"), crate::wire::lead)?;
+    let leads = crate::wire::items(&get(&v, "leads"), super::wire::lead)?;
     let next = get(&v, "next_cursor").as_string();
     Ok((leads, next))
 }

@@ -128,7 +128,7 @@ fn editor(m: &Model, e: &Editor, panel: &Element) -> Res<()> {
             "Dialogue JSON (read only)",
             "textarea",
             "json",
-            &crate::json::pretty_js(&crate::wire::dialogue_js(d)),
+            &crate::json::pretty_js(&crate::admin::wire::dialogue_js(d)),
             panel,
         )?;
         t.set_attribute("rows", "18")?;
