@@ -92,10 +92,10 @@ const sizes = {
 sizes.widget_total = sizes.loader + sizes.widget_wasm + sizes.widget_js;
 sizes.inbox_total = sizes.inbox_wasm + sizes.inbox_js;
 sizes.admin_total = sizes.admin_wasm + sizes.admin_js;
-// The widget's budget: a visitor's whole download, loader + wasm + glue. The inbox and admin
-// ceilings stop growth at today's sizes (after the split); their targets are 120 KB and 160 KB
-// (docs/performance.md says what is left to reach them).
-const budgets = { loader: 2048, widget_total: 40 * 1024, inbox_total: 150 * 1024, admin_total: 230 * 1024 };
+// The widget's budget: a visitor's whole download, loader + wasm + glue. The inbox's and the
+// admin's are their sizes rounded up, well under the issue's targets (120 KB and 160 KB), so
+// neither grows unnoticed (docs/performance.md: how they got there, and what to keep doing).
+const budgets = { loader: 2048, widget_total: 40 * 1024, inbox_total: 68 * 1024, admin_total: 130 * 1024 };
 writeFileSync(join(root, 'target/sizes.json'), JSON.stringify({ sizes, budgets }, null, 2));
 console.log('size (gzip -9 bytes): ' + Object.entries(sizes).map(([k, v]) => `${k}=${v}`).join(' '));
 const over = Object.entries(budgets).filter(([k, max]) => sizes[k] > max);
