@@ -55,6 +55,7 @@ step('unit, property and simulation tests', 'cargo', ['test', '--workspace'], { 
 step('fuzz (short)', 'env', ['FUZZ_SECONDS=10', 'bash', 'scripts/fuzz.sh']);
 step('core builds for wasm32 without I/O', 'cargo', ['build', '--quiet', '-p', 'parlor-core', '--target', 'wasm32-unknown-unknown']);
 step('browser tests (wasm-bindgen-test, headless Chromium)', 'cargo', ['test', '-p', 'parlor-widget', '--target', 'wasm32-unknown-unknown'], { count: cargoCounts });
+step('inbox browser tests (its JSON decoder against core\'s serde)', 'cargo', ['test', '-p', 'parlor-inbox', '--target', 'wasm32-unknown-unknown', '--test', 'web'], { count: cargoCounts });
 }
 const built = step('build (edge, widget, inbox, size budgets)', 'node', ['scripts/build.mjs', '--quiet']);
 if (built && !e2eOnly) step('deploy configuration (wrangler deploy --dry-run, upload size)', 'node', ['scripts/deploy-check.mjs']);

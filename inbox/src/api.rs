@@ -7,7 +7,7 @@ use web_sys::{Headers, Request, RequestInit, Response};
 
 use crate::dom::window;
 use crate::error::InboxError;
-use crate::json::{get_str, stringify};
+use crate::json::get_str;
 
 /// `method path` with an optional JSON body; the parsed JSON answer.
 pub async fn call(
@@ -63,14 +63,15 @@ pub async fn call(
     })
 }
 
-/// Like [`call`] with a serializable body.
-pub async fn send<T: serde::Serialize>(
+#[cfg(feature = "admin")]
+/// Like [`call`] with a JS value as the JSON body.
+pub async fn send_js(
     method: &str,
     path: &str,
     token: Option<&str>,
-    body: &T,
+    body: &JsValue,
 ) -> Result<JsValue, InboxError> {
-    call(method, path, token, Some(stringify(body)?)).await
+    call(method, path, token, Some(crate::json::stringify_js(body)?)).await
 }
 
 /// `/api/workspaces/{ws}/{rest}`.

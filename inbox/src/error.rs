@@ -62,12 +62,6 @@ impl From<JsValue> for InboxError {
     }
 }
 
-impl From<serde_wasm_bindgen::Error> for InboxError {
-    fn from(e: serde_wasm_bindgen::Error) -> Self {
-        InboxError::Data(e.to_string())
-    }
-}
-
 impl From<InboxError> for JsValue {
     fn from(e: InboxError) -> JsValue {
         JsValue::from_str(&e.to_string())

@@ -1,30 +1,9 @@
-//! JSON without serde_json: `JSON.parse`/`JSON.stringify` plus serde-wasm-bindgen.
+//! JSON helpers over `JSON.parse`/`JSON.stringify`; typed bodies and frames are read and
+//! written by hand in `wire` (and the admin's `admin/wire`).
 
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use wasm_bindgen::JsValue;
 
 use crate::error::InboxError;
-
-/// Text → Rust value.
-pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, InboxError> {
-    from_js(js_sys::JSON::parse(text)?)
-}
-
-/// JS value → Rust value.
-pub fn from_js<T: DeserializeOwned>(v: JsValue) -> Result<T, InboxError> {
-    Ok(serde_wasm_bindgen::from_value(v)?)
-}
-
-/// Rust value → plain JS value (objects, not `Map`s; safe integers as numbers).
-pub fn to_js<T: Serialize>(v: &T) -> Result<JsValue, InboxError> {
-    Ok(v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?)
-}
-
-/// Rust value → JSON text.
-pub fn stringify<T: Serialize>(v: &T) -> Result<String, InboxError> {
-    stringify_js(&to_js(v)?)
-}
 
 pub fn stringify_js(v: &JsValue) -> Result<String, InboxError> {
     js_sys::JSON::stringify(v)?
@@ -67,6 +46,6 @@ fn push_num(s: &mut String, n: f64) {
     if n.fract() == 0.0 && n.abs() < 9.0e15 {
         s.push_str(&(n as i64).to_string());
     } else {
-        s.push_str(&n.to_string());
+        s.push_str(&crate::fmt::num(n));
     }
 }

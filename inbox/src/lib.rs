@@ -10,6 +10,7 @@ pub mod admin;
 pub mod inbox;
 pub mod session;
 
+mod alloc;
 mod api;
 mod dom;
 mod error;
@@ -21,6 +22,7 @@ mod notify;
 mod socket;
 #[cfg(feature = "agent")]
 mod sound;
+pub mod wire;
 
 pub use error::InboxError;
 

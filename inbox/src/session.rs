@@ -3,7 +3,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dom::window;
-use crate::json::{parse, stringify};
 
 /// The signed-in agent, as `POST …/sessions` and `GET …/me` return it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -32,11 +31,11 @@ fn storage() -> Option<web_sys::Storage> {
 
 pub fn load(key: &str) -> Option<Session> {
     let text = storage()?.get_item(key).ok().flatten()?;
-    parse(&text).ok()
+    crate::wire::session(&text)
 }
 
 pub fn save(key: &str, s: &Session) {
-    if let (Some(st), Ok(text)) = (storage(), stringify(s)) {
+    if let (Some(st), Ok(text)) = (storage(), crate::wire::session_json(s)) {
         let _ = st.set_item(key, &text);
     }
 }

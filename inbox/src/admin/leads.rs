@@ -9,7 +9,7 @@ use web_sys::{Element, Headers, Request, RequestInit, Response};
 use crate::api::{self, ws_path};
 use crate::dom::{self, window};
 use crate::error::InboxError;
-use crate::json::{from_js, get};
+use crate::json::get;
 
 /// The filter form (`q`, `source`, `outcome`, `from`, `to` as dates) as a query string; dates
 /// become the UTC day's bounds in milliseconds (`to` includes its day).
@@ -65,7 +65,7 @@ pub async fn page(
     cursor: Option<&str>,
 ) -> Result<(Vec<Lead>, Option<String>), InboxError> {
     let v = api::call("GET", &path(ws, "leads", query, cursor), Some(token), None).await?;
-    let leads: Vec<Lead> = from_js(get(&v, "leads"))?;
+    let leads = crate::wire::items(&get(&v, "leads"), super::wire::lead)?;
     let next = get(&v, "next_cursor").as_string();
     Ok((leads, next))
 }

@@ -11,27 +11,28 @@ pub mod overview;
 pub mod privacy;
 pub mod update;
 mod view;
+pub mod wire;
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use parlor_core::client::Backoff;
 use parlor_core::dialogue::looks_like_email;
-use parlor_core::protocol::{AdminServerMsg, TranscriptEntry};
+use parlor_core::protocol::AdminServerMsg;
 use parlor_core::settings::WorkspaceSettings;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Element;
 
 use self::edit::Op;
-use self::model::{Check, Data, Detail, Effect, Issue, Model, Msg, Row, Tab, Team};
+use self::model::{Check, Data, Detail, Effect, Model, Msg, Row, Tab};
 use self::update::update;
 use self::view::View;
 use crate::api::{self, socket_url, ws_path};
 use crate::dom::{self, action, attr, later, on, Res};
 use crate::error::{log, InboxError};
-use crate::json::{from_js, get, get_str, parse};
+use crate::json::{get, get_str};
 use crate::mailbox::Mailbox;
-use crate::session::{self, AgentInfo, Session};
+use crate::session::{self, Session};
 use crate::socket::Socket;
 
 const STORE_KEY: &str = "parlor:admin";
@@ -147,7 +148,7 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
             match Socket::open(
                 &url,
                 move || dispatch(&a, Msg::SocketOpened),
-                move |text| match parse::<AdminServerMsg>(&text) {
+                move |text| match wire::admin_server_msg(&text) {
                     Ok(AdminServerMsg::Conversation { record }) => {
                         dispatch(&b, Msg::Changed(record))
                     }
@@ -177,7 +178,7 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
                 let mut rest = String::from("report?days=");
                 rest.push_str(&days.to_string());
                 match api::call("GET", &ws_path(&ws, &rest), Some(&t), None).await {
-                    Ok(v) => match from_js(v) {
+                    Ok(v) => match wire::report(&v) {
                         Ok(r) => Msg::Loaded(Data::Report(Box::new(r), days)),
                         Err(e) => Msg::Failed(Tab::Overview, e.to_string()),
                     },
@@ -212,15 +213,17 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
             }
         }),
         Effect::Validate(d) => spawn(app, ws, token, move |ws, t| async move {
-            match api::send("POST", &ws_path(&ws, "dialogues/validate"), Some(&t), &*d).await {
+            let body = wire::dialogue_js(&d);
+            match api::send_js("POST", &ws_path(&ws, "dialogues/validate"), Some(&t), &body).await {
                 Ok(v) => Msg::Checked(check_of(&v, false)),
                 Err(e) => Msg::Checked(failed_check(&e)),
             }
         }),
         Effect::Erase(target) => spawn(app, ws, token, move |ws, t| async move {
-            match api::send("POST", &ws_path(&ws, "erasures"), Some(&t), &target).await {
+            let body = wire::erase_target_js(&target);
+            match api::send_js("POST", &ws_path(&ws, "erasures"), Some(&t), &body).await {
                 Ok(v) => {
-                    let counts = from_js(get(&v, "erased")).unwrap_or_default();
+                    let counts = wire::erasure_counts(&get(&v, "erased"));
                     let more = get(&v, "more").as_bool().unwrap_or(false);
                     Msg::Erased(target, counts, more)
                 }
@@ -232,7 +235,7 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
             rest.push_str(&String::from(js_sys::encode_uri_component(&id)));
             rest.push_str("/deliveries");
             match api::call("GET", &ws_path(&ws, &rest), Some(&t), None).await {
-                Ok(v) => match from_js(get(&v, "deliveries")) {
+                Ok(v) => match wire::hook_lines(&get(&v, "deliveries")) {
                     Ok(lines) => Msg::Loaded(Data::HookLog(hooks::OpenLog {
                         endpoint: id,
                         lines,
@@ -245,7 +248,8 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
         Effect::Save(d) => spawn(app, ws, token, move |ws, t| async move {
             let mut path = String::from("dialogues/");
             path.push_str(&String::from(js_sys::encode_uri_component(d.id.as_str())));
-            match api::send("PUT", &ws_path(&ws, &path), Some(&t), &*d).await {
+            let body = wire::dialogue_js(&d);
+            match api::send_js("PUT", &ws_path(&ws, &path), Some(&t), &body).await {
                 Ok(v) => Msg::Saved(check_of(&v, true)),
                 Err(e) => Msg::Saved(failed_check(&e)),
             }
@@ -255,20 +259,18 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
 }
 
 async fn sign_in(ws: &str, email: &str, password: &str) -> Result<Session, String> {
-    #[derive(serde::Serialize)]
-    struct Body<'a> {
-        email: &'a str,
-        password: &'a str,
+    let body = crate::wire::Obj::new()
+        .strings([("email", email), ("password", password)])
+        .into_json()
+        .map_err(|e| e.to_string())?;
+    let resp = api::call("POST", &ws_path(ws, "sessions"), None, Some(body))
+        .await
+        .map_err(|e| crate::error::sign_in_error(&e))?;
+    let agent = get(&resp, "agent");
+    if !agent.is_object() {
+        return Err(InboxError::Data("agent".into()).to_string());
     }
-    let resp = api::send(
-        "POST",
-        &ws_path(ws, "sessions"),
-        None,
-        &Body { email, password },
-    )
-    .await
-    .map_err(|e| crate::error::sign_in_error(&e))?;
-    let agent: AgentInfo = from_js(get(&resp, "agent")).map_err(|e| e.to_string())?;
+    let agent = crate::wire::agent_info(&agent);
     if agent.role != "admin" {
         return Err("This account is not an admin of the workspace. Agents use the inbox.".into());
     }
@@ -286,17 +288,23 @@ async fn load(tab: Tab, ws: &str, t: &str) -> Result<Option<Data>, InboxError> {
         async move { api::call("GET", &path, Some(&t), None).await }
     };
     Ok(Some(match tab {
-        Tab::Conversations => Data::Conversations(from_js(get_json("conversations").await?)?),
+        Tab::Conversations => Data::Conversations(crate::wire::items(
+            &get_json("conversations").await?,
+            wire::record,
+        )?),
         Tab::Agents => {
-            let teams: Vec<Team> = from_js(get_json("teams").await?)?;
-            let agents: Vec<AgentInfo> = from_js(get_json("agents").await?)?;
+            let teams = wire::teams(&get_json("teams").await?)?;
+            let agents = wire::agents(&get_json("agents").await?)?;
             Data::People(teams, agents)
         }
-        Tab::Settings => Data::Settings(Box::new(from_js(get_json("settings").await?)?)),
+        Tab::Settings => Data::Settings(Box::new(wire::settings(&get_json("settings").await?)?)),
         Tab::Audit => Data::Audit(rows(&get_json("audit").await?)),
         Tab::Emails => Data::Outbox(rows(&get_json("outbox").await?)),
-        Tab::Dialogues => Data::Dialogues(from_js(get_json("dialogues").await?)?),
-        Tab::Webhooks => Data::Webhooks(from_js(get(&get_json("webhooks").await?, "endpoints"))?),
+        Tab::Dialogues => Data::Dialogues(wire::dialogues(&get_json("dialogues").await?)?),
+        Tab::Webhooks => Data::Webhooks(wire::hooks(&get(
+            &get_json("webhooks").await?,
+            "endpoints",
+        ))?),
         // The Overview's report is loaded with its range (see `run`).
         Tab::Overview | Tab::Embed | Tab::Privacy | Tab::Leads => return Ok(None),
     }))
@@ -307,11 +315,13 @@ async fn detail(ws: &str, t: &str, id: &str) -> Result<Detail, InboxError> {
     rest.push_str(id);
     let v = api::call("GET", &ws_path(ws, &rest), Some(t), None).await?;
     let transcript = get(&v, "transcript");
-    let entries: Vec<TranscriptEntry> = from_js(get(&transcript, "entries")).unwrap_or_default();
+    let entries = wire::entries(&get(&transcript, "entries")).unwrap_or_default();
+    let mut r = crate::wire::Reader::default();
+    let record = wire::record(&mut r, &get(&v, "conversation"));
     Ok(Detail {
-        record: from_js(get(&v, "conversation"))?,
+        record: r.done(record)?,
         entries,
-        captured: from_js(get(&transcript, "captured")).unwrap_or_default(),
+        captured: wire::string_map(&get(&transcript, "captured")),
     })
 }
 
@@ -351,13 +361,9 @@ fn rows(v: &JsValue) -> Vec<Row> {
         .collect()
 }
 
-fn issues(v: &JsValue) -> Vec<Issue> {
-    from_js(v.clone()).unwrap_or_default()
-}
-
 fn check_of(v: &JsValue, saved: bool) -> Check {
-    let errors = issues(&get(v, "errors"));
-    let warnings = issues(&get(v, "warnings"));
+    let errors = wire::issues(&get(v, "errors"));
+    let warnings = wire::issues(&get(v, "warnings"));
     let ok = errors.is_empty();
     let summary = match (saved, ok, warnings.len()) {
         (true, _, 0) => "Saved.".into(),
@@ -382,7 +388,7 @@ fn failed_check(e: &InboxError) -> Check {
         InboxError::Api { body, message, .. } => (body.clone(), message.clone()),
         other => (JsValue::NULL, other.to_string()),
     };
-    let errors = issues(&get(&body, "issues"));
+    let errors = wire::issues(&get(&body, "issues"));
     let summary = if errors.is_empty() {
         format!("Not saved: {message}")
     } else {
@@ -792,7 +798,7 @@ fn on_submit(app: &Rc<App>, form: &Element) -> Option<Msg> {
         "team" => {
             let id = form.get_attribute("data-id")?;
             let hours = match hours_form::read(form) {
-                Ok(Some(h)) => crate::json::to_js(&h).ok()?,
+                Ok(Some(h)) => wire::hours_js(&h),
                 Ok(None) => JsValue::NULL,
                 Err(why) => return Some(Msg::Failed(Tab::Agents, why)),
             };
@@ -847,17 +853,14 @@ fn on_submit(app: &Rc<App>, form: &Element) -> Option<Msg> {
             if let Err(issues) = settings.validate_except_hours() {
                 return Some(Msg::Failed(Tab::Settings, issues.join("; ")));
             }
-            match crate::json::to_js(&settings) {
-                Ok(body) => act(
-                    app,
-                    Tab::Settings,
-                    "PUT",
-                    "settings".into(),
-                    Some(body),
-                    "Settings saved.",
-                ),
-                Err(e) => return Some(Msg::Failed(Tab::Settings, e.to_string())),
-            }
+            act(
+                app,
+                Tab::Settings,
+                "PUT",
+                "settings".into(),
+                Some(wire::settings_js(&settings)),
+                "Settings saved.",
+            );
             None
         }
         _ => None,

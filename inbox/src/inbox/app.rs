@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use parlor_core::protocol::{ChatServerMsg, InboxServerMsg, Presence};
+use parlor_core::protocol::Presence;
 use web_sys::{Element, KeyboardEvent};
 
 use super::model::{Effect, Model, Msg};
@@ -14,10 +14,11 @@ use super::view::View;
 use crate::api::{self, socket_url, ws_path};
 use crate::dom::{self, action, attr, later, on, Res};
 use crate::error::{log, InboxError};
-use crate::json::{from_js, get, parse, stringify};
+use crate::json::get;
 use crate::mailbox::Mailbox;
-use crate::session::{self, AgentInfo, Session};
+use crate::session::{self, Session};
 use crate::socket::Socket;
+use crate::wire;
 use crate::{notify, sound};
 
 const STORE_KEY: &str = "parlor:inbox";
@@ -108,7 +109,7 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
             let opened = Socket::open(
                 &url,
                 move || dispatch(&a, Msg::InboxOpened),
-                move |text| match parse::<InboxServerMsg>(&text) {
+                move |text| match wire::inbox_server_msg(&text) {
                     Ok(m) => dispatch(&b, Msg::Inbox(m)),
                     Err(e) => log(&e),
                 },
@@ -125,7 +126,7 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
         Effect::CloseInbox => inner.inbox = None,
         Effect::SendInbox(m) => {
             if let Some(s) = &inner.inbox {
-                s.send(&stringify(&m)?)?;
+                s.send(&wire::inbox_client_msg(&m)?)?;
             }
         }
         Effect::Later(ms, msg) => {
@@ -146,7 +147,7 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
             let opened = Socket::open(
                 &url,
                 move || dispatch(&a, Msg::ChatOpened(i1.clone())),
-                move |text| match parse::<ChatServerMsg>(&text) {
+                move |text| match wire::chat_server_msg(&text) {
                     Ok(m) => dispatch(&b, Msg::Chat(i2.clone(), m)),
                     Err(e) => log(&e),
                 },
@@ -167,7 +168,7 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
         }
         Effect::SendChat(id, m) => {
             if let Some(s) = inner.chats.get(&id) {
-                s.send(&stringify(&m)?)?;
+                s.send(&wire::chat_client_msg(&m)?)?;
             }
         }
         Effect::Chime => sound::chime()?,
@@ -206,22 +207,18 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
 }
 
 async fn sign_in(workspace: &str, email: &str, password: &str) -> Result<Session, InboxError> {
-    #[derive(serde::Serialize)]
-    struct Body<'a> {
-        email: &'a str,
-        password: &'a str,
-    }
-    let resp = api::send(
-        "POST",
-        &ws_path(workspace, "sessions"),
-        None,
-        &Body { email, password },
-    )
-    .await?;
+    let body = wire::Obj::new()
+        .strings([("email", email), ("password", password)])
+        .into_json()?;
+    let resp = api::call("POST", &ws_path(workspace, "sessions"), None, Some(body)).await?;
     let token = get(&resp, "token")
         .as_string()
         .ok_or_else(|| InboxError::Data("token".into()))?;
-    let agent: AgentInfo = from_js(get(&resp, "agent"))?;
+    let agent = get(&resp, "agent");
+    if !agent.is_object() {
+        return Err(InboxError::Data("agent".into()));
+    }
+    let agent = wire::agent_info(&agent);
     Ok(Session {
         workspace: workspace.to_owned(),
         token,

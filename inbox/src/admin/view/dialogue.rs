@@ -128,9 +128,7 @@ fn editor(m: &Model, e: &Editor, panel: &Element) -> Res<()> {
             "Dialogue JSON (read only)",
             "textarea",
             "json",
-            &crate::json::stringify(d)
-                .map(|s| crate::json::pretty_js(&js_sys::JSON::parse(&s).unwrap_or_default()))
-                .unwrap_or_default(),
+            &crate::json::pretty_js(&crate::admin::wire::dialogue_js(d)),
             panel,
         )?;
         t.set_attribute("rows", "18")?;

@@ -6,6 +6,7 @@ use web_sys::Element;
 use crate::admin::model::{Model, REPORT_RANGES};
 use crate::admin::overview::{chart, duration, headline, missed_rows, series, Chart};
 use crate::dom::{button, document, el, text_el, Res};
+use crate::fmt::num;
 
 const SVG: &str = "http://www.w3.org/2000/svg";
 const WIDTH: f64 = 760.0;
@@ -139,7 +140,10 @@ fn draw_chart(c: &Chart, panel: &Element) -> Res<()> {
     set(
         &svg,
         &[
-            ("viewBox", format!("0 0 {} {}", c.width, c.height)),
+            (
+                "viewBox",
+                ["0 0 ", &num(c.width), " ", &num(c.height)].concat(),
+            ),
             ("width", "100%".into()),
             ("role", "img".into()),
             ("aria-labelledby", "chart-title chart-desc".into()),
@@ -158,10 +162,10 @@ fn draw_chart(c: &Chart, panel: &Element) -> Res<()> {
         set(
             &line,
             &[
-                ("x1", c.left.to_string()),
-                ("x2", c.width.to_string()),
-                ("y1", y.to_string()),
-                ("y2", y.to_string()),
+                ("x1", num(c.left)),
+                ("x2", num(c.width)),
+                ("y1", num(*y)),
+                ("y2", num(*y)),
                 ("stroke", "#d0d4da".into()),
                 ("stroke-width", "1".into()),
             ],
@@ -170,8 +174,8 @@ fn draw_chart(c: &Chart, panel: &Element) -> Res<()> {
         set(
             &t,
             &[
-                ("x", (c.left - 6.0).to_string()),
-                ("y", (y + 4.0).to_string()),
+                ("x", num(c.left - 6.0)),
+                ("y", num(y + 4.0)),
                 ("text-anchor", "end".into()),
                 ("font-size", "11".into()),
                 ("fill", "#555".into()),
@@ -193,10 +197,10 @@ fn draw_chart(c: &Chart, panel: &Element) -> Res<()> {
                 &rect,
                 &[
                     ("class", format!("bar-seg seg-{}", s.series.key)),
-                    ("x", b.x.to_string()),
-                    ("y", s.y.to_string()),
-                    ("width", b.width.to_string()),
-                    ("height", s.height.to_string()),
+                    ("x", num(b.x)),
+                    ("y", num(s.y)),
+                    ("width", num(b.width)),
+                    ("height", num(s.height)),
                     ("fill", s.series.color.into()),
                     ("data-count", s.count.to_string()),
                 ],
@@ -207,8 +211,8 @@ fn draw_chart(c: &Chart, panel: &Element) -> Res<()> {
             set(
                 &t,
                 &[
-                    ("x", (b.x + b.width / 2.0).to_string()),
-                    ("y", (c.bottom + 16.0).to_string()),
+                    ("x", num(b.x + b.width / 2.0)),
+                    ("y", num(c.bottom + 16.0)),
                     ("text-anchor", "middle".into()),
                     ("font-size", "11".into()),
                     ("fill", "#555".into()),
