@@ -324,6 +324,57 @@ doc = {"openapi": "3.1.0",
 paths["/api/workspaces/{ws}/sessions"]["post"]["summary"] = ("Agent sign-in (limited per email and per network: "
     "429 with Retry-After; an unknown email answers exactly like a wrong password)")
 paths["/api/visitor/ws"]["get"]["responses"]["403"]["description"] = "The page's Origin is not in the workspace's allowed_origins (checked before the upgrade)"
+# WebSocket routes answer 101 (the upgrade; the frames are docs/protocol.md's). Browsers cannot set
+# Authorization on a WebSocket, so agents and admins may pass their token in the query.
+TOKEN_Q = {"name": "token", "in": "query", "required": False, "schema": {"type": "string"},
+           "description": "The bearer token, for clients that cannot set Authorization on a WebSocket (browsers)"}
+for path in ["/api/visitor/ws", "/api/workspaces/{ws}/inbox/ws", "/api/workspaces/{ws}/admin/ws", "/api/workspaces/{ws}/conversations/{id}/ws"]:
+    o = paths[path]["get"]
+    o["responses"].pop("200")
+    o["responses"] = {"101": {"description": "Switching Protocols: the WebSocket of docs/protocol.md (send `Upgrade: websocket`; without it 400)"}, **o["responses"]}
+    if path != "/api/visitor/ws":
+        o["parameters"].append(TOKEN_Q)
+
+# Success bodies that were only "an object".
+def body_of(path, method, code, schema):
+    paths[path][method]["responses"][code]["content"] = {"application/json": {"schema": schema}}
+STR = {"type": "string"}
+# A PUT that creates answers 201, one that replaces 200 (same body).
+for path, created_desc in [("/api/workspaces/{ws}/teams/{id}", "Created (the team is new)"), ("/api/workspaces/{ws}/dialogues/{id}", "Created (the dialogue is new)")]:
+    r = paths[path]["put"]["responses"]
+    first = r.get("200") or r.get("201")
+    r["200"] = {**first, "description": "Replaced"}
+    r["201"] = {**first, "description": created_desc}
+    paths[path]["put"]["responses"] = {"200": r.pop("200"), "201": r.pop("201"), **r}
+body_of("/api/health", "get", "200", {"type": "object", "required": ["ok"], "properties": {"ok": {"const": True}}})
+body_of("/api/workspaces", "post", "201", {"type": "object", "required": ["id", "admin_key"], "properties": {
+    "id": STR, "admin_key": {"type": "string", "description": "wsk_…: the workspace admin key, shown only here (rotate with POST …/admin-key)"}}})
+body_of("/api/workspaces/{ws}/sessions", "post", "201", {"type": "object", "required": ["token", "agent", "workspace"], "properties": {
+    "token": {"type": "string", "description": "The agent's session token (Authorization: Bearer, or `token` on WebSocket URLs)"}, "agent": ref("Agent"), "workspace": STR}})
+for path in ["/api/workspaces/{ws}/agents/{id}", "/api/workspaces/{ws}/teams/{id}", "/api/workspaces/{ws}/dialogues/{id}"]:
+    body_of(path, "delete", "200", {"type": "object", "required": ["deleted"], "properties": {"deleted": {"type": "string", "description": "The id removed"}}})
+body_of("/api/workspaces/{ws}/conversations/{id}", "get", "200", {"type": "object", "required": ["conversation", "transcript"], "properties": {
+    "conversation": ref("ConversationRecord"),
+    "transcript": {"type": "object", "required": ["entries"], "properties": {
+        "entries": {"type": "array", "items": {"type": "object", "required": ["seq", "at", "event"], "properties": {
+            "seq": {"type": "integer", "minimum": 1}, "at": {"type": "integer", "description": "ms since the epoch"},
+            "event": {"type": "string", "description": "card, answered, captured, live_chat_requested, agent_joined, message, … (docs/protocol.md, transcript entries)"}}}},
+        "agent": {"type": ["string", "null"], "description": "The agent holding the chat, if any"}}}}})
+
+# operationIds from the method and the path's fixed words: GET …/dialogues/{id} → getDialoguesById.
+def operation_id(method, path):
+    words = [w for w in path.split("/") if w and w not in ("api",) and not w.startswith("{")]
+    words = [w for w in words if w != "workspaces"] or ["workspaces"]
+    name = "".join(part.capitalize() for w in words for part in w.replace(".", "_").replace("-", "_").split("_"))
+    return method + name + ("ById" if path.endswith("}") else "")
+seen = set()
+for path, ops in paths.items():
+    for method, o in ops.items():
+        oid = operation_id(method, path)
+        assert oid not in seen, oid
+        seen.add(oid)
+        o["operationId"] = oid
+
 out = pathlib.Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 text = json.dumps(doc, indent=2) + "\n"
 if "--check" in sys.argv:

@@ -147,3 +147,14 @@ test('unknown routes → 404 JSON, a wrong method → 405 with Allow, a second w
   assert4xx(await new Api(BASE, process.env.PARLOR_ADMIN_TOKEN).call('POST', '/api/workspaces', { id: W.id, name: 'again' }), 409, 'duplicate workspace');
   assert4xx(await W.admin.call('GET', `/api/workspaces/${W.id}/conversations/zzz`), 404, 'unknown conversation');
 });
+
+test('a PUT answers 201 when it creates and 200 when it replaces (teams and dialogues)', async () => {
+  const team = `/api/workspaces/${W.id}/teams/support`;
+  assert.equal((await W.admin.call('PUT', team, { name: 'Support' })).status, 201);
+  assert.equal((await W.admin.call('PUT', team, { name: 'Support desk' })).status, 200);
+  const d = { ...demoDialogue(), id: 'second' };
+  const path = `/api/workspaces/${W.id}/dialogues/second`;
+  const created = await W.admin.call('PUT', path, d);
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  assert.equal((await W.admin.call('PUT', path, d)).status, 200);
+});

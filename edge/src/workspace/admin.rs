@@ -8,7 +8,7 @@ use worker::{Request, Response, SqlStorage};
 
 use crate::crypto::random_hex;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{created, read_json, MAX_BODY_BYTES};
+use crate::http::{created, ok, read_json, MAX_BODY_BYTES};
 use crate::identity::Role;
 use crate::validate;
 use crate::workspace::sessions::Handover;
@@ -240,7 +240,8 @@ pub async fn reset_password(
     Ok((agent, epoch))
 }
 
-pub async fn put_team(sql: &SqlStorage, id: &str, req: &mut Request) -> ApiResult<Team> {
+/// Creates or replaces a team; whether it was new (201) or replaced (200).
+pub async fn put_team(sql: &SqlStorage, id: &str, req: &mut Request) -> ApiResult<(Team, bool)> {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Body {
@@ -259,8 +260,9 @@ pub async fn put_team(sql: &SqlStorage, id: &str, req: &mut Request) -> ApiResul
         name: body.name.trim().to_owned(),
         business_hours: body.business_hours,
     };
+    let new = !store::teams(sql)?.iter().any(|t| t.id == id);
     store::put_team(sql, &team)?;
-    Ok(team)
+    Ok((team, new))
 }
 
 /// The outcome of checking a dialogue: errors block saving, warnings do not.
@@ -298,12 +300,14 @@ pub fn save_dialogue(sql: &SqlStorage, id: &str, dialogue: Dialogue) -> ApiResul
         return Err(ApiError::InvalidDialogue(check.errors));
     }
     let existing = store::dialogues(sql)?;
-    let position = existing
-        .iter()
-        .position(|d| d.id.as_str() == id)
-        .unwrap_or(existing.len()) as u64;
+    let found = existing.iter().position(|d| d.id.as_str() == id);
+    let position = found.unwrap_or(existing.len()) as u64;
     store::put_dialogue(sql, &dialogue, position)?;
-    created(&check)
+    // 201 when the PUT created the dialogue, 200 when it replaced one.
+    match found {
+        None => created(&check),
+        Some(_) => ok(&check),
+    }
 }
 
 #[cfg(test)]

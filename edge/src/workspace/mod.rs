@@ -477,9 +477,13 @@ impl WorkspaceDO {
             }
             (["teams", id], Method::Put) => {
                 require_admin(who)?;
-                let team = admin::put_team(sql, id, req).await?;
+                let (team, new) = admin::put_team(sql, id, req).await?;
                 self.routing_settings_changed().await?;
-                ok(&team)
+                if new {
+                    created(&team)
+                } else {
+                    ok(&team)
+                }
             }
             (["teams", id], Method::Delete) => {
                 require_admin(who)?;

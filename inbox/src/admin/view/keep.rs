@@ -1,7 +1,8 @@
 //! What the admin typed survives a redraw of the panel: the panel is rebuilt from the model on
-//! every change, so without this a refused save would also wipe the form being corrected.
-//! Values are restored only after a failure (after a success the server's values are the truth),
-//! and an opened `<details>` stays open either way.
+//! every change (a live update included), so without this a refused save would wipe the form
+//! being corrected, and a conversation changing elsewhere would wipe a half-typed field. Values
+//! are kept on every redraw of the same tab except the one right after a successful save (then
+//! the server's values are the truth; see `view::mod`), and an opened `<details>` stays open.
 
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement};

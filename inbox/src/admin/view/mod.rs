@@ -30,6 +30,8 @@ pub struct View {
     panel: Element,
     /// The tab the panel shows now, so a redraw of the same tab keeps what was typed.
     panel_tab: Option<Tab>,
+    /// The flash of the last redraw: a new success is the one redraw that drops typed values.
+    shown_flash: Option<(Tab, String, bool)>,
     rev: Option<u32>,
 }
 
@@ -89,6 +91,7 @@ impl View {
             tabs,
             panel,
             panel_tab: None,
+            shown_flash: None,
             rev: None,
         })
     }
@@ -139,9 +142,14 @@ impl View {
             .active_element()
             .map(|e| e.id())
             .filter(|id| !id.is_empty());
-        let failed_here = matches!(&m.flash, Some((t, _, true)) if *t == tab);
+        // What the admin typed survives every redraw of the same tab (live updates arrive while
+        // they type), except the one right after this tab's save succeeded: then the server's
+        // values are the truth.
+        let saved_now =
+            matches!(&m.flash, Some((t, _, false)) if *t == tab) && m.flash != self.shown_flash;
         let same_tab = self.panel_tab == Some(tab);
-        let kept = keep::keep(&self.panel, failed_here && same_tab);
+        let kept = keep::keep(&self.panel, same_tab && !saved_now);
+        self.shown_flash = m.flash.clone();
         self.panel_tab = Some(tab);
         clear(&self.panel);
         if let Some((t, text, error)) = &m.flash {
