@@ -118,6 +118,18 @@ fn reconnect(m: &mut Model) -> Vec<Effect> {
     update(m, Msg::Reconnect)
 }
 
+/// A model whose visitor asked for a human and waits (panel open).
+fn waiting() -> Model {
+    let mut m = model();
+    m.open = true;
+    update(&mut m, Msg::Init);
+    update(&mut m, started("t"));
+    update(&mut m, Msg::SocketOpened);
+    update(&mut m, welcome(0, false));
+    update(&mut m, entry(1, TranscriptEvent::LiveChatRequested));
+    m
+}
+
 /// A model connected to a live chat with an agent.
 fn chatting() -> Model {
     let mut m = model();
@@ -727,13 +739,7 @@ fn start_failures() {
 
 #[test]
 fn waiting_then_fallback() {
-    let mut m = model();
-    m.open = true;
-    update(&mut m, Msg::Init);
-    update(&mut m, started("t"));
-    update(&mut m, Msg::SocketOpened);
-    update(&mut m, welcome(0, false));
-    update(&mut m, entry(1, TranscriptEvent::LiveChatRequested));
+    let mut m = waiting();
     assert!(m.waiting && m.live() && !m.can_chat());
     let fx = update(
         &mut m,
@@ -981,13 +987,7 @@ fn the_agent_joining_opens_a_closed_panel_and_later_messages_count_as_unread() {
 
 #[test]
 fn the_visitor_can_write_while_waiting_for_an_agent() {
-    let mut m = model();
-    m.open = true;
-    update(&mut m, Msg::Init);
-    update(&mut m, started("t"));
-    update(&mut m, Msg::SocketOpened);
-    update(&mut m, welcome(0, false));
-    update(&mut m, entry(1, TranscriptEvent::LiveChatRequested));
+    let mut m = waiting();
     assert!(m.waiting && m.agent.is_none());
     let fx = update(
         &mut m,
