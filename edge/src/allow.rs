@@ -41,12 +41,12 @@ fn parse(openapi: &str) -> Vec<Template> {
 
 /// The methods documented for `path`, or `None` when no documented path matches it. Where
 /// several match (`/dialogues/validate` and `/dialogues/{id}`), the one with the most literal
-/// segments wins.
-pub fn allowed(path: &str) -> Option<Vec<String>> {
+/// segments wins. Borrowed: every API request asks, and only a refusal needs a copy.
+pub fn allowed(path: &str) -> Option<&'static [String]> {
     allowed_in(templates(), path)
 }
 
-fn allowed_in(templates: &[Template], path: &str) -> Option<Vec<String>> {
+fn allowed_in<'t>(templates: &'t [Template], path: &str) -> Option<&'t [String]> {
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let literal_count = |t: &Template| t.segments.iter().filter(|s| s.is_some()).count();
     templates
@@ -59,7 +59,7 @@ fn allowed_in(templates: &[Template], path: &str) -> Option<Vec<String>> {
                     .all(|(t, s)| t.as_deref().is_none_or(|lit| lit == *s))
         })
         .max_by_key(|t| literal_count(t))
-        .map(|t| t.methods.clone())
+        .map(|t| t.methods.as_slice())
 }
 
 #[cfg(test)]
@@ -74,11 +74,11 @@ mod tests {
     fn a_documented_path_lists_its_methods() {
         let t = doc();
         assert_eq!(
-            allowed_in(&t, "/api/workspaces/acme/settings"),
+            allowed_in(&t, "/api/workspaces/acme/settings").map(<[String]>::to_vec),
             Some(vec!["GET".to_owned(), "PUT".to_owned()])
         );
         assert_eq!(
-            allowed_in(&t, "/api/workspaces/acme/dialogues/welcome"),
+            allowed_in(&t, "/api/workspaces/acme/dialogues/welcome").map(<[String]>::to_vec),
             Some(vec!["GET".into(), "PUT".into(), "DELETE".into()])
         );
     }
@@ -87,7 +87,7 @@ mod tests {
     fn a_literal_segment_beats_a_parameter() {
         let t = doc();
         assert_eq!(
-            allowed_in(&t, "/api/workspaces/acme/dialogues/validate"),
+            allowed_in(&t, "/api/workspaces/acme/dialogues/validate").map(<[String]>::to_vec),
             Some(vec!["POST".to_owned()])
         );
     }

@@ -48,7 +48,7 @@ async fn route(req: &mut Request, env: &Env, path: &str, now: u64) -> ApiResult<
     if let Some(methods) = crate::allow::allowed(path) {
         let preflight = raw == "OPTIONS" && path.starts_with("/api/visitor/");
         if !preflight && !methods.contains(&raw) {
-            return Err(ApiError::MethodNotAllowed(methods));
+            return Err(ApiError::MethodNotAllowed(methods.to_vec()));
         }
     } else if !matches!(
         raw.as_str(),
