@@ -21,6 +21,9 @@
   // Parlor('open') before the launcher was drawn: load at once rather than when idle.
   let eager;
 
+  // Parlor('identify', {id, email, name, user_hash}): who the signed-in visitor is. The wasm
+  // reads it at each start (`identity` of the config below); the server checks user_hash.
+  let identity;
   // window.Parlor: Parlor('open'), Parlor('close'), Parlor('on', event, fn). Calls made before
   // this script ran wait in Parlor.q (the snippet in docs/embedding.md). Every event is also a
   // `parlor:<event>` DOM event on window, for tag managers.
@@ -37,6 +40,12 @@
   };
   const command = (cmd, event, fn) => {
     if (cmd == 'on') return typeof fn == 'function' && (handlers[event] ||= []).push(fn);
+    if (cmd == 'identify') {
+      // Strings only; without an id there is no one to identify (a sign-out clears it).
+      identity = event && event.id != null ? {} : undefined;
+      for (const k of ['id', 'email', 'name', 'user_hash']) if (identity && event[k] != null) identity[k] = '' + event[k];
+      return;
+    }
     const mounted = root && root.querySelector('.pw');
     const isOpen = mounted && mounted.classList.contains('op');
     if (cmd == 'open') {
@@ -58,7 +67,16 @@
       .then(async (m) => {
         await m.default({ module_or_path: base + WIDGET_WASM });
         await new Promise((go) => setTimeout(go));
-        m.mount(root, { workspace, base, open: opened, look, emit });
+        m.mount(root, {
+          workspace,
+          base,
+          open: opened,
+          look,
+          emit,
+          get identity() {
+            return identity;
+          },
+        });
         emit('ready');
         // Mounted open (data-open, or Parlor('open') before it loaded): the page hears it too.
         if (opened) emit('open');

@@ -11,6 +11,7 @@ pub mod failed_action;
 pub mod guard;
 pub mod hours;
 pub mod hours_text;
+pub mod identity;
 pub mod ids;
 pub mod keys;
 pub mod lead;

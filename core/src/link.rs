@@ -52,6 +52,8 @@ pub enum ConversationToWorkspace {
         visitor: BTreeMap<String, String>,
         #[serde(default)]
         page_url: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        identity: Option<crate::identity::VisitorIdentity>,
     },
     /// The live chat with this agent, for request `request` or an older one, is over (or
     /// was refused): free the agent's slot.

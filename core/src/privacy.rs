@@ -412,6 +412,7 @@ mod tests {
             last_message: None,
             revision: 9,
             first_agent_reply_at: None,
+            identity: None,
         };
         assert!(!taken_after_erasure(&ConversationToWorkspace::Index {
             record,

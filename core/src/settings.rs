@@ -48,6 +48,10 @@ pub struct WorkspaceSettings {
     /// When the workspace is open (see `crate::hours`); `None` is always open. A live chat
     /// requested while closed falls back at once (`OutsideHours`).
     pub business_hours: Option<BusinessHours>,
+    /// Refuse a visitor identity (`Parlor('identify')`) without a valid `user_hash`; visitors
+    /// who give none are not affected (see `crate::identity`).
+    #[serde(default)]
+    pub require_verified_identity: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +102,7 @@ impl Default for WorkspaceSettings {
             retention_days: None,
             test_retention_ms: None,
             business_hours: None,
+            require_verified_identity: false,
         }
     }
 }

@@ -46,6 +46,7 @@ fn live_as(id: &str) -> Conversation {
     );
     c.handle(
         Input::Start {
+            identity: None,
             page_url: "https://ex.com/".into(),
             language: String::new(),
             country: String::new(),
@@ -111,6 +112,7 @@ fn status_and_captured_fields_go_at_once_with_growing_revisions() {
     );
     let start = rows(&c.handle(
         Input::Start {
+            identity: None,
             page_url: "https://ex.com/".into(),
             language: String::new(),
             country: String::new(),

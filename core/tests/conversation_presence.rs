@@ -31,6 +31,7 @@ fn conversation() -> Conversation {
     );
     c.handle(
         Input::Start {
+            identity: None,
             page_url: "https://ex.com/".into(),
             language: String::new(),
             country: String::new(),

@@ -59,6 +59,7 @@ fn input() -> impl Strategy<Value = Input> {
     let email = prop_oneof![Just("ada@example.com"), Just("nope")];
     prop_oneof![
            1 => Just(Input::Start {
+               identity: None,
                page_url: "/pricing".into(),
                language: "en".into(),
                country: "GB".into(),
@@ -108,6 +109,7 @@ fn to_live_chat() -> Vec<(u64, Input)> {
         (
             0,
             Input::Start {
+                identity: None,
                 page_url: "/".into(),
                 language: String::new(),
                 country: String::new(),

@@ -56,6 +56,7 @@ fn conv() -> Conversation {
 
 fn start() -> Input {
     Input::Start {
+        identity: None,
         page_url: "https://ex.com/pricing?utm_source=ads".into(),
         language: "fr".into(),
         country: "FR".into(),
@@ -141,7 +142,7 @@ fn card_ids(fx: &[Effect]) -> Vec<String> {
     events(fx)
         .into_iter()
         .filter_map(|e| match e {
-            TranscriptEvent::Card { card } => Some(card.id.0),
+            TranscriptEvent::Card { card, .. } => Some(card.id.0),
             _ => None,
         })
         .collect()

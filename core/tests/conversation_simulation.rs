@@ -112,6 +112,7 @@ fn dialogue_to_live_chat_to_expiry() {
 
     edge.handle(
         Input::Start {
+            identity: None,
             page_url: "https://shop.example/pricing?utm_campaign=spring".into(),
             language: "en".into(),
             country: "GB".into(),

@@ -49,6 +49,7 @@ fn dialogue() -> Dialogue {
 
 fn start() -> Input {
     Input::Start {
+        identity: None,
         page_url: "https://shop.example/pricing".into(),
         language: "en".into(),
         country: "GB".into(),

@@ -39,6 +39,7 @@ fn visitor() -> BTreeMap<String, String> {
 
 fn facts() -> VisitorFacts {
     VisitorFacts {
+        identity: None,
         fields: visitor(),
         page_url: "https://shop.example/pricing".into(),
         language: "en".into(),
@@ -56,6 +57,7 @@ fn eve() -> AgentProfile {
 
 fn record() -> ConversationRecord {
     ConversationRecord {
+        identity: None,
         id: "c_7f3a".into(),
         created_at: 1_700_000_000_000,
         updated_at: 1_700_000_050_000,
@@ -163,6 +165,7 @@ fn c2w_samples() -> Vec<ConversationToWorkspace> {
         },
         ConversationToWorkspace::CancelLiveChat { request: 1 },
         ConversationToWorkspace::AgentJoined {
+            identity: None,
             agent: "eve".into(),
             visitor: visitor(),
             page_url: "https://shop.example/pricing".into(),
@@ -337,6 +340,7 @@ fn effect_samples() -> Vec<WorkspaceEffect> {
             agent: "eve".into(),
             msg: InboxServerMsg::Offered {
                 offer: OfferView {
+                    identity: None,
                     offer: 42,
                     conversation: "c_7f3a".into(),
                     deadline: Millis(1_700_000_100_000),
@@ -504,6 +508,7 @@ fn agent_joined_from_an_older_conversation_defaults_its_visitor() {
     assert_eq!(
         m,
         ConversationToWorkspace::AgentJoined {
+            identity: None,
             agent: "eve".into(),
             visitor: BTreeMap::new(),
             page_url: String::new(),

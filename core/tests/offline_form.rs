@@ -37,6 +37,7 @@ fn conv(capture: bool) -> Conversation {
     );
     c.handle(
         Input::Start {
+            identity: None,
             page_url: "https://ex.com/p?utm_source=news&utm_campaign=spring".into(),
             language: "en".into(),
             country: "FR".into(),

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use parlor_core::dialogue::{Card, CardKind, Dialogue};
+use parlor_core::identity::VisitorIdentity;
 use parlor_core::protocol::{
     AgentProfile, ChatClientMsg, ChatServerMsg, ChatSummary, ConversationView, EndReason,
     FallbackKind, FieldError, InboxClientMsg, InboxServerMsg, OfferView, Presence, Side,
@@ -103,7 +104,10 @@ fn event_samples() -> Vec<TranscriptEvent> {
         },
     };
     vec![
-        TranscriptEvent::Card { card },
+        TranscriptEvent::Card {
+            card,
+            prefill: Default::default(),
+        },
         TranscriptEvent::Answered {
             card: "q1".into(),
             button: "yes".into(),
@@ -245,12 +249,24 @@ fn inbox_server_samples() -> Vec<InboxServerMsg> {
         deadline: Millis(1_700_000_100_000),
         visitor: visitor(),
         page_url: "https://shop.example/pricing".into(),
+        identity: Some(VisitorIdentity {
+            id: "user-42".into(),
+            email: Some("ada@bigcorp.example".into()),
+            name: None,
+            verified: false,
+        }),
     };
     let chat = ChatSummary {
         conversation: "c_7f3a".into(),
         started_at: Millis(1_700_000_050_000),
         visitor: visitor(),
         page_url: "https://shop.example/pricing".into(),
+        identity: Some(VisitorIdentity {
+            id: "user-42".into(),
+            email: Some("ada@bigcorp.example".into()),
+            name: Some("Ada Lovelace".into()),
+            verified: true,
+        }),
     };
     vec![
         InboxServerMsg::Welcome {

@@ -57,6 +57,7 @@ fn started() -> (Conversation, Vec<Effect>) {
     );
     let fx = c.handle(
         Input::Start {
+            identity: None,
             page_url: "https://ex.com/pricing".into(),
             language: "en".into(),
             country: "fr".into(),
@@ -71,7 +72,7 @@ fn cards(fx: &[Effect]) -> Vec<String> {
     fx.iter()
         .filter_map(|e| match e {
             Effect::Append(entry) => match &entry.event {
-                TranscriptEvent::Card { card } => Some(card.id.0.clone()),
+                TranscriptEvent::Card { card, .. } => Some(card.id.0.clone()),
                 _ => None,
             },
             _ => None,

@@ -127,6 +127,7 @@ impl Sim {
 
 fn row(id: &str, created: Millis, first_reply: Option<Millis>) -> ConversationRecord {
     ConversationRecord {
+        identity: None,
         id: id.into(),
         created_at: created.0,
         updated_at: created.0,

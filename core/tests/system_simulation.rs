@@ -527,6 +527,7 @@ fn a_late_acceptance_from_an_agent_who_left_is_refused() {
         Millis(1_000),
     );
     let start = Input::Start {
+        identity: None,
         page_url: "https://shop.test/".into(),
         language: "en".into(),
         country: "us".into(),

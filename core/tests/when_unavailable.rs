@@ -52,6 +52,7 @@ fn requested() -> Conversation {
     );
     c.handle(
         Input::Start {
+            identity: None,
             page_url: "https://ex.com/pricing".into(),
             language: "en".into(),
             country: "fr".into(),
@@ -91,7 +92,7 @@ fn events(fx: &[Effect]) -> Vec<String> {
     fx.iter()
         .filter_map(|e| match e {
             Effect::Append(entry) => Some(match &entry.event {
-                TranscriptEvent::Card { card } => format!("card {}", card.id.0),
+                TranscriptEvent::Card { card, .. } => format!("card {}", card.id.0),
                 TranscriptEvent::LiveChatUnavailable => "unavailable".to_owned(),
                 TranscriptEvent::Fallback { .. } => "fallback".to_owned(),
                 other => format!("{other:?}"),

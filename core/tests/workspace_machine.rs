@@ -190,6 +190,7 @@ fn chat_started_waits_for_the_conversation_to_confirm() {
         }
     )));
     let joined = ConversationToWorkspace::AgentJoined {
+        identity: None,
         agent: a.clone(),
         visitor: BTreeMap::from([("email".into(), "ada@example.com".into())]),
         page_url: "https://ex.com/".into(),

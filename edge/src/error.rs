@@ -41,6 +41,10 @@ pub enum ApiError {
     /// The conversation was erased (the visitor's right to be forgotten); it never comes back.
     #[error("This conversation was erased. Its messages and details are gone.")]
     Erased,
+    /// A visitor identity that is malformed (400) or, where verification is required, not
+    /// verified (403).
+    #[error("{0}")]
+    Identity(#[from] parlor_core::identity::IdentityError),
     #[error("internal error")]
     Internal(String),
 }
@@ -71,6 +75,8 @@ impl ApiError {
             ApiError::BadRequest(_) => 400,
             ApiError::Unauthorized => 401,
             ApiError::Forbidden | ApiError::OriginNotAllowed => 403,
+            ApiError::Identity(e) if e.code() == "identity_not_verified" => 403,
+            ApiError::Identity(_) => 400,
             ApiError::NotFound(_) => 404,
             ApiError::MethodNotAllowed(_) => 405,
             ApiError::Conflict(_) => 409,
@@ -98,6 +104,7 @@ impl ApiError {
             ApiError::OriginNotAllowed => "origin_not_allowed",
             ApiError::Misconfigured(_) => "misconfigured",
             ApiError::Erased => "conversation_erased",
+            ApiError::Identity(e) => e.code(),
             ApiError::Internal(_) => "internal",
         }
     }

@@ -82,6 +82,7 @@ mod tests {
             last_message: None,
             revision: 3,
             first_agent_reply_at: None,
+            identity: None,
         }
     }
 

@@ -56,7 +56,7 @@ pub fn card_text(kind: &CardKind) -> &str {
 /// One transcript entry as (css class, who, text); messages use class `msg-<side>`.
 pub fn entry_line(e: &TranscriptEvent) -> (&'static str, String, String) {
     match e {
-        TranscriptEvent::Card { card } => ("bot", "Bot".into(), card_text(&card.kind).into()),
+        TranscriptEvent::Card { card, .. } => ("bot", "Bot".into(), card_text(&card.kind).into()),
         TranscriptEvent::Answered { label, .. } => {
             ("event", String::new(), format!("Visitor chose “{label}”"))
         }

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use js_sys::{Array, Object, Reflect, JSON};
 use parlor_core::dialogue::{Button, Card, CardKind, FieldKind, FieldSpec};
+use parlor_core::identity::VisitorIdentity;
 use parlor_core::protocol::{AgentProfile, FallbackKind, Side, TranscriptEntry, TranscriptEvent};
 use parlor_core::routing::Routing;
 use parlor_core::{ButtonId, CardId, Millis};
@@ -90,6 +91,20 @@ impl Reader {
         out
     }
 
+    /// `identity` (`parlor_core::identity`), absent for a visitor the site did not identify.
+    pub fn identity(&mut self, o: &JsValue) -> Option<VisitorIdentity> {
+        let v = get(o, "identity");
+        if v.is_undefined() || v.is_null() {
+            return None;
+        }
+        Some(VisitorIdentity {
+            id: self.string(&v, "id"),
+            email: opt_string(&v, "email"),
+            name: opt_string(&v, "name"),
+            verified: self.boolean(&v, "verified"),
+        })
+    }
+
     pub fn string_map(&mut self, o: &JsValue, k: &'static str) -> BTreeMap<String, String> {
         let v = get(o, k);
         let mut out = BTreeMap::new();
@@ -134,6 +149,8 @@ impl Reader {
 pub fn entry(r: &mut Reader, o: &JsValue) -> TranscriptEntry {
     let event = match r.string(o, "event").as_str() {
         "card" => TranscriptEvent::Card {
+            // What the visitor's form started with: the inbox shows what they submitted.
+            prefill: Default::default(),
             card: card(r, &get(o, "card")),
         },
         "answered" => TranscriptEvent::Answered {
@@ -433,6 +450,7 @@ mod agent {
 
     fn offer(r: &mut Reader, o: &JsValue) -> OfferView {
         OfferView {
+            identity: r.identity(o),
             offer: r.number(o, "offer"),
             conversation: ConversationId(r.string(o, "conversation")),
             deadline: Millis(r.number(o, "deadline")),
@@ -443,6 +461,7 @@ mod agent {
 
     fn summary(r: &mut Reader, o: &JsValue) -> ChatSummary {
         ChatSummary {
+            identity: r.identity(o),
             conversation: ConversationId(r.string(o, "conversation")),
             started_at: Millis(r.number(o, "started_at")),
             visitor: r.string_map(o, "visitor"),

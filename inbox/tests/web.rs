@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use parlor_core::dialogue::{Button, Card, CardKind, FieldKind, FieldSpec};
+use parlor_core::identity::VisitorIdentity;
 use parlor_core::protocol::{
     AgentProfile, ChatClientMsg, ChatServerMsg, ChatSummary, ConversationView, EndReason,
     FallbackKind, FieldError, InboxClientMsg, InboxServerMsg, OfferView, Presence, Side,
@@ -32,12 +33,14 @@ fn visitor() -> BTreeMap<String, String> {
 fn events() -> Vec<TranscriptEvent> {
     vec![
         TranscriptEvent::Card {
+            prefill: Default::default(),
             card: Card {
                 id: CardId::new("m"),
                 kind: CardKind::Message { text: "Hi".into() },
             },
         },
         TranscriptEvent::Card {
+            prefill: Default::default(),
             card: Card {
                 id: CardId::new("q"),
                 kind: CardKind::Question {
@@ -52,6 +55,7 @@ fn events() -> Vec<TranscriptEvent> {
             },
         },
         TranscriptEvent::Card {
+            prefill: Default::default(),
             card: Card {
                 id: CardId::new("f"),
                 kind: CardKind::InfoCapture {
@@ -74,6 +78,7 @@ fn events() -> Vec<TranscriptEvent> {
             },
         },
         TranscriptEvent::Card {
+            prefill: Default::default(),
             card: Card {
                 id: CardId::new("l"),
                 kind: CardKind::LiveChat {
@@ -201,7 +206,7 @@ fn transcript_cards_keep_their_words() {
     let Ok(ChatServerMsg::Entry { entry }) = wire::chat_server_msg(json) else {
         panic!("{json}");
     };
-    let TranscriptEvent::Card { card } = entry.event else {
+    let TranscriptEvent::Card { card, .. } = entry.event else {
         panic!("{json}");
     };
     assert_eq!(card.id, CardId::new("l"));
@@ -219,12 +224,19 @@ fn inbox_frames_decode_as_core_wrote_them() {
         deadline: Millis(1_700_000_030_000),
         visitor: visitor(),
         page_url: "https://acme.test/pricing".into(),
+        identity: Some(VisitorIdentity {
+            id: "user-42".into(),
+            email: None,
+            name: Some("Ada".into()),
+            verified: false,
+        }),
     };
     let chat = ChatSummary {
         conversation: ConversationId::new("c2"),
         started_at: Millis(1_700_000_000_000),
         visitor: BTreeMap::new(),
         page_url: String::new(),
+        identity: None,
     };
     let mut msgs = vec![
         InboxServerMsg::Welcome {
@@ -394,6 +406,12 @@ fn admin_frames_decode_as_core_wrote_them() {
         last_message: Some("hi".into()),
         revision: 4,
         first_agent_reply_at: Some(1_700_000_000_300),
+        identity: Some(VisitorIdentity {
+            id: "user-42".into(),
+            email: Some("ada@acme.test".into()),
+            name: None,
+            verified: true,
+        }),
     };
     let bare = ConversationRecord {
         status: ConversationStatus::Automated,
@@ -402,6 +420,7 @@ fn admin_frames_decode_as_core_wrote_them() {
         last_message: None,
         revision: 0,
         first_agent_reply_at: None,
+        identity: None,
         ..full.clone()
     };
     let mut msgs = vec![AdminServerMsg::Erased {
@@ -591,7 +610,7 @@ fn dialogues_round_trip_through_core() {
     let mut cards: Vec<Card> = events()
         .into_iter()
         .filter_map(|e| match e {
-            TranscriptEvent::Card { card } => Some(card),
+            TranscriptEvent::Card { card, .. } => Some(card),
             _ => None,
         })
         .collect();
@@ -773,6 +792,7 @@ fn reports_settings_teams_and_hooks_decode_as_core_wrote_them() {
         retention_days: Some(30),
         test_retention_ms: Some(5_000),
         business_hours: Some(hours.clone()),
+        require_verified_identity: true,
         ..WorkspaceSettings::default()
     };
     for s in [settings, WorkspaceSettings::default()] {

@@ -40,6 +40,7 @@ fn own(entry: &TranscriptEntry, id: &str, kind: CardKind) -> TranscriptEntry {
         seq: entry.seq,
         at: entry.at,
         event: TranscriptEvent::Card {
+            prefill: Default::default(),
             card: Card {
                 id: CardId(id.into()),
                 kind,

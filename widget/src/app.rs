@@ -44,8 +44,9 @@ struct Inner {
     socket: Option<Socket>,
     workspace: String,
     base: String,
-    /// The loader's `emit(name, detail)`, telling the host page (`Effect::Emit`).
-    emit: JsValue,
+    /// The loader's config: `emit(name, detail)` tells the host page (`Effect::Emit`), and
+    /// `identity` is who the page says the visitor is (`Parlor('identify')`), read at each start.
+    config: JsValue,
     #[cfg(feature = "record")]
     mode: Mode,
     /// Record mode: every effect, and every frame that would have been sent (as JSON).
@@ -63,7 +64,7 @@ pub fn start(
     base: String,
     open: bool,
     look: crate::model::WidgetSettings,
-    emit: JsValue,
+    config: JsValue,
     mode: Mode,
 ) -> Result<Rc<App>, WidgetError> {
     #[cfg(not(feature = "record"))]
@@ -89,7 +90,7 @@ pub fn start(
             socket: None,
             workspace,
             base,
-            emit,
+            config,
             #[cfg(feature = "record")]
             mode,
             #[cfg(feature = "record")]
@@ -156,9 +157,10 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Result<(), WidgetError> 
         // Each request is built and sent in a task of its own (see `timer`).
         Effect::Start { token } => {
             let (a, base, ws) = (app.clone(), inner.base.clone(), inner.workspace.clone());
+            let identity = crate::wire::object(&inner.config, "identity");
             timer(
                 0,
-                Box::new(move || crate::http::start(a, &base, &ws, token.as_deref())),
+                Box::new(move || crate::http::start(a, &base, &ws, token.as_deref(), identity)),
             );
         }
         Effect::FetchAvailability => {
@@ -201,7 +203,9 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Result<(), WidgetError> 
         Effect::Focus(f) => focus(app, inner, f),
         Effect::Announce(s) => inner.view.announce(&s),
         Effect::ClearComposer => inner.view.clear_composer(),
-        Effect::Emit(name, detail) => crate::dom::emit(&inner.emit, name, detail),
+        Effect::Emit(name, detail) => {
+            crate::dom::emit(&crate::wire::object(&inner.config, "emit"), name, detail)
+        }
     }
     Ok(())
 }

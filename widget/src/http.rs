@@ -66,8 +66,8 @@ fn fetch_json(req: Promise, then: Box<dyn FnOnce(u16, Option<JsValue>)>) {
 }
 
 /// Starts (or resumes with `token`); the answer comes back to `update` as a message.
-pub fn start(app: Rc<App>, base: &str, workspace: &str, token: Option<&str>) {
-    let req = match request(base, workspace, token) {
+pub fn start(app: Rc<App>, base: &str, workspace: &str, token: Option<&str>, identity: JsValue) {
+    let req = match request(base, workspace, token, identity) {
         Ok(req) => req,
         Err(e) => {
             log(e);
@@ -107,7 +107,12 @@ pub fn availability(app: Rc<App>, base: &str, workspace: &str) {
 }
 
 /// The `fetch` of the start request.
-fn request(base: &str, workspace: &str, token: Option<&str>) -> Result<Promise, WidgetError> {
+fn request(
+    base: &str,
+    workspace: &str,
+    token: Option<&str>,
+    identity: JsValue,
+) -> Result<Promise, WidgetError> {
     let win = web_sys::window().ok_or(WidgetError::Missing("window"))?;
     let mut body = Obj::new()
         .set("workspace", workspace)
@@ -115,6 +120,9 @@ fn request(base: &str, workspace: &str, token: Option<&str>) -> Result<Promise, 
         .set("language", win.navigator().language().unwrap_or_default());
     if let Some(t) = token {
         body = body.set("token", t);
+    }
+    if identity.is_object() {
+        body = body.set("identity", identity);
     }
     let headers = Headers::new()?;
     headers.set("content-type", "application/json")?;

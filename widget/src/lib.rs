@@ -46,15 +46,7 @@ pub fn mount(root: ShadowRoot, config: JsValue) -> Result<(), JsValue> {
         position: wire::field(&look, "position"),
         language: wire::field(&look, "language"),
     };
-    app::start(
-        root,
-        workspace,
-        base,
-        open,
-        look,
-        wire::object(&config, "emit"),
-        Mode::Live,
-    )?;
+    app::start(root, workspace, base, open, look, config, Mode::Live)?;
     Ok(())
 }
 

@@ -236,7 +236,7 @@ impl Model {
     /// The card shown by entry `card`, if it is in the transcript.
     pub fn card(&self, id: &CardId) -> Option<&Card> {
         self.entries.iter().find_map(|e| match &e.event {
-            TranscriptEvent::Card { card } if &card.id == id => Some(card),
+            TranscriptEvent::Card { card, .. } if &card.id == id => Some(card),
             _ => None,
         })
     }
@@ -291,7 +291,7 @@ impl Model {
     /// The latest interactive card the visitor can still act on.
     pub fn open_card(&self) -> Option<&CardId> {
         self.entries.iter().rev().find_map(|e| match &e.event {
-            TranscriptEvent::Card { card }
+            TranscriptEvent::Card { card, .. }
                 if matches!(
                     card.kind,
                     CardKind::Question { .. } | CardKind::InfoCapture { .. }

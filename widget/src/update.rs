@@ -283,7 +283,7 @@ fn entry_in(m: &mut Model, entry: TranscriptEntry, fx: &mut Vec<Effect>) {
     let live = entry.seq > m.replay_until;
     let s = m.lang.strings();
     match &entry.event {
-        TranscriptEvent::Card { card } => {
+        TranscriptEvent::Card { card, .. } => {
             if live
                 && m.open
                 && matches!(

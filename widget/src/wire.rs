@@ -181,6 +181,11 @@ pub fn server_msg(text: &str) -> Res<ChatServerMsg> {
 fn entry(r: &mut Reader, o: &JsValue) -> TranscriptEntry {
     let event = match r.string(o, "event").as_str() {
         "card" => TranscriptEvent::Card {
+            // Absent unless the site identified the visitor.
+            prefill: match get(o, "prefill").is_undefined() {
+                true => BTreeMap::new(),
+                false => r.string_map(o, "prefill"),
+            },
             card: card(r, &get(o, "card")),
         },
         "answered" => TranscriptEvent::Answered {

@@ -78,6 +78,7 @@ fn entry(app: &Rc<App>, seq: u64, event: TranscriptEvent) {
 
 fn card(id: &str, kind: CardKind) -> TranscriptEvent {
     TranscriptEvent::Card {
+        prefill: Default::default(),
         card: Card {
             id: CardId::new(id),
             kind,
@@ -741,12 +742,14 @@ fn french_strings_and_theme_from_settings() {
 fn decoder_reads_what_core_writes() {
     let entries = vec![
         TranscriptEvent::Card {
+            prefill: Default::default(),
             card: Card {
                 id: CardId::new("c"),
                 kind: CardKind::Message { text: "hi".into() },
             },
         },
         TranscriptEvent::Card {
+            prefill: Default::default(),
             card: Card {
                 id: CardId::new("q"),
                 kind: CardKind::Question {
@@ -761,6 +764,9 @@ fn decoder_reads_what_core_writes() {
             },
         },
         TranscriptEvent::Card {
+            prefill: [("job".to_string(), "CTO".to_string())]
+                .into_iter()
+                .collect(),
             card: Card {
                 id: CardId::new("f"),
                 kind: CardKind::InfoCapture {
@@ -775,6 +781,7 @@ fn decoder_reads_what_core_writes() {
             },
         },
         TranscriptEvent::Card {
+            prefill: Default::default(),
             card: Card {
                 id: CardId::new("l"),
                 kind: CardKind::LiveChat {
@@ -957,4 +964,68 @@ fn email_check_agrees_with_core() {
             "{s:?}"
         );
     }
+}
+
+#[wasm_bindgen_test]
+fn a_capture_card_starts_with_what_the_site_said_and_sends_what_is_shown() {
+    let (r, app) = connected("ws-prefill");
+    let field = |key: &str, kind| FieldSpec {
+        key: key.into(),
+        kind,
+        label: key.into(),
+        required: true,
+    };
+    entry(
+        &app,
+        1,
+        TranscriptEvent::Card {
+            prefill: [
+                ("first_name".to_string(), "Ada".to_string()),
+                ("email".to_string(), "ada@example.com".to_string()),
+            ]
+            .into_iter()
+            .collect(),
+            card: Card {
+                id: CardId::new("f1"),
+                kind: CardKind::InfoCapture {
+                    text: "About you".into(),
+                    fields: vec![
+                        field("first_name", FieldKind::FirstName),
+                        field("email", FieldKind::Email),
+                        field("company", FieldKind::Company),
+                    ],
+                },
+            },
+        },
+    );
+    let value = |name: &str| {
+        one(&r, &format!("input[name={name}]"))
+            .unchecked_into::<HtmlInputElement>()
+            .value()
+    };
+    assert_eq!(value("first_name"), "Ada");
+    assert_eq!(value("email"), "ada@example.com");
+    assert_eq!(value("company"), "");
+    one(&r, "input[name=company]")
+        .unchecked_into::<HtmlInputElement>()
+        .set_value("Analytical Engines");
+    one(&r, "form")
+        .unchecked_into::<HtmlFormElement>()
+        .request_submit()
+        .unwrap();
+    let values: BTreeMap<String, String> = [
+        ("first_name", "Ada"),
+        ("email", "ada@example.com"),
+        ("company", "Analytical Engines"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(
+        sent(&app).last(),
+        Some(&ChatClientMsg::Capture {
+            card: CardId::new("f1"),
+            values
+        })
+    );
 }

@@ -8,7 +8,6 @@ use super::io::Effect;
 use super::state::{Conversation, Position};
 use crate::dialogue::CardKind;
 use crate::link::ConversationToWorkspace;
-use crate::protocol::TranscriptEvent;
 use crate::{CardId, Millis};
 
 /// How long the visitor may wait for the workspace's answer before the question is shown.
@@ -89,7 +88,8 @@ impl Conversation {
             self.position = Position::Finished;
             return;
         };
-        self.append(TranscriptEvent::Card { card: shown }, now, fx);
+        let shown = self.shown(shown);
+        self.append(shown, now, fx);
         self.position = Position::Card { card: card.clone() };
     }
 }

@@ -5,19 +5,19 @@ use std::collections::BTreeMap;
 use super::io::{Effect, LiveState};
 use super::refusal::Refusal;
 use super::state::{Conversation, Position};
-use crate::dialogue::{validate_capture, CardKind, START_BRANCH};
+use crate::dialogue::{validate_capture, Card, CardKind, START_BRANCH};
 use crate::lead::{LeadOutcome, LeadSource};
 use crate::link::ConversationToWorkspace;
 use crate::protocol::{ChatServerMsg, TranscriptEvent};
+use crate::routing::VisitorFacts;
 use crate::{ButtonId, CardId, Millis};
 
 impl Conversation {
+    /// Starts the dialogue for a visitor of whom nothing is captured yet: `facts.fields` is
+    /// not read.
     pub(super) fn start(
         &mut self,
-        page_url: String,
-        language: String,
-        country: String,
-        utm: BTreeMap<String, String>,
+        facts: VisitorFacts,
         now: Millis,
         fx: &mut Vec<Effect>,
     ) -> Result<(), Refusal> {
@@ -25,10 +25,10 @@ impl Conversation {
         if self.position != Position::NotStarted {
             return Err(Refusal::AlreadyStarted);
         }
-        self.facts.page_url = page_url;
-        self.facts.language = language;
-        self.facts.country = country;
-        self.facts.utm = utm;
+        self.facts = VisitorFacts {
+            fields: std::mem::take(&mut self.facts.fields),
+            ..facts
+        };
         self.touch(now);
         self.show_from(START_BRANCH, 0, now, fx);
         Ok(())
@@ -123,6 +123,19 @@ impl Conversation {
             .map(|c| &c.kind)
     }
 
+    /// The entry that shows `card`: an info capture card's fields start filled with what the
+    /// site said of the visitor (`crate::identity`); the visitor can still change them.
+    pub(super) fn shown(&self, card: Card) -> TranscriptEvent {
+        let prefill = match (&card.kind, &self.facts.identity) {
+            (CardKind::InfoCapture { fields, .. }, Some(who)) => fields
+                .iter()
+                .filter_map(|f| Some((f.key.clone(), who.prefill(f)?)))
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        TranscriptEvent::Card { card, prefill }
+    }
+
     /// Shows cards from `branch[index]` on: messages flow by, a question, info capture or
     /// live chat card stops the walk. Running off the end of a branch finishes the dialogue.
     pub(super) fn show_from(
@@ -151,7 +164,8 @@ impl Conversation {
             if self.check_before_showing(&id, &card.kind, now, fx) {
                 return;
             }
-            self.append(TranscriptEvent::Card { card }, now, fx);
+            let shown = self.shown(card);
+            self.append(shown, now, fx);
             if let Some(routing) = routing {
                 self.append(TranscriptEvent::LiveChatRequested, now, fx);
                 self.live = LiveState::Requested;

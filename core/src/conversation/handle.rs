@@ -1,11 +1,14 @@
 //! The single entry point: dispatch an input, expiring first if the deadline has passed.
 
+use std::collections::BTreeMap;
+
 use super::io::{CloseReason, Effect, Input, LiveState};
 use super::refusal::Refusal;
 use super::state::Conversation;
 use crate::failed_action::FailedAction;
 use crate::link::ConversationToWorkspace;
 use crate::protocol::{EndReason, Side, TranscriptEvent};
+use crate::routing::VisitorFacts;
 use crate::Millis;
 
 impl Conversation {
@@ -25,7 +28,18 @@ impl Conversation {
                 language,
                 country,
                 utm,
-            } => self.start(page_url, language, country, utm, now, &mut fx),
+                identity,
+            } => {
+                let facts = VisitorFacts {
+                    fields: BTreeMap::new(),
+                    page_url,
+                    language,
+                    country,
+                    utm,
+                    identity,
+                };
+                self.start(facts, now, &mut fx)
+            }
             Input::Answer { card, button } => self.answer(&card, &button, now, &mut fx),
             Input::Capture { card, values } => self.capture(&card, &values, now, &mut fx),
             Input::Say {
@@ -44,6 +58,10 @@ impl Conversation {
                 text,
             } => self.leave_message(client_id, email, &text, now, &mut fx),
             Input::EmailTranscript => self.email_transcript(now, &mut fx),
+            Input::Identify { identity } => {
+                self.identify(identity);
+                Ok(())
+            }
             Input::FromWorkspace(msg) => self.workspace_said(msg, now, &mut fx),
             Input::SocketOpened { side } => {
                 self.socket_opened(side, &mut fx);

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::io::{Effect, LiveState};
 use super::state::Conversation;
+use crate::identity::VisitorIdentity;
 use crate::link::ConversationToWorkspace;
 use crate::protocol::{ConversationRecord, ConversationStatus};
 use crate::{AgentId, Millis};
@@ -39,6 +40,8 @@ pub struct Indexed {
     preview: Option<String>,
     #[serde(default)]
     first_reply: Option<Millis>,
+    #[serde(default)]
+    identity: Option<VisitorIdentity>,
 }
 
 impl Conversation {
@@ -69,6 +72,7 @@ impl Conversation {
             last_message: self.log.last_message.clone(),
             revision: self.indexed.as_ref().map_or(0, |i| i.revision),
             first_agent_reply_at: self.first_agent_reply_at.map(|t| t.0),
+            identity: self.facts.identity.clone(),
         }
     }
 
@@ -83,7 +87,8 @@ impl Conversation {
                 i.status != status
                     || i.agent != self.agent
                     || i.captured != self.facts.fields
-                    || i.first_reply != self.first_agent_reply_at,
+                    || i.first_reply != self.first_agent_reply_at
+                    || i.identity != self.facts.identity,
                 i.preview != self.log.last_message,
                 i.at,
             ),
@@ -108,6 +113,7 @@ impl Conversation {
             captured: self.facts.fields.clone(),
             preview: self.log.last_message.clone(),
             first_reply: self.first_agent_reply_at,
+            identity: self.facts.identity.clone(),
         });
         self.preview_due = None;
         fx.push(Effect::ToWorkspace(ConversationToWorkspace::Index {

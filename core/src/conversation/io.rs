@@ -21,6 +21,9 @@ pub enum Input {
         /// UTM parameters by name without the `utm_` prefix.
         #[serde(default)]
         utm: BTreeMap<String, String>,
+        /// Who the site says the visitor is, as the workspace checked it.
+        #[serde(default)]
+        identity: Option<crate::identity::VisitorIdentity>,
     },
     /// The visitor clicked a button of the current question card.
     Answer {
@@ -53,6 +56,11 @@ pub enum Input {
     },
     /// The visitor asks for the transcript by email.
     EmailTranscript,
+    /// The site said who the visitor is after the conversation began (a resume after signing
+    /// in); the workspace checked it (`crate::identity`).
+    Identify {
+        identity: crate::identity::VisitorIdentity,
+    },
     /// A message from the workspace (see [`crate::link`]).
     FromWorkspace(WorkspaceToConversation),
     /// A socket of this side opened.

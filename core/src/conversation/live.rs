@@ -283,6 +283,7 @@ impl Conversation {
             agent,
             visitor: self.facts.fields.clone(),
             page_url: self.facts.page_url.clone(),
+            identity: self.facts.identity.clone(),
         })
     }
 

@@ -29,6 +29,7 @@ mod availability;
 mod chat;
 mod flow;
 mod handle;
+mod identity;
 mod index;
 mod io;
 mod lead;

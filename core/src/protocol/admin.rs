@@ -43,9 +43,23 @@ pub struct ConversationRecord {
     /// missed-chat report's first response time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_agent_reply_at: Option<u64>,
+    /// Who the site says the visitor is; a verified identity's id links the conversations of
+    /// one person (`?person=` on the conversations list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<crate::identity::VisitorIdentity>,
 }
 
-/// What the edge pushes to an open admin view.
+impl ConversationRecord {
+    /// The person this conversation is linked to: a verified identity's id (a claim links
+    /// nothing).
+    pub fn person(&self) -> Option<&str> {
+        self.identity.as_ref().and_then(|i| i.person())
+    }
+}
+
+/// What the edge pushes to an open admin view. (A frame is built, sent and dropped at once:
+/// the size of its largest variant costs nothing worth a box.)
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum AdminServerMsg {

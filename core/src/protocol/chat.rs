@@ -120,9 +120,12 @@ pub struct TranscriptEntry {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum TranscriptEvent {
-    /// The bot showed a card.
+    /// The bot showed a card. An info capture card's fields may start filled with what the
+    /// site said of the visitor (`Parlor('identify')`): `prefill` maps field keys to values.
     Card {
         card: Card,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        prefill: BTreeMap<String, String>,
     },
     /// The visitor answered a question card.
     Answered {

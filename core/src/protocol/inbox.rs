@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::identity::VisitorIdentity;
 use crate::{AgentId, ConversationId, Millis};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,6 +66,9 @@ pub struct OfferView {
     /// What the visitor told the bot (captured fields), for the banner.
     pub visitor: BTreeMap<String, String>,
     pub page_url: String,
+    /// The identity the site gave, verified or a claim (`crate::identity`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<VisitorIdentity>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,6 +77,9 @@ pub struct ChatSummary {
     pub started_at: Millis,
     pub visitor: BTreeMap<String, String>,
     pub page_url: String,
+    /// The identity the site gave, verified or a claim (`crate::identity`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<VisitorIdentity>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -79,4 +79,7 @@ pub struct VisitorFacts {
     pub country: String,
     #[serde(default)]
     pub utm: BTreeMap<String, String>,
+    /// Who the site says the visitor is (`Parlor('identify')`), verified or a claim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<crate::identity::VisitorIdentity>,
 }

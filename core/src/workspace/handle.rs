@@ -141,6 +141,7 @@ impl Workspace {
                     agent,
                     visitor,
                     page_url,
+                    identity,
                 } => {
                     // A late or repeated confirmation of a chat no longer held is ignored.
                     if self.router.agent_of(&conversation) == Some(&agent) {
@@ -153,6 +154,7 @@ impl Workspace {
                                     started_at,
                                     visitor,
                                     page_url,
+                                    identity,
                                 },
                             },
                         });

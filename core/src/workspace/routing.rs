@@ -111,6 +111,7 @@ pub(super) fn offer_view(
         deadline,
         visitor: facts.fields,
         page_url: facts.page_url,
+        identity: facts.identity,
     }
 }
 

@@ -786,6 +786,7 @@ impl World {
         self.conv_input(
             c,
             Input::Start {
+                identity: None,
                 page_url: "https://shop.test/pricing".into(),
                 language: "en".into(),
                 country,

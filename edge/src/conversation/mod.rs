@@ -312,6 +312,11 @@ impl ConversationDO {
                 }
                 ok(&out)
             }
+            "/internal/identify" => {
+                // The workspace (the caller) checked the identity; the index row comes back.
+                let identity = read_json(req, 4 * 1024).await?;
+                ok(&self.step(Input::Identify { identity }, None).await?)
+            }
             "/internal/revoke" => {
                 // The workspace ended this agent's sessions (password reset, role change): their
                 // chat sockets close now, not at their next frame.
@@ -519,6 +524,7 @@ impl ConversationDO {
                 language: facts.language,
                 country: facts.country,
                 utm: facts.utm,
+                identity: facts.identity,
             },
             None,
         )

@@ -284,6 +284,7 @@ mod tests {
         let mut conv = Conversation::new(ConversationId::new("c1"), dialogue, settings, now);
         let effects = conv.handle(
             Input::Start {
+                identity: None,
                 page_url: "https://shop.example/pricing".into(),
                 language: "en".into(),
                 country: "GB".into(),

@@ -67,19 +67,37 @@ struct PageRow {
     body: String,
 }
 
-/// Most recently updated first, optionally only one status, a page at a time; and the cursor
+/// Which rows a page keeps: one status, one person's (a verified identity's id), or all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub status: Option<Status>,
+    pub person: Option<String>,
+}
+
+impl Filter {
+    fn keeps(&self, r: &Record) -> bool {
+        self.status.is_none_or(|s| s == r.status)
+            && self.person.as_deref().is_none_or(|p| r.person() == Some(p))
+    }
+
+    fn is_some(&self) -> bool {
+        self.status.is_some() || self.person.is_some()
+    }
+}
+
+/// Most recently updated first, optionally filtered, a page at a time; and the cursor
 /// of the next page when there may be one. A conversation updated while a client pages may
 /// show up again or move ahead of the cursor: the list follows activity.
 pub fn list(
     sql: &SqlStorage,
-    status: Option<Status>,
+    filter: &Filter,
     page: &PageRequest,
 ) -> ApiResult<(Vec<Record>, Option<After>)> {
     let mut found = Vec::new();
     let mut after = page.after.clone();
     let mut scanned = 0;
     loop {
-        let want = if status.is_some() { SCAN } else { page.limit };
+        let want = if filter.is_some() { SCAN } else { page.limit };
         let batch: Vec<PageRow> = match &after {
             None => rows(
                 sql,
@@ -102,7 +120,7 @@ pub fn list(
                 at: row.updated_at,
                 key: row.id,
             });
-            found.extend(pick([row.body.as_str()], status, 1)?);
+            found.extend(pick([row.body.as_str()], filter, 1)?);
             if found.len() as u64 == page.limit {
                 return Ok((found, after));
             }
@@ -116,16 +134,16 @@ pub fn list(
     }
 }
 
-/// The stored bodies of `status` (or all), in the order read, until `limit` are kept.
+/// The stored bodies `filter` keeps, in the order read, until `limit` are kept.
 fn pick<'a>(
     bodies: impl IntoIterator<Item = &'a str>,
-    status: Option<Status>,
+    filter: &Filter,
     limit: u64,
 ) -> ApiResult<Vec<Record>> {
     let mut out = Vec::new();
     for body in bodies {
         let rec: Record = serde_json::from_str(body)?;
-        if status.is_none_or(|s| s == rec.status) {
+        if filter.keeps(&rec) {
             out.push(rec);
         }
         if out.len() as u64 >= limit {
@@ -155,6 +173,14 @@ mod tests {
             last_message: None,
             revision,
             first_agent_reply_at: None,
+            identity: None,
+        }
+    }
+
+    fn only(status: Status) -> Filter {
+        Filter {
+            status: Some(status),
+            person: None,
         }
     }
 
@@ -174,13 +200,14 @@ mod tests {
             record("c4", Status::Live, 1),
         ];
         let stored = bodies(&all);
-        let live = pick(stored.iter().map(String::as_str), Some(Status::Live), 2).expect("rows");
+        let live = pick(stored.iter().map(String::as_str), &only(Status::Live), 2).expect("rows");
         assert_eq!(live, vec![all[0].clone(), all[2].clone()]);
-        let ended = pick(stored.iter().map(String::as_str), Some(Status::Ended), 10).expect("rows");
+        let ended =
+            pick(stored.iter().map(String::as_str), &only(Status::Ended), 10).expect("rows");
         assert_eq!(ended, vec![all[1].clone()]);
         let none = pick(
             stored.iter().map(String::as_str),
-            Some(Status::FellBack),
+            &only(Status::FellBack),
             10,
         )
         .expect("rows");
@@ -195,15 +222,52 @@ mod tests {
             record("c3", Status::Expired, 1),
         ];
         let stored = bodies(&all);
-        let got = pick(stored.iter().map(String::as_str), None, 2).expect("rows");
+        let got = pick(stored.iter().map(String::as_str), &Filter::default(), 2).expect("rows");
         assert_eq!(got, all[..2].to_vec());
-        let got = pick(stored.iter().map(String::as_str), None, 200).expect("rows");
+        let got = pick(stored.iter().map(String::as_str), &Filter::default(), 200).expect("rows");
         assert_eq!(got, all.to_vec());
     }
 
     #[test]
+    fn pick_by_person_keeps_only_verified_identities_of_that_id() {
+        use parlor_core::identity::VisitorIdentity;
+        let who = |id: &str, verified| {
+            Some(VisitorIdentity {
+                id: id.into(),
+                email: None,
+                name: None,
+                verified,
+            })
+        };
+        let mut all = [
+            record("c1", Status::Ended, 1),
+            record("c2", Status::Live, 1),
+            record("c3", Status::Live, 1),
+            record("c4", Status::Live, 1),
+        ];
+        all[0].identity = who("u1", true);
+        all[1].identity = who("u1", false);
+        all[2].identity = who("u2", true);
+        all[3].identity = who("u1", true);
+        let stored = bodies(&all);
+        let person = |p: &str, status| Filter {
+            status,
+            person: Some(p.into()),
+        };
+        let got = pick(stored.iter().map(String::as_str), &person("u1", None), 10).expect("rows");
+        assert_eq!(got, vec![all[0].clone(), all[3].clone()]);
+        let got = pick(
+            stored.iter().map(String::as_str),
+            &person("u1", Some(Status::Live)),
+            10,
+        )
+        .expect("rows");
+        assert_eq!(got, vec![all[3].clone()]);
+    }
+
+    #[test]
     fn a_corrupt_stored_row_is_an_internal_error() {
-        let err = pick(["{\"id\":"], None, 10).expect_err("corrupt");
+        let err = pick(["{\"id\":"], &Filter::default(), 10).expect_err("corrupt");
         assert!(matches!(err, ApiError::Internal(_)));
     }
 
@@ -224,7 +288,7 @@ mod tests {
         // The SQL treats a missing revision as 0 (`COALESCE(.., 0)`), and so does serde.
         let old = r#"{"id":"c1","created_at":1,"updated_at":2,"dialogue":"d1","page_url":"",
             "status":"ended","agent":"eve","captured":{"email":"ada@bigcorp.example"}}"#;
-        let got = pick([old], None, 10).expect("rows");
+        let got = pick([old], &Filter::default(), 10).expect("rows");
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].revision, 0);
         assert_eq!(got[0].last_message, None);

@@ -275,6 +275,7 @@ impl WorkspaceDO {
                     .as_ref()
                     .map(|r| r.captured.clone())
                     .unwrap_or_default(),
+                identity: record.as_ref().and_then(|r| r.identity.clone()),
                 page_url: record.map(|r| r.page_url).unwrap_or_default(),
             });
         }

@@ -380,6 +380,14 @@ impl WorkspaceDO {
                 self.sync_agent(&agent).await?;
                 ok(&agent)
             }
+            (["identity-secret"], Method::Get) => {
+                require_admin(who)?;
+                ok(&serde_json::json!({ "secret": store::identity_secret(sql)? }))
+            }
+            (["identity-secret"], Method::Post) => {
+                require_admin(who)?;
+                ok(&serde_json::json!({ "secret": store::rotate_identity_secret(sql)? }))
+            }
             (["settings"], Method::Get) => {
                 require_admin(who)?;
                 ok(&store::settings(sql)?)
@@ -529,7 +537,15 @@ impl WorkspaceDO {
                             .map_err(|_| ApiError::BadRequest("unknown status filter".into()))
                     })
                     .transpose()?;
-                let (found, next) = index::list(sql, status, &paging::of(req)?)?;
+                let person = crate::identity::query_param(req, "person");
+                if person
+                    .as_ref()
+                    .is_some_and(|p| p.is_empty() || p.len() > 200)
+                {
+                    return Err(ApiError::BadRequest("person must be 1 to 200 bytes".into()));
+                }
+                let filter = index::Filter { status, person };
+                let (found, next) = index::list(sql, &filter, &paging::of(req)?)?;
                 paging::respond(&found, ws_id, req, next.as_ref())
             }
             (["conversations", id], Method::Get) => {

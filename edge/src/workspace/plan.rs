@@ -172,6 +172,7 @@ mod tests {
             last_message: None,
             revision,
             first_agent_reply_at: None,
+            identity: None,
         }
     }
 
@@ -541,6 +542,7 @@ mod tests {
                 agent: AgentId::new("eve"),
                 visitor: BTreeMap::new(),
                 page_url: "https://shop.example/".into(),
+                identity: None,
             }],
         });
         let p = plan(w.handle(joined, NOW), None);

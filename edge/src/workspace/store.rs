@@ -121,6 +121,22 @@ pub fn put_settings(sql: &SqlStorage, s: &WorkspaceSettings) -> ApiResult<()> {
     kv_put(sql, "settings", s)
 }
 
+/// The secret the site's server signs visitor ids with (`parlor_core::identity`), made on
+/// first use: 32 random bytes in hex.
+pub fn identity_secret(sql: &SqlStorage) -> ApiResult<String> {
+    match kv_get::<String>(sql, "identity_secret")? {
+        Some(s) => Ok(s),
+        None => rotate_identity_secret(sql),
+    }
+}
+
+/// A new identity secret: hashes made with the old one no longer verify.
+pub fn rotate_identity_secret(sql: &SqlStorage) -> ApiResult<String> {
+    let secret = format!("idv_{}", crate::crypto::random_hex(32)?);
+    kv_put(sql, "identity_secret", &secret)?;
+    Ok(secret)
+}
+
 /// An agent as stored and as returned by the API (never with the password hash).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Agent {

@@ -4,6 +4,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use parlor_core::dialogue::select;
+use parlor_core::identity::{self, IdentityClaim, VisitorIdentity};
 use parlor_core::link::{ConversationToWorkspace, FromConversation};
 use parlor_core::rate::RateLimiter;
 use parlor_core::routing::VisitorFacts;
@@ -29,6 +30,9 @@ pub struct StartRequest {
     pub language: String,
     #[serde(default)]
     pub token: Option<String>,
+    /// Who the site says the visitor is (`Parlor('identify', …)`).
+    #[serde(default)]
+    pub identity: Option<IdentityClaim>,
 }
 
 #[derive(Serialize)]
@@ -96,6 +100,10 @@ pub async fn start(
     if !settings.origin_allowed(origin.as_deref()) {
         return Err(ApiError::OriginNotAllowed);
     }
+    let identity = match &input.identity {
+        Some(claim) => Some(verify(sql, claim, settings.require_verified_identity)?),
+        None => None,
+    };
 
     if let Some(token) = input.token.as_deref() {
         if let Some((id, secret)) = split_token(token) {
@@ -103,6 +111,15 @@ pub async fn start(
                 let stub = conversation_stub(env, id)?;
                 let ack: Ack = call(&stub, "/internal/check-token", &sha256_hex(secret)).await?;
                 if ack.ok {
+                    // Signed in since the conversation began: it learns who this is, and its
+                    // index row (what it answers) is applied by the caller.
+                    let first = match &identity {
+                        Some(identity) => Some(FromConversation {
+                            conversation: ConversationId::new(id),
+                            messages: call(&stub, "/internal/identify", identity).await?,
+                        }),
+                        None => None,
+                    };
                     return Ok(Start {
                         started: Started {
                             conversation: id.to_owned(),
@@ -110,7 +127,7 @@ pub async fn start(
                             resumed: true,
                             widget: settings.widget,
                         },
-                        first: None,
+                        first,
                     });
                 }
             }
@@ -138,6 +155,7 @@ pub async fn start(
         page_url: input.page_url.clone(),
         language: input.language.clone(),
         country,
+        identity,
     };
     let init = Init {
         workspace: meta.id,
@@ -163,6 +181,12 @@ pub async fn start(
             messages,
         }),
     })
+}
+
+/// Checks a claim against the workspace's identity secret (made on first use).
+fn verify(sql: &SqlStorage, claim: &IdentityClaim, required: bool) -> ApiResult<VisitorIdentity> {
+    let secret = store::identity_secret(sql)?;
+    Ok(identity::check(claim, &secret, required)?)
 }
 
 /// `GET /api/visitor/availability`: whether someone can chat now, and how the widget looks

@@ -172,6 +172,7 @@ mod tests {
         use crate::admin::update::update;
         use parlor_core::protocol::{ConversationRecord, ConversationStatus};
         let row = |id: &str| ConversationRecord {
+            identity: None,
             id: id.into(),
             created_at: 1,
             updated_at: 2,

@@ -151,6 +151,7 @@ pub fn agents(v: &JsValue) -> Res<Vec<AgentInfo>> {
 /// A row of the conversation index.
 pub fn record(r: &mut Reader, o: &JsValue) -> ConversationRecord {
     ConversationRecord {
+        identity: r.identity(o),
         id: r.string(o, "id"),
         created_at: r.number(o, "created_at"),
         updated_at: r.number(o, "updated_at"),
@@ -487,6 +488,12 @@ pub fn settings(v: &JsValue) -> Res<WorkspaceSettings> {
             retention_days: retention.map(|n| small(r, "retention_days", n)),
             test_retention_ms: optional_number(r, o, "test_retention_ms"),
             business_hours: optional_hours(r, o, "business_hours"),
+            require_verified_identity: bool_or(
+                r,
+                o,
+                "require_verified_identity",
+                d.require_verified_identity,
+            ),
         }
     })
 }
@@ -511,6 +518,7 @@ pub fn settings_js(s: &WorkspaceSettings) -> JsValue {
         retention_days,
         test_retention_ms,
         business_hours,
+        require_verified_identity,
     } = s;
     let WidgetLook {
         color,
@@ -558,6 +566,7 @@ pub fn settings_js(s: &WorkspaceSettings) -> JsValue {
         "business_hours",
         or_null(business_hours.as_ref().map(hours_js)),
     )
+    .set("require_verified_identity", *require_verified_identity)
     .into_js()
 }
 

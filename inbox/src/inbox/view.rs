@@ -402,6 +402,28 @@ impl View {
             return Ok(());
         };
         text_el("h2", "", "Visitor", &self.details)?;
+        if let Some(who) = &c.summary.identity {
+            // The site's server vouched for a verified id; anything else is the page's word.
+            let (class, said) = match who.verified {
+                true => ("idv ok", "✓ Verified: "),
+                false => ("idv claim", "Unverified claim: "),
+            };
+            let mut line = String::from(said);
+            for part in [
+                who.name.as_deref(),
+                who.email.as_deref(),
+                Some(who.id.as_str()),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if line.len() > said.len() {
+                    line.push_str(" · ");
+                }
+                line.push_str(part);
+            }
+            text_el("p", class, &line, &self.details)?;
+        }
         let mut fields = c.summary.visitor.clone();
         let mut questions = BTreeMap::new();
         let mut answers = Vec::new();
@@ -410,7 +432,7 @@ impl View {
                 TranscriptEvent::Captured { values, .. } => {
                     fields.extend(values.iter().map(|(k, v)| (k.clone(), v.clone())))
                 }
-                TranscriptEvent::Card { card } => {
+                TranscriptEvent::Card { card, .. } => {
                     questions.insert(
                         card.id.as_str().to_owned(),
                         crate::fmt::card_text(&card.kind).to_owned(),

@@ -21,6 +21,7 @@ fn event() -> impl Strategy<Value = TranscriptEvent> {
     };
     prop_oneof![
         1 => Just(TranscriptEvent::Card {
+            prefill: Default::default(),
             card: Card {
                 id: CardId::new("q1"),
                 kind: CardKind::Question {

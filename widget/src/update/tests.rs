@@ -52,6 +52,7 @@ fn started(token: &str) -> Msg {
 
 fn question(id: &str) -> TranscriptEvent {
     TranscriptEvent::Card {
+        prefill: Default::default(),
         card: Card {
             id: CardId::new(id),
             kind: CardKind::Question {
@@ -75,6 +76,7 @@ fn form(id: &str) -> TranscriptEvent {
         required,
     };
     TranscriptEvent::Card {
+        prefill: Default::default(),
         card: Card {
             id: CardId::new(id),
             kind: CardKind::InfoCapture {

@@ -123,7 +123,7 @@ pub fn entry(
 ) -> Option<CardRefs> {
     let s = m.lang.strings();
     match &e.event {
-        TranscriptEvent::Card { card } => match &card.kind {
+        TranscriptEvent::Card { card, prefill } => match &card.kind {
             CardKind::Message { text: t } | CardKind::LiveChat { text: t, .. } => {
                 if !t.is_empty() {
                     text(doc, &bubble(doc, parent, false), t);
@@ -181,6 +181,9 @@ pub fn entry(
                     };
                     input.set_type(kind);
                     attr(&input, "autocomplete", auto);
+                    if let Some(v) = prefill.get(&f.key) {
+                        input.set_value(v);
+                    }
                     if f.required {
                         input.set_required(true);
                         attr(&input, "aria-required", "true");

@@ -21,6 +21,7 @@ fn signed_in() -> Model {
 
 fn offer(id: u64, conv: &str) -> OfferView {
     OfferView {
+        identity: None,
         offer: id,
         conversation: ConversationId(conv.into()),
         deadline: Millis(100_000),
@@ -31,6 +32,7 @@ fn offer(id: u64, conv: &str) -> OfferView {
 
 fn summary(conv: &str) -> ChatSummary {
     ChatSummary {
+        identity: None,
         conversation: ConversationId(conv.into()),
         started_at: Millis(1),
         visitor: BTreeMap::new(),

@@ -1,0 +1,171 @@
+//! Identity verification: the site says who its signed-in visitor is (`Parlor('identify', …)`)
+//! and proves it with `user_hash = hex(HMAC-SHA256(workspace secret, id))`, computed on the
+//! site's server, where the secret stays. A matching hash makes the identity *verified*: it
+//! pre-fills capture cards, agents see it marked verified, and conversations of the same person
+//! are linked by its id across devices. Without a valid hash it is only a *claim*, shown as
+//! one — or refused outright when the workspace requires verification.
+
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use crate::dialogue::{looks_like_email, FieldKind, FieldSpec};
+
+/// Longest user id, in bytes (ids are the site's own: numbers, UUIDs, emails).
+pub const MAX_ID: usize = 200;
+/// Longest name, in characters.
+pub const MAX_NAME: usize = 100;
+/// Longest email, in bytes.
+pub const MAX_EMAIL: usize = 254;
+
+/// What the page sends: who the site says the visitor is.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityClaim {
+    pub id: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Hex HMAC-SHA256 of `id` under the workspace's identity secret.
+    #[serde(default)]
+    pub user_hash: Option<String>,
+}
+
+/// The identity a conversation carries, as agents see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorIdentity {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The site's server vouched for `id` (a valid `user_hash`); otherwise a claim.
+    pub verified: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdentityError {
+    #[error("identity.id must be 1 to {MAX_ID} bytes")]
+    BadId,
+    #[error("identity.email is not an email address")]
+    BadEmail,
+    #[error("identity.name must be at most {MAX_NAME} characters")]
+    BadName,
+    #[error("identity.user_hash must be 64 hexadecimal characters")]
+    BadHash,
+    #[error(
+        "this workspace requires a verified identity: user_hash must be \
+         HMAC-SHA256(identity secret, id)"
+    )]
+    NotVerified,
+}
+
+impl IdentityError {
+    /// A stable code for API clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            IdentityError::NotVerified => "identity_not_verified",
+            _ => "bad_identity",
+        }
+    }
+}
+
+/// `hex(HMAC-SHA256(secret, id))`: what the site's server computes (tests and docs use it).
+pub fn user_hash(secret: &str, id: &str) -> String {
+    let mut out = String::with_capacity(64);
+    for b in mac(secret, id)
+        .map(|m| m.finalize().into_bytes().to_vec())
+        .unwrap_or_default()
+    {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+fn mac(secret: &str, id: &str) -> Option<Hmac<Sha256>> {
+    // HMAC takes keys of any length: this is `None` never, in fact.
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).ok()?;
+    mac.update(id.as_bytes());
+    Some(mac)
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if s.len() != 64 {
+        return None;
+    }
+    let digit = |c: u8| (c as char).to_digit(16);
+    s.as_bytes()
+        .chunks(2)
+        .map(|p| Some((digit(p[0])? * 16 + digit(p[1])?) as u8))
+        .collect()
+}
+
+/// Checks a claim against the workspace's `secret`. A valid hash gives a verified identity, a
+/// missing or wrong one a claim — or [`IdentityError::NotVerified`] when `required`. The
+/// comparison takes the same time whatever the hash (the `hmac` crate's `verify_slice`).
+pub fn check(
+    claim: &IdentityClaim,
+    secret: &str,
+    required: bool,
+) -> Result<VisitorIdentity, IdentityError> {
+    let id = claim.id.trim();
+    if id.is_empty() || id.len() > MAX_ID || id.chars().any(char::is_control) {
+        return Err(IdentityError::BadId);
+    }
+    let email = match claim.email.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(e) if e.len() <= MAX_EMAIL && looks_like_email(e) => Some(e.to_owned()),
+        Some(_) => return Err(IdentityError::BadEmail),
+    };
+    let name = match claim.name.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(n) if n.chars().count() <= MAX_NAME && !n.chars().any(char::is_control) => {
+            Some(n.to_owned())
+        }
+        Some(_) => return Err(IdentityError::BadName),
+    };
+    let verified = match claim.user_hash.as_deref() {
+        None | Some("") => false,
+        Some(h) => {
+            let given = unhex(h).ok_or(IdentityError::BadHash)?;
+            !secret.is_empty() && mac(secret, id).is_some_and(|m| m.verify_slice(&given).is_ok())
+        }
+    };
+    if required && !verified {
+        return Err(IdentityError::NotVerified);
+    }
+    Ok(VisitorIdentity {
+        id: id.to_owned(),
+        email,
+        name,
+        verified,
+    })
+}
+
+impl VisitorIdentity {
+    /// The value a capture card's field starts with: the identity's email for an email field,
+    /// its name split in two for first and last name fields.
+    pub fn prefill(&self, field: &FieldSpec) -> Option<String> {
+        let name = self.name.as_deref().unwrap_or_default();
+        let (first, last) = name.split_once(' ').unwrap_or((name, ""));
+        let value = match field.kind {
+            FieldKind::Email => self.email.as_deref().unwrap_or_default(),
+            FieldKind::FirstName => first,
+            FieldKind::LastName => last.trim(),
+            _ => "",
+        };
+        (!value.is_empty()).then(|| value.to_owned())
+    }
+
+    /// The person's id for linking conversations, only when verified: a claim links nothing.
+    pub fn person(&self) -> Option<&str> {
+        self.verified.then_some(self.id.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests;
