@@ -125,11 +125,23 @@ pub fn purge_plan(
 /// Whether a conversation's captured fields name this email (any field, ASCII letters compared
 /// case-insensitively, surrounding spaces ignored).
 pub fn names_email(captured: &BTreeMap<String, String>, email: &str) -> bool {
+    captured.values().any(|v| same_email(v, email))
+}
+
+fn same_email(value: &str, email: &str) -> bool {
     let email = email.trim();
-    !email.is_empty()
-        && captured
-            .values()
-            .any(|v| v.trim().eq_ignore_ascii_case(email))
+    !email.is_empty() && value.trim().eq_ignore_ascii_case(email)
+}
+
+/// Whether a conversation's row names this email: a captured field, or the email of the
+/// identity the site gave (`Parlor('identify')`).
+pub fn record_names_email(record: &crate::protocol::ConversationRecord, email: &str) -> bool {
+    names_email(&record.captured, email)
+        || record
+            .identity
+            .as_ref()
+            .and_then(|i| i.email.as_deref())
+            .is_some_and(|e| same_email(e, email))
 }
 
 /// What an erased conversation answers a workspace message that still reaches it (sent
@@ -358,6 +370,34 @@ mod tests {
             s.validate().is_err(),
             "the settings' own check includes retention"
         );
+    }
+
+    #[test]
+    fn a_row_names_the_email_of_its_identity_too() {
+        let mut record = crate::protocol::ConversationRecord {
+            id: "c1".into(),
+            created_at: 1,
+            updated_at: 2,
+            dialogue: "d1".into(),
+            page_url: String::new(),
+            status: Ended,
+            agent: None,
+            captured: BTreeMap::new(),
+            last_message: None,
+            revision: 1,
+            first_agent_reply_at: None,
+            identity: None,
+        };
+        assert!(!record_names_email(&record, "ann@example.com"));
+        record.identity = Some(crate::identity::VisitorIdentity {
+            id: "u1".into(),
+            email: Some("Ann@Example.com".into()),
+            name: None,
+            verified: true,
+        });
+        assert!(record_names_email(&record, " ann@example.com"));
+        assert!(!record_names_email(&record, "bob@example.com"));
+        assert!(!record_names_email(&record, ""));
     }
 
     #[test]

@@ -139,7 +139,7 @@ paths = {
   "/api/workspaces/{ws}/conversations/{id}": {"get": op("A conversation with its transcript", resp("Conversation", ANY), params=[WS, pid("id")], tag="admin")},
   "/api/workspaces/{ws}/audit": {"get": op("Routing audit log, newest first, a page at a time", paged(resp("Audit entries", {"type": "array", "items": ANY})), params=[WS, *PAGE], tag="admin")},
   "/api/workspaces/{ws}/erasures": {"post": op(
-      "Erase a visitor's data (GDPR): by email, every conversation whose captured fields name it (ASCII case-insensitive), at most 100 per call "
+      "Erase a visitor's data (GDPR): by email, every conversation whose captured fields or identity email name it (ASCII case-insensitive), at most 100 per call "
       "(`more: true` → call again); or one conversation by id. Deletes the transcript and captured fields (open sockets close with 4002, later ones get 410), "
       "the index row, the email rows (outbox), the routing audit rows, and the lead of that email (`erased.leads`); leaves one audit row without personal data. Idempotent: erasing again answers 200 with zero counts.",
       resp("What was erased", ref("ErasureAnswer")), params=[WS],

@@ -52,7 +52,7 @@ pub fn naming_email(sql: &SqlStorage, email: &str, limit: usize) -> ApiResult<Ve
     )?;
     for row in indexed {
         let record: Record = serde_json::from_str(&row.body)?;
-        if privacy::names_email(&record.captured, email) && !found.contains(&row.id) {
+        if privacy::record_names_email(&record, email) && !found.contains(&row.id) {
             found.push(row.id);
         }
     }
