@@ -117,7 +117,7 @@ sizes.admin_total = sizes.admin_wasm + sizes.admin_js;
 // The widget's budget: a visitor's whole download, loader + wasm + glue. The inbox's and the
 // admin's are their sizes rounded up, well under the issue's targets (120 KB and 160 KB), so
 // neither grows unnoticed (docs/performance.md: how they got there, and what to keep doing).
-const budgets = { loader: 2048, widget_total: 40 * 1024, inbox_total: 68 * 1024, admin_total: 130 * 1024 };
+const budgets = { loader: 2048, widget_total: 40 * 1024, inbox_total: 68 * 1024, admin_total: 132 * 1024 };
 writeFileSync(join(root, 'target/sizes.json'), JSON.stringify({ sizes, budgets, assets }, null, 2));
 console.log('size (gzip -9 bytes): ' + Object.entries(sizes).map(([k, v]) => `${k}=${v}`).join(' '));
 const over = Object.entries(budgets).filter(([k, max]) => sizes[k] > max);

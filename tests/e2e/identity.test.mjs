@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { BASE, Api, DEMO_AGENTS, launchBrowser, freshWorkspace, closeAllSockets, signIn } from './lib.mjs';
-import { signInInbox, VIEWPORT } from './inbox-lib.mjs';
+import { signInInbox, signInAdmin, VIEWPORT } from './inbox-lib.mjs';
 
 after(closeAllSockets);
 
@@ -98,6 +98,10 @@ test('a claim without a valid hash is shown as a claim; signing in later identif
   assert.equal(stale.status, 201);
   const staleRow = await admin.ok('GET', `/api/workspaces/${id}/conversations/${stale.body.conversation}`);
   assert.equal(staleRow.conversation.identity.verified, false);
+  // The visitor asks to be forgotten: the email their identity carried finds the conversation.
+  const erased = await admin.ok('POST', `/api/workspaces/${id}/erasures`, { email: 'U7@example.com' });
+  assert.equal(erased.erased.conversations, 1);
+  assert.equal((await admin.call('GET', `/api/workspaces/${id}/conversations/${first.body.conversation}`)).status, 404);
 });
 
 test('with verification required, an invalid hash is refused; bad identities get a message; anonymous visitors still chat', async () => {
@@ -154,4 +158,35 @@ test('only admins read or rotate the identity secret', async () => {
   assert.equal((await agent.call('GET', `/api/workspaces/${id}/identity-secret`)).status, 403);
   assert.equal((await agent.call('POST', `/api/workspaces/${id}/identity-secret`)).status, 403);
   assert.equal((await agent.call('DELETE', `/api/workspaces/${id}/identity-secret`)).status, 405);
+});
+
+test('the admin page shows and rotates the identity secret, and requires verification from Settings', async () => {
+  const { id, admin } = await freshWorkspace('idadmin');
+  const ctx = await browser.newContext({ viewport: VIEWPORT });
+  try {
+    const page = await signInAdmin(ctx, id, { key: admin.token });
+    await page.getByRole('tab', { name: 'Embed' }).click();
+    await page.getByRole('button', { name: 'Show the identity secret' }).click();
+    const shown = page.getByRole('status').filter({ hasText: 'Identity secret: ' });
+    await shown.waitFor();
+    const { secret } = await admin.ok('GET', `/api/workspaces/${id}/identity-secret`);
+    assert.equal(await shown.textContent(), `Identity secret: ${secret}`);
+    page.once('dialog', (d) => d.accept());
+    await page.getByRole('button', { name: 'Make a new secret' }).click();
+    await page.getByRole('status').filter({ hasNotText: secret }).filter({ hasText: 'Identity secret: idv_' }).waitFor();
+    const rotated = (await admin.ok('GET', `/api/workspaces/${id}/identity-secret`)).secret;
+    assert.notEqual(rotated, secret);
+    assert.equal(await page.getByRole('status').filter({ hasText: 'Identity secret: ' }).textContent(), `Identity secret: ${rotated}`);
+
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    const box = page.getByLabel(/Refuse signed-in visitors whose identity is not verified/);
+    assert.equal(await box.isChecked(), false);
+    await box.check();
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Settings saved.').waitFor();
+    assert.equal((await admin.ok('GET', `/api/workspaces/${id}/settings`)).require_verified_identity, true);
+    assert.equal((await start({ workspace: id, identity: { id: 'u-9' } })).status, 403);
+  } finally {
+    await ctx.close();
+  }
 });

@@ -447,6 +447,7 @@ fn settings_from(form: &Element, base: &WorkspaceSettings) -> WorkspaceSettings 
         parlor_core::settings::WidgetPosition::Right
     };
     s.widget.language = v("language");
+    s.require_verified_identity = v("require_verified_identity") == "true";
     // Empty (or 0) keeps conversations forever; anything unreadable is left to the check.
     let days = v("retention_days");
     s.retention_days = match days.trim() {
@@ -490,6 +491,22 @@ fn act(
         match api::call(method, &ws_path(&ws, &rest), Some(&t), body).await {
             Ok(_) => Msg::Done(tab, done.into()),
             Err(e) => Msg::Failed(tab, explain(&e)),
+        }
+    });
+}
+
+/// Reads (`GET`) or rotates (`POST`) the identity secret and shows it on the Embed tab.
+fn identity_secret(app: &Rc<App>, method: &'static str) {
+    let Some((ws, token)) = creds(app) else {
+        return;
+    };
+    spawn(app, ws, token, move |ws, t| async move {
+        match api::call(method, &ws_path(&ws, "identity-secret"), Some(&t), None).await {
+            Ok(v) => Msg::Done(
+                Tab::Embed,
+                format!("Identity secret: {}", get_str(&v, "secret")),
+            ),
+            Err(e) => Msg::Failed(Tab::Embed, explain(&e)),
         }
     });
 }
@@ -725,6 +742,22 @@ fn on_click(app: &Rc<App>, t: &Element, act_name: &str) -> Option<Msg> {
                 .write_text(&text);
             if let Some(s) = doc.get_element_by_id("secret-status") {
                 s.set_text_content(Some("Copied to the clipboard."));
+            }
+            return None;
+        }
+        "idv-show" => {
+            identity_secret(app, "GET");
+            return None;
+        }
+        "idv-rotate" => {
+            let confirmed = dom::window()
+                .ok()?
+                .confirm_with_message(
+                    "Make a new identity secret? Hashes made with the current one stop verifying at once.",
+                )
+                .unwrap_or(false);
+            if confirmed {
+                identity_secret(app, "POST");
             }
             return None;
         }

@@ -33,5 +33,17 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
     let st = el("span", "muted", &bar)?;
     st.set_attribute("role", "status")?;
     st.set_attribute("id", "copy-status")?;
+    text_el("h3", "", "Signed-in visitors", panel)?;
+    text_el(
+        "p",
+        "",
+        "Your site can say who a signed-in visitor is with Parlor('identify', {id, email, name, user_hash}). \
+         Its server computes user_hash = HMAC-SHA256(identity secret, id): keep the secret there, never in a page. \
+         Verified visitors' forms start filled in, agents see them as verified, and one person's conversations are linked.",
+        panel,
+    )?;
+    let bar = el("p", "toolbar", panel)?;
+    button("", "Show the identity secret", "idv-show", &bar)?;
+    button("danger", "Make a new secret", "idv-rotate", &bar)?;
     Ok(())
 }

@@ -5,7 +5,7 @@ use parlor_core::settings::WidgetPosition;
 use web_sys::Element;
 
 use crate::admin::model::Model;
-use crate::dom::{el, field, select, text_el, Res};
+use crate::dom::{checkbox, el, field, select, text_el, Res};
 
 fn num(label: &str, name: &str, v: u64, parent: &Element) -> Res<()> {
     let i = field(label, "input", name, &v.to_string(), parent)?;
@@ -160,6 +160,12 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
         ]),
         &s.widget.language,
         &grid,
+    )?;
+    checkbox(
+        "Refuse signed-in visitors whose identity is not verified (a wrong or missing user_hash; see Embed)",
+        "require_verified_identity",
+        s.require_verified_identity,
+        &form,
     )?;
     let b = text_el("button", "primary", "Save settings", &form)?;
     b.set_attribute("type", "submit")?;
