@@ -14,24 +14,32 @@ pub fn num(n: f64) -> String {
         .unwrap_or_default()
 }
 
-/// "14:05" in the browser's time zone.
-pub fn clock(ms: u64) -> String {
+/// `ms` in the agent's own locale, clock and time zone (`Intl.DateTimeFormat` through
+/// `toLocaleString`; "default" is the browser's locale), with these `Intl` options.
+fn local(ms: u64, options: &[(&str, &str)]) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-    format!("{:02}:{:02}", d.get_hours(), d.get_minutes())
+    let o = js_sys::Object::new();
+    for (k, v) in options {
+        let _ = js_sys::Reflect::set(&o, &(*k).into(), &(*v).into());
+    }
+    d.to_locale_string("default", &o).into()
 }
 
-/// "2024-05-01 14:05:09" in the browser's time zone.
+/// "14:05" (or "2:05 PM"): hours and minutes as the agent's locale writes them.
+pub fn clock(ms: u64) -> String {
+    local(ms, &[("hour", "numeric"), ("minute", "2-digit")])
+}
+
+/// "1 May 2024, 14:05:09" (or "May 1, 2024, 2:05:09 PM"), as the agent's locale writes it.
 pub fn date_time(ms: u64) -> String {
-    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-    format!(
-        "{}-{:02}-{:02} {:02}:{:02}:{:02}",
-        d.get_full_year(),
-        d.get_month() + 1,
-        d.get_date(),
-        d.get_hours(),
-        d.get_minutes(),
-        d.get_seconds()
-    )
+    local(ms, &[("dateStyle", "medium"), ("timeStyle", "medium")])
+}
+
+/// "2024-05-01T12:05:09.000Z": for `datetime` attributes, which machines read.
+pub fn iso(ms: u64) -> String {
+    js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64))
+        .to_iso_string()
+        .into()
 }
 
 /// "first_name" → "First name".

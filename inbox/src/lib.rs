@@ -14,7 +14,7 @@ mod alloc;
 mod api;
 mod dom;
 mod error;
-mod fmt;
+pub mod fmt;
 mod json;
 mod mailbox;
 #[cfg(feature = "agent")]

@@ -869,3 +869,36 @@ fn reports_settings_teams_and_hooks_decode_as_core_wrote_them() {
     assert_eq!(captured.get("first_name").map(String::as_str), Some("Ann"));
     assert!(admin_wire::string_map(&wasm_bindgen::JsValue::NULL).is_empty());
 }
+
+/// What `Intl.DateTimeFormat` (the browser's locale) writes for `ms` with these options.
+fn intl(ms: f64, options: &[(&str, &str)]) -> String {
+    let o = js_sys::Object::new();
+    for (k, v) in options {
+        js_sys::Reflect::set(&o, &(*k).into(), &(*v).into()).unwrap();
+    }
+    let format = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &o).format();
+    let date = js_sys::Date::new(&ms.into());
+    format
+        .call1(&wasm_bindgen::JsValue::NULL, &date)
+        .unwrap()
+        .as_string()
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+fn times_are_written_in_the_agents_locale() {
+    use parlor_inbox::fmt;
+    let ms = 1_700_000_000_000u64;
+    assert_eq!(
+        fmt::clock(ms),
+        intl(ms as f64, &[("hour", "numeric"), ("minute", "2-digit")])
+    );
+    assert_eq!(
+        fmt::date_time(ms),
+        intl(
+            ms as f64,
+            &[("dateStyle", "medium"), ("timeStyle", "medium")]
+        )
+    );
+    assert_eq!(fmt::iso(ms), "2023-11-14T22:13:20.000Z");
+}

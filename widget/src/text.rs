@@ -139,21 +139,6 @@ pub fn ws_url(base: &str, encoded_token: &str) -> String {
     s
 }
 
-/// `9, 5` → `09:05`.
-pub fn clock(hours: u32, minutes: u32) -> String {
-    let mut s = String::with_capacity(5);
-    push2(&mut s, hours);
-    s.push(':');
-    push2(&mut s, minutes);
-    s
-}
-
-fn push2(s: &mut String, n: u32) {
-    let n = n % 100;
-    s.push(char::from(b'0' + (n / 10) as u8));
-    s.push(char::from(b'0' + (n % 10) as u8));
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,7 +208,7 @@ mod tests {
     }
 
     #[test]
-    fn urls_and_clock() {
+    fn urls() {
         assert_eq!(
             ws_url("https://h.example/", "t%2B1"),
             "wss://h.example/api/visitor/ws?token=t%2B1"
@@ -232,7 +217,5 @@ mod tests {
             ws_url("http://127.0.0.1:8787", "x"),
             "ws://127.0.0.1:8787/api/visitor/ws?token=x"
         );
-        assert_eq!(clock(9, 5), "09:05");
-        assert_eq!(clock(23, 59), "23:59");
     }
 }

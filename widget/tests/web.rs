@@ -15,7 +15,7 @@ use parlor_core::routing::Routing;
 use parlor_core::{ButtonId, CardId, ConversationId, Millis};
 use parlor_widget::model::{Msg, WidgetSettings};
 use parlor_widget::{dispatch, mount_recording, wire, App};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{
     Element, HtmlElement, HtmlFormElement, HtmlInputElement, HtmlTextAreaElement, ShadowRoot,
@@ -380,15 +380,16 @@ fn renders_every_card_kind_and_live_chat() {
     );
     let last = all(&r, ".b").pop().unwrap();
     assert!(last.text_content().unwrap().contains("Hi, how can I help?"));
+    // The visitor's locale and clock, as Intl.DateTimeFormat formats hours and minutes.
+    let opts = js_sys::Object::new();
+    js_sys::Reflect::set(&opts, &"hour".into(), &"numeric".into()).unwrap();
+    js_sys::Reflect::set(&opts, &"minute".into(), &"2-digit".into()).unwrap();
+    let intl = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &opts);
+    let at = js_sys::Date::new(&JsValue::from_f64(1_700_000_000_000.0));
+    let expected = intl.format().call1(&JsValue::NULL, &at).unwrap();
     assert_eq!(
-        last.query_selector(".tm")
-            .unwrap()
-            .unwrap()
-            .text_content()
-            .unwrap()
-            .len(),
-        5,
-        "HH:MM"
+        last.query_selector(".tm").unwrap().unwrap().text_content(),
+        expected.as_string(),
     );
     assert!(visible(&one(&r, "[data-act=end]")));
 

@@ -385,7 +385,7 @@ impl View {
                 let meta = el("span", "meta", &li)?;
                 text_el("span", "from", &who, &meta)?;
                 let t = text_el("time", "", &clock(e.at.0), &meta)?;
-                t.set_attribute("datetime", &crate::fmt::date_time(e.at.0))?;
+                t.set_attribute("datetime", &crate::fmt::iso(e.at.0))?;
             }
             text_el("span", "text", &text, &li)?;
         }

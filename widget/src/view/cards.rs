@@ -4,12 +4,12 @@ use parlor_core::client::push_hex;
 use parlor_core::dialogue::{CardKind, FieldKind};
 use parlor_core::protocol::{Side, TranscriptEntry, TranscriptEvent};
 use parlor_core::{ButtonId, CardId};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
 
 use crate::dom::{attr, el, set_attr, set_disabled, set_text, text};
 use crate::model::Model;
-use crate::text::{clock, linkify, Segment};
+use crate::text::{linkify, Segment};
 
 /// The parts of a rendered card that change after it is drawn.
 pub struct CardRefs {
@@ -100,10 +100,19 @@ fn system(doc: &Document, parent: &Element, s: &str) {
     text(doc, &e, s);
 }
 
+/// The time of an entry in the visitor's own locale and clock (`Intl.DateTimeFormat`, through
+/// `toLocaleTimeString`): hours and minutes. "default" is the browser's locale.
 fn time(doc: &Document, parent: &Element, at: u64) {
-    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
+    let d = js_sys::Date::new(&JsValue::from_f64(at as f64));
+    let opts = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&opts, &"hour".into(), &"numeric".into());
+    let _ = js_sys::Reflect::set(&opts, &"minute".into(), &"2-digit".into());
     let t = el(doc, "span", "tm", parent);
-    text(doc, &t, &clock(d.get_hours(), d.get_minutes()));
+    text(
+        doc,
+        &t,
+        &String::from(d.to_locale_time_string_with_options("default", &opts)),
+    );
 }
 
 fn new_id(next: &mut u32) -> String {
