@@ -39,6 +39,7 @@ const DAY_SECS: u32 = 86_400;
 const MAX_ZONE_NAME: usize = 64;
 
 /// When a workspace is open. See the module documentation.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BusinessHours {
@@ -53,6 +54,7 @@ pub struct BusinessHours {
 }
 
 /// The ranges of each weekday, Monday first.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Weekly {
@@ -66,6 +68,8 @@ pub struct Weekly {
 }
 
 /// Local wall-clock opening, `"09:00"` to `"18:00"`; `to` may be `"24:00"`.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "HoursRange"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Range {
@@ -74,6 +78,7 @@ pub struct Range {
 }
 
 /// One local date with its own ranges; no ranges closes the whole day.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Exception {

@@ -19,20 +19,42 @@ pub const MAX_NAME: usize = 100;
 pub const MAX_EMAIL: usize = 254;
 
 /// What the page sends: who the site says the visitor is.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(example = IdentityClaim::example()))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityClaim {
+    #[cfg_attr(feature = "schema", schemars(length(min = 1, max = 200)))]
     pub id: String,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(length(max = 254)))]
     pub email: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(length(max = 100)))]
     pub name: Option<String>,
     /// Hex HMAC-SHA256 of `id` under the workspace's identity secret.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(regex(pattern = "^[0-9a-fA-F]{64}$")))]
     pub user_hash: Option<String>,
 }
 
+#[cfg(feature = "schema")]
+impl IdentityClaim {
+    /// The API description's example: `user_hash` is the real HMAC of `user-42` under the
+    /// secret `idv_` followed by 64 zeros.
+    fn example() -> IdentityClaim {
+        let secret = format!("idv_{}", "0".repeat(64));
+        IdentityClaim {
+            id: "user-42".into(),
+            email: Some("ada@example.com".into()),
+            name: Some("Ada Lovelace".into()),
+            user_hash: Some(user_hash(&secret, "user-42")),
+        }
+    }
+}
+
 /// The identity a conversation carries, as agents see it.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VisitorIdentity {
     pub id: String,

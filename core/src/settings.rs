@@ -8,52 +8,72 @@ use crate::hours::BusinessHours;
 use crate::routing::{Plan, RoutingSettings};
 use crate::Millis;
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "schema",
+    schemars(rename = "Settings", example = WorkspaceSettings::default())
+)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WorkspaceSettings {
     pub plan: Plan,
     /// Time an agent has to accept an offered chat.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1_000, max = 3_600_000)))]
     pub accept_timeout_ms: u64,
     /// A conversation with no activity from either side for this long expires.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1_000, max = 86_400_000)))]
     pub inactivity_timeout_ms: u64,
     /// Live chats an agent may hold at once (offers included).
+    #[cfg_attr(feature = "schema", schemars(range(min = 1, max = 100)))]
     pub capacity: u32,
     /// Select plan: accepted live chats allowed over the workspace's lifetime.
+    #[cfg_attr(feature = "schema", schemars(range(max = 1_000_000)))]
     pub engagement_limit: u32,
     /// Prime plan, team routing: more agents of the team tried after an unaccepted offer.
+    #[cfg_attr(feature = "schema", schemars(range(max = 5)))]
     pub extra_team_attempts: u32,
     /// A visitor waiting for an agent whose page has been gone this long leaves the line (the
     /// lead is emailed).
+    #[cfg_attr(feature = "schema", schemars(range(min = 10_000, max = 3_600_000)))]
     pub visitor_gone_waiting_ms: u64,
     /// A live chat whose visitor has been gone this long ends, freeing the agent.
+    #[cfg_attr(feature = "schema", schemars(range(min = 10_000, max = 86_400_000)))]
     pub visitor_gone_chat_ms: u64,
     /// The chats of an agent whose inbox has been closed this long (and who has no chat socket
     /// open) go back to routing; the visitor is told.
+    #[cfg_attr(feature = "schema", schemars(range(min = 10_000, max = 3_600_000)))]
     pub agent_gone_ms: u64,
     /// Shown when no rule matched, no agent was available, or offers expired.
+    #[cfg_attr(feature = "schema", schemars(length(min = 1, max = 2_000)))]
     pub live_chat_fallback: String,
     /// Shown when live chat is not allowed at all (engagement limit reached).
+    #[cfg_attr(feature = "schema", schemars(length(min = 1, max = 2_000)))]
     pub global_fallback: String,
     /// Origins allowed to embed the widget (`https://www.example.com`). Empty allows any.
+    #[cfg_attr(feature = "schema", schemars(length(max = 50)))]
     pub allowed_origins: Vec<String>,
     /// Addresses that receive failed-action emails.
+    #[cfg_attr(feature = "schema", schemars(length(max = 20)))]
     pub notification_emails: Vec<String>,
     pub widget: WidgetLook,
-    /// Ended conversations are purged this many days after their last change (1 to 3,650);
-    /// `None` keeps them forever (see `crate::privacy`).
+    /// Ended conversations (ended, expired, fell back) are erased this many days after their
+    /// row last changed, by the workspace's alarm (1 to 3,650); null keeps them forever
+    /// (`crate::privacy`).
+    #[cfg_attr(feature = "schema", schemars(range(min = 1, max = 3_650)))]
     pub retention_days: Option<u32>,
     /// For automated tests only: the retention in milliseconds, overriding `retention_days`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub test_retention_ms: Option<u64>,
-    /// When the workspace is open (see `crate::hours`); `None` is always open. A live chat
-    /// requested while closed falls back at once (`OutsideHours`).
+    /// When the workspace is open (`crate::hours`); null is always open. A live chat requested
+    /// while closed falls back at once (reason `outside_hours`).
     pub business_hours: Option<BusinessHours>,
-    /// Refuse a visitor identity (`Parlor('identify')`) without a valid `user_hash`; visitors
-    /// who give none are not affected (see `crate::identity`).
+    /// Refuse a visitor identity (`Parlor('identify')`) without a valid `user_hash` (403
+    /// `identity_not_verified`); visitors who give none are not affected (`crate::identity`).
     #[serde(default)]
     pub require_verified_identity: bool,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WidgetLook {
@@ -64,6 +84,7 @@ pub struct WidgetLook {
     pub language: String,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum WidgetPosition {

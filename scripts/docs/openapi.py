@@ -1,7 +1,14 @@
 """Writes docs/openapi.json, the OpenAPI 3.1 description of Parlor's HTTP API.
 Run: python3 scripts/docs/openapi.py (the Worker serves the file at /api/openapi.json);
 `--check` fails when the committed file differs (run by `npm test`)."""
-import json, pathlib, sys
+import json, pathlib, subprocess, sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+# The schemas of the types the API reads and writes, derived from the Rust types (schemars, following
+# their serde attributes and doc comments): core/examples/openapi_schemas.rs.
+FROM_RUST = json.loads(subprocess.run(
+    ["cargo", "run", "-q", "-p", "parlor-core", "--features", "schema", "--example", "openapi_schemas"],
+    cwd=ROOT, check=True, capture_output=True, text=True).stdout)
 
 def ref(name): return {"$ref": f"#/components/schemas/{name}"}
 def body(schema): return {"required": True, "content": {"application/json": {"schema": schema}}}
@@ -200,44 +207,12 @@ WEBHOOK_URL = {"type": "string", "minLength": 1, "maxLength": 2048, "description
 
 schemas = {
   "Error": {"type": "object", "required": ["error", "message"], "properties": {"error": {"type": "string"}, "message": {"type": "string"}, "issues": {"type": "array", "items": ref("Issue")}}},
-  "Issue": {"type": "object", "properties": {"code": {"type": "string"}, "branch": {"type": ["string", "null"]}, "card": {"type": ["string", "null"]}, "message": {"type": "string"}}},
   "DialogueCheck": {"type": "object", "properties": {"ok": {"type": "boolean"}, "errors": {"type": "array", "items": ref("Issue")}, "warnings": {"type": "array", "items": ref("Issue")}}},
   "Started": {"type": "object", "required": ["conversation", "token"], "properties": {"conversation": {"type": "string"}, "token": {"type": "string"}, "resumed": {"type": "boolean"}, "widget": ANY}},
   "Agent": {"type": "object", "properties": {"id": {"type": "string"}, "email": {"type": "string"}, "name": {"type": "string"}, "avatar_url": {"type": ["string", "null"]}, "live_chat": {"type": "boolean"}, "role": {"enum": ["agent", "admin"]}, "teams": {"type": "array", "items": {"type": "string"}}}},
-  "Settings": {"type": "object", "additionalProperties": False, "properties": {
-      "plan": {"enum": ["select", "standard", "prime"]}, "accept_timeout_ms": {"type": "integer", "minimum": 1000, "maximum": 3600000},
-      "inactivity_timeout_ms": {"type": "integer", "minimum": 1000, "maximum": 86400000}, "capacity": {"type": "integer", "minimum": 1, "maximum": 100},
-      "engagement_limit": {"type": "integer", "minimum": 0, "maximum": 1000000}, "extra_team_attempts": {"type": "integer", "minimum": 0, "maximum": 5},
-      "visitor_gone_waiting_ms": {"type": "integer", "minimum": 10000, "maximum": 3600000, "description": "A visitor waiting for an agent whose page has been gone this long leaves the line; the lead is emailed. Default 60000."},
-      "agent_gone_ms": {"type": "integer", "minimum": 10000, "maximum": 3600000, "description": "The chats of an agent whose inbox has been closed this long go back to routing; the visitor is told. Default 120000."},
-      "visitor_gone_chat_ms": {"type": "integer", "minimum": 10000, "maximum": 86400000, "description": "A live chat whose visitor has been gone this long ends and frees the agent. Default 300000."},
-      "live_chat_fallback": {"type": "string", "minLength": 1, "maxLength": 2000}, "global_fallback": {"type": "string", "minLength": 1, "maxLength": 2000},
-      "allowed_origins": {"type": "array", "maxItems": 50, "items": {"type": "string"}}, "notification_emails": {"type": "array", "maxItems": 20, "items": {"type": "string"}},
-      "widget": {"type": "object", "additionalProperties": False, "properties": {"color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}, "position": {"enum": ["left", "right"]}, "language": {"enum": ["auto", "en", "fr"]}}},
-      "retention_days": {"type": ["integer", "null"], "minimum": 1, "maximum": 3650, "description": "Ended conversations (ended, expired, fell back) are erased this many days after their row last changed, by the workspace's alarm, as an erasure would. null (the default) keeps them forever."},
-      "test_retention_ms": {"type": ["integer", "null"], "minimum": 1000, "maximum": 3600000, "description": "For automated tests only: the retention in milliseconds, overriding retention_days. Omitted when null."},
-      "business_hours": {"oneOf": [{"type": "null"}, ref("BusinessHours")], "description": "When the workspace is open. null (the default) is always open. A live chat requested while closed falls back at once (reason outside_hours)."},
-      "require_verified_identity": {"type": "boolean", "description": "Refuse a start whose identity has no valid user_hash (403 identity_not_verified). Visitors who send no identity are not affected. Default false."}}},
-  "IdentityClaim": {"type": "object", "additionalProperties": False, "required": ["id"], "description": "Who the site says the visitor is (Parlor('identify', …)). With a valid user_hash the identity is verified: capture cards start filled, agents see it marked verified, and conversations of the same id are linked (?person=). Without, it is a claim.",
-      "properties": {"id": {"type": "string", "minLength": 1, "maxLength": 200, "description": "The site's own user id (no control characters)"},
-                     "email": {"type": ["string", "null"], "maxLength": 254}, "name": {"type": ["string", "null"], "maxLength": 100},
-                     "user_hash": {"type": ["string", "null"], "pattern": "^[0-9a-fA-F]{64}$", "description": "hex(HMAC-SHA256(identity secret, id)), computed on the site's server"}},
-      "examples": [{"id": "user-42", "email": "ada@example.com", "name": "Ada Lovelace", "user_hash": "3b5f0a2c8e1d4f6a9b7c0d2e4f6a8b0c1d3e5f7a9b1c3d5e7f9a1b3c5d7e9f1a"}]},
-  "VisitorIdentity": {"type": "object", "required": ["id", "verified"], "description": "The identity a conversation carries, as agents see it",
-      "properties": {"id": {"type": "string"}, "email": {"type": "string"}, "name": {"type": "string"}, "verified": {"type": "boolean", "description": "true: the site's server vouched for id (a valid user_hash); false: a claim"}}},
   "IdentitySecret": {"type": "object", "required": ["secret"], "properties": {"secret": {"type": "string", "pattern": "^idv_[0-9a-f]{64}$"}}},
   "Team": {"type": "object", "required": ["id", "name"], "properties": {"id": {"type": "string"}, "name": {"type": "string"},
       "business_hours": ref("BusinessHours")}},
-  "BusinessHours": {"type": "object", "additionalProperties": False, "required": ["time_zone"], "properties": {
-      "time_zone": {"type": "string", "maxLength": 64, "examples": ["Europe/Paris"], "description": "An IANA time zone name, checked against the tz database. Ranges are local wall-clock times in it, daylight saving time included."},
-      "weekly": {"type": "object", "additionalProperties": False, "description": "The usual week; a day left out (or empty) is closed.",
-          "properties": {d: {"type": "array", "maxItems": 8, "items": ref("HoursRange")} for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}},
-      "exceptions": {"type": "array", "maxItems": 366, "description": "Local dates whose ranges replace the weekly ones; no ranges closes the whole day. Each date at most once.",
-          "items": {"type": "object", "additionalProperties": False, "required": ["date"], "properties": {
-              "date": {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
-              "ranges": {"type": "array", "maxItems": 8, "items": ref("HoursRange")}}}}}},
-  "HoursRange": {"type": "object", "additionalProperties": False, "required": ["from", "to"], "description": "Open from `from` (included) to `to` (excluded); from < to, ranges of one day may touch but not overlap. A range past midnight is written as two ranges.",
-      "properties": {"from": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}, "to": {"type": "string", "pattern": "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"}}},
   "Missed": {"type": "object", "description": "Missed live chat requests: a fallback message before any agent accepted.",
       "required": ["total", "nobody_available", "expired", "declined", "outside_hours", "engagement_limit"], "properties": {
       "total": {"type": "integer", "minimum": 0},
@@ -295,12 +270,6 @@ schemas = {
       "erased": {"type": "object", "required": ["conversations", "transcript_entries", "index_rows", "outbox_rows", "audit_rows"], "properties": {
           k: {"type": "integer", "minimum": 0} for k in ("conversations", "transcript_entries", "index_rows", "outbox_rows", "audit_rows", "leads")}},
       "more": {"type": "boolean", "description": "More conversations name this email: call again."}}},
-  "Dialogue": {"type": "object", "required": ["id", "name", "branches"], "properties": {
-      "id": {"type": "string"}, "name": {"type": "string"}, "targeting": {"type": "array", "items": {"type": "object", "properties": {"match": {"enum": ["exact", "prefix", "contains"]}, "value": {"type": "string"}}}},
-      "branches": {"type": "array", "items": {"type": "object", "required": ["id", "cards"], "properties": {"id": {"type": "string"}, "cards": {"type": "array", "items": ref("Card")}}}}}},
-  "Card": {"type": "object", "required": ["id", "kind"], "properties": {"id": {"type": "string"}, "kind": {"enum": ["message", "question", "info_capture", "live_chat"]}, "text": {"type": "string"},
-      "buttons": {"type": "array", "items": ANY}, "fields": {"type": "array", "items": ANY}, "routing": ANY,
-      "when_unavailable": {"type": "string", "description": "live_chat cards: the branch a visitor goes on with when nobody can chat at the moment of asking (outside business hours, nobody available, the engagement limit) instead of the fallback message. question cards: the branch shown instead of the question when nobody can chat as the card is reached (checked by the workspace; shown anyway if the check takes over 5 s). It must exist and contain no live_chat card."}}},
   "WebhookSecret": {"type": "string", "pattern": "^whsec_[A-Za-z0-9+/]+=*$", "description": "whsec_ + base64 of the HMAC-SHA256 key bytes (docs/webhooks.md)"},
   "WebhookEndpointIn": {"type": "object", "additionalProperties": False, "required": ["url", "events"], "properties": {
       "url": WEBHOOK_URL, "events": {"type": "array", "minItems": 1, "items": {"enum": WEBHOOK_EVENTS}},
@@ -327,11 +296,10 @@ schemas = {
       "next_retry": {"type": ["integer", "null"], "description": "When the next attempt is due; null when this attempt settled the delivery"},
       "manual": {"type": "boolean", "description": "An admin's Send again"},
       "result": {"type": "string", "description": "The outcome in words"}}},
-  "ConversationRecord": {"type": "object", "properties": {"id": {"type": "string"}, "created_at": {"type": "integer"}, "updated_at": {"type": "integer"}, "dialogue": {"type": "string"}, "page_url": {"type": "string"},
-      "status": {"enum": ["automated", "waiting", "live", "ended", "expired", "fell_back"]}, "agent": {"type": ["string", "null"]}, "captured": {"type": "object", "additionalProperties": {"type": "string"}}, "last_message": {"type": ["string", "null"]}, "revision": {"type": "integer", "minimum": 0, "description": "Grows with every change of this row; keep the highest per id."},
-      "first_agent_reply_at": {"type": "integer", "minimum": 0, "description": "When an agent first wrote in the conversation (ms since the epoch); absent until one has."},
-      "identity": ref("VisitorIdentity")}},
 }
+# A type is described once: from Rust when it is a Rust type the API shares, else above.
+assert not set(FROM_RUST) & set(schemas), set(FROM_RUST) & set(schemas)
+schemas.update(FROM_RUST)
 
 doc = {"openapi": "3.1.0",
        "info": {"title": "Parlor API", "version": "0.1.0", "description": "Live chat at the edge. WebSocket protocols: docs/protocol.md. Errors are JSON {error, message}; a 429 carries Retry-After (seconds), a 405 carries Allow. A deployment whose SESSION_SECRET or ADMIN_TOKEN is misconfigured answers every request 500 {error: \"misconfigured\"} naming the secret (docs/security.md)."},
@@ -393,7 +361,7 @@ for path, ops in paths.items():
         seen.add(oid)
         o["operationId"] = oid
 
-out = pathlib.Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+out = ROOT / "docs" / "openapi.json"
 text = json.dumps(doc, indent=2) + "\n"
 if "--check" in sys.argv:
     # `npm test`: the committed document is what this script writes.

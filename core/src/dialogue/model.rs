@@ -11,6 +11,7 @@ pub type BranchId = String;
 /// The branch every dialogue starts with.
 pub const START_BRANCH: &str = "main";
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dialogue {
@@ -19,10 +20,11 @@ pub struct Dialogue {
     /// Pages this dialogue is shown on. Empty means every page.
     #[serde(default)]
     pub targeting: Vec<UrlMatch>,
-    /// Branches by id; the dialogue starts at [`START_BRANCH`].
+    /// Branches by id; the dialogue starts at the branch `main` ([`START_BRANCH`]).
     pub branches: Vec<Branch>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Branch {
@@ -74,16 +76,18 @@ pub enum CardKind {
     },
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Button {
     pub id: ButtonId,
     pub label: String,
-    /// The branch this answer opens; `None` continues with the next card of the current branch.
+    /// The branch this answer opens; absent (null) continues with the next card of the current branch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goto: Option<BranchId>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldKind {
@@ -96,6 +100,7 @@ pub enum FieldKind {
     Custom,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldSpec {
@@ -107,7 +112,9 @@ pub struct FieldSpec {
     pub required: bool,
 }
 
-/// The strict, flat shape a card is read from (see [`Card`]).
+/// A card as JSON: flat, `{"id", "kind", …the kind's fields}`; an unknown field is refused.
+/// (The strict shape [`Card`] is read from.)
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 enum CardWire {
@@ -134,6 +141,18 @@ enum CardWire {
         #[serde(default)]
         when_unavailable: Option<BranchId>,
     },
+}
+
+/// A card's schema is the flat shape it is read from and written as.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Card {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Card".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        CardWire::json_schema(generator)
+    }
 }
 
 impl From<CardWire> for Card {
@@ -175,6 +194,7 @@ impl From<CardWire> for Card {
 }
 
 /// A page-targeting rule, matched against the page URL's path (and query).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "match", content = "value", rename_all = "snake_case")]
 pub enum UrlMatch {

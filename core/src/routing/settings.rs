@@ -16,14 +16,15 @@ pub const DEFAULT_ENGAGEMENT_LIMIT: u32 = 100;
 pub const DEFAULT_EXTRA_TEAM_ATTEMPTS: u32 = 1;
 
 /// The workspace's plan.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Plan {
-    /// Trial: live chat limited to [`RoutingSettings::engagement_limit`] engagements for life.
+    /// Trial: live chat limited to `engagement_limit` engagements for life.
     Select,
     #[default]
     Standard,
-    /// Team routing tries [`RoutingSettings::extra_team_attempts`] more agents of the team.
+    /// Team routing tries `extra_team_attempts` more agents of the team.
     Prime,
 }
 
