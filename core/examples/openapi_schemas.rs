@@ -9,6 +9,8 @@ use parlor_core::dialogue::{Dialogue, Issue};
 use parlor_core::hours::BusinessHours;
 use parlor_core::identity::{IdentityClaim, VisitorIdentity};
 use parlor_core::protocol::ConversationRecord;
+use parlor_core::report::Report;
+use parlor_core::routing::FallbackReason;
 use parlor_core::settings::WorkspaceSettings;
 use schemars::generate::SchemaSettings;
 
@@ -27,6 +29,8 @@ fn main() -> Result<(), serde_json::Error> {
     generator.subschema_for::<IdentityClaim>();
     generator.subschema_for::<VisitorIdentity>();
     generator.subschema_for::<ConversationRecord>();
+    generator.subschema_for::<Report>();
+    generator.subschema_for::<FallbackReason>();
     let definitions = generator.take_definitions(true);
     println!("{}", serde_json::to_string_pretty(&definitions)?);
     Ok(())

@@ -213,36 +213,6 @@ schemas = {
   "IdentitySecret": {"type": "object", "required": ["secret"], "properties": {"secret": {"type": "string", "pattern": "^idv_[0-9a-f]{64}$"}}},
   "Team": {"type": "object", "required": ["id", "name"], "properties": {"id": {"type": "string"}, "name": {"type": "string"},
       "business_hours": ref("BusinessHours")}},
-  "Missed": {"type": "object", "description": "Missed live chat requests: a fallback message before any agent accepted.",
-      "required": ["total", "nobody_available", "expired", "declined", "outside_hours", "engagement_limit"], "properties": {
-      "total": {"type": "integer", "minimum": 0},
-      "nobody_available": {"type": "integer", "minimum": 0, "description": "No agent could take it (offline, away, full), the offered agent went away, or the routing named nobody."},
-      "expired": {"type": "integer", "minimum": 0, "description": "Offered, but no one accepted in time."},
-      "declined": {"type": "integer", "minimum": 0, "description": "Declined by every agent it was offered to."},
-      "outside_hours": {"type": "integer", "minimum": 0, "description": "Asked outside business hours."},
-      "engagement_limit": {"type": "integer", "minimum": 0, "description": "The plan's live chat engagement limit was reached."}}},
-  "ReportCounts": {"type": "object", "required": ["conversations", "requests", "accepted", "missed", "median_accept_ms", "median_first_response_ms"], "properties": {
-      "conversations": {"type": "integer", "minimum": 0, "description": "Conversations started."},
-      "requests": {"type": "integer", "minimum": 0, "description": "Conversations that asked for a live chat. accepted + missed.total ≤ requests."},
-      "accepted": {"type": "integer", "minimum": 0},
-      "missed": ref("Missed"),
-      "median_accept_ms": {"type": ["integer", "null"], "minimum": 0, "description": "Exact median, live chat request → acceptance (an even count takes the mean of the two middle values, rounded down). null without samples."},
-      "median_first_response_ms": {"type": ["integer", "null"], "minimum": 0, "description": "Exact median, live chat request → first agent message. null without samples."}}},
-  "Report": {"type": "object", "required": ["time_zone", "from", "to", "days", "agents", "totals", "complete"], "properties": {
-      "time_zone": {"type": "string", "examples": ["Europe/Paris"], "description": "The zone the days are counted in."},
-      "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
-      "days": {"type": "array", "maxItems": 92, "description": "Every local date of the range, in order, zeros included.",
-          "items": {"allOf": [{"type": "object", "required": ["date"], "properties": {"date": {"type": "string", "format": "date"}}}, ref("ReportCounts")]}},
-      "agents": {"type": "array", "description": "Every agent offered a chat of the range (by id); totals.accepted is the sum of their accepted.", "items": {"type": "object",
-          "required": ["agent", "name", "offers", "accepted", "declined", "expired", "went_away", "median_accept_ms", "median_first_response_ms"], "properties": {
-          "agent": {"type": "string"}, "name": {"type": "string", "description": "Empty for a removed agent."},
-          "offers": {"type": "integer", "minimum": 0}, "accepted": {"type": "integer", "minimum": 0},
-          "declined": {"type": "integer", "minimum": 0}, "expired": {"type": "integer", "minimum": 0, "description": "Offers left unanswered until their deadline."},
-          "went_away": {"type": "integer", "minimum": 0, "description": "Offers ended by the agent going offline or away."},
-          "median_accept_ms": {"type": ["integer", "null"], "minimum": 0, "description": "Median, offer to this agent → their acceptance."},
-          "median_first_response_ms": {"type": ["integer", "null"], "minimum": 0, "description": "Median, this agent's acceptance → the first agent message."}}}},
-      "totals": ref("ReportCounts"),
-      "complete": {"type": "boolean", "description": "false when the range held more than 200,000 conversations: only the first were counted."}}},
   "LeadPage": {"type": "object", "required": ["leads"], "properties": {
       "leads": {"type": "array", "items": ref("Lead")},
       "next_cursor": {"type": "string", "description": "Absent on the last page"}}},
@@ -265,7 +235,6 @@ schemas = {
       "message": {"type": "string", "description": "The latest offline message, if any"},
       "first_seen": {"type": "integer"}, "last_seen": {"type": "integer"},
       "conversations": {"type": "integer", "minimum": 1}, "last_conversation": {"type": "string"}}},
-  "FallbackReason": {"enum": ["engagement_limit_reached", "no_rule_matched", "unknown_agent", "unknown_team", "no_eligible_agent", "offer_expired", "offer_declined", "agent_unavailable", "outside_hours"]},
   "ErasureAnswer": {"type": "object", "required": ["erased", "more"], "properties": {
       "erased": {"type": "object", "required": ["conversations", "transcript_entries", "index_rows", "outbox_rows", "audit_rows"], "properties": {
           k: {"type": "integer", "minimum": 0} for k in ("conversations", "transcript_entries", "index_rows", "outbox_rows", "audit_rows", "leads")}},

@@ -10,14 +10,21 @@ use super::facts::{ChatFacts, MissedReason, OfferOutcome};
 use super::range::{DayRange, ReportZone};
 use crate::AgentId;
 
-/// Missed requests by reason.
+/// Missed live chat requests, by reason: a fallback message before any agent accepted.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Missed {
     pub total: u64,
+    /// No agent could take it (offline, away, full), the offered agent went away, or the
+    /// routing named nobody.
     pub nobody_available: u64,
+    /// Offered, but no one accepted in time.
     pub expired: u64,
+    /// Declined by every agent it was offered to.
     pub declined: u64,
+    /// Asked outside business hours.
     pub outside_hours: u64,
+    /// The plan's live chat engagement limit was reached.
     pub engagement_limit: u64,
 }
 
@@ -44,20 +51,25 @@ impl Missed {
 }
 
 /// The counts of one day, or of the whole range.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "ReportCounts"))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     /// Conversations started.
     pub conversations: u64,
-    /// Conversations that asked for a live chat.
+    /// Conversations that asked for a live chat. accepted + missed.total ≤ requests.
     pub requests: u64,
     pub accepted: u64,
     pub missed: Missed,
-    /// From the live chat request to its acceptance.
+    /// Exact median, live chat request → acceptance (an even count takes the mean of the two
+    /// middle values, rounded down); null without samples.
     pub median_accept_ms: Option<u64>,
-    /// From the live chat request to the first agent message.
+    /// Exact median, live chat request → first agent message; null without samples.
     pub median_first_response_ms: Option<u64>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "ReportDay"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayRow {
     /// The local date, `YYYY-MM-DD`.
@@ -67,6 +79,8 @@ pub struct DayRow {
 }
 
 /// One agent over the range: the offers they were made and how each ended.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "ReportAgent"))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentRow {
     pub agent: AgentId,
@@ -80,21 +94,30 @@ pub struct AgentRow {
     pub expired: u64,
     /// Offers ended by the agent going offline or away before answering.
     pub went_away: u64,
-    /// From the offer to this agent's acceptance.
+    /// Median, offer to this agent → their acceptance.
     pub median_accept_ms: Option<u64>,
-    /// From this agent's acceptance to the conversation's first agent message.
+    /// Median, this agent's acceptance → the conversation's first agent message.
     pub median_first_response_ms: Option<u64>,
 }
 
+/// The missed-chat report of a range of local days.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
+    /// The zone the days are counted in (business hours' zone, else UTC).
     pub time_zone: String,
+    /// The first local date, `YYYY-MM-DD`.
     pub from: String,
+    /// The last local date, `YYYY-MM-DD` (at most 92 days after `from`).
     pub to: String,
+    /// Every local date of the range, in order, zeros included.
     pub days: Vec<DayRow>,
+    /// Every agent offered a chat of the range (by id); `totals.accepted` is the sum of their
+    /// `accepted`.
     pub agents: Vec<AgentRow>,
     pub totals: Counts,
-    /// False when the caller could read only part of the range's conversations.
+    /// False when the caller could read only part of the range's conversations (more than
+    /// 200,000: only the first were counted).
     #[serde(default = "yes")]
     pub complete: bool,
 }

@@ -71,6 +71,7 @@ pub enum WithdrawReason {
 }
 
 /// Why a request fell back to a fallback message.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FallbackReason {
