@@ -42,6 +42,30 @@ pub fn iso(ms: u64) -> String {
         .into()
 }
 
+/// How agents see who the site said the visitor is: its class (`idv ok` when the site's server
+/// vouched for it, `idv claim` otherwise) and "✓ Verified: name · email · id".
+pub fn identity_line(who: &parlor_core::identity::VisitorIdentity) -> (&'static str, String) {
+    let (class, said) = match who.verified {
+        true => ("idv ok", "✓ Verified: "),
+        false => ("idv claim", "Unverified claim: "),
+    };
+    let mut line = String::from(said);
+    for part in [
+        who.name.as_deref(),
+        who.email.as_deref(),
+        Some(who.id.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if line.len() > said.len() {
+            line.push_str(" · ");
+        }
+        line.push_str(part);
+    }
+    (class, line)
+}
+
 /// "first_name" → "First name".
 pub fn field_label(key: &str) -> String {
     let mut s = key.replace('_', " ");

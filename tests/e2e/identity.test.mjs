@@ -190,3 +190,30 @@ test('the admin page shows and rotates the identity secret, and requires verific
     await ctx.close();
   }
 });
+
+test('the admin sees a conversation\'s identity and the same person\'s other conversations', async () => {
+  const { id, admin } = await freshWorkspace('idlink');
+  const { secret } = await admin.ok('GET', `/api/workspaces/${id}/identity-secret`);
+  const who = { id: 'p-1', email: 'grace@hopper.dev', name: 'Grace Hopper', user_hash: hashOf(secret, 'p-1') };
+  const first = await start({ workspace: id, identity: who });
+  const second = await start({ workspace: id, identity: who });
+  const stranger = await start({ workspace: id, identity: { id: 'p-2' } });
+  for (const r of [first, second, stranger]) assert.equal(r.status, 201);
+  const ctx = await browser.newContext({ viewport: VIEWPORT });
+  try {
+    const page = await signInAdmin(ctx, id, { key: admin.token });
+    await page.locator(`#conv-${first.body.conversation}`).click({ timeout: 10_000 });
+    const detail = page.getByLabel('Conversation detail');
+    await detail.locator('.idv.ok').getByText('✓ Verified: Grace Hopper · grace@hopper.dev · p-1').waitFor();
+    // The other conversation of p-1 is linked; the claim of p-2 is not.
+    const same = detail.getByText('Same person:').getByRole('button');
+    assert.equal(await same.count(), 1);
+    await same.click();
+    await page.locator(`tr.selected[data-id="${second.body.conversation}"]`).waitFor();
+    await page.locator(`#conv-${stranger.body.conversation}`).click();
+    await detail.locator('.idv.claim').getByText('Unverified claim: p-2').waitFor();
+    assert.equal(await detail.getByText('Same person:').count(), 0);
+  } finally {
+    await ctx.close();
+  }
+});

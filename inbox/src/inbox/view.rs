@@ -404,24 +404,7 @@ impl View {
         text_el("h2", "", "Visitor", &self.details)?;
         if let Some(who) = &c.summary.identity {
             // The site's server vouched for a verified id; anything else is the page's word.
-            let (class, said) = match who.verified {
-                true => ("idv ok", "✓ Verified: "),
-                false => ("idv claim", "Unverified claim: "),
-            };
-            let mut line = String::from(said);
-            for part in [
-                who.name.as_deref(),
-                who.email.as_deref(),
-                Some(who.id.as_str()),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                if line.len() > said.len() {
-                    line.push_str(" · ");
-                }
-                line.push_str(part);
-            }
+            let (class, line) = crate::fmt::identity_line(who);
             text_el("p", class, &line, &self.details)?;
         }
         let mut fields = c.summary.visitor.clone();

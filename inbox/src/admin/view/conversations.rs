@@ -5,7 +5,7 @@ use web_sys::Element;
 use crate::admin::model::Model;
 use crate::dom::{el, select, text_el, Res};
 use crate::fmt::visitor_line;
-use crate::fmt::{clock, date_time, entry_line, field_label};
+use crate::fmt::{clock, date_time, entry_line, field_label, identity_line};
 
 const STATUSES: [(&str, &str); 7] = [
     ("", "All"),
@@ -116,6 +116,27 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
         return Ok(());
     };
     text_el("h3", "", &visitor_line(&d.record.captured), &right)?;
+    if let Some(who) = &d.record.identity {
+        let (class, line) = identity_line(who);
+        text_el("p", class, &line, &right)?;
+        // One person across devices: the other conversations of this verified id in the list.
+        if let Some(person) = d.record.person() {
+            let same: Vec<_> = m
+                .conversations
+                .iter()
+                .filter(|r| r.id != d.record.id && r.person() == Some(person))
+                .collect();
+            if !same.is_empty() {
+                let p = text_el("p", "", "Same person: ", &right)?;
+                for r in same {
+                    let b = text_el("button", "link", &date_time(r.created_at), &p)?;
+                    b.set_attribute("type", "button")?;
+                    b.set_attribute("data-act", "open")?;
+                    b.set_attribute("data-id", &r.id)?;
+                }
+            }
+        }
+    }
     let dl = el("dl", "facts", &right)?;
     let mut captured = d.record.captured.clone();
     captured.extend(d.captured.clone());
