@@ -372,9 +372,9 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_row_names_the_email_of_its_identity_too() {
-        let mut record = crate::protocol::ConversationRecord {
+    /// An ended conversation's index row with these captured fields.
+    fn ended_row(captured: BTreeMap<String, String>) -> crate::protocol::ConversationRecord {
+        crate::protocol::ConversationRecord {
             id: "c1".into(),
             created_at: 1,
             updated_at: 2,
@@ -382,12 +382,17 @@ mod tests {
             page_url: String::new(),
             status: Ended,
             agent: None,
-            captured: BTreeMap::new(),
+            captured,
             last_message: None,
-            revision: 1,
+            revision: 9,
             first_agent_reply_at: None,
             identity: None,
-        };
+        }
+    }
+
+    #[test]
+    fn a_row_names_the_email_of_its_identity_too() {
+        let mut record = ended_row(BTreeMap::new());
         assert!(!record_names_email(&record, "ann@example.com"));
         record.identity = Some(crate::identity::VisitorIdentity {
             id: "u1".into(),
@@ -440,20 +445,10 @@ mod tests {
 
     #[test]
     fn after_an_erasure_the_workspace_takes_only_releases() {
-        let record = crate::protocol::ConversationRecord {
-            id: "c1".into(),
-            created_at: 1,
-            updated_at: 2,
-            dialogue: "d1".into(),
-            page_url: String::new(),
-            status: Ended,
-            agent: None,
-            captured: BTreeMap::from([("email".to_owned(), "ann@example.com".to_owned())]),
-            last_message: None,
-            revision: 9,
-            first_agent_reply_at: None,
-            identity: None,
-        };
+        let record = ended_row(BTreeMap::from([(
+            "email".to_owned(),
+            "ann@example.com".to_owned(),
+        )]));
         assert!(!taken_after_erasure(&ConversationToWorkspace::Index {
             record,
             preview_every: Millis(2_000),
