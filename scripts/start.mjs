@@ -7,7 +7,10 @@ import { root } from './lib/paths.mjs';
 import { startServer, devVars } from './lib/server.mjs';
 import { seedWorkspace, DEMO_AGENTS } from './lib/demo.mjs';
 
-execFileSync('node', [join(root, 'scripts/build.mjs')], { stdio: 'inherit', cwd: root });
+// Nothing to build when no input changed since the last build (a second start is quick);
+// wrangler's own `[build]` step then takes the same build as it is.
+execFileSync('node', [join(root, 'scripts/build.mjs'), '--quick', '--if-changed'], { stdio: 'inherit', cwd: root });
+process.env.PARLOR_ACCEPT_QUICK_BUILD = '1';
 
 const port = Number(process.env.PORT ?? 8787);
 const persistTo = join(root, '.wrangler/state');
