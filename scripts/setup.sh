@@ -23,16 +23,24 @@ if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
   rustup component add rust-src >/dev/null 2>&1
 fi
 
+# The two tools compile side by side: each build has long single-crate stretches (a big crate,
+# the final link) that leave a core idle, which the other build fills.
+installs=()
 if [ "$(worker-build --version 2>/dev/null | awk '{print $NF}')" != "$WORKER_BUILD_VERSION" ]; then
   say "installing worker-build $WORKER_BUILD_VERSION (a few minutes, once)"
-  cargo install --quiet --locked "worker-build@$WORKER_BUILD_VERSION"
+  cargo install --quiet --locked "worker-build@$WORKER_BUILD_VERSION" &
+  installs+=($!)
 fi
 
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
   # Not --locked: the CLI's own lock file pins a webpki-roots the registry no longer serves.
   say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
-  cargo install --quiet --force "wasm-bindgen-cli@$WASM_BINDGEN_VERSION"
+  cargo install --quiet --force "wasm-bindgen-cli@$WASM_BINDGEN_VERSION" &
+  installs+=($!)
 fi
+
+# `set -e` stops here if either install failed.
+for pid in "${installs[@]}"; do wait "$pid"; done
 
 MODE="${1:-}"
 
