@@ -5,7 +5,9 @@
 // Env: BENCH_CONVERSATIONS (default 1000), BENCH_MSG_INTERVAL_MS (5000), BENCH_DURATION_MS (20000),
 //      BENCH_CHAT_STORAGE (disk,tmpfs: where the server's state lives for the chat point of
 //      BENCH_CONVERSATIONS conversations; the 100-conversation point runs on disk),
-//      BENCH_STORM_STEP_MS (5000), BENCH_PAGE_RUNS (5), BENCH_SKIP (comma list of sections to skip).
+//      BENCH_STORM_STEP_MS (5000), BENCH_STORM_STORAGE (disk,tmpfs: where the server's state lives
+//      for the storms), BENCH_STORM_BASELINE (1; 0 leaves out the durable echo step after each storm
+//      step), BENCH_PAGE_RUNS (5), BENCH_SKIP (comma list of sections to skip).
 // Quick loops: BENCH_ONLY (comma list of sections to run: chat, storm, page, core; the report then
 //      goes to target/bench-partial.json, not BENCHMARKS.md), BENCH_NO_BUILD=1 (use the existing
 //      build), BENCH_STORM_RATES / BENCH_COLD_RATES (comma lists of storm steps, requests/s),
@@ -145,12 +147,21 @@ if (!skip.has('chat')) {
   }
 }
 if (!skip.has('storm')) {
-  report.storm = await withServer('Routing storm', (url, pid) => routingStorm(url, operator, {
-    mode: 'warm', rates: STORM_RATES, stepMs: STEP, agents: 40, capacity: 100, thresholdMs: 250, rootPid: pid,
-  }));
-  report.stormCold = await withServer('Routing storm (cold)', (url, pid) => routingStorm(url, operator, {
-    mode: 'cold', rates: COLD_RATES, stepMs: STEP, agents: 40, capacity: 100, thresholdMs: 250, rootPid: pid,
-  }));
+  // Each storm on a fresh server per storage: on disk every commit is a flush; on tmpfs none is,
+  // which leaves the CPU cost of a routed chat.
+  const storages = (process.env.BENCH_STORM_STORAGE ?? 'disk,tmpfs').split(',').filter((k) => k === 'disk' || (k === 'tmpfs' && stateTmpfs));
+  const baseline = process.env.BENCH_STORM_BASELINE !== '0';
+  report.storm = [];
+  report.stormCold = [];
+  for (const storage of storages) {
+    const opts = { stepMs: STEP, agents: 40, capacity: 100, thresholdMs: 250, baseline, storage };
+    report.storm.push({ storage, ...await withServer(`Routing storm (${storage})`, (url, pid) => routingStorm(url, operator, {
+      ...opts, mode: 'warm', rates: STORM_RATES, rootPid: pid,
+    }), { storage }) });
+    report.stormCold.push({ storage, ...await withServer(`Routing storm (cold, ${storage})`, (url, pid) => routingStorm(url, operator, {
+      ...opts, mode: 'cold', rates: COLD_RATES, rootPid: pid,
+    }), { storage }) });
+  }
 }
 if (!skip.has('page')) report.page = await withServer('Page impact', (url) => pageImpact(url, { runs: PAGE_RUNS }));
 rmSync(state, { recursive: true, force: true });

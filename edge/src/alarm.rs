@@ -4,8 +4,15 @@
 //! every message) leaves the alarm where it is: it fires early, the core ignores a tick before its
 //! deadline, and the alarm is set again. That saves a storage write per chat message. The slot
 //! remembers what it set, so most calls touch no storage at all.
+//!
+//! Nor is an alarm deleted when no deadline is left (the workspace after its last pending offer
+//! is accepted, a conversation once closed): it fires once with nothing due, which costs a
+//! wake-up, where a delete costs a commit of the object and, locally, one of the dev server's
+//! alarm store — and the next deadline would cost both again to set it back. In a storm of
+//! routed chats that was two of every chat's commits in the workspace object.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
 
 use parlor_core::Millis;
 use worker::{ScheduledTime, Storage};
@@ -19,8 +26,12 @@ pub struct AlarmSlot {
 }
 
 impl AlarmSlot {
-    /// Makes sure an alarm fires no later than `deadline`; clears it when there is none.
+    /// Makes sure an alarm fires no later than `deadline`; with none, leaves the alarm as it is.
     pub async fn ensure(&self, storage: &Storage, deadline: Option<Millis>) -> ApiResult<()> {
+        // No deadline: whatever is set stays (see above), and nothing needs reading.
+        let Some(at) = deadline else {
+            return Ok(());
+        };
         let current = match self.known.get() {
             Some(known) => known,
             None => storage
@@ -28,21 +39,14 @@ impl AlarmSlot {
                 .await?
                 .and_then(|at| u64::try_from(at).ok()),
         };
-        match deadline {
-            None => {
-                if current.is_some() {
-                    storage.delete_alarm().await?;
-                }
-                self.known.set(Some(None));
-            }
-            Some(at) if current.is_none_or(|c| c > at.0) => {
-                let at = not_before_now(at.0, crate::now_ms());
-                let date = worker::js_sys::Date::new(&(at as f64).into());
-                storage.set_alarm(ScheduledTime::new(date)).await?;
-                self.known.set(Some(Some(at)));
-            }
-            Some(_) => self.known.set(Some(current)),
+        if current.is_some_and(|c| c <= at.0) {
+            self.known.set(Some(current));
+            return Ok(());
         }
+        let at = not_before_now(at.0, crate::now_ms());
+        let date = worker::js_sys::Date::new(&(at as f64).into());
+        storage.set_alarm(ScheduledTime::new(date)).await?;
+        self.known.set(Some(Some(at)));
         Ok(())
     }
 
@@ -50,6 +54,32 @@ impl AlarmSlot {
     pub fn cleared(&self) {
         self.known.set(Some(None));
     }
+}
+
+thread_local! {
+    /// Objects this isolate has re-armed (or created) since it started. Local workerd keeps
+    /// alarms in its process, so only a restart — which also starts a new isolate — loses them;
+    /// a new instance of an object after hibernation, in the same isolate, finds its alarm set.
+    static REARMED: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
+}
+
+/// Past this many objects the set starts afresh: at worst some objects re-arm once more.
+const REARMED_MAX: usize = 100_000;
+
+/// Whether the object `id` must re-arm its alarm: the first time this isolate sees it. Marks
+/// it as seen. A conversation woken from hibernation by an agent's acceptance used to delete
+/// and set its alarm again (four commits locally) and call the workspace, for nothing.
+pub fn first_in_isolate(id: &str) -> bool {
+    REARMED.with(|seen| {
+        let mut seen = seen.borrow_mut();
+        if seen.contains(id) {
+            return false;
+        }
+        if seen.len() >= REARMED_MAX {
+            seen.clear();
+        }
+        seen.insert(id.to_owned())
+    })
 }
 
 /// A deadline already due is set 1 ms ahead: workerd forces an alarm time in the past to
@@ -61,7 +91,14 @@ fn not_before_now(at: u64, now: u64) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::not_before_now;
+    use super::{first_in_isolate, not_before_now};
+
+    #[test]
+    fn an_object_re_arms_once_per_isolate() {
+        assert!(first_in_isolate("object-a"));
+        assert!(!first_in_isolate("object-a"));
+        assert!(first_in_isolate("object-b"));
+    }
 
     #[test]
     fn a_due_deadline_is_set_just_ahead_of_now() {

@@ -10,8 +10,19 @@
 //          route). It adds creating an object and its SQLite database to every request.
 // Latency = request sent (answer frame or POST) → the agent's `offered` frame. Agents accept every
 // offer; after each warm step the visitors end their chats, which frees the agents' slots.
+//
+// The same-run baseline: after each step, the same number of requests at the same rate against
+// the durable echo (`DurableEchoDO`, served with BENCH_ECHO=1): warm — a frame on a socket
+// already open to its own object, stored (one INSERT, one commit) and relayed to the other
+// socket of that object; cold — a fresh object per request, its database created by the upgrade
+// that opens the receiving socket, then the same frame. A machine (or a moment) on which the echo
+// is slow shows it in the baseline rows, not only in Parlor's.
+// Each step also counts what it cost the server: commits (fsyncs, scripts/lib/commits.mjs) and
+// workerd CPU time, from the first request until the server is quiet again (the agents'
+// acceptances included), per request.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Sock, log, pool, settleObjects, summary, sleep, waitQuiet } from './common.mjs';
+import { countCommits } from '../lib/commits.mjs';
+import { Sock, log, pool, settleObjects, summary, sleep, waitQuiet, workerdCpu } from './common.mjs';
 import { benchWorkspace, startConversation, wsBase } from './workspace.mjs';
 
 export const coldDialogue = () => ({
@@ -45,13 +56,103 @@ async function warmVisitors(base, workspace, count) {
   return opened.results;
 }
 
-export async function routingStorm(base, operator, { mode, rates, stepMs, agents, capacity, thresholdMs, rootPid, maxInFlight = 400, id = `bench-storm-${mode}` }) {
+/** Starts counting a step's cost on the server; `stop(requests)` gives commits and CPU per request. */
+async function stepCost(rootPid) {
+  const commits = countCommits(rootPid);
+  await commits.ready;
+  const cpu0 = rootPid ? workerdCpu(rootPid) : null;
+  return async (requests) => {
+    // Until the server is quiet: what the step set off (acceptances, index rows) is its cost.
+    await waitQuiet(rootPid, 15_000);
+    const counted = await commits.stop();
+    const cpu = cpu0 == null ? null : workerdCpu(rootPid) - cpu0;
+    const n = Math.max(1, requests);
+    return {
+      commitsPerRequest: counted ? counted.commits / n : null,
+      cpuMsPerRequest: cpu == null ? null : (cpu * 1000) / n,
+    };
+  };
+}
+
+/** Sends `count` requests open-loop at `rate`; `fire(i, start)` sends one. Returns the send time. */
+async function openLoop(count, rate, fire) {
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    fire(i, performance.now());
+  }
+  return { t0, sendSeconds: (performance.now() - t0) / 1000 };
+}
+
+/** One step of the durable echo baseline at `rate` (see the top of this file). */
+async function echoStep(base, { mode, rate, stepMs, thresholdMs, rootPid, tag }) {
+  const count = Math.round((rate * stepMs) / 1000);
+  const url = (room, side) => `${wsBase(base)}/api/bench/durable-echo/${tag}-${rate}-${room}?side=${side}`;
+  const errors = {};
+  const addError = (code) => { errors[code] = (errors[code] ?? 0) + 1; };
+  const lat = [];
+  const sockets = [];
+  let pairs = [];
+  if (mode === 'warm') {
+    const opened = await pool(count, 20, async (i) => {
+      const a = await Sock.open(url(i, 'a'));
+      const b = await Sock.open(url(i, 'b'));
+      sockets.push(a, b);
+      return { a, b };
+    });
+    if (opened.errors.length) throw opened.errors[0];
+    pairs = opened.results;
+  }
+  await waitQuiet(rootPid);
+  const stop = await stepCost(rootPid);
+  const pending = [];
+  let received = 0;
+  const { sendSeconds } = await openLoop(count, rate, (i, start) => {
+    const got = (b) => b.waitFor((m) => m.type === 'say', 15_000, 'echo').then(([, at]) => { lat.push(at - start); received += 1; });
+    if (mode === 'warm') {
+      const { a, b } = pairs[i];
+      pending.push(got(b).catch(() => addError('not_delivered')));
+      a.send({ type: 'say', text: `storm ${i}` });
+      return;
+    }
+    pending.push((async () => {
+      const b = await Sock.open(url(i, 'b'));
+      sockets.push(b);
+      const a = await Sock.open(url(i, 'a'));
+      sockets.push(a);
+      const done = got(b);
+      a.send({ type: 'say', text: `storm ${i}` });
+      await done;
+    })().catch((e) => addError(/timed out/.test(e.message) ? 'not_delivered' : 'socket')));
+  });
+  await Promise.all(pending);
+  const cost = await stop(count);
+  sockets.forEach((x) => x.close());
+  const s = summary(lat);
+  const errorCount = Object.values(errors).reduce((a, b) => a + b, 0);
+  const ok = s.p99 != null && s.p99 <= thresholdMs && errorCount === 0;
+  log(`  durable echo ${rate}/s: p50 ${s.p50?.toFixed(0)} ms, p99 ${s.p99?.toFixed(0)} ms, ${received}/${count}, errors ${JSON.stringify(errors)}${fmtCost(cost)}`);
+  return { rate, requests: count, achieved: count / Math.max(sendSeconds, stepMs / 1000), latency: s, errors, errorCount, ok, ...cost };
+}
+
+const fmtCost = (c) => `${c.commitsPerRequest != null ? `, ${c.commitsPerRequest.toFixed(1)} commits` : ''}${c.cpuMsPerRequest != null ? `, ${c.cpuMsPerRequest.toFixed(1)} ms workerd CPU` : ''} per request`;
+
+/** The highest rate reached with every step up to it within the threshold. */
+function sustainableOf(steps) {
+  const firstBad = steps.findIndex((s) => !s.ok);
+  return (firstBad < 0 ? steps : steps.slice(0, firstBad)).reduce((m, s) => Math.max(m, s.rate), 0);
+}
+
+export async function routingStorm(base, operator, { mode, rates, stepMs, agents, capacity, thresholdMs, rootPid, maxInFlight = 400, id = `bench-storm-${mode}`, baseline = true, storage = 'disk' }) {
   const offeredAt = new Map();
   const ws = await benchWorkspace(base, operator, {
     id, agents, capacity, dialogue: mode === 'warm' ? warmDialogue() : coldDialogue(), log,
     onOffered: (conv, now) => { if (!offeredAt.has(conv)) offeredAt.set(conv, now); },
   });
   const steps = [];
+  const echo = [];
   try {
     for (const rate of rates) {
       const count = Math.round((rate * stepMs) / 1000);
@@ -66,21 +167,17 @@ export async function routingStorm(base, operator, { mode, rates, stepMs, agents
       let inFlight = 0;
       let skipped = 0;
       const pending = [];
-      const t0 = performance.now();
-      log(`storm (${mode}): ${rate} live chat requests/s for ${stepMs / 1000} s (${count} requests)`);
-      for (let i = 0; i < count; i++) {
-        const due = t0 + (i * 1000) / rate;
-        const wait = due - performance.now();
-        if (wait > 1) await sleep(wait);
-        const start = performance.now();
+      const stop = await stepCost(rootPid);
+      log(`storm (${mode}, ${storage}): ${rate} live chat requests/s for ${stepMs / 1000} s (${count} requests)`);
+      const { t0, sendSeconds } = await openLoop(count, rate, (i, start) => {
         if (mode === 'warm') {
           const { v, conversation } = visitors[i];
-          if (v.ws.readyState !== 1) { errors.socket_closed = (errors.socket_closed ?? 0) + 1; continue; }
+          if (v.ws.readyState !== 1) { errors.socket_closed = (errors.socket_closed ?? 0) + 1; return; }
           v.send({ type: 'answer', card: 'ask', button: 'talk' });
           sent.push({ conversation, start });
-          continue;
+          return;
         }
-        if (inFlight >= maxInFlight) { skipped += 1; continue; }
+        if (inFlight >= maxInFlight) { skipped += 1; return; }
         inFlight += 1;
         pending.push(startConversation(base, ws.id, 'https://bench.example/storm')
           .then((c) => sent.push({ conversation: c.conversation, start }))
@@ -89,12 +186,12 @@ export async function routingStorm(base, operator, { mode, rates, stepMs, agents
             errors[code] = (errors[code] ?? 0) + 1;
           })
           .finally(() => { inFlight -= 1; }));
-      }
-      const sendSeconds = (performance.now() - t0) / 1000;
+      });
       await Promise.all(pending);
       const until = performance.now() + 15_000;
       while (sent.some((s) => !offeredAt.has(s.conversation)) && performance.now() < until) await sleep(100);
       loop.disable();
+      const cost = await stop(count);
       const clientStallMs = loop.max / 1e6;
       const lat = [];
       let missing = 0;
@@ -112,24 +209,33 @@ export async function routingStorm(base, operator, { mode, rates, stepMs, agents
       const errorCount = Object.values(errors).reduce((a, b) => a + b, 0);
       const achieved = count / Math.max(sendSeconds, stepMs / 1000);
       const ok = s.p99 != null && s.p99 <= thresholdMs && errorCount === 0;
-      steps.push({ rate, requests: count, achieved, latency: s, errors, errorCount, ok, clientStallMs });
-      log(`  ${rate}/s: p50 ${s.p50?.toFixed(0)} ms, p99 ${s.p99?.toFixed(0)} ms, offers ${lat.length}/${count}, errors ${JSON.stringify(errors)}, load generator's longest stall ${clientStallMs.toFixed(0)} ms`);
+      steps.push({ rate, requests: count, achieved, latency: s, errors, errorCount, ok, clientStallMs, ...cost });
+      log(`  ${rate}/s: p50 ${s.p50?.toFixed(0)} ms, p99 ${s.p99?.toFixed(0)} ms, offers ${lat.length}/${count}, errors ${JSON.stringify(errors)}${fmtCost(cost)}, load generator's longest stall ${clientStallMs.toFixed(0)} ms`);
       // Free the agents' slots for the next step: the visitors end their chats.
       for (const { v } of visitors) if (v.ws.readyState === 1) v.send({ type: 'end' });
       await sleep(visitors.length ? 2000 : 0);
       visitors.forEach(({ v }) => v.close());
+      // This step's objects are idle now: let local workerd close them before the next step.
+      await settleObjects(rootPid);
+      if (baseline) {
+        // A baseline that cannot run (a server still busy with a collapsed step) is a row of
+        // its own, not the end of the storm.
+        echo.push(await echoStep(base, { mode, rate, stepMs, thresholdMs, rootPid, tag: `storm-${mode}` }).catch((e) => {
+          log(`  durable echo ${rate}/s: failed: ${e.message}`);
+          return { rate, requests: count, latency: summary([]), errors: { baseline: e.message.split('\n')[0] }, errorCount: 1, ok: false };
+        }));
+        await settleObjects(rootPid);
+      }
       if (!ok && (s.p99 == null || s.p99 > 4 * thresholdMs || errorCount > count / 10)) {
         log('  storm: degraded well past the threshold, stopping');
         break;
       }
-      // This step's objects are idle now: let local workerd close them before the next step.
-      await settleObjects(rootPid);
     }
   } finally {
     ws.close();
   }
-  // The highest rate reached with every step up to it within the threshold.
-  const firstBad = steps.findIndex((s) => !s.ok);
-  const sustainable = (firstBad < 0 ? steps : steps.slice(0, firstBad)).reduce((m, s) => Math.max(m, s.rate), 0);
-  return { mode, steps, sustainable, thresholdMs, stepMs, agents, capacity, acceptErrors: ws.stats.acceptErrors };
+  return {
+    mode, storage, steps, sustainable: sustainableOf(steps), thresholdMs, stepMs, agents, capacity, acceptErrors: ws.stats.acceptErrors,
+    echo: baseline ? { steps: echo, sustainable: sustainableOf(echo) } : null,
+  };
 }

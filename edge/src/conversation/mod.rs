@@ -115,8 +115,12 @@ impl DurableObject for ConversationDO {
         if !self.exists.get() && req.path() != "/internal/init" {
             return Ok(unknown(&req.path()));
         }
-        // A new object's first request is its init: there is nothing stored to re-arm yet.
-        if self.exists.get() && !self.rearmed.replace(true) {
+        // A new object's first request is its init: there is nothing stored to re-arm yet. An
+        // object this isolate has seen already kept its alarm (see `alarm::first_in_isolate`).
+        if self.exists.get()
+            && !self.rearmed.replace(true)
+            && crate::alarm::first_in_isolate(&self.state.id().to_string())
+        {
             if let Err(e) = self.rearm().await {
                 worker::console_error!("conversation rearm: {e:?}");
             }
@@ -488,6 +492,10 @@ impl ConversationDO {
         if !self.exists.get() {
             store::migrate(&self.sql)?;
             self.exists.set(true);
+            // Created by this instance: its alarm, set below, is this process's to keep, so
+            // neither this instance nor a later one in this isolate re-arms it.
+            self.rearmed.set(true);
+            crate::alarm::first_in_isolate(&self.state.id().to_string());
         }
         if self.meta()?.is_some() {
             // A retried init is harmless.
