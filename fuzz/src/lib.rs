@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use std::fmt::Debug;
 
 use parlor_core::routing::FallbackReason;
-use parlor_core::link::{ConversationToWorkspace, WorkspaceToConversation};
+use parlor_core::identity::VisitorIdentity;
+use parlor_core::link::WorkspaceToConversation;
 use parlor_core::conversation::{
     Conversation, ConversationSettings, Effect, Input, Position, StoredState,
 };
@@ -101,6 +102,13 @@ fn drive(dialogue: Dialogue, salt: u64) {
             language: "en".into(),
             country: "FR".into(),
             utm: BTreeMap::new(),
+            // Identified, so capture cards are shown with their fields filled in.
+            identity: Some(VisitorIdentity {
+                id: "user-42".into(),
+                email: Some("ada@example.com".into()),
+                name: Some("Ada Lovelace".into()),
+                verified: true,
+            }),
         },
         now,
     );
