@@ -18,7 +18,9 @@ pub const MAX_NAME: usize = 100;
 /// Longest email, in bytes.
 pub const MAX_EMAIL: usize = 254;
 
-/// What the page sends: who the site says the visitor is.
+/// What the page sends: who the site says the visitor is. With verification required, a
+/// malformed field is refused (400 `bad_identity`); without, it is left out (a malformed id:
+/// no identity), so a site's mistake never keeps its visitor from chatting.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schema", schemars(example = IdentityClaim::example()))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -124,6 +126,34 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
         .chunks(2)
         .map(|p| Some((digit(p[0])? * 16 + digit(p[1])?) as u8))
         .collect()
+}
+
+/// What a start does with a claim. When the workspace requires verification, exactly
+/// [`check`]: anything malformed or unverified is refused. Otherwise a site's mistake never
+/// keeps its visitor from chatting: a malformed email, name or hash is left out (the hash
+/// verifies nothing then), and a malformed id leaves the visitor anonymous (`None`).
+pub fn admit(
+    claim: &IdentityClaim,
+    secret: &str,
+    required: bool,
+) -> Result<Option<VisitorIdentity>, IdentityError> {
+    if required {
+        return check(claim, secret, true).map(Some);
+    }
+    let mut claim = claim.clone();
+    // Each pass drops the part named by the error; four parts, so at most four passes.
+    for _ in 0..4 {
+        match check(&claim, secret, false) {
+            Ok(identity) => return Ok(Some(identity)),
+            Err(IdentityError::BadId) => return Ok(None),
+            Err(IdentityError::BadEmail) => claim.email = None,
+            Err(IdentityError::BadName) => claim.name = None,
+            Err(IdentityError::BadHash) => claim.user_hash = None,
+            // Not required, so never refused as unverified.
+            Err(IdentityError::NotVerified) => return Ok(None),
+        }
+    }
+    Ok(None)
 }
 
 /// Checks a claim against the workspace's `secret`. A valid hash gives a verified identity, a

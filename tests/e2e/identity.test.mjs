@@ -98,6 +98,16 @@ test('a claim without a valid hash is shown as a claim; signing in later identif
   assert.equal(stale.status, 201);
   const staleRow = await admin.ok('GET', `/api/workspaces/${id}/conversations/${stale.body.conversation}`);
   assert.equal(staleRow.conversation.identity.verified, false);
+  // Verification not required: a site's malformed identity never blocks its visitor. The bad
+  // parts are left out; a bad id leaves the visitor anonymous.
+  const sloppy = await start({ workspace: id, identity: { id: 'u-9', email: 'not an email', name: 'n'.repeat(150), user_hash: 'xyz' } });
+  assert.equal(sloppy.status, 201, JSON.stringify(sloppy.body));
+  const sloppyRow = await admin.ok('GET', `/api/workspaces/${id}/conversations/${sloppy.body.conversation}`);
+  assert.deepEqual(sloppyRow.conversation.identity, { id: 'u-9', verified: false });
+  const noId = await start({ workspace: id, identity: { id: '' } });
+  assert.equal(noId.status, 201);
+  const noIdRow = await admin.ok('GET', `/api/workspaces/${id}/conversations/${noId.body.conversation}`);
+  assert.equal(noIdRow.conversation.identity, undefined);
   // The visitor asks to be forgotten: the email their identity carried finds the conversation.
   const erased = await admin.ok('POST', `/api/workspaces/${id}/erasures`, { email: 'U7@example.com' });
   assert.equal(erased.erased.conversations, 1);

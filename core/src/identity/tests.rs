@@ -94,6 +94,42 @@ fn bad_input_is_named() {
 }
 
 #[test]
+fn without_required_verification_a_sites_mistake_never_blocks_the_visitor() {
+    let s = "k";
+    let bad = IdentityClaim {
+        id: "u".into(),
+        email: Some("not an email".into()),
+        name: Some("n".repeat(MAX_NAME + 1)),
+        user_hash: Some("zz".into()),
+    };
+    // The malformed parts are left out; what remains is a claim.
+    assert_eq!(
+        admit(&bad, s, false),
+        Ok(Some(VisitorIdentity {
+            id: "u".into(),
+            email: None,
+            name: None,
+            verified: false,
+        }))
+    );
+    // A malformed id: an anonymous visitor.
+    assert_eq!(admit(&claim("", None), s, false), Ok(None));
+    assert_eq!(admit(&claim("a\nb", None), s, false), Ok(None));
+    // A good claim is kept whole, and a valid hash still verifies.
+    let good = claim("u", Some(user_hash(s, "u")));
+    assert_eq!(
+        admit(&good, s, false).map(|i| i.map(|i| i.verified)),
+        Ok(Some(true))
+    );
+    // Required: exactly `check`, every mistake refused.
+    assert_eq!(admit(&bad, s, true), Err(IdentityError::BadEmail));
+    assert_eq!(
+        admit(&claim("u", None), s, true),
+        Err(IdentityError::NotVerified)
+    );
+}
+
+#[test]
 fn an_empty_secret_verifies_nothing() {
     let c = claim("u", Some(user_hash("", "u")));
     assert_eq!(check(&c, "", false).map(|i| i.verified), Ok(false));

@@ -101,7 +101,7 @@ pub async fn start(
         return Err(ApiError::OriginNotAllowed);
     }
     let identity = match &input.identity {
-        Some(claim) => Some(verify(sql, claim, settings.require_verified_identity)?),
+        Some(claim) => verify(sql, claim, settings.require_verified_identity)?,
         None => None,
     };
 
@@ -183,10 +183,15 @@ pub async fn start(
     })
 }
 
-/// Checks a claim against the workspace's identity secret (made on first use).
-fn verify(sql: &SqlStorage, claim: &IdentityClaim, required: bool) -> ApiResult<VisitorIdentity> {
+/// Checks a claim against the workspace's identity secret (made on first use): refused when
+/// verification is required and it fails, else what is usable of it (`identity::admit`).
+fn verify(
+    sql: &SqlStorage,
+    claim: &IdentityClaim,
+    required: bool,
+) -> ApiResult<Option<VisitorIdentity>> {
     let secret = store::identity_secret(sql)?;
-    Ok(identity::check(claim, &secret, required)?)
+    Ok(identity::admit(claim, &secret, required)?)
 }
 
 /// `GET /api/visitor/availability`: whether someone can chat now, and how the widget looks
