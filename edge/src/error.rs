@@ -20,6 +20,10 @@ pub enum ApiError {
     TooLarge(usize),
     #[error("the dialogue has errors")]
     InvalidDialogue(Vec<Issue>),
+    /// A save made on a version of the dialogue that is no longer the stored one (`If-Match`,
+    /// `If-None-Match`); what changed, in words.
+    #[error("This dialogue was changed since you opened it ({0}). Reload it to see the changes.")]
+    Changed(String),
     #[error("{0}")]
     Unprocessable(String),
     /// A documented path asked with a method it does not take; the methods it takes (sent as
@@ -81,6 +85,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => 405,
             ApiError::Conflict(_) => 409,
             ApiError::Erased => 410,
+            ApiError::Changed(_) => 412,
             ApiError::TooLarge(_) => 413,
             ApiError::InvalidDialogue(_) | ApiError::Unprocessable(_) => 422,
             ApiError::RateLimited | ApiError::RetryAfter(_) => 429,
@@ -99,6 +104,7 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::TooLarge(_) => "too_large",
             ApiError::InvalidDialogue(_) => "invalid_dialogue",
+            ApiError::Changed(_) => "changed",
             ApiError::Unprocessable(_) => "unprocessable",
             ApiError::RateLimited | ApiError::RetryAfter(_) => "rate_limited",
             ApiError::OriginNotAllowed => "origin_not_allowed",

@@ -163,11 +163,23 @@ async fn to_workspace(
     let headers = if is_upgrade(req) {
         Some(req.headers().clone())
     } else {
-        None
+        preconditions(req)?
     };
     let body = body_text(req, MAX_BODY_BYTES).await?;
     let inner = internal_request(req.method(), &path, &identity, body, headers.as_ref())?;
     Ok(workspace_stub(env, ws)?.fetch_with_request(inner).await?)
+}
+
+/// The conditional headers of a save (`If-Match`, `If-None-Match`: the dialogue version check),
+/// the only request headers the workspace object reads besides the identity.
+fn preconditions(req: &Request) -> ApiResult<Option<Headers>> {
+    let mut out = None;
+    for name in ["if-match", "if-none-match"] {
+        if let Some(v) = req.headers().get(name)? {
+            out.get_or_insert_with(Headers::new).set(name, &v)?;
+        }
+    }
+    Ok(out)
 }
 
 /// Agent creation and password resets: the Worker hashes the new password (see `signin.rs`).

@@ -20,6 +20,7 @@ ERR = resp("Error", ref("Error"))
 def errors(*codes):
     names = {"400": "Bad request", "401": "Unauthenticated", "403": "Forbidden", "404": "Not found",
              "409": "Conflict", "410": "Gone (the conversation was erased)", "413": "Body too large (a Content-Length over the route's limit is refused before the body is read)",
+             "412": "Precondition failed (error `changed`): the dialogue changed since it was opened; the message says how (\"This dialogue was changed since you opened it (now version 5, you opened version 3). Reload it to see the changes.\")",
              "422": "Unprocessable", "429": "Rate limited"}
     out = {c: {"description": names[c], "content": {"application/json": {"schema": ref("Error")}}} for c in codes}
     # Every 429 says when to come back; every documented path answers another method with 405.
@@ -39,6 +40,16 @@ PAGE = [{"name": "limit", "in": "query", "required": False, "schema": {"type": "
 def paged(r):
     r["headers"] = {"Link": {"description": "`</api/…?cursor=…>; rel=\"next\"` (RFC 8288) while there may be a next page; absent on the last page", "schema": {"type": "string"}}}
     return r
+
+# Dialogue versions: the ETag of a read, the conditions of a save.
+ETAG = {"ETag": {"description": "The dialogue's version, quoted: `\"3\"` (0 for a dialogue not saved since versions were introduced)", "schema": {"type": "string", "pattern": "^\"[0-9]+\"$"}}}
+def with_etag(r):
+    r["headers"] = ETAG
+    return r
+IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string", "pattern": "^\"?[0-9]+\"?$"},
+            "description": "The version the editor opened (the ETag it read; quotes optional): the save goes through only if it is still the current one, else 412. Not a number: 400"}
+IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "required": False, "schema": {"const": "*"},
+                 "description": "`*`: save only if no dialogue has this id yet (creating it), else 412. Any other value: 400"}
 
 def op(summary, ok, *, req=None, params=(), codes=("400", "401", "403", "404"), security=SEC, ok_code="200", tag=None):
     # Every body is read through the same 16 KiB limit (edge/src/http.rs MAX_BODY_BYTES) → 413.
@@ -135,10 +146,15 @@ paths = {
       "delete": op("Remove a team", resp("Deleted", ANY), params=[WS, pid("id")], tag="admin")},
   "/api/workspaces/{ws}/dialogues": {"get": op("List dialogues in targeting order", resp("Dialogues", {"type": "array", "items": ref("Dialogue")}), params=[WS], tag="admin")},
   "/api/workspaces/{ws}/dialogues/validate": {"post": op("Check a dialogue without saving", resp("Check", ref("DialogueCheck")), params=[WS], req=ref("Dialogue"), codes=("400", "401", "403", "404", "413"), tag="admin")},
+  "/api/workspaces/{ws}/dialogues/reorder": {"post": op("Set the order targeting tries dialogues in (the first whose targeting matches a page is shown): ids must list every dialogue exactly once, else 422 naming the problem",
+      resp("The new order", ref("DialogueOrder")), params=[WS], req=ref("DialogueOrder"), codes=("400", "401", "403", "404", "413", "422"), tag="admin")},
   "/api/workspaces/{ws}/dialogues/{id}": {
-      "get": op("A dialogue", resp("Dialogue", ref("Dialogue")), params=[WS, pid("id")], tag="admin"),
-      "put": op("Save a dialogue (validated; errors → 422 with issues)", resp("Saved", ref("DialogueCheck")), ok_code="201", params=[WS, pid("id")], req=ref("Dialogue"), codes=("400", "401", "403", "404", "413", "422"), tag="admin"),
-      "delete": op("Remove a dialogue", resp("Deleted", ANY), params=[WS, pid("id")], tag="admin")},
+      "get": op("A dialogue; its version is the ETag (send it back as If-Match when saving)", with_etag(resp("Dialogue", ref("Dialogue"))), params=[WS, pid("id")], tag="admin"),
+      "put": op("Save a dialogue (validated; errors → 422 with issues). Each save is a new version (the newest 10 are kept). With If-Match the save goes through only on that version, with If-None-Match: * only when the dialogue does not exist yet: else 412 `changed`; without either it always does",
+          with_etag(resp("Saved", ref("DialogueSaved"))), ok_code="201", params=[WS, pid("id"), IF_MATCH, IF_NONE_MATCH], req=ref("Dialogue"), codes=("400", "401", "403", "404", "412", "413", "422"), tag="admin"),
+      "delete": op("Remove a dialogue and its versions", resp("Deleted", ANY), params=[WS, pid("id")], tag="admin")},
+  "/api/workspaces/{ws}/dialogues/{id}/versions": {"get": op("The dialogue's current version and its kept versions (at most 10), newest first",
+      resp("Versions", ref("DialogueVersions")), params=[WS, pid("id")], tag="admin")},
   "/api/workspaces/{ws}/conversations": {"get": op("All conversations, most recently updated first, a page at a time (a conversation updated while you page may appear again)", paged(resp("Conversations", {"type": "array", "items": ref("ConversationRecord")})),
       params=[WS, *PAGE, {"name": "status", "in": "query", "required": False, "schema": {"enum": ["automated", "waiting", "live", "ended", "expired", "fell_back"]}},
               {"name": "person", "in": "query", "required": False, "description": "Only the conversations of this verified identity id (identity.verified true): one person across devices",
@@ -208,6 +224,14 @@ WEBHOOK_URL = {"type": "string", "minLength": 1, "maxLength": 2048, "description
 schemas = {
   "Error": {"type": "object", "required": ["error", "message"], "properties": {"error": {"type": "string"}, "message": {"type": "string"}, "issues": {"type": "array", "items": ref("Issue")}}},
   "DialogueCheck": {"type": "object", "properties": {"ok": {"type": "boolean"}, "errors": {"type": "array", "items": ref("Issue")}, "warnings": {"type": "array", "items": ref("Issue")}}},
+  "DialogueSaved": {"type": "object", "required": ["ok", "errors", "warnings", "version"], "properties": {"ok": {"type": "boolean"}, "errors": {"type": "array", "items": ref("Issue")}, "warnings": {"type": "array", "items": ref("Issue")},
+      "version": {"type": "integer", "minimum": 1, "description": "The version this save became (also the ETag)"}}},
+  "DialogueVersions": {"type": "object", "required": ["current", "versions"], "properties": {
+      "current": {"type": "integer", "minimum": 0, "description": "The current version (0: not saved since versions were introduced)"},
+      "versions": {"type": "array", "maxItems": 10, "description": "Newest first", "items": {"type": "object", "required": ["version", "saved_at", "saved_by", "dialogue"], "properties": {
+          "version": {"type": "integer", "minimum": 1}, "saved_at": {"type": "integer", "description": "ms since the epoch"},
+          "saved_by": {"type": "string", "description": "The agent who saved it, or `admin_key`"}, "dialogue": ref("Dialogue")}}}}},
+  "DialogueOrder": {"type": "object", "additionalProperties": False, "required": ["ids"], "properties": {"ids": {"type": "array", "items": {"type": "string"}, "description": "Every dialogue id once, in targeting order"}}},
   "Started": {"type": "object", "required": ["conversation", "token"], "properties": {"conversation": {"type": "string"}, "token": {"type": "string"}, "resumed": {"type": "boolean"}, "widget": ANY}},
   "Agent": {"type": "object", "properties": {"id": {"type": "string"}, "email": {"type": "string"}, "name": {"type": "string"}, "avatar_url": {"type": ["string", "null"]}, "live_chat": {"type": "boolean"}, "role": {"enum": ["agent", "admin"]}, "teams": {"type": "array", "items": {"type": "string"}}}},
   "IdentitySecret": {"type": "object", "required": ["secret"], "properties": {"secret": {"type": "string", "pattern": "^idv_[0-9a-f]{64}$"}}},

@@ -4,6 +4,7 @@ mod fields;
 mod issue;
 mod model;
 mod targeting;
+mod templates;
 mod validate;
 
 pub use fields::{
@@ -16,6 +17,7 @@ pub use model::{
     START_BRANCH,
 };
 pub use targeting::{matches, path_and_query, select};
+pub use templates::{template, Template, TEMPLATES};
 pub use validate::{
     is_valid_id, validate, MAX_BUTTONS, MAX_CARDS, MAX_FIELDS, MAX_ID_CHARS, MAX_LABEL_CHARS,
     MAX_RULES, MAX_TARGETING_RULES, MAX_TEXT_CHARS,

@@ -4,11 +4,11 @@ use parlor_core::dialogue::{validate, Dialogue};
 use parlor_core::hours::BusinessHours;
 use parlor_core::settings::WorkspaceSettings;
 use serde::{Deserialize, Serialize};
-use worker::{Request, Response, SqlStorage};
+use worker::{Request, SqlStorage};
 
 use crate::crypto::random_hex;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{created, ok, read_json, MAX_BODY_BYTES};
+use crate::http::{read_json, MAX_BODY_BYTES};
 use crate::identity::Role;
 use crate::validate;
 use crate::workspace::sessions::Handover;
@@ -283,30 +283,6 @@ pub fn check_dialogue(dialogue: &Dialogue) -> DialogueCheck {
         ok: report.errors.is_empty(),
         errors: report.errors,
         warnings: report.warnings,
-    }
-}
-
-/// Saves a dialogue after validation; 422 with the issues when it has errors.
-pub fn save_dialogue(sql: &SqlStorage, id: &str, dialogue: Dialogue) -> ApiResult<Response> {
-    if dialogue.id.as_str() != id {
-        return Err(ApiError::BadRequest(format!(
-            "the dialogue's id {:?} does not match the URL's {id:?}",
-            dialogue.id.as_str()
-        )));
-    }
-    validate::id("dialogue", id)?;
-    let check = check_dialogue(&dialogue);
-    if !check.ok {
-        return Err(ApiError::InvalidDialogue(check.errors));
-    }
-    let existing = store::dialogues(sql)?;
-    let found = existing.iter().position(|d| d.id.as_str() == id);
-    let position = found.unwrap_or(existing.len()) as u64;
-    store::put_dialogue(sql, &dialogue, position)?;
-    // 201 when the PUT created the dialogue, 200 when it replaced one.
-    match found {
-        None => created(&check),
-        Some(_) => ok(&check),
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod access;
 mod admin;
+mod dialogues;
 mod erase;
 mod forget;
 mod inbox;
@@ -21,6 +22,7 @@ mod sessions;
 mod signin;
 mod sockets;
 pub mod store;
+mod versions;
 mod visitors;
 mod webhooks;
 
@@ -508,26 +510,28 @@ impl WorkspaceDO {
                 let d = admin::read_dialogue(req).await?;
                 ok(&admin::check_dialogue(&d))
             }
+            (["dialogues", "reorder"], Method::Post) => {
+                require_admin(who)?;
+                dialogues::reorder(sql, req).await
+            }
             (["dialogues", id], Method::Get) => {
                 require_admin(who)?;
-                let all = store::dialogues(sql)?;
-                let d = all
-                    .into_iter()
-                    .find(|d| d.id.as_str() == *id)
-                    .ok_or(ApiError::NotFound("dialogue"))?;
-                ok(&d)
+                dialogues::get(sql, id)
             }
             (["dialogues", id], Method::Put) => {
                 require_admin(who)?;
+                // A malformed precondition is refused before the body is read.
+                let pre = dialogues::precondition_of(req)?;
                 let d = admin::read_dialogue(req).await?;
-                admin::save_dialogue(sql, id, d)
+                dialogues::put(sql, id, d, pre, dialogues::saved_by(who), now_ms())
+            }
+            (["dialogues", id, "versions"], Method::Get) => {
+                require_admin(who)?;
+                dialogues::list_versions(sql, id)
             }
             (["dialogues", id], Method::Delete) => {
                 require_admin(who)?;
-                if !store::delete_dialogue(sql, id)? {
-                    return Err(ApiError::NotFound("dialogue"));
-                }
-                ok(&serde_json::json!({ "deleted": id }))
+                dialogues::delete(sql, id)
             }
             (["conversations"], Method::Get) => {
                 require_admin(who)?;
