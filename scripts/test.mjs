@@ -51,7 +51,7 @@ step('docs/openapi.json is what scripts/docs/openapi.py generates', 'python3', [
 step('a client generated from docs/openapi.json builds (openapi-typescript, tsc --strict)', 'node', ['scripts/docs/client-check.mjs']);
 step('clippy (native)', 'cargo', ['clippy', '--quiet', '--workspace', '--all-targets', '--', '-D', 'warnings']);
 step('clippy (core with the API description\'s schemas)', 'cargo', ['clippy', '--quiet', '-p', 'parlor-core', '--features', 'schema', '--all-targets', '--', '-D', 'warnings']);
-step('clippy (wasm32)', 'cargo', ['clippy', '--quiet', '--target', 'wasm32-unknown-unknown', '-p', 'parlor-core', '-p', 'parlor-edge', '-p', 'parlor-widget', '-p', 'parlor-inbox', '--', '-D', 'warnings']);
+step('clippy (wasm32)', 'cargo', ['clippy', '--quiet', '--target', 'wasm32-unknown-unknown', '-p', 'parlor-core', '-p', 'parlor-edge', '-p', 'parlor-widget', '-p', 'parlor-inbox', '-p', 'parlor-preview', '--', '-D', 'warnings']);
 step('unit, property and simulation tests', 'cargo', ['test', '--workspace'], { count: cargoCounts });
 // libFuzzer on the protocol decoder and dialogue validation, 10 s each (scripts/fuzz.sh).
 step('fuzz (short)', 'env', ['FUZZ_SECONDS=10', 'bash', 'scripts/fuzz.sh']);
