@@ -16,7 +16,21 @@ pub async fn call(
     token: Option<&str>,
     body: Option<String>,
 ) -> Result<JsValue, InboxError> {
+    call_with(method, path, token, body, &[]).await
+}
+
+/// Like [`call`] with extra request headers (`If-Match`, …).
+pub async fn call_with(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<String>,
+    extra: &[(&str, &str)],
+) -> Result<JsValue, InboxError> {
     let headers = Headers::new()?;
+    for (k, v) in extra {
+        headers.set(k, v)?;
+    }
     if let Some(t) = token {
         headers.set("authorization", &format!("Bearer {t}"))?;
     }

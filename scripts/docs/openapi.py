@@ -145,6 +145,8 @@ paths = {
           codes=("400", "401", "403", "404", "413", "422"), tag="admin"),
       "delete": op("Remove a team", resp("Deleted", ANY), params=[WS, pid("id")], tag="admin")},
   "/api/workspaces/{ws}/dialogues": {"get": op("List dialogues in targeting order", resp("Dialogues", {"type": "array", "items": ref("Dialogue")}), params=[WS], tag="admin")},
+  "/api/workspaces/{ws}/dialogue-templates": {"get": op("The ready-made dialogues a new one can start from (Sales qualification, Demo request, Pricing question), each valid with no warnings; its dialogue's id is the template's key",
+      resp("Templates", ref("DialogueTemplates")), params=[WS], tag="admin")},
   "/api/workspaces/{ws}/dialogues/validate": {"post": op("Check a dialogue without saving", resp("Check", ref("DialogueCheck")), params=[WS], req=ref("Dialogue"), codes=("400", "401", "403", "404", "413"), tag="admin")},
   "/api/workspaces/{ws}/dialogues/reorder": {"post": op("Set the order targeting tries dialogues in (the first whose targeting matches a page is shown): ids must list every dialogue exactly once, else 422 naming the problem",
       resp("The new order", ref("DialogueOrder")), params=[WS], req=ref("DialogueOrder"), codes=("400", "401", "403", "404", "413", "422"), tag="admin")},
@@ -231,6 +233,8 @@ schemas = {
       "versions": {"type": "array", "maxItems": 10, "description": "Newest first", "items": {"type": "object", "required": ["version", "saved_at", "saved_by", "dialogue"], "properties": {
           "version": {"type": "integer", "minimum": 1}, "saved_at": {"type": "integer", "description": "ms since the epoch"},
           "saved_by": {"type": "string", "description": "The agent who saved it, or `admin_key`"}, "dialogue": ref("Dialogue")}}}}},
+  "DialogueTemplates": {"type": "object", "required": ["templates"], "properties": {"templates": {"type": "array", "items": {"type": "object", "required": ["key", "name", "description", "dialogue"], "properties": {
+      "key": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"}, "dialogue": ref("Dialogue")}}}}},
   "DialogueOrder": {"type": "object", "additionalProperties": False, "required": ["ids"], "properties": {"ids": {"type": "array", "items": {"type": "string"}, "description": "Every dialogue id once, in targeting order"}}},
   "Started": {"type": "object", "required": ["conversation", "token"], "properties": {"conversation": {"type": "string"}, "token": {"type": "string"}, "resumed": {"type": "boolean"}, "widget": ANY}},
   "Agent": {"type": "object", "properties": {"id": {"type": "string"}, "email": {"type": "string"}, "name": {"type": "string"}, "avatar_url": {"type": ["string", "null"]}, "live_chat": {"type": "boolean"}, "role": {"enum": ["agent", "admin"]}, "teams": {"type": "array", "items": {"type": "string"}}}},

@@ -1,5 +1,5 @@
 // The admin views end to end: Conversations in real time (including chats nobody accepted),
-// and the dialogue editor refusing a live chat card that is not last in its branch.
+// and the embed snippet (the dialogue designer has its own file, designer.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE, launchBrowser, freshWorkspace, DEMO_AGENTS, shot, closeAllSockets } from './lib.mjs';
@@ -50,54 +50,6 @@ test('a chat nobody accepts never reaches a chat list but appears in Conversatio
     await shot(admin, 'docs/screenshots/admin-conversations.png');
   } finally {
     for (const c of [adminCtx, aliceCtx, bobCtx, visitorCtx]) await c.close();
-  }
-});
-
-test('the dialogue editor refuses a live chat card that is not last in its branch, and says why', async () => {
-  const { id: ws, admin: api } = await freshWorkspace('admin-dlg');
-  const ctx = await browser.newContext({ viewport: VIEWPORT });
-  try {
-    // The workspace admin key works as a sign-in too.
-    const page = await signInAdmin(ctx, ws, { key: api.token });
-    // …exchanged for a session: the browser never keeps the key itself.
-    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
-    assert.ok(!stored.includes(api.token), 'the admin key is not kept in the browser\'s storage');
-    await page.getByRole('tab', { name: 'Dialogues' }).click();
-    await page.getByRole('button', { name: 'Edit Welcome' }).click();
-    const talk = page.getByRole('region', { name: 'Branch talk' });
-    await talk.waitFor();
-    // Check first: the demo dialogue is valid.
-    await page.getByRole('button', { name: 'Check', exact: true }).click();
-    await page.getByText(/No errors|No problems found/).waitFor();
-    // Add a message card after the live chat card of branch "talk".
-    await talk.getByLabel('New card').selectOption('message');
-    await talk.getByRole('button', { name: 'Add card' }).click();
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
-    const error = talk.locator('.issue-error').first();
-    await error.waitFor({ timeout: 10_000 });
-    const text = await error.innerText();
-    assert.match(text, /talk/, 'names the branch');
-    assert.match(text, /live/, 'names the card');
-    await page.getByText(/Not saved/).waitFor();
-    // The error sits next to the card concerned.
-    const bad = page.locator('.dlg-card.has-error[data-card="live"]');
-    await bad.waitFor();
-    await bad.scrollIntoViewIfNeeded();
-    await shot(page, 'docs/screenshots/admin-dialogue-editor.png');
-    // Nothing was saved.
-    const saved = await api.ok('GET', `/api/workspaces/${ws}/dialogues`);
-    const branch = saved.find((d) => d.id === 'welcome').branches.find((b) => b.id === 'talk');
-    assert.equal(branch.cards.at(-1).kind, 'live_chat');
-    assert.equal(branch.cards.length, 2);
-    // Moving the new card up fixes it; Save then succeeds.
-    await talk.getByRole('button', { name: 'Move up message' }).click();
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await page.getByText(/^Saved/).waitFor({ timeout: 10_000 });
-    const after = await api.ok('GET', `/api/workspaces/${ws}/dialogues`);
-    const talk2 = after.find((d) => d.id === 'welcome').branches.find((b) => b.id === 'talk');
-    assert.deepEqual(talk2.cards.map((c) => c.kind), ['info_capture', 'message', 'live_chat']);
-  } finally {
-    await ctx.close();
   }
 });
 

@@ -19,6 +19,31 @@ use crate::workspace::versions::{self, Precondition};
 /// A reorder lists ids of at most 64 characters: room for a thousand dialogues.
 const REORDER_BODY: usize = 80 * 1024;
 
+/// One entry of `GET …/dialogue-templates`: a template and its dialogue (id = its key).
+#[derive(Serialize)]
+pub struct TemplateEntry {
+    pub key: &'static str,
+    pub name: &'static str,
+    pub description: &'static str,
+    pub dialogue: Dialogue,
+}
+
+/// The templates a new dialogue can start from. Served rather than compiled into the admin
+/// page: the admin bundle stays under its size budget (docs/performance.md).
+pub fn templates() -> Vec<TemplateEntry> {
+    parlor_core::dialogue::TEMPLATES
+        .iter()
+        .filter_map(|t| {
+            Some(TemplateEntry {
+                key: t.key,
+                name: t.name,
+                description: t.description,
+                dialogue: parlor_core::dialogue::template(t.key, t.key)?,
+            })
+        })
+        .collect()
+}
+
 /// Who saved a version: the agent, or `admin_key` for the workspace admin key's holders.
 pub fn saved_by(who: &Caller) -> &str {
     who.agent_id().unwrap_or("admin_key")

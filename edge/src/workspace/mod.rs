@@ -505,6 +505,10 @@ impl WorkspaceDO {
                 require_admin(who)?;
                 ok(&store::dialogues(sql)?)
             }
+            (["dialogue-templates"], Method::Get) => {
+                require_admin(who)?;
+                ok(&serde_json::json!({ "templates": dialogues::templates() }))
+            }
             (["dialogues", "validate"], Method::Post) => {
                 require_admin(who)?;
                 let d = admin::read_dialogue(req).await?;

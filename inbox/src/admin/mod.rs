@@ -2,13 +2,19 @@
 //! teams, Settings, Routing audit, Emails, Dialogues (form editor), Embed, Privacy, Webhooks. Sign
 //! in as an admin agent or with the workspace key.
 
+pub mod designer;
+mod designer_events;
 pub mod edit;
+pub mod flow;
+pub mod history;
 pub mod hooks;
 mod hours_form;
 mod leads;
 pub mod model;
 pub mod overview;
 pub mod privacy;
+pub mod probe;
+pub mod slug;
 pub mod update;
 mod view;
 pub mod wire;
@@ -23,7 +29,6 @@ use parlor_core::settings::WorkspaceSettings;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Element;
 
-use self::edit::Op;
 use self::model::{Check, Data, Detail, Effect, Model, Msg, Row, Tab};
 use self::update::update;
 use self::view::View;
@@ -167,6 +172,11 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
             }
         }
         Effect::CloseSocket => inner.socket = None,
+        Effect::PostPreview(d, restart) => view::preview::post(&d, restart)?,
+        Effect::CheckSoon(edits) => {
+            let a = app.clone();
+            later(600, move || dispatch(&a, Msg::AutoCheck(edits)))?;
+        }
         Effect::Reconnect(delay) => {
             let a = app.clone();
             let ms = delay.as_u64().min(i32::MAX as u64) as i32;
@@ -245,17 +255,58 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
                 Err(e) => Msg::Failed(Tab::Webhooks, explain(&e)),
             }
         }),
-        Effect::Save(d) => spawn(app, ws, token, move |ws, t| async move {
-            let mut path = String::from("dialogues/");
-            path.push_str(&String::from(js_sys::encode_uri_component(d.id.as_str())));
-            let body = wire::dialogue_js(&d);
-            match api::send_js("PUT", &ws_path(&ws, &path), Some(&t), &body).await {
-                Ok(v) => Msg::Saved(check_of(&v, true)),
-                Err(e) => Msg::Saved(failed_check(&e)),
+        Effect::Save(d, base) => spawn(app, ws, token, move |ws, t| async move {
+            let path = ws_path(&ws, &dialogue_path(d.id.as_str(), ""));
+            let body = crate::json::stringify_js(&wire::dialogue_js(&d));
+            let tag = base.map(|v| format!("\"{v}\""));
+            let precondition = match &tag {
+                Some(tag) => ("if-match", tag.as_str()),
+                None => ("if-none-match", "*"),
+            };
+            let sent = match body {
+                Ok(b) => api::call_with("PUT", &path, Some(&t), Some(b), &[precondition]).await,
+                Err(e) => Err(e),
+            };
+            match sent {
+                Ok(v) => {
+                    let version = get(&v, "version").as_f64().map(|n| n as u64);
+                    Msg::Saved(check_of(&v, true), version)
+                }
+                Err(e) => Msg::Saved(failed_check(&e), None),
+            }
+        }),
+        Effect::LoadVersions(id) => spawn(app, ws, token, move |ws, t| async move {
+            let path = ws_path(&ws, &dialogue_path(&id, "/versions"));
+            match api::call("GET", &path, Some(&t), None).await {
+                Ok(v) => match wire::versions(&v) {
+                    Ok((list, current)) => Msg::Versions(list, current),
+                    Err(e) => Msg::Failed(Tab::Dialogues, e.to_string()),
+                },
+                Err(e) => Msg::Failed(Tab::Dialogues, explain(&e)),
+            }
+        }),
+        Effect::Reorder(ids) => spawn(app, ws, token, move |ws, t| async move {
+            let list: js_sys::Array = ids.iter().map(|s| JsValue::from_str(s)).collect();
+            let body = obj(&[("ids", list.into())]);
+            let path = ws_path(&ws, "dialogues/reorder");
+            match api::send_js("POST", &path, Some(&t), &body).await {
+                Ok(_) => Msg::Done(
+                    Tab::Dialogues,
+                    "Order saved: pages get the first dialogue that matches.".into(),
+                ),
+                Err(e) => Msg::Failed(Tab::Dialogues, explain(&e)),
             }
         }),
     }
     Ok(())
+}
+
+/// `dialogues/{id}{rest}` with the id encoded.
+fn dialogue_path(id: &str, rest: &str) -> String {
+    let mut path = String::from("dialogues/");
+    path.push_str(&String::from(js_sys::encode_uri_component(id)));
+    path.push_str(rest);
+    path
 }
 
 async fn sign_in(ws: &str, email: &str, password: &str) -> Result<Session, String> {
@@ -300,7 +351,10 @@ async fn load(tab: Tab, ws: &str, t: &str) -> Result<Option<Data>, InboxError> {
         Tab::Settings => Data::Settings(Box::new(wire::settings(&get_json("settings").await?)?)),
         Tab::Audit => Data::Audit(rows(&get_json("audit").await?)),
         Tab::Emails => Data::Outbox(rows(&get_json("outbox").await?)),
-        Tab::Dialogues => Data::Dialogues(wire::dialogues(&get_json("dialogues").await?)?),
+        Tab::Dialogues => Data::Dialogues(
+            wire::dialogues(&get_json("dialogues").await?)?,
+            wire::templates(&get(&get_json("dialogue-templates").await?, "templates"))?,
+        ),
         Tab::Webhooks => Data::Webhooks(wire::hooks(&get(
             &get_json("webhooks").await?,
             "endpoints",
@@ -571,6 +625,9 @@ fn on_click(app: &Rc<App>, t: &Element, act_name: &str) -> Option<Msg> {
         p.push_str(&String::from(js_sys::encode_uri_component(&id)));
         p
     };
+    if let Some(msg) = designer_events::click(t, act_name) {
+        return msg;
+    }
     Some(match act_name {
         "tab" => Msg::Show(Tab::from_key(&attr(t, "data-tab"))?),
         "report-days" => Msg::ReportDays(attr(t, "data-days").parse().ok()?),
@@ -586,12 +643,6 @@ fn on_click(app: &Rc<App>, t: &Element, act_name: &str) -> Option<Msg> {
         "toggle-json" => Msg::ToggleJson,
         "erase-confirm" => Msg::EraseConfirm,
         "erase-cancel" => Msg::EraseCancel,
-        "add-card" => {
-            let b = attr(t, "data-b");
-            let kind = input(&t.parent_element()?, "select");
-            Msg::EditOp(Op::AddCard(b.parse().ok()?, kind))
-        }
-        "op" => Msg::EditOp(parse_op(&attr(t, "data-op"))?),
         "save-agent" => {
             let row = t.closest("tr").ok()??;
             let live = row
@@ -778,21 +829,6 @@ fn on_click(app: &Rc<App>, t: &Element, act_name: &str) -> Option<Msg> {
     })
 }
 
-fn parse_op(s: &str) -> Option<Op> {
-    let p: Vec<&str> = s.split('.').collect();
-    let n = |i: usize| p.get(i).and_then(|x| x.parse::<usize>().ok());
-    Some(match *p.first()? {
-        "ab" => Op::AddBranch,
-        "rb" => Op::RemoveBranch(n(1)?),
-        "up" => Op::MoveCard(n(1)?, n(2)?, true),
-        "down" => Op::MoveCard(n(1)?, n(2)?, false),
-        "rc" => Op::RemoveCard(n(1)?, n(2)?),
-        "ai" => Op::AddItem(n(1)?, n(2)?),
-        "ri" => Op::RemoveItem(n(1)?, n(2)?, n(3)?),
-        _ => return None,
-    })
-}
-
 fn on_submit(app: &Rc<App>, form: &Element) -> Option<Msg> {
     let v = |n: &str| input(form, &format!("[name={n}]"));
     match attr(form, "data-form").as_str() {
@@ -929,9 +965,12 @@ fn listen(app: &Rc<App>, root: &Element) -> Res<()> {
                 dispatch(&a, Msg::Bind(path, dom::value(&t)));
             } else if t.get_attribute("data-bind-msg").as_deref() == Some("filter") {
                 dispatch(&a, Msg::Filter(dom::value(&t)));
+            } else if let Some(msg) = designer_events::input(&t) {
+                dispatch(&a, msg);
             }
         })?;
     }
+    designer_events::listen(app, root)?;
     // Arrow keys move between tabs.
     let a = app.clone();
     on(root, "keydown", move |e| {

@@ -135,7 +135,8 @@ pub enum Data {
     Settings(Box<WorkspaceSettings>),
     Audit(Vec<Row>),
     Outbox(Vec<Row>),
-    Dialogues(Vec<Dialogue>),
+    /// The dialogues in targeting order, and the templates a new one can start from.
+    Dialogues(Vec<Dialogue>, Vec<Template>),
     /// The missed-chat report for the Overview, and the range it was asked for.
     Report(Box<Report>, u32),
     /// A page of leads, the next page's cursor, and whether it follows the ones shown.
@@ -155,14 +156,87 @@ pub struct Check {
     pub ok: bool,
 }
 
+/// What the designer's inspector shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sel {
+    /// The dialogue itself: name, targeting.
+    #[default]
+    Dialogue,
+    Branch(usize),
+    Card(usize, usize),
+}
+
+/// A ready-made dialogue to start from, as `GET …/dialogue-templates` lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Template {
+    pub key: String,
+    pub name: String,
+    pub description: String,
+    pub dialogue: Dialogue,
+}
+
+/// A published version of a dialogue, as `GET …/dialogues/{id}/versions` lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Version {
+    pub version: u64,
+    pub saved_at: u64,
+    pub saved_by: String,
+    pub dialogue: Dialogue,
+}
+
+/// The designer: a draft of one dialogue until it is published.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Editor {
     pub dialogue: Dialogue,
-    /// True for a dialogue not saved yet (its id may still change).
+    /// True for a dialogue not published yet (its id may still change).
     pub new: bool,
     pub check: Option<Check>,
     pub busy: bool,
     pub json: bool,
+    pub sel: Sel,
+    pub history: super::history::History,
+    /// The published version the draft started from: publishing is refused if another admin
+    /// published since. `None` until known.
+    pub version: Option<u64>,
+    /// The version list, when the admin opened it.
+    pub versions: Option<Vec<Version>>,
+    /// A deletion the admin is asked to confirm.
+    pub confirm: Option<Sel>,
+    /// "Test a URL" box.
+    pub url_probe: String,
+    /// "Test with a sample visitor" inputs, keyed as the rule subjects.
+    pub sample: BTreeMap<String, String>,
+    /// Edited since opened or last published.
+    pub dirty: bool,
+    /// The live preview is open beside the designer.
+    pub preview: bool,
+    /// The outcome of the last publish, in words, and whether it succeeded.
+    pub note: Option<(String, bool)>,
+    /// Counts edits: the server's check of the draft runs once typing pauses at the same count.
+    pub edits: u32,
+}
+
+impl Editor {
+    pub fn open(dialogue: Dialogue, new: bool) -> Editor {
+        Editor {
+            dialogue,
+            new,
+            check: None,
+            busy: false,
+            json: false,
+            sel: Sel::Dialogue,
+            history: Default::default(),
+            version: None,
+            versions: None,
+            confirm: None,
+            url_probe: String::new(),
+            sample: BTreeMap::new(),
+            dirty: new,
+            edits: 0,
+            note: None,
+            preview: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -187,6 +261,7 @@ pub struct Model {
     pub lead_query: String,
     pub leads_next: Option<String>,
     pub dialogues: Vec<Dialogue>,
+    pub templates: Vec<Template>,
     pub editor: Option<Editor>,
     /// The Overview's report, and how many days the admin chose (0: the default week).
     pub report: Option<Report>,
@@ -204,6 +279,8 @@ pub struct Model {
     pub flash: Option<(Tab, String, bool)>,
     /// Bumped when the current tab must be drawn again.
     pub rev: u32,
+    /// Bumped when only the designer's drawing must be drawn again (typing in the inspector).
+    pub flow_rev: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -236,10 +313,39 @@ pub enum Msg {
     Bind(String, String),
     /// A structural edit of the dialogue (add, remove, move).
     EditOp(super::edit::Op),
+    /// A new dialogue from a template (core's key), or blank with "".
+    NewFrom(String),
+    /// The designer's selection.
+    Select(Sel),
+    Undo,
+    Redo,
+    /// Ask to delete a branch or card; confirm; keep it.
+    AskDelete(Sel),
+    ConfirmDelete,
+    CancelDelete,
+    /// Open or close the version list.
+    ToggleVersions,
+    /// The versions of the dialogue being edited, and the current one.
+    Versions(Vec<Version>, u64),
+    /// Take a published version as the draft.
+    Restore(u64),
+    /// "Test a URL" typed.
+    ProbeUrl(String),
+    /// A sample visitor input typed: (subject key, value).
+    Sample(String, String),
+    /// Move a dialogue up or down in the targeting order (index, up).
+    MoveDialogue(usize, bool),
+    /// Open or close the live preview.
+    TogglePreview,
+    /// The preview page loaded and asks for the draft.
+    PreviewReady,
+    /// Typing paused: check the draft if no edit came after this count.
+    AutoCheck(u32),
     CheckDialogue,
     SaveDialogue,
     Checked(Check),
-    Saved(Check),
+    /// Published (or refused): the outcome and the new version.
+    Saved(Check, Option<u64>),
     ToggleJson,
     JsonEdited(String),
     CloseEditor,
@@ -283,7 +389,16 @@ pub enum Effect {
     Load(Tab),
     LoadDetail(String),
     Validate(Box<Dialogue>),
-    Save(Box<Dialogue>),
+    /// Publish: `PUT` with `If-Match` on the version the draft started from (`None` with a
+    /// new dialogue: `If-None-Match: *`).
+    Save(Box<Dialogue>, Option<u64>),
+    LoadVersions(String),
+    /// Hand the draft to the preview page; `restart`: walk it again from the first card.
+    PostPreview(Box<Dialogue>, bool),
+    /// Dispatch `Msg::AutoCheck(count)` after a short pause.
+    CheckSoon(u32),
+    /// The dialogues' order (ids) for targeting.
+    Reorder(Vec<String>),
     Erase(EraseTarget),
     /// Load a page of leads for this query, after this cursor (appended) or from the top.
     LoadLeads {

@@ -2,18 +2,18 @@
 
 use parlor_core::client::{refused, SESSION_ENDED};
 
-use super::edit;
-use super::model::{Data, Editor, Effect, Model, Msg, Tab, REPORT_RANGES};
+use super::model::{Data, Effect, Model, Msg, Tab, REPORT_RANGES};
 use super::privacy::EraseTarget;
 
 pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
+    let Some(msg) = super::designer::update(m, msg, &mut fx) else {
+        return fx;
+    };
     match msg {
-        Msg::Init => {
-            if m.session.is_some() {
-                fx.push(Effect::OpenSocket);
-                fx.extend(show(m, Tab::Conversations));
-            }
+        Msg::Init if m.session.is_some() => {
+            fx.push(Effect::OpenSocket);
+            fx.extend(show(m, Tab::Conversations));
         }
         Msg::SignIn {
             workspace,
@@ -95,7 +95,10 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
                 Data::Settings(s) => m.settings = Some(*s),
                 Data::Audit(rows) => m.audit = rows,
                 Data::Outbox(rows) => m.outbox = rows,
-                Data::Dialogues(d) => m.dialogues = d,
+                Data::Dialogues(d, t) => {
+                    m.dialogues = d;
+                    m.templates = t;
+                }
                 // A slow answer for a range no longer chosen is dropped.
                 Data::Report(r, days) => {
                     if days == m.report_days() {
@@ -159,11 +162,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
                 m.rev += 1;
             }
         }
-        Msg::Reconnect => {
-            if m.session.is_some() {
-                fx.push(Effect::OpenSocket);
-            }
-        }
+        Msg::Reconnect if m.session.is_some() => fx.push(Effect::OpenSocket),
         Msg::Changed(record) => {
             if let Some(d) = &mut m.detail {
                 if d.record.id == record.id {
@@ -184,95 +183,6 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             m.rev += 1;
         }
         Msg::Open(id) => fx.push(Effect::LoadDetail(id)),
-        Msg::Edit(id) => {
-            if let Some(d) = m.dialogues.iter().find(|d| d.id.as_str() == id) {
-                m.editor = Some(Editor {
-                    dialogue: d.clone(),
-                    new: false,
-                    check: None,
-                    busy: false,
-                    json: false,
-                });
-                m.flash = None;
-                m.rev += 1;
-            }
-        }
-        Msg::NewDialogue => {
-            let n = m.dialogues.len() + 1;
-            let mut id = format!("dialogue-{n}");
-            let mut k = n;
-            while m.dialogues.iter().any(|d| d.id.as_str() == id) {
-                k += 1;
-                id = format!("dialogue-{k}");
-            }
-            m.editor = Some(Editor {
-                dialogue: edit::new_dialogue(&id),
-                new: true,
-                check: None,
-                busy: false,
-                json: false,
-            });
-            m.rev += 1;
-        }
-        Msg::Bind(path, value) => {
-            if let Some(e) = &mut m.editor {
-                if path == "id" && e.new {
-                    e.dialogue.id = parlor_core::DialogueId(value.trim().into());
-                } else {
-                    edit::bind(&mut e.dialogue, &path, &value);
-                }
-                if edit::structural(&path) {
-                    m.rev += 1;
-                }
-            }
-        }
-        Msg::EditOp(op) => {
-            if let Some(e) = &mut m.editor {
-                edit::apply(&mut e.dialogue, &op);
-                m.rev += 1;
-            }
-        }
-        Msg::CheckDialogue => {
-            if let Some(e) = &mut m.editor {
-                e.busy = true;
-                fx.push(Effect::Validate(Box::new(e.dialogue.clone())));
-            }
-        }
-        Msg::SaveDialogue => {
-            if let Some(e) = &mut m.editor {
-                e.busy = true;
-                fx.push(Effect::Save(Box::new(e.dialogue.clone())));
-            }
-        }
-        Msg::Checked(check) => {
-            if let Some(e) = &mut m.editor {
-                e.busy = false;
-                e.check = Some(check);
-                m.rev += 1;
-            }
-        }
-        Msg::Saved(check) => {
-            if let Some(e) = &mut m.editor {
-                e.busy = false;
-                if check.ok {
-                    e.new = false;
-                    fx.push(Effect::Load(Tab::Dialogues));
-                }
-                e.check = Some(check);
-                m.rev += 1;
-            }
-        }
-        Msg::ToggleJson => {
-            if let Some(e) = &mut m.editor {
-                e.json = !e.json;
-                m.rev += 1;
-            }
-        }
-        Msg::JsonEdited(_) => {}
-        Msg::CloseEditor => {
-            m.editor = None;
-            m.rev += 1;
-        }
         Msg::EraseAsk(by, value) => {
             match EraseTarget::parse(&by, &value) {
                 Ok(target) => {
@@ -302,12 +212,10 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             m.flash = Some((Tab::Privacy, target.result(&counts, more), false));
             m.rev += 1;
         }
-        Msg::ReportDays(days) => {
-            if REPORT_RANGES.contains(&days) && days != m.report_days() {
-                m.report_days = days;
-                m.report = None;
-                fx.extend(show(m, Tab::Overview));
-            }
+        Msg::ReportDays(days) if REPORT_RANGES.contains(&days) && days != m.report_days() => {
+            m.report_days = days;
+            m.report = None;
+            fx.extend(show(m, Tab::Overview));
         }
         Msg::Gone(ids) => {
             m.conversations.retain(|r| !ids.contains(&r.id));
@@ -337,6 +245,8 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             m.rev += 1;
             fx.push(Effect::LoadHookLog(id));
         }
+        // Messages whose guard did not hold, and the designer's with no dialogue open.
+        _ => {}
     }
     fx
 }

@@ -1,14 +1,17 @@
 //! The admin page: sign-in, then a tab bar and the current tab's panel.
 
 mod conversations;
+mod designer;
 mod dialogue;
 mod embed;
 pub mod hours;
+mod inspector;
 mod keep;
 mod leads;
 mod logs;
 mod overview;
 mod people;
+pub mod preview;
 mod privacy;
 mod settings;
 mod webhooks;
@@ -33,6 +36,8 @@ pub struct View {
     /// The flash of the last redraw: a new success is the one redraw that drops typed values.
     shown_flash: Option<(Tab, String, bool)>,
     rev: Option<u32>,
+    flow_rev: Option<u32>,
+    preview: preview::Dock,
 }
 
 impl View {
@@ -81,6 +86,7 @@ impl View {
         let panel = el("section", "tabpanel", &shell)?;
         panel.set_attribute("id", "panel")?;
         panel.set_attribute("role", "tabpanel")?;
+        let preview = preview::Dock::build(&shell)?;
         Ok(View {
             signin,
             signin_error,
@@ -93,14 +99,24 @@ impl View {
             panel_tab: None,
             shown_flash: None,
             rev: None,
+            flow_rev: None,
+            preview,
         })
     }
 
     pub fn render(&mut self, m: &Model) -> Res<()> {
         if self.rev == Some(m.rev) {
+            if self.flow_rev != Some(m.flow_rev) {
+                self.flow_rev = Some(m.flow_rev);
+                designer::redraw(m)?;
+            }
             return Ok(());
         }
+        self.flow_rev = Some(m.flow_rev);
         self.rev = Some(m.rev);
+        let previewing =
+            m.tab == Some(Tab::Dialogues) && m.editor.as_ref().is_some_and(|e| e.preview);
+        self.preview.render(previewing)?;
         show(&self.signin, m.session.is_none());
         show(&self.shell, m.session.is_some());
         set_text(&self.signin_error, m.sign_in_error.as_deref().unwrap_or(""));

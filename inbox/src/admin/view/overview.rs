@@ -12,7 +12,7 @@ const SVG: &str = "http://www.w3.org/2000/svg";
 const WIDTH: f64 = 760.0;
 const HEIGHT: f64 = 240.0;
 
-fn svg_el(tag: &str, parent: &Element) -> Res<Element> {
+pub(super) fn svg_el(tag: &str, parent: &Element) -> Res<Element> {
     let e = document()?.create_element_ns(Some(SVG), tag)?;
     parent.append_child(&e)?;
     Ok(e)

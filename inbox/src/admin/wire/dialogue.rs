@@ -173,6 +173,28 @@ fn condition(r: &mut Reader, c: &JsValue) -> Condition {
     }
 }
 
+/// `GET …/dialogues/{id}/versions`: the versions, newest first, and the current one.
+pub fn versions(v: &JsValue) -> Res<(Vec<crate::admin::model::Version>, u64)> {
+    let current = get(v, "current").as_f64().unwrap_or(0.0) as u64;
+    let list = items(&get(v, "versions"), |r, o| crate::admin::model::Version {
+        version: r.number(o, "version"),
+        saved_at: r.number(o, "saved_at"),
+        saved_by: r.string(o, "saved_by"),
+        dialogue: dialogue(r, &get(o, "dialogue")),
+    })?;
+    Ok((list, current))
+}
+
+/// `GET …/dialogue-templates`'s `templates`.
+pub fn templates(v: &JsValue) -> Res<Vec<crate::admin::model::Template>> {
+    items(v, |r, o| crate::admin::model::Template {
+        key: r.string(o, "key"),
+        name: r.string(o, "name"),
+        description: r.string(o, "description"),
+        dialogue: dialogue(r, &get(o, "dialogue")),
+    })
+}
+
 /// The dialogues of `GET …/dialogues`.
 pub fn dialogues(v: &JsValue) -> Res<Vec<Dialogue>> {
     items(v, dialogue)

@@ -1,0 +1,229 @@
+// The dialogue designer end to end in Chromium against the real stack: a dialogue built from a
+// template by mouse and by keyboard, errors drawn on the node and Publish refused, "test a URL"
+// and "test with a sample visitor" agreeing with what the server then does.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  BASE, launchBrowser, freshWorkspace, DEMO_AGENTS, shot, closeAllSockets, widgetPage,
+  signIn, openInbox, startVisitor, openVisitor, askForLiveChat, waitEntry, until,
+} from './lib.mjs';
+import { VIEWPORT, signInAdmin } from './inbox-lib.mjs';
+
+after(closeAllSockets);
+
+const [ALICE, BOB] = DEMO_AGENTS;
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(async () => { await browser?.close(); });
+
+async function designer(prefix) {
+  const { id: ws, admin: api } = await freshWorkspace(prefix);
+  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await signInAdmin(ctx, ws, { key: api.token });
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.getByRole('tab', { name: 'Dialogues' }).click();
+  return { ws, api, ctx, page };
+}
+
+const node = (page, card) => page.locator(`.flow .node[data-card="${card}"]`);
+
+test('a dialogue from a template, targeted and published by mouse, is what a visitor on that page gets', async () => {
+  const { ws, api, ctx, page } = await designer('dsg-mouse');
+  try {
+    await page.getByRole('button', { name: 'Start from “Demo request”' }).click();
+    // The flow is drawn: branches as columns, answers as edges to the branches they open.
+    await node(page, 'demo_chat').waitFor();
+    const edges = await page.locator('.flow path.edge').count();
+    assert.ok(edges >= 3, `answers drawn as edges (${edges})`);
+    assert.equal(await page.locator('.flow .node.has-error, .flow .node.has-warning').count(), 0, 'the template has no issue');
+    await page.getByText('No problems: ready to publish.').waitFor();
+    // Select the live chat node: the inspector edits it.
+    await node(page, 'demo_chat').click();
+    await page.getByRole('heading', { name: /Live chat card · branch “demo”/ }).waitFor();
+    await shot(page, 'docs/screenshots/designer-flow-inspector.png');
+    // Target /demo pages, and test URLs before publishing.
+    await page.getByRole('button', { name: 'Dialogue settings' }).click();
+    await page.getByRole('button', { name: 'Add page rule' }).click();
+    await page.getByLabel('URL or path').fill('/demo');
+    const probe = page.getByLabel('Test a URL');
+    await probe.fill(`${BASE}/demo/book.html`);
+    // Not published yet, the draft comes last: the demo "Welcome" (every page) comes first.
+    await page.locator('#url-answer').getByText(/another dialogue: “Welcome”/).waitFor();
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.getByText(/^Saved/).waitFor({ timeout: 10_000 });
+    const saved = await api.ok('GET', `/api/workspaces/${ws}/dialogues/demo-request`);
+    assert.deepEqual(saved.targeting, [{ match: 'prefix', value: '/demo' }]);
+    // Move it first in the order, then the designer's answer and the server's agree.
+    await page.getByRole('button', { name: '← All dialogues' }).click();
+    await page.getByRole('button', { name: 'Move Demo request up' }).click();
+    await page.getByText(/Order saved/).waitFor();
+    await page.getByRole('button', { name: 'Edit Demo request' }).click();
+    await page.getByRole('button', { name: 'Dialogue settings' }).click();
+    await page.getByLabel('Test a URL').fill(`${BASE}/demo/book.html`);
+    await page.locator('#url-answer').getByText(/gets this dialogue/).waitFor();
+    await page.getByLabel('Test a URL').fill(`${BASE}/pricing`);
+    await page.locator('#url-answer').getByText(/another dialogue: “Welcome”/).waitFor();
+    for (const [url, want] of [[`${BASE}/demo/book.html`, 'demo-request'], [`${BASE}/pricing`, 'welcome']]) {
+      const v = await startVisitor(ws, { page_url: url });
+      const rec = await api.ok('GET', `/api/workspaces/${ws}/conversations/${v.conversation}`);
+      assert.equal(rec.conversation.dialogue, want, `${url} → ${want}, as the designer said`);
+    }
+    // A real visitor page under /demo shows the template's first card.
+    const vctx = await browser.newContext({ viewport: VIEWPORT });
+    try {
+      const visitor = await widgetPage(vctx, ws, '/demo/page.html');
+      await visitor.goto(`${BASE}/demo/page.html`);
+      await visitor.getByText('Hi! Want to see the product in action?').waitFor({ timeout: 15_000 });
+    } finally {
+      await vctx.close();
+    }
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('by keyboard only: select, add, move, delete with confirmation, undo', async () => {
+  const { ctx, page } = await designer('dsg-keys');
+  try {
+    await page.getByRole('button', { name: 'New blank dialogue' }).focus();
+    await page.keyboard.press('Enter');
+    await node(page, 'hello').focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: /Message card/ }).waitFor();
+    // Add a question after it: the new card is selected.
+    await page.getByLabel('Add after this card').focus();
+    await page.keyboard.press('q');
+    await page.getByRole('button', { name: 'Add card', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: /Question card/ }).waitFor();
+    const ids = () => page.locator('.flow .node').evaluateAll((ns) => ns.map((n) => n.dataset.card));
+    assert.deepEqual(await ids(), ['hello', 'question']);
+    // Alt+↑ moves it above the greeting; focus follows the card.
+    await node(page, 'question').focus();
+    await page.keyboard.press('Alt+ArrowUp');
+    await until(async () => JSON.stringify(await ids()) === '["question","hello"]');
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.card), 'question');
+    // Delete asks first.
+    await page.keyboard.press('Delete');
+    const ask = page.getByRole('alertdialog', { name: 'Confirm deletion' });
+    await ask.waitFor();
+    await page.getByRole('button', { name: 'Delete', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await until(async () => JSON.stringify(await ids()) === '["hello"]');
+    // Ctrl+Z brings it back.
+    await node(page, 'hello').focus();
+    await page.keyboard.press('Control+z');
+    await until(async () => JSON.stringify(await ids()) === '["question","hello"]');
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('a card after the live chat card: the node shows the error and Publish is refused', async () => {
+  const { ws, api, ctx, page } = await designer('dsg-error');
+  try {
+    await page.getByRole('button', { name: 'Edit Welcome' }).click();
+    await node(page, 'live').click();
+    await page.getByLabel('Add after this card').selectOption('message');
+    await page.getByRole('button', { name: 'Add card', exact: true }).click();
+    // Drawn on the node before publishing, from core's validator.
+    const bad = page.locator('.flow .node.has-error[data-card="live"]');
+    await bad.waitFor();
+    assert.match(await bad.getAttribute('aria-label'), /1 error/);
+    await node(page, 'live').click();
+    const issue = page.locator('.inspector .issue-error').first();
+    assert.match(await issue.innerText(), /talk.*live|live.*talk/s, 'names the branch and the card');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.getByText(/Not saved/).waitFor({ timeout: 10_000 });
+    await shot(page, 'docs/screenshots/designer-error.png');
+    const stored = await api.ok('GET', `/api/workspaces/${ws}/dialogues/welcome`);
+    assert.equal(stored.branches.find((b) => b.id === 'talk').cards.at(-1).kind, 'live_chat', 'nothing published');
+    // Drag the new card above the live chat card: fixed, and published.
+    await node(page, 'message').dragTo(node(page, 'live'));
+    await page.locator('.flow .node.has-error').waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.getByText(/^Saved/).waitFor({ timeout: 10_000 });
+    const after = await api.ok('GET', `/api/workspaces/${ws}/dialogues/welcome`);
+    assert.deepEqual(after.branches.find((b) => b.id === 'talk').cards.map((c) => c.kind), ['info_capture', 'message', 'live_chat']);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('rules "test a visitor" names the rule the server then routes by', async () => {
+  const { ws, ctx, page } = await designer('dsg-rules');
+  try {
+    await page.getByRole('button', { name: 'Edit Welcome' }).click();
+    await node(page, 'live').click();
+    await page.getByLabel('Who gets the chat').selectOption('rules');
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await page.getByLabel('Values (comma separated)').fill('acme.com');
+    await page.getByLabel('Rule 1 routes to').selectOption(`agent:${BOB.id}`);
+    await page.getByRole('button', { name: 'Add a condition to rule 1' }).click();
+    await page.getByLabel('and (rule 1 condition 2)').selectOption('language');
+    await page.getByLabel('Values (comma separated)').nth(1).fill('en');
+    await page.locator('#sample-field-email').fill('ann@acme.com');
+    await page.locator('#sample-language').fill('en');
+    const answer = page.locator('#rules-answer');
+    await answer.getByText(`Rule 1 wins: the chat goes to agent ${BOB.id}.`).waitFor();
+    await shot(page, 'docs/screenshots/designer-rules-test.png');
+    await page.locator('#sample-field-email').fill('ann@globex.com');
+    await answer.getByText('No rule matches').waitFor();
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.getByText(/^Saved/).waitFor({ timeout: 10_000 });
+    // The server routes the same way: acme → Bob (not Alice); globex → the fallback.
+    const alice = await openInbox(ws, await signIn(ws, ALICE));
+    const bob = await openInbox(ws, await signIn(ws, BOB));
+    const acme = await startVisitor(ws, { page_url: `${BASE}/pricing`, language: 'en' });
+    const v1 = await openVisitor(acme.token);
+    await askForLiveChat(v1, { first_name: 'Ann', email: 'ann@acme.com' });
+    await bob.waitFor((m) => m.type === 'offered' && m.offer.conversation === acme.conversation, 10_000, 'offer to bob');
+    assert.ok(!alice.frames.some((m) => m.type === 'offered' && m.offer.conversation === acme.conversation), 'not offered to alice');
+    const globex = await startVisitor(ws, { page_url: `${BASE}/pricing`, language: 'en' });
+    const v2 = await openVisitor(globex.token);
+    await askForLiveChat(v2, { first_name: 'Ann', email: 'ann@globex.com' }).catch(() => {});
+    await waitEntry(v2, 'fallback');
+    for (const s of [alice, bob, v1, v2]) s.close();
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('two admins edit the same dialogue: the second publish is refused, nothing is lost, a version can be restored', async () => {
+  const { ws, api, ctx, page: first } = await designer('dsg-race');
+  const ctx2 = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  try {
+    const second = await signInAdmin(ctx2, ws, { key: api.token });
+    await second.setViewportSize({ width: 1440, height: 900 });
+    await second.getByRole('tab', { name: 'Dialogues' }).click();
+    for (const p of [first, second]) {
+      await p.getByRole('button', { name: 'Edit Welcome' }).click();
+      await p.getByText(/Published \(version \d+\)/).waitFor();
+    }
+    await first.getByLabel('Name', { exact: true }).fill('Welcome (first)');
+    await first.getByRole('button', { name: 'Publish' }).click();
+    await first.getByText(/^Saved/).waitFor({ timeout: 10_000 });
+    await second.getByLabel('Name', { exact: true }).fill('Welcome (second)');
+    await second.getByRole('button', { name: 'Publish' }).click();
+    await second.getByText(/changed since you opened it/).waitFor({ timeout: 10_000 });
+    await shot(second, 'docs/screenshots/designer-conflict.png');
+    assert.equal((await api.ok('GET', `/api/workspaces/${ws}/dialogues/welcome`)).name, 'Welcome (first)', 'the first publish stands');
+    // The second admin's draft is still on screen, nothing silently lost.
+    assert.equal(await second.getByLabel('Name', { exact: true }).inputValue(), 'Welcome (second)');
+    // The first admin restores the version before theirs as a draft, and publishes it.
+    await first.getByRole('button', { name: 'Versions' }).click();
+    const versions = first.getByRole('region', { name: 'Versions' });
+    await versions.getByText(/\(current\)/).waitFor();
+    const before = await api.ok('GET', `/api/workspaces/${ws}/dialogues/welcome/versions`);
+    const older = before.versions[1].version;
+    await versions.getByRole('button', { name: `Restore version ${older}` }).click();
+    await first.getByText('Draft — unpublished changes').waitFor();
+    await first.getByRole('button', { name: 'Publish' }).click();
+    await first.getByText(/^Saved/).waitFor({ timeout: 10_000 });
+    const now = await api.ok('GET', `/api/workspaces/${ws}/dialogues/welcome`);
+    assert.equal(now.name, before.versions[1].dialogue.name, 'the restored version is published');
+  } finally {
+    await ctx2.close();
+    await ctx.close();
+  }
+});
