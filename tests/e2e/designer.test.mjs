@@ -55,7 +55,8 @@ test('a dialogue from a template, targeted and published by mouse, is what a vis
     assert.deepEqual(saved.targeting, [{ match: 'prefix', value: '/demo' }]);
     // Move it first in the order, then the designer's answer and the server's agree.
     await page.getByRole('button', { name: '← All dialogues' }).click();
-    await page.getByRole('button', { name: 'Move Demo request up' }).click();
+    // By drag and drop (the ↑ and ↓ buttons do the same).
+    await page.getByRole('row', { name: /Demo request/ }).dragTo(page.getByRole('row', { name: /Welcome/ }));
     await page.getByText(/Order saved/).waitFor();
     await page.getByRole('button', { name: 'Edit Demo request' }).click();
     await page.getByRole('button', { name: 'Dialogue settings' }).click();
@@ -82,12 +83,12 @@ test('a dialogue from a template, targeted and published by mouse, is what a vis
   }
 });
 
-test('by keyboard only: select, add, move, delete with confirmation, undo', async () => {
-  const { ctx, page } = await designer('dsg-keys');
+test('by keyboard only: a template, select, add, move, delete with confirmation, undo, publish', async () => {
+  const { ws, api, ctx, page } = await designer('dsg-keys');
   try {
-    await page.getByRole('button', { name: 'New blank dialogue' }).focus();
+    await page.getByRole('button', { name: 'Start from “Demo request”' }).focus();
     await page.keyboard.press('Enter');
-    await node(page, 'hello').focus();
+    await node(page, 'welcome').focus();
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: /Message card/ }).waitFor();
     // Add a question after it: the new card is selected.
@@ -96,24 +97,34 @@ test('by keyboard only: select, add, move, delete with confirmation, undo', asyn
     await page.getByRole('button', { name: 'Add card', exact: true }).focus();
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: /Question card/ }).waitFor();
-    const ids = () => page.locator('.flow .node').evaluateAll((ns) => ns.map((n) => n.dataset.card));
-    assert.deepEqual(await ids(), ['hello', 'question']);
+    // The start branch's column, top to bottom.
+    const ids = () => page.locator('.flow .node[data-sel^="c.0."]').evaluateAll((ns) => ns.map((n) => n.dataset.card));
+    assert.deepEqual(await ids(), ['welcome', 'question', 'intent']);
     // Alt+↑ moves it above the greeting; focus follows the card.
     await node(page, 'question').focus();
     await page.keyboard.press('Alt+ArrowUp');
-    await until(async () => JSON.stringify(await ids()) === '["question","hello"]');
+    await until(async () => JSON.stringify(await ids()) === '["question","welcome","intent"]', { what: 'moved up' });
     assert.equal(await page.evaluate(() => document.activeElement?.dataset.card), 'question');
     // Delete asks first.
     await page.keyboard.press('Delete');
-    const ask = page.getByRole('alertdialog', { name: 'Confirm deletion' });
-    await ask.waitFor();
+    await page.getByRole('alertdialog', { name: 'Confirm deletion' }).waitFor();
     await page.getByRole('button', { name: 'Delete', exact: true }).focus();
     await page.keyboard.press('Enter');
-    await until(async () => JSON.stringify(await ids()) === '["hello"]');
-    // Ctrl+Z brings it back.
-    await node(page, 'hello').focus();
+    await until(async () => JSON.stringify(await ids()) === '["welcome","intent"]', { what: 'deleted' });
+    // Ctrl+Z brings it back; twice more undoes the move and the addition.
+    await node(page, 'welcome').focus();
     await page.keyboard.press('Control+z');
-    await until(async () => JSON.stringify(await ids()) === '["question","hello"]');
+    await until(async () => JSON.stringify(await ids()) === '["question","welcome","intent"]', { what: 'undone' });
+    await node(page, 'welcome').focus();
+    await page.keyboard.press('Control+z');
+    await node(page, 'welcome').focus();
+    await page.keyboard.press('Control+z');
+    await until(async () => JSON.stringify(await ids()) === '["welcome","intent"]', { what: 'back to the template' });
+    await page.getByRole('button', { name: 'Publish' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByText(/^Saved/).waitFor({ timeout: 10_000 });
+    const saved = await api.ok('GET', `/api/workspaces/${ws}/dialogues/demo-request`);
+    assert.equal(saved.name, 'Demo request');
   } finally {
     await ctx.close();
   }

@@ -43,6 +43,17 @@ pub fn update(m: &mut Model, msg: Msg, fx: &mut Vec<Effect>) -> Option<Msg> {
             m.flash = None;
             m.rev += 1;
         }
+        Msg::MoveDialogueTo(from, to) => {
+            let n = m.dialogues.len();
+            if from != to && from < n && to < n {
+                let d = m.dialogues.remove(from);
+                m.dialogues.insert(to, d);
+                fx.push(Effect::Reorder(
+                    m.dialogues.iter().map(|d| d.id.0.clone()).collect(),
+                ));
+                m.rev += 1;
+            }
+        }
         Msg::MoveDialogue(i, up) => {
             let to = if up { i.checked_sub(1) } else { Some(i + 1) };
             if let Some(to) = to.filter(|t| *t < m.dialogues.len() && i < m.dialogues.len()) {
@@ -280,6 +291,18 @@ mod tests {
                 .map(|e| e.dialogue.branches[0].cards.len()),
             Some(2)
         );
+    }
+
+    #[test]
+    fn dragging_a_dialogue_in_the_list_saves_the_new_order() {
+        let mut m = Model {
+            dialogues: ["a", "b", "c"].map(edit::new_dialogue).to_vec(),
+            ..Model::default()
+        };
+        let mut fx = Vec::new();
+        update(&mut m, Msg::MoveDialogueTo(2, 0), &mut fx);
+        let order = vec!["c".to_owned(), "a".into(), "b".into()];
+        assert_eq!(fx, vec![Effect::Reorder(order)]);
     }
 
     #[test]

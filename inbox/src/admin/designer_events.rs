@@ -173,7 +173,8 @@ fn find(sel: &Sel) -> Option<Element> {
     dom::document().ok()?.query_selector(&q).ok().flatten()
 }
 
-/// Drag a node onto another (it goes before it) or onto a column's end (it goes last).
+/// Drag a node onto another (it goes before it) or onto a column's end (it goes last); drag a
+/// row of the dialogue list onto another to take its place in the targeting order.
 fn drag_and_drop(app: &Rc<App>, root: &Element) -> Res<()> {
     on(root, "dragstart", move |e| {
         let Some(t) = dom::target(&e) else { return };
@@ -203,10 +204,16 @@ fn drag_and_drop(app: &Rc<App>, root: &Element) -> Res<()> {
         };
         let from = d
             .data_transfer()
-            .and_then(|dt| dt.get_data("text/plain").ok())
-            .and_then(|s| parse_sel(&s));
-        let to = parse_sel(&attr(&zone, "data-drop"));
-        if let (Some(Sel::Card(fb, fc)), Some(Sel::Card(tb, tc))) = (from, to) {
+            .and_then(|dt| dt.get_data("text/plain").ok());
+        let to = attr(&zone, "data-drop");
+        // A dialogue row of the list (`o.2`) onto another.
+        let row = |s: &str| s.strip_prefix("o.").and_then(|i| i.parse::<usize>().ok());
+        if let (Some(f), Some(t)) = (from.as_deref().and_then(row), row(&to)) {
+            return dispatch(&a, Msg::MoveDialogueTo(f, t));
+        }
+        if let (Some(Sel::Card(fb, fc)), Some(Sel::Card(tb, tc))) =
+            (from.as_deref().and_then(parse_sel), parse_sel(&to))
+        {
             dispatch(&a, Msg::EditOp(Op::MoveTo((fb, fc), (tb, tc))));
         }
     })

@@ -335,6 +335,8 @@ pub enum Msg {
     Sample(String, String),
     /// Move a dialogue up or down in the targeting order (index, up).
     MoveDialogue(usize, bool),
+    /// Drag and drop in the list: the dialogue at `from` takes the place of the one at `to`.
+    MoveDialogueTo(usize, usize),
     /// Open or close the live preview.
     TogglePreview,
     /// The preview page loaded and asks for the draft.

@@ -18,7 +18,7 @@ fn list(m: &Model, panel: &Element) -> Res<()> {
     text_el(
         "p",
         "muted",
-        "A page shows the first dialogue in this order whose page rules match it.",
+        "A page shows the first dialogue in this order whose page rules match it. Drag a row, or use ↑ and ↓, to change the order.",
         panel,
     )?;
     let table = el("table", "", panel)?;
@@ -31,6 +31,10 @@ fn list(m: &Model, panel: &Element) -> Res<()> {
     let n = m.dialogues.len();
     for (i, d) in m.dialogues.iter().enumerate() {
         let tr = el("tr", "", &body)?;
+        let key = format!("o.{i}");
+        tr.set_attribute("draggable", "true")?;
+        tr.set_attribute("data-sel", &key)?;
+        tr.set_attribute("data-drop", &key)?;
         let order = el("td", "order", &tr)?;
         text_el("span", "", &format!("{} ", i + 1), &order)?;
         for (label, up, show) in [("↑", true, i > 0), ("↓", false, i + 1 < n)] {
