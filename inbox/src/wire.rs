@@ -198,11 +198,6 @@ pub fn entry(r: &mut Reader, o: &JsValue) -> TranscriptEntry {
         "transcript_emailed" => TranscriptEvent::TranscriptEmailed {
             to: r.string(o, "to"),
         },
-        "note" => TranscriptEvent::Note {
-            by: r.string(o, "by"),
-            text: r.string(o, "text"),
-            client_id: r.string(o, "client_id"),
-        },
         _ => {
             r.fail("event");
             TranscriptEvent::Expired
@@ -400,8 +395,8 @@ pub fn session_json(s: &Session) -> Res<String> {
 #[cfg(feature = "agent")]
 mod agent {
     use parlor_core::protocol::{
-        AgentChatMsg, ChatClientMsg, ChatServerMsg, ChatSummary, ConversationView, EndReason,
-        FieldError, InboxClientMsg, InboxServerMsg, OfferView, Presence,
+        ChatClientMsg, ChatServerMsg, ChatSummary, ConversationView, EndReason, FieldError,
+        InboxClientMsg, InboxServerMsg, OfferView, Presence,
     };
     use parlor_core::{AgentId, CardId, ConversationId, Millis};
 
@@ -550,18 +545,6 @@ mod agent {
             }
         }
         .into_json()
-    }
-
-    /// `AgentChatMsg` (an internal note) → one JSON text frame.
-    pub fn agent_chat_msg(m: &AgentChatMsg) -> Res<String> {
-        let AgentChatMsg::Note { client_id, text } = m;
-        Obj::new()
-            .strings([
-                ("type", "note"),
-                ("client_id", client_id.as_str()),
-                ("text", text.as_str()),
-            ])
-            .into_json()
     }
 
     /// `ChatClientMsg` → one JSON text frame.

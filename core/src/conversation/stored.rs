@@ -77,10 +77,7 @@ impl Conversation {
         let mut replayable = true;
         for effect in fx.iter() {
             if let Effect::Append(entry) = effect {
-                replayable &= matches!(
-                    entry.event,
-                    TranscriptEvent::Message { .. } | TranscriptEvent::Note { .. }
-                );
+                replayable &= matches!(entry.event, TranscriptEvent::Message { .. });
                 log_before.replay(entry);
             }
         }
@@ -131,14 +128,13 @@ impl ChatLog {
         }
         // Whatever the entry, its number is taken: a later entry never reuses it.
         self.last_seq = entry.seq;
-        match &entry.event {
-            TranscriptEvent::Message {
-                from,
-                text,
-                client_id,
-            } => self.message(*from, client_id, entry.seq, entry.at, text),
-            TranscriptEvent::Note { client_id, .. } => self.note(client_id, entry.seq),
-            _ => {}
+        if let TranscriptEvent::Message {
+            from,
+            text,
+            client_id,
+        } = &entry.event
+        {
+            self.message(*from, client_id, entry.seq, entry.at, text);
         }
     }
 }

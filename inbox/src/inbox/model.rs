@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use parlor_core::client::{seed_from, Backoff, ChatSession, ClientIds};
+use parlor_core::client::{seed_from, Backoff, ChatSession};
 use parlor_core::protocol::{
-    AgentChatMsg, ChatClientMsg, ChatServerMsg, ChatSummary, InboxClientMsg, InboxServerMsg,
-    OfferView, Presence, TranscriptEntry,
+    ChatClientMsg, ChatServerMsg, ChatSummary, InboxClientMsg, InboxServerMsg, OfferView, Presence,
+    TranscriptEntry,
 };
 
 pub use crate::fmt::visitor_line;
@@ -32,10 +32,6 @@ pub struct Chat {
     /// The visitor's page has been gone for a few seconds (they may come back).
     pub visitor_gone: bool,
     pub unread: u32,
-    /// Internal notes written and not yet acked: (client id, text), resent after `welcome`.
-    pub notes: Vec<(String, String)>,
-    /// Client ids for notes: `<nonce>n-1`, … (the server keeps notes' ids apart from messages').
-    pub note_ids: ClientIds,
 }
 
 impl Chat {
@@ -49,8 +45,6 @@ impl Chat {
             visitor_typing: false,
             visitor_gone: false,
             unread: 0,
-            notes: Vec::new(),
-            note_ids: ClientIds::new(format!("{nonce}n")),
         }
     }
 
@@ -93,8 +87,6 @@ pub struct Model {
     pub nonce: String,
     pub typing_sent: bool,
     pub typing_gen: u32,
-    /// The composer writes internal notes (the team only) instead of messages.
-    pub note_mode: bool,
     pub revs: Revs,
 }
 
@@ -131,8 +123,6 @@ pub enum Msg {
     Select(String),
     Dismiss(String),
     Say(String),
-    /// The composer's Note switch.
-    NoteMode,
     Typed,
     TypingIdle(u32),
     End,
@@ -156,8 +146,6 @@ pub enum Effect {
     OpenChat(String),
     CloseChat(String),
     SendChat(String, ChatClientMsg),
-    /// An agent-only frame (an internal note).
-    SendAgent(String, AgentChatMsg),
     Chime,
     Notify(OfferView),
     CloseNotification(u64),
@@ -189,7 +177,6 @@ impl Model {
             nonce,
             typing_sent: false,
             typing_gen: 0,
-            note_mode: false,
             revs: Revs::default(),
         }
     }

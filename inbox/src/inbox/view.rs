@@ -33,8 +33,6 @@ pub struct View {
     typing: Element,
     composer: Element,
     composer_form: Element,
-    note_toggle: Element,
-    send: Element,
     empty: Element,
     details: Element,
     countdowns: BTreeMap<u64, Element>,
@@ -139,10 +137,6 @@ impl View {
         composer.set_attribute("id", "composer")?;
         composer.set_attribute("rows", "2")?;
         composer.set_attribute("maxlength", "4000")?;
-        // Note mode: what is written goes to the team only (an internal note).
-        let note_toggle = button("note-toggle", "Note", "note-mode", &composer_form)?;
-        note_toggle.set_attribute("aria-pressed", "false")?;
-        note_toggle.set_attribute("title", "Write an internal note: only your team sees it")?;
         let send = text_el("button", "primary", "Send", &composer_form)?;
         send.set_attribute("type", "submit")?;
         let details = el("aside", "details", &layout)?;
@@ -171,8 +165,6 @@ impl View {
             typing,
             composer,
             composer_form,
-            note_toggle,
-            send,
             empty,
             details,
             countdowns: BTreeMap::new(),
@@ -364,24 +356,6 @@ impl View {
         );
         show(&self.end, chat.is_some_and(|c| c.closed.is_none()));
         show(&self.typing, chat.is_some_and(|c| c.visitor_typing));
-        let noting = m.note_mode;
-        self.composer_form.set_class_name(if noting {
-            "composer noting"
-        } else {
-            "composer"
-        });
-        let _ = self
-            .note_toggle
-            .set_attribute("aria-pressed", if noting { "true" } else { "false" });
-        let _ = self.composer.set_attribute(
-            "placeholder",
-            if noting {
-                "Internal note: only your team sees this"
-            } else {
-                ""
-            },
-        );
-        set_text(&self.send, if noting { "Add note" } else { "Send" });
         let Some(c) = chat else {
             set_text(&self.pane_title, "");
             set_text(&self.pane_status, "");
@@ -407,7 +381,7 @@ impl View {
             let (class, who, text) = entry_line(&e.event);
             let li = el("li", class, &self.transcript)?;
             li.set_attribute("data-seq", &e.seq.to_string())?;
-            if class.starts_with("msg") || class == "bot" || class == "note" {
+            if class.starts_with("msg") || class == "bot" {
                 let meta = el("span", "meta", &li)?;
                 text_el("span", "from", &who, &meta)?;
                 let t = text_el("time", "", &clock(e.at.0), &meta)?;

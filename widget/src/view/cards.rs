@@ -257,9 +257,7 @@ pub fn entry(
                 text(doc, &bubble(doc, parent, true), &lines);
             }
         }
-        TranscriptEvent::LiveChatRequested
-        | TranscriptEvent::LiveChatUnavailable
-        | TranscriptEvent::Note { .. } => {}
+        TranscriptEvent::LiveChatRequested | TranscriptEvent::LiveChatUnavailable => {}
         TranscriptEvent::AgentJoined { agent } => {
             let p = el(doc, "p", "sy", parent);
             if let Some(url) = agent
