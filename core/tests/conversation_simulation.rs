@@ -255,6 +255,7 @@ fn dialogue_to_live_chat_to_expiry() {
             TranscriptEvent::Ended { .. } => "ended",
             TranscriptEvent::LeftMessage { .. } => "left_message",
             TranscriptEvent::TranscriptEmailed { .. } => "transcript_emailed",
+            TranscriptEvent::Note { .. } => "note",
         })
         .collect();
     assert_eq!(

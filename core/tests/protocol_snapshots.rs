@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use parlor_core::dialogue::{Card, CardKind, Dialogue};
 use parlor_core::identity::VisitorIdentity;
 use parlor_core::protocol::{
-    AgentProfile, ChatClientMsg, ChatServerMsg, ChatSummary, ConversationView, EndReason,
-    FallbackKind, FieldError, InboxClientMsg, InboxServerMsg, OfferView, Presence, Side,
+    AgentChatMsg, AgentProfile, ChatClientMsg, ChatServerMsg, ChatSummary, ConversationView,
+    EndReason, FallbackKind, FieldError, InboxClientMsg, InboxServerMsg, OfferView, Presence, Side,
     TranscriptEntry, TranscriptEvent,
 };
 use parlor_core::Millis;
@@ -87,6 +87,7 @@ fn event_name(e: &TranscriptEvent) -> &'static str {
         TranscriptEvent::Ended { .. } => "ended",
         TranscriptEvent::LeftMessage { .. } => "left_message",
         TranscriptEvent::TranscriptEmailed { .. } => "transcript_emailed",
+        TranscriptEvent::Note { .. } => "note",
     }
 }
 
@@ -149,6 +150,11 @@ fn event_samples() -> Vec<TranscriptEvent> {
         },
         TranscriptEvent::TranscriptEmailed {
             to: "ada@bigcorp.example".into(),
+        },
+        TranscriptEvent::Note {
+            by: "Alice".into(),
+            text: "Asked for a discount last week too.".into(),
+            client_id: "k3x9-2".into(),
         },
     ]
 }
@@ -299,6 +305,19 @@ fn chat_client_messages() {
         insta::assert_json_snapshot!(format!("chat_client__{}", chat_client_name(&m)), m);
         round_trip(&m);
     }
+}
+
+/// The agent-only frame shares the `type` tag and never parses as a `ChatClientMsg`.
+#[test]
+fn agent_chat_messages() {
+    let m = AgentChatMsg::Note {
+        client_id: "k3x9-2".into(),
+        text: "Asked for a discount last week too.".into(),
+    };
+    insta::assert_json_snapshot!("agent_chat__note", m);
+    round_trip(&m);
+    let json = serde_json::to_string(&m).expect("serialize");
+    assert!(serde_json::from_str::<ChatClientMsg>(&json).is_err());
 }
 
 #[test]

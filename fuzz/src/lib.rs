@@ -17,7 +17,7 @@ use parlor_core::conversation::{
     Conversation, ConversationSettings, Effect, Input, Position, StoredState,
 };
 use parlor_core::dialogue::{validate, CardKind, Dialogue, FieldKind};
-use parlor_core::protocol::{AgentProfile, ChatClientMsg, FallbackKind, InboxClientMsg, Side};
+use parlor_core::protocol::{AgentChatMsg, AgentProfile, ChatClientMsg, FallbackKind, InboxClientMsg, Side};
 use parlor_core::{AgentId, ButtonId, ConversationId, Millis};
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -37,6 +37,7 @@ fn round_trip<T: DeserializeOwned + Serialize + PartialEq + Debug>(data: &[u8]) 
 
 pub fn protocol_decode(data: &[u8]) {
     round_trip::<ChatClientMsg>(data);
+    round_trip::<AgentChatMsg>(data);
     round_trip::<InboxClientMsg>(data);
     round_trip::<Dialogue>(data);
 }
@@ -206,6 +207,17 @@ fn drive(dialogue: Dialogue, salt: u64) {
                     now,
                 );
                 step(&mut conv, visitor("hello"), now); // a resend: stored once
+                // An internal note, and its resend: stored once, never the visitor's.
+                for _ in 0..2 {
+                    step(
+                        &mut conv,
+                        Input::Note {
+                            client_id: "n1".into(),
+                            text: "VIP".into(),
+                        },
+                        now,
+                    );
+                }
                 step(
                     &mut conv,
                     Input::Typing {

@@ -153,6 +153,12 @@ pub fn entry_line(e: &TranscriptEvent) -> (&'static str, String, String) {
             format!("Visitor left a message (reply to {email})"),
             text.clone(),
         ),
+        // The team's own: drawn apart (class `note`), the visitor never sees it.
+        TranscriptEvent::Note { by, text, .. } => (
+            "note",
+            format!("Internal note · only your team sees this · {by}"),
+            text.clone(),
+        ),
         TranscriptEvent::TranscriptEmailed { to } => (
             "event",
             String::new(),

@@ -198,6 +198,11 @@ pub fn entry(r: &mut Reader, o: &JsValue) -> TranscriptEntry {
         "transcript_emailed" => TranscriptEvent::TranscriptEmailed {
             to: r.string(o, "to"),
         },
+        "note" => TranscriptEvent::Note {
+            by: r.string(o, "by"),
+            text: r.string(o, "text"),
+            client_id: r.string(o, "client_id"),
+        },
         _ => {
             r.fail("event");
             TranscriptEvent::Expired
@@ -395,8 +400,8 @@ pub fn session_json(s: &Session) -> Res<String> {
 #[cfg(feature = "agent")]
 mod agent {
     use parlor_core::protocol::{
-        ChatClientMsg, ChatServerMsg, ChatSummary, ConversationView, EndReason, FieldError,
-        InboxClientMsg, InboxServerMsg, OfferView, Presence,
+        AgentChatMsg, ChatClientMsg, ChatServerMsg, ChatSummary, ConversationView, EndReason,
+        FieldError, InboxClientMsg, InboxServerMsg, OfferView, Presence,
     };
     use parlor_core::{AgentId, CardId, ConversationId, Millis};
 
@@ -545,6 +550,18 @@ mod agent {
             }
         }
         .into_json()
+    }
+
+    /// `AgentChatMsg` (an internal note) → one JSON text frame.
+    pub fn agent_chat_msg(m: &AgentChatMsg) -> Res<String> {
+        let AgentChatMsg::Note { client_id, text } = m;
+        Obj::new()
+            .strings([
+                ("type", "note"),
+                ("client_id", client_id.as_str()),
+                ("text", text.as_str()),
+            ])
+            .into_json()
     }
 
     /// `ChatClientMsg` → one JSON text frame.

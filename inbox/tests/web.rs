@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use parlor_core::dialogue::{Button, Card, CardKind, FieldKind, FieldSpec};
 use parlor_core::identity::VisitorIdentity;
 use parlor_core::protocol::{
-    AgentProfile, ChatClientMsg, ChatServerMsg, ChatSummary, ConversationView, EndReason,
-    FallbackKind, FieldError, InboxClientMsg, InboxServerMsg, OfferView, Presence, Side,
+    AgentChatMsg, AgentProfile, ChatClientMsg, ChatServerMsg, ChatSummary, ConversationView,
+    EndReason, FallbackKind, FieldError, InboxClientMsg, InboxServerMsg, OfferView, Presence, Side,
     TranscriptEntry, TranscriptEvent,
 };
 use parlor_core::routing::Routing;
@@ -133,6 +133,11 @@ fn events() -> Vec<TranscriptEvent> {
         },
         TranscriptEvent::TranscriptEmailed {
             to: "a@b.co".into(),
+        },
+        TranscriptEvent::Note {
+            by: "Alice".into(),
+            text: "VIP — be <b>nice</b>".into(),
+            client_id: "n-note".into(),
         },
     ]
 }
@@ -338,6 +343,16 @@ fn client_frames_read_back_in_core() {
             "{json}"
         );
     }
+    let note = AgentChatMsg::Note {
+        client_id: "n-2".into(),
+        text: "hé \"quoted\"\n".into(),
+    };
+    let json = wire::agent_chat_msg(&note).unwrap();
+    assert_eq!(
+        serde_json::from_str::<AgentChatMsg>(&json).unwrap(),
+        note,
+        "{json}"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -341,7 +341,7 @@ body_of("/api/workspaces/{ws}/conversations/{id}", "get", "200", {"type": "objec
     "transcript": {"type": "object", "required": ["entries"], "properties": {
         "entries": {"type": "array", "items": {"type": "object", "required": ["seq", "at", "event"], "properties": {
             "seq": {"type": "integer", "minimum": 1}, "at": {"type": "integer", "description": "ms since the epoch"},
-            "event": {"type": "string", "description": "card, answered, captured, live_chat_requested, agent_joined, message, … (docs/protocol.md, transcript entries)"}}}},
+            "event": {"type": "string", "description": "card, answered, captured, live_chat_requested, agent_joined, message, note (an agent's internal note: agents and admins only, never sent to the visitor), … (docs/protocol.md, transcript entries)"}}}},
         "agent": {"type": ["string", "null"], "description": "The agent holding the chat, if any"}}}}})
 
 # operationIds from the method and the path's fixed words: GET …/dialogues/{id} → getDialoguesById.

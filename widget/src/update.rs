@@ -433,6 +433,8 @@ fn entry_in(m: &mut Model, entry: TranscriptEntry, fx: &mut Vec<Effect>) {
             offer_transcript(m, entry);
             return;
         }
+        // Internal notes never reach a visitor's socket (core's rule).
+        TranscriptEvent::Note { .. } => return,
     }
     m.entries.push(entry);
 }

@@ -56,6 +56,52 @@ impl Conversation {
         let seq = self.append(event, now, fx);
         // Everything else a message changes, as a load replays it from the entry.
         self.log.message(from, &client_id, seq, now, text);
+        let seq = self.log.seq_for(from, seq);
+        fx.push(Effect::Reply(ChatServerMsg::Ack { client_id, seq }));
+        Ok(())
+    }
+
+    /// An internal note by the agent holding the live chat, while the conversation is open.
+    /// Stored once per client id like a message, but for the team only: it is not activity (the
+    /// inactivity timeout runs on), not the agent's first reply, not the index row's preview,
+    /// and no visitor socket ever receives it ([`Conversation::to_visitors`]).
+    pub(super) fn note(
+        &mut self,
+        client_id: String,
+        text: &str,
+        now: Millis,
+        fx: &mut Vec<Effect>,
+    ) -> Result<(), Refusal> {
+        if client_id.is_empty() || client_id.chars().count() > MAX_CLIENT_ID_CHARS {
+            return Err(Refusal::InvalidClientId);
+        }
+        if let Some(&seq) = self.log.agent_notes.get(&client_id) {
+            fx.push(Effect::Reply(ChatServerMsg::Ack { client_id, seq }));
+            return Ok(());
+        }
+        self.ensure_open()?;
+        if self.live != LiveState::Accepted {
+            return Err(Refusal::NoLiveChat);
+        }
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(Refusal::EmptyMessage);
+        }
+        if text.len() > MAX_MESSAGE_BYTES {
+            return Err(Refusal::MessageTooLong);
+        }
+        let by = match (&self.profile, &self.agent) {
+            (Some(p), _) => p.name.clone(),
+            (None, Some(a)) => a.to_string(),
+            (None, None) => String::new(),
+        };
+        let event = TranscriptEvent::Note {
+            by,
+            text: text.to_owned(),
+            client_id: client_id.clone(),
+        };
+        let seq = self.append(event, now, fx);
+        self.log.note(&client_id, seq);
         fx.push(Effect::Reply(ChatServerMsg::Ack { client_id, seq }));
         Ok(())
     }

@@ -47,6 +47,7 @@ impl Conversation {
                 client_id,
                 text,
             } => self.say(from, client_id, &text, now, &mut fx),
+            Input::Note { client_id, text } => self.note(client_id, &text, now, &mut fx),
             Input::Typing { from, on } => {
                 self.typing(from, on, &mut fx);
                 Ok(())

@@ -40,6 +40,11 @@ pub enum Input {
         client_id: String,
         text: String,
     },
+    /// The agent holding the chat writes an internal note (never shown to the visitor).
+    Note {
+        client_id: String,
+        text: String,
+    },
     Typing {
         from: Side,
         on: bool,
@@ -83,7 +88,9 @@ pub enum Input {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "effect", rename_all = "snake_case")]
 pub enum Effect {
-    /// Store the entry, then send it (as `ChatServerMsg::Entry`) to every socket.
+    /// Store the entry, then send it (as `ChatServerMsg::Entry`) to every agent socket as it
+    /// is, and to the visitor's sockets only as [`super::Conversation::to_visitors`] gives it:
+    /// never an internal note, and numbered in the visitor's own sequence.
     Append(TranscriptEntry),
     /// Store the state ([`super::Conversation::stored_state`]), in the same commit as this
     /// input's entries. Emitted, last, only when the stored state and the entries after it would

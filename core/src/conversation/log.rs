@@ -26,8 +26,16 @@ pub struct ChatLog {
     #[serde(default)]
     pub(super) last_message: Option<String>,
     /// `client_id` → `seq` of stored messages, per side, so resends are stored once.
+    /// The visitor's are kept as the visitor's own numbers (what their `ack` says).
     pub(super) visitor_messages: BTreeMap<String, u64>,
     pub(super) agent_messages: BTreeMap<String, u64>,
+    /// Internal notes stored so far: an entry's number on the visitor's socket is its `seq`
+    /// minus the notes before it.
+    #[serde(default)]
+    pub(super) notes: u64,
+    /// `client_id` → `seq` of stored notes, so a resent note is stored once.
+    #[serde(default)]
+    pub(super) agent_notes: BTreeMap<String, u64>,
     /// Chat messages since the state was last stored: the entries a load replays.
     #[serde(skip)]
     pub(super) unsaved: u32,
@@ -45,11 +53,28 @@ impl ChatLog {
     ) {
         self.touch(at);
         self.note_message(text);
+        let seq = self.seq_for(from, seq);
         if let Some(seen) = self.messages_mut(from) {
             seen.insert(client_id.to_owned(), seq);
             forget_oldest_beyond(seen, RESEND_WINDOW);
         }
         self.unsaved = self.unsaved.saturating_add(1);
+    }
+
+    /// An internal note stored as entry `seq`: not activity, not the preview, not a reply.
+    pub(super) fn note(&mut self, client_id: &str, seq: u64) {
+        self.notes = self.notes.saturating_add(1);
+        self.agent_notes.insert(client_id.to_owned(), seq);
+        forget_oldest_beyond(&mut self.agent_notes, RESEND_WINDOW);
+        self.unsaved = self.unsaved.saturating_add(1);
+    }
+
+    /// Entry `seq` (not a note) as `side` numbers it: the visitor does not count notes.
+    pub(super) fn seq_for(&self, side: Side, seq: u64) -> u64 {
+        match side {
+            Side::Visitor => seq.saturating_sub(self.notes),
+            Side::Agent | Side::Bot => seq,
+        }
     }
 
     /// A copy without the resend memory (cheap): what an input's entries are replayed on to
@@ -61,6 +86,8 @@ impl ChatLog {
             last_message: self.last_message.clone(),
             visitor_messages: BTreeMap::new(),
             agent_messages: BTreeMap::new(),
+            notes: self.notes,
+            agent_notes: BTreeMap::new(),
             unsaved: self.unsaved,
         }
     }
@@ -71,6 +98,7 @@ impl ChatLog {
         self.last_seq == other.last_seq
             && self.last_activity == other.last_activity
             && self.last_message == other.last_message
+            && self.notes == other.notes
             && self.unsaved == other.unsaved
     }
 

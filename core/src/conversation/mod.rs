@@ -18,6 +18,11 @@
 //!   revive a conversation that should be over.
 //! - A resent `say` (same side and `client_id`) is answered with the original `ack`, even
 //!   after the conversation closed; nothing is stored twice.
+//! - An agent holding an accepted chat may write internal notes while the conversation is
+//!   open (`chat.rs`). A note is not activity, not a reply (first response time), not the
+//!   preview; it never reaches a visitor's socket, live or replayed (`resume.rs`: the
+//!   visitor numbers entries without notes). Once the conversation closed, notes are refused
+//!   like every other input (a resent one is still acked).
 //! - The conversation talks to its workspace only through [`crate::link`] messages
 //!   ([`Effect::ToWorkspace`], [`Input::FromWorkspace`]). A refused `Accepted` is answered
 //!   with `ChatClosed`, so the workspace frees the slot it reserved; an applied fallback, or a
@@ -49,7 +54,7 @@ pub use io::{CloseReason, Effect, Input, LiveState};
 pub use log::RESEND_WINDOW;
 pub use presence::{AGENT_ANNOUNCE_AFTER, VISITOR_ANNOUNCE_AFTER};
 pub use refusal::Refusal;
-pub use resume::{replay_after, resume_frames};
+pub use resume::{for_visitor, replay_after, resume_frames, resume_frames_for};
 pub use settings::{ConversationSettings, DEFAULT_INACTIVITY_TIMEOUT, MAX_CLIENT_ID_CHARS};
 pub use state::{Conversation, Position};
 pub use stored::{StoredState, WholeSnapshot, CHECKPOINT_EVERY};

@@ -70,6 +70,8 @@ impl Conversation {
             client_id: client_id.clone(),
         };
         let seq = self.append(event, now, fx);
+        // The visitor's own number (the notes before it not counted).
+        let seq = self.log.seq_for(crate::protocol::Side::Visitor, seq);
         self.left_message = Some((client_id.clone(), seq));
         fx.push(Effect::Reply(ChatServerMsg::Ack { client_id, seq }));
         let outcome = LeadOutcome::LeftMessage {

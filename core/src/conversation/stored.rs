@@ -77,7 +77,10 @@ impl Conversation {
         let mut replayable = true;
         for effect in fx.iter() {
             if let Effect::Append(entry) = effect {
-                replayable &= matches!(entry.event, TranscriptEvent::Message { .. });
+                replayable &= matches!(
+                    entry.event,
+                    TranscriptEvent::Message { .. } | TranscriptEvent::Note { .. }
+                );
                 log_before.replay(entry);
             }
         }
@@ -128,13 +131,14 @@ impl ChatLog {
         }
         // Whatever the entry, its number is taken: a later entry never reuses it.
         self.last_seq = entry.seq;
-        if let TranscriptEvent::Message {
-            from,
-            text,
-            client_id,
-        } = &entry.event
-        {
-            self.message(*from, client_id, entry.seq, entry.at, text);
+        match &entry.event {
+            TranscriptEvent::Message {
+                from,
+                text,
+                client_id,
+            } => self.message(*from, client_id, entry.seq, entry.at, text),
+            TranscriptEvent::Note { client_id, .. } => self.note(client_id, entry.seq),
+            _ => {}
         }
     }
 }

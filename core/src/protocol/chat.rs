@@ -59,6 +59,16 @@ pub enum ChatClientMsg {
     EmailTranscript,
 }
 
+/// What only the agent's chat pane sends on a conversation socket, besides [`ChatClientMsg`]
+/// (the same `type`-tagged JSON; kept apart so the visitor's side cannot even name it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AgentChatMsg {
+    /// The agent holding the chat writes an internal note: stored in the transcript, seen by
+    /// agents and admins, never sent to the visitor. Same bounds and resend rule as `say`.
+    Note { client_id: String, text: String },
+}
+
 /// What the edge sends on a conversation socket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -109,6 +119,11 @@ pub struct ConversationView {
 }
 
 /// A stored, numbered transcript entry. Sequence numbers start at 1 and have no gaps.
+///
+/// The visitor never sees an internal note ([`TranscriptEvent::Note`]) and counts its own
+/// entries: on the visitor's socket `seq` (and `ack`, `welcome.last_seq`, `hello.last_seq`)
+/// is the visitor's number, the transcript's `seq` minus the notes before it, so it is
+/// contiguous from 1 too (`crate::conversation::for_visitor`). Without notes both are equal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TranscriptEntry {
     pub seq: u64,
@@ -170,6 +185,13 @@ pub enum TranscriptEvent {
         text: String,
         client_id: String,
     },
+    /// An internal note by the agent named `by` (their profile's name in this chat): agents
+    /// and admins see it; it is never sent to the visitor, mailed to them or in webhooks.
+    Note {
+        by: String,
+        text: String,
+        client_id: String,
+    },
     /// The transcript was emailed to the visitor at `to` (the address they gave).
     TranscriptEmailed {
         to: String,
@@ -177,6 +199,21 @@ pub enum TranscriptEvent {
     Ended {
         by: Side,
     },
+}
+
+impl TranscriptEvent {
+    /// For the team only (an internal note): never on a visitor's socket, in the visitor's
+    /// transcript email, a webhook or a lead.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, TranscriptEvent::Note { .. })
+    }
+}
+
+impl TranscriptEntry {
+    /// Whether a socket of `side` may receive this entry.
+    pub fn visible_to(&self, side: Side) -> bool {
+        side != Side::Visitor || !self.event.is_internal()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

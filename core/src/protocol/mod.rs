@@ -9,8 +9,8 @@ mod inbox;
 
 pub use admin::{AdminServerMsg, ConversationRecord, ConversationStatus};
 pub use chat::{
-    AgentProfile, ChatClientMsg, ChatServerMsg, ConversationView, FallbackKind, FieldError, Side,
-    TranscriptEntry, TranscriptEvent,
+    AgentChatMsg, AgentProfile, ChatClientMsg, ChatServerMsg, ConversationView, FallbackKind,
+    FieldError, Side, TranscriptEntry, TranscriptEvent,
 };
 pub use inbox::{ChatSummary, EndReason, InboxClientMsg, InboxServerMsg, OfferView, Presence};
 

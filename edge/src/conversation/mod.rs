@@ -9,11 +9,13 @@ mod store;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
-use parlor_core::conversation::{resume_frames, Conversation, ConversationSettings, Effect, Input};
-use parlor_core::guard::Verdict;
+use parlor_core::conversation::{
+    resume_frames_for, Conversation, ConversationSettings, Effect, Input,
+};
+use parlor_core::guard::{Frame, Verdict};
 use parlor_core::link::{ConversationToWorkspace, FromConversation, ToConversation};
 use parlor_core::protocol::{
-    ChatClientMsg, ChatServerMsg, Side, MAX_FRAME_BYTES, PROTOCOL_VERSION,
+    AgentChatMsg, ChatClientMsg, ChatServerMsg, Side, MAX_FRAME_BYTES, PROTOCOL_VERSION,
 };
 use parlor_core::rate::{Limit, RateLimiter};
 use parlor_core::settings::origin_in;
@@ -48,6 +50,12 @@ struct Peer {
     /// A random name for the socket's frame limits.
     #[serde(default)]
     socket: String,
+}
+
+/// A frame read from a conversation socket.
+enum Incoming {
+    Chat(ChatClientMsg),
+    Agent(AgentChatMsg),
 }
 
 /// What the workspace sends when an agent's sessions end.
@@ -151,14 +159,23 @@ impl DurableObject for ConversationDO {
         if text.len() > MAX_FRAME_BYTES {
             return self.refuse(&ws, &peer, "frame_too_large", "That message is too large.");
         }
-        let msg: ChatClientMsg = match serde_json::from_str(&text) {
-            Ok(m) => m,
-            Err(e) => {
-                let why = format!("Unreadable frame: {e}");
-                return self.refuse(&ws, &peer, "bad_frame", &why);
-            }
+        // Either side's frames, or the agent's own (`note`, same tag); the error is the first's.
+        let msg = match serde_json::from_str::<ChatClientMsg>(&text) {
+            Ok(m) => Incoming::Chat(m),
+            Err(e) => match serde_json::from_str::<AgentChatMsg>(&text) {
+                Ok(m) => Incoming::Agent(m),
+                Err(_) => {
+                    let why = format!("Unreadable frame: {e}");
+                    return self.refuse(&ws, &peer, "bad_frame", &why);
+                }
+            },
         };
-        match self.guards.check(&peer.socket, chat_frame(&msg), now) {
+        let kind = match &msg {
+            Incoming::Chat(m) => chat_frame(m),
+            // Budgeted like a message (and sharing the agent's say rate limit below).
+            Incoming::Agent(AgentChatMsg::Note { .. }) => Frame::Say,
+        };
+        match self.guards.check(&peer.socket, kind, now) {
             Verdict::Pass => {}
             Verdict::Drop => return Ok(()),
             Verdict::Refuse => {
@@ -539,7 +556,7 @@ impl ConversationDO {
         .await
     }
 
-    async fn on_message(&self, ws: &WebSocket, peer: &Peer, msg: ChatClientMsg) -> ApiResult<()> {
+    async fn on_message(&self, ws: &WebSocket, peer: &Peer, msg: Incoming) -> ApiResult<()> {
         let side = peer.side;
         if side == Side::Agent {
             // Checked on every frame: an agent removed or replaced since the socket opened
@@ -561,6 +578,19 @@ impl ConversationDO {
                 return Ok(());
             }
         }
+        let msg = match msg {
+            Incoming::Chat(m) => m,
+            // Only the agent holding the chat (checked above) writes internal notes.
+            Incoming::Agent(AgentChatMsg::Note { client_id, text }) => {
+                if side != Side::Agent {
+                    return Err(ApiError::Forbidden);
+                }
+                if !self.says.borrow_mut().allow("agent", Millis(now_ms())) {
+                    return Err(ApiError::RateLimited);
+                }
+                return self.apply(Input::Note { client_id, text }, Some(ws)).await;
+            }
+        };
         let input = match msg {
             ChatClientMsg::Hello { v, last_seq } => {
                 if v != PROTOCOL_VERSION {
@@ -569,11 +599,18 @@ impl ConversationDO {
                     return Ok(());
                 }
                 // Answered from what is stored: `hello` changes nothing and writes nothing.
-                let (view, presence) = self
-                    .with_loaded(|_, conv| (conv.view(), conv.presence_after_replay(side)))?
+                // The visitor's numbers leave out internal notes: core says what to read.
+                let (view, presence, from) = self
+                    .with_loaded(|_, conv| {
+                        (
+                            conv.view_for(side),
+                            conv.presence_after_replay(side),
+                            conv.replay_from(side, last_seq),
+                        )
+                    })?
                     .ok_or(ApiError::NotFound("conversation"))?;
-                let entries = store::entries_after(&self.sql, last_seq)?;
-                for frame in resume_frames(view, &entries, last_seq) {
+                let entries = store::entries_after(&self.sql, from)?;
+                for frame in resume_frames_for(side, view, &entries, last_seq) {
                     send(ws, &frame)?;
                 }
                 // After the replay: whether the other side is gone right now.
@@ -719,16 +756,32 @@ impl ConversationDO {
             store::save_state(&self.sql, &conv)?;
         }
         let deadline = conv.next_deadline();
+        // What the visitor's sockets get of these entries: never a note (core decides).
+        let for_visitors = if appended.is_empty() {
+            Vec::new()
+        } else {
+            conv.to_visitors(&appended)
+        };
         *self.loaded.borrow_mut() = Some((meta, conv));
         self.schedule(deadline).await?;
 
         // Stored: now every socket may see it (output gates hold sends until the write is durable).
         // Each frame is serialized once, whatever the number of sockets.
+        // Agents get every entry; visitors get core's copy of them (no notes, their numbers).
         if !appended.is_empty() {
-            let sockets = self.state.get_websockets();
+            let agents = self.state.get_websockets_with_tag("agent");
             for entry in appended {
                 let frame = serde_json::to_string(&ChatServerMsg::Entry { entry })?;
-                for ws in &sockets {
+                for ws in &agents {
+                    let _ = ws.send_with_str(&frame);
+                }
+            }
+        }
+        if !for_visitors.is_empty() {
+            let visitors = self.state.get_websockets_with_tag("visitor");
+            for entry in for_visitors {
+                let frame = serde_json::to_string(&ChatServerMsg::Entry { entry })?;
+                for ws in &visitors {
                     let _ = ws.send_with_str(&frame);
                 }
             }

@@ -171,6 +171,11 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
                 s.send(&wire::chat_client_msg(&m)?)?;
             }
         }
+        Effect::SendAgent(id, m) => {
+            if let Some(s) = inner.chats.get(&id) {
+                s.send(&wire::agent_chat_msg(&m)?)?;
+            }
+        }
         Effect::Chime => sound::chime()?,
         Effect::Notify(offer) => {
             if notify::permission() == "granted" && notify::page_hidden() {
@@ -246,6 +251,7 @@ fn listen(app: &Rc<App>, root: &Element) -> Res<()> {
             "select" => Msg::Select(chat()),
             "dismiss" => Msg::Dismiss(chat()),
             "end" => Msg::End,
+            "note-mode" => Msg::NoteMode,
             "dismiss-note" => Msg::DismissNote,
             _ => return,
         };

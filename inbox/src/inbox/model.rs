@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use parlor_core::client::{seed_from, Backoff, ChatSession};
+use parlor_core::client::{seed_from, Backoff, ChatSession, ClientIds};
 use parlor_core::protocol::{
-    ChatClientMsg, ChatServerMsg, ChatSummary, InboxClientMsg, InboxServerMsg, OfferView, Presence,
-    TranscriptEntry,
+    AgentChatMsg, ChatClientMsg, ChatServerMsg, ChatSummary, InboxClientMsg, InboxServerMsg,
+    OfferView, Presence, TranscriptEntry,
 };
 
 pub use crate::fmt::visitor_line;
@@ -32,6 +32,10 @@ pub struct Chat {
     /// The visitor's page has been gone for a few seconds (they may come back).
     pub visitor_gone: bool,
     pub unread: u32,
+    /// Internal notes written and not yet acked: (client id, text), resent after `welcome`.
+    pub notes: Vec<(String, String)>,
+    /// Client ids for notes: `<nonce>n-1`, … (the server keeps notes' ids apart from messages').
+    pub note_ids: ClientIds,
 }
 
 impl Chat {
@@ -45,6 +49,8 @@ impl Chat {
             visitor_typing: false,
             visitor_gone: false,
             unread: 0,
+            notes: Vec::new(),
+            note_ids: ClientIds::new(format!("{nonce}n")),
         }
     }
 
@@ -87,6 +93,8 @@ pub struct Model {
     pub nonce: String,
     pub typing_sent: bool,
     pub typing_gen: u32,
+    /// The composer writes internal notes (the team only) instead of messages.
+    pub note_mode: bool,
     pub revs: Revs,
 }
 
@@ -123,6 +131,8 @@ pub enum Msg {
     Select(String),
     Dismiss(String),
     Say(String),
+    /// The composer's Note switch.
+    NoteMode,
     Typed,
     TypingIdle(u32),
     End,
@@ -146,6 +156,8 @@ pub enum Effect {
     OpenChat(String),
     CloseChat(String),
     SendChat(String, ChatClientMsg),
+    /// An agent-only frame (an internal note).
+    SendAgent(String, AgentChatMsg),
     Chime,
     Notify(OfferView),
     CloseNotification(u64),
@@ -177,6 +189,7 @@ impl Model {
             nonce,
             typing_sent: false,
             typing_gen: 0,
+            note_mode: false,
             revs: Revs::default(),
         }
     }

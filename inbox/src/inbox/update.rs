@@ -2,8 +2,8 @@
 
 use parlor_core::client::{refused, ClientEffect, ClientEvent, SESSION_ENDED};
 use parlor_core::protocol::{
-    ChatClientMsg, ChatServerMsg, EndReason, InboxClientMsg, InboxServerMsg, Side, TranscriptEntry,
-    TranscriptEvent, PROTOCOL_VERSION,
+    AgentChatMsg, ChatClientMsg, ChatServerMsg, EndReason, InboxClientMsg, InboxServerMsg, Side,
+    TranscriptEntry, TranscriptEvent, PROTOCOL_VERSION,
 };
 use parlor_core::Millis;
 
@@ -181,6 +181,18 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             if text.is_empty() || m.chat(&id).is_none_or(|c| c.closed.is_some()) {
                 return fx;
             }
+            if m.note_mode {
+                // The inbox keeps its notes itself (core's session, shared with the widget,
+                // carries messages only): sent now if open, again after each `welcome`.
+                let Some(c) = m.chat_mut(&id) else { return fx };
+                let client_id = c.note_ids.next_id();
+                if c.client.is_open() {
+                    fx.push(note_frame(&id, &client_id, &text));
+                }
+                c.notes.push((client_id, text));
+                fx.push(Effect::ClearComposer);
+                return fx;
+            }
             client(m, &id, ClientEvent::Say { text }, &mut fx);
             if m.typing_sent {
                 m.typing_sent = false;
@@ -189,10 +201,19 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             m.revs.chat += 1;
             fx.push(Effect::ClearComposer);
         }
+        Msg::NoteMode => {
+            m.note_mode = !m.note_mode;
+            m.revs.chat += 1;
+            fx.push(Effect::FocusComposer);
+        }
         Msg::Typed => {
             let Some(id) = m.active.clone() else {
                 return fx;
             };
+            if m.note_mode {
+                // Writing a note: the visitor is not told someone is typing.
+                return fx;
+            }
             if m.chat(&id)
                 .is_none_or(|c| c.closed.is_some() || !c.client.is_open())
             {
@@ -421,6 +442,14 @@ fn chat_frame(m: &mut Model, id: &str, frame: ChatServerMsg, fx: &mut Vec<Effect
     let Some(c) = m.chat_mut(id) else { return };
     match frame {
         ChatServerMsg::Welcome { conversation } => {
+            // Notes not yet acked go again (stored once per client id); a closed
+            // conversation refuses them.
+            if conversation.closed {
+                c.notes.clear();
+            }
+            for (client_id, text) in &c.notes {
+                fx.push(note_frame(id, client_id, text));
+            }
             // Closed with nothing left to replay: no entry will come to say why.
             if conversation.closed
                 && c.closed.is_none()
@@ -454,8 +483,24 @@ fn chat_frame(m: &mut Model, id: &str, frame: ChatServerMsg, fx: &mut Vec<Effect
             m.note = Some(message);
             m.revs.offers += 1;
         }
-        frame => client(m, id, ClientEvent::Frame(frame), fx),
+        frame => {
+            if let ChatServerMsg::Ack { client_id, .. } = &frame {
+                c.notes.retain(|(n, _)| n != client_id);
+            }
+            client(m, id, ClientEvent::Frame(frame), fx)
+        }
     }
+}
+
+/// An internal note's frame (agent-only).
+fn note_frame(id: &str, client_id: &str, text: &str) -> Effect {
+    Effect::SendAgent(
+        id.to_owned(),
+        AgentChatMsg::Note {
+            client_id: client_id.to_owned(),
+            text: text.to_owned(),
+        },
+    )
 }
 
 /// One entry new to this chat (core's session drops duplicates and keeps the order).
@@ -485,6 +530,8 @@ fn entry_in(m: &mut Model, id: &str, entry: TranscriptEntry) {
             c.closed
                 .get_or_insert_with(|| "This chat expired after a period of inactivity.".into());
         }
+        // A note of ours is stored (its ack may have been lost with the socket).
+        TranscriptEvent::Note { client_id, .. } => c.notes.retain(|(n, _)| n != client_id),
         _ => {}
     }
     c.entries.push(entry);

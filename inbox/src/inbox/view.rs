@@ -33,6 +33,8 @@ pub struct View {
     typing: Element,
     composer: Element,
     composer_form: Element,
+    note_toggle: Element,
+    send: Element,
     empty: Element,
     details: Element,
     countdowns: BTreeMap<u64, Element>,
@@ -137,6 +139,10 @@ impl View {
         composer.set_attribute("id", "composer")?;
         composer.set_attribute("rows", "2")?;
         composer.set_attribute("maxlength", "4000")?;
+        // Note mode: what is written goes to the team only (an internal note).
+        let note_toggle = button("note-toggle", "Note", "note-mode", &composer_form)?;
+        note_toggle.set_attribute("aria-pressed", "false")?;
+        note_toggle.set_attribute("title", "Write an internal note: only your team sees it")?;
         let send = text_el("button", "primary", "Send", &composer_form)?;
         send.set_attribute("type", "submit")?;
         let details = el("aside", "details", &layout)?;
@@ -165,6 +171,8 @@ impl View {
             typing,
             composer,
             composer_form,
+            note_toggle,
+            send,
             empty,
             details,
             countdowns: BTreeMap::new(),
@@ -356,6 +364,24 @@ impl View {
         );
         show(&self.end, chat.is_some_and(|c| c.closed.is_none()));
         show(&self.typing, chat.is_some_and(|c| c.visitor_typing));
+        let noting = m.note_mode;
+        self.composer_form.set_class_name(if noting {
+            "composer noting"
+        } else {
+            "composer"
+        });
+        let _ = self
+            .note_toggle
+            .set_attribute("aria-pressed", if noting { "true" } else { "false" });
+        let _ = self.composer.set_attribute(
+            "placeholder",
+            if noting {
+                "Internal note: only your team sees this"
+            } else {
+                ""
+            },
+        );
+        set_text(&self.send, if noting { "Add note" } else { "Send" });
         let Some(c) = chat else {
             set_text(&self.pane_title, "");
             set_text(&self.pane_status, "");
@@ -381,7 +407,7 @@ impl View {
             let (class, who, text) = entry_line(&e.event);
             let li = el("li", class, &self.transcript)?;
             li.set_attribute("data-seq", &e.seq.to_string())?;
-            if class.starts_with("msg") || class == "bot" {
+            if class.starts_with("msg") || class == "bot" || class == "note" {
                 let meta = el("span", "meta", &li)?;
                 text_el("span", "from", &who, &meta)?;
                 let t = text_el("time", "", &clock(e.at.0), &meta)?;

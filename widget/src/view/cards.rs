@@ -257,7 +257,9 @@ pub fn entry(
                 text(doc, &bubble(doc, parent, true), &lines);
             }
         }
-        TranscriptEvent::LiveChatRequested | TranscriptEvent::LiveChatUnavailable => {}
+        TranscriptEvent::LiveChatRequested
+        | TranscriptEvent::LiveChatUnavailable
+        | TranscriptEvent::Note { .. } => {}
         TranscriptEvent::AgentJoined { agent } => {
             let p = el(doc, "p", "sy", parent);
             if let Some(url) = agent

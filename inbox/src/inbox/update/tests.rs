@@ -147,6 +147,86 @@ fn entries_render_once_and_say_resends_after_reconnect() {
 }
 
 #[test]
+fn note_mode_sends_notes_never_messages_or_typing() {
+    let mut m = signed_in();
+    update(
+        &mut m,
+        Msg::Inbox(InboxServerMsg::ChatStarted { chat: summary("c") }),
+    );
+    update(
+        &mut m,
+        Msg::Chat(
+            "c".into(),
+            ChatServerMsg::Welcome {
+                conversation: parlor_core::protocol::ConversationView {
+                    id: ConversationId("c".into()),
+                    last_seq: 0,
+                    closed: false,
+                },
+            },
+        ),
+    );
+    update(&mut m, Msg::NoteMode);
+    assert!(m.note_mode);
+    assert!(
+        update(&mut m, Msg::Typed).is_empty(),
+        "no typing for a note"
+    );
+    let fx = update(&mut m, Msg::Say("  VIP  ".into()));
+    assert!(fx.iter().any(|f| matches!(
+        f,
+        Effect::SendAgent(_, parlor_core::protocol::AgentChatMsg::Note { text, .. }) if text == "VIP"
+    )));
+    assert!(!fx.iter().any(|f| matches!(f, Effect::SendChat(..))));
+    let welcome = || {
+        Msg::Chat(
+            "c".into(),
+            ChatServerMsg::Welcome {
+                conversation: parlor_core::protocol::ConversationView {
+                    id: ConversationId("c".into()),
+                    last_seq: 0,
+                    closed: false,
+                },
+            },
+        )
+    };
+    let notes_sent = |fx: &[Effect]| {
+        fx.iter()
+            .filter_map(|f| match f {
+                Effect::SendAgent(
+                    _,
+                    parlor_core::protocol::AgentChatMsg::Note { client_id, .. },
+                ) => Some(client_id.clone()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let first = notes_sent(&fx);
+    // Not acked before a reconnect: sent again, under the same client id.
+    assert_eq!(notes_sent(&update(&mut m, welcome())), first);
+    update(
+        &mut m,
+        Msg::Chat(
+            "c".into(),
+            ChatServerMsg::Ack {
+                client_id: first[0].clone(),
+                seq: 3,
+            },
+        ),
+    );
+    assert!(
+        notes_sent(&update(&mut m, welcome())).is_empty(),
+        "acked: not again"
+    );
+    update(&mut m, Msg::NoteMode);
+    let fx = update(&mut m, Msg::Say("hello".into()));
+    assert!(fx.iter().any(|f| matches!(
+        f,
+        Effect::SendChat(_, ChatClientMsg::Say { text, .. }) if text == "hello"
+    )));
+}
+
+#[test]
 fn a_closed_chat_stays_greyed_until_dismissed() {
     let mut m = signed_in();
     update(
