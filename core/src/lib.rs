@@ -4,6 +4,7 @@
 //! ([`time::Millis`]) and inputs in, and get decisions and effects out. The edge, the
 //! widget and the inbox are thin adapters around these types.
 
+pub mod canned;
 pub mod client;
 pub mod conversation;
 pub mod dialogue;
