@@ -105,6 +105,14 @@ pub enum WorkspaceToConversation {
         #[serde(default)]
         request: u32,
     },
+    /// `from` handed the live chat of request `request` to `agent` (a transfer was accepted);
+    /// `profile` is the new snapshot the visitor keeps seeing.
+    Transferred {
+        from: AgentId,
+        agent: AgentId,
+        profile: AgentProfile,
+        request: u32,
+    },
     /// Nobody can take the chat: show the fallback message of this kind.
     FellBack {
         kind: FallbackKind,

@@ -209,6 +209,7 @@ fn c2w_samples() -> Vec<ConversationToWorkspace> {
 fn w2c_name(m: &WorkspaceToConversation) -> &'static str {
     match m {
         WorkspaceToConversation::Accepted { .. } => "accepted",
+        WorkspaceToConversation::Transferred { .. } => "transferred",
         WorkspaceToConversation::FellBack { .. } => "fell_back",
         WorkspaceToConversation::AgentLeft { .. } => "agent_left",
         WorkspaceToConversation::Pace { .. } => "pace",
@@ -222,6 +223,12 @@ fn w2c_samples() -> Vec<WorkspaceToConversation> {
             request: 1,
             agent: "eve".into(),
             profile: eve(),
+        },
+        WorkspaceToConversation::Transferred {
+            from: "bob".into(),
+            agent: "eve".into(),
+            profile: eve(),
+            request: 1,
         },
         WorkspaceToConversation::FellBack {
             kind: FallbackKind::LiveChat,
@@ -250,6 +257,8 @@ fn input_name(i: &WorkspaceInput) -> &'static str {
         WorkspaceInput::SetPresence { .. } => "set_presence",
         WorkspaceInput::Accept { .. } => "accept",
         WorkspaceInput::Decline { .. } => "decline",
+        WorkspaceInput::Colleagues { .. } => "colleagues",
+        WorkspaceInput::Transfer { .. } => "transfer",
         WorkspaceInput::UpsertAgent { .. } => "upsert_agent",
         WorkspaceInput::RemoveAgent { .. } => "remove_agent",
         WorkspaceInput::SessionsEnded { .. } => "sessions_ended",
@@ -292,6 +301,16 @@ fn input_samples() -> Vec<WorkspaceInput> {
         WorkspaceInput::Decline {
             agent: "eve".into(),
             offer: 42,
+        },
+        WorkspaceInput::Colleagues {
+            agent: "eve".into(),
+        },
+        WorkspaceInput::Transfer {
+            agent: "eve".into(),
+            conversation: "c_7f3a".into(),
+            to: parlor_core::routing::RuleTarget::Agent {
+                agent: "bob".into(),
+            },
         },
         WorkspaceInput::UpsertAgent {
             agent: "eve".into(),
@@ -346,6 +365,7 @@ fn effect_samples() -> Vec<WorkspaceEffect> {
                     deadline: Millis(1_700_000_100_000),
                     visitor: visitor(),
                     page_url: "https://shop.example/pricing".into(),
+                    transfer_from: None,
                 },
             },
         },

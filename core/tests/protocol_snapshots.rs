@@ -223,6 +223,8 @@ fn inbox_client_name(m: &InboxClientMsg) -> &'static str {
         InboxClientMsg::SetPresence { .. } => "set_presence",
         InboxClientMsg::Accept { .. } => "accept",
         InboxClientMsg::Decline { .. } => "decline",
+        InboxClientMsg::Colleagues => "colleagues",
+        InboxClientMsg::Transfer { .. } => "transfer",
     }
 }
 
@@ -234,16 +236,31 @@ fn inbox_client_samples() -> Vec<InboxClientMsg> {
         },
         InboxClientMsg::Accept { offer: 42 },
         InboxClientMsg::Decline { offer: 42 },
+        InboxClientMsg::Colleagues,
+        InboxClientMsg::Transfer {
+            conversation: "c_7f3a".into(),
+            to: parlor_core::routing::RuleTarget::Team {
+                team: "sales".into(),
+            },
+        },
     ]
 }
 
 fn inbox_server_name(m: &InboxServerMsg) -> &'static str {
     match m {
         InboxServerMsg::Welcome { .. } => "welcome",
+        InboxServerMsg::Offered { offer } if offer.transfer_from.is_some() => "offered_transfer",
         InboxServerMsg::Offered { .. } => "offered",
         InboxServerMsg::OfferWithdrawn { .. } => "offer_withdrawn",
         InboxServerMsg::ChatStarted { .. } => "chat_started",
+        InboxServerMsg::ChatClosed {
+            reason: EndReason::Transferred,
+            ..
+        } => "chat_closed_transferred",
         InboxServerMsg::ChatClosed { .. } => "chat_closed",
+        InboxServerMsg::Colleagues { .. } => "colleagues",
+        InboxServerMsg::TransferStarted { .. } => "transfer_started",
+        InboxServerMsg::TransferEnded { .. } => "transfer_ended",
         InboxServerMsg::Error { .. } => "error",
     }
 }
@@ -261,6 +278,13 @@ fn inbox_server_samples() -> Vec<InboxServerMsg> {
             name: None,
             verified: false,
         }),
+        transfer_from: None,
+    };
+    let transfer = OfferView {
+        offer: 43,
+        transfer_from: Some("Bob".into()),
+        identity: None,
+        ..offer.clone()
     };
     let chat = ChatSummary {
         conversation: "c_7f3a".into(),
@@ -283,6 +307,7 @@ fn inbox_server_samples() -> Vec<InboxServerMsg> {
             capacity: 10,
         },
         InboxServerMsg::Offered { offer },
+        InboxServerMsg::Offered { offer: transfer },
         InboxServerMsg::OfferWithdrawn {
             offer: 42,
             reason: "expired".into(),
@@ -291,6 +316,37 @@ fn inbox_server_samples() -> Vec<InboxServerMsg> {
         InboxServerMsg::ChatClosed {
             conversation: "c_7f3a".into(),
             reason: EndReason::Expired,
+        },
+        InboxServerMsg::ChatClosed {
+            conversation: "c_7f3a".into(),
+            reason: EndReason::Transferred,
+        },
+        InboxServerMsg::Colleagues {
+            agents: vec![
+                parlor_core::protocol::Colleague {
+                    agent: "bob".into(),
+                    name: "Bob".into(),
+                    unavailable: None,
+                },
+                parlor_core::protocol::Colleague {
+                    agent: "cy".into(),
+                    name: "Cy".into(),
+                    unavailable: Some(parlor_core::routing::SkipReason::Away),
+                },
+            ],
+            teams: vec![parlor_core::protocol::TeamAvailability {
+                team: "sales".into(),
+                available: 1,
+            }],
+        },
+        InboxServerMsg::TransferStarted {
+            conversation: "c_7f3a".into(),
+            to: "Bob".into(),
+            deadline: Millis(1_700_000_100_000),
+        },
+        InboxServerMsg::TransferEnded {
+            conversation: "c_7f3a".into(),
+            reason: "declined".into(),
         },
         InboxServerMsg::Error {
             code: "not_found".into(),

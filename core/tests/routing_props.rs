@@ -251,7 +251,11 @@ impl Harness {
                 RoutingEffect::FellBack { conversation, .. } => {
                     self.end(&conversation, End::FellBack)
                 }
-                RoutingEffect::Released { .. } | RoutingEffect::Audit(_) => {}
+                // No transfers here (routing_transfer.rs covers them).
+                RoutingEffect::Released { .. }
+                | RoutingEffect::Audit(_)
+                | RoutingEffect::Transferred { .. }
+                | RoutingEffect::TransferEnded { .. } => {}
             }
         }
     }

@@ -328,7 +328,10 @@ impl Sim {
                     let a = self.agent_of[&agent];
                     self.load[a as usize] -= 1;
                 }
-                RoutingEffect::Audit(_) => {}
+                // No transfers here (routing_transfer.rs covers them).
+                RoutingEffect::Audit(_)
+                | RoutingEffect::Transferred { .. }
+                | RoutingEffect::TransferEnded { .. } => {}
             }
         }
         for a in touched {

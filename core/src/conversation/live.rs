@@ -31,6 +31,12 @@ impl Conversation {
                 profile,
                 request,
             } => self.accepted(agent, profile, request, now, fx),
+            WorkspaceToConversation::Transferred {
+                from,
+                agent,
+                profile,
+                request,
+            } => self.transferred(from, agent, profile, request, now, fx),
             WorkspaceToConversation::FellBack { kind, reason } => {
                 self.fell_back(kind, reason, now, fx)
             }
@@ -118,6 +124,52 @@ impl Conversation {
             now,
             fx,
         );
+        Ok(())
+    }
+
+    /// A transfer was accepted: the visitor sees the new agent join (their snapshot), the
+    /// previous agent's chat sockets close. When the chat is no longer `from`'s (it ended, or
+    /// was handed back meanwhile) the new agent's slot is freed instead.
+    fn transferred(
+        &mut self,
+        from: AgentId,
+        agent: AgentId,
+        profile: AgentProfile,
+        request: u32,
+        now: Millis,
+        fx: &mut Vec<Effect>,
+    ) -> Result<(), Refusal> {
+        let holds = self.closed.is_none()
+            && self.live == LiveState::Accepted
+            && request == self.request
+            && self.agent.as_ref() == Some(&from);
+        if !holds {
+            if self.agent.as_ref() == Some(&agent) && self.live == LiveState::Accepted {
+                // The same transfer delivered twice: confirm again.
+                fx.push(self.joined(agent));
+                return Ok(());
+            }
+            let reason = match self.closed {
+                Some(_) => self.end_reason(),
+                None => EndReason::AgentLeft,
+            };
+            fx.push(Effect::ToWorkspace(ConversationToWorkspace::ChatClosed {
+                agent,
+                reason,
+                request,
+            }));
+            return Err(Refusal::AlreadyAccepted);
+        }
+        fx.push(Effect::CloseAgentSockets);
+        self.agent_sockets = 0;
+        self.agent_reported_gone = false;
+        self.agent_pane_gone_since = None;
+        self.agent_absence_over();
+        self.agent_may_be_away(now);
+        self.agent = Some(agent.clone());
+        self.profile = Some(profile.clone());
+        self.append(TranscriptEvent::AgentJoined { agent: profile }, now, fx);
+        fx.push(self.joined(agent));
         Ok(())
     }
 

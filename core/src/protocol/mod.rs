@@ -12,7 +12,10 @@ pub use chat::{
     AgentChatMsg, AgentProfile, ChatClientMsg, ChatServerMsg, ConversationView, FallbackKind,
     FieldError, Side, TranscriptEntry, TranscriptEvent,
 };
-pub use inbox::{ChatSummary, EndReason, InboxClientMsg, InboxServerMsg, OfferView, Presence};
+pub use inbox::{
+    ChatSummary, Colleague, EndReason, InboxClientMsg, InboxServerMsg, OfferView, Presence,
+    TeamAvailability,
+};
 
 /// Bumped on any incompatible change; clients send it in their `hello`.
 pub const PROTOCOL_VERSION: u16 = 1;

@@ -245,6 +245,17 @@ pub fn events_of(effect: &WorkspaceEffect, out: &mut Vec<(ConversationId, FactEv
 fn audit_events(entry: &AuditEntry, out: &mut Vec<(ConversationId, FactEvent)>) {
     let at = entry.at;
     let mut push = |event| out.push((entry.conversation.clone(), event));
+    // A transfer hands on a chat already answered: the report's requests and offers are the
+    // visitor's, not the agents' hand-overs.
+    if matches!(
+        entry.trigger,
+        AuditTrigger::Transfer { .. } | AuditTrigger::TransferOfferEnded { .. }
+    ) || matches!(
+        entry.outcome,
+        AuditOutcome::Transferred { .. } | AuditOutcome::TransferEnded { .. }
+    ) {
+        return;
+    }
     match &entry.trigger {
         AuditTrigger::Request if entry.outcome != AuditOutcome::Duplicate => {
             push(FactEvent::Requested { at });
@@ -253,7 +264,10 @@ fn audit_events(entry: &AuditEntry, out: &mut Vec<(ConversationId, FactEvent)>) 
             offer: *offer,
             reason: *reason,
         }),
-        AuditTrigger::Request | AuditTrigger::Accept => {}
+        AuditTrigger::Request
+        | AuditTrigger::Accept
+        | AuditTrigger::Transfer { .. }
+        | AuditTrigger::TransferOfferEnded { .. } => {}
     }
     match &entry.outcome {
         AuditOutcome::Offered { agent, offer, .. } => push(FactEvent::Offered {
@@ -270,6 +284,9 @@ fn audit_events(entry: &AuditEntry, out: &mut Vec<(ConversationId, FactEvent)>) 
             reason: *reason,
             at,
         }),
-        AuditOutcome::Cancelled { .. } | AuditOutcome::Duplicate => {}
+        AuditOutcome::Cancelled { .. }
+        | AuditOutcome::Duplicate
+        | AuditOutcome::Transferred { .. }
+        | AuditOutcome::TransferEnded { .. } => {}
     }
 }

@@ -69,6 +69,14 @@ pub enum AuditTrigger {
     },
     /// The agent accepted.
     Accept,
+    /// The agent holding the chat handed it on.
+    Transfer { from: AgentId },
+    /// A transfer's offer ended unaccepted; it moved on or ended.
+    TransferOfferEnded {
+        agent: AgentId,
+        offer: u64,
+        reason: WithdrawReason,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,6 +105,16 @@ pub enum AuditOutcome {
     },
     /// The conversation already had a pending offer or an accepted chat; nothing changed.
     Duplicate,
+    /// A transfer was accepted: the chat moved from `from` to `to`.
+    Transferred {
+        from: AgentId,
+        to: AgentId,
+        offer: u64,
+    },
+    /// Nobody took the transfer; the chat stays with the agent who holds it.
+    TransferEnded {
+        reason: WithdrawReason,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,6 +137,20 @@ pub enum SkipReason {
     AlreadyTried,
     /// Every team of the agent is outside its business hours.
     OutsideHours,
+}
+
+impl SkipReason {
+    /// A few words for people ("this agent cannot take a chat now (away)").
+    pub fn describe(self) -> &'static str {
+        match self {
+            SkipReason::NoPermission => "no live chat permission",
+            SkipReason::Offline => "offline",
+            SkipReason::Away => "away",
+            SkipReason::AtCapacity => "at capacity",
+            SkipReason::AlreadyTried => "already offered this chat",
+            SkipReason::OutsideHours => "outside working hours",
+        }
+    }
 }
 
 /// Accumulates skipped agents cheaply (no allocation while nobody is skipped).

@@ -18,6 +18,21 @@ pub enum RoutingEffect {
         agent: AgentId,
         deadline: Millis,
     },
+    /// A transfer was accepted: `to` holds the live chat now, `from` does not (no engagement
+    /// counted: it is the same chat).
+    Transferred {
+        offer: u64,
+        conversation: ConversationId,
+        from: AgentId,
+        to: AgentId,
+        request: u32,
+    },
+    /// Nobody took the transfer; `agent` still holds the chat.
+    TransferEnded {
+        conversation: ConversationId,
+        agent: AgentId,
+        reason: WithdrawReason,
+    },
     /// The offer is gone; remove the banner. Routing has already moved on.
     OfferWithdrawn {
         offer: u64,
@@ -158,4 +173,23 @@ pub enum RoutingError {
     Expired { offer: u64, deadline: Millis },
     #[error("offer {0} is closed (accepted, declined, expired or withdrawn)")]
     OfferClosed(u64),
+}
+
+/// A transfer could not be started. Nothing changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TransferError {
+    #[error("this chat is not yours to transfer")]
+    NotYourChat,
+    #[error("a transfer of this chat is already waiting for an answer")]
+    AlreadyTransferring,
+    #[error("this agent does not exist or cannot take live chats")]
+    UnknownAgent,
+    #[error("this team does not exist or has no members")]
+    UnknownTeam,
+    #[error("the chat is already yours")]
+    ToSelf,
+    #[error("this agent cannot take a chat now ({})", .0.describe())]
+    Unavailable(super::audit::SkipReason),
+    #[error("nobody in this team can take a chat now")]
+    NobodyAvailable,
 }

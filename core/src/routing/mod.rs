@@ -20,7 +20,7 @@ pub use audit::{
 };
 pub use availability::Availability;
 pub use choice::{Condition, Operator, Routing, Rule, RuleTarget, Subject, VisitorFacts};
-pub use effects::{FallbackReason, RoutingEffect, RoutingError, WithdrawReason};
+pub use effects::{FallbackReason, RoutingEffect, RoutingError, TransferError, WithdrawReason};
 pub use router::{AgentView, Changes, Chat, OpenOffer, Pending, Router, RouterHead, RouterHeadRef};
 pub use settings::{
     Plan, RoutingSettings, DEFAULT_ACCEPT_TIMEOUT, DEFAULT_CAPACITY, DEFAULT_ENGAGEMENT_LIMIT,

@@ -37,6 +37,8 @@ use super::rules;
 use super::settings::RoutingSettings;
 use crate::{AgentId, ConversationId, Millis, TeamId};
 
+mod transfer;
+
 /// Routing state of one workspace.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(try_from = "RouterData")]
@@ -161,6 +163,9 @@ pub struct Pending {
     /// The conversation's number for this request (see [`Router::request_numbered`]).
     #[serde(default)]
     request: u32,
+    /// A transfer: the agent holding the accepted chat, who keeps it unless this is accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    transfer_from: Option<u32>,
 }
 
 /// An accepted chat, as stored (opaque outside the router).
@@ -172,6 +177,9 @@ pub struct Chat {
     /// The conversation's number for the request this chat answered.
     #[serde(default)]
     request: u32,
+    /// What was known of the visitor when they asked (for a transfer's Accept banner).
+    #[serde(default)]
+    facts: VisitorFacts,
 }
 
 /// The persisted form; [`Router`] rebuilds its lookup tables from it.
@@ -288,10 +296,20 @@ impl TryFrom<RouterData> for Router {
             if !agent_ok(c.agent) {
                 return Err(format!("chat {conv} names an unknown agent"));
             }
-            if r.by_conversation.contains_key(conv) {
+            let transfer = r
+                .by_conversation
+                .get(conv)
+                .and_then(|o| r.pending.get(o))
+                .map(|p| p.transfer_from);
+            if matches!(transfer, Some(from) if from != Some(c.agent)) {
                 return Err(format!("{conv} is both pending and accepted"));
             }
             r.agents[c.agent as usize].chats += 1;
+        }
+        for (&id, p) in &r.pending {
+            if p.transfer_from.is_some() && !r.chats.contains_key(&p.conversation) {
+                return Err(format!("offer {id} transfers a chat that is not open"));
+            }
         }
         Ok(r)
     }
@@ -581,10 +599,7 @@ impl Router {
         }
         // Select: engagements plus requests still waiting for an answer may not exceed the limit,
         // so the lifetime limit can never be overrun by offers accepted later.
-        if self.settings.engagement_limited()
-            && u64::from(self.engagements) + self.pending.len() as u64
-                >= u64::from(self.settings.engagement_limit)
-        {
+        if self.engagement_room_left() == 0 {
             let reason = FallbackReason::EngagementLimitReached;
             self.fall_back(
                 &mut out,
@@ -655,6 +670,7 @@ impl Router {
                     tried: Vec::new(),
                     facts: facts.clone(),
                     request,
+                    transfer_from: None,
                 };
                 self.offer(&mut out, now, p, d.trigger, skips);
             }
@@ -680,6 +696,9 @@ impl Router {
     ) -> Result<Vec<RoutingEffect>, RoutingError> {
         self.check_answer(agent, offer, now)?;
         let mut out = Vec::with_capacity(2);
+        if self.is_transfer(offer) {
+            return self.complete_transfer(offer, now);
+        }
         if self.settings.engagement_limited() && self.engagements >= self.settings.engagement_limit
         {
             // Only reachable when the limit was lowered while the offer was out.
@@ -714,6 +733,7 @@ impl Router {
                 since: now,
                 offer,
                 request: p.request,
+                facts: p.facts,
             },
         );
         let outcome = AuditOutcome::Accepted {
@@ -752,15 +772,20 @@ impl Router {
     /// A live chat ended or expired: the agent's slot is free. On a conversation still waiting
     /// for acceptance this cancels it instead. Idempotent: a second call (or a call for an
     /// unknown conversation) gives no effects.
+    /// A transfer still out for the chat is withdrawn first (cancelled).
     pub fn release(&mut self, conversation: &ConversationId, now: Millis) -> Vec<RoutingEffect> {
-        if let Some((conversation, chat)) = self.chats.remove_entry(conversation) {
-            self.changes.chats.insert(conversation.clone());
-            let slot = &mut self.agents[chat.agent as usize];
-            slot.chats = slot.chats.saturating_sub(1);
-            return vec![RoutingEffect::Released {
-                conversation,
-                agent: slot.id.clone(),
-            }];
+        if self.chats.contains_key(conversation) {
+            let mut out = self.cancel(conversation, now);
+            if let Some((conversation, chat)) = self.chats.remove_entry(conversation) {
+                self.changes.chats.insert(conversation.clone());
+                let slot = &mut self.agents[chat.agent as usize];
+                slot.chats = slot.chats.saturating_sub(1);
+                out.push(RoutingEffect::Released {
+                    conversation,
+                    agent: slot.id.clone(),
+                });
+            }
+            return out;
         }
         self.cancel(conversation, now)
     }
@@ -972,7 +997,8 @@ impl Router {
             if !self.agents[p.agent as usize].offers.contains(&id) {
                 return Err(format!("offer {id} missing from its agent"));
             }
-            if self.chats.contains_key(&p.conversation) {
+            let holder = self.chats.get(&p.conversation).map(|c| c.agent);
+            if holder != p.transfer_from {
                 return Err(format!("{} both pending and accepted", p.conversation));
             }
             let mut seen = BTreeSet::new();
@@ -1326,10 +1352,18 @@ impl Router {
             mode: p.mode,
             rule: p.rule,
             team: p.team,
-            trigger: AuditTrigger::OfferEnded {
-                agent: agent.clone(),
-                offer,
-                reason,
+            trigger: if p.transfer_from.is_some() {
+                AuditTrigger::TransferOfferEnded {
+                    agent: agent.clone(),
+                    offer,
+                    reason,
+                }
+            } else {
+                AuditTrigger::OfferEnded {
+                    agent: agent.clone(),
+                    offer,
+                    reason,
+                }
             },
         };
         let move_on = match reason {
@@ -1340,22 +1374,22 @@ impl Router {
             }
             WithdrawReason::EngagementLimit => false,
             WithdrawReason::Declined | WithdrawReason::AgentUnavailable => true,
-            WithdrawReason::Expired => p.team.is_some() && p.attempts_left > 0,
+            // A transfer nobody answered in time ends: the holder decides what next.
+            WithdrawReason::Expired => {
+                p.transfer_from.is_none() && p.team.is_some() && p.attempts_left > 0
+            }
         };
         let mut skips = Skips::default();
         if move_on {
             // Select: a lowered limit may leave no room for this request any more.
-            if self.settings.engagement_limited()
-                && u64::from(self.engagements) + self.pending.len() as u64
-                    >= u64::from(self.settings.engagement_limit)
-            {
+            if p.transfer_from.is_none() && self.engagement_room_left() == 0 {
                 let reason = FallbackReason::EngagementLimitReached;
                 self.fall_back(out, now, p.conversation, d, reason, p.facts, skips);
                 return;
             }
             // A team that closed since the request was made takes no more offers.
             if let Target::Team(t) = p.target() {
-                if !self.team_open(t, now) {
+                if !self.team_open(t, now) && p.transfer_from.is_none() {
                     let reason = FallbackReason::OutsideHours;
                     self.fall_back(out, now, p.conversation, d, reason, p.facts, skips);
                     return;
@@ -1377,8 +1411,28 @@ impl Router {
                 return;
             }
         }
+        if let Some(holder) = p.transfer_from {
+            self.transfer_ended(out, now, p.conversation, holder, reason, d, skips);
+            return;
+        }
         let reason = FallbackReason::after(reason);
         self.fall_back(out, now, p.conversation, d, reason, p.facts, skips);
+    }
+
+    /// How many more requests may wait for an answer under the engagement limit (`u32::MAX`
+    /// without one): engagements plus waiting requests may not exceed it. Transfers are not
+    /// requests: they hand over an engagement already counted.
+    fn engagement_room_left(&self) -> u32 {
+        if !self.settings.engagement_limited() {
+            return u32::MAX;
+        }
+        let waiting = self
+            .pending
+            .values()
+            .filter(|p| p.transfer_from.is_none())
+            .count() as u64;
+        let used = u64::from(self.engagements) + waiting;
+        u64::from(self.settings.engagement_limit).saturating_sub(used) as u32
     }
 }
 

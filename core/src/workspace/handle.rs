@@ -27,6 +27,14 @@ impl Workspace {
                 let answer = self.router.decline(&agent, offer, now);
                 self.answered(answer, "This offer is already gone", &mut fx);
             }
+            WorkspaceInput::Colleagues { agent } => {
+                fx.push(WorkspaceEffect::Reply(self.colleagues(&agent, now)));
+            }
+            WorkspaceInput::Transfer {
+                agent,
+                conversation,
+                to,
+            } => self.transfer(&agent, &conversation, &to, now, &mut fx),
             WorkspaceInput::UpsertAgent {
                 agent,
                 live_chat,

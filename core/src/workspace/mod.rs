@@ -18,6 +18,7 @@ mod hooks;
 mod people;
 mod routing;
 mod settled;
+mod transfer;
 
 use std::collections::BTreeMap;
 
@@ -72,6 +73,16 @@ pub enum WorkspaceInput {
     Decline {
         agent: AgentId,
         offer: u64,
+    },
+    /// The agent asks who could take a chat handed on (answered with a `Reply`).
+    Colleagues {
+        agent: AgentId,
+    },
+    /// The agent hands an accepted chat to another agent or a team.
+    Transfer {
+        agent: AgentId,
+        conversation: ConversationId,
+        to: crate::routing::RuleTarget,
     },
     /// An agent was created or changed (permission, teams, name, picture).
     UpsertAgent {
@@ -230,7 +241,7 @@ impl Workspace {
         let offers = r
             .offers_of(agent)
             .into_iter()
-            .map(|o| routing::offer_view(r, o.offer, &o.conversation, o.deadline))
+            .map(|o| self.offer_view(o.offer, &o.conversation, o.deadline))
             .collect();
         let presence = match r.agent(agent) {
             Some(v) if v.available => Presence::Available,

@@ -3,7 +3,7 @@
 use super::{Workspace, WorkspaceEffect};
 use crate::link::WorkspaceToConversation;
 use crate::protocol::{AgentProfile, EndReason, InboxServerMsg, OfferView};
-use crate::routing::{Router, RoutingEffect, WithdrawReason};
+use crate::routing::{RoutingEffect, WithdrawReason};
 use crate::{AgentId, ConversationId, Millis};
 
 impl Workspace {
@@ -16,7 +16,44 @@ impl Workspace {
     ) {
         let hooks = self.webhook_events(&effects);
         for effect in effects {
-            fx.push(match effect {
+            let next = match effect {
+                RoutingEffect::Transferred {
+                    conversation,
+                    from,
+                    to,
+                    request,
+                    ..
+                } => {
+                    // The new agent hears `chat_started` once the conversation confirms, like
+                    // any acceptance; the previous one is done with the chat now.
+                    fx.push(WorkspaceEffect::ToConversation {
+                        conversation: conversation.clone(),
+                        msg: WorkspaceToConversation::Transferred {
+                            from: from.clone(),
+                            profile: self.profile(&to),
+                            agent: to,
+                            request,
+                        },
+                    });
+                    WorkspaceEffect::ToAgent {
+                        agent: from,
+                        msg: InboxServerMsg::ChatClosed {
+                            conversation,
+                            reason: EndReason::Transferred,
+                        },
+                    }
+                }
+                RoutingEffect::TransferEnded {
+                    conversation,
+                    agent,
+                    reason,
+                } => WorkspaceEffect::ToAgent {
+                    agent,
+                    msg: InboxServerMsg::TransferEnded {
+                        conversation,
+                        reason: withdraw_code(reason).to_owned(),
+                    },
+                },
                 RoutingEffect::Audit(entry) => WorkspaceEffect::Audit(entry),
                 // Only the agent hears of an offer: to the conversation it is still waiting.
                 RoutingEffect::Offered {
@@ -27,7 +64,7 @@ impl Workspace {
                 } => WorkspaceEffect::ToAgent {
                     agent,
                     msg: InboxServerMsg::Offered {
-                        offer: offer_view(&self.router, offer, &conversation, deadline),
+                        offer: self.offer_view(offer, &conversation, deadline),
                     },
                 },
                 RoutingEffect::OfferWithdrawn {
@@ -80,7 +117,8 @@ impl Workspace {
                         reason: closed.unwrap_or(EndReason::Expired),
                     },
                 },
-            });
+            };
+            fx.push(next);
         }
         fx.extend(hooks.into_iter().map(WorkspaceEffect::Webhook));
     }
@@ -97,21 +135,25 @@ impl Workspace {
     }
 }
 
-/// The Accept banner's content.
-pub(super) fn offer_view(
-    router: &Router,
-    offer: u64,
-    conversation: &ConversationId,
-    deadline: Millis,
-) -> OfferView {
-    let facts = router.offer_facts(offer).cloned().unwrap_or_default();
-    OfferView {
-        offer,
-        conversation: conversation.clone(),
-        deadline,
-        visitor: facts.fields,
-        page_url: facts.page_url,
-        identity: facts.identity,
+impl Workspace {
+    /// The Accept banner's content.
+    pub(super) fn offer_view(
+        &self,
+        offer: u64,
+        conversation: &ConversationId,
+        deadline: Millis,
+    ) -> OfferView {
+        let r = &self.router;
+        let facts = r.offer_facts(offer).cloned().unwrap_or_default();
+        OfferView {
+            offer,
+            conversation: conversation.clone(),
+            deadline,
+            visitor: facts.fields,
+            page_url: facts.page_url,
+            identity: facts.identity,
+            transfer_from: r.transfer_from(offer).map(|a| self.profile(a).name),
+        }
     }
 }
 

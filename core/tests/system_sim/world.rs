@@ -1408,6 +1408,8 @@ impl World {
             | WorkspaceInput::SetPresence { agent, .. }
             | WorkspaceInput::Accept { agent, .. }
             | WorkspaceInput::Decline { agent, .. }
+            | WorkspaceInput::Colleagues { agent }
+            | WorkspaceInput::Transfer { agent, .. }
             | WorkspaceInput::UpsertAgent { agent, .. }
             | WorkspaceInput::RemoveAgent { agent }
             | WorkspaceInput::SessionsEnded { agent, .. } => {

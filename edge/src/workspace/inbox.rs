@@ -85,6 +85,18 @@ impl WorkspaceDO {
                 self.run(WorkspaceInput::Decline { agent: id, offer }, Some(ws))
                     .await?;
             }
+            InboxClientMsg::Colleagues => {
+                self.run(WorkspaceInput::Colleagues { agent: id }, Some(ws))
+                    .await?;
+            }
+            InboxClientMsg::Transfer { conversation, to } => {
+                let input = WorkspaceInput::Transfer {
+                    agent: id,
+                    conversation,
+                    to,
+                };
+                self.run(input, Some(ws)).await?;
+            }
         }
         Ok(())
     }
