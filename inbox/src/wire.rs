@@ -400,10 +400,12 @@ pub fn session_json(s: &Session) -> Res<String> {
 #[cfg(feature = "agent")]
 mod agent {
     use parlor_core::protocol::{
-        AgentChatMsg, ChatClientMsg, ChatServerMsg, ChatSummary, ConversationView, EndReason,
-        FieldError, InboxClientMsg, InboxServerMsg, OfferView, Presence,
+        AgentChatMsg, ChatClientMsg, ChatServerMsg, ChatSummary, Colleague, ConversationView,
+        EndReason, FieldError, InboxClientMsg, InboxServerMsg, OfferView, Presence,
+        TeamAvailability,
     };
-    use parlor_core::{AgentId, CardId, ConversationId, Millis};
+    use parlor_core::routing::{RuleTarget, SkipReason};
+    use parlor_core::{AgentId, CardId, ConversationId, Millis, TeamId};
 
     use super::*;
 
@@ -461,6 +463,7 @@ mod agent {
             deadline: Millis(r.number(o, "deadline")),
             visitor: r.string_map(o, "visitor"),
             page_url: r.string(o, "page_url"),
+            transfer_from: opt_string(o, "transfer_from"),
         }
     }
 
@@ -517,11 +520,32 @@ mod agent {
                     "expired" => EndReason::Expired,
                     "agent_left" => EndReason::AgentLeft,
                     "erased" => EndReason::Erased,
+                    "transferred" => EndReason::Transferred,
                     _ => {
                         r.fail("reason");
                         EndReason::Expired
                     }
                 },
+            },
+            "colleagues" => InboxServerMsg::Colleagues {
+                agents: r.list(&o, "agents", |r, a| Colleague {
+                    agent: AgentId(r.string(a, "agent")),
+                    name: r.string(a, "name"),
+                    unavailable: opt_string(a, "unavailable").map(|w| skip_reason(&w)),
+                }),
+                teams: r.list(&o, "teams", |r, t| TeamAvailability {
+                    team: TeamId(r.string(t, "team")),
+                    available: r.number(t, "available") as u32,
+                }),
+            },
+            "transfer_started" => InboxServerMsg::TransferStarted {
+                conversation: ConversationId(r.string(&o, "conversation")),
+                to: r.string(&o, "to"),
+                deadline: Millis(r.number(&o, "deadline")),
+            },
+            "transfer_ended" => InboxServerMsg::TransferEnded {
+                conversation: ConversationId(r.string(&o, "conversation")),
+                reason: r.string(&o, "reason"),
             },
             "error" => InboxServerMsg::Error {
                 code: r.string(&o, "code"),
@@ -530,6 +554,18 @@ mod agent {
             _ => return Err(InboxError::Data("type".into())),
         };
         r.done(msg)
+    }
+
+    /// Why a colleague cannot take a chat now (unknown words read as "away": not offered).
+    fn skip_reason(w: &str) -> SkipReason {
+        match w {
+            "no_permission" => SkipReason::NoPermission,
+            "offline" => SkipReason::Offline,
+            "at_capacity" => SkipReason::AtCapacity,
+            "already_tried" => SkipReason::AlreadyTried,
+            "outside_hours" => SkipReason::OutsideHours,
+            _ => SkipReason::Away,
+        }
     }
 
     /// `InboxClientMsg` → one JSON text frame.
@@ -547,6 +583,22 @@ mod agent {
             InboxClientMsg::Accept { offer } => o.set("type", "accept").set("offer", *offer as f64),
             InboxClientMsg::Decline { offer } => {
                 o.set("type", "decline").set("offer", *offer as f64)
+            }
+            InboxClientMsg::Colleagues => o.set("type", "colleagues"),
+            InboxClientMsg::Transfer { conversation, to } => {
+                let target = match to {
+                    RuleTarget::Agent { agent } => {
+                        Obj::new().strings([("to", "agent"), ("agent", agent.as_str())])
+                    }
+                    RuleTarget::Team { team } => {
+                        Obj::new().strings([("to", "team"), ("team", team.as_str())])
+                    }
+                };
+                o.strings([
+                    ("type", "transfer"),
+                    ("conversation", conversation.as_str()),
+                ])
+                .set("to", target.into_js())
             }
         }
         .into_json()

@@ -235,6 +235,12 @@ fn inbox_frames_decode_as_core_wrote_them() {
             name: Some("Ada".into()),
             verified: false,
         }),
+        transfer_from: None,
+    };
+    let transfer = OfferView {
+        offer: 8,
+        transfer_from: Some("Bob".into()),
+        ..offer.clone()
     };
     let chat = ChatSummary {
         conversation: ConversationId::new("c2"),
@@ -252,11 +258,39 @@ fn inbox_frames_decode_as_core_wrote_them() {
             capacity: 3,
         },
         InboxServerMsg::Offered { offer },
+        InboxServerMsg::Offered { offer: transfer },
         InboxServerMsg::OfferWithdrawn {
             offer: 7,
             reason: "taken".into(),
         },
         InboxServerMsg::ChatStarted { chat },
+        InboxServerMsg::Colleagues {
+            agents: vec![
+                parlor_core::protocol::Colleague {
+                    agent: AgentId::new("bob"),
+                    name: "Bob".into(),
+                    unavailable: None,
+                },
+                parlor_core::protocol::Colleague {
+                    agent: AgentId::new("cy"),
+                    name: "Cy".into(),
+                    unavailable: Some(parlor_core::routing::SkipReason::AtCapacity),
+                },
+            ],
+            teams: vec![parlor_core::protocol::TeamAvailability {
+                team: parlor_core::TeamId::new("sales"),
+                available: 2,
+            }],
+        },
+        InboxServerMsg::TransferStarted {
+            conversation: ConversationId::new("c2"),
+            to: "Bob".into(),
+            deadline: Millis(1_700_000_100_000),
+        },
+        InboxServerMsg::TransferEnded {
+            conversation: ConversationId::new("c2"),
+            reason: "expired".into(),
+        },
         InboxServerMsg::Error {
             code: "c".into(),
             message: "m".into(),
@@ -268,6 +302,7 @@ fn inbox_frames_decode_as_core_wrote_them() {
         EndReason::Expired,
         EndReason::AgentLeft,
         EndReason::Erased,
+        EndReason::Transferred,
     ] {
         msgs.push(InboxServerMsg::ChatClosed {
             conversation: ConversationId::new("c2"),
@@ -300,6 +335,19 @@ fn client_frames_read_back_in_core() {
         },
         InboxClientMsg::Accept { offer: 9 },
         InboxClientMsg::Decline { offer: 10 },
+        InboxClientMsg::Colleagues,
+        InboxClientMsg::Transfer {
+            conversation: ConversationId::new("c2"),
+            to: parlor_core::routing::RuleTarget::Agent {
+                agent: AgentId::new("bob"),
+            },
+        },
+        InboxClientMsg::Transfer {
+            conversation: ConversationId::new("c2"),
+            to: parlor_core::routing::RuleTarget::Team {
+                team: parlor_core::TeamId::new("sales"),
+            },
+        },
     ] {
         let json = wire::inbox_client_msg(&m).unwrap();
         assert_eq!(

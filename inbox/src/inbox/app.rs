@@ -253,6 +253,12 @@ fn listen(app: &Rc<App>, root: &Element) -> Res<()> {
             "end" => Msg::End,
             "note-mode" => Msg::NoteMode,
             "dismiss-note" => Msg::DismissNote,
+            "transfer" => Msg::OpenTransfer,
+            "transfer-cancel" => Msg::CloseTransfer,
+            "transfer-to" => {
+                let note = root_value(&t, "transfer-note");
+                Msg::TransferTo(attr(&t, "data-i").parse().unwrap_or(usize::MAX), note)
+            }
             _ => return,
         };
         dispatch(&a, msg);
@@ -284,6 +290,9 @@ fn listen(app: &Rc<App>, root: &Element) -> Res<()> {
         let Some(k) = wasm_bindgen::JsCast::dyn_ref::<KeyboardEvent>(&e) else {
             return;
         };
+        if k.key() == "Escape" {
+            dispatch(&a, Msg::CloseTransfer);
+        }
         let in_composer = dom::target(&e).is_some_and(|t| t.id() == "composer");
         if in_composer && k.key() == "Enter" && !k.shift_key() && !k.is_composing() {
             e.prevent_default();
@@ -302,6 +311,16 @@ fn listen(app: &Rc<App>, root: &Element) -> Res<()> {
         }
     })?;
     Ok(())
+}
+
+/// The value of the field named `name` in the dialog holding `t`.
+fn root_value(t: &Element, name: &str) -> String {
+    t.closest("[role=dialog]")
+        .ok()
+        .flatten()
+        .and_then(|d| d.query_selector(&format!("[name={name}]")).ok().flatten())
+        .map(|el| dom::value(&el))
+        .unwrap_or_default()
 }
 
 /// For tests: the model's live chat count.

@@ -7,6 +7,7 @@ use parlor_core::protocol::{
     AgentChatMsg, ChatClientMsg, ChatServerMsg, ChatSummary, InboxClientMsg, InboxServerMsg,
     OfferView, Presence, TranscriptEntry,
 };
+use parlor_core::routing::RuleTarget;
 
 pub use crate::fmt::visitor_line;
 use crate::session::Session;
@@ -36,6 +37,8 @@ pub struct Chat {
     pub notes: Vec<(String, String)>,
     /// Client ids for notes: `<nonce>n-1`, … (the server keeps notes' ids apart from messages').
     pub note_ids: ClientIds,
+    /// A transfer of this chat waits for an answer: what the agent is told meanwhile.
+    pub transfer: Option<String>,
 }
 
 impl Chat {
@@ -51,12 +54,29 @@ impl Chat {
             unread: 0,
             notes: Vec::new(),
             note_ids: ClientIds::new(format!("{nonce}n")),
+            transfer: None,
         }
     }
 
     pub fn id(&self) -> &str {
         self.summary.conversation.as_str()
     }
+}
+
+/// The Transfer dialog of one chat: who it could go to (once the server said).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransferPick {
+    pub conversation: String,
+    pub targets: Option<Vec<TransferTarget>>,
+}
+
+/// A colleague or a team in the Transfer dialog.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransferTarget {
+    pub to: RuleTarget,
+    pub label: String,
+    /// Why it cannot be picked now (none: it can).
+    pub why_not: Option<&'static str>,
 }
 
 /// Counters bumped when a region of the page must be drawn again.
@@ -95,6 +115,8 @@ pub struct Model {
     pub typing_gen: u32,
     /// The composer writes internal notes (the team only) instead of messages.
     pub note_mode: bool,
+    /// The Transfer dialog, while open.
+    pub transfer: Option<TransferPick>,
     pub revs: Revs,
 }
 
@@ -137,6 +159,11 @@ pub enum Msg {
     TypingIdle(u32),
     End,
     DismissNote,
+    /// The Transfer dialog: open it on the active chat, close it, or pick target `.0` with
+    /// an optional note for the colleague.
+    OpenTransfer,
+    CloseTransfer,
+    TransferTo(usize, String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -190,6 +217,7 @@ impl Model {
             typing_sent: false,
             typing_gen: 0,
             note_mode: false,
+            transfer: None,
             revs: Revs::default(),
         }
     }

@@ -245,6 +245,9 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             m.note = None;
             m.revs.offers += 1;
         }
+        Msg::OpenTransfer => transfer::open(m, &mut fx),
+        Msg::CloseTransfer => transfer::close(m),
+        Msg::TransferTo(i, note) => transfer::pick(m, i, &note, &mut fx),
     }
     fx
 }
@@ -368,14 +371,27 @@ fn inbox_frame(m: &mut Model, frame: InboxServerMsg, fx: &mut Vec<Effect>) {
                         EndReason::Expired => "This chat expired after a period of inactivity.",
                         EndReason::AgentLeft => "You were away, so this chat went to a colleague.",
                         EndReason::Erased => "This chat was erased.",
+                        EndReason::Transferred => "You transferred this chat to a colleague.",
                     },
                 );
                 c.visitor_typing = false;
+                c.transfer = None;
                 m.revs.list += 1;
                 m.revs.chat += 1;
             }
         }
-        InboxServerMsg::Error { message, .. } => {
+        InboxServerMsg::Colleagues { agents, teams } => transfer::colleagues(m, agents, teams),
+        InboxServerMsg::TransferStarted {
+            conversation, to, ..
+        } => transfer::started(m, conversation.as_str(), &to),
+        InboxServerMsg::TransferEnded {
+            conversation,
+            reason,
+        } => transfer::ended(m, conversation.as_str(), &reason),
+        InboxServerMsg::Error { code, message } => {
+            if code == "transfer_refused" {
+                transfer::refused(m);
+            }
             m.answering.clear();
             m.note = Some(message);
             m.revs.offers += 1;
@@ -548,3 +564,4 @@ fn redraw(m: &mut Model, id: &str) {
 
 #[cfg(test)]
 mod tests;
+mod transfer;

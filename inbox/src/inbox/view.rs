@@ -29,6 +29,8 @@ pub struct View {
     pane_title: Element,
     pane_status: Element,
     end: Element,
+    transfer_button: Element,
+    transfer: Element,
     transcript: Element,
     typing: Element,
     composer: Element,
@@ -116,7 +118,12 @@ impl View {
         let ph = el("header", "pane-head", &pane)?;
         let pane_title = el("h2", "", &ph)?;
         let pane_status = el("span", "pane-status", &ph)?;
+        let transfer_button = button("ghost", "Transfer", "transfer", &ph)?;
+        transfer_button.set_attribute("aria-haspopup", "dialog")?;
         let end = button("danger", "End chat", "end", &ph)?;
+        let transfer = el("div", "transfer", &pane)?;
+        transfer.set_attribute("role", "dialog")?;
+        transfer.set_attribute("aria-labelledby", "transfer-title")?;
         let empty = text_el(
             "p",
             "empty",
@@ -167,6 +174,8 @@ impl View {
             pane_title,
             pane_status,
             end,
+            transfer_button,
+            transfer,
             transcript,
             typing,
             composer,
@@ -268,7 +277,11 @@ impl View {
             b.set_attribute("aria-labelledby", &title_id)?;
             b.set_attribute("data-offer", &o.offer.to_string())?;
             let info = el("div", "offer-info", &b)?;
-            let t = text_el("strong", "offer-title", "New live chat", &info)?;
+            let title = match &o.transfer_from {
+                Some(from) => format!("{from} transfers a live chat to you"),
+                None => "New live chat".into(),
+            };
+            let t = text_el("strong", "offer-title", &title, &info)?;
             t.set_attribute("id", &title_id)?;
             text_el("span", "offer-visitor", &visitor_line(&o.visitor), &info)?;
             if !o.page_url.is_empty() {
@@ -363,6 +376,11 @@ impl View {
             chat.is_some_and(|c| c.closed.is_none()),
         );
         show(&self.end, chat.is_some_and(|c| c.closed.is_none()));
+        show(
+            &self.transfer_button,
+            chat.is_some_and(|c| c.closed.is_none() && c.transfer.is_none()),
+        );
+        self.render_transfer(m)?;
         show(&self.typing, chat.is_some_and(|c| c.visitor_typing));
         let noting = m.note_mode;
         self.composer_form.set_class_name(if noting {
@@ -390,10 +408,11 @@ impl View {
             return Ok(());
         };
         set_text(&self.pane_title, &visitor_name(&c.summary.visitor));
-        let status = match (&c.closed, c.visitor_gone) {
-            (Some(closed), _) => closed.as_str(),
-            (None, true) => "Live — the visitor left the page",
-            (None, false) => "Live",
+        let status = match (&c.closed, &c.transfer, c.visitor_gone) {
+            (Some(closed), _, _) => closed.as_str(),
+            (None, Some(t), _) => t.as_str(),
+            (None, None, true) => "Live — the visitor left the page",
+            (None, None, false) => "Live",
         };
         set_text(&self.pane_status, status);
         let from = match &self.shown {
@@ -420,6 +439,61 @@ impl View {
             self.transcript.set_scroll_top(h.scroll_height());
         }
         self.render_details(m)
+    }
+
+    /// The Transfer dialog: colleagues and teams, those who cannot take a chat now greyed
+    /// with the reason, an optional note for the colleague.
+    fn render_transfer(&self, m: &Model) -> Res<()> {
+        clear(&self.transfer);
+        let pick = m
+            .transfer
+            .as_ref()
+            .filter(|p| m.active.as_deref() == Some(p.conversation.as_str()));
+        show(&self.transfer, pick.is_some());
+        let Some(pick) = pick else { return Ok(()) };
+        let h = text_el("h3", "", "Transfer this chat", &self.transfer)?;
+        h.set_attribute("id", "transfer-title")?;
+        text_el(
+            "p",
+            "hint",
+            "The chat stays yours until your colleague accepts it. They see the whole conversation.",
+            &self.transfer,
+        )?;
+        let note = dom::field(
+            "Note for your colleague (optional, the visitor never sees it)",
+            "textarea",
+            "transfer-note",
+            "",
+            &self.transfer,
+        )?;
+        note.set_attribute("maxlength", "1000")?;
+        let list = el("ul", "targets", &self.transfer)?;
+        match &pick.targets {
+            None => {
+                text_el("li", "hint", "Finding who is available…", &list)?;
+            }
+            Some(t) if t.is_empty() => {
+                text_el(
+                    "li",
+                    "hint",
+                    "Nobody else in this workspace takes live chats.",
+                    &list,
+                )?;
+            }
+            Some(targets) => {
+                for (i, t) in targets.iter().enumerate() {
+                    let li = el("li", "", &list)?;
+                    let b = button("target", &t.label, "transfer-to", &li)?;
+                    b.set_attribute("data-i", &i.to_string())?;
+                    if let Some(why) = t.why_not {
+                        b.set_attribute("disabled", "")?;
+                        text_el("span", "why", why, &li)?;
+                    }
+                }
+            }
+        }
+        button("ghost", "Cancel", "transfer-cancel", &self.transfer)?;
+        Ok(())
     }
 
     fn render_details(&self, m: &Model) -> Res<()> {

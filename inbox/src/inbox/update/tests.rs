@@ -27,6 +27,7 @@ fn offer(id: u64, conv: &str) -> OfferView {
         deadline: Millis(100_000),
         visitor: BTreeMap::from([("first_name".into(), "Ann".into())]),
         page_url: "https://x/pricing".into(),
+        transfer_from: None,
     }
 }
 
@@ -364,4 +365,125 @@ fn a_session_ended_by_the_server_signs_out_and_says_why() {
     let fx = update(&mut m, Msg::InboxClosed(1006, String::new()));
     assert!(m.session.is_some());
     assert!(fx.iter().any(|e| matches!(e, Effect::Later(..))));
+}
+
+fn colleagues() -> InboxServerMsg {
+    use parlor_core::protocol::{Colleague, TeamAvailability};
+    InboxServerMsg::Colleagues {
+        agents: vec![
+            Colleague {
+                agent: "bob".into(),
+                name: "Bob".into(),
+                unavailable: None,
+            },
+            Colleague {
+                agent: "cy".into(),
+                name: "Cy".into(),
+                unavailable: Some(parlor_core::routing::SkipReason::Away),
+            },
+        ],
+        teams: vec![TeamAvailability {
+            team: "sales".into(),
+            available: 0,
+        }],
+    }
+}
+
+#[test]
+fn a_transfer_asks_who_is_free_sends_the_note_first_and_keeps_the_chat_until_accepted() {
+    let mut m = signed_in();
+    chat_started(&mut m);
+    let fx = update(&mut m, Msg::OpenTransfer);
+    assert_eq!(fx, vec![Effect::SendInbox(InboxClientMsg::Colleagues)]);
+    update(&mut m, Msg::Inbox(colleagues()));
+    let targets = m
+        .transfer
+        .as_ref()
+        .and_then(|p| p.targets.clone())
+        .expect("listed");
+    assert_eq!(targets.len(), 3);
+    assert_eq!(targets[1].why_not, Some("away"));
+    assert_eq!(targets[2].why_not, Some("nobody available"));
+    // Someone who cannot take it now cannot be picked.
+    assert!(update(&mut m, Msg::TransferTo(1, String::new())).is_empty());
+    update(&mut m, Msg::OpenTransfer);
+    update(&mut m, Msg::Inbox(colleagues()));
+    let fx = update(&mut m, Msg::TransferTo(0, " VIP, wants a quote ".into()));
+    let note = fx.iter().position(|f| matches!(f,
+        Effect::SendAgent(_, parlor_core::protocol::AgentChatMsg::Note { text, .. }) if text == "VIP, wants a quote"));
+    let transfer = fx.iter().position(|f| matches!(f,
+        Effect::SendInbox(InboxClientMsg::Transfer { to: parlor_core::routing::RuleTarget::Agent { agent }, .. }) if agent.as_str() == "bob"));
+    assert!(
+        note.is_some() && transfer.is_some() && note < transfer,
+        "{fx:?}"
+    );
+    assert!(m.transfer.is_none(), "the dialog closed");
+    update(
+        &mut m,
+        Msg::Inbox(InboxServerMsg::TransferStarted {
+            conversation: ConversationId("c".into()),
+            to: "Bob".into(),
+            deadline: Millis(100),
+        }),
+    );
+    let status = m
+        .chat("c")
+        .and_then(|c| c.transfer.clone())
+        .expect("waiting");
+    assert!(status.contains("Bob"), "{status}");
+    // No second transfer while one waits.
+    assert!(update(&mut m, Msg::OpenTransfer).is_empty());
+    update(
+        &mut m,
+        Msg::Inbox(InboxServerMsg::ChatClosed {
+            conversation: ConversationId("c".into()),
+            reason: EndReason::Transferred,
+        }),
+    );
+    let c = m.chat("c").expect("kept, greyed");
+    assert_eq!(
+        c.closed.as_deref(),
+        Some("You transferred this chat to a colleague.")
+    );
+    assert!(c.transfer.is_none());
+}
+
+#[test]
+fn a_transfer_nobody_takes_or_the_server_refuses_leaves_the_chat_with_the_agent() {
+    let mut m = signed_in();
+    chat_started(&mut m);
+    update(&mut m, Msg::OpenTransfer);
+    update(&mut m, Msg::Inbox(colleagues()));
+    update(&mut m, Msg::TransferTo(0, String::new()));
+    update(
+        &mut m,
+        Msg::Inbox(InboxServerMsg::Error {
+            code: "transfer_refused".into(),
+            message: "This agent cannot take a chat now (away).".into(),
+        }),
+    );
+    assert!(m
+        .chat("c")
+        .is_some_and(|c| c.transfer.is_none() && c.closed.is_none()));
+    assert_eq!(
+        m.note.as_deref(),
+        Some("This agent cannot take a chat now (away).")
+    );
+    update(&mut m, Msg::OpenTransfer);
+    update(&mut m, Msg::Inbox(colleagues()));
+    update(&mut m, Msg::TransferTo(0, String::new()));
+    update(
+        &mut m,
+        Msg::Inbox(InboxServerMsg::TransferEnded {
+            conversation: ConversationId("c".into()),
+            reason: "declined".into(),
+        }),
+    );
+    assert!(m
+        .chat("c")
+        .is_some_and(|c| c.transfer.is_none() && c.closed.is_none()));
+    assert!(m.note.as_deref().is_some_and(|n| n.contains("still yours")));
+    update(&mut m, Msg::OpenTransfer);
+    update(&mut m, Msg::CloseTransfer);
+    assert!(m.transfer.is_none());
 }
