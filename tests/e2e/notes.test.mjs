@@ -5,8 +5,9 @@ import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   freshWorkspace, DEMO_AGENTS, signIn, openInbox, openAgentChat, startVisitor, openVisitor,
-  askForLiveChat, entriesOf, waitEntry, seqsOf, closeAllSockets, until,
+  askForLiveChat, entriesOf, waitEntry, seqsOf, closeAllSockets, until, launchBrowser, shot,
 } from './lib.mjs';
+import { signInInbox } from './inbox-lib.mjs';
 
 afterEach(closeAllSockets);
 
@@ -98,4 +99,41 @@ test('a note reaches the agent and the admin, never the visitor (live, replay, e
   assert.match(mail.entry.body, /Hello Nia!/);
   assert.ok(!mail.entry.body.includes('INTERNAL-ONLY'), 'no note in the email');
   assert.ok(!hasNote(visitor), 'still no note on the visitor socket');
+});
+
+test('in the inbox: the Note switch writes a note drawn apart, and the visitor gets only messages', async () => {
+  const { id: ws } = await freshWorkspace('notes-ui');
+  const browser = await launchBrowser();
+  try {
+    const page = await signInInbox(await browser.newContext(), ws, ALICE);
+    const v = await startVisitor(ws);
+    const visitor = await openVisitor(v.token);
+    await askForLiveChat(visitor, { first_name: 'Nia', email: 'nia@example.com' });
+    await page.getByRole('button', { name: 'Accept' }).click();
+    await waitEntry(visitor, 'agent_joined');
+    const composer = page.getByLabel(/^Message/);
+    await composer.fill('Hello Nia!');
+    await composer.press('Enter');
+    await waitEntry(visitor, 'message', (e) => e.text === 'Hello Nia!');
+
+    const toggle = page.getByRole('button', { name: 'Note', exact: true });
+    await toggle.click();
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+    await composer.fill(SECRET);
+    await page.getByRole('button', { name: 'Add note' }).click();
+    const drawn = page.locator('li.note', { hasText: SECRET });
+    await drawn.waitFor({ timeout: 10_000 });
+    assert.match(await drawn.innerText(), /Internal note · only your team sees this · Alice Martin/);
+    await shot(page, 'docs/screenshots/inbox-note.png');
+
+    // Switched off, the composer writes to the visitor again.
+    await toggle.click();
+    await composer.fill('Anything else?');
+    await composer.press('Enter');
+    await waitEntry(visitor, 'message', (e) => e.text === 'Anything else?');
+    assert.ok(!hasNote(visitor), 'the note never reached the visitor');
+    assert.deepEqual(entriesOf(visitor, 'message').map((e) => e.text), ['Hello Nia!', 'Anything else?']);
+  } finally {
+    await browser.close();
+  }
 });

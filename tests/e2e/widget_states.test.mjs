@@ -104,3 +104,29 @@ test('every state survives a reload, and an agent who leaves is replaced in word
   bob.s.close();
   await context.close();
 });
+
+test('on a short screen the panel keeps its header in view while the transcript scrolls (phone and desktop widths)', async () => {
+  const { id: ws } = await freshWorkspace('wshort');
+  for (const width of [390, 1280]) {
+    const page = await widgetPage(await browser.newContext(), ws);
+    await page.setViewportSize({ width, height: 420 });
+    await page.goto(`${BASE}/e2e/page.html`);
+    const root = page.locator('#parlor-widget');
+    // Walk to the info capture form: its fields take focus, which must not scroll the panel.
+    await root.getByRole('button', { name: 'Pricing questions' }).click();
+    await root.getByRole('button', { name: 'Yes, connect me' }).click();
+    await root.getByLabel('First name').waitFor();
+    await page.waitForTimeout(300);
+    const box = await page.evaluate(() => {
+      const sr = document.getElementById('parlor-widget').shadowRoot;
+      const r = (sel) => sr.querySelector(sel)?.getBoundingClientRect().toJSON();
+      const log = sr.querySelector('.lg');
+      return { panel: r('.pn'), head: r('.hd'), panelScroll: sr.querySelector('.pn').scrollTop, scrolls: log.scrollHeight > log.clientHeight };
+    });
+    assert.ok(box.scrolls, `${width}px: the transcript is taller than the space it has`);
+    assert.equal(box.panelScroll, 0, `${width}px: the panel itself never scrolls`);
+    assert.ok(box.head.top >= box.panel.top - 0.5 && box.head.height >= 40, `${width}px: header in view: ${JSON.stringify(box)}`);
+    assert.ok(box.panel.bottom <= 420.5, `${width}px: panel within the screen: ${JSON.stringify(box)}`);
+    await page.context().close();
+  }
+});
