@@ -20,6 +20,7 @@ pub mod link;
 pub mod mail_digest;
 pub mod network;
 pub mod password;
+pub mod picture;
 pub mod privacy;
 pub mod protocol;
 pub mod rate;

@@ -14,6 +14,7 @@ mod identity;
 mod internal;
 mod mailer;
 mod password;
+mod pictures;
 mod routes;
 mod rpc;
 mod secrets;

@@ -79,6 +79,12 @@ async fn route(req: &mut Request, env: &Env, path: &str, now: u64) -> ApiResult<
         (["api", "workspaces", ws, "conversations", conv, "ws"], Method::Get) => {
             agent_socket(req, env, ws, conv, now).await
         }
+        (["api", "workspaces", ws, "me", "picture"], Method::Put) => {
+            crate::pictures::upload(req, env, ws, now).await
+        }
+        (["api", "pictures", ws, agent, file], Method::Get) => {
+            crate::pictures::serve(env, ws, agent, file).await
+        }
         (["api", "workspaces", ws, "sessions"], Method::Post) => {
             signin::sign_in(req, env, ws, now).await
         }

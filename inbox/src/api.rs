@@ -41,7 +41,30 @@ pub async fn call_with(
         init.set_body(&JsValue::from_str(&b));
     }
     init.set_headers(&headers);
-    let req = Request::new_with_str_and_init(path, &init)?;
+    fetch(path, &init).await
+}
+
+/// `PUT path` with a file (a `Blob`) as the body, sent with its own type.
+#[cfg(feature = "agent")]
+pub async fn put_file(path: &str, token: &str, file: &JsValue) -> Result<JsValue, InboxError> {
+    let headers = Headers::new()?;
+    headers.set("authorization", &format!("Bearer {token}"))?;
+    let kind = js_sys::Reflect::get(file, &JsValue::from_str("type"))
+        .ok()
+        .and_then(|t| t.as_string())
+        .unwrap_or_default();
+    if !kind.is_empty() {
+        headers.set("content-type", &kind)?;
+    }
+    let init = RequestInit::new();
+    init.set_method("PUT");
+    init.set_body(file);
+    init.set_headers(&headers);
+    fetch(path, &init).await
+}
+
+async fn fetch(path: &str, init: &RequestInit) -> Result<JsValue, InboxError> {
+    let req = Request::new_with_str_and_init(path, init)?;
     let resp: Response = JsFuture::from(window()?.fetch_with_request(&req))
         .await
         .map_err(|_| InboxError::Network)?
@@ -66,6 +89,7 @@ pub async fn call_with(
             401 => "Your session has ended. Please sign in again.".into(),
             403 => "You do not have access to this.".into(),
             404 => "Not found.".into(),
+            413 => "This file is too large.".into(),
             _ => format!("The server answered {status}. Please try again."),
         };
     }

@@ -191,3 +191,34 @@ pub fn visitor_line(v: &BTreeMap<String, String>) -> String {
         parts.join(" · ")
     }
 }
+
+/// Up to two initials of a name, for an agent without a picture ("Alice Martin" → "AM").
+pub fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .flat_map(char::to_uppercase)
+        .take(2)
+        .collect()
+}
+
+/// A hue (0–359) that stays the same for a name: the colour behind its initials.
+pub fn name_hue(name: &str) -> u32 {
+    name.bytes()
+        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % 360
+}
+
+#[cfg(test)]
+mod avatar_tests {
+    use super::*;
+
+    #[test]
+    fn initials_and_colour_are_stable() {
+        assert_eq!(initials("Alice Martin"), "AM");
+        assert_eq!(initials("  bob  "), "B");
+        assert_eq!(initials("Émile Zola Jr"), "ÉZ");
+        assert_eq!(initials(""), "");
+        assert_eq!(name_hue("Alice Martin"), name_hue("Alice Martin"));
+        assert!(name_hue("x") < 360);
+    }
+}

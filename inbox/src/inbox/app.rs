@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use parlor_core::protocol::Presence;
+use wasm_bindgen::JsValue;
 use web_sys::{Element, KeyboardEvent};
 
 use super::model::{Effect, Model, Msg};
@@ -207,6 +208,28 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
         Effect::FocusAccept(offer) => inner.view.focus_accept(offer),
         Effect::FocusComposer => inner.view.focus_composer(),
         Effect::ClearComposer => inner.view.clear_composer(),
+        Effect::SaveName(name) => {
+            let body = wire::Obj::new()
+                .strings([("name", name.as_str())])
+                .into_json()?;
+            save_profile(app, inner, "me", move |path, token| async move {
+                api::call("PATCH", &path, Some(&token), Some(body)).await
+            });
+        }
+        Effect::RemovePicture => {
+            let body = wire::Obj::new()
+                .set("avatar_url", JsValue::NULL)
+                .into_json()?;
+            save_profile(app, inner, "me", move |path, token| async move {
+                api::call("PATCH", &path, Some(&token), Some(body)).await
+            });
+        }
+        Effect::UploadPicture => match inner.view.chosen_picture() {
+            Some(file) => save_profile(app, inner, "me/picture", move |path, token| async move {
+                api::put_file(&path, &token, &file).await
+            }),
+            None => queue(app, Msg::ProfileFailed("Choose a picture first.".into())),
+        },
     }
     Ok(())
 }
@@ -254,6 +277,11 @@ fn listen(app: &Rc<App>, root: &Element) -> Res<()> {
             "note-mode" => Msg::NoteMode,
             "dismiss-note" => Msg::DismissNote,
             "transfer" => Msg::OpenTransfer,
+            "profile" => Msg::OpenProfile,
+            "profile-close" => Msg::CloseProfile,
+            "profile-upload" => Msg::UploadPicture,
+            "profile-remove" => Msg::RemovePicture,
+            "profile-name" => Msg::SaveName(root_value(&t, "profile-name")),
             "transfer-cancel" => Msg::CloseTransfer,
             "transfer-to" => {
                 let note = root_value(&t, "transfer-note");
@@ -292,6 +320,7 @@ fn listen(app: &Rc<App>, root: &Element) -> Res<()> {
         };
         if k.key() == "Escape" {
             dispatch(&a, Msg::CloseTransfer);
+            dispatch(&a, Msg::CloseProfile);
         }
         let in_composer = dom::target(&e).is_some_and(|t| t.id() == "composer");
         if in_composer && k.key() == "Enter" && !k.shift_key() && !k.is_composing() {
@@ -311,6 +340,26 @@ fn listen(app: &Rc<App>, root: &Element) -> Res<()> {
         }
     })?;
     Ok(())
+}
+
+/// Runs a profile change (`send(path, token)`) and dispatches the agent the server answers.
+fn save_profile<F, Fut>(app: &Rc<App>, inner: &Inner, rest: &str, send: F)
+where
+    F: FnOnce(String, String) -> Fut + 'static,
+    Fut: std::future::Future<Output = Result<JsValue, InboxError>> + 'static,
+{
+    let Some(s) = &inner.model.session else {
+        return;
+    };
+    let (path, token) = (ws_path(&s.workspace, rest), s.token.clone());
+    let a = app.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let msg = match send(path, token).await {
+            Ok(agent) => Msg::ProfileSaved(wire::agent_info(&agent)),
+            Err(e) => Msg::ProfileFailed(e.to_string()),
+        };
+        dispatch(&a, msg);
+    });
 }
 
 /// The value of the field named `name` in the dialog holding `t`.

@@ -10,7 +10,7 @@ use parlor_core::protocol::{
 use parlor_core::routing::RuleTarget;
 
 pub use crate::fmt::visitor_line;
-use crate::session::Session;
+use crate::session::{AgentInfo, Session};
 
 /// The inbox socket's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +79,16 @@ pub struct TransferTarget {
     pub why_not: Option<&'static str>,
 }
 
+/// The Profile panel, while open.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProfileForm {
+    /// A change is on its way to the server.
+    pub busy: bool,
+    pub error: Option<String>,
+    /// The last change was stored.
+    pub saved: bool,
+}
+
 /// Counters bumped when a region of the page must be drawn again.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Revs {
@@ -117,6 +127,8 @@ pub struct Model {
     pub note_mode: bool,
     /// The Transfer dialog, while open.
     pub transfer: Option<TransferPick>,
+    /// The Profile panel, while open.
+    pub profile: Option<ProfileForm>,
     pub revs: Revs,
 }
 
@@ -164,6 +176,15 @@ pub enum Msg {
     OpenTransfer,
     CloseTransfer,
     TransferTo(usize, String),
+    /// The Profile panel: open, close, save the name, upload the chosen picture, remove it;
+    /// the server's answer.
+    OpenProfile,
+    CloseProfile,
+    SaveName(String),
+    UploadPicture,
+    RemovePicture,
+    ProfileSaved(AgentInfo),
+    ProfileFailed(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -193,6 +214,12 @@ pub enum Effect {
     FocusAccept(u64),
     FocusComposer,
     ClearComposer,
+    /// `PATCH …/me {name}`.
+    SaveName(String),
+    /// `PATCH …/me {avatar_url: null}`.
+    RemovePicture,
+    /// `PUT …/me/picture` with the file chosen in the Profile panel.
+    UploadPicture,
 }
 
 impl Model {
@@ -218,6 +245,7 @@ impl Model {
             typing_gen: 0,
             note_mode: false,
             transfer: None,
+            profile: None,
             revs: Revs::default(),
         }
     }

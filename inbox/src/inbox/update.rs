@@ -248,6 +248,13 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::OpenTransfer => transfer::open(m, &mut fx),
         Msg::CloseTransfer => transfer::close(m),
         Msg::TransferTo(i, note) => transfer::pick(m, i, &note, &mut fx),
+        Msg::OpenProfile => profile::open(m),
+        Msg::CloseProfile => profile::close(m),
+        Msg::SaveName(name) => profile::save_name(m, &name, &mut fx),
+        Msg::UploadPicture => profile::upload(m, &mut fx),
+        Msg::RemovePicture => profile::remove_picture(m, &mut fx),
+        Msg::ProfileSaved(agent) => profile::saved(m, agent, &mut fx),
+        Msg::ProfileFailed(why) => profile::failed(m, why),
     }
     fx
 }
@@ -562,6 +569,7 @@ fn redraw(m: &mut Model, id: &str) {
     }
 }
 
+mod profile;
 #[cfg(test)]
 mod tests;
 mod transfer;

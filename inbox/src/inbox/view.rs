@@ -16,6 +16,8 @@ pub struct View {
     signin_button: Element,
     shell: Element,
     who: Element,
+    avatar: Element,
+    profile: Element,
     presence: [Element; 2],
     conn: Element,
     notif: Element,
@@ -75,7 +77,10 @@ impl View {
         let shell = el("div", "shell", &app)?;
         let top = el("header", "topbar", &shell)?;
         text_el("strong", "brand", "Parlor inbox", &top)?;
+        let avatar = el("span", "avatar", &top)?;
+        avatar.set_attribute("aria-hidden", "true")?;
         let who = el("span", "who", &top)?;
+        button("ghost", "Profile", "profile", &top)?.set_attribute("aria-haspopup", "dialog")?;
         let group = el("div", "presence", &top)?;
         group.set_attribute("role", "group")?;
         group.set_attribute("aria-label", "Your presence")?;
@@ -87,6 +92,9 @@ impl View {
         conn.set_attribute("role", "status")?;
         button("ghost", "Sign out", "signout", &top)?;
 
+        let profile = el("div", "profile", &shell)?;
+        profile.set_attribute("role", "dialog")?;
+        profile.set_attribute("aria-labelledby", "profile-title")?;
         let notif = el("div", "banner notif", &shell)?;
         notif.set_attribute("role", "region")?;
         notif.set_attribute("aria-label", "Browser notifications")?;
@@ -161,6 +169,8 @@ impl View {
             signin_button,
             shell,
             who,
+            avatar,
+            profile,
             presence: [avail, away],
             conn,
             notif,
@@ -234,6 +244,9 @@ impl View {
         let Some(s) = &m.session else { return Ok(()) };
         let name = s.agent.as_ref().map(|a| a.name.as_str()).unwrap_or("Admin");
         set_text(&self.who, &format!("{name} · {}", s.workspace));
+        let picture = s.agent.as_ref().and_then(|a| a.avatar_url.as_deref());
+        draw_avatar(&self.avatar, name, picture)?;
+        self.render_profile(m, name, picture)?;
         for (b, p) in self
             .presence
             .iter()
@@ -422,8 +435,19 @@ impl View {
                 0
             }
         };
+        // An agent's message is signed with the name of the agent who held the chat then (a
+        // transferred chat has had more than one).
+        let mut agent = c.entries[..from].iter().rev().find_map(joined_name);
         for e in &c.entries[from..] {
-            let (class, who, text) = entry_line(&e.event);
+            let (class, mut who, text) = entry_line(&e.event);
+            if let Some(name) = joined_name(e) {
+                agent = Some(name);
+            }
+            if class == "msg-agent" {
+                if let Some(name) = agent {
+                    who = name.to_owned();
+                }
+            }
             let li = el("li", class, &self.transcript)?;
             li.set_attribute("data-seq", &e.seq.to_string())?;
             if class.starts_with("msg") || class == "bot" || class == "note" {
@@ -439,6 +463,68 @@ impl View {
             self.transcript.set_scroll_top(h.scroll_height());
         }
         self.render_details(m)
+    }
+
+    /// The Profile panel: the name and picture visitors see in the chats accepted from now on.
+    /// Built once per opening, so a chosen file and a typed name survive the redraws.
+    fn render_profile(&self, m: &Model, name: &str, picture: Option<&str>) -> Res<()> {
+        show(&self.profile, m.profile.is_some());
+        let Some(form) = &m.profile else {
+            clear(&self.profile);
+            return Ok(());
+        };
+        if self.profile.first_child().is_none() {
+            let h = text_el("h2", "", "Your profile", &self.profile)?;
+            h.set_attribute("id", "profile-title")?;
+            text_el(
+                "p",
+                "hint",
+                "Visitors see your name and picture in the chats you accept from now on.",
+                &self.profile,
+            )?;
+            el("span", "avatar big", &self.profile)?;
+            let input = dom::field("Name", "input", "profile-name", name, &self.profile)?;
+            input.set_attribute("maxlength", "100")?;
+            button("primary", "Save name", "profile-name", &self.profile)?;
+            let file = dom::field(
+                "Picture (PNG, JPEG or WebP, up to 1 MB)",
+                "input",
+                "picture",
+                "",
+                &self.profile,
+            )?;
+            file.set_attribute("type", "file")?;
+            file.set_attribute("accept", "image/png,image/jpeg,image/webp")?;
+            button("primary", "Upload picture", "profile-upload", &self.profile)?;
+            button("ghost", "Remove picture", "profile-remove", &self.profile)?;
+            el("p", "status", &self.profile)?.set_attribute("role", "status")?;
+            button("ghost", "Close", "profile-close", &self.profile)?;
+        }
+        let find = |sel: &str| self.profile.query_selector(sel).ok().flatten();
+        if let Some(big) = find(".avatar.big") {
+            draw_avatar(&big, name, picture)?;
+        }
+        if let Some(remove) = find("[data-act=profile-remove]") {
+            show(&remove, picture.is_some());
+        }
+        if let Some(status) = find(".status") {
+            let words = match (&form.error, form.busy, form.saved) {
+                (Some(e), _, _) => e.as_str(),
+                (None, true, _) => "Saving…",
+                (None, false, true) => "Saved.",
+                _ => "",
+            };
+            set_text(&status, words);
+        }
+        Ok(())
+    }
+
+    /// The file chosen in the Profile panel, if any (a `File`).
+    pub fn chosen_picture(&self) -> Option<wasm_bindgen::JsValue> {
+        let input = self.profile.query_selector("input[name=picture]").ok()??;
+        let files = js_sys::Reflect::get(&input, &"files".into()).ok()?;
+        let file = js_sys::Reflect::get(&files, &"0".into()).ok()?;
+        (!file.is_undefined() && !file.is_null()).then_some(file)
     }
 
     /// The Transfer dialog: colleagues and teams, those who cannot take a chat now greyed
@@ -565,5 +651,32 @@ impl View {
 
     pub fn clear_composer(&self) {
         dom::set_value(&self.composer, "");
+    }
+}
+
+/// The agent's picture, or their initials on a colour of their own.
+fn draw_avatar(e: &Element, name: &str, picture: Option<&str>) -> Res<()> {
+    clear(e);
+    match picture {
+        Some(url) => {
+            let img = el("img", "", e)?;
+            img.set_attribute("src", url)?;
+            img.set_attribute("alt", "")?;
+            e.remove_attribute("style")?;
+        }
+        None => {
+            set_text(e, &crate::fmt::initials(name));
+            let hue = crate::fmt::name_hue(name);
+            e.set_attribute("style", &format!("background:hsl({hue} 55% 42%)"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The agent's name an `agent_joined` entry carries.
+fn joined_name(e: &parlor_core::protocol::TranscriptEntry) -> Option<&str> {
+    match &e.event {
+        parlor_core::protocol::TranscriptEvent::AgentJoined { agent } => Some(agent.name.as_str()),
+        _ => None,
     }
 }

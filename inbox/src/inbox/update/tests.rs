@@ -487,3 +487,50 @@ fn a_transfer_nobody_takes_or_the_server_refuses_leaves_the_chat_with_the_agent(
     update(&mut m, Msg::CloseTransfer);
     assert!(m.transfer.is_none());
 }
+
+#[test]
+fn the_profile_panel_saves_once_at_a_time_and_keeps_the_new_picture() {
+    use crate::session::AgentInfo;
+    let mut m = signed_in();
+    update(&mut m, Msg::OpenProfile);
+    assert!(update(&mut m, Msg::SaveName("   ".into())).is_empty());
+    assert!(m.profile.as_ref().is_some_and(|p| p.error.is_some()));
+    let fx = update(&mut m, Msg::UploadPicture);
+    assert_eq!(fx, vec![Effect::UploadPicture]);
+    assert!(
+        update(&mut m, Msg::RemovePicture).is_empty(),
+        "one change at a time"
+    );
+    update(
+        &mut m,
+        Msg::ProfileFailed(
+            "SVG pictures are not accepted: please upload a PNG, JPEG or WebP image.".into(),
+        ),
+    );
+    assert!(m
+        .profile
+        .as_ref()
+        .is_some_and(|p| !p.busy && p.error.as_deref().is_some_and(|e| e.starts_with("SVG"))));
+    update(&mut m, Msg::UploadPicture);
+    let agent = AgentInfo {
+        id: "ann".into(),
+        email: "ann@x".into(),
+        name: "Ann".into(),
+        avatar_url: Some("/api/pictures/w/ann/0123456789abcdef.png".into()),
+        live_chat: true,
+        role: "agent".into(),
+        teams: Vec::new(),
+    };
+    let fx = update(&mut m, Msg::ProfileSaved(agent.clone()));
+    assert!(matches!(&fx[..], [Effect::SaveSession(s)] if s.agent.as_ref() == Some(&agent)));
+    assert!(m
+        .profile
+        .as_ref()
+        .is_some_and(|p| p.saved && p.error.is_none()));
+    update(&mut m, Msg::CloseProfile);
+    assert!(m.profile.is_none());
+    assert!(
+        update(&mut m, Msg::SaveName("Ann B".into())).is_empty(),
+        "closed: nothing sent"
+    );
+}

@@ -1,0 +1,101 @@
+// Agents' profile pictures against the real stack (R2 under wrangler dev): uploaded from the
+// inbox, checked by their bytes, served from our origin with `nosniff`, and snapshotted into the
+// chats the agent accepts. What is not a PNG, JPEG or WebP of at most 1 MB is refused in words.
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  BASE, freshWorkspace, DEMO_AGENTS, signIn, openInbox, startVisitor, openVisitor, askForLiveChat,
+  waitEntry, closeAllSockets, launchBrowser, shot,
+} from './lib.mjs';
+import { signInInbox } from './inbox-lib.mjs';
+
+afterEach(closeAllSockets);
+
+const [ALICE, BOB] = DEMO_AGENTS;
+// A 1×1 PNG.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
+
+function upload(ws, token, body, type) {
+  const headers = { authorization: `Bearer ${token}` };
+  if (type) headers['content-type'] = type;
+  return fetch(`${BASE}/api/workspaces/${ws}/me/picture`, { method: 'PUT', headers, body });
+}
+
+test('a picture is checked by its bytes, served with nosniff, and the visitor sees it', async () => {
+  const { id: ws } = await freshWorkspace('pictures');
+  const token = await signIn(ws, ALICE);
+  const refused = async (body, type, status, words) => {
+    const r = await upload(ws, token, body, type);
+    assert.equal(r.status, status, `${type}: ${r.status}`);
+    const json = await r.json();
+    assert.match(json.message, words);
+  };
+  await refused('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', 'image/svg+xml', 422, /SVG pictures are not accepted/);
+  await refused('<!doctype html><script>alert(1)</script>', 'image/png', 422, /not a PNG, JPEG or WebP/);
+  const fakePng = Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), Buffer.from('<html><script>alert(1)</script></html>')]);
+  await refused(fakePng, 'image/png', 422, /not a PNG, JPEG or WebP/);
+  await refused(PNG, 'image/jpeg', 422, /png image but was sent as image\/jpeg/);
+  await refused(Buffer.alloc(5 * 1024 * 1024, 0xff), 'image/jpeg', 413, /larger than 1048576 bytes/);
+  assert.equal((await upload(ws, 'not-a-token', PNG, 'image/png')).status, 401);
+
+  const r = await upload(ws, token, PNG, 'image/png');
+  assert.equal(r.status, 200);
+  const agent = await r.json();
+  assert.match(agent.avatar_url, new RegExp(`^/api/pictures/${ws}/alice/[0-9a-f]{16}\\.png$`));
+
+  const served = await fetch(`${BASE}${agent.avatar_url}`);
+  assert.equal(served.status, 200);
+  assert.equal(served.headers.get('content-type'), 'image/png');
+  assert.equal(served.headers.get('x-content-type-options'), 'nosniff');
+  assert.match(served.headers.get('content-security-policy'), /sandbox/);
+  assert.deepEqual(Buffer.from(await served.arrayBuffer()), PNG);
+  assert.equal((await fetch(`${BASE}/api/pictures/${ws}/alice/0123456789abcdef.png`)).status, 404);
+  assert.equal((await fetch(`${BASE}/api/pictures/${ws}/alice/..%2F..%2Fsecret.png`)).status, 404);
+
+  // The chat Alice accepts now shows the visitor her picture.
+  const inbox = await openInbox(ws, token);
+  const v = await startVisitor(ws);
+  const visitor = await openVisitor(v.token);
+  await askForLiveChat(visitor, { first_name: 'Nia', email: 'nia@example.com' });
+  const { offer } = await inbox.waitFor((m) => m.type === 'offered', 10_000, 'offered');
+  inbox.send({ type: 'accept', offer: offer.offer });
+  const joined = await waitEntry(visitor, 'agent_joined');
+  assert.equal(joined.agent.avatar_url, agent.avatar_url);
+});
+
+test('in the inbox: initials until a picture is uploaded from the Profile panel, and refusals in words', async () => {
+  const { id: ws } = await freshWorkspace('pictures-ui');
+  const dir = mkdtempSync(join(tmpdir(), 'parlor-pictures-'));
+  writeFileSync(join(dir, 'me.png'), PNG);
+  writeFileSync(join(dir, 'logo.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+  const browser = await launchBrowser();
+  try {
+    const page = await signInInbox(await browser.newContext(), ws, BOB);
+    // The demo agents start with a picture: removed, initials on a colour take its place.
+    assert.ok(await page.locator('.topbar .avatar img').count(), 'the demo picture');
+    await page.getByRole('button', { name: 'Profile' }).click();
+    const panel = page.getByRole('dialog', { name: 'Your profile' });
+    await panel.getByRole('button', { name: 'Remove picture' }).click();
+    await panel.getByText('Saved.').waitFor({ timeout: 10_000 });
+    assert.equal((await page.locator('.topbar .avatar').innerText()).trim(), 'BD', 'initials without a picture');
+    assert.ok(!(await panel.getByRole('button', { name: 'Remove picture' }).isVisible()));
+    const file = panel.getByLabel(/^Picture/);
+    await file.setInputFiles(join(dir, 'logo.svg'));
+    await panel.getByRole('button', { name: 'Upload picture' }).click();
+    await panel.getByText('SVG pictures are not accepted').waitFor({ timeout: 10_000 });
+    await file.setInputFiles(join(dir, 'me.png'));
+    await panel.getByRole('button', { name: 'Upload picture' }).click();
+    await panel.getByText('Saved.').waitFor({ timeout: 10_000 });
+    const src = await page.locator('.topbar .avatar img').getAttribute('src');
+    assert.match(src, /^\/api\/pictures\/.+\/bob\/[0-9a-f]{16}\.png$/);
+    await panel.getByLabel('Name').fill('Bob D.');
+    await panel.getByRole('button', { name: 'Save name' }).click();
+    await page.getByText(`Bob D. · ${ws}`).waitFor({ timeout: 10_000 });
+    await shot(page, 'docs/screenshots/inbox-profile.png');
+  } finally {
+    await browser.close();
+  }
+});
