@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deflateSync, crc32 } from 'node:zlib';
 import {
   BASE, freshWorkspace, DEMO_AGENTS, signIn, openInbox, startVisitor, openVisitor, askForLiveChat,
   waitEntry, closeAllSockets, launchBrowser, shot,
@@ -17,6 +18,36 @@ afterEach(closeAllSockets);
 const [ALICE, BOB] = DEMO_AGENTS;
 // A 1×1 PNG.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
+
+/** A `size`×`size` PNG: a coloured disc on white (what a real picture looks like in the docs). */
+function discPng(size = 96) {
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(size, 0);
+  ihdr.writeUInt32BE(size, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const rows = [];
+  for (let y = 0; y < size; y++) {
+    const row = Buffer.alloc(1 + size * 3);
+    for (let x = 0; x < size; x++) {
+      const d = Math.hypot(x - size / 2, y - size / 2) / (size / 2);
+      const px = d < 0.8 ? [13, 148, 136] : d < 0.9 ? [250, 204, 21] : [255, 255, 255];
+      row.set(px, 1 + x * 3);
+    }
+    rows.push(row);
+  }
+  return Buffer.concat([
+    Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
 
 function upload(ws, token, body, type) {
   const headers = { authorization: `Bearer ${token}` };
@@ -69,7 +100,7 @@ test('a picture is checked by its bytes, served with nosniff, and the visitor se
 test('in the inbox: initials until a picture is uploaded from the Profile panel, and refusals in words', async () => {
   const { id: ws } = await freshWorkspace('pictures-ui');
   const dir = mkdtempSync(join(tmpdir(), 'parlor-pictures-'));
-  writeFileSync(join(dir, 'me.png'), PNG);
+  writeFileSync(join(dir, 'me.png'), discPng());
   writeFileSync(join(dir, 'logo.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
   const browser = await launchBrowser();
   try {
