@@ -5,6 +5,7 @@
 //!
 //! Run: `cargo run -q -p parlor-core --features schema --example openapi_schemas`
 
+use parlor_core::canned::CannedReply;
 use parlor_core::dialogue::{Dialogue, Issue};
 use parlor_core::hours::BusinessHours;
 use parlor_core::identity::{IdentityClaim, VisitorIdentity};
@@ -31,6 +32,7 @@ fn main() -> Result<(), serde_json::Error> {
     generator.subschema_for::<ConversationRecord>();
     generator.subschema_for::<Report>();
     generator.subschema_for::<FallbackReason>();
+    generator.subschema_for::<CannedReply>();
     let definitions = generator.take_definitions(true);
     println!("{}", serde_json::to_string_pretty(&definitions)?);
     Ok(())

@@ -16,6 +16,9 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("{0} already exists")]
     Conflict(&'static str),
+    /// A value already taken, in words (409 `conflict`): a canned reply's shortcut.
+    #[error("{0}")]
+    Taken(String),
     #[error("request body larger than {0} bytes")]
     TooLarge(usize),
     #[error("the dialogue has errors")]
@@ -83,7 +86,7 @@ impl ApiError {
             ApiError::Identity(_) => 400,
             ApiError::NotFound(_) => 404,
             ApiError::MethodNotAllowed(_) => 405,
-            ApiError::Conflict(_) => 409,
+            ApiError::Conflict(_) | ApiError::Taken(_) => 409,
             ApiError::Erased => 410,
             ApiError::Changed(_) => 412,
             ApiError::TooLarge(_) => 413,
@@ -101,7 +104,7 @@ impl ApiError {
             ApiError::Forbidden => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
-            ApiError::Conflict(_) => "conflict",
+            ApiError::Conflict(_) | ApiError::Taken(_) => "conflict",
             ApiError::TooLarge(_) => "too_large",
             ApiError::InvalidDialogue(_) => "invalid_dialogue",
             ApiError::Changed(_) => "changed",

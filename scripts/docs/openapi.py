@@ -193,6 +193,18 @@ paths = {
           {"name": "to", "in": "query", "required": False, "schema": {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}, "description": "Last local date, included (with from)."},
           {"name": "days", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 92, "default": 7}, "description": "Instead of from/to: this many days ending today in the workspace's zone."}],
       codes=("401", "403", "404", "422"), tag="admin")},
+  # Canned replies (docs/protocol.md): workspace-wide ones written by admins, personal ones by their agent.
+  "/api/workspaces/{ws}/canned-replies": {
+      "get": op("The canned replies the caller sees, by shortcut: the workspace-wide ones and, for an agent, their own personal ones",
+          resp("Replies", {"type": "object", "required": ["replies"], "properties": {"replies": {"type": "array", "items": ref("CannedReply")}}}), params=[WS], tag="agent"),
+      "post": op("Add a canned reply. `scope: workspace` needs the admin role (else 403); `personal` is the calling agent's own (the workspace admin key has none: 403). "
+          "Broken rules → 422 with the reason in `message` (shortcut, text, at most 200 workspace-wide replies and 100 personal ones per agent); "
+          "a shortcut the reply would be seen with already (a workspace-wide one, the agent's own, or for a workspace-wide reply any agent's personal one) → 409",
+          resp("The new reply", ref("CannedReply")), ok_code="201", params=[WS], req=ref("CannedReplyIn"), codes=("400", "401", "403", "404", "409", "422"), tag="agent")},
+  "/api/workspaces/{ws}/canned-replies/{id}": {
+      "put": op("Change a canned reply's shortcut and text (its scope stays). A personal reply only by its agent: to anyone else it does not exist (404); a workspace-wide one only by an admin (403)",
+          resp("The reply", ref("CannedReply")), params=[WS, pid("id")], req=ref("CannedReplyIn"), codes=("400", "401", "403", "404", "409", "422"), tag="agent"),
+      "delete": op("Delete a canned reply (the same rights as changing it)", resp("Deleted", ANY), params=[WS, pid("id")], tag="agent")},
   # Webhooks (docs/webhooks.md): admins only; the signing secret is shown once, on creation and rotation.
   "/api/workspaces/{ws}/webhooks": {
       "get": op("List the webhook endpoints (never their secrets)", resp("Endpoints", {"type": "object", "required": ["endpoints"], "properties": {
@@ -267,6 +279,10 @@ schemas = {
       "erased": {"type": "object", "required": ["conversations", "transcript_entries", "index_rows", "outbox_rows", "audit_rows"], "properties": {
           k: {"type": "integer", "minimum": 0} for k in ("conversations", "transcript_entries", "index_rows", "outbox_rows", "audit_rows", "leads")}},
       "more": {"type": "boolean", "description": "More conversations name this email: call again."}}},
+  "CannedReplyIn": {"type": "object", "additionalProperties": False, "required": ["shortcut", "text"], "properties": {
+      "shortcut": {"type": "string", "pattern": "^[a-z0-9_-]{1,32}$", "description": "What agents type after `/` in the composer (spaces around it are dropped)"},
+      "text": {"type": "string", "minLength": 1, "description": "1 to 2,000 bytes once trimmed; `{first_name}` and `{agent_name}` are filled from the chat when inserted"},
+      "scope": {"enum": ["workspace", "personal"], "description": "Required when adding; when changing, if given, the reply's own"}}},
   "WebhookSecret": {"type": "string", "pattern": "^whsec_[A-Za-z0-9+/]+=*$", "description": "whsec_ + base64 of the HMAC-SHA256 key bytes (docs/webhooks.md)"},
   "WebhookEndpointIn": {"type": "object", "additionalProperties": False, "required": ["url", "events"], "properties": {
       "url": WEBHOOK_URL, "events": {"type": "array", "minItems": 1, "items": {"enum": WEBHOOK_EVENTS}},
@@ -334,7 +350,7 @@ body_of("/api/workspaces", "post", "201", {"type": "object", "required": ["id", 
     "id": STR, "admin_key": {"type": "string", "description": "wsk_…: the workspace admin key, shown only here (rotate with POST …/admin-key)"}}})
 body_of("/api/workspaces/{ws}/sessions", "post", "201", {"type": "object", "required": ["token", "agent", "workspace"], "properties": {
     "token": {"type": "string", "description": "The agent's session token (Authorization: Bearer, or `token` on WebSocket URLs)"}, "agent": ref("Agent"), "workspace": STR}})
-for path in ["/api/workspaces/{ws}/agents/{id}", "/api/workspaces/{ws}/teams/{id}", "/api/workspaces/{ws}/dialogues/{id}"]:
+for path in ["/api/workspaces/{ws}/agents/{id}", "/api/workspaces/{ws}/teams/{id}", "/api/workspaces/{ws}/dialogues/{id}", "/api/workspaces/{ws}/canned-replies/{id}"]:
     body_of(path, "delete", "200", {"type": "object", "required": ["deleted"], "properties": {"deleted": {"type": "string", "description": "The id removed"}}})
 body_of("/api/workspaces/{ws}/conversations/{id}", "get", "200", {"type": "object", "required": ["conversation", "transcript"], "properties": {
     "conversation": ref("ConversationRecord"),

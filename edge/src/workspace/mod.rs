@@ -4,6 +4,7 @@
 
 pub mod access;
 mod admin;
+mod canned;
 mod dialogues;
 mod erase;
 mod forget;
@@ -433,6 +434,7 @@ impl WorkspaceDO {
                 let (entries, next) = store::outbox(sql, &paging::of(req)?)?;
                 paging::respond(&entries, ws_id, req, next.as_ref())
             }
+            (["canned-replies", rest @ ..], _) => canned::api(sql, rest, method, req, who).await,
             (["leads"], Method::Get) => self.leads_page(req, who),
             (["leads.csv"], Method::Get) => self.leads_csv(req, who),
             (["agents"], Method::Get) => {
@@ -459,6 +461,7 @@ impl WorkspaceDO {
                 require_admin(who)?;
                 store::agent(sql, id)?.ok_or(ApiError::NotFound("agent"))?;
                 store::delete_agent(sql, id)?;
+                canned::forget_agent(sql, id)?;
                 let agent = AgentId::new(*id);
                 self.run(WorkspaceInput::RemoveAgent { agent }, None)
                     .await?;

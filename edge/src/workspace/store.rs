@@ -60,7 +60,8 @@ pub fn migrate(sql: &SqlStorage) -> ApiResult<()> {
     if exec(sql, "SELECT hours FROM teams LIMIT 0", vec![]).is_err() {
         exec(sql, "ALTER TABLE teams ADD COLUMN hours TEXT", vec![])?;
     }
-    for stmt in super::leads::SCHEMA.iter().chain(super::versions::SCHEMA) {
+    let more = super::versions::SCHEMA.iter().chain(super::canned::SCHEMA);
+    for stmt in super::leads::SCHEMA.iter().chain(more) {
         exec(sql, stmt, vec![])?;
     }
     // One email of each kind per conversation (a failed action, a new lead, an offline
