@@ -100,6 +100,16 @@ paths = {
       "get": op("The signed-in agent", resp("Agent", ref("Agent")), params=[WS], tag="agent"),
       "patch": op("Change one's own profile (name, avatar)", resp("Agent", ref("Agent")), params=[WS],
           req={"type": "object", "additionalProperties": False, "properties": {"name": agent_in["properties"]["name"], "avatar_url": agent_in["properties"]["avatar_url"]}}, tag="agent")},
+  # Profile pictures (docs/protocol.md, "Profile"; docs/security.md, "Input"): the body is the image itself.
+  "/api/workspaces/{ws}/me/picture": {
+      "put": op("Upload one's own profile picture: the image itself as the body, PNG, JPEG or WebP as its bytes say (never SVG), at most 1 MB. "
+          "Stored on this site; the answer is the agent, whose `avatar_url` names the picture (`/api/pictures/{ws}/{agent}/{hash}.{png|jpg|webp}`). "
+          "A workspace key has no picture (403); not an accepted image, or a `Content-Type` that disagrees with the bytes → 422 with a sentence; over 1 MB → 413",
+          resp("Agent", ref("Agent")), params=[WS], req=ANY, codes=("401", "403", "404", "413", "422"), tag="agent")},
+  "/api/pictures/{ws}/{agent}/{file}": {
+      "get": op("An agent's uploaded picture, for anyone (visitors see it): its checked type, `X-Content-Type-Options: nosniff`, a sandboxing CSP, cached for good (a new picture gets a new name)",
+          resp("The picture"), params=[WS, pid("agent"), {"name": "file", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[0-9a-f]{16}\\.(png|jpg|webp)$"}}],
+          codes=("404",), security=None, tag="visitor")},
   "/api/workspaces/{ws}/inbox/ws": {"get": op("Agent inbox WebSocket", resp("Switching protocols"), params=[WS], tag="agent")},
   "/api/workspaces/{ws}/admin/ws": {"get": op("Admin Conversations WebSocket", resp("Switching protocols"), params=[WS], tag="admin")},
   "/api/workspaces/{ws}/conversations/{id}/ws": {"get": op("Agent chat WebSocket for an accepted chat", resp("Switching protocols"), params=[WS, pid("id")], codes=("400", "401", "403", "404", "410"), tag="agent")},
@@ -346,6 +356,13 @@ for path, created_desc in [("/api/workspaces/{ws}/teams/{id}", "Created (the tea
     r["201"] = {**first, "description": created_desc}
     paths[path]["put"]["responses"] = {"200": r.pop("200"), "201": r.pop("201"), **r}
 body_of("/api/health", "get", "200", {"type": "object", "required": ["ok"], "properties": {"ok": {"const": True}}})
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
+paths["/api/workspaces/{ws}/me/picture"]["put"]["requestBody"] = {"required": True, "content": {
+    t: {"schema": {"type": "string", "format": "binary", "maxLength": 1048576}} for t in IMAGE_TYPES}}
+paths["/api/pictures/{ws}/{agent}/{file}"]["get"]["responses"]["200"] = {"description": "The picture", "headers": {
+    "X-Content-Type-Options": {"description": "`nosniff`", "schema": {"const": "nosniff"}},
+    "Cache-Control": {"description": "`public, max-age=31536000, immutable`", "schema": {"type": "string"}}},
+    "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in IMAGE_TYPES}}
 body_of("/api/workspaces", "post", "201", {"type": "object", "required": ["id", "admin_key"], "properties": {
     "id": STR, "admin_key": {"type": "string", "description": "wsk_…: the workspace admin key, shown only here (rotate with POST …/admin-key)"}}})
 body_of("/api/workspaces/{ws}/sessions", "post", "201", {"type": "object", "required": ["token", "agent", "workspace"], "properties": {
