@@ -189,6 +189,8 @@ pub struct FillContext<'a> {
 
 /// The placeholders [`fill`] knows.
 pub const PLACEHOLDERS: [&str; 2] = ["{first_name}", "{agent_name}"];
+// `fill` skips a placeholder by the first one's length.
+const _: () = assert!(PLACEHOLDERS[0].len() == PLACEHOLDERS[1].len());
 
 /// The visitor's first name for `{first_name}`: the first word of the captured `first_name`
 /// field, else of a captured `name` field, else of the name the site identified them with.
@@ -203,13 +205,17 @@ pub fn first_name<'a>(
     ]
     .into_iter()
     .flatten()
-    .find_map(|s| s.split_whitespace().next())
+    .find_map(|s| s.split(char::is_whitespace).find(|w| !w.is_empty()))
 }
 
 /// A value as it may go into a reply: trimmed, without braces (so a name can never spell a
 /// placeholder).
 fn clean(value: &str) -> String {
-    value.trim().replace(['{', '}'], "")
+    value
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, '{' | '}'))
+        .collect()
 }
 
 /// `text` with `{first_name}` and `{agent_name}` replaced. A placeholder with no value (the
@@ -230,47 +236,51 @@ pub fn fill(text: &str, ctx: &FillContext<'_>) -> String {
     out
 }
 
-/// One pass of [`fill`]; `None` when `text` holds no known placeholder.
+/// One pass of [`fill`]; `None` when `text` holds no known placeholder. (Bytes are scanned by
+/// hand: the browser bundles carry no string searchers for it.)
 fn fill_once(text: &str, first: &str, agent: &str) -> Option<String> {
-    if !PLACEHOLDERS.iter().any(|p| text.contains(p)) {
-        return None;
-    }
     let mut out = String::with_capacity(text.len() + 32);
     let mut rest = text;
-    while let Some(at) = rest.find('{') {
+    let mut filled = false;
+    while let Some(at) = rest.bytes().position(|b| b == b'{') {
         out.push_str(&rest[..at]);
         let tail = &rest[at..];
-        let found = PLACEHOLDERS
-            .iter()
-            .zip([first, agent])
-            .find(|(p, _)| tail.starts_with(**p));
-        let Some((p, value)) = found else {
-            out.push('{');
-            rest = &tail[1..];
-            continue;
+        let value = match PLACEHOLDERS.iter().position(|p| tail.starts_with(p)) {
+            Some(0) => first,
+            Some(_) => agent,
+            None => {
+                out.push('{');
+                rest = &tail[1..];
+                continue;
+            }
         };
-        rest = &tail[p.len()..];
+        filled = true;
+        // Both placeholders are as long.
+        rest = &tail[PLACEHOLDERS[0].len()..];
         if !value.is_empty() {
             out.push_str(value);
             continue;
         }
         // Nothing to say: tidy the words around the gap.
-        let kept = out.trim_end_matches([' ', '\t']).len();
-        if kept == 0 || out[..kept].ends_with('\n') {
+        let blank = |b: &u8| matches!(b, b' ' | b'\t');
+        trim_end(&mut out, blank);
+        if matches!(out.as_bytes().last(), None | Some(b'\n')) {
             // At the start of a line: drop what followed it (", ").
-            out.truncate(kept);
-            rest = rest.trim_start_matches(',').trim_start_matches([' ', '\t']);
-        } else {
-            out.truncate(kept);
-            if out.ends_with(',') {
-                out.pop();
-                let kept = out.trim_end_matches([' ', '\t']).len();
-                out.truncate(kept);
-            }
+            let skip = rest.bytes().take_while(|b| *b == b',' || blank(b)).count();
+            rest = &rest[skip..];
+        } else if out.ends_with(',') {
+            out.pop();
+            trim_end(&mut out, blank);
         }
     }
     out.push_str(rest);
-    Some(out)
+    filled.then_some(out)
+}
+
+/// Drops the ASCII bytes `drop` matches from the end of `s`.
+fn trim_end(s: &mut String, drop: impl Fn(&u8) -> bool) {
+    let kept = s.len() - s.bytes().rev().take_while(|b| drop(b)).count();
+    s.truncate(kept);
 }
 
 #[cfg(test)]
