@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use js_sys::{Array, Object, Reflect, JSON};
+use parlor_core::canned::{CannedReply, Scope};
 use parlor_core::dialogue::{Button, Card, CardKind, FieldKind, FieldSpec};
 use parlor_core::identity::VisitorIdentity;
 use parlor_core::protocol::{AgentProfile, FallbackKind, Side, TranscriptEntry, TranscriptEvent};
@@ -298,6 +299,30 @@ pub fn agent_info(o: &JsValue) -> AgentInfo {
                 .collect(),
             false => Vec::new(),
         },
+    }
+}
+
+/// `{replies: [CannedReply]}` (`GET …/canned-replies`), for both pages.
+pub fn canned_replies(v: &JsValue) -> Res<Vec<CannedReply>> {
+    let mut r = Reader::default();
+    let list = r.list(v, "replies", read_canned);
+    r.done(list)
+}
+
+fn read_canned(r: &mut Reader, o: &JsValue) -> CannedReply {
+    let scope = match r.string(o, "scope").as_str() {
+        "personal" => Scope::Personal,
+        "workspace" => Scope::Workspace,
+        _ => {
+            r.fail("scope");
+            Scope::Workspace
+        }
+    };
+    CannedReply {
+        id: r.string(o, "id"),
+        shortcut: r.string(o, "shortcut"),
+        text: r.string(o, "text"),
+        scope,
     }
 }
 

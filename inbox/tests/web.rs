@@ -965,3 +965,30 @@ fn times_are_written_in_the_agents_locale() {
     );
     assert_eq!(fmt::iso(ms), "2023-11-14T22:13:20.000Z");
 }
+
+#[wasm_bindgen_test]
+fn canned_replies_decode_as_core_wrote_them() {
+    use parlor_core::canned::{CannedReply, Scope};
+    let replies = vec![
+        CannedReply {
+            id: "cr_1".into(),
+            shortcut: "hello".into(),
+            text: "Hi {first_name}, \"welcome\"\nI'm {agent_name} 👋".into(),
+            scope: Scope::Workspace,
+        },
+        CannedReply {
+            id: "cr_2".into(),
+            shortcut: "my-own_1".into(),
+            text: "Zoë".into(),
+            scope: Scope::Personal,
+        },
+    ];
+    let json = serde_json::json!({ "replies": replies }).to_string();
+    let v = js_sys::JSON::parse(&json).expect("json");
+    assert_eq!(wire::canned_replies(&v).expect("replies"), replies);
+    // A scope the inbox does not know is refused, not guessed.
+    let bad =
+        js_sys::JSON::parse(r#"{"replies":[{"id":"x","shortcut":"a","text":"b","scope":"team"}]}"#)
+            .expect("json");
+    assert!(wire::canned_replies(&bad).is_err());
+}

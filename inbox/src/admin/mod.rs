@@ -22,6 +22,7 @@ pub mod wire;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use parlor_core::canned::Scope;
 use parlor_core::client::Backoff;
 use parlor_core::dialogue::looks_like_email;
 use parlor_core::protocol::AdminServerMsg;
@@ -359,6 +360,15 @@ async fn load(tab: Tab, ws: &str, t: &str) -> Result<Option<Data>, InboxError> {
             &get_json("webhooks").await?,
             "endpoints",
         ))?),
+        Tab::Canned => {
+            let all = crate::wire::canned_replies(&get_json("canned-replies").await?)?;
+            // An admin agent's personal replies are theirs to manage in the inbox.
+            Data::Canned(
+                all.into_iter()
+                    .filter(|r| r.scope == Scope::Workspace)
+                    .collect(),
+            )
+        }
         // The Overview's report is loaded with its range (see `run`).
         Tab::Overview | Tab::Embed | Tab::Privacy | Tab::Leads => return Ok(None),
     }))
@@ -704,6 +714,17 @@ fn on_click(app: &Rc<App>, t: &Element, act_name: &str) -> Option<Msg> {
             return None;
         }
         "hook-log" => Msg::OpenHookLog(id),
+        "delete-canned" => {
+            act(
+                app,
+                Tab::Canned,
+                "DELETE",
+                seg("canned-replies/"),
+                None,
+                "Reply deleted.",
+            );
+            return None;
+        }
         "hook-test" => {
             let mut rest = seg("webhooks/");
             rest.push_str("/test");
@@ -878,6 +899,16 @@ fn on_submit(app: &Rc<App>, form: &Element) -> Option<Msg> {
                 ("business_hours", hours),
             ]);
             act(app, Tab::Agents, "PUT", rest, Some(body), "Team saved.");
+            None
+        }
+        "new-canned" => {
+            let body = obj(&[
+                ("shortcut", JsValue::from_str(v("shortcut").trim())),
+                ("text", JsValue::from_str(&v("text"))),
+                ("scope", JsValue::from_str("workspace")),
+            ]);
+            let rest = "canned-replies".into();
+            act(app, Tab::Canned, "POST", rest, Some(body), "Reply added.");
             None
         }
         "new-webhook" => {

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use parlor_core::canned::CannedReply;
 use parlor_core::client::Backoff;
 use parlor_core::dialogue::Dialogue;
 use parlor_core::lead::Lead;
@@ -22,6 +23,7 @@ pub enum Tab {
     Conversations,
     Leads,
     Agents,
+    Canned,
     Settings,
     Audit,
     Emails,
@@ -46,11 +48,12 @@ impl Model {
 }
 
 impl Tab {
-    pub const ALL: [Tab; 11] = [
+    pub const ALL: [Tab; 12] = [
         Tab::Overview,
         Tab::Conversations,
         Tab::Leads,
         Tab::Agents,
+        Tab::Canned,
         Tab::Settings,
         Tab::Audit,
         Tab::Emails,
@@ -66,6 +69,7 @@ impl Tab {
             Tab::Conversations => "Conversations",
             Tab::Leads => "Leads",
             Tab::Agents => "Agents & teams",
+            Tab::Canned => "Canned replies",
             Tab::Settings => "Settings",
             Tab::Audit => "Routing audit",
             Tab::Emails => "Emails",
@@ -82,6 +86,7 @@ impl Tab {
             Tab::Conversations => "conversations",
             Tab::Leads => "leads",
             Tab::Agents => "agents",
+            Tab::Canned => "canned",
             Tab::Settings => "settings",
             Tab::Audit => "audit",
             Tab::Emails => "emails",
@@ -144,6 +149,8 @@ pub enum Data {
     Webhooks(Vec<Hook>),
     /// An endpoint's delivery log.
     HookLog(OpenLog),
+    /// The workspace-wide canned replies.
+    Canned(Vec<CannedReply>),
 }
 
 /// The outcome of checking or saving the dialogue being edited.
@@ -271,6 +278,8 @@ pub struct Model {
     /// An erasure is on its way.
     pub erasing: bool,
     pub webhooks: Vec<Hook>,
+    /// The workspace-wide canned replies.
+    pub canned: Vec<CannedReply>,
     /// The delivery log shown under the endpoints.
     pub hook_log: Option<OpenLog>,
     /// A signing secret to show once.

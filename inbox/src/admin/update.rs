@@ -121,6 +121,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
                     m.webhooks = list;
                 }
                 Data::HookLog(log) => m.hook_log = Some(log),
+                Data::Canned(list) => m.canned = list,
             }
             m.rev += 1;
         }

@@ -9,6 +9,7 @@ use parlor_core::protocol::Presence;
 use wasm_bindgen::JsValue;
 use web_sys::{Element, KeyboardEvent};
 
+use super::canned::{Fx as CannedFx, Msg as CannedMsg};
 use super::model::{Effect, Model, Msg};
 use super::update::update;
 use super::view::View;
@@ -230,6 +231,10 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
             }),
             None => queue(app, Msg::ProfileFailed("Choose a picture first.".into())),
         },
+        Effect::Canned(fx) => {
+            let session = inner.model.session.as_ref();
+            super::canned_view::run(app, session, inner.view.composer(), fx)
+        }
     }
     Ok(())
 }
@@ -287,6 +292,9 @@ fn listen(app: &Rc<App>, root: &Element) -> Res<()> {
                 let note = root_value(&t, "transfer-note");
                 Msg::TransferTo(attr(&t, "data-i").parse().unwrap_or(usize::MAX), note)
             }
+            "canned-pick" => Msg::Canned(CannedMsg::Pick(Some(attr(&t, "data-id")))),
+            "canned-manage" => Msg::Canned(CannedMsg::Do(CannedFx::Load)),
+            "canned-delete" => Msg::Canned(CannedMsg::Do(CannedFx::Delete(attr(&t, "data-id")))),
             _ => return,
         };
         dispatch(&a, msg);
@@ -309,6 +317,7 @@ fn listen(app: &Rc<App>, root: &Element) -> Res<()> {
                 password: val("password"),
             },
             "say" => Msg::Say(val("message")),
+            "canned-add" => Msg::Canned(CannedMsg::Do(CannedFx::Add(val("shortcut"), val("text")))),
             _ => return,
         };
         dispatch(&a, msg);
@@ -323,6 +332,17 @@ fn listen(app: &Rc<App>, root: &Element) -> Res<()> {
             dispatch(&a, Msg::CloseProfile);
         }
         let in_composer = dom::target(&e).is_some_and(|t| t.id() == "composer");
+        // While the `/` list is open, its keys work it (`canned::key`).
+        let listing = in_composer && a.inner.try_borrow().is_ok_and(|i| i.model.canned.is_open());
+        let other = k.shift_key() || k.is_composing();
+        if let Some(msg) = listing
+            .then(|| super::canned::key(&k.key(), other))
+            .flatten()
+        {
+            e.prevent_default();
+            dispatch(&a, Msg::Canned(msg));
+            return;
+        }
         if in_composer && k.key() == "Enter" && !k.shift_key() && !k.is_composing() {
             e.prevent_default();
             let text = a
@@ -335,8 +355,9 @@ fn listen(app: &Rc<App>, root: &Element) -> Res<()> {
     })?;
     let a = app.clone();
     on(root, "input", move |e| {
-        if dom::target(&e).is_some_and(|t| t.id() == "composer") {
+        if let Some(t) = dom::target(&e).filter(|t| t.id() == "composer") {
             dispatch(&a, Msg::Typed);
+            dispatch(&a, Msg::Canned(CannedMsg::Input(dom::value(&t))));
         }
     })?;
     Ok(())

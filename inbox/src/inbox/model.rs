@@ -130,6 +130,8 @@ pub struct Model {
     /// The Profile panel, while open.
     pub profile: Option<ProfileForm>,
     pub revs: Revs,
+    /// Canned replies: the composer's `/` list and the agent's own replies.
+    pub canned: super::canned::Canned,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -185,6 +187,7 @@ pub enum Msg {
     RemovePicture,
     ProfileSaved(AgentInfo),
     ProfileFailed(String),
+    Canned(super::canned::Msg),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -220,6 +223,7 @@ pub enum Effect {
     RemovePicture,
     /// `PUT …/me/picture` with the file chosen in the Profile panel.
     UploadPicture,
+    Canned(super::canned::Fx),
 }
 
 impl Model {
@@ -247,6 +251,7 @@ impl Model {
             transfer: None,
             profile: None,
             revs: Revs::default(),
+            canned: Default::default(),
         }
     }
 

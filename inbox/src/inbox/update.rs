@@ -181,6 +181,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             if text.is_empty() || m.chat(&id).is_none_or(|c| c.closed.is_some()) {
                 return fx;
             }
+            m.canned.composer_cleared();
             if m.note_mode {
                 // The inbox keeps its notes itself (core's session, shared with the widget,
                 // carries messages only): sent now if open, again after each `welcome`.
@@ -255,6 +256,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::RemovePicture => profile::remove_picture(m, &mut fx),
         Msg::ProfileSaved(agent) => profile::saved(m, agent, &mut fx),
         Msg::ProfileFailed(why) => profile::failed(m, why),
+        Msg::Canned(msg) => super::canned::update(m, msg, &mut fx),
     }
     fx
 }

@@ -41,6 +41,7 @@ pub struct View {
     send: Element,
     empty: Element,
     details: Element,
+    canned: super::canned_view::Parts,
     countdowns: BTreeMap<u64, Element>,
     /// (conversation, entries drawn) of the transcript on screen.
     shown: Option<(String, usize)>,
@@ -162,6 +163,7 @@ impl View {
         send.set_attribute("type", "submit")?;
         let details = el("aside", "details", &layout)?;
         details.set_attribute("aria-label", "Visitor details")?;
+        let canned = super::canned_view::Parts::build(&top, &composer_form, &composer)?;
 
         Ok(View {
             signin,
@@ -194,6 +196,7 @@ impl View {
             send,
             empty,
             details,
+            canned,
             countdowns: BTreeMap::new(),
             shown: None,
             revs: None,
@@ -224,6 +227,7 @@ impl View {
         if old.chat != m.revs.chat {
             self.render_chat(m)?;
         }
+        self.canned.render(m, &self.composer)?;
         self.revs = Some(m.revs);
         Ok(())
     }

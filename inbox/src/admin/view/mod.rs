@@ -1,5 +1,6 @@
 //! The admin page: sign-in, then a tab bar and the current tab's panel.
 
+mod canned;
 mod conversations;
 mod designer;
 mod dialogue;
@@ -184,6 +185,7 @@ impl View {
             Tab::Conversations => conversations::render(m, &self.panel)?,
             Tab::Leads => leads::render(m, &self.panel)?,
             Tab::Agents => people::render(m, &self.panel)?,
+            Tab::Canned => canned::render(m, &self.panel)?,
             Tab::Settings => settings::render(m, &self.panel)?,
             Tab::Audit => logs::render("Routing audit log", "No routing decisions yet.", &m.audit, &self.panel)?,
             Tab::Emails => logs::render(
