@@ -186,11 +186,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
                 // The inbox keeps its notes itself (core's session, shared with the widget,
                 // carries messages only): sent now if open, again after each `welcome`.
                 let Some(c) = m.chat_mut(&id) else { return fx };
-                let client_id = c.note_ids.next_id();
-                if c.client.is_open() {
-                    fx.push(note_frame(&id, &client_id, &text));
-                }
-                c.notes.push((client_id, text));
+                queue_note(c, &id, text, &mut fx);
                 fx.push(Effect::ClearComposer);
                 return fx;
             }
@@ -518,6 +514,16 @@ fn chat_frame(m: &mut Model, id: &str, frame: ChatServerMsg, fx: &mut Vec<Effect
 }
 
 /// An internal note's frame (agent-only).
+/// Keeps a new note until it is acked: sent now if the chat's socket is open, again after each
+/// `welcome` otherwise.
+fn queue_note(c: &mut Chat, id: &str, text: String, fx: &mut Vec<Effect>) {
+    let client_id = c.note_ids.next_id();
+    if c.client.is_open() {
+        fx.push(note_frame(id, &client_id, &text));
+    }
+    c.notes.push((client_id, text));
+}
+
 fn note_frame(id: &str, client_id: &str, text: &str) -> Effect {
     Effect::SendAgent(
         id.to_owned(),

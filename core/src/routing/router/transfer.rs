@@ -8,7 +8,7 @@
 //! named one agent, the transfer ends and the chat stays where it was. A transfer never falls
 //! back: the visitor is never left without an agent because of one.
 
-use super::{Chat, Decision, Pending, Router, Target};
+use super::{Decision, Pending, Router, Target};
 use crate::routing::audit::{AuditOutcome, AuditTrigger, RoutingMode, SkipReason, Skips};
 use crate::routing::choice::RuleTarget;
 use crate::routing::effects::{RoutingEffect, RoutingError, TransferError, WithdrawReason};
@@ -143,14 +143,9 @@ impl Router {
         let Some(chat) = self.chats.get_mut(&p.conversation) else {
             return Err(RoutingError::OfferClosed(offer));
         };
-        let from = chat.agent;
-        *chat = Chat {
-            agent: p.agent,
-            since: chat.since,
-            offer,
-            request: chat.request,
-            facts: std::mem::take(&mut chat.facts),
-        };
+        // The chat keeps its start, request and facts; only its holder (and offer) change.
+        let from = std::mem::replace(&mut chat.agent, p.agent);
+        chat.offer = offer;
         let request = chat.request;
         let old = &mut self.agents[from as usize];
         old.chats = old.chats.saturating_sub(1);

@@ -5,7 +5,7 @@ use parlor_core::protocol::{Colleague, InboxClientMsg, TeamAvailability};
 use parlor_core::routing::{RuleTarget, SkipReason};
 
 use super::super::model::{Effect, Model, TransferPick, TransferTarget};
-use super::note_frame;
+use super::queue_note;
 
 /// Shown on the chat from the click until the server answers.
 const SENDING: &str = "Transferring…";
@@ -71,11 +71,7 @@ pub(super) fn pick(m: &mut Model, i: usize, note: &str, fx: &mut Vec<Effect>) {
     };
     let note = note.trim();
     if !note.is_empty() {
-        let client_id = c.note_ids.next_id();
-        if c.client.is_open() {
-            fx.push(note_frame(&id, &client_id, note));
-        }
-        c.notes.push((client_id, note.to_owned()));
+        queue_note(c, &id, note.to_owned(), fx);
     }
     c.transfer = Some(SENDING.into());
     m.revs.list += 1;
