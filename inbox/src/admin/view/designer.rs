@@ -56,10 +56,12 @@ pub fn redraw(m: &Model) -> Res<()> {
     let Some(e) = &m.editor else { return Ok(()) };
     let doc = document()?;
     let report = Found::of(e);
+    let focused = super::focus::remember();
     if let Some(wrap) = doc.get_element_by_id("flow-wrap") {
         clear(&wrap);
         draw(e, &report, &wrap)?;
     }
+    super::focus::restore(focused);
     if let Some(s) = doc.get_element_by_id("designer-status") {
         clear(&s);
         status(e, &report, &s)?;

@@ -5,6 +5,7 @@ mod conversations;
 mod designer;
 mod dialogue;
 mod embed;
+mod focus;
 pub mod hours;
 mod inspector;
 mod keep;
@@ -17,7 +18,6 @@ mod privacy;
 mod settings;
 mod webhooks;
 
-use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 use super::model::{Model, Tab};
@@ -155,10 +155,7 @@ impl View {
         self.panel
             .set_attribute("aria-labelledby", &format!("tab-{}", tab.key()))?;
         // Redraw the panel, keeping focus on the control that had it.
-        let focused = dom::document()?
-            .active_element()
-            .map(|e| e.id())
-            .filter(|id| !id.is_empty());
+        let focused = focus::remember();
         // What the admin typed survives every redraw of the same tab (live updates arrive while
         // they type), except the one right after this tab's save succeeded: then the server's
         // values are the truth.
@@ -202,13 +199,7 @@ impl View {
         if same_tab {
             keep::restore(&self.panel, &kept);
         }
-        if let Some(id) = focused {
-            if let Some(e) = dom::document()?.get_element_by_id(&id) {
-                if let Some(h) = e.dyn_ref::<web_sys::HtmlElement>() {
-                    let _ = h.focus();
-                }
-            }
-        }
+        focus::restore(focused);
         Ok(())
     }
 }
