@@ -73,6 +73,14 @@ fi
 # Local development only: webhook endpoints may be plain HTTP on this machine (docs/webhooks.md).
 grep -q '^WEBHOOKS_LOCAL=' .dev.vars || echo "WEBHOOKS_LOCAL=1" >> .dev.vars
 
+# Web Push: this server's VAPID key pair (RFC 8292), the private half as a base64url P-256
+# scalar; production sets it with `wrangler secret put VAPID_PRIVATE_KEY` (README).
+if ! grep -q '^VAPID_PRIVATE_KEY=' .dev.vars; then
+  say "generating a VAPID key for Web Push in .dev.vars"
+  echo "VAPID_PRIVATE_KEY=$(node -e 'console.log(require("crypto").generateKeyPairSync("ec",{namedCurve:"prime256v1"}).privateKey.export({format:"jwk"}).d)')" >> .dev.vars
+fi
+grep -q '^VAPID_SUBJECT=' .dev.vars || echo "VAPID_SUBJECT=mailto:admin@parlor.localhost" >> .dev.vars
+
 if [ "$MODE" = "--browser" ] || [ "$MODE" = "--test" ]; then
   if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     if [ "$(id -u)" = 0 ]; then

@@ -12,7 +12,7 @@ use parlor_core::link::{
 };
 use parlor_core::protocol::{
     AgentProfile, ConversationRecord, ConversationStatus, EndReason, FallbackKind, InboxServerMsg,
-    OfferView, Presence,
+    OfferView, Presence, PushMsg,
 };
 use parlor_core::routing::{
     AuditEntry, AuditOutcome, AuditTrigger, Condition, FallbackReason, Operator, Plan, Routing,
@@ -262,6 +262,7 @@ fn input_name(i: &WorkspaceInput) -> &'static str {
         WorkspaceInput::UpsertAgent { .. } => "upsert_agent",
         WorkspaceInput::RemoveAgent { .. } => "remove_agent",
         WorkspaceInput::SessionsEnded { .. } => "sessions_ended",
+        WorkspaceInput::PushDevices { .. } => "push_devices",
         WorkspaceInput::Settings { .. } => "settings",
         WorkspaceInput::Tick => "tick",
     }
@@ -321,6 +322,10 @@ fn input_samples() -> Vec<WorkspaceInput> {
         WorkspaceInput::RemoveAgent {
             agent: "eve".into(),
         },
+        WorkspaceInput::PushDevices {
+            agent: "eve".into(),
+            devices: 2,
+        },
         WorkspaceInput::Settings {
             routing: RoutingSettings {
                 plan: Plan::Prime,
@@ -341,6 +346,7 @@ fn effect_name(e: &WorkspaceEffect) -> &'static str {
         WorkspaceEffect::Index(_) => "index",
         WorkspaceEffect::FailedAction(_) => "failed_action",
         WorkspaceEffect::ToAgent { .. } => "to_agent",
+        WorkspaceEffect::Push { .. } => "push",
         WorkspaceEffect::Reply(_) => "reply",
         WorkspaceEffect::ToConversation { .. } => "to_conversation",
         WorkspaceEffect::CloseAgent { .. } => "close_agent",
@@ -368,6 +374,21 @@ fn effect_samples() -> Vec<WorkspaceEffect> {
                     transfer_from: None,
                 },
             },
+        },
+        WorkspaceEffect::Push {
+            agent: "eve".into(),
+            msg: PushMsg::offer(
+                &WorkspaceId::new("acme"),
+                &OfferView {
+                    identity: None,
+                    offer: 42,
+                    conversation: "c_7f3a".into(),
+                    deadline: Millis(1_700_000_100_000),
+                    visitor: visitor(),
+                    page_url: "https://shop.example/pricing".into(),
+                    transfer_from: None,
+                },
+            ),
         },
         WorkspaceEffect::Reply(InboxServerMsg::Error {
             code: "offer_unavailable".into(),

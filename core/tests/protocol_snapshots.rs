@@ -7,10 +7,10 @@ use parlor_core::dialogue::{Card, CardKind, Dialogue};
 use parlor_core::identity::VisitorIdentity;
 use parlor_core::protocol::{
     AgentChatMsg, AgentProfile, ChatClientMsg, ChatServerMsg, ChatSummary, ConversationView,
-    EndReason, FallbackKind, FieldError, InboxClientMsg, InboxServerMsg, OfferView, Presence, Side,
-    TranscriptEntry, TranscriptEvent,
+    EndReason, FallbackKind, FieldError, InboxClientMsg, InboxServerMsg, OfferView, Presence,
+    PushMsg, Side, TranscriptEntry, TranscriptEvent,
 };
-use parlor_core::Millis;
+use parlor_core::{Millis, WorkspaceId};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -412,6 +412,32 @@ fn inbox_client_messages() {
 fn inbox_server_messages() {
     for m in inbox_server_samples() {
         insta::assert_json_snapshot!(format!("inbox_server__{}", inbox_server_name(&m)), m);
+        round_trip(&m);
+    }
+}
+
+/// What the inbox's service worker receives by Web Push (decrypted).
+#[test]
+fn push_messages() {
+    let offer = PushMsg::offer(
+        &WorkspaceId::new("acme"),
+        &OfferView {
+            offer: 42,
+            conversation: "c_7f3a".into(),
+            deadline: Millis(1_700_000_100_000),
+            visitor: visitor(),
+            page_url: "https://shop.example/pricing".into(),
+            identity: None,
+            transfer_from: None,
+        },
+    );
+    let gone = PushMsg::OfferGone {
+        workspace: WorkspaceId::new("acme"),
+        offer: 42,
+        conversation: "c_7f3a".into(),
+    };
+    for (name, m) in [("offer", offer), ("offer_gone", gone)] {
+        insta::assert_json_snapshot!(format!("push__{name}"), m);
         round_trip(&m);
     }
 }

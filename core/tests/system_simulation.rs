@@ -110,7 +110,8 @@ fn summary(stats: &Stats, elapsed: std::time::Duration) -> String {
     format!(
         "system simulation ({}): {} seeds, {} events, {} workspace + {} conversation steps in {:.1?}; \
          {} requests: {} accepted, {} fell back, {} cancelled; {} offers ({} declined, {} timed out, \
-         {} withdrawn as unavailable); {} emails ({} repeats dropped by the outbox); {} duplicate \
+         {} withdrawn as unavailable; {} made by Web Push to agents with no inbox open, {} \
+         accepted after a notification); {} emails ({} repeats dropped by the outbox); {} duplicate \
          calls, {} duplicate requests audited, {} immediate replies; {} workspace restarts + {} \
          hibernations, {} conversation restarts; {} inbox opens, {} closes, {} removals, {} sessions ended; {} removed agents' late acceptances bounced; {} stale \
          clicks, {} refused accepts, {} stale index rows; longest wait {} ms; {} re-routed after \
@@ -129,6 +130,8 @@ fn summary(stats: &Stats, elapsed: std::time::Duration) -> String {
         stats.declines,
         stats.expired_offers,
         stats.unavailable_withdrawals,
+        stats.push_offers,
+        stats.push_accepts,
         stats.emails,
         stats.failed_action_dups,
         stats.duplicates_sent,
@@ -217,6 +220,8 @@ fn two_machines_many_seeds() {
         ("removals", stats.removals),
         ("sessions ended", stats.sessions_ended),
         ("stale clicks", stats.stale_answers),
+        ("offers by push", stats.push_offers),
+        ("accepts from a notification", stats.push_accepts),
     ] {
         assert!(count >= n / 20, "too few {what}: {count} in {n} seeds");
     }

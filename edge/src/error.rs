@@ -52,6 +52,9 @@ pub enum ApiError {
     /// verified (403).
     #[error("{0}")]
     Identity(#[from] parlor_core::identity::IdentityError),
+    /// A feature the operator has not configured on this server (503 `unavailable`).
+    #[error("{0}")]
+    Unavailable(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -93,6 +96,7 @@ impl ApiError {
             ApiError::InvalidDialogue(_) | ApiError::Unprocessable(_) => 422,
             ApiError::RateLimited | ApiError::RetryAfter(_) => 429,
             ApiError::Internal(_) | ApiError::Misconfigured(_) => 500,
+            ApiError::Unavailable(_) => 503,
         }
     }
 
@@ -115,6 +119,7 @@ impl ApiError {
             ApiError::Erased => "conversation_erased",
             ApiError::Identity(e) => e.code(),
             ApiError::Internal(_) => "internal",
+            ApiError::Unavailable(_) => "unavailable",
         }
     }
 

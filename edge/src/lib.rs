@@ -15,6 +15,7 @@ mod internal;
 mod mailer;
 mod password;
 mod pictures;
+pub mod push;
 mod routes;
 mod rpc;
 mod secrets;

@@ -68,6 +68,16 @@ async fn route(req: &mut Request, env: &Env, path: &str, now: u64) -> ApiResult<
             headers.set("content-type", "application/json")?;
             Ok(Response::ok(OPENAPI)?.with_headers(headers))
         }
+        // The server's VAPID public key: what an inbox subscribes to push with.
+        (["api", "push", "key"], Method::Get) => match crate::workspace::push::vapid(env) {
+            Some(v) => Ok(json_response(
+                &serde_json::json!({ "public_key": v.public_key_b64url() }),
+                200,
+            )),
+            None => Err(ApiError::Unavailable(
+                "Web Push is not configured on this server".into(),
+            )),
+        },
         (["api", "visitor", "conversations"], Method::Post) => start_conversation(req, env).await,
         (["api", "visitor", "ws"], Method::Get) => visitor_socket(req, env).await,
         (["api", "visitor", "availability"], Method::Get) => availability(req, env).await,

@@ -19,6 +19,8 @@ mod json;
 mod mailbox;
 #[cfg(feature = "agent")]
 mod notify;
+#[cfg(feature = "agent")]
+mod push;
 mod socket;
 #[cfg(feature = "agent")]
 mod sound;

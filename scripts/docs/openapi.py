@@ -21,7 +21,7 @@ def errors(*codes):
     names = {"400": "Bad request", "401": "Unauthenticated", "403": "Forbidden", "404": "Not found",
              "409": "Conflict", "410": "Gone (the conversation was erased)", "413": "Body too large (a Content-Length over the route's limit is refused before the body is read)",
              "412": "Precondition failed (error `changed`): the dialogue changed since it was opened; the message says how (\"This dialogue was changed since you opened it (now version 5, you opened version 3). Reload it to see the changes.\")",
-             "422": "Unprocessable", "429": "Rate limited"}
+             "422": "Unprocessable", "429": "Rate limited", "503": "Unavailable: a feature the operator did not configure on this server (error `unavailable`)"}
     out = {c: {"description": names[c], "content": {"application/json": {"schema": ref("Error")}}} for c in codes}
     # Every 429 says when to come back; every documented path answers another method with 405.
     if "429" in out: out["429"]["headers"] = RETRY_AFTER
@@ -106,6 +106,16 @@ paths = {
           "Stored on this site; the answer is the agent, whose `avatar_url` names the picture (`/api/pictures/{ws}/{agent}/{hash}.{png|jpg|webp}`). "
           "A workspace key has no picture (403); not an accepted image, or a `Content-Type` that disagrees with the bytes → 422 with a sentence; over 1 MB → 413",
           resp("Agent", ref("Agent")), params=[WS], req=ANY, codes=("401", "403", "404", "413", "422"), tag="agent")},
+  "/api/push/key": {
+      "get": op("This server's VAPID public key (RFC 8292), base64url of the uncompressed P-256 point: the `applicationServerKey` an inbox subscribes to Web Push with. 503 when the operator configured no key",
+          resp("Key", {"type": "object", "required": ["public_key"], "properties": {"public_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{87}$"}}}),
+          codes=("503",), security=[], tag="agent")},
+  "/api/workspaces/{ws}/me/push": {
+      "put": op("Store this browser's push subscription for the signed-in agent (the JSON of `PushSubscription.toJSON()`): while Available, with no inbox open, the agent is offered chats by notification for 8 hours after their last inbox closed, when no agent with an open inbox can take them (docs/protocol.md, Web Push). "
+          "The same endpoint again replaces its keys; an agent keeps their 10 newest devices. An endpoint that is not https (http only to this machine on a local server), a key that is not a P-256 point or an auth secret that is not 16 bytes → 400 with a sentence; no VAPID key on this server → 503",
+          resp("Devices", ref("PushDevices")), params=[WS], req=ref("PushSubscription"), codes=("400", "401", "403", "404", "413", "503"), tag="agent"),
+      "delete": op("Drop one push subscription of the signed-in agent (notifications turned off, or signing out on that browser). Signing out everywhere, a password reset, a role change or removal drops all of them",
+          resp("Devices", ref("PushDevices")), params=[WS, {"name": "endpoint", "in": "query", "required": True, "description": "The device's push endpoint, URL-encoded", "schema": {"type": "string", "maxLength": 1024}}], codes=("400", "401", "403", "404"), tag="agent")},
   "/api/pictures/{ws}/{agent}/{file}": {
       "get": op("An agent's uploaded picture, for anyone (visitors see it): its checked type, `X-Content-Type-Options: nosniff`, a sandboxing CSP, cached for good (a new picture gets a new name)",
           resp("The picture"), params=[WS, pid("agent"), {"name": "file", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[0-9a-f]{16}\\.(png|jpg|webp)$"}}],
@@ -261,6 +271,13 @@ schemas = {
   "Started": {"type": "object", "required": ["conversation", "token"], "properties": {"conversation": {"type": "string"}, "token": {"type": "string"}, "resumed": {"type": "boolean"}, "widget": ANY}},
   "Agent": {"type": "object", "properties": {"id": {"type": "string"}, "email": {"type": "string"}, "name": {"type": "string"}, "avatar_url": {"type": ["string", "null"]}, "live_chat": {"type": "boolean"}, "role": {"enum": ["agent", "admin"]}, "teams": {"type": "array", "items": {"type": "string"}}}},
   "IdentitySecret": {"type": "object", "required": ["secret"], "properties": {"secret": {"type": "string", "pattern": "^idv_[0-9a-f]{64}$"}}},
+  "PushSubscription": {"type": "object", "required": ["endpoint", "keys"], "description": "What `PushSubscription.toJSON()` gives in a browser",
+      "properties": {"endpoint": {"type": "string", "maxLength": 1024, "description": "The push service URL the browser was given"},
+                     "expirationTime": {"type": ["integer", "null"]},
+                     "keys": {"type": "object", "required": ["p256dh", "auth"], "properties": {
+                         "p256dh": {"type": "string", "description": "base64url of the browser's uncompressed P-256 public key (65 bytes)"},
+                         "auth": {"type": "string", "description": "base64url of the browser's 16-byte auth secret"}}}}},
+  "PushDevices": {"type": "object", "required": ["devices"], "properties": {"devices": {"type": "integer", "minimum": 0, "maximum": 10, "description": "The agent's browsers that receive offers by Web Push"}}},
   "Team": {"type": "object", "required": ["id", "name"], "properties": {"id": {"type": "string"}, "name": {"type": "string"},
       "business_hours": ref("BusinessHours")}},
   "LeadPage": {"type": "object", "required": ["leads"], "properties": {

@@ -6,6 +6,7 @@
 mod admin;
 mod chat;
 mod inbox;
+mod push;
 
 pub use admin::{AdminServerMsg, ConversationRecord, ConversationStatus};
 pub use chat::{
@@ -16,6 +17,7 @@ pub use inbox::{
     ChatSummary, Colleague, EndReason, InboxClientMsg, InboxServerMsg, OfferView, Presence,
     TeamAvailability,
 };
+pub use push::{PushMsg, PUSH_BODY_CHARS};
 
 /// Bumped on any incompatible change; clients send it in their `hello`.
 pub const PROTOCOL_VERSION: u16 = 1;

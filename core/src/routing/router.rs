@@ -118,6 +118,11 @@ struct AgentSlot {
     removed: bool,
     online: bool,
     available: bool,
+    /// Online only through Web Push (no inbox open): picked only when no agent with an open
+    /// inbox can take the chat, so a visitor never waits on a notification when someone is at
+    /// their desk.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    push_only: bool,
     /// Team indices.
     teams: Vec<u32>,
     /// Outstanding offer ids, oldest first (derived).
@@ -211,6 +216,8 @@ pub struct AgentView {
     pub agent: AgentId,
     pub live_chat: bool,
     pub online: bool,
+    /// Online through Web Push only (see [`Router::set_push_only`]).
+    pub push_only: bool,
     pub available: bool,
     pub teams: Vec<TeamId>,
     pub chats: u32,
@@ -428,6 +435,7 @@ impl Router {
                     removed: false,
                     online: false,
                     available: false,
+                    push_only: false,
                     teams: Vec::new(),
                     offers: Vec::new(),
                     chats: 0,
@@ -516,6 +524,16 @@ impl Router {
     ) -> Vec<RoutingEffect> {
         if let Some(&idx) = self.agent_index.get(agent) {
             self.agents[idx as usize].online = connected;
+        }
+        Vec::new()
+    }
+
+    /// Whether the agent is reached only by Web Push (no inbox open). Such an agent is offered a
+    /// chat only when no agent with an open inbox can take it ([`Router::request`]). Never
+    /// withdraws anything: the result is always empty. Unknown agents are ignored.
+    pub fn set_push_only(&mut self, agent: &AgentId, push_only: bool) -> Vec<RoutingEffect> {
+        if let Some(&idx) = self.agent_index.get(agent) {
+            self.agents[idx as usize].push_only = push_only;
         }
         Vec::new()
     }
@@ -960,6 +978,7 @@ impl Router {
             agent: s.id.clone(),
             live_chat: s.live_chat && !s.removed,
             online: s.online,
+            push_only: s.push_only,
             available: s.available,
             teams: s
                 .teams
@@ -1139,6 +1158,7 @@ impl Router {
             return None;
         }
         let start = self.cursor % n;
+        let mut by_push = None;
         for k in 0..n {
             let i = (start + k) % n;
             if self.agents[i as usize].removed {
@@ -1149,11 +1169,18 @@ impl Router {
                 continue;
             }
             if self.check(i, now, skips) {
+                if self.agents[i as usize].push_only {
+                    by_push = by_push.or(Some(i));
+                    continue;
+                }
                 self.cursor = (i + 1) % n;
                 return Some(i);
             }
         }
-        None
+        // Nobody at a desk: the first agent reached by a notification, in the same turn order.
+        let i = by_push?;
+        self.cursor = (i + 1) % n;
+        Some(i)
     }
 
     /// The next eligible member of team `t` not in `exclude`; the team's cursor moves past it.
@@ -1170,19 +1197,26 @@ impl Router {
             return None;
         }
         let start = team.cursor % n;
+        let mut by_push = None;
         for k in 0..n {
             let pos = (start + k) % n;
-            let i = team.members[pos as usize];
+            let i = self.teams[t as usize].members[pos as usize];
             if exclude.contains(&i) {
                 skips.push(&self.agents[i as usize].id, SkipReason::AlreadyTried);
                 continue;
             }
             if self.check(i, now, skips) {
+                if self.agents[i as usize].push_only {
+                    by_push = by_push.or(Some((pos, i)));
+                    continue;
+                }
                 self.teams[t as usize].cursor = (pos + 1) % n;
                 return Some(i);
             }
         }
-        None
+        let (pos, i) = by_push?;
+        self.teams[t as usize].cursor = (pos + 1) % n;
+        Some(i)
     }
 
     fn offer(

@@ -41,13 +41,10 @@ impl Workspace {
                 teams,
                 profile,
             } => {
-                let person = self.people.entry(agent.clone()).or_insert_with(|| Person {
-                    profile: profile.clone(),
-                    chose: false,
-                    gone_since: None,
-                    offers_moved: false,
-                    chats_moved: false,
-                });
+                let person = self
+                    .people
+                    .entry(agent.clone())
+                    .or_insert_with(|| Person::new(profile.clone()));
                 person.profile = profile;
                 self.people_changed = true;
                 let had_permission = self.router.agent(&agent).is_some_and(|v| v.live_chat);
@@ -65,6 +62,8 @@ impl Workspace {
                 }
             }
             WorkspaceInput::RemoveAgent { agent } => {
+                // No notification reaches a removed agent: the edge deletes their devices.
+                self.router.set_push_only(&agent, false);
                 self.hand_over_now(&agent, now, &mut fx);
                 let mut effects = self.router.remove_agent(&agent, now);
                 // Offline too: if the agent is added again, they wait for an inbox like anyone.
@@ -81,13 +80,33 @@ impl Workspace {
                 });
             }
             WorkspaceInput::SessionsEnded { agent, hand_over } => {
-                // Every inbox socket of the agent is closing: they are gone from now on.
+                // Every session ended, and with them the devices' push subscriptions (the edge
+                // deletes them): the agent is gone from now on, not reachable by notification.
+                if let Some(p) = self.people.get_mut(&agent) {
+                    if p.push_devices > 0 {
+                        p.push_devices = 0;
+                        self.people_changed = true;
+                    }
+                }
+                let by_push = self.by_push(&agent);
+                if by_push {
+                    let effects = self.router.set_push_only(&agent, false);
+                    self.routing_effects(effects, None, &mut fx);
+                    let effects = self.router.set_connected(&agent, false, now);
+                    self.routing_effects(effects, None, &mut fx);
+                }
                 if self.inboxes.remove(&agent).is_some() {
-                    self.went_away(&agent, now, &mut fx);
+                    self.went_away(&agent, false, now, &mut fx);
+                }
+                if by_push {
+                    self.presence_timers(now, &mut fx);
                 }
                 if hand_over {
                     self.hand_over_now(&agent, now, &mut fx);
                 }
+            }
+            WorkspaceInput::PushDevices { agent, devices } => {
+                self.push_devices(&agent, devices, now, &mut fx)
             }
             WorkspaceInput::Settings { routing } => self.router.set_settings(routing),
             WorkspaceInput::Tick => {

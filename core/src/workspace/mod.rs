@@ -27,7 +27,9 @@ use serde::{Deserialize, Serialize};
 use crate::failed_action::{Email, FailedAction};
 use crate::lead::LeadUpdate;
 use crate::link::{FromConversation, WorkspaceToConversation};
-use crate::protocol::{AgentProfile, ConversationRecord, InboxServerMsg, OfferView, Presence};
+use crate::protocol::{
+    AgentProfile, ConversationRecord, InboxServerMsg, OfferView, Presence, PushMsg,
+};
 use crate::routing::{AuditEntry, Changes, Router, RoutingSettings};
 use crate::{AgentId, ConversationId, Millis, TeamId, WorkspaceId};
 
@@ -36,6 +38,11 @@ pub use settled::{Settled, SETTLED_MEMORY};
 
 /// How long offers wait for an agent whose last inbox closed (a reload, a network blip).
 pub const PRESENCE_GRACE: Millis = Millis(10_000);
+
+/// How long an available agent with a push device stays reachable after their last inbox
+/// closed: a working day. Past it, a notification would more likely wake someone off duty
+/// than reach someone at work, and the visitor would wait the whole accept timeout for nothing.
+pub const PUSH_REACH: Millis = Millis(8 * 60 * 60 * 1000);
 
 /// The shortest and longest pace of last-message previews a conversation is asked for.
 pub const PREVIEW_PACE_MIN: Millis = Millis(2_000);
@@ -57,6 +64,11 @@ pub enum WorkspaceInput {
     /// An inbox socket of this agent closed.
     InboxClosed {
         agent: AgentId,
+    },
+    /// The edge stored or dropped a Web Push subscription of this agent: `devices` are left.
+    PushDevices {
+        agent: AgentId,
+        devices: u32,
     },
     /// After loading from storage: the agents whose inbox sockets survived (hibernation).
     Restored {
@@ -121,6 +133,8 @@ pub enum WorkspaceEffect {
     FailedAction(FailedAction),
     /// Send to every inbox socket of this agent.
     ToAgent { agent: AgentId, msg: InboxServerMsg },
+    /// Send by Web Push to every device of this agent (they have no inbox open).
+    Push { agent: AgentId, msg: PushMsg },
     /// Send to the inbox socket the input came from.
     Reply(InboxServerMsg),
     /// Deliver to this conversation object.
@@ -223,7 +237,8 @@ impl Workspace {
             .iter()
             .filter_map(|(agent, p)| {
                 let holds = self.router.holds_chats(agent);
-                p.deadline(holds, self.router.settings().agent_gone_grace)
+                let grace = self.router.settings().agent_gone_grace;
+                p.deadline(holds, grace, self.by_push(agent))
             })
             .min();
         crate::time::earliest(self.router.next_deadline(), grace)

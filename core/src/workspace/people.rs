@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Workspace, WorkspaceEffect, PRESENCE_GRACE};
+use super::{Workspace, WorkspaceEffect, PRESENCE_GRACE, PUSH_REACH};
 use crate::link::WorkspaceToConversation;
-use crate::protocol::{AgentProfile, Presence};
+use crate::protocol::{AgentProfile, Presence, PushMsg};
 use crate::{AgentId, Millis};
 
 /// One agent as the workspace machine stores them.
@@ -25,19 +25,50 @@ pub struct Person {
     pub offers_moved: bool,
     #[serde(default)]
     pub chats_moved: bool,
+    /// Browsers (devices) that receive this agent's offers by Web Push, as the edge stores
+    /// their subscriptions. With one, an available agent stays reachable after their last
+    /// inbox closes, for [`PUSH_REACH`].
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub push_devices: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Person {
-    /// When this agent's absence next matters, given whether they hold chats.
-    pub(super) fn deadline(&self, holds_chats: bool, chats_grace: Millis) -> Option<Millis> {
-        let since = self.gone_since?;
-        if !self.offers_moved {
-            Some(since.after(PRESENCE_GRACE))
-        } else if holds_chats && !self.chats_moved {
-            Some(since.after(chats_grace))
-        } else {
-            None
+    /// A new agent: never chose, never gone, no push device.
+    pub fn new(profile: AgentProfile) -> Person {
+        Person {
+            profile,
+            chose: false,
+            gone_since: None,
+            offers_moved: false,
+            chats_moved: false,
+            push_devices: 0,
         }
+    }
+
+    /// When this agent's offers stop waiting for them after their last inbox closed: a
+    /// reconnect's grace, or a working day when a notification can still reach them.
+    fn offers_due(&self, since: Millis, by_push: bool) -> Millis {
+        since.after(if by_push { PUSH_REACH } else { PRESENCE_GRACE })
+    }
+
+    /// When this agent's absence next matters, given whether they hold chats and whether
+    /// they are reached by push. A chat needs an open inbox: it moves on after the grace
+    /// whether or not a notification could reach its agent.
+    pub(super) fn deadline(
+        &self,
+        holds_chats: bool,
+        chats_grace: Millis,
+        by_push: bool,
+    ) -> Option<Millis> {
+        let since = self.gone_since?;
+        let offers = (!self.offers_moved).then(|| self.offers_due(since, by_push));
+        let chats = (holds_chats && !self.chats_moved && (self.offers_moved || by_push))
+            .then(|| since.after(chats_grace));
+        crate::time::earliest(offers, chats)
     }
 }
 
@@ -59,7 +90,8 @@ impl Workspace {
         }
         let chose = person.chose;
         let available = !chose || self.router.agent(agent).is_some_and(|v| v.available);
-        let mut effects = self.router.set_connected(agent, true, now);
+        let mut effects = self.router.set_push_only(agent, false);
+        effects.extend(self.router.set_connected(agent, true, now));
         effects.extend(self.router.set_presence(agent, true, available, now));
         self.routing_effects(effects, None, fx);
     }
@@ -79,19 +111,37 @@ impl Workspace {
         };
         if left == 0 {
             self.inboxes.remove(agent);
-            self.went_away(agent, now, fx);
+            self.went_away(agent, true, now, fx);
         }
     }
 
-    /// No inbox is left: no new offers from now on; offers already made wait for the grace.
+    /// No inbox is left. Without a push device: no new offers from now on; offers already made
+    /// wait for the grace. With one (and `push_ok`): the agent stays reachable by notification
+    /// for [`PUSH_REACH`], offered chats only when nobody with an open inbox can take them, and
+    /// each offer waiting for them now goes out as a notification.
     pub(super) fn went_away(
         &mut self,
         agent: &AgentId,
+        push_ok: bool,
         now: Millis,
         fx: &mut Vec<WorkspaceEffect>,
     ) {
-        let effects = self.router.set_connected(agent, false, now);
+        let by_push = push_ok && self.people.get(agent).is_some_and(|p| p.push_devices > 0);
+        let effects = if by_push {
+            self.router.set_push_only(agent, true)
+        } else {
+            self.router.set_connected(agent, false, now)
+        };
         self.routing_effects(effects, None, fx);
+        if by_push {
+            for o in self.router.offers_of(agent) {
+                let view = self.offer_view(o.offer, &o.conversation, o.deadline);
+                fx.push(WorkspaceEffect::Push {
+                    agent: agent.clone(),
+                    msg: PushMsg::offer(&self.id, &view),
+                });
+            }
+        }
         if let Some(person) = self.people.get_mut(agent) {
             if person.gone_since.is_none() {
                 person.gone_since = Some(now);
@@ -119,7 +169,7 @@ impl Workspace {
             .collect();
         for agent in online {
             if !self.connected(&agent) {
-                self.went_away(&agent, now, fx);
+                self.went_away(&agent, true, now, fx);
             }
         }
     }
@@ -137,7 +187,7 @@ impl Workspace {
                 self.people_changed = true;
             }
         }
-        let online = self.connected(agent);
+        let online = self.reachable(agent);
         let available = presence == Presence::Available;
         let effects = self.router.set_presence(agent, online, available, now);
         self.routing_effects(effects, None, fx);
@@ -162,19 +212,22 @@ impl Workspace {
             let Some(since) = person.gone_since else {
                 continue;
             };
-            if !person.offers_moved && now >= since.after(PRESENCE_GRACE) {
+            let by_push = self.by_push(&agent);
+            if !person.offers_moved && now >= person.offers_due(since, by_push) {
                 if let Some(p) = self.people.get_mut(&agent) {
                     p.offers_moved = true;
                 }
                 self.people_changed = true;
                 let available = self.router.agent(&agent).is_some_and(|v| v.available);
+                // Withdrawn while still reached by push: their notifications are closed too.
                 let effects = self.router.set_presence(&agent, false, available, now);
                 self.routing_effects(effects, None, fx);
+                self.router.set_push_only(&agent, false);
             }
             let chats_due = self
                 .people
                 .get(&agent)
-                .is_some_and(|p| p.offers_moved && !p.chats_moved);
+                .is_some_and(|p| (p.offers_moved || by_push) && !p.chats_moved);
             if chats_due && now >= since.after(self.router.settings().agent_gone_grace) {
                 if let Some(p) = self.people.get_mut(&agent) {
                     p.chats_moved = true;
@@ -183,6 +236,43 @@ impl Workspace {
                 self.chats_move_on(&agent, false, fx);
             }
         }
+    }
+
+    /// The edge stored or dropped a push subscription of this agent: `devices` are left. The
+    /// last one gone while no inbox is open makes the agent unreachable: their offers move on
+    /// now if the reconnect grace is over.
+    pub(super) fn push_devices(
+        &mut self,
+        agent: &AgentId,
+        devices: u32,
+        now: Millis,
+        fx: &mut Vec<WorkspaceEffect>,
+    ) {
+        let Some(person) = self.people.get_mut(agent) else {
+            return;
+        };
+        if person.push_devices == devices {
+            return;
+        }
+        person.push_devices = devices;
+        self.people_changed = true;
+        if devices == 0 && self.by_push(agent) {
+            let effects = self.router.set_push_only(agent, false);
+            self.routing_effects(effects, None, fx);
+            let effects = self.router.set_connected(agent, false, now);
+            self.routing_effects(effects, None, fx);
+            self.presence_timers(now, fx);
+        }
+    }
+
+    /// Whether the agent is online through push alone (no inbox open).
+    pub(super) fn by_push(&self, agent: &AgentId) -> bool {
+        self.router.agent(agent).is_some_and(|v| v.push_only)
+    }
+
+    /// Whether an offer can reach the agent now: an open inbox, or a notification.
+    pub(super) fn reachable(&self, agent: &AgentId) -> bool {
+        self.connected(agent) || self.by_push(agent)
     }
 
     /// Removal, demotion or losing the permission: each conversation the agent holds is told

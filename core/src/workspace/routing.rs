@@ -2,7 +2,7 @@
 
 use super::{Workspace, WorkspaceEffect};
 use crate::link::WorkspaceToConversation;
-use crate::protocol::{AgentProfile, EndReason, InboxServerMsg, OfferView};
+use crate::protocol::{AgentProfile, EndReason, InboxServerMsg, OfferView, PushMsg};
 use crate::routing::{RoutingEffect, WithdrawReason};
 use crate::{AgentId, ConversationId, Millis};
 
@@ -56,29 +56,50 @@ impl Workspace {
                 },
                 RoutingEffect::Audit(entry) => WorkspaceEffect::Audit(entry),
                 // Only the agent hears of an offer: to the conversation it is still waiting.
+                // An agent with no inbox open hears it by notification as well (the inbox
+                // they open from it lists the offer in its `welcome`).
                 RoutingEffect::Offered {
                     offer,
                     conversation,
                     agent,
                     deadline,
-                } => WorkspaceEffect::ToAgent {
-                    agent,
-                    msg: InboxServerMsg::Offered {
-                        offer: self.offer_view(offer, &conversation, deadline),
-                    },
-                },
+                } => {
+                    let view = self.offer_view(offer, &conversation, deadline);
+                    if self.by_push(&agent) {
+                        fx.push(WorkspaceEffect::Push {
+                            agent: agent.clone(),
+                            msg: PushMsg::offer(&self.id, &view),
+                        });
+                    }
+                    WorkspaceEffect::ToAgent {
+                        agent,
+                        msg: InboxServerMsg::Offered { offer: view },
+                    }
+                }
                 RoutingEffect::OfferWithdrawn {
                     offer,
+                    conversation,
                     agent,
                     reason,
-                    ..
-                } => WorkspaceEffect::ToAgent {
-                    agent,
-                    msg: InboxServerMsg::OfferWithdrawn {
-                        offer,
-                        reason: withdraw_code(reason).to_owned(),
-                    },
-                },
+                } => {
+                    if self.by_push(&agent) {
+                        fx.push(WorkspaceEffect::Push {
+                            agent: agent.clone(),
+                            msg: PushMsg::OfferGone {
+                                workspace: self.id.clone(),
+                                offer,
+                                conversation,
+                            },
+                        });
+                    }
+                    WorkspaceEffect::ToAgent {
+                        agent,
+                        msg: InboxServerMsg::OfferWithdrawn {
+                            offer,
+                            reason: withdraw_code(reason).to_owned(),
+                        },
+                    }
+                }
                 // The agent hears `chat_started` once the conversation confirms (`AgentJoined`),
                 // so their chat socket is never refused.
                 RoutingEffect::Accepted {

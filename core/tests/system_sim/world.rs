@@ -10,13 +10,15 @@ use parlor_core::failed_action::FailedAction;
 use parlor_core::link::{
     ConversationToWorkspace, FromConversation, ToConversation, WorkspaceToConversation,
 };
-use parlor_core::protocol::{ConversationRecord, InboxServerMsg, Presence, Side, TranscriptEvent};
+use parlor_core::protocol::{
+    ConversationRecord, InboxServerMsg, Presence, PushMsg, Side, TranscriptEvent,
+};
 use parlor_core::routing::{
     AuditOutcome, AuditTrigger, Chat, FallbackReason, Pending, Plan, Router, RouterHead,
     RoutingSettings, DEFAULT_ACCEPT_TIMEOUT,
 };
 use parlor_core::workspace::{
-    Person, Settled, Workspace, WorkspaceChanges, WorkspaceEffect, WorkspaceInput,
+    Person, Settled, Workspace, WorkspaceChanges, WorkspaceEffect, WorkspaceInput, PUSH_REACH,
 };
 use parlor_core::{AgentId, ConversationId, Millis, WorkspaceId};
 
@@ -75,6 +77,9 @@ pub struct Stats {
     pub stale_index_rows: u64,
     pub refused_accepts: u64,
     pub visitor_pages_left: u64,
+    /// Offers made to agents with no inbox open, by notification; of them, those accepted.
+    pub push_offers: u64,
+    pub push_accepts: u64,
     pub max_wait_ms: u64,
     /// Fallbacks the workspace decided, by reason.
     pub fallback_reasons: BTreeMap<String, u64>,
@@ -118,7 +123,9 @@ impl Stats {
             failed_action_dups,
             stale_index_rows,
             refused_accepts,
-            visitor_pages_left
+            visitor_pages_left,
+            push_offers,
+            push_accepts
         );
         self.max_wait_ms = self.max_wait_ms.max(o.max_wait_ms);
         for (k, v) in &o.fallback_reasons {
@@ -192,6 +199,10 @@ pub struct AgentSim {
     pub reacted: BTreeSet<u64>,
     /// When the agent's last inbox socket went (none while one is open).
     pub gone_at: Option<Millis>,
+    /// A browser of theirs receives offers by Web Push (the edge stores its subscription).
+    pub push: bool,
+    /// Offers made to them by notification, not yet answered (accepts are counted).
+    pub pushed: BTreeSet<u64>,
 }
 
 impl AgentSim {
@@ -352,6 +363,16 @@ fn json_err(e: serde_json::Error) -> String {
 }
 
 impl World {
+    /// Whether agent `a` can be reached by a notification: a push device, and their last inbox
+    /// closed less than a working day ago (the workspace's alarm may fire that much late).
+    fn push_reachable(&self, a: usize) -> bool {
+        let ag = &self.agents[a];
+        ag.push
+            && ag
+                .gone_at
+                .is_some_and(|g| self.now <= g.after(PUSH_REACH).after(ALARM_LATE_MAX))
+    }
+
     /// Whether team `t` is within its own hours now (a team without hours always is).
     fn team_open(&self, t: usize) -> bool {
         self.settings
@@ -392,6 +413,8 @@ impl World {
                     chose: None,
                     reacted: BTreeSet::new(),
                     gone_at: Some(Millis::ZERO),
+                    push: false,
+                    pushed: BTreeSet::new(),
                 })
                 .collect(),
             convs: Vec::new(),
@@ -1412,6 +1435,7 @@ impl World {
             | WorkspaceInput::Transfer { agent, .. }
             | WorkspaceInput::UpsertAgent { agent, .. }
             | WorkspaceInput::RemoveAgent { agent }
+            | WorkspaceInput::PushDevices { agent, .. }
             | WorkspaceInput::SessionsEnded { agent, .. } => {
                 involved.insert(agent_index(agent));
             }
@@ -1720,6 +1744,24 @@ impl World {
                     let a = agent_index(&agent);
                     self.closed_by_ws.push((a, self.agents[a].sockets));
                 }
+                WorkspaceEffect::Push { agent, msg } => {
+                    let a = agent_index(&agent);
+                    let ag = &self.agents[a];
+                    ensure!(
+                        ag.push && ag.sockets == 0,
+                        "push to {agent}, who has {} (push {})",
+                        ag.sockets,
+                        ag.push
+                    );
+                    if let PushMsg::Offer { offer, .. } = msg {
+                        self.agents[a].pushed.insert(offer);
+                        // The agent clicks the notification: the inbox opens on the offer.
+                        if self.agents_click && self.rng.chance(60) {
+                            let at = self.now.after(Millis(self.rng.between(2_000, 60_000)));
+                            self.schedule(at, Ev::Open(a));
+                        }
+                    }
+                }
                 // Leads and visitor mail are storage only; routing never depends on them.
                 WorkspaceEffect::Lead(_) | WorkspaceEffect::MailVisitor { .. } => {}
             }
@@ -1765,14 +1807,27 @@ impl World {
         let ws = self.ws.as_ref().expect("loaded");
         let ag = &self.agents[a];
         let who = &ag.id;
-        ensure!(
-            ag.sockets > 0,
-            "offer {offer} ({conv}) made to {who}, who has no inbox socket open"
-        );
-        ensure!(
-            ws.connected(who),
-            "offer {offer} made to {who}, whom the workspace does not see connected"
-        );
+        if ag.sockets == 0 {
+            // Only by notification, within the reach, and only when nobody at a desk could
+            // take it: the push went out just before this offer.
+            ensure!(
+                self.push_reachable(a),
+                "offer {offer} ({conv}) made to {who}, who has no inbox socket open and no \
+                 push reach (push {}, gone at {:?})",
+                ag.push,
+                ag.gone_at
+            );
+            ensure!(
+                ag.pushed.contains(&offer),
+                "offer {offer} made to {who} by push without a notification"
+            );
+            self.stats.push_offers += 1;
+        } else {
+            ensure!(
+                ws.connected(who),
+                "offer {offer} made to {who}, whom the workspace does not see connected"
+            );
+        }
         ensure!(!ag.removed, "offer {offer} made to {who}, who was removed");
         ensure!(
             ag.live_chat,
@@ -1954,8 +2009,8 @@ impl World {
             );
             let online = r.agent(&ag.id).is_some_and(|v| v.online);
             ensure!(
-                !online || ag.sockets > 0,
-                "{}: the router has it online with no inbox socket",
+                !online || ag.sockets > 0 || self.push_reachable(i),
+                "{}: the router has it online with no inbox socket and no push reach",
                 ag.id
             );
         }
@@ -2073,6 +2128,10 @@ impl World {
         for o in listed {
             self.react(a, o);
         }
+        // Some agents turn on notifications in the inbox.
+        if !self.agents[a].push && self.rng.chance(15) {
+            self.set_push(a, true)?;
+        }
         Ok(())
     }
 
@@ -2123,6 +2182,7 @@ impl World {
         self.ensure_ws()?;
         self.agents[a].removed = true;
         self.agents[a].chose = None;
+        self.agents[a].push = false;
         self.stats.removals += 1;
         let id = self.agents[a].id.clone();
         self.ws_input(WorkspaceInput::RemoveAgent { agent: id })
@@ -2134,6 +2194,7 @@ impl World {
     pub fn end_sessions(&mut self, a: usize, hand_over: bool) -> R {
         self.ensure_ws()?;
         self.stats.sessions_ended += 1;
+        self.agents[a].push = false;
         if self.agents[a].sockets > 0 {
             self.agents[a].sockets = 0;
             self.agents[a].gone_at = Some(self.now);
@@ -2149,6 +2210,20 @@ impl World {
         done
     }
 
+    /// The agent's browsers that receive offers by push: one, or none.
+    pub fn set_push(&mut self, a: usize, on: bool) -> R {
+        if self.agents[a].removed || self.agents[a].push == on {
+            return Ok(());
+        }
+        self.ensure_ws()?;
+        self.agents[a].push = on;
+        let id = self.agents[a].id.clone();
+        self.ws_input(WorkspaceInput::PushDevices {
+            agent: id,
+            devices: u32::from(on),
+        })
+    }
+
     pub fn readd(&mut self, a: usize) -> R {
         self.agents[a].removed = false;
         self.upsert(a)
@@ -2157,6 +2232,9 @@ impl World {
     pub fn answer(&mut self, a: usize, offer: u64, accept: bool) -> R {
         if self.agents[a].sockets == 0 {
             return Ok(()); // the banner is gone with the inbox
+        }
+        if self.agents[a].pushed.remove(&offer) && accept {
+            self.stats.push_accepts += 1;
         }
         let agent = self.agents[a].id.clone();
         let input = if accept {
@@ -2191,6 +2269,8 @@ impl World {
                     let demoted = self.rng.chance(50);
                     self.end_sessions(a, demoted)
                 }
+                // The push service says the subscription expired: the edge drops it.
+                70..=71 => self.set_push(a, false),
                 _ => Ok(()),
             };
         }
@@ -2210,6 +2290,11 @@ impl World {
             77..=79 => {
                 let demoted = self.rng.chance(50);
                 self.end_sessions(a, demoted)
+            }
+            // "Enable notifications" in the inbox, or turning them off.
+            80..=85 => {
+                let on = !self.agents[a].push;
+                self.set_push(a, on)
             }
             67..=76 => {
                 // A reload: the tab closes and comes back, within the grace or after it.

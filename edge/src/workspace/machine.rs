@@ -21,7 +21,7 @@ use crate::sql::{exec, int, kv_get, kv_put, rows};
 use crate::workspace::parts::{self, LoadedParts};
 use crate::workspace::plan::{plan, Audience, Plan};
 use crate::workspace::sockets::{agent_tag, to_admins, Peer};
-use crate::workspace::{forget, index, leads, leads_api, mail, report, store, WorkspaceDO};
+use crate::workspace::{forget, index, leads, leads_api, mail, push, report, store, WorkspaceDO};
 
 /// The kv row holding the failed-action email throttle.
 const MAIL_THROTTLE: &str = "mail_throttle";
@@ -144,6 +144,10 @@ impl WorkspaceDO {
         let mut queue = VecDeque::from([(first, origin)]);
         while let Some((plan, origin)) = queue.pop_front() {
             self.send_frames(&plan, origin);
+            // Devices the push services no longer know are dropped; the machine hears it.
+            for input in push::send(&self.sql, &self.env, &plan.pushes).await {
+                queue.push_back((self.step(Some(input), None)?, None));
+            }
             for action in &plan.failed {
                 self.email_failed_action(action).await;
             }

@@ -18,6 +18,7 @@ mod mail;
 mod paging;
 mod parts;
 pub mod plan;
+pub mod push;
 mod report;
 mod sessions;
 mod signin;
@@ -383,6 +384,16 @@ impl WorkspaceDO {
                 self.sync_agent(&agent).await?;
                 ok(&agent)
             }
+            (["me", "push"], Method::Put) => {
+                let id = who.agent_id().ok_or(ApiError::Forbidden)?;
+                let devices = push::subscribe(sql, &self.env, id, req).await?;
+                self.push_devices(id, devices).await
+            }
+            (["me", "push"], Method::Delete) => {
+                let id = who.agent_id().ok_or(ApiError::Forbidden)?;
+                let devices = push::unsubscribe(sql, id, req)?;
+                self.push_devices(id, devices).await
+            }
             (["identity-secret"], Method::Get) => {
                 require_admin(who)?;
                 ok(&serde_json::json!({ "secret": store::identity_secret(sql)? }))
@@ -462,6 +473,7 @@ impl WorkspaceDO {
                 store::agent(sql, id)?.ok_or(ApiError::NotFound("agent"))?;
                 store::delete_agent(sql, id)?;
                 canned::forget_agent(sql, id)?;
+                push::forget_agent(sql, id)?;
                 let agent = AgentId::new(*id);
                 self.run(WorkspaceInput::RemoveAgent { agent }, None)
                     .await?;

@@ -129,6 +129,7 @@ fn person(a: &super::store::Agent, chose: bool) -> Person {
         gone_since: None,
         offers_moved: false,
         chats_moved: false,
+        push_devices: 0,
     }
 }
 

@@ -54,6 +54,8 @@ pub struct Plan {
     pub outgoing: Vec<(Email, Vec<String>)>,
     /// Events for the webhook endpoints (kept only if one listens, see `webhooks.rs`).
     pub webhooks: Vec<Event>,
+    /// Notifications for agents with no inbox open, sent to each of their devices (`push.rs`).
+    pub pushes: Vec<(AgentId, parlor_core::protocol::PushMsg)>,
 }
 
 impl Plan {
@@ -96,6 +98,7 @@ pub fn plan(effects: Vec<WorkspaceEffect>, caller: Option<&ConversationId>) -> P
                 push(&mut p, caller, conversation, msg);
             }
             WorkspaceEffect::Webhook(event) => p.webhooks.push(event),
+            WorkspaceEffect::Push { agent, msg } => p.pushes.push((agent, msg)),
         }
     }
     p

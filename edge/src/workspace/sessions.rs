@@ -46,6 +46,8 @@ impl WorkspaceDO {
         for ws in self.state.get_websockets_with_tag(&admin_tag(agent)) {
             revoke(&ws, reason);
         }
+        // Signed out everywhere: no device of theirs gets offers any more.
+        super::push::forget_agent(&self.sql, agent)?;
         let Some(handover) = still_exists else {
             return Ok(());
         };

@@ -205,6 +205,19 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
                 notify::request(move |p| dispatch(&a, Msg::Permission(p)))?;
             }
         }
+        Effect::PushOn => {
+            if let Some(s) = &inner.model.session {
+                let (ws, token) = (s.workspace.clone(), s.token.clone());
+                let a = app.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let ok = crate::push::on(&ws, &token).await.unwrap_or(false);
+                    dispatch(&a, Msg::PushReady(ok));
+                });
+            }
+        }
+        Effect::PushOff(ws, token) => wasm_bindgen_futures::spawn_local(async move {
+            let _ = crate::push::off(&ws, &token).await;
+        }),
         Effect::UnlockSound => sound::unlock(),
         Effect::FocusAccept(offer) => inner.view.focus_accept(offer),
         Effect::FocusComposer => inner.view.focus_composer(),

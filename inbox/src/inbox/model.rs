@@ -107,6 +107,10 @@ pub struct Model {
     pub permission: String,
     /// A notification was shown: offer the operating-system hint.
     pub notified: bool,
+    /// This browser was asked to receive offers by Web Push (once per sign-in), and whether
+    /// it does (`None` until it answers).
+    pub push_asked: bool,
+    pub push: Option<bool>,
     pub conn: Conn,
     /// The inbox socket's reconnect delays.
     pub backoff: Backoff,
@@ -137,6 +141,8 @@ pub struct Model {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Msg {
     Init,
+    /// This browser's push subscription is stored (`true`) or push is not offered here.
+    PushReady(bool),
     SignIn {
         workspace: String,
         email: String,
@@ -192,6 +198,10 @@ pub enum Msg {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// Subscribe this browser to Web Push for the signed-in agent.
+    PushOn,
+    /// Drop this browser's push subscription (workspace, token of the session signing out).
+    PushOff(String, String),
     SignIn {
         workspace: String,
         email: String,
@@ -234,6 +244,8 @@ impl Model {
             sign_in_error: None,
             permission,
             notified: false,
+            push_asked: false,
+            push: None,
             conn: Conn::Offline,
             backoff: Backoff::new(seed_from(&nonce)),
             presence: Presence::Available,

@@ -64,6 +64,9 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             for o in &m.offers {
                 fx.push(Effect::CloseNotification(o.offer));
             }
+            if let Some(s) = &m.session {
+                fx.push(Effect::PushOff(s.workspace.clone(), s.token.clone()));
+            }
             fx.push(Effect::ClearSession);
             let (perm, nonce) = (m.permission.clone(), m.nonce.clone());
             *m = Model::new(None, perm, nonce);
@@ -81,11 +84,14 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Permission(p) => {
             m.permission = p;
             m.revs.top += 1;
+            push_on(m, &mut fx);
         }
+        Msg::PushReady(ok) => m.push = Some(ok),
         Msg::InboxOpened => {
             fx.push(Effect::SendInbox(InboxClientMsg::Hello {
                 v: PROTOCOL_VERSION,
             }));
+            push_on(m, &mut fx);
         }
         Msg::Inbox(frame) => inbox_frame(m, frame, &mut fx),
         Msg::InboxClosed(code, reason) => {
@@ -578,6 +584,16 @@ fn redraw(m: &mut Model, id: &str) {
 }
 
 mod profile;
+
+/// Once per sign-in, with notifications allowed: offers should reach this browser by Web Push
+/// when no inbox tab is open.
+fn push_on(m: &mut Model, fx: &mut Vec<Effect>) {
+    if m.session.is_some() && m.permission == "granted" && !m.push_asked {
+        m.push_asked = true;
+        fx.push(Effect::PushOn);
+    }
+}
+
 #[cfg(test)]
 mod tests;
 mod transfer;

@@ -534,3 +534,18 @@ fn the_profile_panel_saves_once_at_a_time_and_keeps_the_new_picture() {
         "closed: nothing sent"
     );
 }
+
+#[test]
+fn push_is_asked_for_once_notifications_are_allowed_and_dropped_on_sign_out() {
+    let mut m = signed_in();
+    // Not allowed yet: the inbox opening asks nothing.
+    assert!(!update(&mut m, Msg::InboxOpened).contains(&Effect::PushOn));
+    let fx = update(&mut m, Msg::Permission("granted".into()));
+    assert_eq!(fx.iter().filter(|e| **e == Effect::PushOn).count(), 1);
+    // A reconnect does not subscribe again.
+    assert!(!update(&mut m, Msg::InboxOpened).contains(&Effect::PushOn));
+    let fx = update(&mut m, Msg::SignOut);
+    assert!(fx.contains(&Effect::PushOff("w".into(), "t".into())));
+    // Signed out: nothing to subscribe for.
+    assert!(!update(&mut m, Msg::Permission("granted".into())).contains(&Effect::PushOn));
+}
