@@ -17,6 +17,8 @@ import {
 import { signInInbox } from './inbox-lib.mjs';
 
 afterEach(closeAllSockets);
+let chromium;
+after(async () => { await chromium?.close(); });
 
 const [ALICE, BOB] = DEMO_AGENTS;
 const b64url = (buf) => Buffer.from(buf).toString('base64url');
@@ -90,8 +92,12 @@ test('an agent with push and no inbox open is offered a chat by notification and
   assert.equal(key.status, 200);
   assert.equal(Buffer.from(key.body.public_key, 'base64url').length, 65, 'an uncompressed P-256 point');
 
+  // Alice works in the inbox in Chromium, notifications allowed.
+  chromium = await launchBrowser();
+  const ctx = await chromium.newContext();
+  await ctx.grantPermissions(['notifications'], { origin: BASE });
+  const page = await signInInbox(ctx, ws, ALICE);
   const token = await signIn(ws, ALICE);
-  const inbox = await openInbox(ws, token);
   const dev = device('/push/alice');
   const authed = new Api(BASE, token);
   // Bad subscriptions are refused in words: no keys, a bad key, a non-http endpoint.
@@ -108,7 +114,7 @@ test('an agent with push and no inbox open is offered a chat by notification and
   assert.deepEqual(stored.body, { devices: 1 });
 
   // The tab closes. Nobody else is online: a notification is the only way to reach anyone.
-  inbox.close();
+  await page.close();
   await new Promise((r) => setTimeout(r, 500));
   hits = [];
   const v = await startVisitor(ws);
@@ -132,12 +138,14 @@ test('an agent with push and no inbox open is offered a chat by notification and
   assert.match(msg.body, /Nia · nia@example\.com/);
   assert.doesNotMatch(hit.body.toString('latin1'), /nia@example/, 'the push service sees no visitor data');
 
-  // The notification opens the inbox: the offer is waiting, and Alice accepts it.
-  const back = await openInbox(ws, token);
-  const welcome = back.frames.find((m) => m.type === 'welcome');
-  const offer = welcome.offers.find((o) => o.offer === msg.offer);
-  assert.ok(offer, 'the welcome lists the pushed offer');
-  back.send({ type: 'accept', offer: msg.offer });
+  // A click on the notification opens the inbox on the offer (the URL the service worker
+  // opens): the banner is there with its Accept button focused, and Enter takes the chat.
+  const opened = await ctx.newPage();
+  await opened.goto(`${BASE}/inbox?offer=${msg.offer}&workspace=${encodeURIComponent(ws)}`);
+  const accept = opened.locator('.offer').getByRole('button', { name: 'Accept' });
+  await accept.waitFor({ timeout: 15_000 });
+  await until(() => opened.evaluate(() => document.activeElement?.textContent === 'Accept'), { what: 'Accept focused' });
+  await opened.keyboard.press('Enter');
   await waitEntry(visitor, 'agent_joined', (e) => e.agent.name === ALICE.name);
 
   // Turning notifications off drops the device.

@@ -39,7 +39,8 @@ struct Inner {
 
 pub fn start(root: Element) -> Res<Rc<App>> {
     let nonce = format!("{:x}", (js_sys::Math::random() * 1e15) as u64);
-    let model = Model::new(session::load(STORE_KEY), notify::permission().into(), nonce);
+    let mut model = Model::new(session::load(STORE_KEY), notify::permission().into(), nonce);
+    model.opened_for = opened_for();
     let view = View::build(&root)?;
     let app = Rc::new(App {
         inner: RefCell::new(Inner {
@@ -55,6 +56,16 @@ pub fn start(root: Element) -> Res<Rc<App>> {
     dom::every(1000, move || dispatch(&a, Msg::Tick))?;
     dispatch(&app, Msg::Init);
     Ok(app)
+}
+
+/// The offer a push notification opened this page on: `/inbox?offer=<id>`.
+fn opened_for() -> Option<u64> {
+    let search = dom::window().ok()?.location().search().ok()?;
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("offer="))
+        .and_then(|v| v.parse().ok())
 }
 
 /// Feeds one message through `update`, renders, then runs the effects. Messages raised while

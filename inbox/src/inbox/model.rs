@@ -111,6 +111,9 @@ pub struct Model {
     /// it does (`None` until it answers).
     pub push_asked: bool,
     pub push: Option<bool>,
+    /// The offer a push notification opened this page on (`/inbox?offer=`): its Accept button
+    /// gets focus once the inbox lists it.
+    pub opened_for: Option<u64>,
     pub conn: Conn,
     /// The inbox socket's reconnect delays.
     pub backoff: Backoff,
@@ -246,6 +249,7 @@ impl Model {
             notified: false,
             push_asked: false,
             push: None,
+            opened_for: None,
             conn: Conn::Offline,
             backoff: Backoff::new(seed_from(&nonce)),
             presence: Presence::Available,

@@ -283,6 +283,11 @@ fn inbox_frame(m: &mut Model, frame: InboxServerMsg, fx: &mut Vec<Effect>) {
             }
             m.offers = offers;
             m.answering.clear();
+            if let Some(o) = m.opened_for.take() {
+                if m.offers.iter().any(|x| x.offer == o) {
+                    fx.push(Effect::FocusAccept(o));
+                }
+            }
             for c in &mut m.chats {
                 let held = chats
                     .iter()

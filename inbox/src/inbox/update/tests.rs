@@ -549,3 +549,21 @@ fn push_is_asked_for_once_notifications_are_allowed_and_dropped_on_sign_out() {
     // Signed out: nothing to subscribe for.
     assert!(!update(&mut m, Msg::Permission("granted".into())).contains(&Effect::PushOn));
 }
+
+#[test]
+fn the_offer_a_notification_opened_the_inbox_on_gets_focus_once_listed() {
+    let mut m = signed_in();
+    m.opened_for = Some(7);
+    let welcome = |offers| InboxServerMsg::Welcome {
+        agent: "a".into(),
+        presence: parlor_core::protocol::Presence::Available,
+        offers,
+        chats: Vec::new(),
+        capacity: 10,
+    };
+    let fx = update(&mut m, Msg::Inbox(welcome(vec![offer(7, "c7")])));
+    assert!(fx.contains(&Effect::FocusAccept(7)));
+    // A reconnect's welcome does not take focus again.
+    let fx = update(&mut m, Msg::Inbox(welcome(vec![offer(7, "c7")])));
+    assert!(!fx.contains(&Effect::FocusAccept(7)));
+}
