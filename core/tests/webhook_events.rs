@@ -172,3 +172,55 @@ fn an_expired_offer_is_missed_as_expired() {
         .collect();
     assert_eq!(missed, vec![MissedReason::Expired]);
 }
+
+#[test]
+fn an_accepted_transfer_is_one_chat_transferred_and_no_end_or_second_acceptance() {
+    let mut w = workspace(&["alice", "bob"]);
+    let fx = w.handle(request("c1"), Millis(1_000));
+    let alice = AgentId::new("alice");
+    let bob = AgentId::new("bob");
+    // Round robin offers alice first; whoever gets it accepts.
+    let offer = offer_of(&fx);
+    w.handle(
+        WorkspaceInput::Accept {
+            agent: alice.clone(),
+            offer,
+        },
+        Millis(2_000),
+    );
+    let fx = w.handle(
+        WorkspaceInput::Transfer {
+            agent: alice.clone(),
+            conversation: ConversationId::new("c1"),
+            to: parlor_core::routing::RuleTarget::Agent { agent: bob.clone() },
+        },
+        Millis(3_000),
+    );
+    assert!(
+        events(&fx).is_empty(),
+        "offering a transfer is not an event"
+    );
+    let fx = w.handle(
+        WorkspaceInput::Accept {
+            agent: bob.clone(),
+            offer: offer_of(&fx),
+        },
+        Millis(4_000),
+    );
+    let ev = events(&fx);
+    assert_eq!(ev.len(), 1, "{ev:?}");
+    assert_eq!(ev[0].kind(), EventType::ChatTransferred);
+    let EventData::ChatTransferred {
+        conversation_id,
+        from,
+        to,
+    } = &ev[0].data
+    else {
+        panic!("transferred: {ev:?}");
+    };
+    assert_eq!(conversation_id.as_str(), "c1");
+    assert_eq!((from.name.as_str(), to.name.as_str()), ("ALICE", "BOB"));
+    let body: serde_json::Value = serde_json::from_str(&ev[0].body()).expect("json");
+    assert_eq!(body["type"], "chat.transferred");
+    assert_eq!(body["data"]["to"]["id"], "bob");
+}

@@ -252,7 +252,7 @@ paths = {
       ok_code="202", params=[WS, pid("eid")], codes=("400", "401", "403", "404", "422"), tag="webhooks")},
 }
 
-WEBHOOK_EVENTS = ["chat.requested", "chat.accepted", "chat.missed", "chat.ended", "lead.created"]
+WEBHOOK_EVENTS = ["chat.requested", "chat.accepted", "chat.missed", "chat.ended", "chat.transferred", "lead.created"]
 WEBHOOK_URL = {"type": "string", "minLength": 1, "maxLength": 2048, "description": "https:// only (http://127.0.0.1 or http://localhost only on a local server with WEBHOOKS_LOCAL=1); no user name or password, no #fragment"}
 
 schemas = {

@@ -3,6 +3,7 @@
 // the visitor sees the new agent join. A transfer nobody takes leaves the chat where it was.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import {
   freshWorkspace, DEMO_AGENTS, signIn, openInbox, openAgentChat, startVisitor, openVisitor,
   askForLiveChat, entriesOf, waitEntry, closeAllSockets, launchBrowser, shot, until,
@@ -33,6 +34,15 @@ async function aliceHoldsAChat(prefix) {
 
 test('a transfer accepted: the colleague gets the chat with its transcript, the visitor sees them join', async () => {
   const { ws, admin, v, visitor, alice, aliceChat, bob, bobToken } = await aliceHoldsAChat('transfer-yes');
+  // A webhook endpoint on this machine hears `chat.transferred` (docs/webhooks.md).
+  const received = [];
+  const hook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => { received.push(JSON.parse(body)); res.writeHead(204).end(); });
+  });
+  await new Promise((r) => hook.listen(0, '127.0.0.1', r));
+  await admin.ok('POST', `/api/workspaces/${ws}/webhooks`, { url: `http://127.0.0.1:${hook.address().port}/hook`, events: ['chat.transferred'] });
   aliceChat.send({ type: 'say', client_id: 'a-1', text: 'Let me get you a specialist.' });
   await waitEntry(visitor, 'message', (e) => e.client_id === 'a-1');
   aliceChat.send({ type: 'note', client_id: 'n-1', text: 'Wants 40 seats, EU invoice' });
@@ -64,6 +74,10 @@ test('a transfer accepted: the colleague gets the chat with its transcript, the 
 
   bob.send({ type: 'accept', offer: offer.offer });
   const joined = await waitEntry(visitor, 'agent_joined', (e) => e.agent.name === BOB.name);
+  const event = await until(() => received.find((e) => e.type === 'chat.transferred'), { timeout: 15_000, what: 'chat.transferred' });
+  assert.equal(event.data.conversation_id, v.conversation);
+  assert.deepEqual([event.data.from, event.data.to], [{ id: ALICE.id, name: ALICE.name }, { id: BOB.id, name: BOB.name }]);
+  hook.close();
   assert.ok(joined.agent.avatar_url?.endsWith('/img/bob.svg'), 'Bob\'s snapshot');
   const closed = await alice.waitFor((m) => m.type === 'chat_closed' && m.conversation === v.conversation, 10_000, 'alice chat closed');
   assert.equal(closed.reason, 'transferred');

@@ -81,7 +81,7 @@ pub enum EndpointError {
     Url(#[from] UrlError),
     #[error("choose at least one event")]
     NoEvents,
-    #[error("unknown event {0:?}; the events are chat.requested, chat.accepted, chat.missed, chat.ended and lead.created")]
+    #[error("unknown event {0:?}; the events are chat.requested, chat.accepted, chat.missed, chat.ended, chat.transferred and lead.created")]
     UnknownEvent(String),
     #[error("the description is longer than 200 characters")]
     DescriptionTooLong,

@@ -21,6 +21,8 @@ pub enum EventType {
     ChatMissed,
     #[serde(rename = "chat.ended")]
     ChatEnded,
+    #[serde(rename = "chat.transferred")]
+    ChatTransferred,
     #[serde(rename = "lead.created")]
     LeadCreated,
     /// The admin's "Send test event"; every endpoint gets it whatever it subscribes to.
@@ -30,11 +32,12 @@ pub enum EventType {
 
 impl EventType {
     /// The events an endpoint can choose.
-    pub const SUBSCRIBABLE: [EventType; 5] = [
+    pub const SUBSCRIBABLE: [EventType; 6] = [
         EventType::ChatRequested,
         EventType::ChatAccepted,
         EventType::ChatMissed,
         EventType::ChatEnded,
+        EventType::ChatTransferred,
         EventType::LeadCreated,
     ];
 
@@ -44,6 +47,7 @@ impl EventType {
             EventType::ChatAccepted => "chat.accepted",
             EventType::ChatMissed => "chat.missed",
             EventType::ChatEnded => "chat.ended",
+            EventType::ChatTransferred => "chat.transferred",
             EventType::LeadCreated => "lead.created",
             EventType::Test => "webhook.test",
         }
@@ -156,6 +160,14 @@ pub enum EventData {
         #[serde(default)]
         transcript: Vec<Line>,
     },
+    /// An agent handed the chat to a colleague, who accepted it (the chat goes on; no
+    /// `chat.ended` for the first agent).
+    #[serde(rename = "chat.transferred")]
+    ChatTransferred {
+        conversation_id: ConversationId,
+        from: EventAgent,
+        to: EventAgent,
+    },
     /// A new lead (an email given for the first time); its JSON is passed through as the leads feature stores it.
     #[serde(rename = "lead.created")]
     LeadCreated { lead: serde_json::Value },
@@ -187,6 +199,7 @@ impl Event {
             EventData::ChatAccepted { .. } => EventType::ChatAccepted,
             EventData::ChatMissed { .. } => EventType::ChatMissed,
             EventData::ChatEnded { .. } => EventType::ChatEnded,
+            EventData::ChatTransferred { .. } => EventType::ChatTransferred,
             EventData::LeadCreated { .. } => EventType::LeadCreated,
             EventData::Test { .. } => EventType::Test,
         }
@@ -205,6 +218,9 @@ impl Event {
                 conversation_id, ..
             }
             | EventData::ChatEnded {
+                conversation_id, ..
+            }
+            | EventData::ChatTransferred {
                 conversation_id, ..
             } => Some(conversation_id),
             EventData::LeadCreated { .. } | EventData::Test { .. } => None,

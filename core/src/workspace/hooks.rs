@@ -76,6 +76,14 @@ impl Workspace {
                             .map_or(0, |t| entry.at.since(*t).0),
                     },
                 }),
+                AuditOutcome::Transferred { from, to, .. } => events.push(Event {
+                    at: entry.at,
+                    data: EventData::ChatTransferred {
+                        conversation_id,
+                        from: self.event_agent(from),
+                        to: self.event_agent(to),
+                    },
+                }),
                 AuditOutcome::FellBack { kind, reason } => events.push(Event {
                     at: entry.at,
                     data: EventData::ChatMissed {

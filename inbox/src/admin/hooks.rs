@@ -3,11 +3,12 @@
 use serde::Deserialize;
 
 /// The events an endpoint can subscribe to, with words for the form.
-pub const EVENTS: [(&str, &str); 5] = [
+pub const EVENTS: [(&str, &str); 6] = [
     ("chat.requested", "Chat requested"),
     ("chat.accepted", "Chat accepted"),
     ("chat.missed", "Chat missed"),
     ("chat.ended", "Chat ended (with transcript)"),
+    ("chat.transferred", "Chat transferred"),
     ("lead.created", "Lead created"),
 ];
 
