@@ -13,12 +13,20 @@ export class Api {
     const h = { ...headers };
     if (this.token) h.authorization = `Bearer ${this.token}`;
     if (body !== undefined) h['content-type'] = 'application/json';
-    const r = await fetch(this.base + path, {
+    const send = () => fetch(this.base + path, {
       method,
       headers: h,
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
-    const text = await r.text();
+    let r = await send();
+    let text = await r.text();
+    // Local `wrangler dev` only: its proxy sometimes loses a kept-alive connection to the Worker
+    // and answers a POST with this 503 although the Worker never restarted (workers-sdk issue
+    // 14641, fixed in later wrangler releases). Production has no such hop; try once more.
+    if (r.status === 503 && text.startsWith('Your worker restarted mid-request')) {
+      r = await send();
+      text = await r.text();
+    }
     let json;
     try { json = text ? JSON.parse(text) : null; } catch { json = { raw: text }; }
     return { status: r.status, body: json, headers: r.headers };

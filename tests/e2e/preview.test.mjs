@@ -3,7 +3,7 @@
 // an agent joining and writing, a restart, nobody answering — and the server never hears of it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, launchBrowser, freshWorkspace, shot, closeAllSockets } from './lib.mjs';
+import { BASE, launchBrowser, freshWorkspace, shot, closeAllSockets, until } from './lib.mjs';
 import { signInAdmin } from './inbox-lib.mjs';
 
 after(closeAllSockets);
@@ -58,7 +58,8 @@ test('the preview walks the draft in the page: answers, captures, an agent, a fa
 
     // Restart: a fresh walk-through of the same draft.
     await frame.getByRole('button', { name: 'Restart', exact: true }).click();
-    await frame.getByText('Hi Ada, how can I help?').waitFor({ state: 'detached' });
+    // Gone from the transcript and from the screen reader's live region alike.
+    await until(async () => (await frame.getByText('Hi Ada, how can I help?').count()) === 0, { what: 'the old walk-through gone' });
     await walkToLiveChat(frame);
     await frame.getByRole('button', { name: 'Nobody answers (fallback)' }).click();
     await frame.getByText(/All our agents are busy right now/).first().waitFor();
