@@ -146,13 +146,18 @@ pub fn unsubscribe(sql: &worker::SqlStorage, agent: &str, req: &Request) -> ApiR
         .ok_or_else(|| {
             ApiError::BadRequest("name the device: ?endpoint=<its push endpoint>".into())
         })?;
+    drop_device(sql, agent, &endpoint)?;
+    devices(sql, agent)
+}
+
+/// Drops one device of the agent, by its endpoint.
+fn drop_device(sql: &worker::SqlStorage, agent: &str, endpoint: &str) -> ApiResult<()> {
     schema(sql)?;
     exec(
         sql,
         "DELETE FROM push_devices WHERE agent = ? AND endpoint = ?",
-        vec![agent.into(), endpoint.as_str().into()],
-    )?;
-    devices(sql, agent)
+        vec![agent.into(), endpoint.into()],
+    )
 }
 
 /// Drops every device of the agent: removed, or every session ended.
@@ -221,12 +226,7 @@ pub async fn send(
     gone.dedup();
     let mut inputs = Vec::new();
     for (agent, endpoint) in &gone {
-        let dropped = exec(
-            sql,
-            "DELETE FROM push_devices WHERE agent = ? AND endpoint = ?",
-            vec![agent.as_str().into(), endpoint.as_str().into()],
-        );
-        if let Err(e) = dropped {
+        if let Err(e) = drop_device(sql, agent.as_str(), endpoint) {
             worker::console_error!("drop push device of {agent}: {e:?}");
         }
     }
