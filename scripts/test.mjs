@@ -18,9 +18,12 @@ const env = {
 let passed = 0;
 let failed = 0;
 const failures = [];
+const timings = [];
+const started = Date.now();
 
 function step(name, cmd, args, { count } = {}) {
   console.log(`\n▶ ${name}`);
+  const t0 = Date.now();
   const r = spawnSync(cmd, args, { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
   const out = (r.stdout ?? '') + (r.stderr ?? '');
   process.stdout.write(out.length > 60_000 ? out.slice(-60_000) : out);
@@ -29,6 +32,8 @@ function step(name, cmd, args, { count } = {}) {
   passed += counted.p;
   failed += counted.f;
   if (r.status !== 0) failures.push(name);
+  // Where the suite's time goes, step by step (it must stay under 30 minutes on 2 cores).
+  timings.push([name, Math.round((Date.now() - t0) / 1000)]);
   return r.status === 0;
 }
 
@@ -118,6 +123,7 @@ if (built) {
   }
 }
 
+console.log(`\nseconds per step:\n${timings.map(([n, t]) => `${String(t).padStart(6)}  ${n}`).join('\n')}\n${String(Math.round((Date.now() - started) / 1000)).padStart(6)}  in all`);
 if (failures.length) console.log(`\nfailed steps: ${failures.join(', ')}`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

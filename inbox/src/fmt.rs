@@ -76,6 +76,33 @@ pub fn field_label(key: &str) -> String {
     s
 }
 
+/// Visitor details in the order an agent reads them: who they are, how to reach them, then
+/// the rest alphabetically.
+pub fn ordered_fields(fields: &BTreeMap<String, String>) -> Vec<(&str, &str)> {
+    const FIRST: [&str; 7] = [
+        "name",
+        "full_name",
+        "first_name",
+        "last_name",
+        "email",
+        "company",
+        "phone",
+    ];
+    // No sort: a stable sort's code would weigh ~3 KB in the bundle.
+    let mut out: Vec<(&str, &str)> = FIRST
+        .iter()
+        .filter_map(|k| fields.get_key_value(*k))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    out.extend(
+        fields
+            .iter()
+            .filter(|(k, _)| !FIRST.contains(&k.as_str()))
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    out
+}
+
 pub fn card_text(kind: &CardKind) -> &str {
     match kind {
         CardKind::Message { text }
@@ -211,6 +238,36 @@ pub fn name_hue(name: &str) -> u32 {
 #[cfg(test)]
 mod avatar_tests {
     use super::*;
+
+    #[test]
+    fn visitor_details_read_name_email_company_phone_then_the_rest() {
+        let fields: BTreeMap<String, String> = [
+            "budget",
+            "phone",
+            "company",
+            "email",
+            "last_name",
+            "first_name",
+            "area",
+        ]
+        .iter()
+        .map(|k| (k.to_string(), format!("v-{k}")))
+        .collect();
+        let keys: Vec<&str> = ordered_fields(&fields).iter().map(|(k, _)| *k).collect();
+        assert_eq!(
+            keys,
+            [
+                "first_name",
+                "last_name",
+                "email",
+                "company",
+                "phone",
+                "area",
+                "budget"
+            ]
+        );
+        assert_eq!(ordered_fields(&fields)[2], ("email", "v-email"));
+    }
 
     #[test]
     fn initials_and_colour_are_stable() {

@@ -46,6 +46,19 @@ pub fn clear(key: &str) {
     }
 }
 
+/// A one-time choice this browser remembers (a tip the agent dismissed).
+pub fn flag(key: &str) -> bool {
+    storage()
+        .and_then(|s| s.get_item(key).ok().flatten())
+        .is_some()
+}
+
+pub fn set_flag(key: &str) {
+    if let Some(st) = storage() {
+        let _ = st.set_item(key, "1");
+    }
+}
+
 /// What the sign-in page says after the server ended the session (close code 4001): the
 /// server's reason, which is written for a person, or a general sentence.
 pub fn ended_words(reason: &str) -> String {

@@ -66,6 +66,25 @@ impl PushMsg {
     }
 }
 
+impl PushMsg {
+    /// How long a push service should hold the message for a device that is off, in seconds
+    /// (its `TTL`): an offer is worth delivering only while it stands; the end of one, briefly
+    /// (a notification delivered later closes itself at the offer's deadline).
+    pub fn ttl_secs(&self, now: Millis) -> u32 {
+        match self {
+            PushMsg::Offer { deadline, .. } => {
+                u32::try_from(deadline.0.saturating_sub(now.0) / 1000).unwrap_or(u32::MAX)
+            }
+            PushMsg::OfferGone { .. } => 60,
+        }
+    }
+
+    /// An offer wakes a sleeping phone (`Urgency: high`); its end does not.
+    pub fn urgent(&self) -> bool {
+        matches!(self, PushMsg::Offer { .. })
+    }
+}
+
 /// The path of a page URL (what an agent recognises), or the URL itself when it has none.
 fn page_path(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
@@ -108,6 +127,30 @@ mod tests {
             PushMsg::Offer { title, body, .. } => (title, body),
             PushMsg::OfferGone { .. } => (String::new(), String::new()),
         }
+    }
+
+    #[test]
+    fn an_offer_lives_at_the_push_service_until_its_deadline_and_wakes_the_phone() {
+        let ws = WorkspaceId("acme".into());
+        let offer = PushMsg::offer(&ws, &view(&[], "", None));
+        assert_eq!(
+            offer.ttl_secs(Millis(10_000)),
+            90,
+            "deadline 100 s, now 10 s"
+        );
+        assert_eq!(
+            offer.ttl_secs(Millis(100_500)),
+            0,
+            "past its deadline: now or never"
+        );
+        assert!(offer.urgent());
+        let gone = PushMsg::OfferGone {
+            workspace: ws,
+            offer: 7,
+            conversation: ConversationId("c1".into()),
+        };
+        assert_eq!(gone.ttl_secs(Millis(0)), 60);
+        assert!(!gone.urgent());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::time::Duration;
 use futures_util::future::{join_all, select, Either};
 use parlor_core::protocol::PushMsg;
 use parlor_core::workspace::WorkspaceInput;
-use parlor_core::AgentId;
+use parlor_core::{AgentId, Millis};
 use serde::{Deserialize, Serialize};
 use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Request, RequestInit};
 
@@ -26,8 +26,11 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 /// Largest subscription body an inbox may send.
 const BODY_LIMIT: usize = 4 * 1024;
 
-const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS push_devices (endpoint TEXT PRIMARY KEY, \
-     agent TEXT NOT NULL, p256dh TEXT NOT NULL, auth TEXT NOT NULL, created INTEGER NOT NULL)";
+/// Created with the object's other tables (`store::migrate`), once per load.
+pub const SCHEMA: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS push_devices (endpoint TEXT PRIMARY KEY, \
+     agent TEXT NOT NULL, p256dh TEXT NOT NULL, auth TEXT NOT NULL, created INTEGER NOT NULL)",
+];
 
 /// What `PushSubscription.toJSON()` gives, as the inbox sends it.
 #[derive(Deserialize)]
@@ -72,13 +75,8 @@ pub fn vapid(env: &Env) -> Option<Vapid> {
     }
 }
 
-fn schema(sql: &worker::SqlStorage) -> ApiResult<()> {
-    exec(sql, SCHEMA, vec![])
-}
-
 /// How many devices the agent has.
 pub fn devices(sql: &worker::SqlStorage, agent: &str) -> ApiResult<u32> {
-    schema(sql)?;
     let n: Vec<Count> = rows(
         sql,
         "SELECT COUNT(*) AS n FROM push_devices WHERE agent = ?",
@@ -111,7 +109,6 @@ pub async fn subscribe(
         .map_err(|e| ApiError::BadRequest(format!("push endpoint: {e}")))?;
     Subscription::from_browser(&body.endpoint, &keys.p256dh, &keys.auth)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    schema(sql)?;
     exec(
         sql,
         "INSERT INTO push_devices (endpoint, agent, p256dh, auth, created) VALUES (?, ?, ?, ?, ?) \
@@ -152,7 +149,6 @@ pub fn unsubscribe(sql: &worker::SqlStorage, agent: &str, req: &Request) -> ApiR
 
 /// Drops one device of the agent, by its endpoint.
 fn drop_device(sql: &worker::SqlStorage, agent: &str, endpoint: &str) -> ApiResult<()> {
-    schema(sql)?;
     exec(
         sql,
         "DELETE FROM push_devices WHERE agent = ? AND endpoint = ?",
@@ -162,7 +158,6 @@ fn drop_device(sql: &worker::SqlStorage, agent: &str, endpoint: &str) -> ApiResu
 
 /// Drops every device of the agent: removed, or every session ended.
 pub fn forget_agent(sql: &worker::SqlStorage, agent: &str) -> ApiResult<()> {
-    schema(sql)?;
     exec(
         sql,
         "DELETE FROM push_devices WHERE agent = ?",
@@ -186,39 +181,28 @@ pub async fn send(
     let now = crate::now_ms();
     let mut sends = Vec::new();
     for (agent, msg) in pushes {
-        let list: Vec<Device> = match schema(sql).and_then(|()| {
-            rows(
-                sql,
-                "SELECT endpoint, p256dh, auth FROM push_devices WHERE agent = ?",
-                vec![agent.as_str().into()],
-            )
-        }) {
+        let list: Vec<Device> = match rows(
+            sql,
+            "SELECT endpoint, p256dh, auth FROM push_devices WHERE agent = ?",
+            vec![agent.as_str().into()],
+        ) {
             Ok(list) => list,
             Err(e) => {
                 worker::console_error!("push devices of {agent}: {e:?}");
                 continue;
             }
         };
-        let (ttl, urgency) = match msg {
-            // Worth delivering only while the offer stands.
-            PushMsg::Offer { deadline, .. } => {
-                (deadline.0.saturating_sub(now) / 1000, Urgency::High)
-            }
-            PushMsg::OfferGone { .. } => (60, Urgency::Normal),
+        let ttl = msg.ttl_secs(Millis(now));
+        let urgency = if msg.urgent() {
+            Urgency::High
+        } else {
+            Urgency::Normal
         };
         let Ok(text) = serde_json::to_string(msg) else {
             continue;
         };
         for d in list {
-            sends.push(deliver(
-                &vapid,
-                agent,
-                d,
-                text.clone(),
-                now,
-                ttl as u32,
-                urgency,
-            ));
+            sends.push(deliver(&vapid, agent, d, text.clone(), now, ttl, urgency));
         }
     }
     let mut gone: Vec<(AgentId, String)> = join_all(sends).await.into_iter().flatten().collect();

@@ -60,7 +60,10 @@ pub fn migrate(sql: &SqlStorage) -> ApiResult<()> {
     if exec(sql, "SELECT hours FROM teams LIMIT 0", vec![]).is_err() {
         exec(sql, "ALTER TABLE teams ADD COLUMN hours TEXT", vec![])?;
     }
-    let more = super::versions::SCHEMA.iter().chain(super::canned::SCHEMA);
+    let more = super::versions::SCHEMA
+        .iter()
+        .chain(super::canned::SCHEMA)
+        .chain(super::push::SCHEMA);
     for stmt in super::leads::SCHEMA.iter().chain(more) {
         exec(sql, stmt, vec![])?;
     }

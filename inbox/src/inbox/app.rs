@@ -10,7 +10,7 @@ use wasm_bindgen::JsValue;
 use web_sys::{Element, KeyboardEvent};
 
 use super::canned::{Fx as CannedFx, Msg as CannedMsg};
-use super::model::{Effect, Model, Msg};
+use super::model::{Effect, Model, Msg, Tip};
 use super::update::update;
 use super::view::View;
 use crate::api::{self, socket_url, ws_path};
@@ -41,6 +41,10 @@ pub fn start(root: Element) -> Res<Rc<App>> {
     let nonce = format!("{:x}", (js_sys::Math::random() * 1e15) as u64);
     let mut model = Model::new(session::load(STORE_KEY), notify::permission().into(), nonce);
     model.opened_for = opened_for();
+    model.tips_dismissed = Tip::ALL
+        .into_iter()
+        .filter(|t| session::flag(t.storage_key()))
+        .collect();
     let view = View::build(&root)?;
     let app = Rc::new(App {
         inner: RefCell::new(Inner {
@@ -230,6 +234,7 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
             let _ = crate::push::off(&ws, &token).await;
         }),
         Effect::UnlockSound => sound::unlock(),
+        Effect::RememberTipDismissed(tip) => session::set_flag(tip.storage_key()),
         Effect::FocusAccept(offer) => inner.view.focus_accept(offer),
         Effect::FocusComposer => inner.view.focus_composer(),
         Effect::ClearComposer => inner.view.clear_composer(),
@@ -298,6 +303,7 @@ fn listen(app: &Rc<App>, root: &Element) -> Res<()> {
             }),
             "signout" => Msg::SignOut,
             "enable-notifications" => Msg::EnableNotifications,
+            "dismiss-tip" => Msg::DismissTip,
             "accept" => Msg::Accept(offer()),
             "decline" => Msg::Decline(offer()),
             "select" => Msg::Select(chat()),

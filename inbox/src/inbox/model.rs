@@ -98,6 +98,32 @@ pub struct Revs {
     pub chat: u32,
 }
 
+/// A tip about notifications, shown once it applies until the agent says "Got it".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tip {
+    NoPush,
+    OsSettings,
+}
+
+impl Tip {
+    pub const ALL: [Tip; 2] = [Tip::NoPush, Tip::OsSettings];
+
+    pub fn text(self) -> &'static str {
+        match self {
+            Tip::NoPush => "New chats reach you only while an inbox tab is open: this browser cannot receive push notifications.",
+            Tip::OsSettings => "Not seeing notifications? Check your operating system's notification settings for this browser.",
+        }
+    }
+
+    /// Where this browser remembers it was dismissed.
+    pub fn storage_key(self) -> &'static str {
+        match self {
+            Tip::NoPush => "parlor:inbox:tip:no-push",
+            Tip::OsSettings => "parlor:inbox:tip:os-settings",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Model {
     pub session: Option<Session>,
@@ -107,6 +133,8 @@ pub struct Model {
     pub permission: String,
     /// A notification was shown: offer the operating-system hint.
     pub notified: bool,
+    /// Tips the agent closed; this browser remembers them.
+    pub tips_dismissed: Vec<Tip>,
     /// This browser was asked to receive offers by Web Push (once per sign-in), and whether
     /// it does (`None` until it answers).
     pub push_asked: bool,
@@ -146,6 +174,8 @@ pub enum Msg {
     Init,
     /// This browser's push subscription is stored (`true`) or push is not offered here.
     PushReady(bool),
+    /// "Got it" on the notification tip.
+    DismissTip,
     SignIn {
         workspace: String,
         email: String,
@@ -227,6 +257,8 @@ pub enum Effect {
     CloseNotification(u64),
     RequestPermission,
     UnlockSound,
+    /// Remember in this browser that this tip was dismissed.
+    RememberTipDismissed(Tip),
     FocusAccept(u64),
     FocusComposer,
     ClearComposer,
@@ -240,6 +272,21 @@ pub enum Effect {
 }
 
 impl Model {
+    /// The tip beside the notification banner, when one applies and the agent has not
+    /// dismissed it: a browser that cannot get offers with the tab closed, or a notification
+    /// shown that the operating system may have silenced.
+    pub fn notification_tip(&self) -> Option<Tip> {
+        if self.permission != "granted" {
+            return None;
+        }
+        let applies = [self.push == Some(false), self.notified];
+        Tip::ALL
+            .into_iter()
+            .zip(applies)
+            .find(|(tip, applies)| *applies && !self.tips_dismissed.contains(tip))
+            .map(|(tip, _)| tip)
+    }
+
     pub fn new(session: Option<Session>, permission: String, nonce: String) -> Model {
         Model {
             session,
@@ -247,6 +294,7 @@ impl Model {
             sign_in_error: None,
             permission,
             notified: false,
+            tips_dismissed: Vec::new(),
             push_asked: false,
             push: None,
             opened_for: None,

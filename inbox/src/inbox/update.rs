@@ -86,7 +86,17 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             m.revs.top += 1;
             push_on(m, &mut fx);
         }
-        Msg::PushReady(ok) => m.push = Some(ok),
+        Msg::PushReady(ok) => {
+            m.push = Some(ok);
+            m.revs.top += 1;
+        }
+        Msg::DismissTip => {
+            if let Some(tip) = m.notification_tip() {
+                m.tips_dismissed.push(tip);
+                m.revs.top += 1;
+                fx.push(Effect::RememberTipDismissed(tip));
+            }
+        }
         Msg::InboxOpened => {
             fx.push(Effect::SendInbox(InboxClientMsg::Hello {
                 v: PROTOCOL_VERSION,

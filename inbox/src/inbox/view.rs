@@ -24,6 +24,7 @@ pub struct View {
     notif_text: Element,
     notif_button: Element,
     hint: Element,
+    hint_text: Element,
     offers: Element,
     note: Element,
     cap: Element,
@@ -101,12 +102,10 @@ impl View {
         notif.set_attribute("aria-label", "Browser notifications")?;
         let notif_text = el("span", "", &notif)?;
         let notif_button = button("primary", "Enable", "enable-notifications", &notif)?;
-        let hint = text_el(
-            "p",
-            "banner hint",
-            "Not seeing notifications? Check your operating system's notification settings for this browser.",
-            &shell,
-        )?;
+        let hint = el("div", "banner hint", &shell)?;
+        hint.set_attribute("role", "note")?;
+        let hint_text = el("span", "", &hint)?;
+        button("", "Got it", "dismiss-tip", &hint)?;
         let offers = el("div", "offers", &shell)?;
         offers.set_attribute("aria-live", "assertive")?;
         let note = el("div", "note", &shell)?;
@@ -179,6 +178,7 @@ impl View {
             notif_text,
             notif_button,
             hint,
+            hint_text,
             offers,
             note,
             cap,
@@ -280,7 +280,9 @@ impl View {
         set_text(&self.notif_text, text);
         show(&self.notif, !text.is_empty());
         show(&self.notif_button, button);
-        show(&self.hint, m.permission == "granted" && m.notified);
+        let tip = m.notification_tip();
+        set_text(&self.hint_text, tip.map(|t| t.text()).unwrap_or_default());
+        show(&self.hint, tip.is_some());
         Ok(())
     }
 
@@ -621,7 +623,7 @@ impl View {
         if fields.is_empty() {
             text_el("dd", "muted", "No details captured.", &dl)?;
         }
-        for (k, v) in &fields {
+        for (k, v) in crate::fmt::ordered_fields(&fields) {
             text_el("dt", "", &field_label(k), &dl)?;
             text_el("dd", "", v, &dl)?;
         }

@@ -7,7 +7,7 @@ use parlor_core::protocol::{
 use parlor_core::{ConversationId, Millis};
 
 use super::update;
-use crate::inbox::model::{Effect, Model, Msg};
+use crate::inbox::model::{Effect, Model, Msg, Tip};
 use crate::session::Session;
 
 fn signed_in() -> Model {
@@ -566,4 +566,50 @@ fn the_offer_a_notification_opened_the_inbox_on_gets_focus_once_listed() {
     // A reconnect's welcome does not take focus again.
     let fx = update(&mut m, Msg::Inbox(welcome(vec![offer(7, "c7")])));
     assert!(!fx.contains(&Effect::FocusAccept(7)));
+}
+
+#[test]
+fn notification_tips_say_what_applies_and_stay_dismissed() {
+    let mut m = signed_in();
+    assert_eq!(
+        m.notification_tip(),
+        None,
+        "nothing to say before permission"
+    );
+    update(&mut m, Msg::Permission("granted".into()));
+    assert_eq!(
+        m.notification_tip(),
+        None,
+        "nothing shown yet, push unknown"
+    );
+    update(&mut m, Msg::PushReady(true));
+    assert_eq!(
+        m.notification_tip(),
+        None,
+        "push works: nothing to warn about"
+    );
+    m.notified = true;
+    assert_eq!(m.notification_tip(), Some(Tip::OsSettings));
+    update(&mut m, Msg::PushReady(false));
+    assert_eq!(
+        m.notification_tip(),
+        Some(Tip::NoPush),
+        "the bigger news first"
+    );
+    let top = m.revs.top;
+    let fx = update(&mut m, Msg::DismissTip);
+    assert_eq!(fx, vec![Effect::RememberTipDismissed(Tip::NoPush)]);
+    assert!(m.revs.top > top, "the view redraws");
+    assert_eq!(
+        m.notification_tip(),
+        Some(Tip::OsSettings),
+        "then the other one"
+    );
+    update(&mut m, Msg::DismissTip);
+    assert_eq!(m.notification_tip(), None);
+    assert_eq!(
+        update(&mut m, Msg::DismissTip),
+        vec![],
+        "nothing left to dismiss"
+    );
 }
