@@ -18,6 +18,11 @@
 //! - agents open and close inbox sockets (several tabs, reloads within and beyond the grace),
 //!   open and close chat panes, choose available or away, accept (sometimes too late), decline,
 //!   click stale offers, lose and regain the permission, change teams, are removed and re-added;
+//! - agents hand chats on: usually one their inbox lists, after asking who could take it
+//!   (`colleagues`), to a colleague or a team listed as able to; sometimes to one who cannot
+//!   (away, offline, full, outside hours, no permission), to themselves, to a team that does
+//!   not exist, or a chat that is no longer (or never was) theirs. The transfer offer is
+//!   accepted, declined or left to time out like any offer (by notification too);
 //! - visitors capture (with or without an email), write (and resend) while waiting, navigate,
 //!   close the page, give up, chat, end, or fall silent until the inactivity alarm expires them;
 //!   chats whose agent left are routed again.
@@ -41,9 +46,23 @@
 //!   the conversation sent requests; the conversation's agent is always the one the workspace
 //!   holds the chat for; a chat is handed back (`AgentLeft`) only from an agent removed, without
 //!   the permission, or gone past the grace; a slot is released only after the conversation let
-//!   go of the chat, and exactly once; index revisions only grow.
+//!   go of the chat, and exactly once; index revisions only grow;
+//! - transfers: a refusal is one `transfer_refused` error and changes nothing (no stored part,
+//!   the same router head); one the world knows must be refused is, one it knows must start
+//!   does (and `colleagues` agrees with the world and with the transfer asked right after it);
+//!   a transfer offer goes to the agent named or a member of the team named, never to the
+//!   holder nor twice, while the holder still holds the chat, and counts in the load and the
+//!   reachability checks above like any offer; each transfer ends exactly once: accepted (the
+//!   chat is the new agent's, the old one gets `chat_closed {reason: transferred}`, the
+//!   conversation takes the new agent, its transcript shows them join), ended (`transfer_ended`
+//!   to the holder, who still holds the chat, the conversation told nothing), or cancelled as
+//!   the chat ended; the router, the effects and the conversation agree on who holds each chat;
+//! - whenever nothing is in flight on the link: the conversation, the router and both effect
+//!   mirrors name the same holder for every chat, and a visitor waiting for an agent has an
+//!   offer out (and only then).
 //!
-//! At quiescence (every call delivered, every alarm fired): no offer, chat or deadline left, every
+//! At quiescence (every call delivered, every alarm fired): no offer, chat, transfer or deadline
+//! left, the transcript shows one agent joining per acceptance and per transfer taken, every
 //! accepted chat ended or handed back exactly once and released exactly once, exactly one stored
 //! failed action (the outbox keeps one per conversation) for every conversation whose last
 //! request fell back or whose visitor with captured details left waiting — in particular every
@@ -56,7 +75,7 @@
 //! The regression tests below are minimal schedules of machine bugs the random runs found (a
 //! removed agent left online, requests repeated or overtaken and routed again, a late
 //! acceptance from an agent who left, a chat kept by an agent whose pane closed after the
-//! grace); each failed before its fix.
+//! grace); each failed before its fix, as did the two transfer races at the end.
 
 mod system_sim;
 
@@ -115,7 +134,12 @@ fn summary(stats: &Stats, elapsed: std::time::Duration) -> String {
          calls, {} duplicate requests audited, {} immediate replies; {} workspace restarts + {} \
          hibernations, {} conversation restarts; {} inbox opens, {} closes, {} removals, {} sessions ended; {} removed agents' late acceptances bounced; {} stale \
          clicks, {} refused accepts, {} stale index rows; longest wait {} ms; {} re-routed after \
-         the agent left, {} fallbacks right after a decline; fallbacks by reason {:?}",
+         the agent left, {} fallbacks right after a decline; fallbacks by reason {:?}\n\
+         transfers: {} asked ({} after asking who could take them): {} refused, {} started \
+         ({} offers, {} of them by Web Push); {} accepted at the workspace, {} taken by the \
+         conversation, {} turned down by it (the chat ended or moved meanwhile), {} ended \
+         without acceptance, {} cancelled as the chat ended; transfer offers withdrawn {:?}; \
+         refusals {:?}; {} holders compared with nothing in flight",
         if cfg!(debug_assertions) { "debug" } else { "release" },
         stats.seeds,
         stats.events,
@@ -152,6 +176,20 @@ fn summary(stats: &Stats, elapsed: std::time::Duration) -> String {
         stats.reroutes,
         stats.decline_fallbacks,
         stats.fallback_reasons,
+        stats.transfers_asked,
+        stats.colleagues_asked,
+        stats.transfers_refused,
+        stats.transfers_started,
+        stats.transfer_offers,
+        stats.transfer_push_offers,
+        stats.transfers_accepted,
+        stats.transfers_joined,
+        stats.transfer_bounces,
+        stats.transfers_ended,
+        stats.transfers_cancelled,
+        stats.transfer_withdrawals,
+        stats.transfer_refusals,
+        stats.settled_checks,
     )
 }
 
@@ -224,6 +262,26 @@ fn two_machines_many_seeds() {
         ("accepts from a notification", stats.push_accepts),
     ] {
         assert!(count >= n / 20, "too few {what}: {count} in {n} seeds");
+    }
+    // And every way a transfer goes (rarer: only accepted chats are handed on).
+    for (what, count) in [
+        ("transfers asked", stats.transfers_asked),
+        ("colleagues asked", stats.colleagues_asked),
+        ("transfers refused", stats.transfers_refused),
+        ("transfers started", stats.transfers_started),
+        ("transfer offers by push", stats.transfer_push_offers),
+        ("transfers accepted", stats.transfers_accepted),
+        (
+            "transfers taken by the conversation",
+            stats.transfers_joined,
+        ),
+        ("transfers ended without acceptance", stats.transfers_ended),
+        (
+            "transfers cancelled as the chat ended",
+            stats.transfers_cancelled,
+        ),
+    ] {
+        assert!(count >= n / 100, "too few {what}: {count} in {n} seeds");
     }
 }
 
@@ -615,5 +673,153 @@ fn a_chat_whose_gone_agent_closes_the_chat_pane_is_handed_back() {
         w.workspace().router().agent_of(&id),
         Some(&a),
         "15 minutes on, the chat is still held by {a}, who has no inbox and no chat pane open"
+    );
+}
+
+// ------------------------------------------------------------------- transfers' races
+//
+// Found by the transfers the simulation drives; each failed before its fix.
+
+/// Found by seed 4908: the workspace accepts a transfer of a06's chat to a20,
+/// then a20 is removed (or loses the permission): the workspace frees a20's slot at once and
+/// tells the conversation `AgentLeft{a20, removed}`, which overtakes the `Transferred` on the
+/// link. The conversation, still with a06, only bars a20; then it takes the `Transferred`
+/// anyway — unlike a barred agent's late `Accepted`, which it turns into a hand back. The
+/// visitor sees the removed agent join, the workspace holds no chat for the conversation, and
+/// nobody is offered it again (it ends only when the visitor leaves or it expires; a06 was
+/// told the chat is no longer theirs). The rule: the conversation's agent is the one the
+/// workspace holds the chat for; a removed agent never joins a chat. Fixed: the conversation
+/// turns that transfer into a hand back (the visitor hears a06 left; the chat is routed again).
+/// Minimal schedule (conversation only): request; Accepted{a06}; AgentLeft{a20, removed};
+/// Transferred{a06 → a20}.
+#[test]
+fn a_transfer_overtaken_by_the_removal_of_its_new_agent_is_routed_again() {
+    use parlor_core::conversation::{Conversation, ConversationSettings, Effect, Input};
+    use parlor_core::link::WorkspaceToConversation;
+    use parlor_core::protocol::{AgentProfile, TranscriptEvent};
+    use parlor_core::{AgentId, ConversationId};
+
+    let mut c = Conversation::new(
+        ConversationId::new("c0"),
+        Flow::Agent(6).dialogue(),
+        ConversationSettings::default(),
+        Millis(1_000),
+    );
+    let start = Input::Start {
+        identity: None,
+        page_url: "https://shop.test/".into(),
+        language: "en".into(),
+        country: "us".into(),
+        utm: Default::default(),
+    };
+    c.handle(start, Millis(1_000));
+    let profile = |name: &str| AgentProfile {
+        name: name.into(),
+        avatar_url: None,
+    };
+    let (a06, a20) = (AgentId::new("a06"), AgentId::new("a20"));
+    let accepted = WorkspaceToConversation::Accepted {
+        request: 1,
+        agent: a06.clone(),
+        profile: profile("Agent 6"),
+    };
+    c.handle(Input::FromWorkspace(accepted), Millis(2_000));
+    assert_eq!(c.agent(), Some(&a06));
+    let removed = WorkspaceToConversation::AgentLeft {
+        agent: a20.clone(),
+        removed: true,
+    };
+    c.handle(Input::FromWorkspace(removed), Millis(3_000));
+    assert_eq!(
+        c.agent(),
+        Some(&a06),
+        "a20's removal does not touch a06's chat"
+    );
+    let transferred = WorkspaceToConversation::Transferred {
+        from: a06,
+        agent: a20.clone(),
+        profile: profile("Agent 20"),
+        request: 1,
+    };
+    let fx = c.handle(Input::FromWorkspace(transferred), Millis(3_500));
+    let joined = fx.iter().any(|e| {
+        matches!(e, Effect::Append(entry) if matches!(entry.event, TranscriptEvent::AgentJoined { .. }))
+    });
+    assert!(
+        c.agent() != Some(&a20) && !joined,
+        "the removed agent a20 joined the chat (the workspace holds none for it): {fx:?}"
+    );
+    // Instead the visitor hears a06 left, and the chat is routed again with a new request.
+    let left = fx.iter().any(|e| {
+        matches!(e, Effect::Append(entry) if matches!(&entry.event, TranscriptEvent::AgentLeft { agent } if agent.name == "Agent 6"))
+    });
+    let routed = fx.iter().any(|e| {
+        matches!(
+            e,
+            Effect::ToWorkspace(parlor_core::link::ConversationToWorkspace::AgentLeft {
+                request: 2,
+                ..
+            })
+        )
+    });
+    assert!(
+        left && routed,
+        "a06 left and the chat is routed again: {fx:?}"
+    );
+    assert_eq!(c.agent(), None);
+}
+
+/// A scripted schedule (the random runs reach it rarely): A holds the chat and
+/// asked to transfer it to B; A's inbox stays closed past the agent-gone grace, so the
+/// workspace tells the conversation `AgentLeft{A}`; B accepts the transfer before the
+/// conversation's answer is back. The answer — the hand back, `AgentLeft{A, request 2}` —
+/// finds the chat B's now: nothing is released, and the new request is dropped as a duplicate
+/// (the conversation still has a chat). The conversation, waiting for an agent again, turns
+/// the `Transferred` down (`ChatClosed{B}`), which frees B. The visitor waits with nothing
+/// offered to anyone until they leave or the conversation expires (here 10 minutes later,
+/// with no failed-action email). The rule: every request ends within the plan's deadlines; a
+/// visitor waiting for an agent has an offer out. (In the other order — B's acceptance reaching
+/// the conversation first — all is well: the chat goes on with B.) Fixed: a hand back frees the
+/// slot held for the request before it, whoever holds it, and the new request is routed.
+#[test]
+fn a_transfer_accepted_while_its_chat_is_handed_back_leaves_the_visitor_an_offer() {
+    use parlor_core::workspace::WorkspaceInput;
+    use system_sim::world::To;
+
+    let mut settings = RoutingSettings::with_plan(Plan::Standard);
+    settings.agent_gone_grace = Millis::from_secs(20);
+    let mut w = World::empty(1, settings);
+    w.scripted();
+    w.open_inbox(A).unwrap();
+    w.open_inbox(B).unwrap();
+    w.verbose = std::env::var("TRACE").is_ok();
+    let c = request(&mut w);
+    let a = w.agents[A].id.clone();
+    let offer = w.workspace().router().offers_of(&a)[0].offer;
+    w.answer(A, offer, true).unwrap();
+    w.flush().unwrap();
+    w.transfer_to(A, c, To::Agent(B), None).unwrap();
+    w.flush().unwrap();
+    let b = w.agents[B].id.clone();
+    let transfer = w.workspace().router().offers_of(&b)[0].offer;
+    w.close_inbox(A).unwrap();
+    // The grace passes (the transfer offer lasts 100 s): the tick tells the conversation A is
+    // gone; B accepts the transfer before anything is delivered.
+    w.now = w.now.after(Millis::from_secs(21));
+    w.ws_input(WorkspaceInput::Tick).unwrap();
+    w.answer(B, transfer, true).unwrap();
+    // Both calls reach the conversation in the order they were made; its answers come back.
+    let _ = w.flush();
+    if w.verbose {
+        eprintln!("{}", w.trace.join("\n"));
+    }
+    let id = w.convs[c].id.clone();
+    let waiting = w.convs[c].machine.as_ref().unwrap().live_state()
+        == parlor_core::conversation::LiveState::Requested;
+    let offered = w.workspace().router().pending_offer(&id).is_some();
+    let held = w.workspace().router().agent_of(&id).cloned();
+    assert!(
+        !waiting || offered,
+        "c{c} waits for an agent, nothing is offered (the router's chat: {held:?})"
     );
 }

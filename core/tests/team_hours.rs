@@ -185,3 +185,49 @@ fn availability_counts_only_agents_within_their_teams_hours() {
     // 10:00 Paris: a1 is in.
     assert!(r.availability(at_hours(2)).can_chat);
 }
+
+/// A transfer to a team that closes while it is out ends (the chat stays with its holder)
+/// rather than moving on to members who are on only through another team's hours.
+#[test]
+fn a_transfer_to_a_team_that_closed_meanwhile_ends_with_the_holder() {
+    use parlor_core::routing::{RuleTarget, WithdrawReason};
+    let mut r = router();
+    let (a1, a2, a3) = (AgentId::new("a1"), AgentId::new("a2"), AgentId::new("a3"));
+    let c1 = ConversationId::new("c1");
+    // 16:00 in Paris (10:00 in New York): a2, of the "us" team, takes the chat.
+    let fx = request(
+        &mut r,
+        "c1",
+        Routing::Agent { agent: a2.clone() },
+        at_hours(8),
+    );
+    let Some(RoutingEffect::Offered { offer, .. }) = fx
+        .iter()
+        .find(|e| matches!(e, RoutingEffect::Offered { .. }))
+    else {
+        panic!("a2 is offered the chat: {fx:?}")
+    };
+    r.accept(&a2, *offer, at_hours(8)).expect("a2 accepts");
+    // 16:59:30: a2 hands it to sales; a3 is away, so a1 is offered it.
+    let half_past = Millis(at_hours(9).0 - 30_000);
+    r.set_presence(&a3, true, false, half_past);
+    let to_sales = RuleTarget::Team {
+        team: TeamId::new("sales"),
+    };
+    let fx = r
+        .transfer(&c1, &a2, &to_sales, half_past)
+        .expect("sales is open");
+    assert_eq!(offered_to(&fx).as_deref(), Some("a1"));
+    let transfer = r.offers_of(&a1)[0].offer;
+    // 17:00:30: sales has closed; a3 is back (open through "us"); a1 declines.
+    let ten_past = Millis(at_hours(9).0 + 30_000);
+    r.set_presence(&a3, true, true, ten_past);
+    let fx = r.decline(&a1, transfer, ten_past).expect("declined");
+    assert_eq!(offered_to(&fx), None, "not offered on to a3: {fx:?}");
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        RoutingEffect::TransferEnded { agent, reason: WithdrawReason::Declined, .. } if agent == &a2
+    )));
+    assert_eq!(fell_back(&fx), None, "a transfer never falls back");
+    assert_eq!(r.agent_of(&c1), Some(&a2), "the chat stays with a2");
+}

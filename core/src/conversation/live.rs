@@ -161,6 +161,13 @@ impl Conversation {
             return Err(Refusal::AlreadyAccepted);
         }
         fx.push(Effect::CloseAgentSockets);
+        if self.barred.contains(&agent) {
+            // The new agent was removed and the removal overtook this: the chat is no longer
+            // theirs, nor `from`'s (told it was transferred). The visitor hears that `from`
+            // left, and the chat is routed again at once, like a removed agent's late accept.
+            self.hand_back(from, now, fx);
+            return Ok(());
+        }
         self.agent_sockets = 0;
         self.agent_reported_gone = false;
         self.agent_pane_gone_since = None;

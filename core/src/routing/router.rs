@@ -838,6 +838,20 @@ impl Router {
         }
     }
 
+    /// Releases the chat when it was accepted for request `request` or an older one, whoever
+    /// holds it: the conversation has moved on to a newer request, so nobody holds it there.
+    pub fn release_stale(
+        &mut self,
+        conversation: &ConversationId,
+        request: u32,
+        now: Millis,
+    ) -> Vec<RoutingEffect> {
+        match self.chats.get(conversation) {
+            Some(c) if c.request <= request => self.release(conversation, now),
+            _ => Vec::new(),
+        }
+    }
+
     /// Releases the chat only when `agent` holds it; otherwise (another agent holds it, it is
     /// still waiting for acceptance, it is over or unknown) gives no effects. For compensation
     /// messages that may arrive late or twice.
@@ -1421,9 +1435,14 @@ impl Router {
                 self.fall_back(out, now, p.conversation, d, reason, p.facts, skips);
                 return;
             }
-            // A team that closed since the request was made takes no more offers.
+            // A team that closed since the request was made takes no more offers: a request
+            // falls back; a transfer ends, the chat staying with its holder.
             if let Target::Team(t) = p.target() {
-                if !self.team_open(t, now) && p.transfer_from.is_none() {
+                if !self.team_open(t, now) {
+                    if let Some(holder) = p.transfer_from {
+                        self.transfer_ended(out, now, p.conversation, holder, reason, d, skips);
+                        return;
+                    }
                     let reason = FallbackReason::OutsideHours;
                     self.fall_back(out, now, p.conversation, d, reason, p.facts, skips);
                     return;

@@ -188,16 +188,17 @@ impl Workspace {
                     }
                 }
                 ConversationToWorkspace::AgentLeft {
-                    agent,
+                    agent: _,
                     routing,
                     facts,
                     request,
                 } => {
-                    // One step: free the agent's slot for the previous request, then route anew.
+                    // One step: free the slot held for the previous request, then route anew.
+                    // Whoever holds it: the agent named, or a colleague a transfer handed the
+                    // chat to while this was on its way (the conversation, waiting again, turns
+                    // that transfer down; the new request must not be taken for a duplicate).
                     let previous = request.saturating_sub(1);
-                    let mut effects =
-                        self.router
-                            .release_request(&conversation, &agent, previous, now);
+                    let mut effects = self.router.release_stale(&conversation, previous, now);
                     self.settled.settle(&conversation, previous);
                     if !self.settled.has_settled(&conversation, request) {
                         effects.extend(self.router.request_numbered(

@@ -1,7 +1,7 @@
 //! The simulated world: one `Workspace`, many `Conversation`s, the link between them (late,
-//! reordered, repeated), storage and restarts, agents' inbox and chat sockets and clicks,
-//! visitors' pages, alarms and a clock that moves in jumps. Every rule is the machines'; this
-//! file only drives them the way the edge does and checks what comes out.
+//! reordered, repeated), storage and restarts, agents' inbox and chat sockets, clicks and
+//! transfers, visitors' pages, alarms and a clock that moves in jumps. Every rule is the
+//! machines'; this file only drives them the way the edge does and checks what comes out.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -11,11 +11,11 @@ use parlor_core::link::{
     ConversationToWorkspace, FromConversation, ToConversation, WorkspaceToConversation,
 };
 use parlor_core::protocol::{
-    ConversationRecord, InboxServerMsg, Presence, PushMsg, Side, TranscriptEvent,
+    ConversationRecord, EndReason, InboxServerMsg, Presence, PushMsg, Side, TranscriptEvent,
 };
 use parlor_core::routing::{
     AuditOutcome, AuditTrigger, Chat, FallbackReason, Pending, Plan, Router, RouterHead,
-    RoutingSettings, DEFAULT_ACCEPT_TIMEOUT,
+    RoutingSettings, RuleTarget, DEFAULT_ACCEPT_TIMEOUT,
 };
 use parlor_core::workspace::{
     Person, Settled, Workspace, WorkspaceChanges, WorkspaceEffect, WorkspaceInput, PUSH_REACH,
@@ -83,6 +83,28 @@ pub struct Stats {
     pub max_wait_ms: u64,
     /// Fallbacks the workspace decided, by reason.
     pub fallback_reasons: BTreeMap<String, u64>,
+    /// Transfers: asked by an agent (of them, after asking who could take it), refused with
+    /// nothing changed, started (an offer made), accepted at the workspace, switched to at the
+    /// conversation, ended with nobody taking the chat, cancelled as the chat ended meanwhile.
+    pub transfers_asked: u64,
+    pub colleagues_asked: u64,
+    pub transfers_refused: u64,
+    pub transfers_started: u64,
+    pub transfer_offers: u64,
+    pub transfers_accepted: u64,
+    pub transfers_joined: u64,
+    pub transfers_ended: u64,
+    pub transfers_cancelled: u64,
+    /// A `Transferred` the conversation turned down (the chat ended or moved meanwhile).
+    pub transfer_bounces: u64,
+    /// Transfer offers made by notification (to an agent with no inbox open).
+    pub transfer_push_offers: u64,
+    /// Moments with nothing in flight at which a live chat's holder was compared in the
+    /// router, the conversation and the world.
+    pub settled_checks: u64,
+    /// Refusals by the message the agent reads; transfer offers withdrawn, by reason.
+    pub transfer_refusals: BTreeMap<String, u64>,
+    pub transfer_withdrawals: BTreeMap<String, u64>,
 }
 
 impl Stats {
@@ -125,11 +147,29 @@ impl Stats {
             refused_accepts,
             visitor_pages_left,
             push_offers,
-            push_accepts
+            push_accepts,
+            transfers_asked,
+            colleagues_asked,
+            transfers_refused,
+            transfers_started,
+            transfer_offers,
+            transfers_accepted,
+            transfers_joined,
+            transfers_ended,
+            transfers_cancelled,
+            transfer_bounces,
+            transfer_push_offers,
+            settled_checks
         );
         self.max_wait_ms = self.max_wait_ms.max(o.max_wait_ms);
-        for (k, v) in &o.fallback_reasons {
-            *self.fallback_reasons.entry(k.clone()).or_default() += v;
+        for (map, other) in [
+            (&mut self.fallback_reasons, &o.fallback_reasons),
+            (&mut self.transfer_refusals, &o.transfer_refusals),
+            (&mut self.transfer_withdrawals, &o.transfer_withdrawals),
+        ] {
+            for (k, v) in other {
+                *map.entry(k.clone()).or_default() += v;
+            }
         }
     }
 }
@@ -176,6 +216,55 @@ pub enum Ev {
         offer: u64,
         accept: bool,
     },
+    /// The agent asks to hand this chat on (usually one their inbox shows).
+    Transfer {
+        agent: usize,
+        conv: usize,
+    },
+}
+
+/// Where an agent hands a chat: a colleague or a team (an index past the teams names a team
+/// that does not exist).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum To {
+    Agent(usize),
+    Team(usize),
+}
+
+impl To {
+    fn rule_target(self) -> RuleTarget {
+        match self {
+            To::Agent(b) => RuleTarget::Agent {
+                agent: fixtures::agent_id(b),
+            },
+            To::Team(t) => RuleTarget::Team {
+                team: fixtures::team_id(t),
+            },
+        }
+    }
+}
+
+/// A transfer out: the chat stays with `from` until someone accepts.
+#[derive(Debug, Clone)]
+pub struct TransferSim {
+    pub from: usize,
+    pub to: To,
+    /// The agents offered it so far, in order (each once, never `from`).
+    pub offered: Vec<usize>,
+}
+
+/// A `colleagues` reply: (agent, could take a chat now) in order, and (team, how many could).
+pub type Colleagues = (Vec<(usize, bool)>, Vec<(usize, u32)>);
+
+/// What the world can tell of an agent's chances to take a chat now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Can {
+    /// Certainly not (removed, no permission, away, unreachable, full, outside hours).
+    No,
+    /// Certainly: all of that holds and an inbox is open.
+    Yes,
+    /// Only a notification could reach them (the router knows whether it still does).
+    Maybe,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,6 +292,8 @@ pub struct AgentSim {
     pub push: bool,
     /// Offers made to them by notification, not yet answered (accepts are counted).
     pub pushed: BTreeSet<u64>,
+    /// The chats the agent's inbox lists (`chat_started` until `chat_closed`; the `welcome`).
+    pub shown: BTreeSet<usize>,
 }
 
 impl AgentSim {
@@ -265,6 +356,9 @@ pub struct ConvSim {
     pub agent_sockets: BTreeMap<usize, u32>,
     /// The last index revision the conversation sent.
     pub revision: u64,
+    /// Transfers the workspace accepted (from, to), and of them those the conversation took.
+    pub ws_moves: Vec<(usize, usize)>,
+    pub transfers_joined: u32,
 }
 
 impl ConvSim {
@@ -348,6 +442,18 @@ pub struct World {
     /// Agents click on the offers they see, open chat sockets (off: the test does).
     pub agents_click: bool,
     pub step: u64,
+    /// Open transfers: conversation → the transfer (the offer is in `open_offers`).
+    transfers: BTreeMap<usize, TransferSim>,
+    /// The open offers that are transfers.
+    transfer_offers: BTreeSet<u64>,
+    /// The transfer being asked in this step (agent, conversation, target).
+    asking: Option<(usize, usize, To)>,
+    /// What the last workspace step answered the inbox it came from, and whether it changed
+    /// anything stored (or had any other effect).
+    replies: Vec<InboxServerMsg>,
+    last_step_changed: bool,
+    /// Link calls scheduled and not delivered yet.
+    in_flight: u64,
 }
 
 fn conv_index(id: &ConversationId) -> usize {
@@ -415,6 +521,7 @@ impl World {
                     gone_at: Some(Millis::ZERO),
                     push: false,
                     pushed: BTreeSet::new(),
+                    shown: BTreeSet::new(),
                 })
                 .collect(),
             convs: Vec::new(),
@@ -440,6 +547,12 @@ impl World {
             late_alarms: true,
             agents_click: true,
             step: 0,
+            transfers: BTreeMap::new(),
+            transfer_offers: BTreeSet::new(),
+            asking: None,
+            replies: Vec::new(),
+            last_step_changed: false,
+            in_flight: 0,
         };
         w.stats.seeds = 1;
         // A new workspace object: its agents are added, then everything is stored at once.
@@ -609,6 +722,8 @@ impl World {
             visitor_sockets: 0,
             agent_sockets: BTreeMap::new(),
             revision: 0,
+            ws_moves: Vec::new(),
+            transfers_joined: 0,
         });
         c
     }
@@ -638,6 +753,9 @@ impl World {
     }
 
     pub fn schedule(&mut self, at: Millis, e: Ev) {
+        if matches!(e, Ev::Net(_)) {
+            self.in_flight += 1;
+        }
         self.seq += 1;
         self.queue.insert((at.max(self.now), self.seq), e);
     }
@@ -706,8 +824,11 @@ impl World {
                 let d = format!("{e:?}");
                 self.log(|| format!("EVENT {d}"));
             }
-            self.event(e).map_err(|m| self.at(m))?;
-            self.flush().map_err(|m| self.at(m))?;
+            let done = self.event(e).and_then(|()| self.flush());
+            done.map_err(|m| self.at(m))?;
+            if self.in_flight == 0 {
+                self.check_settled().map_err(|m| self.at(m))?;
+            }
         }
         if let Some(u) = until {
             self.now = self.now.max(u);
@@ -773,7 +894,10 @@ impl World {
                 Ok(())
             }
             Ev::WsRestart(hibernate) => self.restart_workspace(hibernate),
-            Ev::Net(d) => self.deliver(d),
+            Ev::Net(d) => {
+                self.in_flight -= 1;
+                self.deliver(d)
+            }
             Ev::Churn => self.churn(),
             Ev::Open(a) => self.open_inbox(a),
             Ev::Answer {
@@ -781,6 +905,7 @@ impl World {
                 offer,
                 accept,
             } => self.answer(agent, offer, accept),
+            Ev::Transfer { agent, conv } => self.transfer(agent, conv),
         }
     }
 
@@ -966,6 +1091,28 @@ impl World {
             let i = format!("{input:?}");
             self.log(|| format!("  c{c} <- {i}"));
         }
+        // A transfer the workspace accepted: (from, to, whether this conversation still holds
+        // that chat with `from`, which it then hands to `to`).
+        let transfer = match &input {
+            Input::FromWorkspace(WorkspaceToConversation::Transferred {
+                from,
+                agent,
+                request,
+                ..
+            }) => {
+                let cs = &self.convs[c];
+                let m = cs
+                    .machine
+                    .as_ref()
+                    .ok_or_else(|| format!("c{c} is not loaded"))?;
+                let holds = !m.is_closed()
+                    && m.live_state() == LiveState::Accepted
+                    && m.agent() == Some(from)
+                    && *request == cs.requests_sent;
+                Some((agent_index(from), agent_index(agent), holds))
+            }
+            _ => None,
+        };
         let cs = &mut self.convs[c];
         let Some(m) = cs.machine.as_mut() else {
             return Err(format!("c{c} is not loaded"));
@@ -981,6 +1128,21 @@ impl World {
         let holder = m.agent().cloned();
         let next = m.next_deadline();
         self.stats.conv_handles += 1;
+        // A held transfer: the visitor sees the new agent join (their name, in the transcript)
+        // and the previous agent's chat panes close, unless the conversation's own timers
+        // closed the chat or handed it back first (this input expires them first). A transfer
+        // of a chat it does not hold changes nothing for the visitor.
+        let transfer_seen = transfer.map(|(from, to, holds)| {
+            let name = fixtures::profile(to).name;
+            let joined = fx.iter().any(|e| {
+                matches!(e, Effect::Append(entry) if matches!(
+                    &entry.event,
+                    TranscriptEvent::AgentJoined { agent } if agent.name == name
+                ))
+            });
+            let closes = fx.iter().any(|e| matches!(e, Effect::CloseAgentSockets));
+            (from, to, holds, joined, closes)
+        });
         let mut out = Vec::new();
         for e in fx {
             if self.verbose {
@@ -999,17 +1161,41 @@ impl World {
                         let handing = holder
                             .as_ref()
                             .is_some_and(|h| self.handover_pending.contains(&(c, agent_index(h))));
+                        // Or the workspace already accepted a transfer from this agent on (the
+                        // `Transferred` is on its way).
+                        let moving = match (&holder, self.chats.get(&c)) {
+                            (Some(h), Some(&now_with)) => {
+                                self.chain_reaches(c, agent_index(h), now_with)
+                            }
+                            _ => false,
+                        };
+                        let agrees =
+                            handing || moving || (held.is_some() && held == holder.as_ref());
                         ensure!(
-                            handing || (held.is_some() && held == holder.as_ref()),
+                            agrees,
                             "c{c} took {:?} as its agent, but the workspace holds the chat for {:?} \
                              (a late or repeated Accepted revived a chat that was handed back)",
                             holder,
                             held
                         );
-                        self.convs[c].joins += 1;
-                        self.convs[c].agent = holder.clone();
-                        self.request_ends(c, Outcome::Accepted)?;
-                        self.chat_goes_on(c);
+                        if let Some((from, _, _)) = transfer {
+                            // The same chat, another agent: no request ends or begins.
+                            let cs = &mut self.convs[c];
+                            ensure!(
+                                cs.agent.as_ref() == Some(&self.agents[from].id),
+                                "c{c} took a transfer from a{from:02}, its agent was {:?}",
+                                cs.agent
+                            );
+                            cs.agent = holder.clone();
+                            cs.transfers_joined += 1;
+                            self.stats.transfers_joined += 1;
+                            self.chat_goes_on_after_transfer(c);
+                        } else {
+                            self.convs[c].joins += 1;
+                            self.convs[c].agent = holder.clone();
+                            self.request_ends(c, Outcome::Accepted)?;
+                            self.chat_goes_on(c);
+                        }
                     }
                     TranscriptEvent::Fallback { .. } => self.request_ends(c, Outcome::FellBack)?,
                     _ => {}
@@ -1095,6 +1281,8 @@ impl World {
                             if own {
                                 cs.agent = None;
                                 cs.leaves += 1;
+                            } else if transfer.is_some() {
+                                self.stats.transfer_bounces += 1;
                             } else {
                                 self.stats.refused_accepts += 1;
                             }
@@ -1104,6 +1292,33 @@ impl World {
                     out.push(msg);
                 }
                 _ => {}
+            }
+        }
+        if let Some((from, to, holds, joined, closes)) = transfer_seen {
+            let to_id = &self.agents[to].id;
+            let live = after_live == LiveState::Accepted && !after_closed;
+            if holds && live {
+                ensure!(
+                    joined && closes && holder.as_ref() == Some(to_id),
+                    "c{c}, held by a{from:02}, took the transfer to {to_id} without the visitor \
+                     seeing them join or the previous panes closing (agent now {holder:?})"
+                );
+                let last = self.convs[c].storage.as_ref().and_then(|s| {
+                    s.entries.iter().rev().find_map(|e| match &e.event {
+                        TranscriptEvent::AgentJoined { agent } => Some(agent.name.clone()),
+                        _ => None,
+                    })
+                });
+                ensure!(
+                    last.as_deref() == Some(fixtures::profile(to).name.as_str()),
+                    "c{c}: the stored transcript's last join is {last:?}, not {to_id}'s"
+                );
+            } else {
+                ensure!(
+                    !joined,
+                    "c{c} switched to {to_id} on a transfer from a{from:02} it does not hold \
+                     (or no longer: closed {after_closed}, {after_live:?})"
+                );
             }
         }
         let cs = &self.convs[c];
@@ -1250,6 +1465,44 @@ impl World {
             }
             _ => {}
         }
+    }
+
+    /// A transferred chat goes on with the new agent (it ends as the accepted chat was going
+    /// to end: the events scheduled then still come).
+    fn chat_goes_on_after_transfer(&mut self, c: usize) {
+        if !self.agents_click {
+            return;
+        }
+        let mut t = self.now;
+        for _ in 0..self.rng.below(3) {
+            t = t.after(Millis(self.rng.between(1_000, 60_000)));
+            let e = if self.rng.chance(50) {
+                Ev::AgentSay(c)
+            } else {
+                Ev::VisitorSay(c)
+            };
+            self.schedule(t, e);
+        }
+        if self.rng.chance(20) {
+            let at = t.after(Millis(self.rng.between(1_000, 200_000)));
+            self.schedule(at, Ev::AgentEnd(c));
+        }
+    }
+
+    /// Whether the transfers the workspace accepted for `c` lead from `from` (its latest
+    /// transfer away from them) to `to`.
+    fn chain_reaches(&self, c: usize, from: usize, to: usize) -> bool {
+        let moves = &self.convs[c].ws_moves;
+        let Some(start) = moves.iter().rposition(|&(f, _)| f == from) else {
+            return false;
+        };
+        let mut cur = moves[start].1;
+        for &(f, t) in &moves[start + 1..] {
+            if f == cur {
+                cur = t;
+            }
+        }
+        cur == to
     }
 
     /// The conversation object goes away: what it stored stays (the dialogue, the state as of
@@ -1473,6 +1726,12 @@ impl World {
         let changes = ws.take_changes();
         // The deadline depends only on offers, chats and people: unchanged unless they changed.
         let deadline_may_move = !changes.router.is_empty() || changes.people || everyone;
+        self.last_step_changed = !changes.router.is_empty()
+            || changes.people
+            || !changes.settled.is_empty()
+            || !changes.forgotten.is_empty()
+            || fx.iter().any(|e| !matches!(e, WorkspaceEffect::Reply(_)));
+        self.replies.clear();
         self.store.save_changes(ws, &changes)?;
         self.stats.ws_handles += 1;
 
@@ -1480,6 +1739,10 @@ impl World {
         let mut calls: Vec<(usize, ToConversation)> = Vec::new();
         let mut touched: BTreeSet<usize> = BTreeSet::new();
         let mut fallbacks: Vec<(usize, FallbackReason)> = Vec::new();
+        // Transfers accepted in this step (conversation, from, to, the old agent was told), and
+        // the conversations whose transfer ended without one.
+        let mut moved: Vec<(usize, usize, usize, bool)> = Vec::new();
+        let mut unmoved: BTreeSet<usize> = BTreeSet::new();
         for e in fx {
             if self.verbose {
                 let s = format!("{e:?}");
@@ -1530,6 +1793,18 @@ impl World {
                     } => {
                         self.hooked_chats.insert(conversation_id.clone());
                     }
+                    parlor_core::webhooks::EventData::ChatTransferred {
+                        conversation_id,
+                        from,
+                        to,
+                    } => {
+                        ensure!(
+                            self.hooked_chats.contains(conversation_id) && from.id != to.id,
+                            "{conversation_id}: chat.transferred ({} → {}) for no accepted chat",
+                            from.id,
+                            to.id
+                        );
+                    }
                     parlor_core::webhooks::EventData::ChatEnded {
                         conversation_id, ..
                     } => {
@@ -1573,14 +1848,25 @@ impl World {
                                 "{agent} offered {} while every team of theirs is closed",
                                 offer.conversation
                             );
-                            if let Target::Team(t) =
-                                self.convs[conv_index(&offer.conversation)].target
-                            {
-                                ensure!(
-                                    self.team_open(t),
-                                    "{agent} offered {} through team {t}, which is closed",
-                                    offer.conversation
-                                );
+                            let c = conv_index(&offer.conversation);
+                            match &offer.transfer_from {
+                                Some(from) => {
+                                    touched.insert(a);
+                                    self.transfer_offered(a, c, offer.offer, from)?;
+                                }
+                                None => {
+                                    ensure!(
+                                        !self.chats.contains_key(&c),
+                                        "{agent} offered c{c} as a request while a{:02} holds it",
+                                        self.chats[&c]
+                                    );
+                                    if let Target::Team(t) = self.convs[c].target {
+                                        ensure!(
+                                            self.team_open(t),
+                                            "{agent} offered c{c} through team {t}, which is closed"
+                                        );
+                                    }
+                                }
                             }
                             self.offered(a, offer.offer, &offer.conversation, offer.deadline)?;
                         }
@@ -1590,6 +1876,20 @@ impl World {
                                 return Err(format!("withdrawn offer {offer} was not open"));
                             };
                             ensure!(holder == a, "offer {offer} withdrawn from the wrong agent");
+                            if self.transfer_offers.remove(&offer) {
+                                // A transfer's offer: the chat is still its holder's; the
+                                // transfer moves on in the team, ends, or the chat ended.
+                                *self
+                                    .stats
+                                    .transfer_withdrawals
+                                    .entry(reason.clone())
+                                    .or_default() += 1;
+                                ensure!(
+                                    self.transfers.contains_key(&c),
+                                    "transfer offer {offer} of c{c} withdrawn with no transfer out"
+                                );
+                                continue;
+                            }
                             match reason.as_str() {
                                 "expired" => {
                                     self.stats.expired_offers += 1;
@@ -1619,6 +1919,7 @@ impl World {
                                 self.chats.get(&c) == Some(&a),
                                 "chat_started for c{c} to {agent}, who does not hold it"
                             );
+                            self.agents[a].shown.insert(c);
                             if self.agents_click
                                 && self.agents[a].sockets > 0
                                 && self.rng.chance(70)
@@ -1626,10 +1927,82 @@ impl World {
                                 let at = self.now.after(Millis(self.rng.between(100, 3_000)));
                                 self.schedule(at, Ev::AgentSocket(c, a, true));
                             }
+                            if self.agents_click && self.rng.chance(35) {
+                                // The agent will hand this chat on (if it is still theirs then).
+                                let at = self.now.after(Millis(self.rng.between(1_000, 150_000)));
+                                self.schedule(at, Ev::Transfer { agent: a, conv: c });
+                            }
+                        }
+                        InboxServerMsg::TransferEnded {
+                            conversation,
+                            reason,
+                        } => {
+                            // Nobody took it: the chat is still the asker's, live, untouched.
+                            let c = conv_index(&conversation);
+                            let Some(t) = self.transfers.remove(&c) else {
+                                return Err(format!("transfer_ended for c{c} with none out"));
+                            };
+                            ensure!(
+                                t.from == a,
+                                "transfer_ended for c{c} to {agent}, the transfer was a{:02}'s",
+                                t.from
+                            );
+                            ensure!(
+                                self.chats.get(&c) == Some(&a),
+                                "the transfer of c{c} ended ({reason}), {agent} no longer holds it"
+                            );
+                            ensure!(
+                                !self.open_offers.values().any(|&(_, oc)| oc == c),
+                                "the transfer of c{c} ended with an offer still open"
+                            );
+                            ensure!(
+                                !t.offered.is_empty()
+                                    && matches!(
+                                        reason.as_str(),
+                                        "expired" | "declined" | "agent_unavailable"
+                                    ),
+                                "the transfer of c{c} ended ({reason}) after offers to {:?}",
+                                t.offered
+                            );
+                            if let (To::Agent(b), "declined" | "agent_unavailable") =
+                                (t.to, reason.as_str())
+                            {
+                                ensure!(
+                                    t.offered == [b],
+                                    "a transfer to a{b:02} offered to {:?}",
+                                    t.offered
+                                );
+                            }
+                            self.stats.transfers_ended += 1;
+                            unmoved.insert(c);
+                        }
+                        InboxServerMsg::ChatClosed {
+                            conversation,
+                            reason: EndReason::Transferred,
+                        } => {
+                            // The previous agent's chat, handed on in this very step.
+                            touched.insert(a);
+                            let c = conv_index(&conversation);
+                            self.agents[a].shown.remove(&c);
+                            let m = moved
+                                .iter_mut()
+                                .find(|(mc, from, _, told)| *mc == c && *from == a && !*told);
+                            let Some(m) = m else {
+                                return Err(format!(
+                                    "chat_closed (transferred) for c{c} to {agent}, who handed \
+                                     nothing on"
+                                ));
+                            };
+                            m.3 = true;
+                            ensure!(
+                                self.chats.get(&c) != Some(&a),
+                                "{agent} told c{c} was transferred, but still holds it"
+                            );
                         }
                         InboxServerMsg::ChatClosed { conversation, .. } => {
                             touched.insert(a);
                             let c = conv_index(&conversation);
+                            self.agents[a].shown.remove(&c);
                             ensure!(
                                 self.chats.remove(&c) == Some(a),
                                 "c{c} released from {agent}, who did not hold it"
@@ -1649,7 +2022,7 @@ impl World {
                         _ => {}
                     }
                 }
-                WorkspaceEffect::Reply(_) => {}
+                WorkspaceEffect::Reply(msg) => self.replies.push(msg),
                 WorkspaceEffect::ToConversation { conversation, msg } => {
                     let c = conv_index(&conversation);
                     match &msg {
@@ -1671,6 +2044,50 @@ impl World {
                             self.open_offers.remove(&offer);
                             ensure!(self.chats.insert(c, a).is_none(), "c{c} accepted twice");
                             self.convs[c].router_accepts += 1;
+                        }
+                        WorkspaceToConversation::Transferred {
+                            from,
+                            agent,
+                            profile,
+                            ..
+                        } => {
+                            let (f, b) = (agent_index(from), agent_index(agent));
+                            involved.extend([f, b]);
+                            touched.extend([f, b]);
+                            let Some(t) = self.transfers.remove(&c) else {
+                                return Err(format!("c{c} transferred with no transfer out"));
+                            };
+                            ensure!(
+                                t.from == f && t.offered.last() == Some(&b),
+                                "c{c} transferred from {from} to {agent}, the transfer was from \
+                                 a{:02}, offered to {:?}",
+                                t.from,
+                                t.offered
+                            );
+                            let offer = self
+                                .open_offers
+                                .iter()
+                                .find(|(_, &(_, oc))| oc == c)
+                                .map(|(&o, &v)| (o, v));
+                            let Some((offer, (holder, _))) = offer else {
+                                return Err(format!("c{c} transferred without an open offer"));
+                            };
+                            ensure!(
+                                holder == b && self.transfer_offers.remove(&offer),
+                                "c{c} transferred to {agent} on offer {offer} of a{holder:02}"
+                            );
+                            self.open_offers.remove(&offer);
+                            ensure!(
+                                self.chats.insert(c, b) == Some(f),
+                                "c{c} transferred from {from}, who did not hold it"
+                            );
+                            ensure!(
+                                profile.name == fixtures::profile(b).name,
+                                "c{c} transferred to {agent} with another's profile"
+                            );
+                            self.convs[c].ws_moves.push((f, b));
+                            self.stats.transfers_accepted += 1;
+                            moved.push((c, f, b, false));
                         }
                         WorkspaceToConversation::AgentLeft { agent, removed } => {
                             let a = agent_index(agent);
@@ -1766,6 +2183,7 @@ impl World {
                 WorkspaceEffect::Lead(_) | WorkspaceEffect::MailVisitor { .. } => {}
             }
         }
+        self.transfers_after_step(&moved, &unmoved, &calls, &reply, caller)?;
         if is_decline
             && fallbacks
                 .iter()
@@ -1967,7 +2385,82 @@ impl World {
             self.open_offers.len(),
             self.chats.len()
         );
+        // Each chat has one holder, the same for the router and the effects; a transfer's offer
+        // is the router's, for a chat its holder still holds.
+        for (&c, &a) in &self.chats {
+            let held = r.agent_of(&self.convs[c].id);
+            ensure!(
+                held == Some(&self.agents[a].id),
+                "the effects say c{c} is a{a:02}'s, the router says {held:?}"
+            );
+        }
+        for (&offer, &(_, c)) in &self.open_offers {
+            let transfer = self.transfer_offers.contains(&offer);
+            ensure!(
+                r.is_transfer(offer) == transfer,
+                "offer {offer} of c{c}: a transfer for the router {}, for the effects {transfer}",
+                r.is_transfer(offer)
+            );
+            if transfer {
+                let from = r.transfer_from(offer).map(agent_index);
+                ensure!(
+                    from.is_some()
+                        && from == self.chats.get(&c).copied()
+                        && self.transfers.get(&c).map(|t| t.from) == from,
+                    "transfer offer {offer} of c{c} from {from:?}; held by {:?}, transfer {:?}",
+                    self.chats.get(&c),
+                    self.transfers.get(&c)
+                );
+            }
+        }
         self.check_agents(agents.iter().copied(), &load)
+    }
+
+    /// With nothing in flight, everyone agrees on who holds each chat: the conversation, the
+    /// router, the effects seen by the world and the conversation's effects.
+    fn check_settled(&mut self) -> R {
+        let Some(ws) = self.ws.as_ref() else {
+            return Ok(());
+        };
+        if !self.now_q.is_empty() {
+            return Ok(());
+        }
+        let r = ws.router();
+        let mut checked = 0;
+        for (c, cs) in self.convs.iter().enumerate() {
+            let m = match (&cs.machine, &cs.stored) {
+                (Some(m), _) | (None, Some(m)) => m,
+                (None, None) => continue,
+            };
+            let live = !m.is_closed() && m.live_state() == LiveState::Accepted;
+            let conv = m.agent().filter(|_| live).map(agent_index);
+            let router = r.agent_of(&cs.id).map(agent_index);
+            let world = self.chats.get(&c).copied();
+            let mirror = cs.agent.as_ref().map(agent_index);
+            ensure!(
+                conv == router && router == world && world == mirror,
+                "nothing in flight, yet c{c}'s chat is held by {conv:?} for the conversation, \
+                 {router:?} for the router, {world:?} for the workspace's effects, {mirror:?} \
+                 for the conversation's effects"
+            );
+            checked += u64::from(world.is_some());
+            // A visitor waiting for an agent is waiting for an offer (of a request, not a
+            // transfer), and an offer of a request is for a visitor waiting.
+            let waiting = !m.is_closed() && m.live_state() == LiveState::Requested;
+            let offer = r.pending_offer(&cs.id).map(|o| o.offer);
+            let request_offer = offer.filter(|o| !r.is_transfer(*o));
+            ensure!(
+                waiting == request_offer.is_some(),
+                "nothing in flight, yet c{c} {} while the router has {offer:?} out for it",
+                if waiting {
+                    "waits for an agent"
+                } else {
+                    "waits for nobody"
+                }
+            );
+        }
+        self.stats.settled_checks += checked;
+        Ok(())
     }
 
     /// Load, capacity and presence of these agents against the effects and the sockets.
@@ -2125,6 +2618,7 @@ impl World {
             chats == held,
             "{id}'s welcome lists chats {chats:?}, it holds {held:?}"
         );
+        self.agents[a].shown = held.into_iter().collect();
         for o in listed {
             self.react(a, o);
         }
@@ -2245,6 +2739,389 @@ impl World {
         self.ws_input(input)
     }
 
+    /// The agent's inbox asks to hand chat `c` on, if it still lists it (an old banner: now and
+    /// then it asks anyway).
+    pub fn transfer(&mut self, a: usize, c: usize) -> R {
+        if !self.agents[a].shown.contains(&c) && !self.rng.chance(30) {
+            return Ok(());
+        }
+        self.ask_transfer(a, c)
+    }
+
+    /// The agent hands chat `c` on: after asking who could take it (usually), to a colleague
+    /// or a team listed as able to (usually), or to one who cannot, themselves, anyone, a
+    /// team that does not exist. What the world knows says whether it must be refused (with
+    /// nothing changed) or must start (an offer like any other, to the right agent).
+    pub fn ask_transfer(&mut self, a: usize, c: usize) -> R {
+        if self.agents[a].sockets == 0 || !self.convs[c].started {
+            return Ok(()); // the inbox sends it
+        }
+        self.ensure_ws()?;
+        let colleagues = if self.rng.chance(70) {
+            Some(self.colleagues(a)?)
+        } else {
+            None
+        };
+        let to = self.transfer_target(a, colleagues.as_ref());
+        self.transfer_to(a, c, to, colleagues.as_ref())
+    }
+
+    /// Agent `a`'s inbox asks to hand chat `c` to `to` (`colleagues`: the reply the inbox got
+    /// just before, if it asked); the answer is checked against what the world knows.
+    pub fn transfer_to(
+        &mut self,
+        a: usize,
+        c: usize,
+        to: To,
+        colleagues: Option<&Colleagues>,
+    ) -> R {
+        self.ensure_ws()?;
+        let (refuse, start) = self.transfer_verdict(a, c, to, colleagues);
+        let head = |w: &World| {
+            serde_json::to_string(&w.ws.as_ref().expect("loaded").router().head()).map_err(json_err)
+        };
+        let before = head(self)?;
+        self.stats.transfers_asked += 1;
+        self.asking = Some((a, c, to));
+        let input = WorkspaceInput::Transfer {
+            agent: self.agents[a].id.clone(),
+            conversation: self.convs[c].id.clone(),
+            to: to.rule_target(),
+        };
+        let done = self.ws_input(input);
+        self.asking = None;
+        done?;
+        ensure!(
+            self.replies.len() == 1,
+            "a transfer of c{c} by a{a:02} answered {:?}",
+            self.replies
+        );
+        match self.replies[0].clone() {
+            InboxServerMsg::Error { code, message } if code == "transfer_refused" => {
+                ensure!(
+                    start.is_none(),
+                    "the transfer of c{c} by a{a:02} to {to:?} was refused ({message}), but {}",
+                    start.unwrap_or_default()
+                );
+                ensure!(
+                    !self.last_step_changed && head(self)? == before,
+                    "a refused transfer of c{c} by a{a:02} to {to:?} ({message}) changed something"
+                );
+                self.stats.transfers_refused += 1;
+                *self.stats.transfer_refusals.entry(message).or_default() += 1;
+            }
+            InboxServerMsg::TransferStarted {
+                conversation,
+                to: name,
+                deadline,
+            } => {
+                ensure!(
+                    refuse.is_none(),
+                    "the transfer of c{c} by a{a:02} to {to:?} started, but {}",
+                    refuse.unwrap_or_default()
+                );
+                let t = self.transfers.get(&c);
+                ensure!(
+                    conversation == self.convs[c].id
+                        && deadline == self.now.after(self.settings.accept_timeout)
+                        && t.is_some_and(|t| {
+                            t.from == a
+                                && t.offered.len() == 1
+                                && name == fixtures::profile(t.offered[0]).name
+                        }),
+                    "transfer_started ({conversation} to {name} until {deadline:?}) for c{c}, \
+                     the transfer out is {t:?}"
+                );
+            }
+            other => return Err(format!("a transfer of c{c} answered {other:?}")),
+        }
+        Ok(())
+    }
+
+    /// The `colleagues` reply, checked against the world: every other agent with the
+    /// permission, in order, able to take a chat only if the world does not rule it out (and
+    /// surely if they have an inbox open and room); every team with members, counting those.
+    fn colleagues(&mut self, a: usize) -> R<Colleagues> {
+        self.stats.colleagues_asked += 1;
+        let agent = self.agents[a].id.clone();
+        self.ws_input(WorkspaceInput::Colleagues { agent })?;
+        ensure!(
+            !self.last_step_changed && self.replies.len() == 1,
+            "colleagues changed something or answered {:?}",
+            self.replies
+        );
+        let InboxServerMsg::Colleagues { agents, teams } = self.replies[0].clone() else {
+            return Err(format!("colleagues answered {:?}", self.replies));
+        };
+        let expected: Vec<usize> = (0..AGENTS)
+            .filter(|&b| b != a && !self.agents[b].removed && self.agents[b].live_chat)
+            .collect();
+        let listed: Vec<usize> = agents.iter().map(|x| agent_index(&x.agent)).collect();
+        ensure!(
+            listed == expected,
+            "a{a:02}'s colleagues are {listed:?}, the agents with live chat are {expected:?}"
+        );
+        let mut out = Vec::new();
+        for x in &agents {
+            let b = agent_index(&x.agent);
+            let can = self.can_take(b);
+            ensure!(
+                x.name == fixtures::profile(b).name
+                    && !(can == Can::No && x.unavailable.is_none())
+                    && !(can == Can::Yes && x.unavailable.is_some()),
+                "colleague {} listed as {:?}; the world says {can:?}",
+                x.agent,
+                x.unavailable
+            );
+            out.push((b, x.unavailable.is_none()));
+        }
+        let mut team_counts = Vec::new();
+        let with_members: Vec<usize> = (0..fixtures::TEAMS)
+            .filter(|&t| (0..AGENTS).any(|m| self.member(m, t)))
+            .collect();
+        let listed: Vec<usize> = teams
+            .iter()
+            .map(|t| t.team.as_str()[1..].parse().expect("team id"))
+            .collect();
+        ensure!(
+            listed == with_members,
+            "colleagues list teams {listed:?}, those with members are {with_members:?}"
+        );
+        for (t, x) in with_members.into_iter().zip(&teams) {
+            let members = (0..AGENTS).filter(|&m| m != a && self.member(m, t));
+            let (mut yes, mut maybe) = (0, 0);
+            for m in members {
+                match self.can_take(m) {
+                    Can::Yes => yes += 1,
+                    Can::Maybe => maybe += 1,
+                    Can::No => {}
+                }
+            }
+            let (yes, maybe) = if self.team_open(t) {
+                (yes, maybe)
+            } else {
+                (0, 0)
+            };
+            ensure!(
+                yes <= x.available && x.available <= yes + maybe,
+                "team {t}: {} could take a chat, the world says {yes} surely and {maybe} maybe",
+                x.available
+            );
+            team_counts.push((t, x.available));
+        }
+        Ok((out, team_counts))
+    }
+
+    fn member(&self, a: usize, t: usize) -> bool {
+        !self.agents[a].removed && self.agents[a].teams.contains(&t)
+    }
+
+    /// Whether agent `b` could be offered a chat now, as far as the world knows.
+    fn can_take(&self, b: usize) -> Can {
+        let ag = &self.agents[b];
+        let load = self.open_offers.values().filter(|&&(x, _)| x == b).count()
+            + self.chats.values().filter(|&&x| x == b).count();
+        if ag.removed
+            || !ag.live_chat
+            || !ag.available()
+            || !self.in_team_hours(b)
+            || load as u32 >= self.settings.capacity
+        {
+            Can::No
+        } else if ag.sockets > 0 {
+            Can::Yes
+        } else if self.push_reachable(b) {
+            Can::Maybe
+        } else {
+            Can::No
+        }
+    }
+
+    fn transfer_target(&mut self, a: usize, col: Option<&Colleagues>) -> To {
+        let roll = self.rng.below(100);
+        let pick = |w: &mut World, xs: Vec<usize>| -> Option<usize> {
+            (!xs.is_empty()).then(|| w.rng.pick(&xs))
+        };
+        let active = self.active.clone();
+        let fallback = |w: &mut World| To::Agent(w.rng.pick(&active));
+        match (roll, col) {
+            (0..=5, _) => To::Agent(a),
+            (6..=9, _) => To::Team(fixtures::TEAMS + self.rng.below(2) as usize),
+            (10..=17, _) => To::Agent(self.rng.below(AGENTS as u64) as usize),
+            (18..=54, Some((agents, _))) => {
+                let free = agents.iter().filter(|x| x.1).map(|x| x.0).collect();
+                pick(self, free).map_or_else(|| fallback(self), To::Agent)
+            }
+            (55..=64, Some((agents, _))) => {
+                let busy = agents.iter().filter(|x| !x.1).map(|x| x.0).collect();
+                pick(self, busy).map_or_else(|| fallback(self), To::Agent)
+            }
+            (65..=84, Some((_, teams))) => {
+                let open = teams.iter().filter(|x| x.1 > 0).map(|x| x.0).collect();
+                match pick(self, open) {
+                    Some(t) => To::Team(t),
+                    None => To::Team(self.rng.below(fixtures::TEAMS as u64) as usize),
+                }
+            }
+            (18..=64, None) => fallback(self),
+            _ => To::Team(self.rng.below(fixtures::TEAMS as u64) as usize),
+        }
+    }
+
+    /// Why a transfer must be refused, or why it must start (neither: the world cannot tell,
+    /// only the router knows whether a notification still reaches someone).
+    fn transfer_verdict(
+        &self,
+        a: usize,
+        c: usize,
+        to: To,
+        col: Option<&Colleagues>,
+    ) -> (Option<String>, Option<String>) {
+        let refuse = |why: String| (Some(why), None);
+        let start = |why: String| (None, Some(why));
+        if self.chats.get(&c) != Some(&a) {
+            return refuse(format!(
+                "a{a:02} does not hold c{c} ({:?})",
+                self.chats.get(&c)
+            ));
+        }
+        if let Some(t) = self.transfers.get(&c) {
+            return refuse(format!("a transfer of c{c} is out ({t:?})"));
+        }
+        match to {
+            To::Agent(b) if b == a => refuse("it is to themselves".into()),
+            To::Agent(b) => match self.can_take(b) {
+                Can::No => refuse(format!("a{b:02} cannot take it ({:?})", self.agents[b])),
+                Can::Yes => start(format!("a{b:02} can take it, with an inbox open")),
+                Can::Maybe => match col.and_then(|(agents, _)| agents.iter().find(|x| x.0 == b)) {
+                    Some((_, true)) => start(format!("a{b:02} was just listed as able to")),
+                    Some((_, false)) => refuse(format!("a{b:02} was just listed as unable to")),
+                    None => (None, None),
+                },
+            },
+            To::Team(t) if t >= fixtures::TEAMS => refuse(format!("team {t} does not exist")),
+            To::Team(t) if !self.team_open(t) => refuse(format!("team {t} is closed")),
+            To::Team(t) => {
+                let cans: Vec<Can> = (0..AGENTS)
+                    .filter(|&m| m != a && self.member(m, t))
+                    .map(|m| self.can_take(m))
+                    .collect();
+                if cans.contains(&Can::Yes) {
+                    return start(format!("a member of team {t} can take it"));
+                }
+                if cans.iter().all(|&x| x == Can::No) {
+                    return refuse(format!("nobody in team {t} can take it"));
+                }
+                match col.and_then(|(_, teams)| teams.iter().find(|x| x.0 == t)) {
+                    Some(&(_, n)) if n > 0 => start(format!("team {t} was just listed with {n}")),
+                    Some(_) => refuse(format!("team {t} was just listed with nobody")),
+                    None => (None, None),
+                }
+            }
+        }
+    }
+
+    /// A transfer offer: for an open transfer (or the one asked in this step), to the agent
+    /// named or a member of the team named, never to the holder or twice.
+    fn transfer_offered(&mut self, a: usize, c: usize, offer: u64, from_name: &str) -> R {
+        if !self.transfers.contains_key(&c) {
+            match self.asking {
+                Some((asker, ac, to)) if ac == c => {
+                    self.stats.transfers_started += 1;
+                    let t = TransferSim {
+                        from: asker,
+                        to,
+                        offered: Vec::new(),
+                    };
+                    self.transfers.insert(c, t);
+                }
+                _ => return Err(format!("transfer offer {offer} of c{c}, none was asked")),
+            }
+        }
+        let t = &self.transfers[&c];
+        let from = t.from;
+        ensure!(
+            self.chats.get(&c) == Some(&from) && from_name == fixtures::profile(from).name,
+            "transfer offer {offer} of c{c} from {from_name} (a{from:02}), the chat is {:?}'s",
+            self.chats.get(&c)
+        );
+        ensure!(
+            a != from && !t.offered.contains(&a),
+            "the transfer of c{c} offered to a{a:02} (holder a{from:02}, offered before {:?})",
+            t.offered
+        );
+        match t.to {
+            To::Agent(b) => ensure!(
+                a == b && t.offered.is_empty(),
+                "a transfer of c{c} to a{b:02} offered to a{a:02}"
+            ),
+            To::Team(tm) => ensure!(
+                self.member(a, tm),
+                "a transfer of c{c} to team {tm} offered to a{a:02}, in {:?}",
+                self.agents[a].teams
+            ),
+        }
+        self.transfers.get_mut(&c).expect("open").offered.push(a);
+        self.transfer_offers.insert(offer);
+        self.stats.transfer_offers += 1;
+        if self.agents[a].sockets == 0 {
+            self.stats.transfer_push_offers += 1;
+        }
+        Ok(())
+    }
+
+    /// After a workspace step: the old agent of every transfer accepted was told; a transfer
+    /// whose offer is gone ended (told to its holder), moved, or was cancelled as the chat was
+    /// released; the conversation hears of none but those accepted.
+    fn transfers_after_step(
+        &mut self,
+        moved: &[(usize, usize, usize, bool)],
+        unmoved: &BTreeSet<usize>,
+        calls: &[(usize, ToConversation)],
+        reply: &[WorkspaceToConversation],
+        caller: Option<usize>,
+    ) -> R {
+        for &(c, f, b, told) in moved {
+            ensure!(
+                told,
+                "c{c} moved from a{f:02} to a{b:02}, who was not told (chat_closed transferred)"
+            );
+        }
+        let mut quiet = unmoved.clone();
+        let open: Vec<usize> = self.transfers.keys().copied().collect();
+        for c in open {
+            let offer_out = self
+                .open_offers
+                .iter()
+                .any(|(o, &(_, oc))| oc == c && self.transfer_offers.contains(o));
+            if offer_out {
+                continue;
+            }
+            ensure!(
+                !self.chats.contains_key(&c),
+                "the transfer of c{c} is gone with no end and no move; a{:02} holds the chat",
+                self.chats[&c]
+            );
+            self.transfers.remove(&c);
+            self.stats.transfers_cancelled += 1;
+            quiet.insert(c);
+        }
+        for c in quiet {
+            let to_c = calls
+                .iter()
+                .filter(|(cc, _)| *cc == c)
+                .flat_map(|(_, b)| b.messages.iter())
+                .chain(reply.iter().filter(|_| caller == Some(c)));
+            for msg in to_c {
+                ensure!(
+                    !matches!(msg, WorkspaceToConversation::Transferred { .. }),
+                    "c{c} told of a transfer that did not happen: {msg:?}"
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// One random thing an agent does.
     fn churn(&mut self) -> R {
         let a = self.rng.pick(&self.active);
@@ -2295,6 +3172,11 @@ impl World {
             80..=85 => {
                 let on = !self.agents[a].push;
                 self.set_push(a, on)
+            }
+            // A transfer of any conversation (theirs or not, live or over).
+            86..=88 if !self.convs.is_empty() => {
+                let c = self.rng.below(self.convs.len() as u64) as usize;
+                self.ask_transfer(a, c)
             }
             67..=76 => {
                 // A reload: the tab closes and comes back, within the grace or after it.
@@ -2369,6 +3251,11 @@ impl World {
             ws.next_deadline().is_none(),
             "the workspace still has a deadline"
         );
+        ensure!(
+            self.transfers.is_empty() && self.transfer_offers.is_empty(),
+            "transfers still out: {:?}",
+            self.transfers
+        );
         self.check_agents(0..AGENTS, &[0; AGENTS])?;
         for (c, cs) in self.convs.iter().enumerate() {
             let Some(m) = &cs.machine else {
@@ -2386,6 +3273,22 @@ impl World {
                 "c{c}: {} accepts at the workspace, {} releases",
                 cs.router_accepts,
                 cs.releases
+            );
+            // Every agent the visitor saw join accepted the request or a transfer.
+            let joins = cs.storage.as_ref().map_or(0, |s| {
+                s.entries
+                    .iter()
+                    .filter(|e| matches!(e.event, TranscriptEvent::AgentJoined { .. }))
+                    .count()
+            });
+            ensure!(
+                joins == (cs.joins + cs.transfers_joined) as usize
+                    && cs.transfers_joined as usize <= cs.ws_moves.len(),
+                "c{c}'s transcript shows {joins} agents joining: {} accepted, {} transferred to \
+                 (of {} transfers accepted at the workspace)",
+                cs.joins,
+                cs.transfers_joined,
+                cs.ws_moves.len()
             );
             for (i, req) in cs.reqs.iter().enumerate() {
                 let Some((how, _)) = req.outcome else {
