@@ -29,6 +29,7 @@
   // `parlor:<event>` DOM event on window, for tag managers.
   const handlers = {};
   const emit = (name, detail) => {
+    attend(name, detail);
     for (const fn of handlers[name] || []) {
       try {
         fn(detail);
@@ -38,6 +39,42 @@
     }
     dispatchEvent(new CustomEvent('parlor:' + name, { detail }));
   };
+  // The page's attention while the visitor looks elsewhere (the panel closed or the tab
+  // hidden): the agent's arrival and messages are counted in the title, which blinks, and with
+  // data-sound a short chime plays. All of it stops once the visitor sees the panel.
+  const sound = 'sound' in data && data.sound != 'false';
+  let fr;
+  let shown;
+  let unseen = 0;
+  let title;
+  let blink;
+  let audio;
+  const seen = () => {
+    if (unseen && shown && !document.hidden) {
+      unseen = 0;
+      clearInterval(blink);
+      document.title = title;
+    }
+  };
+  const attend = (name, detail) => {
+    if (name == 'open' || name == 'close') shown = name == 'open';
+    if ((name == 'chat_started' || detail == 'agent') && (document.hidden || !shown)) {
+      let on = !unseen++;
+      const show = () => (document.title = (on = !on) ? (fr ? 'Nouveau message' : 'New message') : '(' + unseen + ') ' + title);
+      if (on) (title = document.title), (blink = setInterval(show, 1000));
+      show();
+      if (sound)
+        try {
+          // A short tone: no audio file to fetch.
+          const o = (audio ||= new AudioContext()).createOscillator();
+          o.connect(audio.destination);
+          o.start();
+          o.stop(audio.currentTime + 0.15);
+        } catch {}
+    }
+    seen();
+  };
+  document.addEventListener('visibilitychange', seen);
   const command = (cmd, event, fn) => {
     if (cmd == 'on') return typeof fn == 'function' && (handlers[event] ||= []).push(fn);
     if (cmd == 'identify') {
@@ -91,13 +128,14 @@
     const color = /^#[0-9a-f]{6}$/i.test(look.color) ? look.color : '#2563eb';
     const side = look.position == 'left' ? 'left' : 'right';
     const lang = look.language && look.language != 'auto' ? look.language : navigator.language;
+    fr = /^fr\b/i.test(lang);
     host = document.createElement('div');
     host.id = 'parlor-widget';
     root = host.attachShadow({ mode: 'open' });
     root.innerHTML =
       '<style>:host{all:initial}button{position:fixed;bottom:20px;' + side + ':20px;z-index:2147483000;width:56px;height:56px;border:0;border-radius:50%;background:' + color + ';color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.28);display:grid;place-items:center;padding:0}svg{width:28px;height:28px;fill:currentColor}button:focus-visible{outline:2px solid #18181b;outline-offset:2px}@media (max-width:480px){button{bottom:12px;' + side + ':12px}}</style>' +
       '<button type="button" aria-label="' +
-      (/^fr\b/i.test(lang) ? 'Ouvrir le chat' : 'Open chat') +
+      (fr ? 'Ouvrir le chat' : 'Open chat') +
       '" aria-expanded="false"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg></button>';
     root.querySelector('button').onclick = () => {
       opened = true;

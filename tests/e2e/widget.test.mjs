@@ -231,6 +231,8 @@ test('window.Parlor: queued commands and events in order; the panel opens when t
   await page.goto(`${BASE}/e2e/api.html`);
   // Parlor('open') queued before the loader ran opened the panel.
   await reachLiveChat(page);
+  // The visitor sees how long they have waited, second by second.
+  await page.locator('#parlor-widget .wt').filter({ hasText: /^Waiting for an agent… 0:0[1-9]$/ }).waitFor({ timeout: 5_000 });
   // Writing while waiting: the message goes to whoever accepts.
   await visitorSays(page, 'Quote for 40 seats?');
   await bubble(page, 'Quote for 40 seats?').waitFor();
@@ -247,10 +249,14 @@ test('window.Parlor: queued commands and events in order; the panel opens when t
   chat.send({ type: 'say', client_id: 'a2', text: 'Still there?' });
   const badge = page.locator('#parlor-widget .ub');
   await badge.filter({ hasText: '2' }).waitFor({ timeout: 10_000 });
-  assert.equal(await page.title(), '(2) Pricing');
+  // The title counts them and blinks.
+  await page.waitForFunction(() => document.title === '(2) Pricing', null, { timeout: 3_000 });
+  await page.waitForFunction(() => document.title === 'New message', null, { timeout: 3_000 });
   await page.evaluate(() => window.Parlor('open'));
   await badge.waitFor({ state: 'hidden' });
-  assert.equal(await page.title(), 'Pricing');
+  await page.waitForFunction(() => document.title === 'Pricing', null, { timeout: 3_000 });
+  await page.waitForTimeout(1_500);
+  assert.equal(await page.title(), 'Pricing', 'the blinking stopped');
   await visitorSays(page, 'Yes!');
   await bubble(page, 'Yes!').waitFor();
   await page.waitForFunction(() => window.events.filter((e) => e === 'message:visitor').length === 2);
@@ -260,5 +266,60 @@ test('window.Parlor: queued commands and events in order; the panel opens when t
     'ready', 'open', 'lead_captured', 'chat_requested', 'message:visitor', 'close', 'open', 'chat_started', 'dom:chat_started',
     'close', 'message:agent', 'message:agent', 'open', 'message:visitor',
   ]);
+  await context.close();
+});
+
+test('a hidden tab: the agent\'s messages count in the title, which blinks, and data-sound chimes; seeing the panel ends it', async () => {
+  const ws = await workspaceWithAgent('wattn');
+  const context = await browser.newContext();
+  // Counts the tones the page starts (headless Chromium plays them to no device).
+  await context.addInitScript(() => {
+    window.chimes = 0;
+    const Base = window.AudioContext;
+    window.AudioContext = class extends Base {
+      createOscillator() {
+        const o = super.createOscillator();
+        const start = o.start.bind(o);
+        o.start = (...a) => ((window.chimes += 1), start(...a));
+        return o;
+      }
+    };
+  });
+  const page = await context.newPage();
+  await page.route(`${BASE}/e2e/sound.html`, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Plans</title></head>
+      <body><h1>Plans</h1><script src="/widget.js" data-workspace="${ws.id}" data-open data-sound async></script></body></html>`,
+  }));
+  await page.goto(`${BASE}/e2e/sound.html`);
+  await reachLiveChat(page);
+  const { chat } = await acceptOffer(ws);
+  await page.getByText('Alice Martin joined the chat').first().waitFor({ timeout: 10_000 });
+  // Panel open, tab in view: the visitor sees it, nothing calls for attention.
+  chat.send({ type: 'say', client_id: 'a1', text: 'Hello, I am here.' });
+  await bubble(page, 'Hello, I am here.').waitFor({ timeout: 10_000 });
+  assert.equal(await page.title(), 'Plans');
+  assert.equal(await page.evaluate(() => window.chimes), 0);
+  // The visitor switches tabs: the next message is counted, blinks and chimes.
+  await page.evaluate(() => {
+    Object.defineProperty(document, 'hidden', { get: () => true, configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  chat.send({ type: 'say', client_id: 'a2', text: 'Are you still there?' });
+  await page.waitForFunction(() => document.title === '(1) Plans', null, { timeout: 10_000 });
+  await page.waitForFunction(() => window.chimes === 1, null, { timeout: 3_000 });
+  await page.waitForFunction(() => document.title === 'New message', null, { timeout: 3_000 });
+  // The launcher's badge is for a closed panel; this one is open.
+  assert.equal(await page.locator('#parlor-widget .ub').isVisible(), false);
+  // Back to the tab: the title is the page's own again.
+  await page.evaluate(() => {
+    delete document.hidden;
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await page.waitForFunction(() => document.title === 'Plans', null, { timeout: 3_000 });
+  await page.waitForTimeout(1_500);
+  assert.equal(await page.title(), 'Plans', 'the blinking stopped');
+  chat.close();
+  ws.inbox.close();
   await context.close();
 });

@@ -198,6 +198,7 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Result<(), WidgetError> 
             later(app, ms, Msg::Reconnect);
         }
         Effect::TypingTimer { gen } => later(app, TYPING_IDLE_MS, Msg::TypingIdle { gen }),
+        Effect::Second(since) => later(app, 1000, Msg::Second(since)),
         Effect::StoreToken(t) => storage::save(&inner.workspace, &t),
         Effect::ClearToken => storage::clear(&inner.workspace),
         Effect::Focus(f) => focus(app, inner, f),
@@ -315,7 +316,7 @@ fn listen(app: &Rc<App>, root: &ShadowRoot) {
             dispatch(
                 &a,
                 Msg::Draft {
-                    empty: a.composer_text().trim().is_empty(),
+                    empty: crate::text::trim(&a.composer_text()).is_empty(),
                 },
             );
         }

@@ -93,7 +93,7 @@ pub fn start(app: Rc<App>, base: &str, workspace: &str, token: Option<&str>, ide
 /// Reads whether someone can chat now; nothing is shown when the read fails.
 pub fn availability(app: Rc<App>, base: &str, workspace: &str) {
     let Some(win) = web_sys::window() else { return };
-    let mut url = String::from(base.trim_end_matches('/'));
+    let mut url = String::from(base);
     url.push_str("/api/visitor/availability?workspace=");
     url.push_str(&String::from(js_sys::encode_uri_component(workspace)));
     fetch_json(
@@ -130,7 +130,7 @@ fn request(
     init.set_method("POST");
     init.set_headers(&headers);
     init.set_body(&JsValue::from_str(&body.into_json()?));
-    let mut url = String::from(base.trim_end_matches('/'));
+    let mut url = String::from(base);
     url.push_str("/api/visitor/conversations");
     let req = Request::new_with_str_and_init(&url, &init)?;
     Ok(win.fetch_with_request(&req))

@@ -10,7 +10,8 @@ pub enum Lang {
 impl Lang {
     /// Picks a language from a tag such as `fr`, `fr-CA` or `en-US`; anything else is English.
     pub fn from_tag(tag: &str) -> Lang {
-        let t = tag.trim().as_bytes();
+        let t = crate::text::trim(tag);
+        let t = t.as_bytes();
         if t.len() >= 2
             && t[..2].eq_ignore_ascii_case(b"fr")
             && (t.len() == 2 || !t[2].is_ascii_alphabetic())

@@ -32,12 +32,17 @@ use web_sys::ShadowRoot;
 /// stored conversation, and opens the panel when `config.open` is true.
 #[wasm_bindgen]
 pub fn mount(root: ShadowRoot, config: JsValue) -> Result<(), JsValue> {
-    let (Some(workspace), Some(base)) = (
+    let (Some(workspace), Some(mut base)) = (
         wire::field(&config, "workspace"),
         wire::field(&config, "base"),
     ) else {
         return Err(JsValue::from_str("parlor: mount needs {workspace, base}"));
     };
+    // An origin (the loader passes `new URL(src).origin`); a trailing slash is dropped here,
+    // once, so every URL built from it can append a path.
+    if base.as_bytes().last() == Some(&b'/') {
+        base.truncate(base.len() - 1);
+    }
     let open = wire::object(&config, "open").as_bool().unwrap_or(false);
     // The look the loader drew the launcher with (`look` of the availability read).
     let look = wire::object(&config, "look");

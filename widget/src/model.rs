@@ -59,6 +59,8 @@ pub enum Focus {
 pub enum Msg {
     /// Mounted: resume a stored conversation, or open if the visitor clicked the launcher.
     Init,
+    /// A second of the wait that began at this time has passed.
+    Second(Millis),
     Toggle,
     Close,
     Started {
@@ -126,6 +128,8 @@ pub enum Effect {
     TypingTimer {
         gen: u32,
     },
+    /// `Msg::Second` in a second, to redraw the time waited.
+    Second(Millis),
     StoreToken(String),
     ClearToken,
     Focus(Focus),
@@ -163,6 +167,8 @@ pub struct Model {
     /// Prefix for client ids, random per page load.
     pub nonce: String,
     pub waiting: bool,
+    /// When this wait for an agent began (this page's clock): the panel shows the time waited.
+    pub waiting_since: Option<Millis>,
     pub agent: Option<AgentProfile>,
     pub agent_typing: bool,
     /// The agent holding the chat has been disconnected for a few seconds (they may be back).
@@ -203,6 +209,7 @@ impl Model {
             entries: Vec::new(),
             nonce,
             waiting: false,
+            waiting_since: None,
             agent: None,
             agent_typing: false,
             agent_away: false,

@@ -39,6 +39,13 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
     if m.open != was_open {
         fx.insert(0, Effect::Emit(if m.open { "open" } else { "close" }, ""));
     }
+    // The time waited ticks while the visitor waits for an agent; a new wait starts at 0:00.
+    if !m.waiting || m.closed {
+        m.waiting_since = None;
+    } else if m.waiting_since.is_none() {
+        m.waiting_since = Some(m.now);
+        fx.push(Effect::Second(m.now));
+    }
     fx
 }
 
@@ -53,6 +60,12 @@ fn step(m: &mut Model, msg: Msg) -> Vec<Effect> {
                 m.opened_once = true;
                 fx.push(Effect::FetchAvailability);
                 fx.push(Effect::Focus(Focus::Panel));
+            }
+        }
+        // Only the wait that armed it re-arms: a new wait has its own.
+        Msg::Second(since) => {
+            if m.waiting_since == Some(since) {
+                fx.push(Effect::Second(since));
             }
         }
         Msg::Availability { can_chat } => m.can_chat = Some(can_chat),
@@ -164,7 +177,8 @@ fn step(m: &mut Model, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Say { text } => {
-            let text = text.trim();
+            let text = crate::text::trim(&text);
+            let text = text.as_str();
             // While waiting too: the agent who accepts reads the whole transcript.
             if text.is_empty() || !m.live() {
                 return fx;
@@ -306,7 +320,7 @@ fn entry_in(m: &mut Model, entry: TranscriptEntry, fx: &mut Vec<Effect>) {
             m.clear_errors(card);
             let email = m.fields(card).is_some_and(|f| {
                 f.iter()
-                    .any(|f| f.kind == FieldKind::Email && values.contains_key(&f.key))
+                    .any(|f| f.kind == FieldKind::Email && values.contains_key(f.key.as_str()))
             });
             if live && email {
                 fx.push(Effect::Emit("lead_captured", ""));
@@ -466,7 +480,10 @@ fn submit(
     let mut errors = Vec::new();
     if let Some(fields) = m.fields(&card) {
         for f in fields {
-            let v = values.get(&f.key).map(|v| v.trim()).unwrap_or("");
+            let v = values
+                .get(f.key.as_str())
+                .map(|v| crate::text::trim(v))
+                .unwrap_or_default();
             if v.is_empty() {
                 if f.required {
                     errors.push(FieldError {
@@ -474,7 +491,7 @@ fn submit(
                         message: s.required.into(),
                     });
                 }
-            } else if f.kind == FieldKind::Email && !looks_like_email(v) {
+            } else if f.kind == FieldKind::Email && !looks_like_email(&v) {
                 errors.push(FieldError {
                     key: f.key.clone(),
                     message: s.invalid_email.into(),
@@ -495,9 +512,9 @@ fn submit(
     m.notice = None;
     let mut clean = BTreeMap::new();
     for (k, v) in values {
-        let v = v.trim();
+        let v = crate::text::trim(&v);
         if !v.is_empty() {
-            clean.insert(k, v.to_owned());
+            clean.insert(k, v);
         }
     }
     let values = clean;

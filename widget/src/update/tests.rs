@@ -193,7 +193,11 @@ fn stored_token_resumes_at_once_and_is_replayed_quietly() {
     assert!(m.chat.is_open());
     // History: no focus moves, no announcements.
     assert!(update(&mut m, entry(1, question("q1"))).is_empty());
-    assert!(update(&mut m, entry(2, TranscriptEvent::LiveChatRequested)).is_empty());
+    // (Only the clock of the time waited starts.)
+    assert_eq!(
+        update(&mut m, entry(2, TranscriptEvent::LiveChatRequested)),
+        vec![Effect::Second(m.now)]
+    );
     assert!(update(&mut m, entry(3, agent_joined())).is_empty());
     assert_eq!(m.entries.len(), 3);
     // Live from here on.
@@ -985,6 +989,51 @@ fn the_agent_joining_opens_a_closed_panel_and_later_messages_count_as_unread() {
     assert_eq!(m.unread, 2);
     update(&mut m, Msg::Toggle);
     assert_eq!(m.unread, 0, "opening reads them");
+}
+
+#[test]
+fn the_time_waited_ticks_each_second_of_a_wait_and_restarts_with_a_new_one() {
+    let mut m = model();
+    m.open = true;
+    update(&mut m, Msg::Init);
+    update(&mut m, started("t"));
+    update(&mut m, Msg::SocketOpened);
+    update(&mut m, welcome(0, false));
+    m.now = Millis(5_000);
+    let fx = update(&mut m, entry(1, TranscriptEvent::LiveChatRequested));
+    assert_eq!(m.waiting_since, Some(Millis(5_000)));
+    assert_eq!(
+        fx.iter().filter(|f| matches!(f, Effect::Second(_))).count(),
+        1
+    );
+    // Each second re-arms the next while the same wait goes on.
+    m.now = Millis(6_000);
+    assert_eq!(
+        update(&mut m, Msg::Second(Millis(5_000))),
+        vec![Effect::Second(Millis(5_000))]
+    );
+    // The agent joins: the clock stops, and its last tick arms nothing.
+    update(&mut m, entry(2, agent_joined()));
+    assert_eq!(m.waiting_since, None);
+    assert!(update(&mut m, Msg::Second(Millis(5_000))).is_empty());
+    // The agent leaves: a new wait, from 0:00, with a clock of its own; the old one stays dead.
+    m.now = Millis(70_000);
+    let fx = update(
+        &mut m,
+        entry(
+            3,
+            TranscriptEvent::AgentLeft {
+                agent: AgentProfile {
+                    name: "Ana".into(),
+                    avatar_url: None,
+                },
+            },
+        ),
+    );
+    assert_eq!(m.waiting_since, Some(Millis(70_000)));
+    assert!(fx.contains(&Effect::Second(Millis(70_000))));
+    assert!(update(&mut m, Msg::Second(Millis(5_000))).is_empty());
+    assert_eq!(crate::text::elapsed(m.now.0 + 42_000 - 70_000), "0:42");
 }
 
 #[test]

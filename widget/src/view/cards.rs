@@ -190,7 +190,7 @@ pub fn entry(
                     };
                     input.set_type(kind);
                     attr(&input, "autocomplete", auto);
-                    if let Some(v) = prefill.get(&f.key) {
+                    if let Some(v) = prefill.get(f.key.as_str()) {
                         input.set_value(v);
                     }
                     if f.required {

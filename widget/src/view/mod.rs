@@ -19,8 +19,29 @@ use crate::text::{is_safe_link, text_on, valid_color};
 
 pub use cards::CardRefs;
 
-/// How many elements of FRAME are marked `data-r`.
-const FRAME_REFS: u32 = 24;
+/// How many elements of FRAME are marked `data-r`: counted when compiling, so adding one to
+/// the template cannot leave this behind.
+const FRAME_REFS: u32 = count_refs(FRAME.as_bytes());
+
+const fn count_refs(html: &[u8]) -> u32 {
+    let mut n = 0;
+    let mut i = 0;
+    while i + 7 <= html.len() {
+        if html[i] == b' '
+            && html[i + 1] == b'd'
+            && html[i + 2] == b'a'
+            && html[i + 3] == b't'
+            && html[i + 4] == b'a'
+            && html[i + 5] == b'-'
+            && html[i + 6] == b'r'
+            && (i + 7 == html.len() || html[i + 7] == b' ' || html[i + 7] == b'>')
+        {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
 
 /// The frame: header, log, composer and launcher. Every element `View` keeps is marked
 /// `data-r`, in the order of `View::build`'s fields; text comes later, from `render`.
@@ -37,7 +58,7 @@ const FRAME: &str = concat!(
     r#"<div data-r class="lg"><div data-r class="ms" hidden><p data-r></p>"#,
     r#"<button data-r class="pr" type="button" data-act="retry"></button></div>"#,
     r#"<div data-r class="it"></div><div data-r class="it"></div>"#,
-    r#"<div data-r class="wt" hidden><span class="sp" aria-hidden="true"></span><span data-r></span></div>"#,
+    r#"<div data-r class="wt" hidden><span class="sp" aria-hidden="true"></span><span data-r></span> <span data-r></span></div>"#,
     r#"<div data-r class="ty" hidden></div></div>"#,
     r#"<div data-r class="sr" aria-live="polite"></div>"#,
     r#"<div class="ft"><div data-r class="cp" hidden><textarea data-r rows="1" data-act="draft"></textarea>"#,
@@ -66,6 +87,8 @@ pub struct View {
     pending: Element,
     waiting: HtmlElement,
     waiting_text: Element,
+    /// The time waited, beside it.
+    waited: Element,
     typing: HtmlElement,
     message: HtmlElement,
     message_text: Element,
@@ -78,8 +101,6 @@ pub struct View {
     restart: HtmlElement,
     /// The launcher's count of agent messages the visitor has not seen.
     badge: HtmlElement,
-    /// The page's own title, restored when nothing is unread.
-    page_title: Option<String>,
     /// How many transcript entries are in the DOM.
     rendered: usize,
     cards: Vec<CardRefs>,
@@ -125,6 +146,7 @@ impl View {
             pending: next().unchecked_into(),
             waiting: next().unchecked_into(),
             waiting_text: next().unchecked_into(),
+            waited: next().unchecked_into(),
             typing: next().unchecked_into(),
             live: next().unchecked_into(),
             composer: next().unchecked_into(),
@@ -134,7 +156,6 @@ impl View {
             restart: next().unchecked_into(),
             launcher: next().unchecked_into(),
             badge: next().unchecked_into(),
-            page_title: None,
             doc,
             rendered: 0,
             cards: Vec::new(),
@@ -164,7 +185,8 @@ impl View {
         }
     }
 
-    /// The launcher's badge and the page title's "(n) " while agent messages wait unread.
+    /// The launcher's badge while agent messages wait unread. (The page's title is the
+    /// loader's: it also counts what arrives while the tab is hidden, and blinks.)
     fn unread(&mut self, n: u32) {
         let shown = !self.badge.hidden();
         if n == 0 && !shown {
@@ -178,16 +200,6 @@ impl View {
             char::from(b'0' + n as u8).to_string()
         };
         set_text(&self.badge, &count);
-        let title = self.page_title.get_or_insert_with(|| self.doc.title());
-        if n == 0 {
-            self.doc.set_title(title);
-        } else {
-            let mut t = String::from("(");
-            t.push_str(&count);
-            t.push_str(") ");
-            t.push_str(title);
-            self.doc.set_title(&t);
-        }
     }
 
     pub fn render(&mut self, m: &Model) {
@@ -196,12 +208,12 @@ impl View {
             self.lang = Some(m.lang);
             set_attr(&self.close, "aria-label", s.close_chat);
             set_attr(&self.textarea, "aria-label", s.message_label);
+            set_text(&self.waiting_text, s.connecting_agent);
             set_attr(&self.textarea, "placeholder", s.message_label);
             set_text(&self.send, s.send);
             set_text(&self.end, s.end_chat);
             set_text(&self.restart, s.restart);
             set_text(&self.retry, s.retry);
-            set_text(&self.waiting_text, s.connecting_agent);
             set_attr(
                 &self.panel,
                 "lang",
@@ -297,6 +309,12 @@ impl View {
         self.render_pending(m);
 
         show(&self.waiting, m.waiting && !m.closed);
+        if let Some(since) = m.waiting_since {
+            set_text(
+                &self.waited,
+                &crate::text::elapsed(m.now.0.saturating_sub(since.0)),
+            );
+        }
         // One status line under the chat: the agent reconnecting, else typing.
         let away = m.agent_away && m.can_chat();
         let typing = (away || m.agent_typing) && m.can_chat();
@@ -388,5 +406,18 @@ impl View {
 
     pub fn clear_composer(&self) {
         self.textarea.set_value("");
+    }
+}
+
+#[cfg(test)]
+mod frame_tests {
+    #[test]
+    fn the_frame_names_each_element_view_keeps() {
+        // 25 fields of `View` are read from the frame, in order.
+        assert_eq!(super::FRAME_REFS, 25);
+        assert_eq!(
+            super::count_refs(b"<p data-r><b data-role></b><i data-r class=x>"),
+            2
+        );
     }
 }
