@@ -567,22 +567,10 @@ fn a_request_overtaken_by_its_cancel_is_not_routed() {
     );
 }
 
-/// Regression (was a machine bug, found by seed 1053): after the workspace hands a chat back (`AgentLeft`: the
-/// agent was removed, lost the permission, or was gone past the grace), the conversation waits
-/// again, so a late or repeated `Accepted` from that same agent (delivered twice, or overtaken)
-/// is taken as a new acceptance: the visitor sees the agent who left join again, while the
-/// workspace holds no chat for them and offers the request to someone else (whose acceptance is
-/// then refused as `AlreadyAccepted`). Rule broken: every request ends in exactly one outcome,
-/// and the conversation's agent is the one the workspace holds the chat for.
-/// Minimal schedule (conversation only): request; Accepted{a06}; AgentLeft{a06, removed};
-/// Accepted{a06} again.
-#[test]
-fn a_late_acceptance_from_an_agent_who_left_is_refused() {
-    use parlor_core::conversation::{Conversation, ConversationSettings, Effect, Input, LiveState};
-    use parlor_core::link::{ConversationToWorkspace, WorkspaceToConversation};
-    use parlor_core::protocol::AgentProfile;
-    use parlor_core::{AgentId, ConversationId};
-
+/// A conversation (its dialogue routes to agent a06) whose visitor just asked for a live chat.
+fn requesting_agent_6() -> parlor_core::conversation::Conversation {
+    use parlor_core::conversation::{Conversation, ConversationSettings, Input};
+    use parlor_core::ConversationId;
     let mut c = Conversation::new(
         ConversationId::new("c0"),
         Flow::Agent(6).dialogue(),
@@ -597,6 +585,26 @@ fn a_late_acceptance_from_an_agent_who_left_is_refused() {
         utm: Default::default(),
     };
     c.handle(start, Millis(1_000));
+    c
+}
+
+/// Regression (was a machine bug, found by seed 1053): after the workspace hands a chat back (`AgentLeft`: the
+/// agent was removed, lost the permission, or was gone past the grace), the conversation waits
+/// again, so a late or repeated `Accepted` from that same agent (delivered twice, or overtaken)
+/// is taken as a new acceptance: the visitor sees the agent who left join again, while the
+/// workspace holds no chat for them and offers the request to someone else (whose acceptance is
+/// then refused as `AlreadyAccepted`). Rule broken: every request ends in exactly one outcome,
+/// and the conversation's agent is the one the workspace holds the chat for.
+/// Minimal schedule (conversation only): request; Accepted{a06}; AgentLeft{a06, removed};
+/// Accepted{a06} again.
+#[test]
+fn a_late_acceptance_from_an_agent_who_left_is_refused() {
+    use parlor_core::conversation::{Effect, Input, LiveState};
+    use parlor_core::link::{ConversationToWorkspace, WorkspaceToConversation};
+    use parlor_core::protocol::AgentProfile;
+    use parlor_core::AgentId;
+
+    let mut c = requesting_agent_6();
     assert_eq!(c.live_state(), LiveState::Requested);
     let a06 = AgentId::new("a06");
     let accepted = || {
@@ -694,25 +702,12 @@ fn a_chat_whose_gone_agent_closes_the_chat_pane_is_handed_back() {
 /// Transferred{a06 → a20}.
 #[test]
 fn a_transfer_overtaken_by_the_removal_of_its_new_agent_is_routed_again() {
-    use parlor_core::conversation::{Conversation, ConversationSettings, Effect, Input};
+    use parlor_core::conversation::{Effect, Input};
     use parlor_core::link::WorkspaceToConversation;
     use parlor_core::protocol::{AgentProfile, TranscriptEvent};
-    use parlor_core::{AgentId, ConversationId};
+    use parlor_core::AgentId;
 
-    let mut c = Conversation::new(
-        ConversationId::new("c0"),
-        Flow::Agent(6).dialogue(),
-        ConversationSettings::default(),
-        Millis(1_000),
-    );
-    let start = Input::Start {
-        identity: None,
-        page_url: "https://shop.test/".into(),
-        language: "en".into(),
-        country: "us".into(),
-        utm: Default::default(),
-    };
-    c.handle(start, Millis(1_000));
+    let mut c = requesting_agent_6();
     let profile = |name: &str| AgentProfile {
         name: name.into(),
         avatar_url: None,

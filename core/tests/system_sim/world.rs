@@ -1440,16 +1440,7 @@ impl World {
         if !self.agents_click {
             return;
         }
-        let mut t = self.now;
-        for _ in 0..self.rng.below(4) {
-            t = t.after(Millis(self.rng.between(1_000, 120_000)));
-            let e = if self.rng.chance(50) {
-                Ev::AgentSay(c)
-            } else {
-                Ev::VisitorSay(c)
-            };
-            self.schedule(t, e);
-        }
+        let t = self.messages_follow(c, 4, 120_000);
         match self.rng.below(100) {
             0..=34 => {
                 let at = t.after(Millis(self.rng.between(1_000, 400_000)));
@@ -1467,15 +1458,20 @@ impl World {
         }
     }
 
-    /// A transferred chat goes on with the new agent (it ends as the accepted chat was going
-    /// to end: the events scheduled then still come).
-    fn chat_goes_on_after_transfer(&mut self, c: usize) {
-        if !self.agents_click {
-            return;
-        }
+    /// The open offer for conversation `c`, with its (agent, conversation).
+    fn open_offer_of(&self, c: usize) -> Option<(u64, (usize, usize))> {
+        self.open_offers
+            .iter()
+            .find(|(_, &(_, oc))| oc == c)
+            .map(|(&o, &v)| (o, v))
+    }
+
+    /// Fewer than `most` messages from either side, each 1 s to `gap_ms` after the one
+    /// before; the time of the last.
+    fn messages_follow(&mut self, c: usize, most: u64, gap_ms: u64) -> Millis {
         let mut t = self.now;
-        for _ in 0..self.rng.below(3) {
-            t = t.after(Millis(self.rng.between(1_000, 60_000)));
+        for _ in 0..self.rng.below(most) {
+            t = t.after(Millis(self.rng.between(1_000, gap_ms)));
             let e = if self.rng.chance(50) {
                 Ev::AgentSay(c)
             } else {
@@ -1483,6 +1479,16 @@ impl World {
             };
             self.schedule(t, e);
         }
+        t
+    }
+
+    /// A transferred chat goes on with the new agent (it ends as the accepted chat was going
+    /// to end: the events scheduled then still come).
+    fn chat_goes_on_after_transfer(&mut self, c: usize) {
+        if !self.agents_click {
+            return;
+        }
+        let t = self.messages_follow(c, 3, 60_000);
         if self.rng.chance(20) {
             let at = t.after(Millis(self.rng.between(1_000, 200_000)));
             self.schedule(at, Ev::AgentEnd(c));
@@ -2029,11 +2035,7 @@ impl World {
                         WorkspaceToConversation::Accepted { agent, .. } => {
                             let a = agent_index(agent);
                             involved.insert(a);
-                            let offer = self
-                                .open_offers
-                                .iter()
-                                .find(|(_, &(_, oc))| oc == c)
-                                .map(|(&o, &v)| (o, v));
+                            let offer = self.open_offer_of(c);
                             let Some((offer, (holder, _))) = offer else {
                                 return Err(format!("c{c} accepted without an open offer"));
                             };
@@ -2064,11 +2066,7 @@ impl World {
                                 t.from,
                                 t.offered
                             );
-                            let offer = self
-                                .open_offers
-                                .iter()
-                                .find(|(_, &(_, oc))| oc == c)
-                                .map(|(&o, &v)| (o, v));
+                            let offer = self.open_offer_of(c);
                             let Some((offer, (holder, _))) = offer else {
                                 return Err(format!("c{c} transferred without an open offer"));
                             };

@@ -121,13 +121,19 @@ fn reconnect(m: &mut Model) -> Vec<Effect> {
 }
 
 /// A model whose visitor asked for a human and waits (panel open).
-fn waiting() -> Model {
+/// A model whose conversation started and whose chat socket is open.
+fn connected() -> Model {
     let mut m = model();
     m.open = true;
     update(&mut m, Msg::Init);
     update(&mut m, started("t"));
     update(&mut m, Msg::SocketOpened);
     update(&mut m, welcome(0, false));
+    m
+}
+
+fn waiting() -> Model {
+    let mut m = connected();
     update(&mut m, entry(1, TranscriptEvent::LiveChatRequested));
     m
 }
@@ -933,13 +939,7 @@ fn a_message_said_as_the_chat_ends_is_dropped_not_resent_forever() {
 
 #[test]
 fn nobody_available_stops_the_waiting_and_the_dialogue_goes_on() {
-    let mut m = model();
-    m.open = true;
-    update(&mut m, Msg::Init);
-    update(&mut m, started("tok"));
-    update(&mut m, Msg::SocketOpened);
-    update(&mut m, welcome(0, false));
-    update(&mut m, entry(1, TranscriptEvent::LiveChatRequested));
+    let mut m = waiting();
     assert!(m.waiting);
     update(&mut m, entry(2, TranscriptEvent::LiveChatUnavailable));
     assert!(!m.waiting, "the visitor is not left waiting for nobody");
@@ -993,12 +993,7 @@ fn the_agent_joining_opens_a_closed_panel_and_later_messages_count_as_unread() {
 
 #[test]
 fn the_time_waited_ticks_each_second_of_a_wait_and_restarts_with_a_new_one() {
-    let mut m = model();
-    m.open = true;
-    update(&mut m, Msg::Init);
-    update(&mut m, started("t"));
-    update(&mut m, Msg::SocketOpened);
-    update(&mut m, welcome(0, false));
+    let mut m = connected();
     m.now = Millis(5_000);
     let fx = update(&mut m, entry(1, TranscriptEvent::LiveChatRequested));
     assert_eq!(m.waiting_since, Some(Millis(5_000)));
