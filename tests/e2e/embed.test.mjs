@@ -110,6 +110,11 @@ test('the launcher is drawn once, in the workspace colour and on its side: no la
     body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Look</title></head>
       <body><h1>Host page</h1><script src="/widget.js" data-workspace="${id}" async></script></body></html>`,
   }));
+  // The widget's wasm waits until the loader's launcher has been looked at: a warm cache could
+  // otherwise mount the widget before the first look, and the test would see only the widget.
+  let release;
+  const looked = new Promise((r) => { release = r; });
+  await page.route(/\/w\/widget_bg\.[0-9a-f]+\.wasm$/, async (route) => { await looked; await route.continue(); });
   await page.goto(`${BASE}/e2e/look.html`);
   const launcher = () => page.evaluate(() => {
     const root = document.getElementById('parlor-widget')?.shadowRoot;
@@ -121,6 +126,7 @@ test('the launcher is drawn once, in the workspace colour and on its side: no la
   });
   await page.waitForFunction(() => document.getElementById('parlor-widget'), null, { timeout: 10_000 });
   const first = await launcher();
+  release();
   assert.equal(first.wasm, false, 'first seen as the loader drew it');
   await page.waitForFunction(() => document.getElementById('parlor-widget')?.shadowRoot.querySelector('.pw'), null, { timeout: 20_000 });
   await page.waitForTimeout(500);
