@@ -119,7 +119,7 @@ paths = {
   "/api/pictures/{ws}/{agent}/{file}": {
       "get": op("An agent's uploaded picture, for anyone (visitors see it): its checked type, `X-Content-Type-Options: nosniff`, a sandboxing CSP, cached for good (a new picture gets a new name)",
           resp("The picture"), params=[WS, pid("agent"), {"name": "file", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[0-9a-f]{16}\\.(png|jpg|webp)$"}}],
-          codes=("404",), security=None, tag="visitor")},
+          codes=("400", "404"), security=None, tag="visitor")},
   "/api/workspaces/{ws}/inbox/ws": {"get": op("Agent inbox WebSocket", resp("Switching protocols"), params=[WS], tag="agent")},
   "/api/workspaces/{ws}/admin/ws": {"get": op("Admin Conversations WebSocket", resp("Switching protocols"), params=[WS], tag="admin")},
   "/api/workspaces/{ws}/conversations/{id}/ws": {"get": op("Agent chat WebSocket for an accepted chat", resp("Switching protocols"), params=[WS, pid("id")], codes=("400", "401", "403", "404", "410"), tag="agent")},
