@@ -1,7 +1,7 @@
 // Builds everything the edge serves: the Worker (worker-build), the widget and inbox wasm
 // bundles (wasm-bindgen + wasm-opt), the loader (esbuild), and the static pages, into dist/.
 // Prints a size report and fails when a size budget is exceeded.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, renameSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -30,6 +30,16 @@ function run(cmd, args, opts = {}) {
   execFileSync(cmd, args, { stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit', env, cwd: root, ...opts });
 }
 
+// The same, in the background: resolves when the command succeeded.
+function runInBackground(cmd, args, opts = {}) {
+  const child = spawn(cmd, args, { stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit', env, cwd: root, ...opts });
+  const done = new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`${cmd} failed (${signal ?? `exit ${code}`})`))));
+  });
+  return { child, done };
+}
+
 // Build into a fresh directory and swap it in at the end, so a running server never serves a
 // half-built tree and two builds at once do not trample each other.
 // `--if-changed` (wrangler's own `[build]` step): nothing to do when no input changed since the
@@ -47,8 +57,11 @@ if (process.argv.includes('--if-changed') && acceptable.some((p) => upToDate(roo
 const finalDist = join(root, 'dist');
 const dist = mkdtempSync(join(root, '.dist-'));
 
-// 1. The edge function.
-run('worker-build', ['--release', ...(quick ? ['--no-opt'] : [])], { cwd: join(root, 'edge') });
+// 1. The edge function, in the background: its target directory is not the browser bundles' (see
+// below), and the single-threaded ends of each build (LTO, wasm-opt) then use both cores of a
+// 2-core machine instead of one.
+const edge = runInBackground('worker-build', ['--release', ...(quick ? ['--no-opt'] : [])], { cwd: join(root, 'edge') });
+process.on('exit', () => edge.child.exitCode === null && edge.child.kill());
 
 // 2. Browser bundles.
 // The browser bundles are built with their own std: panics abort at once, so no panic message
@@ -92,8 +105,10 @@ wasmBundle('parlor-widget', 'w', 'widget', { small: true, reloop: true });
 wasmBundle('parlor-inbox', 'i', 'inbox', { small: true, features: 'agent' });
 wasmBundle('parlor-inbox', 'a', 'admin', { small: true, features: 'admin' });
 // The dialogue designer's live preview: core's conversation machine for /preview.html (only
-// admins load it; no budget, its size is printed).
+// admins load it; no budget, its size is printed). Built in the edge's target directory: cargo
+// waits for the edge's compile to end.
 wasmBundle('parlor-preview', 'p', 'preview');
+await edge.done;
 
 // 3. The loader and the static pages.
 cpSync(join(root, 'www'), dist, { recursive: true });

@@ -17,7 +17,11 @@ fi
 
 log_dir="target/fuzz-logs"
 mkdir -p "$log_dir"
-if ! cargo fuzz build -O >"$log_dir/build.log" 2>&1; then
+# Optimized with debug assertions and overflow checks; no AddressSanitizer (the targets are
+# safe Rust: ASan would find nothing the panics do not) and 16 codegen units: the build takes
+# about 110 s on 2 cores instead of about 180.
+FLAGS=(-O -a -s none --codegen-units 16)
+if ! cargo fuzz build "${FLAGS[@]}" >"$log_dir/build.log" 2>&1; then
   cat "$log_dir/build.log" >&2
   exit 1
 fi
@@ -26,7 +30,7 @@ for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"
   log="$log_dir/$t.log"
   # corpus/<t> is the growing (git-ignored) corpus; seeds/<t> the checked-in starting points.
-  if ! cargo fuzz run -O "$t" "corpus/$t" "seeds/$t" -- \
+  if ! cargo fuzz run "${FLAGS[@]}" "$t" "corpus/$t" "seeds/$t" -- \
       -max_total_time="$SECONDS_EACH" -dict=dict/parlor.dict -max_len=4096 \
       -rss_limit_mb=1024 -print_final_stats=1 >"$log" 2>&1; then
     echo "fuzz: $t FAILED (log: fuzz/$log)" >&2

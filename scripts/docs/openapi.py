@@ -1,12 +1,16 @@
 """Writes docs/openapi.json, the OpenAPI 3.1 description of Parlor's HTTP API.
 Run: python3 scripts/docs/openapi.py (the Worker serves the file at /api/openapi.json);
 `--check` fails when the committed file differs (run by `npm test`)."""
-import json, pathlib, subprocess, sys
+import json, os, pathlib, subprocess, sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 # The schemas of the types the API reads and writes, derived from the Rust types (schemars, following
 # their serde attributes and doc comments): core/examples/openapi_schemas.rs.
+# `npm test` names the example it already built with the unit tests (PARLOR_SCHEMAS_BIN) rather
+# than have cargo build core a second time with this package's own feature set.
+SCHEMAS_BIN = os.environ.get("PARLOR_SCHEMAS_BIN")
 FROM_RUST = json.loads(subprocess.run(
+    [SCHEMAS_BIN] if SCHEMAS_BIN else
     ["cargo", "run", "-q", "-p", "parlor-core", "--features", "schema", "--example", "openapi_schemas"],
     cwd=ROOT, check=True, capture_output=True, text=True).stdout)
 
