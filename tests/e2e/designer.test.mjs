@@ -238,3 +238,51 @@ test('two admins edit the same dialogue: the second publish is refused, nothing 
     await ctx.close();
   }
 });
+
+test('unpublished changes survive a reload: a new draft is continued, a published dialogue reopens with them one undo from the published', async () => {
+  const { ws, api, ctx, page } = await designer('dsg-draft');
+  const key = `parlor:drafts:${ws}`;
+  const keptText = () => page.evaluate((k) => localStorage.getItem(k), key);
+  const name = () => page.getByLabel('Name', { exact: true });
+  try {
+    await page.getByRole('button', { name: 'Start from “Pricing question”' }).click();
+    await page.getByRole('button', { name: 'Dialogue settings' }).click();
+    await name().fill('Pricing, draft');
+    // Kept once typing pauses.
+    await until(async () => (await keptText())?.includes('Pricing, draft'), { what: 'the new draft kept' });
+    await page.reload();
+    await page.getByRole('tab', { name: 'Dialogues' }).click();
+    await page.getByText('Unpublished changes to “Pricing, draft”.').waitFor();
+    await page.getByRole('button', { name: 'Continue editing' }).click();
+    await page.getByRole('button', { name: 'Dialogue settings' }).click();
+    assert.equal(await name().inputValue(), 'Pricing, draft');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.getByText(/^Saved/).waitFor({ timeout: 10_000 });
+    assert.equal((await api.ok('GET', `/api/workspaces/${ws}/dialogues/pricing-question`)).name, 'Pricing, draft');
+    assert.equal(await keptText(), null, 'published: no draft kept');
+
+    // A published dialogue: its changes come back after a reload, the published version one undo away.
+    await page.getByRole('button', { name: '← All dialogues' }).click();
+    await page.getByRole('button', { name: 'Edit Welcome' }).click();
+    await page.getByRole('button', { name: 'Dialogue settings' }).click();
+    await name().fill('Welcome (changed)');
+    await until(async () => (await keptText())?.includes('Welcome (changed)'), { what: 'the changes kept' });
+    await page.reload();
+    await page.getByRole('tab', { name: 'Dialogues' }).click();
+    await page.getByText('Unpublished changes to “Welcome (changed)”.').waitFor();
+    await page.getByRole('button', { name: 'Edit Welcome' }).click();
+    await page.getByText('Your unpublished changes are back. Undo shows the published version.').waitFor();
+    await page.getByRole('button', { name: 'Dialogue settings' }).click();
+    assert.equal(await name().inputValue(), 'Welcome (changed)');
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await until(async () => (await name().inputValue()) === 'Welcome', { what: 'the published name after undo' });
+    // Discarded from the list: nothing kept, nothing published.
+    await page.getByRole('button', { name: '← All dialogues' }).click();
+    await page.getByRole('button', { name: /^Discard: Unpublished changes to “Welcome”/ }).click();
+    await until(async () => (await keptText()) === null, { what: 'the draft dropped' });
+    assert.equal(await page.getByText('Unpublished changes to').count(), 0);
+    assert.equal((await api.ok('GET', `/api/workspaces/${ws}/dialogues/welcome`)).name, 'Welcome');
+  } finally {
+    await ctx.close();
+  }
+});

@@ -2,22 +2,49 @@
 //! versions, the test boxes, publishing with a version check. Pure over the model.
 
 use super::edit::{self, Op};
-use super::model::{Editor, Effect, Model, Msg, Sel, Tab};
+use super::model::{Draft, Editor, Effect, Model, Msg, Sel, Tab};
 
 /// Handles the designer's messages; gives back any other message.
 pub fn update(m: &mut Model, msg: Msg, fx: &mut Vec<Effect>) -> Option<Msg> {
     match msg {
+        // A published dialogue, with the changes this browser kept if any; or a kept draft of
+        // one never published.
         Msg::Edit(id) => {
-            if let Some(d) = m.dialogues.iter().find(|d| d.id.as_str() == id) {
-                m.editor = Some(Editor::open(d.clone(), false));
-                m.flash = None;
-                fx.push(Effect::Validate(Box::new(d.clone())));
-                fx.push(Effect::LoadVersions(id));
-                m.rev += 1;
+            let published = m.dialogues.iter().find(|d| d.id.as_str() == id);
+            let draft = m.drafts.iter().find(|k| k.key == id);
+            let mut e = match (published, draft) {
+                (Some(d), _) => Editor::open(d.clone(), false),
+                (None, Some(k)) => Editor::open(k.dialogue.clone(), true),
+                (None, None) => return None,
+            };
+            e.key = id.clone();
+            if let (Some(_), Some(k)) = (published, draft) {
+                // Back in the editor, the published version one undo away.
+                e.history.record(&e.dialogue, None);
+                e.dialogue = k.dialogue.clone();
+                e.version = k.base;
+                e.dirty = true;
+                e.note = Some((
+                    "Your unpublished changes are back. Undo shows the published version.".into(),
+                    true,
+                ));
             }
+            fx.push(Effect::Validate(Box::new(e.dialogue.clone())));
+            if published.is_some() {
+                fx.push(Effect::LoadVersions(id));
+            }
+            m.editor = Some(e);
+            m.flash = None;
+            m.rev += 1;
+        }
+        Msg::DiscardDraft(key) => {
+            drop_draft(m, &key);
+            fx.push(Effect::KeepDrafts);
+            m.rev += 1;
         }
         Msg::NewDialogue => return update(m, Msg::NewFrom(String::new()), fx),
         Msg::CloseEditor => {
+            keep_draft(m, fx);
             m.editor = None;
             m.rev += 1;
         }
@@ -27,7 +54,7 @@ pub fn update(m: &mut Model, msg: Msg, fx: &mut Vec<Effect>) -> Option<Msg> {
             } else {
                 key.as_str()
             };
-            let id = super::slug::unique(&base.replace('_', "-"), |s| {
+            let id = super::slug::unique(&base.replace('_', "-"), &|s| {
                 m.dialogues.iter().any(|d| d.id.as_str() == s)
             });
             let d = match m.templates.iter().find(|t| t.key == key) {
@@ -68,10 +95,43 @@ pub fn update(m: &mut Model, msg: Msg, fx: &mut Vec<Effect>) -> Option<Msg> {
             let Some(e) = &mut m.editor else {
                 return Some(other);
             };
-            return editor(e, other, fx, &mut m.rev, &mut m.flow_rev);
+            // The draft is kept when typing pauses, and dropped once published.
+            let keep = match &other {
+                Msg::AutoCheck(n) => *n == e.edits,
+                Msg::Saved(..) => true,
+                _ => false,
+            };
+            let rest = editor(e, other, fx, &mut m.rev, &mut m.flow_rev);
+            if keep {
+                keep_draft(m, fx);
+            }
+            return rest;
         }
     }
     None
+}
+
+fn drop_draft(m: &mut Model, key: &str) {
+    m.drafts.retain(|k| k.key != key);
+}
+
+/// The editor's draft among the kept ones: there while it has unpublished changes.
+fn keep_draft(m: &mut Model, fx: &mut Vec<Effect>) {
+    let Some(e) = m.editor.take() else { return };
+    let before = m.drafts.len();
+    drop_draft(m, &e.key);
+    if e.dirty {
+        m.drafts.push(Draft {
+            key: e.key.clone(),
+            base: e.version,
+            new: e.new,
+            dialogue: e.dialogue.clone(),
+        });
+    }
+    if e.dirty || before != m.drafts.len() {
+        fx.push(Effect::KeepDrafts);
+    }
+    m.editor = Some(e);
 }
 
 fn editor(
@@ -329,6 +389,109 @@ mod tests {
         update(&mut m, Msg::Bind("name".into(), "Sales".into()), &mut fx);
         update(&mut m, Msg::SaveDialogue, &mut fx);
         assert!(matches!(fx.last(), Some(Effect::Save(_, Some(1)))));
+    }
+
+    /// The drafts the model asked to keep, if it asked.
+    fn kept(m: &Model, fx: &[Effect]) -> Option<Vec<Draft>> {
+        fx.contains(&Effect::KeepDrafts).then(|| m.drafts.clone())
+    }
+
+    #[test]
+    fn a_pause_in_typing_keeps_the_draft_and_publishing_drops_it() {
+        let mut m = with_editor();
+        let mut fx = Vec::new();
+        update(&mut m, Msg::Bind("name".into(), "Sales".into()), &mut fx);
+        assert_eq!(kept(&m, &fx), None, "not at every keystroke");
+        update(&mut m, Msg::Bind("name".into(), "Sales!".into()), &mut fx);
+        update(&mut m, Msg::AutoCheck(1), &mut fx);
+        assert_eq!(kept(&m, &fx), None, "an edit came after that pause");
+        update(&mut m, Msg::AutoCheck(2), &mut fx);
+        let list = kept(&m, &fx).unwrap_or_default();
+        assert_eq!(list.len(), 1);
+        assert_eq!((list[0].key.as_str(), list[0].new), ("dialogue", true));
+        assert_eq!(list[0].dialogue.name, "Sales!");
+        // The id typed for a new dialogue does not orphan its draft: same key.
+        update(&mut m, Msg::Bind("id".into(), "sales".into()), &mut fx);
+        update(&mut m, Msg::AutoCheck(3), &mut fx);
+        let list = kept(&m, &fx).unwrap_or_default();
+        assert_eq!((list.len(), list[0].key.as_str()), (1, "dialogue"));
+        assert_eq!(list[0].dialogue.id.as_str(), "sales");
+        let ok = Check {
+            ok: true,
+            ..Check::default()
+        };
+        update(&mut m, Msg::Saved(ok, Some(1)), &mut fx);
+        assert_eq!(kept(&m, &fx), Some(Vec::new()), "published: nothing kept");
+    }
+
+    #[test]
+    fn a_refused_publish_and_closing_the_designer_keep_the_draft() {
+        let mut m = with_editor();
+        let mut fx = Vec::new();
+        update(&mut m, Msg::Bind("name".into(), "Sales".into()), &mut fx);
+        update(&mut m, Msg::Saved(Check::default(), None), &mut fx);
+        assert_eq!(kept(&m, &fx).map(|l| l.len()), Some(1));
+        fx.clear();
+        update(
+            &mut m,
+            Msg::Bind("name".into(), "Sales team".into()),
+            &mut fx,
+        );
+        update(&mut m, Msg::CloseEditor, &mut fx);
+        let list = kept(&m, &fx).unwrap_or_default();
+        assert_eq!(
+            list[0].dialogue.name, "Sales team",
+            "typed just before closing"
+        );
+        // The list offers to continue it; continuing opens it as it was left.
+        update(&mut m, Msg::Edit("dialogue".into()), &mut fx);
+        let e = m
+            .editor
+            .as_ref()
+            .map(|e| (e.dialogue.name.clone(), e.new, e.dirty));
+        assert_eq!(e, Some(("Sales team".into(), true, true)));
+    }
+
+    #[test]
+    fn a_kept_draft_of_a_published_dialogue_opens_one_undo_from_the_published_version() {
+        let published = edit::new_dialogue("welcome");
+        let mut changed = published.clone();
+        changed.name = "Welcome back".into();
+        let mut m = Model {
+            dialogues: vec![published.clone()],
+            drafts: vec![Draft {
+                key: "welcome".into(),
+                base: Some(3),
+                new: false,
+                dialogue: changed.clone(),
+            }],
+            ..Model::default()
+        };
+        let mut fx = Vec::new();
+        update(&mut m, Msg::Edit("welcome".into()), &mut fx);
+        let e = m
+            .editor
+            .as_ref()
+            .map(|e| (e.dialogue.clone(), e.version, e.dirty));
+        assert_eq!(e, Some((changed.clone(), Some(3), true)));
+        assert!(
+            fx.contains(&Effect::Validate(Box::new(changed))),
+            "the draft is checked"
+        );
+        // The versions arriving do not move the base: publishing is checked against version 3.
+        update(&mut m, Msg::Versions(Vec::new(), 4), &mut fx);
+        update(&mut m, Msg::SaveDialogue, &mut fx);
+        assert!(matches!(fx.last(), Some(Effect::Save(_, Some(3)))));
+        update(&mut m, Msg::Undo, &mut fx);
+        assert_eq!(
+            m.editor.as_ref().map(|e| e.dialogue.clone()),
+            Some(published)
+        );
+        // Discarding from the list drops it.
+        update(&mut m, Msg::CloseEditor, &mut fx);
+        update(&mut m, Msg::DiscardDraft("welcome".into()), &mut fx);
+        assert_eq!(kept(&m, &fx), Some(Vec::new()));
+        assert!(m.drafts.is_empty());
     }
 
     #[test]

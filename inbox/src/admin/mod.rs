@@ -4,6 +4,7 @@
 
 pub mod designer;
 mod designer_events;
+mod drafts;
 pub mod edit;
 pub mod flow;
 pub mod history;
@@ -173,6 +174,7 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Res<()> {
             }
         }
         Effect::CloseSocket => inner.socket = None,
+        Effect::KeepDrafts => drafts::save(&ws, &inner.model.drafts),
         Effect::PostPreview(d, restart) => view::preview::post(&d, restart)?,
         Effect::CheckSoon(edits) => {
             let a = app.clone();
@@ -355,6 +357,7 @@ async fn load(tab: Tab, ws: &str, t: &str) -> Result<Option<Data>, InboxError> {
         Tab::Dialogues => Data::Dialogues(
             wire::dialogues(&get_json("dialogues").await?)?,
             wire::templates(&get(&get_json("dialogue-templates").await?, "templates"))?,
+            drafts::load(ws),
         ),
         Tab::Webhooks => Data::Webhooks(wire::hooks(&get(
             &get_json("webhooks").await?,
@@ -646,6 +649,8 @@ fn on_click(app: &Rc<App>, t: &Element, act_name: &str) -> Option<Msg> {
         "export-leads" => Msg::ExportLeads,
         "open" => Msg::Open(id),
         "edit-dialogue" => Msg::Edit(id),
+        "continue-draft" => Msg::Edit(id),
+        "discard-draft" => Msg::DiscardDraft(id),
         "new-dialogue" => Msg::NewDialogue,
         "close-editor" => Msg::CloseEditor,
         "check-dialogue" => Msg::CheckDialogue,

@@ -141,7 +141,8 @@ pub enum Data {
     Audit(Vec<Row>),
     Outbox(Vec<Row>),
     /// The dialogues in targeting order, and the templates a new one can start from.
-    Dialogues(Vec<Dialogue>, Vec<Template>),
+    /// The dialogues, the templates, and the drafts this browser kept.
+    Dialogues(Vec<Dialogue>, Vec<Template>, Vec<Draft>),
     /// The missed-chat report for the Overview, and the range it was asked for.
     Report(Box<Report>, u32),
     /// A page of leads, the next page's cursor, and whether it follows the ones shown.
@@ -191,9 +192,22 @@ pub struct Version {
     pub dialogue: Dialogue,
 }
 
+/// An unpublished draft this browser keeps (`admin/drafts.rs`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    /// The id the dialogue had when the editor opened it (a new one's id may change since).
+    pub key: String,
+    /// The published version it started from (the version check when it is published).
+    pub base: Option<u64>,
+    pub new: bool,
+    pub dialogue: Dialogue,
+}
+
 /// The designer: a draft of one dialogue until it is published.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Editor {
+    /// The draft's key among the kept drafts.
+    pub key: String,
     pub dialogue: Dialogue,
     /// True for a dialogue not published yet (its id may still change).
     pub new: bool,
@@ -226,6 +240,7 @@ pub struct Editor {
 impl Editor {
     pub fn open(dialogue: Dialogue, new: bool) -> Editor {
         Editor {
+            key: dialogue.id.0.clone(),
             dialogue,
             new,
             check: None,
@@ -270,6 +285,8 @@ pub struct Model {
     pub dialogues: Vec<Dialogue>,
     pub templates: Vec<Template>,
     pub editor: Option<Editor>,
+    /// Unpublished drafts kept in this browser.
+    pub drafts: Vec<Draft>,
     /// The Overview's report, and how many days the admin chose (0: the default week).
     pub report: Option<Report>,
     pub report_days: u32,
@@ -338,6 +355,8 @@ pub enum Msg {
     Versions(Vec<Version>, u64),
     /// Take a published version as the draft.
     Restore(u64),
+    /// Drop a kept draft.
+    DiscardDraft(String),
     /// "Test a URL" typed.
     ProbeUrl(String),
     /// A sample visitor input typed: (subject key, value).
@@ -404,6 +423,8 @@ pub enum Effect {
     /// new dialogue: `If-None-Match: *`).
     Save(Box<Dialogue>, Option<u64>),
     LoadVersions(String),
+    /// Keep the model's drafts in this browser (they replace what was kept).
+    KeepDrafts,
     /// Hand the draft to the preview page; `restart`: walk it again from the first card.
     PostPreview(Box<Dialogue>, bool),
     /// Dispatch `Msg::AutoCheck(count)` after a short pause.

@@ -30,7 +30,7 @@ use crate::session::AgentInfo;
 use crate::wire::{agent_info, entry, get, items, opt_string, Obj, Reader};
 
 mod dialogue;
-pub use dialogue::{dialogue_js, dialogues, templates, versions};
+pub use dialogue::{dialogue, dialogue_js, dialogues, templates, versions};
 
 type Res<T> = Result<T, InboxError>;
 

@@ -288,7 +288,7 @@ fn operator(s: &str) -> Operator {
 /// The slug of a new label, unique among `taken` but for the item's own (`own`).
 fn follow_label(label: &str, fallback: &str, taken: &[String], own: usize) -> String {
     let base = slug(label, fallback);
-    unique(&base, |s| {
+    unique(&base, &|s| {
         taken.iter().enumerate().any(|(j, t)| j != own && t == s)
     })
 }

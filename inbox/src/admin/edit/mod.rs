@@ -144,7 +144,7 @@ fn field(kind: FieldKind, key: &str, label: &str) -> FieldSpec {
 
 /// A card id not used anywhere in the dialogue: `message`, `message-2`, …
 fn fresh_card_id(d: &Dialogue, base: &str) -> String {
-    unique(base, |s| {
+    unique(base, &|s| {
         d.branches
             .iter()
             .any(|b| b.cards.iter().any(|c| c.id.0 == s))
@@ -164,7 +164,7 @@ pub fn kind_key(k: &CardKind) -> &'static str {
 pub fn apply(d: &mut Dialogue, op: &Op) -> Option<(usize, usize)> {
     match op {
         Op::AddBranch => {
-            let id = unique("branch", |s| d.branches.iter().any(|b| b.id == s));
+            let id = unique("branch", &|s| d.branches.iter().any(|b| b.id == s));
             let c = card("message", &fresh_card_id(d, "message"));
             d.branches.push(Branch { id, cards: vec![c] });
             return Some((d.branches.len() - 1, 0));
@@ -322,7 +322,7 @@ fn add_item(d: &mut Dialogue, b: usize, c: usize) {
     };
     match &mut card.kind {
         CardKind::Question { buttons, .. } => {
-            let id = unique("another-answer", |s| buttons.iter().any(|x| x.id.0 == s));
+            let id = unique("another-answer", &|s| buttons.iter().any(|x| x.id.0 == s));
             buttons.push(Button {
                 id: ButtonId(id),
                 label: "Another answer".into(),
@@ -330,7 +330,7 @@ fn add_item(d: &mut Dialogue, b: usize, c: usize) {
             });
         }
         CardKind::InfoCapture { fields, .. } => {
-            let key = unique("custom-field", |s| fields.iter().any(|x| x.key == s));
+            let key = unique("custom-field", &|s| fields.iter().any(|x| x.key == s));
             fields.push(FieldSpec {
                 key,
                 kind: FieldKind::Custom,
@@ -386,7 +386,7 @@ fn branch_from(d: &mut Dialogue, b: usize, c: usize, i: usize) -> Option<(usize,
         CardKind::Question { buttons, .. } => buttons.get(i)?.label.clone(),
         _ => return None,
     };
-    let id = unique(&slug(&label, "branch"), |s| {
+    let id = unique(&slug(&label, "branch"), &|s| {
         d.branches.iter().any(|br| br.id == s)
     });
     let mut first = card("message", &fresh_card_id(d, &format!("{id}-message")));

@@ -67,6 +67,21 @@ fn list(m: &Model, panel: &Element) -> Res<()> {
         b.set_attribute("data-id", d.id.as_str())?;
         b.set_attribute("aria-label", &format!("Edit {}", d.name))?;
     }
+    // Unpublished drafts this browser kept: of a published dialogue (opening it opens them) or
+    // of one never published.
+    for k in &m.drafts {
+        let p = el("p", "note", panel)?;
+        let mut line = String::from("Unpublished changes to “");
+        line.push_str(&k.dialogue.name);
+        line.push_str("”. ");
+        text_el("span", "", &line, &p)?;
+        let b = button("primary", "Continue editing", "continue-draft", &p)?;
+        b.set_attribute("data-id", &k.key)?;
+        let b = button("ghost", "Discard", "discard-draft", &p)?;
+        b.set_attribute("data-id", &k.key)?;
+        line.insert_str(0, "Discard: ");
+        b.set_attribute("aria-label", &line)?;
+    }
     let sec = el("section", "templates", panel)?;
     sec.set_attribute("aria-label", "New dialogue")?;
     text_el("h3", "", "Start a new dialogue", &sec)?;
