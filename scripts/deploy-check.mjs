@@ -4,14 +4,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { root, bin } from './lib/paths.mjs';
+import { root, bin, withBin } from './lib/paths.mjs';
 
 const LIMIT_KIB = 3 * 1024;
 const out = mkdtempSync(join(tmpdir(), 'parlor-dry-run-'));
 const r = spawnSync(join(bin, 'wrangler'), ['deploy', '--dry-run', '--outdir', out], {
   cwd: root,
   encoding: 'utf8',
-  env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: 'true' },
+  env: { ...withBin(), WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: 'true' },
 });
 rmSync(out, { recursive: true, force: true });
 const text = `${r.stdout ?? ''}${r.stderr ?? ''}`;

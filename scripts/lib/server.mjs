@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { readFileSync, writeFileSync, cpSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, bin } from './paths.mjs';
+import { root, bin, withBin } from './paths.mjs';
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -69,14 +69,14 @@ async function startOnce({ port, persistTo, log = () => {}, vars = {}, inspector
   const [command, args] = inspector
     ? [join(bin, 'wrangler'), ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistTo,
       '--show-interactive-dev-session=false', '--inspector-port', String(await freePort()), ...varArgs]]
-    : [process.execPath, [join(root, 'scripts/lib/dev-server.mjs'), '--port', String(port), '--persist-to', persistTo, ...varArgs]];
+    : ['node', [join(root, 'scripts/lib/dev-server.mjs'), '--port', String(port), '--persist-to', persistTo, ...varArgs]];
   const logFd = logTo ? openSync(logTo, 'a') : null;
   const child = spawn(
     command,
     args,
     {
       cwd,
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: 'true' },
+      env: { ...withBin(), WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: 'true' },
       // `logTo`: the server writes to a file instead of pipes, for a caller whose event loop
       // may be blocked for minutes (a full pipe would stall the server's own writes).
       stdio: logTo ? ['ignore', logFd, logFd] : ['ignore', 'pipe', 'pipe'],
