@@ -112,6 +112,8 @@ await edge.done;
 
 // 3. The loader and the static pages.
 cpSync(join(root, 'www'), dist, { recursive: true });
+// The admin's French words, fetched by admin-boot.js when the admin reads French (inbox/src/i18n.rs).
+cpSync(join(root, 'inbox/i18n/admin.fr.txt'), join(dist, 'a', 'admin.fr.txt'));
 // Content-hashed names, cached for a year; the loader and the boot scripts name them.
 const assets = {
   widget_js: hashName(dist, 'w', 'widget.js'),
@@ -120,11 +122,12 @@ const assets = {
   inbox_wasm: hashName(dist, 'i', 'inbox_bg.wasm'),
   admin_js: hashName(dist, 'a', 'admin.js'),
   admin_wasm: hashName(dist, 'a', 'admin_bg.wasm'),
+  admin_fr: hashName(dist, 'a', 'admin.fr.txt'),
   preview_js: hashName(dist, 'p', 'preview.js'),
   preview_wasm: hashName(dist, 'p', 'preview_bg.wasm'),
 };
 rewrite(join(dist, 'inbox-boot.js'), { '/i/inbox.js': assets.inbox_js, '/i/inbox_bg.wasm': assets.inbox_wasm });
-rewrite(join(dist, 'admin-boot.js'), { '/a/admin.js': assets.admin_js, '/a/admin_bg.wasm': assets.admin_wasm });
+rewrite(join(dist, 'admin-boot.js'), { '/a/admin.js': assets.admin_js, '/a/admin_bg.wasm': assets.admin_wasm, '/a/admin.fr.txt': assets.admin_fr });
 rewrite(join(dist, 'preview/shim.js'), { '/p/preview.js': assets.preview_js, '/p/preview_bg.wasm': assets.preview_wasm });
 run(join(bin, 'esbuild'), [join(root, 'widget/loader.js'), '--minify', '--log-level=warning',
   `--define:WIDGET_JS="${assets.widget_js}"`, `--define:WIDGET_WASM="${assets.widget_wasm}"`, `--outfile=${join(dist, 'widget.js')}`]);

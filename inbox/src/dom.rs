@@ -1,4 +1,5 @@
-//! Small DOM helpers. Text always goes in as text nodes (`textContent`), never as HTML.
+//! Small DOM helpers. Text always goes in as text nodes (`textContent`), never as HTML, and in
+//! the admin's language (`i18n::tr`: the views are written in English).
 
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement};
@@ -6,6 +7,10 @@ use web_sys::{Document, Element, HtmlElement};
 use crate::error::InboxError;
 
 pub type Res<T> = Result<T, InboxError>;
+
+/// The agent inbox is English only; the admin's words pass through its catalogue.
+#[cfg(feature = "admin")]
+pub use crate::i18n::tr;
 
 pub fn window() -> Res<web_sys::Window> {
     web_sys::window().ok_or(InboxError::Missing("window"))
@@ -25,8 +30,16 @@ pub fn el(tag: &str, class: &str, parent: &Element) -> Res<Element> {
     Ok(e)
 }
 
-/// `<tag class>` with text content.
+/// `<tag class>` with text content: words of the interface, in the admin's language.
 pub fn text_el(tag: &str, class: &str, text: &str, parent: &Element) -> Res<Element> {
+    #[cfg(feature = "admin")]
+    let text: &str = &tr(text);
+    data_el(tag, class, text, parent)
+}
+
+/// `<tag class>` with someone's words (a visitor's message, a name, a card's text): shown as
+/// written, never translated.
+pub fn data_el(tag: &str, class: &str, text: &str, parent: &Element) -> Res<Element> {
     let e = el(tag, class, parent)?;
     e.set_text_content(Some(text));
     Ok(e)
@@ -63,10 +76,8 @@ pub fn select(
     for (v, l) in options {
         let o = text_el("option", "", l, &s)?;
         o.set_attribute("value", v)?;
-        if v == selected {
-            o.set_attribute("selected", "")?;
-        }
     }
+    // The chosen one: by value once the options are there.
     set_value(&s, selected);
     Ok(s)
 }
@@ -76,9 +87,24 @@ pub fn clear(e: &Element) {
 }
 
 pub fn set_text(e: &Element, s: &str) {
+    #[cfg(feature = "admin")]
+    let s: &str = &tr(s);
     if e.text_content().as_deref() != Some(s) {
         e.set_text_content(Some(s));
     }
+}
+
+/// An attribute a person reads (`title`, `placeholder`), in the admin's language.
+#[cfg(feature = "admin")]
+pub fn say(e: &Element, name: &str, text: &str) -> Res<()> {
+    e.set_attribute(name, &tr(text))?;
+    Ok(())
+}
+
+/// The `aria-label` a screen reader says, in the admin's language.
+#[cfg(feature = "admin")]
+pub fn aria(e: &Element, text: &str) -> Res<()> {
+    say(e, "aria-label", text)
 }
 
 pub fn show(e: &Element, visible: bool) {

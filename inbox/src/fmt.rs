@@ -197,13 +197,19 @@ pub fn entry_line(e: &TranscriptEvent) -> (&'static str, String, String) {
 /// "Jane Doe · jane@acme.com · Acme" from captured fields (what is known).
 pub fn visitor_line(v: &BTreeMap<String, String>) -> String {
     let mut parts: Vec<String> = Vec::new();
-    let name = [v.get("first_name"), v.get("last_name")]
+    let mut name = String::new();
+    for s in [v.get("first_name"), v.get("last_name")]
         .into_iter()
         .flatten()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
+    {
+        let s = s.trim();
+        if !s.is_empty() {
+            if !name.is_empty() {
+                name.push(' ');
+            }
+            name.push_str(s);
+        }
+    }
     if !name.is_empty() {
         parts.push(name);
     }

@@ -15,6 +15,8 @@ mod api;
 mod dom;
 mod error;
 pub mod fmt;
+#[cfg(feature = "admin")]
+pub mod i18n;
 mod json;
 mod mailbox;
 #[cfg(feature = "agent")]
@@ -38,10 +40,12 @@ pub fn start_inbox(root: web_sys::Element) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Builds the admin views inside `root`.
+/// Builds the admin views inside `root`, in the language of `words` (a catalogue of
+/// translations, see `i18n`; empty for English).
 #[cfg(feature = "admin")]
 #[wasm_bindgen]
-pub fn start_admin(root: web_sys::Element) -> Result<(), JsValue> {
+pub fn start_admin(root: web_sys::Element, words: &str) -> Result<(), JsValue> {
+    i18n::load(words);
     admin::start(root)?;
     Ok(())
 }

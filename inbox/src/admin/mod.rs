@@ -706,7 +706,7 @@ fn on_click(app: &Rc<App>, t: &Element, act_name: &str) -> Option<Msg> {
         "delete-agent" | "delete-team" => {
             let confirmed = dom::window()
                 .ok()?
-                .confirm_with_message("Delete it? This cannot be undone.")
+                .confirm_with_message(&dom::tr("Delete it? This cannot be undone."))
                 .unwrap_or(false);
             if confirmed {
                 let (rest, done) = if act_name == "delete-agent" {
@@ -764,9 +764,9 @@ fn on_click(app: &Rc<App>, t: &Element, act_name: &str) -> Option<Msg> {
         "hook-delete" => {
             let confirmed = dom::window()
                 .ok()?
-                .confirm_with_message(
+                .confirm_with_message(&dom::tr(
                     "Delete this endpoint and its delivery log? This cannot be undone.",
-                )
+                ))
                 .unwrap_or(false);
             if confirmed {
                 act(
@@ -783,9 +783,9 @@ fn on_click(app: &Rc<App>, t: &Element, act_name: &str) -> Option<Msg> {
         "hook-rotate" => {
             let confirmed = dom::window()
                 .ok()?
-                .confirm_with_message(
+                .confirm_with_message(&dom::tr(
                     "Make a new signing secret? The current one stops working at once.",
-                )
+                ))
                 .unwrap_or(false);
             if confirmed {
                 let mut rest = seg("webhooks/");
@@ -818,7 +818,7 @@ fn on_click(app: &Rc<App>, t: &Element, act_name: &str) -> Option<Msg> {
                 .clipboard()
                 .write_text(&text);
             if let Some(s) = doc.get_element_by_id("secret-status") {
-                s.set_text_content(Some("Copied to the clipboard."));
+                dom::set_text(&s, "Copied to the clipboard.");
             }
             return None;
         }
@@ -830,7 +830,7 @@ fn on_click(app: &Rc<App>, t: &Element, act_name: &str) -> Option<Msg> {
             let confirmed = dom::window()
                 .ok()?
                 .confirm_with_message(
-                    "Make a new identity secret? Hashes made with the current one stop verifying at once.",
+                    &dom::tr("Make a new identity secret? Hashes made with the current one stop verifying at once."),
                 )
                 .unwrap_or(false);
             if confirmed {
@@ -847,7 +847,7 @@ fn on_click(app: &Rc<App>, t: &Element, act_name: &str) -> Option<Msg> {
                 .clipboard()
                 .write_text(&text);
             if let Some(s) = doc.get_element_by_id("copy-status") {
-                s.set_text_content(Some("Copied to the clipboard."));
+                dom::set_text(&s, "Copied to the clipboard.");
             }
             return None;
         }

@@ -4,7 +4,7 @@
 use web_sys::Element;
 
 use crate::admin::model::Model;
-use crate::dom::{button, el, field, text_el, Res};
+use crate::dom::{button, data_el, el, field, text_el, Res};
 
 pub fn render(m: &Model, panel: &Element) -> Res<()> {
     text_el("h2", "", "Canned replies", panel)?;
@@ -24,7 +24,7 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
         )?;
     } else {
         let table = el("table", "", panel)?;
-        table.set_attribute("aria-label", "Workspace-wide canned replies")?;
+        crate::dom::aria(&table, "Workspace-wide canned replies")?;
         let head = el("tr", "", &el("thead", "", &table)?)?;
         for h in ["Shortcut", "Text", ""] {
             text_el("th", "", h, &head)?;
@@ -34,10 +34,10 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
             let tr = el("tr", "", &body)?;
             let shortcut = format!("/{}", r.shortcut);
             text_el("td", "", &shortcut, &tr)?;
-            text_el("td", "pre", &r.text, &tr)?;
+            data_el("td", "pre", &r.text, &tr)?;
             let d = button("danger", "Delete", "delete-canned", &el("td", "", &tr)?)?;
             d.set_attribute("data-id", &r.id)?;
-            d.set_attribute("aria-label", &format!("Delete {shortcut}"))?;
+            crate::dom::aria(&d, &format!("Delete {shortcut}"))?;
         }
     }
     let form = el("form", "panel", panel)?;

@@ -3,7 +3,7 @@
 use web_sys::Element;
 
 use crate::admin::model::Model;
-use crate::dom::{el, select, text_el, Res};
+use crate::dom::{data_el, el, select, text_el, Res};
 use crate::fmt::visitor_line;
 use crate::fmt::{clock, date_time, entry_line, field_label, identity_line};
 
@@ -57,7 +57,7 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
     let split = el("div", "split", panel)?;
     let left = el("div", "", &split)?;
     let table = el("table", "", &left)?;
-    table.set_attribute("aria-label", "Conversations")?;
+    crate::dom::aria(&table, "Conversations")?;
     let head = el("tr", "", &el("thead", "", &table)?)?;
     for h in [
         "Updated",
@@ -87,8 +87,8 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
         let b = text_el("button", "link", &date_time(r.updated_at), &first)?;
         b.set_attribute("type", "button")?;
         b.set_attribute("id", &format!("conv-{}", r.id))?;
-        b.set_attribute(
-            "aria-label",
+        crate::dom::aria(
+            &b,
             &format!("Open conversation of {}", date_time(r.updated_at)),
         )?;
         let st = status_key(r.status);
@@ -100,12 +100,12 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
             &td,
         )?;
         text_el("td", "", &visitor_line(&r.captured), &tr)?;
-        text_el("td", "url", &r.page_url, &tr)?;
-        text_el("td", "", r.agent.as_deref().unwrap_or("—"), &tr)?;
-        text_el("td", "", r.last_message.as_deref().unwrap_or(""), &tr)?;
+        data_el("td", "url", &r.page_url, &tr)?;
+        data_el("td", "", r.agent.as_deref().unwrap_or("—"), &tr)?;
+        data_el("td", "", r.last_message.as_deref().unwrap_or(""), &tr)?;
     }
     let right = el("div", "panel", &split)?;
-    right.set_attribute("aria-label", "Conversation detail")?;
+    crate::dom::aria(&right, "Conversation detail")?;
     let Some(d) = &m.detail else {
         text_el(
             "p",
@@ -142,7 +142,7 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
     captured.extend(d.captured.clone());
     for (k, v) in &captured {
         text_el("dt", "", &field_label(k), &dl)?;
-        text_el("dd", "", v, &dl)?;
+        data_el("dd", "", v, &dl)?;
     }
     for (k, v) in [
         (
@@ -158,7 +158,7 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
         ("Started", date_time(d.record.created_at)),
     ] {
         text_el("dt", "", k, &dl)?;
-        text_el("dd", "", &v, &dl)?;
+        data_el("dd", "", &v, &dl)?;
     }
     text_el("h3", "", "Transcript", &right)?;
     let ol = el("ol", "transcript", &right)?;
@@ -170,7 +170,12 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
             text_el("span", "", &who, &meta)?;
             text_el("time", "", &clock(e.at.0), &meta)?;
         }
-        text_el("span", "text", &text, &li)?;
+        // System lines are the interface's; a message or a card is someone's words.
+        if class == "event" {
+            text_el("span", "text", &text, &li)?;
+        } else {
+            data_el("span", "text", &text, &li)?;
+        }
     }
     Ok(())
 }

@@ -11,7 +11,7 @@ use crate::admin::designer_events::sel_key;
 use crate::admin::edit::kind_key;
 use crate::admin::flow::{self, COL_W, HEAD_H, PAD, ROW_H};
 use crate::admin::model::{Editor, Issue, Model, Sel};
-use crate::dom::{button, clear, document, el, field, text_el, Res};
+use crate::dom::{button, clear, data_el, document, el, field, text_el, Res};
 
 pub fn render(m: &Model, e: &Editor, panel: &Element) -> Res<()> {
     let root = el("div", "designer", panel)?;
@@ -34,7 +34,7 @@ pub fn render(m: &Model, e: &Editor, panel: &Element) -> Res<()> {
     draw(e, &report, &wrap)?;
     let aside = el("aside", "inspector", &main)?;
     aside.set_attribute("id", "inspector")?;
-    aside.set_attribute("aria-label", "Inspector")?;
+    crate::dom::aria(&aside, "Inspector")?;
     inspector::render(m, e, &report, &aside)?;
     if e.json {
         let t = field(
@@ -233,7 +233,7 @@ fn confirm(e: &Editor, sel: Sel, root: &Element) -> Res<()> {
     let Some(what) = what else { return Ok(()) };
     let box_ = el("div", "confirm", root)?;
     box_.set_attribute("role", "alertdialog")?;
-    box_.set_attribute("aria-label", "Confirm deletion")?;
+    crate::dom::aria(&box_, "Confirm deletion")?;
     text_el("p", "", &format!("{what} Undo can bring it back."), &box_)?;
     let yes = button("danger", "Delete", "confirm-delete", &box_)?;
     yes.set_attribute("id", "confirm-delete")?;
@@ -243,7 +243,7 @@ fn confirm(e: &Editor, sel: Sel, root: &Element) -> Res<()> {
 
 fn versions(e: &Editor, root: &Element) -> Res<()> {
     let sec = el("section", "versions", root)?;
-    sec.set_attribute("aria-label", "Versions")?;
+    crate::dom::aria(&sec, "Versions")?;
     text_el("h3", "", "Published versions (the last 10)", &sec)?;
     let list = e.versions.as_deref().unwrap_or(&[]);
     if list.is_empty() {
@@ -258,23 +258,16 @@ fn versions(e: &Editor, root: &Element) -> Res<()> {
     for v in list {
         let li = el("li", "", &ul)?;
         let when = crate::fmt::date_time(v.saved_at);
-        let current = if Some(v.version) == e.version {
-            " (current)"
+        let (n, by) = (v.version, &v.saved_by);
+        let line = if Some(n) == e.version {
+            format!("Version {n} (current) · {when} · by {by}")
         } else {
-            ""
+            format!("Version {n} · {when} · by {by}")
         };
-        text_el(
-            "span",
-            "",
-            &format!(
-                "Version {}{current} · {when} · by {}",
-                v.version, v.saved_by
-            ),
-            &li,
-        )?;
+        text_el("span", "", &line, &li)?;
         let b = button("link", "Restore as draft", "restore", &li)?;
         b.set_attribute("data-version", &v.version.to_string())?;
-        b.set_attribute("aria-label", &format!("Restore version {}", v.version))?;
+        crate::dom::aria(&b, &format!("Restore version {}", v.version))?;
     }
     Ok(())
 }
@@ -298,7 +291,7 @@ fn draw(e: &Editor, report: &Found, wrap: &Element) -> Res<()> {
     let l = flow::layout(d);
     let canvas = el("div", "flow", wrap)?;
     canvas.set_attribute("role", "group")?;
-    canvas.set_attribute("aria-label", "Dialogue flow")?;
+    crate::dom::aria(&canvas, "Dialogue flow")?;
     canvas.set_attribute(
         "style",
         &format!("width:{};height:{}", px(l.width), px(l.height + 40)),
@@ -348,7 +341,7 @@ fn draw(e: &Editor, report: &Found, wrap: &Element) -> Res<()> {
         head.set_attribute("data-act", "select")?;
         head.set_attribute("data-sel", &sel_key(Sel::Branch(bi)))?;
         head.set_attribute("aria-pressed", if sel { "true" } else { "false" })?;
-        head.set_attribute("aria-label", &format!("Branch {}", br.id))?;
+        crate::dom::aria(&head, &format!("Branch {}", br.id))?;
         head.set_attribute(
             "style",
             &format!(
@@ -424,7 +417,7 @@ fn draw(e: &Editor, report: &Found, wrap: &Element) -> Res<()> {
         if warnings > 0 {
             label.push_str(&format!(", {warnings} suggestion(s)"));
         }
-        node.set_attribute("aria-label", &label)?;
+        crate::dom::aria(&node, &label)?;
         node.set_attribute(
             "style",
             &format!(
@@ -441,7 +434,7 @@ fn draw(e: &Editor, report: &Found, wrap: &Element) -> Res<()> {
         } else if warnings > 0 {
             text_el("span", "badge warning", &format!("{warnings} tip(s)"), &top)?;
         }
-        text_el("div", "node-text", text, &node)?;
+        data_el("div", "node-text", text, &node)?;
         for (i, row) in n.rows.iter().enumerate() {
             let r = text_el(
                 "div",

@@ -4,7 +4,7 @@
 use web_sys::Element;
 
 use crate::admin::model::Model;
-use crate::dom::{button, el, text_el, Res};
+use crate::dom::{button, data_el, el, text_el, Res};
 
 pub fn render(m: &Model, panel: &Element) -> Res<()> {
     match &m.editor {
@@ -22,7 +22,7 @@ fn list(m: &Model, panel: &Element) -> Res<()> {
         panel,
     )?;
     let table = el("table", "", panel)?;
-    table.set_attribute("aria-label", "Dialogues")?;
+    crate::dom::aria(&table, "Dialogues")?;
     let head = el("tr", "", &el("thead", "", &table)?)?;
     for h in ["Order", "Name", "Pages", "Branches", "Cards", ""] {
         text_el("th", "", h, &head)?;
@@ -45,9 +45,9 @@ fn list(m: &Model, panel: &Element) -> Res<()> {
             b.set_attribute("data-i", &i.to_string())?;
             b.set_attribute("data-up", if up { "1" } else { "0" })?;
             let dir = if up { "up" } else { "down" };
-            b.set_attribute("aria-label", &format!("Move {} {dir}", d.name))?;
+            crate::dom::aria(&b, &format!("Move {dir} {}", d.name))?;
         }
-        text_el("td", "", &d.name, &tr)?;
+        data_el("td", "", &d.name, &tr)?;
         let pages: Vec<String> = d
             .targeting
             .iter()
@@ -65,7 +65,7 @@ fn list(m: &Model, panel: &Element) -> Res<()> {
         let td = el("td", "", &tr)?;
         let b = button("primary", "Edit", "edit-dialogue", &td)?;
         b.set_attribute("data-id", d.id.as_str())?;
-        b.set_attribute("aria-label", &format!("Edit {}", d.name))?;
+        crate::dom::aria(&b, &format!("Edit {}", d.name))?;
     }
     // Unpublished drafts this browser kept: of a published dialogue (opening it opens them) or
     // of one never published.
@@ -80,24 +80,24 @@ fn list(m: &Model, panel: &Element) -> Res<()> {
         let b = button("ghost", "Discard", "discard-draft", &p)?;
         b.set_attribute("data-id", &k.key)?;
         line.insert_str(0, "Discard: ");
-        b.set_attribute("aria-label", &line)?;
+        crate::dom::aria(&b, &line)?;
     }
     let sec = el("section", "templates", panel)?;
-    sec.set_attribute("aria-label", "New dialogue")?;
+    crate::dom::aria(&sec, "New dialogue")?;
     text_el("h3", "", "Start a new dialogue", &sec)?;
     let grid = el("div", "template-grid", &sec)?;
     let blank = el("div", "template card", &grid)?;
     text_el("h4", "", "Blank", &blank)?;
     text_el("p", "muted", "One greeting card to build on.", &blank)?;
     let b = button("", "New dialogue", "new-dialogue", &blank)?;
-    b.set_attribute("aria-label", "New blank dialogue")?;
+    crate::dom::aria(&b, "New blank dialogue")?;
     for t in &m.templates {
         let card = el("div", "template card", &grid)?;
         text_el("h4", "", &t.name, &card)?;
         text_el("p", "muted", &t.description, &card)?;
         let b = button("", "Use this template", "new-from", &card)?;
         b.set_attribute("data-template", &t.key)?;
-        b.set_attribute("aria-label", &format!("Start from “{}”", t.name))?;
+        crate::dom::aria(&b, &format!("Start from “{}”", t.name))?;
     }
     Ok(())
 }

@@ -54,8 +54,9 @@ pub fn render(hours: Option<&BusinessHours>, switch_label: &str, form: &Element)
     let grid = el("div", "grid2", &set)?;
     for ((key, label), ranges) in DAYS.iter().zip(week.iter()) {
         let i = field(label, "input", &format!("hours_{key}"), ranges, &grid)?;
-        i.set_attribute("placeholder", "Closed")?;
-        i.set_attribute(
+        crate::dom::say(&i, "placeholder", "Closed")?;
+        crate::dom::say(
+            &i,
             "title",
             "Ranges such as 09:00-12:00, 14:00-18:00; empty: closed",
         )?;

@@ -14,7 +14,9 @@ use crate::admin::edit::{
 };
 use crate::admin::model::{Editor, Issue, Model, Sel};
 use crate::admin::probe;
-use crate::dom::{button, checkbox, clear, document, el, field, select, set_text, text_el, Res};
+use crate::dom::{
+    button, checkbox, clear, document, el, field, select, set_text, text_el, tr, Res,
+};
 
 pub fn render(m: &Model, e: &Editor, report: &Found, aside: &Element) -> Res<()> {
     match e.sel {
@@ -47,7 +49,7 @@ fn op_button(class: &str, label: &str, op: &str, aria: &str, parent: &Element) -
     let b = button(class, label, "op", parent)?;
     b.set_attribute("data-op", op)?;
     if !aria.is_empty() {
-        b.set_attribute("aria-label", aria)?;
+        crate::dom::aria(&b, aria)?;
     }
     Ok(b)
 }
@@ -115,7 +117,7 @@ fn dialogue(m: &Model, e: &Editor, aside: &Element) -> Res<()> {
     }
 
     let sec = el("section", "targeting", aside)?;
-    sec.set_attribute("aria-label", "Page targeting")?;
+    crate::dom::aria(&sec, "Page targeting")?;
     text_el("h4", "", "Pages that show this dialogue", &sec)?;
     if d.targeting.is_empty() {
         text_el(
@@ -141,7 +143,7 @@ fn dialogue(m: &Model, e: &Editor, aside: &Element) -> Res<()> {
         )?;
         bound(&k, &format!("t.{i}.kind"))?;
         let v = field("URL or path", "input", "url-value", value, &row)?;
-        v.set_attribute("placeholder", "/pricing")?;
+        crate::dom::say(&v, "placeholder", "/pricing")?;
         bound(&v, &format!("t.{i}.value"))?;
         op_button(
             "link",
@@ -629,14 +631,14 @@ pub fn answers(m: &Model, e: &Editor) -> Res<()> {
         let parts: Vec<String> = check
             .conditions
             .iter()
-            .map(|(text, ok)| format!("{text} — {}", if *ok { "yes" } else { "no" }))
+            .map(|(text, ok)| format!("{} — {}", tr(text), tr(if *ok { "yes" } else { "no" })))
             .collect();
         let why = if parts.is_empty() {
             "no condition (always matches)".to_owned()
         } else {
             parts.join("; ")
         };
-        li.append_child(&doc.create_text_node(&why))?;
+        li.append_child(&doc.create_text_node(&tr(&why)))?;
     }
     Ok(())
 }

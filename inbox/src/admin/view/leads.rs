@@ -5,7 +5,7 @@ use parlor_core::lead::Lead;
 use web_sys::Element;
 
 use crate::admin::model::Model;
-use crate::dom::{button, el, field, select, text_el, Res};
+use crate::dom::{button, data_el, el, field, select, text_el, Res};
 use crate::fmt::date_time;
 
 const SOURCES: [(&str, &str); 3] = [
@@ -37,7 +37,7 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
     text_el("h2", "", "Leads", panel)?;
     let form = el("form", "toolbar", panel)?;
     form.set_attribute("data-form", "leads")?;
-    form.set_attribute("aria-label", "Filter leads")?;
+    crate::dom::aria(&form, "Filter leads")?;
     let q = field("Search", "input", "q", &current(m, "q"), &form)?;
     q.set_attribute("type", "search")?;
     q.set_attribute("id", "leads-q")?;
@@ -80,7 +80,7 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
         panel,
     )?;
     let table = el("table", "", panel)?;
-    table.set_attribute("aria-label", "Leads")?;
+    crate::dom::aria(&table, "Leads")?;
     let head = el("tr", "", &el("thead", "", &table)?)?;
     for h in [
         "Email",
@@ -129,7 +129,7 @@ fn row(lead: &Lead, body: &Element) -> Res<()> {
     ];
     for c in cells {
         // Visitor text is always text (textContent), never markup.
-        text_el("td", if c.contains('\n') { "pre" } else { "" }, &c, &tr)?;
+        data_el("td", if c.contains('\n') { "pre" } else { "" }, &c, &tr)?;
     }
     Ok(())
 }

@@ -20,7 +20,7 @@ pub fn render(title: &str, empty: &str, rows: &[Row], panel: &Element) -> Res<()
         }
     }
     let table = el("table", "", panel)?;
-    table.set_attribute("aria-label", title)?;
+    crate::dom::aria(&table, title)?;
     let head = el("tr", "", &el("thead", "", &table)?)?;
     for c in &cols {
         text_el("th", "", &crate::fmt::field_label(c), &head)?;

@@ -74,7 +74,7 @@ impl View {
         button("ghost", "Sign out", "signout", &top)?;
         let nav = el("nav", "tabs", &shell)?;
         nav.set_attribute("role", "tablist")?;
-        nav.set_attribute("aria-label", "Admin sections")?;
+        crate::dom::aria(&nav, "Admin sections")?;
         let mut tabs = Vec::new();
         for t in Tab::ALL {
             let b = button("", t.label(), "tab", &nav)?;

@@ -29,7 +29,7 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
     text_el("h2", "", "Overview", panel)?;
     let picker = el("div", "toolbar", panel)?;
     picker.set_attribute("role", "group")?;
-    picker.set_attribute("aria-label", "Period")?;
+    crate::dom::aria(&picker, "Period")?;
     for days in REPORT_RANGES {
         let b = button("", &format!("Last {days} days"), "report-days", &picker)?;
         b.set_attribute("data-days", &days.to_string())?;
@@ -53,7 +53,7 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
         panel,
     )?;
     let cards = el("dl", "kpis", panel)?;
-    cards.set_attribute("aria-label", "Headline numbers")?;
+    crate::dom::aria(&cards, "Headline numbers")?;
     for (label, value) in headline(r) {
         let item = el("div", "kpi", &cards)?;
         text_el("dt", "", label, &item)?;
@@ -72,7 +72,7 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
         )?;
     } else {
         let table = el("table", "", panel)?;
-        table.set_attribute("aria-label", "Agents")?;
+        crate::dom::aria(&table, "Agents")?;
         let head = el("tr", "", &el("thead", "", &table)?)?;
         for h in [
             "Agent",
@@ -108,7 +108,7 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
 
     text_el("h3", "", "Missed chats by reason", panel)?;
     let table = el("table", "", panel)?;
-    table.set_attribute("aria-label", "Missed chats by reason")?;
+    crate::dom::aria(&table, "Missed chats by reason")?;
     let head = el("tr", "", &el("thead", "", &table)?)?;
     for (i, h) in ["Reason", "Missed", "Share of requests"]
         .into_iter()
@@ -152,10 +152,10 @@ fn draw_chart(c: &Chart, panel: &Element) -> Res<()> {
     )?;
     let title = svg_el("title", &svg)?;
     title.set_attribute("id", "chart-title")?;
-    title.set_text_content(Some("Chat requests per day: accepted and missed"));
+    crate::dom::set_text(&title, "Chat requests per day: accepted and missed");
     let desc = svg_el("desc", &svg)?;
     desc.set_attribute("id", "chart-desc")?;
-    let summary: Vec<&str> = c.bars.iter().map(|b| b.title.as_str()).collect();
+    let summary: Vec<String> = c.bars.iter().map(|b| crate::dom::tr(&b.title)).collect();
     desc.set_text_content(Some(&summary.join(". ")));
     for (y, n) in &c.ticks {
         let line = svg_el("line", &svg)?;
@@ -190,7 +190,7 @@ fn draw_chart(c: &Chart, panel: &Element) -> Res<()> {
             &[("class", "bar".into()), ("data-date", b.date.clone())],
         )?;
         let tip = svg_el("title", &g)?;
-        tip.set_text_content(Some(&b.title));
+        crate::dom::set_text(&tip, &b.title);
         for s in &b.segments {
             let rect = svg_el("rect", &g)?;
             set(
@@ -227,7 +227,7 @@ fn draw_chart(c: &Chart, panel: &Element) -> Res<()> {
 
 fn legend(panel: &Element) -> Res<()> {
     let list = el("ul", "legend", panel)?;
-    list.set_attribute("aria-label", "Legend")?;
+    crate::dom::aria(&list, "Legend")?;
     for s in series() {
         let li = el("li", "", &list)?;
         let swatch = text_el("span", "swatch", "■", &li)?;

@@ -10,7 +10,7 @@ const ROLES: [(&str, &str); 2] = [("agent", "Agent"), ("admin", "Admin")];
 pub fn render(m: &Model, panel: &Element) -> Res<()> {
     text_el("h2", "", "Agents", panel)?;
     let table = el("table", "", panel)?;
-    table.set_attribute("aria-label", "Agents")?;
+    crate::dom::aria(&table, "Agents")?;
     let head = el("tr", "", &el("thead", "", &table)?)?;
     for h in ["Agent", "Live chat", "Role", "Teams", "Password", ""] {
         text_el("th", "", h, &head)?;
@@ -89,7 +89,7 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
         text_el("span", "", &format!("{} ({}) · {hours}", t.name, t.id), &li)?;
         let b = button("link", "Delete", "delete-team", &li)?;
         b.set_attribute("data-id", &t.id)?;
-        b.set_attribute("aria-label", &format!("Delete team {}", t.name))?;
+        crate::dom::aria(&b, &format!("Delete team {}", t.name))?;
         let details = el("details", "", &li)?;
         text_el("summary", "", &format!("Edit {}", t.name), &details)?;
         let form = el("form", "panel", &details)?;
@@ -109,7 +109,7 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
     let id = field("Team id", "input", "id", "", &form)?;
     id.set_attribute("required", "")?;
     id.set_attribute("pattern", "[a-z0-9_-]+")?;
-    id.set_attribute("title", "Lowercase letters, digits, - and _")?;
+    crate::dom::say(&id, "title", "Lowercase letters, digits, - and _")?;
     field("Team name", "input", "name", "", &form)?.set_attribute("required", "")?;
     let b = text_el("button", "primary", "Create team", &form)?;
     b.set_attribute("type", "submit")?;

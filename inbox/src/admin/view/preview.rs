@@ -20,7 +20,7 @@ const FRAME_ID: &str = "preview-frame";
 impl Dock {
     pub fn build(parent: &Element) -> Res<Dock> {
         let dock = el("aside", "preview-dock", parent)?;
-        dock.set_attribute("aria-label", "Live preview")?;
+        crate::dom::aria(&dock, "Live preview")?;
         show(&dock, false);
         let head = el("header", "", &dock)?;
         text_el("strong", "", "Preview", &head)?;
@@ -44,7 +44,7 @@ impl Dock {
         if visible && !self.framed {
             let f = el("iframe", "", &self.body)?;
             f.set_attribute("id", FRAME_ID)?;
-            f.set_attribute("title", "Live preview of the draft dialogue")?;
+            crate::dom::say(&f, "title", "Live preview of the draft dialogue")?;
             f.set_attribute("src", "/preview.html")?;
             self.framed = true;
         }

@@ -16,7 +16,7 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
     )?;
     let form = el("form", "panel", panel)?;
     form.set_attribute("data-form", "erase")?;
-    form.set_attribute("aria-label", "Erase a visitor's data")?;
+    crate::dom::aria(&form, "Erase a visitor's data")?;
     let (by, value) = m.erase_ask.as_ref().map_or(("email", ""), |t| t.fields());
     let grid = el("div", "grid2", &form)?;
     let s = select(
@@ -45,7 +45,7 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
     if let Some(target) = &m.erase_ask {
         let ask = el("div", "confirm", panel)?;
         ask.set_attribute("role", "alertdialog")?;
-        ask.set_attribute("aria-label", "Confirm the erasure")?;
+        crate::dom::aria(&ask, "Confirm the erasure")?;
         // The email is what the admin typed: inserted as text, never as HTML.
         text_el("p", "", &target.question(), &ask)?;
         let yes = button("danger", "Yes, erase for good", "erase-confirm", &ask)?;

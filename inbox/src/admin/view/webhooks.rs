@@ -48,7 +48,7 @@ fn secret_box(m: &Model, endpoint: &str, secret: &str, panel: &Element) -> Res<(
         .unwrap_or("");
     let box_ = el("div", "panel secret", panel)?;
     box_.set_attribute("role", "region")?;
-    box_.set_attribute("aria-label", "Signing secret")?;
+    crate::dom::aria(&box_, "Signing secret")?;
     text_el("h3", "", "Signing secret", &box_)?;
     text_el(
         "p",
@@ -72,7 +72,7 @@ fn secret_box(m: &Model, endpoint: &str, secret: &str, panel: &Element) -> Res<(
 
 fn endpoints(hooks: &[Hook], panel: &Element) -> Res<()> {
     let table = el("table", "", panel)?;
-    table.set_attribute("aria-label", "Webhook endpoints")?;
+    crate::dom::aria(&table, "Webhook endpoints")?;
     let head = el("tr", "", &el("thead", "", &table)?)?;
     for h in ["Endpoint", "Events", "Status", "Waiting", ""] {
         text_el("th", "", h, &head)?;
