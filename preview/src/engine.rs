@@ -25,7 +25,7 @@ use parlor_core::protocol::{
     PROTOCOL_VERSION,
 };
 use parlor_core::routing::FallbackReason;
-use parlor_core::settings::WidgetLook;
+use parlor_core::settings::{WidgetLook, WorkspaceSettings};
 use parlor_core::{AgentId, ConversationId, Millis};
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +49,19 @@ struct StartRequest {
     page_url: String,
     language: String,
     token: Option<String>,
+}
+
+/// What the preview reads of the workspace's settings (only these: reading the whole of them
+/// would put every settings field's reader in the preview's bundle).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct WorkspaceTexts {
+    live_chat_fallback: Option<String>,
+    global_fallback: Option<String>,
+    inactivity_timeout_ms: Option<u64>,
+    visitor_gone_waiting_ms: Option<u64>,
+    visitor_gone_chat_ms: Option<u64>,
+    widget: Option<WidgetLook>,
 }
 
 /// The start answer, as the edge writes it (`edge/src/workspace/visitors.rs`, `Started`).
@@ -90,7 +103,7 @@ pub struct Engine {
 
 impl Engine {
     /// A preview of `dialogue` (core's serde JSON of a `Dialogue`), with the workspace
-    /// defaults for the texts and timeouts.
+    /// defaults for the texts and timeouts until `set_workspace`.
     pub fn new(dialogue: &str) -> Result<Engine, PreviewError> {
         Ok(Engine {
             dialogue: serde_json::from_str(dialogue)?,
@@ -101,6 +114,27 @@ impl Engine {
             available: true,
             agent_said: 0,
         })
+    }
+
+    /// The workspace's own texts and look (`GET /api/workspaces/{ws}/settings`, core's serde
+    /// JSON): the fallback messages, the inactivity and gone timeouts, the widget's colour,
+    /// corner and language, so the walk-through shows what visitors will see.
+    pub fn set_workspace(&mut self, settings: &str) -> Result<(), PreviewError> {
+        let t: WorkspaceTexts = serde_json::from_str(settings)?;
+        let d = WorkspaceSettings::default();
+        let ws = WorkspaceSettings {
+            live_chat_fallback: t.live_chat_fallback.unwrap_or(d.live_chat_fallback),
+            global_fallback: t.global_fallback.unwrap_or(d.global_fallback),
+            inactivity_timeout_ms: t.inactivity_timeout_ms.unwrap_or(d.inactivity_timeout_ms),
+            visitor_gone_waiting_ms: t
+                .visitor_gone_waiting_ms
+                .unwrap_or(d.visitor_gone_waiting_ms),
+            visitor_gone_chat_ms: t.visitor_gone_chat_ms.unwrap_or(d.visitor_gone_chat_ms),
+            ..d
+        };
+        self.settings = ConversationSettings::from(&ws);
+        self.look = t.widget.unwrap_or_default();
+        Ok(())
     }
 
     /// Answers the widget's start request (its JSON body): the same conversation when it

@@ -46,6 +46,12 @@ impl Preview {
         })
     }
 
+    /// The workspace's settings (their JSON as `GET /api/workspaces/{ws}/settings` answers):
+    /// its fallback texts, timeouts and widget look replace the defaults.
+    pub fn set_workspace(&mut self, settings: &str) -> Result<(), JsError> {
+        Ok(self.engine.set_workspace(settings)?)
+    }
+
     /// Answers `POST /api/visitor/conversations` (its JSON body): `{conversation, token,
     /// resumed, widget}`.
     pub fn start(&mut self, body: &str) -> Result<String, JsError> {

@@ -55,14 +55,20 @@ fn send(e: &mut Engine, frame: serde_json::Value) -> Vec<ChatServerMsg> {
 
 /// Started, connected and walked to the live chat card: the engine is waiting for an agent.
 fn waiting() -> Engine {
-    let mut e = Engine::new(&demo()).expect("the demo dialogue reads");
+    let e = Engine::new(&demo()).expect("the demo dialogue reads");
+    let (e, started) = waiting_in(e);
+    assert_eq!(started["widget"]["color"], "#2563eb");
+    e
+}
+
+/// `e` walked to a waiting live chat request; with the start's answer.
+fn waiting_in(mut e: Engine) -> (Engine, serde_json::Value) {
     let started: serde_json::Value = serde_json::from_str(
         &e.start(r#"{"workspace":"preview","page_url":"https://x.test/"}"#, T)
             .expect("starts"),
     )
     .expect("JSON");
     assert_eq!(started["conversation"], "preview-1");
-    assert_eq!(started["widget"]["color"], "#2563eb");
     e.visitor_socket(true, T).expect("socket");
     let hello = send(&mut e, json!({"type": "hello", "v": 1, "last_seq": 0}));
     assert!(matches!(hello[0], ChatServerMsg::Welcome { .. }));
@@ -93,7 +99,36 @@ fn waiting() -> Engine {
         .iter()
         .any(|ev| matches!(ev, TranscriptEvent::LiveChatRequested)));
     assert_eq!(e.state(), "waiting");
-    e
+    (e, started)
+}
+
+#[test]
+fn the_workspace_own_texts_and_look_replace_the_defaults() {
+    let mut ws = parlor_core::settings::WorkspaceSettings {
+        live_chat_fallback: "Our team is away: leave us a note.".into(),
+        ..Default::default()
+    };
+    ws.widget.color = "#0f766e".into();
+    ws.widget.language = "fr".into();
+    let mut e = Engine::new(&demo()).expect("the demo dialogue reads");
+    e.set_workspace(&serde_json::to_string(&ws).expect("JSON"))
+        .expect("settings read");
+    let availability: serde_json::Value =
+        serde_json::from_str(&e.availability().expect("availability")).expect("JSON");
+    assert_eq!(availability["look"]["color"], "#0f766e");
+    let (mut e, started) = waiting_in(e);
+    assert_eq!(started["widget"]["language"], "fr");
+    let fell = e.fall_back(T).expect("falls back");
+    assert!(
+        serde_json::to_string(&fell)
+            .expect("JSON")
+            .contains("Our team is away: leave us a note."),
+        "{fell:?}"
+    );
+    assert!(matches!(
+        e.set_workspace("{\"live_chat_fallback\": 3}"),
+        Err(PreviewError::Json(_))
+    ));
 }
 
 #[test]

@@ -29,10 +29,13 @@ async function walkToLiveChat(frame) {
   await frame.locator('#state', { hasText: 'Waiting for an agent' }).waitFor();
 }
 
-test('the preview walks the draft in the page: answers, captures, an agent, a fallback — and creates nothing', async () => {
+test('the preview walks the draft in the page: answers, captures, an agent, the workspace\'s own fallback — and creates nothing', async () => {
   const { id: ws, admin: api } = await freshWorkspace('preview');
   const ctx = await browser.newContext({ viewport: DESKTOP });
   try {
+    // The workspace's own fallback text: the preview shows it, not the default.
+    const settings = await api.ok('GET', `/api/workspaces/${ws}/settings`);
+    await api.ok('PUT', `/api/workspaces/${ws}/settings`, { ...settings, live_chat_fallback: 'Our team is away: leave us a note.' });
     const page = await signInAdmin(ctx, ws, { key: api.token });
     await page.setViewportSize(DESKTOP);
     // Requests the preview makes: none may reach the visitor API.
@@ -62,7 +65,7 @@ test('the preview walks the draft in the page: answers, captures, an agent, a fa
     await until(async () => (await frame.getByText('Hi Ada, how can I help?').count()) === 0, { what: 'the old walk-through gone' });
     await walkToLiveChat(frame);
     await frame.getByRole('button', { name: 'Nobody answers (fallback)' }).click();
-    await frame.getByText(/All our agents are busy right now/).first().waitFor();
+    await frame.getByText('Our team is away: leave us a note.').first().waitFor();
     await frame.getByText(/Leave us a message/).first().waitFor();
     await frame.locator('#state', { hasText: 'The conversation is over.' }).waitFor();
 

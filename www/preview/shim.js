@@ -32,8 +32,29 @@
   });
   let setDialogue;
   const dialogue = new Promise((resolve) => (setDialogue = resolve));
+  // The workspace's own fallback texts and widget look, read with the admin's session (this
+  // page is same-origin with the admin that frames it); the defaults when that fails.
+  const workspace = (async () => {
+    try {
+      const s = JSON.parse(localStorage.getItem('parlor:admin'));
+      const r = await realFetch(`/api/workspaces/${encodeURIComponent(s.workspace)}/settings`, {
+        headers: { authorization: `Bearer ${s.token}` },
+      });
+      return r.ok ? await r.text() : null;
+    } catch {
+      return null;
+    }
+  })();
   let preview;
-  const ready = Promise.all([engine, dialogue]).then(([m, json]) => (preview = new m.Preview(json)));
+  const ready = Promise.all([engine, dialogue, workspace]).then(([m, json, settings]) => {
+    const p = new m.Preview(json);
+    if (settings) {
+      try {
+        p.set_workspace(settings);
+      } catch {}
+    }
+    return (preview = p);
+  });
   ready.catch(() => {});
 
   // Told after everything that may change the walk-through's state (page.js: the controls).
