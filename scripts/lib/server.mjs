@@ -76,7 +76,11 @@ async function startOnce({ port, persistTo, log = () => {}, vars = {}, inspector
     args,
     {
       cwd,
-      env: { ...withBin(), WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: 'true' },
+      // X_LOCAL_OBSERVABILITY: wrangler 4.164's local dev server records a trace of every
+      // request and socket message in an SQLite store of its own (one more fsync per message,
+      // about 4× the workerd CPU per request in the bench); a development tool production has
+      // not, off here unless asked for (docs/performance.md).
+      env: { X_LOCAL_OBSERVABILITY: 'false', ...withBin(), WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: 'true' },
       // `logTo`: the server writes to a file instead of pipes, for a caller whose event loop
       // may be blocked for minutes (a full pipe would stall the server's own writes).
       stdio: logTo ? ['ignore', logFd, logFd] : ['ignore', 'pipe', 'pipe'],
