@@ -633,12 +633,13 @@ pub fn answers(m: &Model, e: &Editor) -> Res<()> {
             .iter()
             .map(|(text, ok)| format!("{} — {}", tr(text), tr(if *ok { "yes" } else { "no" })))
             .collect();
+        // Each part is translated already: only the empty case has words of its own.
         let why = if parts.is_empty() {
-            "no condition (always matches)".to_owned()
+            tr("no condition (always matches)")
         } else {
             parts.join("; ")
         };
-        li.append_child(&doc.create_text_node(&tr(&why)))?;
+        li.append_child(&doc.create_text_node(&why))?;
     }
     Ok(())
 }
