@@ -1,4 +1,4 @@
-// Builds everything the edge serves: the Worker (worker-build), the widget and inbox wasm
+// Builds everything the edge serves: the Worker (scripts/build-worker.mjs), the widget and inbox wasm
 // bundles (wasm-bindgen + wasm-opt), the loader (esbuild), and the static pages, into dist/.
 // Prints a size report and fails when a size budget is exceeded.
 import { execFileSync, spawn } from 'node:child_process';
@@ -20,9 +20,6 @@ const quick = process.argv.includes('--quick');
 const env = {
   ...process.env,
   PATH: `${join(homedir(), '.cargo/bin')}:${bin}:${process.env.PATH}`,
-  WASM_BINDGEN_BIN: join(homedir(), '.cargo/bin/wasm-bindgen'),
-  WASM_OPT_BIN: join(bin, 'wasm-opt'),
-  ESBUILD_BIN: join(bin, 'esbuild'),
   WRANGLER_SEND_METRICS: 'false',
 };
 
@@ -60,7 +57,7 @@ const dist = mkdtempSync(join(root, '.dist-'));
 // 1. The edge function, in the background: its target directory is not the browser bundles' (see
 // below), and the single-threaded ends of each build (LTO, wasm-opt) then use both cores of a
 // 2-core machine instead of one.
-const edge = runInBackground('worker-build', ['--release', ...(quick ? ['--no-opt'] : [])], { cwd: join(root, 'edge') });
+const edge = runInBackground(process.execPath, [join(root, 'scripts/build-worker.mjs'), ...(quiet ? ['--quiet'] : []), ...(quick ? ['--quick'] : [])]);
 process.on('exit', () => edge.child.exitCode === null && edge.child.kill());
 
 // 2. Browser bundles.

@@ -5,7 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-WORKER_BUILD_VERSION=0.8.7
 WASM_BINDGEN_VERSION=0.2.130
 CARGO_FUZZ_VERSION=0.13.2
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -23,19 +22,18 @@ if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
   rustup component add rust-src >/dev/null 2>&1
 fi
 
-# The two tools compile side by side: each build has long single-crate stretches (a big crate,
-# the final link) that leave a core idle, which the other build fills.
+# The compile of wasm-bindgen-cli and the npm download run side by side on a first run.
 installs=()
-if [ "$(worker-build --version 2>/dev/null | awk '{print $NF}')" != "$WORKER_BUILD_VERSION" ]; then
-  say "installing worker-build $WORKER_BUILD_VERSION (a few minutes, once)"
-  cargo install --quiet --locked "worker-build@$WORKER_BUILD_VERSION" &
-  installs+=($!)
-fi
-
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
   # Not --locked: the CLI's own lock file pins a webpki-roots the registry no longer serves.
   say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
   cargo install --quiet --force "wasm-bindgen-cli@$WASM_BINDGEN_VERSION" &
+  installs+=($!)
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null &
   installs+=($!)
 fi
 
@@ -49,11 +47,6 @@ MODE="${1:-}"
 if [ "$MODE" = "--test" ] && [ "$(cargo-fuzz --version 2>/dev/null | awk '{print $NF}')" != "$CARGO_FUZZ_VERSION" ]; then
   say "installing cargo-fuzz $CARGO_FUZZ_VERSION (about a minute, once)"
   cargo install --quiet --locked "cargo-fuzz@$CARGO_FUZZ_VERSION"
-fi
-
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error >/dev/null
 fi
 
 if [ ! -f .dev.vars ]; then

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-const INPUTS = ['Cargo.toml', 'Cargo.lock', 'core', 'widget', 'inbox', 'preview', 'edge/Cargo.toml', 'edge/src', 'www', 'docs/openapi.json', 'scripts/build.mjs', 'scripts/lib'];
+const INPUTS = ['Cargo.toml', 'Cargo.lock', 'core', 'widget', 'inbox', 'preview', 'edge/Cargo.toml', 'edge/src', 'edge/entry.mjs', 'www', 'docs/openapi.json', 'scripts/build.mjs', 'scripts/build-worker.mjs', 'scripts/lib'];
 const SKIP = new Set(['target', 'node_modules', 'build', 'tests', 'fuzz']);
 
 function walk(root, path, out) {

@@ -1,0 +1,81 @@
+// The Worker's entry module, the file workerd loads (wrangler.toml `main`; `scripts/build-worker.mjs`
+// puts it in edge/build/worker/ beside the wasm-bindgen glue it imports). It exports the fetch
+// handler and the Durable Object classes of the Rust code, and recovers from a trapped wasm
+// instance: the edge aborts on panic, and a trap leaves the instance unusable, so the next call
+// starts a fresh instance and each object builds its Rust side again on it (its state is in its
+// storage, not in wasm memory).
+//
+// Plain classes whose methods forward to the Rust objects, bound once when the module loads: a
+// call costs one extra JavaScript frame, no Proxy trap per property read.
+import { WorkerEntrypoint } from 'cloudflare:workers';
+import * as glue from '../index.js';
+
+Error.stackTraceLimit = 100;
+
+// Shared with the worker crate: its panic hook sets `criticalError`, and each new wasm instance
+// counts itself in `instanceId` (also when the glue replaced a trapped instance on its own).
+const init = glue.__worker_init_state();
+
+function freshInstanceIfTrapped() {
+  if (init.criticalError) {
+    console.error('parlor: the wasm instance trapped; starting a fresh one');
+    init.criticalError = false;
+    glue.__wbg_reset_state();
+  }
+}
+
+function noteTrap(e) {
+  if (e instanceof WebAssembly.RuntimeError) init.criticalError = true;
+  throw e;
+}
+
+function guarded(call) {
+  freshInstanceIfTrapped();
+  let result;
+  try {
+    result = call();
+  } catch (e) {
+    noteTrap(e);
+  }
+  return result instanceof Promise ? result.catch(noteTrap) : result;
+}
+
+// A Durable Object class whose methods (fetch, alarm, the WebSocket handlers…) are the Rust
+// class's, on a Rust object built again after the instance was replaced.
+function durableObject(Rust) {
+  class DurableObject {
+    constructor(state, env) {
+      this.args = [state, env];
+      guarded(() => this.build());
+    }
+
+    build() {
+      this.instance = init.instanceId;
+      this.rust = new Rust(...this.args);
+    }
+
+    current() {
+      if (this.instance !== init.instanceId) this.build();
+      return this.rust;
+    }
+  }
+  for (const name of Object.getOwnPropertyNames(Rust.prototype)) {
+    if (name === 'constructor' || name === 'free' || name.startsWith('__')) continue;
+    DurableObject.prototype[name] = function (...args) {
+      return guarded(() => this.current()[name](...args));
+    };
+  }
+  return DurableObject;
+}
+
+export const WorkspaceDO = durableObject(glue.WorkspaceDO);
+export const ConversationDO = durableObject(glue.ConversationDO);
+export const WebhookDO = durableObject(glue.WebhookDO);
+export const EchoDO = durableObject(glue.EchoDO);
+export const DurableEchoDO = durableObject(glue.DurableEchoDO);
+
+export default class Parlor extends WorkerEntrypoint {
+  fetch(request) {
+    return guarded(() => glue.fetch(request, this.env, this.ctx));
+  }
+}
