@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use parlor_core::client::{seed_from, Backoff, ChatSession, ClientIds};
 use parlor_core::protocol::{
     AgentChatMsg, ChatClientMsg, ChatServerMsg, ChatSummary, InboxClientMsg, InboxServerMsg,
-    OfferView, Presence, TranscriptEntry,
+    OfferView, Presence, TranscriptEntry, TranscriptEvent,
 };
 use parlor_core::routing::RuleTarget;
 
@@ -332,12 +332,48 @@ impl Model {
     }
 
     /// Live chats held now (the "n" of "n / 10").
+    /// A fingerprint of what the chat list shows (FNV-1a over each row's words and marks). The
+    /// view draws the list again only when it changes: a frame that changes nothing in the list
+    /// (typing, a late entry of an ended chat) must not replace a row under the agent's pointer
+    /// between the press and the release of a click, which would lose the click.
+    pub fn list_print(&self) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut feed = |bytes: &[u8]| {
+            for &b in bytes.iter().chain(&[0xff]) {
+                h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+            }
+        };
+        for c in &self.chats {
+            let active = self.active.as_deref() == Some(c.id());
+            feed(c.id().as_bytes());
+            feed(visitor_name(&c.summary.visitor).as_bytes());
+            feed(list_sub(c).as_bytes());
+            feed(&[u8::from(c.closed.is_some()), u8::from(active)]);
+            feed(&c.unread.to_le_bytes());
+        }
+        h
+    }
+
     pub fn live_count(&self) -> usize {
         self.chats.iter().filter(|c| c.closed.is_none()).count()
     }
 }
 
 /// The visitor's display name (first + last name, else email, else "Visitor").
+/// The line under a visitor's name in the chat list: the last message, or what became of the chat.
+pub fn list_sub(c: &Chat) -> &str {
+    let last = c.entries.iter().rev().find_map(|e| match &e.event {
+        TranscriptEvent::Message { text, .. } => Some(text.as_str()),
+        _ => None,
+    });
+    match (&c.closed, last) {
+        (Some(_), _) => "Ended",
+        (None, _) if c.visitor_gone => "The visitor left the page",
+        (None, Some(t)) => t,
+        (None, None) => "Live chat started",
+    }
+}
+
 pub fn visitor_name(v: &BTreeMap<String, String>) -> String {
     let name = [v.get("first_name"), v.get("last_name")]
         .into_iter()

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use parlor_core::protocol::{Presence, TranscriptEvent};
 use web_sys::Element;
 
-use super::model::{visitor_line, visitor_name, Conn, Model, Revs};
+use super::model::{list_sub, visitor_line, visitor_name, Conn, Model, Revs};
 use crate::dom::{self, button, clear, el, set_text, show, text_el, Res};
 use crate::fmt::{clock, entry_line, field_label};
 
@@ -46,6 +46,9 @@ pub struct View {
     countdowns: BTreeMap<u64, Element>,
     /// (conversation, entries drawn) of the transcript on screen.
     shown: Option<(String, usize)>,
+    /// [`Model::list_print`] of the chat list on screen (drawn again only when it changes); 0
+    /// before the first drawing (an empty list's print is FNV's non-zero offset basis).
+    list_print: u64,
     revs: Option<Revs>,
 }
 
@@ -199,6 +202,7 @@ impl View {
             canned,
             countdowns: BTreeMap::new(),
             shown: None,
+            list_print: 0,
             revs: None,
         })
     }
@@ -337,8 +341,13 @@ impl View {
         }
     }
 
-    fn render_list(&self, m: &Model) -> Res<()> {
+    fn render_list(&mut self, m: &Model) -> Res<()> {
         set_text(&self.cap, &format!("{} / {}", m.live_count(), m.capacity));
+        let print = m.list_print();
+        if self.list_print == print {
+            return Ok(());
+        }
+        self.list_print = print;
         clear(&self.list);
         if m.chats.is_empty() {
             text_el("li", "muted", "No live chats yet.", &self.list)?;
@@ -358,29 +367,18 @@ impl View {
             if m.active.as_deref() == Some(c.id()) {
                 b.set_attribute("aria-current", "true")?;
             }
-            text_el("span", "chat-name", &visitor_name(&c.summary.visitor), &b)?;
-            let last = c.entries.iter().rev().find_map(|e| match &e.event {
-                TranscriptEvent::Message { text, .. } => Some(text.as_str()),
-                _ => None,
-            });
-            let sub = match (&c.closed, last) {
-                (Some(_), _) => "Ended",
-                (None, _) if c.visitor_gone => "The visitor left the page",
-                (None, Some(t)) => t,
-                (None, None) => "Live chat started",
-            };
-            text_el("span", "chat-last", sub, &b)?;
+            let name = visitor_name(&c.summary.visitor);
+            text_el("span", "chat-name", &name, &b)?;
+            text_el("span", "chat-last", list_sub(c), &b)?;
             if c.unread > 0 {
-                let u = text_el("span", "unread", &c.unread.to_string(), &b)?;
-                u.set_attribute("aria-label", &format!("{} unread", c.unread))?;
+                let n = c.unread.to_string();
+                let u = text_el("span", "unread", &n, &b)?;
+                u.set_attribute("aria-label", &(n + " unread"))?;
             }
             if c.closed.is_some() {
                 let d = button("link", "Dismiss", "dismiss", &li)?;
                 d.set_attribute("data-chat", c.id())?;
-                d.set_attribute(
-                    "aria-label",
-                    &format!("Dismiss chat with {}", visitor_name(&c.summary.visitor)),
-                )?;
+                d.set_attribute("aria-label", &format!("Dismiss chat with {name}"))?;
             }
         }
         Ok(())

@@ -7,7 +7,7 @@ use parlor_core::protocol::{
 use parlor_core::{ConversationId, Millis};
 
 use super::update;
-use crate::inbox::model::{Effect, Model, Msg, Tip};
+use crate::inbox::model::{list_sub, Effect, Model, Msg, Tip};
 use crate::session::Session;
 
 fn signed_in() -> Model {
@@ -286,6 +286,61 @@ fn chat_started(m: &mut Model) {
             },
         ),
     );
+}
+
+#[test]
+fn the_chat_list_changes_only_for_what_it_shows() {
+    let mut m = signed_in();
+    chat_started(&mut m);
+    update(
+        &mut m,
+        Msg::Chat("c".into(), message(1, Side::Visitor, "Hi")),
+    );
+    assert_eq!(list_sub(&m.chats[0]), "Hi");
+    let drawn = m.list_print();
+    // Typing shows in the chat pane, not in the list: the list (and the buttons under the
+    // agent's pointer) stays as drawn.
+    for on in [true, false] {
+        let typing = ChatServerMsg::Typing {
+            from: Side::Visitor,
+            on,
+        };
+        update(&mut m, Msg::Chat("c".into(), typing));
+        assert_eq!(m.list_print(), drawn);
+    }
+    let more = message(2, Side::Visitor, "Still there?");
+    update(&mut m, Msg::Chat("c".into(), more));
+    assert_eq!(list_sub(&m.chats[0]), "Still there?");
+    assert_ne!(m.list_print(), drawn);
+    let drawn = m.list_print();
+    update(
+        &mut m,
+        Msg::Inbox(InboxServerMsg::ChatClosed {
+            conversation: ConversationId("c".into()),
+            reason: EndReason::EndedByVisitor,
+        }),
+    );
+    assert_eq!(list_sub(&m.chats[0]), "Ended");
+    assert_ne!(m.list_print(), drawn);
+    let ended = m.list_print();
+    // The visitor's page closing after the end changes nothing the list shows.
+    let gone = ChatServerMsg::Presence {
+        side: Side::Visitor,
+        here: false,
+    };
+    update(&mut m, Msg::Chat("c".into(), gone));
+    assert_eq!(m.list_print(), ended);
+    // A second chat (selected as it starts), then the first one selected again: each changes
+    // the list.
+    update(
+        &mut m,
+        Msg::Inbox(InboxServerMsg::ChatStarted { chat: summary("d") }),
+    );
+    assert_eq!(m.active.as_deref(), Some("d"));
+    assert_ne!(m.list_print(), ended);
+    let two = m.list_print();
+    update(&mut m, Msg::Select("c".into()));
+    assert_ne!(m.list_print(), two);
 }
 
 #[test]
