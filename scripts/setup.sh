@@ -26,8 +26,10 @@ fi
 installs=()
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
   # Not --locked: the CLI's own lock file pins a webpki-roots the registry no longer serves.
+  # Light optimisation: it compiles in less time, and its work (rewriting a few MB of wasm per
+  # build) is a few seconds either way.
   say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
-  cargo install --quiet --force "wasm-bindgen-cli@$WASM_BINDGEN_VERSION" &
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 cargo install --quiet --force "wasm-bindgen-cli@$WASM_BINDGEN_VERSION" &
   installs+=($!)
 fi
 
