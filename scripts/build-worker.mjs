@@ -18,10 +18,8 @@ function run(cmd, args, env = process.env) {
   execFileSync(cmd, args, { stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit', env, cwd: root });
 }
 
-// --quick (npm start): Cargo.toml's `start` profile, minutes less on a first start.
-const profile = quick ? 'start' : 'release';
 // The worker crate's wasm-bindgen macros read this: futures through js-sys.
-run('cargo', ['build', '--quiet', '-p', 'parlor-edge', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', profile],
+run('cargo', ['build', '--quiet', '-p', 'parlor-edge', '--lib', '--target', 'wasm32-unknown-unknown', '--release'],
   { ...process.env, WASM_BINDGEN_USE_JS_SYS: '1' });
 
 rmSync(staging, { recursive: true, force: true });
@@ -31,7 +29,7 @@ try {
   // function and the abort handler let edge/entry.mjs start a fresh instance after a trap.
   run('wasm-bindgen', ['--target', 'module', '--no-typescript', '--out-name', 'index', '--out-dir', staging,
     '--experimental-reset-state-function', '--force-enable-abort-handler',
-    join(root, 'target/wasm32-unknown-unknown', profile, 'parlor_edge.wasm')]);
+    join(root, 'target/wasm32-unknown-unknown/release/parlor_edge.wasm')]);
   if (!quick) {
     const wasm = join(staging, 'index_bg.wasm');
     // The features workerd runs; the name section kept for readable stack traces.
