@@ -87,17 +87,18 @@ test('sign-in flood: 200 wrong passwords for one email, 20 at a time → 429 + R
   assert.equal(locked.status, 429);
 });
 
-test('sign-in costs the same whether or not the email exists (back-to-back pairs within 1.5×); right passwords never count', async () => {
+test('sign-in costs the same whether or not the email exists (fastest of each within 1.5×); right passwords never count', async () => {
   const { id: ws } = await freshWorkspace('timing');
   const known = [];
   const unknown = [];
   // 8 wrong passwords per kind stays under the per-email limit (10); a warm-up pair first.
   await timedSignIn(ws, ALICE.email, 'warm-up-wrong');
   await timedSignIn(ws, 'warm-up@nowhere.test', 'warm-up-wrong');
-  // Back-to-back pairs, in alternating order, compared pair by pair: another e2e file running
-  // beside this one slows both requests of a pair alike, and the median of the pairs' ratios
-  // ignores the pair a burst split. A real difference (one path doing more) shows in every pair.
-  const ratios = [];
+  // Alternating, and compared by the fastest of each kind: the suite runs another e2e file
+  // against the same server, whose requests queue on the same thread and add their time to
+  // whichever sign-in they meet (medians once differed 77 vs 170 ms that way, while the test
+  // alone gives 1.01–1.14). What a path costs of its own shows in its fastest run, and it is what
+  // someone timing many attempts would read.
   for (let i = 0; i < 8; i++) {
     const knownFirst = i % 2 === 0;
     const k0 = knownFirst ? await timedSignIn(ws, BOB.email, `wrong-${i}`) : null;
@@ -108,14 +109,12 @@ test('sign-in costs the same whether or not the email exists (back-to-back pairs
     assert.deepEqual(k.body, u.body, 'the same answer');
     known.push(k.ms);
     unknown.push(u.ms);
-    ratios.push(k.ms / u.ms);
   }
-  const mk = percentile(known, 50);
-  const mu = percentile(unknown, 50);
-  const r = percentile(ratios, 50);
-  const ratio = Math.max(r, 1 / r);
-  console.log(`sign-in median: known email ${mk.toFixed(1)} ms, unknown email ${mu.toFixed(1)} ms; median ratio of the pairs ${ratio.toFixed(2)}`);
-  assert.ok(ratio <= 1.5, `pairs' median ratio ${ratio.toFixed(2)} (medians ${mk.toFixed(1)} vs ${mu.toFixed(1)} ms)`);
+  const fk = Math.min(...known);
+  const fu = Math.min(...unknown);
+  const ratio = Math.max(fk / fu, fu / fk);
+  console.log(`sign-in: known email fastest ${fk.toFixed(1)} ms, median ${percentile(known, 50).toFixed(1)} ms; unknown email fastest ${fu.toFixed(1)} ms, median ${percentile(unknown, 50).toFixed(1)} ms; ratio of the fastest ${ratio.toFixed(2)}`);
+  assert.ok(ratio <= 1.5, `fastest known ${fk.toFixed(1)} ms vs fastest unknown ${fu.toFixed(1)} ms (ratio ${ratio.toFixed(2)})`);
 
   // Successful sign-ins give their attempt back: 15 in a row, then still room for wrong ones.
   for (let i = 0; i < 15; i++) assert.ok(await signIn(ws, ALICE));
