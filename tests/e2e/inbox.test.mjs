@@ -2,7 +2,7 @@
 // ways; the avatar snapshot; capacity. Real Chromium, visitor and agent in separate contexts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, Api, launchBrowser, freshWorkspace, DEMO_AGENTS, shot, closeAllSockets, until } from './lib.mjs';
+import { BASE, Api, launchBrowser, freshWorkspace, DEMO_AGENTS, shot, closeAllSockets } from './lib.mjs';
 import {
   VIEWPORT, recordNotifications, hidePage, showPage, signInInbox, visitorAtCapture, askForLiveChat,
   apiVisitor, inboxToken,
@@ -97,13 +97,10 @@ test('an offer shows a blue banner, chimes and notifies; Accept joins and messag
     await inbox.getByRole('button', { name: 'End chat' }).click();
     await inbox.locator('.chat-item.closed').waitFor({ timeout: 10_000 });
     await inbox.getByTestId('capacity').getByText('0 / 10').waitFor();
-    // Dismiss, again if the click was lost: once, in a full npm test, the list never emptied
-    // after one click (a click can land on a row the view is redrawing for a late frame).
-    await until(async () => {
-      const dismiss = inbox.getByRole('button', { name: /^Dismiss chat with/ });
-      if (await dismiss.count()) await dismiss.click({ timeout: 2_000 }).catch(() => {});
-      return (await inbox.getByText('No live chats yet.').count()) > 0;
-    }, { timeout: 15_000, what: 'the dismissed chat gone from the list' });
+    // One click: the list is no longer redrawn under the pointer by frames that change nothing
+    // in it (Model::list_print), which once lost this click in a full npm test.
+    await inbox.getByRole('button', { name: /^Dismiss chat with/ }).click();
+    await inbox.getByText('No live chats yet.').waitFor();
   } finally {
     await agentCtx.close();
     await visitorCtx.close();

@@ -331,7 +331,6 @@ impl Model {
         self.active.as_deref().and_then(|id| self.chat(id))
     }
 
-    /// Live chats held now (the "n" of "n / 10").
     /// A fingerprint of what the chat list shows (FNV-1a over each row's words and marks). The
     /// view draws the list again only when it changes: a frame that changes nothing in the list
     /// (typing, a late entry of an ended chat) must not replace a row under the agent's pointer
@@ -354,12 +353,12 @@ impl Model {
         h
     }
 
+    /// Live chats held now (the "n" of "n / 10").
     pub fn live_count(&self) -> usize {
         self.chats.iter().filter(|c| c.closed.is_none()).count()
     }
 }
 
-/// The visitor's display name (first + last name, else email, else "Visitor").
 /// The line under a visitor's name in the chat list: the last message, or what became of the chat.
 pub fn list_sub(c: &Chat) -> &str {
     let last = c.entries.iter().rev().find_map(|e| match &e.event {
@@ -374,6 +373,7 @@ pub fn list_sub(c: &Chat) -> &str {
     }
 }
 
+/// The visitor's display name (first + last name, else email, else "Visitor").
 pub fn visitor_name(v: &BTreeMap<String, String>) -> String {
     let name = [v.get("first_name"), v.get("last_name")]
         .into_iter()
