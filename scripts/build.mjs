@@ -65,12 +65,8 @@ process.on('exit', () => edge.child.exitCode === null && edge.child.kill());
 // formatting or unwinding code reaches the page (about 4 KB gzipped for the widget). It needs the `rust-src`
 // component (scripts/setup.sh) and, on a stable toolchain, RUSTC_BOOTSTRAP for `-Z build-std`;
 // its own target directory keeps these flags from invalidating the other builds' caches.
-function cargoBuild(crate, minimalStd, features) {
+function cargoBuild(crate, features) {
   const only = features ? ['--no-default-features', '--features', features] : [];
-  if (!minimalStd) {
-    run('cargo', ['build', '--quiet', '-p', crate, '--target', 'wasm32-unknown-unknown', '--release', ...only]);
-    return join(root, 'target/wasm32-unknown-unknown/release', `${crate.replaceAll('-', '_')}.wasm`);
-  }
   const targetDir = join(root, 'target/min');
   run('cargo', ['build', '--quiet', '-p', crate, '--target', 'wasm32-unknown-unknown', '--release',
     '-Z', 'build-std=std,panic_abort', '--target-dir', targetDir, ...only], {
@@ -81,29 +77,29 @@ function cargoBuild(crate, minimalStd, features) {
   return join(targetDir, 'wasm32-unknown-unknown/release', `${crate.replaceAll('-', '_')}.wasm`);
 }
 
-// `small`: the steps for bytes (each measured in docs/performance.md): the own std above,
-// wasm-opt told that memory starts zeroed and its first 1 KB is unused (true of Rust's layout),
-// and short import/export names. `reloop`: a second wasm-opt round on flattened, re-looped
-// control flow (smaller for the widget, larger for the inbox and admin bundles).
-function wasmBundle(crate, outDir, outName, { small = false, reloop = false, features = null } = {}) {
-  const wasm = cargoBuild(crate, small, features);
+// The steps for bytes (each measured in docs/performance.md): the own std above, wasm-opt told
+// that memory starts zeroed and its first 1 KB is unused (true of Rust's layout), and short
+// import/export names. `reloop`: a second wasm-opt round on flattened, re-looped control flow
+// (smaller for the widget, larger for the inbox and admin bundles).
+function wasmBundle(crate, outDir, outName, { reloop = false, features = null } = {}) {
+  const wasm = cargoBuild(crate, features);
   const out = join(dist, outDir);
   run('wasm-bindgen', ['--target', 'web', '--no-typescript', '--out-dir', out, '--out-name', outName, wasm]);
   const bg = join(out, `${outName}_bg.wasm`);
   const glue = join(out, `${outName}.js`);
-  const smallFlags = small ? ['--zero-filled-memory', '--low-memory-unused'] : [];
   const reloopFlags = reloop ? ['--flatten', '--rereloop', '-Oz', '--converge'] : [];
-  run(join(bin, 'wasm-opt'), ['-Oz', '--converge', ...smallFlags, ...reloopFlags, '--strip-debug', '--strip-producers', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', '-o', bg, bg]);
-  if (small) shortenNames(join(bin, 'wasm-opt'), bg, glue, env);
+  run(join(bin, 'wasm-opt'), ['-Oz', '--converge', '--zero-filled-memory', '--low-memory-unused', ...reloopFlags, '--strip-debug', '--strip-producers', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', '-o', bg, bg]);
+  shortenNames(join(bin, 'wasm-opt'), bg, glue, env);
   run(join(bin, 'esbuild'), [glue, '--minify', '--format=esm', '--log-level=warning', `--outfile=${glue}`, '--allow-overwrite']);
 }
-wasmBundle('parlor-widget', 'w', 'widget', { small: true, reloop: true });
+wasmBundle('parlor-widget', 'w', 'widget', { reloop: true });
 // One crate, two bundles: agents never download the admin's views (dialogue editor, reports).
-wasmBundle('parlor-inbox', 'i', 'inbox', { small: true, features: 'agent' });
-wasmBundle('parlor-inbox', 'a', 'admin', { small: true, features: 'admin' });
+wasmBundle('parlor-inbox', 'i', 'inbox', { features: 'agent' });
+wasmBundle('parlor-inbox', 'a', 'admin', { features: 'admin' });
 // The dialogue designer's live preview: core's conversation machine for /preview.html (only
-// admins load it; no budget, its size is printed). Built in the edge's target directory: cargo
-// waits for the edge's compile to end.
+// admins load it; no budget, its size is printed). Built like the bundles above, in their target
+// directory: it shares their std and dependencies instead of compiling its own, and does not wait
+// for the Worker's compile.
 wasmBundle('parlor-preview', 'p', 'preview');
 await edge.done;
 

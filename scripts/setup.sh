@@ -27,11 +27,17 @@ installs=()
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
   # Not --locked: the CLI's own lock file pins a webpki-roots the registry no longer serves.
   # Light optimisation: it compiles in less time, and its work (rewriting a few MB of wasm per
-  # build) is a few seconds either way.
+  # build) is a few seconds either way. No TLS stack: its test runner only speaks to the local
+  # chromedriver, and rustls with its crypto is a fifth of the compile (docs/performance.md).
   say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
-  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 cargo install --quiet --force "wasm-bindgen-cli@$WASM_BINDGEN_VERSION" &
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 cargo install --quiet --force --no-default-features "wasm-bindgen-cli@$WASM_BINDGEN_VERSION" &
   installs+=($!)
 fi
+
+# The project's crates download while the tool compiles (on a fresh machine the build would
+# otherwise start with them); a no-op when they are all here.
+cargo fetch --quiet &
+installs+=($!)
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
