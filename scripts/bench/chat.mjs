@@ -7,6 +7,7 @@
 // setup (per routed chat) and over each measured window (per message).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { countCommits } from '../lib/commits.mjs';
+import { countGcPauses } from '../lib/gc-pauses.mjs';
 import { Sock, log, pool, summary, sleep, waitQuiet, workerdRss } from './common.mjs';
 import { benchWorkspace, startConversation, wsBase } from './workspace.mjs';
 
@@ -125,7 +126,8 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid }) {
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const commits = countCommits(rootPid);
-  await commits.ready;
+  const gc = countGcPauses(rootPid);
+  await Promise.all([commits.ready, gc.ready]);
   const started = performance.now();
   pairs.forEach((p, i) => {
     for (const [key, side] of sides) {
@@ -148,6 +150,7 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid }) {
   const drainUntil = performance.now() + 20_000;
   while (delivered < sent && performance.now() < drainUntil) await sleep(100);
   const counted = await commits.stop();
+  const gcPauses = await gc.stop();
   loop.disable();
   clearInterval(sampler);
   timers.forEach(clearTimeout);
@@ -179,6 +182,7 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid }) {
     clientStallMs: loop.max / 1e6,
     warmupSeconds,
     commits: counted ? { ...counted, perMessage: counted.commits / Math.max(1, sent) } : null,
+    gcPauses,
   };
 }
 
@@ -277,5 +281,6 @@ export async function echoChat(base, { kind, m, tag, intervalMs, durationMs, roo
 
 function logRun(kind, r) {
   const commits = r.commits ? `, ${r.commits.perMessage.toFixed(2)} commits/message` : '';
-  log(`  ${kind}: p50 ${r.latency.p50?.toFixed(1)} ms, p99 ${r.latency.p99?.toFixed(1)} ms, ${r.delivered}/${r.sent} delivered, errors ${JSON.stringify(r.errors)}${commits}, load generator's longest stall ${r.clientStallMs.toFixed(0)} ms`);
+  const gc = r.gcPauses ? `, GC pauses ${r.gcPauses.count} (${r.gcPauses.totalMs.toFixed(0)} ms, longest ${r.gcPauses.maxMs.toFixed(0)} ms)` : '';
+  log(`  ${kind}: p50 ${r.latency.p50?.toFixed(1)} ms, p99 ${r.latency.p99?.toFixed(1)} ms, ${r.delivered}/${r.sent} delivered, errors ${JSON.stringify(r.errors)}${commits}${gc}, load generator's longest stall ${r.clientStallMs.toFixed(0)} ms`);
 }

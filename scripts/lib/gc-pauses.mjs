@@ -1,0 +1,123 @@
+// Counts V8 garbage-collection pauses of the local server from the outside: uprobes on the entry
+// and return of workerd's young-generation collectors (`ScavengerCollector::CollectGarbage`,
+// `MinorMarkSweepCollector::CollectGarbage`) and of the full collector's pause
+// (`Heap::MarkCompact`), recorded with `perf record` for the workerd processes over a window.
+// A chat's tail latency is mostly these pauses (docs/performance.md), so the bench prints how
+// many fell in each row's window and how long they stopped the thread. Needs root (uprobes),
+// `perf`, `nm` and `readelf`; without them `available` is false and callers report "not measured".
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { root } from './paths.mjs';
+import { workerdPids } from './commits.mjs';
+
+const GROUP = 'parlor_gc';
+const COLLECTORS = {
+  scavenge: 'v8::internal::ScavengerCollector::CollectGarbage()',
+  minor_mark_sweep: 'v8::internal::MinorMarkSweepCollector::CollectGarbage()',
+  mark_compact: 'v8::internal::Heap::MarkCompact()',
+};
+
+const run = (cmd, args) => spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+
+/** The file offset of each collector in the workerd binary (uprobes take offsets, nm gives addresses). */
+function offsets(binary) {
+  const nm = run('nm', ['-C', '--defined-only', binary]);
+  if (nm.status !== 0) return null;
+  const addr = {};
+  for (const line of nm.stdout.split('\n')) {
+    const m = line.match(/^([0-9a-f]+) [Tt] (.+)$/);
+    if (!m) continue;
+    for (const [name, sym] of Object.entries(COLLECTORS)) if (m[2] === sym) addr[name] = BigInt(`0x${m[1]}`);
+  }
+  const elf = run('readelf', ['-lW', binary]);
+  if (elf.status !== 0) return null;
+  const loads = [...elf.stdout.matchAll(/LOAD\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+(0x[0-9a-f]+)/g)]
+    .map(([, off, vaddr, memsz]) => ({ off: BigInt(off), vaddr: BigInt(vaddr), memsz: BigInt(memsz) }));
+  const out = {};
+  for (const [name, a] of Object.entries(addr)) {
+    const seg = loads.find((s) => a >= s.vaddr && a < s.vaddr + s.memsz);
+    if (seg) out[name] = a - seg.vaddr + seg.off;
+  }
+  return Object.keys(out).length ? out : null;
+}
+
+let probed;
+/** Defines the probes once per bench run; whether GC pauses can be counted here. */
+export function gcCounting() {
+  if (probed !== undefined) return probed;
+  probed = false;
+  let binary;
+  try {
+    binary = realpathSync(join(root, 'node_modules/@cloudflare/workerd-linux-64/bin/workerd'));
+  } catch {
+    return probed;
+  }
+  const at = offsets(binary);
+  if (!at) return probed;
+  run('perf', ['probe', '-q', '-d', `${GROUP}:*`]);
+  let ok = true;
+  for (const [name, off] of Object.entries(at)) {
+    const hex = `0x${off.toString(16)}`;
+    ok &&= run('perf', ['probe', '-q', '-x', binary, '-a', `${GROUP}:${name}=${hex}`]).status === 0;
+    ok &&= run('perf', ['probe', '-q', '-x', binary, '-a', `${GROUP}:${name}_end=${hex}%return`]).status === 0;
+  }
+  if (ok) process.once('exit', () => run('perf', ['probe', '-q', '-d', `${GROUP}:*`]));
+  probed = ok;
+  return probed;
+}
+
+/**
+ * Starts recording GC pauses of the workerd processes under `rootPid`. `stop()` resolves with
+ * `{ count, totalMs, maxMs, byKind: { scavenge: {count, totalMs, maxMs}, … } }`, or `null`.
+ */
+export function countGcPauses(rootPid) {
+  const pids = rootPid ? workerdPids(rootPid) : [];
+  if (!pids.length || !gcCounting()) return { available: false, ready: Promise.resolve(), stop: async () => null };
+  const dir = mkdtempSync(join(tmpdir(), 'parlor-gc-'));
+  const data = join(dir, 'gc.data');
+  const child = spawn('perf', ['record', '-q', '-e', `${GROUP}:*`, '-p', pids.join(','), '-o', data], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const ready = new Promise((r) => setTimeout(r, 300));
+  return {
+    available: true,
+    ready,
+    stop: async () => {
+      child.kill('SIGINT');
+      await exited;
+      const script = run('perf', ['script', '-i', data, '-F', 'tid,time,event']);
+      rmSync(dir, { recursive: true, force: true });
+      if (script.status !== 0) return null;
+      return pauses(script.stdout);
+    },
+  };
+}
+
+/** Pairs each collector's entry with its return on the same thread. */
+function pauses(text) {
+  const open = new Map();
+  const byKind = {};
+  for (const line of text.split('\n')) {
+    const m = line.match(/^\s*(\d+)\s+([\d.]+):\s+parlor_gc:(\w+?)(_end__return)?:/);
+    if (!m) continue;
+    const [, tid, t, kind, end] = m;
+    const key = `${tid} ${kind}`;
+    if (!end) { open.set(key, Number(t)); continue; }
+    const start = open.get(key);
+    if (start === undefined) continue;
+    open.delete(key);
+    const ms = (Number(t) - start) * 1000;
+    const k = (byKind[kind] ??= { count: 0, totalMs: 0, maxMs: 0 });
+    k.count += 1;
+    k.totalMs += ms;
+    k.maxMs = Math.max(k.maxMs, ms);
+  }
+  const all = Object.values(byKind);
+  return {
+    count: all.reduce((a, k) => a + k.count, 0),
+    totalMs: all.reduce((a, k) => a + k.totalMs, 0),
+    maxMs: Math.max(0, ...all.map((k) => k.maxMs)),
+    byKind,
+  };
+}
