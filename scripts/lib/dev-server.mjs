@@ -17,7 +17,7 @@ const worker = await unstable_startWorker({
   dev: {
     server: { hostname: '127.0.0.1', port: Number(opt('--port')) },
     persist: opt('--persist-to'),
-    inspector: false,
+    inspector: process.env.PARLOR_INSPECTOR_PORT ? { port: Number(process.env.PARLOR_INSPECTOR_PORT) } : false,
     watch: false,
     liveReload: false,
     logLevel: 'info',

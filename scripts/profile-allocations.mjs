@@ -1,0 +1,83 @@
+// Where the Worker's JS garbage comes from during the chat load: V8's sampling heap profiler
+// (devtools protocol, through the local dev server's inspector) over the measured part of a
+// chat load against the current build. Prints the sampled bytes per JS call site (the glue
+// function a Rust call went through, e.g. `send`, `exec`, `toArray`), largest first, and
+// writes the whole profile to target/allocations.json (open it in Chrome's devtools, Memory).
+// Usage (after `node scripts/build.mjs`): node scripts/profile-allocations.mjs [conversations]
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { parlorChat } from './bench/chat.mjs';
+import { seedWorkspace } from './lib/demo.mjs';
+import { root } from './lib/paths.mjs';
+import { devVars, freePort, snapshotBuild, startServer } from './lib/server.mjs';
+
+const n = Number(process.argv[2] ?? 100);
+const port = await freePort();
+// scripts/lib/dev-server.mjs opens the inspector only when asked.
+process.env.PARLOR_INSPECTOR_PORT = String(port);
+const state = mkdtempSync(join(tmpdir(), 'parlor-alloc-'));
+const server = await startServer({ persistTo: join(state, 'persist'), cwd: snapshotBuild(join(state, 'snapshot')), vars: { BENCH_ECHO: '1' }, inspector: false });
+try {
+  const operator = devVars().ADMIN_TOKEN;
+  await seedWorkspace(server.url, operator);
+  const [target] = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
+  const socket = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => { socket.once('open', resolve); socket.once('error', reject); });
+  let id = 0;
+  const pending = new Map();
+  socket.on('message', (data) => {
+    const m = JSON.parse(data);
+    pending.get(m.id)?.(m);
+    pending.delete(m.id);
+  });
+  const cdp = (method, params = {}) => new Promise((resolve) => { id += 1; pending.set(id, resolve); socket.send(JSON.stringify({ id, method, params })); });
+  await cdp('HeapProfiler.enable');
+  // The setup (routing n chats) is not what is profiled: sampling starts once it and the
+  // warm-up are about done (the setup takes ~2 s per 100 chats here, the warm-up 5 s).
+  const delayMs = 7_000 + n * 40;
+  const sampling = new Promise((resolve) => setTimeout(() => cdp('HeapProfiler.startSampling', {
+    samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true,
+  }).then(resolve), delayMs));
+  const result = await parlorChat(server.url, operator, { n, tag: 'alloc', intervalMs: 5000, durationMs: 20_000, capacity: 10, setupBudgetMs: 120_000, rootPid: server.pid });
+  await sampling;
+  const { result: { profile } } = await cdp('HeapProfiler.stopSampling');
+  mkdirSync(join(root, 'target'), { recursive: true });
+  writeFileSync(join(root, 'target/allocations.json'), JSON.stringify(profile));
+
+  // Bytes per call site: the innermost import of the wasm glue on the stack (its functions are
+  // anonymous; their names are the keys on their lines of the bundled shim), else the frame's
+  // own name (the runtime's work shows as "(V8 API)").
+  const tmp = join(state, 'snapshot', '.wrangler', 'tmp');
+  const shim = readdirSync(tmp).map((d) => join(tmp, d, 'shim.js')).find((f) => existsSync(f));
+  const lines = shim ? readFileSync(shim, 'utf8').split('\n') : [];
+  const glueName = (f) => {
+    if (!f.url.endsWith('shim.js')) return null;
+    const m = lines[f.lineNumber]?.match(/(__wbg_[A-Za-z]+|__wbindgen_[A-Za-z_]+?)(?:_[0-9a-f]{16})?\s*:/);
+    if (!m) return null;
+    // The generic imports are named by what they call (string copies, closures, …).
+    const callee = m[1].startsWith('__wbindgen_generic') ? lines[f.lineNumber + 1]?.match(/ret = (\w+)\(/)?.[1] : null;
+    return callee ?? m[1].replace(/^__wbg_/, '');
+  };
+  const bySite = new Map();
+  let total = 0;
+  const walk = (node, site) => {
+    const f = node.callFrame;
+    const here = glueName(f) ?? site;
+    total += node.selfSize;
+    const label = here ?? (f.functionName || '(anonymous)');
+    if (node.selfSize) bySite.set(label, (bySite.get(label) ?? 0) + node.selfSize);
+    for (const c of node.children ?? []) walk(c, here);
+  };
+  walk(profile.head, null);
+  console.log(`\n${n} conversations: p99 ${result.latency.p99?.toFixed(1)} ms, ${result.sent} messages; sampled ${(total / 1024).toFixed(0)} KB allocated over the window (${(total / Math.max(1, result.sent)).toFixed(0)} B per message)`);
+  for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+    console.log(`${(bytes / 1024).toFixed(0).padStart(8)} KB  ${(100 * bytes / total).toFixed(1).padStart(5)} %  ${site}`);
+  }
+  socket.close();
+} finally {
+  await server.stop();
+  rmSync(state, { recursive: true, force: true });
+}
+process.exit(0);
