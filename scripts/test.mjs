@@ -52,6 +52,8 @@ const e2eOnly = args[0] === '--e2e';
 const only = e2eOnly ? args.slice(1) : [];
 if (!e2eOnly) {
 step('cargo fmt --check', 'cargo', ['fmt', '--all', '--', '--check']);
+// Every script parses, the ones this suite never runs included (the bench, the profilers).
+step('scripts parse (node --check)', 'bash', ['-c', 'for f in scripts/*.mjs scripts/*/*.mjs tests/e2e/*.mjs; do node --check "$f" || exit 1; done']);
 // Native checks and tests with core's `schema` feature on (it only derives the API description's
 // schemas): clippy lints the schema code with everything else, and the tests build the schema
 // writer the API description check runs.
