@@ -52,18 +52,14 @@ export function commitCounting() {
 export function countCommits(rootPid) {
   const pids = rootPid ? workerdPids(rootPid) : [];
   if (!pids.length || !commitCounting()) return { available: false, stop: async () => null };
-  const child = spawn('perf', ['stat', '-x,', '-e', EVENTS.join(','), '-p', pids.join(',')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const perf = attachPerf(['stat', '-x,', '-e', EVENTS.join(',')], pids, ['ignore', 'ignore', 'pipe']);
   let err = '';
-  child.stderr.on('data', (d) => { err += d.toString(); });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  // perf attaches asynchronously; a short grace keeps the first calls of the window counted.
-  const ready = new Promise((r) => setTimeout(r, 300));
+  perf.child.stderr.on('data', (d) => { err += d.toString(); });
   return {
     available: true,
-    ready,
+    ready: perf.ready,
     stop: async () => {
-      child.kill('SIGINT');
-      await exited;
+      await perf.stop();
       const count = (ev) => {
         const line = err.split('\n').find((l) => l.includes(ev));
         const n = Number(line?.split(',')[0]);
@@ -75,4 +71,15 @@ export function countCommits(rootPid) {
       return { fsync, fdatasync, commits: fsync + fdatasync };
     },
   };
+}
+
+/**
+ * Runs `perf <args> -p <pids>` until `stop()` (SIGINT, then its exit). `ready` resolves after a
+ * short grace: perf attaches asynchronously, and the first events of a window should count.
+ */
+export function attachPerf(args, pids, stdio) {
+  const child = spawn('perf', [...args, '-p', pids.join(',')], { stdio });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const ready = new Promise((r) => setTimeout(r, 300));
+  return { child, ready, stop: async () => { child.kill('SIGINT'); await exited; } };
 }

@@ -3,6 +3,7 @@
 // enables the Network domain: every subrequest (each call between our objects) is reported to
 // the wrangler process and written to its debug log, a dev-only cost production does not have.
 // Usage: node dev-server.mjs --port P --persist-to DIR [--var K:V]...
+// PARLOR_INSPECTOR_PORT=N opens the inspector on that port (scripts/profile-allocations.mjs).
 import { unstable_startWorker } from 'wrangler';
 
 const args = process.argv.slice(2);

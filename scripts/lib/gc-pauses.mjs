@@ -5,12 +5,12 @@
 // A chat's tail latency is mostly these pauses (docs/performance.md), so the bench prints how
 // many fell in each row's window and how long they stopped the thread. Needs root (uprobes),
 // `perf`, `nm` and `readelf`; without them `available` is false and callers report "not measured".
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { root } from './paths.mjs';
-import { workerdPids } from './commits.mjs';
+import { attachPerf, workerdPids } from './commits.mjs';
 
 const GROUP = 'parlor_gc';
 const COLLECTORS = {
@@ -77,15 +77,12 @@ export function countGcPauses(rootPid) {
   if (!pids.length || !gcCounting()) return { available: false, ready: Promise.resolve(), stop: async () => null };
   const dir = mkdtempSync(join(tmpdir(), 'parlor-gc-'));
   const data = join(dir, 'gc.data');
-  const child = spawn('perf', ['record', '-q', '-e', `${GROUP}:*`, '-p', pids.join(','), '-o', data], { stdio: 'ignore' });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const ready = new Promise((r) => setTimeout(r, 300));
+  const perf = attachPerf(['record', '-q', '-e', `${GROUP}:*`, '-o', data], pids, 'ignore');
   return {
     available: true,
-    ready,
+    ready: perf.ready,
     stop: async () => {
-      child.kill('SIGINT');
-      await exited;
+      await perf.stop();
       const script = run('perf', ['script', '-i', data, '-F', 'tid,time,event']);
       rmSync(dir, { recursive: true, force: true });
       if (script.status !== 0) return null;
