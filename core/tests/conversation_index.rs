@@ -295,3 +295,21 @@ fn the_first_agent_reply_goes_at_once_and_only_once() {
     assert_eq!(flushed[0].first_agent_reply_at, Some(2_200));
     assert_eq!(flushed[0].last_message.as_deref(), Some("reply 2"));
 }
+
+/// Owing a preview is derived from what was sent, not stored: a message before the pace is one
+/// row (no `Persist`), and its flush is a tick the edge may keep in memory, not an alarm.
+#[test]
+fn owing_a_preview_stores_nothing_and_is_not_an_alarm_deadline() {
+    let mut c = live();
+    let fx = say(&mut c, 1, 2_500);
+    assert!(rows(&fx).is_empty());
+    assert!(!fx.contains(&Effect::Persist), "{fx:?}");
+    let due = c.preview_due().expect("a flush is owed");
+    assert_eq!(c.next_deadline(), Some(due));
+    // The alarm stays at the inactivity deadline.
+    assert_eq!(c.alarm_deadline(), Some(Millis(2_500 + 600_000)));
+    // The tick at `preview_due` sends it; nothing is owed after.
+    let sent = rows(&c.handle(Input::Tick, due));
+    assert_eq!(sent.len(), 1);
+    assert_eq!(c.preview_due(), None);
+}

@@ -10,7 +10,12 @@
 //! id), so conversations that started together — a campaign, a benchmark — drift apart instead
 //! of all sending their previews in the same instant; and the trailing flush comes a quarter of
 //! the pace after that, so in a chat that goes on the next message carries the owed preview in
-//! its own commit and no alarm fires for it.
+//! its own commit and no flush is needed.
+//!
+//! Owing a preview is not stored: [`Conversation::preview_due`] derives it from the row last
+//! sent, and it is not part of [`Conversation::alarm_deadline`], so the edge flushes it from a
+//! timer in memory instead of moving the durable alarm (a write, and an alarm invocation, per
+//! preview). A restart that loses the timer only delays the preview to the next input.
 
 use std::collections::BTreeMap;
 
@@ -94,14 +99,11 @@ impl Conversation {
             ),
         };
         if !urgent && !preview_changed {
-            self.preview_due = None;
             return;
         }
-        let due = last_at.after(self.preview_every).after(self.stagger());
-        if !urgent && now < due {
-            // Past `due` the next message sends it; without one, the alarm does.
-            let slack = Millis(self.preview_every.0 / 4);
-            self.preview_due = Some(due.after(slack));
+        if !urgent && now < self.preview_pace_from(last_at) {
+            // Past the pace the next message sends it; without one, the tick at
+            // `preview_due` does.
             return;
         }
         let revision = self.indexed.as_ref().map_or(0, |i| i.revision) + 1;
@@ -115,7 +117,6 @@ impl Conversation {
             first_reply: self.first_agent_reply_at,
             identity: self.facts.identity.clone(),
         });
-        self.preview_due = None;
         fx.push(Effect::ToWorkspace(ConversationToWorkspace::Index {
             record: self.record(now),
             preview_every: self.preview_every,
@@ -124,6 +125,23 @@ impl Conversation {
 }
 
 impl Conversation {
+    /// When the preview owed to the workspace is flushed if no message carries it first: a
+    /// quarter of the pace after the pace has passed. Derived from what was sent, so owing a
+    /// preview changes nothing stored (a chat message stays one row).
+    pub fn preview_due(&self) -> Option<Millis> {
+        let indexed = self.indexed.as_ref()?;
+        if indexed.preview == self.log.last_message {
+            return None;
+        }
+        let slack = Millis(self.preview_every.0 / 4);
+        Some(self.preview_pace_from(indexed.at).after(slack))
+    }
+
+    /// When, after a row sent at `last_at`, the next preview may go.
+    fn preview_pace_from(&self, last_at: Millis) -> Millis {
+        last_at.after(self.preview_every).after(self.stagger())
+    }
+
     /// This conversation's own extra wait past the pace: under half of it, fixed by its id.
     fn stagger(&self) -> Millis {
         let half = (self.preview_every.0 / 2).max(1);

@@ -96,7 +96,7 @@ pub enum Effect {
     /// input's entries. Emitted, last, only when the stored state and the entries after it would
     /// no longer load back as this machine: never for typing, a resend or a tick with nothing
     /// due, and for a chat message only every [`super::CHECKPOINT_EVERY`] messages or when it
-    /// changes more than its entry records (the first agent reply, a preview owed or sent).
+    /// changes more than its entry records (the first agent reply, a preview sent).
     Persist,
     /// Send to the socket the input came from only (`ack`, `invalid`, `error`).
     Reply(ChatServerMsg),

@@ -57,9 +57,6 @@ pub struct Conversation {
     /// What the workspace's index last heard, and when (see `index.rs`).
     #[serde(default)]
     pub(super) indexed: Option<Indexed>,
-    /// A preview is owed to the workspace at this time (the trailing flush).
-    #[serde(default)]
-    pub(super) preview_due: Option<Millis>,
     /// How often, at most, previews go to the workspace (the workspace sets the pace).
     #[serde(default = "default_preview_every")]
     pub(super) preview_every: Millis,
@@ -155,7 +152,6 @@ impl Conversation {
             closed: None,
             created_at: now,
             indexed: None,
-            preview_due: None,
             preview_every: DEFAULT_PREVIEW_EVERY,
             visitor_sockets: 0,
             agent_sockets: 0,
@@ -191,12 +187,18 @@ impl Conversation {
         &self.settings
     }
 
-    /// When to tick next: the inactivity deadline while open, an owed preview, or when the
-    /// visitor's absence next matters.
+    /// When to tick next: [`Conversation::alarm_deadline`] or an owed preview, the earlier.
     pub fn next_deadline(&self) -> Option<Millis> {
+        crate::time::earliest(self.alarm_deadline(), self.preview_due())
+    }
+
+    /// The deadlines that must hold across a restart (the edge keeps them in a durable
+    /// alarm): the inactivity deadline while open, and when the visitor's or the agent's
+    /// absence next matters. The owed preview ([`Conversation::preview_due`]) is not one of
+    /// them: missing it leaves a view's preview behind until the next input, nothing else.
+    pub fn alarm_deadline(&self) -> Option<Millis> {
         let open = crate::time::earliest(self.inactivity_deadline(), self.presence_deadline());
-        let open = crate::time::earliest(open, self.check_deadline());
-        crate::time::earliest(open, self.preview_due)
+        crate::time::earliest(open, self.check_deadline())
     }
 
     /// Whether a visitor's page is connected.

@@ -7,7 +7,7 @@ use parlor_core::privacy::erased_answer;
 use serde::{Deserialize, Serialize};
 use worker::{Request, Response};
 
-use super::{store, ConversationDO};
+use super::{store, ConversationObject};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{ok, read_json};
 use crate::internal::MAX_LINK_BYTES;
@@ -28,7 +28,7 @@ pub struct Erased {
     pub release: Vec<ConversationToWorkspace>,
 }
 
-impl ConversationDO {
+impl ConversationObject {
     /// Erases this conversation if it belongs to `workspace`. Idempotent.
     pub(super) async fn erase(&self, workspace: &str) -> ApiResult<Erased> {
         let Some((meta, conv)) = self.load()? else {

@@ -8,6 +8,8 @@ mod store;
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::rc::{Rc, Weak};
+use std::time::Duration;
 
 use parlor_core::conversation::{
     resume_frames_for, Conversation, ConversationSettings, Effect, Input,
@@ -22,8 +24,8 @@ use parlor_core::settings::origin_in;
 use parlor_core::{ConversationId, Millis};
 use serde::{Deserialize, Serialize};
 use worker::{
-    durable_object, wasm_bindgen, DurableObject, Env, Request, Response, SqlStorage, State,
-    WebSocket, WebSocketIncomingMessage, WebSocketPair,
+    durable_object, wasm_bindgen, wasm_bindgen_futures, Delay, DurableObject, Env, Request,
+    Response, SqlStorage, State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
 };
 
 use crate::alarm::AlarmSlot;
@@ -66,8 +68,57 @@ pub struct Revoke {
     pub epoch: u64,
 }
 
+/// The object as the platform sees it: a shell around [`ConversationObject`], shared so that
+/// the owed preview's in-memory timer (see [`ConversationObject::wake_for_preview`]) can hold it.
 #[durable_object]
 pub struct ConversationDO {
+    object: Rc<ConversationObject>,
+}
+
+impl DurableObject for ConversationDO {
+    fn new(state: State, env: Env) -> Self {
+        ConversationDO {
+            object: ConversationObject::new(state, env),
+        }
+    }
+
+    async fn fetch(&self, req: Request) -> worker::Result<Response> {
+        self.object.fetch(req).await
+    }
+
+    async fn websocket_message(
+        &self,
+        ws: WebSocket,
+        message: WebSocketIncomingMessage,
+    ) -> worker::Result<()> {
+        self.object.websocket_message(ws, message).await
+    }
+
+    async fn websocket_close(
+        &self,
+        ws: WebSocket,
+        _code: usize,
+        _reason: String,
+        _was_clean: bool,
+    ) -> worker::Result<()> {
+        self.object.websocket_close(ws).await
+    }
+
+    async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
+        self.object.websocket_gone(&ws).await
+    }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        self.object.alarm().await
+    }
+}
+
+/// One conversation: its storage, sockets and core machine.
+pub struct ConversationObject {
+    /// This object, for the preview timer to hold while it waits.
+    me: Weak<ConversationObject>,
+    /// When the pending preview timer fires, if one is pending.
+    preview_timer: Cell<Option<u64>>,
     state: State,
     env: Env,
     sql: SqlStorage,
@@ -77,7 +128,7 @@ pub struct ConversationDO {
     says: RefCell<RateLimiter>,
     /// Every other frame kind, per socket.
     guards: Guards,
-    /// Set once this instance has re-armed its stored alarm (see [`ConversationDO::rearm`]).
+    /// Set once this instance has re-armed its stored alarm (see [`ConversationObject::rearm`]).
     rearmed: Cell<bool>,
     /// The meta in memory has changes not yet stored.
     meta_unsaved: Cell<bool>,
@@ -94,8 +145,8 @@ const SAY_LIMIT: Limit = Limit {
     per_minute: 60,
 };
 
-impl DurableObject for ConversationDO {
-    fn new(state: State, env: Env) -> Self {
+impl ConversationObject {
+    fn new(state: State, env: Env) -> Rc<Self> {
         let sql = state.storage().sql();
         // Tables are created by `init`: a request naming an unknown conversation writes nothing.
         let exists = has_schema(&sql);
@@ -104,7 +155,9 @@ impl DurableObject for ConversationDO {
                 worker::console_error!("conversation schema: {e:?}");
             }
         }
-        ConversationDO {
+        Rc::new_cyclic(|me| ConversationObject {
+            me: me.clone(),
+            preview_timer: Cell::new(None),
             exists: Cell::new(exists),
             state,
             env,
@@ -116,7 +169,7 @@ impl DurableObject for ConversationDO {
             revoked: RefCell::new(None),
             alarm_slot: AlarmSlot::default(),
             rearmed: Cell::new(false),
-        }
+        })
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
@@ -193,20 +246,13 @@ impl DurableObject for ConversationDO {
         Ok(())
     }
 
-    async fn websocket_close(
-        &self,
-        ws: WebSocket,
-        _code: usize,
-        _reason: String,
-        _was_clean: bool,
-    ) -> worker::Result<()> {
+    async fn websocket_close(&self, ws: WebSocket) -> worker::Result<()> {
         let _ = ws.close(Some(1000), Some("closing"));
-        self.socket_gone(&ws).await;
-        Ok(())
+        self.websocket_gone(&ws).await
     }
 
-    async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
-        self.socket_gone(&ws).await;
+    async fn websocket_gone(&self, ws: &WebSocket) -> worker::Result<()> {
+        self.socket_gone(ws).await;
         Ok(())
     }
 
@@ -262,7 +308,7 @@ fn send_error(ws: &WebSocket, code: &str, message: &str) -> worker::Result<()> {
     )
 }
 
-impl ConversationDO {
+impl ConversationObject {
     /// A frame was refused: answered with an error, or, once the socket has sent too many such
     /// frames, the socket is closed with 1008.
     fn refuse(&self, ws: &WebSocket, peer: &Peer, code: &str, message: &str) -> worker::Result<()> {
@@ -757,7 +803,8 @@ impl ConversationDO {
         } else if persist {
             store::save_state(&self.sql, &conv)?;
         }
-        let deadline = conv.next_deadline();
+        let deadline = conv.alarm_deadline();
+        let preview_due = conv.preview_due();
         // What the visitor's sockets get of these entries: never a note (core decides).
         let for_visitors = if appended.is_empty() {
             Vec::new()
@@ -766,6 +813,7 @@ impl ConversationDO {
         };
         *self.loaded.borrow_mut() = Some((meta, conv));
         self.schedule(deadline).await?;
+        self.wake_for_preview(preview_due);
 
         // Stored: now every socket may see it (output gates hold sends until the write is durable).
         // Each frame is serialized once, whatever the number of sockets.
@@ -818,6 +866,35 @@ impl ConversationDO {
             }
         }
         Ok(to_workspace)
+    }
+
+    /// The owed preview's flush, if no message carries it first: a timer in memory, not the
+    /// alarm, so owing a preview costs no storage write. The pending timer keeps the object
+    /// from hibernating until it fires; a restart loses it, and the preview then goes with
+    /// the conversation's next input (see `Conversation::alarm_deadline`).
+    fn wake_for_preview(&self, due: Option<Millis>) {
+        let Some(due) = due else {
+            return;
+        };
+        if self.preview_timer.get().is_some_and(|at| at <= due.0) {
+            return;
+        }
+        let Some(me) = self.me.upgrade() else {
+            return;
+        };
+        self.preview_timer.set(Some(due.0));
+        let wait = Duration::from_millis(due.0.saturating_sub(now_ms()));
+        wasm_bindgen_futures::spawn_local(async move {
+            Delay::from(wait).await;
+            if me.preview_timer.get() == Some(due.0) {
+                me.preview_timer.set(None);
+            }
+            if matches!(me.is_loaded(), Ok(true)) {
+                if let Err(e) = me.apply(Input::Tick, None).await {
+                    worker::console_error!("conversation preview: {e:?}");
+                }
+            }
+        });
     }
 
     async fn schedule(&self, deadline: Option<Millis>) -> ApiResult<()> {
