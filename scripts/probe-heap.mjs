@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import WebSocket from 'ws';
 import { echoChat, parlorChat } from './bench/chat.mjs';
 import { seedWorkspace } from './lib/demo.mjs';
+import { connectInspector } from './lib/inspector.mjs';
 import { devVars, freePort, snapshotBuild, startServer } from './lib/server.mjs';
 
 const n = Number(process.argv[2] ?? 1000);
@@ -19,13 +19,7 @@ async function measure(label, run) {
   const state = mkdtempSync(join(tmpdir(), 'parlor-heap-'));
   const server = await startServer({ persistTo: join(state, 'persist'), cwd: snapshotBuild(join(state, 'snapshot')), vars: { BENCH_ECHO: '1' }, inspector: false });
   try {
-    const [target] = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
-    const socket = new WebSocket(target.webSocketDebuggerUrl);
-    await new Promise((resolve, reject) => { socket.once('open', resolve); socket.once('error', reject); });
-    let id = 0;
-    const pending = new Map();
-    socket.on('message', (data) => { const m = JSON.parse(data); pending.get(m.id)?.(m); pending.delete(m.id); });
-    const cdp = (method, params = {}) => new Promise((resolve) => { id += 1; pending.set(id, resolve); socket.send(JSON.stringify({ id, method, params })); });
+    const { cdp, close } = await connectInspector(port);
     await cdp('HeapProfiler.enable');
     const samples = [];
     let stop = false;
@@ -40,7 +34,7 @@ async function measure(label, run) {
     await run(server);
     stop = true;
     await sampler;
-    socket.close();
+    close();
     const max = Math.max(...samples);
     console.log(`${label}: live heap after a full collection, largest of ${samples.length} samples: ${(max / 1048576).toFixed(1)} MB (${(max / n / 1024).toFixed(1)} KB per conversation); all: ${samples.map((s) => (s / 1048576).toFixed(1)).join(' ')}`);
   } finally {

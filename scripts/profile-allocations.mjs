@@ -7,9 +7,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import WebSocket from 'ws';
 import { parlorChat } from './bench/chat.mjs';
 import { seedWorkspace } from './lib/demo.mjs';
+import { connectInspector } from './lib/inspector.mjs';
 import { root } from './lib/paths.mjs';
 import { devVars, freePort, snapshotBuild, startServer } from './lib/server.mjs';
 
@@ -22,17 +22,7 @@ const server = await startServer({ persistTo: join(state, 'persist'), cwd: snaps
 try {
   const operator = devVars().ADMIN_TOKEN;
   await seedWorkspace(server.url, operator);
-  const [target] = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
-  const socket = new WebSocket(target.webSocketDebuggerUrl);
-  await new Promise((resolve, reject) => { socket.once('open', resolve); socket.once('error', reject); });
-  let id = 0;
-  const pending = new Map();
-  socket.on('message', (data) => {
-    const m = JSON.parse(data);
-    pending.get(m.id)?.(m);
-    pending.delete(m.id);
-  });
-  const cdp = (method, params = {}) => new Promise((resolve) => { id += 1; pending.set(id, resolve); socket.send(JSON.stringify({ id, method, params })); });
+  const { cdp, close } = await connectInspector(port);
   await cdp('HeapProfiler.enable');
   // The setup (routing n chats) is not what is profiled: sampling starts once it and the
   // warm-up are about done (the setup takes ~2 s per 100 chats here, the warm-up 5 s).
@@ -75,7 +65,7 @@ try {
   for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
     console.log(`${(bytes / 1024).toFixed(0).padStart(8)} KB  ${(100 * bytes / total).toFixed(1).padStart(5)} %  ${site}`);
   }
-  socket.close();
+  close();
 } finally {
   await server.stop();
   rmSync(state, { recursive: true, force: true });

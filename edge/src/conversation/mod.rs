@@ -105,7 +105,8 @@ impl DurableObject for ConversationDO {
     }
 
     async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
-        self.object.websocket_gone(&ws).await
+        self.object.socket_gone(&ws).await;
+        Ok(())
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
@@ -248,24 +249,25 @@ impl ConversationObject {
 
     async fn websocket_close(&self, ws: WebSocket) -> worker::Result<()> {
         let _ = ws.close(Some(1000), Some("closing"));
-        self.websocket_gone(&ws).await
-    }
-
-    async fn websocket_gone(&self, ws: &WebSocket) -> worker::Result<()> {
-        self.socket_gone(ws).await;
+        self.socket_gone(&ws).await;
         Ok(())
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
-        // Alarms may fire early, late or twice; the core ignores a tick before its deadline.
         self.alarm_slot.cleared();
+        self.tick("alarm").await;
+        Response::ok("ok")
+    }
+
+    /// The alarm or the preview timer fired. Either may fire early, late or twice; the core
+    /// ignores a tick before its deadline.
+    async fn tick(&self, what: &str) {
         if matches!(self.is_loaded(), Ok(false)) {
-            return Response::ok("ok");
+            return;
         }
         if let Err(e) = self.apply(Input::Tick, None).await {
-            worker::console_error!("conversation alarm: {e:?}");
+            worker::console_error!("conversation {what}: {e:?}");
         }
-        Response::ok("ok")
     }
 }
 
@@ -889,11 +891,7 @@ impl ConversationObject {
             if me.preview_timer.get() == Some(due.0) {
                 me.preview_timer.set(None);
             }
-            if matches!(me.is_loaded(), Ok(true)) {
-                if let Err(e) = me.apply(Input::Tick, None).await {
-                    worker::console_error!("conversation preview: {e:?}");
-                }
-            }
+            me.tick("preview").await;
         });
     }
 
