@@ -19,10 +19,22 @@ after(async () => { await browser?.close(); });
 async function designer(prefix) {
   const { id: ws, admin: api } = await freshWorkspace(prefix);
   const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  // The admin's live socket passes through the test, which can drop it like a network would.
+  const live = [];
+  await ctx.routeWebSocket(/\/admin\/ws/, (route) => {
+    route.connectToServer();
+    live.push(route);
+  });
   const page = await signInAdmin(ctx, ws, { key: api.token });
   await page.setViewportSize({ width: 1440, height: 900 });
   await page.getByRole('tab', { name: 'Dialogues' }).click();
-  return { ws, api, ctx, page };
+  const dropLive = async () => {
+    const before = live.length;
+    await live[before - 1].close({ code: 1001, reason: 'network' });
+    await until(() => live.length > before, { what: 'the live socket reconnected' });
+    await page.getByText('Live updates on').waitFor({ timeout: 15_000 });
+  };
+  return { ws, api, ctx, page, dropLive };
 }
 
 const node = (page, card) => page.locator(`.flow .node[data-card="${card}"]`);
@@ -84,16 +96,22 @@ test('a dialogue from a template, targeted and published by mouse, is what a vis
 });
 
 test('by keyboard only: a template, select, add, move, delete with confirmation, undo, publish', async () => {
-  const { ws, api, ctx, page } = await designer('dsg-keys');
+  const { ws, api, ctx, page, dropLive } = await designer('dsg-keys');
   try {
+    await page.getByText('Live updates on').waitFor({ timeout: 15_000 });
     await page.getByRole('button', { name: 'Start from “Demo request”' }).focus();
     await page.keyboard.press('Enter');
     await node(page, 'welcome').focus();
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: /Message card/ }).waitFor();
     // Add a question after it: the new card is selected.
-    await page.getByLabel('Add after this card').focus();
+    const kind = page.getByLabel('Add after this card');
+    await kind.focus();
     await page.keyboard.press('q');
+    await until(async () => (await kind.inputValue()) === 'question', { what: 'Question chosen' });
+    // The live socket drops and comes back (each redraws the panel): the choice stays.
+    await dropLive();
+    assert.equal(await kind.inputValue(), 'question', 'the chosen kind survives a redraw');
     await page.getByRole('button', { name: 'Add card', exact: true }).focus();
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: /Question card/ }).waitFor();

@@ -196,6 +196,7 @@ fn branch(e: &Editor, report: &Found, b: usize, aside: &Element) -> Res<()> {
     let add = el("div", "toolbar", aside)?;
     let s = select("New card", "new-card", &opts(&CARD_KINDS), "message", &add)?;
     s.set_attribute("id", &format!("add-kind-{b}"))?;
+    s.set_attribute("data-keep", "")?;
     let btn = button("", "Add card at the end", "add-card", &add)?;
     btn.set_attribute("data-b", &b.to_string())?;
     if b > 0 {
@@ -367,6 +368,7 @@ fn card(m: &Model, e: &Editor, report: &Found, b: usize, c: usize, aside: &Eleme
         &act,
     )?;
     s.set_attribute("id", "add-after-kind")?;
+    s.set_attribute("data-keep", "")?;
     let add = button("", "Add card", "add-card", &act)?;
     add.set_attribute("data-b", &b.to_string())?;
     add.set_attribute("data-after", &c.to_string())?;

@@ -3,6 +3,8 @@
 //! being corrected, and a conversation changing elsewhere would wipe a half-typed field. Values
 //! are kept on every redraw of the same tab except the one right after a successful save (then
 //! the server's values are the truth; see `view::mod`), and an opened `<details>` stays open.
+//! A control outside a form that must survive too (the designer's "Add after this card" kind,
+//! chosen just before a live update redraws the panel) is marked `data-keep` and kept by id.
 
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement};
@@ -15,8 +17,15 @@ pub struct Kept {
     open: Vec<String>,
 }
 
-/// The form, its `data-id`, the control's name and, for a checkbox, its `value`.
+/// Controls whose values survive a redraw.
+const KEPT: &str = "form [name], [data-keep]";
+
+/// The form, its `data-id`, the control's name and, for a checkbox, its `value`; a `data-keep`
+/// control outside a form by its id.
 fn key(control: &Element) -> String {
+    if control.has_attribute("data-keep") {
+        return format!("#{}", control.id());
+    }
     let form = control.closest("form").ok().flatten();
     let attr =
         |e: Option<&Element>, a: &str| e.and_then(|e| e.get_attribute(a)).unwrap_or_default();
@@ -45,7 +54,7 @@ fn each(panel: &Element, selector: &str, mut f: impl FnMut(Element)) {
 pub fn keep(panel: &Element, values: bool) -> Kept {
     let mut kept = Kept::default();
     if values {
-        each(panel, "form [name]", |c| {
+        each(panel, KEPT, |c| {
             kept.values.push((key(&c), dom::value(&c)));
         });
     }
@@ -57,7 +66,7 @@ pub fn keep(panel: &Element, values: bool) -> Kept {
 
 pub fn restore(panel: &Element, kept: &Kept) {
     if !kept.values.is_empty() {
-        each(panel, "form [name]", |c| {
+        each(panel, KEPT, |c| {
             let k = key(&c);
             if let Some((_, v)) = kept.values.iter().find(|(kk, _)| *kk == k) {
                 match c.dyn_ref::<HtmlInputElement>() {
