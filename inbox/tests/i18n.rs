@@ -34,7 +34,7 @@ const NOT_TEXT: &[&str] = &[
     "details[open] > summary",
     "edge dashed",
     "error flash",
-    "form [name]",
+    "form [name], [data-keep]",
     "muted draft-state",
     "node kind-{}",
     "node-row broken",
