@@ -194,9 +194,7 @@ fn branch(e: &Editor, report: &Found, b: usize, aside: &Element) -> Res<()> {
     )?;
     issue_box(report, &br.id, None, aside)?;
     let add = el("div", "toolbar", aside)?;
-    let s = select("New card", "new-card", &opts(&CARD_KINDS), "message", &add)?;
-    s.set_attribute("id", &format!("add-kind-{b}"))?;
-    s.set_attribute("data-keep", "")?;
+    kind_select("New card", &format!("add-kind-{b}"), &add)?;
     let btn = button("", "Add card at the end", "add-card", &add)?;
     btn.set_attribute("data-b", &b.to_string())?;
     if b > 0 {
@@ -360,15 +358,7 @@ fn card(m: &Model, e: &Editor, report: &Found, b: usize, c: usize, aside: &Eleme
         }
     }
     let act = el("div", "toolbar card-actions", aside)?;
-    let s = select(
-        "Add after this card",
-        "new-card",
-        &opts(&CARD_KINDS),
-        "message",
-        &act,
-    )?;
-    s.set_attribute("id", "add-after-kind")?;
-    s.set_attribute("data-keep", "")?;
+    kind_select("Add after this card", "add-after-kind", &act)?;
     let add = button("", "Add card", "add-card", &act)?;
     add.set_attribute("data-b", &b.to_string())?;
     add.set_attribute("data-after", &c.to_string())?;
@@ -393,6 +383,15 @@ fn card(m: &Model, e: &Editor, report: &Found, b: usize, c: usize, aside: &Eleme
     }
     let del = button("danger", "Delete card", "ask-delete", &act)?;
     del.set_attribute("data-sel", &sel_key(Sel::Card(b, c)))?;
+    Ok(())
+}
+
+/// The kind of card an "Add card" button adds (the button reads it from its sibling at click
+/// time); kept across panel redraws, since it is not bound to the model.
+fn kind_select(label: &str, id: &str, parent: &Element) -> Res<()> {
+    let s = select(label, "new-card", &opts(&CARD_KINDS), "message", parent)?;
+    s.set_attribute("id", id)?;
+    s.set_attribute("data-keep", "")?;
     Ok(())
 }
 
