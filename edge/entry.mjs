@@ -7,7 +7,7 @@
 //
 // Plain classes whose methods forward to the Rust objects, bound once when the module loads: a
 // call costs one extra JavaScript frame, no Proxy trap per property read.
-import { WorkerEntrypoint } from 'cloudflare:workers';
+import { DurableObject as PlatformObject, WorkerEntrypoint } from 'cloudflare:workers';
 import * as glue from '../index.js';
 
 Error.stackTraceLimit = 100;
@@ -40,11 +40,13 @@ function guarded(call) {
   return result instanceof Promise ? result.catch(noteTrap) : result;
 }
 
-// A Durable Object class whose methods (fetch, alarm, the WebSocket handlers…) are the Rust
-// class's, on a Rust object built again after the instance was replaced.
+// A Durable Object class whose methods (fetch, alarm, the WebSocket handlers, the `link` other
+// objects call…) are the Rust class's, on a Rust object built again after the instance was
+// replaced. It extends the platform's class: only such classes take RPC calls (`link`).
 function durableObject(Rust) {
-  class DurableObject {
+  class DurableObject extends PlatformObject {
     constructor(state, env) {
+      super(state, env);
       this.args = [state, env];
       guarded(() => this.build());
     }

@@ -1,18 +1,26 @@
 //! The calls between the two Durable Object classes (never seen by clients): creating a
-//! conversation, and the typed link of `parlor_core::link`, one endpoint per object.
+//! conversation, and the typed link of `parlor_core::link`, one method per object.
+//!
+//! The link is the hot path (every routed chat crosses it twice, every preview once), so it is
+//! a JavaScript RPC method (`link(batch)`, JSON text in and out) rather than a request: no
+//! `Request`, `Headers`, body stream or `Response` per call. The objects export the method
+//! from Rust (`#[wasm_bindgen] impl … { fn link }`) and `edge/entry.mjs` declares their classes
+//! as `DurableObject`s so the platform lets other objects call it.
 
 use parlor_core::dialogue::Dialogue;
 use parlor_core::link::{ConversationToWorkspace, FromConversation, ToConversation};
 use parlor_core::routing::VisitorFacts;
 use parlor_core::settings::WorkspaceSettings;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use worker::Env;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::{Env, Stub};
 
-use crate::error::ApiResult;
-use crate::rpc::{call, conversation_stub, workspace_stub};
-
-/// The one internal path of each object that takes link messages.
-pub const LINK_PATH: &str = "/internal/link";
+use crate::error::{ApiError, ApiResult};
+use crate::http::decode_json;
+use crate::rpc::{conversation_stub, workspace_stub};
 
 /// Largest link batch an object reads (an index row with captured fields is a few KB).
 pub const MAX_LINK_BYTES: usize = 256 * 1024;
@@ -35,13 +43,22 @@ pub struct Ack {
     pub ok: bool,
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// An object's stub seen as what it serves over RPC.
+    type LinkTarget;
+
+    #[wasm_bindgen(method, catch)]
+    fn link(this: &LinkTarget, batch: String) -> Result<JsValue, JsValue>;
+}
+
 /// Conversation → workspace; the reply carries the workspace's messages for the caller.
 pub async fn to_workspace(
     env: &Env,
     workspace: &str,
     batch: &FromConversation,
 ) -> ApiResult<ToConversation> {
-    call(&workspace_stub(env, workspace)?, LINK_PATH, batch).await
+    call_link(workspace_stub(env, workspace)?, batch).await
 }
 
 /// Workspace → conversation; the reply carries the conversation's messages for the workspace.
@@ -50,13 +67,55 @@ pub async fn to_conversation(
     conversation: &str,
     batch: &ToConversation,
 ) -> ApiResult<Vec<ConversationToWorkspace>> {
-    call(&conversation_stub(env, conversation)?, LINK_PATH, batch).await
+    call_link(conversation_stub(env, conversation)?, batch).await
+}
+
+async fn call_link<B: Serialize, R: DeserializeOwned>(stub: Stub, batch: &B) -> ApiResult<R> {
+    let target: LinkTarget = stub.into_rpc();
+    let failed = |e: JsValue| {
+        let why = e
+            .dyn_ref::<js_sys::Error>()
+            .map(|e| String::from(e.message()))
+            .or_else(|| e.as_string())
+            .unwrap_or_default();
+        ApiError::Internal(format!("link call failed: {why}"))
+    };
+    // An RPC call answers with a thenable; `Promise.resolve` makes it a promise to await.
+    let pending = target.link(serde_json::to_string(batch)?).map_err(failed)?;
+    let reply = JsFuture::from(js_sys::Promise::resolve(&pending))
+        .await
+        .map_err(failed)?;
+    let text = reply
+        .as_string()
+        .ok_or_else(|| ApiError::Internal("link reply is not text".into()))?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// The receiving end: reads a batch (at most [`MAX_LINK_BYTES`]), runs `serve` on it, and
+/// answers its reply as JSON text; a refusal rejects the caller's call with its words.
+pub async fn serve_link<B, R, F>(
+    text: String,
+    serve: impl FnOnce(B) -> F,
+) -> Result<String, JsValue>
+where
+    B: DeserializeOwned,
+    R: Serialize,
+    F: std::future::Future<Output = ApiResult<R>>,
+{
+    let answer = async {
+        let batch = decode_json(text.as_bytes(), MAX_LINK_BYTES)?;
+        let reply = serve(batch).await?;
+        Ok::<_, ApiError>(serde_json::to_string(&reply)?)
+    };
+    answer
+        .await
+        .map_err(|e| js_sys::Error::new(&e.to_string()).into())
 }
 
 #[cfg(test)]
 mod tests {
-    //! The link endpoints read their batches with `read_json(req, MAX_LINK_BYTES)`, which is
-    //! `decode_json(body, MAX_LINK_BYTES)` once the body is read: these are its rules.
+    //! The link methods read their batches with `decode_json(text, MAX_LINK_BYTES)`
+    //! (`serve_link`): these are its rules.
 
     use std::collections::BTreeMap;
 
@@ -66,8 +125,6 @@ mod tests {
     use parlor_core::{ConversationId, Millis};
 
     use super::*;
-    use crate::error::ApiError;
-    use crate::http::decode_json;
 
     fn record(captured: BTreeMap<String, String>) -> ConversationRecord {
         ConversationRecord {
@@ -110,7 +167,6 @@ mod tests {
         let text = serde_json::to_vec(&sent).expect("json");
         let got: FromConversation = decode_json(&text, MAX_LINK_BYTES).expect("decoded");
         assert_eq!(got, sent);
-        assert_eq!(LINK_PATH, "/internal/link");
     }
 
     #[test]

@@ -5,12 +5,11 @@
 use parlor_core::link::{ConversationToWorkspace, ToConversation};
 use parlor_core::privacy::erased_answer;
 use serde::{Deserialize, Serialize};
-use worker::{Request, Response};
+use worker::Response;
 
 use super::{store, ConversationObject};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{ok, read_json};
-use crate::internal::MAX_LINK_BYTES;
+use crate::http::ok;
 use crate::now_ms;
 
 /// Close code of the sockets of an erased conversation (4000–4999: do not reconnect).
@@ -58,28 +57,28 @@ impl ConversationObject {
     /// An erased conversation answers every request itself: sockets and reads get 410, a
     /// repeated erasure finds nothing, a workspace message still on its way is answered (an
     /// acceptance refused, so the agent's slot is freed).
-    pub(super) async fn if_erased(
-        &self,
-        req: &mut Request,
-        path: &str,
-    ) -> ApiResult<Option<Response>> {
-        // A new object (before its init) has no tables yet, so nothing was erased.
-        if !self.exists.get()
-            || self.loaded.borrow().is_some()
-            || store::erased_at(&self.sql)?.is_none()
-        {
+    pub(super) fn if_erased(&self, path: &str) -> ApiResult<Option<Response>> {
+        if !self.is_erased()? {
             return Ok(None);
         }
         match path {
             "/internal/erase" => Ok(Some(ok(&Erased::default())?)),
-            "/internal/link" => {
-                let batch: ToConversation = read_json(req, MAX_LINK_BYTES).await?;
-                let answers: Vec<ConversationToWorkspace> =
-                    batch.messages.iter().filter_map(erased_answer).collect();
-                Ok(Some(ok(&answers)?))
-            }
             "/internal/revoke" => Ok(None),
             _ => Err(ApiError::Erased),
         }
     }
+
+    /// Whether only the tombstone is left here.
+    pub(super) fn is_erased(&self) -> ApiResult<bool> {
+        // A new object (before its init) has no tables yet, so nothing was erased.
+        Ok(self.exists.get()
+            && self.loaded.borrow().is_none()
+            && store::erased_at(&self.sql)?.is_some())
+    }
+}
+
+/// An erased conversation's answers to the workspace's messages still on their way (an
+/// acceptance refused, so the agent's slot is freed).
+pub(super) fn answers_after_erasure(batch: &ToConversation) -> Vec<ConversationToWorkspace> {
+    batch.messages.iter().filter_map(erased_answer).collect()
 }

@@ -34,7 +34,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::guards::{chat_frame, Guards, TOO_MANY_REFUSED};
 use crate::http::{ok, read_json};
 use crate::identity::Identity;
-use crate::internal::{to_workspace, Ack, Init, MAX_LINK_BYTES};
+use crate::internal::{serve_link, to_workspace, Ack, Init};
 use crate::now_ms;
 use crate::rpc::identity_of;
 use crate::sql::has_schema;
@@ -114,6 +114,17 @@ impl DurableObject for ConversationDO {
     }
 }
 
+/// The link, a method the workspace calls (RPC; see `crate::internal`).
+#[wasm_bindgen::prelude::wasm_bindgen(wasm_bindgen_futures = ::worker::wasm_bindgen_futures)]
+impl ConversationDO {
+    /// The workspace's link call: its batch in, what this conversation says back.
+    #[wasm_bindgen(js_name = link)]
+    pub async fn link(&self, batch: String) -> Result<String, wasm_bindgen::JsValue> {
+        let object = &self.object;
+        serve_link(batch, |batch: ToConversation| object.link(batch)).await
+    }
+}
+
 /// One conversation: its storage, sockets and core machine.
 pub struct ConversationObject {
     /// This object, for the preview timer to hold while it waits.
@@ -177,8 +188,17 @@ impl ConversationObject {
         if !self.exists.get() && req.path() != "/internal/init" {
             return Ok(unknown(&req.path()));
         }
-        // A new object's first request is its init: there is nothing stored to re-arm yet. An
-        // object this isolate has seen already kept its alarm (see `alarm::first_in_isolate`).
+        self.rearm_once().await;
+        Ok(match self.dispatch(&mut req).await {
+            Ok(resp) => resp,
+            Err(e) => e.to_response(),
+        })
+    }
+
+    /// The first call of an instance re-arms. A new object's first request is its init:
+    /// there is nothing stored to re-arm yet. An object this isolate has seen already kept its
+    /// alarm (see `alarm::first_in_isolate`).
+    async fn rearm_once(&self) {
         if self.exists.get()
             && !self.rearmed.replace(true)
             && crate::alarm::first_in_isolate(&self.state.id().to_string())
@@ -187,10 +207,22 @@ impl ConversationObject {
                 worker::console_error!("conversation rearm: {e:?}");
             }
         }
-        Ok(match self.dispatch(&mut req).await {
-            Ok(resp) => resp,
-            Err(e) => e.to_response(),
-        })
+    }
+
+    /// The workspace's link call: what this conversation says back goes in the reply.
+    async fn link(&self, batch: ToConversation) -> ApiResult<Vec<ConversationToWorkspace>> {
+        if !self.exists.get() {
+            return Err(ApiError::NotFound("conversation"));
+        }
+        self.rearm_once().await;
+        if self.is_erased()? {
+            return Ok(erase::answers_after_erasure(&batch));
+        }
+        let mut out = Vec::new();
+        for msg in batch.messages {
+            out.extend(self.step(Input::FromWorkspace(msg), None).await?);
+        }
+        Ok(out)
     }
 
     async fn websocket_message(
@@ -355,7 +387,7 @@ impl ConversationObject {
 
     async fn dispatch(&self, req: &mut Request) -> ApiResult<Response> {
         let path = req.path();
-        if let Some(resp) = self.if_erased(req, &path).await? {
+        if let Some(resp) = self.if_erased(&path)? {
             return Ok(resp);
         }
         match path.as_str() {
@@ -373,15 +405,6 @@ impl ConversationObject {
                     .meta()?
                     .is_some_and(|m| constant_time_eq(&m.token_hash, &hash));
                 ok(&Ack { ok: ok_token })
-            }
-            "/internal/link" => {
-                // The workspace is the caller: what this conversation says back goes in the reply.
-                let batch: ToConversation = read_json(req, MAX_LINK_BYTES).await?;
-                let mut out = Vec::new();
-                for msg in batch.messages {
-                    out.extend(self.step(Input::FromWorkspace(msg), None).await?);
-                }
-                ok(&out)
             }
             "/internal/identify" => {
                 // The workspace (the caller) checked the identity; the index row comes back.

@@ -50,7 +50,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::guards::{inbox_frame, Guards, TOO_MANY_REFUSED};
 use crate::http::{created, ok, read_json};
 use crate::identity::{issue_session, Identity};
-use crate::internal::MAX_LINK_BYTES;
+use crate::internal::serve_link;
 use crate::rpc::{call, conversation_stub, identity_of};
 use crate::signin::password_hash_of;
 use crate::sql::has_schema;
@@ -127,12 +127,7 @@ impl DurableObject for WorkspaceDO {
         if !self.exists.get() && req.path() != "/api/create" {
             return Ok(ApiError::NotFound("workspace").to_response());
         }
-        // A workspace being created has nothing to re-arm yet (and no tables).
-        if self.exists.get() && !self.rearmed.replace(true) {
-            if let Err(e) = self.rearm().await {
-                worker::console_error!("workspace rearm: {e:?}");
-            }
-        }
+        self.rearm_once().await;
         Ok(match self.dispatch(&mut req).await {
             Ok(resp) => resp,
             Err(e) => e.to_response(),
@@ -259,7 +254,34 @@ fn segments(req: &Request) -> ApiResult<Vec<String>> {
         .unwrap_or_default())
 }
 
+/// The link, a method other objects call (RPC; see `crate::internal`).
+#[wasm_bindgen::prelude::wasm_bindgen(wasm_bindgen_futures = ::worker::wasm_bindgen_futures)]
 impl WorkspaceDO {
+    /// A conversation's link call: its batch in, what the workspace says to it back.
+    #[wasm_bindgen(js_name = link)]
+    pub async fn link(&self, batch: String) -> Result<String, wasm_bindgen::JsValue> {
+        serve_link(batch, |batch: FromConversation| async move {
+            if !self.exists.get() {
+                return Err(ApiError::NotFound("workspace"));
+            }
+            self.rearm_once().await;
+            self.run_link(batch).await
+        })
+        .await
+    }
+}
+
+impl WorkspaceDO {
+    /// The first call of an instance re-arms (a workspace being created has nothing to re-arm
+    /// yet, and no tables).
+    async fn rearm_once(&self) {
+        if self.exists.get() && !self.rearmed.replace(true) {
+            if let Err(e) = self.rearm().await {
+                worker::console_error!("workspace rearm: {e:?}");
+            }
+        }
+    }
+
     /// Local workerd keeps scheduled alarms in memory only, so after a restart the alarm is
     /// gone. On the first request of an instance, run what is due (expired offers, ended
     /// graces) and set the alarm again from the machine's deadlines. Harmless where alarms
@@ -294,10 +316,6 @@ impl WorkspaceDO {
         let method = req.method();
         let now = now_ms();
         match (path.as_slice(), &method) {
-            (["internal", "link"], Method::Post) => {
-                let batch: FromConversation = read_json(req, MAX_LINK_BYTES).await?;
-                return ok(&self.run_link(batch).await?);
-            }
             (["visitor", "start"], Method::Post) => {
                 let start = visitors::start(&self.sql, &self.env, req, &self.starts, now).await?;
                 // The new conversation's first messages (its index row, a live chat request
