@@ -55,8 +55,8 @@ impl ConversationObject {
     }
 
     /// An erased conversation answers every request itself: sockets and reads get 410, a
-    /// repeated erasure finds nothing, a workspace message still on its way is answered (an
-    /// acceptance refused, so the agent's slot is freed).
+    /// repeated erasure finds nothing. (A workspace message still on its way comes by the link,
+    /// not a request: see [`answers_after_erasure`].)
     pub(super) fn if_erased(&self, path: &str) -> ApiResult<Option<Response>> {
         if !self.is_erased()? {
             return Ok(None);
