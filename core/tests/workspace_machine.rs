@@ -8,6 +8,7 @@ use parlor_core::protocol::{AgentProfile, EndReason, InboxServerMsg, Presence};
 use parlor_core::routing::{FallbackReason, Routing, RoutingSettings, VisitorFacts};
 use parlor_core::workspace::{
     Workspace, WorkspaceEffect, WorkspaceInput, PRESENCE_GRACE, PREVIEW_PACE_MAX, PREVIEW_PACE_MIN,
+    PREVIEW_PACE_STEP,
 };
 use parlor_core::{AgentId, ConversationId, Millis, WorkspaceId};
 
@@ -295,6 +296,8 @@ fn the_preview_pace_widens_with_live_chats() {
         Millis(0),
     );
     let mut seen = BTreeSet::new();
+    let mut changes = 0;
+    let mut pace = w.preview_pace();
     for i in 0..1_000u64 {
         let fx = w.handle(request(&format!("c{i}")), Millis(i));
         for (_, offer) in offers(&fx) {
@@ -307,8 +310,22 @@ fn the_preview_pace_widens_with_live_chats() {
             );
             seen.insert(offer);
         }
+        let now = w.preview_pace();
+        let live = i + 1;
+        // Never faster than 20 ms per live chat (previews stay near 50 a second in all)…
+        assert!(
+            now.0 >= (live * 20).min(PREVIEW_PACE_MAX.0),
+            "{live} chats: {now:?}"
+        );
+        // …in whole steps, so a growing workspace changes it once per 100 chats.
+        assert_eq!(now.0 % PREVIEW_PACE_STEP.0, 0);
+        if now != pace {
+            changes += 1;
+            pace = now;
+        }
     }
     assert_eq!(seen.len(), 1_000);
+    assert_eq!(changes, 9, "2 s → 20 s in 2 s steps");
     // 1,000 live chats: 20 s between previews, i.e. about 50 previews a second in all.
     assert_eq!(w.preview_pace(), Millis(20_000));
     assert!(w.preview_pace() <= PREVIEW_PACE_MAX);

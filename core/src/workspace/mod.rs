@@ -50,6 +50,10 @@ pub const PREVIEW_PACE_MAX: Millis = Millis(60_000);
 /// Each live chat widens the pace by this much, so that previews reaching the workspace stay
 /// near 50 a second however many chats are live.
 pub const PREVIEW_PACE_PER_CHAT: Millis = Millis(20);
+/// The pace moves in steps this wide (rounded up), so it changes once per 100 live chats, not
+/// with every chat: each change is a `Pace` message, and one sent to a conversation in answer
+/// to its reply is a call and a commit of its own.
+pub const PREVIEW_PACE_STEP: Millis = Millis(2_000);
 
 /// What happens to a workspace.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -273,8 +277,11 @@ impl Workspace {
     /// The preview pace for the number of live chats held now.
     pub fn preview_pace(&self) -> Millis {
         let chats = self.router.chat_count() as u64;
-        Millis(PREVIEW_PACE_PER_CHAT.0.saturating_mul(chats))
-            .clamp(PREVIEW_PACE_MIN, PREVIEW_PACE_MAX)
+        let linear = PREVIEW_PACE_PER_CHAT.0.saturating_mul(chats);
+        let stepped = linear
+            .div_ceil(PREVIEW_PACE_STEP.0)
+            .saturating_mul(PREVIEW_PACE_STEP.0);
+        Millis(stepped).clamp(PREVIEW_PACE_MIN, PREVIEW_PACE_MAX)
     }
 }
 

@@ -152,7 +152,7 @@ impl WorkspaceDO {
         let meta = store::meta(&self.sql)?.ok_or(ApiError::NotFound("workspace"))?;
         // Remembered first: a link batch from this conversation arriving meanwhile can no
         // longer bring its index row or a failed action back.
-        forget::remember_erased(&self.sql, id, Millis(crate::now_ms()))?;
+        forget::remember_erased(&self.sql, &self.memo, id, Millis(crate::now_ms()))?;
         let answer: ObjectErased = match call(
             &conversation_stub(&self.env, id)?,
             "/internal/erase",
@@ -177,7 +177,7 @@ impl WorkspaceDO {
             plan.without(&conversation);
             self.drive(plan, None).await?;
         }
-        let mut counts = forget::delete_rows(&self.sql, id)?;
+        let mut counts = forget::delete_rows(&self.sql, &self.memo, id)?;
         counts.leads = leads::forget_conversation(&self.sql, id)?;
         counts.conversations = u64::from(answer.erased);
         counts.transcript_entries = answer.entries;

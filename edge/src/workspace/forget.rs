@@ -11,6 +11,7 @@ use worker::SqlStorage;
 use crate::error::ApiResult;
 use crate::sql::{exec, int, rows};
 use crate::workspace::index::Record;
+use crate::workspace::memo::Memo;
 
 /// How long an erased conversation is remembered: far longer than a link call can be late.
 const REMEMBER_ERASED: Millis = Millis(86_400_000);
@@ -80,7 +81,8 @@ fn delete_counted(sql: &SqlStorage, query: &str, id: &str) -> ApiResult<u64> {
 }
 
 /// Deletes every workspace row keyed by this conversation; counts what went.
-pub fn delete_rows(sql: &SqlStorage, id: &str) -> ApiResult<ErasureCounts> {
+pub fn delete_rows(sql: &SqlStorage, memo: &Memo, id: &str) -> ApiResult<ErasureCounts> {
+    memo.forget_facts(id);
     let index_rows = delete_counted(
         sql,
         "DELETE FROM conversations WHERE id = ? RETURNING 1 AS n",
@@ -116,7 +118,8 @@ pub fn delete_rows(sql: &SqlStorage, id: &str) -> ApiResult<ErasureCounts> {
 }
 
 /// Remembers (or, after a failed attempt, forgets again) that this conversation is erased.
-pub fn remember_erased(sql: &SqlStorage, id: &str, now: Millis) -> ApiResult<()> {
+pub fn remember_erased(sql: &SqlStorage, memo: &Memo, id: &str, now: Millis) -> ApiResult<()> {
+    memo.erased_at(now);
     exec(
         sql,
         "INSERT INTO erased (conversation, at) VALUES (?, ?) ON CONFLICT(conversation) DO UPDATE SET at = excluded.at",
@@ -138,7 +141,13 @@ pub fn unremember_erased(sql: &SqlStorage, id: &str) -> ApiResult<()> {
     )
 }
 
-pub fn was_erased(sql: &SqlStorage, id: &str) -> ApiResult<bool> {
+/// Whether this conversation is remembered as erased. A memory older than a day counts as
+/// forgotten (the next erasure deletes its row): with no erasure that recent, no row is read.
+pub fn was_erased(sql: &SqlStorage, memo: &Memo, id: &str) -> ApiResult<bool> {
+    let since = Millis(crate::now_ms().saturating_sub(REMEMBER_ERASED.0));
+    if !memo.erased_since(sql, since)? {
+        return Ok(false);
+    }
     let found: Vec<Returned> = rows(
         sql,
         "SELECT 1 AS n FROM erased WHERE conversation = ?",

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use parlor_core::failed_action::FailedAction;
 use parlor_core::link::{FromConversation, ToConversation};
-use parlor_core::mail_digest::{MailDecision, MailThrottle};
+use parlor_core::mail_digest::MailDecision;
 use parlor_core::protocol::{AdminServerMsg, ChatSummary, InboxServerMsg};
 use parlor_core::webhooks::Event;
 use parlor_core::workspace::{Workspace, WorkspaceInput};
@@ -17,14 +17,12 @@ use worker::WebSocket;
 use crate::error::{ApiError, ApiResult};
 use crate::internal::to_conversation;
 use crate::mailer::Mailer;
-use crate::sql::{exec, int, kv_get, kv_put, rows};
+use crate::sql::{exec, int, rows};
+use crate::workspace::memo::Throttle;
 use crate::workspace::parts::{self, LoadedParts};
 use crate::workspace::plan::{plan, Audience, Plan};
 use crate::workspace::sockets::{agent_tag, to_admins, Peer};
 use crate::workspace::{forget, index, leads, leads_api, mail, push, report, store, WorkspaceDO};
-
-/// The kv row holding the failed-action email throttle.
-const MAIL_THROTTLE: &str = "mail_throttle";
 
 #[derive(serde::Deserialize)]
 struct Inserted {
@@ -48,7 +46,7 @@ impl WorkspaceDO {
     /// the reply instead of a call back.
     pub(super) async fn run_link(&self, mut batch: FromConversation) -> ApiResult<ToConversation> {
         let caller = batch.conversation.clone();
-        if forget::was_erased(&self.sql, caller.as_str())? {
+        if forget::was_erased(&self.sql, &self.memo, caller.as_str())? {
             // Sent before the erasure, delivered after: only what frees a slot is taken.
             batch
                 .messages
@@ -104,7 +102,7 @@ impl WorkspaceDO {
             }
         }
         plan.index = stored;
-        report::record(&self.sql, &plan.facts)?;
+        report::record(&self.sql, &self.memo, &plan.facts)?;
         let mut fresh = Vec::with_capacity(plan.failed.len());
         for action in plan.failed.drain(..) {
             if self.store_failed_action(&action, now)? == Some(MailDecision::Send) {
@@ -119,7 +117,8 @@ impl WorkspaceDO {
                 plan.webhooks.push(Event::lead_created(now, lead));
             }
             if merged.notify {
-                let mail = mail::lead_mail(&self.sql, &merged, &update.conversation, now)?;
+                let mail =
+                    mail::lead_mail(&self.sql, &self.memo, &merged, &update.conversation, now)?;
                 plan.outgoing.extend(mail);
             }
         }
@@ -302,7 +301,7 @@ impl WorkspaceDO {
     ) -> ApiResult<Option<MailDecision>> {
         let email = action.email();
         let to = store::mail_recipients(&self.sql)?;
-        let mut throttle: MailThrottle = kv_get(&self.sql, MAIL_THROTTLE)?.unwrap_or_default();
+        let mut throttle = self.memo.throttle(&self.sql, Throttle::FailedActions)?;
         let decision = if to.is_empty() {
             MailDecision::Send
         } else {
@@ -333,7 +332,8 @@ impl WorkspaceDO {
             return Ok(None);
         }
         if !to.is_empty() {
-            kv_put(&self.sql, MAIL_THROTTLE, &throttle)?;
+            self.memo
+                .put_throttle(&self.sql, Throttle::FailedActions, &throttle)?;
         }
         Ok(Some(decision))
     }
@@ -342,7 +342,7 @@ impl WorkspaceDO {
     /// (from the alarm); recorded in the outbox like every email.
     pub(super) async fn flush_mail_digest(&self) -> ApiResult<()> {
         let now = Millis(crate::now_ms());
-        let mut throttle: MailThrottle = kv_get(&self.sql, MAIL_THROTTLE)?.unwrap_or_default();
+        let mut throttle = self.memo.throttle(&self.sql, Throttle::FailedActions)?;
         let Some(email) = throttle.flush(now) else {
             return Ok(());
         };
@@ -360,7 +360,8 @@ impl WorkspaceDO {
             "INSERT INTO outbox (at, conversation, kind, body) VALUES (?, NULL, 'digest', ?)",
             vec![int(now.0), serde_json::to_string(&body)?.into()],
         )?;
-        kv_put(&self.sql, MAIL_THROTTLE, &throttle)?;
+        self.memo
+            .put_throttle(&self.sql, Throttle::FailedActions, &throttle)?;
         if !to.is_empty() {
             if let Err(e) = Mailer::from_env(&self.env)
                 .deliver(&self.env, &email, &to)
@@ -396,14 +397,11 @@ impl WorkspaceDO {
     /// digest and the next retention check (see erase.rs).
     pub(super) async fn schedule_alarm(&self) -> ApiResult<()> {
         let machine = self.read_machine(|m| m.next_deadline())?;
-        let digest =
-            kv_get::<MailThrottle>(&self.sql, MAIL_THROTTLE)?.and_then(|t| t.next_deadline());
-        let lead_digest = kv_get::<MailThrottle>(&self.sql, mail::LEAD_MAIL_THROTTLE)?
-            .and_then(|t| t.next_deadline());
+        // From memory after the first run of this instance (`memo.rs`).
+        let digests = self.memo.throttle_deadline(&self.sql)?;
         let deadline = [
             machine,
-            digest,
-            lead_digest,
+            digests,
             self.purge_at.get(),
             self.webhook_retry_at(),
         ]

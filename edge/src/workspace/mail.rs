@@ -4,18 +4,16 @@
 
 use parlor_core::failed_action::Email;
 use parlor_core::lead::{self, Merged};
-use parlor_core::mail_digest::{Digest, MailDecision, MailThrottle};
+use parlor_core::mail_digest::{Digest, MailDecision};
 use parlor_core::{ConversationId, Millis};
 use serde::Deserialize;
 use worker::SqlStorage;
 
 use crate::error::ApiResult;
 use crate::mailer::Mailer;
-use crate::sql::{exec, int, kv_get, kv_put, rows};
+use crate::sql::{exec, int, rows};
+use crate::workspace::memo::{Memo, Throttle};
 use crate::workspace::{store, WorkspaceDO};
-
-/// The kv row holding the lead email throttle.
-pub const LEAD_MAIL_THROTTLE: &str = "lead_mail_throttle";
 
 #[derive(Deserialize)]
 struct Inserted {
@@ -50,6 +48,7 @@ fn record(
 /// returned when it goes now (else it waits for the lead digest).
 pub fn lead_mail(
     sql: &SqlStorage,
+    memo: &Memo,
     merged: &Merged,
     conversation: &ConversationId,
     now: Millis,
@@ -62,7 +61,7 @@ pub fn lead_mail(
         "lead"
     };
     let to = store::mail_recipients(sql)?;
-    let mut throttle: MailThrottle = kv_get(sql, LEAD_MAIL_THROTTLE)?.unwrap_or_default();
+    let mut throttle = memo.throttle(sql, Throttle::Leads)?;
     let decision = if to.is_empty() {
         MailDecision::Send
     } else {
@@ -85,7 +84,7 @@ pub fn lead_mail(
     if to.is_empty() {
         return Ok(None);
     }
-    kv_put(sql, LEAD_MAIL_THROTTLE, &throttle)?;
+    memo.put_throttle(sql, Throttle::Leads, &throttle)?;
     Ok((decision == MailDecision::Send).then_some((email, to)))
 }
 
@@ -112,7 +111,7 @@ impl WorkspaceDO {
     /// Sends the held lead emails as one digest when the throttle allows (from the alarm).
     pub(super) async fn flush_lead_digest(&self) -> ApiResult<()> {
         let now = Millis(crate::now_ms());
-        let mut throttle: MailThrottle = kv_get(&self.sql, LEAD_MAIL_THROTTLE)?.unwrap_or_default();
+        let mut throttle = self.memo.throttle(&self.sql, Throttle::Leads)?;
         let Some(email) = throttle.flush_digest(now, Digest::Leads) else {
             return Ok(());
         };
@@ -130,7 +129,8 @@ impl WorkspaceDO {
             "INSERT INTO outbox (at, conversation, kind, body) VALUES (?, NULL, 'lead_digest', ?)",
             vec![int(now.0), serde_json::to_string(&body)?.into()],
         )?;
-        kv_put(&self.sql, LEAD_MAIL_THROTTLE, &throttle)?;
+        self.memo
+            .put_throttle(&self.sql, Throttle::Leads, &throttle)?;
         self.deliver(&email, &to).await;
         Ok(())
     }

@@ -15,6 +15,7 @@ mod leads;
 mod leads_api;
 mod machine;
 mod mail;
+mod memo;
 mod paging;
 mod parts;
 pub mod plan;
@@ -86,6 +87,8 @@ pub struct WorkspaceDO {
     purge_at: Cell<Option<parlor_core::Millis>>,
     /// Which webhook events some endpoint wants, and the hand-over's retry (`webhooks.rs`).
     webhooks: webhooks::WebhookLink,
+    /// Rows read on every run, kept beside storage (`memo.rs`).
+    memo: memo::Memo,
 }
 
 /// A visitor network (an IPv4 address, an IPv6 /64) may start 20 conversations at once, then
@@ -120,6 +123,7 @@ impl DurableObject for WorkspaceDO {
             rearmed: Cell::new(false),
             purge_at: Cell::new(None),
             webhooks: webhooks::WebhookLink::default(),
+            memo: memo::Memo::default(),
         }
     }
 

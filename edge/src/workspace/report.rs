@@ -13,6 +13,7 @@ use worker::{Request, SqlStorage};
 use crate::error::{ApiError, ApiResult};
 use crate::identity::query_param;
 use crate::sql::{exec, int, rows};
+use crate::workspace::memo::Memo;
 use crate::workspace::{forget, store};
 
 /// At most this many conversations are read for one report (a busy workspace's 92 days);
@@ -32,17 +33,25 @@ struct CreatedRow {
 /// Folds the events into each conversation's row, writing only rows that changed (a preview's
 /// index row changes nothing once the first reply is known). A conversation erased meanwhile
 /// gets no row back.
-pub fn record(sql: &SqlStorage, events: &[(ConversationId, FactEvent)]) -> ApiResult<()> {
+pub fn record(
+    sql: &SqlStorage,
+    memo: &Memo,
+    events: &[(ConversationId, FactEvent)],
+) -> ApiResult<()> {
     let mut by_conversation: BTreeMap<&ConversationId, Vec<&FactEvent>> = BTreeMap::new();
     for (conversation, event) in events {
         by_conversation.entry(conversation).or_default().push(event);
     }
     for (conversation, events) in by_conversation {
         let id = conversation.as_str();
-        let (mut facts, mut changed) = match load(sql, id)? {
+        let known = match memo.facts(id) {
+            Some(f) => Some(f),
+            None => load(sql, id)?,
+        };
+        let (mut facts, mut changed) = match known {
             Some(f) => (f, false),
             None => {
-                if forget::was_erased(sql, id)? {
+                if forget::was_erased(sql, memo, id)? {
                     continue;
                 }
                 let created = match ChatFacts::created_in(events.iter().copied()) {
@@ -68,6 +77,8 @@ pub fn record(sql: &SqlStorage, events: &[(ConversationId, FactEvent)]) -> ApiRe
                 ],
             )?;
         }
+        // What is stored now, whether read, kept or written above.
+        memo.stored_facts(id, &facts);
     }
     Ok(())
 }

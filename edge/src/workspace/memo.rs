@@ -1,0 +1,139 @@
+//! What the workspace object reads on every run but rarely changes, kept in memory beside the
+//! rows it mirrors: the email throttles' next deadlines (read to set the alarm after each
+//! run), each live conversation's report facts (folded on each routing event), and when the
+//! last conversation was erased (asked on each link call). A routed chat read these nine times
+//! from SQLite; each memo is written through by the only code that writes its rows, and a new
+//! instance starts empty, so a memo is never older than storage.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+use parlor_core::mail_digest::MailThrottle;
+use parlor_core::report::ChatFacts;
+use parlor_core::Millis;
+use serde::Deserialize;
+use worker::SqlStorage;
+
+use crate::error::ApiResult;
+use crate::sql::{kv_get, kv_put, rows};
+
+/// The two email throttles, each one kv row.
+#[derive(Debug, Clone, Copy)]
+pub enum Throttle {
+    /// Failed-action emails and their digest.
+    FailedActions,
+    /// New-lead emails and their digest.
+    Leads,
+}
+
+impl Throttle {
+    fn key(self) -> &'static str {
+        match self {
+            Throttle::FailedActions => "mail_throttle",
+            Throttle::Leads => "lead_mail_throttle",
+        }
+    }
+
+    fn slot(self) -> usize {
+        match self {
+            Throttle::FailedActions => 0,
+            Throttle::Leads => 1,
+        }
+    }
+}
+
+/// More live conversations than this and the facts memo starts afresh (rows are re-read).
+const FACTS_MAX: usize = 4_096;
+
+#[derive(Default)]
+pub struct Memo {
+    /// Per throttle: `None` until read; then its stored row's next deadline.
+    throttle_deadlines: [Cell<Option<Option<Millis>>>; 2],
+    /// Report facts of conversations this instance has folded events into, as stored.
+    facts: RefCell<HashMap<String, ChatFacts>>,
+    /// `None` until read; then the newest `erased.at` (`Some(None)`: nothing erased).
+    last_erasure: Cell<Option<Option<Millis>>>,
+}
+
+#[derive(Deserialize)]
+struct LatestRow {
+    at: Option<i64>,
+}
+
+impl Memo {
+    pub fn throttle(&self, sql: &SqlStorage, which: Throttle) -> ApiResult<MailThrottle> {
+        let throttle: MailThrottle = kv_get(sql, which.key())?.unwrap_or_default();
+        self.throttle_deadlines[which.slot()].set(Some(throttle.next_deadline()));
+        Ok(throttle)
+    }
+
+    pub fn put_throttle(
+        &self,
+        sql: &SqlStorage,
+        which: Throttle,
+        throttle: &MailThrottle,
+    ) -> ApiResult<()> {
+        kv_put(sql, which.key(), throttle)?;
+        self.throttle_deadlines[which.slot()].set(Some(throttle.next_deadline()));
+        Ok(())
+    }
+
+    /// The earliest deadline of either throttle, reading only a row not seen yet.
+    pub fn throttle_deadline(&self, sql: &SqlStorage) -> ApiResult<Option<Millis>> {
+        let mut earliest = None;
+        for which in [Throttle::FailedActions, Throttle::Leads] {
+            let deadline = match self.throttle_deadlines[which.slot()].get() {
+                Some(known) => known,
+                None => self.throttle(sql, which)?.next_deadline(),
+            };
+            earliest = parlor_core::time::earliest(earliest, deadline);
+        }
+        Ok(earliest)
+    }
+
+    pub fn facts(&self, id: &str) -> Option<ChatFacts> {
+        self.facts.borrow().get(id).cloned()
+    }
+
+    /// Called with what was just stored for `id`.
+    pub fn stored_facts(&self, id: &str, facts: &ChatFacts) {
+        let mut memo = self.facts.borrow_mut();
+        if memo.len() >= FACTS_MAX && !memo.contains_key(id) {
+            memo.clear();
+        }
+        memo.insert(id.to_owned(), facts.clone());
+    }
+
+    /// The conversation's rows were deleted (erasure, retention).
+    pub fn forget_facts(&self, id: &str) {
+        self.facts.borrow_mut().remove(id);
+    }
+
+    /// Whether any conversation was erased at or after `since` (false: none can be remembered
+    /// as erased from then on, so no row needs reading).
+    pub fn erased_since(&self, sql: &SqlStorage, since: Millis) -> ApiResult<bool> {
+        let latest = match self.last_erasure.get() {
+            Some(known) => known,
+            None => {
+                let found: Vec<LatestRow> = rows(sql, "SELECT MAX(at) AS at FROM erased", vec![])?;
+                let latest = found
+                    .first()
+                    .and_then(|r| r.at)
+                    .and_then(|at| u64::try_from(at).ok())
+                    .map(Millis);
+                self.last_erasure.set(Some(latest));
+                latest
+            }
+        };
+        Ok(latest.is_some_and(|at| at >= since))
+    }
+
+    /// A conversation was remembered as erased at `at`.
+    pub fn erased_at(&self, at: Millis) {
+        let latest = self.last_erasure.get().flatten();
+        if self.last_erasure.get().is_some() {
+            self.last_erasure
+                .set(Some(Some(latest.map_or(at, |l| l.max(at)))));
+        }
+    }
+}
