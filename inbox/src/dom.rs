@@ -1,6 +1,12 @@
 //! Small DOM helpers. Text always goes in as text nodes (`textContent`), never as HTML, and in
 //! the admin's language (`i18n::tr`: the views are written in English).
+//!
+//! Building views calls `createElement`, `setAttribute` and `appendChild` with constant tag and
+//! attribute names on elements just made, where the DOM never throws. So they are bound here
+//! without web-sys's `catch`, as the widget binds them: no `Result` per call, whose error paths
+//! (dropping every element made so far at each `?`) were kilobytes of each bundle.
 
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement};
 
@@ -12,6 +18,23 @@ pub type Res<T> = Result<T, InboxError>;
 #[cfg(feature = "admin")]
 pub use crate::i18n::tr;
 
+#[wasm_bindgen]
+extern "C" {
+    /// Any DOM node, for the calls below.
+    type Dom;
+    #[wasm_bindgen(method, js_name = createElement)]
+    fn create_element(this: &Dom, tag: &str) -> Element;
+    #[wasm_bindgen(method, js_name = createElementNS)]
+    fn create_element_ns(this: &Dom, namespace: &str, tag: &str) -> Element;
+    #[wasm_bindgen(method, js_name = setAttribute)]
+    fn set_attribute(this: &Dom, name: &str, value: &str);
+    #[wasm_bindgen(method, js_name = appendChild)]
+    fn append_child(this: &Dom, child: &Dom);
+    /// The page's document (the inbox and admin are pages of their own: it is always there).
+    #[wasm_bindgen(thread_local_v2, js_name = document)]
+    static DOCUMENT: Dom;
+}
+
 pub fn window() -> Res<web_sys::Window> {
     web_sys::window().ok_or(InboxError::Missing("window"))
 }
@@ -20,18 +43,43 @@ pub fn document() -> Res<Document> {
     window()?.document().ok_or(InboxError::Missing("document"))
 }
 
+/// Sets an attribute whose name is a constant (so `setAttribute` cannot throw).
+pub trait SetAttr {
+    fn set_attr(&self, name: &str, value: &str);
+}
+
+impl SetAttr for Element {
+    fn set_attr(&self, name: &str, value: &str) {
+        self.unchecked_ref::<Dom>().set_attribute(name, value);
+    }
+}
+
+/// Appends a new element to `parent` (a new element never makes a cycle: cannot throw).
+fn append(parent: &Element, e: Element) -> Element {
+    parent
+        .unchecked_ref::<Dom>()
+        .append_child(e.unchecked_ref());
+    e
+}
+
+/// `<tag>` in the SVG namespace, appended to `parent`.
+#[cfg(feature = "admin")]
+pub fn svg_el(tag: &str, parent: &Element) -> Element {
+    const SVG: &str = "http://www.w3.org/2000/svg";
+    append(parent, DOCUMENT.with(|d| d.create_element_ns(SVG, tag)))
+}
+
 /// `<tag class="class">`, appended to `parent`.
-pub fn el(tag: &str, class: &str, parent: &Element) -> Res<Element> {
-    let e = document()?.create_element(tag)?;
+pub fn el(tag: &str, class: &str, parent: &Element) -> Element {
+    let e = DOCUMENT.with(|d| d.create_element(tag));
     if !class.is_empty() {
         e.set_class_name(class);
     }
-    parent.append_child(&e)?;
-    Ok(e)
+    append(parent, e)
 }
 
 /// `<tag class>` with text content: words of the interface, in the admin's language.
-pub fn text_el(tag: &str, class: &str, text: &str, parent: &Element) -> Res<Element> {
+pub fn text_el(tag: &str, class: &str, text: &str, parent: &Element) -> Element {
     #[cfg(feature = "admin")]
     let text: &str = &tr(text);
     data_el(tag, class, text, parent)
@@ -39,28 +87,28 @@ pub fn text_el(tag: &str, class: &str, text: &str, parent: &Element) -> Res<Elem
 
 /// `<tag class>` with someone's words (a visitor's message, a name, a card's text): shown as
 /// written, never translated.
-pub fn data_el(tag: &str, class: &str, text: &str, parent: &Element) -> Res<Element> {
-    let e = el(tag, class, parent)?;
+pub fn data_el(tag: &str, class: &str, text: &str, parent: &Element) -> Element {
+    let e = el(tag, class, parent);
     e.set_text_content(Some(text));
-    Ok(e)
+    e
 }
 
 /// A `<button type="button" data-act=act>` with a label.
-pub fn button(class: &str, label: &str, act: &str, parent: &Element) -> Res<Element> {
-    let b = text_el("button", class, label, parent)?;
-    b.set_attribute("type", "button")?;
-    b.set_attribute("data-act", act)?;
-    Ok(b)
+pub fn button(class: &str, label: &str, act: &str, parent: &Element) -> Element {
+    let b = text_el("button", class, label, parent);
+    b.set_attr("type", "button");
+    b.set_attr("data-act", act);
+    b
 }
 
 /// A labelled control: `<label>text <input|select|textarea></label>`; returns the control.
-pub fn field(label: &str, tag: &str, name: &str, value: &str, parent: &Element) -> Res<Element> {
-    let l = el("label", "field", parent)?;
-    text_el("span", "field-label", label, &l)?;
-    let c = el(tag, "", &l)?;
-    c.set_attribute("name", name)?;
+pub fn field(label: &str, tag: &str, name: &str, value: &str, parent: &Element) -> Element {
+    let l = el("label", "field", parent);
+    text_el("span", "field-label", label, &l);
+    let c = el(tag, "", &l);
+    c.set_attr("name", name);
     set_value(&c, value);
-    Ok(c)
+    c
 }
 
 #[cfg(feature = "admin")]
@@ -71,15 +119,14 @@ pub fn select(
     options: &[(String, String)],
     selected: &str,
     parent: &Element,
-) -> Res<Element> {
-    let s = field(label, "select", name, "", parent)?;
+) -> Element {
+    let s = field(label, "select", name, "", parent);
     for (v, l) in options {
-        let o = text_el("option", "", l, &s)?;
-        o.set_attribute("value", v)?;
+        text_el("option", "", l, &s).set_attr("value", v);
     }
     // The chosen one: by value once the options are there.
     set_value(&s, selected);
-    Ok(s)
+    s
 }
 
 pub fn clear(e: &Element) {
@@ -96,14 +143,13 @@ pub fn set_text(e: &Element, s: &str) {
 
 /// An attribute a person reads (`title`, `placeholder`), in the admin's language.
 #[cfg(feature = "admin")]
-pub fn say(e: &Element, name: &str, text: &str) -> Res<()> {
-    e.set_attribute(name, &tr(text))?;
-    Ok(())
+pub fn say(e: &Element, name: &str, text: &str) {
+    e.set_attr(name, &tr(text));
 }
 
 /// The `aria-label` a screen reader says, in the admin's language.
 #[cfg(feature = "admin")]
-pub fn aria(e: &Element, text: &str) -> Res<()> {
+pub fn aria(e: &Element, text: &str) {
     say(e, "aria-label", text)
 }
 
@@ -149,16 +195,16 @@ pub fn set_value(e: &Element, v: &str) {
 
 #[cfg(feature = "admin")]
 /// A checkbox with a label; returns the input.
-pub fn checkbox(label: &str, name: &str, checked: bool, parent: &Element) -> Res<Element> {
-    let l = el("label", "check", parent)?;
-    let i = el("input", "", &l)?;
-    i.set_attribute("type", "checkbox")?;
-    i.set_attribute("name", name)?;
+pub fn checkbox(label: &str, name: &str, checked: bool, parent: &Element) -> Element {
+    let l = el("label", "check", parent);
+    let i = el("input", "", &l);
+    i.set_attr("type", "checkbox");
+    i.set_attr("name", name);
     if let Some(i) = i.dyn_ref::<web_sys::HtmlInputElement>() {
         i.set_checked(checked);
     }
-    text_el("span", "", label, &l)?;
-    Ok(i)
+    text_el("span", "", label, &l);
+    i
 }
 
 /// The element an event happened on.

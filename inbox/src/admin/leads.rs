@@ -7,7 +7,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Element, Headers, Request, RequestInit, Response};
 
 use crate::api::{self, ws_path};
-use crate::dom::{self, window};
+use crate::dom::{self, window, SetAttr};
 use crate::error::InboxError;
 use crate::json::get;
 
@@ -94,8 +94,8 @@ pub async fn export(ws: &str, token: &str, query: &str) -> Result<(), InboxError
     let mut href = String::from("data:text/csv;charset=utf-8,");
     href.push_str(&String::from(js_sys::encode_uri_component(&text)));
     let a: web_sys::HtmlElement = dom::document()?.create_element("a")?.unchecked_into();
-    a.set_attribute("href", &href)?;
-    a.set_attribute("download", "leads.csv")?;
+    a.set_attr("href", &href);
+    a.set_attr("download", "leads.csv");
     a.click();
     Ok(())
 }

@@ -12,7 +12,7 @@ use super::app::{dispatch, App};
 use super::canned::{Fx, Msg as CannedMsg};
 use super::model::{Model, Msg};
 use crate::api::{self, ws_path};
-use crate::dom::{self, button, clear, el, show, text_el, Res};
+use crate::dom::{self, button, clear, el, show, text_el, SetAttr};
 use crate::session::Session;
 use crate::wire;
 
@@ -25,45 +25,44 @@ pub struct Parts {
     saved: u32,
 }
 
-/// Sets attributes. Valid names never throw, so nothing is returned: every `?` in a function
-/// that holds elements costs the drops of all of them.
+/// Sets attributes (constant names: see `dom::SetAttr`).
 fn set(e: &Element, pairs: &[(&str, &str)]) {
     for (k, v) in pairs {
-        let _ = e.set_attribute(k, v);
+        e.set_attr(k, v);
     }
 }
 
 /// A reply as a list item: `/shortcut`, then its text.
-fn line(r: &CannedReply, parent: &Element) -> Res<Element> {
-    let li = el("li", "", parent)?;
-    text_el("strong", "", &format!("/{}", r.shortcut), &li)?;
-    text_el("span", "", &r.text, &li)?;
-    Ok(li)
+fn line(r: &CannedReply, parent: &Element) -> Element {
+    let li = el("li", "", parent);
+    text_el("strong", "", &format!("/{}", r.shortcut), &li);
+    text_el("span", "", &r.text, &li);
+    li
 }
 
 impl Parts {
     /// The manager in the top bar (before Sign out), the list above the composer. (Not inlined
     /// into `View::build`: a `?` there drops the whole view.)
     #[inline(never)]
-    pub fn build(top: &Element, form: &Element, composer: &Element) -> Res<Parts> {
-        let manager = el("details", "canned-manager", top)?;
+    pub fn build(top: &Element, form: &Element, composer: &Element) -> Parts {
+        let manager = el("details", "canned-manager", top);
         let _ = top.insert_before(&manager, manager.previous_sibling().as_ref());
-        let summary = text_el("summary", "", "Canned replies", &manager)?;
+        let summary = text_el("summary", "", "Canned replies", &manager);
         set(&summary, &[("data-act", "canned-manage")]);
-        let panel = el("div", "canned-panel", &manager)?;
-        let mine = el("ul", "canned-mine", &panel)?;
-        let add = el("form", "canned-add", &panel)?;
+        let panel = el("div", "canned-panel", &manager);
+        let mine = el("ul", "canned-mine", &panel);
+        let add = el("form", "canned-add", &panel);
         set(&add, &[("data-form", "canned-add")]);
         let fields = [
-            dom::field("Shortcut", "input", "shortcut", "", &add)?,
-            dom::field("Text", "textarea", "text", "", &add)?,
+            dom::field("Shortcut", "input", "shortcut", "", &add),
+            dom::field("Text", "textarea", "text", "", &add),
         ];
         set(
-            &text_el("button", "primary", "Add reply", &add)?,
+            &text_el("button", "primary", "Add reply", &add),
             &[("type", "submit")],
         );
 
-        let list = el("ul", "canned-list", form)?;
+        let list = el("ul", "canned-list", form);
         let _ = form.insert_before(&list, form.first_child().as_ref());
         set(
             &list,
@@ -80,27 +79,27 @@ impl Parts {
                 ("aria-autocomplete", "list"),
             ],
         );
-        Ok(Parts {
+        Parts {
             list,
             mine,
             fields,
             drawn: None,
             saved: 0,
-        })
+        }
     }
 
     #[inline(never)]
-    pub fn render(&mut self, m: &Model, composer: &Element) -> Res<()> {
+    pub fn render(&mut self, m: &Model, composer: &Element) {
         let c = &m.canned;
         if self.drawn == Some(c.rev) {
-            return Ok(());
+            return;
         }
         self.drawn = Some(c.rev);
         clear(&self.list);
         let options = c.options();
         let mut active = String::new();
         for (i, r) in options.iter().enumerate() {
-            let li = line(r, &self.list)?;
+            let li = line(r, &self.list);
             let id = format!("canned-opt-{i}");
             let selected = i == c.active;
             if selected {
@@ -132,14 +131,13 @@ impl Parts {
         }
         clear(&self.mine);
         for r in c.replies.iter().filter(|r| r.scope == Scope::Personal) {
-            let li = line(r, &self.mine)?;
+            let li = line(r, &self.mine);
             let label = format!("Delete /{}", r.shortcut);
             set(
-                &button("link", &label, "canned-delete", &li)?,
+                &button("link", &label, "canned-delete", &li),
                 &[("data-id", &r.id)],
             );
         }
-        Ok(())
     }
 }
 

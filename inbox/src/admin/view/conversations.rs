@@ -3,7 +3,7 @@
 use web_sys::Element;
 
 use crate::admin::model::Model;
-use crate::dom::{data_el, el, select, text_el, Res};
+use crate::dom::{data_el, el, select, text_el, SetAttr};
 use crate::fmt::visitor_line;
 use crate::fmt::{clock, date_time, entry_line, field_label, identity_line};
 
@@ -37,12 +37,12 @@ fn status_label(k: &str) -> &'static str {
         .unwrap_or("")
 }
 
-pub fn render(m: &Model, panel: &Element) -> Res<()> {
-    text_el("h2", "", "Conversations", panel)?;
-    let bar = el("div", "toolbar", panel)?;
-    let f = select("Status", "filter", &super::opts(&STATUSES), &m.filter, &bar)?;
-    f.set_attribute("id", "conv-filter")?;
-    f.set_attribute("data-bind-msg", "filter")?;
+pub fn render(m: &Model, panel: &Element) {
+    text_el("h2", "", "Conversations", panel);
+    let bar = el("div", "toolbar", panel);
+    let f = select("Status", "filter", &super::opts(&STATUSES), &m.filter, &bar);
+    f.set_attr("id", "conv-filter");
+    f.set_attr("data-bind-msg", "filter");
     let rows: Vec<_> = m
         .conversations
         .iter()
@@ -53,12 +53,12 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
         "muted",
         &format!("{} conversation(s) · updates live", rows.len()),
         &bar,
-    )?;
-    let split = el("div", "split", panel)?;
-    let left = el("div", "", &split)?;
-    let table = el("table", "", &left)?;
-    crate::dom::aria(&table, "Conversations")?;
-    let head = el("tr", "", &el("thead", "", &table)?)?;
+    );
+    let split = el("div", "split", panel);
+    let left = el("div", "", &split);
+    let table = el("table", "", &left);
+    crate::dom::aria(&table, "Conversations");
+    let head = el("tr", "", &el("thead", "", &table));
     for h in [
         "Updated",
         "Status",
@@ -67,58 +67,58 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
         "Agent",
         "Last message",
     ] {
-        text_el("th", "", h, &head)?;
+        text_el("th", "", h, &head);
     }
-    let body = el("tbody", "", &table)?;
+    let body = el("tbody", "", &table);
     if rows.is_empty() {
-        let tr = el("tr", "", &body)?;
-        let td = text_el("td", "muted", "No conversations yet.", &tr)?;
-        td.set_attribute("colspan", "6")?;
+        let tr = el("tr", "", &body);
+        let td = text_el("td", "muted", "No conversations yet.", &tr);
+        td.set_attr("colspan", "6");
     }
     for r in rows {
-        let tr = el("tr", "row-click", &body)?;
-        tr.set_attribute("data-act", "open")?;
-        tr.set_attribute("data-id", &r.id)?;
+        let tr = el("tr", "row-click", &body);
+        tr.set_attr("data-act", "open");
+        tr.set_attr("data-id", &r.id);
         if m.detail.as_ref().is_some_and(|d| d.record.id == r.id) {
             tr.set_class_name("row-click selected");
         }
-        let first = el("td", "", &tr)?;
+        let first = el("td", "", &tr);
         // The row's keyboard entry point.
-        let b = text_el("button", "link", &date_time(r.updated_at), &first)?;
-        b.set_attribute("type", "button")?;
-        b.set_attribute("id", &format!("conv-{}", r.id))?;
+        let b = text_el("button", "link", &date_time(r.updated_at), &first);
+        b.set_attr("type", "button");
+        b.set_attr("id", &format!("conv-{}", r.id));
         crate::dom::aria(
             &b,
             &format!("Open conversation of {}", date_time(r.updated_at)),
-        )?;
+        );
         let st = status_key(r.status);
-        let td = el("td", "", &tr)?;
+        let td = el("td", "", &tr);
         text_el(
             "span",
             &format!("status status-{st}"),
             status_label(st),
             &td,
-        )?;
-        text_el("td", "", &visitor_line(&r.captured), &tr)?;
-        data_el("td", "url", &r.page_url, &tr)?;
-        data_el("td", "", r.agent.as_deref().unwrap_or("—"), &tr)?;
-        data_el("td", "", r.last_message.as_deref().unwrap_or(""), &tr)?;
+        );
+        text_el("td", "", &visitor_line(&r.captured), &tr);
+        data_el("td", "url", &r.page_url, &tr);
+        data_el("td", "", r.agent.as_deref().unwrap_or("—"), &tr);
+        data_el("td", "", r.last_message.as_deref().unwrap_or(""), &tr);
     }
-    let right = el("div", "panel", &split)?;
-    crate::dom::aria(&right, "Conversation detail")?;
+    let right = el("div", "panel", &split);
+    crate::dom::aria(&right, "Conversation detail");
     let Some(d) = &m.detail else {
         text_el(
             "p",
             "muted",
             "Select a conversation to read its transcript.",
             &right,
-        )?;
-        return Ok(());
+        );
+        return;
     };
-    text_el("h3", "", &visitor_line(&d.record.captured), &right)?;
+    text_el("h3", "", &visitor_line(&d.record.captured), &right);
     if let Some(who) = &d.record.identity {
         let (class, line) = identity_line(who);
-        text_el("p", class, &line, &right)?;
+        text_el("p", class, &line, &right);
         // One person across devices: the other conversations of this verified id in the list.
         if let Some(person) = d.record.person() {
             let same: Vec<_> = m
@@ -127,22 +127,22 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
                 .filter(|r| r.id != d.record.id && r.person() == Some(person))
                 .collect();
             if !same.is_empty() {
-                let p = text_el("p", "", "Same person: ", &right)?;
+                let p = text_el("p", "", "Same person: ", &right);
                 for r in same {
-                    let b = text_el("button", "link", &date_time(r.created_at), &p)?;
-                    b.set_attribute("type", "button")?;
-                    b.set_attribute("data-act", "open")?;
-                    b.set_attribute("data-id", &r.id)?;
+                    let b = text_el("button", "link", &date_time(r.created_at), &p);
+                    b.set_attr("type", "button");
+                    b.set_attr("data-act", "open");
+                    b.set_attr("data-id", &r.id);
                 }
             }
         }
     }
-    let dl = el("dl", "facts", &right)?;
+    let dl = el("dl", "facts", &right);
     let mut captured = d.record.captured.clone();
     captured.extend(d.captured.clone());
     for (k, v) in &captured {
-        text_el("dt", "", &field_label(k), &dl)?;
-        data_el("dd", "", v, &dl)?;
+        text_el("dt", "", &field_label(k), &dl);
+        data_el("dd", "", v, &dl);
     }
     for (k, v) in [
         (
@@ -157,25 +157,24 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
         ),
         ("Started", date_time(d.record.created_at)),
     ] {
-        text_el("dt", "", k, &dl)?;
-        data_el("dd", "", &v, &dl)?;
+        text_el("dt", "", k, &dl);
+        data_el("dd", "", &v, &dl);
     }
-    text_el("h3", "", "Transcript", &right)?;
-    let ol = el("ol", "transcript", &right)?;
+    text_el("h3", "", "Transcript", &right);
+    let ol = el("ol", "transcript", &right);
     for e in &d.entries {
         let (class, who, text) = entry_line(&e.event);
-        let li = el("li", class, &ol)?;
+        let li = el("li", class, &ol);
         if !who.is_empty() {
-            let meta = el("span", "meta", &li)?;
-            text_el("span", "", &who, &meta)?;
-            text_el("time", "", &clock(e.at.0), &meta)?;
+            let meta = el("span", "meta", &li);
+            text_el("span", "", &who, &meta);
+            text_el("time", "", &clock(e.at.0), &meta);
         }
         // System lines are the interface's; a message or a card is someone's words.
         if class == "event" {
-            text_el("span", "text", &text, &li)?;
+            text_el("span", "text", &text, &li);
         } else {
-            data_el("span", "text", &text, &li)?;
+            data_el("span", "text", &text, &li);
         }
     }
-    Ok(())
 }

@@ -11,30 +11,30 @@ use crate::admin::designer_events::sel_key;
 use crate::admin::edit::kind_key;
 use crate::admin::flow::{self, COL_W, HEAD_H, PAD, ROW_H};
 use crate::admin::model::{Editor, Issue, Model, Sel};
-use crate::dom::{button, clear, data_el, document, el, field, text_el, Res};
+use crate::dom::{button, clear, data_el, document, el, field, text_el, Res, SetAttr};
 
 pub fn render(m: &Model, e: &Editor, panel: &Element) -> Res<()> {
-    let root = el("div", "designer", panel)?;
-    toolbar(e, &root)?;
+    let root = el("div", "designer", panel);
+    toolbar(e, &root);
     let report = Found::of(e);
-    let status_box = el("div", "check-summary", &root)?;
-    status_box.set_attribute("id", "designer-status")?;
-    status_box.set_attribute("role", "status")?;
-    status_box.set_attribute("aria-live", "polite")?;
-    status(e, &report, &status_box)?;
+    let status_box = el("div", "check-summary", &root);
+    status_box.set_attr("id", "designer-status");
+    status_box.set_attr("role", "status");
+    status_box.set_attr("aria-live", "polite");
+    status(e, &report, &status_box);
     if let Some(sel) = e.confirm {
-        confirm(e, sel, &root)?;
+        confirm(e, sel, &root);
     }
     if e.versions.is_some() {
-        versions(e, &root)?;
+        versions(e, &root);
     }
-    let main = el("div", "designer-main", &root)?;
-    let wrap = el("div", "flow-wrap", &main)?;
-    wrap.set_attribute("id", "flow-wrap")?;
-    draw(e, &report, &wrap)?;
-    let aside = el("aside", "inspector", &main)?;
-    aside.set_attribute("id", "inspector")?;
-    crate::dom::aria(&aside, "Inspector")?;
+    let main = el("div", "designer-main", &root);
+    let wrap = el("div", "flow-wrap", &main);
+    wrap.set_attr("id", "flow-wrap");
+    draw(e, &report, &wrap);
+    let aside = el("aside", "inspector", &main);
+    aside.set_attr("id", "inspector");
+    crate::dom::aria(&aside, "Inspector");
     inspector::render(m, e, &report, &aside)?;
     if e.json {
         let t = field(
@@ -43,10 +43,10 @@ pub fn render(m: &Model, e: &Editor, panel: &Element) -> Res<()> {
             "json",
             &crate::json::pretty_js(&crate::admin::wire::dialogue_js(&e.dialogue)),
             &root,
-        )?;
-        t.set_attribute("rows", "18")?;
-        t.set_attribute("readonly", "")?;
-        t.set_attribute("class", "pre")?;
+        );
+        t.set_attr("rows", "18");
+        t.set_attr("readonly", "");
+        t.set_attr("class", "pre");
     }
     Ok(())
 }
@@ -59,53 +59,53 @@ pub fn redraw(m: &Model) -> Res<()> {
     let focused = super::focus::remember();
     if let Some(wrap) = doc.get_element_by_id("flow-wrap") {
         clear(&wrap);
-        draw(e, &report, &wrap)?;
+        draw(e, &report, &wrap);
     }
     super::focus::restore(focused);
     if let Some(s) = doc.get_element_by_id("designer-status") {
         clear(&s);
-        status(e, &report, &s)?;
+        status(e, &report, &s);
     }
     inspector::refresh(&report)?;
     inspector::answers(m, e)
 }
 
-fn toolbar(e: &Editor, root: &Element) -> Res<()> {
-    let top = el("div", "toolbar", root)?;
-    button("", "← All dialogues", "close-editor", &top)?;
+fn toolbar(e: &Editor, root: &Element) {
+    let top = el("div", "toolbar", root);
+    button("", "← All dialogues", "close-editor", &top);
     let title = if e.new {
         "New dialogue"
     } else {
         "Edit dialogue"
     };
-    text_el("h2", "", &format!("{title} “{}”", e.dialogue.name), &top)?;
-    let bar = el("div", "toolbar designer-bar", root)?;
-    let settings = button("", "Dialogue settings", "select", &bar)?;
-    settings.set_attribute("data-sel", "d")?;
-    settings.set_attribute(
+    text_el("h2", "", &format!("{title} “{}”", e.dialogue.name), &top);
+    let bar = el("div", "toolbar designer-bar", root);
+    let settings = button("", "Dialogue settings", "select", &bar);
+    settings.set_attr("data-sel", "d");
+    settings.set_attr(
         "aria-pressed",
         if e.sel == Sel::Dialogue {
             "true"
         } else {
             "false"
         },
-    )?;
-    let undo = button("", "Undo", "undo", &bar)?;
-    undo.set_attribute("aria-keyshortcuts", "Control+Z")?;
+    );
+    let undo = button("", "Undo", "undo", &bar);
+    undo.set_attr("aria-keyshortcuts", "Control+Z");
     if !e.history.can_undo() {
-        undo.set_attribute("disabled", "")?;
+        undo.set_attr("disabled", "");
     }
-    let redo = button("", "Redo", "redo", &bar)?;
-    redo.set_attribute("aria-keyshortcuts", "Control+Shift+Z")?;
+    let redo = button("", "Redo", "redo", &bar);
+    redo.set_attr("aria-keyshortcuts", "Control+Shift+Z");
     if !e.history.can_redo() {
-        redo.set_attribute("disabled", "")?;
+        redo.set_attr("disabled", "");
     }
-    let b = button("", "Check", "check-dialogue", &bar)?;
-    b.set_attribute("id", "check-dialogue")?;
-    let b = button("primary", "Publish", "save-dialogue", &bar)?;
-    b.set_attribute("id", "save-dialogue")?;
+    let b = button("", "Check", "check-dialogue", &bar);
+    b.set_attr("id", "check-dialogue");
+    let b = button("primary", "Publish", "save-dialogue", &bar);
+    b.set_attr("id", "save-dialogue");
     if e.busy {
-        b.set_attribute("disabled", "")?;
+        b.set_attr("disabled", "");
     }
     if !e.new {
         let v = button(
@@ -117,15 +117,15 @@ fn toolbar(e: &Editor, root: &Element) -> Res<()> {
             },
             "toggle-versions",
             &bar,
-        )?;
-        v.set_attribute(
+        );
+        v.set_attr(
             "aria-expanded",
             if e.versions.is_some() {
                 "true"
             } else {
                 "false"
             },
-        )?;
+        );
     }
     let p = button(
         "",
@@ -136,14 +136,14 @@ fn toolbar(e: &Editor, root: &Element) -> Res<()> {
         },
         "toggle-preview",
         &bar,
-    )?;
-    p.set_attribute("aria-expanded", if e.preview { "true" } else { "false" })?;
+    );
+    p.set_attr("aria-expanded", if e.preview { "true" } else { "false" });
     button(
         "ghost",
         if e.json { "Hide JSON" } else { "Show JSON" },
         "toggle-json",
         &bar,
-    )?;
+    );
     let state = match (e.new, e.dirty) {
         (true, _) => "Draft — not published yet".to_owned(),
         (false, true) => "Draft — unpublished changes".to_owned(),
@@ -152,8 +152,7 @@ fn toolbar(e: &Editor, root: &Element) -> Res<()> {
             None => "Published".to_owned(),
         },
     };
-    text_el("span", "muted draft-state", &state, &bar)?;
-    Ok(())
+    text_el("span", "muted draft-state", &state, &bar);
 }
 
 /// The issues of the draft as the server's validator (core's) last reported them.
@@ -186,9 +185,9 @@ impl<'a> Found<'a> {
     }
 }
 
-fn status(e: &Editor, report: &Found, summary: &Element) -> Res<()> {
+fn status(e: &Editor, report: &Found, summary: &Element) {
     if let Some((note, ok)) = &e.note {
-        text_el("p", if *ok { "ok" } else { "error" }, note, summary)?;
+        text_el("p", if *ok { "ok" } else { "error" }, note, summary);
     }
     let (errors, warnings) = (report.errors.len(), report.warnings.len());
     let text = match (errors, warnings) {
@@ -202,13 +201,13 @@ fn status(e: &Editor, report: &Found, summary: &Element) -> Res<()> {
         if errors == 0 { "muted" } else { "error" },
         &text,
         summary,
-    )?;
+    );
     // Issues that name no card (the dialogue or a branch) are listed here.
     let loose: Vec<(&Issue, bool)> = report.all().filter(|(i, _)| i.card.is_none()).collect();
-    inspector::issue_list(&loose, summary)
+    inspector::issue_list(&loose, summary);
 }
 
-fn confirm(e: &Editor, sel: Sel, root: &Element) -> Res<()> {
+fn confirm(e: &Editor, sel: Sel, root: &Element) {
     let what = match sel {
         Sel::Card(b, c) => e
             .dialogue
@@ -230,21 +229,20 @@ fn confirm(e: &Editor, sel: Sel, root: &Element) -> Res<()> {
         }),
         Sel::Dialogue => None,
     };
-    let Some(what) = what else { return Ok(()) };
-    let box_ = el("div", "confirm", root)?;
-    box_.set_attribute("role", "alertdialog")?;
-    crate::dom::aria(&box_, "Confirm deletion")?;
-    text_el("p", "", &format!("{what} Undo can bring it back."), &box_)?;
-    let yes = button("danger", "Delete", "confirm-delete", &box_)?;
-    yes.set_attribute("id", "confirm-delete")?;
-    button("", "Keep it", "cancel-delete", &box_)?;
-    Ok(())
+    let Some(what) = what else { return };
+    let box_ = el("div", "confirm", root);
+    box_.set_attr("role", "alertdialog");
+    crate::dom::aria(&box_, "Confirm deletion");
+    text_el("p", "", &format!("{what} Undo can bring it back."), &box_);
+    let yes = button("danger", "Delete", "confirm-delete", &box_);
+    yes.set_attr("id", "confirm-delete");
+    button("", "Keep it", "cancel-delete", &box_);
 }
 
-fn versions(e: &Editor, root: &Element) -> Res<()> {
-    let sec = el("section", "versions", root)?;
-    crate::dom::aria(&sec, "Versions")?;
-    text_el("h3", "", "Published versions (the last 10)", &sec)?;
+fn versions(e: &Editor, root: &Element) {
+    let sec = el("section", "versions", root);
+    crate::dom::aria(&sec, "Versions");
+    text_el("h3", "", "Published versions (the last 10)", &sec);
     let list = e.versions.as_deref().unwrap_or(&[]);
     if list.is_empty() {
         text_el(
@@ -252,11 +250,11 @@ fn versions(e: &Editor, root: &Element) -> Res<()> {
             "muted",
             "No version recorded yet: the next publish makes the first.",
             &sec,
-        )?;
+        );
     }
-    let ul = el("ul", "", &sec)?;
+    let ul = el("ul", "", &sec);
     for v in list {
-        let li = el("li", "", &ul)?;
+        let li = el("li", "", &ul);
         let when = crate::fmt::date_time(v.saved_at);
         let (n, by) = (v.version, &v.saved_by);
         let line = if Some(n) == e.version {
@@ -264,12 +262,11 @@ fn versions(e: &Editor, root: &Element) -> Res<()> {
         } else {
             format!("Version {n} · {when} · by {by}")
         };
-        text_el("span", "", &line, &li)?;
-        let b = button("link", "Restore as draft", "restore", &li)?;
-        b.set_attribute("data-version", &v.version.to_string())?;
-        crate::dom::aria(&b, &format!("Restore version {}", v.version))?;
+        text_el("span", "", &line, &li);
+        let b = button("link", "Restore as draft", "restore", &li);
+        b.set_attr("data-version", &v.version.to_string());
+        crate::dom::aria(&b, &format!("Restore version {}", v.version));
     }
-    Ok(())
 }
 
 pub fn kind_label(k: &CardKind) -> &'static str {
@@ -286,23 +283,23 @@ fn px(v: i32) -> String {
 }
 
 /// The drawing: SVG edges under absolutely placed nodes (positions from `flow::layout`).
-fn draw(e: &Editor, report: &Found, wrap: &Element) -> Res<()> {
+fn draw(e: &Editor, report: &Found, wrap: &Element) {
     let d = &e.dialogue;
     let l = flow::layout(d);
-    let canvas = el("div", "flow", wrap)?;
-    canvas.set_attribute("role", "group")?;
-    crate::dom::aria(&canvas, "Dialogue flow")?;
-    canvas.set_attribute(
+    let canvas = el("div", "flow", wrap);
+    canvas.set_attr("role", "group");
+    crate::dom::aria(&canvas, "Dialogue flow");
+    canvas.set_attr(
         "style",
         &format!("width:{};height:{}", px(l.width), px(l.height + 40)),
-    )?;
-    let svg = svg_el("svg", &canvas)?;
-    svg.set_attribute("class", "edges")?;
-    svg.set_attribute("width", &l.width.to_string())?;
-    svg.set_attribute("height", &(l.height + 40).to_string())?;
-    svg.set_attribute("aria-hidden", "true")?;
-    let defs = svg_el("defs", &svg)?;
-    let marker = svg_el("marker", &defs)?;
+    );
+    let svg = svg_el("svg", &canvas);
+    svg.set_attr("class", "edges");
+    svg.set_attr("width", &l.width.to_string());
+    svg.set_attr("height", &(l.height + 40).to_string());
+    svg.set_attr("aria-hidden", "true");
+    let defs = svg_el("defs", &svg);
+    let marker = svg_el("marker", &defs);
     for (k, v) in [
         ("id", "arrow"),
         ("viewBox", "0 0 10 10"),
@@ -312,16 +309,16 @@ fn draw(e: &Editor, report: &Found, wrap: &Element) -> Res<()> {
         ("markerHeight", "7"),
         ("orient", "auto-start-reverse"),
     ] {
-        marker.set_attribute(k, v)?;
+        marker.set_attr(k, v);
     }
-    svg_el("path", &marker)?.set_attribute("d", "M0 0 L10 5 L0 10 z")?;
+    svg_el("path", &marker).set_attr("d", "M0 0 L10 5 L0 10 z");
     for edge in &l.edges {
-        let p = svg_el("path", &svg)?;
-        p.set_attribute("d", &edge.path)?;
-        p.set_attribute("class", if edge.dashed { "edge dashed" } else { "edge" })?;
-        p.set_attribute("marker-end", "url(#arrow)")?;
-        p.set_attribute("data-from", &sel_key(Sel::Card(edge.from.0, edge.from.1)))?;
-        p.set_attribute("data-to", &d.branches[edge.to].id)?;
+        let p = svg_el("path", &svg);
+        p.set_attr("d", &edge.path);
+        p.set_attr("class", if edge.dashed { "edge dashed" } else { "edge" });
+        p.set_attr("marker-end", "url(#arrow)");
+        p.set_attr("data-from", &sel_key(Sel::Card(edge.from.0, edge.from.1)));
+        p.set_attr("data-to", &d.branches[edge.to].id);
     }
     for (bi, br) in d.branches.iter().enumerate() {
         let x = l.columns[bi];
@@ -335,14 +332,14 @@ fn draw(e: &Editor, report: &Found, wrap: &Element) -> Res<()> {
             },
             &format!("{} · {} card(s)", br.id, br.cards.len()),
             &canvas,
-        )?;
-        head.set_attribute("role", "button")?;
-        head.set_attribute("tabindex", "0")?;
-        head.set_attribute("data-act", "select")?;
-        head.set_attribute("data-sel", &sel_key(Sel::Branch(bi)))?;
-        head.set_attribute("aria-pressed", if sel { "true" } else { "false" })?;
-        crate::dom::aria(&head, &format!("Branch {}", br.id))?;
-        head.set_attribute(
+        );
+        head.set_attr("role", "button");
+        head.set_attr("tabindex", "0");
+        head.set_attr("data-act", "select");
+        head.set_attr("data-sel", &sel_key(Sel::Branch(bi)));
+        head.set_attr("aria-pressed", if sel { "true" } else { "false" });
+        crate::dom::aria(&head, &format!("Branch {}", br.id));
+        head.set_attr(
             "style",
             &format!(
                 "left:{};top:{};width:{};height:{}",
@@ -351,7 +348,7 @@ fn draw(e: &Editor, report: &Found, wrap: &Element) -> Res<()> {
                 px(COL_W),
                 px(HEAD_H)
             ),
-        )?;
+        );
         // Below the last node: drop here to move a card to the end of this branch.
         let end_y = l
             .nodes
@@ -360,12 +357,12 @@ fn draw(e: &Editor, report: &Found, wrap: &Element) -> Res<()> {
             .map(|n| n.y + n.h)
             .max()
             .unwrap_or(PAD + HEAD_H);
-        let end = text_el("div", "drop-end", "Drop a card here", &canvas)?;
-        end.set_attribute("data-drop", &sel_key(Sel::Card(bi, br.cards.len())))?;
-        end.set_attribute(
+        let end = text_el("div", "drop-end", "Drop a card here", &canvas);
+        end.set_attr("data-drop", &sel_key(Sel::Card(bi, br.cards.len())));
+        end.set_attr(
             "style",
             &format!("left:{};top:{};width:{}", px(x), px(end_y + 6), px(COL_W)),
-        )?;
+        );
     }
     for n in &l.nodes {
         let Some(card) = d.branches.get(n.b).and_then(|br| br.cards.get(n.c)) else {
@@ -391,7 +388,7 @@ fn draw(e: &Editor, report: &Found, wrap: &Element) -> Res<()> {
         } else if warnings > 0 {
             class.push_str(" has-warning");
         }
-        let node = el("div", &class, &canvas)?;
+        let node = el("div", &class, &canvas);
         let key = sel_key(Sel::Card(n.b, n.c));
         for (k, v) in [
             ("role", "button"),
@@ -403,7 +400,7 @@ fn draw(e: &Editor, report: &Found, wrap: &Element) -> Res<()> {
             ("data-card", card.id.as_str()),
             ("aria-pressed", if selected { "true" } else { "false" }),
         ] {
-            node.set_attribute(k, v)?;
+            node.set_attr(k, v);
         }
         let text = crate::fmt::card_text(&card.kind);
         let mut label = format!(
@@ -417,8 +414,8 @@ fn draw(e: &Editor, report: &Found, wrap: &Element) -> Res<()> {
         if warnings > 0 {
             label.push_str(&format!(", {warnings} suggestion(s)"));
         }
-        crate::dom::aria(&node, &label)?;
-        node.set_attribute(
+        crate::dom::aria(&node, &label);
+        node.set_attr(
             "style",
             &format!(
                 "left:{};top:{};width:{};height:{}",
@@ -427,14 +424,14 @@ fn draw(e: &Editor, report: &Found, wrap: &Element) -> Res<()> {
                 px(COL_W),
                 px(n.h)
             ),
-        )?;
-        let top = text_el("div", "node-kind", kind_label(&card.kind), &node)?;
+        );
+        let top = text_el("div", "node-kind", kind_label(&card.kind), &node);
         if errors > 0 {
-            text_el("span", "badge error", &format!("{errors} error(s)"), &top)?;
+            text_el("span", "badge error", &format!("{errors} error(s)"), &top);
         } else if warnings > 0 {
-            text_el("span", "badge warning", &format!("{warnings} tip(s)"), &top)?;
+            text_el("span", "badge warning", &format!("{warnings} tip(s)"), &top);
         }
-        data_el("div", "node-text", text, &node)?;
+        data_el("div", "node-text", text, &node);
         for (i, row) in n.rows.iter().enumerate() {
             let r = text_el(
                 "div",
@@ -445,18 +442,17 @@ fn draw(e: &Editor, report: &Found, wrap: &Element) -> Res<()> {
                 },
                 &row.text,
                 &node,
-            )?;
-            r.set_attribute(
+            );
+            r.set_attr(
                 "style",
                 &format!(
                     "top:{};height:{}",
                     px(flow::NODE_TOP + i as i32 * ROW_H),
                     px(ROW_H)
                 ),
-            )?;
+            );
         }
     }
-    Ok(())
 }
 
 fn short(s: &str, max: usize) -> String {

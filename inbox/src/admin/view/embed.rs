@@ -3,7 +3,7 @@
 use web_sys::Element;
 
 use crate::admin::model::Model;
-use crate::dom::{button, el, text_el, window, Res};
+use crate::dom::{button, el, text_el, window, SetAttr};
 
 pub fn snippet(ws: &str) -> String {
     let origin = window()
@@ -12,28 +12,28 @@ pub fn snippet(ws: &str) -> String {
     format!("<script src=\"{origin}/widget.js\" data-workspace=\"{ws}\" async></script>")
 }
 
-pub fn render(m: &Model, panel: &Element) -> Res<()> {
+pub fn render(m: &Model, panel: &Element) {
     let ws = m
         .session
         .as_ref()
         .map(|s| s.workspace.as_str())
         .unwrap_or("");
-    text_el("h2", "", "Embed the widget", panel)?;
+    text_el("h2", "", "Embed the widget", panel);
     text_el(
         "p",
         "",
         "Paste this tag into every page where the chat should appear, just before </body>.",
         panel,
-    )?;
-    let code = text_el("code", "snippet", &snippet(ws), panel)?;
-    code.set_attribute("id", "snippet")?;
-    let bar = el("p", "toolbar", panel)?;
-    let b = button("primary", "Copy", "copy-snippet", &bar)?;
-    b.set_attribute("id", "copy-snippet")?;
-    let st = el("span", "muted", &bar)?;
-    st.set_attribute("role", "status")?;
-    st.set_attribute("id", "copy-status")?;
-    text_el("h3", "", "Signed-in visitors", panel)?;
+    );
+    let code = text_el("code", "snippet", &snippet(ws), panel);
+    code.set_attr("id", "snippet");
+    let bar = el("p", "toolbar", panel);
+    let b = button("primary", "Copy", "copy-snippet", &bar);
+    b.set_attr("id", "copy-snippet");
+    let st = el("span", "muted", &bar);
+    st.set_attr("role", "status");
+    st.set_attr("id", "copy-status");
+    text_el("h3", "", "Signed-in visitors", panel);
     text_el(
         "p",
         "",
@@ -41,9 +41,8 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
          Its server computes user_hash = HMAC-SHA256(identity secret, id): keep the secret there, never in a page. \
          Verified visitors' forms start filled in, agents see them as verified, and one person's conversations are linked.",
         panel,
-    )?;
-    let bar = el("p", "toolbar", panel)?;
-    button("", "Show the identity secret", "idv-show", &bar)?;
-    button("danger", "Make a new secret", "idv-rotate", &bar)?;
-    Ok(())
+    );
+    let bar = el("p", "toolbar", panel);
+    button("", "Show the identity secret", "idv-show", &bar);
+    button("danger", "Make a new secret", "idv-rotate", &bar);
 }

@@ -6,7 +6,7 @@ use parlor_core::hours::BusinessHours;
 use parlor_core::hours_text::{format_exceptions, format_week};
 use web_sys::Element;
 
-use crate::dom::{checkbox, el, field, text_el, Res};
+use crate::dom::{checkbox, el, field, text_el, SetAttr};
 
 pub const DAYS: [(&str, &str); 7] = [
     ("mon", "Monday"),
@@ -20,10 +20,10 @@ pub const DAYS: [(&str, &str); 7] = [
 
 /// The editor's fields, named `hours_*`, inside a `<fieldset>` of `form`. With no hours yet, the
 /// fields offer weekdays 09:00–18:00 in the admin's own time zone.
-pub fn render(hours: Option<&BusinessHours>, switch_label: &str, form: &Element) -> Res<()> {
-    let set = el("fieldset", "hours", form)?;
-    text_el("legend", "", "Business hours", &set)?;
-    checkbox(switch_label, "hours_on", hours.is_some(), &set)?;
+pub fn render(hours: Option<&BusinessHours>, switch_label: &str, form: &Element) {
+    let set = el("fieldset", "hours", form);
+    text_el("legend", "", "Business hours", &set);
+    checkbox(switch_label, "hours_on", hours.is_some(), &set);
     let zone = hours
         .map(|h| h.time_zone.clone())
         .unwrap_or_else(browser_time_zone);
@@ -33,8 +33,8 @@ pub fn render(hours: Option<&BusinessHours>, switch_label: &str, form: &Element)
         "hours_time_zone",
         &zone,
         &set,
-    )?;
-    z.set_attribute("autocomplete", "off")?;
+    );
+    z.set_attr("autocomplete", "off");
     let week = match hours {
         Some(h) => format_week(&h.weekly),
         None => {
@@ -51,15 +51,15 @@ pub fn render(hours: Option<&BusinessHours>, switch_label: &str, form: &Element)
             ]
         }
     };
-    let grid = el("div", "grid2", &set)?;
+    let grid = el("div", "grid2", &set);
     for ((key, label), ranges) in DAYS.iter().zip(week.iter()) {
-        let i = field(label, "input", &format!("hours_{key}"), ranges, &grid)?;
-        crate::dom::say(&i, "placeholder", "Closed")?;
+        let i = field(label, "input", &format!("hours_{key}"), ranges, &grid);
+        crate::dom::say(&i, "placeholder", "Closed");
         crate::dom::say(
             &i,
             "title",
             "Ranges such as 09:00-12:00, 14:00-18:00; empty: closed",
-        )?;
+        );
     }
     let ex = hours
         .map(|h| format_exceptions(&h.exceptions))
@@ -70,9 +70,8 @@ pub fn render(hours: Option<&BusinessHours>, switch_label: &str, form: &Element)
         "hours_exceptions",
         &ex,
         &set,
-    )?;
-    t.set_attribute("rows", "3")?;
-    Ok(())
+    );
+    t.set_attr("rows", "3");
 }
 
 /// The browser's own time zone, the likeliest answer for a new schedule.

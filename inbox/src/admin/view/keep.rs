@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement};
 
 use crate::dom;
+use crate::dom::SetAttr;
 
 #[derive(Default)]
 pub struct Kept {
@@ -79,7 +80,7 @@ pub fn restore(panel: &Element, kept: &Kept) {
     each(panel, "details > summary", |s| {
         if kept.open.contains(&s.text_content().unwrap_or_default()) {
             if let Some(d) = s.parent_element() {
-                let _ = d.set_attribute("open", "");
+                d.set_attr("open", "");
             }
         }
     });

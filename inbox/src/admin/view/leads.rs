@@ -5,7 +5,7 @@ use parlor_core::lead::Lead;
 use web_sys::Element;
 
 use crate::admin::model::Model;
-use crate::dom::{button, data_el, el, field, select, text_el, Res};
+use crate::dom::{button, data_el, el, field, select, text_el, SetAttr};
 use crate::fmt::date_time;
 
 const SOURCES: [(&str, &str); 3] = [
@@ -33,36 +33,36 @@ fn current(m: &Model, key: &str) -> String {
         .unwrap_or_default()
 }
 
-pub fn render(m: &Model, panel: &Element) -> Res<()> {
-    text_el("h2", "", "Leads", panel)?;
-    let form = el("form", "toolbar", panel)?;
-    form.set_attribute("data-form", "leads")?;
-    crate::dom::aria(&form, "Filter leads")?;
-    let q = field("Search", "input", "q", &current(m, "q"), &form)?;
-    q.set_attribute("type", "search")?;
-    q.set_attribute("id", "leads-q")?;
-    q.set_attribute("maxlength", "200")?;
+pub fn render(m: &Model, panel: &Element) {
+    text_el("h2", "", "Leads", panel);
+    let form = el("form", "toolbar", panel);
+    form.set_attr("data-form", "leads");
+    crate::dom::aria(&form, "Filter leads");
+    let q = field("Search", "input", "q", &current(m, "q"), &form);
+    q.set_attr("type", "search");
+    q.set_attr("id", "leads-q");
+    q.set_attr("maxlength", "200");
     select(
         "Came via",
         "source",
         &super::opts(&SOURCES),
         &current(m, "source"),
         &form,
-    )?;
+    );
     select(
         "Outcome",
         "outcome",
         &super::opts(&OUTCOMES),
         &current(m, "outcome"),
         &form,
-    )?;
-    let from = field("Seen from", "input", "from", "", &form)?;
-    from.set_attribute("type", "date")?;
-    let to = field("Seen until", "input", "to", "", &form)?;
-    to.set_attribute("type", "date")?;
-    let apply = text_el("button", "", "Apply", &form)?;
-    apply.set_attribute("type", "submit")?;
-    button("primary", "Export CSV", "export-leads", &form)?;
+    );
+    let from = field("Seen from", "input", "from", "", &form);
+    from.set_attr("type", "date");
+    let to = field("Seen until", "input", "to", "", &form);
+    to.set_attr("type", "date");
+    let apply = text_el("button", "", "Apply", &form);
+    apply.set_attr("type", "submit");
+    button("primary", "Export CSV", "export-leads", &form);
 
     if m.leads.is_empty() {
         text_el(
@@ -70,18 +70,18 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
             "muted",
             "No leads yet. A visitor who gives an email (in an info capture or the offline form) appears here.",
             panel,
-        )?;
-        return Ok(());
+        );
+        return;
     }
     text_el(
         "p",
         "muted",
         &format!("{} lead(s) shown", m.leads.len()),
         panel,
-    )?;
-    let table = el("table", "", panel)?;
-    crate::dom::aria(&table, "Leads")?;
-    let head = el("tr", "", &el("thead", "", &table)?)?;
+    );
+    let table = el("table", "", panel);
+    crate::dom::aria(&table, "Leads");
+    let head = el("tr", "", &el("thead", "", &table));
     for h in [
         "Email",
         "Name",
@@ -93,21 +93,20 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
         "Page",
         "Campaign",
     ] {
-        text_el("th", "", h, &head)?;
+        text_el("th", "", h, &head);
     }
-    let body = el("tbody", "", &table)?;
+    let body = el("tbody", "", &table);
     for lead in &m.leads {
-        row(lead, &body)?;
+        row(lead, &body);
     }
     if m.leads_next.is_some() {
-        button("", "Show more", "more-leads", panel)?;
+        button("", "Show more", "more-leads", panel);
     }
-    Ok(())
 }
 
-fn row(lead: &Lead, body: &Element) -> Res<()> {
-    let tr = el("tr", "", body)?;
-    tr.set_attribute("data-lead", &lead.key)?;
+fn row(lead: &Lead, body: &Element) {
+    let tr = el("tr", "", body);
+    tr.set_attr("data-lead", &lead.key);
     let source = SOURCES
         .iter()
         .find(|(k, _)| *k == lead.source.code())
@@ -129,7 +128,6 @@ fn row(lead: &Lead, body: &Element) -> Res<()> {
     ];
     for c in cells {
         // Visitor text is always text (textContent), never markup.
-        data_el("td", if c.contains('\n') { "pre" } else { "" }, &c, &tr)?;
+        data_el("td", if c.contains('\n') { "pre" } else { "" }, &c, &tr);
     }
-    Ok(())
 }

@@ -21,7 +21,7 @@ mod webhooks;
 use web_sys::Element;
 
 use super::model::{Model, Tab};
-use crate::dom::{self, button, clear, el, set_text, show, text_el, Res};
+use crate::dom::{self, button, clear, el, set_text, show, text_el, Res, SetAttr};
 
 pub struct View {
     signin: Element,
@@ -44,50 +44,50 @@ pub struct View {
 impl View {
     pub fn build(root: &Element) -> Res<View> {
         clear(root);
-        let app = el("div", "app", root)?;
-        let signin = el("form", "signin card", &app)?;
-        signin.set_attribute("data-form", "signin")?;
-        text_el("h1", "", "Sign in to Parlor admin", &signin)?;
-        let ws = dom::field("Workspace", "input", "workspace", "", &signin)?;
-        ws.set_attribute("required", "")?;
-        let email = dom::field("Email", "input", "email", "", &signin)?;
-        email.set_attribute("type", "email")?;
-        email.set_attribute("autocomplete", "username")?;
-        let pw = dom::field("Password", "input", "password", "", &signin)?;
-        pw.set_attribute("type", "password")?;
-        pw.set_attribute("autocomplete", "current-password")?;
-        text_el("p", "or", "— or —", &signin)?;
-        let key = dom::field("Workspace admin key (wsk_…)", "input", "key", "", &signin)?;
-        key.set_attribute("type", "password")?;
-        key.set_attribute("autocomplete", "off")?;
-        let signin_error = el("p", "error", &signin)?;
-        signin_error.set_attribute("role", "alert")?;
-        let signin_button = text_el("button", "primary", "Sign in", &signin)?;
-        signin_button.set_attribute("type", "submit")?;
+        let app = el("div", "app", root);
+        let signin = el("form", "signin card", &app);
+        signin.set_attr("data-form", "signin");
+        text_el("h1", "", "Sign in to Parlor admin", &signin);
+        let ws = dom::field("Workspace", "input", "workspace", "", &signin);
+        ws.set_attr("required", "");
+        let email = dom::field("Email", "input", "email", "", &signin);
+        email.set_attr("type", "email");
+        email.set_attr("autocomplete", "username");
+        let pw = dom::field("Password", "input", "password", "", &signin);
+        pw.set_attr("type", "password");
+        pw.set_attr("autocomplete", "current-password");
+        text_el("p", "or", "— or —", &signin);
+        let key = dom::field("Workspace admin key (wsk_…)", "input", "key", "", &signin);
+        key.set_attr("type", "password");
+        key.set_attr("autocomplete", "off");
+        let signin_error = el("p", "error", &signin);
+        signin_error.set_attr("role", "alert");
+        let signin_button = text_el("button", "primary", "Sign in", &signin);
+        signin_button.set_attr("type", "submit");
 
-        let shell = el("div", "shell", &app)?;
-        let top = el("header", "topbar", &shell)?;
-        text_el("strong", "brand", "Parlor admin", &top)?;
-        let who = el("span", "who", &top)?;
-        let live = el("span", "conn", &top)?;
-        live.set_attribute("role", "status")?;
-        button("ghost", "Sign out", "signout", &top)?;
-        let nav = el("nav", "tabs", &shell)?;
-        nav.set_attribute("role", "tablist")?;
-        crate::dom::aria(&nav, "Admin sections")?;
+        let shell = el("div", "shell", &app);
+        let top = el("header", "topbar", &shell);
+        text_el("strong", "brand", "Parlor admin", &top);
+        let who = el("span", "who", &top);
+        let live = el("span", "conn", &top);
+        live.set_attr("role", "status");
+        button("ghost", "Sign out", "signout", &top);
+        let nav = el("nav", "tabs", &shell);
+        nav.set_attr("role", "tablist");
+        crate::dom::aria(&nav, "Admin sections");
         let mut tabs = Vec::new();
         for t in Tab::ALL {
-            let b = button("", t.label(), "tab", &nav)?;
-            b.set_attribute("role", "tab")?;
-            b.set_attribute("data-tab", t.key())?;
-            b.set_attribute("id", &format!("tab-{}", t.key()))?;
-            b.set_attribute("aria-controls", "panel")?;
+            let b = button("", t.label(), "tab", &nav);
+            b.set_attr("role", "tab");
+            b.set_attr("data-tab", t.key());
+            b.set_attr("id", &format!("tab-{}", t.key()));
+            b.set_attr("aria-controls", "panel");
             tabs.push((t, b));
         }
-        let panel = el("section", "tabpanel", &shell)?;
-        panel.set_attribute("id", "panel")?;
-        panel.set_attribute("role", "tabpanel")?;
-        let preview = preview::Dock::build(&shell)?;
+        let panel = el("section", "tabpanel", &shell);
+        panel.set_attr("id", "panel");
+        panel.set_attr("role", "tabpanel");
+        let preview = preview::Dock::build(&shell);
         Ok(View {
             signin,
             signin_error,
@@ -117,7 +117,7 @@ impl View {
         self.rev = Some(m.rev);
         let previewing =
             m.tab == Some(Tab::Dialogues) && m.editor.as_ref().is_some_and(|e| e.preview);
-        self.preview.render(previewing)?;
+        self.preview.render(previewing);
         show(&self.signin, m.session.is_none());
         show(&self.shell, m.session.is_some());
         set_text(&self.signin_error, m.sign_in_error.as_deref().unwrap_or(""));
@@ -148,12 +148,12 @@ impl View {
             .set_class_name(if m.live { "conn on" } else { "conn off" });
         for (t, b) in &self.tabs {
             let sel = m.tab == Some(*t);
-            b.set_attribute("aria-selected", if sel { "true" } else { "false" })?;
-            b.set_attribute("tabindex", if sel { "0" } else { "-1" })?;
+            b.set_attr("aria-selected", if sel { "true" } else { "false" });
+            b.set_attr("tabindex", if sel { "0" } else { "-1" });
         }
         let Some(tab) = m.tab else { return Ok(()) };
         self.panel
-            .set_attribute("aria-labelledby", &format!("tab-{}", tab.key()))?;
+            .set_attr("aria-labelledby", &format!("tab-{}", tab.key()));
         // Redraw the panel, keeping focus on the control that had it.
         let focused = focus::remember();
         // What the admin typed survives every redraw of the same tab (live updates arrive while
@@ -173,28 +173,28 @@ impl View {
                     if *error { "error flash" } else { "ok flash" },
                     text,
                     &self.panel,
-                )?;
-                p.set_attribute("role", if *error { "alert" } else { "status" })?;
+                );
+                p.set_attr("role", if *error { "alert" } else { "status" });
             }
         }
         match tab {
-            Tab::Overview => overview::render(m, &self.panel)?,
-            Tab::Conversations => conversations::render(m, &self.panel)?,
-            Tab::Leads => leads::render(m, &self.panel)?,
-            Tab::Agents => people::render(m, &self.panel)?,
-            Tab::Canned => canned::render(m, &self.panel)?,
-            Tab::Settings => settings::render(m, &self.panel)?,
-            Tab::Audit => logs::render("Routing audit log", "No routing decisions yet.", &m.audit, &self.panel)?,
+            Tab::Overview => overview::render(m, &self.panel),
+            Tab::Conversations => conversations::render(m, &self.panel),
+            Tab::Leads => leads::render(m, &self.panel),
+            Tab::Agents => people::render(m, &self.panel),
+            Tab::Canned => canned::render(m, &self.panel),
+            Tab::Settings => settings::render(m, &self.panel),
+            Tab::Audit => logs::render("Routing audit log", "No routing decisions yet.", &m.audit, &self.panel),
             Tab::Emails => logs::render(
                 "Emails",
                 "No emails sent yet. Missed live chats, new leads and transcripts visitors ask for are listed here.",
                 &m.outbox,
                 &self.panel,
-            )?,
+            ),
             Tab::Dialogues => dialogue::render(m, &self.panel)?,
-            Tab::Embed => embed::render(m, &self.panel)?,
-            Tab::Privacy => privacy::render(m, &self.panel)?,
-            Tab::Webhooks => webhooks::render(m, &self.panel)?,
+            Tab::Embed => embed::render(m, &self.panel),
+            Tab::Privacy => privacy::render(m, &self.panel),
+            Tab::Webhooks => webhooks::render(m, &self.panel),
         }
         if same_tab {
             keep::restore(&self.panel, &kept);

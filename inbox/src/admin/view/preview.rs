@@ -7,7 +7,7 @@ use web_sys::{Element, HtmlIFrameElement};
 
 use parlor_core::dialogue::Dialogue;
 
-use crate::dom::{button, document, el, show, text_el, window, Res};
+use crate::dom::{button, document, el, show, text_el, window, Res, SetAttr};
 
 pub struct Dock {
     dock: Element,
@@ -18,37 +18,36 @@ pub struct Dock {
 const FRAME_ID: &str = "preview-frame";
 
 impl Dock {
-    pub fn build(parent: &Element) -> Res<Dock> {
-        let dock = el("aside", "preview-dock", parent)?;
-        crate::dom::aria(&dock, "Live preview")?;
+    pub fn build(parent: &Element) -> Dock {
+        let dock = el("aside", "preview-dock", parent);
+        crate::dom::aria(&dock, "Live preview");
         show(&dock, false);
-        let head = el("header", "", &dock)?;
-        text_el("strong", "", "Preview", &head)?;
+        let head = el("header", "", &dock);
+        text_el("strong", "", "Preview", &head);
         text_el(
             "span",
             "muted",
             "Runs the draft here: nothing reaches agents or the server.",
             &head,
-        )?;
-        button("ghost", "Close preview", "toggle-preview", &head)?;
-        let body = el("div", "preview-body", &dock)?;
-        Ok(Dock {
+        );
+        button("ghost", "Close preview", "toggle-preview", &head);
+        let body = el("div", "preview-body", &dock);
+        Dock {
             dock,
             body,
             framed: false,
-        })
+        }
     }
 
-    pub fn render(&mut self, visible: bool) -> Res<()> {
+    pub fn render(&mut self, visible: bool) {
         show(&self.dock, visible);
         if visible && !self.framed {
-            let f = el("iframe", "", &self.body)?;
-            f.set_attribute("id", FRAME_ID)?;
-            crate::dom::say(&f, "title", "Live preview of the draft dialogue")?;
-            f.set_attribute("src", "/preview.html")?;
+            let f = el("iframe", "", &self.body);
+            f.set_attr("id", FRAME_ID);
+            crate::dom::say(&f, "title", "Live preview of the draft dialogue");
+            f.set_attr("src", "/preview.html");
             self.framed = true;
         }
-        Ok(())
     }
 }
 

@@ -4,21 +4,21 @@
 use web_sys::Element;
 
 use crate::admin::model::Model;
-use crate::dom::{button, el, field, select, text_el, Res};
+use crate::dom::{button, el, field, select, text_el, SetAttr};
 
-pub fn render(m: &Model, panel: &Element) -> Res<()> {
-    text_el("h2", "", "Privacy", panel)?;
+pub fn render(m: &Model, panel: &Element) {
+    text_el("h2", "", "Privacy", panel);
     text_el(
         "p",
         "",
         "When a visitor asks to be forgotten, erase their data: the messages and captured details of their conversations, their rows in Conversations, failed-action emails and routing audit. The routing audit keeps one line saying how many conversations were erased, by whom and when, without naming the visitor.",
         panel,
-    )?;
-    let form = el("form", "panel", panel)?;
-    form.set_attribute("data-form", "erase")?;
-    crate::dom::aria(&form, "Erase a visitor's data")?;
+    );
+    let form = el("form", "panel", panel);
+    form.set_attr("data-form", "erase");
+    crate::dom::aria(&form, "Erase a visitor's data");
     let (by, value) = m.erase_ask.as_ref().map_or(("email", ""), |t| t.fields());
-    let grid = el("div", "grid2", &form)?;
+    let grid = el("div", "grid2", &form);
     let s = select(
         "Find the visitor by",
         "by",
@@ -28,38 +28,37 @@ pub fn render(m: &Model, panel: &Element) -> Res<()> {
         ]),
         by,
         &grid,
-    )?;
-    s.set_attribute("id", "erase-by")?;
+    );
+    s.set_attr("id", "erase-by");
     let t = field(
         "Email address or conversation id",
         "input",
         "target",
         value,
         &grid,
-    )?;
-    t.set_attribute("id", "erase-target")?;
-    t.set_attribute("autocomplete", "off")?;
-    let b = text_el("button", "", "Erase…", &form)?;
-    b.set_attribute("type", "submit")?;
-    b.set_attribute("id", "erase-submit")?;
+    );
+    t.set_attr("id", "erase-target");
+    t.set_attr("autocomplete", "off");
+    let b = text_el("button", "", "Erase…", &form);
+    b.set_attr("type", "submit");
+    b.set_attr("id", "erase-submit");
     if let Some(target) = &m.erase_ask {
-        let ask = el("div", "confirm", panel)?;
-        ask.set_attribute("role", "alertdialog")?;
-        crate::dom::aria(&ask, "Confirm the erasure")?;
+        let ask = el("div", "confirm", panel);
+        ask.set_attr("role", "alertdialog");
+        crate::dom::aria(&ask, "Confirm the erasure");
         // The email is what the admin typed: inserted as text, never as HTML.
-        text_el("p", "", &target.question(), &ask)?;
-        let yes = button("danger", "Yes, erase for good", "erase-confirm", &ask)?;
-        yes.set_attribute("id", "erase-confirm")?;
-        button("ghost", "Cancel", "erase-cancel", &ask)?;
+        text_el("p", "", &target.question(), &ask);
+        let yes = button("danger", "Yes, erase for good", "erase-confirm", &ask);
+        yes.set_attr("id", "erase-confirm");
+        button("ghost", "Cancel", "erase-cancel", &ask);
     }
     if m.erasing {
-        let p = text_el("p", "muted", "Erasing…", panel)?;
-        p.set_attribute("role", "status")?;
+        let p = text_el("p", "muted", "Erasing…", panel);
+        p.set_attr("role", "status");
     }
     let keep = match m.settings.as_ref().and_then(|s| s.retention_days) {
         Some(d) => format!("Ended conversations are deleted {d} days after their last change."),
         None => "Ended conversations are kept until erased. Set a retention period in Settings to delete them automatically.".into(),
     };
-    text_el("p", "muted", &keep, panel)?;
-    Ok(())
+    text_el("p", "muted", &keep, panel);
 }
