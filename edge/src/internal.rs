@@ -7,6 +7,8 @@
 //! from Rust (`#[wasm_bindgen] impl … { fn link }`) and `edge/entry.mjs` declares their classes
 //! as `DurableObject`s so the platform lets other objects call it.
 
+use std::cell::RefCell;
+
 use parlor_core::dialogue::Dialogue;
 use parlor_core::link::{ConversationToWorkspace, FromConversation, ToConversation};
 use parlor_core::routing::VisitorFacts;
@@ -16,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
-use worker::{Env, Stub};
+use worker::Env;
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::decode_json;
@@ -46,19 +48,47 @@ pub struct Ack {
 #[wasm_bindgen]
 extern "C" {
     /// An object's stub seen as what it serves over RPC.
+    #[derive(Clone)]
     type LinkTarget;
 
     #[wasm_bindgen(method, catch)]
     fn link(this: &LinkTarget, batch: String) -> Result<JsValue, JsValue>;
 }
 
-/// Conversation → workspace; the reply carries the workspace's messages for the caller.
-pub async fn to_workspace(
-    env: &Env,
-    workspace: &str,
-    batch: &FromConversation,
-) -> ApiResult<ToConversation> {
-    call_link(workspace_stub(env, workspace)?, batch).await
+/// A conversation's link to its workspace: the stub made on the first call and kept while the
+/// instance lives. Every preview crosses the link, and a stub made per call derives the object
+/// id (a hash of the name) and builds two platform objects the collector then sweeps — what the
+/// pauses of the chat load are made of (docs/performance.md). A call that fails drops the stub
+/// (a stub whose connection broke stays broken); the next call makes a new one.
+#[derive(Default)]
+pub struct WorkspaceLink(RefCell<Option<(String, LinkTarget)>>);
+
+impl WorkspaceLink {
+    /// Conversation → workspace; the reply carries the workspace's messages for the caller.
+    pub async fn call(
+        &self,
+        env: &Env,
+        workspace: &str,
+        batch: &FromConversation,
+    ) -> ApiResult<ToConversation> {
+        let kept = match &*self.0.borrow() {
+            Some((name, target)) if name == workspace => Some(target.clone()),
+            _ => None,
+        };
+        let target = match kept {
+            Some(target) => target,
+            None => {
+                let target: LinkTarget = workspace_stub(env, workspace)?.into_rpc();
+                *self.0.borrow_mut() = Some((workspace.to_owned(), target.clone()));
+                target
+            }
+        };
+        let reply = call_link(&target, batch).await;
+        if reply.is_err() {
+            self.0.borrow_mut().take();
+        }
+        reply
+    }
 }
 
 /// Workspace → conversation; the reply carries the conversation's messages for the workspace.
@@ -67,11 +97,14 @@ pub async fn to_conversation(
     conversation: &str,
     batch: &ToConversation,
 ) -> ApiResult<Vec<ConversationToWorkspace>> {
-    call_link(conversation_stub(env, conversation)?, batch).await
+    let target: LinkTarget = conversation_stub(env, conversation)?.into_rpc();
+    call_link(&target, batch).await
 }
 
-async fn call_link<B: Serialize, R: DeserializeOwned>(stub: Stub, batch: &B) -> ApiResult<R> {
-    let target: LinkTarget = stub.into_rpc();
+async fn call_link<B: Serialize, R: DeserializeOwned>(
+    target: &LinkTarget,
+    batch: &B,
+) -> ApiResult<R> {
     let failed = |e: JsValue| {
         let why = e
             .dyn_ref::<js_sys::Error>()

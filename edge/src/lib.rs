@@ -14,6 +14,7 @@ mod identity;
 mod internal;
 mod mailer;
 mod password;
+mod peers;
 mod pictures;
 pub mod push;
 mod routes;

@@ -8,7 +8,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { countCommits } from '../lib/commits.mjs';
 import { countGcPauses } from '../lib/gc-pauses.mjs';
-import { Sock, log, pool, summary, sleep, waitQuiet, workerdRss } from './common.mjs';
+import { Sock, log, pool, summary, sleep, waitQuiet, workerdCpu, workerdRss } from './common.mjs';
 import { benchWorkspace, startConversation, wsBase } from './workspace.mjs';
 
 const isCard = (id) => (m) => m.type === 'entry' && m.entry.event === 'card' && m.entry.card.id === id;
@@ -128,6 +128,9 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid }) {
   const commits = countCommits(rootPid);
   const gc = countGcPauses(rootPid);
   await Promise.all([commits.ready, gc.ready]);
+  // The workerd processes' CPU over the window, per message: steadier than a tail between
+  // two builds of the same machine (ticks of 10 ms, over seconds of CPU).
+  const cpuBefore = workerdCpu(rootPid);
   const started = performance.now();
   pairs.forEach((p, i) => {
     for (const [key, side] of sides) {
@@ -149,6 +152,7 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid }) {
   await sleep(durationMs + 50);
   const drainUntil = performance.now() + 20_000;
   while (delivered < sent && performance.now() < drainUntil) await sleep(100);
+  const cpuSeconds = workerdCpu(rootPid) - cpuBefore;
   const counted = await commits.stop();
   const gcPauses = await gc.stop();
   loop.disable();
@@ -183,6 +187,7 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid }) {
     warmupSeconds,
     commits: counted ? { ...counted, perMessage: counted.commits / Math.max(1, sent) } : null,
     gcPauses,
+    cpuPerMessageMs: (cpuSeconds * 1000) / Math.max(1, sent),
   };
 }
 
@@ -281,6 +286,7 @@ export async function echoChat(base, { kind, m, tag, intervalMs, durationMs, roo
 
 function logRun(kind, r) {
   const commits = r.commits ? `, ${r.commits.perMessage.toFixed(2)} commits/message` : '';
+  const cpu = r.cpuPerMessageMs != null ? `, workerd CPU ${r.cpuPerMessageMs.toFixed(2)} ms/message` : '';
   const gc = r.gcPauses ? `, GC pauses ${r.gcPauses.count} (${r.gcPauses.totalMs.toFixed(0)} ms, longest ${r.gcPauses.maxMs.toFixed(0)} ms)` : '';
-  log(`  ${kind}: p50 ${r.latency.p50?.toFixed(1)} ms, p99 ${r.latency.p99?.toFixed(1)} ms, ${r.delivered}/${r.sent} delivered, errors ${JSON.stringify(r.errors)}${commits}${gc}, load generator's longest stall ${r.clientStallMs.toFixed(0)} ms`);
+  log(`  ${kind}: p50 ${r.latency.p50?.toFixed(1)} ms, p99 ${r.latency.p99?.toFixed(1)} ms, ${r.delivered}/${r.sent} delivered, errors ${JSON.stringify(r.errors)}${commits}${cpu}${gc}, load generator's longest stall ${r.clientStallMs.toFixed(0)} ms`);
 }

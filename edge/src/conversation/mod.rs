@@ -34,8 +34,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::guards::{chat_frame, Guards, TOO_MANY_REFUSED};
 use crate::http::{ok, read_json};
 use crate::identity::Identity;
-use crate::internal::{serve_link, to_workspace, Ack, Init};
+use crate::internal::{serve_link, Ack, Init, WorkspaceLink};
 use crate::now_ms;
+use crate::peers::SocketPeers;
 use crate::rpc::identity_of;
 use crate::sql::has_schema;
 use store::Meta;
@@ -149,6 +150,10 @@ pub struct ConversationObject {
     alarm_slot: AlarmSlot,
     /// This object has tables (`init` ran); until then it answers as an unknown conversation.
     exists: Cell<bool>,
+    /// The stub of its workspace, made once.
+    workspace_link: WorkspaceLink,
+    /// Who is on each socket (their attachments never change after `accept`).
+    peers: SocketPeers<Peer>,
 }
 
 /// A side may send 20 messages at once, then 60 a minute.
@@ -181,6 +186,8 @@ impl ConversationObject {
             revoked: RefCell::new(None),
             alarm_slot: AlarmSlot::default(),
             rearmed: Cell::new(false),
+            workspace_link: WorkspaceLink::default(),
+            peers: SocketPeers::default(),
         })
     }
 
@@ -230,8 +237,7 @@ impl ConversationObject {
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> worker::Result<()> {
-        let peer: Option<Peer> = ws.deserialize_attachment().ok().flatten();
-        let Some(peer) = peer else {
+        let Some(peer) = self.peers.of(&ws) else {
             let _ = ws.close(Some(1008), Some("unknown peer"));
             return Ok(());
         };
@@ -423,8 +429,11 @@ impl ConversationObject {
                 }
                 *self.revoked.borrow_mut() = Some(revoked);
                 for ws in self.state.get_websockets_with_tag("agent") {
-                    let peer: Option<Peer> = ws.deserialize_attachment().ok().flatten();
-                    if peer.is_some_and(|p| p.agent.as_deref() == Some(agent.as_str())) {
+                    if self
+                        .peers
+                        .of(&ws)
+                        .is_some_and(|p| p.agent.as_deref() == Some(agent.as_str()))
+                    {
                         let _ = ws.close(
                             Some(4001),
                             Some("Your session has ended. Please sign in again."),
@@ -513,6 +522,7 @@ impl ConversationObject {
         };
         self.state.accept_websocket_with_tags(&pair.server, &[tag]);
         pair.server.serialize_attachment(&peer)?;
+        self.peers.remember(&pair.server, peer.clone());
         self.apply(Input::SocketOpened { side: peer.side }, None)
             .await?;
         Ok(Response::from_websocket(pair.client)?)
@@ -536,7 +546,8 @@ impl ConversationObject {
             // Erased (or never started): nobody is left to tell.
             return;
         }
-        let peer: Option<Peer> = ws.deserialize_attachment().ok().flatten();
+        let peer = self.peers.of(ws);
+        self.peers.forget(ws);
         if let Some(peer) = peer {
             self.guards.forget(&peer.socket);
             if let Err(e) = self
@@ -762,7 +773,7 @@ impl ConversationObject {
     }
 
     async fn deliver(&self, workspace: &str, batch: FromConversation) -> ApiResult<ToConversation> {
-        to_workspace(&self.env, workspace, &batch).await
+        self.workspace_link.call(&self.env, workspace, &batch).await
     }
 
     /// One input through the core: store, then send to sockets; returns the messages for
