@@ -430,3 +430,64 @@ proptest! {
         run(steps)?;
     }
 }
+
+/// Who may answer (the live chat card's routing) and where the dialogue goes when nobody can
+/// are the workspace's business: the visitor's copy of a card carries neither, live or after
+/// a reconnect; the stored entry, which agents and admins read, keeps both.
+#[test]
+fn a_visitor_never_sees_the_routing_of_a_card() {
+    let dialogue: Dialogue = serde_json::from_value(serde_json::json!({
+        "id": "d1", "name": "Sales",
+        "branches": [
+            {"id": "main", "cards": [
+                {"id": "lc1", "kind": "live_chat", "text": "Connecting…",
+                 "routing": {"mode": "rules", "rules": [{
+                     "conditions": [{"subject": {"of": "page_url"}, "op": "contains", "values": ["/pricing"]}],
+                     "target": {"to": "agent", "agent": "a-secret"}}]},
+                 "when_unavailable": "later"}
+            ]},
+            {"id": "later", "cards": [{"id": "m2", "kind": "message", "text": "Leave a note."}]}
+        ]
+    }))
+    .expect("valid dialogue");
+    let mut c = Conversation::new(
+        ConversationId::new("c1"),
+        dialogue,
+        ConversationSettings::default(),
+        Millis(0),
+    );
+    let fx = c.handle(start(), Millis(0));
+    let stored: Vec<TranscriptEntry> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Append(entry) => Some(entry.clone()),
+            _ => None,
+        })
+        .collect();
+    let stored_json = serde_json::to_string(&stored).expect("json");
+    assert!(stored_json.contains("a-secret") && stored_json.contains("when_unavailable"));
+    let live = serde_json::to_string(&c.to_visitors(&stored)).expect("json");
+    let resumed = serde_json::to_string(&resume_frames_for(
+        Side::Visitor,
+        c.view_for(Side::Visitor),
+        &stored,
+        0,
+    ))
+    .expect("json");
+    for seen in [&live, &resumed] {
+        assert!(
+            seen.contains("\"kind\":\"live_chat\""),
+            "the card is shown: {seen}"
+        );
+        assert!(
+            seen.contains("\"routing\":{\"mode\":\"round_robin\"}"),
+            "{seen}"
+        );
+        for hidden in ["a-secret", "/pricing", "rules", "when_unavailable", "later"] {
+            assert!(
+                !seen.contains(hidden),
+                "{hidden} reached the visitor: {seen}"
+            );
+        }
+    }
+}

@@ -11,7 +11,9 @@
 //! under its transcript `seq`.
 
 use super::state::Conversation;
-use crate::protocol::{ChatServerMsg, ConversationView, Side, TranscriptEntry};
+use crate::dialogue::{Card, CardKind};
+use crate::protocol::{ChatServerMsg, ConversationView, Side, TranscriptEntry, TranscriptEvent};
+use crate::routing::Routing;
 
 /// The entries a client that has seen up to `last_seq` is missing.
 /// `entries` must be in `seq` order (as stored).
@@ -40,8 +42,9 @@ pub fn resume_frames(
 
 /// The entries as the visitor's socket carries them: internal notes left out, each other
 /// entry renumbered in the visitor's own sequence (its `seq` minus the notes before it), so
-/// the visitor's numbers are contiguous from 1 like the transcript's. `notes_before` is how
-/// many notes precede `entries[0]` (0 when `entries` starts at the first entry).
+/// the visitor's numbers are contiguous from 1 like the transcript's, and cards without what
+/// only the server acts on ([`card_for_visitor`]). `notes_before` is how many notes precede
+/// `entries[0]` (0 when `entries` starts at the first entry).
 pub fn for_visitor(entries: &[TranscriptEntry], notes_before: u64) -> Vec<TranscriptEntry> {
     let mut notes = notes_before;
     let mut out = Vec::with_capacity(entries.len());
@@ -51,10 +54,34 @@ pub fn for_visitor(entries: &[TranscriptEntry], notes_before: u64) -> Vec<Transc
         } else {
             let mut e = e.clone();
             e.seq = e.seq.saturating_sub(notes);
+            if let TranscriptEvent::Card { card, .. } = &mut e.event {
+                card_for_visitor(card);
+            }
             out.push(e);
         }
     }
     out
+}
+
+/// A card as a visitor sees it. Who may answer a live chat (the routing: agents, teams, the
+/// rules and their conditions) and where the dialogue goes when nobody can is the
+/// workspace's business, never the visitor's: the live chat card carries `round_robin` in
+/// place of its routing, and no card carries `when_unavailable`. The stored entry keeps them.
+pub fn card_for_visitor(card: &mut Card) {
+    match &mut card.kind {
+        CardKind::LiveChat {
+            routing,
+            when_unavailable,
+            ..
+        } => {
+            *routing = Routing::RoundRobin;
+            *when_unavailable = None;
+        }
+        CardKind::Question {
+            when_unavailable, ..
+        } => *when_unavailable = None,
+        CardKind::Message { .. } | CardKind::InfoCapture { .. } => {}
+    }
 }
 
 /// The frames answering `hello { last_seq }` on a socket of `side`, `last_seq` in that side's
