@@ -51,8 +51,10 @@ impl<P: Clone + DeserializeOwned> SocketPeers<P> {
         Some(peer)
     }
 
-    /// The socket closed.
-    pub fn forget(&self, ws: &WebSocket) {
+    /// The socket closed: who was on it, no longer kept.
+    pub fn take(&self, ws: &WebSocket) -> Option<P> {
+        let peer = self.of(ws);
         self.known.borrow_mut().retain(|(w, _)| w != ws);
+        peer
     }
 }

@@ -67,7 +67,7 @@ pub fn for_visitor(entries: &[TranscriptEntry], notes_before: u64) -> Vec<Transc
 /// rules and their conditions) and where the dialogue goes when nobody can is the
 /// workspace's business, never the visitor's: the live chat card carries `round_robin` in
 /// place of its routing, and no card carries `when_unavailable`. The stored entry keeps them.
-pub fn card_for_visitor(card: &mut Card) {
+fn card_for_visitor(card: &mut Card) {
     match &mut card.kind {
         CardKind::LiveChat {
             routing,

@@ -542,12 +542,11 @@ impl ConversationObject {
     }
 
     async fn socket_gone(&self, ws: &WebSocket) {
+        let peer = self.peers.take(ws);
         if matches!(self.is_loaded(), Ok(false)) {
             // Erased (or never started): nobody is left to tell.
             return;
         }
-        let peer = self.peers.of(ws);
-        self.peers.forget(ws);
         if let Some(peer) = peer {
             self.guards.forget(&peer.socket);
             if let Err(e) = self
