@@ -109,7 +109,7 @@ paths = {
       "put": op("Upload one's own profile picture: the image itself as the body, PNG, JPEG or WebP as its bytes say (never SVG), at most 1 MB. "
           "Stored on this site; the answer is the agent, whose `avatar_url` names the picture (`/api/pictures/{ws}/{agent}/{hash}.{png|jpg|webp}`). "
           "A workspace key has no picture (403); not an accepted image, or a `Content-Type` that disagrees with the bytes → 422 with a sentence; over 1 MB → 413",
-          resp("Agent", ref("Agent")), params=[WS], req=ANY, codes=("401", "403", "404", "413", "422"), tag="agent")},
+          resp("Agent", ref("Agent")), params=[WS], req=ANY, codes=("400", "401", "403", "404", "413", "422"), tag="agent")},
   "/api/push/key": {
       "get": op("This server's VAPID public key (RFC 8292), base64url of the uncompressed P-256 point: the `applicationServerKey` an inbox subscribes to Web Push with. 503 when the operator configured no key",
           resp("Key", {"type": "object", "required": ["public_key"], "properties": {"public_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{87}$"}}}),
@@ -216,7 +216,7 @@ paths = {
           {"name": "from", "in": "query", "required": False, "schema": {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}, "description": "First local date, YYYY-MM-DD (with to)."},
           {"name": "to", "in": "query", "required": False, "schema": {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}, "description": "Last local date, included (with from)."},
           {"name": "days", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 92, "default": 7}, "description": "Instead of from/to: this many days ending today in the workspace's zone."}],
-      codes=("401", "403", "404", "422"), tag="admin")},
+      codes=("400", "401", "403", "404", "422"), tag="admin")},
   # Canned replies (docs/protocol.md): workspace-wide ones written by admins, personal ones by their agent.
   "/api/workspaces/{ws}/canned-replies": {
       "get": op("The canned replies the caller sees, by shortcut: the workspace-wide ones and, for an agent, their own personal ones",

@@ -4,7 +4,7 @@ import { test, before, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE, Api, freshWorkspace, DEMO_AGENTS, demoDialogue, signIn, openInbox, openAgentChat,
-  startVisitor, openVisitor, askForLiveChat, entriesOf, waitEntry, closeAllSockets,
+  startVisitor, openVisitor, askForLiveChat, entriesOf, waitEntry, closeAllSockets, Socket, wsUrl,
 } from './lib.mjs';
 
 const [ALICE] = DEMO_AGENTS;
@@ -128,6 +128,25 @@ test('malformed frames and oversize messages → error frames; nothing stored; t
   assert.deepEqual(texts, ['max', 'long1', 'ok']);
   assert.equal(inbox.closed, null);
   assert.equal(agent.closed, null);
+});
+
+test('a client speaking another protocol version is told so, then closed with 4000 (both sockets)', async () => {
+  const token = await signIn(W.id, ALICE);
+  const v = await startVisitor(W.id);
+  const sockets = [
+    ['visitor', wsUrl(`/api/visitor/ws?token=${encodeURIComponent(v.token)}`), { type: 'hello', v: 2, last_seq: 0 }],
+    ['inbox', wsUrl(`/api/workspaces/${W.id}/inbox/ws?token=${encodeURIComponent(token)}`), { type: 'hello', v: 2 }],
+  ];
+  for (const [label, url, hello] of sockets) {
+    const s = await Socket.open(url);
+    s.send(hello);
+    const e = await s.waitFor((m) => m.type === 'error', 5000, `${label}: unsupported_version`);
+    assert.equal(e.code, 'unsupported_version', `${label}: ${JSON.stringify(e)}`);
+    assert.ok(e.message.length > 0, label);
+    for (let i = 0; i < 50 && !s.closed; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(s.closed?.code, 4000, `${label}: closed ${JSON.stringify(s.closed)}`);
+    assert.ok(!s.frames.some((m) => m.type === 'welcome'), `${label}: no welcome`);
+  }
 });
 
 test('unknown routes → 404 JSON, a wrong method → 405 with Allow, a second workspace with the same id → 409', async () => {

@@ -1,7 +1,7 @@
 //! Agents' inbox sockets and admin view sockets on the workspace object: frames in, machine
 //! inputs out.
 
-use parlor_core::protocol::{InboxClientMsg, PROTOCOL_VERSION};
+use parlor_core::protocol::{InboxClientMsg, InboxServerMsg, PROTOCOL_VERSION};
 use parlor_core::workspace::WorkspaceInput;
 use parlor_core::AgentId;
 use worker::{Response, WebSocket, WebSocketPair};
@@ -64,6 +64,15 @@ impl WorkspaceDO {
         match msg {
             InboxClientMsg::Hello { v } => {
                 if v != PROTOCOL_VERSION {
+                    // As on the conversation socket: a frame that says why, then a close
+                    // code that tells the client not to reconnect with the same build.
+                    send_json(
+                        ws,
+                        &InboxServerMsg::Error {
+                            code: "unsupported_version".into(),
+                            message: "Please reload the page.".into(),
+                        },
+                    );
                     let _ = ws.close(Some(4000), Some("unsupported protocol version"));
                     return Ok(());
                 }
