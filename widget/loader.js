@@ -40,8 +40,9 @@
     dispatchEvent(new CustomEvent('parlor:' + name, { detail }));
   };
   // The page's attention while the visitor looks elsewhere (the panel closed or the tab
-  // hidden): the agent's arrival and messages are counted in the title, which blinks, and with
-  // data-sound a short chime plays. All of it stops once the visitor sees the panel.
+  // hidden): the agent's arrival and messages, or nobody able to chat, are counted in the
+  // title, which blinks, and with data-sound a short chime plays. All of it stops once the
+  // visitor sees the panel.
   const sound = 'sound' in data && data.sound != 'false';
   let fr;
   let shown;
@@ -58,7 +59,7 @@
   };
   const attend = (name, detail) => {
     if (name == 'open' || name == 'close') shown = name == 'open';
-    if ((name == 'chat_started' || detail == 'agent') && (document.hidden || !shown)) {
+    if ((name == 'chat_started' || name == 'chat_unavailable' || detail == 'agent') && (document.hidden || !shown)) {
       let on = !unseen++;
       const show = () => (document.title = (on = !on) ? (fr ? 'Nouveau message' : 'New message') : '(' + unseen + ') ' + title);
       if (on) (title = document.title), (blink = setInterval(show, 1000));

@@ -19,6 +19,7 @@ pub mod lead;
 pub mod link;
 pub mod mail_digest;
 pub mod network;
+pub mod owed;
 pub mod password;
 pub mod picture;
 pub mod privacy;

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use parlor_core::client::{
-    Backoff, ChatSession, ClientEffect, ClientEvent, Link, FIRST_DELAY, MAX_DELAY,
+    Action, Backoff, ChatSession, ClientEffect, ClientEvent, Link, FIRST_DELAY, MAX_DELAY,
 };
 use parlor_core::protocol::{
     ChatClientMsg, ChatServerMsg, ConversationView, Side, TranscriptEntry, TranscriptEvent,
@@ -271,7 +271,9 @@ impl World {
                     *self.stored.entry(client_id).or_default() += 1;
                 }
                 ClientEffect::Failed { client_id } => self.failed.push(client_id),
-                ClientEffect::Refused => self.failed.push("refused".into()),
+                ClientEffect::Refused | ClientEffect::Outdated => {
+                    self.failed.push("refused".into())
+                }
             }
         }
     }
@@ -427,7 +429,12 @@ fn hello_resumes_after_the_last_seq_applied() {
 
 #[test]
 fn refused_tokens_end_the_session_and_fail_what_was_not_stored() {
-    for code in [4000, 4401, 4999, 1008] {
+    for (code, end) in [
+        (4000, ClientEffect::Outdated),
+        (4401, ClientEffect::Refused),
+        (4999, ClientEffect::Refused),
+        (1008, ClientEffect::Refused),
+    ] {
         let mut s = open_session();
         s.handle(ClientEvent::Say { text: "a".into() }, Millis(0));
         let fx = s.handle(ClientEvent::SocketClosed { code }, Millis(0));
@@ -437,7 +444,7 @@ fn refused_tokens_end_the_session_and_fail_what_was_not_stored() {
                 ClientEffect::Failed {
                     client_id: "p-1".into()
                 },
-                ClientEffect::Refused
+                end
             ]
         );
         assert_eq!(s.link(), Link::Offline);
@@ -568,4 +575,147 @@ fn ended_elsewhere_stops_reconnects_once_nothing_is_pending() {
     assert!(s
         .handle(ClientEvent::SocketClosed { code: 1006 }, Millis(0))
         .is_empty());
+}
+
+fn leave_message() -> Action {
+    Action::LeaveMessage {
+        client_id: "p-lm".into(),
+        email: Some("v@example.com".into()),
+        text: "Call me back".into(),
+    }
+}
+
+/// The frame an action is sent as.
+fn leave_message_frame() -> ChatClientMsg {
+    ChatClientMsg::LeaveMessage {
+        client_id: "p-lm".into(),
+        email: Some("v@example.com".into()),
+        text: "Call me back".into(),
+    }
+}
+
+fn fallback(seq: u64) -> TranscriptEntry {
+    entry(
+        seq,
+        TranscriptEvent::Fallback {
+            kind: parlor_core::protocol::FallbackKind::LiveChat,
+            text: "Nobody is free: leave us a message.".into(),
+        },
+    )
+}
+
+#[test]
+fn the_offline_form_reaches_the_server_after_a_drop_that_followed_the_fallback() {
+    let mut s = open_session();
+    s.handle(frame_entry(fallback(1)), Millis(0));
+    // The socket drops after the fallback: nothing is owed, so no reconnect is planned…
+    assert!(s
+        .handle(ClientEvent::SocketClosed { code: 1006 }, Millis(10))
+        .is_empty());
+    assert_eq!(s.link(), Link::Offline);
+    // …until the visitor sends the form: the session connects at once, and sends it after
+    // the welcome (not into the closed socket).
+    let fx = s.handle(ClientEvent::Act(leave_message()), Millis(20));
+    assert_eq!(fx, vec![ClientEffect::Connect]);
+    assert!(s.acting());
+    s.handle(ClientEvent::Opened, Millis(30));
+    assert_eq!(
+        sent(&s.handle(welcome(1, true), Millis(40))),
+        vec![leave_message_frame()]
+    );
+    // Dropped again before the server's answer: reconnect (the conversation is closed, yet
+    // something is owed), and send it again (the server stores one per conversation).
+    let fx = s.handle(ClientEvent::SocketClosed { code: 1006 }, Millis(50));
+    assert!(matches!(fx.as_slice(), [ClientEffect::WakeAt(_)]), "{fx:?}");
+    let at = s.next_deadline().expect("a reconnect is planned");
+    assert_eq!(s.handle(ClientEvent::Tick, at), vec![ClientEffect::Connect]);
+    s.handle(ClientEvent::Opened, at);
+    assert_eq!(
+        sent(&s.handle(welcome(1, true), at)),
+        vec![leave_message_frame()]
+    );
+    // The entry that says it was left settles it: nothing more is sent after a later welcome,
+    // and a later drop plans no reconnect.
+    let left = entry(
+        2,
+        TranscriptEvent::LeftMessage {
+            email: "v@example.com".into(),
+            text: "Call me back".into(),
+            client_id: "p-lm".into(),
+        },
+    );
+    s.handle(frame_entry(left), at);
+    assert!(!s.acting());
+    assert!(s
+        .handle(ClientEvent::SocketClosed { code: 1006 }, at)
+        .is_empty());
+    assert_eq!(s.link(), Link::Offline);
+}
+
+#[test]
+fn a_refused_after_chat_request_is_not_sent_again() {
+    for (code, action, frame) in [
+        ("email_required", leave_message(), leave_message_frame()),
+        (
+            "message_already_left",
+            leave_message(),
+            leave_message_frame(),
+        ),
+        (
+            "transcript_already_sent",
+            Action::EmailTranscript,
+            ChatClientMsg::EmailTranscript,
+        ),
+        (
+            "no_email",
+            Action::EmailTranscript,
+            ChatClientMsg::EmailTranscript,
+        ),
+    ] {
+        let mut s = open_session();
+        s.handle(frame_entry(fallback(1)), Millis(0));
+        assert_eq!(
+            sent(&s.handle(ClientEvent::Act(action), Millis(0))),
+            vec![frame]
+        );
+        s.handle(
+            ClientEvent::Frame(ChatServerMsg::Error {
+                code: code.into(),
+                message: "no".into(),
+            }),
+            Millis(0),
+        );
+        assert!(!s.acting(), "{code}: answered");
+        s.handle(ClientEvent::SocketClosed { code: 1006 }, Millis(0));
+        s.handle(ClientEvent::Connect, Millis(1));
+        s.handle(ClientEvent::Opened, Millis(1));
+        assert!(
+            sent(&s.handle(welcome(1, true), Millis(1))).is_empty(),
+            "{code}"
+        );
+    }
+}
+
+#[test]
+fn a_second_request_of_the_same_kind_replaces_the_first() {
+    let mut s = open_session();
+    s.handle(frame_entry(fallback(1)), Millis(0));
+    s.handle(ClientEvent::SocketClosed { code: 1006 }, Millis(0));
+    s.handle(ClientEvent::Act(leave_message()), Millis(0));
+    let second = Action::LeaveMessage {
+        client_id: "p-lm".into(),
+        email: Some("v@example.com".into()),
+        text: "Call me back, please".into(),
+    };
+    // Already connecting: no second Connect.
+    assert!(s.handle(ClientEvent::Act(second), Millis(0)).is_empty());
+    s.handle(ClientEvent::Opened, Millis(1));
+    assert_eq!(
+        sent(&s.handle(welcome(1, true), Millis(1))),
+        vec![ChatClientMsg::LeaveMessage {
+            client_id: "p-lm".into(),
+            email: Some("v@example.com".into()),
+            text: "Call me back, please".into(),
+        }]
+    );
 }

@@ -136,6 +136,57 @@ test('closed hours: the offline form, the thanks line after a reload, the lead i
   }
 });
 
+test('a closed panel opens on the offline form, which reaches the server after the socket dropped', async () => {
+  // An agent is online but never accepts: the offer expires after 2 s and the chat falls back.
+  const { id: ws, admin } = await freshWorkspace('leads-drop', { agents: [ALICE], settings: { accept_timeout_ms: 2_000 } });
+  const inbox = await openInbox(ws, await signIn(ws, ALICE));
+  const ctx = await browser.newContext({ viewport: VIEWPORT });
+  try {
+    // The page's sockets are kept, so the test can drop them as a network change would.
+    await ctx.addInitScript(() => {
+      const Native = window.WebSocket;
+      window.__sockets = [];
+      window.WebSocket = class extends Native {
+        constructor(...args) {
+          super(...args);
+          window.__sockets.push(this);
+        }
+      };
+    });
+    const page = await visitorAtCapture(ctx, ws, { first: 'Lin', email: 'lin@example.com' });
+    await submitCapture(page);
+    await inbox.waitFor((m) => m.type === 'offered', 10_000, 'offer');
+    // The visitor closes the panel while waiting, and keeps reading the page.
+    await page.getByRole('button', { name: 'Close chat' }).first().click();
+    const form = page.locator('form[data-card="_offline"]');
+    await page.getByRole('button', { name: 'Open chat' }).first().waitFor({ timeout: 1_000 });
+    // Nobody accepted: the panel opens by itself on the offline form.
+    const message = form.getByLabel('Your message');
+    await message.waitFor({ state: 'visible', timeout: 15_000 });
+
+    // The socket drops. The conversation is closed, so nothing reconnects until the visitor acts.
+    const opened = await page.evaluate(() => {
+      for (const s of window.__sockets) s.close();
+      return window.__sockets.length;
+    });
+    await until(() => page.evaluate(() => window.__sockets.every((s) => s.readyState === 3)), { what: 'sockets closed' });
+    await page.waitForTimeout(1_500);
+    assert.equal(await page.evaluate(() => window.__sockets.length), opened, 'no reconnect while nothing is owed');
+
+    await message.fill('Call me tomorrow');
+    await form.getByRole('button', { name: 'Submit' }).click();
+    await page.locator('p.sy', { hasText: "Thanks — we'll email you at lin@example.com." }).waitFor({ timeout: 10_000 });
+    assert.ok(await page.evaluate(() => window.__sockets.length) > opened, 'a socket was opened for the form');
+    const [lead] = await until(async () => {
+      const l = await leadsOf(admin, ws);
+      return l.length && l[0].outcome.kind === 'left_message' && l;
+    }, { what: 'the lead with its message' });
+    assert.equal(lead.message, 'Call me tomorrow');
+  } finally {
+    await ctx.close();
+  }
+});
+
 test('nobody available: the message is stored once, bad input is refused in words, the lead merges by email', async () => {
   // Open (no business hours) but nobody connected: every request falls back at once.
   const { id: ws, admin } = await freshWorkspace('leads-api');

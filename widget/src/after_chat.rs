@@ -7,7 +7,6 @@ use parlor_core::dialogue::{Button, Card, CardKind, FieldKind, FieldSpec};
 use parlor_core::protocol::{TranscriptEntry, TranscriptEvent};
 use parlor_core::{ButtonId, CardId};
 
-use crate::email::looks_like_email;
 use crate::model::Model;
 
 /// The offline form's card id (dialogue card ids never start with `_`).
@@ -21,10 +20,25 @@ pub fn is_own(id: &CardId) -> bool {
     id.as_str().starts_with('_')
 }
 
-/// Whether the visitor gave an email in an info capture.
+/// Whether the visitor gave an email in an info capture, by the server's rule (core's
+/// `Conversation::captured_email`): a field of the email kind, or one keyed `email`. An email
+/// typed into some other field does not count there, so the offline form must ask for it.
 pub fn email_known(m: &Model) -> bool {
     m.entries.iter().any(|e| match &e.event {
-        TranscriptEvent::Captured { values, .. } => values.values().any(|v| looks_like_email(v)),
+        TranscriptEvent::Captured { card, values } => values
+            .iter()
+            .any(|(k, v)| !v.is_empty() && (k == "email" || email_field(m, card, k))),
+        _ => false,
+    })
+}
+
+fn email_field(m: &Model, id: &CardId, key: &str) -> bool {
+    m.entries.iter().any(|e| match &e.event {
+        TranscriptEvent::Card { card, .. } if &card.id == id => matches!(
+            &card.kind,
+            CardKind::InfoCapture { fields, .. }
+                if fields.iter().any(|f| f.key == key && f.kind == FieldKind::Email)
+        ),
         _ => false,
     })
 }

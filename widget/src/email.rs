@@ -11,30 +11,15 @@ pub use parlor_core::dialogue::looks_like_email;
 pub fn looks_like_email(s: &str) -> bool {
     use parlor_core::dialogue::MAX_EMAIL_CHARS;
     let b = s.as_bytes();
-    if chars(b) > MAX_EMAIL_CHARS || test(r"[\p{White_Space}\p{Cc}]", s) {
-        return false;
-    }
-    let Some(at) = b.iter().position(|&c| c == b'@') else {
-        return false;
-    };
-    // '@' and '.' are ASCII, so every cut below is on a character boundary.
-    let domain = s.get(at + 1..).unwrap_or_default();
-    if at == 0 || at > 64 || domain.contains('@') {
-        return false;
-    }
-    let mut labels = 0;
-    for label in domain.as_bytes().split(|&c| c == b'.') {
-        match (label.first(), label.last()) {
-            (Some(&first), Some(&last)) if first != b'-' && last != b'-' => labels += 1,
-            _ => return false,
-        }
-    }
-    let tld_start = domain.bytes().rposition(|c| c == b'.').map_or(0, |p| p + 1);
-    let tld = domain.get(tld_start..).unwrap_or_default();
-    labels >= 2
-        && test(r"^[\p{Alphabetic}\p{N}.-]*$", domain)
-        && chars(tld.as_bytes()) >= 2
-        && (test(r"^\p{Alphabetic}*$", tld) || tld.starts_with("xn--"))
+    // The local part's limit is in bytes, as core counts it; the rest is one pattern: no
+    // whitespace or control anywhere, one '@', then labels of letters, digits and inner '-',
+    // at least two, the last all letters (2 or more) or an `xn--` name.
+    chars(b) <= MAX_EMAIL_CHARS
+        && b.iter().position(|&c| c == b'@').is_some_and(|at| at <= 64)
+        && test(
+            r"^[^\p{White_Space}\p{Cc}@]+@(?:[\p{Alphabetic}\p{N}](?:[\p{Alphabetic}\p{N}-]*[\p{Alphabetic}\p{N}])?\.)+(?:\p{Alphabetic}{2,}|xn--[\p{Alphabetic}\p{N}-]*[\p{Alphabetic}\p{N}])$",
+            s,
+        )
 }
 
 /// Characters in UTF-8 `b`: the bytes that are not continuation bytes.

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use parlor_core::client::{ClientEffect, ClientEvent};
+use parlor_core::client::{Action, ClientEffect, ClientEvent};
 use parlor_core::dialogue::{CardKind, FieldKind};
 use parlor_core::protocol::{
     ChatClientMsg, ChatServerMsg, FieldError, Side, TranscriptEntry, TranscriptEvent,
@@ -144,16 +144,16 @@ fn step(m: &mut Model, msg: Msg) -> Vec<Effect> {
             if !m.card_open(&card) {
                 return fx;
             }
+            if card.as_str() == after_chat::TRANSCRIPT {
+                act(m, Action::EmailTranscript, &mut fx);
+                return fx;
+            }
             if !m.chat.is_open() {
                 m.notice = Some(m.lang.strings().offline_action.into());
                 return fx;
             }
             m.notice = None;
-            if card.as_str() == after_chat::TRANSCRIPT {
-                fx.push(Effect::Send(ChatClientMsg::EmailTranscript));
-            } else {
-                fx.push(Effect::Send(ChatClientMsg::Answer { card, button }));
-            }
+            fx.push(Effect::Send(ChatClientMsg::Answer { card, button }));
         }
         Msg::Submit { card, values } => submit(m, card, values, &mut fx),
         Msg::Draft { empty } => {
@@ -233,6 +233,17 @@ fn typing_off(m: &mut Model, fx: &mut Vec<Effect>) {
     }
 }
 
+/// An after-chat request: core's session keeps it until the server answers, connecting for
+/// it when the socket of the finished conversation is gone.
+fn act(m: &mut Model, action: Action, fx: &mut Vec<Effect>) {
+    m.notice = if m.chat.is_open() {
+        None
+    } else {
+        Some(m.lang.strings().sending.into())
+    };
+    chat(m, ClientEvent::Act(action), fx);
+}
+
 /// Runs core's chat session and carries out what it asks.
 fn chat(m: &mut Model, event: ClientEvent, fx: &mut Vec<Effect>) {
     for effect in m.chat.handle(event, m.now) {
@@ -241,6 +252,12 @@ fn chat(m: &mut Model, event: ClientEvent, fx: &mut Vec<Effect>) {
             ClientEffect::Send(msg) => fx.push(Effect::Send(msg)),
             ClientEffect::WakeAt(at) => fx.push(Effect::ScheduleReconnect { at }),
             ClientEffect::Deliver(entry) => entry_in(m, entry, fx),
+            ClientEffect::Outdated => {
+                // This page's widget is older than the server, whose `unsupported_version`
+                // error (the notice) asked for a reload: the token is kept for the reloaded page.
+                m.closed = true;
+                m.waiting = false;
+            }
             ClientEffect::Refused => {
                 // The token is refused for good: this conversation is over for this page.
                 m.closed = true;
@@ -287,7 +304,15 @@ fn server(m: &mut Model, s: ChatServerMsg, fx: &mut Vec<Effect>) {
                 m.agent_away = !here && m.agent.is_some() && !m.closed;
             }
         }
-        ChatServerMsg::Error { message, .. } => m.notice = Some(message),
+        ChatServerMsg::Error { code, message } => {
+            m.notice = Some(message.clone());
+            // The session drops an after-chat request the server refused.
+            chat(
+                m,
+                ClientEvent::Frame(ChatServerMsg::Error { code, message }),
+                fx,
+            );
+        }
         frame => chat(m, ClientEvent::Frame(frame), fx),
     }
 }
@@ -396,6 +421,13 @@ fn entry_in(m: &mut Model, entry: TranscriptEntry, fx: &mut Vec<Effect>) {
             finish(m);
             if live {
                 fx.push(Effect::Announce(text.clone()));
+                fx.push(Effect::Emit("chat_unavailable", ""));
+                // The visitor asked for a human: show them what they can do instead, as an
+                // agent's arrival would be shown.
+                if !m.open {
+                    m.open = true;
+                    m.opened_once = true;
+                }
             }
             let form = after_chat::offline_form(m, &entry);
             m.entries.push(entry);
@@ -505,7 +537,7 @@ fn submit(
         return;
     }
     m.clear_errors(&card);
-    if !m.chat.is_open() {
+    if !m.chat.is_open() && card.as_str() != after_chat::OFFLINE {
         m.notice = Some(s.offline_action.into());
         return;
     }
@@ -522,11 +554,12 @@ fn submit(
         // Stored once per conversation: a resend after a drop carries the same id.
         let mut client_id = m.nonce.clone();
         client_id.push_str("-lm");
-        fx.push(Effect::Send(ChatClientMsg::LeaveMessage {
+        let action = Action::LeaveMessage {
             client_id,
             email: values.get("email").cloned(),
             text: values.get("text").cloned().unwrap_or_default(),
-        }));
+        };
+        act(m, action, fx);
         return;
     }
     fx.push(Effect::Send(ChatClientMsg::Capture { card, values }));

@@ -12,6 +12,9 @@ pub const MAX_DELAY: Millis = Millis(30_000);
 /// frame's reason says why, in words for a person.
 pub const SESSION_ENDED: u16 = 4001;
 
+/// "This client speaks another protocol version": reload the page (the token is still good).
+pub const UNSUPPORTED_VERSION: u16 = 4000;
+
 /// Close codes 4000–4999 (ours) and 1008 (policy) mean "do not reconnect with this token".
 pub fn refused(code: u16) -> bool {
     (4000..5000).contains(&code) || code == 1008

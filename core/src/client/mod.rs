@@ -12,8 +12,10 @@ mod outbox;
 mod sequencer;
 mod session;
 
-pub use backoff::{refused, seed_from, Backoff, FIRST_DELAY, MAX_DELAY, SESSION_ENDED};
+pub use backoff::{
+    refused, seed_from, Backoff, FIRST_DELAY, MAX_DELAY, SESSION_ENDED, UNSUPPORTED_VERSION,
+};
 pub use ids::{push_hex, ClientIds};
 pub use outbox::{Outbox, Outgoing};
 pub use sequencer::Sequencer;
-pub use session::{ChatSession, ClientEffect, ClientEvent, Link};
+pub use session::{Action, ChatSession, ClientEffect, ClientEvent, Link};

@@ -1,6 +1,6 @@
 //! [`ChatSession`]: one client of a conversation socket, as a state machine.
 
-use super::backoff::{refused, seed_from, Backoff};
+use super::backoff::{refused, seed_from, Backoff, UNSUPPORTED_VERSION};
 use super::ids::ClientIds;
 use super::outbox::{Outbox, Outgoing};
 use super::sequencer::Sequencer;
@@ -35,10 +35,43 @@ pub enum ClientEvent {
     Frame(ChatServerMsg),
     /// The user wrote this (the app has trimmed and checked it).
     Say { text: String },
+    /// A one-off request the server answers with an entry or an error. Kept, and sent again
+    /// after each `welcome`, until it is answered; a session with one waiting reconnects even
+    /// to a closed conversation.
+    Act(Action),
     /// The conversation is over, learned elsewhere (the inbox socket's `chat_closed`).
     Ended,
     /// The timer set for [`ChatSession::next_deadline`] fired.
     Tick,
+}
+
+/// What a closed conversation still takes (docs/protocol.md, "After live chat").
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// The offline form: stored once per conversation, under `client_id`.
+    LeaveMessage {
+        client_id: String,
+        email: Option<String>,
+        text: String,
+    },
+    EmailTranscript,
+}
+
+impl Action {
+    fn msg(&self) -> ChatClientMsg {
+        match self {
+            Action::LeaveMessage {
+                client_id,
+                email,
+                text,
+            } => ChatClientMsg::LeaveMessage {
+                client_id: client_id.clone(),
+                email: email.clone(),
+                text: text.clone(),
+            },
+            Action::EmailTranscript => ChatClientMsg::EmailTranscript,
+        }
+    }
 }
 
 /// What the app must do.
@@ -60,8 +93,11 @@ pub enum ClientEffect {
     Failed {
         client_id: String,
     },
-    /// The server refused this token for good (close code 4000–4999 or 1008): forget it.
+    /// The server refused this token for good (close code 4001–4999 or 1008): forget it.
     Refused,
+    /// The server speaks another protocol version (close code 4000): this page must be
+    /// reloaded. The token stays good: the reloaded page resumes the same conversation.
+    Outdated,
 }
 
 /// The client side of a conversation socket, shared by the widget and the inbox.
@@ -85,6 +121,10 @@ pub struct ChatSession {
     closed_at: Option<u64>,
     /// The app said it is over; the entries saying so may still be on their way.
     ended: bool,
+    /// The `leave_message` not answered yet.
+    leaving: Option<Action>,
+    /// An `email_transcript` not answered yet.
+    emailing: bool,
 }
 
 impl ChatSession {
@@ -98,6 +138,8 @@ impl ChatSession {
             ids: ClientIds::new(prefix),
             closed_at: None,
             ended: false,
+            leaving: None,
+            emailing: false,
         }
     }
 
@@ -160,6 +202,7 @@ impl ChatSession {
                     self.outbox.push(client_id, text);
                 }
             }
+            ClientEvent::Act(msg) => self.act(msg, &mut fx),
             ClientEvent::Ended => self.ended = true,
             ClientEvent::Tick => {
                 if let Link::Waiting { at, .. } = self.link {
@@ -175,6 +218,34 @@ impl ChatSession {
         fx
     }
 
+    /// Whether an after-chat request is waiting for the server's answer.
+    pub fn acting(&self) -> bool {
+        self.leaving.is_some() || self.emailing
+    }
+
+    fn act(&mut self, action: Action, fx: &mut Vec<ClientEffect>) {
+        match self.link {
+            Link::Open => fx.push(ClientEffect::Send(action.msg())),
+            // The visitor acts now: no reason to wait out the back-off.
+            Link::Offline | Link::Waiting { .. } => self.connect(fx),
+            Link::Connecting => {}
+        }
+        match action {
+            Action::EmailTranscript => self.emailing = true,
+            leave => self.leaving = Some(leave),
+        }
+    }
+
+    /// The requests still owed to the server, as frames.
+    fn send_actions(&self, fx: &mut Vec<ClientEffect>) {
+        if let Some(a) = &self.leaving {
+            fx.push(ClientEffect::Send(a.msg()));
+        }
+        if self.emailing {
+            fx.push(ClientEffect::Send(ChatClientMsg::EmailTranscript));
+        }
+    }
+
     fn connect(&mut self, fx: &mut Vec<ClientEffect>) {
         self.link = Link::Connecting;
         fx.push(ClientEffect::Connect);
@@ -186,13 +257,20 @@ impl ChatSession {
         }
         if refused(code) {
             self.link = Link::Offline;
+            self.leaving = None;
+            self.emailing = false;
             self.fail_unacked(fx);
             self.outbox = Outbox::default();
-            fx.push(ClientEffect::Refused);
+            fx.push(if code == UNSUPPORTED_VERSION {
+                ClientEffect::Outdated
+            } else {
+                ClientEffect::Refused
+            });
             return;
         }
-        if self.is_closed() && self.outbox.is_empty() {
-            // A finished conversation has nothing more to say: no socket for it.
+        if self.is_closed() && self.outbox.is_empty() && !self.acting() {
+            // A finished conversation has nothing more to say: no socket for it (until the
+            // visitor asks for something it still takes: see `Act`).
             self.link = Link::Offline;
             return;
         }
@@ -209,6 +287,8 @@ impl ChatSession {
             ChatServerMsg::Welcome { conversation } => {
                 self.link = Link::Open;
                 self.backoff.reset();
+                // Answered ones are dropped by the replay's entries or the server's errors.
+                self.send_actions(fx);
                 if conversation.closed {
                     self.close_at(conversation.last_seq);
                 } else {
@@ -236,6 +316,12 @@ impl ChatSession {
                     fx.push(ClientEffect::Stored { client_id, seq });
                 }
             }
+            // After a chat, what the client sends is these requests: an error answers them
+            // (the app shows it; the visitor may try again).
+            ChatServerMsg::Error { .. } => {
+                self.leaving = None;
+                self.emailing = false;
+            }
             _ => {}
         }
     }
@@ -256,6 +342,8 @@ impl ChatSession {
             | TranscriptEvent::Fallback { .. } => {
                 self.close_at(entry.seq);
             }
+            TranscriptEvent::LeftMessage { .. } => self.leaving = None,
+            TranscriptEvent::TranscriptEmailed { .. } => self.emailing = false,
             _ => {}
         }
         fx.push(ClientEffect::Deliver(entry));

@@ -4,6 +4,7 @@
 //! sends, and calls the workspace.
 
 mod erase;
+mod owed;
 mod store;
 
 use std::cell::{Cell, RefCell};
@@ -154,6 +155,8 @@ pub struct ConversationObject {
     workspace_link: WorkspaceLink,
     /// Who is on each socket (their attachments never change after `accept`).
     peers: SocketPeers<Peer>,
+    /// Messages for the workspace whose call failed, sent again first.
+    owed: owed::OwedSlot,
 }
 
 /// A side may send 20 messages at once, then 60 a minute.
@@ -188,6 +191,7 @@ impl ConversationObject {
             rearmed: Cell::new(false),
             workspace_link: WorkspaceLink::default(),
             peers: SocketPeers::default(),
+            owed: owed::OwedSlot::default(),
         })
     }
 
@@ -386,7 +390,7 @@ impl ConversationObject {
                 conversation: ConversationId::new(meta.conversation),
                 messages: Vec::new(),
             };
-            self.deliver(&meta.workspace, batch).await?;
+            self.deliver(&meta.workspace, &batch).await?;
         }
         Ok(())
     }
@@ -750,20 +754,34 @@ impl ConversationObject {
     /// says to the workspace is delivered, and the workspace's answers are applied in turn.
     async fn apply(&self, input: Input, origin: Option<&WebSocket>) -> ApiResult<()> {
         let messages = self.step(input, origin).await?;
-        if messages.is_empty() {
+        // What a failed call left owed goes first (almost always nothing, read once).
+        let mut outgoing = self.owed.take(&self.sql)?;
+        if messages.is_empty() && outgoing.is_empty() {
             // Most chat messages: nothing for the workspace.
             return Ok(());
         }
+        outgoing.extend(messages);
         let Some(meta) = self.meta()? else {
             return Ok(());
         };
-        let mut outgoing = messages;
         while !outgoing.is_empty() {
             let batch = FromConversation {
                 conversation: ConversationId::new(meta.conversation.clone()),
                 messages: std::mem::take(&mut outgoing),
             };
-            let answer = self.deliver(&meta.workspace, batch).await?;
+            let answer = match self.deliver(&meta.workspace, &batch).await {
+                Ok(answer) => answer,
+                Err(e) => {
+                    // Kept, and tried again by the alarm: a lead or a request is never lost
+                    // to a workspace being replaced or overloaded.
+                    let retry = self
+                        .owed
+                        .failed(&self.sql, batch.messages, Millis(now_ms()))?;
+                    self.schedule(Some(retry)).await?;
+                    return Err(e);
+                }
+            };
+            self.owed.delivered(&self.sql)?;
             for msg in answer.messages {
                 outgoing.extend(self.step(Input::FromWorkspace(msg), None).await?);
             }
@@ -771,8 +789,12 @@ impl ConversationObject {
         Ok(())
     }
 
-    async fn deliver(&self, workspace: &str, batch: FromConversation) -> ApiResult<ToConversation> {
-        self.workspace_link.call(&self.env, workspace, &batch).await
+    async fn deliver(
+        &self,
+        workspace: &str,
+        batch: &FromConversation,
+    ) -> ApiResult<ToConversation> {
+        self.workspace_link.call(&self.env, workspace, batch).await
     }
 
     /// One input through the core: store, then send to sockets; returns the messages for

@@ -467,9 +467,14 @@ fn client(m: &mut Model, id: &str, event: ClientEvent, fx: &mut Vec<Effect>) {
                 Msg::ChatReconnect(id.to_owned()),
             )),
             ClientEffect::Deliver(entry) => entry_in(m, id, entry),
-            ClientEffect::Refused => {
+            e @ (ClientEffect::Refused | ClientEffect::Outdated) => {
+                let why = if e == ClientEffect::Outdated {
+                    "Parlor was updated. Please reload the page."
+                } else {
+                    "This chat is no longer available."
+                };
                 if let Some(c) = m.chat_mut(id) {
-                    close(c, "This chat is no longer available.");
+                    close(c, why);
                 }
                 m.revs.list += 1;
                 m.revs.chat += 1;

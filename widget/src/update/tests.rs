@@ -591,6 +591,128 @@ fn refused_token_stops_reconnecting_and_forgets_it() {
 }
 
 #[test]
+fn another_protocol_version_keeps_the_token_for_the_reloaded_page() {
+    let mut m = chatting();
+    update(
+        &mut m,
+        Msg::Server(ChatServerMsg::Error {
+            code: "unsupported_version".into(),
+            message: "Please reload the page.".into(),
+        }),
+    );
+    let fx = update(&mut m, Msg::SocketClosed { code: 4000 });
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(m.chat.link(), Link::Offline);
+    assert_eq!(m.token.as_deref(), Some("tok"));
+    assert!(m.closed);
+    assert_eq!(m.notice.as_deref(), Some("Please reload the page."));
+}
+
+fn fell_back(m: &mut Model, seq: u64) -> Vec<Effect> {
+    update(
+        m,
+        entry(
+            seq,
+            TranscriptEvent::Fallback {
+                kind: parlor_core::protocol::FallbackKind::LiveChat,
+                text: "Nobody is free".into(),
+            },
+        ),
+    )
+}
+
+#[test]
+fn a_fallback_opens_the_closed_panel_on_the_offline_form() {
+    let mut m = waiting();
+    update(&mut m, Msg::Toggle);
+    assert!(!m.open);
+    let fx = fell_back(&mut m, 2);
+    assert!(m.open);
+    let offline = CardId::new(crate::after_chat::OFFLINE);
+    assert_eq!(fx.first(), Some(&Effect::Emit("open", "")));
+    assert!(fx.contains(&Effect::Emit("chat_unavailable", "")));
+    assert!(fx.contains(&Effect::Focus(Focus::Card(offline))));
+}
+
+#[test]
+fn the_offline_form_is_sent_after_the_socket_of_the_closed_conversation_dropped() {
+    let mut m = waiting();
+    fell_back(&mut m, 2);
+    // Dropped after the fallback (a deploy, a network change): nothing reconnects yet.
+    let fx = update(&mut m, Msg::SocketClosed { code: 1006 });
+    assert!(fx.is_empty(), "{fx:?}");
+    let offline = CardId::new(crate::after_chat::OFFLINE);
+    let values = BTreeMap::from([
+        ("email".to_string(), "ann@example.com".to_string()),
+        ("text".to_string(), "Call me".to_string()),
+    ]);
+    let fx = update(
+        &mut m,
+        Msg::Submit {
+            card: offline.clone(),
+            values,
+        },
+    );
+    assert_eq!(fx, vec![Effect::Connect], "connects for it");
+    assert_eq!(m.notice.as_deref(), Some("Sending…"));
+    update(&mut m, Msg::SocketOpened);
+    let fx = update(&mut m, welcome(2, true));
+    assert_eq!(
+        sends(&fx),
+        vec![ChatClientMsg::LeaveMessage {
+            client_id: "n-lm".into(),
+            email: Some("ann@example.com".into()),
+            text: "Call me".into(),
+        }]
+    );
+    assert_eq!(m.notice, None);
+}
+
+#[test]
+fn an_email_typed_into_another_field_is_asked_again_by_the_offline_form() {
+    let mut m = waiting();
+    let contact = TranscriptEvent::Card {
+        prefill: Default::default(),
+        card: Card {
+            id: CardId::new("c"),
+            kind: CardKind::InfoCapture {
+                text: "How can we reach you?".into(),
+                fields: vec![FieldSpec {
+                    key: "contact".into(),
+                    kind: FieldKind::Custom,
+                    label: "Email or phone".into(),
+                    required: true,
+                }],
+            },
+        },
+    };
+    update(&mut m, entry(2, contact));
+    update(
+        &mut m,
+        entry(
+            3,
+            TranscriptEvent::Captured {
+                card: CardId::new("c"),
+                values: BTreeMap::from([("contact".into(), "ann@example.com".into())]),
+            },
+        ),
+    );
+    fell_back(&mut m, 4);
+    let offline = CardId::new(crate::after_chat::OFFLINE);
+    let keys: Vec<&str> = m
+        .fields(&offline)
+        .expect("offline form")
+        .iter()
+        .map(|f| f.key.as_str())
+        .collect();
+    assert_eq!(
+        keys,
+        ["email", "text"],
+        "the server would answer email_required"
+    );
+}
+
+#[test]
 fn typing_is_debounced() {
     let mut m = chatting();
     let fx = update(&mut m, Msg::Draft { empty: false });
@@ -768,6 +890,7 @@ fn waiting_then_fallback() {
         fx,
         vec![
             Effect::Announce("We'll email you".into()),
+            Effect::Emit("chat_unavailable", ""),
             Effect::Focus(Focus::Card(offline.clone()))
         ]
     );

@@ -1,0 +1,67 @@
+//! The conversation's side of `parlor_core::owed`: messages for the workspace whose call
+//! failed. They are stored only then (a call that goes through writes nothing) and kept in
+//! memory, so the next call, or the retry the alarm makes, sends them first.
+
+use std::cell::{Cell, RefCell};
+
+use parlor_core::link::ConversationToWorkspace;
+use parlor_core::owed::Owed;
+use parlor_core::Millis;
+use worker::SqlStorage;
+
+use crate::error::ApiResult;
+use crate::sql::{exec, kv_get, kv_put};
+
+const KEY: &str = "owed";
+
+#[derive(Default)]
+pub struct OwedSlot {
+    /// `None` until read from storage (once per instance).
+    owed: RefCell<Option<Owed>>,
+    /// Storage holds messages owed.
+    stored: Cell<bool>,
+}
+
+impl OwedSlot {
+    /// The owed messages, to send first with the next call.
+    pub fn take(&self, sql: &SqlStorage) -> ApiResult<Vec<ConversationToWorkspace>> {
+        let mut slot = self.owed.borrow_mut();
+        if slot.is_none() {
+            let stored: Option<Owed> = kv_get(sql, KEY)?;
+            self.stored.set(stored.is_some());
+            *slot = Some(stored.unwrap_or_default());
+        }
+        Ok(slot.as_mut().map(Owed::take).unwrap_or_default())
+    }
+
+    /// The call carrying `batch` failed: its messages are owed and stored. Returns when to try
+    /// again.
+    pub fn failed(
+        &self,
+        sql: &SqlStorage,
+        batch: Vec<ConversationToWorkspace>,
+        now: Millis,
+    ) -> ApiResult<Millis> {
+        let mut slot = self.owed.borrow_mut();
+        let owed = slot.get_or_insert_with(Owed::default);
+        let retry = owed.failed(batch, now);
+        kv_put(sql, KEY, &*owed)?;
+        self.stored.set(true);
+        Ok(retry)
+    }
+
+    /// A call went through: the back-off starts over, and what was stored is paid unless more
+    /// was owed since (another call that failed meanwhile).
+    pub fn delivered(&self, sql: &SqlStorage) -> ApiResult<()> {
+        let mut slot = self.owed.borrow_mut();
+        let paid = slot.as_mut().is_none_or(|owed| {
+            owed.delivered();
+            owed.is_empty()
+        });
+        if paid && self.stored.get() {
+            exec(sql, "DELETE FROM kv WHERE key = ?", vec![KEY.into()])?;
+            self.stored.set(false);
+        }
+        Ok(())
+    }
+}
