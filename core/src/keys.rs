@@ -51,6 +51,13 @@ impl KeyRing {
         current | previous
     }
 
+    /// Whether this is the current key's hash (not the previous one's, in its grace). Only the
+    /// current key may rotate the key or open admin-view sessions: a leaked previous key must
+    /// not lock out the admin who replaced it, nor outlive its grace in a session.
+    pub fn is_current(&self, hash: &str) -> bool {
+        same(&self.current, hash)
+    }
+
     /// A new key replaces the current one, which keeps working for `grace` (clamped to
     /// [`MAX_ROTATION_GRACE`]; zero refuses it at once). Returns when the old key stops.
     pub fn rotate(&mut self, new_hash: String, grace: Millis, now: Millis) -> Millis {
@@ -78,6 +85,7 @@ mod tests {
         let until = ring.rotate("new".into(), Millis(60_000), Millis(1_000));
         assert_eq!(until, Millis(61_000));
         assert_eq!(ring.key_generation, 1);
+        assert!(ring.is_current("new") && !ring.is_current("old"));
         assert!(ring.accepts("new", Millis(1_000)));
         assert!(ring.accepts("old", Millis(60_999)));
         assert!(!ring.accepts("old", Millis(61_000)));

@@ -12,6 +12,9 @@ pub enum ApiError {
     Unauthorized,
     #[error("you may not access this resource")]
     Forbidden,
+    /// Forbidden, with the reason in words (403 `forbidden`).
+    #[error("{0}")]
+    ForbiddenBecause(String),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{0} already exists")]
@@ -84,7 +87,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => 400,
             ApiError::Unauthorized => 401,
-            ApiError::Forbidden | ApiError::OriginNotAllowed => 403,
+            ApiError::Forbidden | ApiError::ForbiddenBecause(_) | ApiError::OriginNotAllowed => 403,
             ApiError::Identity(e) if e.code() == "identity_not_verified" => 403,
             ApiError::Identity(_) => 400,
             ApiError::NotFound(_) => 404,
@@ -105,7 +108,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::Unauthorized => "unauthorized",
-            ApiError::Forbidden => "forbidden",
+            ApiError::Forbidden | ApiError::ForbiddenBecause(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Conflict(_) | ApiError::Taken(_) => "conflict",

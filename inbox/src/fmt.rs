@@ -43,27 +43,26 @@ pub fn iso(ms: u64) -> String {
 }
 
 /// How agents see who the site said the visitor is: its class (`idv ok` when the site's server
-/// vouched for it, `idv claim` otherwise) and "✓ Verified: name · email · id".
+/// vouched for it, `idv claim` otherwise) and the line. The site's `user_hash` covers the id
+/// only, so a verified line vouches for the id and shows name and email as the page gave them:
+/// "✓ Verified: id · as given: name · email"; a claim is "Unverified claim: name · email · id".
 pub fn identity_line(who: &parlor_core::identity::VisitorIdentity) -> (&'static str, String) {
-    let (class, said) = match who.verified {
-        true => ("idv ok", "✓ Verified: "),
-        false => ("idv claim", "Unverified claim: "),
-    };
-    let mut line = String::from(said);
-    for part in [
-        who.name.as_deref(),
-        who.email.as_deref(),
-        Some(who.id.as_str()),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        if line.len() > said.len() {
-            line.push_str(" · ");
-        }
-        line.push_str(part);
+    let given: Vec<&str> = [who.name.as_deref(), who.email.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    if !who.verified {
+        let all: Vec<&str> = given.into_iter().chain([who.id.as_str()]).collect();
+        return (
+            "idv claim",
+            format!("Unverified claim: {}", all.join(" · ")),
+        );
     }
-    (class, line)
+    let id = format!("✓ Verified: {}", who.id);
+    if given.is_empty() {
+        return ("idv ok", id);
+    }
+    ("idv ok", format!("{id} · as given: {}", given.join(" · ")))
 }
 
 /// "first_name" → "First name".

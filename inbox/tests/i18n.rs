@@ -70,6 +70,7 @@ const PIECES: &[&str] = &[
     "Move {} {}",
     "Unverified claim: ",
     "✓ Verified: ",
+    "{} · as given: {}",
 ];
 
 fn root() -> PathBuf {

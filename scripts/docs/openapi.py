@@ -89,7 +89,8 @@ paths = {
       req={"type": "object", "additionalProperties": False, "required": ["id", "name"], "properties": {
           "id": {"type": "string", "pattern": "^[a-z0-9_-]{1,64}$"}, "name": {"type": "string", "minLength": 1, "maxLength": 100}}},
       codes=("400", "401", "409"), tag="operator")},
-  "/api/visitor/conversations": {"post": op("Start or resume a visitor's conversation", resp("Started", ref("Started")), ok_code="201",
+  "/api/visitor/conversations": {"post": op("Start or resume a visitor's conversation. Limited per visitor network (an IPv4 address, an IPv6 /64): new conversations 20 at once then 10 a minute, "
+      "resumes (a `token` that resumes its conversation) 120 at once then 120 a minute, counted apart; beyond either, 429 with Retry-After", resp("Started", ref("Started")), ok_code="201",
       req={"type": "object", "additionalProperties": False, "required": ["workspace", "page_url"], "properties": {
           "workspace": {"type": "string"}, "page_url": {"type": "string", "maxLength": 2000},
           "language": {"type": "string", "maxLength": 35}, "token": {"type": "string"},
@@ -150,10 +151,10 @@ paths = {
           resp("Identity secret", ref("IdentitySecret")), params=[WS], tag="admin"),
       "post": op("Rotate the identity secret: hashes made with the previous one verify no more (their identities become claims, or are refused when verification is required)",
           resp("New identity secret", ref("IdentitySecret")), params=[WS], tag="admin")},
-  "/api/workspaces/{ws}/admin-sessions": {"post": op("Exchange the workspace admin key (as the bearer) for an admin-view session token (12 h, ends when the key is rotated), so a browser never keeps the key",
+  "/api/workspaces/{ws}/admin-sessions": {"post": op("Exchange the workspace admin key (as the bearer) for an admin-view session token (12 h, ends when the key is rotated), so a browser never keeps the key. The previous key, during its grace after a rotation, is refused (403): only the current key opens sessions",
       resp("Session", {"type": "object", "required": ["token", "expires_at"], "properties": {"token": {"type": "string"}, "expires_at": {"type": "integer", "description": "ms since the epoch"}}}),
       ok_code="201", params=[WS], tag="admin")},
-  "/api/workspaces/{ws}/admin-key": {"post": {**op("Rotate the workspace admin key: a new key, shown once; the previous key keeps working for grace_seconds (default 86400, at most 604800, 0 refuses it at once); every admin-view session made from a key ends and key holders' admin views close with 4001",
+  "/api/workspaces/{ws}/admin-key": {"post": {**op("Rotate the workspace admin key: a new key, shown once; the previous key keeps working for grace_seconds (default 86400, at most 604800, 0 refuses it at once); every admin-view session made from a key ends and key holders' admin views close with 4001. The previous key, during its grace, may not rotate (403)",
       resp("New key", {"type": "object", "required": ["admin_key", "previous_key_valid_until", "token"], "properties": {
           "admin_key": {"type": "string", "pattern": "^wsk_[0-9a-f]{48}$"},
           "previous_key_valid_until": {"type": ["integer", "null"], "description": "ms since the epoch; null when the previous key is refused at once"},

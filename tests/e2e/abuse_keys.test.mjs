@@ -43,6 +43,13 @@ test('a rotated key keeps working for its grace, then is refused; sessions made 
   // Asked first: the grace is 3 s of wall time, and the waits below must not eat into it on a
   // loaded machine.
   assert.equal(await status(ws, oldKey), 200, 'the old key works during the grace');
+  // But it neither rotates the key (locking out the admin who replaced it) nor opens an
+  // admin-view session (which would outlive the grace).
+  for (const path of ['admin-key', 'admin-sessions']) {
+    const r = await new Api(BASE, oldKey).call('POST', `/api/workspaces/${ws}/${path}`, {});
+    assert.equal(r.status, 403, `${path} with the previous key: ${JSON.stringify(r.body)}`);
+    assert.match(r.body.message, /replaced/);
+  }
 
   const closed = await view.waitFor(() => false, 2_000, 'nothing').catch(() => view.closed);
   assert.equal(closed?.code, 4001, `the key holder's admin view closes: ${JSON.stringify(closed)}`);

@@ -105,6 +105,17 @@ test('rate limits: more than 20 rapid conversation starts → 429 JSON; more tha
     const secs = Number(r.headers.get('retry-after'));
     assert.ok(Number.isInteger(secs) && secs >= 1 && secs <= 6, `Retry-After ${r.headers.get('retry-after')}`);
   }
+  // The starts are used up, yet visitors already in a conversation resume it (a page view each):
+  // resumes count apart.
+  const tokens = results.filter((r) => r.status === 201).slice(0, 5).map((r) => r.body.token);
+  for (const token of tokens) {
+    const r = await anon.call('POST', '/api/visitor/conversations', { workspace: ws, page_url: 'https://www.example.com/pricing', language: 'en', token });
+    assert.equal(r.status, 201, `resume while starts are limited: ${JSON.stringify(r.body)}`);
+    assert.equal(r.body.resumed, true);
+  }
+  // A token that resumes nothing asks for a new conversation: still limited.
+  const bogus = await anon.call('POST', '/api/visitor/conversations', { workspace: ws, page_url: 'https://www.example.com/', language: 'en', token: 'nothing.here' });
+  assert.equal(bogus.status, 429, JSON.stringify(bogus.body));
 
   // Messages: a side may send 20 at once; the rest are refused with an error frame, not stored.
   const { v, socket } = await (async () => {

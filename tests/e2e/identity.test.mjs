@@ -57,7 +57,8 @@ test('a verified identity fills the capture card, the agent sees it verified, an
   await inbox.locator('.offer').getByRole('button', { name: 'Accept' }).click({ timeout: 15_000 });
   const mark = inbox.locator('.details .idv');
   await mark.waitFor({ timeout: 10_000 });
-  assert.equal(await mark.textContent(), '✓ Verified: Ada Lovelace · ada@lovelace.example · user-42');
+  // The hash vouches for the id; name and email are shown as the page gave them.
+  assert.equal(await mark.textContent(), '✓ Verified: user-42 · as given: Ada Lovelace · ada@lovelace.example');
   assert.match(await mark.getAttribute('class'), /\bok\b/);
 
   // The same person from another device: a conversation started over the API with the same id.
@@ -214,7 +215,7 @@ test('the admin sees a conversation\'s identity and the same person\'s other con
     const page = await signInAdmin(ctx, id, { key: admin.token });
     await page.locator(`#conv-${first.body.conversation}`).click({ timeout: 10_000 });
     const detail = page.getByLabel('Conversation detail');
-    await detail.locator('.idv.ok').getByText('✓ Verified: Grace Hopper · grace@hopper.dev · p-1').waitFor();
+    await detail.locator('.idv.ok').getByText('✓ Verified: p-1 · as given: Grace Hopper · grace@hopper.dev').waitFor();
     // The other conversation of p-1 is linked; the claim of p-2 is not.
     const same = detail.getByText('Same person:').getByRole('button');
     assert.equal(await same.count(), 1);

@@ -25,6 +25,17 @@ struct Rotation {
     grace_seconds: Option<u64>,
 }
 
+/// The previous key, in its grace, still reads and writes the workspace, but neither rotates
+/// the key nor opens admin-view sessions: those need the current key (or the operator).
+fn refuse_previous_key(identity: &Identity, meta: &store::WorkspaceMeta) -> ApiResult<()> {
+    match identity {
+        Identity::WorkspaceKey { key } if !meta.keys.is_current(&sha256_hex(key)) => Err(
+            ApiError::ForbiddenBecause("This admin key was replaced: use the new key.".into()),
+        ),
+        _ => Ok(()),
+    }
+}
+
 impl WorkspaceDO {
     /// `POST …/admin-sessions` with the admin key (or the operator token) as the bearer: a
     /// session token for the admin view, valid 12 h or until the key is rotated.
@@ -41,6 +52,8 @@ impl WorkspaceDO {
             ));
         }
         let meta = store::meta(&self.sql)?.ok_or(ApiError::NotFound("workspace"))?;
+        // A session would outlive the previous key's grace.
+        refuse_previous_key(identity, &meta)?;
         let token = issue_key_session(&self.env, &meta.id, meta.keys.key_generation, now)?;
         created(&serde_json::json!({
             "token": token,
@@ -73,6 +86,8 @@ impl WorkspaceDO {
             .grace_seconds
             .map_or(DEFAULT_ROTATION_GRACE, |s| Millis(s.saturating_mul(1_000)));
         let mut meta = store::meta(&self.sql)?.ok_or(ApiError::NotFound("workspace"))?;
+        // A leaked previous key must not replace the key of the admin who rotated it away.
+        refuse_previous_key(identity, &meta)?;
         let key = format!("wsk_{}", random_hex(24)?);
         let until = meta.keys.rotate(sha256_hex(&key), grace, Millis(now));
         store::put_meta(&self.sql, &meta)?;

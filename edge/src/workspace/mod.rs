@@ -70,8 +70,9 @@ pub struct WorkspaceDO {
     machine: RefCell<Option<Workspace>>,
     /// The router head JSON last stored, to skip rewriting it unchanged.
     stored_head: RefCell<String>,
-    /// New conversations per visitor network (IPv6 by /64). In memory: a restart forgives.
-    starts: RefCell<RateLimiter>,
+    /// New conversations, and resumes, per visitor network (IPv6 by /64). In memory: a
+    /// restart forgives.
+    starts: visitors::StartLimits,
     /// Sign-in attempts per email and per network (see `signin.rs` for why here).
     sign_ins: RefCell<SignInGuard>,
     /// Inbox frames, per agent (see `parlor_core::guard`).
@@ -98,6 +99,12 @@ const START_LIMIT: Limit = Limit {
     per_minute: 10,
 };
 
+/// And resume its conversations 120 times at once, then 120 a minute (a page view each).
+const RESUME_LIMIT: Limit = Limit {
+    burst: 120,
+    per_minute: 120,
+};
+
 impl DurableObject for WorkspaceDO {
     fn new(state: State, env: Env) -> Self {
         let sql = state.storage().sql();
@@ -116,7 +123,10 @@ impl DurableObject for WorkspaceDO {
             sql,
             machine: RefCell::new(None),
             stored_head: RefCell::new(String::new()),
-            starts: RefCell::new(RateLimiter::new(START_LIMIT, 10_000)),
+            starts: visitors::StartLimits {
+                starts: RefCell::new(RateLimiter::new(START_LIMIT, 10_000)),
+                resumes: RefCell::new(RateLimiter::new(RESUME_LIMIT, 10_000)),
+            },
             sign_ins: RefCell::new(SignInGuard::default()),
             guards: Guards::default(),
             alarm_slot: AlarmSlot::default(),
@@ -149,7 +159,11 @@ impl DurableObject for WorkspaceDO {
             match self.frame_session_ok(&ws, peer).await {
                 Ok(true) => {}
                 Ok(false) => return Ok(()),
-                Err(e) => worker::console_error!("session check: {e:?}"),
+                // Not known to be current: the frame is not acted on (the client resends).
+                Err(e) => {
+                    worker::console_error!("session check: {e:?}");
+                    return Ok(());
+                }
             }
         }
         let Some(sockets::Attachment::Agent { agent, .. }) = peer else {

@@ -21,6 +21,12 @@ use crate::rpc::{call, conversation_stub};
 use crate::workspace::index;
 use crate::workspace::store;
 
+/// Per visitor network: new conversations, and resumes of existing ones, counted apart.
+pub struct StartLimits {
+    pub starts: RefCell<RateLimiter>,
+    pub resumes: RefCell<RateLimiter>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StartRequest {
@@ -75,7 +81,7 @@ pub async fn start(
     sql: &SqlStorage,
     env: &Env,
     req: &mut Request,
-    limiter: &RefCell<RateLimiter>,
+    limits: &StartLimits,
     now: u64,
 ) -> ApiResult<Start> {
     let ip = req
@@ -84,10 +90,21 @@ pub async fn start(
         .ok()
         .flatten()
         .unwrap_or_else(|| "local".into());
-    if let Err(wait) = limiter.borrow_mut().take_or_wait(&ip, Millis(now)) {
-        return Err(ApiError::RetryAfter(wait.0.div_ceil(1_000)));
-    }
+    let take = |limiter: &RefCell<RateLimiter>| {
+        limiter
+            .borrow_mut()
+            .take_or_wait(&ip, Millis(now))
+            .map_err(|wait| ApiError::RetryAfter(wait.0.div_ceil(1_000)))
+    };
     let input: StartRequest = read_json(req, 8 * 1024).await?;
+    // A resume (every page a visitor in a conversation opens) counts against a budget of its
+    // own: visitors behind one address (an office, a carrier's NAT) browsing during their
+    // chats must not use up the starts of new conversations, nor be refused by them.
+    take(if input.token.is_some() {
+        &limits.resumes
+    } else {
+        &limits.starts
+    })?;
     if input.page_url.len() > 2_000 || input.language.len() > 35 {
         return Err(ApiError::BadRequest("page_url or language too long".into()));
     }
@@ -134,6 +151,10 @@ pub async fn start(
         }
     }
 
+    if input.token.is_some() {
+        // The token did not resume: this is a new conversation, counted as one.
+        take(&limits.starts)?;
+    }
     let dialogues = store::dialogues(sql)?;
     let dialogue = select(&dialogues, &input.page_url)
         .ok_or(ApiError::NotFound("dialogue for this page"))?
