@@ -3,8 +3,9 @@
 //! them as inputs; the edge only carries them (one internal endpoint per object, a batch per
 //! call, the reverse direction's messages in the reply) and never looks inside.
 //!
-//! Delivery may be late, reordered or repeated (a retried call, a restart between two
-//! sends). Every message is therefore safe to apply twice and in any order:
+//! Delivery may be late, reordered or repeated (a call retried after it failed, see
+//! [`crate::owed`]; a restart between two sends). Every message is therefore safe to apply twice
+//! and in any order:
 //! - `Accepted` for an agent the conversation already has changes nothing; for a closed
 //!   conversation it is refused and answered with `ChatClosed`, which frees the slot.
 //! - `FellBack` to a closed conversation is refused, and only an applied fallback produces the

@@ -777,7 +777,7 @@ impl ConversationObject {
                     let retry = self
                         .owed
                         .failed(&self.sql, batch.messages, Millis(now_ms()))?;
-                    self.schedule(Some(retry)).await?;
+                    self.schedule(retry).await?;
                     return Err(e);
                 }
             };

@@ -153,6 +153,8 @@ impl WorkspaceDO {
         // Remembered first: a link batch from this conversation arriving meanwhile can no
         // longer bring its index row or a failed action back.
         forget::remember_erased(&self.sql, &self.memo, id, Millis(crate::now_ms()))?;
+        // Nothing owed to it is worth retrying any more.
+        self.owed.forget(&self.sql, id)?;
         let answer: ObjectErased = match call(
             &conversation_stub(&self.env, id)?,
             "/internal/erase",

@@ -154,7 +154,23 @@ impl WorkspaceDO {
                 self.deliver(email, to).await;
             }
             for (conversation, batch) in plan.calls {
-                match to_conversation(&self.env, conversation.as_str(), &batch).await {
+                // What an earlier, failed call owed this conversation goes first.
+                let mut messages = self.owed.take(&self.sql, conversation.as_str())?;
+                messages.extend(batch.messages);
+                let batch = ToConversation { messages };
+                let answer = to_conversation(&self.env, conversation.as_str(), &batch).await;
+                match &answer {
+                    Ok(_) => self.owed.delivered(&self.sql, conversation.as_str())?,
+                    // Kept, and retried by the alarm: an acceptance or a fallback is never
+                    // lost to a conversation object being replaced.
+                    Err(e) => {
+                        worker::console_error!("link to {conversation}: {e:?}");
+                        let now = parlor_core::Millis(crate::now_ms());
+                        self.owed
+                            .failed(&self.sql, conversation.as_str(), batch.messages, now)?;
+                    }
+                }
+                match answer {
                     Ok(messages) if messages.is_empty() => {}
                     Ok(messages) => {
                         let batch = FromConversation {
@@ -166,9 +182,7 @@ impl WorkspaceDO {
                             None,
                         ));
                     }
-                    // The conversation keeps its state; its own alarm and the workspace's
-                    // deadlines settle what this call could not.
-                    Err(e) => worker::console_error!("link to {conversation}: {e:?}"),
+                    Err(_) => {}
                 }
             }
         }
@@ -211,6 +225,23 @@ impl WorkspaceDO {
                 let _ = ws.close(Some(4001), Some(reason.as_str()));
             }
         }
+    }
+
+    /// The alarm: calls again the conversations whose earlier call failed and is due for a
+    /// retry (each with what it is owed first, see `drive`).
+    pub(super) async fn retry_owed(&self) -> ApiResult<()> {
+        let due = self
+            .owed
+            .due(&self.sql, parlor_core::Millis(crate::now_ms()))?;
+        if due.is_empty() {
+            return Ok(());
+        }
+        let mut plan = Plan::default();
+        for id in due {
+            plan.calls
+                .insert(ConversationId::new(id), ToConversation::default());
+        }
+        self.drive(plan, None).await.map(drop)
     }
 
     /// Open inbox sockets per agent (hibernated sockets included).
@@ -404,6 +435,7 @@ impl WorkspaceDO {
             digests,
             self.purge_at.get(),
             self.webhook_retry_at(),
+            self.owed.next_retry(&self.sql)?,
         ]
         .into_iter()
         .flatten()

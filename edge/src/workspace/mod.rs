@@ -16,6 +16,7 @@ mod leads_api;
 mod machine;
 mod mail;
 mod memo;
+mod owed;
 mod paging;
 mod parts;
 pub mod plan;
@@ -90,6 +91,8 @@ pub struct WorkspaceDO {
     webhooks: webhooks::WebhookLink,
     /// Rows read on every run, kept beside storage (`memo.rs`).
     memo: memo::Memo,
+    /// Link messages of failed calls to conversations, retried by the alarm (`owed.rs`).
+    owed: owed::OwedCalls,
 }
 
 /// A visitor network (an IPv4 address, an IPv6 /64) may start 20 conversations at once, then
@@ -134,6 +137,7 @@ impl DurableObject for WorkspaceDO {
             purge_at: Cell::new(None),
             webhooks: webhooks::WebhookLink::default(),
             memo: memo::Memo::default(),
+            owed: owed::OwedCalls::default(),
         }
     }
 
@@ -246,6 +250,9 @@ impl DurableObject for WorkspaceDO {
         }
         if let Err(e) = self.run(WorkspaceInput::Tick, None).await {
             worker::console_error!("workspace alarm: {e:?}");
+        }
+        if let Err(e) = self.retry_owed().await {
+            worker::console_error!("workspace link retries: {e:?}");
         }
         if let Err(e) = self.flush_mail_digest().await {
             worker::console_error!("failed-action digest: {e:?}");
