@@ -31,7 +31,9 @@ pub const PER_NETWORK: WindowLimit = WindowLimit {
     window: Millis(15 * 60 * 1000),
 };
 
-/// How many keys each counter remembers; the least recently counted are forgotten first.
+/// How many keys each counter remembers. When full, one whose window has passed is forgotten
+/// first, then the least recently counted one below its limit; a key at its limit goes last
+/// (the one released soonest), so junk keys cannot push a guessed email's count out.
 pub const MAX_KEYS: usize = 10_000;
 
 /// Timestamps of counted events per key, each list at most `max` long.
@@ -75,7 +77,7 @@ impl WindowCounter {
     /// Counts one event (call [`WindowCounter::wait`] first).
     pub fn count(&mut self, key: &str, now: Millis) {
         if !self.events.contains_key(key) && self.events.len() >= self.max_keys {
-            self.forget_oldest();
+            self.forget_one(now);
         }
         let events = self.events.entry(key.to_owned()).or_default();
         events.push_back(now);
@@ -104,13 +106,27 @@ impl WindowCounter {
         self.events.is_empty()
     }
 
-    fn forget_oldest(&mut self) {
-        let oldest = self
+    fn forget_one(&mut self, now: Millis) {
+        let limit = self.limit;
+        // Ranked: a passed window first, then below the limit by last event, then at the
+        // limit by first event (released soonest).
+        let rank = |e: &VecDeque<Millis>| {
+            let last = e.back().copied().unwrap_or(Millis::ZERO);
+            let first = e.front().copied().unwrap_or(Millis::ZERO);
+            if now.since(last) >= limit.window {
+                (0, last)
+            } else if e.len() < limit.max as usize {
+                (1, last)
+            } else {
+                (2, first)
+            }
+        };
+        let chosen = self
             .events
             .iter()
-            .min_by_key(|(_, e)| e.back().copied().unwrap_or(Millis::ZERO))
+            .min_by_key(|(_, e)| rank(e))
             .map(|(k, _)| k.clone());
-        if let Some(key) = oldest {
+        if let Some(key) = chosen {
             self.events.remove(&key);
         }
     }
@@ -309,6 +325,24 @@ mod tests {
         c.count("c", Millis(2));
         assert_eq!(c.len(), 2);
         assert_eq!(c.wait("a", Millis(3)), None);
+    }
+
+    #[test]
+    fn junk_keys_cannot_push_out_a_key_at_its_limit() {
+        let mut c = WindowCounter::new(PER_EMAIL, 3);
+        for i in 0..PER_EMAIL.max {
+            c.count("target", Millis(u64::from(i)));
+        }
+        assert!(c.wait("target", Millis(100)).is_some());
+        // A flood of other keys, each counted once, later than the target's last guess.
+        for i in 0..1_000u64 {
+            c.count(&format!("junk-{i}"), Millis(200 + i));
+        }
+        assert_eq!(c.len(), 3);
+        assert!(
+            c.wait("target", Millis(2_000)).is_some(),
+            "the guessed email is still limited"
+        );
     }
 
     #[test]

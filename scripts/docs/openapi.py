@@ -97,7 +97,7 @@ paths = {
           "identity": ref("IdentityClaim")}},
       codes=("400", "403", "404", "413", "429"), security=[], tag="visitor")},
   "/api/visitor/ws": {"get": op("Visitor's conversation WebSocket (see docs/protocol.md)", resp("Switching protocols"),
-      params=[{"name": "token", "in": "query", "required": True, "schema": {"type": "string"}}], codes=("400", "401", "403", "410"), security=[], tag="visitor")},
+      params=[{"name": "token", "in": "query", "required": True, "schema": {"type": "string"}}], codes=("400", "401", "403", "410", "429"), security=[], tag="visitor")},
   "/api/workspaces/{ws}/sessions": {"post": op("Agent sign-in", resp("Session", ANY), ok_code="201", params=[WS],
       req={"type": "object", "additionalProperties": False, "required": ["email", "password"], "properties": {
           "email": {"type": "string"}, "password": {"type": "string"}}}, codes=("400", "401", "404", "413", "429"), security=[], tag="agent")},
@@ -127,7 +127,7 @@ paths = {
           codes=("400", "404"), security=None, tag="visitor")},
   "/api/workspaces/{ws}/inbox/ws": {"get": op("Agent inbox WebSocket", resp("Switching protocols"), params=[WS], tag="agent")},
   "/api/workspaces/{ws}/admin/ws": {"get": op("Admin Conversations WebSocket", resp("Switching protocols"), params=[WS], tag="admin")},
-  "/api/workspaces/{ws}/conversations/{id}/ws": {"get": op("Agent chat WebSocket for an accepted chat", resp("Switching protocols"), params=[WS, pid("id")], codes=("400", "401", "403", "404", "410"), tag="agent")},
+  "/api/workspaces/{ws}/conversations/{id}/ws": {"get": op("Agent chat WebSocket for an accepted chat", resp("Switching protocols"), params=[WS, pid("id")], codes=("400", "401", "403", "404", "410", "429"), tag="agent")},
   "/api/workspaces/{ws}/settings": {
       "get": op("Workspace settings", resp("Settings", ref("Settings")), params=[WS], tag="admin"),
       "put": op("Replace workspace settings", resp("Settings", ref("Settings")), params=[WS], req=ref("Settings"), codes=("400", "401", "403", "404", "422"), tag="admin")},

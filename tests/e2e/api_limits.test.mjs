@@ -3,7 +3,7 @@
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE, Api, freshWorkspace, DEMO_AGENTS, signIn, openInbox, openAgentChat, startVisitor,
+  BASE, Api, freshWorkspace, DEMO_AGENTS, signIn, openInbox, openAgentChat, startVisitor, Socket, wsUrl,
   openVisitor, askForLiveChat, entriesOf, waitEntry, until, closeAllSockets,
 } from './lib.mjs';
 
@@ -138,4 +138,22 @@ test('rate limits: more than 20 rapid conversation starts → 429 JSON; more tha
   await until(() => entriesOf(socket, 'message').length === acks, { what: 'entries' });
   assert.equal(socket.frames.filter((m) => m.type === 'error' && m.code !== 'rate_limited').length, 0);
   assert.ok(v.conversation);
+});
+
+test('a conversation takes at most 20 visitor sockets: the 21st upgrade is refused with 429, and one closing makes room', async () => {
+  const { id: ws } = await freshWorkspace('sockets', { agents: [ALICE] });
+  const v = await startVisitor(ws);
+  const url = wsUrl(`/api/visitor/ws?token=${encodeURIComponent(v.token)}`);
+  const open = [];
+  for (let i = 0; i < 20; i++) open.push(await Socket.open(url));
+  await assert.rejects(Socket.open(url), /upgrade refused: 429/);
+  open[0].close();
+  await until(async () => {
+    try {
+      open.push(await Socket.open(url));
+      return true;
+    } catch {
+      return false;
+    }
+  }, { what: 'room after a socket closed' });
 });

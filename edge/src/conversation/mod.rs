@@ -159,6 +159,9 @@ pub struct ConversationObject {
     owed: owed::OwedSlot,
 }
 
+/// Open sockets per side (tag `visitor` or `agent`); one more is refused with 429.
+const MAX_SOCKETS_PER_SIDE: usize = 20;
+
 /// A side may send 20 messages at once, then 60 a minute.
 const SAY_LIMIT: Limit = Limit {
     burst: 20,
@@ -474,6 +477,7 @@ impl ConversationObject {
                 if !origin_in(allowed, origin.as_deref()) {
                     return Err(ApiError::OriginNotAllowed);
                 }
+                self.room_for("visitor")?;
                 self.accept(Peer {
                     side: Side::Visitor,
                     agent: None,
@@ -506,6 +510,7 @@ impl ConversationObject {
                 if self.revoked(&agent, epoch)? {
                     return Err(ApiError::Unauthorized);
                 }
+                self.room_for("agent")?;
                 self.accept(Peer {
                     side: Side::Agent,
                     agent: Some(agent),
@@ -516,6 +521,15 @@ impl ConversationObject {
             }
             _ => Err(ApiError::NotFound("route")),
         }
+    }
+
+    /// Each socket gets frame budgets of its own, so one side's sockets are bounded: a
+    /// visitor's tabs, an agent's windows are a handful, never hundreds.
+    fn room_for(&self, side: &str) -> ApiResult<()> {
+        if self.state.get_websockets_with_tag(side).len() >= MAX_SOCKETS_PER_SIDE {
+            return Err(ApiError::RateLimited);
+        }
+        Ok(())
     }
 
     async fn accept(&self, peer: Peer) -> ApiResult<Response> {

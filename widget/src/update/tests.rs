@@ -608,6 +608,16 @@ fn another_protocol_version_keeps_the_token_for_the_reloaded_page() {
     assert_eq!(m.notice.as_deref(), Some("Please reload the page."));
 }
 
+/// The fields the offline form asks for.
+fn offline_keys(m: &Model) -> Vec<String> {
+    let offline = CardId::new(crate::after_chat::OFFLINE);
+    m.fields(&offline)
+        .expect("offline form")
+        .iter()
+        .map(|f| f.key.clone())
+        .collect()
+}
+
 fn fell_back(m: &mut Model, seq: u64) -> Vec<Effect> {
     update(
         m,
@@ -698,15 +708,8 @@ fn an_email_typed_into_another_field_is_asked_again_by_the_offline_form() {
         ),
     );
     fell_back(&mut m, 4);
-    let offline = CardId::new(crate::after_chat::OFFLINE);
-    let keys: Vec<&str> = m
-        .fields(&offline)
-        .expect("offline form")
-        .iter()
-        .map(|f| f.key.as_str())
-        .collect();
     assert_eq!(
-        keys,
+        offline_keys(&m),
         ["email", "text"],
         "the server would answer email_required"
     );
@@ -897,13 +900,7 @@ fn waiting_then_fallback() {
     assert!(!m.waiting && m.closed);
 
     // The offline form asks for the email (none was captured) and a message.
-    let keys: Vec<&str> = m
-        .fields(&offline)
-        .expect("offline form")
-        .iter()
-        .map(|f| f.key.as_str())
-        .collect();
-    assert_eq!(keys, ["email", "text"]);
+    assert_eq!(offline_keys(&m), ["email", "text"]);
     assert!(m.card_open(&offline), "usable although the chat closed");
     let submit = |m: &mut Model, email: &str, text: &str| {
         let values = BTreeMap::from([
@@ -969,14 +966,7 @@ fn the_offline_form_skips_a_captured_email() {
             },
         ),
     );
-    let offline = CardId::new(crate::after_chat::OFFLINE);
-    let keys: Vec<&str> = m
-        .fields(&offline)
-        .expect("offline form")
-        .iter()
-        .map(|f| f.key.as_str())
-        .collect();
-    assert_eq!(keys, ["text"]);
+    assert_eq!(offline_keys(&m), ["text"]);
 }
 
 #[test]
