@@ -13,6 +13,7 @@ mod http;
 mod identity;
 mod internal;
 mod mailer;
+mod owed;
 mod password;
 mod peers;
 mod pictures;

@@ -4,7 +4,6 @@
 //! sends, and calls the workspace.
 
 mod erase;
-mod owed;
 mod store;
 
 use std::cell::{Cell, RefCell};
@@ -37,6 +36,7 @@ use crate::http::{ok, read_json};
 use crate::identity::Identity;
 use crate::internal::{serve_link, Ack, Init, WorkspaceLink};
 use crate::now_ms;
+use crate::owed::OwedStore;
 use crate::peers::SocketPeers;
 use crate::rpc::identity_of;
 use crate::sql::has_schema;
@@ -156,8 +156,11 @@ pub struct ConversationObject {
     /// Who is on each socket (their attachments never change after `accept`).
     peers: SocketPeers<Peer>,
     /// Messages for the workspace whose call failed, sent again first.
-    owed: owed::OwedSlot,
+    owed: OwedStore<ConversationToWorkspace>,
 }
+
+/// The one receiver a conversation owes messages to (see `crate::owed`).
+const TO_WORKSPACE: &str = "workspace";
 
 /// Open sockets per side (tag `visitor` or `agent`); one more is refused with 429.
 const MAX_SOCKETS_PER_SIDE: usize = 20;
@@ -194,7 +197,7 @@ impl ConversationObject {
             rearmed: Cell::new(false),
             workspace_link: WorkspaceLink::default(),
             peers: SocketPeers::default(),
-            owed: owed::OwedSlot::default(),
+            owed: OwedStore::default(),
         })
     }
 
@@ -769,7 +772,7 @@ impl ConversationObject {
     async fn apply(&self, input: Input, origin: Option<&WebSocket>) -> ApiResult<()> {
         let messages = self.step(input, origin).await?;
         // What a failed call left owed goes first (almost always nothing, read once).
-        let mut outgoing = self.owed.take(&self.sql)?;
+        let mut outgoing = self.owed.take(&self.sql, TO_WORKSPACE)?;
         if messages.is_empty() && outgoing.is_empty() {
             // Most chat messages: nothing for the workspace.
             return Ok(());
@@ -788,14 +791,15 @@ impl ConversationObject {
                 Err(e) => {
                     // Kept, and tried again by the alarm: a lead or a request is never lost
                     // to a workspace being replaced or overloaded.
+                    let now = Millis(now_ms());
                     let retry = self
                         .owed
-                        .failed(&self.sql, batch.messages, Millis(now_ms()))?;
+                        .failed(&self.sql, TO_WORKSPACE, batch.messages, now)?;
                     self.schedule(retry).await?;
                     return Err(e);
                 }
             };
-            self.owed.delivered(&self.sql)?;
+            self.owed.delivered(&self.sql, TO_WORKSPACE)?;
             for msg in answer.messages {
                 outgoing.extend(self.step(Input::FromWorkspace(msg), None).await?);
             }

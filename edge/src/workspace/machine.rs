@@ -158,9 +158,18 @@ impl WorkspaceDO {
                 let mut messages = self.owed.take(&self.sql, conversation.as_str())?;
                 messages.extend(batch.messages);
                 let batch = ToConversation { messages };
-                let answer = to_conversation(&self.env, conversation.as_str(), &batch).await;
-                match &answer {
-                    Ok(_) => self.owed.delivered(&self.sql, conversation.as_str())?,
+                match to_conversation(&self.env, conversation.as_str(), &batch).await {
+                    Ok(messages) => {
+                        self.owed.delivered(&self.sql, conversation.as_str())?;
+                        if !messages.is_empty() {
+                            let batch = FromConversation {
+                                conversation,
+                                messages,
+                            };
+                            let input = WorkspaceInput::FromConversation(batch);
+                            queue.push_back((self.step(Some(input), None)?, None));
+                        }
+                    }
                     // Kept, and retried by the alarm: an acceptance or a fallback is never
                     // lost to a conversation object being replaced.
                     Err(e) => {
@@ -169,20 +178,6 @@ impl WorkspaceDO {
                         self.owed
                             .failed(&self.sql, conversation.as_str(), batch.messages, now)?;
                     }
-                }
-                match answer {
-                    Ok(messages) if messages.is_empty() => {}
-                    Ok(messages) => {
-                        let batch = FromConversation {
-                            conversation,
-                            messages,
-                        };
-                        queue.push_back((
-                            self.step(Some(WorkspaceInput::FromConversation(batch)), None)?,
-                            None,
-                        ));
-                    }
-                    Err(_) => {}
                 }
             }
         }

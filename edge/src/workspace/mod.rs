@@ -16,7 +16,6 @@ mod leads_api;
 mod machine;
 mod mail;
 mod memo;
-mod owed;
 mod paging;
 mod parts;
 pub mod plan;
@@ -91,8 +90,8 @@ pub struct WorkspaceDO {
     webhooks: webhooks::WebhookLink,
     /// Rows read on every run, kept beside storage (`memo.rs`).
     memo: memo::Memo,
-    /// Link messages of failed calls to conversations, retried by the alarm (`owed.rs`).
-    owed: owed::OwedCalls,
+    /// Link messages of failed calls to conversations, retried by the alarm (`crate::owed`).
+    owed: crate::owed::OwedStore<parlor_core::link::WorkspaceToConversation>,
 }
 
 /// A visitor network (an IPv4 address, an IPv6 /64) may start 20 conversations at once, then
@@ -137,7 +136,7 @@ impl DurableObject for WorkspaceDO {
             purge_at: Cell::new(None),
             webhooks: webhooks::WebhookLink::default(),
             memo: memo::Memo::default(),
-            owed: owed::OwedCalls::default(),
+            owed: crate::owed::OwedStore::default(),
         }
     }
 
