@@ -270,7 +270,7 @@ impl World {
                 ClientEffect::Stored { client_id, .. } => {
                     *self.stored.entry(client_id).or_default() += 1;
                 }
-                ClientEffect::Failed { client_id } => self.failed.push(client_id),
+                ClientEffect::Failed { client_id, .. } => self.failed.push(client_id),
                 ClientEffect::Refused | ClientEffect::Outdated => {
                     self.failed.push("refused".into())
                 }
@@ -442,7 +442,8 @@ fn refused_tokens_end_the_session_and_fail_what_was_not_stored() {
             fx,
             vec![
                 ClientEffect::Failed {
-                    client_id: "p-1".into()
+                    client_id: "p-1".into(),
+                    text: "a".into()
                 },
                 end
             ]
@@ -512,9 +513,13 @@ fn a_closed_conversation_fails_what_it_did_not_store_and_is_not_reopened() {
         frame_entry(entry(1, TranscriptEvent::Ended { by: Side::Agent })),
         Millis(0),
     );
-    assert!(fx.contains(&ClientEffect::Failed {
-        client_id: "p-1".into()
-    }));
+    assert!(
+        fx.contains(&ClientEffect::Failed {
+            client_id: "p-1".into(),
+            text: "late".into()
+        }),
+        "what was typed comes back, so the client can offer it again"
+    );
     assert!(s.is_closed() && s.pending().is_empty());
     assert_eq!(
         s.handle(
@@ -524,7 +529,8 @@ fn a_closed_conversation_fails_what_it_did_not_store_and_is_not_reopened() {
             Millis(0)
         ),
         vec![ClientEffect::Failed {
-            client_id: "p-2".into()
+            client_id: "p-2".into(),
+            text: "more".into()
         }],
         "nothing more is sent to a closed conversation"
     );
@@ -544,7 +550,8 @@ fn a_closed_conversation_fails_what_it_did_not_store_and_is_not_reopened() {
     s.handle(frame_entry(note(1)), Millis(0));
     let fx = s.handle(frame_entry(entry(2, TranscriptEvent::Expired)), Millis(0));
     assert!(fx.contains(&ClientEffect::Failed {
-        client_id: "p-1".into()
+        client_id: "p-1".into(),
+        text: "x".into()
     }));
 }
 
@@ -600,6 +607,7 @@ fn fallback(seq: u64) -> TranscriptEntry {
         TranscriptEvent::Fallback {
             kind: parlor_core::protocol::FallbackKind::LiveChat,
             text: "Nobody is free: leave us a message.".into(),
+            visitor_away: false,
         },
     )
 }

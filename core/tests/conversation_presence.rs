@@ -168,7 +168,58 @@ fn a_waiting_visitor_gone_past_the_grace_leaves_the_line_and_the_lead_is_emailed
     assert!(
         matches!(&msgs[1], ConversationToWorkspace::FailedAction { action } if action.visitor["email"] == "ada@example.com")
     );
+    assert_eq!(msgs.len(), 2, "withdrawn, not reported as missed: {msgs:?}");
     assert!(c.is_closed());
+    // Back from a suspended tab, the visitor finds the fallback message, not "You ended the
+    // chat", and can still leave a message.
+    let shown: Vec<&TranscriptEvent> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Append(entry) => Some(&entry.event),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        matches!(
+            shown.as_slice(),
+            [TranscriptEvent::Fallback { text, visitor_away: true, .. }]
+                if *text == ConversationSettings::default().live_chat_fallback
+        ),
+        "{shown:?}"
+    );
+    assert_eq!(c.live_state(), LiveState::FellBack);
+    let fx = c.handle(
+        Input::SocketOpened {
+            side: Side::Visitor,
+        },
+        Millis(200_000),
+    );
+    assert!(link(&fx).is_empty(), "a return does not ask again");
+    let fx = c.handle(
+        Input::LeaveMessage {
+            client_id: "m1".into(),
+            email: None,
+            text: "Call me tomorrow".into(),
+        },
+        Millis(201_000),
+    );
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        Effect::Reply(ChatServerMsg::Ack { client_id, .. }) if client_id == "m1"
+    )));
+    let leads: Vec<_> = link(&fx)
+        .into_iter()
+        .filter_map(|m| match m {
+            ConversationToWorkspace::Lead { update } => Some(update),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(leads.len(), 1);
+    assert_eq!(leads[0].message.as_deref(), Some("Call me tomorrow"));
+    assert_eq!(
+        leads[0].outcome,
+        parlor_core::lead::LeadOutcome::LeftMessage { reason: None }
+    );
 }
 
 #[test]

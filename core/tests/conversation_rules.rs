@@ -467,7 +467,8 @@ fn fallback_shows_its_text_and_closes() {
         events(&fx),
         [TranscriptEvent::Fallback {
             kind: FallbackKind::LiveChat,
-            text: ConversationSettings::default().live_chat_fallback
+            text: ConversationSettings::default().live_chat_fallback,
+            visitor_away: false,
         }]
     );
     assert!(fx.contains(&Effect::Closed {
@@ -497,7 +498,8 @@ fn fallback_without_text_uses_the_settings() {
         events(&fx),
         [TranscriptEvent::Fallback {
             kind: FallbackKind::Global,
-            text
+            text,
+            visitor_away: false,
         }]
     );
 }

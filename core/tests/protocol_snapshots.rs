@@ -82,6 +82,9 @@ fn event_name(e: &TranscriptEvent) -> &'static str {
         TranscriptEvent::AgentJoined { .. } => "agent_joined",
         TranscriptEvent::AgentLeft { .. } => "agent_left",
         TranscriptEvent::Message { .. } => "message",
+        TranscriptEvent::Fallback {
+            visitor_away: true, ..
+        } => "fallback_visitor_away",
         TranscriptEvent::Fallback { .. } => "fallback",
         TranscriptEvent::Expired => "expired",
         TranscriptEvent::Ended { .. } => "ended",
@@ -139,6 +142,7 @@ fn event_samples() -> Vec<TranscriptEvent> {
         TranscriptEvent::Fallback {
             kind: FallbackKind::LiveChat,
             text: "All our agents are busy.".into(),
+            visitor_away: false,
         },
         TranscriptEvent::Expired,
         TranscriptEvent::Ended { by: Side::Visitor },
@@ -155,6 +159,11 @@ fn event_samples() -> Vec<TranscriptEvent> {
             by: "Alice".into(),
             text: "Asked for a discount last week too.".into(),
             client_id: "k3x9-2".into(),
+        },
+        TranscriptEvent::Fallback {
+            kind: FallbackKind::LiveChat,
+            text: "All our agents are busy.".into(),
+            visitor_away: true,
         },
     ]
 }

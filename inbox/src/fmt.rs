@@ -154,6 +154,17 @@ pub fn entry_line(e: &TranscriptEvent) -> (&'static str, String, String) {
             Side::Agent => ("msg-agent", "Agent".into(), text.clone()),
             Side::Bot => ("bot", "Bot".into(), text.clone()),
         },
+        TranscriptEvent::Fallback {
+            text,
+            visitor_away: true,
+            ..
+        } => (
+            "event",
+            String::new(),
+            format!(
+                "The visitor left while waiting, so the request was withdrawn; back, they see: “{text}”"
+            ),
+        ),
         TranscriptEvent::Fallback { text, .. } => (
             "event",
             String::new(),

@@ -186,6 +186,8 @@ pub fn entry(r: &mut Reader, o: &JsValue) -> TranscriptEntry {
                 }
             },
             text: r.string(o, "text"),
+            // Absent unless true.
+            visitor_away: get(o, "visitor_away").as_bool().unwrap_or(false),
         },
         "expired" => TranscriptEvent::Expired,
         "ended" => TranscriptEvent::Ended {

@@ -119,10 +119,12 @@ fn events() -> Vec<TranscriptEvent> {
         TranscriptEvent::Fallback {
             kind: FallbackKind::Global,
             text: "f".into(),
+            visitor_away: false,
         },
         TranscriptEvent::Fallback {
             kind: FallbackKind::LiveChat,
             text: "f".into(),
+            visitor_away: false,
         },
         TranscriptEvent::Expired,
         TranscriptEvent::Ended { by: Side::Agent },

@@ -53,7 +53,7 @@ test('a closed inbox gets no new offers: the next visitor goes to the agent stil
   }
 });
 
-test('a visitor who leaves while waiting leaves the line, and the lead is emailed once', async () => {
+test('a visitor who leaves while waiting leaves the line, the lead is emailed once, and back they can still leave a message', async () => {
   const { id: ws, admin } = await freshWorkspace('lc-leave-wait', {
     settings: { accept_timeout_ms: 60_000, visitor_gone_waiting_ms: 10_000, notification_emails: ['leads@acme.test'] },
   });
@@ -71,6 +71,25 @@ test('a visitor who leaves while waiting leaves the line, and the lead is emaile
   }, { what: 'outbox row' });
   assert.equal(rows.length, 1);
   assert.equal(rows[0].entry.action.visitor.email, 'lin@example.com');
+
+  // Back (a suspended tab woke up): not "you ended the chat" but the fallback message, and the
+  // offline form works.
+  const back = await openVisitor(v.token);
+  const fallback = await waitEntry(back, 'fallback');
+  assert.equal(fallback.visitor_away, true);
+  assert.equal(fallback.kind, 'live_chat');
+  assert.ok(fallback.text.length > 0, 'the live chat fallback message');
+  assert.equal(back.frames.filter((m) => m.type === 'entry' && m.entry.event === 'ended').length, 0);
+  back.send({ type: 'leave_message', client_id: 'm1', text: 'Sorry, my train went into a tunnel' });
+  await back.waitFor((m) => m.type === 'ack' && m.client_id === 'm1', 5_000, 'ack');
+  const [lead] = await until(async () => {
+    const { leads } = await admin.ok('GET', `/api/workspaces/${ws}/leads`);
+    return leads.length && leads[0].outcome.kind === 'left_message' && leads;
+  }, { what: 'lead with the message' });
+  assert.equal(lead.email, 'lin@example.com');
+  assert.equal(lead.message, 'Sorry, my train went into a tunnel');
+  // Withdrawn, not missed: the agents are not blamed for a visitor who was gone.
+  assert.equal(lead.outcome.reason, undefined);
 });
 
 test('the agent sees the visitor leave and come back; gone too long, the chat ends and frees the slot', async () => {

@@ -266,8 +266,22 @@ fn chat(m: &mut Model, event: ClientEvent, fx: &mut Vec<Effect>) {
                     fx.push(Effect::ClearToken);
                 }
             }
+            ClientEffect::Failed { text, .. } => unsent(m, text),
             // The pending bubbles are drawn from the session's outbox.
-            ClientEffect::Stored { .. } | ClientEffect::Failed { .. } => {}
+            ClientEffect::Stored { .. } => {}
+        }
+    }
+}
+
+/// A message the conversation closed before storing (typed as the chat fell back) goes into
+/// the offline form's message, so the visitor need not type it again.
+fn unsent(m: &mut Model, text: String) {
+    for e in m.entries.iter_mut().rev() {
+        if let TranscriptEvent::Card { card, prefill } = &mut e.event {
+            if card.id.as_str() == after_chat::OFFLINE {
+                prefill.insert("text".into(), text);
+                return;
+            }
         }
     }
 }

@@ -217,6 +217,7 @@ fn entry(r: &mut Reader, o: &JsValue) -> TranscriptEntry {
                 FallbackKind::LiveChat
             },
             text: r.string(o, "text"),
+            visitor_away: false,
         },
         "expired" => TranscriptEvent::Expired,
         "ended" => TranscriptEvent::Ended {

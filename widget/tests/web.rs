@@ -411,6 +411,7 @@ fn fallback_and_ended_are_shown() {
         TranscriptEvent::Fallback {
             kind: FallbackKind::LiveChat,
             text: "We'll email you soon.".into(),
+            visitor_away: false,
         },
     );
     assert!(texts(&r, ".b").contains(&"We'll email you soon.".to_string()));
@@ -480,6 +481,7 @@ fn server_text_is_inert() {
         TranscriptEvent::Fallback {
             kind: FallbackKind::Global,
             text: XSS.into(),
+            visitor_away: false,
         },
     );
     // The only <img> elements are the header avatar slot, never shown for a javascript: URL.
@@ -819,6 +821,7 @@ fn decoder_reads_what_core_writes() {
         TranscriptEvent::Fallback {
             kind: FallbackKind::Global,
             text: "f".into(),
+            visitor_away: false,
         },
         TranscriptEvent::Expired,
         TranscriptEvent::Ended { by: Side::Visitor },

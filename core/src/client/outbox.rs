@@ -65,15 +65,18 @@ impl Outbox {
         }
     }
 
-    /// Removes the items that will never be stored and returns their client ids.
-    pub fn drain_unacked(&mut self) -> Vec<String> {
+    /// Removes the items that will never be stored and returns them.
+    pub fn drain_unacked(&mut self) -> Vec<Outgoing> {
         let mut failed = Vec::new();
-        self.items.retain(|o| {
+        let mut kept = Vec::new();
+        for o in std::mem::take(&mut self.items) {
             if o.seq.is_none() {
-                failed.push(o.client_id.clone());
+                failed.push(o);
+            } else {
+                kept.push(o);
             }
-            o.seq.is_some()
-        });
+        }
+        self.items = kept;
         failed
     }
 }

@@ -90,8 +90,11 @@ pub enum ClientEffect {
         seq: u64,
     },
     /// This message will never be stored: the token was refused or the conversation closed first.
+    /// `text` is what was typed, so a client can offer it again (the widget puts it in the
+    /// offline form after a fallback).
     Failed {
         client_id: String,
+        text: String,
     },
     /// The server refused this token for good (close code 4001–4999 or 1008): forget it.
     Refused,
@@ -191,7 +194,7 @@ impl ChatSession {
                 let client_id = self.ids.next_id();
                 if self.is_closed() {
                     // The server would refuse it: no point queueing it.
-                    fx.push(ClientEffect::Failed { client_id });
+                    fx.push(ClientEffect::Failed { client_id, text });
                 } else {
                     if self.link == Link::Open {
                         fx.push(ClientEffect::Send(ChatClientMsg::Say {
@@ -361,8 +364,11 @@ impl ChatSession {
     }
 
     fn fail_unacked(&mut self, fx: &mut Vec<ClientEffect>) {
-        for client_id in self.outbox.drain_unacked() {
-            fx.push(ClientEffect::Failed { client_id });
+        for o in self.outbox.drain_unacked() {
+            fx.push(ClientEffect::Failed {
+                client_id: o.client_id,
+                text: o.text,
+            });
         }
     }
 }

@@ -109,8 +109,8 @@ impl Conversation {
         Ok(())
     }
 
-    /// The visitor's page has been gone past the grace: the conversation ends as if they had
-    /// clicked End.
+    /// The visitor's page has been gone past the grace of a live chat: the conversation ends as
+    /// if they had clicked End.
     pub(super) fn visitor_left(&mut self, now: Millis, fx: &mut Vec<Effect>) {
         if self.closed.is_none() {
             let _ = self.end(Side::Visitor, now, fx);
@@ -128,8 +128,24 @@ impl Conversation {
         );
     }
 
+    /// Takes the waiting visitor out of the workspace's line. A lead who gave their details and
+    /// left before anyone answered is not lost: the team gets them as a failed action.
+    pub(super) fn withdraw_request(&mut self, now: Millis, end: EndReason, fx: &mut Vec<Effect>) {
+        fx.push(Effect::ToWorkspace(
+            ConversationToWorkspace::CancelLiveChat {
+                request: self.request,
+            },
+        ));
+        if !self.facts.fields.is_empty() {
+            let action = FailedAction::left_waiting(self.id.clone(), now, &self.facts, end);
+            fx.push(Effect::ToWorkspace(ConversationToWorkspace::FailedAction {
+                action,
+            }));
+        }
+    }
+
     /// Frees whatever the workspace holds for this conversation, then closes it.
-    fn close(
+    pub(super) fn close(
         &mut self,
         now: Millis,
         reason: CloseReason,
@@ -149,19 +165,8 @@ impl Conversation {
                 self.live = live_end;
             }
             LiveState::Requested => {
-                fx.push(Effect::ToWorkspace(
-                    ConversationToWorkspace::CancelLiveChat {
-                        request: self.request,
-                    },
-                ));
+                self.withdraw_request(now, end, fx);
                 self.live = live_end;
-                // A lead who gave their details and left before anyone answered is not lost.
-                if !self.facts.fields.is_empty() {
-                    let action = FailedAction::left_waiting(self.id.clone(), now, &self.facts, end);
-                    fx.push(Effect::ToWorkspace(ConversationToWorkspace::FailedAction {
-                        action,
-                    }));
-                }
             }
             LiveState::None | LiveState::Ended | LiveState::Expired | LiveState::FellBack => {}
         }

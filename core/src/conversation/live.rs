@@ -220,7 +220,12 @@ impl Conversation {
             FallbackKind::LiveChat => self.settings.live_chat_fallback.clone(),
             FallbackKind::Global => self.settings.global_fallback.clone(),
         };
-        self.append(TranscriptEvent::Fallback { kind, text }, now, fx);
+        let event = TranscriptEvent::Fallback {
+            kind,
+            text,
+            visitor_away: false,
+        };
+        self.append(event, now, fx);
         self.live = LiveState::FellBack;
         self.agent = None;
         self.fell_back_for = Some(reason);
@@ -238,6 +243,29 @@ impl Conversation {
         self.closed = Some(reason);
         fx.push(Effect::Closed { reason });
         Ok(())
+    }
+
+    /// The visitor's page has been gone past `visitor_gone_waiting` while they waited for an
+    /// agent. The request is withdrawn (the team missed nobody: a lead who gave details reaches
+    /// it as a failed action), and what the visitor finds on return is the live chat fallback
+    /// message with the offline form, as after offers that went unanswered. Ending it "by the
+    /// visitor" would leave someone back from a suspended tab with no way to write.
+    pub(super) fn gave_up_waiting(&mut self, now: Millis, fx: &mut Vec<Effect>) {
+        let event = TranscriptEvent::Fallback {
+            kind: FallbackKind::LiveChat,
+            text: self.settings.live_chat_fallback.clone(),
+            visitor_away: true,
+        };
+        self.append(event, now, fx);
+        self.close(
+            now,
+            CloseReason::FellBack {
+                kind: FallbackKind::LiveChat,
+            },
+            LiveState::FellBack,
+            EndReason::EndedByVisitor,
+            fx,
+        );
     }
 
     /// The current live chat card's branch for when nobody can chat.

@@ -164,14 +164,15 @@ impl Conversation {
             self.visitor_announced_gone = true;
             fx.push(presence(false));
         }
-        let grace = match self.live {
-            LiveState::Requested => self.settings.visitor_gone_waiting,
-            LiveState::Accepted => self.settings.visitor_gone_chat,
-            _ => return,
-        };
-        if now >= since.after(grace) {
-            // As if the visitor had clicked End: a waiting lead is emailed, a slot is freed.
-            self.visitor_left(now, fx);
+        match self.live {
+            LiveState::Requested if now >= since.after(self.settings.visitor_gone_waiting) => {
+                self.gave_up_waiting(now, fx)
+            }
+            // As if the visitor had clicked End: the agent's slot is freed.
+            LiveState::Accepted if now >= since.after(self.settings.visitor_gone_chat) => {
+                self.visitor_left(now, fx)
+            }
+            _ => {}
         }
     }
 }

@@ -172,10 +172,14 @@ pub enum TranscriptEvent {
     AgentLeft {
         agent: AgentProfile,
     },
-    /// Nobody could take the chat; the visitor sees this text instead.
+    /// Nobody could take the chat; the visitor sees this text instead, and may leave a message.
     Fallback {
         kind: FallbackKind,
         text: String,
+        /// The visitor's page was gone past `visitor_gone_waiting_ms` while they waited: the
+        /// request was withdrawn (not missed by the team), and this is what they find on return.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        visitor_away: bool,
     },
     /// Nothing happened for the inactivity timeout.
     Expired,

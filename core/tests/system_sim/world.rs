@@ -1197,6 +1197,11 @@ impl World {
                             self.chat_goes_on(c);
                         }
                     }
+                    // The visitor's page was gone too long while they waited: a withdrawal
+                    // (what they find on return), not a chat the team missed.
+                    TranscriptEvent::Fallback {
+                        visitor_away: true, ..
+                    } => self.request_ends(c, Outcome::Cancelled)?,
                     TranscriptEvent::Fallback { .. } => self.request_ends(c, Outcome::FellBack)?,
                     _ => {}
                 },

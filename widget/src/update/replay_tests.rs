@@ -55,6 +55,7 @@ fn event() -> impl Strategy<Value = TranscriptEvent> {
         1 => Just(TranscriptEvent::Fallback {
             kind: FallbackKind::LiveChat,
             text: "Busy".into(),
+            visitor_away: false,
         }),
         1 => Just(TranscriptEvent::Expired),
         1 => Just(TranscriptEvent::Ended { by: Side::Agent }),

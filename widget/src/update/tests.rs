@@ -626,6 +626,7 @@ fn fell_back(m: &mut Model, seq: u64) -> Vec<Effect> {
             TranscriptEvent::Fallback {
                 kind: parlor_core::protocol::FallbackKind::LiveChat,
                 text: "Nobody is free".into(),
+                visitor_away: false,
             },
         ),
     )
@@ -885,6 +886,7 @@ fn waiting_then_fallback() {
             TranscriptEvent::Fallback {
                 kind: parlor_core::protocol::FallbackKind::LiveChat,
                 text: "We'll email you".into(),
+                visitor_away: false,
             },
         ),
     );
@@ -963,6 +965,7 @@ fn the_offline_form_skips_a_captured_email() {
             TranscriptEvent::Fallback {
                 kind: parlor_core::protocol::FallbackKind::LiveChat,
                 text: "Sorry".into(),
+                visitor_away: false,
             },
         ),
     );
@@ -1048,6 +1051,43 @@ fn a_message_said_as_the_chat_ends_is_dropped_not_resent_forever() {
     assert!(m.chat.pending().is_empty());
     assert!(update(&mut m, Msg::SocketClosed { code: 1006 }).is_empty());
     assert_eq!(m.chat.link(), Link::Offline);
+}
+
+#[test]
+fn a_message_the_fallback_beat_is_put_in_the_offline_form() {
+    let mut m = chatting();
+    update(
+        &mut m,
+        Msg::Say {
+            text: "Still there?".into(),
+        },
+    );
+    // The agent left and nobody else could take the chat: the conversation closed before the
+    // say was stored.
+    update(
+        &mut m,
+        entry(
+            3,
+            TranscriptEvent::AgentLeft {
+                agent: AgentProfile {
+                    name: "Eve".into(),
+                    avatar_url: None,
+                },
+            },
+        ),
+    );
+    fell_back(&mut m, 4);
+    assert!(m.chat.pending().is_empty());
+    let offline = CardId::new(crate::after_chat::OFFLINE);
+    let prefill = m.entries.iter().rev().find_map(|e| match &e.event {
+        TranscriptEvent::Card { card, prefill } if card.id == offline => Some(prefill.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        prefill.and_then(|p| p.get("text").cloned()).as_deref(),
+        Some("Still there?"),
+        "what the visitor typed is not lost"
+    );
 }
 
 #[test]
