@@ -88,8 +88,15 @@ pub enum ConversationToWorkspace {
     /// workspace's lead of that email (see [`crate::lead::merge`]; safe to repeat).
     Lead { update: LeadUpdate },
     /// An email for the visitor (their transcript), to record in the outbox and send.
-    /// The conversation sends it at most once.
-    MailVisitor { to: String, email: Email },
+    /// The conversation sends it at most once. `site` is the host of the page the visitor's
+    /// start named: the workspace names it in the subject only when it is one of its allowed
+    /// origins (a visitor chooses their page URL, and could choose someone else's site).
+    MailVisitor {
+        to: String,
+        email: Email,
+        #[serde(default)]
+        site: String,
+    },
     /// The visitor reached a question card that branches on availability: can someone chat
     /// now? Answered at once with [`WorkspaceToConversation::Availability`]; nothing is stored.
     CheckAvailability { card: CardId },

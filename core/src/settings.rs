@@ -256,6 +256,16 @@ impl WorkspaceSettings {
     pub fn origin_allowed(&self, origin: Option<&str>) -> bool {
         origin_in(&self.allowed_origins, origin)
     }
+
+    /// Is `host` (a page's host, as a visitor named it) the host of one of the allowed origins?
+    /// An empty list vouches for no site.
+    pub fn is_own_host(&self, host: &str) -> bool {
+        !host.is_empty()
+            && self.allowed_origins.iter().any(|o| {
+                let rest = o.split_once("://").map_or(o.as_str(), |(_, r)| r);
+                rest.trim_end_matches('/').eq_ignore_ascii_case(host)
+            })
+    }
 }
 
 /// Whether `origin` (a request's `Origin` header) is on an allowed-origins list; an empty
@@ -313,6 +323,25 @@ mod tests {
         assert!(s.origin_allowed(Some("https://www.example.com")));
         assert!(!s.origin_allowed(Some("https://evil.example")));
         assert!(!s.origin_allowed(None));
+    }
+
+    #[test]
+    fn only_a_listed_origin_vouches_for_a_page_host() {
+        let mut s = WorkspaceSettings::default();
+        assert!(
+            !s.is_own_host("acme.com"),
+            "an empty list vouches for nothing"
+        );
+        s.allowed_origins = vec![
+            "https://www.acme.com/".into(),
+            "http://localhost:8787".into(),
+        ];
+        assert!(s.is_own_host("www.acme.com"));
+        assert!(s.is_own_host("WWW.ACME.COM"));
+        assert!(s.is_own_host("localhost:8787"));
+        assert!(!s.is_own_host("acme.com"));
+        assert!(!s.is_own_host("evil.example"));
+        assert!(!s.is_own_host(""));
     }
 
     #[test]

@@ -6,15 +6,21 @@ use std::fmt::Write as _;
 use crate::failed_action::{iso8601, truncate_chars, Email};
 use crate::protocol::{Side, TranscriptEntry, TranscriptEvent};
 
-/// Renders the conversation's chat as a plain-text email; `site` names where it happened
-/// (the page's host, or empty).
-pub fn render(entries: &[TranscriptEntry], site: &str) -> Email {
+/// The subject, naming where the chat happened when that is known to be the workspace's own
+/// site (empty otherwise).
+pub fn subject(site: &str) -> String {
     let site = crate::failed_action::one_line(site);
-    let subject = if site.is_empty() {
+    if site.is_empty() {
         "Your conversation".to_owned()
     } else {
         truncate_chars(&format!("Your conversation on {site}"), 200)
-    };
+    }
+}
+
+/// Renders the conversation's chat as a plain-text email, its subject naming no site: the
+/// workspace names one ([`subject`]) when it is among its allowed origins.
+pub fn render(entries: &[TranscriptEntry]) -> Email {
+    let subject = subject("");
     let mut body = String::with_capacity(256 + entries.len() * 80);
     let _ = writeln!(body, "Here is your conversation, as you asked.");
     let _ = writeln!(body);
@@ -95,8 +101,13 @@ mod tests {
             ),
             entry(4, TranscriptEvent::Ended { by: Side::Visitor }),
         ];
-        let mail = render(&entries, "example.com");
-        assert_eq!(mail.subject, "Your conversation on example.com");
+        let mail = render(&entries);
+        assert_eq!(mail.subject, "Your conversation");
+        assert_eq!(subject("example.com"), "Your conversation on example.com");
+        assert_eq!(
+            subject("a.com\r\nBcc: x@y.z"),
+            "Your conversation on a.com Bcc: x@y.z"
+        );
         let a = mail.body.find("Ada joined").unwrap();
         let b = mail.body.find("You: <b>hi</b>").unwrap();
         let c = mail.body.find("Ada: Hello!").unwrap();

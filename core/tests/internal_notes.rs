@@ -220,7 +220,7 @@ fn the_visitor_email_and_webhooks_leave_notes_out() {
     {
         all.extend(appended(&c.handle(input, Millis(100 + i as u64))));
     }
-    let email = parlor_core::transcript_mail::render(&all, "shop.example");
+    let email = parlor_core::transcript_mail::render(&all);
     assert!(!format!("{email:?}").contains("SECRET-NOTE"), "{email:?}");
     assert!(format!("{email:?}").contains("Hello!"));
     let lines = parlor_core::webhooks::event::transcript(&all, None);

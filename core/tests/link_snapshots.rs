@@ -196,9 +196,10 @@ fn c2w_samples() -> Vec<ConversationToWorkspace> {
         ConversationToWorkspace::MailVisitor {
             to: "ada@bigcorp.example".into(),
             email: Email {
-                subject: "Your conversation on shop.example".into(),
+                subject: "Your conversation".into(),
                 body: "Here is your conversation, as you asked.\n".into(),
             },
+            site: "shop.example".into(),
         },
         ConversationToWorkspace::CheckAvailability {
             card: "talk_to_sales".into(),
@@ -410,9 +411,10 @@ fn effect_samples() -> Vec<WorkspaceEffect> {
             conversation: "c_7f3a".into(),
             to: "ada@bigcorp.example".into(),
             email: Email {
-                subject: "Your conversation on shop.example".into(),
+                subject: "Your conversation".into(),
                 body: "Here is your conversation, as you asked.\n".into(),
             },
+            site: "shop.example".into(),
         },
         WorkspaceEffect::Webhook(parlor_core::webhooks::Event {
             at: Millis(1_700_000_100_000),

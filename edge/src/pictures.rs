@@ -3,7 +3,7 @@
 //! origin with the checked type, `nosniff` and a sandboxing CSP.
 
 use parlor_core::picture::{self, ImageKind};
-use worker::{Data, Env, Headers, HttpMetadata, Method, Request, Response};
+use worker::{Bucket, Data, Env, Headers, HttpMetadata, Method, Request, Response};
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::read_capped;
@@ -12,6 +12,11 @@ use crate::rpc::{internal_request, workspace_stub};
 use crate::validate;
 
 const BUCKET: &str = "PICTURES";
+
+/// Pictures kept per agent: the newest. An upload deletes the older ones, so uploads cannot
+/// fill the bucket (at most this many × 1 MB per agent); a chat that snapshotted one of them
+/// shows the agent's initials instead.
+pub const KEPT_PER_AGENT: usize = 5;
 
 /// `PUT /api/workspaces/{ws}/me/picture`: the signed-in agent's new picture (the raw image as
 /// the body). Answers with the agent, whose `avatar_url` names the stored picture.
@@ -51,8 +56,35 @@ pub async fn upload(req: &mut Request, env: &Env, ws: &str, now: u64) -> ApiResu
     if resp.status_code() >= 400 {
         // Refused (the session ended meanwhile): keep nothing.
         let _ = bucket.delete(key).await;
+    } else if let Err(e) = prune(&bucket, &format!("{ws}/{agent}/"), KEPT_PER_AGENT).await {
+        // The picture is stored and in use; the older ones go on the next upload.
+        worker::console_warn!("pictures: pruning {ws}/{agent} failed: {e}");
     }
     Ok(resp)
+}
+
+/// Deletes all but the `keep` newest pictures under `prefix` (an agent's folder).
+async fn prune(bucket: &Bucket, prefix: &str, keep: usize) -> ApiResult<()> {
+    let mut objects = bucket.list().prefix(prefix).execute().await?.objects();
+    if objects.len() <= keep {
+        return Ok(());
+    }
+    objects.sort_by_key(|o| std::cmp::Reverse(o.uploaded().as_millis()));
+    let old: Vec<String> = objects.iter().skip(keep).map(|o| o.key()).collect();
+    bucket.delete_multiple(old).await?;
+    Ok(())
+}
+
+/// An agent was removed: their pictures go with them (a chat that snapshotted one shows their
+/// initials). Called by the Worker once the workspace object has removed the agent.
+pub async fn forget_agent(env: &Env, ws: &str, agent: &str) {
+    let result = match env.bucket(BUCKET) {
+        Ok(bucket) => prune(&bucket, &format!("{ws}/{agent}/"), 0).await,
+        Err(e) => Err(e.into()),
+    };
+    if let Err(e) = result {
+        worker::console_warn!("pictures: deleting {ws}/{agent} failed: {e}");
+    }
 }
 
 /// `GET /api/pictures/{ws}/{agent}/{file}`: public (visitors see agents' pictures).

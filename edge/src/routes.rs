@@ -102,6 +102,13 @@ async fn route(req: &mut Request, env: &Env, path: &str, now: u64) -> ApiResult<
         | (["api", "workspaces", ws, "agents", _, "password"], Method::Post) => {
             new_password(req, env, ws, segs.get(3..).unwrap_or(&[]), now).await
         }
+        (["api", "workspaces", ws, "agents", agent], Method::Delete) => {
+            let resp = to_workspace(req, env, ws, &["agents", agent], now).await?;
+            if (200..300).contains(&resp.status_code()) {
+                crate::pictures::forget_agent(env, ws, agent).await;
+            }
+            Ok(resp)
+        }
         (["api", "workspaces", ws, rest @ ..], _) if !rest.is_empty() => {
             to_workspace(req, env, ws, rest, now).await
         }
@@ -177,13 +184,34 @@ async fn to_workspace(
         }
     }
     let headers = if is_upgrade(req) {
-        Some(req.headers().clone())
+        Some(socket_headers(req)?)
     } else {
         preconditions(req)?
     };
     let body = body_text(req, MAX_BODY_BYTES).await?;
     let inner = internal_request(req.method(), &path, &identity, body, headers.as_ref())?;
     Ok(workspace_stub(env, ws)?.fetch_with_request(inner).await?)
+}
+
+/// What an object needs of a client's WebSocket upgrade: the handshake, and the page's origin
+/// (the conversation checks it). Nothing else is forwarded, so no header a client makes up
+/// (`x-parlor-…` among them) can reach an object that trusts what the Worker sets.
+fn socket_headers(req: &Request) -> ApiResult<Headers> {
+    let out = Headers::new();
+    for name in [
+        "upgrade",
+        "connection",
+        "origin",
+        "sec-websocket-key",
+        "sec-websocket-version",
+        "sec-websocket-protocol",
+        "sec-websocket-extensions",
+    ] {
+        if let Some(v) = req.headers().get(name)? {
+            out.set(name, &v)?;
+        }
+    }
+    Ok(out)
 }
 
 /// The conditional headers of a save (`If-Match`, `If-None-Match`: the dialogue version check),
@@ -270,7 +298,7 @@ async fn visitor_socket(req: &mut Request, env: &Env) -> ApiResult<Response> {
     }
     let token = identity::query_param(req, "token").ok_or(ApiError::Unauthorized)?;
     let (id, _) = split_token(&token).ok_or(ApiError::Unauthorized)?;
-    let headers = req.headers().clone();
+    let headers = socket_headers(req)?;
     headers.set("x-parlor-visitor-token", &token)?;
     let inner = internal_request(
         Method::Get,
@@ -311,7 +339,7 @@ async fn agent_socket(
     if answer.status_code() != 200 {
         return Ok(answer);
     }
-    let headers = req.headers().clone();
+    let headers = socket_headers(req)?;
     let inner = internal_request(Method::Get, "/ws/agent", &identity, None, Some(&headers))?;
     Ok(conversation_stub(env, conv)?
         .fetch_with_request(inner)

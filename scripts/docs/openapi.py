@@ -108,7 +108,7 @@ paths = {
   # Profile pictures (docs/protocol.md, "Profile"; docs/security.md, "Input"): the body is the image itself.
   "/api/workspaces/{ws}/me/picture": {
       "put": op("Upload one's own profile picture: the image itself as the body, PNG, JPEG or WebP as its bytes say (never SVG), at most 1 MB. "
-          "Stored on this site; the answer is the agent, whose `avatar_url` names the picture (`/api/pictures/{ws}/{agent}/{hash}.{png|jpg|webp}`). "
+          "Stored on this site; the answer is the agent, whose `avatar_url` names the picture (`/api/pictures/{ws}/{agent}/{hash}.{png|jpg|webp}`). An agent keeps their 5 newest pictures (older ones answer 404 from then on); removing an agent deletes theirs. "
           "A workspace key has no picture (403); not an accepted image, or a `Content-Type` that disagrees with the bytes → 422 with a sentence; over 1 MB → 413",
           resp("Agent", ref("Agent")), params=[WS], req=ANY, codes=("400", "401", "403", "404", "413", "422"), tag="agent")},
   "/api/push/key": {

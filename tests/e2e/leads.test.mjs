@@ -277,6 +277,8 @@ test('after a chat with an agent the visitor gets the transcript by email, once'
   assert.equal(sent.to, 'lea@example.com');
   const mail = await until(async () => (await outbox(admin, ws)).find((r) => r.entry.kind === 'transcript'), { what: 'transcript email' });
   assert.deepEqual(mail.entry.to, ['lea@example.com'], 'to the visitor only');
+  // The page URL is the visitor's word: with no allowed origins, no site vouches for it.
+  assert.equal(mail.entry.subject, 'Your conversation');
   assert.match(mail.entry.body, /You: <b>Is the Pro plan monthly\?<\/b>/, 'plain text, the visitor text as typed');
   assert.match(mail.entry.body, /Alice Martin joined the chat/);
   socket.send({ type: 'email_transcript' });

@@ -97,6 +97,22 @@ test('a picture is checked by its bytes, served with nosniff, and the visitor se
   assert.equal(joined.agent.avatar_url, agent.avatar_url);
 });
 
+test('an agent keeps their 5 newest pictures, and a removed agent none', async () => {
+  const { id: ws, admin } = await freshWorkspace('pictures-kept');
+  const token = await signIn(ws, ALICE);
+  const urls = [];
+  for (let i = 0; i < 7; i++) {
+    const r = await upload(ws, token, discPng(8 + i), 'image/png');
+    assert.equal(r.status, 200);
+    urls.push((await r.json()).avatar_url);
+  }
+  assert.equal(new Set(urls).size, 7, 'seven different pictures');
+  const status = async (url) => (await fetch(`${BASE}${url}`)).status;
+  assert.deepEqual(await Promise.all(urls.map(status)), [404, 404, 200, 200, 200, 200, 200]);
+  await admin.ok('DELETE', `/api/workspaces/${ws}/agents/alice`);
+  assert.deepEqual(await Promise.all(urls.map(status)), [404, 404, 404, 404, 404, 404, 404]);
+});
+
 test('in the inbox: initials until a picture is uploaded from the Profile panel, and refusals in words', async () => {
   const { id: ws } = await freshWorkspace('pictures-ui');
   const dir = mkdtempSync(join(tmpdir(), 'parlor-pictures-'));

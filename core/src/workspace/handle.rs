@@ -255,11 +255,12 @@ impl Workspace {
                         msg: WorkspaceToConversation::Availability { card, can_chat },
                     });
                 }
-                ConversationToWorkspace::MailVisitor { to, email } => {
+                ConversationToWorkspace::MailVisitor { to, email, site } => {
                     fx.push(WorkspaceEffect::MailVisitor {
                         conversation: conversation.clone(),
                         to,
                         email,
+                        site,
                     });
                 }
             }

@@ -150,11 +150,14 @@ pub enum WorkspaceEffect {
     CloseAgent { agent: AgentId, reason: String },
     /// Fold into the lead of this email (stored with the machine's state).
     Lead(LeadUpdate),
-    /// Record in the outbox (one per conversation) and send this email to the visitor.
+    /// Record in the outbox (one per conversation) and send this email to the visitor. The
+    /// host adds `site` to the subject when its settings vouch for it
+    /// ([`crate::settings::WorkspaceSettings::is_own_host`]).
     MailVisitor {
         conversation: ConversationId,
         to: String,
         email: Email,
+        site: String,
     },
     /// Hand to the workspace's webhook endpoints (when any listens for this event).
     Webhook(crate::webhooks::Event),

@@ -868,8 +868,9 @@ impl ConversationObject {
         if let Some(to) = mail_to {
             // Rendered from what is stored (the entries just appended included).
             let entries = store::entries_after(&self.sql, 0)?;
-            let email = parlor_core::transcript_mail::render(&entries, &host_of(&meta.page_url));
-            to_workspace.push(ConversationToWorkspace::MailVisitor { to, email });
+            let email = parlor_core::transcript_mail::render(&entries);
+            let site = host_of(&meta.page_url);
+            to_workspace.push(ConversationToWorkspace::MailVisitor { to, email, site });
         }
         // The entries above, and the state only when the core says it changed: a chat message
         // is one row. All in this synchronous section, so one commit.

@@ -122,9 +122,17 @@ impl WorkspaceDO {
                 plan.outgoing.extend(mail);
             }
         }
-        for (conversation, to, email) in std::mem::take(&mut plan.visitor_mails) {
-            let mail = mail::visitor_mail(&self.sql, &conversation, &to, &email, now)?;
-            plan.outgoing.extend(mail);
+        let mails = std::mem::take(&mut plan.visitor_mails);
+        if !mails.is_empty() {
+            let settings = store::settings(&self.sql)?;
+            for (conversation, to, mut email, site) in mails {
+                // The page is the visitor's word: named only when it is one of our sites.
+                if settings.is_own_host(&site) {
+                    email.subject = parlor_core::transcript_mail::subject(&site);
+                }
+                let mail = mail::visitor_mail(&self.sql, &conversation, &to, &email, now)?;
+                plan.outgoing.extend(mail);
+            }
         }
         self.queue_webhooks(&plan.webhooks)?;
         Ok(plan)

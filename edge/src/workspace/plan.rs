@@ -49,7 +49,7 @@ pub struct Plan {
     /// Lead updates to fold into the stored leads.
     pub leads: Vec<LeadUpdate>,
     /// Emails for visitors (their transcripts): conversation, address, email.
-    pub visitor_mails: Vec<(ConversationId, String, Email)>,
+    pub visitor_mails: Vec<(ConversationId, String, Email, String)>,
     /// Filled when stored: emails to deliver now (recorded in the outbox already).
     pub outgoing: Vec<(Email, Vec<String>)>,
     /// Events for the webhook endpoints (kept only if one listens, see `webhooks.rs`).
@@ -67,7 +67,7 @@ impl Plan {
         self.facts.retain(|(c, _)| c != conversation);
         self.failed.retain(|a| &a.conversation != conversation);
         self.leads.retain(|u| &u.conversation != conversation);
-        self.visitor_mails.retain(|(c, _, _)| c != conversation);
+        self.visitor_mails.retain(|(c, ..)| c != conversation);
         self.calls.remove(conversation);
         self.webhooks
             .retain(|e| e.conversation() != Some(conversation));
@@ -93,7 +93,8 @@ pub fn plan(effects: Vec<WorkspaceEffect>, caller: Option<&ConversationId>) -> P
                 conversation,
                 to,
                 email,
-            } => p.visitor_mails.push((conversation, to, email)),
+                site,
+            } => p.visitor_mails.push((conversation, to, email, site)),
             WorkspaceEffect::ToConversation { conversation, msg } => {
                 push(&mut p, caller, conversation, msg);
             }
