@@ -35,6 +35,9 @@ pub enum Identity {
         workspace: String,
         /// The key generation the session was made from.
         generation: u64,
+        /// When the session ends, epoch ms (0: not known).
+        #[serde(default)]
+        expiry: u64,
     },
     /// A signed-in agent.
     Agent {
@@ -44,8 +47,24 @@ pub enum Identity {
         /// The session epoch signed into the token (0 for `v1` tokens).
         #[serde(default)]
         epoch: u64,
+        /// When the session ends, epoch ms (0: not known).
+        #[serde(default)]
+        expiry: u64,
     },
     Anonymous,
+}
+
+impl Identity {
+    /// When this session ends (a signed-in agent's or an admin view's): the sockets it opens
+    /// close then. A key or the operator token has no end.
+    pub fn session_expiry(&self) -> Option<u64> {
+        match self {
+            Identity::Agent { expiry, .. } | Identity::KeySession { expiry, .. } => {
+                Some(*expiry).filter(|e| *e > 0)
+            }
+            _ => None,
+        }
+    }
 }
 
 fn secret(env: &Env, name: &str) -> ApiResult<String> {
@@ -205,6 +224,7 @@ pub fn resolve(req: &Request, env: &Env, now: u64) -> ApiResult<Identity> {
             return Ok(Identity::KeySession {
                 workspace: s.workspace,
                 generation: s.epoch,
+                expiry: s.expiry,
             });
         }
         return Ok(Identity::Agent {
@@ -212,6 +232,7 @@ pub fn resolve(req: &Request, env: &Env, now: u64) -> ApiResult<Identity> {
             agent: s.agent,
             role: s.role,
             epoch: s.epoch,
+            expiry: s.expiry,
         });
     }
     Err(ApiError::Unauthorized)
@@ -370,7 +391,9 @@ mod tests {
                 agent: "bob".into(),
                 role: Role::Agent,
                 epoch: 0,
+                expiry: 0,
             }
         );
+        assert_eq!(id.session_expiry(), None, "an end not known is none");
     }
 }

@@ -275,3 +275,35 @@ test('tokens: new ones carry the epoch; a v1 token (epoch 0) is refused for an a
   await assertSignedOut(ws, swapped, 'epoch changed under the signature');
   assert.equal((await new Api(BASE, token).call('GET', `/api/workspaces/${ws}/me`)).status, 200);
 });
+
+test('a session that ends closes what it opened: the inbox and admin view by the alarm, a chat socket on its next frame, all with 4001', async () => {
+  const { id: ws } = await freshWorkspace('session-end', { settings: { accept_timeout_ms: 60_000 } });
+  // Alice's own token, re-signed to end 5 s from now (`v2.ws.agent.role.epoch.expiry.hmac`).
+  const parts = (await signIn(ws, ALICE)).split('.');
+  const { SESSION_SECRET } = devVars();
+  const body = [...parts.slice(0, 5), String(Date.now() + 5_000)].join('.');
+  const short = `${body}.${createHmac('sha256', SESSION_SECRET).update(body).digest('hex')}`;
+  const inbox = await openInbox(ws, short);
+  const view = await openAdmin(ws, short, { poke: true });
+  const v = await startVisitor(ws);
+  const visitor = await openVisitor(v.token);
+  await askForLiveChat(visitor, { first_name: 'Kim', email: 'kim@example.com' });
+  const { offer } = await inbox.waitFor(offeredFor(v.conversation), 10_000, 'offer');
+  inbox.send({ type: 'accept', offer: offer.offer });
+  await waitEntry(visitor, 'agent_joined');
+  const chat = await openAgentChat(ws, v.conversation, short);
+
+  // Nothing is sent on the inbox or the view: the workspace's alarm closes them at the end.
+  const t0 = Date.now();
+  const [closed, viewMs] = await Promise.all([closeOf(inbox, t0, 15_000), closeFrameOf(view, t0, 15_000)]);
+  console.log(`  session ended: inbox closed after ${closed.ms} ms, admin view after ${viewMs} ms (ends ~5 s after signing)`);
+  assert.equal(closed.code, 4001);
+  assert.match(closed.reason, /expired after 12 hours/);
+  await assertSignedOut(ws, short, 'an ended session');
+  // The chat socket takes no frame after the end.
+  chat.send({ type: 'say', client_id: 'late', text: 'still here?' });
+  const chatClosed = await closeOf(chat, Date.now());
+  assert.equal(chatClosed.code, 4001);
+  assert.match(chatClosed.reason, /expired/);
+  assert.equal(visitor.frames.filter((m) => m.type === 'entry' && m.entry.event === 'message').length, 0, 'nothing said after the end');
+});

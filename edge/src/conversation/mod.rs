@@ -54,6 +54,9 @@ struct Peer {
     /// A random name for the socket's frame limits.
     #[serde(default)]
     socket: String,
+    /// When the agent's session ends (epoch ms; 0: not known): no frame is taken after it.
+    #[serde(default)]
+    until: u64,
 }
 
 /// A frame read from a conversation socket.
@@ -486,6 +489,7 @@ impl ConversationObject {
                     agent: None,
                     epoch: 0,
                     socket: random_hex(8)?,
+                    until: 0,
                 })
                 .await
             }
@@ -494,6 +498,7 @@ impl ConversationObject {
                     workspace,
                     agent,
                     epoch,
+                    expiry,
                     ..
                 } = identity_of(req)
                 else {
@@ -519,6 +524,7 @@ impl ConversationObject {
                     agent: Some(agent),
                     epoch,
                     socket: random_hex(8)?,
+                    until: expiry,
                 })
                 .await
             }
@@ -678,6 +684,13 @@ impl ConversationObject {
                 let _ = ws.close(
                     Some(4001),
                     Some("Your session has ended. Please sign in again."),
+                );
+                return Ok(());
+            }
+            if peer.until != 0 && peer.until <= now_ms() {
+                let _ = ws.close(
+                    Some(4001),
+                    Some("Your session expired after 12 hours. Please sign in again."),
                 );
                 return Ok(());
             }

@@ -57,6 +57,7 @@ pub fn caller(sql: &SqlStorage, identity: &Identity) -> ApiResult<(WorkspaceMeta
         Identity::KeySession {
             workspace,
             generation,
+            ..
         } => {
             if workspace != &meta.id {
                 return Err(ApiError::Forbidden);

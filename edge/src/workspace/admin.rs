@@ -163,6 +163,7 @@ pub mod ended {
         "Your live chat permission was removed. Please sign in again.";
     pub const PASSWORD_RESET: &str = "Your password was reset. Please sign in again.";
     pub const SESSION_ENDED: &str = "Your session has ended. Please sign in again.";
+    pub const SESSION_EXPIRED: &str = "Your session expired after 12 hours. Please sign in again.";
 }
 
 /// Which change to an agent ends their sessions, and what becomes of their chats: a role

@@ -12,15 +12,23 @@ use crate::workspace::sockets::{admin_tag, agent_tag, send_json, Attachment};
 use crate::workspace::WorkspaceDO;
 
 impl WorkspaceDO {
-    /// An agent's inbox, opened with a session of epoch `epoch` (checked again on every frame).
-    pub(super) async fn open_inbox(&self, agent: &str, epoch: u64) -> ApiResult<Response> {
+    /// An agent's inbox, opened with a session of epoch `epoch` (checked again on every frame)
+    /// that ends at `until` (the socket closes then).
+    pub(super) async fn open_inbox(
+        &self,
+        agent: &str,
+        epoch: u64,
+        until: Option<u64>,
+    ) -> ApiResult<Response> {
         let pair = WebSocketPair::new()?;
         self.state
             .accept_websocket_with_tags(&pair.server, &[&agent_tag(agent)]);
         pair.server.serialize_attachment(&Attachment::Agent {
             agent: agent.to_owned(),
             epoch,
+            until: until.unwrap_or(0),
         })?;
+        self.close_at_session_end(until).await?;
         let input = WorkspaceInput::InboxOpened {
             agent: AgentId::new(agent),
         };
@@ -28,9 +36,9 @@ impl WorkspaceDO {
         Ok(Response::from_websocket(pair.client)?)
     }
 
-    /// An admin view. One an agent opened is tagged with their id, so that removing or
-    /// demoting them closes it.
-    pub(super) fn open_admin(&self, who: &Caller) -> ApiResult<Response> {
+    /// An admin view, closed when the session that opened it ends (`until`). One an agent
+    /// opened is tagged with their id, so that removing or demoting them closes it.
+    pub(super) async fn open_admin(&self, who: &Caller, until: Option<u64>) -> ApiResult<Response> {
         let pair = WebSocketPair::new()?;
         let attachment = match who {
             Caller::Admin => {
@@ -39,6 +47,7 @@ impl WorkspaceDO {
                 Attachment::Admin {
                     agent: None,
                     epoch: 0,
+                    until: until.unwrap_or(0),
                 }
             }
             Caller::Agent { id, epoch, .. } => {
@@ -47,10 +56,12 @@ impl WorkspaceDO {
                 Attachment::Admin {
                     agent: Some(id.clone()),
                     epoch: *epoch,
+                    until: until.unwrap_or(0),
                 }
             }
         };
         pair.server.serialize_attachment(&attachment)?;
+        self.close_at_session_end(until).await?;
         Ok(Response::from_websocket(pair.client)?)
     }
 

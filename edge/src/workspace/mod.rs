@@ -250,6 +250,10 @@ impl DurableObject for WorkspaceDO {
         if let Err(e) = self.run(WorkspaceInput::Tick, None).await {
             worker::console_error!("workspace alarm: {e:?}");
         }
+        let next_session_end = self.close_ended_sessions().await.unwrap_or_else(|e| {
+            worker::console_error!("session ends: {e:?}");
+            None
+        });
         if let Err(e) = self.retry_owed().await {
             worker::console_error!("workspace link retries: {e:?}");
         }
@@ -265,6 +269,12 @@ impl DurableObject for WorkspaceDO {
         }
         if let Err(e) = self.schedule_alarm().await {
             worker::console_error!("workspace alarm: {e:?}");
+        }
+        if let Err(e) = self
+            .close_at_session_end(next_session_end.map(|m| m.0))
+            .await
+        {
+            worker::console_error!("session end alarm: {e:?}");
         }
         Response::ok("ok")
     }
@@ -319,6 +329,9 @@ impl WorkspaceDO {
         // The retention purge looks at once (from the alarm), when retention is set.
         self.retention_changed()?;
         self.run(WorkspaceInput::Tick, None).await?;
+        let next_session_end = self.close_ended_sessions().await?;
+        self.close_at_session_end(next_session_end.map(|m| m.0))
+            .await?;
         self.wake_webhooks().await
     }
 
@@ -459,11 +472,13 @@ impl WorkspaceDO {
                 let Caller::Agent { id, epoch, .. } = who else {
                     return Err(ApiError::Forbidden);
                 };
-                self.open_inbox(id, *epoch).await
+                let until = identity_of(req).session_expiry();
+                self.open_inbox(id, *epoch, until).await
             }
             (["admin", "ws"], Method::Get) => {
                 require_admin(who)?;
-                self.open_admin(who)
+                let until = identity_of(req).session_expiry();
+                self.open_admin(who, until).await
             }
             (["report"], Method::Get) => {
                 require_admin(who)?;

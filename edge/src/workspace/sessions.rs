@@ -4,12 +4,13 @@
 //! an open inbox or admin socket is checked against the stored epoch too.
 
 use parlor_core::workspace::WorkspaceInput;
-use parlor_core::AgentId;
+use parlor_core::{AgentId, Millis};
 use worker::WebSocket;
 
 use crate::conversation::Revoke;
 use crate::error::ApiResult;
 use crate::identity::Role;
+use crate::now_ms;
 use crate::rpc::{call, conversation_stub};
 use crate::workspace::admin::ended;
 use crate::workspace::sockets::{admin_tag, agent_tag, Attachment};
@@ -88,6 +89,10 @@ impl WorkspaceDO {
         ws: &WebSocket,
         attachment: &Attachment,
     ) -> ApiResult<bool> {
+        if attachment.until().is_some_and(|u| u <= now_ms()) {
+            self.session_expired(ws, attachment).await?;
+            return Ok(false);
+        }
         let Some((agent, epoch)) = attachment.session() else {
             // A key holder's admin view has no session to end; a revoked socket is closing.
             return Ok(!matches!(attachment, Attachment::Revoked));
@@ -114,6 +119,47 @@ impl WorkspaceDO {
             self.run(input, None).await?;
         }
         Ok(false)
+    }
+}
+
+impl WorkspaceDO {
+    /// Has the alarm fire when a session that opened a socket ends, so the socket closes then
+    /// even if nothing is sent on it (the alarm is only ever moved earlier).
+    pub(super) async fn close_at_session_end(&self, until: Option<u64>) -> ApiResult<()> {
+        self.alarm_slot
+            .ensure(&self.state.storage(), until.map(Millis))
+            .await
+    }
+
+    /// From the alarm: closes (4001) every inbox and admin socket whose session has ended, and
+    /// returns when the next one ends.
+    pub(super) async fn close_ended_sessions(&self) -> ApiResult<Option<Millis>> {
+        let now = now_ms();
+        let mut next: Option<u64> = None;
+        for ws in self.state.get_websockets() {
+            let Some(attachment) = ws.deserialize_attachment::<Attachment>().ok().flatten() else {
+                continue;
+            };
+            match attachment.until() {
+                Some(until) if until <= now => self.session_expired(&ws, &attachment).await?,
+                Some(until) => next = Some(next.map_or(until, |n| n.min(until))),
+                None => {}
+            }
+        }
+        Ok(next.map(Millis))
+    }
+
+    /// The session that opened this socket ended: closed with 4001, and an inbox counted closed.
+    async fn session_expired(&self, ws: &WebSocket, attachment: &Attachment) -> ApiResult<()> {
+        if revoke(ws, ended::SESSION_EXPIRED) {
+            if let Some((agent, _)) = attachment.session() {
+                let input = WorkspaceInput::InboxClosed {
+                    agent: AgentId::new(agent),
+                };
+                self.run(input, None).await?;
+            }
+        }
+        Ok(())
     }
 }
 

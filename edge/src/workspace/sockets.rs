@@ -14,8 +14,9 @@ pub enum Peer {
     Admin,
 }
 
-/// A socket's attachment: who opened it and with which session epoch, checked again on every
-/// frame. Attachments written before epochs existed read as epoch 0.
+/// A socket's attachment: who opened it, with which session epoch and until when (`until`,
+/// epoch ms; 0 for a key or the operator token), checked again on every frame and closed by the
+/// alarm when the session ends. Attachments written before epochs existed read as epoch 0.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Attachment {
@@ -24,30 +25,49 @@ pub enum Attachment {
         agent: String,
         #[serde(default)]
         epoch: u64,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        until: u64,
     },
     /// An admin view: opened with the workspace key or the operator token (`agent: None`), or
-    /// by an agent with the admin role.
+    /// by an agent with the admin role, or with an admin-view session made from the key.
     Admin {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         agent: Option<String>,
         #[serde(default)]
         epoch: u64,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        until: u64,
     },
     /// Closed by the server because its session ended: no longer anybody's inbox, so a close
     /// event arriving later is not counted a second time.
     Revoked,
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 impl Attachment {
     /// The agent whose session opened this socket, with that session's epoch.
     pub fn session(&self) -> Option<(&str, u64)> {
         match self {
-            Attachment::Agent { agent, epoch } => Some((agent, *epoch)),
+            Attachment::Agent { agent, epoch, .. } => Some((agent, *epoch)),
             Attachment::Admin {
                 agent: Some(agent),
                 epoch,
+                ..
             } => Some((agent, *epoch)),
             Attachment::Admin { agent: None, .. } | Attachment::Revoked => None,
+        }
+    }
+
+    /// When the session that opened this socket ends (epoch ms), if it does.
+    pub fn until(&self) -> Option<u64> {
+        match self {
+            Attachment::Agent { until, .. } | Attachment::Admin { until, .. } => {
+                Some(*until).filter(|u| *u > 0)
+            }
+            Attachment::Revoked => None,
         }
     }
 }
@@ -146,6 +166,7 @@ mod tests {
         let inbox = Attachment::Agent {
             agent: "eve".into(),
             epoch: 1_700_000_000_123,
+            until: 0,
         };
         assert_eq!(
             serde_json::to_value(&inbox).expect("json"),
@@ -154,6 +175,7 @@ mod tests {
         let by_key = Attachment::Admin {
             agent: None,
             epoch: 0,
+            until: 0,
         };
         assert_eq!(
             serde_json::to_value(&by_key).expect("json"),
@@ -162,6 +184,7 @@ mod tests {
         let by_agent = Attachment::Admin {
             agent: Some("alice".into()),
             epoch: 7,
+            until: 0,
         };
         assert_eq!(
             serde_json::to_value(&by_agent).expect("json"),
@@ -171,6 +194,21 @@ mod tests {
             serde_json::to_value(Attachment::Revoked).expect("json"),
             serde_json::json!({"kind": "revoked"})
         );
+        // A session's end is kept, and read back.
+        let ending = Attachment::Agent {
+            agent: "eve".into(),
+            epoch: 1,
+            until: 1_700_043_200_000,
+        };
+        let json = serde_json::to_value(&ending).expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "agent", "agent": "eve", "epoch": 1, "until": 1_700_043_200_000u64})
+        );
+        let back: Attachment = serde_json::from_value(json).expect("attachment");
+        assert_eq!(back.until(), Some(1_700_043_200_000));
+        assert_eq!(inbox.until(), None, "no end known: none");
+        assert_eq!(Attachment::Revoked.until(), None);
     }
 
     #[test]
@@ -182,7 +220,8 @@ mod tests {
         assert_eq!(
             read(&Attachment::Agent {
                 agent: "eve".into(),
-                epoch: 9
+                epoch: 9,
+                until: 1_700_043_200_000,
             }),
             Some(Peer::Agent {
                 agent: "eve".into()
@@ -192,10 +231,12 @@ mod tests {
             Attachment::Admin {
                 agent: None,
                 epoch: 0,
+                until: 0,
             },
             Attachment::Admin {
                 agent: Some("alice".into()),
                 epoch: 3,
+                until: 1_700_043_200_000,
             },
         ] {
             assert_eq!(read(&admin), Some(Peer::Admin), "{admin:?}");
