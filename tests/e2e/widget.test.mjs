@@ -323,3 +323,26 @@ test('a hidden tab: the agent\'s messages count in the title, which blinks, and 
   ws.inbox.close();
   await context.close();
 });
+
+test('a start that stalls gives up after 20 s with "Try again", which then starts', async () => {
+  const { id } = await freshWorkspace('wstall');
+  const context = await browser.newContext();
+  const page = await widgetPage(context, id);
+  // The network holds the first start forever (the server never sees it); later ones go through.
+  let held = 0;
+  await page.route(`${BASE}/api/visitor/conversations`, async (route) => {
+    if (held++ === 0) return; // never answered
+    await route.continue();
+  });
+  const t0 = Date.now();
+  await page.goto(`${BASE}/e2e/page.html`);
+  const retry = page.getByRole('button', { name: 'Try again' });
+  await retry.waitFor({ timeout: 30_000 });
+  const ms = Date.now() - t0;
+  console.log(`  the stalled start gave up after ${ms} ms`);
+  assert.ok(ms >= 19_000, `not before the 20 s timeout (${ms} ms)`);
+  await retry.click();
+  await page.getByRole('button', { name: 'Pricing questions' }).waitFor({ timeout: 15_000 });
+  assert.equal(held, 2, 'one start held, one answered');
+  await context.close();
+});

@@ -11,7 +11,7 @@ use parlor_core::ConversationId;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Headers, Request, RequestInit, Response};
+use web_sys::Response;
 
 use crate::app::{dispatch, App};
 use crate::error::{log, WidgetError};
@@ -106,6 +106,10 @@ pub fn availability(app: Rc<App>, base: &str, workspace: &str) {
     );
 }
 
+/// How long a start may take before the widget gives up and offers Retry: well past a cold
+/// start's seconds.
+const START_TIMEOUT_MS: u32 = 20_000;
+
 /// The `fetch` of the start request.
 fn request(
     base: &str,
@@ -124,16 +128,23 @@ fn request(
     if identity.is_object() {
         body = body.set("identity", identity);
     }
-    let headers = Headers::new()?;
-    headers.set("content-type", "application/json")?;
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_headers(&headers);
-    init.set_body(&JsValue::from_str(&body.into_json()?));
+    // The `RequestInit` as a plain object (web-sys's setters each cost the widget a binding).
+    // A start that hangs (a stalled network) fails like any other, with Retry, instead of
+    // leaving "Loading…" up for good.
+    let init = Obj::new()
+        .set("method", "POST")
+        .set(
+            "headers",
+            Obj::new().set("content-type", "application/json").into_js(),
+        )
+        .set("body", body.into_json()?)
+        .set(
+            "signal",
+            web_sys::AbortSignal::timeout_with_u32(START_TIMEOUT_MS),
+        );
     let mut url = String::from(base);
     url.push_str("/api/visitor/conversations");
-    let req = Request::new_with_str_and_init(&url, &init)?;
-    Ok(win.fetch_with_request(&req))
+    Ok(win.fetch_with_str_and_init(&url, init.into_js().unchecked_ref()))
 }
 
 /// The start answer: `{conversation, token, widget: {color, position, language}}`.

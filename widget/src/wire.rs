@@ -317,6 +317,10 @@ impl Obj {
         self
     }
 
+    pub fn into_js(self) -> JsValue {
+        self.0.into()
+    }
+
     pub fn into_json(self) -> Res<String> {
         JSON::stringify(&self.0)?.as_string().ok_or(bad("json"))
     }
