@@ -219,9 +219,19 @@ fn answer_without_goto_continues_the_branch_and_finishes_at_its_end() {
     let fx = c.handle(answer("q1", "later"), Millis(2));
     assert_eq!(card_ids(&fx), ["m3"]);
     assert_eq!(c.position(), &Position::Finished);
+    // Nothing more can happen: the conversation ends, and the visitor is offered a new one
+    // rather than a panel with nothing to answer until the inactivity timeout.
+    assert_eq!(
+        events(&fx).last(),
+        Some(&TranscriptEvent::Ended { by: Side::Bot })
+    );
+    assert!(c.is_closed(), "a finished dialogue ends");
+    assert!(fx.contains(&Effect::Closed {
+        reason: CloseReason::Ended { by: Side::Bot }
+    }));
     assert!(
-        !c.is_closed(),
-        "a finished dialogue stays open until it expires"
+        !fx.iter().any(|e| matches!(e, Effect::ToWorkspace(m) if !matches!(m, ConversationToWorkspace::Index { .. } | ConversationToWorkspace::Lead { .. }))),
+        "no live chat to release"
     );
 }
 
@@ -745,7 +755,13 @@ fn a_dialogue_without_cards_finishes_at_once() {
     .expect("dialogue");
     let mut c = Conversation::new("c".into(), d, ConversationSettings::default(), Millis(0));
     let fx = c.handle(start(), Millis(1));
-    assert!(appended(&fx).is_empty());
+    assert_eq!(
+        appended(&fx)
+            .into_iter()
+            .map(|e| e.event)
+            .collect::<Vec<_>>(),
+        [TranscriptEvent::Ended { by: Side::Bot }]
+    );
     assert_eq!(c.position(), &Position::Finished);
 }
 

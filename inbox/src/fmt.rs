@@ -181,7 +181,7 @@ pub fn entry_line(e: &TranscriptEvent) -> (&'static str, String, String) {
             match by {
                 Side::Agent => "The agent ended the chat",
                 Side::Visitor => "The visitor ended the chat",
-                Side::Bot => "The chat ended",
+                Side::Bot => "The dialogue ended: the bot had nothing more to show",
             }
             .into(),
         ),

@@ -346,3 +346,22 @@ test('a start that stalls gives up after 20 s with "Try again", which then start
   assert.equal(held, 2, 'one start held, one answered');
   await context.close();
 });
+
+test('a dialogue that runs out of cards ends and offers a new conversation, which starts afresh', async () => {
+  const { id } = await freshWorkspace('wfinish');
+  const context = await browser.newContext();
+  const page = await widgetPage(context, id);
+  const starts = [];
+  page.on('request', (r) => { if (r.url().endsWith('/api/visitor/conversations')) starts.push(r); });
+  await page.goto(`${BASE}/e2e/page.html`);
+  await page.getByRole('button', { name: 'Just browsing' }).click({ timeout: 15_000 });
+  await page.getByText('No problem! We are here if you need anything.').waitFor();
+  const again = page.getByRole('button', { name: 'Start a new conversation' });
+  await again.waitFor({ timeout: 5_000 });
+  assert.equal(await page.getByText('The agent ended the chat.').count(), 0, 'nobody ended a chat');
+  await again.click();
+  await page.getByRole('button', { name: 'Just browsing' }).waitFor({ timeout: 15_000 });
+  assert.equal(starts.length, 2, 'a second conversation was started');
+  assert.equal(await page.getByText('No problem! We are here if you need anything.').count(), 0, 'the old transcript is gone');
+  await context.close();
+});

@@ -480,7 +480,7 @@ fn entry_in(m: &mut Model, entry: TranscriptEntry, fx: &mut Vec<Effect>) {
         }
         TranscriptEvent::Ended { by } => {
             finish(m);
-            if live {
+            if live && *by != Side::Bot {
                 fx.push(Effect::Announce(
                     if *by == Side::Visitor {
                         s.ended_by_you

@@ -2,13 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use super::io::{Effect, LiveState};
+use super::io::{CloseReason, Effect, LiveState};
 use super::refusal::Refusal;
 use super::state::{Conversation, Position};
 use crate::dialogue::{validate_capture, Card, CardKind, START_BRANCH};
 use crate::lead::{LeadOutcome, LeadSource};
 use crate::link::ConversationToWorkspace;
-use crate::protocol::{ChatServerMsg, TranscriptEvent};
+use crate::protocol::{ChatServerMsg, EndReason, Side, TranscriptEvent};
 use crate::routing::VisitorFacts;
 use crate::{ButtonId, CardId, Millis};
 
@@ -136,6 +136,18 @@ impl Conversation {
         TranscriptEvent::Card { card, prefill }
     }
 
+    /// The bot has nothing more to show and no live chat goes on: nothing more can happen in
+    /// this conversation, so it ends (`ended {by: bot}`) and the visitor is offered a new one
+    /// rather than a panel that waits, with nothing to answer, for the inactivity timeout.
+    fn dialogue_finished(&mut self, now: Millis, fx: &mut Vec<Effect>) {
+        if self.closed.is_some() || self.live != LiveState::None {
+            return;
+        }
+        self.append(TranscriptEvent::Ended { by: Side::Bot }, now, fx);
+        let reason = CloseReason::Ended { by: Side::Bot };
+        self.close(now, reason, LiveState::None, EndReason::EndedByVisitor, fx);
+    }
+
     /// Shows cards from `branch[index]` on: messages flow by, a question, info capture or
     /// live chat card stops the walk. Running off the end of a branch finishes the dialogue.
     pub(super) fn show_from(
@@ -153,6 +165,7 @@ impl Conversation {
                 .cloned()
             else {
                 self.position = Position::Finished;
+                self.dialogue_finished(now, fx);
                 return;
             };
             let id = card.id.clone();

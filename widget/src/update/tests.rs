@@ -1091,6 +1091,19 @@ fn a_message_the_fallback_beat_is_put_in_the_offline_form() {
 }
 
 #[test]
+fn a_dialogue_that_ran_out_of_cards_ends_quietly_and_offers_a_new_conversation() {
+    let mut m = connected();
+    update(&mut m, entry(1, question("q1")));
+    let fx = update(&mut m, entry(2, TranscriptEvent::Ended { by: Side::Bot }));
+    assert!(m.closed, "the restart link shows on a closed conversation");
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::Announce(_))),
+        "nobody ended a chat: nothing to announce ({fx:?})"
+    );
+    assert_eq!(m.phase, Phase::Ready);
+}
+
+#[test]
 fn nobody_available_stops_the_waiting_and_the_dialogue_goes_on() {
     let mut m = waiting();
     assert!(m.waiting);

@@ -313,15 +313,13 @@ pub fn entry(
             system(doc, parent, s.transcript_sent);
         }
         TranscriptEvent::Ended { by } => {
-            system(
-                doc,
-                parent,
-                if *by == Side::Visitor {
-                    s.ended_by_you
-                } else {
-                    s.ended_by_agent
-                },
-            );
+            let t = match by {
+                Side::Visitor => s.ended_by_you,
+                Side::Agent => s.ended_by_agent,
+                // The dialogue ran out of cards: only the offer of a new conversation shows.
+                Side::Bot => return None,
+            };
+            system(doc, parent, t);
         }
     }
     None
