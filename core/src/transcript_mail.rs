@@ -42,7 +42,13 @@ pub fn render(entries: &[TranscriptEntry]) -> Email {
                 format!("{who}: {text}")
             }
             TranscriptEvent::Answered { label, .. } => format!("You: {label}"),
-            TranscriptEvent::Ended { by: Side::Agent } => format!("{agent} ended the chat."),
+            TranscriptEvent::Ended {
+                by: Side::Agent,
+                visitor_away: false,
+            } => format!("{agent} ended the chat."),
+            TranscriptEvent::Ended {
+                visitor_away: true, ..
+            } => "The chat ended while you were away.".to_owned(),
             TranscriptEvent::Ended { .. } => "You ended the chat.".to_owned(),
             TranscriptEvent::Expired => "The chat ended after a while without messages.".to_owned(),
             _ => continue,
@@ -99,7 +105,13 @@ mod tests {
                     client_id: "c2".into(),
                 },
             ),
-            entry(4, TranscriptEvent::Ended { by: Side::Visitor }),
+            entry(
+                4,
+                TranscriptEvent::Ended {
+                    by: Side::Visitor,
+                    visitor_away: false,
+                },
+            ),
         ];
         let mail = render(&entries);
         assert_eq!(mail.subject, "Your conversation");

@@ -510,7 +510,13 @@ fn a_closed_conversation_fails_what_it_did_not_store_and_is_not_reopened() {
         Millis(0),
     );
     let fx = s.handle(
-        frame_entry(entry(1, TranscriptEvent::Ended { by: Side::Agent })),
+        frame_entry(entry(
+            1,
+            TranscriptEvent::Ended {
+                by: Side::Agent,
+                visitor_away: false,
+            },
+        )),
         Millis(0),
     );
     assert!(

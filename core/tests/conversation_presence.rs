@@ -240,6 +240,21 @@ fn a_live_chat_whose_visitor_is_gone_ends_and_frees_the_agent() {
             reason: EndReason::EndedByVisitor
         }]
     );
+    // Back, the visitor reads that the chat ended while they were away, not that they ended it.
+    let ended: Vec<&TranscriptEvent> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Append(entry) => Some(&entry.event),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        ended,
+        [&TranscriptEvent::Ended {
+            by: Side::Visitor,
+            visitor_away: true
+        }]
+    );
 }
 
 #[test]

@@ -223,7 +223,10 @@ fn answer_without_goto_continues_the_branch_and_finishes_at_its_end() {
     // rather than a panel with nothing to answer until the inactivity timeout.
     assert_eq!(
         events(&fx).last(),
-        Some(&TranscriptEvent::Ended { by: Side::Bot })
+        Some(&TranscriptEvent::Ended {
+            by: Side::Bot,
+            visitor_away: false
+        })
     );
     assert!(c.is_closed(), "a finished dialogue ends");
     assert!(fx.contains(&Effect::Closed {
@@ -528,7 +531,10 @@ fn ending_an_accepted_chat_releases_the_agent() {
                 Effect::Append(TranscriptEntry {
                     seq: 9,
                     at: Millis(10_000),
-                    event: TranscriptEvent::Ended { by }
+                    event: TranscriptEvent::Ended {
+                        by,
+                        visitor_away: false
+                    }
                 }),
                 Effect::ToWorkspace(ConversationToWorkspace::ChatClosed {
                     request: 1,
@@ -567,7 +573,13 @@ fn ending_during_the_dialogue_just_closes() {
     let fx = c.handle(Input::End { by: Side::Bot }, Millis(2));
     assert_eq!(error_code(&fx).as_deref(), Some("not_allowed"));
     let fx = c.handle(Input::End { by: Side::Visitor }, Millis(2));
-    assert_eq!(events(&fx), [TranscriptEvent::Ended { by: Side::Visitor }]);
+    assert_eq!(
+        events(&fx),
+        [TranscriptEvent::Ended {
+            by: Side::Visitor,
+            visitor_away: false
+        }]
+    );
     assert!(!fx.iter().any(|e| matches!(
         e,
         Effect::ToWorkspace(ConversationToWorkspace::CancelLiveChat { request: 1 })
@@ -760,7 +772,10 @@ fn a_dialogue_without_cards_finishes_at_once() {
             .into_iter()
             .map(|e| e.event)
             .collect::<Vec<_>>(),
-        [TranscriptEvent::Ended { by: Side::Bot }]
+        [TranscriptEvent::Ended {
+            by: Side::Bot,
+            visitor_away: false
+        }]
     );
     assert_eq!(c.position(), &Position::Finished);
 }

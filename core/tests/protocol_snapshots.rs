@@ -87,6 +87,9 @@ fn event_name(e: &TranscriptEvent) -> &'static str {
         } => "fallback_visitor_away",
         TranscriptEvent::Fallback { .. } => "fallback",
         TranscriptEvent::Expired => "expired",
+        TranscriptEvent::Ended {
+            visitor_away: true, ..
+        } => "ended_visitor_away",
         TranscriptEvent::Ended { .. } => "ended",
         TranscriptEvent::LeftMessage { .. } => "left_message",
         TranscriptEvent::TranscriptEmailed { .. } => "transcript_emailed",
@@ -145,7 +148,10 @@ fn event_samples() -> Vec<TranscriptEvent> {
             visitor_away: false,
         },
         TranscriptEvent::Expired,
-        TranscriptEvent::Ended { by: Side::Visitor },
+        TranscriptEvent::Ended {
+            by: Side::Visitor,
+            visitor_away: false,
+        },
         TranscriptEvent::LiveChatUnavailable,
         TranscriptEvent::LeftMessage {
             email: "ada@bigcorp.example".into(),
@@ -163,6 +169,10 @@ fn event_samples() -> Vec<TranscriptEvent> {
         TranscriptEvent::Fallback {
             kind: FallbackKind::LiveChat,
             text: "All our agents are busy.".into(),
+            visitor_away: true,
+        },
+        TranscriptEvent::Ended {
+            by: Side::Visitor,
             visitor_away: true,
         },
     ]

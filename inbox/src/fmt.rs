@@ -175,11 +175,14 @@ pub fn entry_line(e: &TranscriptEvent) -> (&'static str, String, String) {
             String::new(),
             "The conversation expired after a period of inactivity".into(),
         ),
-        TranscriptEvent::Ended { by } => (
+        TranscriptEvent::Ended { by, visitor_away } => (
             "event",
             String::new(),
             match by {
                 Side::Agent => "The agent ended the chat",
+                Side::Visitor if *visitor_away => {
+                    "The visitor's page was gone too long: the chat ended"
+                }
                 Side::Visitor => "The visitor ended the chat",
                 Side::Bot => "The dialogue ended: the bot had nothing more to show",
             }

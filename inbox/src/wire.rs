@@ -192,6 +192,8 @@ pub fn entry(r: &mut Reader, o: &JsValue) -> TranscriptEntry {
         "expired" => TranscriptEvent::Expired,
         "ended" => TranscriptEvent::Ended {
             by: r.side(o, "by"),
+            // Absent unless true.
+            visitor_away: get(o, "visitor_away").as_bool().unwrap_or(false),
         },
         "left_message" => TranscriptEvent::LeftMessage {
             email: r.string(o, "email"),

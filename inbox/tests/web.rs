@@ -127,7 +127,10 @@ fn events() -> Vec<TranscriptEvent> {
             visitor_away: false,
         },
         TranscriptEvent::Expired,
-        TranscriptEvent::Ended { by: Side::Agent },
+        TranscriptEvent::Ended {
+            by: Side::Agent,
+            visitor_away: false,
+        },
         TranscriptEvent::LeftMessage {
             email: "a@b.co".into(),
             text: "call me".into(),

@@ -117,6 +117,9 @@ test('the agent sees the visitor leave and come back; gone too long, the chat en
   const closed = await inbox.waitFor((m) => m.type === 'chat_closed' && m.conversation === v.conversation, 20_000, 'chat_closed');
   console.log(`  chat ended ${Date.now() - t0} ms after the visitor left (grace 10 s)`);
   assert.equal(closed.reason, 'ended_by_visitor');
+  // The transcript says the chat ended while the visitor was away, not that they ended it.
+  const ended = await waitEntry(chat, 'ended');
+  assert.deepEqual([ended.by, ended.visitor_away], ['visitor', true]);
   // The slot is free: the next visitor is offered to the same agent at once.
   const next = await startVisitor(ws);
   const nv = await openVisitor(next.token);

@@ -478,14 +478,14 @@ fn entry_in(m: &mut Model, entry: TranscriptEntry, fx: &mut Vec<Effect>) {
             offer_transcript(m, entry);
             return;
         }
-        TranscriptEvent::Ended { by } => {
+        TranscriptEvent::Ended { by, visitor_away } => {
             finish(m);
             if live && *by != Side::Bot {
                 fx.push(Effect::Announce(
-                    if *by == Side::Visitor {
-                        s.ended_by_you
-                    } else {
-                        s.ended_by_agent
+                    match by {
+                        _ if *visitor_away => s.ended_away,
+                        Side::Visitor => s.ended_by_you,
+                        _ => s.ended_by_agent,
                     }
                     .into(),
                 ));

@@ -427,7 +427,14 @@ fn fallback_and_ended_are_shown() {
         .unchecked_into::<HtmlElement>()
         .click();
     assert_eq!(sent(&app).last(), Some(&ChatClientMsg::End));
-    entry(&app, 3, TranscriptEvent::Ended { by: Side::Agent });
+    entry(
+        &app,
+        3,
+        TranscriptEvent::Ended {
+            by: Side::Agent,
+            visitor_away: false,
+        },
+    );
     assert!(texts(&r, ".sy").contains(&"The agent ended the chat.".to_string()));
 }
 
@@ -824,7 +831,10 @@ fn decoder_reads_what_core_writes() {
             visitor_away: false,
         },
         TranscriptEvent::Expired,
-        TranscriptEvent::Ended { by: Side::Visitor },
+        TranscriptEvent::Ended {
+            by: Side::Visitor,
+            visitor_away: false,
+        },
         TranscriptEvent::LeftMessage {
             email: "a@b.co".into(),
             text: "call \"me\"".into(),

@@ -143,7 +143,14 @@ impl Conversation {
         if self.closed.is_some() || self.live != LiveState::None {
             return;
         }
-        self.append(TranscriptEvent::Ended { by: Side::Bot }, now, fx);
+        self.append(
+            TranscriptEvent::Ended {
+                by: Side::Bot,
+                visitor_away: false,
+            },
+            now,
+            fx,
+        );
         let reason = CloseReason::Ended { by: Side::Bot };
         self.close(now, reason, LiveState::None, EndReason::EndedByVisitor, fx);
     }

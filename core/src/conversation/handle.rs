@@ -100,7 +100,11 @@ impl Conversation {
             Side::Agent | Side::Visitor => {}
         }
         self.touch(now);
-        self.append(TranscriptEvent::Ended { by }, now, fx);
+        let event = TranscriptEvent::Ended {
+            by,
+            visitor_away: false,
+        };
+        self.append(event, now, fx);
         let reason = match by {
             Side::Agent => EndReason::EndedByAgent,
             _ => EndReason::EndedByVisitor,
@@ -109,12 +113,21 @@ impl Conversation {
         Ok(())
     }
 
-    /// The visitor's page has been gone past the grace of a live chat: the conversation ends as
-    /// if they had clicked End.
+    /// The visitor's page has been gone past the grace of a live chat: the chat ends as if they
+    /// had clicked End (the agent's slot is freed), marked so that, back, they read that it ended
+    /// while they were away rather than that they ended it.
     pub(super) fn visitor_left(&mut self, now: Millis, fx: &mut Vec<Effect>) {
-        if self.closed.is_none() {
-            let _ = self.end(Side::Visitor, now, fx);
+        if self.closed.is_some() {
+            return;
         }
+        self.touch(now);
+        let event = TranscriptEvent::Ended {
+            by: Side::Visitor,
+            visitor_away: true,
+        };
+        self.append(event, now, fx);
+        let reason = CloseReason::Ended { by: Side::Visitor };
+        self.close(now, reason, LiveState::Ended, EndReason::EndedByVisitor, fx);
     }
 
     fn expire(&mut self, now: Millis, fx: &mut Vec<Effect>) {

@@ -159,9 +159,7 @@ pub enum TranscriptEvent {
     /// to another branch (its cards follow); the visitor no longer waits.
     LiveChatUnavailable,
     /// An agent accepted. The profile is a snapshot taken at that moment.
-    AgentJoined {
-        agent: AgentProfile,
-    },
+    AgentJoined { agent: AgentProfile },
     Message {
         from: Side,
         text: String,
@@ -169,9 +167,7 @@ pub enum TranscriptEvent {
     },
     /// The agent left (signed out, closed the inbox, was removed); routing looks for someone
     /// else and the visitor keeps waiting.
-    AgentLeft {
-        agent: AgentProfile,
-    },
+    AgentLeft { agent: AgentProfile },
     /// Nobody could take the chat; the visitor sees this text instead, and may leave a message.
     Fallback {
         kind: FallbackKind,
@@ -197,11 +193,15 @@ pub enum TranscriptEvent {
         client_id: String,
     },
     /// The transcript was emailed to the visitor at `to` (the address they gave).
-    TranscriptEmailed {
-        to: String,
-    },
+    TranscriptEmailed { to: String },
+    /// The conversation ended: `visitor` clicked End, the `agent` ended the chat, or the `bot`
+    /// ran out of cards.
     Ended {
         by: Side,
+        /// `by: visitor` only: the visitor did not click End, their page was gone past
+        /// `visitor_gone_chat_ms` during a live chat (what they find on return).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        visitor_away: bool,
     },
 }
 

@@ -574,7 +574,9 @@ fn entry_in(m: &mut Model, id: &str, entry: TranscriptEntry) {
                 c.unread += 1;
             }
         }
-        TranscriptEvent::Ended { by } => {
+        // The agent saw the visitor leave (`presence`); the admin's transcript tells an end
+        // while away apart (`fmt.rs`).
+        TranscriptEvent::Ended { by, .. } => {
             c.closed.get_or_insert_with(|| {
                 match by {
                     Side::Agent => "You ended this chat.",

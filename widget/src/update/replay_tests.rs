@@ -58,7 +58,7 @@ fn event() -> impl Strategy<Value = TranscriptEvent> {
             visitor_away: false,
         }),
         1 => Just(TranscriptEvent::Expired),
-        1 => Just(TranscriptEvent::Ended { by: Side::Agent }),
+        1 => Just(TranscriptEvent::Ended { by: Side::Agent, visitor_away: false }),
     ]
 }
 

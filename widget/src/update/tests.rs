@@ -814,7 +814,13 @@ fn ending_expiring_and_restarting() {
     assert_eq!(sends(&update(&mut m, Msg::End)), vec![ChatClientMsg::End]);
     let fx = update(
         &mut m,
-        entry(3, TranscriptEvent::Ended { by: Side::Visitor }),
+        entry(
+            3,
+            TranscriptEvent::Ended {
+                by: Side::Visitor,
+                visitor_away: false,
+            },
+        ),
     );
     assert_eq!(fx, vec![Effect::Announce("You ended the chat.".into())]);
     assert!(m.closed && !m.can_chat() && !m.live());
@@ -985,7 +991,16 @@ fn after_a_chat_with_an_email_the_transcript_is_offered_once() {
             },
         ),
     );
-    update(&mut m, entry(4, TranscriptEvent::Ended { by: Side::Agent }));
+    update(
+        &mut m,
+        entry(
+            4,
+            TranscriptEvent::Ended {
+                by: Side::Agent,
+                visitor_away: false,
+            },
+        ),
+    );
     let offer = CardId::new(crate::after_chat::TRANSCRIPT);
     assert!(m.card_open(&offer));
     let fx = update(
@@ -1013,7 +1028,13 @@ fn no_transcript_offer_without_an_email() {
     let mut m = chatting();
     update(
         &mut m,
-        entry(3, TranscriptEvent::Ended { by: Side::Visitor }),
+        entry(
+            3,
+            TranscriptEvent::Ended {
+                by: Side::Visitor,
+                visitor_away: false,
+            },
+        ),
     );
     assert!(m
         .card(&CardId::new(crate::after_chat::TRANSCRIPT))
@@ -1047,7 +1068,16 @@ fn a_message_said_as_the_chat_ends_is_dropped_not_resent_forever() {
     update(&mut m, Msg::Say { text: "bye".into() });
     assert_eq!(m.chat.pending().len(), 1);
     // The agent's end was stored first: the server refuses the say.
-    update(&mut m, entry(3, TranscriptEvent::Ended { by: Side::Agent }));
+    update(
+        &mut m,
+        entry(
+            3,
+            TranscriptEvent::Ended {
+                by: Side::Agent,
+                visitor_away: false,
+            },
+        ),
+    );
     assert!(m.chat.pending().is_empty());
     assert!(update(&mut m, Msg::SocketClosed { code: 1006 }).is_empty());
     assert_eq!(m.chat.link(), Link::Offline);
@@ -1091,10 +1121,38 @@ fn a_message_the_fallback_beat_is_put_in_the_offline_form() {
 }
 
 #[test]
+fn a_chat_ended_while_the_visitor_was_away_says_so() {
+    let mut m = chatting();
+    let fx = update(
+        &mut m,
+        entry(
+            3,
+            TranscriptEvent::Ended {
+                by: Side::Visitor,
+                visitor_away: true,
+            },
+        ),
+    );
+    assert!(m.closed);
+    assert!(fx.contains(&Effect::Announce(
+        "The chat ended while you were away.".into()
+    )));
+}
+
+#[test]
 fn a_dialogue_that_ran_out_of_cards_ends_quietly_and_offers_a_new_conversation() {
     let mut m = connected();
     update(&mut m, entry(1, question("q1")));
-    let fx = update(&mut m, entry(2, TranscriptEvent::Ended { by: Side::Bot }));
+    let fx = update(
+        &mut m,
+        entry(
+            2,
+            TranscriptEvent::Ended {
+                by: Side::Bot,
+                visitor_away: false,
+            },
+        ),
+    );
     assert!(m.closed, "the restart link shows on a closed conversation");
     assert!(
         !fx.iter().any(|e| matches!(e, Effect::Announce(_))),

@@ -312,8 +312,9 @@ pub fn entry(
         TranscriptEvent::TranscriptEmailed { .. } => {
             system(doc, parent, s.transcript_sent);
         }
-        TranscriptEvent::Ended { by } => {
+        TranscriptEvent::Ended { by, visitor_away } => {
             let t = match by {
+                Side::Visitor if *visitor_away => s.ended_away,
                 Side::Visitor => s.ended_by_you,
                 Side::Agent => s.ended_by_agent,
                 // The dialogue ran out of cards: only the offer of a new conversation shows.
