@@ -187,6 +187,60 @@ test('a closed panel opens on the offline form, which reaches the server after t
   }
 });
 
+test('a visitor whose network was gone while waiting finds the fallback and the offline form on return, not "you ended the chat"', async () => {
+  // An agent is online but never accepts; the visitor's page is gone past the 10 s grace.
+  const { id: ws, admin } = await freshWorkspace('leads-away', {
+    agents: [ALICE], settings: { accept_timeout_ms: 60_000, visitor_gone_waiting_ms: 10_000 },
+  });
+  const { live_chat_fallback: fallback } = await admin.ok('GET', `/api/workspaces/${ws}/settings`);
+  const inbox = await openInbox(ws, await signIn(ws, ALICE));
+  const ctx = await browser.newContext({ viewport: VIEWPORT });
+  try {
+    // The page's sockets are kept, so the test can drop them as a lost network would.
+    await ctx.addInitScript(() => {
+      const Native = window.WebSocket;
+      window.__sockets = [];
+      window.WebSocket = class extends Native {
+        constructor(...args) {
+          super(...args);
+          window.__sockets.push(this);
+        }
+      };
+    });
+    const page = await visitorAtCapture(ctx, ws, { first: 'Noa', email: 'noa@example.com' });
+    await submitCapture(page);
+    const { offer } = await inbox.waitFor((m) => m.type === 'offered', 10_000, 'offer');
+    // The network goes (a train, a suspended phone): the socket drops and no reconnect gets through.
+    await ctx.setOffline(true);
+    await page.evaluate(() => {
+      window.dispatchEvent(new Event('offline'));
+      for (const s of window.__sockets) s.close();
+    });
+    const t0 = Date.now();
+    const withdrawn = await inbox.waitFor((m) => m.type === 'offer_withdrawn' && m.offer === offer.offer, 25_000, 'withdrawn');
+    console.log(`  offer withdrawn ${Date.now() - t0} ms after the network went (grace 10 s)`);
+    assert.equal(withdrawn.reason, 'cancelled');
+    await ctx.setOffline(false);
+    await page.evaluate(() => window.dispatchEvent(new Event('online')));
+    // Back: the fallback message and the offline form (the email is known), no "ended" line.
+    const form = page.locator('form[data-card="_offline"]');
+    const message = form.getByLabel('Your message');
+    await message.waitFor({ state: 'visible', timeout: 30_000 });
+    await page.getByText(fallback).first().waitFor();
+    assert.equal(await page.getByText('You ended the chat.').count(), 0);
+    await message.fill('Sorry, lost my connection');
+    await form.getByRole('button', { name: 'Submit' }).click();
+    await page.locator('p.sy', { hasText: "Thanks — we'll email you at noa@example.com." }).waitFor({ timeout: 10_000 });
+    const [lead] = await until(async () => {
+      const l = await leadsOf(admin, ws);
+      return l.length && l[0].outcome.kind === 'left_message' && l;
+    }, { what: 'the lead with its message' });
+    assert.equal(lead.message, 'Sorry, lost my connection');
+  } finally {
+    await ctx.close();
+  }
+});
+
 test('nobody available: the message is stored once, bad input is refused in words, the lead merges by email', async () => {
   // Open (no business hours) but nobody connected: every request falls back at once.
   const { id: ws, admin } = await freshWorkspace('leads-api');
