@@ -100,6 +100,16 @@ fn agent_presence(fx: &[Effect]) -> Vec<bool> {
 }
 
 /// Runs every due tick up to `until`, collecting effects.
+/// The transcript events among `fx`, in order.
+fn appended(fx: &[Effect]) -> Vec<&TranscriptEvent> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Append(entry) => Some(&entry.event),
+            _ => None,
+        })
+        .collect()
+}
+
 fn run_until(c: &mut Conversation, until: u64) -> Vec<Effect> {
     let mut out = Vec::new();
     while let Some(d) = c.next_deadline().filter(|d| d.0 <= until) {
@@ -172,13 +182,7 @@ fn a_waiting_visitor_gone_past_the_grace_leaves_the_line_and_the_lead_is_emailed
     assert!(c.is_closed());
     // Back from a suspended tab, the visitor finds the fallback message, not "You ended the
     // chat", and can still leave a message.
-    let shown: Vec<&TranscriptEvent> = fx
-        .iter()
-        .filter_map(|e| match e {
-            Effect::Append(entry) => Some(&entry.event),
-            _ => None,
-        })
-        .collect();
+    let shown = appended(&fx);
     assert!(
         matches!(
             shown.as_slice(),
@@ -241,13 +245,7 @@ fn a_live_chat_whose_visitor_is_gone_ends_and_frees_the_agent() {
         }]
     );
     // Back, the visitor reads that the chat ended while they were away, not that they ended it.
-    let ended: Vec<&TranscriptEvent> = fx
-        .iter()
-        .filter_map(|e| match e {
-            Effect::Append(entry) => Some(&entry.event),
-            _ => None,
-        })
-        .collect();
+    let ended = appended(&fx);
     assert_eq!(
         ended,
         [&TranscriptEvent::Ended {

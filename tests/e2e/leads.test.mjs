@@ -39,6 +39,20 @@ function parseCsv(text) {
   return rows;
 }
 
+/** Keeps every WebSocket the context's pages open in `window.__sockets`, so a test can drop them. */
+function keepSockets(ctx) {
+  return ctx.addInitScript(() => {
+    const Native = window.WebSocket;
+    window.__sockets = [];
+    window.WebSocket = class extends Native {
+      constructor(...args) {
+        super(...args);
+        window.__sockets.push(this);
+      }
+    };
+  });
+}
+
 const leadsOf = async (admin, ws, query = '') => (await admin.ok('GET', `/api/workspaces/${ws}/leads${query}`)).leads;
 const outbox = (admin, ws) => admin.ok('GET', `/api/workspaces/${ws}/outbox`);
 
@@ -143,16 +157,7 @@ test('a closed panel opens on the offline form, which reaches the server after t
   const ctx = await browser.newContext({ viewport: VIEWPORT });
   try {
     // The page's sockets are kept, so the test can drop them as a network change would.
-    await ctx.addInitScript(() => {
-      const Native = window.WebSocket;
-      window.__sockets = [];
-      window.WebSocket = class extends Native {
-        constructor(...args) {
-          super(...args);
-          window.__sockets.push(this);
-        }
-      };
-    });
+    await keepSockets(ctx);
     const page = await visitorAtCapture(ctx, ws, { first: 'Lin', email: 'lin@example.com' });
     await submitCapture(page);
     await inbox.waitFor((m) => m.type === 'offered', 10_000, 'offer');
@@ -197,16 +202,7 @@ test('a visitor whose network was gone while waiting finds the fallback and the 
   const ctx = await browser.newContext({ viewport: VIEWPORT });
   try {
     // The page's sockets are kept, so the test can drop them as a lost network would.
-    await ctx.addInitScript(() => {
-      const Native = window.WebSocket;
-      window.__sockets = [];
-      window.WebSocket = class extends Native {
-        constructor(...args) {
-          super(...args);
-          window.__sockets.push(this);
-        }
-      };
-    });
+    await keepSockets(ctx);
     const page = await visitorAtCapture(ctx, ws, { first: 'Noa', email: 'noa@example.com' });
     await submitCapture(page);
     const { offer } = await inbox.waitFor((m) => m.type === 'offered', 10_000, 'offer');

@@ -100,6 +100,14 @@ fn agent_joined() -> TranscriptEvent {
     }
 }
 
+/// The agent ended the chat (not the visitor, not while they were away).
+fn agent_ended() -> TranscriptEvent {
+    TranscriptEvent::Ended {
+        by: Side::Agent,
+        visitor_away: false,
+    }
+}
+
 fn sends(fx: &[Effect]) -> Vec<ChatClientMsg> {
     fx.iter()
         .filter_map(|e| {
@@ -991,16 +999,7 @@ fn after_a_chat_with_an_email_the_transcript_is_offered_once() {
             },
         ),
     );
-    update(
-        &mut m,
-        entry(
-            4,
-            TranscriptEvent::Ended {
-                by: Side::Agent,
-                visitor_away: false,
-            },
-        ),
-    );
+    update(&mut m, entry(4, agent_ended()));
     let offer = CardId::new(crate::after_chat::TRANSCRIPT);
     assert!(m.card_open(&offer));
     let fx = update(
@@ -1068,16 +1067,7 @@ fn a_message_said_as_the_chat_ends_is_dropped_not_resent_forever() {
     update(&mut m, Msg::Say { text: "bye".into() });
     assert_eq!(m.chat.pending().len(), 1);
     // The agent's end was stored first: the server refuses the say.
-    update(
-        &mut m,
-        entry(
-            3,
-            TranscriptEvent::Ended {
-                by: Side::Agent,
-                visitor_away: false,
-            },
-        ),
-    );
+    update(&mut m, entry(3, agent_ended()));
     assert!(m.chat.pending().is_empty());
     assert!(update(&mut m, Msg::SocketClosed { code: 1006 }).is_empty());
     assert_eq!(m.chat.link(), Link::Offline);
