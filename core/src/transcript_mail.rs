@@ -43,8 +43,7 @@ pub fn render(entries: &[TranscriptEntry]) -> Email {
             }
             TranscriptEvent::Answered { label, .. } => format!("You: {label}"),
             TranscriptEvent::Ended {
-                by: Side::Agent,
-                visitor_away: false,
+                by: Side::Agent, ..
             } => format!("{agent} ended the chat."),
             TranscriptEvent::Ended {
                 visitor_away: true, ..

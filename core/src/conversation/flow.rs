@@ -2,13 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use super::io::{CloseReason, Effect, LiveState};
+use super::io::{Effect, LiveState};
 use super::refusal::Refusal;
 use super::state::{Conversation, Position};
 use crate::dialogue::{validate_capture, Card, CardKind, START_BRANCH};
 use crate::lead::{LeadOutcome, LeadSource};
 use crate::link::ConversationToWorkspace;
-use crate::protocol::{ChatServerMsg, EndReason, Side, TranscriptEvent};
+use crate::protocol::{ChatServerMsg, Side, TranscriptEvent};
 use crate::routing::VisitorFacts;
 use crate::{ButtonId, CardId, Millis};
 
@@ -143,16 +143,7 @@ impl Conversation {
         if self.closed.is_some() || self.live != LiveState::None {
             return;
         }
-        self.append(
-            TranscriptEvent::Ended {
-                by: Side::Bot,
-                visitor_away: false,
-            },
-            now,
-            fx,
-        );
-        let reason = CloseReason::Ended { by: Side::Bot };
-        self.close(now, reason, LiveState::None, EndReason::EndedByVisitor, fx);
+        self.close_ended(Side::Bot, false, now, fx);
     }
 
     /// Shows cards from `branch[index]` on: messages flow by, a question, info capture or

@@ -100,17 +100,25 @@ impl Conversation {
             Side::Agent | Side::Visitor => {}
         }
         self.touch(now);
-        let event = TranscriptEvent::Ended {
-            by,
-            visitor_away: false,
-        };
-        self.append(event, now, fx);
+        self.close_ended(by, false, now, fx);
+        Ok(())
+    }
+
+    /// Appends `ended {by, visitor_away}` and closes: how the visitor, the agent or the bot ends
+    /// a conversation (a live chat's slot is freed with the matching end reason).
+    pub(super) fn close_ended(
+        &mut self,
+        by: Side,
+        visitor_away: bool,
+        now: Millis,
+        fx: &mut Vec<Effect>,
+    ) {
+        self.append(TranscriptEvent::Ended { by, visitor_away }, now, fx);
         let reason = match by {
             Side::Agent => EndReason::EndedByAgent,
             _ => EndReason::EndedByVisitor,
         };
         self.close(now, CloseReason::Ended { by }, LiveState::Ended, reason, fx);
-        Ok(())
     }
 
     /// The visitor's page has been gone past the grace of a live chat: the chat ends as if they
@@ -121,13 +129,7 @@ impl Conversation {
             return;
         }
         self.touch(now);
-        let event = TranscriptEvent::Ended {
-            by: Side::Visitor,
-            visitor_away: true,
-        };
-        self.append(event, now, fx);
-        let reason = CloseReason::Ended { by: Side::Visitor };
-        self.close(now, reason, LiveState::Ended, EndReason::EndedByVisitor, fx);
+        self.close_ended(Side::Visitor, true, now, fx);
     }
 
     fn expire(&mut self, now: Millis, fx: &mut Vec<Effect>) {
