@@ -40,6 +40,7 @@ use crate::owed::OwedStore;
 use crate::peers::SocketPeers;
 use crate::rpc::identity_of;
 use crate::sql::has_schema;
+use crate::workspace::ended;
 use store::Meta;
 
 /// Who is on the other end of a socket; kept as the socket's attachment so it survives
@@ -447,10 +448,7 @@ impl ConversationObject {
                         .of(&ws)
                         .is_some_and(|p| p.agent.as_deref() == Some(agent.as_str()))
                     {
-                        let _ = ws.close(
-                            Some(4001),
-                            Some("Your session has ended. Please sign in again."),
-                        );
+                        let _ = ws.close(Some(4001), Some(ended::SESSION_ENDED));
                     }
                 }
                 ok(&Ack { ok: true })
@@ -681,17 +679,11 @@ impl ConversationObject {
                 None => true,
             };
             if ended {
-                let _ = ws.close(
-                    Some(4001),
-                    Some("Your session has ended. Please sign in again."),
-                );
+                let _ = ws.close(Some(4001), Some(ended::SESSION_ENDED));
                 return Ok(());
             }
             if peer.until != 0 && peer.until <= now_ms() {
-                let _ = ws.close(
-                    Some(4001),
-                    Some("Your session expired after 12 hours. Please sign in again."),
-                );
+                let _ = ws.close(Some(4001), Some(ended::SESSION_EXPIRED));
                 return Ok(());
             }
         }

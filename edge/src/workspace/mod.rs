@@ -4,6 +4,8 @@
 
 pub mod access;
 mod admin;
+/// The reasons a socket is closed with when a session ends (the conversation's chat sockets too).
+pub(crate) use admin::ended;
 mod canned;
 mod dialogues;
 mod erase;
