@@ -1,5 +1,7 @@
 //! The widget's own strings, in English and French. Card and agent text comes from the server.
 
+use parlor_core::protocol::Side;
+
 /// A language the widget's own strings exist in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -70,6 +72,19 @@ pub struct Strings {
     pub thanks: &'static str,
     pub email_transcript: &'static str,
     pub transcript_sent: &'static str,
+}
+
+impl Strings {
+    /// What an `ended` entry tells the visitor: none when the bot ran out of cards (only the
+    /// offer of a new conversation shows).
+    pub fn ended(&self, by: Side, visitor_away: bool) -> Option<&'static str> {
+        match by {
+            Side::Bot => None,
+            _ if visitor_away => Some(self.ended_away),
+            Side::Visitor => Some(self.ended_by_you),
+            Side::Agent => Some(self.ended_by_agent),
+        }
+    }
 }
 
 pub static EN: Strings = Strings {

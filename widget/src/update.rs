@@ -480,15 +480,8 @@ fn entry_in(m: &mut Model, entry: TranscriptEntry, fx: &mut Vec<Effect>) {
         }
         TranscriptEvent::Ended { by, visitor_away } => {
             finish(m);
-            if live && *by != Side::Bot {
-                fx.push(Effect::Announce(
-                    match by {
-                        _ if *visitor_away => s.ended_away,
-                        Side::Visitor => s.ended_by_you,
-                        _ => s.ended_by_agent,
-                    }
-                    .into(),
-                ));
+            if let Some(t) = s.ended(*by, *visitor_away).filter(|_| live) {
+                fx.push(Effect::Announce(t.into()));
             }
             offer_transcript(m, entry);
             return;

@@ -313,14 +313,9 @@ pub fn entry(
             system(doc, parent, s.transcript_sent);
         }
         TranscriptEvent::Ended { by, visitor_away } => {
-            let t = match by {
-                Side::Visitor if *visitor_away => s.ended_away,
-                Side::Visitor => s.ended_by_you,
-                Side::Agent => s.ended_by_agent,
-                // The dialogue ran out of cards: only the offer of a new conversation shows.
-                Side::Bot => return None,
-            };
-            system(doc, parent, t);
+            if let Some(t) = s.ended(*by, *visitor_away) {
+                system(doc, parent, t);
+            }
         }
     }
     None
