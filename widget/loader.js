@@ -16,7 +16,8 @@
   let host;
   let root;
   // The launcher is drawn once, in the workspace's colour and on its side: from data-color and
-  // data-position when the page gives them, else from the public availability read (its `look`).
+  // data-position when the page gives them, else from the public availability read (its `look`);
+  // and only on a page some dialogue targets (see `draw`).
   let look;
   // Parlor('open') before the launcher was drawn: load at once rather than when idle.
   let eager;
@@ -88,7 +89,7 @@
     const isOpen = mounted && mounted.classList.contains('op');
     if (cmd == 'open') {
       if (mounted) isOpen || root.querySelector('[data-act=toggle]').click();
-      else (opened = eager = true), root && load();
+      else (opened = eager = true), root ? load() : off && draw(off);
     } else if (cmd == 'close') {
       if (mounted) isOpen && root.querySelector('[data-act=close]').click();
       else opened = false;
@@ -124,8 +125,17 @@
         console.error('parlor:', e);
       }));
 
-  const draw = (l) => {
-    look = l || {};
+  // The availability answer, kept when no dialogue targets this page: no launcher then, but
+  // Parlor('open') still draws one (the page asked for the widget).
+  let off;
+  const draw = (a) => {
+    let token = null;
+    try {
+      token = localStorage.getItem('parlor:' + workspace);
+    } catch {}
+    // A conversation going on goes on here too, whatever this page's targeting.
+    if (a.targeted === false && !token && !eager) return (off = a);
+    look = data.color || data.position ? { color: data.color, position: data.position, language: data.language } : a.look || {};
     const color = /^#[0-9a-f]{6}$/i.test(look.color) ? look.color : '#2563eb';
     const side = look.position == 'left' ? 'left' : 'right';
     const lang = look.language && look.language != 'auto' ? look.language : navigator.language;
@@ -143,24 +153,20 @@
       load();
     };
     document.body.appendChild(host);
-
-    let token = null;
-    try {
-      token = localStorage.getItem('parlor:' + workspace);
-    } catch {}
     if (token || eager) load();
     else if (window.requestIdleCallback) requestIdleCallback(load, { timeout: 4000 });
     else setTimeout(load, 2000);
   };
 
+  // The public availability read, for this page: the look (unless the page gives it) and
+  // whether a dialogue targets the page. At most 3 s for it (then the default look and a
+  // launcher); cached 15 s by the browser.
   const start = () => {
-    if (data.color || data.position) return draw({ color: data.color, position: data.position, language: data.language });
-    // At most 3 s for the read (the default look after that); cached 15 s by the browser.
     let done;
-    const once = (l) => done || ((done = 1), draw(l));
-    fetch(base + '/api/visitor/availability?workspace=' + encodeURIComponent(workspace))
+    const once = (a) => done || ((done = 1), draw(a || {}));
+    fetch(base + '/api/visitor/availability?workspace=' + encodeURIComponent(workspace) + '&page=' + encodeURIComponent(location.href.slice(0, 2000)))
       .then((r) => r.json())
-      .then((a) => once(a.look), () => once());
+      .then(once, () => once());
     setTimeout(once, 3000);
   };
 

@@ -1,6 +1,6 @@
 //! Which dialogue a page shows.
 
-use parlor_core::dialogue::{matches, select, Dialogue, UrlMatch};
+use parlor_core::dialogue::{matches, select, targeted, Dialogue, UrlMatch};
 
 fn d(id: &str, targeting: Vec<UrlMatch>) -> Dialogue {
     Dialogue {
@@ -83,4 +83,48 @@ fn select_takes_the_first_match_in_order() {
     assert_eq!(pick("https://ex.com/pricing/teams"), Some("pricing"));
     assert_eq!(pick("https://ex.com/"), Some("fallback"));
     assert_eq!(select(&ds[2..], "/blog"), None);
+}
+
+#[test]
+fn targeted_says_whether_some_dialogue_would_be_shown() {
+    let pricing = vec![UrlMatch::Prefix("/pricing".into())];
+    let careers = vec![UrlMatch::Exact("/careers".into())];
+    let rules = [pricing.as_slice(), careers.as_slice()];
+    assert!(targeted(rules, "https://ex.com/pricing/teams"));
+    assert!(targeted(rules, "/careers/"));
+    assert!(!targeted(rules, "https://ex.com/blog"));
+    // No dialogue at all: no page is targeted; a dialogue with no rules targets every page.
+    assert!(!targeted(std::iter::empty::<&[UrlMatch]>(), "/"));
+    assert!(targeted([[].as_slice()], "/anything"));
+}
+
+proptest::proptest! {
+    /// The availability read's `targeted` and the start's choice never disagree: a launcher is
+    /// drawn exactly where starting finds a dialogue.
+    #[test]
+    fn targeted_agrees_with_select(
+        sets in proptest::collection::vec(
+            proptest::collection::vec((0u8..3, "(/?[a-c]{0,3}(/[a-c]{1,2})?(\\?p=[ab])?)"), 0..3),
+            0..4,
+        ),
+        page in "(https://ex\\.com)?/[a-cA-C/]{0,6}(\\?p=[ab])?(#x)?",
+    ) {
+        let dialogues: Vec<Dialogue> = sets
+            .iter()
+            .enumerate()
+            .map(|(i, rules)| {
+                let rules = rules
+                    .iter()
+                    .map(|(kind, v)| match kind {
+                        0 => UrlMatch::Exact(v.clone()),
+                        1 => UrlMatch::Prefix(v.clone()),
+                        _ => UrlMatch::Contains(v.clone()),
+                    })
+                    .collect();
+                d(&format!("d{i}"), rules)
+            })
+            .collect();
+        let rule_sets = dialogues.iter().map(|d| d.targeting.as_slice());
+        proptest::prop_assert_eq!(targeted(rule_sets, &page), select(&dialogues, &page).is_some());
+    }
 }

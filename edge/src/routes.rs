@@ -8,7 +8,7 @@ use crate::http::{json_response, read_text, with_cors, MAX_BODY_BYTES};
 use crate::identity::{self, Identity};
 use crate::rpc::{conversation_stub, internal_request, workspace_stub};
 use crate::signin::{self, client_network, SIGN_IN_BODY};
-use crate::workspace::split_token;
+use crate::workspace::{split_token, MAX_PAGE_URL};
 use crate::{secrets, validate};
 
 /// Country of the visitor as the platform saw it, passed to the workspace object.
@@ -276,19 +276,27 @@ async fn start_conversation(req: &mut Request, env: &Env) -> ApiResult<Response>
         .await?)
 }
 
-/// `GET /api/visitor/availability?workspace=…`: open hours and whether someone can chat now,
-/// for a widget deciding what to offer. Public and cached briefly; it names no agent.
+/// `GET /api/visitor/availability?workspace=…[&page=…]`: open hours and whether someone can
+/// chat now, for a widget deciding what to offer, and whether a dialogue targets the page.
+/// Public and cached briefly; it names no agent.
 async fn availability(req: &mut Request, env: &Env) -> ApiResult<Response> {
     let ws = identity::query_param(req, "workspace")
         .ok_or_else(|| ApiError::BadRequest("the workspace query parameter is required".into()))?;
     validate::id("workspace", &ws)?;
-    let inner = internal_request(
-        Method::Get,
-        "/visitor/availability",
-        &Identity::Anonymous,
-        None,
-        None,
-    )?;
+    // The page, when given, is asked about too: is it one a dialogue targets?
+    let path = match identity::query_param(req, "page") {
+        Some(page) if page.len() > MAX_PAGE_URL => {
+            return Err(ApiError::BadRequest(
+                "page must be at most 2,000 bytes".into(),
+            ))
+        }
+        Some(page) => format!(
+            "/visitor/availability?page={}",
+            String::from(js_sys::encode_uri_component(&page))
+        ),
+        None => "/visitor/availability".into(),
+    };
+    let inner = internal_request(Method::Get, &path, &Identity::Anonymous, None, None)?;
     Ok(workspace_stub(env, &ws)?.fetch_with_request(inner).await?)
 }
 

@@ -2,7 +2,7 @@
 // API must work cross-origin (CORS), and a workspace's allowed origins must be enforced.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, launchBrowser, freshWorkspace, closeAllSockets } from './lib.mjs';
+import { BASE, launchBrowser, freshWorkspace, closeAllSockets, demoDialogue } from './lib.mjs';
 
 // A failed test must not leave a socket open: it would keep this file's process alive.
 after(closeAllSockets);
@@ -137,5 +137,63 @@ test('the launcher is drawn once, in the workspace colour and on its side: no la
   assert.equal(first.label, 'Ouvrir le chat');
   assert.deepEqual({ left: later.left, top: later.top, bg: later.bg }, { left: first.left, top: first.top, bg: first.bg }, 'the widget took over in place');
   assert.equal(await page.evaluate(() => window.__cls), 0, 'cumulative layout shift');
+  await context.close();
+});
+
+test('a launcher only where it leads somewhere: none on a page no dialogue targets, unless a chat goes on or the page opens the widget', async () => {
+  const { id, admin } = await freshWorkspace('target');
+  await admin.ok('PUT', `/api/workspaces/${id}/dialogues/welcome`, { ...demoDialogue(), targeting: [{ match: 'prefix', value: '/e2e/pricing' }] });
+  // The public read, as any client asks it.
+  const read = (query) => fetch(`${BASE}/api/visitor/availability?workspace=${id}${query}`);
+  const targeted = async (page) => (await (await read(`&page=${encodeURIComponent(page)}`)).json()).targeted;
+  assert.equal(await targeted('https://www.example.com/e2e/pricing/teams?utm_source=ads'), true);
+  assert.equal(await targeted('https://www.example.com/e2e/blog'), false);
+  assert.equal((await (await read('')).json()).targeted, undefined, 'asked without a page');
+  const long = await read(`&page=${'a'.repeat(2_001)}`);
+  assert.equal(long.status, 400);
+  assert.equal(typeof (await long.json()).error, 'string');
+
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.route(`${BASE}/e2e/*.html`, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Site</title></head>
+      <body><h1>A page</h1><script src="/widget.js" data-workspace="${id}" data-color="#16a34a" async></script></body></html>`,
+  }));
+  const wasm = [];
+  page.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(r.url()));
+  const launcher = () => page.evaluate(() => !!document.getElementById('parlor-widget'));
+
+  // The blog: no dialogue, so no launcher and no widget download. 3.5 s is past the loader's
+  // longest wait for the read (3 s, after which it would draw the default launcher).
+  const answered = page.waitForResponse((r) => r.url().includes('/api/visitor/availability'));
+  await page.goto(`${BASE}/e2e/blog.html`);
+  assert.equal((await (await answered).json()).targeted, false);
+  await page.waitForTimeout(3_500);
+  assert.equal(await launcher(), false, 'no launcher on the blog');
+  assert.deepEqual(wasm, [], 'the widget is not downloaded');
+  // The page may still open the widget itself; it then says plainly there is no chat here.
+  await page.evaluate(() => window.Parlor('open'));
+  await page.getByText('Chat is not available on this page.').waitFor({ timeout: 15_000 });
+
+  // The pricing page has the launcher; a visitor starts there, then goes to the blog: their
+  // conversation goes on there, launcher included.
+  const visitor = await context.newPage();
+  await visitor.route(`${BASE}/e2e/*.html`, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Site</title></head>
+      <body><h1>A page</h1><script src="/widget.js" data-workspace="${id}" async></script></body></html>`,
+  }));
+  await visitor.goto(`${BASE}/e2e/pricing.html`);
+  await visitor.locator('#parlor-widget').waitFor({ state: 'attached', timeout: 10_000 });
+  await visitor.getByRole('button', { name: 'Open chat' }).first().click();
+  await visitor.getByRole('button', { name: 'Pricing questions' }).click({ timeout: 15_000 });
+  const question = 'Would you like to talk to someone from our sales team now?';
+  await visitor.getByText(question).waitFor();
+  await visitor.goto(`${BASE}/e2e/blog.html`);
+  await visitor.locator('#parlor-widget').waitFor({ state: 'attached', timeout: 10_000 });
+  await visitor.getByText(question).waitFor({ state: 'attached', timeout: 15_000 });
+  const list = await admin.ok('GET', `/api/workspaces/${id}/conversations`);
+  assert.equal(list.length, 1, 'one conversation, resumed on the blog');
   await context.close();
 });

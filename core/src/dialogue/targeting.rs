@@ -21,6 +21,16 @@ pub fn select<'a>(dialogues: &'a [Dialogue], page_url: &str) -> Option<&'a Dialo
     dialogues.iter().find(|d| matches(&d.targeting, page_url))
 }
 
+/// Whether some dialogue, given by its targeting rules, would be shown on the page: what the
+/// public availability read answers (`targeted`) so the loader draws no launcher where a start
+/// would find no dialogue. Agrees with [`select`] by construction.
+pub fn targeted<'a, I>(rule_sets: I, page_url: &str) -> bool
+where
+    I: IntoIterator<Item = &'a [UrlMatch]>,
+{
+    rule_sets.into_iter().any(|rules| matches(rules, page_url))
+}
+
 fn rule_matches(rule: &UrlMatch, page: &str) -> bool {
     match rule {
         UrlMatch::Exact(v) => {

@@ -61,7 +61,7 @@ use crate::workspace::access::{caller, require_admin, Caller};
 use crate::workspace::index::Status;
 use crate::{now_ms, validate};
 
-pub use visitors::split_token;
+pub use visitors::{split_token, MAX_PAGE_URL};
 
 #[durable_object]
 pub struct WorkspaceDO {
@@ -370,7 +370,18 @@ impl WorkspaceDO {
                 let availability = self.read_machine(|m| m.router().availability(now))?;
                 // The launcher's colour and position too, so the loader draws it once, right.
                 let look = store::settings(&self.sql)?.widget;
-                let resp = ok(&visitors::PublicAvailability { availability, look })?;
+                let targeted = match crate::identity::query_param(req, "page") {
+                    Some(page) => Some(parlor_core::dialogue::targeted(
+                        store::targeting(&self.sql)?.iter().map(Vec::as_slice),
+                        &page,
+                    )),
+                    None => None,
+                };
+                let resp = ok(&visitors::PublicAvailability {
+                    availability,
+                    look,
+                    targeted,
+                })?;
                 // Shared caches may keep it a few seconds: it names no one and changes slowly.
                 let headers = resp.headers().clone();
                 headers.set("cache-control", "public, max-age=15")?;

@@ -1,6 +1,6 @@
 //! The workspace object's tables and the queries over them.
 
-use parlor_core::dialogue::Dialogue;
+use parlor_core::dialogue::{Dialogue, UrlMatch};
 use parlor_core::hours::BusinessHours;
 use parlor_core::routing::RoutingSettings;
 use parlor_core::settings::WorkspaceSettings;
@@ -369,6 +369,27 @@ pub fn dialogues(sql: &SqlStorage) -> ApiResult<Vec<Dialogue>> {
     found
         .iter()
         .map(|r| Ok(serde_json::from_str(&r.body)?))
+        .collect()
+}
+
+/// Each dialogue's targeting rules, in the order a start tries them; only that part of each
+/// body is read (the public availability read asks it for every page view).
+pub fn targeting(sql: &SqlStorage) -> ApiResult<Vec<Vec<UrlMatch>>> {
+    #[derive(Deserialize)]
+    struct TargetingRow {
+        targeting: Option<String>,
+    }
+    let found: Vec<TargetingRow> = rows(
+        sql,
+        "SELECT json_extract(body, '$.targeting') AS targeting FROM dialogues ORDER BY position, id",
+        vec![],
+    )?;
+    found
+        .iter()
+        .map(|r| match &r.targeting {
+            Some(json) => Ok(serde_json::from_str(json)?),
+            None => Ok(Vec::new()),
+        })
         .collect()
 }
 

@@ -77,6 +77,9 @@ fn utm_of(page_url: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The longest page URL a visitor may send (the start's `page_url`, the availability's `page`).
+pub const MAX_PAGE_URL: usize = 2_000;
+
 pub async fn start(
     sql: &SqlStorage,
     env: &Env,
@@ -105,7 +108,7 @@ pub async fn start(
     } else {
         &limits.starts
     })?;
-    if input.page_url.len() > 2_000 || input.language.len() > 35 {
+    if input.page_url.len() > MAX_PAGE_URL || input.language.len() > 35 {
         return Err(ApiError::BadRequest("page_url or language too long".into()));
     }
     let meta = store::meta(sql)?.ok_or(ApiError::NotFound("workspace"))?;
@@ -222,4 +225,8 @@ pub struct PublicAvailability {
     #[serde(flatten)]
     pub availability: parlor_core::routing::Availability,
     pub look: parlor_core::settings::WidgetLook,
+    /// Asked with a page: whether some dialogue targets it (the loader draws no launcher on a
+    /// page where starting would find none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub targeted: Option<bool>,
 }
