@@ -193,10 +193,12 @@ test('in Chromium the inbox\'s service worker shows a pushed offer and closes it
     await cdp.send('ServiceWorker.enable');
     await until(async () => page.evaluate(async () => {
       const r = await navigator.serviceWorker.getRegistration('/inbox');
-      return !!(r && r.active);
-    }), { timeout: 15_000, what: 'the inbox service worker is active' });
-    await until(() => registrations.some((r) => r.scopeURL.endsWith('/inbox') && !r.isDeleted), { what: 'registration id' });
-    const { registrationId } = registrations.find((r) => r.scopeURL.endsWith('/inbox'));
+      // `active` is set from "activating" on; a push reaches only an activated worker.
+      return r?.active?.state === 'activated';
+    }), { timeout: 15_000, what: 'the inbox service worker is activated' });
+    const live = (r) => r.scopeURL.endsWith('/inbox') && !r.isDeleted;
+    await until(() => registrations.some(live), { what: 'registration id' });
+    const { registrationId } = registrations.findLast(live);
     const origin = new URL(BASE).origin;
     const offer = { type: 'offer', workspace: ws, offer: 7, conversation: 'c_push', deadline: Date.now() + 90_000, title: 'New live chat request', body: 'Nia · nia@example.com on /pricing. Click to open the inbox and accept.' };
     await cdp.send('ServiceWorker.deliverPushMessage', { origin, registrationId, data: JSON.stringify(offer) });
