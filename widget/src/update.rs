@@ -274,12 +274,16 @@ fn chat(m: &mut Model, event: ClientEvent, fx: &mut Vec<Effect>) {
 }
 
 /// A message the conversation closed before storing (typed as the chat fell back) goes into
-/// the offline form's message, so the visitor need not type it again.
+/// the offline form's message, after any other, so the visitor need not type it again.
 fn unsent(m: &mut Model, text: String) {
     for e in m.entries.iter_mut().rev() {
         if let TranscriptEvent::Card { card, prefill } = &mut e.event {
             if card.id.as_str() == after_chat::OFFLINE {
-                prefill.insert("text".into(), text);
+                let kept = prefill.entry("text".into()).or_default();
+                if !kept.is_empty() {
+                    kept.push('\n');
+                }
+                kept.push_str(&text);
                 return;
             }
         }

@@ -1074,14 +1074,11 @@ fn a_message_said_as_the_chat_ends_is_dropped_not_resent_forever() {
 }
 
 #[test]
-fn a_message_the_fallback_beat_is_put_in_the_offline_form() {
+fn the_messages_the_fallback_beat_are_put_in_the_offline_form() {
     let mut m = chatting();
-    update(
-        &mut m,
-        Msg::Say {
-            text: "Still there?".into(),
-        },
-    );
+    for text in ["Still there?", "I need a quote by Friday."] {
+        update(&mut m, Msg::Say { text: text.into() });
+    }
     // The agent left and nobody else could take the chat: the conversation closed before the
     // say was stored.
     update(
@@ -1105,8 +1102,8 @@ fn a_message_the_fallback_beat_is_put_in_the_offline_form() {
     });
     assert_eq!(
         prefill.and_then(|p| p.get("text").cloned()).as_deref(),
-        Some("Still there?"),
-        "what the visitor typed is not lost"
+        Some("Still there?\nI need a quote by Friday."),
+        "nothing the visitor typed is lost, in the order typed"
     );
 }
 
