@@ -39,6 +39,17 @@ pub struct Chat {
     pub note_ids: ClientIds,
     /// A transfer of this chat waits for an answer: what the agent is told meanwhile.
     pub transfer: Option<String>,
+    /// Messages the agent wrote that the chat closed before storing (the first
+    /// [`MAX_UNSENT`]): shown after the transcript, so none vanishes unsaid.
+    pub unsent: Vec<String>,
+}
+
+/// How many unsent messages a chat keeps to show.
+pub const MAX_UNSENT: usize = 5;
+
+/// The line that shows a message the visitor never got, after the transcript.
+pub fn unsent_line(text: &str) -> String {
+    format!("Not sent to the visitor: {text}")
 }
 
 impl Chat {
@@ -55,6 +66,7 @@ impl Chat {
             notes: Vec::new(),
             note_ids: ClientIds::new(format!("{nonce}n")),
             transfer: None,
+            unsent: Vec::new(),
         }
     }
 

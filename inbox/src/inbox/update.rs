@@ -7,10 +7,14 @@ use parlor_core::protocol::{
 };
 use parlor_core::Millis;
 
-use super::model::{Chat, Conn, Effect, Model, Msg};
+use super::model::{Chat, Conn, Effect, Model, Msg, MAX_UNSENT};
 
 /// How long after the last keystroke the inbox says the agent stopped typing.
 const TYPING_IDLE_MS: i32 = 3_000;
+
+/// What the pane says of a chat the visitor ended (or, without the entry yet, that ended on
+/// their side).
+const VISITOR_ENDED: &str = "The visitor ended this chat.";
 
 pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
@@ -393,7 +397,7 @@ fn inbox_frame(m: &mut Model, frame: InboxServerMsg, fx: &mut Vec<Effect>) {
                     c,
                     match reason {
                         EndReason::EndedByAgent => "You ended this chat.",
-                        EndReason::EndedByVisitor => "The visitor ended this chat.",
+                        EndReason::EndedByVisitor => VISITOR_ENDED,
                         EndReason::Expired => "This chat expired after a period of inactivity.",
                         EndReason::AgentLeft => "You were away, so this chat went to a colleague.",
                         EndReason::Erased => "This chat was erased.",
@@ -480,7 +484,14 @@ fn client(m: &mut Model, id: &str, event: ClientEvent, fx: &mut Vec<Effect>) {
                 m.revs.chat += 1;
             }
             // Messages show once the transcript has them; nothing to draw before.
-            ClientEffect::Stored { .. } | ClientEffect::Failed { .. } => {}
+            ClientEffect::Stored { .. } => {}
+            // The chat closed before storing it: the visitor never got it, and the agent sees so.
+            ClientEffect::Failed { text, .. } => {
+                if let Some(c) = m.chat_mut(id).filter(|c| c.unsent.len() < MAX_UNSENT) {
+                    c.unsent.push(text);
+                    redraw(m, id);
+                }
+            }
         }
     }
 }
@@ -574,16 +585,17 @@ fn entry_in(m: &mut Model, id: &str, entry: TranscriptEntry) {
                 c.unread += 1;
             }
         }
-        // The agent saw the visitor leave (`presence`); the admin's transcript tells an end
-        // while away apart (`fmt.rs`).
-        TranscriptEvent::Ended { by, .. } => {
-            c.closed.get_or_insert_with(|| {
-                match by {
-                    Side::Agent => "You ended this chat.",
-                    _ => "The visitor ended this chat.",
-                }
-                .into()
-            });
+        // An end while the visitor's page was gone is told apart. The inbox socket's
+        // `chat_closed` may have come first, with the plainer words only.
+        TranscriptEvent::Ended { by, visitor_away } => {
+            let why = match by {
+                Side::Agent => "You ended this chat.",
+                _ if *visitor_away => "The visitor left the page, so the chat ended.",
+                _ => VISITOR_ENDED,
+            };
+            if c.closed.as_deref().is_none_or(|w| w == VISITOR_ENDED) {
+                c.closed = Some(why.into());
+            }
         }
         TranscriptEvent::Expired => {
             c.closed

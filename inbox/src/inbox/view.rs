@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use parlor_core::protocol::{Presence, TranscriptEvent};
 use web_sys::Element;
 
-use super::model::{list_sub, visitor_line, visitor_name, Conn, Model, Revs};
+use super::model::{list_sub, unsent_line, visitor_line, visitor_name, Conn, Model, Revs};
 use crate::dom::{self, button, clear, el, set_text, show, text_el, Res, SetAttr};
 use crate::fmt::{clock, entry_line, field_label};
 
@@ -430,7 +430,8 @@ impl View {
         };
         set_text(&self.pane_status, status);
         let from = match &self.shown {
-            Some((id, n)) if id == c.id() && *n <= c.entries.len() => *n,
+            // Unsent messages close the transcript: with any, it is drawn anew under them.
+            Some((id, n)) if id == c.id() && *n <= c.entries.len() && c.unsent.is_empty() => *n,
             _ => {
                 clear(&self.transcript);
                 0
@@ -458,6 +459,10 @@ impl View {
                 t.set_attr("datetime", &crate::fmt::iso(e.at.0));
             }
             text_el("span", "text", &text, &li);
+        }
+        for text in &c.unsent {
+            let li = el("li", "event", &self.transcript);
+            text_el("span", "text", &unsent_line(text), &li);
         }
         self.shown = Some((c.id().to_owned(), c.entries.len()));
         if let Some(h) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&self.transcript) {

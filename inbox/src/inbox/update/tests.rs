@@ -7,7 +7,7 @@ use parlor_core::protocol::{
 use parlor_core::{ConversationId, Millis};
 
 use super::update;
-use crate::inbox::model::{list_sub, Effect, Model, Msg, Tip};
+use crate::inbox::model::{list_sub, unsent_line, Effect, Model, Msg, Tip};
 use crate::session::Session;
 
 fn signed_in() -> Model {
@@ -397,6 +397,95 @@ fn an_acked_message_is_not_resent_after_a_reconnect() {
     assert!(!fx
         .iter()
         .any(|f| matches!(f, Effect::SendChat(_, ChatClientMsg::Say { .. }))));
+}
+
+fn ended(seq: u64, visitor_away: bool) -> ChatServerMsg {
+    ChatServerMsg::Entry {
+        entry: TranscriptEntry {
+            seq,
+            at: Millis(seq),
+            event: TranscriptEvent::Ended {
+                by: Side::Visitor,
+                visitor_away,
+            },
+        },
+    }
+}
+
+#[test]
+fn messages_the_chat_closed_before_storing_are_shown_as_not_sent() {
+    let mut m = signed_in();
+    chat_started(&mut m);
+    for i in 1..=7 {
+        update(&mut m, Msg::Say(format!("answer {i}")));
+    }
+    // The socket drops before any is stored; back, the conversation is closed.
+    update(&mut m, Msg::ChatSocketClosed("c".into(), 1006));
+    update(&mut m, Msg::ChatOpened("c".into()));
+    let chat = m.revs.chat;
+    let fx = update(
+        &mut m,
+        Msg::Chat(
+            "c".into(),
+            ChatServerMsg::Welcome {
+                conversation: parlor_core::protocol::ConversationView {
+                    id: ConversationId("c".into()),
+                    last_seq: 0,
+                    closed: true,
+                },
+            },
+        ),
+    );
+    assert!(!fx
+        .iter()
+        .any(|f| matches!(f, Effect::SendChat(_, ChatClientMsg::Say { .. }))));
+    // The first five are kept, in order, and the pane is drawn again to show them.
+    let kept: Vec<String> = (1..=5).map(|i| format!("answer {i}")).collect();
+    assert_eq!(m.chats[0].unsent, kept);
+    assert!(m.revs.chat > chat);
+    assert_eq!(unsent_line("answer 1"), "Not sent to the visitor: answer 1");
+}
+
+#[test]
+fn a_chat_ended_while_the_visitor_was_away_says_so_and_shows_what_was_not_sent() {
+    let mut m = signed_in();
+    chat_started(&mut m);
+    update(&mut m, Msg::Say("Let me check that for you".into()));
+    update(&mut m, Msg::Chat("c".into(), ended(1, true)));
+    let c = &m.chats[0];
+    assert_eq!(
+        c.closed.as_deref(),
+        Some("The visitor left the page, so the chat ended.")
+    );
+    assert_eq!(c.unsent, ["Let me check that for you"]);
+    // The inbox socket's `chat_closed` first, the entry after: the entry's words win.
+    let mut m = signed_in();
+    chat_started(&mut m);
+    update(
+        &mut m,
+        Msg::Inbox(InboxServerMsg::ChatClosed {
+            conversation: ConversationId("c".into()),
+            reason: EndReason::EndedByVisitor,
+        }),
+    );
+    assert_eq!(
+        m.chats[0].closed.as_deref(),
+        Some("The visitor ended this chat.")
+    );
+    update(&mut m, Msg::Chat("c".into(), ended(1, true)));
+    assert_eq!(
+        m.chats[0].closed.as_deref(),
+        Some("The visitor left the page, so the chat ended.")
+    );
+    assert!(m.chats[0].unsent.is_empty(), "nothing was outstanding");
+    // The visitor's own End stays theirs.
+    let mut m = signed_in();
+    chat_started(&mut m);
+    update(&mut m, Msg::Chat("c".into(), ended(1, false)));
+    assert_eq!(
+        m.chats[0].closed.as_deref(),
+        Some("The visitor ended this chat.")
+    );
 }
 
 #[test]
