@@ -21,6 +21,9 @@
   let look;
   // Parlor('open') before the launcher was drawn: load at once rather than when idle.
   let eager;
+  // The availability answer, kept when no dialogue targets this page: no launcher then, but
+  // Parlor('open') still draws one (the page asked for the widget).
+  let off;
 
   // Parlor('identify', {id, email, name, user_hash}): who the signed-in visitor is. The wasm
   // reads it at each start (`identity` of the config below); the server checks user_hash.
@@ -125,9 +128,6 @@
         console.error('parlor:', e);
       }));
 
-  // The availability answer, kept when no dialogue targets this page: no launcher then, but
-  // Parlor('open') still draws one (the page asked for the widget).
-  let off;
   const draw = (a) => {
     let token = null;
     try {
@@ -159,12 +159,12 @@
   };
 
   // The public availability read, for this page: the look (unless the page gives it) and
-  // whether a dialogue targets the page. At most 3 s for it (then the default look and a
+  // whether a dialogue targets the page (by its path and query, all that targeting looks at). At most 3 s for it (then the default look and a
   // launcher); cached 15 s by the browser.
   const start = () => {
     let done;
     const once = (a) => done || ((done = 1), draw(a || {}));
-    fetch(base + '/api/visitor/availability?workspace=' + encodeURIComponent(workspace) + '&page=' + encodeURIComponent(location.href.slice(0, 2000)))
+    fetch(base + '/api/visitor/availability?workspace=' + encodeURIComponent(workspace) + '&page=' + encodeURIComponent((location.pathname + location.search).slice(0, 2000)))
       .then((r) => r.json())
       .then(once, () => once());
     setTimeout(once, 3000);

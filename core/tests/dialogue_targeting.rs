@@ -1,6 +1,6 @@
 //! Which dialogue a page shows.
 
-use parlor_core::dialogue::{matches, select, targeted, Dialogue, UrlMatch};
+use parlor_core::dialogue::{matches, page_address, select, targeted, Dialogue, UrlMatch};
 
 fn d(id: &str, targeting: Vec<UrlMatch>) -> Dialogue {
     Dialogue {
@@ -96,6 +96,16 @@ fn targeted_says_whether_some_dialogue_would_be_shown() {
     // No dialogue at all: no page is targeted; a dialogue with no rules targets every page.
     assert!(!targeted(std::iter::empty::<&[UrlMatch]>(), "/"));
     assert!(targeted([[].as_slice()], "/anything"));
+}
+
+#[test]
+fn a_page_is_kept_without_its_fragment() {
+    assert_eq!(
+        page_address("https://ex.com/pricing?utm_source=ads#access_token=secret"),
+        "https://ex.com/pricing?utm_source=ads"
+    );
+    assert_eq!(page_address("https://ex.com/a#b#c"), "https://ex.com/a");
+    assert_eq!(page_address("https://ex.com/"), "https://ex.com/");
 }
 
 proptest::proptest! {

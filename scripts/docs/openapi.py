@@ -92,7 +92,7 @@ paths = {
   "/api/visitor/conversations": {"post": op("Start or resume a visitor's conversation. Limited per visitor network (an IPv4 address, an IPv6 /64): new conversations 20 at once then 10 a minute, "
       "resumes (a `token` that resumes its conversation) 120 at once then 120 a minute, counted apart; beyond either, 429 with Retry-After", resp("Started", ref("Started")), ok_code="201",
       req={"type": "object", "additionalProperties": False, "required": ["workspace", "page_url"], "properties": {
-          "workspace": {"type": "string"}, "page_url": {"type": "string", "maxLength": 2000},
+          "workspace": {"type": "string"}, "page_url": {"type": "string", "maxLength": 2000, "description": "The page's URL; kept without its fragment (what follows `#` is cut before it is used or stored)"},
           "language": {"type": "string", "maxLength": 35}, "token": {"type": "string"},
           "identity": ref("IdentityClaim")}},
       codes=("400", "403", "404", "413", "429"), security=[], tag="visitor")},

@@ -16,7 +16,7 @@ pub use model::{
     Branch, BranchId, Button, Card, CardKind, Dialogue, FieldKind, FieldSpec, UrlMatch,
     START_BRANCH,
 };
-pub use targeting::{matches, path_and_query, select, targeted};
+pub use targeting::{matches, page_address, path_and_query, select, targeted};
 pub use templates::{template, Template, TEMPLATES};
 pub use validate::{
     is_valid_id, validate, MAX_BUTTONS, MAX_CARDS, MAX_FIELDS, MAX_ID_CHARS, MAX_LABEL_CHARS,

@@ -31,6 +31,12 @@ where
     rule_sets.into_iter().any(|rules| matches(rules, page_url))
 }
 
+/// The page's address as a conversation keeps it: up to its fragment. What follows `#` is
+/// the page's own (sign-in tokens travel there) and no rule looks at it.
+pub fn page_address(url: &str) -> &str {
+    url.split_once('#').map_or(url, |(address, _)| address)
+}
+
 fn rule_matches(rule: &UrlMatch, page: &str) -> bool {
     match rule {
         UrlMatch::Exact(v) => {

@@ -159,7 +159,8 @@ pub async fn start(
         take(&limits.starts)?;
     }
     let dialogues = store::dialogues(sql)?;
-    let dialogue = select(&dialogues, &input.page_url)
+    let page_url = parlor_core::dialogue::page_address(&input.page_url);
+    let dialogue = select(&dialogues, page_url)
         .ok_or(ApiError::NotFound("dialogue for this page"))?
         .clone();
     let id = random_hex(16)?;
@@ -175,8 +176,8 @@ pub async fn start(
         .collect();
     let facts = VisitorFacts {
         fields: BTreeMap::new(),
-        utm: utm_of(&input.page_url),
-        page_url: input.page_url.clone(),
+        utm: utm_of(page_url),
+        page_url: page_url.to_owned(),
         language: input.language.clone(),
         country,
         identity,
