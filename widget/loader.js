@@ -24,6 +24,7 @@
   // The availability answer, kept when no dialogue targets this page: no launcher then, but
   // Parlor('open') still draws one (the page asked for the widget).
   let off;
+  let page = location.href;
 
   // Parlor('identify', {id, email, name, user_hash}): who the signed-in visitor is. The wasm
   // reads it at each start (`identity` of the config below); the server checks user_hash.
@@ -98,7 +99,7 @@
       else opened = false;
     }
   };
-  const queued = (window.Parlor && window.Parlor.q) || [];
+  const queued = window.Parlor?.q || [];
   window.Parlor = (...a) => command(...a);
   for (const a of queued) command(...a);
 
@@ -129,12 +130,17 @@
       }));
 
   const draw = (a) => {
+    if (root) return;
     let token = null;
     try {
       token = localStorage.getItem('parlor:' + workspace);
     } catch {}
-    // A conversation going on goes on here too, whatever this page's targeting.
-    if (a.targeted === false && !token && !eager) return (off = a);
+    // A conversation going on goes on here too, whatever this page's targeting. A single-page
+    // site may move on to a page a dialogue targets: its address is looked at each second.
+    if (a.targeted === false && !token && !eager) {
+      off || setInterval(() => root || page == (page = location.href) || start(), 1000);
+      return (off = a);
+    }
     look = data.color || data.position ? { color: data.color, position: data.position, language: data.language } : a.look || {};
     const color = /^#[0-9a-f]{6}$/i.test(look.color) ? look.color : '#2563eb';
     const side = look.position == 'left' ? 'left' : 'right';
@@ -144,7 +150,7 @@
     host.id = 'parlor-widget';
     root = host.attachShadow({ mode: 'open' });
     root.innerHTML =
-      '<style>:host{all:initial}button{position:fixed;bottom:20px;' + side + ':20px;z-index:2147483000;width:56px;height:56px;border:0;border-radius:50%;background:' + color + ';color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.28);display:grid;place-items:center;padding:0}svg{width:28px;height:28px;fill:currentColor}button:focus-visible{outline:2px solid #18181b;outline-offset:2px}@media (max-width:480px){button{bottom:12px;' + side + ':12px}}</style>' +
+      '<style>:host{all:initial}button{position:fixed;bottom:20px;' + side + ':20px;z-index:2147483000;width:56px;height:56px;border:0;border-radius:50%;background:' + color + ';color:#fff;cursor:pointer;box-shadow:0 4px 14px #0004;display:grid;place-items:center;padding:0}svg{width:28px;height:28px;fill:currentColor}button:focus-visible{outline:2px solid #18181b;outline-offset:2px}@media (max-width:480px){button{bottom:12px;' + side + ':12px}}</style>' +
       '<button type="button" aria-label="' +
       (fr ? 'Ouvrir le chat' : 'Open chat') +
       '" aria-expanded="false"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg></button>';
@@ -159,12 +165,13 @@
   };
 
   // The public availability read, for this page: the look (unless the page gives it) and
-  // whether a dialogue targets the page (by its path and query, all that targeting looks at). At most 3 s for it (then the default look and a
-  // launcher); cached 15 s by the browser.
+  // whether a dialogue targets the page (by its path and query, all that targeting looks at).
+  // At most 3 s for it, then the default look and a launcher, as for an answer without
+  // `targeted` (an address over 2,000 bytes is refused); cached 15 s by the browser.
   const start = () => {
     let done;
     const once = (a) => done || ((done = 1), draw(a || {}));
-    fetch(base + '/api/visitor/availability?workspace=' + encodeURIComponent(workspace) + '&page=' + encodeURIComponent((location.pathname + location.search).slice(0, 2000)))
+    fetch(base + '/api/visitor/availability?workspace=' + encodeURIComponent(workspace) + '&page=' + encodeURIComponent(location.pathname + location.search))
       .then((r) => r.json())
       .then(once, () => once());
     setTimeout(once, 3000);

@@ -140,7 +140,7 @@ test('the launcher is drawn once, in the workspace colour and on its side: no la
   await context.close();
 });
 
-test('a launcher only where it leads somewhere: none on a page no dialogue targets, unless a chat goes on or the page opens the widget', async () => {
+test('a launcher only where it leads somewhere: none on a page no dialogue targets, until a single-page site moves to one, unless a chat goes on or the page opens the widget', async () => {
   const { id, admin } = await freshWorkspace('target');
   await admin.ok('PUT', `/api/workspaces/${id}/dialogues/welcome`, { ...demoDialogue(), targeting: [{ match: 'prefix', value: '/e2e/pricing' }] });
   // The public read, as any client asks it.
@@ -172,9 +172,28 @@ test('a launcher only where it leads somewhere: none on a page no dialogue targe
   await page.waitForTimeout(3_500);
   assert.equal(await launcher(), false, 'no launcher on the blog');
   assert.deepEqual(wasm, [], 'the widget is not downloaded');
+  // A single-page site moves on without loading a page: to another blog page (still none),
+  // then to the pricing page, where the launcher appears.
+  await page.evaluate(() => history.pushState({}, '', '/e2e/blog/2'));
+  await page.waitForTimeout(2_500);
+  assert.equal(await launcher(), false, 'no launcher on the next blog page');
+  await page.evaluate(() => history.pushState({}, '', '/e2e/pricing/plans'));
+  await page.locator('#parlor-widget').waitFor({ state: 'attached', timeout: 10_000 });
+  await page.close();
+  const other = await context.newPage();
+  await other.route(`${BASE}/e2e/*.html`, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Site</title></head>
+      <body><h1>A page</h1><script src="/widget.js" data-workspace="${id}" async></script></body></html>`,
+  }));
+  const again = other.waitForResponse((r) => r.url().includes('/api/visitor/availability'));
+  await other.goto(`${BASE}/e2e/blog.html`);
+  assert.equal((await (await again).json()).targeted, false);
+  await other.waitForTimeout(3_500);
+  assert.equal(await other.evaluate(() => !!document.getElementById('parlor-widget')), false);
   // The page may still open the widget itself; it then says plainly there is no chat here.
-  await page.evaluate(() => window.Parlor('open'));
-  await page.getByText('Chat is not available on this page.').waitFor({ timeout: 15_000 });
+  await other.evaluate(() => window.Parlor('open'));
+  await other.getByText('Chat is not available on this page.').waitFor({ timeout: 15_000 });
 
   // The pricing page has the launcher; a visitor starts there, then goes to the blog: their
   // conversation goes on there, launcher included.

@@ -97,7 +97,8 @@ pub fn availability(app: Rc<App>, base: &str, workspace: &str) {
     url.push_str("/api/visitor/availability?workspace=");
     url.push_str(&String::from(js_sys::encode_uri_component(workspace)));
     fetch_json(
-        win.fetch_with_str(&url),
+        // The start's binding, with no init: one `fetch` import for both requests.
+        win.fetch_with_str_and_init(&url, JsValue::UNDEFINED.unchecked_ref()),
         Box::new(move |_, json| {
             if let Some(can_chat) = json.and_then(|j| object(&j, "can_chat").as_bool()) {
                 dispatch(&app, Msg::Availability { can_chat });
