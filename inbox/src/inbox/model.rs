@@ -39,18 +39,36 @@ pub struct Chat {
     pub note_ids: ClientIds,
     /// A transfer of this chat waits for an answer: what the agent is told meanwhile.
     pub transfer: Option<String>,
-    /// Messages the agent wrote that the chat closed before storing (the first
-    /// [`MAX_UNSENT`]): shown after the transcript, so none vanishes unsaid.
+    /// Lines for what the agent wrote that the chat closed before storing, messages and
+    /// internal notes (the first [`MAX_UNSENT`]): shown after the transcript, so none vanishes
+    /// unsaid.
     pub unsent: Vec<String>,
 }
 
-/// How many unsent messages a chat keeps to show.
+/// How many unsent messages and notes a chat keeps to show.
 pub const MAX_UNSENT: usize = 5;
 
-/// The line that shows a message the visitor never got, after the transcript.
-pub fn unsent_line(text: &str) -> String {
-    format!("Not sent to the visitor: {text}")
+impl Chat {
+    /// Keeps the line for something the chat closed before storing (`what` says which kind).
+    pub fn unsent(&mut self, what: &str, text: &str) {
+        if self.unsent.len() < MAX_UNSENT {
+            self.unsent.push(format!("{what}: {text}"));
+        }
+    }
+
+    /// The chat closed: internal notes not stored by now never will be (a note stored before
+    /// the end has its entry or ack before the closing entry).
+    pub fn notes_unsaved(&mut self) {
+        for (_, text) in std::mem::take(&mut self.notes) {
+            self.unsent(NOTE_NOT_SAVED, &text);
+        }
+    }
 }
+
+/// What the pane says of an agent's message the chat closed before storing.
+pub const NOT_SENT: &str = "Not sent to the visitor";
+/// What the pane says of an internal note the chat closed before storing.
+pub const NOTE_NOT_SAVED: &str = "Note not saved";
 
 impl Chat {
     /// `nonce` is the page's random client id prefix.

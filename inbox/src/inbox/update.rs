@@ -7,7 +7,7 @@ use parlor_core::protocol::{
 };
 use parlor_core::Millis;
 
-use super::model::{Chat, Conn, Effect, Model, Msg, MAX_UNSENT};
+use super::model::{Chat, Conn, Effect, Model, Msg, NOT_SENT};
 
 /// How long after the last keystroke the inbox says the agent stopped typing.
 const TYPING_IDLE_MS: i32 = 3_000;
@@ -487,8 +487,8 @@ fn client(m: &mut Model, id: &str, event: ClientEvent, fx: &mut Vec<Effect>) {
             ClientEffect::Stored { .. } => {}
             // The chat closed before storing it: the visitor never got it, and the agent sees so.
             ClientEffect::Failed { text, .. } => {
-                if let Some(c) = m.chat_mut(id).filter(|c| c.unsent.len() < MAX_UNSENT) {
-                    c.unsent.push(text);
+                if let Some(c) = m.chat_mut(id) {
+                    c.unsent(NOT_SENT, &text);
                     redraw(m, id);
                 }
             }
@@ -501,19 +501,16 @@ fn chat_frame(m: &mut Model, id: &str, frame: ChatServerMsg, fx: &mut Vec<Effect
     match frame {
         ChatServerMsg::Welcome { conversation } => {
             // Notes not yet acked go again (stored once per client id); a closed
-            // conversation refuses them.
-            if conversation.closed {
-                c.notes.clear();
-            }
-            for (client_id, text) in &c.notes {
-                fx.push(note_frame(id, client_id, text));
+            // conversation refuses them: the replay's closing entry says they were not saved.
+            if !conversation.closed {
+                for (client_id, text) in &c.notes {
+                    fx.push(note_frame(id, client_id, text));
+                }
             }
             // Closed with nothing left to replay: no entry will come to say why.
-            if conversation.closed
-                && c.closed.is_none()
-                && conversation.last_seq <= c.client.last_seq()
-            {
-                c.closed = Some("This chat is over.".into());
+            if conversation.closed && conversation.last_seq <= c.client.last_seq() {
+                c.notes_unsaved();
+                c.closed.get_or_insert_with(|| "This chat is over.".into());
                 redraw(m, id);
             }
             let welcome = ChatServerMsg::Welcome { conversation };
@@ -596,10 +593,12 @@ fn entry_in(m: &mut Model, id: &str, entry: TranscriptEntry) {
             if c.closed.as_deref().is_none_or(|w| w == VISITOR_ENDED) {
                 c.closed = Some(why.into());
             }
+            c.notes_unsaved();
         }
         TranscriptEvent::Expired => {
             c.closed
                 .get_or_insert_with(|| "This chat expired after a period of inactivity.".into());
+            c.notes_unsaved();
         }
         // A note of ours is stored (its ack may have been lost with the socket).
         TranscriptEvent::Note { client_id, .. } => c.notes.retain(|(n, _)| n != client_id),

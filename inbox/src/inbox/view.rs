@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use parlor_core::protocol::{Presence, TranscriptEvent};
 use web_sys::Element;
 
-use super::model::{list_sub, unsent_line, visitor_line, visitor_name, Conn, Model, Revs};
+use super::model::{list_sub, visitor_line, visitor_name, Conn, Model, Revs};
 use crate::dom::{self, button, clear, el, set_text, show, text_el, Res, SetAttr};
 use crate::fmt::{clock, entry_line, field_label};
 
@@ -460,9 +460,9 @@ impl View {
             }
             text_el("span", "text", &text, &li);
         }
-        for text in &c.unsent {
+        for line in &c.unsent {
             let li = el("li", "event", &self.transcript);
-            text_el("span", "text", &unsent_line(text), &li);
+            text_el("span", "text", line, &li);
         }
         self.shown = Some((c.id().to_owned(), c.entries.len()));
         if let Some(h) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&self.transcript) {

@@ -7,7 +7,7 @@ use parlor_core::protocol::{
 use parlor_core::{ConversationId, Millis};
 
 use super::update;
-use crate::inbox::model::{list_sub, unsent_line, Effect, Model, Msg, Tip};
+use crate::inbox::model::{list_sub, Effect, Model, Msg, Tip};
 use crate::session::Session;
 
 fn signed_in() -> Model {
@@ -440,10 +440,76 @@ fn messages_the_chat_closed_before_storing_are_shown_as_not_sent() {
         .iter()
         .any(|f| matches!(f, Effect::SendChat(_, ChatClientMsg::Say { .. }))));
     // The first five are kept, in order, and the pane is drawn again to show them.
-    let kept: Vec<String> = (1..=5).map(|i| format!("answer {i}")).collect();
+    let kept: Vec<String> = (1..=5)
+        .map(|i| format!("Not sent to the visitor: answer {i}"))
+        .collect();
     assert_eq!(m.chats[0].unsent, kept);
     assert!(m.revs.chat > chat);
-    assert_eq!(unsent_line("answer 1"), "Not sent to the visitor: answer 1");
+}
+
+#[test]
+fn notes_the_chat_closed_before_storing_are_shown_as_not_saved_and_stored_ones_are_not() {
+    let note_entry = |seq: u64, client_id: &str| ChatServerMsg::Entry {
+        entry: TranscriptEntry {
+            seq,
+            at: Millis(seq),
+            event: TranscriptEvent::Note {
+                by: "Alice".into(),
+                text: "stored".into(),
+                client_id: client_id.into(),
+            },
+        },
+    };
+    let closed_welcome = |last_seq| {
+        Msg::Chat(
+            "c".into(),
+            ChatServerMsg::Welcome {
+                conversation: parlor_core::protocol::ConversationView {
+                    id: ConversationId("c".into()),
+                    last_seq,
+                    closed: true,
+                },
+            },
+        )
+    };
+    // Two notes written while the socket is down; back, the conversation is closed and its
+    // replay holds the first note (its ack was lost), then the end.
+    let mut m = signed_in();
+    chat_started(&mut m);
+    update(&mut m, Msg::NoteMode);
+    update(&mut m, Msg::Say("stored".into()));
+    update(&mut m, Msg::Say("Call them back Monday".into()));
+    let first = m.chats[0].notes[0].0.clone();
+    update(&mut m, Msg::ChatSocketClosed("c".into(), 1006));
+    let fx = update(&mut m, closed_welcome(2));
+    assert!(
+        !fx.iter().any(|f| matches!(
+            f,
+            Effect::SendAgent(_, parlor_core::protocol::AgentChatMsg::Note { .. })
+        )),
+        "a closed conversation is not sent notes"
+    );
+    assert!(
+        m.chats[0].unsent.is_empty(),
+        "the replay may still store them"
+    );
+    update(&mut m, Msg::Chat("c".into(), note_entry(1, &first)));
+    update(&mut m, Msg::Chat("c".into(), ended(2, false)));
+    let c = &m.chats[0];
+    assert_eq!(c.unsent, ["Note not saved: Call them back Monday"]);
+    assert!(c.notes.is_empty());
+    // Closed with nothing left to replay: what is still pending was not saved.
+    let mut m = signed_in();
+    chat_started(&mut m);
+    update(&mut m, Msg::NoteMode);
+    update(&mut m, Msg::Say("Angry about the invoice".into()));
+    update(&mut m, Msg::ChatSocketClosed("c".into(), 1006));
+    update(&mut m, closed_welcome(0));
+    assert_eq!(
+        m.chats[0].unsent,
+        ["Note not saved: Angry about the invoice"]
+    );
+    assert_eq!(m.chats[0].closed.as_deref(), Some("This chat is over."));
 }
 
 #[test]
@@ -457,7 +523,10 @@ fn a_chat_ended_while_the_visitor_was_away_says_so_and_shows_what_was_not_sent()
         c.closed.as_deref(),
         Some("The visitor left the page, so the chat ended.")
     );
-    assert_eq!(c.unsent, ["Let me check that for you"]);
+    assert_eq!(
+        c.unsent,
+        ["Not sent to the visitor: Let me check that for you"]
+    );
     // The inbox socket's `chat_closed` first, the entry after: the entry's words win.
     let mut m = signed_in();
     chat_started(&mut m);
