@@ -38,7 +38,7 @@ pub fn page_answer(saved: &[Dialogue], draft: &Dialogue, url: &str) -> String {
             "This page gets another dialogue: “{}”, which comes first and matches it.",
             d.name
         ),
-        None => "No dialogue matches this page: the widget stays closed there.".into(),
+        None => "No dialogue matches this page: no chat button shows there.".into(),
     }
 }
 
