@@ -128,19 +128,7 @@ fn entries_render_once_and_say_resends_after_reconnect() {
     // Not connected yet: kept, sent on welcome.
     let fx = update(&mut m, Msg::Say("hello".into()));
     assert!(!fx.iter().any(|f| matches!(f, Effect::SendChat(..))));
-    let fx = update(
-        &mut m,
-        Msg::Chat(
-            "c".into(),
-            ChatServerMsg::Welcome {
-                conversation: parlor_core::protocol::ConversationView {
-                    id: ConversationId("c".into()),
-                    last_seq: 1,
-                    closed: false,
-                },
-            },
-        ),
-    );
+    let fx = update(&mut m, chat_welcome(1, false));
     assert!(fx.iter().any(|f| matches!(
         f,
         Effect::SendChat(_, ChatClientMsg::Say { text, .. }) if text == "hello"
@@ -154,19 +142,7 @@ fn note_mode_sends_notes_never_messages_or_typing() {
         &mut m,
         Msg::Inbox(InboxServerMsg::ChatStarted { chat: summary("c") }),
     );
-    update(
-        &mut m,
-        Msg::Chat(
-            "c".into(),
-            ChatServerMsg::Welcome {
-                conversation: parlor_core::protocol::ConversationView {
-                    id: ConversationId("c".into()),
-                    last_seq: 0,
-                    closed: false,
-                },
-            },
-        ),
-    );
+    update(&mut m, chat_welcome(0, false));
     update(&mut m, Msg::NoteMode);
     assert!(m.note_mode);
     assert!(
@@ -179,18 +155,7 @@ fn note_mode_sends_notes_never_messages_or_typing() {
         Effect::SendAgent(_, parlor_core::protocol::AgentChatMsg::Note { text, .. }) if text == "VIP"
     )));
     assert!(!fx.iter().any(|f| matches!(f, Effect::SendChat(..))));
-    let welcome = || {
-        Msg::Chat(
-            "c".into(),
-            ChatServerMsg::Welcome {
-                conversation: parlor_core::protocol::ConversationView {
-                    id: ConversationId("c".into()),
-                    last_seq: 0,
-                    closed: false,
-                },
-            },
-        )
-    };
+    let welcome = || chat_welcome(0, false);
     let notes_sent = |fx: &[Effect]| {
         fx.iter()
             .filter_map(|f| match f {
@@ -273,19 +238,7 @@ fn chat_started(m: &mut Model) {
         Msg::Inbox(InboxServerMsg::ChatStarted { chat: summary("c") }),
     );
     update(m, Msg::ChatOpened("c".into()));
-    update(
-        m,
-        Msg::Chat(
-            "c".into(),
-            ChatServerMsg::Welcome {
-                conversation: parlor_core::protocol::ConversationView {
-                    id: ConversationId("c".into()),
-                    last_seq: 0,
-                    closed: false,
-                },
-            },
-        ),
-    );
+    update(m, chat_welcome(0, false));
 }
 
 #[test]
@@ -381,22 +334,24 @@ fn an_acked_message_is_not_resent_after_a_reconnect() {
     );
     update(&mut m, Msg::ChatSocketClosed("c".into(), 1006));
     update(&mut m, Msg::ChatOpened("c".into()));
-    let fx = update(
-        &mut m,
-        Msg::Chat(
-            "c".into(),
-            ChatServerMsg::Welcome {
-                conversation: parlor_core::protocol::ConversationView {
-                    id: ConversationId("c".into()),
-                    last_seq: 1,
-                    closed: false,
-                },
-            },
-        ),
-    );
+    let fx = update(&mut m, chat_welcome(1, false));
     assert!(!fx
         .iter()
         .any(|f| matches!(f, Effect::SendChat(_, ChatClientMsg::Say { .. }))));
+}
+
+/// The chat socket's `welcome` for conversation "c".
+fn chat_welcome(last_seq: u64, closed: bool) -> Msg {
+    Msg::Chat(
+        "c".into(),
+        ChatServerMsg::Welcome {
+            conversation: parlor_core::protocol::ConversationView {
+                id: ConversationId("c".into()),
+                last_seq,
+                closed,
+            },
+        },
+    )
 }
 
 fn ended(seq: u64, visitor_away: bool) -> ChatServerMsg {
@@ -423,19 +378,7 @@ fn messages_the_chat_closed_before_storing_are_shown_as_not_sent() {
     update(&mut m, Msg::ChatSocketClosed("c".into(), 1006));
     update(&mut m, Msg::ChatOpened("c".into()));
     let chat = m.revs.chat;
-    let fx = update(
-        &mut m,
-        Msg::Chat(
-            "c".into(),
-            ChatServerMsg::Welcome {
-                conversation: parlor_core::protocol::ConversationView {
-                    id: ConversationId("c".into()),
-                    last_seq: 0,
-                    closed: true,
-                },
-            },
-        ),
-    );
+    let fx = update(&mut m, chat_welcome(0, true));
     assert!(!fx
         .iter()
         .any(|f| matches!(f, Effect::SendChat(_, ChatClientMsg::Say { .. }))));
@@ -460,18 +403,6 @@ fn notes_the_chat_closed_before_storing_are_shown_as_not_saved_and_stored_ones_a
             },
         },
     };
-    let closed_welcome = |last_seq| {
-        Msg::Chat(
-            "c".into(),
-            ChatServerMsg::Welcome {
-                conversation: parlor_core::protocol::ConversationView {
-                    id: ConversationId("c".into()),
-                    last_seq,
-                    closed: true,
-                },
-            },
-        )
-    };
     // Two notes written while the socket is down; back, the conversation is closed and its
     // replay holds the first note (its ack was lost), then the end.
     let mut m = signed_in();
@@ -481,7 +412,7 @@ fn notes_the_chat_closed_before_storing_are_shown_as_not_saved_and_stored_ones_a
     update(&mut m, Msg::Say("Call them back Monday".into()));
     let first = m.chats[0].notes[0].0.clone();
     update(&mut m, Msg::ChatSocketClosed("c".into(), 1006));
-    let fx = update(&mut m, closed_welcome(2));
+    let fx = update(&mut m, chat_welcome(2, true));
     assert!(
         !fx.iter().any(|f| matches!(
             f,
@@ -504,7 +435,7 @@ fn notes_the_chat_closed_before_storing_are_shown_as_not_saved_and_stored_ones_a
     update(&mut m, Msg::NoteMode);
     update(&mut m, Msg::Say("Angry about the invoice".into()));
     update(&mut m, Msg::ChatSocketClosed("c".into(), 1006));
-    update(&mut m, closed_welcome(0));
+    update(&mut m, chat_welcome(0, true));
     assert_eq!(
         m.chats[0].unsent,
         ["Note not saved: Angry about the invoice"]
