@@ -25,6 +25,12 @@ pub fn render(m: &Model, panel: &Element) {
         "Paste this tag into every page where the chat should appear, just before </body>.",
         panel,
     );
+    text_el(
+        "p",
+        "muted",
+        "The chat button shows on the pages one of your dialogues targets; a visitor in a conversation keeps it on every page.",
+        panel,
+    );
     let code = text_el("code", "snippet", &snippet(ws), panel);
     code.set_attr("id", "snippet");
     let bar = el("p", "toolbar", panel);
