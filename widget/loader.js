@@ -24,7 +24,7 @@
   // The availability answer, kept when no dialogue targets this page: no launcher then, but
   // Parlor('open') still draws one (the page asked for the widget).
   let off;
-  let page = location.href;
+  let page;
 
   // Parlor('identify', {id, email, name, user_hash}): who the signed-in visitor is. The wasm
   // reads it at each start (`identity` of the config below); the server checks user_hash.
@@ -89,9 +89,10 @@
       for (const k of ['id', 'email', 'name', 'user_hash']) if (identity && event[k] != null) identity[k] = '' + event[k];
       return;
     }
-    const mounted = root && root.querySelector('.pw');
-    const isOpen = mounted && mounted.classList.contains('op');
+    const mounted = root?.querySelector('.pw');
+    const isOpen = mounted?.classList.contains('op');
     if (cmd == 'open') {
+      if (host) host.style.display = '';
       if (mounted) isOpen || root.querySelector('[data-act=toggle]').click();
       else (opened = eager = true), root ? load() : off && draw(off);
     } else if (cmd == 'close') {
@@ -126,34 +127,35 @@
       })
       .catch((e) => {
         loading = null;
-        console.error('parlor:', e);
+        console.error(e);
       }));
 
   const draw = (a) => {
-    if (root) return;
     let token = null;
     try {
       token = localStorage.getItem('parlor:' + workspace);
     } catch {}
-    // A conversation going on goes on here too, whatever this page's targeting. A single-page
-    // site may move on to a page a dialogue targets: its address is looked at each second.
-    if (a.targeted === false && !token && !eager) {
-      off || setInterval(() => root || page == (page = location.href) || start(), 1000);
-      return (off = a);
-    }
+    // No launcher where no dialogue is, unless a conversation goes on (it goes on here too) or
+    // the page opened the widget itself.
+    const none = a.targeted === false && !token && !eager;
+    // A single-page site moves on without loading a page: the address is looked at each
+    // second, and the launcher comes and goes with the targeting of where it is.
+    page || ((page = location.href), setInterval(() => page == (page = location.href) || start(), 1000));
+    if (root) return (host.style.display = none ? 'none' : '');
+    if (none) return (off = a);
     look = data.color || data.position ? { color: data.color, position: data.position, language: data.language } : a.look || {};
     const color = /^#[0-9a-f]{6}$/i.test(look.color) ? look.color : '#2563eb';
     const side = look.position == 'left' ? 'left' : 'right';
-    const lang = look.language && look.language != 'auto' ? look.language : navigator.language;
+    const lang = (look.language != 'auto' && look.language) || navigator.language;
     fr = /^fr\b/i.test(lang);
     host = document.createElement('div');
     host.id = 'parlor-widget';
     root = host.attachShadow({ mode: 'open' });
     root.innerHTML =
-      '<style>:host{all:initial}button{position:fixed;bottom:20px;' + side + ':20px;z-index:2147483000;width:56px;height:56px;border:0;border-radius:50%;background:' + color + ';color:#fff;cursor:pointer;box-shadow:0 4px 14px #0004;display:grid;place-items:center;padding:0}svg{width:28px;height:28px;fill:currentColor}button:focus-visible{outline:2px solid #18181b;outline-offset:2px}@media (max-width:480px){button{bottom:12px;' + side + ':12px}}</style>' +
-      '<button type="button" aria-label="' +
+      '<style>:host{all:initial}button{position:fixed;bottom:20px;' + side + ':20px;z-index:2147483000;width:56px;height:56px;border:0;border-radius:50%;background:' + color + ';color:#fff;cursor:pointer;box-shadow:0 4px 14px #0004;display:grid;place-items:center;padding:0}svg{width:28px;height:28px;fill:currentColor}button:focus-visible{outline:2px solid #18181b;outline-offset:2px}@media(max-width:480px){button{bottom:12px;' + side + ':12px}}</style>' +
+      '<button aria-label="' +
       (fr ? 'Ouvrir le chat' : 'Open chat') +
-      '" aria-expanded="false"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg></button>';
+      '" aria-expanded="false"><svg viewBox="0 0 24 24"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg></button>';
     root.querySelector('button').onclick = () => {
       opened = true;
       load();

@@ -2,7 +2,7 @@
 // API must work cross-origin (CORS), and a workspace's allowed origins must be enforced.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, launchBrowser, freshWorkspace, closeAllSockets, demoDialogue } from './lib.mjs';
+import { BASE, launchBrowser, freshWorkspace, closeAllSockets, demoDialogue, until } from './lib.mjs';
 
 // A failed test must not leave a socket open: it would keep this file's process alive.
 after(closeAllSockets);
@@ -140,7 +140,7 @@ test('the launcher is drawn once, in the workspace colour and on its side: no la
   await context.close();
 });
 
-test('a launcher only where it leads somewhere: none on a page no dialogue targets, until a single-page site moves to one, unless a chat goes on or the page opens the widget', async () => {
+test('a launcher only where it leads somewhere: none on a page no dialogue targets, following a single-page site as it moves, unless a chat goes on or the page opens the widget', async () => {
   const { id, admin } = await freshWorkspace('target');
   await admin.ok('PUT', `/api/workspaces/${id}/dialogues/welcome`, { ...demoDialogue(), targeting: [{ match: 'prefix', value: '/e2e/pricing' }] });
   // The public read, as any client asks it.
@@ -163,6 +163,11 @@ test('a launcher only where it leads somewhere: none on a page no dialogue targe
   const wasm = [];
   page.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(r.url()));
   const launcher = () => page.evaluate(() => !!document.getElementById('parlor-widget'));
+  // Drawn and not put away (the loader hides it as a single-page site leaves targeted pages).
+  const shown = (p) => p.evaluate(() => {
+    const host = document.getElementById('parlor-widget');
+    return !!host && host.style.display != 'none';
+  });
 
   // The blog: no dialogue, so no launcher and no widget download. 3.5 s is past the loader's
   // longest wait for the read (3 s, after which it would draw the default launcher).
@@ -178,7 +183,10 @@ test('a launcher only where it leads somewhere: none on a page no dialogue targe
   await page.waitForTimeout(2_500);
   assert.equal(await launcher(), false, 'no launcher on the next blog page');
   await page.evaluate(() => history.pushState({}, '', '/e2e/pricing/plans'));
-  await page.locator('#parlor-widget').waitFor({ state: 'attached', timeout: 10_000 });
+  await until(() => shown(page), { what: 'the launcher on the pricing page' });
+  // And back to the blog, with no conversation started: the launcher goes away again.
+  await page.evaluate(() => history.back());
+  await until(async () => !(await shown(page)), { what: 'no launcher back on the blog' });
   await page.close();
   const other = await context.newPage();
   await other.route(`${BASE}/e2e/*.html`, (route) => route.fulfill({
@@ -211,7 +219,7 @@ test('a launcher only where it leads somewhere: none on a page no dialogue targe
   const question = 'Would you like to talk to someone from our sales team now?';
   await visitor.getByText(question).waitFor();
   await visitor.goto(`${BASE}/e2e/blog.html`);
-  await visitor.locator('#parlor-widget').waitFor({ state: 'attached', timeout: 10_000 });
+  await until(() => shown(visitor), { what: 'the launcher on the blog, the conversation going on' });
   await visitor.getByText(question).waitFor({ state: 'attached', timeout: 15_000 });
   const list = await admin.ok('GET', `/api/workspaces/${id}/conversations`);
   assert.equal(list.length, 1, 'one conversation, resumed on the blog');
