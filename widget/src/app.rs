@@ -3,7 +3,6 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
-use std::rc::Rc;
 
 use parlor_core::client::push_hex;
 use parlor_core::{ButtonId, CardId, Millis};
@@ -32,11 +31,20 @@ pub enum Mode {
     Record,
 }
 
-pub struct App {
+/// The widget on the page: made once at `mount` and kept for the page's lifetime (leaked), so
+/// every listener, timer and callback holds a plain `&'static` to it: no reference count, and
+/// no code to tear the widget down, which never happens.
+pub struct Shell {
     inner: RefCell<Inner>,
     queue: RefCell<VecDeque<Msg>>,
     busy: Cell<bool>,
 }
+
+/// The widget as the page's lifetime holds it.
+pub type Sh = &'static Shell;
+
+/// A mounted widget, for the test hooks.
+pub struct App(pub(crate) Sh);
 
 struct Inner {
     model: Model,
@@ -66,7 +74,7 @@ pub fn start(
     look: crate::model::WidgetSettings,
     config: JsValue,
     mode: Mode,
-) -> Result<Rc<App>, WidgetError> {
+) -> Result<Sh, WidgetError> {
     #[cfg(not(feature = "record"))]
     let Mode::Live = mode;
     // Tests (Record mode) read the first render at once.
@@ -83,7 +91,7 @@ pub fn start(
     crate::update::apply_look(&mut model, look);
     let view = View::build(&root)?;
     view.frame(&model);
-    let app = Rc::new(App {
+    let app: Sh = Box::leak(Box::new(Shell {
         inner: RefCell::new(Inner {
             model,
             view,
@@ -100,19 +108,19 @@ pub fn start(
         }),
         queue: RefCell::new(VecDeque::new()),
         busy: Cell::new(false),
-    });
-    listen(&app, &root);
+    }));
+    listen(app, &root);
     if init_now {
-        dispatch(&app, Msg::Init);
+        dispatch(app, Msg::Init);
     } else {
-        later(&app, 0, Msg::Init);
+        later(app, 0, Msg::Init);
     }
     Ok(app)
 }
 
 /// Feeds one message through `update`, renders, then runs the effects. Messages raised while
 /// this runs (by effects or events) are queued and handled in order, never re-entrantly.
-pub fn dispatch(app: &Rc<App>, msg: Msg) {
+pub fn dispatch(app: Sh, msg: Msg) {
     app.queue.borrow_mut().push_back(msg);
     if app.busy.replace(true) {
         return;
@@ -136,7 +144,7 @@ pub fn dispatch(app: &Rc<App>, msg: Msg) {
     app.busy.set(false);
 }
 
-fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Result<(), WidgetError> {
+fn run(app: Sh, inner: &mut Inner, fx: Effect) -> Result<(), WidgetError> {
     #[cfg(feature = "record")]
     if let Mode::Record = inner.mode {
         inner.effects.push(fx.clone());
@@ -156,7 +164,7 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Result<(), WidgetError> 
     match fx {
         // Each request is built and sent in a task of its own (see `timer`).
         Effect::Start { token } => {
-            let (a, base, ws) = (app.clone(), inner.base.clone(), inner.workspace.clone());
+            let (a, base, ws) = (app, inner.base.clone(), inner.workspace.clone());
             let identity = crate::wire::object(&inner.config, "identity");
             timer(
                 0,
@@ -164,7 +172,7 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Result<(), WidgetError> 
             );
         }
         Effect::FetchAvailability => {
-            let (a, base, ws) = (app.clone(), inner.base.clone(), inner.workspace.clone());
+            let (a, base, ws) = (app, inner.base.clone(), inner.workspace.clone());
             timer(
                 0,
                 Box::new(move || crate::http::availability(a, &base, &ws)),
@@ -213,13 +221,13 @@ fn run(app: &Rc<App>, inner: &mut Inner, fx: Effect) -> Result<(), WidgetError> 
 
 /// Moves keyboard focus, on the page in a task of its own: focusing makes the browser lay the
 /// panel out, the costliest step of a render (the first time: tens of ms on a slow machine).
-fn focus(app: &Rc<App>, inner: &Inner, f: Focus) {
+fn focus(app: Sh, inner: &Inner, f: Focus) {
     #[cfg(feature = "record")]
     if let Mode::Record = inner.mode {
         return inner.view.focus(&inner.model, &f);
     }
     let _ = inner;
-    let a = app.clone();
+    let a = app;
     timer(
         0,
         Box::new(move || {
@@ -231,9 +239,9 @@ fn focus(app: &Rc<App>, inner: &Inner, f: Focus) {
 }
 
 /// Dispatches `msg` after `ms` milliseconds.
-fn later(app: &Rc<App>, ms: i32, msg: Msg) {
-    let a = app.clone();
-    timer(ms, Box::new(move || dispatch(&a, msg)));
+fn later(app: Sh, ms: i32, msg: Msg) {
+    let a = app;
+    timer(ms, Box::new(move || dispatch(a, msg)));
 }
 
 /// Runs `f` after `ms` milliseconds, in a task of its own. The widget's start is cut this way
@@ -245,8 +253,8 @@ fn timer(ms: i32, f: Box<dyn FnOnce()>) {
 }
 
 /// One listener per event type on the shadow root (event delegation via `data-act`).
-fn listen(app: &Rc<App>, root: &ShadowRoot) {
-    let a = app.clone();
+fn listen(app: Sh, root: &ShadowRoot) {
+    let a = app;
     on(root, "click", move |e| {
         let Some(t) = target(&e).and_then(|t| t.closest("[data-act]").ok().flatten()) else {
             return;
@@ -267,9 +275,9 @@ fn listen(app: &Rc<App>, root: &ShadowRoot) {
             "retry" => Msg::Retry,
             _ => return,
         };
-        dispatch(&a, msg);
+        dispatch(a, msg);
     });
-    let a = app.clone();
+    let a = app;
     on(root, "submit", move |e| {
         e.prevent_default();
         let Some(form) = target(&e) else { return };
@@ -286,35 +294,35 @@ fn listen(app: &Rc<App>, root: &ShadowRoot) {
             }
         }
         dispatch(
-            &a,
+            a,
             Msg::Submit {
                 card: CardId(card),
                 values,
             },
         );
     });
-    let a = app.clone();
+    let a = app;
     on(root, "keydown", move |e| {
         let Some(k) = e.dyn_ref::<KeyboardEvent>() else {
             return;
         };
         if k.key() == "Escape" {
-            dispatch(&a, Msg::Close);
+            dispatch(a, Msg::Close);
         } else if k.key() == "Enter" && !k.shift_key() && !k.is_composing() && is_composer(&e) {
             e.prevent_default();
             dispatch(
-                &a,
+                a,
                 Msg::Say {
                     text: a.composer_text(),
                 },
             );
         }
     });
-    let a = app.clone();
+    let a = app;
     on(root, "input", move |e| {
         if is_composer(&e) {
             dispatch(
-                &a,
+                a,
                 Msg::Draft {
                     empty: crate::text::trim(&a.composer_text()).is_empty(),
                 },
@@ -331,24 +339,27 @@ fn is_composer(e: &Event) -> bool {
     target(e).is_some_and(|t| t.get_attribute("data-act").as_deref() == Some("draft"))
 }
 
-impl App {
+impl Shell {
     fn composer_text(&self) -> String {
         self.inner
             .try_borrow()
             .map(|i| i.view.composer_text())
             .unwrap_or_default()
     }
+}
 
+impl App {
     /// Test hook: the model as it is now.
     #[cfg(feature = "record")]
     pub fn model(&self) -> Option<Model> {
-        self.inner.try_borrow().ok().map(|i| i.model.clone())
+        self.0.inner.try_borrow().ok().map(|i| i.model.clone())
     }
 
     /// Test hook (Record mode): effects run so far, and frames that would have been sent.
     #[cfg(feature = "record")]
     pub fn recorded(&self) -> (Vec<Effect>, Vec<String>) {
-        self.inner
+        self.0
+            .inner
             .try_borrow()
             .map(|i| (i.effects.clone(), i.sent.clone()))
             .unwrap_or_default()
@@ -356,9 +367,9 @@ impl App {
 
     /// Test hook: feed a server frame as it would arrive on the socket.
     #[cfg(feature = "record")]
-    pub fn server_frame(self: &Rc<Self>, json: &str) -> Result<(), wasm_bindgen::JsValue> {
+    pub fn server_frame(&self, json: &str) -> Result<(), wasm_bindgen::JsValue> {
         let msg = crate::wire::server_msg(json)?;
-        dispatch(self, Msg::Server(msg));
+        dispatch(self.0, Msg::Server(msg));
         Ok(())
     }
 }

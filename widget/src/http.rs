@@ -4,8 +4,6 @@
 //! Promise callbacks rather than `async`: an executor and the futures' state machines cost the
 //! widget ~2 KB gzipped, for two requests of two steps each.
 
-use std::rc::Rc;
-
 use js_sys::{Array, Promise};
 use parlor_core::ConversationId;
 use wasm_bindgen::closure::Closure;
@@ -13,7 +11,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Response;
 
-use crate::app::{dispatch, App};
+use crate::app::{dispatch, Sh};
 use crate::error::{log, WidgetError};
 use crate::model::{Msg, WidgetSettings};
 use crate::wire::{field, object, Obj};
@@ -66,12 +64,12 @@ fn fetch_json(req: Promise, then: Box<dyn FnOnce(u16, Option<JsValue>)>) {
 }
 
 /// Starts (or resumes with `token`); the answer comes back to `update` as a message.
-pub fn start(app: Rc<App>, base: &str, workspace: &str, token: Option<&str>, identity: JsValue) {
+pub fn start(app: Sh, base: &str, workspace: &str, token: Option<&str>, identity: JsValue) {
     let req = match request(base, workspace, token, identity) {
         Ok(req) => req,
         Err(e) => {
             log(e);
-            return dispatch(&app, Msg::StartFailed { status: 0 });
+            return dispatch(app, Msg::StartFailed { status: 0 });
         }
     };
     fetch_json(
@@ -85,13 +83,13 @@ pub fn start(app: Rc<App>, base: &str, workspace: &str, token: Option<&str>, ide
                 (200..=299, None) => Msg::StartFailed { status: 0 },
                 (status, _) => Msg::StartFailed { status },
             };
-            dispatch(&app, msg);
+            dispatch(app, msg);
         }),
     );
 }
 
 /// Reads whether someone can chat now; nothing is shown when the read fails.
-pub fn availability(app: Rc<App>, base: &str, workspace: &str) {
+pub fn availability(app: Sh, base: &str, workspace: &str) {
     let Some(win) = web_sys::window() else { return };
     let mut url = String::from(base);
     url.push_str("/api/visitor/availability?workspace=");
@@ -101,7 +99,7 @@ pub fn availability(app: Rc<App>, base: &str, workspace: &str) {
         win.fetch_with_str_and_init(&url, JsValue::UNDEFINED.unchecked_ref()),
         Box::new(move |_, json| {
             if let Some(can_chat) = json.and_then(|j| object(&j, "can_chat").as_bool()) {
-                dispatch(&app, Msg::Availability { can_chat });
+                dispatch(app, Msg::Availability { can_chat });
             }
         }),
     );

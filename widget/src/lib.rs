@@ -22,7 +22,7 @@ mod storage;
 mod style;
 mod view;
 
-pub use app::{dispatch, App, Mode};
+pub use app::{App, Mode};
 pub use error::WidgetError;
 
 use wasm_bindgen::prelude::*;
@@ -63,7 +63,7 @@ pub fn mount_recording(
     workspace: &str,
     open: bool,
 ) -> Result<std::rc::Rc<App>, JsValue> {
-    Ok(app::start(
+    Ok(std::rc::Rc::new(App(app::start(
         root,
         workspace.into(),
         "https://parlor.test".into(),
@@ -71,5 +71,11 @@ pub fn mount_recording(
         model::WidgetSettings::default(),
         JsValue::UNDEFINED,
         Mode::Record,
-    )?)
+    )?)))
+}
+
+/// Feeds `msg` to a mounted widget, as its events and effects do (a test hook).
+#[doc(hidden)]
+pub fn dispatch(app: &std::rc::Rc<App>, msg: model::Msg) {
+    app::dispatch(app.0, msg)
 }

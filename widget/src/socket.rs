@@ -1,13 +1,11 @@
 //! The conversation WebSocket: JSON text frames of `ChatClientMsg` / `ChatServerMsg`.
 //! Reconnecting with back-off is decided by `update`; this file only opens, sends and closes.
 
-use std::rc::Rc;
-
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-use crate::app::{dispatch, App};
+use crate::app::{dispatch, Sh};
 use crate::error::{log, WidgetError};
 use crate::model::Msg;
 
@@ -19,11 +17,11 @@ pub struct Socket {
 }
 
 impl Socket {
-    pub fn open(app: &Rc<App>, url: &str) -> Result<Socket, WidgetError> {
+    pub fn open(app: Sh, url: &str) -> Result<Socket, WidgetError> {
         let ws = WebSocket::new(url)?;
-        let a = app.clone();
-        let on_open: Handler = Closure::new(move |_| dispatch(&a, Msg::SocketOpened));
-        let a = app.clone();
+        let a = app;
+        let on_open: Handler = Closure::new(move |_| dispatch(a, Msg::SocketOpened));
+        let a = app;
         let on_message: Handler = Closure::new(move |e: JsValue| {
             let Some(data) = e
                 .dyn_ref::<MessageEvent>()
@@ -32,14 +30,14 @@ impl Socket {
                 return;
             };
             match crate::wire::server_msg(&data) {
-                Ok(msg) => dispatch(&a, Msg::Server(msg)),
+                Ok(msg) => dispatch(a, Msg::Server(msg)),
                 Err(e) => log(e),
             }
         });
-        let a = app.clone();
+        let a = app;
         let on_close: Handler = Closure::new(move |e: JsValue| {
             let code = e.dyn_ref::<CloseEvent>().map(|c| c.code()).unwrap_or(1006);
-            dispatch(&a, Msg::SocketClosed { code });
+            dispatch(a, Msg::SocketClosed { code });
         });
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
