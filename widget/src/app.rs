@@ -79,8 +79,9 @@ pub fn start(
     let Mode::Live = mode;
     // Tests (Record mode) read the first render at once.
     let init_now = !matches!(mode, Mode::Live);
-    let win = web_sys::window().ok_or(WidgetError::Missing("window"))?;
-    let page_lang = Lang::from_tag(&win.navigator().language().unwrap_or_default());
+    let page_lang = Lang::from_tag(
+        &crate::wire::field(&crate::dom::global("navigator"), "language").unwrap_or_default(),
+    );
     let mut nonce = String::new();
     push_hex(
         &mut nonce,

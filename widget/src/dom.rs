@@ -34,6 +34,19 @@ extern "C" {
     /// The global `setTimeout`: never throws for a function.
     #[wasm_bindgen(js_name = setTimeout)]
     pub fn set_timeout(f: &JsValue, ms: i32);
+    /// The global `fetch`: a failure rejects its promise, it never throws.
+    #[wasm_bindgen(js_name = fetch)]
+    pub fn fetch(url: &str, init: &JsValue) -> js_sys::Promise;
+    /// The page's `window` (the widget only ever runs in a page).
+    #[wasm_bindgen(thread_local_v2, js_name = window)]
+    static WINDOW: JsValue;
+}
+
+/// `window[name]` (`document`, `navigator`, `location`, `localStorage`), read through the one
+/// `Reflect.get` binding; undefined when reading it throws. (web-sys's `window()` looks for the
+/// global object four ways, and each property is a binding of its own.)
+pub fn global(name: &str) -> JsValue {
+    WINDOW.with(|w| crate::wire::object(w, name))
 }
 
 /// Calls `f` with each `kind` event on `target`, for as long as the page lives.
@@ -48,9 +61,11 @@ pub fn on(target: &JsValue, kind: &str, mut f: impl FnMut(Event) + 'static) {
 }
 
 pub fn document() -> Res<Document> {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or(WidgetError::Missing("document"))
+    let doc = global("document");
+    if !doc.is_object() {
+        return Err(WidgetError::Missing("document"));
+    }
+    Ok(doc.unchecked_into())
 }
 
 /// `<tag class="class">` appended to `parent`. (`tag` is a constant: createElement cannot throw.)

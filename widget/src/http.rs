@@ -12,6 +12,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Response;
 
 use crate::app::{dispatch, Sh};
+use crate::dom::{fetch, global};
 use crate::error::{log, WidgetError};
 use crate::model::{Msg, WidgetSettings};
 use crate::wire::{field, object, Obj};
@@ -90,13 +91,12 @@ pub fn start(app: Sh, base: &str, workspace: &str, token: Option<&str>, identity
 
 /// Reads whether someone can chat now; nothing is shown when the read fails.
 pub fn availability(app: Sh, base: &str, workspace: &str) {
-    let Some(win) = web_sys::window() else { return };
     let mut url = String::from(base);
     url.push_str("/api/visitor/availability?workspace=");
     url.push_str(&String::from(js_sys::encode_uri_component(workspace)));
     fetch_json(
         // The start's binding, with no init: one `fetch` import for both requests.
-        win.fetch_with_str_and_init(&url, JsValue::UNDEFINED.unchecked_ref()),
+        fetch(&url, &JsValue::UNDEFINED),
         Box::new(move |_, json| {
             if let Some(can_chat) = json.and_then(|j| object(&j, "can_chat").as_bool()) {
                 dispatch(app, Msg::Availability { can_chat });
@@ -116,11 +116,14 @@ fn request(
     token: Option<&str>,
     identity: JsValue,
 ) -> Result<Promise, WidgetError> {
-    let win = web_sys::window().ok_or(WidgetError::Missing("window"))?;
+    let href = field(&global("location"), "href").ok_or(WidgetError::Missing("location"))?;
     let mut body = Obj::new()
         .set("workspace", workspace)
-        .set("page_url", win.location().href()?)
-        .set("language", win.navigator().language().unwrap_or_default());
+        .set("page_url", href)
+        .set(
+            "language",
+            field(&global("navigator"), "language").unwrap_or_default(),
+        );
     if let Some(t) = token {
         body = body.set("token", t);
     }
@@ -143,7 +146,7 @@ fn request(
         );
     let mut url = String::from(base);
     url.push_str("/api/visitor/conversations");
-    Ok(win.fetch_with_str_and_init(&url, init.into_js().unchecked_ref()))
+    Ok(fetch(&url, &init.into_js()))
 }
 
 /// The start answer: `{conversation, token, widget: {color, position, language}}`.

@@ -1,10 +1,12 @@
 //! The conversation token in localStorage under `parlor:<workspace>` (the loader reads it too).
 //! Storage can be missing or throw (private modes, sandboxed frames): then nothing is kept.
 
+use wasm_bindgen::JsCast;
 use web_sys::Storage;
 
 fn store() -> Option<Storage> {
-    web_sys::window()?.local_storage().ok()?
+    let s = crate::dom::global("localStorage");
+    s.is_object().then(|| s.unchecked_into())
 }
 
 fn key(workspace: &str) -> String {
