@@ -8,7 +8,7 @@ use parlor_core::client::push_hex;
 use parlor_core::{ButtonId, CardId, Millis};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Element, Event, HtmlInputElement, KeyboardEvent, ShadowRoot};
+use web_sys::{Element, Event, ShadowRoot};
 
 use crate::dom::on;
 use crate::error::{log, WidgetError};
@@ -17,7 +17,7 @@ use crate::socket::Socket;
 use crate::text::ws_url;
 use crate::update::update;
 use crate::view::View;
-use crate::wire::client_msg as encode;
+use crate::wire::{client_msg as encode, field, object};
 use crate::{i18n::Lang, storage};
 
 /// How long after the last keystroke the widget says it stopped typing.
@@ -286,11 +286,9 @@ fn listen(app: Sh, root: &ShadowRoot) {
         let mut values = BTreeMap::new();
         if let Ok(inputs) = form.query_selector_all("input[name]") {
             for i in 0..inputs.length() {
-                if let Some(input) = inputs
-                    .get(i)
-                    .and_then(|n| n.dyn_into::<HtmlInputElement>().ok())
-                {
-                    values.insert(input.name(), input.value());
+                let input = inputs.get(i).map(JsValue::from).unwrap_or_default();
+                if let (Some(k), Some(v)) = (field(&input, "name"), field(&input, "value")) {
+                    values.insert(k, v);
                 }
             }
         }
@@ -304,12 +302,16 @@ fn listen(app: Sh, root: &ShadowRoot) {
     });
     let a = app;
     on(root, "keydown", move |e| {
-        let Some(k) = e.dyn_ref::<KeyboardEvent>() else {
-            return;
-        };
-        if k.key() == "Escape" {
+        // Read as properties: anything but a KeyboardEvent has no `key`.
+        let key = field(&e, "key");
+        let held = |k: &str| object(&e, k).as_bool().unwrap_or(false);
+        if key.as_deref() == Some("Escape") {
             dispatch(a, Msg::Close);
-        } else if k.key() == "Enter" && !k.shift_key() && !k.is_composing() && is_composer(&e) {
+        } else if key.as_deref() == Some("Enter")
+            && !held("shiftKey")
+            && !held("isComposing")
+            && is_composer(&e)
+        {
             e.prevent_default();
             dispatch(
                 a,

@@ -3,7 +3,7 @@
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{CloseEvent, MessageEvent, WebSocket};
+use web_sys::WebSocket;
 
 use crate::app::{dispatch, Sh};
 use crate::error::{log, WidgetError};
@@ -23,10 +23,8 @@ impl Socket {
         let on_open: Handler = Closure::new(move |_| dispatch(a, Msg::SocketOpened));
         let a = app;
         let on_message: Handler = Closure::new(move |e: JsValue| {
-            let Some(data) = e
-                .dyn_ref::<MessageEvent>()
-                .and_then(|e| e.data().as_string())
-            else {
+            // A text frame's `data` is a string (the socket's events are the browser's own).
+            let Some(data) = crate::wire::field(&e, "data") else {
                 return;
             };
             match crate::wire::server_msg(&data) {
@@ -36,7 +34,9 @@ impl Socket {
         });
         let a = app;
         let on_close: Handler = Closure::new(move |e: JsValue| {
-            let code = e.dyn_ref::<CloseEvent>().map(|c| c.code()).unwrap_or(1006);
+            let code = crate::wire::object(&e, "code")
+                .as_f64()
+                .map_or(1006, |c| c as u16);
             dispatch(a, Msg::SocketClosed { code });
         });
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
