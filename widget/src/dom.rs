@@ -24,6 +24,9 @@ extern "C" {
     fn set_attribute(this: &Dom, name: &str, value: &str);
     #[wasm_bindgen(method, js_name = appendChild)]
     fn append_child(this: &Dom, child: &Dom);
+    /// An input's or a textarea's `value` (one binding for both).
+    #[wasm_bindgen(method, setter, js_name = value)]
+    fn set_value(this: &Dom, value: &str);
     /// Never throws for a function listener.
     #[wasm_bindgen(method, js_name = addEventListener)]
     fn add_event_listener(this: &Dom, kind: &str, f: &JsValue);
@@ -72,7 +75,7 @@ pub fn document() -> Res<Document> {
 pub fn el(doc: &Document, tag: &str, class: &str, parent: &Element) -> HtmlElement {
     let e = doc.unchecked_ref::<Dom>().create_element(tag);
     if !class.is_empty() {
-        e.set_class_name(class);
+        attr(&e, "class", class);
     }
     parent
         .unchecked_ref::<Dom>()
@@ -113,24 +116,39 @@ pub fn set_attr(e: &Element, name: &str, value: &str) {
     }
 }
 
+/// Sets the value of an input or a textarea.
+pub fn set_value(e: &Element, value: &str) {
+    e.unchecked_ref::<Dom>().set_value(value);
+}
+
 pub fn set_text(e: &Element, s: &str) {
     if e.text_content().as_deref() != Some(s) {
         e.set_text_content(Some(s));
     }
 }
 
-pub fn show(e: &HtmlElement, visible: bool) {
-    if e.hidden() == visible {
-        e.set_hidden(!visible);
-    }
+/// Shows or hides `e` by its `hidden` attribute.
+pub fn show(e: &Element, visible: bool) {
+    flag(e, "hidden", !visible);
 }
 
 pub fn set_disabled(e: &Element, disabled: bool) {
-    if disabled {
-        set_attr(e, "disabled", "");
-    } else if e.has_attribute("disabled") {
-        let _ = e.remove_attribute("disabled");
+    flag(e, "disabled", disabled);
+}
+
+/// Sets or removes a boolean attribute (`hidden`, `disabled`), touching the DOM only on a change.
+/// (Attributes rather than each property's own binding: `setAttribute` is bound already.)
+fn flag(e: &Element, name: &str, on: bool) {
+    if on {
+        set_attr(e, name, "");
+    } else if e.has_attribute(name) {
+        let _ = e.remove_attribute(name);
     }
+}
+
+/// Whether `e` is hidden (its `hidden` attribute).
+pub fn hidden(e: &Element) -> bool {
+    e.has_attribute("hidden")
 }
 
 /// Calls the loader's `emit` (when it gave one) with an event for the host page.

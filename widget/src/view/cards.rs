@@ -144,7 +144,7 @@ pub fn entry(
                 let b = bubble(doc, parent, false);
                 let p = el(doc, "div", "", &b);
                 let q = new_id(next_id);
-                p.set_id(&q);
+                attr(&p, "id", &q);
                 text(doc, &p, t);
                 let row = el(doc, "div", "bt", &b);
                 attr(&row, "role", "group");
@@ -177,8 +177,8 @@ pub fn entry(
                     attr(&label, "for", &id);
                     text(doc, &label, &f.label);
                     let input: HtmlInputElement = el(doc, "input", "", &form).unchecked_into();
-                    input.set_id(&id);
-                    input.set_name(&f.key);
+                    attr(&input, "id", &id);
+                    attr(&input, "name", &f.key);
                     let (kind, auto) = match f.kind {
                         FieldKind::FirstName => ("text", "given-name"),
                         FieldKind::LastName => ("text", "family-name"),
@@ -188,13 +188,13 @@ pub fn entry(
                         FieldKind::Phone => ("tel", "tel"),
                         FieldKind::Custom => ("text", "off"),
                     };
-                    input.set_type(kind);
+                    attr(&input, "type", kind);
                     attr(&input, "autocomplete", auto);
                     if let Some(v) = prefill.get(f.key.as_str()) {
-                        input.set_value(v);
+                        crate::dom::set_value(&input, v);
                     }
                     if f.required {
-                        input.set_required(true);
+                        attr(&input, "required", "");
                         attr(&input, "aria-required", "true");
                         let mark = el(doc, "span", "rq", &label);
                         attr(&mark, "aria-hidden", "true");
@@ -204,7 +204,7 @@ pub fn entry(
                     }
                     let error = el(doc, "div", "er", &form);
                     let eid = new_id(next_id);
-                    error.set_id(&eid);
+                    attr(&error, "id", &eid);
                     attr(&input, "aria-describedby", &eid);
                     refs.push(FieldRefs {
                         key: f.key.clone(),

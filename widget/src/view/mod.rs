@@ -188,7 +188,7 @@ impl View {
     /// The launcher's badge while agent messages wait unread. (The page's title is the
     /// loader's: it also counts what arrives while the tab is hidden, and blinks.)
     fn unread(&mut self, n: u32) {
-        let shown = !self.badge.hidden();
+        let shown = !crate::dom::hidden(&self.badge);
         if n == 0 && !shown {
             return;
         }
@@ -376,7 +376,7 @@ impl View {
                 .find(|c| &c.id == card)
                 .and_then(|c| c.field(key)),
             Focus::Panel => {
-                if !self.retry.hidden() {
+                if !crate::dom::hidden(&self.retry) {
                     Some(self.retry.clone())
                 } else if let Some(c) = m
                     .open_card()
@@ -401,11 +401,11 @@ impl View {
     }
 
     pub fn composer_text(&self) -> String {
-        self.textarea.value()
+        crate::wire::field(&self.textarea, "value").unwrap_or_default()
     }
 
     pub fn clear_composer(&self) {
-        self.textarea.set_value("");
+        crate::dom::set_value(&self.textarea, "");
     }
 }
 
