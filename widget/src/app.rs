@@ -2,7 +2,7 @@
 //! messages and effects into browser calls.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 use parlor_core::client::push_hex;
 use parlor_core::{ButtonId, CardId, Millis};
@@ -36,7 +36,8 @@ pub enum Mode {
 /// no code to tear the widget down, which never happens.
 pub struct Shell {
     inner: RefCell<Inner>,
-    queue: RefCell<VecDeque<Msg>>,
+    /// Messages waiting their turn, oldest first (a few at most: a `Vec`, not a `VecDeque`).
+    queue: RefCell<Vec<Msg>>,
     busy: Cell<bool>,
 }
 
@@ -107,7 +108,7 @@ pub fn start(
             #[cfg(feature = "record")]
             sent: Vec::new(),
         }),
-        queue: RefCell::new(VecDeque::new()),
+        queue: RefCell::new(Vec::new()),
         busy: Cell::new(false),
     }));
     listen(app, &root);
@@ -122,12 +123,15 @@ pub fn start(
 /// Feeds one message through `update`, renders, then runs the effects. Messages raised while
 /// this runs (by effects or events) are queued and handled in order, never re-entrantly.
 pub fn dispatch(app: Sh, msg: Msg) {
-    app.queue.borrow_mut().push_back(msg);
+    app.queue.borrow_mut().push(msg);
     if app.busy.replace(true) {
         return;
     }
     loop {
-        let next = app.queue.borrow_mut().pop_front();
+        let next = {
+            let mut q = app.queue.borrow_mut();
+            (!q.is_empty()).then(|| q.remove(0))
+        };
         let Some(msg) = next else { break };
         let Ok(mut inner) = app.inner.try_borrow_mut() else {
             break;
@@ -192,7 +196,7 @@ fn run(app: Sh, inner: &mut Inner, fx: Effect) -> Result<(), WidgetError> {
                     log(e);
                     app.queue
                         .borrow_mut()
-                        .push_back(Msg::SocketClosed { code: 1006 });
+                        .push(Msg::SocketClosed { code: 1006 });
                 }
             }
         }
