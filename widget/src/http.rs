@@ -50,14 +50,16 @@ fn fetch_json(req: Promise, then: Box<dyn FnOnce(u16, Option<JsValue>)>) {
     settle(
         &req,
         Box::new(move |resp| {
-            let Some(resp) = resp.map(JsCast::unchecked_into::<Response>) else {
+            let Some(resp) = resp else {
                 return then(0, None);
             };
-            if !resp.ok() {
-                return then(resp.status(), None);
+            // `ok` and `status` read as properties (no `Response` bindings for them).
+            let status = object(&resp, "status").as_f64().unwrap_or(0.0) as u16;
+            if object(&resp, "ok").as_bool() != Some(true) {
+                return then(status, None);
             }
-            match resp.json() {
-                Ok(json) => settle(&json, Box::new(move |json| then(resp.status(), json))),
+            match resp.unchecked_ref::<Response>().json() {
+                Ok(json) => settle(&json, Box::new(move |json| then(status, json))),
                 Err(_) => then(0, None),
             }
         }),
