@@ -288,12 +288,11 @@ fn listen(app: Sh, root: &ShadowRoot) {
         let Some(form) = target(&e) else { return };
         let card = form.get_attribute("data-card").unwrap_or_default();
         let mut values = BTreeMap::new();
-        if let Ok(inputs) = form.query_selector_all("input[name]") {
-            for i in 0..inputs.length() {
-                let input = inputs.get(i).map(JsValue::from).unwrap_or_default();
-                if let (Some(k), Some(v)) = (field(&input, "name"), field(&input, "value")) {
-                    values.insert(k, v);
-                }
+        let inputs = crate::dom::all(&form, "input[name]");
+        for i in 0..inputs.length() {
+            let input = inputs.get(i).map(JsValue::from).unwrap_or_default();
+            if let (Some(k), Some(v)) = (field(&input, "name"), field(&input, "value")) {
+                values.insert(k, v);
             }
         }
         dispatch(

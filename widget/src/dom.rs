@@ -8,7 +8,7 @@
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, Event, HtmlElement};
+use web_sys::{Document, Element, Event, HtmlElement, NodeList};
 
 use crate::error::WidgetError;
 
@@ -27,6 +27,9 @@ extern "C" {
     /// An input's or a textarea's `value` (one binding for both).
     #[wasm_bindgen(method, setter, js_name = value)]
     fn set_value(this: &Dom, value: &str);
+    /// With a constant, valid selector it never throws (on an element or the shadow root).
+    #[wasm_bindgen(method, js_name = querySelectorAll)]
+    fn query_selector_all(this: &Dom, selectors: &str) -> NodeList;
     /// Never throws for a function listener.
     #[wasm_bindgen(method, js_name = addEventListener)]
     fn add_event_listener(this: &Dom, kind: &str, f: &JsValue);
@@ -114,6 +117,11 @@ pub fn set_attr(e: &Element, name: &str, value: &str) {
     if e.get_attribute(name).as_deref() != Some(value) {
         attr(e, name, value);
     }
+}
+
+/// The elements under `root` matching `selectors` (a constant).
+pub fn all(root: &JsValue, selectors: &str) -> NodeList {
+    root.unchecked_ref::<Dom>().query_selector_all(selectors)
 }
 
 /// Sets the value of an input or a textarea.

@@ -118,7 +118,7 @@ impl View {
         // A constant with no data in it, so HTML is safe here; it costs far less wasm than
         // building the same ~25 elements call by call.
         root.set_inner_html(FRAME);
-        let refs = root.query_selector_all("[data-r]")?;
+        let refs = crate::dom::all(root, "[data-r]");
         if refs.length() != FRAME_REFS {
             return Err(WidgetError::Missing("frame"));
         }
@@ -177,11 +177,16 @@ impl View {
             class.push_str(" op");
         }
         set_attr(&self.wrap, "class", &class);
-        if let Some(rgb) = m.color.as_deref().and_then(valid_color) {
-            let st = self.wrap.style();
-            // Custom properties with a checked colour: setProperty has nothing to refuse.
-            let _ = st.set_property("--pa", m.color.as_deref().unwrap_or_default());
-            let _ = st.set_property("--pf", text_on(rgb));
+        if let Some(color) = m.color.as_deref() {
+            if let Some(rgb) = valid_color(color) {
+                // The two custom properties as the inline style (a checked colour: nothing
+                // else can get in), through the one setAttribute binding.
+                let mut st = String::from("--pa:");
+                st.push_str(color);
+                st.push_str(";--pf:");
+                st.push_str(text_on(rgb));
+                set_attr(&self.wrap, "style", &st);
+            }
         }
     }
 
