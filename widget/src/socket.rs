@@ -13,38 +13,41 @@ type Handler = Closure<dyn FnMut(JsValue)>;
 
 pub struct Socket {
     ws: WebSocket,
-    _handlers: [Handler; 3],
+    _handler: Handler,
 }
 
 impl Socket {
     pub fn open(app: Sh, url: &str) -> Result<Socket, WidgetError> {
         let ws = WebSocket::new(url)?;
-        let a = app;
-        let on_open: Handler = Closure::new(move |_| dispatch(a, Msg::SocketOpened));
-        let a = app;
-        let on_message: Handler = Closure::new(move |e: JsValue| {
-            // A text frame's `data` is a string (the socket's events are the browser's own).
-            let Some(data) = crate::wire::field(&e, "data") else {
-                return;
+        // One handler for the three events, told apart by their type.
+        let handler: Handler = Closure::new(move |e: JsValue| {
+            let msg = match crate::wire::field(&e, "type").as_deref() {
+                Some("open") => Msg::SocketOpened,
+                Some("message") => {
+                    // A text frame's `data` is a string (the socket's events are the browser's).
+                    let Some(data) = crate::wire::field(&e, "data") else {
+                        return;
+                    };
+                    match crate::wire::server_msg(&data) {
+                        Ok(msg) => Msg::Server(msg),
+                        Err(e) => return log(e),
+                    }
+                }
+                _ => Msg::SocketClosed {
+                    code: crate::wire::object(&e, "code")
+                        .as_f64()
+                        .map_or(1006, |c| c as u16),
+                },
             };
-            match crate::wire::server_msg(&data) {
-                Ok(msg) => dispatch(a, Msg::Server(msg)),
-                Err(e) => log(e),
-            }
+            dispatch(app, msg);
         });
-        let a = app;
-        let on_close: Handler = Closure::new(move |e: JsValue| {
-            let code = crate::wire::object(&e, "code")
-                .as_f64()
-                .map_or(1006, |c| c as u16);
-            dispatch(a, Msg::SocketClosed { code });
-        });
-        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        let f = handler.as_ref().unchecked_ref();
+        ws.set_onopen(Some(f));
+        ws.set_onmessage(Some(f));
+        ws.set_onclose(Some(f));
         Ok(Socket {
             ws,
-            _handlers: [on_open, on_message, on_close],
+            _handler: handler,
         })
     }
 
