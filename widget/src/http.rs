@@ -37,9 +37,7 @@ fn settle(p: &Promise, then: Then) {
         let fulfilled = object(&r, "status").as_string().as_deref() == Some("fulfilled");
         then(fulfilled.then(|| object(&r, "value")));
     });
-    let list = Array::new();
-    list.push(p);
-    Promise::all_settled(&list)
+    Promise::all_settled(&Array::of1(p))
         .unchecked_ref::<Thenable>()
         .then(&cb);
 }
