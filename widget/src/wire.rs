@@ -85,8 +85,10 @@ impl Reader {
         let v = get(o, k);
         let mut out = Vec::new();
         if Array::is_array(&v) {
-            for x in v.unchecked_into::<Array>().iter() {
-                out.push(f(self, &x));
+            // By index with `get`, the binding `string_map` uses too.
+            let a: Array = v.unchecked_into();
+            for i in 0..a.length() {
+                out.push(f(self, &a.get(i)));
             }
         } else {
             self.fail(k);
