@@ -30,6 +30,9 @@ extern "C" {
     /// With a constant, valid selector it never throws (on an element or the shadow root).
     #[wasm_bindgen(method, js_name = querySelectorAll)]
     fn query_selector_all(this: &Dom, selectors: &str) -> NodeList;
+    /// `focus()` never throws.
+    #[wasm_bindgen(method)]
+    fn focus(this: &Dom);
     /// Never throws for a function listener.
     #[wasm_bindgen(method, js_name = addEventListener)]
     fn add_event_listener(this: &Dom, kind: &str, f: &JsValue);
@@ -122,6 +125,11 @@ pub fn set_attr(e: &Element, name: &str, value: &str) {
 /// The elements under `root` matching `selectors` (a constant).
 pub fn all(root: &JsValue, selectors: &str) -> NodeList {
     root.unchecked_ref::<Dom>().query_selector_all(selectors)
+}
+
+/// Moves keyboard focus to `e`.
+pub fn focus(e: &Element) {
+    e.unchecked_ref::<Dom>().focus();
 }
 
 /// Sets the value of an input or a textarea.

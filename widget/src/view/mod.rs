@@ -396,7 +396,7 @@ impl View {
             }
         };
         if let Some(t) = target {
-            let _ = t.focus();
+            crate::dom::focus(&t);
         }
     }
 
