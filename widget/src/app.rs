@@ -261,7 +261,7 @@ fn timer(ms: i32, f: Box<dyn FnOnce()>) {
 fn listen(app: Sh, root: &ShadowRoot) {
     let a = app;
     on(root, "click", move |e| {
-        let Some(t) = target(&e).and_then(|t| t.closest("[data-act]").ok().flatten()) else {
+        let Some(t) = target(&e).and_then(|t| crate::dom::closest(&t, "[data-act]")) else {
             return;
         };
         let attr = |n: &str| t.get_attribute(n).unwrap_or_default();

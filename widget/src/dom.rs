@@ -30,6 +30,12 @@ extern "C" {
     /// With a constant, valid selector it never throws (on an element or the shadow root).
     #[wasm_bindgen(method, js_name = querySelectorAll)]
     fn query_selector_all(this: &Dom, selectors: &str) -> NodeList;
+    /// Never throws for a name that is a constant.
+    #[wasm_bindgen(method, js_name = removeAttribute)]
+    fn remove_attribute(this: &Dom, name: &str);
+    /// Never throws for a constant, valid selector on an element.
+    #[wasm_bindgen(method)]
+    fn closest(this: &Dom, selectors: &str) -> Option<Element>;
     /// `focus()` never throws.
     #[wasm_bindgen(method)]
     fn focus(this: &Dom);
@@ -127,6 +133,11 @@ pub fn all(root: &JsValue, selectors: &str) -> NodeList {
     root.unchecked_ref::<Dom>().query_selector_all(selectors)
 }
 
+/// The closest ancestor of `e` (or `e`) matching `selectors` (a constant).
+pub fn closest(e: &Element, selectors: &str) -> Option<Element> {
+    e.unchecked_ref::<Dom>().closest(selectors)
+}
+
 /// Moves keyboard focus to `e`.
 pub fn focus(e: &Element) {
     e.unchecked_ref::<Dom>().focus();
@@ -158,7 +169,7 @@ fn flag(e: &Element, name: &str, on: bool) {
     if on {
         set_attr(e, name, "");
     } else if e.has_attribute(name) {
-        let _ = e.remove_attribute(name);
+        e.unchecked_ref::<Dom>().remove_attribute(name);
     }
 }
 

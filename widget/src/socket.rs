@@ -2,12 +2,21 @@
 //! Reconnecting with back-off is decided by `update`; this file only opens, sends and closes.
 
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::WebSocket;
 
 use crate::app::{dispatch, Sh};
 use crate::error::{log, WidgetError};
 use crate::model::Msg;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The socket as something to `close()`: with no code or reason, it never throws.
+    type Closable;
+    #[wasm_bindgen(method)]
+    fn close(this: &Closable);
+}
 
 type Handler = Closure<dyn FnMut(JsValue)>;
 
@@ -62,6 +71,6 @@ impl Drop for Socket {
         self.ws.set_onopen(None);
         self.ws.set_onmessage(None);
         self.ws.set_onclose(None);
-        let _ = self.ws.close();
+        self.ws.unchecked_ref::<Closable>().close();
     }
 }
