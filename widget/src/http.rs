@@ -9,7 +9,6 @@ use parlor_core::ConversationId;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::Response;
 
 use crate::app::{dispatch, Sh};
 use crate::dom::{fetch, global};
@@ -24,6 +23,11 @@ extern "C" {
     type Thenable;
     #[wasm_bindgen(method)]
     fn then(this: &Thenable, f: &JsValue);
+    /// A fetch's response, for its `json()`: a fresh body is read once, so it never throws
+    /// (a body that is not JSON rejects).
+    type Body;
+    #[wasm_bindgen(method)]
+    fn json(this: &Body) -> Promise;
 }
 
 /// What to do with a settled promise: its value, or `None` when it rejected.
@@ -56,10 +60,8 @@ fn fetch_json(req: Promise, then: Box<dyn FnOnce(u16, Option<JsValue>)>) {
             if object(&resp, "ok").as_bool() != Some(true) {
                 return then(status, None);
             }
-            match resp.unchecked_ref::<Response>().json() {
-                Ok(json) => settle(&json, Box::new(move |json| then(status, json))),
-                Err(_) => then(0, None),
-            }
+            let json = resp.unchecked_ref::<Body>().json();
+            settle(&json, Box::new(move |json| then(status, json)));
         }),
     );
 }
