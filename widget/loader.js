@@ -25,6 +25,9 @@
   // Parlor('open') still draws one (the page asked for the widget).
   let off;
   let page;
+  // The address of the latest availability read: the widget asks it again on opening (the
+  // browser's cache answers when it is fresh).
+  let avail;
 
   // Parlor('identify', {id, email, name, user_hash}): who the signed-in visitor is. The wasm
   // reads it at each start (`identity` of the config below); the server checks user_hash.
@@ -120,6 +123,9 @@
           get identity() {
             return identity;
           },
+          get availability() {
+            return avail;
+          },
         });
         emit('ready');
         // Mounted open (data-open, or Parlor('open') before it loaded): the page hears it too.
@@ -135,12 +141,12 @@
     try {
       token = localStorage.getItem('parlor:' + workspace);
     } catch {}
-    // No launcher where no dialogue is, unless a conversation goes on (it goes on here too) or
-    // the page opened the widget itself.
-    const none = a.targeted === false && !token && !eager;
-    // A single-page site moves on without loading a page: the address is looked at each
-    // second, and the launcher comes and goes with the targeting of where it is.
-    page || ((page = location.href), setInterval(() => page == (page = location.href) || start(), 1000));
+    // No launcher on a site the workspace does not allow (it would refuse the chat; the site's
+    // owner reads why in the console), nor where no dialogue is, unless a conversation goes on
+    // (it goes on here too); unless the page opened the widget itself, which then says so.
+    const refused = a.origin_allowed === false;
+    if (refused) console.error('Parlor: ' + location.origin + ' is not in the allowed origins of workspace ' + workspace);
+    const none = (refused || (a.targeted === false && !token)) && !eager;
     if (root) return (host.style.display = none ? 'none' : '');
     if (none) return (off = a);
     look = data.color || data.position ? { color: data.color, position: data.position, language: data.language } : a.look || {};
@@ -170,15 +176,24 @@
   // whether a dialogue targets the page (by its path and query, all that targeting looks at).
   // At most 3 s for it, then the default look and a launcher, as for an answer without
   // `targeted` (an address over 2,000 bytes is refused); cached 15 s by the browser.
+  // An answer for an address the page has left since is dropped: the watch below asks again.
   const start = () => {
     let done;
-    const once = (a) => done || ((done = 1), draw(a || {}));
-    fetch(base + '/api/visitor/availability?workspace=' + encodeURIComponent(workspace) + '&page=' + encodeURIComponent(location.pathname + location.search))
+    const here = location.href;
+    const once = (a) => done || ((done = 1), here == location.href && draw(a || {}));
+    fetch((avail = base + '/api/visitor/availability?workspace=' + encodeURIComponent(workspace) + '&page=' + encodeURIComponent(location.pathname + location.search)))
       .then((r) => r.json())
       .then(once, () => once());
     setTimeout(once, 3000);
   };
+  // A single-page site moves on without loading a page: the address is looked at each second,
+  // and the launcher comes and goes with the targeting of where it is.
+  const begin = () => {
+    page = location.href;
+    setInterval(() => page == (page = location.href) || start(), 1000);
+    start();
+  };
 
-  if (document.body) start();
-  else addEventListener('DOMContentLoaded', start);
+  if (document.body) begin();
+  else addEventListener('DOMContentLoaded', begin);
 })();

@@ -277,8 +277,8 @@ async fn start_conversation(req: &mut Request, env: &Env) -> ApiResult<Response>
 }
 
 /// `GET /api/visitor/availability?workspace=…[&page=…]`: open hours and whether someone can
-/// chat now, for a widget deciding what to offer, and whether a dialogue targets the page.
-/// Public and cached briefly; it names no agent.
+/// chat now, for a widget deciding what to offer, whether a dialogue targets the page, and
+/// whether the workspace allows the site asking. Public and cached briefly; it names no agent.
 async fn availability(req: &mut Request, env: &Env) -> ApiResult<Response> {
     let ws = identity::query_param(req, "workspace")
         .ok_or_else(|| ApiError::BadRequest("the workspace query parameter is required".into()))?;
@@ -296,7 +296,18 @@ async fn availability(req: &mut Request, env: &Env) -> ApiResult<Response> {
         ),
         None => "/visitor/availability".into(),
     };
-    let inner = internal_request(Method::Get, &path, &Identity::Anonymous, None, None)?;
+    // The page's origin, when the browser names it: is the site one the workspace allows?
+    let headers = Headers::new();
+    if let Some(origin) = req.headers().get("origin")? {
+        headers.set("origin", &origin)?;
+    }
+    let inner = internal_request(
+        Method::Get,
+        &path,
+        &Identity::Anonymous,
+        None,
+        Some(&headers),
+    )?;
     Ok(workspace_stub(env, &ws)?.fetch_with_request(inner).await?)
 }
 

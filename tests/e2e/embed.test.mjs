@@ -38,14 +38,41 @@ test('embedded on another origin, the widget loads and talks to the edge (CORS)'
   await context.close();
 });
 
-test('a site missing from allowed_origins gets no conversation', async () => {
+test('a site missing from allowed_origins gets no launcher, no conversation, and a console line saying why', async () => {
   const { id, admin } = await freshWorkspace('embedno', { settings: { allowed_origins: ['https://www.example.com'] } });
+  // The public read says so, for the origin asking (and says nothing of origins when none asks).
+  const read = async (origin) => {
+    const r = await fetch(`${BASE}/api/visitor/availability?workspace=${id}&page=%2Flanding.html`, { headers: origin ? { origin } : {} });
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('vary') ?? '', /origin/i);
+    return (await r.json()).origin_allowed;
+  };
+  assert.equal(await read(SITE), false);
+  assert.equal(await read('https://www.example.com'), true);
+  assert.equal(await read(null), undefined);
+
   const context = await browser.newContext();
   const page = await customerPage(context, id);
-  const refused = page.waitForResponse((r) => r.url().endsWith('/api/visitor/conversations') && r.request().method() === 'POST');
+  const errors = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  const starts = [];
+  page.on('request', (r) => r.url().endsWith('/api/visitor/conversations') && starts.push(r.url()));
+  const wasm = [];
+  page.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(r.url()));
   await page.goto(`${SITE}/landing.html`);
-  const resp = await refused;
-  assert.equal(resp.status(), 403);
+  await until(() => errors.some((e) => e.includes('is not in the allowed origins')), { what: 'the console line' });
+  assert.ok(errors.some((e) => e.includes(`Parlor: ${SITE} is not in the allowed origins of workspace ${id}`)), errors.join('\n'));
+  // The page asked to greet (data-open), yet nothing is drawn, downloaded or started.
+  await page.waitForTimeout(2_000);
+  assert.equal(await page.locator('#parlor-widget').count(), 0);
+  assert.deepEqual(starts, []);
+  assert.deepEqual(wasm, []);
+  // The page's own button (Parlor('open')) gets an answer, not a Retry that cannot work.
+  const refused = page.waitForResponse((r) => r.url().endsWith('/api/visitor/conversations') && r.request().method() === 'POST');
+  await page.evaluate(() => window.Parlor('open'));
+  assert.equal((await refused).status(), 403);
+  await page.getByText('Chat is not available on this page.').waitFor({ timeout: 15_000 });
+  assert.equal(await page.getByRole('button', { name: 'Try again' }).count(), 0);
   assert.deepEqual(await admin.ok('GET', `/api/workspaces/${id}/conversations`), []);
   // The same refusal, read as an API client sees it.
   const direct = await fetch(`${BASE}/api/visitor/conversations`, {

@@ -177,11 +177,10 @@ fn run(app: Sh, inner: &mut Inner, fx: Effect) -> Result<(), WidgetError> {
             );
         }
         Effect::FetchAvailability => {
-            let (a, base, ws) = (app, inner.base.clone(), inner.workspace.clone());
-            timer(
-                0,
-                Box::new(move || crate::http::availability(a, &base, &ws)),
-            );
+            // The loader names the address of its read (`availability` of the config).
+            if let Some(url) = crate::wire::field(&inner.config, "availability") {
+                timer(0, Box::new(move || crate::http::availability(app, &url)));
+            }
         }
         Effect::Connect => {
             inner.socket = None;

@@ -91,14 +91,12 @@ pub fn start(app: Sh, base: &str, workspace: &str, token: Option<&str>, identity
     );
 }
 
-/// Reads whether someone can chat now; nothing is shown when the read fails.
-pub fn availability(app: Sh, base: &str, workspace: &str) {
-    let mut url = String::from(base);
-    url.push_str("/api/visitor/availability?workspace=");
-    url.push_str(&String::from(js_sys::encode_uri_component(workspace)));
+/// Reads whether someone can chat now at `url`, the loader's own read for this page (so the
+/// browser's cache answers while that is fresh); nothing is shown when the read fails.
+pub fn availability(app: Sh, url: &str) {
     fetch_json(
         // The start's binding, with no init: one `fetch` import for both requests.
-        fetch(&url, &JsValue::UNDEFINED),
+        fetch(url, &JsValue::UNDEFINED),
         Box::new(move |_, json| {
             if let Some(can_chat) = json.and_then(|j| object(&j, "can_chat").as_bool()) {
                 dispatch(app, Msg::Availability { can_chat });

@@ -118,7 +118,9 @@ fn step(m: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::StartFailed { status } => {
             m.phase = match status {
-                404 => Phase::Unavailable,
+                // No dialogue here, or a site (an origin) or visitor the workspace refuses:
+                // trying again would not change it, so no Retry button.
+                403 | 404 => Phase::Unavailable,
                 429 => Phase::Failed { rate_limited: true },
                 _ => Phase::Failed {
                     rate_limited: false,

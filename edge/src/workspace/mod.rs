@@ -369,7 +369,12 @@ impl WorkspaceDO {
                 let now = parlor_core::Millis(now);
                 let availability = self.read_machine(|m| m.router().availability(now))?;
                 // The launcher's colour and position too, so the loader draws it once, right.
-                let look = store::settings(&self.sql)?.widget;
+                let settings = store::settings(&self.sql)?;
+                // Asked from a page (the browser names its origin): would a start from there
+                // be refused? Then the loader draws no launcher that leads to a refusal.
+                let origin = req.headers().get("origin")?;
+                let origin_allowed = origin.as_deref().map(|o| settings.origin_allowed(Some(o)));
+                let look = settings.widget;
                 let targeted = match crate::identity::query_param(req, "page") {
                     Some(page) => Some(parlor_core::dialogue::targeted(
                         store::targeting(&self.sql)?.iter().map(Vec::as_slice),
@@ -381,6 +386,7 @@ impl WorkspaceDO {
                     availability,
                     look,
                     targeted,
+                    origin_allowed,
                 })?;
                 // Shared caches may keep it a few seconds: it names no one and changes slowly.
                 let headers = resp.headers().clone();

@@ -230,4 +230,8 @@ pub struct PublicAvailability {
     /// page where starting would find none).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub targeted: Option<bool>,
+    /// Asked with an `Origin` (from a page): whether the workspace's `allowed_origins` let that
+    /// site start conversations (a start from it is refused with 403 `origin_not_allowed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin_allowed: Option<bool>,
 }

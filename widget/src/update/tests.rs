@@ -879,6 +879,12 @@ fn start_failures() {
         update(&mut m, Msg::StartFailed { status: 404 }),
         vec![Effect::ClearToken]
     );
+    // A site the workspace does not allow: no Retry, and the token (this site's) is kept.
+    let mut m = Model::new(Some("old".into()), Lang::En, "n".into());
+    update(&mut m, Msg::Init);
+    assert!(update(&mut m, Msg::StartFailed { status: 403 }).is_empty());
+    assert_eq!(m.phase, Phase::Unavailable);
+    assert_eq!(m.token.as_deref(), Some("old"));
     let mut m = model();
     update(&mut m, Msg::Toggle);
     update(&mut m, Msg::StartFailed { status: 429 });
