@@ -29,6 +29,7 @@ pub mod report;
 pub mod routing;
 pub mod settings;
 pub mod signin;
+pub mod sites;
 pub mod time;
 pub mod transcript_mail;
 pub mod webhooks;

@@ -2,7 +2,8 @@
 // API must work cross-origin (CORS), and a workspace's allowed origins must be enforced.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, launchBrowser, freshWorkspace, closeAllSockets, demoDialogue, until } from './lib.mjs';
+import { BASE, Api, DEMO_AGENTS, launchBrowser, freshWorkspace, closeAllSockets, demoDialogue, signIn, until } from './lib.mjs';
+import { signInAdmin } from './inbox-lib.mjs';
 
 // A failed test must not leave a socket open: it would keep this file's process alive.
 after(closeAllSockets);
@@ -83,6 +84,56 @@ test('a site missing from allowed_origins gets no launcher, no conversation, and
   assert.equal(direct.status, 403);
   assert.equal((await direct.json()).error, 'origin_not_allowed');
   await context.close();
+});
+
+test('the admin sees where the widget is installed, and lets a refused site in with one click', async () => {
+  const { id, admin } = await freshWorkspace('embedsites', { settings: { allowed_origins: ['https://www.example.com'] } });
+  // Only admins read the list.
+  assert.equal((await new Api(BASE).call('GET', `/api/workspaces/${id}/sites`)).status, 401);
+  const agent = new Api(BASE, await signIn(id, DEMO_AGENTS[1]));
+  assert.equal((await agent.call('GET', `/api/workspaces/${id}/sites`)).status, 403);
+  assert.deepEqual(await admin.ok('GET', `/api/workspaces/${id}/sites`), []);
+
+  // A page on an allowed site and one on a refused site read the availability, as the loader
+  // does; a read without a page (an API client's) and an origin that names no site are not listed.
+  const read = (origin, page = '&page=%2F') =>
+    fetch(`${BASE}/api/visitor/availability?workspace=${id}${page}`, { headers: { origin } });
+  assert.equal((await read('https://www.example.com')).status, 200);
+  assert.equal((await read('https://api-client.example', '')).status, 200);
+  assert.equal((await read('null')).status, 200);
+  const context = await browser.newContext();
+  const page = await customerPage(context, id);
+  const answered = page.waitForResponse((r) => r.url().includes('/api/visitor/availability'));
+  await page.goto(`${SITE}/landing.html`);
+  assert.equal((await (await answered).json()).origin_allowed, false);
+  const sites = await admin.ok('GET', `/api/workspaces/${id}/sites`);
+  assert.deepEqual(sites.map((s) => [s.origin, s.allowed]).sort(), [['https://www.example.com', true], [SITE, false]].sort());
+  for (const s of sites) assert.ok(s.first_seen > 0 && s.last_seen >= s.first_seen, JSON.stringify(s));
+
+  // The admin's Embed view says so, and one click adds the site to the allowed origins.
+  const adminCtx = await browser.newContext();
+  try {
+    const view = await signInAdmin(adminCtx, id, { key: admin.token });
+    await view.getByRole('tab', { name: 'Embed' }).click();
+    const list = view.locator('#sites');
+    await list.getByText(SITE, { exact: true }).waitFor({ timeout: 15_000 });
+    await list.getByText('https://www.example.com', { exact: true }).waitFor();
+    assert.equal(await list.getByText('Not in the allowed origins: no chat button shows on its pages.').count(), 1);
+    await list.getByRole('button', { name: 'Allow this site' }).click();
+    await view.getByText(`${SITE} is now an allowed origin: its pages show the chat button.`).waitFor({ timeout: 15_000 });
+    await until(async () => (await list.getByRole('button', { name: 'Allow this site' }).count()) === 0, { what: 'the refused mark to go' });
+  } finally {
+    await adminCtx.close();
+  }
+  const settings = await admin.ok('GET', `/api/workspaces/${id}/settings`);
+  assert.deepEqual(settings.allowed_origins, ['https://www.example.com', SITE]);
+  // The customer's page now greets the visitor (a new context: the old answer may be cached).
+  await context.close();
+  const again = await browser.newContext();
+  const greeted = await customerPage(again, id);
+  await greeted.goto(`${SITE}/landing.html`);
+  await greeted.getByRole('button', { name: 'Pricing questions' }).waitFor({ timeout: 15_000 });
+  await again.close();
 });
 
 test('the inbox and admin pages forbid inline scripts and framing; the widget files allow any site', async () => {

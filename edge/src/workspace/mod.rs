@@ -25,6 +25,7 @@ pub mod push;
 mod report;
 mod sessions;
 mod signin;
+mod sites;
 mod sockets;
 pub mod store;
 mod versions;
@@ -92,6 +93,8 @@ pub struct WorkspaceDO {
     webhooks: webhooks::WebhookLink,
     /// Rows read on every run, kept beside storage (`memo.rs`).
     memo: memo::Memo,
+    /// Which sites this instance wrote as seen, and when (`parlor_core::sites`).
+    sites: RefCell<parlor_core::sites::SiteLog>,
     /// Link messages of failed calls to conversations, retried by the alarm (`crate::owed`).
     owed: crate::owed::OwedStore<parlor_core::link::WorkspaceToConversation>,
 }
@@ -138,6 +141,7 @@ impl DurableObject for WorkspaceDO {
             purge_at: Cell::new(None),
             webhooks: webhooks::WebhookLink::default(),
             memo: memo::Memo::default(),
+            sites: RefCell::default(),
             owed: crate::owed::OwedStore::default(),
         }
     }
@@ -374,6 +378,14 @@ impl WorkspaceDO {
                 // be refused? Then the loader draws no launcher that leads to a refusal.
                 let origin = req.headers().get("origin")?;
                 let origin_allowed = origin.as_deref().map(|o| settings.origin_allowed(Some(o)));
+                // A page's read (the loader's, with `page`) says the widget is installed there:
+                // the admin's Embed view lists the site (at most one write an hour per site).
+                if let Some(origin) = origin.as_deref() {
+                    let page_read = crate::identity::query_param(req, "page").is_some();
+                    if page_read && self.sites.borrow_mut().should_record(origin, now) {
+                        sites::record(&self.sql, origin, now.0)?;
+                    }
+                }
                 let look = settings.widget;
                 let targeted = match crate::identity::query_param(req, "page") {
                     Some(page) => Some(parlor_core::dialogue::targeted(
@@ -479,6 +491,10 @@ impl WorkspaceDO {
             (["settings"], Method::Get) => {
                 require_admin(who)?;
                 ok(&store::settings(sql)?)
+            }
+            (["sites"], Method::Get) => {
+                require_admin(who)?;
+                ok(&sites::list(sql, &store::settings(sql)?)?)
             }
             (["settings"], Method::Put) => {
                 require_admin(who)?;

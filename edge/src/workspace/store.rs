@@ -63,7 +63,8 @@ pub fn migrate(sql: &SqlStorage) -> ApiResult<()> {
     let more = super::versions::SCHEMA
         .iter()
         .chain(super::canned::SCHEMA)
-        .chain(super::push::SCHEMA);
+        .chain(super::push::SCHEMA)
+        .chain(super::sites::SCHEMA);
     for stmt in super::leads::SCHEMA.iter().chain(more) {
         exec(sql, stmt, vec![])?;
     }

@@ -372,8 +372,9 @@ async fn load(tab: Tab, ws: &str, t: &str) -> Result<Option<Data>, InboxError> {
                     .collect(),
             )
         }
+        Tab::Embed => Data::Sites(wire::sites(&get_json("sites").await?)?),
         // The Overview's report is loaded with its range (see `run`).
-        Tab::Overview | Tab::Embed | Tab::Privacy | Tab::Leads => return Ok(None),
+        Tab::Overview | Tab::Privacy | Tab::Leads => return Ok(None),
     }))
 }
 
@@ -572,6 +573,32 @@ fn identity_secret(app: &Rc<App>, method: &'static str) {
             Ok(v) => Msg::Done(
                 Tab::Embed,
                 format!("Identity secret: {}", get_str(&v, "secret")),
+            ),
+            Err(e) => Msg::Failed(Tab::Embed, explain(&e)),
+        }
+    });
+}
+
+/// Adds a site the Embed view lists as refused to the allowed origins: the settings as they
+/// are now, with one more origin.
+fn allow_site(app: &Rc<App>, origin: String) {
+    let Some((ws, token)) = creds(app) else {
+        return;
+    };
+    spawn(app, ws, token, move |ws, t| async move {
+        let path = ws_path(&ws, "settings");
+        let saved = async {
+            let mut settings = wire::settings(&api::call("GET", &path, Some(&t), None).await?)?;
+            if !settings.allowed_origins.contains(&origin) {
+                settings.allowed_origins.push(origin.clone());
+            }
+            let body = crate::json::stringify_js(&wire::settings_js(&settings)).ok();
+            api::call("PUT", &path, Some(&t), body).await
+        };
+        match saved.await {
+            Ok(_) => Msg::Done(
+                Tab::Embed,
+                format!("{origin} is now an allowed origin: its pages show the chat button."),
             ),
             Err(e) => Msg::Failed(Tab::Embed, explain(&e)),
         }
@@ -836,6 +863,10 @@ fn on_click(app: &Rc<App>, t: &Element, act_name: &str) -> Option<Msg> {
             if confirmed {
                 identity_secret(app, "POST");
             }
+            return None;
+        }
+        "allow-site" => {
+            allow_site(app, attr(t, "data-origin"));
             return None;
         }
         "copy-snippet" => {

@@ -152,6 +152,8 @@ pub enum Data {
     HookLog(OpenLog),
     /// The workspace-wide canned replies.
     Canned(Vec<CannedReply>),
+    /// The sites whose pages run the widget (the Embed view).
+    Sites(Vec<parlor_core::sites::Site>),
 }
 
 /// The outcome of checking or saving the dialogue being edited.
@@ -297,6 +299,8 @@ pub struct Model {
     pub webhooks: Vec<Hook>,
     /// The workspace-wide canned replies.
     pub canned: Vec<CannedReply>,
+    /// The sites whose pages run the widget, seen most recently first.
+    pub sites: Vec<parlor_core::sites::Site>,
     /// The delivery log shown under the endpoints.
     pub hook_log: Option<OpenLog>,
     /// A signing secret to show once.

@@ -123,6 +123,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
                 }
                 Data::HookLog(log) => m.hook_log = Some(log),
                 Data::Canned(list) => m.canned = list,
+                Data::Sites(list) => m.sites = list,
             }
             m.rev += 1;
         }

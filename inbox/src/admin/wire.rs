@@ -603,6 +603,16 @@ pub fn hooks(v: &JsValue) -> Res<Vec<Hook>> {
     })
 }
 
+/// Where the widget is installed (`GET …/sites`).
+pub fn sites(v: &JsValue) -> Res<Vec<parlor_core::sites::Site>> {
+    items(v, |r, s| parlor_core::sites::Site {
+        origin: string_or(r, s, "origin", String::new()),
+        first_seen: number_or(r, s, "first_seen", 0),
+        last_seen: number_or(r, s, "last_seen", 0),
+        allowed: bool_or(r, s, "allowed", true),
+    })
+}
+
 /// An endpoint's delivery log (every field optional).
 pub fn hook_lines(v: &JsValue) -> Res<Vec<HookLine>> {
     items(v, |r, l| HookLine {

@@ -3,7 +3,7 @@
 use web_sys::Element;
 
 use crate::admin::model::Model;
-use crate::dom::{button, el, text_el, window, SetAttr};
+use crate::dom::{button, data_el, el, text_el, window, SetAttr};
 
 pub fn snippet(ws: &str) -> String {
     let origin = window()
@@ -39,6 +39,7 @@ pub fn render(m: &Model, panel: &Element) {
     let st = el("span", "muted", &bar);
     st.set_attr("role", "status");
     st.set_attr("id", "copy-status");
+    installed(m, panel);
     text_el("h3", "", "Signed-in visitors", panel);
     text_el(
         "p",
@@ -51,4 +52,36 @@ pub fn render(m: &Model, panel: &Element) {
     let bar = el("p", "toolbar", panel);
     button("", "Show the identity secret", "idv-show", &bar);
     button("danger", "Make a new secret", "idv-rotate", &bar);
+}
+
+/// Where the tag runs: the sites whose pages read the workspace's availability, and the ones
+/// the allowed origins leave out, each with the one click that lets it in.
+fn installed(m: &Model, panel: &Element) {
+    text_el("h3", "", "Where it is installed", panel);
+    if m.sites.is_empty() {
+        text_el(
+            "p",
+            "muted",
+            "No page with the tag has been seen yet. Open a page of your site where you pasted it, then come back here.",
+            panel,
+        );
+        return;
+    }
+    let list = el("ul", "sites", panel);
+    list.set_attr("id", "sites");
+    for site in &m.sites {
+        let li = el("li", "", &list);
+        data_el("code", "", &site.origin, &li);
+        let seen = format!("Last seen {}", crate::fmt::date_time(site.last_seen));
+        text_el("div", "muted", &seen, &li);
+        if !site.allowed {
+            text_el(
+                "div",
+                "error",
+                "Not in the allowed origins: no chat button shows on its pages.",
+                &li,
+            );
+            button("", "Allow this site", "allow-site", &li).set_attr("data-origin", &site.origin);
+        }
+    }
 }
