@@ -142,10 +142,12 @@ sizes.widget_total = sizes.loader + sizes.widget_wasm + sizes.widget_js;
 sizes.inbox_total = sizes.inbox_wasm + sizes.inbox_js;
 sizes.admin_total = sizes.admin_wasm + sizes.admin_js;
 sizes.preview_total = sizes.preview_wasm + sizes.preview_js;
-// The widget's budget: a visitor's whole download, loader + wasm + glue. The inbox's is its size
+// The widget's budget: a visitor's whole download, loader + wasm + glue; the loader's own (every
+// page view fetches it) is 2,200 B since it answers a click whose widget cannot load (moving the
+// title's blink into the wasm instead cost 1.3 KB more in all: docs/performance.md). The inbox's is its size
 // rounded up, well under its 120 KB target, so it does not grow unnoticed; the admin's is its
 // 160 KB target itself since the dialogue designer (the drawing, inspector, rule tests) came in (docs/performance.md: how they got there, and what to keep doing).
-const budgets = { loader: 2048, widget_total: 40 * 1024, inbox_total: 84 * 1024, admin_total: 160 * 1024 };
+const budgets = { loader: 2200, widget_total: 40 * 1024, inbox_total: 84 * 1024, admin_total: 160 * 1024 };
 writeFileSync(join(root, 'target/sizes.json'), JSON.stringify({ sizes, budgets, assets }, null, 2));
 console.log('size (gzip -9 bytes): ' + Object.entries(sizes).map(([k, v]) => `${k}=${v}`).join(' '));
 const over = Object.entries(budgets).filter(([k, max]) => sizes[k] > max);

@@ -110,7 +110,7 @@
   // Each step a task of its own (no task over 50 ms on a slow machine): the wasm streams and
   // compiles off the main thread, then instantiation, then the first render after a yield.
   const load = () =>
-    (loading ||= import(base + WIDGET_JS)
+    (loading ||= ((root.querySelector('p').textContent = ''), import(base + WIDGET_JS))
       .then(async (m) => {
         await m.default({ module_or_path: base + WIDGET_WASM });
         await new Promise((go) => setTimeout(go));
@@ -134,6 +134,9 @@
       .catch((e) => {
         loading = null;
         console.error(e);
+        // Asked for and not loaded (offline, or a Content-Security-Policy in the way): said
+        // beside the launcher, which tries again, so a click is never left unanswered.
+        if (opened) root.querySelector('p').textContent = fr ? "Le chat n'a pas pu se charger. Réessayez." : 'Chat could not load. Try again.';
       }));
 
   const draw = (a) => {
@@ -145,7 +148,7 @@
     // owner reads why in the console), nor where no dialogue is, unless a conversation goes on
     // (it goes on here too); unless the page opened the widget itself, which then says so.
     const refused = a.origin_allowed === false;
-    if (refused) console.error('Parlor: ' + location.origin + ' is not in the allowed origins of workspace ' + workspace);
+    if (refused) console.error('Parlor: add ' + location.origin + ' to the allowed origins of workspace ' + workspace);
     const none = (refused || (a.targeted === false && !token)) && !eager;
     if (root) return (host.style.display = none ? 'none' : '');
     if (none) return (off = a);
@@ -158,7 +161,7 @@
     host.id = 'parlor-widget';
     root = host.attachShadow({ mode: 'open' });
     root.innerHTML =
-      '<style>:host{all:initial}button{position:fixed;bottom:20px;' + side + ':20px;z-index:2147483000;width:56px;height:56px;border:0;border-radius:50%;background:' + color + ';color:#fff;cursor:pointer;box-shadow:0 4px 14px #0004;display:grid;place-items:center;padding:0}svg{width:28px;height:28px;fill:currentColor}button:focus-visible{outline:2px solid #18181b;outline-offset:2px}@media(max-width:480px){button{bottom:12px;' + side + ':12px}}</style>' +
+      '<style>:host{all:initial}button{position:fixed;bottom:20px;' + side + ':20px;z-index:2147483000;width:56px;height:56px;border:0;border-radius:50%;background:' + color + ';color:#fff;cursor:pointer;box-shadow:0 4px 14px #0004;display:grid;place-items:center;padding:0}svg{width:28px;height:28px;fill:currentColor}button:focus-visible{outline:2px solid #18181b;outline-offset:2px}p{position:fixed;bottom:84px;' + side + ':20px;z-index:2147483000;margin:0;padding:8px 12px;background:#fff;border-radius:8px;box-shadow:0 4px 14px #0004;font:14px sans-serif}p:empty{display:none}@media(max-width:480px){button{bottom:12px;' + side + ':12px}}</style><p role=alert></p>' +
       '<button aria-label="' +
       (fr ? 'Ouvrir le chat' : 'Open chat') +
       '" aria-expanded="false"><svg viewBox="0 0 24 24"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg></button>';

@@ -61,8 +61,8 @@ test('a site missing from allowed_origins gets no launcher, no conversation, and
   const wasm = [];
   page.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(r.url()));
   await page.goto(`${SITE}/landing.html`);
-  await until(() => errors.some((e) => e.includes('is not in the allowed origins')), { what: 'the console line' });
-  assert.ok(errors.some((e) => e.includes(`Parlor: ${SITE} is not in the allowed origins of workspace ${id}`)), errors.join('\n'));
+  await until(() => errors.some((e) => e.includes('to the allowed origins')), { what: 'the console line' });
+  assert.ok(errors.some((e) => e.includes(`Parlor: add ${SITE} to the allowed origins of workspace ${id}`)), errors.join('\n'));
   // The page asked to greet (data-open), yet nothing is drawn, downloaded or started.
   await page.waitForTimeout(2_000);
   assert.equal(await page.locator('#parlor-widget').count(), 0);
@@ -134,6 +134,40 @@ test('the admin sees where the widget is installed, and lets a refused site in w
   await greeted.goto(`${SITE}/landing.html`);
   await greeted.getByRole('button', { name: 'Pricing questions' }).waitFor({ timeout: 15_000 });
   await again.close();
+});
+
+test('under a strict Content-Security-Policy with the documented sources the widget works; without wasm it says it cannot load', async () => {
+  const { id } = await freshWorkspace('embedcsp', { settings: { allowed_origins: [SITE] } });
+  const sockets = BASE.replace(/^http/, 'ws');
+  const policy = (wasm) => `default-src 'none'; script-src ${BASE}${wasm ? " 'wasm-unsafe-eval'" : ''}; ` +
+    `connect-src ${BASE} ${sockets}; style-src 'unsafe-inline'; img-src ${BASE}`;
+  const open = async (wasm) => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const refusals = [];
+    page.on('console', (m) => /Content Security Policy/i.test(m.text()) && refusals.push(m.text()));
+    await page.route(`${SITE}/strict.html`, (route) => route.fulfill({
+      contentType: 'text/html',
+      headers: { 'content-security-policy': policy(wasm) },
+      body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Strict site</title></head>
+        <body><h1>Strict</h1><script src="${BASE}/widget.js" data-workspace="${id}" async></script></body></html>`,
+    }));
+    await page.goto(`${SITE}/strict.html`);
+    return { context, page, refusals };
+  };
+  // With the sources docs/embedding.md lists: the launcher, the dialogue, nothing refused.
+  const allowed = await open(true);
+  await allowed.page.getByRole('button', { name: 'Open chat' }).click({ timeout: 15_000 });
+  await allowed.page.getByRole('button', { name: 'Pricing questions' }).click({ timeout: 15_000 });
+  await allowed.page.getByText('Would you like to talk to someone from our sales team now?').waitFor();
+  assert.deepEqual(allowed.refusals, []);
+  await allowed.context.close();
+  // Without 'wasm-unsafe-eval' the widget cannot start: the visitor reads so beside the launcher.
+  const refused = await open(false);
+  await refused.page.getByRole('button', { name: 'Open chat' }).click({ timeout: 15_000 });
+  await refused.page.getByRole('alert').filter({ hasText: 'Chat could not load. Try again.' }).waitFor({ timeout: 15_000 });
+  assert.ok(refused.refusals.length > 0, 'the browser says what the policy refused');
+  await refused.context.close();
 });
 
 test('the inbox and admin pages forbid inline scripts and framing; the widget files allow any site', async () => {

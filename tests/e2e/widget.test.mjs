@@ -347,6 +347,44 @@ test('a start that stalls gives up after 20 s with "Try again", which then start
   await context.close();
 });
 
+test('a widget that cannot load says so beside the launcher when the visitor asks, and the launcher tries again', async () => {
+  const { id } = await freshWorkspace('wnoload');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  // The visitor opens the chat themselves (no data-open).
+  await page.route(`${BASE}/e2e/plain.html*`, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Plain page</title></head>
+      <body><h1>Host page</h1><script src="/widget.js" data-workspace="${id}" async></script></body></html>`,
+  }));
+  // The network fails the widget's files (its glue and its wasm) until told otherwise.
+  let offline = true;
+  const failed = [];
+  await page.route(/\/w\/widget.*\.(js|wasm)$/, (route) => {
+    if (!offline) return route.continue();
+    failed.push(route.request().url());
+    return route.abort('internetdisconnected');
+  });
+  await page.goto(`${BASE}/e2e/plain.html`);
+  const launcher = page.getByRole('button', { name: 'Open chat' });
+  await launcher.waitFor({ timeout: 15_000 });
+  const note = page.getByRole('alert').filter({ hasText: 'Chat could not load. Try again.' });
+  // The load when the page is idle fails unseen: nobody asked yet.
+  for (let i = 0; i < 100 && failed.length === 0; i++) await page.waitForTimeout(100);
+  assert.ok(failed.length > 0, 'the idle-time load was tried');
+  await page.waitForTimeout(300);
+  assert.equal(await note.count(), 0);
+  // The visitor clicks: the failure is said beside the launcher.
+  await launcher.click();
+  await note.waitFor({ timeout: 15_000 });
+  // Back online, the same launcher tries again and the dialogue opens; the note is gone.
+  offline = false;
+  await launcher.click();
+  await page.getByRole('button', { name: 'Pricing questions' }).waitFor({ timeout: 15_000 });
+  assert.equal(await page.getByText('Chat could not load. Try again.').count(), 0);
+  await context.close();
+});
+
 test('a dialogue that runs out of cards ends and offers a new conversation, which starts afresh', async () => {
   const { id } = await freshWorkspace('wfinish');
   const context = await browser.newContext();
