@@ -2,7 +2,7 @@
 // API must work cross-origin (CORS), and a workspace's allowed origins must be enforced.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, Api, DEMO_AGENTS, launchBrowser, freshWorkspace, closeAllSockets, demoDialogue, signIn, until } from './lib.mjs';
+import { BASE, Api, DEMO_AGENTS, launchBrowser, freshWorkspace, closeAllSockets, demoDialogue, openInbox, signIn, until } from './lib.mjs';
 import { signInAdmin } from './inbox-lib.mjs';
 
 // A failed test must not leave a socket open: it would keep this file's process alive.
@@ -168,6 +168,42 @@ test('under a strict Content-Security-Policy with the documented sources the wid
   await refused.page.getByRole('alert').filter({ hasText: 'Chat could not load. Try again.' }).waitFor({ timeout: 15_000 });
   assert.ok(refused.refusals.length > 0, 'the browser says what the policy refused');
   await refused.context.close();
+});
+
+test('on another site the widget shows the picture the agent uploaded to the Parlor host', async () => {
+  const { id } = await freshWorkspace('embedpic', { settings: { allowed_origins: [SITE] } });
+  const alice = DEMO_AGENTS[0];
+  const token = await signIn(id, alice);
+  // A 1×1 PNG, stored as `/api/pictures/…` on the Parlor host (a path, as docs/protocol.md says).
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
+  const uploaded = await fetch(`${BASE}/api/workspaces/${id}/me/picture`, {
+    method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'image/png' }, body: png,
+  });
+  assert.equal(uploaded.status, 200);
+  const { avatar_url } = await uploaded.json();
+  assert.match(avatar_url, /^\/api\/pictures\//);
+  const inbox = await openInbox(id, token);
+
+  const context = await browser.newContext();
+  const page = await customerPage(context, id);
+  await page.goto(`${SITE}/landing.html`);
+  await page.getByRole('button', { name: 'Pricing questions' }).click({ timeout: 15_000 });
+  await page.getByRole('button', { name: 'Yes, connect me' }).click();
+  await page.getByLabel('First name').fill('Ann');
+  await page.getByLabel('Work email').fill('ann@example.com');
+  await page.getByRole('button', { name: 'Submit' }).click();
+  const offered = await inbox.waitFor((m) => m.type === 'offered', 10_000, 'offered');
+  inbox.send({ type: 'accept', offer: offered.offer.offer });
+  await page.getByText(`${alice.name} joined the chat`).first().waitFor({ timeout: 10_000 });
+  // In the header and beside the joining line: the Parlor host's address, not the page's, loaded.
+  const pictures = page.locator(`#parlor-widget img[alt="${alice.name}"]`);
+  await until(async () => (await pictures.count()) === 2, { what: 'two pictures' });
+  for (const img of await pictures.all()) {
+    assert.equal(await img.getAttribute('src'), `${BASE}${avatar_url}`);
+    await until(() => img.evaluate((e) => e.complete && e.naturalWidth === 1), { what: 'the picture loaded' });
+  }
+  inbox.close();
+  await context.close();
 });
 
 test('the inbox and admin pages forbid inline scripts and framing; the widget files allow any site', async () => {

@@ -91,7 +91,7 @@ pub fn start(
     let mut model = Model::new(storage::load(&workspace), page_lang, nonce);
     model.open = open;
     crate::update::apply_look(&mut model, look);
-    let view = View::build(&root)?;
+    let view = View::build(&root, &base)?;
     view.frame(&model);
     let app: Sh = Box::leak(Box::new(Shell {
         inner: RefCell::new(Inner {

@@ -93,6 +93,19 @@ fn is_forbidden(b: u8) -> bool {
     b < 0x20 || b == 0x7f || matches!(b, b'<' | b'>' | b'"' | b'`' | b'\\')
 }
 
+/// Where an agent's picture is: an absolute http(s) address as it is, or a path on the Parlor
+/// host (a picture uploaded from the inbox is `/api/pictures/…`) joined to `base`, the host the
+/// widget talks to, since the page it runs in is another site. `None` for anything else.
+pub fn picture_src(base: &str, url: &str) -> Option<String> {
+    let b = url.as_bytes();
+    let mut full = String::new();
+    if b.first() == Some(&b'/') && b.get(1) != Some(&b'/') {
+        full.push_str(base);
+    }
+    full.push_str(url);
+    is_safe_link(&full).then_some(full)
+}
+
 /// True for an absolute http(s) URL with a host and no characters that could break out of it.
 pub fn is_safe_link(url: &str) -> bool {
     if !starts_with_scheme(url.as_bytes())
@@ -221,6 +234,23 @@ mod tests {
         assert!(!is_safe_link("https:///x"));
         assert!(!is_safe_link("https://a b"));
         assert!(!is_safe_link("//example.com"));
+    }
+
+    #[test]
+    fn a_picture_on_the_parlor_host_is_found_from_the_page_of_another_site() {
+        let base = "https://chat.example";
+        assert_eq!(
+            picture_src(base, "/api/pictures/acme/alice/0123.png").as_deref(),
+            Some("https://chat.example/api/pictures/acme/alice/0123.png")
+        );
+        assert_eq!(
+            picture_src(base, "https://cdn.example/a.png").as_deref(),
+            Some("https://cdn.example/a.png")
+        );
+        assert_eq!(picture_src(base, "//evil.example/a.png"), None);
+        assert_eq!(picture_src(base, "javascript:alert(1)"), None);
+        assert_eq!(picture_src(base, "/a\"onerror=\"x"), None);
+        assert_eq!(picture_src(base, "api/pictures/x.png"), None);
     }
 
     #[test]

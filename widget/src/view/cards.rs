@@ -128,6 +128,7 @@ pub fn entry(
     parent: &Element,
     e: &TranscriptEntry,
     m: &Model,
+    base: &str,
     next_id: &mut u32,
 ) -> Option<CardRefs> {
     let s = m.lang.strings();
@@ -265,10 +266,10 @@ pub fn entry(
             if let Some(url) = agent
                 .avatar_url
                 .as_deref()
-                .filter(|u| crate::text::is_safe_link(u))
+                .and_then(|u| crate::text::picture_src(base, u))
             {
                 let img = el(doc, "img", "", &p);
-                attr(&img, "src", url);
+                attr(&img, "src", &url);
                 attr(&img, "alt", &agent.name);
             }
             let mut t = agent.name.clone();

@@ -15,7 +15,7 @@ use crate::error::WidgetError;
 use crate::i18n::Lang;
 use crate::model::{Focus, Model, Phase, Position};
 use crate::style::css;
-use crate::text::{is_safe_link, text_on, valid_color};
+use crate::text::{picture_src, text_on, valid_color};
 
 pub use cards::CardRefs;
 
@@ -73,6 +73,8 @@ const FRAME: &str = concat!(
 
 pub struct View {
     doc: Document,
+    /// The Parlor host, for agents' pictures stored there (`picture_src`).
+    base: String,
     wrap: HtmlElement,
     panel: HtmlElement,
     launcher: HtmlElement,
@@ -113,7 +115,7 @@ pub struct View {
 
 impl View {
     /// Takes over the shadow root: replaces what the loader drew with the frame.
-    pub fn build(root: &ShadowRoot) -> Res<View> {
+    pub fn build(root: &ShadowRoot, base: &str) -> Res<View> {
         let doc = crate::dom::document()?;
         // A constant with no data in it, so HTML is safe here; it costs far less wasm than
         // building the same ~25 elements call by call.
@@ -162,6 +164,7 @@ impl View {
             pending_drawn: Vec::new(),
             lang: None,
             next_id: 0,
+            base: base.to_owned(),
         })
     }
 
@@ -244,9 +247,13 @@ impl View {
         match &m.agent {
             Some(a) => {
                 set_text(&self.title, &a.name);
-                match a.avatar_url.as_deref().filter(|u| is_safe_link(u)) {
+                match a
+                    .avatar_url
+                    .as_deref()
+                    .and_then(|u| picture_src(&self.base, u))
+                {
                     Some(url) => {
-                        set_attr(&self.avatar, "src", url);
+                        set_attr(&self.avatar, "src", &url);
                         set_attr(&self.avatar, "alt", &a.name);
                         show(&self.avatar, true);
                     }
@@ -303,7 +310,14 @@ impl View {
         let appended =
             self.rendered < m.entries.len() || self.pending_drawn.len() != m.chat.pending().len();
         for entry in &m.entries[self.rendered..] {
-            if let Some(refs) = cards::entry(&self.doc, &self.items, entry, m, &mut self.next_id) {
+            if let Some(refs) = cards::entry(
+                &self.doc,
+                &self.items,
+                entry,
+                m,
+                &self.base,
+                &mut self.next_id,
+            ) {
                 self.cards.push(refs);
             }
         }
