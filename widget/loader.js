@@ -144,11 +144,12 @@
     try {
       token = localStorage.getItem('parlor:' + workspace);
     } catch {}
-    // No launcher on a site the workspace does not allow (it would refuse the chat; the site's
-    // owner reads why in the console), nor where no dialogue is, unless a conversation goes on
-    // (it goes on here too); unless the page opened the widget itself, which then says so.
-    const refused = a.origin_allowed === false;
-    if (refused) console.error('Parlor: add ' + location.origin + ' to the allowed origins of workspace ' + workspace);
+    // No launcher for a workspace that does not exist or on a site it does not allow (the chat
+    // would be refused; the site's owner reads why in the console), nor where no dialogue is,
+    // unless a conversation goes on (it goes on here too); unless the page opened the widget
+    // itself, which then says so.
+    const refused = a.origin_allowed === false || a.error == 'not_found';
+    if (refused) console.error('Parlor: ' + (a.message || 'add ' + location.origin + ' to the allowed origins') + ' (workspace ' + workspace + ')');
     const none = (refused || (a.targeted === false && !token)) && !eager;
     if (root) return (host.style.display = none ? 'none' : '');
     if (none) return (off = a);

@@ -62,7 +62,7 @@ test('a site missing from allowed_origins gets no launcher, no conversation, and
   page.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(r.url()));
   await page.goto(`${SITE}/landing.html`);
   await until(() => errors.some((e) => e.includes('to the allowed origins')), { what: 'the console line' });
-  assert.ok(errors.some((e) => e.includes(`Parlor: add ${SITE} to the allowed origins of workspace ${id}`)), errors.join('\n'));
+  assert.ok(errors.some((e) => e.includes(`Parlor: add ${SITE} to the allowed origins (workspace ${id})`)), errors.join('\n'));
   // The page asked to greet (data-open), yet nothing is drawn, downloaded or started.
   await page.waitForTimeout(2_000);
   assert.equal(await page.locator('#parlor-widget').count(), 0);
@@ -83,6 +83,21 @@ test('a site missing from allowed_origins gets no launcher, no conversation, and
   });
   assert.equal(direct.status, 403);
   assert.equal((await direct.json()).error, 'origin_not_allowed');
+  await context.close();
+});
+
+test('a workspace id no workspace has draws no launcher, and the console says so', async () => {
+  const context = await browser.newContext();
+  const page = await customerPage(context, 'no-such-workspace-here');
+  const errors = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  const starts = [];
+  page.on('request', (r) => r.url().endsWith('/api/visitor/conversations') && starts.push(r.url()));
+  await page.goto(`${SITE}/landing.html`);
+  await until(() => errors.some((e) => e.includes('Parlor: workspace not found (workspace no-such-workspace-here)')), { what: 'the console line' });
+  await page.waitForTimeout(1_000);
+  assert.equal(await page.locator('#parlor-widget').count(), 0);
+  assert.deepEqual(starts, []);
   await context.close();
 });
 
