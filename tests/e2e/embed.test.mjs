@@ -129,7 +129,10 @@ test('the admin sees where the widget is installed, and lets a refused site in w
   const adminCtx = await browser.newContext();
   try {
     const view = await signInAdmin(adminCtx, id, { key: admin.token });
-    await view.getByRole('tab', { name: 'Embed' }).click();
+    // Every view, the one the admin lands on first, says that a site gets no chat button.
+    const warning = view.locator('#refused-sites');
+    await warning.getByText(`No chat button shows on ${SITE}: not in the allowed origins.`).waitFor({ timeout: 15_000 });
+    await warning.getByRole('button', { name: 'Review in Embed' }).click();
     const list = view.locator('#sites');
     await list.getByText(SITE, { exact: true }).waitFor({ timeout: 15_000 });
     await list.getByText('https://www.example.com', { exact: true }).waitFor();
@@ -137,6 +140,9 @@ test('the admin sees where the widget is installed, and lets a refused site in w
     await list.getByRole('button', { name: 'Allow this site' }).click();
     await view.getByText(`${SITE} is now an allowed origin: its pages show the chat button.`).waitFor({ timeout: 15_000 });
     await until(async () => (await list.getByRole('button', { name: 'Allow this site' }).count()) === 0, { what: 'the refused mark to go' });
+    await view.getByRole('tab', { name: 'Overview' }).click();
+    await view.getByRole('group', { name: 'Period' }).waitFor();
+    assert.equal(await warning.count(), 0, 'no warning once the site is allowed');
   } finally {
     await adminCtx.close();
   }

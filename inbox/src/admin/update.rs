@@ -14,6 +14,9 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Init if m.session.is_some() => {
             fx.push(Effect::OpenSocket);
             fx.extend(show(m, Tab::Conversations));
+            // The sites the widget runs on: one the allowed origins leave out is named on every
+            // view (its visitors get no chat button).
+            fx.push(Effect::Load(Tab::Embed));
         }
         Msg::SignIn {
             workspace,
@@ -51,6 +54,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             fx.push(Effect::SaveSession(s));
             fx.push(Effect::OpenSocket);
             fx.extend(show(m, Tab::Conversations));
+            fx.push(Effect::Load(Tab::Embed));
         }
         Msg::SignInFailed(why) => {
             m.signing_in = false;
@@ -330,6 +334,36 @@ mod tests {
         sort(&mut m);
         let order: Vec<&str> = m.conversations.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(order, ["d", "b", "c", "e", "a"]);
+    }
+
+    #[test]
+    fn signing_in_reads_the_sites_so_every_view_can_name_a_refused_one() {
+        let session = crate::session::Session {
+            workspace: "acme".into(),
+            token: "t".into(),
+            agent: None,
+        };
+        let mut m = Model::default();
+        let fx = update(&mut m, Msg::SignedIn(session));
+        assert!(fx.contains(&Effect::Load(Tab::Embed)));
+        assert_eq!(m.tab, Some(Tab::Conversations));
+        // A page reload with the session kept does the same.
+        let fx = update(&mut m, Msg::Init);
+        assert!(fx.contains(&Effect::Load(Tab::Embed)));
+        let site = |origin: &str, allowed| parlor_core::sites::Site {
+            origin: origin.into(),
+            first_seen: 1,
+            last_seen: 2,
+            allowed,
+        };
+        update(
+            &mut m,
+            Msg::Loaded(Data::Sites(vec![
+                site("https://a.example", true),
+                site("https://b.example", false),
+            ])),
+        );
+        assert_eq!(m.sites.iter().filter(|s| !s.allowed).count(), 1);
     }
 
     #[test]

@@ -85,3 +85,30 @@ fn installed(m: &Model, panel: &Element) {
         }
     }
 }
+
+/// Sites whose pages load the widget but that the allowed origins leave out: their visitors get
+/// no chat button, so every view but this one names them, with the way here.
+pub fn refused_warning(m: &Model, panel: &Element) {
+    let refused: Vec<&str> = m
+        .sites
+        .iter()
+        .filter(|s| !s.allowed)
+        .map(|s| s.origin.as_str())
+        .collect();
+    if refused.is_empty() {
+        return;
+    }
+    let note = el("div", "error flash", panel);
+    note.set_attr("id", "refused-sites");
+    note.set_attr("role", "status");
+    text_el(
+        "p",
+        "",
+        &format!(
+            "No chat button shows on {}: not in the allowed origins.",
+            refused.join(", ")
+        ),
+        &note,
+    );
+    button("", "Review in Embed", "tab", &note).set_attr("data-tab", "embed");
+}

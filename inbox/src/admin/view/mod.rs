@@ -177,6 +177,9 @@ impl View {
                 p.set_attr("role", if *error { "alert" } else { "status" });
             }
         }
+        if tab != Tab::Embed {
+            embed::refused_warning(m, &self.panel);
+        }
         match tab {
             Tab::Overview => overview::render(m, &self.panel),
             Tab::Conversations => conversations::render(m, &self.panel),
