@@ -378,16 +378,16 @@ impl WorkspaceDO {
                 // be refused? Then the loader draws no launcher that leads to a refusal.
                 let origin = req.headers().get("origin")?;
                 let origin_allowed = origin.as_deref().map(|o| settings.origin_allowed(Some(o)));
+                let page = crate::identity::query_param(req, "page");
                 // A page's read (the loader's, with `page`) says the widget is installed there:
                 // the admin's Embed view lists the site (at most one write an hour per site).
-                if let Some(origin) = origin.as_deref() {
-                    let page_read = crate::identity::query_param(req, "page").is_some();
-                    if page_read && self.sites.borrow_mut().should_record(origin, now) {
+                if let (Some(origin), Some(_)) = (origin.as_deref(), &page) {
+                    if self.sites.borrow_mut().should_record(origin, now) {
                         sites::record(&self.sql, origin, now.0)?;
                     }
                 }
                 let look = settings.widget;
-                let targeted = match crate::identity::query_param(req, "page") {
+                let targeted = match page {
                     Some(page) => Some(parlor_core::dialogue::targeted(
                         store::targeting(&self.sql)?.iter().map(Vec::as_slice),
                         &page,
