@@ -287,7 +287,8 @@ export async function echoChat(base, { kind, m, tag, intervalMs, durationMs, roo
 function logRun(kind, r) {
   const commits = r.commits ? `, ${r.commits.perMessage.toFixed(2)} commits/message` : '';
   const cpu = r.cpuPerMessageMs != null ? `, workerd CPU ${r.cpuPerMessageMs.toFixed(2)} ms/message` : '';
-  const gc = r.gcPauses ? `, GC pauses ${r.gcPauses.count} (${r.gcPauses.totalMs.toFixed(0)} ms, longest ${r.gcPauses.maxMs.toFixed(0)} ms)` : '';
+  const started = Object.entries(r.gcPauses?.fullReasons ?? {}).map(([why, n]) => `${n}× ${why}`).join(', ');
+  const gc = r.gcPauses ? `, GC pauses ${r.gcPauses.count} (${r.gcPauses.totalMs.toFixed(0)} ms, longest ${r.gcPauses.maxMs.toFixed(0)} ms${started ? `; full collections started by ${started}` : ''})` : '';
   log(`  ${kind}: p50 ${r.latency.p50?.toFixed(1)} ms, p99 ${r.latency.p99?.toFixed(1)} ms, ${r.delivered}/${r.sent} delivered, errors ${JSON.stringify(r.errors)}${commits}${cpu}${gc}, load generator's longest stall ${r.clientStallMs.toFixed(0)} ms`);
 }
 
