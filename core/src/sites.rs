@@ -88,6 +88,12 @@ impl SiteLog {
         self.written.insert(site.to_owned(), now);
         true
     }
+
+    /// An admin removed `origin` from the list: its next page view writes it again (if it
+    /// still runs the tag, the admin should see it), not an hour later.
+    pub fn forget(&mut self, origin: &str) {
+        self.written.remove(origin);
+    }
 }
 
 #[cfg(test)]
@@ -118,6 +124,19 @@ mod tests {
         }
         let long = format!("https://{}.example", "a".repeat(MAX_ORIGIN));
         assert_eq!(site_of(&long), None);
+    }
+
+    #[test]
+    fn a_removed_site_is_written_again_at_its_next_page_view() {
+        let mut log = SiteLog::default();
+        let t = Millis(1_000_000);
+        assert!(log.should_record("https://old.example", t));
+        assert!(!log.should_record("https://old.example", t.after(Millis(1))));
+        log.forget("https://old.example");
+        assert!(log.should_record("https://old.example", t.after(Millis(2))));
+        // Forgetting a site never written changes nothing.
+        log.forget("https://never.example");
+        assert!(!log.should_record("https://old.example", t.after(Millis(3))));
     }
 
     #[test]

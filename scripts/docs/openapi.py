@@ -74,6 +74,12 @@ agent_patch = {"type": "object", "additionalProperties": False, "properties": {
 
 LEAD_COLUMNS = ["email", "name", "source", "outcome", "message", "first_seen", "last_seen", "conversations", "last_conversation",
     "page_url", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "fields", "answers"]
+# Where the widget is installed (`GET`/`DELETE /api/workspaces/{ws}/sites`).
+SITES = {"type": "array", "maxItems": 20, "items": {"type": "object", "required": ["origin", "first_seen", "last_seen", "allowed"], "properties": {
+    "origin": {"type": "string", "maxLength": 200, "description": "`http(s)://host[:port]`, lower case, as the browser sent it"},
+    "first_seen": {"type": "integer", "description": "ms since the epoch"},
+    "last_seen": {"type": "integer", "description": "ms since the epoch (written at most once an hour per site)"},
+    "allowed": {"type": "boolean", "description": "Whether `allowed_origins` (empty: every site) lets this site start conversations"}}}}
 LEAD_FILTERS = [
     {"name": "from", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0}, "description": "Last seen at or after (ms since 1970)"},
     {"name": "to", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0}, "description": "Last seen before (ms since 1970)"},
@@ -132,12 +138,10 @@ paths = {
       "get": op("Workspace settings", resp("Settings", ref("Settings")), params=[WS], tag="admin"),
       "put": op("Replace workspace settings", resp("Settings", ref("Settings")), params=[WS], req=ref("Settings"), codes=("400", "401", "403", "404", "422"), tag="admin")},
   "/api/workspaces/{ws}/sites": {"get": op("Where the widget is installed: the sites (origins) whose pages read the public availability (`GET /api/visitor/availability` with `page`, as the loader does), seen most recently first, at most 20 (a new site replaces the one seen longest ago); each said allowed or not by the workspace's `allowed_origins` as they are now (a refused site's pages show no chat button). `last_seen` is within an hour. Origins come from browsers' `Origin` headers: informative, not proof",
-      resp("Sites", {"type": "array", "maxItems": 20, "items": {"type": "object", "required": ["origin", "first_seen", "last_seen", "allowed"], "properties": {
-          "origin": {"type": "string", "maxLength": 200, "description": "`http(s)://host[:port]`, lower case, as the browser sent it"},
-          "first_seen": {"type": "integer", "description": "ms since the epoch"},
-          "last_seen": {"type": "integer", "description": "ms since the epoch (written at most once an hour per site)"},
-          "allowed": {"type": "boolean", "description": "Whether `allowed_origins` (empty: every site) lets this site start conversations"}}}}),
-      params=[WS], tag="admin")},
+      resp("Sites", SITES), params=[WS], tag="admin"),
+      "delete": op("Remove a site from the list (one that no longer runs the tag, e.g. an old staging host), which also takes it out of the admin's warning about refused sites. A page of it that reads the availability again lists it again. Answers the list as it is now",
+          resp("Sites", SITES), params=[WS, {"name": "origin", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 200}, "description": "The site, exactly as listed: `https://host[:port]`"}],
+          codes=("400", "401", "403", "404"), tag="admin")},
   "/api/workspaces/{ws}/agents": {
       "get": op("List agents", resp("Agents", {"type": "array", "items": ref("Agent")}), params=[WS], tag="admin"),
       "post": op("Create an agent", resp("Agent", ref("Agent")), ok_code="201", params=[WS], req=agent_in, codes=("400", "401", "403", "404", "409", "422"), tag="admin")},

@@ -157,6 +157,48 @@ test('the admin sees where the widget is installed, and lets a refused site in w
   await again.close();
 });
 
+test('the admin removes a site that no longer runs the tag: the warning goes, and a page of it lists it again', async () => {
+  const { id, admin } = await freshWorkspace('embedforget', { settings: { allowed_origins: ['https://www.example.com'] } });
+  const OLD = 'https://old-staging.example';
+  const read = (origin) => fetch(`${BASE}/api/visitor/availability?workspace=${id}&page=%2F`, { headers: { origin } });
+  assert.equal((await read(OLD)).status, 200);
+  assert.equal((await read('https://www.example.com')).status, 200);
+  const path = `/api/workspaces/${id}/sites`;
+  const remove = (api, origin) => api.call('DELETE', origin === undefined ? path : `${path}?origin=${encodeURIComponent(origin)}`);
+  // Only admins remove, a site must be named, and one not listed is not found.
+  assert.equal((await remove(new Api(BASE), OLD)).status, 401);
+  assert.equal((await remove(new Api(BASE, await signIn(id, DEMO_AGENTS[1])), OLD)).status, 403);
+  const unnamed = await remove(admin);
+  assert.equal(unnamed.status, 400);
+  assert.match(unnamed.body.message, /origin/);
+  assert.equal((await remove(admin, 'https://never-seen.example')).status, 404);
+  assert.deepEqual((await admin.ok('GET', path)).map((s) => s.origin).sort(), [OLD, 'https://www.example.com'].sort());
+
+  const adminCtx = await browser.newContext();
+  try {
+    const view = await signInAdmin(adminCtx, id, { key: admin.token });
+    const warning = view.locator('#refused-sites');
+    await warning.getByText(`No chat button shows on ${OLD}: not in the allowed origins.`).waitFor({ timeout: 15_000 });
+    await warning.getByRole('button', { name: 'Review in Embed' }).click();
+    const row = view.locator('#sites li', { hasText: OLD });
+    await row.getByRole('button', { name: 'Remove from the list' }).click({ timeout: 15_000 });
+    await view.getByText(`${OLD} is no longer listed. It comes back if one of its pages loads the chat again.`).waitFor({ timeout: 15_000 });
+    await until(async () => (await row.count()) === 0, { what: 'the removed site to leave the list' });
+    await view.locator('#sites li', { hasText: 'https://www.example.com' }).waitFor();
+    await view.getByRole('tab', { name: 'Overview' }).click();
+    await view.getByRole('group', { name: 'Period' }).waitFor();
+    assert.equal(await warning.count(), 0, 'no warning once the refused site is removed');
+  } finally {
+    await adminCtx.close();
+  }
+  assert.deepEqual((await admin.ok('GET', path)).map((s) => s.origin), ['https://www.example.com']);
+  // Removing changed no setting, and a page of the site that loads the chat again lists it at once.
+  assert.deepEqual((await admin.ok('GET', `/api/workspaces/${id}/settings`)).allowed_origins, ['https://www.example.com']);
+  assert.equal((await read(OLD)).status, 200);
+  const back = await admin.ok('GET', path);
+  assert.deepEqual(back.map((s) => [s.origin, s.allowed]).sort(), [[OLD, false], ['https://www.example.com', true]].sort());
+});
+
 test('under a strict Content-Security-Policy with the documented sources the widget works; without wasm it says it cannot load', async () => {
   const { id } = await freshWorkspace('embedcsp', { settings: { allowed_origins: [SITE] } });
   const sockets = BASE.replace(/^http/, 'ws');

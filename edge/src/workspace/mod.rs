@@ -496,6 +496,17 @@ impl WorkspaceDO {
                 require_admin(who)?;
                 ok(&sites::list(sql, &store::settings(sql)?)?)
             }
+            (["sites"], Method::Delete) => {
+                require_admin(who)?;
+                let origin = crate::identity::query_param(req, "origin").ok_or_else(|| {
+                    ApiError::BadRequest("name the site to remove: ?origin=https://…".into())
+                })?;
+                if !sites::forget(sql, &origin)? {
+                    return Err(ApiError::NotFound("site"));
+                }
+                self.sites.borrow_mut().forget(&origin);
+                ok(&sites::list(sql, &store::settings(sql)?)?)
+            }
             (["settings"], Method::Put) => {
                 require_admin(who)?;
                 let settings = admin::put_settings(sql, req).await?;

@@ -32,6 +32,24 @@ pub fn record(sql: &SqlStorage, origin: &str, now: u64) -> ApiResult<()> {
     )
 }
 
+/// Removes `origin` from the list (an admin's choice: a site that no longer runs the tag);
+/// whether it was listed.
+pub fn forget(sql: &SqlStorage, origin: &str) -> ApiResult<bool> {
+    let key = || vec![SqlStorageValue::from(origin.to_owned())];
+    let listed: Vec<OriginRow> = rows(sql, "SELECT origin FROM sites WHERE origin = ?", key())?;
+    if listed.is_empty() {
+        return Ok(false);
+    }
+    exec(sql, "DELETE FROM sites WHERE origin = ?", key())?;
+    Ok(true)
+}
+
+#[derive(Deserialize)]
+struct OriginRow {
+    #[allow(dead_code)]
+    origin: String,
+}
+
 #[derive(Deserialize)]
 struct Row {
     origin: String,

@@ -605,6 +605,24 @@ fn allow_site(app: &Rc<App>, origin: String) {
     });
 }
 
+/// Removes a site from the Embed view's list (and so from every view's warning).
+fn forget_site(app: &Rc<App>, origin: String) {
+    let Some((ws, token)) = creds(app) else {
+        return;
+    };
+    spawn(app, ws, token, move |ws, t| async move {
+        let mut rest = String::from("sites?origin=");
+        rest.push_str(&String::from(js_sys::encode_uri_component(&origin)));
+        match api::call("DELETE", &ws_path(&ws, &rest), Some(&t), None).await {
+            Ok(_) => Msg::Done(
+                Tab::Embed,
+                format!("{origin} is no longer listed. It comes back if one of its pages loads the chat again."),
+            ),
+            Err(e) => Msg::Failed(Tab::Embed, explain(&e)),
+        }
+    });
+}
+
 /// Rotates an endpoint's secret and shows the new one once.
 fn hook_secret(app: &Rc<App>, rest: String, endpoint: String, done: &'static str) {
     let Some((ws, token)) = creds(app) else {
@@ -867,6 +885,10 @@ fn on_click(app: &Rc<App>, t: &Element, act_name: &str) -> Option<Msg> {
         }
         "allow-site" => {
             allow_site(app, attr(t, "data-origin"));
+            return None;
+        }
+        "forget-site" => {
+            forget_site(app, attr(t, "data-origin"));
             return None;
         }
         "copy-snippet" => {

@@ -83,6 +83,10 @@ fn installed(m: &Model, panel: &Element) {
             );
             button("", "Allow this site", "allow-site", &li).set_attr("data-origin", &site.origin);
         }
+        // A site that no longer runs the tag (an old staging host) leaves the list, and the
+        // warning of every view; a page of it that loads the chat again lists it again.
+        button("", "Remove from the list", "forget-site", &li)
+            .set_attr("data-origin", &site.origin);
     }
 }
 
