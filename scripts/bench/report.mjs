@@ -20,7 +20,8 @@ export function renderReport(r) {
   // 1. Size.
   if (r.size?.sizes) {
     const { sizes, budgets } = r.size;
-    const vs = (k) => (budgets[k] ? `≤ ${fmtKB(budgets[k])} ${sizes[k] <= budgets[k] ? '✅' : '❌'}` : '');
+    // The budget in bytes as well: rounded to a tenth of a KB, 2,200 B would read as "2.1 KB".
+    const vs = (k) => (budgets[k] ? `≤ ${fmtInt(budgets[k])} B (${fmtKB(budgets[k])}) ${sizes[k] <= budgets[k] ? '✅' : '❌'}` : '');
     row('1. Size (gzip -9)', 'loader `widget.js`', `${fmtInt(sizes.loader)} B`, vs('loader'));
     row('1. Size (gzip -9)', 'widget wasm', `${fmtInt(sizes.widget_wasm)} B`);
     row('1. Size (gzip -9)', 'widget JS glue', `${fmtInt(sizes.widget_js)} B`);
