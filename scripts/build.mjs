@@ -5,8 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, renameSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { homedir } from 'node:os';
-import { root, bin } from './lib/paths.mjs';
+import { root, bin, cargoBin } from './lib/paths.mjs';
 import { shortenNames } from './lib/short-names.mjs';
 import { hashName, rewrite } from './lib/hashed-assets.mjs';
 import { fingerprint, upToDate, record } from './lib/build-stamp.mjs';
@@ -19,7 +18,7 @@ const quiet = process.argv.includes('--quiet');
 const quick = process.argv.includes('--quick');
 const env = {
   ...process.env,
-  PATH: `${join(homedir(), '.cargo/bin')}:${bin}:${process.env.PATH}`,
+  PATH: `${cargoBin}:${bin}:${process.env.PATH}`,
   WRANGLER_SEND_METRICS: 'false',
 };
 

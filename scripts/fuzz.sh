@@ -5,7 +5,7 @@
 # Usage: scripts/fuzz.sh [target…]   (default: every target)
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
-export PATH="$HOME/.cargo/bin:$PATH" RUSTC_BOOTSTRAP=1
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH" RUSTC_BOOTSTRAP=1
 SECONDS_EACH="${FUZZ_SECONDS:-30}"
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(protocol_decode dialogue_validate)

@@ -1,15 +1,15 @@
 // `npm test`: every check, in order of cost. Prints one closing line: "N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir, homedir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { root, bin } from './lib/paths.mjs';
+import { root, bin, cargoBin } from './lib/paths.mjs';
 import { startServer, devVars, snapshotBuild } from './lib/server.mjs';
 import { seedWorkspace } from './lib/demo.mjs';
 
 const env = {
   ...process.env,
-  PATH: `${join(homedir(), '.cargo/bin')}:${bin}:${process.env.PATH}`,
+  PATH: `${cargoBin}:${bin}:${process.env.PATH}`,
   CHROMEDRIVER: '/usr/bin/chromedriver',
   WASM_BINDGEN_TEST_TIMEOUT: '120',
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER: 'wasm-bindgen-test-runner',

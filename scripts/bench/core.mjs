@@ -1,12 +1,11 @@
 // Section 4: the sans-IO core. Routing decisions/s from criterion (1,000 agents) and the
 // simulation test's events/s (router calls on a simulated clock), both release builds.
 import { spawnSync } from 'node:child_process';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { root } from '../lib/paths.mjs';
+import { cargoBin, root } from '../lib/paths.mjs';
 import { log } from './common.mjs';
 
-const env = { ...process.env, PATH: `${join(homedir(), '.cargo/bin')}:${process.env.PATH}` };
+const env = { ...process.env, PATH: `${cargoBin}:${process.env.PATH}` };
 
 function cargo(args, timeoutMs) {
   const r = spawnSync('cargo', args, { cwd: root, env, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
