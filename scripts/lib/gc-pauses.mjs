@@ -113,10 +113,9 @@ export function countGcPauses(rootPid) {
     stop: async () => {
       await perf.stop();
       const script = run('perf', ['script', '-i', data, '-F', 'tid,time,event,trace']);
-      if (script.status !== 0) return null;
-      if (stacks) appendFileSync(stacks, `${run('perf', ['script', '-i', data]).stdout}\n`);
+      if (stacks && script.status === 0) appendFileSync(stacks, `${run('perf', ['script', '-i', data]).stdout}\n`);
       rmSync(dir, { recursive: true, force: true });
-      return pauses(script.stdout);
+      return script.status === 0 ? pauses(script.stdout) : null;
     },
   };
 }
