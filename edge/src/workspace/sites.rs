@@ -33,21 +33,14 @@ pub fn record(sql: &SqlStorage, origin: &str, now: u64) -> ApiResult<()> {
 }
 
 /// Removes `origin` from the list (an admin's choice: a site that no longer runs the tag);
-/// whether it was listed.
+/// whether it was listed. One statement: the delete says what it removed.
 pub fn forget(sql: &SqlStorage, origin: &str) -> ApiResult<bool> {
-    let key = || vec![SqlStorageValue::from(origin.to_owned())];
-    let listed: Vec<OriginRow> = rows(sql, "SELECT origin FROM sites WHERE origin = ?", key())?;
-    if listed.is_empty() {
-        return Ok(false);
-    }
-    exec(sql, "DELETE FROM sites WHERE origin = ?", key())?;
-    Ok(true)
-}
-
-#[derive(Deserialize)]
-struct OriginRow {
-    #[allow(dead_code)]
-    origin: String,
+    let removed: Vec<Row> = rows(
+        sql,
+        "DELETE FROM sites WHERE origin = ? RETURNING origin, first_seen, last_seen",
+        vec![SqlStorageValue::from(origin.to_owned())],
+    )?;
+    Ok(!removed.is_empty())
 }
 
 #[derive(Deserialize)]
