@@ -2,7 +2,7 @@
 //   1. size (target/sizes.json)   2. chat load vs a bare echo Durable Object (chat.mjs)
 //   3. routing storm (storm.mjs)  4. core criterion + simulation (core.mjs)  5. page impact (page.mjs)
 // Bounded in count and time (aim: < 15 minutes on 2 cores); loopback only.
-// Env: BENCH_CONVERSATIONS (default 1000), BENCH_MSG_INTERVAL_MS (5000), BENCH_DURATION_MS (20000),
+// Env: BENCH_CONVERSATIONS (default 1000), BENCH_MSG_INTERVAL_MS (5000), BENCH_DURATION_MS (60000: each chat row's measured window),
 //      BENCH_CHAT_STORAGE (disk,tmpfs: where the server's state lives for the chat point of
 //      BENCH_CONVERSATIONS conversations; the 100-conversation point runs on disk),
 //      BENCH_CHAT_ROUNDS (3: rounds of Parlor + both echoes at 1,000 conversations; the median
@@ -34,7 +34,7 @@ const started = Date.now();
 const num = (name, dflt) => (process.env[name] ? Number(process.env[name]) : dflt);
 const N = num('BENCH_CONVERSATIONS', 1000);
 const INTERVAL = num('BENCH_MSG_INTERVAL_MS', 5000);
-const DURATION = num('BENCH_DURATION_MS', 20_000);
+const DURATION = num('BENCH_DURATION_MS', 60_000);
 const STEP = num('BENCH_STORM_STEP_MS', 5000);
 const PAGE_RUNS = num('BENCH_PAGE_RUNS', 5);
 const CHAT_ROUNDS = Math.max(1, num('BENCH_CHAT_ROUNDS', 3));

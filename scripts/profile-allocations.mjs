@@ -24,15 +24,16 @@ try {
   await seedWorkspace(server.url, operator);
   const { cdp, close } = await connectInspector(port);
   await cdp('HeapProfiler.enable');
-  // The setup (routing n chats) is not what is profiled: sampling starts once it and the
-  // warm-up are about done (the setup takes ~2 s per 100 chats here, the warm-up 5 s).
-  const delayMs = 7_000 + n * 40;
-  const sampling = new Promise((resolve) => setTimeout(() => cdp('HeapProfiler.startSampling', {
-    samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true,
-  }).then(resolve), delayMs));
-  const result = await parlorChat(server.url, operator, { n, tag: 'alloc', intervalMs: 5000, durationMs: 20_000, capacity: 10, setupBudgetMs: 120_000, rootPid: server.pid });
-  await sampling;
-  const { result: { profile } } = await cdp('HeapProfiler.stopSampling');
+  // Only the measured window is sampled, not the setup (routing n chats) or the warm-up.
+  let profile;
+  const onWindow = async (edge) => {
+    if (edge === 'start') {
+      await cdp('HeapProfiler.startSampling', {
+        samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true,
+      });
+    } else ({ result: { profile } } = await cdp('HeapProfiler.stopSampling'));
+  };
+  const result = await parlorChat(server.url, operator, { n, tag: 'alloc', intervalMs: 5000, durationMs: 20_000, capacity: 10, setupBudgetMs: 120_000, rootPid: server.pid, onWindow });
   mkdirSync(join(root, 'target'), { recursive: true });
   writeFileSync(join(root, 'target/allocations.json'), JSON.stringify(profile));
 

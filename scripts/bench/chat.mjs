@@ -8,6 +8,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { countCommits } from '../lib/commits.mjs';
 import { countGcPauses } from '../lib/gc-pauses.mjs';
+import { countPlatformObjects } from '../lib/platform-objects.mjs';
 import { Sock, log, pool, summary, sleep, waitQuiet, workerdCpu, workerdRss } from './common.mjs';
 import { benchWorkspace, startConversation, wsBase } from './workspace.mjs';
 
@@ -69,7 +70,7 @@ export function startedRegistry() {
  * (the WAL restarted, Miniflare writing the object's name), which on disk can take seconds for
  * a thousand objects. The time the warm-up took is reported.
  */
-async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid }) {
+async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid, onWindow }) {
   const latencies = [];
   const errors = {};
   let sent = 0;
@@ -127,9 +128,12 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid }) {
   loop.enable();
   const commits = countCommits(rootPid);
   const gc = countGcPauses(rootPid);
-  await Promise.all([commits.ready, gc.ready]);
+  const objects = countPlatformObjects(rootPid);
+  await Promise.all([commits.ready, gc.ready, objects.ready]);
   // The workerd processes' CPU over the window, per message: steadier than a tail between
   // two builds of the same machine (ticks of 10 ms, over seconds of CPU).
+  // A profiler's hook (scripts/profile-*.mjs): the measured window starts and ends.
+  await onWindow?.('start');
   const cpuBefore = workerdCpu(rootPid);
   const started = performance.now();
   pairs.forEach((p, i) => {
@@ -153,8 +157,10 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid }) {
   const drainUntil = performance.now() + 20_000;
   while (delivered < sent && performance.now() < drainUntil) await sleep(100);
   const cpuSeconds = workerdCpu(rootPid) - cpuBefore;
+  await onWindow?.('end');
   const counted = await commits.stop();
   const gcPauses = await gc.stop();
+  const made = await objects.stop();
   loop.disable();
   clearInterval(sampler);
   timers.forEach(clearTimeout);
@@ -187,6 +193,7 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid }) {
     warmupSeconds,
     commits: counted ? { ...counted, perMessage: counted.commits / Math.max(1, sent) } : null,
     gcPauses,
+    platformObjects: made ? { ...made, perMessage: made.objects / Math.max(1, sent) } : null,
     cpuPerMessageMs: (cpuSeconds * 1000) / Math.max(1, sent),
   };
 }
@@ -199,7 +206,7 @@ function closeAll(pairs) {
  * Parlor's side of one comparison point: `n` conversations set up (bounded by `setupBudgetMs`;
  * whatever was set up by then is measured), then the message schedule.
  */
-export async function parlorChat(base, operator, { n, tag, intervalMs, durationMs, capacity, setupBudgetMs, rootPid }) {
+export async function parlorChat(base, operator, { n, tag, intervalMs, durationMs, capacity, setupBudgetMs, rootPid, onWindow }) {
   const rss = () => workerdRss(rootPid);
   const agents = Math.ceil(n / capacity);
   const registry = startedRegistry();
@@ -239,7 +246,7 @@ export async function parlorChat(base, operator, { n, tag, intervalMs, durationM
   })));
   const revBefore = await revisions();
   const loadStart = performance.now();
-  const result = await drive(pairs, { kind: 'parlor', intervalMs, durationMs, rss, rootPid });
+  const result = await drive(pairs, { kind: 'parlor', intervalMs, durationMs, rss, rootPid, onWindow });
   const loadSeconds = (performance.now() - loadStart) / 1000;
   const revAfter = await revisions();
   const common = [...revAfter.keys()].filter((id) => revBefore.has(id));
@@ -264,7 +271,7 @@ export async function parlorChat(base, operator, { n, tag, intervalMs, durationM
 }
 
 /** A baseline with `m` socket pairs and the same schedule: `echo` (EchoDO) or `durable-echo`. */
-export async function echoChat(base, { kind, m, tag, intervalMs, durationMs, rootPid }) {
+export async function echoChat(base, { kind, m, tag, intervalMs, durationMs, rootPid, onWindow }) {
   const rss = () => workerdRss(rootPid);
   log(`chat ${tag}: opening ${m} ${kind} socket pairs`);
   const echoOpen = await pool(m, 50, async (i) => {
@@ -276,7 +283,7 @@ export async function echoChat(base, { kind, m, tag, intervalMs, durationMs, roo
   const echoPairs = echoOpen.results.filter(Boolean);
   if (echoOpen.errors.length) log(`  ${kind}: ${echoOpen.errors.length} pairs failed to open: ${echoOpen.errors[0].message}`);
   log(`chat ${tag}: ${kind} load, ${echoPairs.length} pairs, 1 msg / ${intervalMs} ms per side for ${durationMs / 1000} s`);
-  const result = await drive(echoPairs, { kind, intervalMs, durationMs, rss, rootPid });
+  const result = await drive(echoPairs, { kind, intervalMs, durationMs, rss, rootPid, onWindow });
   result.setupErrors = echoOpen.errors.length;
   closeAll(echoPairs);
   logRun(kind, result);
@@ -286,10 +293,11 @@ export async function echoChat(base, { kind, m, tag, intervalMs, durationMs, roo
 
 function logRun(kind, r) {
   const commits = r.commits ? `, ${r.commits.perMessage.toFixed(2)} commits/message` : '';
+  const objects = r.platformObjects ? `, ${r.platformObjects.perMessage.toFixed(1)} platform objects/message` : '';
   const cpu = r.cpuPerMessageMs != null ? `, workerd CPU ${r.cpuPerMessageMs.toFixed(2)} ms/message` : '';
   const started = Object.entries(r.gcPauses?.fullReasons ?? {}).map(([why, n]) => `${n}× ${why}`).join(', ');
   const gc = r.gcPauses ? `, GC pauses ${r.gcPauses.count} (${r.gcPauses.totalMs.toFixed(0)} ms, longest ${r.gcPauses.maxMs.toFixed(0)} ms${started ? `; full collections started by ${started}` : ''})` : '';
-  log(`  ${kind}: p50 ${r.latency.p50?.toFixed(1)} ms, p99 ${r.latency.p99?.toFixed(1)} ms, ${r.delivered}/${r.sent} delivered, errors ${JSON.stringify(r.errors)}${commits}${cpu}${gc}, load generator's longest stall ${r.clientStallMs.toFixed(0)} ms`);
+  log(`  ${kind}: p50 ${r.latency.p50?.toFixed(1)} ms, p99 ${r.latency.p99?.toFixed(1)} ms, ${r.delivered}/${r.sent} delivered, errors ${JSON.stringify(r.errors)}${commits}${objects}${cpu}${gc}, load generator's longest stall ${r.clientStallMs.toFixed(0)} ms`);
 }
 
 /**

@@ -22,6 +22,7 @@
 // acceptances included), per request.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { countCommits } from '../lib/commits.mjs';
+import { countPlatformObjects } from '../lib/platform-objects.mjs';
 import { Sock, log, pool, settleObjects, summary, sleep, waitQuiet, workerdCpu } from './common.mjs';
 import { benchWorkspace, startConversation, wsBase } from './workspace.mjs';
 
@@ -56,19 +57,22 @@ async function warmVisitors(base, workspace, count) {
   return opened.results;
 }
 
-/** Starts counting a step's cost on the server; `stop(requests)` gives commits and CPU per request. */
+/** Starts counting a step's cost on the server; `stop(requests)` gives commits, platform objects and CPU per request. */
 async function stepCost(rootPid) {
   const commits = countCommits(rootPid);
-  await commits.ready;
+  const objects = countPlatformObjects(rootPid);
+  await Promise.all([commits.ready, objects.ready]);
   const cpu0 = rootPid ? workerdCpu(rootPid) : null;
   return async (requests) => {
     // Until the server is quiet: what the step set off (acceptances, index rows) is its cost.
     await waitQuiet(rootPid, 15_000);
     const counted = await commits.stop();
+    const made = await objects.stop();
     const cpu = cpu0 == null ? null : workerdCpu(rootPid) - cpu0;
     const n = Math.max(1, requests);
     return {
       commitsPerRequest: counted ? counted.commits / n : null,
+      objectsPerRequest: made ? made.objects / n : null,
       cpuMsPerRequest: cpu == null ? null : (cpu * 1000) / n,
     };
   };
@@ -137,7 +141,7 @@ async function echoStep(base, { mode, rate, stepMs, thresholdMs, rootPid, tag })
   return { rate, requests: count, achieved: count / Math.max(sendSeconds, stepMs / 1000), latency: s, errors, errorCount, ok, ...cost };
 }
 
-const fmtCost = (c) => `${c.commitsPerRequest != null ? `, ${c.commitsPerRequest.toFixed(1)} commits` : ''}${c.cpuMsPerRequest != null ? `, ${c.cpuMsPerRequest.toFixed(1)} ms workerd CPU` : ''} per request`;
+const fmtCost = (c) => `${c.commitsPerRequest != null ? `, ${c.commitsPerRequest.toFixed(1)} commits` : ''}${c.objectsPerRequest != null ? `, ${c.objectsPerRequest.toFixed(0)} platform objects` : ''}${c.cpuMsPerRequest != null ? `, ${c.cpuMsPerRequest.toFixed(1)} ms workerd CPU` : ''} per request`;
 
 /** The highest rate reached with every step up to it within the threshold. */
 function sustainableOf(steps) {

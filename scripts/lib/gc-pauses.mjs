@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { root } from './paths.mjs';
 import { attachPerf, workerdPids } from './commits.mjs';
+import { fileOffset } from './elf.mjs';
 
 const GROUP = 'parlor_gc';
 const COLLECTORS = {
@@ -41,26 +42,12 @@ const NEW_SPACE = 1;
 
 const run = (cmd, args) => spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
 
-/** The file offset of each collector in the workerd binary (uprobes take offsets, nm gives addresses). */
+/** The file offset of each collector and starter in the workerd binary, or null. */
 function offsets(binary) {
-  const nm = run('nm', ['-C', '--defined-only', binary]);
-  if (nm.status !== 0) return null;
-  const addr = {};
-  for (const line of nm.stdout.split('\n')) {
-    const m = line.match(/^([0-9a-f]+) [Tt] (.+)$/);
-    if (!m) continue;
-    for (const [name, sym] of Object.entries(COLLECTORS)) if (m[2] === sym) addr[name] = BigInt(`0x${m[1]}`);
-    for (const [name, { prefix }] of Object.entries(STARTERS)) if (m[2].startsWith(prefix) && !m[2].includes('::$')) addr[name] ??= BigInt(`0x${m[1]}`);
-  }
-  const elf = run('readelf', ['-lW', binary]);
-  if (elf.status !== 0) return null;
-  const loads = [...elf.stdout.matchAll(/LOAD\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+(0x[0-9a-f]+)/g)]
-    .map(([, off, vaddr, memsz]) => ({ off: BigInt(off), vaddr: BigInt(vaddr), memsz: BigInt(memsz) }));
   const out = {};
-  for (const [name, a] of Object.entries(addr)) {
-    const seg = loads.find((s) => a >= s.vaddr && a < s.vaddr + s.memsz);
-    if (seg) out[name] = a - seg.vaddr + seg.off;
-  }
+  for (const [name, sym] of Object.entries(COLLECTORS)) out[name] = fileOffset(binary, (n) => n === sym);
+  for (const [name, { prefix }] of Object.entries(STARTERS)) out[name] = fileOffset(binary, (n) => n.startsWith(prefix));
+  for (const name of Object.keys(out)) if (out[name] == null) delete out[name];
   return Object.keys(out).length ? out : null;
 }
 

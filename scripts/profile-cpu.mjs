@@ -1,0 +1,83 @@
+// Where the Worker's CPU goes during the chat load: V8's sampling CPU profiler (devtools
+// protocol, through the local dev server's inspector) over the measured part of a chat load
+// against the current build. Prints the self time per function — Rust functions by their
+// names in the Worker's wasm, the glue's by the import they serve, the runtime's in brackets
+// ("(garbage collector)", "(program)") — largest first, the share of wasm, glue and the rest,
+// and writes the whole profile to target/cpu.cpuprofile (open it in Chrome's devtools).
+// The profiler itself slows the server; compare shares, not milliseconds, with the bench.
+// Usage (after `node scripts/build.mjs`): node scripts/profile-cpu.mjs [conversations] [parlor|durable-echo|echo]
+// (a baseline runs as many socket pairs with the same schedule, for comparing the same lines).
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { echoChat, parlorChat } from './bench/chat.mjs';
+import { seedWorkspace } from './lib/demo.mjs';
+import { connectInspector } from './lib/inspector.mjs';
+import { root } from './lib/paths.mjs';
+import { devVars, freePort, snapshotBuild, startServer } from './lib/server.mjs';
+
+const n = Number(process.argv[2] ?? 1000);
+const kind = process.argv[3] ?? 'parlor';
+const port = await freePort();
+// scripts/lib/dev-server.mjs opens the inspector only when asked.
+process.env.PARLOR_INSPECTOR_PORT = String(port);
+const state = mkdtempSync(join(tmpdir(), 'parlor-cpu-'));
+const server = await startServer({ persistTo: join(state, 'persist'), cwd: snapshotBuild(join(state, 'snapshot')), vars: { BENCH_ECHO: '1' }, inspector: false });
+try {
+  const operator = devVars().ADMIN_TOKEN;
+  await seedWorkspace(server.url, operator);
+  const { cdp, close } = await connectInspector(port);
+  await cdp('Profiler.enable');
+  await cdp('Profiler.setSamplingInterval', { interval: 200 });
+  // Only the measured window is profiled, not the setup (routing n chats) or the warm-up.
+  let profile;
+  const onWindow = async (edge) => {
+    if (edge === 'start') await cdp('Profiler.start');
+    else ({ result: { profile } } = await cdp('Profiler.stop'));
+  };
+  const schedule = { tag: 'cpu', intervalMs: 5000, durationMs: 20_000, rootPid: server.pid, onWindow };
+  const result = kind === 'parlor'
+    ? await parlorChat(server.url, operator, { ...schedule, n, capacity: 10, setupBudgetMs: 240_000 })
+    : await echoChat(server.url, { ...schedule, kind, m: n });
+  mkdirSync(join(root, 'target'), { recursive: true });
+  writeFileSync(join(root, 'target/cpu.cpuprofile'), JSON.stringify(profile));
+
+  // The glue's functions are anonymous; their names are the keys on their lines of the
+  // bundled shim (as in profile-allocations.mjs).
+  const tmp = join(state, 'snapshot', '.wrangler', 'tmp');
+  const shim = readdirSync(tmp).map((d) => join(tmp, d, 'shim.js')).find((f) => existsSync(f));
+  const lines = shim ? readFileSync(shim, 'utf8').split('\n') : [];
+  const nameOf = (f) => {
+    if (f.url.endsWith('shim.js')) {
+      const m = lines[f.lineNumber]?.match(/(__wbg_[A-Za-z]+|__wbindgen_[A-Za-z_]+?)(?:_[0-9a-f]{16})?\s*:/);
+      return `glue ${m ? m[1].replace(/^__wbg_/, '') : f.functionName || `line ${f.lineNumber}`}`;
+    }
+    return f.functionName || '(anonymous)';
+  };
+  const kindOf = (f) => (f.url.startsWith('wasm://') ? 'wasm' : f.url.endsWith('shim.js') ? 'glue' : f.url ? 'other JS' : 'runtime');
+  const interval = (profile.endTime - profile.startTime) / Math.max(1, profile.samples.length);
+  const self = new Map();
+  const byKind = new Map();
+  let busy = 0;
+  for (const node of profile.nodes) {
+    if (!node.hitCount || node.callFrame.functionName === '(idle)') continue;
+    const us = node.hitCount * interval;
+    busy += us;
+    const name = nameOf(node.callFrame);
+    self.set(name, (self.get(name) ?? 0) + us);
+    const kind = kindOf(node.callFrame);
+    byKind.set(kind, (byKind.get(kind) ?? 0) + us);
+  }
+  const ms = (us) => (us / 1000).toFixed(0).padStart(7);
+  const pc = (us) => `${((100 * us) / Math.max(1, busy)).toFixed(1).padStart(5)} %`;
+  console.log(`\n${kind}, ${n} conversations: p99 ${result.latency.p99?.toFixed(1)} ms, ${result.sent} messages; ${(busy / 1000).toFixed(0)} ms busy in the profile (${(busy / Math.max(1, result.sent)).toFixed(0)} µs per message)`);
+  console.log([...byKind].sort((a, b) => b[1] - a[1]).map(([k, us]) => `${k} ${pc(us).trim()}`).join(' · '));
+  for (const [name, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
+    console.log(`${ms(us)} ms ${pc(us)}  ${name.slice(0, 160)}`);
+  }
+  close();
+} finally {
+  await server.stop();
+  rmSync(state, { recursive: true, force: true });
+}
+process.exit(0);
