@@ -849,10 +849,7 @@ impl ConversationObject {
         let mut persist = false;
         for effect in effects {
             match effect {
-                Effect::Append(entry) => {
-                    store::append(&self.sql, &entry)?;
-                    appended.push(entry);
-                }
+                Effect::Append(entry) => appended.push(entry),
                 Effect::Reply(msg) => replies.push(msg),
                 Effect::Relay(msg) => {
                     for ws in self.state.get_websockets() {
@@ -870,6 +867,7 @@ impl ConversationObject {
                 Effect::MailTranscript { to } => mail_to = Some(to),
             }
         }
+        store::append(&self.sql, &appended)?;
         if let Some(to) = mail_to {
             // Rendered from what is stored (the entries just appended included).
             let entries = store::entries_after(&self.sql, 0)?;

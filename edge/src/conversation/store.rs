@@ -94,16 +94,24 @@ pub fn put_revoked_epochs(
 }
 
 /// Stores an entry. `INSERT OR IGNORE`: the same seq is never stored twice.
-pub fn append(sql: &SqlStorage, entry: &TranscriptEntry) -> ApiResult<()> {
-    exec(
-        sql,
-        "INSERT OR IGNORE INTO entries (seq, at, body) VALUES (?, ?, ?)",
-        vec![
-            int(entry.seq),
-            int(entry.at.0),
-            serde_json::to_string(entry)?.into(),
-        ],
-    )
+/// Stores the entries one input appended in one statement (an answer that asks for a human
+/// appends several): each statement costs a cursor the platform makes and later collects, and
+/// is the largest single cost of a routed chat's CPU (docs/performance.md).
+pub fn append(sql: &SqlStorage, entries: &[TranscriptEntry]) -> ApiResult<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let mut query = String::from("INSERT OR IGNORE INTO entries (seq, at, body) VALUES (?, ?, ?)");
+    let mut args = Vec::with_capacity(entries.len() * 3);
+    for (i, entry) in entries.iter().enumerate() {
+        if i > 0 {
+            query.push_str(", (?, ?, ?)");
+        }
+        args.push(int(entry.seq));
+        args.push(int(entry.at.0));
+        args.push(serde_json::to_string(entry)?.into());
+    }
+    exec(sql, &query, args)
 }
 
 #[derive(Deserialize)]
