@@ -52,23 +52,39 @@ export function commitCounting() {
 export function countCommits(rootPid) {
   const pids = rootPid ? workerdPids(rootPid) : [];
   if (!pids.length || !commitCounting()) return { available: false, stop: async () => null };
-  const perf = attachPerf(['stat', '-x,', '-e', EVENTS.join(',')], pids, ['ignore', 'ignore', 'pipe']);
+  const counter = countEvents(EVENTS, pids);
+  return {
+    available: true,
+    ready: counter.ready,
+    stop: async () => {
+      const counts = await counter.stop();
+      const fsync = counts.get('syscalls:sys_enter_fsync');
+      const fdatasync = counts.get('syscalls:sys_enter_fdatasync');
+      if (fsync == null || fdatasync == null) return null;
+      return { fsync, fdatasync, commits: fsync + fdatasync };
+    },
+  };
+}
+
+/**
+ * Counts `events` (perf event names) of `pids` with `perf stat` until `stop()`, which resolves
+ * with a Map of event name → count (an event perf could not count is missing).
+ */
+export function countEvents(events, pids) {
+  const perf = attachPerf(['stat', '-x,', '-e', events.join(',')], pids, ['ignore', 'ignore', 'pipe']);
   let err = '';
   perf.child.stderr.on('data', (d) => { err += d.toString(); });
   return {
-    available: true,
     ready: perf.ready,
     stop: async () => {
       await perf.stop();
-      const count = (ev) => {
-        const line = err.split('\n').find((l) => l.includes(ev));
+      const counts = new Map();
+      for (const event of events) {
+        const line = err.split('\n').find((l) => l.includes(event));
         const n = Number(line?.split(',')[0]);
-        return Number.isFinite(n) ? n : null;
-      };
-      const fsync = count('sys_enter_fsync');
-      const fdatasync = count('sys_enter_fdatasync');
-      if (fsync == null || fdatasync == null) return null;
-      return { fsync, fdatasync, commits: fsync + fdatasync };
+        if (line && Number.isFinite(n)) counts.set(event, n);
+      }
+      return counts;
     },
   };
 }

@@ -2,6 +2,9 @@
 // virtual addresses, and `readelf`'s program headers map one to the other. Used by the
 // bench's probes on workerd (scripts/lib/gc-pauses.mjs, scripts/lib/platform-objects.mjs).
 import { spawnSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { root } from './paths.mjs';
 
 const run = (cmd, args) => spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
 const cache = new Map();
@@ -38,4 +41,13 @@ export function fileOffset(binary, matches) {
   const a = hit[1];
   const seg = elf.loads.find((s) => a >= s.vaddr && a < s.vaddr + s.memsz);
   return seg ? a - seg.vaddr + seg.off : null;
+}
+
+/** The local server's workerd binary (the file the probes attach to), or null. */
+export function workerdBinary() {
+  try {
+    return realpathSync(join(root, 'node_modules/@cloudflare/workerd-linux-64/bin/workerd'));
+  } catch {
+    return null;
+  }
 }

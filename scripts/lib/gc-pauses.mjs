@@ -8,12 +8,11 @@
 // `GarbageCollectionReason` argument). Needs root (uprobes),
 // `perf`, `nm` and `readelf`; without them `available` is false and callers report "not measured".
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { root } from './paths.mjs';
 import { attachPerf, workerdPids } from './commits.mjs';
-import { fileOffset } from './elf.mjs';
+import { fileOffset, workerdBinary } from './elf.mjs';
 
 const GROUP = 'parlor_gc';
 const COLLECTORS = {
@@ -56,12 +55,8 @@ let probed;
 export function gcCounting() {
   if (probed !== undefined) return probed;
   probed = false;
-  let binary;
-  try {
-    binary = realpathSync(join(root, 'node_modules/@cloudflare/workerd-linux-64/bin/workerd'));
-  } catch {
-    return probed;
-  }
+  const binary = workerdBinary();
+  if (!binary) return probed;
   const at = offsets(binary);
   if (!at) return probed;
   run('perf', ['probe', '-q', '-d', `${GROUP}:*`]);

@@ -9,12 +9,11 @@
 // the calls that made them, counted, to <file>. Needs root (uprobes), `perf`, `nm` and
 // `readelf`; without them `available` is false and callers report "not measured".
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { root } from './paths.mjs';
-import { attachPerf, workerdPids } from './commits.mjs';
-import { fileOffset } from './elf.mjs';
+import { attachPerf, countEvents, workerdPids } from './commits.mjs';
+import { fileOffset, workerdBinary } from './elf.mjs';
 
 const GROUP = 'parlor_obj';
 const SYMBOL = 'workerd::jsg::Wrappable::attachWrapper(';
@@ -26,12 +25,8 @@ let probed;
 export function objectCounting() {
   if (probed !== undefined) return probed;
   probed = false;
-  let binary;
-  try {
-    binary = realpathSync(join(root, 'node_modules/@cloudflare/workerd-linux-64/bin/workerd'));
-  } catch {
-    return probed;
-  }
+  const binary = workerdBinary();
+  if (!binary) return probed;
   const at = fileOffset(binary, (name) => name.startsWith(SYMBOL));
   if (at == null) return probed;
   run('perf', ['probe', '-q', '-d', `${GROUP}:*`]);
@@ -49,17 +44,13 @@ export function countPlatformObjects(rootPid) {
   if (!pids.length || !objectCounting()) return { available: false, ready: Promise.resolve(), stop: async () => null };
   const stacks = process.env.BENCH_OBJECT_STACKS;
   if (stacks) return recordStacks(pids, stacks);
-  const perf = attachPerf(['stat', '-x,', '-e', `${GROUP}:wrap`], pids, ['ignore', 'ignore', 'pipe']);
-  let err = '';
-  perf.child.stderr.on('data', (d) => { err += d.toString(); });
+  const counter = countEvents([`${GROUP}:wrap`], pids);
   return {
     available: true,
-    ready: perf.ready,
+    ready: counter.ready,
     stop: async () => {
-      await perf.stop();
-      const line = err.split('\n').find((l) => l.includes(`${GROUP}:wrap`));
-      const objects = Number(line?.split(',')[0]);
-      return Number.isFinite(objects) ? { objects } : null;
+      const objects = (await counter.stop()).get(`${GROUP}:wrap`);
+      return objects == null ? null : { objects };
     },
   };
 }
