@@ -130,10 +130,10 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid, onWind
   const gc = countGcPauses(rootPid);
   const objects = countPlatformObjects(rootPid);
   await Promise.all([commits.ready, gc.ready, objects.ready]);
-  // The workerd processes' CPU over the window, per message: steadier than a tail between
-  // two builds of the same machine (ticks of 10 ms, over seconds of CPU).
   // A profiler's hook (scripts/profile-*.mjs): the measured window starts and ends.
   await onWindow?.('start');
+  // The workerd processes' CPU over the window, per message: steadier than a tail between
+  // two builds of the same machine (ticks of 10 ms, over seconds of CPU).
   const cpuBefore = workerdCpu(rootPid);
   const started = performance.now();
   pairs.forEach((p, i) => {

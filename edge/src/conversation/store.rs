@@ -93,10 +93,10 @@ pub fn put_revoked_epochs(
     kv_put(sql, "revoked", revoked)
 }
 
-/// Stores an entry. `INSERT OR IGNORE`: the same seq is never stored twice.
-/// Stores the entries one input appended in one statement (an answer that asks for a human
-/// appends several): each statement costs a cursor the platform makes and later collects, and
-/// is the largest single cost of a routed chat's CPU (docs/performance.md).
+/// Stores the entries one input appended, in one statement (an answer that asks for a human
+/// appends several): each statement is a cursor the platform makes and later collects, and the
+/// largest single line of a message's CPU (docs/performance.md). `INSERT OR IGNORE`: the same
+/// seq is never stored twice.
 pub fn append(sql: &SqlStorage, entries: &[TranscriptEntry]) -> ApiResult<()> {
     if entries.is_empty() {
         return Ok(());
