@@ -4,11 +4,12 @@
 // function a Rust call went through, e.g. `send`, `exec`, `toArray`), largest first, and
 // writes the whole profile to target/allocations.json (open it in Chrome's devtools, Memory).
 // Usage (after `node scripts/build.mjs`): node scripts/profile-allocations.mjs [conversations]
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parlorChat } from './bench/chat.mjs';
 import { seedWorkspace } from './lib/demo.mjs';
+import { glueNamer } from './lib/glue-names.mjs';
 import { connectInspector } from './lib/inspector.mjs';
 import { root } from './lib/paths.mjs';
 import { devVars, freePort, snapshotBuild, startServer } from './lib/server.mjs';
@@ -37,20 +38,9 @@ try {
   mkdirSync(join(root, 'target'), { recursive: true });
   writeFileSync(join(root, 'target/allocations.json'), JSON.stringify(profile));
 
-  // Bytes per call site: the innermost import of the wasm glue on the stack (its functions are
-  // anonymous; their names are the keys on their lines of the bundled shim), else the frame's
-  // own name (the runtime's work shows as "(V8 API)").
-  const tmp = join(state, 'snapshot', '.wrangler', 'tmp');
-  const shim = readdirSync(tmp).map((d) => join(tmp, d, 'shim.js')).find((f) => existsSync(f));
-  const lines = shim ? readFileSync(shim, 'utf8').split('\n') : [];
-  const glueName = (f) => {
-    if (!f.url.endsWith('shim.js')) return null;
-    const m = lines[f.lineNumber]?.match(/(__wbg_[A-Za-z]+|__wbindgen_[A-Za-z_]+?)(?:_[0-9a-f]{16})?\s*:/);
-    if (!m) return null;
-    // The generic imports are named by what they call (string copies, closures, …).
-    const callee = m[1].startsWith('__wbindgen_generic') ? lines[f.lineNumber + 1]?.match(/ret = (\w+)\(/)?.[1] : null;
-    return callee ?? m[1].replace(/^__wbg_/, '');
-  };
+  // Bytes per call site: the innermost import of the wasm glue on the stack, else the
+  // frame's own name (the runtime's work shows as "(V8 API)").
+  const glueName = glueNamer(join(state, 'snapshot'));
   const bySite = new Map();
   let total = 0;
   const walk = (node, site) => {

@@ -7,11 +7,12 @@
 // The profiler itself slows the server; compare shares, not milliseconds, with the bench.
 // Usage (after `node scripts/build.mjs`): node scripts/profile-cpu.mjs [conversations] [parlor|durable-echo|echo]
 // (a baseline runs as many socket pairs with the same schedule, for comparing the same lines).
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { echoChat, parlorChat } from './bench/chat.mjs';
 import { seedWorkspace } from './lib/demo.mjs';
+import { glueNamer } from './lib/glue-names.mjs';
 import { connectInspector } from './lib/inspector.mjs';
 import { root } from './lib/paths.mjs';
 import { devVars, freePort, snapshotBuild, startServer } from './lib/server.mjs';
@@ -42,18 +43,10 @@ try {
   mkdirSync(join(root, 'target'), { recursive: true });
   writeFileSync(join(root, 'target/cpu.cpuprofile'), JSON.stringify(profile));
 
-  // The glue's functions are anonymous; their names are the keys on their lines of the
-  // bundled shim (as in profile-allocations.mjs).
-  const tmp = join(state, 'snapshot', '.wrangler', 'tmp');
-  const shim = readdirSync(tmp).map((d) => join(tmp, d, 'shim.js')).find((f) => existsSync(f));
-  const lines = shim ? readFileSync(shim, 'utf8').split('\n') : [];
-  const nameOf = (f) => {
-    if (f.url.endsWith('shim.js')) {
-      const m = lines[f.lineNumber]?.match(/(__wbg_[A-Za-z]+|__wbindgen_[A-Za-z_]+?)(?:_[0-9a-f]{16})?\s*:/);
-      return `glue ${m ? m[1].replace(/^__wbg_/, '') : f.functionName || `line ${f.lineNumber}`}`;
-    }
-    return f.functionName || '(anonymous)';
-  };
+  const glueName = glueNamer(join(state, 'snapshot'));
+  const nameOf = (f) => (f.url.endsWith('shim.js')
+    ? `glue ${glueName(f) ?? (f.functionName || `line ${f.lineNumber}`)}`
+    : f.functionName || '(anonymous)');
   const kindOf = (f) => (f.url.startsWith('wasm://') ? 'wasm' : f.url.endsWith('shim.js') ? 'glue' : f.url ? 'other JS' : 'runtime');
   const interval = (profile.endTime - profile.startTime) / Math.max(1, profile.samples.length);
   const self = new Map();
