@@ -67,6 +67,10 @@ function durableObject(Rust) {
       return guarded(() => this.current()[name](...args));
     };
   }
+  // A class may handle socket frames within the call (see edge/src/at_once.rs).
+  if (DurableObject.prototype.webSocketMessageAtOnce) {
+    DurableObject.prototype.webSocketMessage = DurableObject.prototype.webSocketMessageAtOnce;
+  }
   return DurableObject;
 }
 

@@ -3,6 +3,7 @@
 
 mod alarm;
 mod allow;
+mod at_once;
 mod conversation;
 mod crypto;
 mod durable_echo;

@@ -129,6 +129,31 @@ impl ConversationDO {
         let object = &self.object;
         serve_link(batch, |batch: ToConversation| object.link(batch)).await
     }
+
+    /// `webSocketMessage` without the async export's promise and microtask: a chat message
+    /// is handled within the call (see `crate::at_once`); `edge/entry.mjs` routes the
+    /// platform's `webSocketMessage` here.
+    #[wasm_bindgen(js_name = webSocketMessageAtOnce)]
+    pub fn websocket_message_at_once(
+        &self,
+        ws: worker::worker_sys::web_sys::WebSocket,
+        message: wasm_bindgen::JsValue,
+    ) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue> {
+        let message = match message.as_string() {
+            Some(text) => WebSocketIncomingMessage::String(text),
+            None => {
+                WebSocketIncomingMessage::Binary(worker::js_sys::Uint8Array::new(&message).to_vec())
+            }
+        };
+        let object = self.object.clone();
+        crate::at_once::at_once(async move {
+            object
+                .websocket_message(ws.into(), message)
+                .await
+                .map(|()| wasm_bindgen::JsValue::UNDEFINED)
+                .map_err(wasm_bindgen::JsValue::from)
+        })
+    }
 }
 
 /// One conversation: its storage, sockets and core machine.
