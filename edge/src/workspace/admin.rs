@@ -11,6 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{read_json, MAX_BODY_BYTES};
 use crate::identity::Role;
 use crate::validate;
+use crate::workspace::memo::Memo;
 use crate::workspace::sessions::Handover;
 use crate::workspace::store::{self, Agent, Team};
 
@@ -68,6 +69,7 @@ fn check_teams(sql: &SqlStorage, teams: &[String]) -> ApiResult<()> {
 /// body (see `crate::signin`).
 pub async fn create_agent(
     sql: &SqlStorage,
+    memo: &Memo,
     req: &mut Request,
     now: u64,
     password_hash: &str,
@@ -95,7 +97,7 @@ pub async fn create_agent(
     };
     // A fresh epoch: a token of an agent deleted before under the same id does not work.
     let epoch = store::next_session_epoch(sql, now)?;
-    store::insert_agent(sql, &agent, password_hash, epoch)?;
+    store::insert_agent(sql, memo, &agent, password_hash, epoch)?;
     Ok(agent)
 }
 
@@ -187,6 +189,7 @@ pub fn ends_sessions(before: &Agent, after: &Agent) -> Option<(&'static str, Han
 /// (a new epoch is stored), why.
 pub async fn patch_agent(
     sql: &SqlStorage,
+    memo: &Memo,
     id: &str,
     req: &mut Request,
     now: u64,
@@ -205,19 +208,24 @@ pub async fn patch_agent(
         check_teams(sql, &teams)?;
         agent.teams = teams;
     }
-    store::update_agent(sql, &agent)?;
+    store::update_agent(sql, memo, &agent)?;
     let ended = ends_sessions(&before, &agent);
     if ended.is_some() {
-        store::set_session_epoch(sql, id, store::next_session_epoch(sql, now)?)?;
+        store::set_session_epoch(sql, memo, id, store::next_session_epoch(sql, now)?)?;
     }
     Ok((agent, ended))
 }
 
-pub async fn patch_profile(sql: &SqlStorage, id: &str, req: &mut Request) -> ApiResult<Agent> {
+pub async fn patch_profile(
+    sql: &SqlStorage,
+    memo: &Memo,
+    id: &str,
+    req: &mut Request,
+) -> ApiResult<Agent> {
     let patch: ProfilePatch = read_json(req, SMALL_BODY).await?;
     let mut agent = store::agent(sql, id)?.ok_or(ApiError::NotFound("agent"))?;
     apply_profile(&mut agent, patch.name, patch.avatar_url)?;
-    store::update_agent(sql, &agent)?;
+    store::update_agent(sql, memo, &agent)?;
     Ok(agent)
 }
 
@@ -225,6 +233,7 @@ pub async fn patch_profile(sql: &SqlStorage, id: &str, req: &mut Request) -> Api
 /// agent and the new epoch.
 pub async fn reset_password(
     sql: &SqlStorage,
+    memo: &Memo,
     id: &str,
     req: &mut Request,
     now: u64,
@@ -237,7 +246,7 @@ pub async fn reset_password(
     let _: Rest = read_json(req, SMALL_BODY).await?;
     let agent = store::agent(sql, id)?.ok_or(ApiError::NotFound("agent"))?;
     let epoch = store::next_session_epoch(sql, now)?;
-    store::set_password(sql, id, password_hash, epoch)?;
+    store::set_password(sql, memo, id, password_hash, epoch)?;
     Ok((agent, epoch))
 }
 

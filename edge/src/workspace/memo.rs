@@ -1,9 +1,11 @@
 //! What the workspace object reads on every run but rarely changes, kept in memory beside the
 //! rows it mirrors: the email throttles' next deadlines (read to set the alarm after each
 //! run), each live conversation's report facts (folded on each routing event), and when the
-//! last conversation was erased (asked on each link call). A routed chat read these nine times
-//! from SQLite; each memo is written through by the only code that writes its rows, and a new
-//! instance starts empty, so a memo is never older than storage.
+//! last conversation was erased (asked on each link call), and agents' session rows (read for
+//! every inbox and admin frame). A routed chat read these ten times from SQLite; each memo is
+//! written through, or dropped, by the only code that writes its rows (the agents' rows: by
+//! each write function of `store.rs`, which takes the memo for that), and a new instance
+//! starts empty, so a memo is never older than storage.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -16,6 +18,7 @@ use worker::SqlStorage;
 
 use crate::error::ApiResult;
 use crate::sql::{kv_get, kv_put, rows};
+use crate::workspace::store::{self, Agent};
 
 /// The two email throttles, each one kv row.
 #[derive(Debug, Clone, Copy)]
@@ -45,6 +48,12 @@ impl Throttle {
 /// More live conversations than this and the facts memo starts afresh (rows are re-read).
 const FACTS_MAX: usize = 4_096;
 
+/// More agents than this and the sessions memo starts afresh.
+const SESSIONS_MAX: usize = 1_024;
+
+/// An agent's row as `store::agent_session` reads it (`None`: no such agent).
+type Session = Option<(Agent, u64)>;
+
 #[derive(Default)]
 pub struct Memo {
     /// Per throttle: `None` until read; then its stored row's next deadline.
@@ -53,6 +62,8 @@ pub struct Memo {
     facts: RefCell<HashMap<String, ChatFacts>>,
     /// `None` until read; then the newest `erased.at` (`Some(None)`: nothing erased).
     last_erasure: Cell<Option<Option<Millis>>>,
+    /// Agents' session rows read since their last write.
+    sessions: RefCell<HashMap<String, Session>>,
 }
 
 #[derive(Deserialize)]
@@ -126,6 +137,28 @@ impl Memo {
             }
         };
         Ok(latest.is_some_and(|at| at >= since))
+    }
+
+    /// The agent and their session epoch, as stored (see `store::agent_session`).
+    pub fn agent_session(&self, sql: &SqlStorage, id: &str) -> ApiResult<Session> {
+        if let Some(known) = self.sessions.borrow().get(id) {
+            return Ok(known.clone());
+        }
+        let found = store::agent_session(sql, id)?;
+        let mut memo = self.sessions.borrow_mut();
+        if memo.len() >= SESSIONS_MAX {
+            memo.clear();
+        }
+        memo.insert(id.to_owned(), found.clone());
+        Ok(found)
+    }
+
+    /// The agent's row is being written or deleted: read it again next time. Called by the
+    /// write functions themselves, in the same synchronous section as the write, so no frame
+    /// can read between them (an event that only *may* write, such as an admin's request
+    /// waiting for its body, would let a frame refill the memo with the old row).
+    pub fn forget_session(&self, id: &str) {
+        self.sessions.borrow_mut().remove(id);
     }
 
     /// A conversation was remembered as erased at `at`.

@@ -465,7 +465,7 @@ impl WorkspaceDO {
             }
             (["me"], Method::Patch) => {
                 let id = who.agent_id().ok_or(ApiError::Forbidden)?;
-                let agent = admin::patch_profile(sql, id, req).await?;
+                let agent = admin::patch_profile(sql, &self.memo, id, req).await?;
                 // The machine snapshots name and picture into the chats the agent accepts.
                 self.sync_agent(&agent).await?;
                 ok(&agent)
@@ -558,13 +558,13 @@ impl WorkspaceDO {
             (["agents"], Method::Post) => {
                 require_admin(who)?;
                 let hash = password_hash_of(req)?;
-                let agent = admin::create_agent(sql, req, now_ms(), &hash).await?;
+                let agent = admin::create_agent(sql, &self.memo, req, now_ms(), &hash).await?;
                 self.sync_agent(&agent).await?;
                 created(&agent)
             }
             (["agents", id], Method::Patch) => {
                 require_admin(who)?;
-                let (agent, ended) = admin::patch_agent(sql, id, req, now_ms()).await?;
+                let (agent, ended) = admin::patch_agent(sql, &self.memo, id, req, now_ms()).await?;
                 self.sync_agent(&agent).await?;
                 if let Some((reason, handover)) = ended {
                     self.end_sessions(id, reason, Some(handover)).await?;
@@ -574,7 +574,7 @@ impl WorkspaceDO {
             (["agents", id], Method::Delete) => {
                 require_admin(who)?;
                 store::agent(sql, id)?.ok_or(ApiError::NotFound("agent"))?;
-                store::delete_agent(sql, id)?;
+                store::delete_agent(sql, &self.memo, id)?;
                 canned::forget_agent(sql, id)?;
                 push::forget_agent(sql, id)?;
                 let agent = AgentId::new(*id);
@@ -587,7 +587,8 @@ impl WorkspaceDO {
                 require_admin(who)?;
                 let now = now_ms();
                 let hash = password_hash_of(req)?;
-                let (agent, epoch) = admin::reset_password(sql, id, req, now, &hash).await?;
+                let (agent, epoch) =
+                    admin::reset_password(sql, &self.memo, id, req, now, &hash).await?;
                 let handover = Some(sessions::Handover::AfterGrace);
                 self.end_sessions(id, admin::ended::PASSWORD_RESET, handover)
                     .await?;

@@ -97,7 +97,7 @@ impl WorkspaceDO {
             // A key holder's admin view has no session to end; a revoked socket is closing.
             return Ok(!matches!(attachment, Attachment::Revoked));
         };
-        let stored = store::agent_session(&self.sql, agent)?;
+        let stored = self.memo.agent_session(&self.sql, agent)?;
         let ended = match &stored {
             None => Some(ended::REMOVED),
             Some((_, current)) if *current != epoch => Some(ended::SESSION_ENDED),

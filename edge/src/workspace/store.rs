@@ -11,6 +11,7 @@ use worker::SqlStorage;
 use crate::error::{ApiError, ApiResult};
 use crate::identity::Role;
 use crate::sql::{exec, int, kv_get, kv_put, rows, KV_SCHEMA};
+use crate::workspace::memo::Memo;
 use crate::workspace::paging::{After, PageRequest};
 
 const SCHEMA: &[&str] = &[
@@ -220,7 +221,8 @@ pub fn agent_session(sql: &SqlStorage, id: &str) -> ApiResult<Option<(Agent, u64
 }
 
 /// Gives the agent a new session epoch: every session signed before is refused from now on.
-pub fn set_session_epoch(sql: &SqlStorage, id: &str, epoch: u64) -> ApiResult<()> {
+pub fn set_session_epoch(sql: &SqlStorage, memo: &Memo, id: &str, epoch: u64) -> ApiResult<()> {
+    memo.forget_session(id);
     exec(
         sql,
         "UPDATE agents SET session_epoch = ? WHERE id = ?",
@@ -241,6 +243,7 @@ pub fn next_session_epoch(sql: &SqlStorage, now: u64) -> ApiResult<u64> {
 
 pub fn insert_agent(
     sql: &SqlStorage,
+    memo: &Memo,
     a: &Agent,
     password_hash: &str,
     session_epoch: u64,
@@ -248,6 +251,7 @@ pub fn insert_agent(
     if agent(sql, &a.id)?.is_some() || agent_by_email(sql, &a.email)?.is_some() {
         return Err(ApiError::Conflict("agent"));
     }
+    memo.forget_session(&a.id);
     exec(
         sql,
         "INSERT INTO agents (id, email, body, password_hash, session_epoch) VALUES (?, ?, ?, ?, ?)",
@@ -261,7 +265,8 @@ pub fn insert_agent(
     )
 }
 
-pub fn update_agent(sql: &SqlStorage, a: &Agent) -> ApiResult<()> {
+pub fn update_agent(sql: &SqlStorage, memo: &Memo, a: &Agent) -> ApiResult<()> {
+    memo.forget_session(&a.id);
     exec(
         sql,
         "UPDATE agents SET body = ? WHERE id = ?",
@@ -270,7 +275,14 @@ pub fn update_agent(sql: &SqlStorage, a: &Agent) -> ApiResult<()> {
 }
 
 /// A new password and a new session epoch: every session signed before is refused.
-pub fn set_password(sql: &SqlStorage, id: &str, hash: &str, epoch: u64) -> ApiResult<()> {
+pub fn set_password(
+    sql: &SqlStorage,
+    memo: &Memo,
+    id: &str,
+    hash: &str,
+    epoch: u64,
+) -> ApiResult<()> {
+    memo.forget_session(id);
     exec(
         sql,
         "UPDATE agents SET password_hash = ?, session_epoch = ? WHERE id = ?",
@@ -279,7 +291,7 @@ pub fn set_password(sql: &SqlStorage, id: &str, hash: &str, epoch: u64) -> ApiRe
 }
 
 /// Rewrites an agent's hash at today's cost (same password, same session epoch), unless it
-/// changed since it was read.
+/// changed since it was read. The hash is not part of the sessions memo: nothing to drop.
 pub fn upgrade_password_hash(sql: &SqlStorage, id: &str, old: &str, new: &str) -> ApiResult<()> {
     exec(
         sql,
@@ -288,7 +300,8 @@ pub fn upgrade_password_hash(sql: &SqlStorage, id: &str, old: &str, new: &str) -
     )
 }
 
-pub fn delete_agent(sql: &SqlStorage, id: &str) -> ApiResult<()> {
+pub fn delete_agent(sql: &SqlStorage, memo: &Memo, id: &str) -> ApiResult<()> {
+    memo.forget_session(id);
     exec(sql, "DELETE FROM agents WHERE id = ?", vec![id.into()])
 }
 
