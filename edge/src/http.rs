@@ -11,7 +11,12 @@ use crate::error::{ApiError, ApiResult};
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 pub fn json_response<T: Serialize>(body: &T, status: u16) -> Response {
-    let text = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    let text = serde_json::to_string(body).unwrap_or_else(|_| "{}".to_owned());
+    json_text_response(text, status)
+}
+
+/// A response whose body is JSON already written.
+pub fn json_text_response(text: String, status: u16) -> Response {
     let headers = Headers::new();
     // Well-formed static header names and values cannot be rejected.
     let _ = headers.set("content-type", "application/json; charset=utf-8");
@@ -19,7 +24,7 @@ pub fn json_response<T: Serialize>(body: &T, status: u16) -> Response {
     ResponseBuilder::new()
         .with_status(status)
         .with_headers(headers)
-        .fixed(text)
+        .fixed(text.into_bytes())
 }
 
 pub fn ok<T: Serialize>(body: &T) -> ApiResult<Response> {

@@ -1,11 +1,13 @@
-//! The calls between the two Durable Object classes (never seen by clients): creating a
-//! conversation, and the typed link of `parlor_core::link`, one method per object.
+//! The calls between the two Durable Object classes (never seen by clients): the typed link of
+//! `parlor_core::link`, one method per object, and the workspace's other calls on a
+//! conversation (creating it, checking a visitor's token…: [`call`]).
 //!
 //! The link is the hot path (every routed chat crosses it twice, every preview once), so it is
 //! a JavaScript RPC method (`link(batch)`, JSON text in and out) rather than a request: no
-//! `Request`, `Headers`, body stream or `Response` per call. The objects export the method
+//! `Request`, `Headers`, body stream or `Response` per call; so are the other calls
+//! (`internal(path, body)`), a cold start's creation included. The objects export the methods
 //! from Rust (`#[wasm_bindgen] impl … { fn link }`) and `edge/entry.mjs` declares their classes
-//! as `DurableObject`s so the platform lets other objects call it.
+//! as `DurableObject`s so the platform lets other objects call them.
 
 use std::cell::RefCell;
 
@@ -53,6 +55,10 @@ extern "C" {
 
     #[wasm_bindgen(method, catch)]
     fn link(this: &LinkTarget, batch: String) -> Result<JsValue, JsValue>;
+
+    /// A conversation's other calls (`conversation/calls.rs`).
+    #[wasm_bindgen(method, catch)]
+    fn internal(this: &LinkTarget, path: &str, body: String) -> Result<JsValue, JsValue>;
 }
 
 /// A conversation's link to its workspace: the stub made on the first call and kept while the
@@ -101,9 +107,30 @@ pub async fn to_conversation(
     call_link(&target, batch).await
 }
 
+/// Workspace → conversation, one of its other calls (`conversation/calls.rs`): `path` names
+/// it; the parsed JSON answer, or the conversation's refusal in its words.
+pub async fn call<B: Serialize, R: DeserializeOwned>(
+    env: &Env,
+    conversation: &str,
+    path: &str,
+    body: &B,
+) -> ApiResult<R> {
+    let target: LinkTarget = conversation_stub(env, conversation)?.into_rpc();
+    let pending = target.internal(path, serde_json::to_string(body)?);
+    answer(path, pending).await
+}
+
 async fn call_link<B: Serialize, R: DeserializeOwned>(
     target: &LinkTarget,
     batch: &B,
+) -> ApiResult<R> {
+    answer("link", target.link(serde_json::to_string(batch)?)).await
+}
+
+/// The JSON text an RPC call answers, parsed.
+async fn answer<R: DeserializeOwned>(
+    call: &str,
+    pending: Result<JsValue, JsValue>,
 ) -> ApiResult<R> {
     let failed = |e: JsValue| {
         let why = e
@@ -111,16 +138,15 @@ async fn call_link<B: Serialize, R: DeserializeOwned>(
             .map(|e| String::from(e.message()))
             .or_else(|| e.as_string())
             .unwrap_or_default();
-        ApiError::Internal(format!("link call failed: {why}"))
+        ApiError::Internal(format!("{call} call failed: {why}"))
     };
     // An RPC call answers with a thenable; `Promise.resolve` makes it a promise to await.
-    let pending = target.link(serde_json::to_string(batch)?).map_err(failed)?;
-    let reply = JsFuture::from(js_sys::Promise::resolve(&pending))
+    let reply = JsFuture::from(js_sys::Promise::resolve(&pending.map_err(failed)?))
         .await
         .map_err(failed)?;
     let text = reply
         .as_string()
-        .ok_or_else(|| ApiError::Internal("link reply is not text".into()))?;
+        .ok_or_else(|| ApiError::Internal(format!("{call} reply is not text")))?;
     Ok(serde_json::from_str(&text)?)
 }
 

@@ -1,12 +1,11 @@
-//! Calls between the Worker and the Durable Objects, and between objects: JSON over `fetch`
-//! to a fixed internal host. Objects are not reachable from outside, so these paths are private.
+//! Calls from the Worker to the Durable Objects: requests to a fixed internal host carrying the
+//! caller's identity (objects are not reachable from outside, so these paths are private), and
+//! the stubs of both classes. Calls between objects are RPC methods (`crate::internal`).
 
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use wasm_bindgen::JsValue;
 use worker::{Env, Headers, Method, Request, RequestInit, Stub};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::identity::{Identity, IDENTITY_HEADER};
 
 const INTERNAL_ORIGIN: &str = "https://parlor.internal";
@@ -47,30 +46,6 @@ pub fn internal_request(
         &format!("{INTERNAL_ORIGIN}{path}"),
         &init,
     )?)
-}
-
-/// Object-to-object call with a JSON body, returning the parsed JSON reply.
-pub async fn call<B: Serialize, R: DeserializeOwned>(
-    stub: &Stub,
-    path: &str,
-    body: &B,
-) -> ApiResult<R> {
-    let req = internal_request(
-        Method::Post,
-        path,
-        &Identity::Anonymous,
-        Some(serde_json::to_string(body)?),
-        None,
-    )?;
-    let mut resp = stub.fetch_with_request(req).await?;
-    if resp.status_code() >= 400 {
-        let text = resp.text().await.unwrap_or_default();
-        return Err(ApiError::Internal(format!(
-            "internal call {path} failed: {} {text}",
-            resp.status_code()
-        )));
-    }
-    Ok(resp.json().await?)
 }
 
 /// The identity the Worker attached to a request reaching an object.

@@ -5,11 +5,9 @@
 use parlor_core::link::{ConversationToWorkspace, ToConversation};
 use parlor_core::privacy::erased_answer;
 use serde::{Deserialize, Serialize};
-use worker::Response;
 
 use super::{store, ConversationObject};
-use crate::error::{ApiError, ApiResult};
-use crate::http::ok;
+use crate::error::ApiResult;
 use crate::now_ms;
 
 /// Close code of the sockets of an erased conversation (4000–4999: do not reconnect).
@@ -54,21 +52,9 @@ impl ConversationObject {
         })
     }
 
-    /// An erased conversation answers every request itself: sockets and reads get 410, a
-    /// repeated erasure finds nothing. (A workspace message still on its way comes by the link,
-    /// not a request: see [`answers_after_erasure`].)
-    pub(super) fn if_erased(&self, path: &str) -> ApiResult<Option<Response>> {
-        if !self.is_erased()? {
-            return Ok(None);
-        }
-        match path {
-            "/internal/erase" => Ok(Some(ok(&Erased::default())?)),
-            "/internal/revoke" => Ok(None),
-            _ => Err(ApiError::Erased),
-        }
-    }
-
-    /// Whether only the tombstone is left here.
+    /// Whether only the tombstone is left here. Such a conversation answers every request
+    /// itself: sockets and reads get 410, a repeated erasure finds nothing (`calls.rs`). (A
+    /// workspace message still on its way comes by the link: see [`answers_after_erasure`].)
     pub(super) fn is_erased(&self) -> ApiResult<bool> {
         // A new object (before its init) has no tables yet, so nothing was erased.
         Ok(self.exists.get()

@@ -3,6 +3,7 @@
 //! Every decision is made by `parlor_core::conversation::Conversation`; this file only stores,
 //! sends, and calls the workspace.
 
+mod calls;
 mod erase;
 mod store;
 
@@ -32,9 +33,9 @@ use crate::alarm::AlarmSlot;
 use crate::crypto::{constant_time_eq, random_hex, sha256_hex};
 use crate::error::{ApiError, ApiResult};
 use crate::guards::{chat_frame, Guards, TOO_MANY_REFUSED};
-use crate::http::{ok, read_json};
+use crate::http::{json_text_response, read_capped};
 use crate::identity::Identity;
-use crate::internal::{serve_link, Ack, Init, WorkspaceLink};
+use crate::internal::{serve_link, Init, WorkspaceLink};
 use crate::now_ms;
 use crate::owed::OwedStore;
 use crate::peers::SocketPeers;
@@ -128,6 +129,20 @@ impl ConversationDO {
     pub async fn link(&self, batch: String) -> Result<String, wasm_bindgen::JsValue> {
         let object = &self.object;
         serve_link(batch, |batch: ToConversation| object.link(batch)).await
+    }
+
+    /// The workspace's other calls (`crate::rpc::call`): `path` names one, `body` is its JSON;
+    /// the answer is JSON text, a refusal rejects the call with its words.
+    #[wasm_bindgen(js_name = internal)]
+    pub async fn internal(
+        &self,
+        path: String,
+        body: String,
+    ) -> Result<String, wasm_bindgen::JsValue> {
+        self.object
+            .internal(&path, body.as_bytes())
+            .await
+            .map_err(|e| worker::js_sys::Error::new(&e.to_string()).into())
     }
 
     /// `webSocketMessage` without the async export's promise and microtask: a chat message
@@ -231,8 +246,20 @@ impl ConversationObject {
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        if !self.exists.get() && req.path() != "/internal/init" {
-            return Ok(unknown(&req.path()));
+        let path = req.path();
+        if path.starts_with("/internal/") {
+            // The webhook object's transcript; the workspace calls `internal` over RPC.
+            let answer = match read_capped(&mut req, calls::MAX_CALL_BYTES).await {
+                Ok(body) => self.internal(&path, &body).await,
+                Err(e) => Err(e),
+            };
+            return Ok(match answer {
+                Ok(text) => json_text_response(text, 200),
+                Err(e) => e.to_response(),
+            });
+        }
+        if !self.exists.get() {
+            return Ok(unknown(&path));
         }
         self.rearm_once().await;
         Ok(match self.dispatch(&mut req).await {
@@ -360,14 +387,10 @@ fn host_of(url: &str) -> String {
         .to_owned()
 }
 
-/// What an object with no conversation answers, without touching storage (the same answers
-/// as an object whose meta is missing).
+/// What an object with no conversation answers a socket's upgrade, without touching storage
+/// (internal calls: `calls::unknown`).
 fn unknown(path: &str) -> Response {
     match path {
-        "/internal/check-token" => crate::http::json_response(&Ack { ok: false }, 200),
-        "/internal/revoke" => crate::http::json_response(&Ack { ok: true }, 200),
-        // Erasing what never existed is done already (the admin's request answers zero counts).
-        "/internal/erase" => crate::http::json_response(&erase::Erased::default(), 200),
         "/ws/visitor" => ApiError::Unauthorized.to_response(),
         _ => ApiError::NotFound("conversation").to_response(),
     }
@@ -432,64 +455,10 @@ impl ConversationObject {
 
     async fn dispatch(&self, req: &mut Request) -> ApiResult<Response> {
         let path = req.path();
-        if let Some(resp) = self.if_erased(&path)? {
-            return Ok(resp);
+        if self.is_erased()? {
+            return Err(ApiError::Erased);
         }
         match path.as_str() {
-            "/internal/erase" => {
-                let workspace: String = read_json(req, 1024).await?;
-                ok(&self.erase(&workspace).await?)
-            }
-            "/internal/init" => {
-                let init: Init = read_json(req, 512 * 1024).await?;
-                ok(&self.init(init).await?)
-            }
-            "/internal/check-token" => {
-                let hash: String = read_json(req, 1024).await?;
-                let ok_token = self
-                    .meta()?
-                    .is_some_and(|m| constant_time_eq(&m.token_hash, &hash));
-                ok(&Ack { ok: ok_token })
-            }
-            "/internal/identify" => {
-                // The workspace (the caller) checked the identity; the index row comes back.
-                let identity = read_json(req, 4 * 1024).await?;
-                ok(&self.step(Input::Identify { identity }, None).await?)
-            }
-            "/internal/revoke" => {
-                // The workspace ended this agent's sessions (password reset, role change): their
-                // chat sockets close now, not at their next frame.
-                let Revoke { agent, epoch } = read_json(req, 1024).await?;
-                let mut revoked = store::revoked_epochs(&self.sql)?;
-                let stored = revoked.entry(agent.clone()).or_default();
-                if *stored < epoch {
-                    *stored = epoch;
-                    store::put_revoked_epochs(&self.sql, &revoked)?;
-                }
-                *self.revoked.borrow_mut() = Some(revoked);
-                for ws in self.state.get_websockets_with_tag("agent") {
-                    if self
-                        .peers
-                        .of(&ws)
-                        .is_some_and(|p| p.agent.as_deref() == Some(agent.as_str()))
-                    {
-                        let _ = ws.close(Some(4001), Some(ended::SESSION_ENDED));
-                    }
-                }
-                ok(&Ack { ok: true })
-            }
-            "/internal/transcript" => {
-                let entries = store::entries_after(&self.sql, 0)?;
-                let loaded = self.load()?;
-                let (_, conv) = loaded.ok_or(ApiError::NotFound("conversation"))?;
-                ok(&serde_json::json!({
-                    "entries": entries,
-                    "captured": conv.captured(),
-                    "live_state": conv.live_state(),
-                    "agent": conv.agent(),
-                    "closed": conv.is_closed(),
-                }))
-            }
             "/ws/visitor" => {
                 let token = req
                     .headers()

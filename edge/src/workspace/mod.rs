@@ -54,8 +54,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::guards::{inbox_frame, Guards, TOO_MANY_REFUSED};
 use crate::http::{created, ok, read_json};
 use crate::identity::{issue_session, Identity};
+use crate::internal::call;
 use crate::internal::serve_link;
-use crate::rpc::{call, conversation_stub, identity_of};
+use crate::rpc::identity_of;
 use crate::signin::password_hash_of;
 use crate::sql::has_schema;
 use crate::workspace::access::{caller, require_admin, Caller};
@@ -681,9 +682,13 @@ impl WorkspaceDO {
                 if !who.is_admin() && record.agent.as_deref() != who.agent_id() {
                     return Err(ApiError::Forbidden);
                 }
-                let stub = conversation_stub(&self.env, id)?;
-                let transcript: serde_json::Value =
-                    call(&stub, "/internal/transcript", &serde_json::json!({})).await?;
+                let transcript: serde_json::Value = call(
+                    &self.env,
+                    id,
+                    "/internal/transcript",
+                    &serde_json::json!({}),
+                )
+                .await?;
                 ok(&serde_json::json!({ "conversation": record, "transcript": transcript }))
             }
             _ => Err(ApiError::NotFound("route")),

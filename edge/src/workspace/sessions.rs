@@ -10,8 +10,8 @@ use worker::WebSocket;
 use crate::conversation::Revoke;
 use crate::error::ApiResult;
 use crate::identity::Role;
+use crate::internal::call;
 use crate::now_ms;
-use crate::rpc::{call, conversation_stub};
 use crate::workspace::admin::ended;
 use crate::workspace::sockets::{admin_tag, agent_tag, Attachment};
 use crate::workspace::{store, WorkspaceDO};
@@ -68,10 +68,12 @@ impl WorkspaceDO {
             epoch,
         };
         for (conversation, _) in chats {
-            let revoked = async {
-                let stub = conversation_stub(&self.env, conversation.as_str())?;
-                call::<_, serde_json::Value>(&stub, "/internal/revoke", &revoke).await
-            };
+            let revoked = call::<_, serde_json::Value>(
+                &self.env,
+                conversation.as_str(),
+                "/internal/revoke",
+                &revoke,
+            );
             // A failed call leaves that chat socket open (logged) rather than failing the admin's
             // change, which is stored already; no new chat socket opens with the old token.
             if let Err(e) = revoked.await {
