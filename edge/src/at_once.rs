@@ -28,12 +28,23 @@ pub fn at_once<F>(future: F) -> Outcome
 where
     F: Future<Output = Outcome> + 'static,
 {
-    let mut future = Box::pin(future);
+    match first_poll(future) {
+        Ok(outcome) => outcome,
+        Err(rest) => Ok(future_to_promise(rest).into()),
+    }
+}
+
+/// Polls `future` once: its output, or the rest to hand to a task.
+fn first_poll<T, F>(future: F) -> Result<T, TakenOver<T>>
+where
+    F: Future<Output = T> + 'static,
+{
+    let mut future: Pin<Box<dyn Future<Output = T>>> = Box::pin(future);
     let handoff = Arc::new(Handoff::default());
     let waker = Waker::from(handoff.clone());
     match future.as_mut().poll(&mut Context::from_waker(&waker)) {
-        Poll::Ready(outcome) => outcome,
-        Poll::Pending => Ok(future_to_promise(TakenOver { future, handoff }).into()),
+        Poll::Ready(output) => Ok(output),
+        Poll::Pending => Err(TakenOver { future, handoff }),
     }
 }
 
@@ -58,18 +69,86 @@ impl Wake for Handoff {
 }
 
 /// The pending future, polled by the promise's task from then on.
-struct TakenOver {
-    future: Pin<Box<dyn Future<Output = Outcome>>>,
+struct TakenOver<T> {
+    future: Pin<Box<dyn Future<Output = T>>>,
     handoff: Arc<Handoff>,
 }
 
-impl Future for TakenOver {
-    type Output = Outcome;
+impl<T> Future for TakenOver<T> {
+    type Output = T;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         if let Ok(mut task) = self.handoff.task.lock() {
             *task = Some(cx.waker().clone());
         }
         self.future.as_mut().poll(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// A task's waker that counts its wakes.
+    #[derive(Default)]
+    struct Counted(AtomicUsize);
+
+    impl Wake for Counted {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Pending until `ready` is set; keeps only the waker of its first poll, as
+    /// `worker::Delay` does.
+    struct KeepsFirstWaker {
+        ready: Rc<Cell<bool>>,
+        first: Rc<RefCell<Option<Waker>>>,
+    }
+
+    impl Future for KeepsFirstWaker {
+        type Output = u32;
+
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
+            if self.ready.get() {
+                return Poll::Ready(7);
+            }
+            let mut first = self.first.borrow_mut();
+            if first.is_none() {
+                *first = Some(cx.waker().clone());
+            }
+            Poll::Pending
+        }
+    }
+
+    #[test]
+    fn a_future_that_never_waits_is_done_within_the_call() {
+        assert!(matches!(first_poll(async { 5 }), Ok(5)));
+    }
+
+    #[test]
+    fn a_wake_through_the_first_waker_reaches_the_task_that_took_over() {
+        let ready = Rc::new(Cell::new(false));
+        let first = Rc::new(RefCell::new(None));
+        let future = KeepsFirstWaker {
+            ready: ready.clone(),
+            first: first.clone(),
+        };
+        let Err(mut rest) = first_poll(future) else {
+            panic!("a pending future is handed over");
+        };
+        let task = Arc::new(Counted::default());
+        let task_waker = Waker::from(task.clone());
+        let mut cx = Context::from_waker(&task_waker);
+        assert!(Pin::new(&mut rest).poll(&mut cx).is_pending());
+        // The future wakes the waker it kept from the first poll, not the task's.
+        first.borrow().as_ref().expect("kept").wake_by_ref();
+        assert_eq!(task.0.load(Ordering::Relaxed), 1);
+        ready.set(true);
+        assert_eq!(Pin::new(&mut rest).poll(&mut cx), Poll::Ready(7));
     }
 }
