@@ -6,11 +6,14 @@
 // and writes the whole profile to target/cpu.cpuprofile (open it in Chrome's devtools).
 // The profiler itself slows the server; compare shares, not milliseconds, with the bench.
 // Usage (after `node scripts/build.mjs`): node scripts/profile-cpu.mjs [conversations] [parlor|durable-echo|echo]
-// (a baseline runs as many socket pairs with the same schedule, for comparing the same lines).
+// (a baseline runs as many socket pairs with the same schedule, for comparing the same lines);
+// `node scripts/profile-cpu.mjs <rate> storm-warm|storm-cold` profiles one step of the routing
+// storm at that rate (requests/s, 5 s) instead.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { echoChat, parlorChat } from './bench/chat.mjs';
+import { routingStorm } from './bench/storm.mjs';
 import { seedWorkspace } from './lib/demo.mjs';
 import { glueNamer } from './lib/glue-names.mjs';
 import { connectInspector } from './lib/inspector.mjs';
@@ -37,9 +40,12 @@ try {
     else ({ result: { profile } } = await cdp('Profiler.stop'));
   };
   const schedule = { tag: 'cpu', intervalMs: 5000, durationMs: 20_000, rootPid: server.pid, onWindow };
-  const result = kind === 'parlor'
-    ? await parlorChat(server.url, operator, { ...schedule, n, capacity: 10, setupBudgetMs: 240_000 })
-    : await echoChat(server.url, { ...schedule, kind, m: n });
+  const storm = kind.startsWith('storm-') ? kind.slice('storm-'.length) : null;
+  const result = storm
+    ? stormResult(await routingStorm(server.url, operator, { mode: storm, rates: [n], stepMs: 5000, agents: 40, capacity: 100, thresholdMs: 250, rootPid: server.pid, baseline: false, onWindow }))
+    : kind === 'parlor'
+      ? await parlorChat(server.url, operator, { ...schedule, n, capacity: 10, setupBudgetMs: 240_000 })
+      : await echoChat(server.url, { ...schedule, kind, m: n });
   mkdirSync(join(root, 'target'), { recursive: true });
   writeFileSync(join(root, 'target/cpu.cpuprofile'), JSON.stringify(profile));
 
@@ -63,7 +69,7 @@ try {
   }
   const ms = (us) => (us / 1000).toFixed(0).padStart(7);
   const pc = (us) => `${((100 * us) / Math.max(1, busy)).toFixed(1).padStart(5)} %`;
-  console.log(`\n${kind}, ${n} conversations: p99 ${result.latency.p99?.toFixed(1)} ms, ${result.sent} messages; ${(busy / 1000).toFixed(0)} ms busy in the profile (${(busy / Math.max(1, result.sent)).toFixed(0)} µs per message)`);
+  console.log(`\n${kind}, ${n} ${storm ? 'requests/s' : 'conversations'}: p99 ${result.latency.p99?.toFixed(1)} ms, ${result.sent} ${storm ? 'requests' : 'messages'}; ${(busy / 1000).toFixed(0)} ms busy in the profile (${(busy / Math.max(1, result.sent)).toFixed(0)} µs per ${storm ? 'request' : 'message'})`);
   console.log([...byKind].sort((a, b) => b[1] - a[1]).map(([k, us]) => `${k} ${pc(us).trim()}`).join(' · '));
   for (const [name, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
     console.log(`${ms(us)} ms ${pc(us)}  ${name.slice(0, 160)}`);
@@ -74,3 +80,8 @@ try {
   rmSync(state, { recursive: true, force: true });
 }
 process.exit(0);
+
+/** A storm step read as the chat load's result: its latency and its requests as "messages". */
+function stormResult({ steps: [step] }) {
+  return { latency: step.latency, sent: step.requests };
+}

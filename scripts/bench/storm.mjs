@@ -149,7 +149,7 @@ function sustainableOf(steps) {
   return (firstBad < 0 ? steps : steps.slice(0, firstBad)).reduce((m, s) => Math.max(m, s.rate), 0);
 }
 
-export async function routingStorm(base, operator, { mode, rates, stepMs, agents, capacity, thresholdMs, rootPid, maxInFlight = 400, id = `bench-storm-${mode}`, baseline = true, storage = 'disk' }) {
+export async function routingStorm(base, operator, { mode, rates, stepMs, agents, capacity, thresholdMs, rootPid, maxInFlight = 400, id = `bench-storm-${mode}`, baseline = true, storage = 'disk', onWindow }) {
   const offeredAt = new Map();
   const ws = await benchWorkspace(base, operator, {
     id, agents, capacity, dialogue: mode === 'warm' ? warmDialogue() : coldDialogue(), log,
@@ -172,6 +172,7 @@ export async function routingStorm(base, operator, { mode, rates, stepMs, agents
       let skipped = 0;
       const pending = [];
       const stop = await stepCost(rootPid);
+      await onWindow?.('start');
       log(`storm (${mode}, ${storage}): ${rate} live chat requests/s for ${stepMs / 1000} s (${count} requests)`);
       const { t0, sendSeconds } = await openLoop(count, rate, (i, start) => {
         if (mode === 'warm') {
@@ -196,6 +197,7 @@ export async function routingStorm(base, operator, { mode, rates, stepMs, agents
       while (sent.some((s) => !offeredAt.has(s.conversation)) && performance.now() < until) await sleep(100);
       loop.disable();
       const cost = await stop(count);
+      await onWindow?.('stop');
       const clientStallMs = loop.max / 1e6;
       const lat = [];
       let missing = 0;
