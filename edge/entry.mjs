@@ -67,9 +67,10 @@ function durableObject(Rust) {
       return guarded(() => this.current()[name](...args));
     };
   }
-  // A class may handle socket frames within the call (see edge/src/at_once.rs).
-  if (DurableObject.prototype.webSocketMessageAtOnce) {
-    DurableObject.prototype.webSocketMessage = DurableObject.prototype.webSocketMessageAtOnce;
+  // A class may handle socket frames and its alarm within the call (see edge/src/at_once.rs).
+  for (const name of ['webSocketMessage', 'alarm']) {
+    const atOnce = DurableObject.prototype[`${name}AtOnce`];
+    if (atOnce) DurableObject.prototype[name] = atOnce;
   }
   return DurableObject;
 }

@@ -1,6 +1,6 @@
 //! The calls between the two Durable Object classes (never seen by clients): the typed link of
 //! `parlor_core::link`, one method per object, and the workspace's other calls on a
-//! conversation (creating it, checking a visitor's token…: [`call`]).
+//! conversation (creating it, checking a visitor's token…: [`ConversationStubs::call`]).
 //!
 //! The link is the hot path (every routed chat crosses it twice, every preview once), so it is
 //! a JavaScript RPC method (`link(batch)`, JSON text in and out) rather than a request: no
@@ -10,6 +10,7 @@
 //! as `DurableObject`s so the platform lets other objects call them.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 use parlor_core::dialogue::Dialogue;
 use parlor_core::link::{ConversationToWorkspace, FromConversation, ToConversation};
@@ -97,27 +98,63 @@ impl WorkspaceLink {
     }
 }
 
-/// Workspace → conversation; the reply carries the conversation's messages for the workspace.
-pub async fn to_conversation(
-    env: &Env,
-    conversation: &str,
-    batch: &ToConversation,
-) -> ApiResult<Vec<ConversationToWorkspace>> {
-    let target: LinkTarget = conversation_stub(env, conversation)?.into_rpc();
-    call_link(&target, batch).await
-}
+/// How many conversations' stubs a workspace instance keeps; past it, it starts afresh.
+const STUBS_KEPT: usize = 1_024;
 
-/// Workspace → conversation, one of its other calls (`conversation/calls.rs`): `path` names
-/// it; the parsed JSON answer, or the conversation's refusal in its words.
-pub async fn call<B: Serialize, R: DeserializeOwned>(
-    env: &Env,
-    conversation: &str,
-    path: &str,
-    body: &B,
-) -> ApiResult<R> {
-    let target: LinkTarget = conversation_stub(env, conversation)?.into_rpc();
-    let pending = target.internal(path, serde_json::to_string(body)?);
-    answer(path, pending).await
+/// The workspace's stubs of the conversations it calls, kept while the instance lives, for
+/// the reason [`WorkspaceLink`] keeps one: a routed chat creates the conversation (`init`),
+/// or routes its request, then tells it the acceptance, and each stub made anew derives the
+/// object id from the name and builds two platform objects. A call that fails (or is refused)
+/// drops its stub.
+#[derive(Default)]
+pub struct ConversationStubs(RefCell<HashMap<String, LinkTarget>>);
+
+impl ConversationStubs {
+    fn target(&self, env: &Env, conversation: &str) -> ApiResult<LinkTarget> {
+        if let Some(target) = self.0.borrow().get(conversation) {
+            return Ok(target.clone());
+        }
+        let target: LinkTarget = conversation_stub(env, conversation)?.into_rpc();
+        let mut kept = self.0.borrow_mut();
+        if kept.len() >= STUBS_KEPT {
+            kept.clear();
+        }
+        kept.insert(conversation.to_owned(), target.clone());
+        Ok(target)
+    }
+
+    fn settle<T>(&self, conversation: &str, result: ApiResult<T>) -> ApiResult<T> {
+        if result.is_err() {
+            self.0.borrow_mut().remove(conversation);
+        }
+        result
+    }
+
+    /// Workspace → conversation; the reply carries the conversation's messages for the
+    /// workspace.
+    pub async fn link(
+        &self,
+        env: &Env,
+        conversation: &str,
+        batch: &ToConversation,
+    ) -> ApiResult<Vec<ConversationToWorkspace>> {
+        let target = self.target(env, conversation)?;
+        self.settle(conversation, call_link(&target, batch).await)
+    }
+
+    /// Workspace → conversation, one of its other calls (`conversation/calls.rs`): `path`
+    /// names it; the parsed JSON answer, or the conversation's refusal in its words.
+    pub async fn call<B: Serialize, R: DeserializeOwned>(
+        &self,
+        env: &Env,
+        conversation: &str,
+        path: &str,
+        body: &B,
+    ) -> ApiResult<R> {
+        let target = self.target(env, conversation)?;
+        let pending = target.internal(path, serde_json::to_string(body)?);
+        self.settle(conversation, answer(path, pending).await)
+    }
 }
 
 async fn call_link<B: Serialize, R: DeserializeOwned>(

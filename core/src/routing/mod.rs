@@ -21,7 +21,10 @@ pub use audit::{
 pub use availability::Availability;
 pub use choice::{Condition, Operator, Routing, Rule, RuleTarget, Subject, VisitorFacts};
 pub use effects::{FallbackReason, RoutingEffect, RoutingError, TransferError, WithdrawReason};
-pub use router::{AgentView, Changes, Chat, OpenOffer, Pending, Router, RouterHead, RouterHeadRef};
+pub use router::{
+    AgentView, Changes, Chat, Counters, OpenOffer, Pending, RosterRef, Router, RouterHead,
+    RouterHeadRef,
+};
 pub use settings::{
     Plan, RoutingSettings, DEFAULT_ACCEPT_TIMEOUT, DEFAULT_CAPACITY, DEFAULT_ENGAGEMENT_LIMIT,
     DEFAULT_EXTRA_TEAM_ATTEMPTS,

@@ -70,22 +70,52 @@ pub struct Router {
     changes: Changes,
 }
 
-/// Which outstanding offers and accepted chats changed since the last
-/// [`Router::take_changes`]: a caller that stores the router in parts (see [`Router::head`],
-/// [`Router::pending_part`], [`Router::chat_part`], [`Router::from_parts`]) rewrites only these.
-/// Everything else (settings, agents, teams, cursors, counters) is the small [`RouterHead`].
+/// What changed since the last [`Router::take_changes`]: a caller that stores the router in
+/// parts (see [`Router::roster`], [`Router::counters`], [`Router::pending_part`],
+/// [`Router::chat_part`], [`Router::from_parts`]) rewrites only these. The counters every
+/// decision moves (cursors, offer numbers, engagements) are not tracked: they are a few bytes,
+/// stored whenever they differ from what was stored.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Changes {
     /// Offer ids inserted or removed.
     pub pending: BTreeSet<u64>,
     /// Conversations whose accepted chat was inserted or removed.
     pub chats: BTreeSet<ConversationId>,
+    /// The roster (settings, agents, their presence and teams) changed. It grows with the
+    /// workspace's agents, so a routing decision, which never changes it, does not rewrite it.
+    pub roster: bool,
 }
 
 impl Changes {
     pub fn is_empty(&self) -> bool {
-        self.pending.is_empty() && self.chats.is_empty()
+        self.pending.is_empty() && self.chats.is_empty() && !self.roster
     }
+}
+
+/// The roster, borrowed for storing: everything in the head but the counters.
+#[derive(Serialize)]
+pub struct RosterRef<'a> {
+    settings: &'a RoutingSettings,
+    agents: &'a [AgentSlot],
+    teams: Vec<TeamRosterRef<'a>>,
+}
+
+#[derive(Serialize)]
+struct TeamRosterRef<'a> {
+    id: &'a TeamId,
+    members: &'a [u32],
+}
+
+/// The numbers every routing decision moves: where round robin (and each team's turn) stands,
+/// the next offer id, the engagements used. Stored apart from the roster, so a decision writes
+/// a few bytes whatever the number of agents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    cursor: u32,
+    engagements: u32,
+    next_offer: u64,
+    /// Each team's cursor, in team order.
+    team_cursors: Vec<u32>,
 }
 
 /// The router without its offers and chats, borrowed for storing (see [`Router::head`]).
@@ -99,15 +129,33 @@ pub struct RouterHeadRef<'a> {
     next_offer: u64,
 }
 
-/// The router without its offers and chats, as stored (see [`Router::from_parts`]).
+/// The router without its offers and chats, as stored (see [`Router::from_parts`]): a
+/// [`RosterRef`] read back, with its [`Counters`] put in by [`RouterHead::with_counters`]. A
+/// head stored whole (with its counters, before they were stored apart) reads as well.
 #[derive(Debug, Deserialize)]
 pub struct RouterHead {
     settings: RoutingSettings,
     agents: Vec<AgentSlot>,
     teams: Vec<TeamSlot>,
+    #[serde(default)]
     cursor: u32,
+    #[serde(default)]
     engagements: u32,
+    #[serde(default)]
     next_offer: u64,
+}
+
+impl RouterHead {
+    /// The head with the counters stored apart, which are newer than any the head holds.
+    pub fn with_counters(mut self, counters: Counters) -> Self {
+        self.cursor = counters.cursor;
+        self.engagements = counters.engagements;
+        self.next_offer = counters.next_offer;
+        for (team, cursor) in self.teams.iter_mut().zip(counters.team_cursors) {
+            team.cursor = cursor;
+        }
+        self
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -138,7 +186,8 @@ struct TeamSlot {
     id: TeamId,
     /// Agent indices, ascending (workspace order).
     members: Vec<u32>,
-    /// Position in `members` of the next agent considered.
+    /// Position in `members` of the next agent considered (stored with the [`Counters`]).
+    #[serde(default)]
     cursor: u32,
     /// Whether the team's hours are open, valid from `.0` until `.1` (the next change): routing
     /// asks for every candidate, and the time-zone arithmetic is worth doing once per change.
@@ -343,7 +392,11 @@ impl Router {
             team_index: HashMap::new(),
             by_conversation: HashMap::new(),
             deadlines: BTreeSet::new(),
-            changes: Changes::default(),
+            // Never stored: the first store writes the roster.
+            changes: Changes {
+                roster: true,
+                ..Changes::default()
+            },
         }
     }
 
@@ -359,6 +412,32 @@ impl Router {
         }
     }
 
+    /// The roster, to store when [`Changes::roster`] says it changed.
+    pub fn roster(&self) -> RosterRef<'_> {
+        RosterRef {
+            settings: &self.settings,
+            agents: &self.agents,
+            teams: self
+                .teams
+                .iter()
+                .map(|t| TeamRosterRef {
+                    id: &t.id,
+                    members: &t.members,
+                })
+                .collect(),
+        }
+    }
+
+    /// The counters, to store whenever they differ from what was stored.
+    pub fn counters(&self) -> Counters {
+        Counters {
+            cursor: self.cursor,
+            engagements: self.engagements,
+            next_offer: self.next_offer,
+            team_cursors: self.teams.iter().map(|t| t.cursor).collect(),
+        }
+    }
+
     /// The stored form of an outstanding offer, if it is still outstanding.
     pub fn pending_part(&self, offer: u64) -> Option<&Pending> {
         self.pending.get(&offer)
@@ -369,11 +448,12 @@ impl Router {
         self.chats.get(conversation)
     }
 
-    /// Every outstanding offer and chat, as changed: for a first store in parts.
+    /// The roster and every outstanding offer and chat, as changed: for a first store in parts.
     pub fn all_changed(&self) -> Changes {
         Changes {
             pending: self.pending.keys().copied().collect(),
             chats: self.chats.keys().cloned().collect(),
+            roster: true,
         }
     }
 
@@ -407,6 +487,7 @@ impl Router {
     /// New settings apply to decisions made from now on; outstanding offers keep their deadline.
     pub fn set_settings(&mut self, settings: RoutingSettings) {
         self.settings = settings;
+        self.changes.roster = true;
         for t in &self.teams {
             t.open.set(None);
         }
@@ -424,6 +505,7 @@ impl Router {
         teams: Vec<TeamId>,
         now: Millis,
     ) -> Vec<RoutingEffect> {
+        self.changes.roster = true;
         let idx = match self.agent_index.get(&agent) {
             Some(&i) => i,
             None => {
@@ -479,6 +561,7 @@ impl Router {
         let Some(&idx) = self.agent_index.get(agent) else {
             return out;
         };
+        self.changes.roster = true;
         let slot = &mut self.agents[idx as usize];
         slot.removed = true;
         for t in std::mem::take(&mut slot.teams) {
@@ -502,6 +585,7 @@ impl Router {
         let Some(&idx) = self.agent_index.get(agent) else {
             return out;
         };
+        self.changes.roster = true;
         let slot = &mut self.agents[idx as usize];
         slot.online = online;
         slot.available = available;
@@ -524,6 +608,7 @@ impl Router {
     ) -> Vec<RoutingEffect> {
         if let Some(&idx) = self.agent_index.get(agent) {
             self.agents[idx as usize].online = connected;
+            self.changes.roster = true;
         }
         Vec::new()
     }
@@ -534,6 +619,7 @@ impl Router {
     pub fn set_push_only(&mut self, agent: &AgentId, push_only: bool) -> Vec<RoutingEffect> {
         if let Some(&idx) = self.agent_index.get(agent) {
             self.agents[idx as usize].push_only = push_only;
+            self.changes.roster = true;
         }
         Vec::new()
     }

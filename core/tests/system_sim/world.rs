@@ -14,7 +14,7 @@ use parlor_core::protocol::{
     ConversationRecord, EndReason, InboxServerMsg, Presence, PushMsg, Side, TranscriptEvent,
 };
 use parlor_core::routing::{
-    AuditOutcome, AuditTrigger, Chat, FallbackReason, Pending, Plan, Router, RouterHead,
+    AuditOutcome, AuditTrigger, Chat, Counters, FallbackReason, Pending, Plan, Router, RouterHead,
     RoutingSettings, RuleTarget, DEFAULT_ACCEPT_TIMEOUT,
 };
 use parlor_core::workspace::{
@@ -379,7 +379,10 @@ impl ConvSim {
 /// them.
 #[derive(Debug, Default)]
 pub struct WsStore {
-    head: String,
+    /// Written when `take_changes` reports a roster change, as `WorkspaceDO` does.
+    roster: String,
+    /// Written whenever they differ from what was stored (taken when the object goes away).
+    counters: String,
     pending: BTreeMap<u64, String>,
     chats: BTreeMap<ConversationId, String>,
     /// Written when `take_changes` says so (kept as a value; JSON-encoded when loaded).
@@ -2519,7 +2522,7 @@ impl World {
         let Some(ws) = self.ws.take() else {
             return Ok(());
         };
-        self.store.head = serde_json::to_string(&ws.router().head()).map_err(json_err)?;
+        self.store.counters = serde_json::to_string(&ws.router().counters()).map_err(json_err)?;
         let back = self.store.load(&self.ws_id)?;
         // The head is the machine's own; the rows written from `take_changes` must hold every
         // offer and chat, as they are now.
@@ -3349,10 +3352,13 @@ impl World {
 }
 
 impl WsStore {
-    /// Writes what `take_changes` reported. (The head is compared and written whenever it
-    /// changed, which is the same as taking it when the object goes away.)
+    /// Writes what `take_changes` reported. (The counters are compared and written whenever
+    /// they changed, which is the same as taking them when the object goes away.)
     fn save_changes(&mut self, ws: &Workspace, changes: &WorkspaceChanges) -> R {
         let r = ws.router();
+        if changes.router.roster {
+            self.roster = serde_json::to_string(&r.roster()).map_err(json_err)?;
+        }
         for &offer in &changes.router.pending {
             match r.pending_part(offer) {
                 Some(p) => {
@@ -3397,7 +3403,10 @@ impl WsStore {
     }
 
     fn load(&self, id: &WorkspaceId) -> R<Workspace> {
-        let head: RouterHead = serde_json::from_str(&self.head).map_err(json_err)?;
+        let counters: Counters = serde_json::from_str(&self.counters).map_err(json_err)?;
+        let head = serde_json::from_str::<RouterHead>(&self.roster)
+            .map_err(json_err)?
+            .with_counters(counters);
         let pending = self
             .pending
             .iter()

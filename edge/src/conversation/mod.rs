@@ -117,7 +117,8 @@ impl DurableObject for ConversationDO {
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
-        self.object.alarm().await
+        self.object.alarm().await;
+        Response::ok("ok")
     }
 }
 
@@ -131,7 +132,7 @@ impl ConversationDO {
         serve_link(batch, |batch: ToConversation| object.link(batch)).await
     }
 
-    /// The workspace's other calls (`crate::internal::call`): `path` names one, `body` is its
+    /// The workspace's other calls (`crate::internal::ConversationStubs::call`): `path` names one, `body` is its
     /// JSON; the answer is JSON text, a refusal rejects the call with its words.
     #[wasm_bindgen(js_name = internal)]
     pub async fn internal(
@@ -167,6 +168,17 @@ impl ConversationDO {
                 .await
                 .map(|()| wasm_bindgen::JsValue::UNDEFINED)
                 .map_err(wasm_bindgen::JsValue::from)
+        })
+    }
+
+    /// `alarm` without the async export's promise, microtask and `Response` (the platform
+    /// ignores what an alarm returns): `edge/entry.mjs` routes the platform's `alarm` here.
+    #[wasm_bindgen(js_name = alarmAtOnce)]
+    pub fn alarm_at_once(&self) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue> {
+        let object = self.object.clone();
+        crate::at_once::at_once(async move {
+            object.alarm().await;
+            Ok(wasm_bindgen::JsValue::UNDEFINED)
         })
     }
 }
@@ -357,10 +369,9 @@ impl ConversationObject {
         Ok(())
     }
 
-    async fn alarm(&self) -> worker::Result<Response> {
+    async fn alarm(&self) {
         self.alarm_slot.cleared();
         self.tick("alarm").await;
-        Response::ok("ok")
     }
 
     /// The alarm or the preview timer fired. Either may fire early, late or twice; the core

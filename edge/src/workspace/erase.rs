@@ -16,7 +16,6 @@ use worker::Request;
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::read_json;
-use crate::internal::call;
 use crate::workspace::access::Caller;
 use crate::workspace::sockets::to_admins;
 use crate::workspace::{forget, leads, store, WorkspaceDO};
@@ -155,7 +154,11 @@ impl WorkspaceDO {
         forget::remember_erased(&self.sql, &self.memo, id, Millis(crate::now_ms()))?;
         // Nothing owed to it is worth retrying any more.
         self.owed.forget(&self.sql, id)?;
-        let answer: ObjectErased = match call(&self.env, id, "/internal/erase", &meta.id).await {
+        let answer: ObjectErased = match self
+            .stubs
+            .call(&self.env, id, "/internal/erase", &meta.id)
+            .await
+        {
             Ok(a) => a,
             Err(e) => {
                 // Nothing was erased there: its rows here stay, so a retry finds them.

@@ -15,7 +15,6 @@ use parlor_core::{AgentId, ConversationId, Millis, WorkspaceId};
 use worker::WebSocket;
 
 use crate::error::{ApiError, ApiResult};
-use crate::internal::to_conversation;
 use crate::mailer::Mailer;
 use crate::sql::{exec, int, rows};
 use crate::workspace::memo::Throttle;
@@ -82,7 +81,7 @@ impl WorkspaceDO {
             effects.extend(machine.handle(input, now));
         }
         let changes = machine.take_changes();
-        parts::store(&self.sql, machine, &changes, &self.stored_head)?;
+        parts::store(&self.sql, machine, &changes, &self.stored_counters)?;
         let mut plan = plan(effects, caller);
         for entry in &plan.audits {
             exec(
@@ -166,7 +165,11 @@ impl WorkspaceDO {
                 let mut messages = self.owed.take(&self.sql, conversation.as_str())?;
                 messages.extend(batch.messages);
                 let batch = ToConversation { messages };
-                match to_conversation(&self.env, conversation.as_str(), &batch).await {
+                match self
+                    .stubs
+                    .link(&self.env, conversation.as_str(), &batch)
+                    .await
+                {
                     Ok(messages) => {
                         self.owed.delivered(&self.sql, conversation.as_str())?;
                         if !messages.is_empty() {
@@ -266,9 +269,9 @@ impl WorkspaceDO {
                 router,
                 people,
                 settled,
-                head,
+                counters,
             } => {
-                *self.stored_head.borrow_mut() = head;
+                *self.stored_counters.borrow_mut() = counters;
                 Ok(Workspace::from_parts(id, router, people).with_settled(settled))
             }
             LoadedParts::Fresh => {
@@ -279,7 +282,7 @@ impl WorkspaceDO {
                     let _ = machine.handle(input, now);
                 }
                 let changes = parts::all_changed(&mut machine);
-                parts::store(&self.sql, &machine, &changes, &self.stored_head)?;
+                parts::store(&self.sql, &machine, &changes, &self.stored_counters)?;
                 Ok(machine)
             }
         }

@@ -54,7 +54,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::guards::{inbox_frame, Guards, TOO_MANY_REFUSED};
 use crate::http::{created, ok, read_json};
 use crate::identity::{issue_session, Identity};
-use crate::internal::call;
 use crate::internal::serve_link;
 use crate::rpc::identity_of;
 use crate::signin::password_hash_of;
@@ -72,8 +71,8 @@ pub struct WorkspaceDO {
     sql: SqlStorage,
     /// The routing system, loaded from storage on first use by this instance.
     machine: RefCell<Option<Workspace>>,
-    /// The router head JSON last stored, to skip rewriting it unchanged.
-    stored_head: RefCell<String>,
+    /// The router counters JSON last stored, to skip rewriting them unchanged.
+    stored_counters: RefCell<String>,
     /// New conversations, and resumes, per visitor network (IPv6 by /64). In memory: a
     /// restart forgives.
     starts: visitors::StartLimits,
@@ -98,6 +97,8 @@ pub struct WorkspaceDO {
     sites: RefCell<parlor_core::sites::SiteLog>,
     /// Link messages of failed calls to conversations, retried by the alarm (`crate::owed`).
     owed: crate::owed::OwedStore<parlor_core::link::WorkspaceToConversation>,
+    /// The conversations' stubs this instance made, for its calls on them.
+    stubs: crate::internal::ConversationStubs,
 }
 
 /// A visitor network (an IPv4 address, an IPv6 /64) may start 20 conversations at once, then
@@ -130,7 +131,7 @@ impl DurableObject for WorkspaceDO {
             env,
             sql,
             machine: RefCell::new(None),
-            stored_head: RefCell::new(String::new()),
+            stored_counters: RefCell::new(String::new()),
             starts: visitors::StartLimits {
                 starts: RefCell::new(RateLimiter::new(START_LIMIT, 10_000)),
                 resumes: RefCell::new(RateLimiter::new(RESUME_LIMIT, 10_000)),
@@ -144,6 +145,7 @@ impl DurableObject for WorkspaceDO {
             memo: memo::Memo::default(),
             sites: RefCell::default(),
             owed: crate::owed::OwedStore::default(),
+            stubs: crate::internal::ConversationStubs::default(),
         }
     }
 
@@ -361,7 +363,9 @@ impl WorkspaceDO {
         let now = now_ms();
         match (path.as_slice(), &method) {
             (["visitor", "start"], Method::Post) => {
-                let start = visitors::start(&self.sql, &self.env, req, &self.starts, now).await?;
+                let start =
+                    visitors::start(&self.sql, &self.env, &self.stubs, req, &self.starts, now)
+                        .await?;
                 // The new conversation's first messages (its index row, a live chat request
                 // when the first card is a live chat card) are applied at once.
                 if let Some(batch) = start.first {
@@ -682,13 +686,15 @@ impl WorkspaceDO {
                 if !who.is_admin() && record.agent.as_deref() != who.agent_id() {
                     return Err(ApiError::Forbidden);
                 }
-                let transcript: serde_json::Value = call(
-                    &self.env,
-                    id,
-                    "/internal/transcript",
-                    &serde_json::json!({}),
-                )
-                .await?;
+                let transcript: serde_json::Value = self
+                    .stubs
+                    .call(
+                        &self.env,
+                        id,
+                        "/internal/transcript",
+                        &serde_json::json!({}),
+                    )
+                    .await?;
                 ok(&serde_json::json!({ "conversation": record, "transcript": transcript }))
             }
             _ => Err(ApiError::NotFound("route")),

@@ -1,12 +1,14 @@
-//! The workspace machine in storage, in parts: the router's small head (kv `router_head`),
-//! one row per outstanding offer and per accepted chat, and the agents' presence and
-//! profiles (kv `people`), and the latest settled request of recent conversations
-//! (`router_settled`). A decision rewrites a few small rows, not the whole machine.
+//! The workspace machine in storage, in parts: the router's roster (settings, agents, teams:
+//! kv `router_head`, written only when it changes) and its counters (kv `router_counters`, a
+//! few bytes every decision moves), one row per outstanding offer and per accepted chat, the
+//! agents' presence and profiles (kv `people`), and the latest settled request of recent
+//! conversations (`router_settled`). A decision rewrites a few small rows, not the whole
+//! machine, and nothing whose size grows with the number of agents.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use parlor_core::routing::{Changes, Chat, Pending, Router, RouterHead};
+use parlor_core::routing::{Changes, Chat, Counters, Pending, Router, RouterHead};
 use parlor_core::workspace::{Person, Settled, Workspace, WorkspaceChanges};
 use parlor_core::{AgentId, ConversationId};
 use serde::Deserialize;
@@ -15,7 +17,9 @@ use worker::SqlStorage;
 use crate::error::{ApiError, ApiResult};
 use crate::sql::{exec, int, kv_get, kv_put, rows};
 
-const HEAD_KEY: &str = "router_head";
+/// The roster; heads stored before the counters were apart hold their counters too.
+const ROSTER_KEY: &str = "router_head";
+const COUNTERS_KEY: &str = "router_counters";
 const PEOPLE_KEY: &str = "people";
 /// The whole router as one JSON value: the oldest format, converted on first load.
 const LEGACY_ROUTER_KEY: &str = "router";
@@ -45,15 +49,16 @@ pub enum LoadedParts {
         router: Router,
         people: BTreeMap<AgentId, Person>,
         settled: Settled,
-        /// The head JSON as stored, to skip rewriting it unchanged.
-        head: String,
+        /// The counters JSON as stored (empty when only a head holds them), to skip
+        /// rewriting them unchanged.
+        counters: String,
     },
     /// Nothing stored yet (or only the oldest format, which is rebuilt from the agents).
     Fresh,
 }
 
 pub fn load(sql: &SqlStorage) -> ApiResult<LoadedParts> {
-    let Some(head) = kv_get::<RouterHead>(sql, HEAD_KEY)? else {
+    let Some(head) = kv_get::<RouterHead>(sql, ROSTER_KEY)? else {
         exec(
             sql,
             "DELETE FROM kv WHERE key = ?",
@@ -61,10 +66,21 @@ pub fn load(sql: &SqlStorage) -> ApiResult<LoadedParts> {
         )?;
         return Ok(LoadedParts::Fresh);
     };
+    let stored_counters = kv_get::<Counters>(sql, COUNTERS_KEY)?;
+    let has_counters = stored_counters.is_some();
+    let head = match stored_counters {
+        Some(counters) => head.with_counters(counters),
+        None => head,
+    };
     let offers: Vec<OfferRow> = rows(sql, "SELECT offer, body FROM router_offers", vec![])?;
     let chats: Vec<ChatRow> = rows(sql, "SELECT conversation, body FROM router_chats", vec![])?;
     let router = from_rows(head, offers, chats)?;
-    let head = head_json(&router)?;
+    // Serialised the same way they were stored; none stored yet: the next store writes them.
+    let counters = if has_counters {
+        counters_json(&router)?
+    } else {
+        String::new()
+    };
     let people = match kv_get::<BTreeMap<AgentId, Person>>(sql, PEOPLE_KEY)? {
         Some(people) => people,
         None => legacy_people(sql, &router)?,
@@ -83,7 +99,7 @@ pub fn load(sql: &SqlStorage) -> ApiResult<LoadedParts> {
         router,
         people,
         settled,
-        head,
+        counters,
     })
 }
 
@@ -149,13 +165,16 @@ pub fn store(
     sql: &SqlStorage,
     machine: &Workspace,
     changes: &WorkspaceChanges,
-    stored_head: &RefCell<String>,
+    stored_counters: &RefCell<String>,
 ) -> ApiResult<()> {
     let router = machine.router();
-    let head = head_json(router)?;
-    if *stored_head.borrow() != head {
-        kv_put_raw(sql, HEAD_KEY, &head)?;
-        *stored_head.borrow_mut() = head;
+    if changes.router.roster {
+        kv_put_raw(sql, ROSTER_KEY, &roster_json(router)?)?;
+    }
+    let counters = counters_json(router)?;
+    if *stored_counters.borrow() != counters {
+        kv_put_raw(sql, COUNTERS_KEY, &counters)?;
+        *stored_counters.borrow_mut() = counters;
     }
     for write in row_writes(router, &changes.router)? {
         match write {
@@ -203,9 +222,14 @@ pub fn store(
     Ok(())
 }
 
-/// The router's head as stored under `router_head`.
-pub fn head_json(router: &Router) -> ApiResult<String> {
-    Ok(serde_json::to_string(&router.head())?)
+/// The router's roster as stored under `router_head`.
+pub fn roster_json(router: &Router) -> ApiResult<String> {
+    Ok(serde_json::to_string(&router.roster())?)
+}
+
+/// The router's counters as stored under `router_counters`.
+pub fn counters_json(router: &Router) -> ApiResult<String> {
+    Ok(serde_json::to_string(&router.counters())?)
 }
 
 /// One row [`store`] writes or deletes.
@@ -278,11 +302,13 @@ mod tests {
 
     const T0: Millis = Millis(1_700_000_000_000);
 
-    /// The `router_head` and `people` kv values and the two row tables.
+    /// The `router_head`, `router_counters` and `people` kv values and the two row tables.
     #[derive(Default)]
     struct Rows {
-        head: String,
-        head_writes: usize,
+        roster: String,
+        roster_writes: usize,
+        counters: String,
+        counters_writes: usize,
         offers: BTreeMap<u64, String>,
         chats: BTreeMap<ConversationId, String>,
         people: Option<String>,
@@ -291,10 +317,14 @@ mod tests {
     impl Rows {
         /// What `store` does, with maps for tables.
         fn store(&mut self, machine: &Workspace, changes: &WorkspaceChanges) {
-            let head = head_json(machine.router()).expect("head");
-            if self.head != head {
-                self.head = head;
-                self.head_writes += 1;
+            if changes.router.roster {
+                self.roster = roster_json(machine.router()).expect("roster");
+                self.roster_writes += 1;
+            }
+            let counters = counters_json(machine.router()).expect("counters");
+            if self.counters != counters {
+                self.counters = counters;
+                self.counters_writes += 1;
             }
             for write in row_writes(machine.router(), &changes.router).expect("rows") {
                 match write {
@@ -318,8 +348,15 @@ mod tests {
         }
 
         /// What `load` does.
+        fn head(&self) -> RouterHead {
+            let counters: Counters = serde_json::from_str(&self.counters).expect("counters");
+            serde_json::from_str::<RouterHead>(&self.roster)
+                .expect("roster")
+                .with_counters(counters)
+        }
+
         fn load(&self) -> Workspace {
-            let head: RouterHead = serde_json::from_str(&self.head).expect("head");
+            let head = self.head();
             let offers = self
                 .offers
                 .iter()
@@ -520,7 +557,8 @@ mod tests {
         let mut whole = Rows::default();
         let changes = all_changed(&mut w);
         whole.store(&w, &changes);
-        assert_eq!(whole.head, rows.head);
+        assert_eq!(whole.roster, rows.roster);
+        assert_eq!(whole.counters, rows.counters);
         assert_eq!(whole.offers, rows.offers);
         assert_eq!(whole.chats, rows.chats);
         assert_eq!(whole.people, rows.people);
@@ -575,7 +613,7 @@ mod tests {
     fn a_step_that_changes_nothing_writes_no_row_and_keeps_the_head() {
         let (mut w, mut rows) = stored_workspace();
         run(&mut w, &mut rows, request("c1"), T0);
-        let writes = rows.head_writes;
+        let writes = (rows.roster_writes, rows.counters_writes);
         let before = (rows.offers.clone(), rows.people.clone());
         // A tick before any deadline.
         let _ = w.handle(WorkspaceInput::Tick, T0);
@@ -585,7 +623,11 @@ mod tests {
             .expect("rows")
             .is_empty());
         rows.store(&w, &changes);
-        assert_eq!(rows.head_writes, writes, "the head is not rewritten");
+        assert_eq!(
+            (rows.roster_writes, rows.counters_writes),
+            writes,
+            "neither the roster nor the counters are rewritten"
+        );
         assert_eq!((rows.offers.clone(), rows.people.clone()), before);
     }
 
@@ -604,21 +646,81 @@ mod tests {
     }
 
     #[test]
-    fn the_head_is_stored_as_the_router_serialises_it_minus_offers_and_chats() {
-        let (w, rows) = stored_workspace();
-        let head: serde_json::Value = serde_json::from_str(&rows.head).expect("json");
+    fn roster_and_counters_are_the_router_as_it_serialises_minus_offers_and_chats() {
+        let (mut w, mut rows) = stored_workspace();
+        run(&mut w, &mut rows, request("c1"), T0);
+        let roster: serde_json::Value = serde_json::from_str(&rows.roster).expect("json");
+        let counters: serde_json::Value = serde_json::from_str(&rows.counters).expect("json");
         let mut whole = serde_json::to_value(w.router()).expect("router");
         let whole = whole.as_object_mut().expect("object");
         whole.remove("pending");
         whole.remove("chats");
-        assert_eq!(&head, &serde_json::Value::Object(whole.clone()));
+        let mut team_cursors = Vec::new();
+        for team in whole["teams"].as_array_mut().expect("teams") {
+            team_cursors.push(team.as_object_mut().expect("team").remove("cursor"));
+        }
+        let expected = serde_json::json!({
+            "cursor": whole.remove("cursor"),
+            "engagements": whole.remove("engagements"),
+            "next_offer": whole.remove("next_offer"),
+            "team_cursors": team_cursors,
+        });
+        assert_eq!(counters, expected);
+        assert_eq!(&roster, &serde_json::Value::Object(whole.clone()));
+    }
+
+    #[test]
+    fn a_routing_decision_writes_the_counters_and_not_the_roster() {
+        let (mut w, mut rows) = stored_workspace();
+        let roster_writes = rows.roster_writes;
+        run(&mut w, &mut rows, request("c1"), T0);
+        let offer = offer_for(&w, "eve", "c1");
+        let accept = WorkspaceInput::Accept {
+            agent: agent("eve"),
+            offer,
+        };
+        run(&mut w, &mut rows, accept, T0);
+        assert_eq!(
+            rows.roster_writes, roster_writes,
+            "the roster is not rewritten"
+        );
+        assert!(
+            rows.counters_writes >= 2,
+            "the offer number, then the engagement"
+        );
+        // Presence is the roster's: a change of it is written.
+        let away = WorkspaceInput::SetPresence {
+            agent: agent("bob"),
+            presence: parlor_core::protocol::Presence::Away,
+        };
+        run(&mut w, &mut rows, away, T0);
+        assert_eq!(rows.roster_writes, roster_writes + 1);
+        assert_same(&w, &rows.load());
+    }
+
+    #[test]
+    fn a_head_stored_with_its_counters_loads_and_the_counters_are_then_written_apart() {
+        let (mut w, mut rows) = stored_workspace();
+        run(&mut w, &mut rows, request("c1"), T0);
+        // As versions before the split stored it: the whole head, no counters row.
+        let old = Rows {
+            roster: serde_json::to_string(&w.router().head()).expect("head"),
+            counters: String::new(),
+            ..Rows::default()
+        };
+        let head: RouterHead = serde_json::from_str(&old.roster).expect("old head");
+        let router = from_rows(head, Vec::new(), Vec::new()).expect("router");
+        assert_eq!(router.counters(), w.router().counters());
+        // `load` then keeps an empty stored copy, so the next store writes the row.
+        let stored = RefCell::new(String::new());
+        assert_ne!(*stored.borrow(), counters_json(&router).expect("counters"));
     }
 
     #[test]
     fn corrupt_rows_fail_to_load_instead_of_loading_wrong() {
         let (mut w, mut rows) = stored_workspace();
         run(&mut w, &mut rows, request("c1"), T0);
-        let head = || serde_json::from_str::<RouterHead>(&rows.head).expect("head");
+        let head = || rows.head();
 
         let bad_json = vec![OfferRow {
             offer: 1,

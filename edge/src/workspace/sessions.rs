@@ -10,7 +10,6 @@ use worker::WebSocket;
 use crate::conversation::Revoke;
 use crate::error::ApiResult;
 use crate::identity::Role;
-use crate::internal::call;
 use crate::now_ms;
 use crate::workspace::admin::ended;
 use crate::workspace::sockets::{admin_tag, agent_tag, Attachment};
@@ -68,7 +67,7 @@ impl WorkspaceDO {
             epoch,
         };
         for (conversation, _) in chats {
-            let revoked = call::<_, serde_json::Value>(
+            let revoked = self.stubs.call::<_, serde_json::Value>(
                 &self.env,
                 conversation.as_str(),
                 "/internal/revoke",

@@ -23,7 +23,7 @@ const SCHEMA: &[&str] = &[
     "CREATE INDEX IF NOT EXISTS conversations_by_update ON conversations (updated_at)",
     "CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, conversation TEXT NOT NULL, body TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, body TEXT NOT NULL, conversation TEXT)",
-    // The router in parts (see workspace/routing.rs): its head is the kv row `router_head`.
+    // The router in parts (see workspace/parts.rs): its roster and counters are kv rows.
     "CREATE TABLE IF NOT EXISTS router_offers (offer INTEGER PRIMARY KEY, body TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS router_chats (conversation TEXT PRIMARY KEY, body TEXT NOT NULL)",
     // The latest settled live chat request of recent conversations (see core::workspace).

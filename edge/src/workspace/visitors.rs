@@ -16,7 +16,7 @@ use worker::{Env, Request, SqlStorage};
 use crate::crypto::{random_hex, sha256_hex};
 use crate::error::{ApiError, ApiResult};
 use crate::http::read_json;
-use crate::internal::call;
+use crate::internal::ConversationStubs;
 use crate::internal::{Ack, Init};
 use crate::workspace::index;
 use crate::workspace::store;
@@ -83,6 +83,7 @@ pub const MAX_PAGE_URL: usize = 2_000;
 pub async fn start(
     sql: &SqlStorage,
     env: &Env,
+    stubs: &ConversationStubs,
     req: &mut Request,
     limits: &StartLimits,
     now: u64,
@@ -128,14 +129,16 @@ pub async fn start(
     if let Some(token) = input.token.as_deref() {
         if let Some((id, secret)) = split_token(token) {
             if index::get(sql, id)?.is_some() {
-                let ack: Ack = call(env, id, "/internal/check-token", &sha256_hex(secret)).await?;
+                let ack: Ack = stubs
+                    .call(env, id, "/internal/check-token", &sha256_hex(secret))
+                    .await?;
                 if ack.ok {
                     // Signed in since the conversation began: it learns who this is, and its
                     // index row (what it answers) is applied by the caller.
                     let first = match &identity {
                         Some(identity) => Some(FromConversation {
                             conversation: ConversationId::new(id),
-                            messages: call(env, id, "/internal/identify", identity).await?,
+                            messages: stubs.call(env, id, "/internal/identify", identity).await?,
                         }),
                         None => None,
                     };
@@ -189,7 +192,8 @@ pub async fn start(
         settings: settings.clone(),
         facts,
     };
-    let messages: Vec<ConversationToWorkspace> = call(env, &id, "/internal/init", &init).await?;
+    let messages: Vec<ConversationToWorkspace> =
+        stubs.call(env, &id, "/internal/init", &init).await?;
     // The conversation object exists and is stored; the caller indexes and routes it.
     let id_for_link = id.clone();
     Ok(Start {
