@@ -2,10 +2,11 @@
 //! visitor's token, learn who the visitor is, close an agent's chat sockets, read the
 //! transcript, erase it. JSON in, JSON text out.
 //!
-//! The workspace makes them over RPC (`internal(path, body)`, see `crate::internal::ConversationStubs::call`): no
-//! `Request`, `Headers`, body stream or `Response` per call, and a cold start (`init`) and a
-//! returning visitor's page view (`check-token`) each make one. The webhook object still asks
-//! for the transcript with a request; `fetch` answers it from the same code.
+//! The workspace makes them over RPC (`internal(path, body)`, see
+//! `crate::internal::ConversationStubs::call`): no `Request`, `Headers`, body stream or
+//! `Response` per call, and a cold start (`init`) and a returning visitor's page view
+//! (`check-token`) each make one. The webhook object still asks for the transcript with a
+//! request; `fetch` answers it from the same code.
 
 use parlor_core::conversation::Input;
 use serde::Serialize;

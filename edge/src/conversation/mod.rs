@@ -132,8 +132,9 @@ impl ConversationDO {
         serve_link(batch, |batch: ToConversation| object.link(batch)).await
     }
 
-    /// The workspace's other calls (`crate::internal::ConversationStubs::call`): `path` names one, `body` is its
-    /// JSON; the answer is JSON text, a refusal rejects the call with its words.
+    /// The workspace's other calls (`crate::internal::ConversationStubs::call`): `path` names
+    /// one, `body` is its JSON; the answer is JSON text, a refusal rejects the call with its
+    /// words.
     #[wasm_bindgen(js_name = internal)]
     pub async fn internal(
         &self,
