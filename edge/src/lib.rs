@@ -14,6 +14,7 @@ mod http;
 mod identity;
 mod internal;
 mod mailer;
+mod open_sockets;
 mod owed;
 mod password;
 mod peers;

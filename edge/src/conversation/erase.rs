@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{store, ConversationObject};
 use crate::error::ApiResult;
 use crate::now_ms;
+use crate::open_sockets;
 
 /// Close code of the sockets of an erased conversation (4000–4999: do not reconnect).
 pub const ERASED_CLOSE: u16 = 4002;
@@ -40,8 +41,9 @@ impl ConversationObject {
         *self.loaded.borrow_mut() = None;
         *self.revoked.borrow_mut() = None;
         self.meta_unsaved.set(false);
-        for ws in self.state.get_websockets() {
-            let _ = ws.close(Some(ERASED_CLOSE), Some(ERASED_REASON));
+        for tag in open_sockets::TAGS {
+            self.open
+                .close_all(&self.state, tag, ERASED_CLOSE, ERASED_REASON);
         }
         self.state.storage().delete_alarm().await?;
         self.alarm_slot.cleared();

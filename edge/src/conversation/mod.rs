@@ -37,6 +37,7 @@ use crate::http::{json_text_response, read_capped};
 use crate::identity::Identity;
 use crate::internal::{serve_link, Init, WorkspaceLink};
 use crate::now_ms;
+use crate::open_sockets::{self, OpenSockets};
 use crate::owed::OwedStore;
 use crate::peers::SocketPeers;
 use crate::rpc::identity_of;
@@ -212,6 +213,8 @@ pub struct ConversationObject {
     workspace_link: WorkspaceLink,
     /// Who is on each socket (their attachments never change after `accept`).
     peers: SocketPeers<Peer>,
+    /// The open sockets of each side, kept (frames are sent without listing them each time).
+    open: OpenSockets,
     /// Messages for the workspace whose call failed, sent again first.
     owed: OwedStore<ConversationToWorkspace>,
 }
@@ -254,6 +257,7 @@ impl ConversationObject {
             rearmed: Cell::new(false),
             workspace_link: WorkspaceLink::default(),
             peers: SocketPeers::default(),
+            open: OpenSockets::default(),
             owed: OwedStore::default(),
         })
     }
@@ -552,6 +556,7 @@ impl ConversationObject {
             _ => "visitor",
         };
         self.state.accept_websocket_with_tags(&pair.server, &[tag]);
+        self.open.opened(tag, &pair.server);
         pair.server.serialize_attachment(&peer)?;
         self.peers.remember(&pair.server, peer.clone());
         self.apply(Input::SocketOpened { side: peer.side }, None)
@@ -574,6 +579,7 @@ impl ConversationObject {
 
     async fn socket_gone(&self, ws: &WebSocket) {
         let peer = self.peers.take(ws);
+        self.open.closed(ws);
         if matches!(self.is_loaded(), Ok(false)) {
             // Erased (or never started): nobody is left to tell.
             return;
@@ -858,10 +864,12 @@ impl ConversationObject {
                 Effect::Append(entry) => appended.push(entry),
                 Effect::Reply(msg) => replies.push(msg),
                 Effect::Relay(msg) => {
-                    for ws in self.state.get_websockets() {
-                        if origin.is_none_or(|o| o != &ws) {
-                            let _ = send(&ws, &msg);
-                        }
+                    for tag in open_sockets::TAGS {
+                        self.open.each(&self.state, tag, |ws| {
+                            if origin.is_none_or(|o| o != ws) {
+                                let _ = send(ws, &msg);
+                            }
+                        });
                     }
                 }
                 Effect::ToWorkspace(msg) => to_workspace.push(msg),
@@ -903,23 +911,29 @@ impl ConversationObject {
         // Stored: now every socket may see it (output gates hold sends until the write is durable).
         // Each frame is serialized once, whatever the number of sockets.
         // Agents get every entry; visitors get core's copy of them (no notes, their numbers).
-        if !appended.is_empty() {
-            let agents = self.state.get_websockets_with_tag("agent");
-            for entry in appended {
-                let frame = serde_json::to_string(&ChatServerMsg::Entry { entry })?;
-                for ws in &agents {
-                    let _ = ws.send_with_str(&frame);
-                }
-            }
+        let mut frames = Vec::with_capacity(appended.len());
+        for entry in &appended {
+            let frame = serde_json::to_string(&ChatServerMsg::Entry {
+                entry: entry.clone(),
+            })?;
+            self.open.each(&self.state, "agent", |ws| {
+                let _ = ws.send_with_str(&frame);
+            });
+            frames.push(frame);
         }
-        if !for_visitors.is_empty() {
-            let visitors = self.state.get_websockets_with_tag("visitor");
-            for entry in for_visitors {
-                let frame = serde_json::to_string(&ChatServerMsg::Entry { entry })?;
-                for ws in &visitors {
-                    let _ = ws.send_with_str(&frame);
+        for (i, entry) in for_visitors.into_iter().enumerate() {
+            // Without notes the visitor's copy is the agent's: its frame is made once.
+            let made;
+            let frame = match (appended.get(i), frames.get(i)) {
+                (Some(same), Some(frame)) if *same == entry => frame,
+                _ => {
+                    made = serde_json::to_string(&ChatServerMsg::Entry { entry })?;
+                    &made
                 }
-            }
+            };
+            self.open.each(&self.state, "visitor", |ws| {
+                let _ = ws.send_with_str(frame);
+            });
         }
         // Acks after the entries they acknowledge, so a client never sees `ack N` before `entry N`.
         if let Some(ws) = origin {
@@ -927,28 +941,21 @@ impl ConversationObject {
                 let _ = send(ws, msg);
             }
         }
-        if !to_agents.is_empty() || close_agents {
-            let agents = self.state.get_websockets_with_tag("agent");
-            for msg in &to_agents {
-                let frame = serde_json::to_string(msg)?;
-                for ws in &agents {
-                    let _ = ws.send_with_str(&frame);
-                }
-            }
-            if close_agents {
-                for ws in &agents {
-                    let _ = ws.close(Some(4001), Some("this chat is no longer yours"));
-                }
-            }
+        for msg in &to_agents {
+            let frame = serde_json::to_string(msg)?;
+            self.open.each(&self.state, "agent", |ws| {
+                let _ = ws.send_with_str(&frame);
+            });
         }
-        if !to_visitors.is_empty() {
-            let visitors = self.state.get_websockets_with_tag("visitor");
-            for msg in &to_visitors {
-                let frame = serde_json::to_string(msg)?;
-                for ws in &visitors {
-                    let _ = ws.send_with_str(&frame);
-                }
-            }
+        if close_agents {
+            let reason = "this chat is no longer yours";
+            self.open.close_all(&self.state, "agent", 4001, reason);
+        }
+        for msg in &to_visitors {
+            let frame = serde_json::to_string(msg)?;
+            self.open.each(&self.state, "visitor", |ws| {
+                let _ = ws.send_with_str(&frame);
+            });
         }
         Ok(to_workspace)
     }
