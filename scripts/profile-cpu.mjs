@@ -8,7 +8,8 @@
 // Usage (after `node scripts/build.mjs`): node scripts/profile-cpu.mjs [conversations] [parlor|durable-echo|echo]
 // (a baseline runs as many socket pairs with the same schedule, for comparing the same lines);
 // `node scripts/profile-cpu.mjs <rate> storm-warm|storm-cold` profiles one step of the routing
-// storm at that rate (requests/s, 5 s) instead.
+// storm at that rate (requests/s, 5 s) instead. It also splits the samples by object class (the
+// workspace's and the conversations' shares of the one thread that runs them all).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,12 +75,52 @@ try {
   for (const [name, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
     console.log(`${ms(us)} ms ${pc(us)}  ${name.slice(0, 160)}`);
   }
+  const objects = byObject(profile, interval);
+  // Shares of the samples an object's frames are on; the rest (the runtime's own event
+  // handling, and idle time the profiler does not mark as idle) is shown apart.
+  const unattributed = objects.get('unattributed') ?? 0;
+  objects.delete('unattributed');
+  const attributed = [...objects.values()].reduce((a, b) => a + b, 0);
+  const share = (us) => `${((100 * us) / Math.max(1, attributed)).toFixed(0)} %`;
+  console.log(`by object, of the samples on an object's frames (the runtime's work a handler asked for included): ${[...objects].sort((a, b) => b[1] - a[1]).map(([o, us]) => `${o} ${share(us)}`).join(' · ')}; samples on no object's frames: ${pc(unattributed).trim()} of the profile`);
   close();
 } finally {
   await server.stop();
   rmSync(state, { recursive: true, force: true });
 }
 process.exit(0);
+
+/**
+ * Busy time per Durable Object class: each sample goes to the outermost frame on its stack
+ * that belongs to one (a Rust function of `parlor_edge::workspace` or `::conversation`, or an
+ * export of `WorkspaceDO`/`ConversationDO`), so the runtime's work a handler asked for (a
+ * statement, a send) counts for that object; samples with no such frame (the runtime's own
+ * event handling, the collector) are "unattributed". Calls between objects are tasks of their
+ * own, never nested on one stack, so no sample belongs to two.
+ */
+function byObject(profile, interval) {
+  const parent = new Map();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const owner = (f) => {
+    const name = f.functionName ?? '';
+    if (/parlor_edge::workspace|workspacedo_/i.test(name)) return 'workspace';
+    if (/parlor_edge::conversation|conversationdo_/i.test(name)) return 'conversation';
+    if (/parlor_edge::(durable_echo|echo)|echodo_/i.test(name)) return 'echo';
+    return null;
+  };
+  const totals = new Map();
+  for (const node of profile.nodes) {
+    if (!node.hitCount || node.callFrame.functionName === '(idle)') continue;
+    let found = 'unattributed';
+    for (let id = node.id; id != null; id = parent.get(id)) {
+      const o = owner(byId.get(id).callFrame);
+      if (o) found = o;
+    }
+    totals.set(found, (totals.get(found) ?? 0) + node.hitCount * interval);
+  }
+  return totals;
+}
 
 /** A storm step read as the chat load's result: its latency and its requests as "messages". */
 function stormResult({ steps: [step] }) {
