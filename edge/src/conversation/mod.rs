@@ -235,12 +235,10 @@ impl ConversationObject {
     fn new(state: State, env: Env) -> Rc<Self> {
         let sql = state.storage().sql();
         // Tables are created by `init`: a request naming an unknown conversation writes nothing.
-        let exists = has_schema(&sql);
-        if exists {
-            if let Err(e) = store::migrate(&sql) {
-                worker::console_error!("conversation schema: {e:?}");
-            }
-        }
+        let exists = store::open(&sql).unwrap_or_else(|e| {
+            worker::console_error!("conversation schema: {e:?}");
+            has_schema(&sql)
+        });
         Rc::new_cyclic(|me| ConversationObject {
             me: me.clone(),
             preview_timer: Cell::new(None),

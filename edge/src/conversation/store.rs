@@ -12,6 +12,30 @@ use worker::SqlStorage;
 use crate::error::ApiResult;
 use crate::sql::{exec, int, kv_get, kv_put, rows, KV_SCHEMA};
 
+/// Whether this object was ever created (its `kv` table exists), after bringing its schema up
+/// to date if it was. One statement when the schema is current, as it is for every object
+/// woken from hibernation: its tables are listed, not created again.
+pub fn open(sql: &SqlStorage) -> ApiResult<bool> {
+    #[derive(Deserialize)]
+    struct Table {
+        name: String,
+    }
+    let tables: Vec<Table> = rows(
+        sql,
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('kv', 'entries')",
+        vec![],
+    )?;
+    let has = |name: &str| tables.iter().any(|t| t.name == name);
+    if !has("kv") {
+        return Ok(false);
+    }
+    if !has("entries") {
+        migrate(sql)?;
+    }
+    Ok(true)
+}
+
+/// Creates the tables that do not exist (both of them for a new conversation).
 pub fn migrate(sql: &SqlStorage) -> ApiResult<()> {
     exec(sql, KV_SCHEMA, vec![])?;
     exec(
@@ -38,20 +62,44 @@ pub struct Meta {
     pub allowed_origins: Option<Vec<String>>,
 }
 
-/// Keys of the conversation's parts in `kv`.
+/// Keys of the conversation's parts in `kv` (`load` names the first three in its statement).
+const META: &str = "meta";
 const DIALOGUE: &str = "dialogue";
 const STATE: &str = "state";
 /// Where versions before the split kept the whole conversation, dialogue included.
 const WHOLE: &str = "conversation";
 
+#[derive(Deserialize)]
+struct KvRow {
+    key: String,
+    value: String,
+}
+
+/// The conversation from its stored parts: the meta, state and dialogue in one statement (an
+/// object woken from hibernation reads them on its first event), then the entries after the
+/// state.
 pub fn load(sql: &SqlStorage) -> ApiResult<Option<(Meta, Conversation)>> {
-    let Some(meta) = kv_get::<Meta>(sql, "meta")? else {
+    let parts: Vec<KvRow> = rows(
+        sql,
+        "SELECT key, value FROM kv WHERE key IN ('meta', 'state', 'dialogue')",
+        vec![],
+    )?;
+    let part = |key: &str| {
+        parts
+            .iter()
+            .find(|p| p.key == key)
+            .map(|p| p.value.as_str())
+    };
+    let Some(meta) = part(META) else {
         return Ok(None);
     };
-    if let Some(state) = kv_get::<StoredState>(sql, STATE)? {
-        let Some(dialogue) = kv_get::<Dialogue>(sql, DIALOGUE)? else {
+    let meta: Meta = serde_json::from_str(meta)?;
+    if let Some(state) = part(STATE) {
+        let state: StoredState = serde_json::from_str(state)?;
+        let Some(dialogue) = part(DIALOGUE) else {
             return Ok(None);
         };
+        let dialogue: Dialogue = serde_json::from_str(dialogue)?;
         let tail = entries_after(sql, state.last_seq())?;
         return Ok(Some((meta, Conversation::restore(dialogue, state, &tail))));
     }
@@ -70,7 +118,7 @@ pub fn load(sql: &SqlStorage) -> ApiResult<Option<(Meta, Conversation)>> {
 
 /// A new conversation: its meta, its dialogue (never written again) and its first state.
 pub fn create(sql: &SqlStorage, meta: &Meta, conv: &Conversation) -> ApiResult<()> {
-    kv_put(sql, "meta", meta)?;
+    kv_put(sql, META, meta)?;
     kv_put(sql, DIALOGUE, conv.dialogue())?;
     save_state(sql, conv)
 }
