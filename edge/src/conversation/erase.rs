@@ -58,10 +58,10 @@ impl ConversationObject {
     /// itself: sockets and reads get 410, a repeated erasure finds nothing (`calls.rs`). (A
     /// workspace message still on its way comes by the link: see [`answers_after_erasure`].)
     pub(super) fn is_erased(&self) -> ApiResult<bool> {
-        // A new object (before its init) has no tables yet, so nothing was erased.
-        Ok(self.exists.get()
-            && self.loaded.borrow().is_none()
-            && store::erased_at(&self.sql)?.is_some())
+        // A new object (before its init) has no tables yet, so nothing was erased; one that
+        // loads was not (an erasure leaves nothing but the tombstone), and the load is what the
+        // caller does next anyway, so a woken object reads no tombstone.
+        Ok(self.exists.get() && !self.is_loaded()? && store::erased_at(&self.sql)?.is_some())
     }
 }
 
