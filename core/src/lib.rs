@@ -10,6 +10,7 @@ pub mod conversation;
 pub mod dialogue;
 pub mod failed_action;
 pub mod guard;
+pub mod hash;
 pub mod hours;
 pub mod hours_text;
 pub mod identity;

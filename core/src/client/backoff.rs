@@ -72,9 +72,7 @@ impl Backoff {
 
 /// A jitter seed from a random string the caller made (FNV-1a), e.g. its client id prefix.
 pub fn seed_from(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    })
+    crate::hash::fnv1a(s.bytes())
 }
 
 #[cfg(test)]

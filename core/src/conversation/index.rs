@@ -151,7 +151,5 @@ impl Conversation {
 
 /// A fixed, well-spread number for a conversation id (FNV-1a).
 fn spread(id: &str) -> u64 {
-    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    crate::hash::fnv1a(id.bytes())
 }

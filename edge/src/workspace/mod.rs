@@ -121,7 +121,7 @@ impl DurableObject for WorkspaceDO {
         // workspace writes nothing.
         let exists = has_schema(&sql);
         if exists {
-            if let Err(e) = store::migrate(&sql) {
+            if let Err(e) = store::open(&sql) {
                 worker::console_error!("workspace schema: {e:?}");
             }
         }

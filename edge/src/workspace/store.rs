@@ -36,54 +36,92 @@ const SCHEMA: &[&str] = &[
     "CREATE INDEX IF NOT EXISTS chat_facts_by_day ON chat_facts (created_at)",
 ];
 
-pub fn migrate(sql: &SqlStorage) -> ApiResult<()> {
-    for stmt in SCHEMA {
-        exec(sql, stmt, vec![])?;
-    }
+/// Columns added to a table after it was first created: the probe (`… LIMIT 0`) fails while
+/// the column is missing, and the alteration adds it.
+const ADDED_COLUMNS: &[(&str, &str)] = &[
     // One failed action per conversation: a link message delivered twice mails once.
-    if exec(sql, "SELECT conversation FROM outbox LIMIT 0", vec![]).is_err() {
-        exec(
-            sql,
-            "ALTER TABLE outbox ADD COLUMN conversation TEXT",
-            vec![],
-        )?;
-    }
+    (
+        "SELECT conversation FROM outbox LIMIT 0",
+        "ALTER TABLE outbox ADD COLUMN conversation TEXT",
+    ),
     // Agents stored before session epochs existed keep epoch 0: their `v1` tokens stay valid
     // until something revokes them.
-    if exec(sql, "SELECT session_epoch FROM agents LIMIT 0", vec![]).is_err() {
-        exec(
-            sql,
-            "ALTER TABLE agents ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0",
-            vec![],
-        )?;
-    }
+    (
+        "SELECT session_epoch FROM agents LIMIT 0",
+        "ALTER TABLE agents ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0",
+    ),
     // Teams stored before teams had hours of their own keep the workspace's.
-    if exec(sql, "SELECT hours FROM teams LIMIT 0", vec![]).is_err() {
-        exec(sql, "ALTER TABLE teams ADD COLUMN hours TEXT", vec![])?;
-    }
-    let more = super::versions::SCHEMA
-        .iter()
-        .chain(super::canned::SCHEMA)
-        .chain(super::push::SCHEMA)
-        .chain(super::sites::SCHEMA);
-    for stmt in super::leads::SCHEMA.iter().chain(more) {
-        exec(sql, stmt, vec![])?;
-    }
+    (
+        "SELECT hours FROM teams LIMIT 0",
+        "ALTER TABLE teams ADD COLUMN hours TEXT",
+    ),
     // One email of each kind per conversation (a failed action, a new lead, an offline
     // message, the visitor's transcript): a link message delivered twice mails once.
-    if exec(sql, "SELECT kind FROM outbox LIMIT 0", vec![]).is_err() {
-        exec(
-            sql,
-            "ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'failed_action'",
-            vec![],
-        )?;
+    (
+        "SELECT kind FROM outbox LIMIT 0",
+        "ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'failed_action'",
+    ),
+];
+
+/// Run last, once the columns they use exist.
+const AFTER_COLUMNS: &[&str] = &[
+    "DROP INDEX IF EXISTS outbox_by_conversation",
+    "CREATE UNIQUE INDEX IF NOT EXISTS outbox_by_conversation_kind ON outbox (conversation, kind)",
+];
+
+/// Every table and index of the object, this file's and its parts'.
+fn tables() -> impl Iterator<Item = &'static str> {
+    SCHEMA
+        .iter()
+        .chain(super::leads::SCHEMA)
+        .chain(super::versions::SCHEMA)
+        .chain(super::canned::SCHEMA)
+        .chain(super::push::SCHEMA)
+        .chain(super::sites::SCHEMA)
+        .copied()
+}
+
+/// Where the fingerprint of the schema an object was last brought to is kept.
+const SCHEMA_KEY: &str = "schema";
+
+/// A fingerprint of every statement `migrate` runs, in order: a table, column or index added
+/// here changes it, so no version number can be forgotten.
+fn fingerprint() -> String {
+    let statements = tables()
+        .chain(
+            ADDED_COLUMNS
+                .iter()
+                .flat_map(|(probe, alter)| [*probe, *alter]),
+        )
+        .chain(AFTER_COLUMNS.iter().copied());
+    let bytes = statements.flat_map(|s| s.bytes().chain([0]));
+    format!("{:016x}", parlor_core::hash::fnv1a(bytes))
+}
+
+/// Brings the object's schema up to this version's, and records that it did.
+pub fn migrate(sql: &SqlStorage) -> ApiResult<()> {
+    for stmt in tables() {
+        exec(sql, stmt, vec![])?;
     }
-    exec(sql, "DROP INDEX IF EXISTS outbox_by_conversation", vec![])?;
-    exec(
-        sql,
-        "CREATE UNIQUE INDEX IF NOT EXISTS outbox_by_conversation_kind ON outbox (conversation, kind)",
-        vec![],
-    )
+    for (probe, alter) in ADDED_COLUMNS {
+        if exec(sql, probe, vec![]).is_err() {
+            exec(sql, alter, vec![])?;
+        }
+    }
+    for stmt in AFTER_COLUMNS {
+        exec(sql, stmt, vec![])?;
+    }
+    kv_put(sql, SCHEMA_KEY, &fingerprint())
+}
+
+/// An existing object, opened by a new instance (after hibernation, a restart or a deploy):
+/// one read when its schema is this version's, as it is on every wake but the first after a
+/// deploy that changed it (some thirty statements otherwise).
+pub fn open(sql: &SqlStorage) -> ApiResult<()> {
+    if kv_get::<String>(sql, SCHEMA_KEY)?.as_deref() == Some(fingerprint().as_str()) {
+        return Ok(());
+    }
+    migrate(sql)
 }
 
 /// Who gets the workspace's emails (failed actions, new leads): the settings'
@@ -482,4 +520,35 @@ pub fn outbox(
     page: &PageRequest,
 ) -> ApiResult<(Vec<serde_json::Value>, Option<After>)> {
     log(sql, "outbox", page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_fingerprint_is_stable_and_covers_every_statement() {
+        let print = fingerprint();
+        assert_eq!(print.len(), 16);
+        assert!(print.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(print, fingerprint());
+        // Without the last statement `migrate` runs, the fingerprint differs: a statement added
+        // anywhere in the lists changes what a woken object compares.
+        let all: Vec<&str> = tables()
+            .chain(
+                ADDED_COLUMNS
+                    .iter()
+                    .flat_map(|(probe, alter)| [*probe, *alter]),
+            )
+            .chain(AFTER_COLUMNS.iter().copied())
+            .collect();
+        let hash = |list: &[&str]| {
+            let bytes = list.iter().flat_map(|s| s.bytes().chain([0]));
+            format!("{:016x}", parlor_core::hash::fnv1a(bytes))
+        };
+        assert_eq!(hash(&all), print);
+        assert_ne!(hash(&all[..all.len() - 1]), print);
+        assert!(all.iter().any(|s| s.contains("push_devices")));
+        assert!(all.iter().any(|s| s.contains("dialogue_versions")));
+    }
 }
