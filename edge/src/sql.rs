@@ -65,6 +65,31 @@ pub fn kv_put<T: Serialize>(sql: &SqlStorage, key: &str, value: &T) -> ApiResult
     )
 }
 
+/// Where an object keeps the fingerprint of the schema it was last brought to.
+const SCHEMA_KEY: &str = "schema";
+
+/// A fingerprint of an object's schema statements, in order (FNV-1a): a table, column or index
+/// added or changed changes it, so no version number can be forgotten.
+pub fn schema_fingerprint<'a>(statements: impl Iterator<Item = &'a str>) -> String {
+    let bytes = statements.flat_map(|s| s.bytes().chain([0]));
+    format!("{:016x}", parlor_core::hash::fnv1a(bytes))
+}
+
+/// Whether the object's schema is the one `fingerprint` describes, so a new instance (after
+/// hibernation, a restart) runs none of its schema statements: one read instead of all of them.
+/// False for an object without tables yet.
+pub fn schema_current(sql: &SqlStorage, fingerprint: &str) -> bool {
+    kv_get::<String>(sql, SCHEMA_KEY)
+        .ok()
+        .flatten()
+        .is_some_and(|stored| stored == fingerprint)
+}
+
+/// The object's schema statements ran: recorded, in the same commit.
+pub fn schema_done(sql: &SqlStorage, fingerprint: &str) -> ApiResult<()> {
+    kv_put(sql, SCHEMA_KEY, &fingerprint)
+}
+
 /// SQLite integers arrive as JS numbers; values here stay far below 2^53.
 pub fn int(v: u64) -> SqlStorageValue {
     SqlStorageValue::Integer(i64::try_from(v).unwrap_or(i64::MAX))

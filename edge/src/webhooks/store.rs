@@ -9,7 +9,7 @@ use serde::Deserialize;
 use worker::SqlStorage;
 
 use crate::error::ApiResult;
-use crate::sql::{exec, int, rows, KV_SCHEMA};
+use crate::sql::{exec, int, rows, schema_current, schema_done, schema_fingerprint, KV_SCHEMA};
 
 const SCHEMA: [&str; 7] = [
     KV_SCHEMA,
@@ -24,11 +24,17 @@ const SCHEMA: [&str; 7] = [
     "CREATE INDEX IF NOT EXISTS log_by_endpoint ON log (endpoint, seq)",
 ];
 
+/// Creates the tables, unless a former instance did for this version of them (one read then:
+/// the object wakes for every delivery pass).
 pub fn migrate(sql: &SqlStorage) -> ApiResult<()> {
+    let fingerprint = schema_fingerprint(SCHEMA.into_iter());
+    if schema_current(sql, &fingerprint) {
+        return Ok(());
+    }
     for statement in SCHEMA {
         exec(sql, statement, vec![])?;
     }
-    Ok(())
+    schema_done(sql, &fingerprint)
 }
 
 #[derive(Deserialize)]

@@ -10,7 +10,9 @@ use worker::SqlStorage;
 
 use crate::error::{ApiError, ApiResult};
 use crate::identity::Role;
-use crate::sql::{exec, int, kv_get, kv_put, rows, KV_SCHEMA};
+use crate::sql::{
+    exec, int, kv_get, kv_put, rows, schema_current, schema_done, schema_fingerprint, KV_SCHEMA,
+};
 use crate::workspace::memo::Memo;
 use crate::workspace::paging::{After, PageRequest};
 
@@ -81,21 +83,17 @@ fn tables() -> impl Iterator<Item = &'static str> {
         .copied()
 }
 
-/// Where the fingerprint of the schema an object was last brought to is kept.
-const SCHEMA_KEY: &str = "schema";
-
-/// A fingerprint of every statement `migrate` runs, in order: a table, column or index added
-/// here changes it, so no version number can be forgotten.
+/// Every statement `migrate` runs, in order: what the fingerprint covers.
 fn fingerprint() -> String {
-    let statements = tables()
-        .chain(
-            ADDED_COLUMNS
-                .iter()
-                .flat_map(|(probe, alter)| [*probe, *alter]),
-        )
-        .chain(AFTER_COLUMNS.iter().copied());
-    let bytes = statements.flat_map(|s| s.bytes().chain([0]));
-    format!("{:016x}", parlor_core::hash::fnv1a(bytes))
+    schema_fingerprint(
+        tables()
+            .chain(
+                ADDED_COLUMNS
+                    .iter()
+                    .flat_map(|(probe, alter)| [*probe, *alter]),
+            )
+            .chain(AFTER_COLUMNS.iter().copied()),
+    )
 }
 
 /// Brings the object's schema up to this version's, and records that it did.
@@ -111,14 +109,14 @@ pub fn migrate(sql: &SqlStorage) -> ApiResult<()> {
     for stmt in AFTER_COLUMNS {
         exec(sql, stmt, vec![])?;
     }
-    kv_put(sql, SCHEMA_KEY, &fingerprint())
+    schema_done(sql, &fingerprint())
 }
 
 /// An existing object, opened by a new instance (after hibernation, a restart or a deploy):
 /// one read when its schema is this version's, as it is on every wake but the first after a
 /// deploy that changed it (some thirty statements otherwise).
 pub fn open(sql: &SqlStorage) -> ApiResult<()> {
-    if kv_get::<String>(sql, SCHEMA_KEY)?.as_deref() == Some(fingerprint().as_str()) {
+    if schema_current(sql, &fingerprint()) {
         return Ok(());
     }
     migrate(sql)
@@ -542,10 +540,7 @@ mod tests {
             )
             .chain(AFTER_COLUMNS.iter().copied())
             .collect();
-        let hash = |list: &[&str]| {
-            let bytes = list.iter().flat_map(|s| s.bytes().chain([0]));
-            format!("{:016x}", parlor_core::hash::fnv1a(bytes))
-        };
+        let hash = |list: &[&str]| schema_fingerprint(list.iter().copied());
         assert_eq!(hash(&all), print);
         assert_ne!(hash(&all[..all.len() - 1]), print);
         assert!(all.iter().any(|s| s.contains("push_devices")));
