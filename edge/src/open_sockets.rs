@@ -53,10 +53,14 @@ impl OpenSockets {
         }
     }
 
-    /// `ws` closed, failed, or was closed by this object: no frame goes to it any more.
-    pub fn closed(&self, ws: &WebSocket) {
-        for list in self.sides.borrow_mut().iter_mut().flatten() {
-            list.retain(|w| w != ws);
+    /// `ws` closed, failed, or was closed by this object: no frame goes to it any more. A side
+    /// not listed yet is listed now, without it: during its close event the runtime may still
+    /// list a closing socket, and no later event would take it out.
+    pub fn closed(&self, state: &State, ws: &WebSocket) {
+        let mut sides = self.sides.borrow_mut();
+        for (tag, list) in TAGS.iter().zip(sides.iter_mut()) {
+            list.get_or_insert_with(|| state.get_websockets_with_tag(tag))
+                .retain(|w| w != ws);
         }
     }
 }

@@ -117,7 +117,7 @@ impl ConversationObject {
                 .is_some_and(|p| p.agent.as_deref() == Some(agent))
             {
                 let _ = ws.close(Some(4001), Some(ended::SESSION_ENDED));
-                self.open.closed(&ws);
+                self.open.closed(&self.state, &ws);
             }
         }
         Ok(())

@@ -577,7 +577,7 @@ impl ConversationObject {
 
     async fn socket_gone(&self, ws: &WebSocket) {
         let peer = self.peers.take(ws);
-        self.open.closed(ws);
+        self.open.closed(&self.state, ws);
         if matches!(self.is_loaded(), Ok(false)) {
             // Erased (or never started): nobody is left to tell.
             return;
