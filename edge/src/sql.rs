@@ -3,11 +3,30 @@
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use worker::{SqlStorage, SqlStorageValue};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use worker::{Env, SqlStorage, SqlStorageValue};
 
 use crate::error::{ApiError, ApiResult};
 
+/// Set when the `SQL_TRACE` var is "1": every statement is logged (`scripts/trace-sql.mjs`
+/// counts them). Off in any deployment that does not set it; one load per statement otherwise.
+static TRACE: AtomicBool = AtomicBool::new(false);
+
+/// Reads the `SQL_TRACE` var; each object calls it when it starts.
+pub fn trace_from(env: &Env) {
+    let on = env.var("SQL_TRACE").is_ok_and(|v| v.to_string() == "1");
+    TRACE.store(on, Ordering::Relaxed);
+}
+
+fn trace(query: &str) {
+    if TRACE.load(Ordering::Relaxed) {
+        worker::console_log!("sql-trace: {query}");
+    }
+}
+
 pub fn exec(sql: &SqlStorage, query: &str, args: Vec<SqlStorageValue>) -> ApiResult<()> {
+    trace(query);
     sql.exec(query, Some(args))
         .map(|_| ())
         .map_err(|e| ApiError::Internal(format!("sql {query}: {e}")))
@@ -18,6 +37,7 @@ pub fn rows<T: DeserializeOwned>(
     query: &str,
     args: Vec<SqlStorageValue>,
 ) -> ApiResult<Vec<T>> {
+    trace(query);
     sql.exec(query, Some(args))
         .and_then(|c| c.to_array())
         .map_err(|e| ApiError::Internal(format!("sql {query}: {e}")))

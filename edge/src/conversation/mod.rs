@@ -233,6 +233,7 @@ const SAY_LIMIT: Limit = Limit {
 
 impl ConversationObject {
     fn new(state: State, env: Env) -> Rc<Self> {
+        crate::sql::trace_from(&env);
         let sql = state.storage().sql();
         // Tables are created by `init`: a request naming an unknown conversation writes nothing.
         let exists = store::open(&sql).unwrap_or_else(|e| {

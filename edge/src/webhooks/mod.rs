@@ -71,6 +71,7 @@ pub struct WebhookDO {
 
 impl DurableObject for WebhookDO {
     fn new(state: State, env: Env) -> Self {
+        crate::sql::trace_from(&env);
         let sql = state.storage().sql();
         if let Err(e) = store::migrate(&sql) {
             worker::console_error!("webhook schema: {e:?}");

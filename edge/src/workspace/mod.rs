@@ -116,6 +116,7 @@ const RESUME_LIMIT: Limit = Limit {
 
 impl DurableObject for WorkspaceDO {
     fn new(state: State, env: Env) -> Self {
+        crate::sql::trace_from(&env);
         let sql = state.storage().sql();
         // Tables are created with the workspace (see `create`): a request for an unknown
         // workspace writes nothing.
