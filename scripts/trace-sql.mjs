@@ -4,12 +4,20 @@
 // stored state, so every object starts as a new instance, as it does after hibernation:
 //   workspace wake    — a visitor's availability check reaches the workspace
 //   conversation wake — the visitor's page opens its socket again and says hello
+// then, on the warm server, the two moments the benchmarks repeat:
+//   routed chat       — a visitor at a question card asks for the live chat, an agent accepts
+//                       (the routing storm's warm request, scripts/bench/storm.mjs)
+//   chat message      — a visitor's message in an accepted chat (the chat load's message)
+// and the first two again after the objects were idle long enough to leave memory: new instances
+// in the same isolate, as after hibernation without a restart.
 // Usage (after `node scripts/build.mjs`): node scripts/trace-sql.mjs
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sock } from './bench/common.mjs';
-import { startConversation, wsBase } from './bench/workspace.mjs';
+import { countCommits } from './lib/commits.mjs';
+import { warmDialogue } from './bench/storm.mjs';
+import { benchWorkspace, startConversation, wsBase } from './bench/workspace.mjs';
 import { seedWorkspace } from './lib/demo.mjs';
 import { devVars, startServer } from './lib/server.mjs';
 
@@ -30,22 +38,28 @@ async function settle() {
   }
 }
 
-/** Runs `fn`, waits for the log to catch up, and prints the statements logged meanwhile. */
+/**
+ * Runs `fn`, waits for the log to catch up, and prints the statements logged meanwhile, and
+ * the commits (fsyncs of the workerd processes, scripts/lib/commits.mjs) when they can be counted.
+ */
 async function moment(name, fn) {
   await settle();
+  const commits = countCommits(server.pid);
+  await commits.ready;
   const from = lines.length;
   await fn();
   await settle();
+  const counted = await commits.stop();
   const seen = lines.slice(from);
   const counts = new Map();
   for (const q of seen) counts.set(q, (counts.get(q) ?? 0) + 1);
-  console.log(`\n${name}: ${seen.length} statements`);
+  console.log(`\n${name}: ${seen.length} statements, ${counted ? `${counted.commits} commits` : 'commits not counted'}`);
   for (const [q, n] of [...counts].sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(3)}  ${q.slice(0, 150)}`);
   return seen.length;
 }
 
-const hello = async (base, token) => {
-  const v = await Sock.open(`${wsBase(base)}/api/visitor/ws?token=${encodeURIComponent(token)}`);
+const hello = async (base, token, onFrame) => {
+  const v = await Sock.open(`${wsBase(base)}/api/visitor/ws?token=${encodeURIComponent(token)}`, onFrame);
   const card = v.waitFor((m) => m.type === 'entry' && m.entry.event === 'card', 15_000, 'a card');
   v.send({ type: 'hello', v: 1, last_seq: 0 });
   await card;
@@ -57,6 +71,8 @@ try {
   await seedWorkspace(server.url, devVars().ADMIN_TOKEN);
   const c = await startConversation(server.url, 'demo', 'https://trace.example/pricing');
   (await hello(server.url, c.token)).close();
+  // The conversation's deadline for a closed page (5 s) fires on this server, not in a moment.
+  await new Promise((r) => setTimeout(r, 7000));
   await server.stop();
   // The same stored state, new instances of every object.
   server = await serve();
@@ -65,6 +81,40 @@ try {
     if (!r.ok) throw new Error(`availability → ${r.status}`);
   });
   await moment('conversation wake (socket opened again, hello)', async () => {
+    (await hello(server.url, c.token)).close();
+  });
+  // A workspace with one agent whose inbox accepts every offer; a visitor at the question card.
+  let started;
+  const chatStarted = new Promise((r) => { started = r; });
+  const team = await benchWorkspace(server.url, devVars().ADMIN_TOKEN, {
+    id: 'trace', agents: 1, capacity: 10, dialogue: warmDialogue(), onChatStarted: () => started(),
+  });
+  const w = await startConversation(server.url, 'trace', 'https://trace.example/storm');
+  const v = await hello(server.url, w.token);
+  await moment('routed chat (visitor asks for the live chat, the agent accepts)', async () => {
+    v.send({ type: 'answer', card: 'ask', button: 'talk' });
+    await chatStarted;
+  });
+  const a = await Sock.open(`${wsBase(server.url)}/api/workspaces/trace/conversations/${w.conversation}/ws?token=${encodeURIComponent(team.tokens[0])}`);
+  const welcome = a.waitFor((m) => m.type === 'welcome', 15_000, 'agent chat welcome');
+  a.send({ type: 'hello', v: 1, last_seq: 0 });
+  await welcome;
+  await moment('chat message (visitor says a line in the accepted chat)', async () => {
+    const seen = a.waitFor((m) => m.type === 'entry' && m.entry.event === 'message', 15_000, 'the message');
+    v.send({ type: 'say', client_id: 'trace-1', text: 'hello' });
+    await seen;
+  });
+  a.close();
+  v.close();
+  team.close();
+  // Idle objects leave memory after some seconds: the first workspace and conversation again,
+  // now new instances in the same isolate (as after hibernation, without a restart).
+  await new Promise((r) => setTimeout(r, 30_000));
+  await moment('workspace woken again, same server (availability check)', async () => {
+    const r = await fetch(`${server.url}/api/visitor/availability?workspace=demo`);
+    if (!r.ok) throw new Error(`availability → ${r.status}`);
+  });
+  await moment('conversation woken again, same server (socket opened again, hello)', async () => {
     (await hello(server.url, c.token)).close();
   });
 } finally {

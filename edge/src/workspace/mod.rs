@@ -317,12 +317,22 @@ impl WorkspaceDO {
 
 impl WorkspaceDO {
     /// The first call of an instance re-arms (a workspace being created has nothing to re-arm
-    /// yet, and no tables).
+    /// yet, and no tables) — once per isolate: a new instance after hibernation, in the same
+    /// isolate, finds its alarm set, and re-arming it cost a delete and a set of the alarm (two
+    /// commits of the object and two of the local alarm store) on every wake.
     async fn rearm_once(&self) {
-        if self.exists.get() && !self.rearmed.replace(true) {
-            if let Err(e) = self.rearm().await {
-                worker::console_error!("workspace rearm: {e:?}");
-            }
+        if !self.exists.get() || self.rearmed.replace(true) {
+            return;
+        }
+        let done = if crate::alarm::first_in_isolate(&self.state.id().to_string()) {
+            self.rearm().await
+        } else {
+            // The retention purge's time is the instance's own (`purge_at`): set it again, so the
+            // alarm that fires next runs the pass, as `alarm` does for an instance it wakes.
+            self.retention_changed()
+        };
+        if let Err(e) = done {
+            worker::console_error!("workspace rearm: {e:?}");
         }
     }
 
@@ -719,6 +729,9 @@ impl WorkspaceDO {
         if !self.exists.get() {
             store::migrate(&self.sql)?;
             self.exists.set(true);
+            // Created in this isolate: its alarms are this process's to keep (see `rearm_once`).
+            self.rearmed.set(true);
+            crate::alarm::first_in_isolate(&self.state.id().to_string());
         }
         if store::meta(&self.sql)?.is_some() {
             return Err(ApiError::Conflict("workspace"));
