@@ -55,16 +55,26 @@ async function moment(name, fn) {
   for (const q of seen) counts.set(q, (counts.get(q) ?? 0) + 1);
   console.log(`\n${name}: ${seen.length} statements, ${counted ? `${counted.commits} commits` : 'commits not counted'}`);
   for (const [q, n] of [...counts].sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(3)}  ${q.slice(0, 150)}`);
-  return seen.length;
 }
 
-const hello = async (base, token, onFrame) => {
-  const v = await Sock.open(`${wsBase(base)}/api/visitor/ws?token=${encodeURIComponent(token)}`, onFrame);
+const hello = async (base, token) => {
+  const v = await Sock.open(`${wsBase(base)}/api/visitor/ws?token=${encodeURIComponent(token)}`);
   const card = v.waitFor((m) => m.type === 'entry' && m.entry.event === 'card', 15_000, 'a card');
   v.send({ type: 'hello', v: 1, last_seq: 0 });
   await card;
   return v;
 };
+
+/** The demo workspace, then conversation `c`, woken: an availability check, then its visitor's socket. */
+async function wakeBoth(c, how) {
+  await moment(`workspace ${how} (availability check)`, async () => {
+    const r = await fetch(`${server.url}/api/visitor/availability?workspace=demo`);
+    if (!r.ok) throw new Error(`availability → ${r.status}`);
+  });
+  await moment(`conversation ${how} (socket opened again, hello)`, async () => {
+    (await hello(server.url, c.token)).close();
+  });
+}
 
 let server = await serve();
 try {
@@ -76,13 +86,7 @@ try {
   await server.stop();
   // The same stored state, new instances of every object.
   server = await serve();
-  await moment('workspace wake (availability check)', async () => {
-    const r = await fetch(`${server.url}/api/visitor/availability?workspace=demo`);
-    if (!r.ok) throw new Error(`availability → ${r.status}`);
-  });
-  await moment('conversation wake (socket opened again, hello)', async () => {
-    (await hello(server.url, c.token)).close();
-  });
+  await wakeBoth(c, 'wake');
   // A workspace with one agent whose inbox accepts every offer; a visitor at the question card.
   let started;
   const chatStarted = new Promise((r) => { started = r; });
@@ -110,13 +114,7 @@ try {
   // Idle objects leave memory after some seconds: the first workspace and conversation again,
   // now new instances in the same isolate (as after hibernation, without a restart).
   await new Promise((r) => setTimeout(r, 30_000));
-  await moment('workspace woken again, same server (availability check)', async () => {
-    const r = await fetch(`${server.url}/api/visitor/availability?workspace=demo`);
-    if (!r.ok) throw new Error(`availability → ${r.status}`);
-  });
-  await moment('conversation woken again, same server (socket opened again, hello)', async () => {
-    (await hello(server.url, c.token)).close();
-  });
+  await wakeBoth(c, 'woken again, same server');
 } finally {
   await server.stop();
   rmSync(state, { recursive: true, force: true });

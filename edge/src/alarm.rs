@@ -82,6 +82,12 @@ pub fn first_in_isolate(id: &str) -> bool {
     })
 }
 
+/// The object `id` was created by this isolate: its alarms are this process's to keep, so no
+/// later instance here re-arms them.
+pub fn created_in_isolate(id: &str) {
+    first_in_isolate(id);
+}
+
 /// A deadline already due is set 1 ms ahead: workerd forces an alarm time in the past to
 /// "now", and an alarm set to "now" from inside the alarm handler is cleared when the handler
 /// returns (cloudflare/workerd#6866), which would drop the next deadline for good.

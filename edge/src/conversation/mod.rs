@@ -631,7 +631,7 @@ impl ConversationObject {
             // Created by this instance: its alarm, set below, is this process's to keep, so
             // neither this instance nor a later one in this isolate re-arms it.
             self.rearmed.set(true);
-            crate::alarm::first_in_isolate(&self.state.id().to_string());
+            crate::alarm::created_in_isolate(&self.state.id().to_string());
         }
         if self.meta()?.is_some() {
             // A retried init is harmless.

@@ -729,9 +729,9 @@ impl WorkspaceDO {
         if !self.exists.get() {
             store::migrate(&self.sql)?;
             self.exists.set(true);
-            // Created in this isolate: its alarms are this process's to keep (see `rearm_once`).
+            // Created in this isolate: nothing to re-arm (see `rearm_once`).
             self.rearmed.set(true);
-            crate::alarm::first_in_isolate(&self.state.id().to_string());
+            crate::alarm::created_in_isolate(&self.state.id().to_string());
         }
         if store::meta(&self.sql)?.is_some() {
             return Err(ApiError::Conflict("workspace"));
