@@ -139,7 +139,13 @@ test('in a live chat, /hel picked with the keyboard reaches the visitor with the
     await composer.waitFor();
     assert.equal(await composer.getAttribute('aria-controls'), 'canned-list');
 
-    // `/hel`: Bob's own reply first (same rank), then the workspace's; ↓ and Enter pick.
+    // `/hel`: Bob's own reply first (same rank), then the workspace's; ↓ and Enter pick. The
+    // list opens on the replies the inbox holds and asks for fresh ones: held back here until
+    // after the ↓, which they must not undo.
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await inbox.route('**/canned-replies', async (route) => { await held; await route.continue(); });
+    const fresh = inbox.waitForResponse((r) => r.url().endsWith('/canned-replies') && r.request().method() === 'GET');
     await composer.pressSequentially('/hel');
     const list = inbox.getByRole('listbox', { name: 'Canned replies' });
     await list.waitFor();
@@ -149,6 +155,11 @@ test('in a live chat, /hel picked with the keyboard reaches the visitor with the
     assert.equal(await composer.getAttribute('aria-activedescendant'), await options.nth(0).getAttribute('id'));
     await composer.press('ArrowDown');
     await inbox.waitForFunction(() => document.getElementById('composer').getAttribute('aria-activedescendant') === 'canned-opt-1');
+    release();
+    await fresh;
+    await inbox.unroute('**/canned-replies');
+    await inbox.evaluate(() => new Promise((r) => setTimeout(r, 100)));
+    assert.equal(await composer.getAttribute('aria-activedescendant'), 'canned-opt-1', 'fresh replies keep the ↓');
     assert.equal(await options.nth(1).getAttribute('aria-selected'), 'true');
     assert.equal(await options.nth(0).getAttribute('aria-selected'), 'false');
     await shot(inbox, 'docs/screenshots/inbox-canned-replies.png');

@@ -131,8 +131,13 @@ pub fn update(m: &mut Model, msg: Msg, fx: &mut Vec<Effect>) {
         }
         Msg::Close => c.dismissed = true,
         Msg::Loaded(replies) => {
+            // The list opens on the replies already held and these arrive a moment later: the
+            // highlighted one stays highlighted (an ↓ pressed meanwhile is kept).
+            let active = c.options().get(c.active).map(|r| r.id.clone());
             c.replies = replies;
-            c.active = 0;
+            c.active = active
+                .and_then(|id| c.options().iter().position(|r| r.id == id))
+                .unwrap_or(0);
         }
         Msg::Do(f) => fx.push(Effect::Canned(f)),
         Msg::Saved(words) => {
@@ -311,6 +316,29 @@ mod tests {
         assert_eq!(composed(&fx), Some("Welcome back, Nia!"));
         // Nothing to pick: nothing happens.
         assert!(composed(&canned(&mut m, Msg::Pick(Some("gone".into())))).is_none());
+    }
+
+    #[test]
+    fn fresh_replies_keep_the_highlighted_one() {
+        let mut m = chatting(&[]);
+        let fx = canned(&mut m, Msg::Input("/hel".into()));
+        assert!(fx.contains(&Effect::Canned(Fx::Load)));
+        canned(&mut m, Msg::Move(1));
+        assert_eq!(shown(&m)[m.canned.active], "hello");
+        // The load answers after the ↓, with one more reply that sorts first.
+        let mut replies = m.canned.replies.clone();
+        replies.push(reply("p2", "hel", "Hi!", Scope::Personal));
+        canned(&mut m, Msg::Loaded(replies.clone()));
+        assert_eq!(shown(&m), ["hello-again", "hel", "hello", "help"]);
+        assert_eq!(
+            shown(&m)[m.canned.active],
+            "hello",
+            "still the one highlighted"
+        );
+        // The highlighted one deleted meanwhile: the first.
+        replies.retain(|r| r.id != "w1");
+        canned(&mut m, Msg::Loaded(replies));
+        assert_eq!(m.canned.active, 0);
     }
 
     #[test]
