@@ -25,7 +25,7 @@ import { seedWorkspace } from './lib/demo.mjs';
 import { log } from './bench/common.mjs';
 import { parlorChat, echoChat, medianRound } from './bench/chat.mjs';
 import { calibrate } from './lib/calibrate.mjs';
-import { routingStorm } from './bench/storm.mjs';
+import { STORM_AGENTS, STORM_CAPACITY, routingStorm } from './bench/storm.mjs';
 import { coreBench } from './bench/core.mjs';
 import { pageImpact } from './bench/page.mjs';
 import { renderReport } from './bench/report.mjs';
@@ -165,7 +165,7 @@ if (!skip.has('storm')) {
   report.storm = [];
   report.stormCold = [];
   for (const storage of storages) {
-    const opts = { stepMs: STEP, agents: 40, capacity: 100, thresholdMs: 250, baseline, storage };
+    const opts = { stepMs: STEP, agents: STORM_AGENTS, capacity: STORM_CAPACITY, thresholdMs: 250, baseline, storage };
     report.storm.push({ storage, ...await withServer(`Routing storm (${storage})`, (url, pid) => routingStorm(url, operator, {
       ...opts, mode: 'warm', rates: STORM_RATES, rootPid: pid,
     }), { storage }) });

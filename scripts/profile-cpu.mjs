@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { echoChat, parlorChat } from './bench/chat.mjs';
-import { routingStorm } from './bench/storm.mjs';
+import { STORM_AGENTS, STORM_CAPACITY, routingStorm } from './bench/storm.mjs';
 import { seedWorkspace } from './lib/demo.mjs';
 import { glueNamer } from './lib/glue-names.mjs';
 import { connectInspector } from './lib/inspector.mjs';
@@ -43,7 +43,7 @@ try {
   const schedule = { tag: 'cpu', intervalMs: 5000, durationMs: 20_000, rootPid: server.pid, onWindow };
   const storm = kind.startsWith('storm-') ? kind.slice('storm-'.length) : null;
   const result = storm
-    ? stormResult(await routingStorm(server.url, operator, { mode: storm, rates: [n], stepMs: 5000, agents: 40, capacity: 100, thresholdMs: 250, rootPid: server.pid, baseline: false, onWindow }))
+    ? stormResult(await routingStorm(server.url, operator, { mode: storm, rates: [n], stepMs: 5000, agents: STORM_AGENTS, capacity: STORM_CAPACITY, thresholdMs: 250, rootPid: server.pid, baseline: false, onWindow }))
     : kind === 'parlor'
       ? await parlorChat(server.url, operator, { ...schedule, n, capacity: 10, setupBudgetMs: 240_000 })
       : await echoChat(server.url, { ...schedule, kind, m: n });
