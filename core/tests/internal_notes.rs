@@ -207,6 +207,35 @@ fn a_note_loads_back_from_its_entry_alone() {
 }
 
 #[test]
+fn a_caught_up_socket_reads_nothing_on_hello() {
+    let (mut c, _) = live();
+    let last = c.last_seq();
+    assert!(last > 0);
+    for side in [Side::Visitor, Side::Agent] {
+        assert_eq!(c.replay_from(side, last), None, "{side:?} caught up");
+        assert_eq!(c.replay_from(side, last + 3), None, "{side:?} ahead");
+        assert_eq!(
+            c.replay_from(side, last - 1),
+            Some(last - 1),
+            "{side:?} one behind"
+        );
+        assert_eq!(c.replay_from(side, 0), Some(0), "{side:?} reloaded");
+    }
+    // With a note the visitor's numbers run one behind the transcript's: caught up at theirs,
+    // and behind it the whole transcript is read (it is renumbered for them).
+    c.handle(note("n-1", "one"), Millis(100));
+    let visitor_last = c.view_for(Side::Visitor).last_seq;
+    assert_eq!(visitor_last, c.last_seq() - 1);
+    assert_eq!(c.replay_from(Side::Visitor, visitor_last), None);
+    assert_eq!(c.replay_from(Side::Visitor, visitor_last - 1), Some(0));
+    assert_eq!(
+        c.replay_from(Side::Agent, visitor_last),
+        Some(visitor_last),
+        "the agent has not seen the note"
+    );
+}
+
+#[test]
 fn the_visitor_email_and_webhooks_leave_notes_out() {
     let (mut c, _) = live();
     let mut all = Vec::new();
@@ -314,7 +343,7 @@ fn hello(storage: &stored::Stored, c: &Conversation, last_seq: u64) -> Vec<ChatS
     let entries: Vec<TranscriptEntry> = storage
         .entries
         .iter()
-        .filter(|e| e.seq > from)
+        .filter(|e| from.is_some_and(|from| e.seq > from))
         .cloned()
         .collect();
     resume_frames_for(Side::Visitor, c.view_for(Side::Visitor), &entries, last_seq)

@@ -108,14 +108,19 @@ impl Conversation {
         view
     }
 
-    /// After which stored `seq` to read entries for a `hello {last_seq}` of `side`: the
-    /// visitor's numbers differ from the transcript's once there are notes, and then the whole
-    /// transcript is read (a visitor reconnect in a chat with notes reads every entry).
-    pub fn replay_from(&self, side: Side, last_seq: u64) -> u64 {
-        match side {
+    /// After which stored `seq` to read entries for a `hello {last_seq}` of `side`, or `None`
+    /// when the socket already has every entry (a page view of a visitor who is caught up reads
+    /// nothing). The visitor's numbers differ from the transcript's once there are notes, and
+    /// then the whole transcript is read (a visitor reconnect in a chat with notes reads every
+    /// entry).
+    pub fn replay_from(&self, side: Side, last_seq: u64) -> Option<u64> {
+        if last_seq >= self.log.seq_for(side, self.log.last_seq) {
+            return None;
+        }
+        Some(match side {
             Side::Visitor if self.log.notes > 0 => 0,
             _ => last_seq,
-        }
+        })
     }
 
     /// The entries this input appended (the `Append` effects', in order), as the visitor's

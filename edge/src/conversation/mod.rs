@@ -729,7 +729,10 @@ impl ConversationObject {
                         )
                     })?
                     .ok_or(ApiError::NotFound("conversation"))?;
-                let entries = store::entries_after(&self.sql, from)?;
+                let entries = match from {
+                    Some(from) => store::entries_after(&self.sql, from)?,
+                    None => Vec::new(),
+                };
                 for frame in resume_frames_for(side, view, &entries, last_seq) {
                     send(ws, &frame)?;
                 }
