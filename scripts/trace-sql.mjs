@@ -1,5 +1,5 @@
 // Counts the SQL statements the objects run for a few moments that matter, by statement: a
-// server started with the `SQL_TRACE` var logs every statement (edge/src/sql.rs), and this
+// server started with the `SQL_TRACE` var logs every statement and alarm call (edge/src/sql.rs), and this
 // script counts the log lines of each moment. The moments are taken on a server restarted over
 // stored state, so every object starts as a new instance, as it does after hibernation:
 //   workspace wake    — a visitor's availability check reaches the workspace
@@ -53,7 +53,9 @@ async function moment(name, fn) {
   const seen = lines.slice(from);
   const counts = new Map();
   for (const q of seen) counts.set(q, (counts.get(q) ?? 0) + 1);
-  console.log(`\n${name}: ${seen.length} statements, ${counted ? `${counted.commits} commits` : 'commits not counted'}`);
+  // Alarm calls (`getAlarm`, `setAlarm`, `deleteAlarm`) are traced too, as SQL comments.
+  const calls = seen.filter((q) => q.startsWith('-- storage.')).length;
+  console.log(`\n${name}: ${seen.length - calls} statements, ${calls} alarm calls, ${counted ? `${counted.commits} commits` : 'commits not counted'}`);
   for (const [q, n] of [...counts].sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(3)}  ${q.slice(0, 150)}`);
 }
 

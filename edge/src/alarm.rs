@@ -34,10 +34,13 @@ impl AlarmSlot {
         };
         let current = match self.known.get() {
             Some(known) => known,
-            None => storage
-                .get_alarm()
-                .await?
-                .and_then(|at| u64::try_from(at).ok()),
+            None => {
+                crate::sql::trace_storage("getAlarm()");
+                storage
+                    .get_alarm()
+                    .await?
+                    .and_then(|at| u64::try_from(at).ok())
+            }
         };
         if current.is_some_and(|c| c <= at.0) {
             self.known.set(Some(current));
@@ -45,6 +48,7 @@ impl AlarmSlot {
         }
         let at = not_before_now(at.0, crate::now_ms());
         let date = worker::js_sys::Date::new(&(at as f64).into());
+        crate::sql::trace_storage("setAlarm()");
         storage.set_alarm(ScheduledTime::new(date)).await?;
         self.known.set(Some(Some(at)));
         Ok(())

@@ -25,6 +25,14 @@ fn trace(query: &str) {
     }
 }
 
+/// A storage call that is not a statement (an alarm read or set), in the same trace, marked as
+/// an SQL comment so the trace tells the two apart.
+pub fn trace_storage(call: &str) {
+    if TRACE.load(Ordering::Relaxed) {
+        worker::console_log!("sql-trace: -- storage.{call}");
+    }
+}
+
 pub fn exec(sql: &SqlStorage, query: &str, args: Vec<SqlStorageValue>) -> ApiResult<()> {
     trace(query);
     sql.exec(query, Some(args))

@@ -446,6 +446,7 @@ impl ConversationObject {
         let Some(meta) = self.meta()? else {
             return Ok(());
         };
+        crate::sql::trace_storage("deleteAlarm()");
         self.state.storage().delete_alarm().await?;
         self.alarm_slot.cleared();
         // Sockets survive hibernation but not a restart: tell the core which are open.
