@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use parlor_core::conversation::{
-    Conversation, ConversationSettings, Effect, Input, LiveState, AGENT_ANNOUNCE_AFTER,
-    VISITOR_ANNOUNCE_AFTER,
+    Conversation, ConversationSettings, Effect, Input, LiveState, StoredState,
+    AGENT_ANNOUNCE_AFTER, VISITOR_ANNOUNCE_AFTER,
 };
 use parlor_core::dialogue::Dialogue;
 use parlor_core::link::{ConversationToWorkspace, WorkspaceToConversation};
@@ -355,6 +355,66 @@ fn an_agent_whose_chat_pane_never_opens_is_reconnecting_to_the_visitor() {
         Millis(2_000),
     );
     let fx = run_until(&mut c, 2_000 + AGENT_ANNOUNCE_AFTER.0);
+    assert_eq!(agent_presence(&fx), [false]);
+}
+
+/// The "reconnecting…" notice every acceptance owes until the agent's chat pane connects is a
+/// timer's tick, not a durable deadline: the alarm stays on the inactivity deadline, so a routed
+/// chat moves no alarm for it, while the tick still comes on time.
+#[test]
+fn the_reconnecting_notice_after_an_acceptance_is_a_timer_not_an_alarm() {
+    let mut c = conversation();
+    let inactivity = c.settings().inactivity_timeout;
+    c.handle(
+        Input::FromWorkspace(WorkspaceToConversation::Accepted {
+            request: 0,
+            agent: AgentId::new("a1"),
+            profile: AgentProfile {
+                name: "Alice".into(),
+                avatar_url: None,
+            },
+        }),
+        Millis(2_000),
+    );
+    let notice = Millis(2_000).after(AGENT_ANNOUNCE_AFTER);
+    assert_eq!(c.timer_due(), Some(notice));
+    assert_eq!(c.alarm_deadline(), Some(Millis(2_000).after(inactivity)));
+    assert_eq!(c.next_deadline(), Some(notice));
+    // The pane connects a moment later: nothing is owed, and nothing was stored for it.
+    let mut paned = c.clone();
+    paned.handle(Input::SocketOpened { side: Side::Agent }, Millis(2_100));
+    assert_eq!(paned.timer_due(), None);
+    assert!(agent_presence(&paned.handle(Input::Tick, notice)).is_empty());
+    // It never does: the timer's tick tells the visitor, and no timer is owed after.
+    let fx = c.handle(Input::Tick, notice);
+    assert_eq!(agent_presence(&fx), [false]);
+    assert_eq!(c.timer_due(), None);
+    assert_eq!(c.alarm_deadline(), Some(Millis(2_000).after(inactivity)));
+}
+
+/// A notice due before a restart that lost its timer is still said on the next tick, as late as
+/// that comes: it is kept in the state, only its timer is not.
+#[test]
+fn a_notice_whose_timer_was_lost_is_said_on_the_next_tick() {
+    let mut c = conversation();
+    c.handle(
+        Input::FromWorkspace(WorkspaceToConversation::Accepted {
+            request: 0,
+            agent: AgentId::new("a1"),
+            profile: AgentProfile {
+                name: "Alice".into(),
+                avatar_url: None,
+            },
+        }),
+        Millis(2_000),
+    );
+    // The object restarts before the timer fires: what it stored is all it has.
+    let state: StoredState =
+        serde_json::from_str(&serde_json::to_string(c.stored_state()).expect("state"))
+            .expect("stored state");
+    let mut back = Conversation::restore(c.dialogue().clone(), state, &[]);
+    assert_eq!(back.timer_due(), c.timer_due(), "the notice is still owed");
+    let fx = back.handle(Input::Tick, Millis(60_000));
     assert_eq!(agent_presence(&fx), [false]);
 }
 

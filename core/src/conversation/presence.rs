@@ -82,17 +82,24 @@ impl Conversation {
         }
     }
 
-    /// When the visitor's or the reported-gone agent's absence next matters, if it does.
+    /// When the visitor's or the reported-gone agent's absence next matters, if it does: the
+    /// deadlines that decide where a chat goes, kept across a restart.
     pub(super) fn presence_deadline(&self) -> Option<Millis> {
         let pane = self
             .agent_pane_gone_since
             .filter(|_| self.closed.is_none())
             .map(|t| t.after(AGENT_PANE_GRACE));
-        let away = self
-            .agent_away_since
+        crate::time::earliest(pane, self.visitor_deadline())
+    }
+
+    /// When the visitor is to be told the agent is reconnecting, if they are. Only words on
+    /// the visitor's screen, nothing a chat's outcome depends on (the workspace's agent-gone
+    /// grace and [`AGENT_PANE_GRACE`] decide that), so it need not survive a restart: every
+    /// acceptance sets it, and the agent's chat pane clears it a moment later.
+    pub(super) fn away_announce_due(&self) -> Option<Millis> {
+        self.agent_away_since
             .filter(|_| self.closed.is_none() && !self.agent_announced_away)
-            .map(|t| t.after(AGENT_ANNOUNCE_AFTER));
-        crate::time::earliest(crate::time::earliest(pane, away), self.visitor_deadline())
+            .map(|t| t.after(AGENT_ANNOUNCE_AFTER))
     }
 
     /// The agent holding a live chat has no chat socket left: from now on the visitor may be

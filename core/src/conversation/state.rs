@@ -187,15 +187,26 @@ impl Conversation {
         &self.settings
     }
 
-    /// When to tick next: [`Conversation::alarm_deadline`] or an owed preview, the earlier.
+    /// When to tick next: [`Conversation::alarm_deadline`] or [`Conversation::timer_due`], the
+    /// earlier.
     pub fn next_deadline(&self) -> Option<Millis> {
-        crate::time::earliest(self.alarm_deadline(), self.preview_due())
+        crate::time::earliest(self.alarm_deadline(), self.timer_due())
+    }
+
+    /// The ticks that need not survive a restart (the edge keeps them in a timer in memory, so
+    /// they cost no storage write): an owed preview ([`Conversation::preview_due`]), whose loss
+    /// leaves a view's preview behind until the next input, and the visitor's "reconnecting…"
+    /// notice when the agent's chat pane is not connected, whose loss leaves it unsaid. Every
+    /// acceptance owes that notice until the pane connects, a moment later: as a durable alarm
+    /// it cost each routed chat an alarm moved earlier, fired with nothing due, and set again.
+    pub fn timer_due(&self) -> Option<Millis> {
+        crate::time::earliest(self.preview_due(), self.away_announce_due())
     }
 
     /// The deadlines that must hold across a restart (the edge keeps them in a durable
-    /// alarm): the inactivity deadline while open, and when the visitor's or the agent's
-    /// absence next matters. The owed preview ([`Conversation::preview_due`]) is not one of
-    /// them: missing it leaves a view's preview behind until the next input, nothing else.
+    /// alarm): the inactivity deadline while open, and when the visitor's or the reported-gone
+    /// agent's absence decides where the chat goes. [`Conversation::timer_due`] is not one of
+    /// them.
     pub fn alarm_deadline(&self) -> Option<Millis> {
         let open = crate::time::earliest(self.inactivity_deadline(), self.presence_deadline());
         crate::time::earliest(open, self.check_deadline())

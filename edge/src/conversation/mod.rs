@@ -77,7 +77,7 @@ pub struct Revoke {
 }
 
 /// The object as the platform sees it: a shell around [`ConversationObject`], shared so that
-/// the owed preview's in-memory timer (see [`ConversationObject::wake_for_preview`]) can hold it.
+/// its in-memory timer (see [`ConversationObject::wake_for_timer`]) can hold it.
 #[durable_object]
 pub struct ConversationDO {
     object: Rc<ConversationObject>,
@@ -187,10 +187,10 @@ impl ConversationDO {
 
 /// One conversation: its storage, sockets and core machine.
 pub struct ConversationObject {
-    /// This object, for the preview timer to hold while it waits.
+    /// This object, for the timer to hold while it waits.
     me: Weak<ConversationObject>,
-    /// When the pending preview timer fires, if one is pending.
-    preview_timer: Cell<Option<u64>>,
+    /// When the pending timer fires (an owed preview, a "reconnecting…" notice), if one is.
+    timer: Cell<Option<u64>>,
     state: State,
     env: Env,
     sql: SqlStorage,
@@ -242,7 +242,7 @@ impl ConversationObject {
         });
         Rc::new_cyclic(|me| ConversationObject {
             me: me.clone(),
-            preview_timer: Cell::new(None),
+            timer: Cell::new(None),
             exists: Cell::new(exists),
             state,
             env,
@@ -378,7 +378,7 @@ impl ConversationObject {
         self.tick("alarm").await;
     }
 
-    /// The alarm or the preview timer fired. Either may fire early, late or twice; the core
+    /// The alarm or the timer fired. Either may fire early, late or twice; the core
     /// ignores a tick before its deadline.
     async fn tick(&self, what: &str) {
         if matches!(self.is_loaded(), Ok(false)) {
@@ -900,7 +900,7 @@ impl ConversationObject {
             store::save_state(&self.sql, &conv)?;
         }
         let deadline = conv.alarm_deadline();
-        let preview_due = conv.preview_due();
+        let timer_due = conv.timer_due();
         // What the visitor's sockets get of these entries: never a note (core decides).
         let for_visitors = if appended.is_empty() {
             Vec::new()
@@ -909,7 +909,7 @@ impl ConversationObject {
         };
         *self.loaded.borrow_mut() = Some((meta, conv));
         self.schedule(deadline).await?;
-        self.wake_for_preview(preview_due);
+        self.wake_for_timer(timer_due);
 
         // Stored: now every socket may see it (output gates hold sends until the write is durable).
         // Each frame is serialized once, whatever the number of sockets.
@@ -963,28 +963,29 @@ impl ConversationObject {
         Ok(to_workspace)
     }
 
-    /// The owed preview's flush, if no message carries it first: a timer in memory, not the
-    /// alarm, so owing a preview costs no storage write. The pending timer keeps the object
-    /// from hibernating until it fires; a restart loses it, and the preview then goes with
-    /// the conversation's next input (see `Conversation::alarm_deadline`).
-    fn wake_for_preview(&self, due: Option<Millis>) {
+    /// What need not survive a restart (`Conversation::timer_due`: an owed preview's flush, if
+    /// no message carries it first; the visitor's "reconnecting…" notice): a timer in memory,
+    /// not the alarm, so it costs no storage write. The pending timer keeps the object from
+    /// hibernating until it fires; a restart loses it, and the tick then comes with the
+    /// conversation's next input.
+    fn wake_for_timer(&self, due: Option<Millis>) {
         let Some(due) = due else {
             return;
         };
-        if self.preview_timer.get().is_some_and(|at| at <= due.0) {
+        if self.timer.get().is_some_and(|at| at <= due.0) {
             return;
         }
         let Some(me) = self.me.upgrade() else {
             return;
         };
-        self.preview_timer.set(Some(due.0));
+        self.timer.set(Some(due.0));
         let wait = Duration::from_millis(due.0.saturating_sub(now_ms()));
         wasm_bindgen_futures::spawn_local(async move {
             Delay::from(wait).await;
-            if me.preview_timer.get() == Some(due.0) {
-                me.preview_timer.set(None);
+            if me.timer.get() == Some(due.0) {
+                me.timer.set(None);
             }
-            me.tick("preview").await;
+            me.tick("timer").await;
         });
     }
 
