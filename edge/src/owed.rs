@@ -46,7 +46,27 @@ impl<M> Default for OwedStore<M> {
     }
 }
 
+/// The `kv` key of what is owed to `to`.
+pub fn key(to: &str) -> String {
+    format!("{PREFIX}{to}")
+}
+
 impl<M: Owable + Serialize + DeserializeOwned> OwedStore<M> {
+    /// For an object that owes one receiver only (a conversation, its workspace) and read that
+    /// receiver's row along with others of `kv`: `row` is its value, `None` when nothing is
+    /// owed. Saves the store's own read on an instance's first event; ignored once loaded.
+    pub fn prime_single(&self, to: &str, row: Option<&str>) -> ApiResult<()> {
+        let mut slot = self.owed.borrow_mut();
+        if slot.is_none() {
+            let mut owed = BTreeMap::new();
+            if let Some(value) = row {
+                owed.insert(to.to_owned(), serde_json::from_str(value)?);
+            }
+            *slot = Some(owed);
+        }
+        Ok(())
+    }
+
     fn with<T>(
         &self,
         sql: &SqlStorage,
@@ -71,8 +91,7 @@ impl<M: Owable + Serialize + DeserializeOwned> OwedStore<M> {
     }
 
     fn delete(sql: &SqlStorage, to: &str) -> ApiResult<()> {
-        let key = format!("{PREFIX}{to}");
-        exec(sql, "DELETE FROM kv WHERE key = ?", vec![key.into()])
+        exec(sql, "DELETE FROM kv WHERE key = ?", vec![key(to).into()])
     }
 
     /// What is owed to `to`, to send first with the next call to it (still owed until a call
@@ -114,7 +133,7 @@ impl<M: Owable + Serialize + DeserializeOwned> OwedStore<M> {
             sql,
             "INSERT INTO kv (key, value) VALUES (?, ?) \
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            vec![format!("{PREFIX}{to}").into(), json.into()],
+            vec![key(to).into(), json.into()],
         )?;
         Ok(Some(retry_at))
     }

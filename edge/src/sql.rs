@@ -19,9 +19,16 @@ pub fn trace_from(env: &Env) {
     TRACE.store(on, Ordering::Relaxed);
 }
 
-fn trace(query: &str) {
+/// Statements on `kv` are told apart by their key (the first argument), the others by their text.
+fn trace(query: &str, args: &[SqlStorageValue]) {
     if TRACE.load(Ordering::Relaxed) {
-        worker::console_log!("sql-trace: {query}");
+        match args.first() {
+            Some(SqlStorageValue::String(key)) if query.contains(" kv ") => {
+                let key = key.split(':').next().unwrap_or_default();
+                worker::console_log!("sql-trace: {query} -- {key}")
+            }
+            _ => worker::console_log!("sql-trace: {query}"),
+        }
     }
 }
 
@@ -34,7 +41,7 @@ pub fn trace_storage(call: &str) {
 }
 
 pub fn exec(sql: &SqlStorage, query: &str, args: Vec<SqlStorageValue>) -> ApiResult<()> {
-    trace(query);
+    trace(query, &args);
     sql.exec(query, Some(args))
         .map(|_| ())
         .map_err(|e| ApiError::Internal(format!("sql {query}: {e}")))
@@ -45,7 +52,7 @@ pub fn rows<T: DeserializeOwned>(
     query: &str,
     args: Vec<SqlStorageValue>,
 ) -> ApiResult<Vec<T>> {
-    trace(query);
+    trace(query, &args);
     sql.exec(query, Some(args))
         .and_then(|c| c.to_array())
         .map_err(|e| ApiError::Internal(format!("sql {query}: {e}")))

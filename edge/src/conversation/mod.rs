@@ -38,7 +38,7 @@ use crate::identity::Identity;
 use crate::internal::{serve_link, Init, WorkspaceLink};
 use crate::now_ms;
 use crate::open_sockets::{self, OpenSockets};
-use crate::owed::OwedStore;
+use crate::owed::{self, OwedStore};
 use crate::peers::SocketPeers;
 use crate::rpc::identity_of;
 use crate::sql::has_schema;
@@ -614,7 +614,9 @@ impl ConversationObject {
     /// there is none. The borrow ends with `f`, so none outlives this call.
     fn with_loaded<T>(&self, f: impl FnOnce(&Meta, &Conversation) -> T) -> ApiResult<Option<T>> {
         if self.loaded.borrow().is_none() {
-            if let Some(found) = store::load(&self.sql)? {
+            let (found, owed) = store::load(&self.sql, &owed::key(TO_WORKSPACE))?;
+            self.owed.prime_single(TO_WORKSPACE, owed.as_deref())?;
+            if let Some(found) = found {
                 *self.loaded.borrow_mut() = Some(found);
             }
         }

@@ -75,14 +75,18 @@ struct KvRow {
     value: String,
 }
 
+/// A stored conversation: its meta and its machine.
+pub type Stored = (Meta, Conversation);
+
 /// The conversation from its stored parts: the meta, state and dialogue in one statement (an
 /// object woken from hibernation reads them on its first event), then the entries after the
-/// state.
-pub fn load(sql: &SqlStorage) -> ApiResult<Option<(Meta, Conversation)>> {
+/// state. `also` is one more `kv` key read in the same statement (what the conversation owes its
+/// workspace, `owed.rs`), returned with it: a woken object's first event reads both at once.
+pub fn load(sql: &SqlStorage, also: &str) -> ApiResult<(Option<Stored>, Option<String>)> {
     let parts: Vec<KvRow> = rows(
         sql,
-        "SELECT key, value FROM kv WHERE key IN ('meta', 'state', 'dialogue')",
-        vec![],
+        "SELECT key, value FROM kv WHERE key IN ('meta', 'state', 'dialogue', ?)",
+        vec![also.into()],
     )?;
     let part = |key: &str| {
         parts
@@ -90,6 +94,14 @@ pub fn load(sql: &SqlStorage) -> ApiResult<Option<(Meta, Conversation)>> {
             .find(|p| p.key == key)
             .map(|p| p.value.as_str())
     };
+    let extra = part(also).map(str::to_owned);
+    Ok((load_parts(sql, part)?, extra))
+}
+
+fn load_parts<'a>(
+    sql: &SqlStorage,
+    part: impl Fn(&str) -> Option<&'a str>,
+) -> ApiResult<Option<Stored>> {
     let Some(meta) = part(META) else {
         return Ok(None);
     };
