@@ -49,8 +49,8 @@ fn conversation() -> Conversation {
     c
 }
 
-fn live() -> Conversation {
-    let mut c = conversation();
+/// Agent a1 accepts at 2 s.
+fn accept(c: &mut Conversation) -> Vec<Effect> {
     c.handle(
         Input::FromWorkspace(WorkspaceToConversation::Accepted {
             request: 0,
@@ -61,7 +61,12 @@ fn live() -> Conversation {
             },
         }),
         Millis(2_000),
-    );
+    )
+}
+
+fn live() -> Conversation {
+    let mut c = conversation();
+    accept(&mut c);
     c.handle(Input::SocketOpened { side: Side::Agent }, Millis(2_100));
     c
 }
@@ -343,17 +348,7 @@ fn the_visitor_sees_the_agent_reconnecting_and_back_but_not_a_quick_reload() {
 #[test]
 fn an_agent_whose_chat_pane_never_opens_is_reconnecting_to_the_visitor() {
     let mut c = conversation();
-    c.handle(
-        Input::FromWorkspace(WorkspaceToConversation::Accepted {
-            request: 0,
-            agent: AgentId::new("a1"),
-            profile: AgentProfile {
-                name: "Alice".into(),
-                avatar_url: None,
-            },
-        }),
-        Millis(2_000),
-    );
+    accept(&mut c);
     let fx = run_until(&mut c, 2_000 + AGENT_ANNOUNCE_AFTER.0);
     assert_eq!(agent_presence(&fx), [false]);
 }
@@ -365,17 +360,7 @@ fn an_agent_whose_chat_pane_never_opens_is_reconnecting_to_the_visitor() {
 fn the_reconnecting_notice_after_an_acceptance_is_a_timer_not_an_alarm() {
     let mut c = conversation();
     let inactivity = c.settings().inactivity_timeout;
-    c.handle(
-        Input::FromWorkspace(WorkspaceToConversation::Accepted {
-            request: 0,
-            agent: AgentId::new("a1"),
-            profile: AgentProfile {
-                name: "Alice".into(),
-                avatar_url: None,
-            },
-        }),
-        Millis(2_000),
-    );
+    accept(&mut c);
     let notice = Millis(2_000).after(AGENT_ANNOUNCE_AFTER);
     assert_eq!(c.timer_due(), Some(notice));
     assert_eq!(c.alarm_deadline(), Some(Millis(2_000).after(inactivity)));
@@ -397,17 +382,7 @@ fn the_reconnecting_notice_after_an_acceptance_is_a_timer_not_an_alarm() {
 #[test]
 fn a_notice_whose_timer_was_lost_is_said_on_the_next_tick() {
     let mut c = conversation();
-    c.handle(
-        Input::FromWorkspace(WorkspaceToConversation::Accepted {
-            request: 0,
-            agent: AgentId::new("a1"),
-            profile: AgentProfile {
-                name: "Alice".into(),
-                avatar_url: None,
-            },
-        }),
-        Millis(2_000),
-    );
+    accept(&mut c);
     // The object restarts before the timer fires: what it stored is all it has.
     let state: StoredState =
         serde_json::from_str(&serde_json::to_string(c.stored_state()).expect("state"))
