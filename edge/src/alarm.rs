@@ -54,6 +54,14 @@ impl AlarmSlot {
         Ok(())
     }
 
+    /// Deletes the alarm (a re-arm after a restart, an erasure) and remembers there is none.
+    pub async fn delete(&self, storage: &Storage) -> ApiResult<()> {
+        crate::sql::trace_storage("deleteAlarm()");
+        storage.delete_alarm().await?;
+        self.cleared();
+        Ok(())
+    }
+
     /// The alarm fired (the platform cleared it) or was deleted.
     pub fn cleared(&self) {
         self.known.set(Some(None));

@@ -45,8 +45,7 @@ impl ConversationObject {
             self.open
                 .close_all(&self.state, tag, ERASED_CLOSE, ERASED_REASON);
         }
-        self.state.storage().delete_alarm().await?;
-        self.alarm_slot.cleared();
+        self.alarm_slot.delete(&self.state.storage()).await?;
         Ok(Erased {
             erased: true,
             entries,

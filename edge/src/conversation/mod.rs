@@ -446,9 +446,7 @@ impl ConversationObject {
         let Some(meta) = self.meta()? else {
             return Ok(());
         };
-        crate::sql::trace_storage("deleteAlarm()");
-        self.state.storage().delete_alarm().await?;
-        self.alarm_slot.cleared();
+        self.alarm_slot.delete(&self.state.storage()).await?;
         // Sockets survive hibernation but not a restart: tell the core which are open.
         let sockets = Input::Sockets {
             visitor: self.state.get_websockets_with_tag("visitor").len() as u32,

@@ -163,9 +163,7 @@ impl WebhookDO {
     }
 
     async fn wake(&self) -> ApiResult<()> {
-        crate::sql::trace_storage("deleteAlarm()");
-        self.state.storage().delete_alarm().await?;
-        self.alarm_slot.cleared();
+        self.alarm_slot.delete(&self.state.storage()).await?;
         self.schedule_alarm().await
     }
 

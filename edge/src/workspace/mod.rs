@@ -344,9 +344,7 @@ impl WorkspaceDO {
         if store::meta(&self.sql)?.is_none() {
             return Ok(());
         }
-        crate::sql::trace_storage("deleteAlarm()");
-        self.state.storage().delete_alarm().await?;
-        self.alarm_slot.cleared();
+        self.alarm_slot.delete(&self.state.storage()).await?;
         // The retention purge looks at once (from the alarm), when retention is set.
         self.retention_changed()?;
         self.run(WorkspaceInput::Tick, None).await?;
