@@ -150,3 +150,20 @@ pub struct FromConversation {
 pub struct ToConversation {
     pub messages: Vec<WorkspaceToConversation>,
 }
+
+impl WorkspaceToConversation {
+    /// Advice (the preview pace): rides in the reply to the conversation's own call, or in a
+    /// call made for something else, and is never worth a call of its own. A call is an event
+    /// and a commit in the conversation object; the advice can wait for the conversation's
+    /// next call, which is when it matters (a preview is such a call).
+    pub fn is_advice(&self) -> bool {
+        matches!(self, WorkspaceToConversation::Pace { .. })
+    }
+}
+
+impl ToConversation {
+    /// Whether this batch, sent as a call of its own, carries more than advice.
+    pub fn worth_a_call(&self) -> bool {
+        self.messages.iter().any(|m| !m.is_advice())
+    }
+}

@@ -187,6 +187,19 @@ impl Conversation {
         &self.settings
     }
 
+    /// How often, at most, a last-message preview goes to the workspace (its advice).
+    pub fn preview_every(&self) -> Millis {
+        self.preview_every
+    }
+
+    /// This machine with another preview pace and nothing else changed: what a restart that
+    /// lost an unsaved pace gives (tests compare a load with the live machine through it).
+    #[doc(hidden)]
+    pub fn with_preview_every(mut self, preview_every: Millis) -> Self {
+        self.preview_every = preview_every;
+        self
+    }
+
     /// When to tick next: [`Conversation::alarm_deadline`] or [`Conversation::timer_due`], the
     /// earlier.
     pub fn next_deadline(&self) -> Option<Millis> {

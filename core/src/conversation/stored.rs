@@ -9,7 +9,9 @@
 //! A chat message changes only what its entry records (`log.rs`), so it is stored as that entry
 //! alone, and [`Conversation::restore`] replays the entries after the stored state's `last_seq`.
 //! Every input that changes anything else ends with `Persist`, in the same commit as its
-//! entries; so do [`CHECKPOINT_EVERY`] messages in a row, so a load replays few entries.
+//! entries; so do [`CHECKPOINT_EVERY`] messages in a row, so a load replays few entries. One
+//! field is let wait for the next write: the preview pace, the workspace's advice (see
+//! [`crate::link::WorkspaceToConversation::is_advice`]), so a `Pace` costs no commit.
 
 use std::mem;
 
@@ -104,7 +106,12 @@ impl Conversation {
         };
         let dialogue = mem::replace(&mut self.dialogue, no_dialogue());
         let log = mem::take(&mut self.log);
+        // The preview pace is the workspace's advice: it goes with the next write rather than
+        // costing one (a restart before it only sends previews at the older pace until the
+        // workspace's next reply says it again).
+        let pace = mem::replace(&mut self.preview_every, stored.preview_every);
         let differs = *self != *stored;
+        self.preview_every = pace;
         self.dialogue = dialogue;
         self.log = log;
         self.stored = Some(stored);

@@ -51,8 +51,9 @@ pub const PREVIEW_PACE_MAX: Millis = Millis(60_000);
 /// near 50 a second however many chats are live.
 pub const PREVIEW_PACE_PER_CHAT: Millis = Millis(20);
 /// The pace moves in steps this wide (rounded up), so it changes once per 100 live chats, not
-/// with every chat: each change is a `Pace` message, and one sent to a conversation in answer
-/// to its reply is a call and a commit of its own.
+/// with every chat: each change is a `Pace` message to each conversation that calls. It rides
+/// in replies and costs the conversation no write (advice, stored with its next one), but
+/// handling it is still an event's work.
 pub const PREVIEW_PACE_STEP: Millis = Millis(2_000);
 
 /// What happens to a workspace.

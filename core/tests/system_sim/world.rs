@@ -2189,6 +2189,8 @@ impl World {
                 WorkspaceEffect::Lead(_) | WorkspaceEffect::MailVisitor { .. } => {}
             }
         }
+        // As the edge plans it: advice alone is not worth a call.
+        calls.retain(|(_, b)| b.worth_a_call());
         self.transfers_after_step(&moved, &unmoved, &calls, &reply, caller)?;
         if is_decline
             && fallbacks

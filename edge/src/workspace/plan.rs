@@ -102,6 +102,9 @@ pub fn plan(effects: Vec<WorkspaceEffect>, caller: Option<&ConversationId>) -> P
             WorkspaceEffect::Push { agent, msg } => p.pushes.push((agent, msg)),
         }
     }
+    // Advice alone is not worth a call (an event and a commit in that conversation): it
+    // waits for the conversation's next call, whose reply carries it.
+    p.calls.retain(|_, batch| batch.worth_a_call());
     p
 }
 
@@ -153,6 +156,14 @@ mod tests {
     fn pace(ms: u64) -> WorkspaceToConversation {
         WorkspaceToConversation::Pace {
             preview_every: Millis(ms),
+        }
+    }
+
+    /// A message worth a call of its own, told apart by `n`.
+    fn left(n: u64) -> WorkspaceToConversation {
+        WorkspaceToConversation::AgentLeft {
+            agent: AgentId::new(format!("a{n}")),
+            removed: false,
         }
     }
 
@@ -253,8 +264,8 @@ mod tests {
                 WorkspaceEffect::Index(record("c2", 1)),
                 WorkspaceEffect::FailedAction(failed("c1")),
                 WorkspaceEffect::FailedAction(failed("c2")),
-                to("c1", pace(4_000)),
-                to("c2", pace(4_000)),
+                to("c1", left(1)),
+                to("c2", left(2)),
                 WorkspaceEffect::ToAgent {
                     agent: "eve".into(),
                     msg: closed.clone(),
@@ -387,11 +398,11 @@ mod tests {
     fn calls_are_grouped_per_conversation_in_order() {
         let p = plan(
             vec![
-                to("c1", pace(1)),
-                to("c2", pace(2)),
-                to("c1", pace(3)),
-                to("c3", pace(4)),
-                to("c2", pace(5)),
+                to("c1", left(1)),
+                to("c2", left(2)),
+                to("c1", left(3)),
+                to("c3", left(4)),
+                to("c2", left(5)),
             ],
             None,
         );
@@ -403,9 +414,9 @@ mod tests {
         assert_eq!(
             calls,
             vec![
-                ("c1", vec![pace(1), pace(3)]),
-                ("c2", vec![pace(2), pace(5)]),
-                ("c3", vec![pace(4)]),
+                ("c1", vec![left(1), left(3)]),
+                ("c2", vec![left(2), left(5)]),
+                ("c3", vec![left(4)]),
             ]
         );
         assert!(p.reply.messages.is_empty());
@@ -414,19 +425,39 @@ mod tests {
     #[test]
     fn messages_for_the_caller_go_into_the_reply() {
         let p = plan(
-            vec![to("c1", pace(1)), to("c2", pace(2)), to("c1", pace(3))],
+            vec![to("c1", left(1)), to("c2", left(2)), to("c1", left(3))],
             Some(&c("c1")),
         );
-        assert_eq!(p.reply.messages, vec![pace(1), pace(3)]);
+        assert_eq!(p.reply.messages, vec![left(1), left(3)]);
         assert_eq!(p.calls.len(), 1);
-        assert_eq!(p.calls[&c("c2")].messages, vec![pace(2)]);
+        assert_eq!(p.calls[&c("c2")].messages, vec![left(2)]);
     }
 
     #[test]
     fn a_caller_with_nothing_addressed_to_it_gets_an_empty_reply() {
-        let p = plan(vec![to("c2", pace(2))], Some(&c("c1")));
+        let p = plan(vec![to("c2", left(2))], Some(&c("c1")));
         assert!(p.reply.messages.is_empty());
-        assert_eq!(p.calls[&c("c2")].messages, vec![pace(2)]);
+        assert_eq!(p.calls[&c("c2")].messages, vec![left(2)]);
+    }
+
+    #[test]
+    fn advice_rides_in_a_reply_or_a_call_made_anyway_never_in_a_call_of_its_own() {
+        let p = plan(
+            vec![
+                to("c1", pace(4_000)),
+                to("c2", pace(4_000)),
+                to("c3", pace(4_000)),
+                to("c3", left(1)),
+            ],
+            Some(&c("c1")),
+        );
+        assert_eq!(p.reply.messages, vec![pace(4_000)], "the caller hears it");
+        assert_eq!(
+            p.calls.keys().collect::<Vec<_>>(),
+            vec![&c("c3")],
+            "no call for c2's advice alone"
+        );
+        assert_eq!(p.calls[&c("c3")].messages, vec![pace(4_000), left(1)]);
     }
 
     #[test]
