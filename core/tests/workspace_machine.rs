@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use parlor_core::failed_action::FailedAction;
 use parlor_core::link::{ConversationToWorkspace, FromConversation, WorkspaceToConversation};
-use parlor_core::protocol::{AgentProfile, EndReason, InboxServerMsg, Presence};
+use parlor_core::protocol::{
+    AgentProfile, ConversationRecord, ConversationStatus, EndReason, InboxServerMsg, Presence,
+};
 use parlor_core::routing::{FallbackReason, Routing, RoutingSettings, VisitorFacts};
 use parlor_core::workspace::{
     Workspace, WorkspaceEffect, WorkspaceInput, PRESENCE_GRACE, PREVIEW_PACE_MAX, PREVIEW_PACE_MIN,
@@ -329,6 +331,81 @@ fn the_preview_pace_widens_with_live_chats() {
     // 1,000 live chats: 20 s between previews, i.e. about 50 previews a second in all.
     assert_eq!(w.preview_pace(), Millis(20_000));
     assert!(w.preview_pace() <= PREVIEW_PACE_MAX);
+}
+
+#[test]
+fn only_a_live_chat_is_told_the_pace() {
+    let mut w = Workspace::new(
+        WorkspaceId::new("ws"),
+        RoutingSettings {
+            capacity: 10_000,
+            ..RoutingSettings::default()
+        },
+    );
+    w.handle(agent("a"), Millis(0));
+    w.handle(
+        WorkspaceInput::InboxOpened {
+            agent: AgentId::new("a"),
+        },
+        Millis(0),
+    );
+    for i in 0..150u64 {
+        let fx = w.handle(request(&format!("c{i}")), Millis(i));
+        for (_, offer) in offers(&fx) {
+            w.handle(
+                WorkspaceInput::Accept {
+                    agent: AgentId::new("a"),
+                    offer,
+                },
+                Millis(i),
+            );
+        }
+    }
+    let pace = w.preview_pace();
+    assert!(pace > PREVIEW_PACE_MIN, "150 live chats widen it: {pace:?}");
+    let index = |status, preview_every| {
+        said(
+            "c7",
+            vec![ConversationToWorkspace::Index {
+                record: ConversationRecord {
+                    id: "c7".into(),
+                    created_at: 0,
+                    updated_at: 200,
+                    dialogue: "d".into(),
+                    page_url: String::new(),
+                    status,
+                    agent: Some("a".into()),
+                    captured: BTreeMap::new(),
+                    last_message: Some("hi".into()),
+                    revision: 3,
+                    first_agent_reply_at: None,
+                    identity: None,
+                },
+                preview_every,
+            }],
+        )
+    };
+    let told = |fx: &[WorkspaceEffect]| to_conversation(fx);
+    let fx = w.handle(
+        index(ConversationStatus::Live, PREVIEW_PACE_MIN),
+        Millis(200),
+    );
+    assert_eq!(
+        told(&fx),
+        vec![WorkspaceToConversation::Pace {
+            preview_every: pace
+        }]
+    );
+    let fx = w.handle(index(ConversationStatus::Live, pace), Millis(201));
+    assert_eq!(told(&fx), vec![], "already at the pace");
+    for status in [
+        ConversationStatus::Waiting,
+        ConversationStatus::Automated,
+        ConversationStatus::Ended,
+    ] {
+        let fx = w.handle(index(status, PREVIEW_PACE_MIN), Millis(202));
+        assert_eq!(told(&fx), vec![], "{status:?} sends no previews");
+    }
 }
 
 #[test]

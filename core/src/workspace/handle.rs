@@ -3,7 +3,7 @@
 use super::people::Person;
 use super::{Workspace, WorkspaceEffect, WorkspaceInput};
 use crate::link::{ConversationToWorkspace, FromConversation, WorkspaceToConversation};
-use crate::protocol::{ChatSummary, EndReason, InboxServerMsg};
+use crate::protocol::{ChatSummary, ConversationStatus, EndReason, InboxServerMsg};
 use crate::routing::RoutingError;
 use crate::Millis;
 
@@ -228,9 +228,13 @@ impl Workspace {
                     record,
                     preview_every,
                 } => {
+                    // Previews come from live chats only: the pace is advice for them, so a
+                    // waiting or ended conversation is not told (a request's routing path
+                    // carries no `Pace`; a live chat hears it in the reply to its next call).
+                    let live = record.status == ConversationStatus::Live;
                     fx.push(WorkspaceEffect::Index(record));
                     let pace = self.preview_pace();
-                    if pace != preview_every {
+                    if live && pace != preview_every {
                         fx.push(WorkspaceEffect::ToConversation {
                             conversation: conversation.clone(),
                             msg: WorkspaceToConversation::Pace {
