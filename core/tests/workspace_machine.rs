@@ -281,8 +281,8 @@ fn failed_actions_carry_the_workspace_and_index_rows_get_the_pace() {
     assert_eq!(w.preview_pace(), PREVIEW_PACE_MIN);
 }
 
-#[test]
-fn the_preview_pace_widens_with_live_chats() {
+/// Agent `a`, inbox open, room for 10,000 chats: the pace's tests fill it with live chats.
+fn one_agent_without_limit() -> Workspace {
     let mut w = Workspace::new(
         WorkspaceId::new("ws"),
         RoutingSettings {
@@ -297,6 +297,12 @@ fn the_preview_pace_widens_with_live_chats() {
         },
         Millis(0),
     );
+    w
+}
+
+#[test]
+fn the_preview_pace_widens_with_live_chats() {
+    let mut w = one_agent_without_limit();
     let mut seen = BTreeSet::new();
     let mut changes = 0;
     let mut pace = w.preview_pace();
@@ -335,20 +341,7 @@ fn the_preview_pace_widens_with_live_chats() {
 
 #[test]
 fn only_a_live_chat_is_told_the_pace() {
-    let mut w = Workspace::new(
-        WorkspaceId::new("ws"),
-        RoutingSettings {
-            capacity: 10_000,
-            ..RoutingSettings::default()
-        },
-    );
-    w.handle(agent("a"), Millis(0));
-    w.handle(
-        WorkspaceInput::InboxOpened {
-            agent: AgentId::new("a"),
-        },
-        Millis(0),
-    );
+    let mut w = one_agent_without_limit();
     for i in 0..150u64 {
         let fx = w.handle(request(&format!("c{i}")), Millis(i));
         for (_, offer) in offers(&fx) {
