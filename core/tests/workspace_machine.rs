@@ -300,6 +300,23 @@ fn one_agent_without_limit() -> Workspace {
     w
 }
 
+/// Conversation `c{i}` asks for a chat at `i` ms and agent `a` accepts what is offered; returns
+/// the offers accepted.
+fn live_chat(w: &mut Workspace, i: u64) -> Vec<u64> {
+    let fx = w.handle(request(&format!("c{i}")), Millis(i));
+    let accepted: Vec<u64> = offers(&fx).into_iter().map(|(_, offer)| offer).collect();
+    for &offer in &accepted {
+        w.handle(
+            WorkspaceInput::Accept {
+                agent: AgentId::new("a"),
+                offer,
+            },
+            Millis(i),
+        );
+    }
+    accepted
+}
+
 #[test]
 fn the_preview_pace_widens_with_live_chats() {
     let mut w = one_agent_without_limit();
@@ -307,17 +324,7 @@ fn the_preview_pace_widens_with_live_chats() {
     let mut changes = 0;
     let mut pace = w.preview_pace();
     for i in 0..1_000u64 {
-        let fx = w.handle(request(&format!("c{i}")), Millis(i));
-        for (_, offer) in offers(&fx) {
-            w.handle(
-                WorkspaceInput::Accept {
-                    agent: AgentId::new("a"),
-                    offer,
-                },
-                Millis(i),
-            );
-            seen.insert(offer);
-        }
+        seen.extend(live_chat(&mut w, i));
         let now = w.preview_pace();
         let live = i + 1;
         // Never faster than 20 ms per live chat (previews stay near 50 a second in all)…
@@ -343,16 +350,7 @@ fn the_preview_pace_widens_with_live_chats() {
 fn only_a_live_chat_is_told_the_pace() {
     let mut w = one_agent_without_limit();
     for i in 0..150u64 {
-        let fx = w.handle(request(&format!("c{i}")), Millis(i));
-        for (_, offer) in offers(&fx) {
-            w.handle(
-                WorkspaceInput::Accept {
-                    agent: AgentId::new("a"),
-                    offer,
-                },
-                Millis(i),
-            );
-        }
+        live_chat(&mut w, i);
     }
     let pace = w.preview_pace();
     assert!(pace > PREVIEW_PACE_MIN, "150 live chats widen it: {pace:?}");
