@@ -3,7 +3,8 @@
 //   warm — visitors already in a conversation (socket open, a question card on screen) click the
 //          button that leads to the live chat card: visitor socket → ConversationDO → WorkspaceDO
 //          route (decision, index row, audit in one write) → offer on the agent's inbox, the
-//          decision back in the reply. The conversations are set up before each step, untimed.
+//          decision back in the reply. The conversations are set up before each step, untimed,
+//          and left to hibernate: each request wakes its object.
 //          This is the storm a workspace object sees when many visitors ask for a human at once.
 //   cold — a fresh visitor whose dialogue's only card is the live chat card: one POST creates the
 //          conversation object and routes it (Worker → WorkspaceDO start → new ConversationDO →
@@ -13,8 +14,8 @@
 //
 // The same-run baseline: after each step, the same number of requests at the same rate against
 // the durable echo (`DurableEchoDO`, served with BENCH_ECHO=1): warm — a frame on a socket
-// already open to its own object, stored (one INSERT, one commit) and relayed to the other
-// socket of that object; cold — a fresh object per request, its database created by the upgrade
+// opened to its own object before the step (hibernated since, as Parlor's), stored (one
+// INSERT) and relayed to the other socket of that object; cold — a fresh object per request, its database created by the upgrade
 // that opens the receiving socket, then the same frame. A machine (or a moment) on which the echo
 // is slow shows it in the baseline rows, not only in Parlor's.
 // Each step also counts what it cost the server: commits (fsyncs, scripts/lib/commits.mjs) and
@@ -123,6 +124,8 @@ async function echoStep(base, { mode, rate, stepMs, thresholdMs, rootPid, tag })
     });
     if (opened.errors.length) throw opened.errors[0];
     pairs = opened.results;
+    // As Parlor's warm step: the objects hibernate before the step, and each request wakes one.
+    await settleObjects(rootPid);
   }
   await waitQuiet(rootPid);
   const stop = await stepCost(rootPid);
@@ -183,8 +186,14 @@ export async function routingStorm(base, operator, { mode, rates, stepMs, agents
     for (const [index, rate] of rates.entries()) {
       const count = Math.round((rate * stepMs) / 1000);
       const visitors = mode === 'warm' ? await warmVisitors(base, ws.id, count) : [];
-      // Start from an idle server: the previous step's chats have ended, the setup is done.
-      await waitQuiet(rootPid);
+      // Start from an idle server: the previous step's chats have ended, the setup is done, and
+      // every conversation set up has hibernated (see `settleObjects`), as one whose visitor read
+      // the question card for more than a few seconds has: each request wakes its object. Without
+      // it the objects set up first closed during the step, and only in the larger steps (whose
+      // setup outlasts local workerd's idle timeout): a burst of checkpoints on the one thread
+      // that the smaller steps never had.
+      if (mode === 'warm') await settleObjects(rootPid);
+      else await waitQuiet(rootPid);
       // The load generator's own stalls (its GC, a busy event loop) would show up as latency.
       const loop = monitorEventLoopDelay({ resolution: 10 });
       loop.enable();
