@@ -44,7 +44,7 @@ fn unknown(path: &str) -> ApiResult<String> {
 impl ConversationObject {
     /// One internal call: `path` names it, `body` is its JSON.
     pub(super) async fn internal(&self, path: &str, body: &[u8]) -> ApiResult<String> {
-        if !self.exists.get() && path != "/internal/init" {
+        if path != "/internal/init" && !self.exists() {
             return unknown(path);
         }
         self.rearm_once().await;

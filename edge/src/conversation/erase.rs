@@ -60,7 +60,7 @@ impl ConversationObject {
         // A new object (before its init) has no tables yet, so nothing was erased; one that
         // loads was not (an erasure leaves nothing but the tombstone), and the load is what the
         // caller does next anyway, so a woken object reads no tombstone.
-        Ok(self.exists.get() && !self.is_loaded()? && store::erased_at(&self.sql)?.is_some())
+        Ok(self.exists() && !self.is_loaded()? && store::erased_at(&self.sql)?.is_some())
     }
 }
 

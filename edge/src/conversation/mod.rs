@@ -208,7 +208,8 @@ pub struct ConversationObject {
     revoked: RefCell<Option<BTreeMap<String, u64>>>,
     alarm_slot: AlarmSlot,
     /// This object has tables (`init` ran); until then it answers as an unknown conversation.
-    exists: Cell<bool>,
+    /// `None` until first asked (see [`ConversationObject::exists`]).
+    exists: Cell<Option<bool>>,
     /// The stub of its workspace, made once.
     workspace_link: WorkspaceLink,
     /// Who is on each socket (their attachments never change after `accept`).
@@ -235,15 +236,10 @@ impl ConversationObject {
     fn new(state: State, env: Env) -> Rc<Self> {
         crate::sql::trace_from(&env);
         let sql = state.storage().sql();
-        // Tables are created by `init`: a request naming an unknown conversation writes nothing.
-        let exists = store::open(&sql).unwrap_or_else(|e| {
-            worker::console_error!("conversation schema: {e:?}");
-            has_schema(&sql)
-        });
         Rc::new_cyclic(|me| ConversationObject {
             me: me.clone(),
             timer: Cell::new(None),
-            exists: Cell::new(exists),
+            exists: Cell::new(None),
             state,
             env,
             sql,
@@ -274,7 +270,7 @@ impl ConversationObject {
                 Err(e) => e.to_response(),
             });
         }
-        if !self.exists.get() {
+        if !self.exists() {
             return Ok(unknown(&path));
         }
         self.rearm_once().await;
@@ -287,8 +283,26 @@ impl ConversationObject {
     /// The first call of an instance re-arms. A new object's first request is its init:
     /// there is nothing stored to re-arm yet. An object this isolate has seen already kept its
     /// alarm (see `alarm::first_in_isolate`).
+    /// Whether this object was ever created, asked on an instance's first request or call
+    /// rather than when the instance is made: tables are created by `init`, so a request naming
+    /// an unknown conversation writes nothing, and a socket's event needs no answer — the
+    /// socket was accepted by an instance of this version, which had checked (and brought the
+    /// schema up to date), and a deploy closes every socket. So an object woken from
+    /// hibernation by a visitor's or agent's frame, the common wake, reads nothing for it.
+    fn exists(&self) -> bool {
+        if let Some(known) = self.exists.get() {
+            return known;
+        }
+        let exists = store::open(&self.sql).unwrap_or_else(|e| {
+            worker::console_error!("conversation schema: {e:?}");
+            has_schema(&self.sql)
+        });
+        self.exists.set(Some(exists));
+        exists
+    }
+
     async fn rearm_once(&self) {
-        if self.exists.get()
+        if self.exists()
             && !self.rearmed.replace(true)
             && crate::alarm::first_in_isolate(&self.state.id().to_string())
         {
@@ -300,7 +314,7 @@ impl ConversationObject {
 
     /// The workspace's link call: what this conversation says back goes in the reply.
     async fn link(&self, batch: ToConversation) -> ApiResult<Vec<ConversationToWorkspace>> {
-        if !self.exists.get() {
+        if !self.exists() {
             return Err(ApiError::NotFound("conversation"));
         }
         self.rearm_once().await;
@@ -615,6 +629,9 @@ impl ConversationObject {
             let (found, owed) = store::load(&self.sql, &owed::key(TO_WORKSPACE))?;
             self.owed.prime_single(TO_WORKSPACE, owed.as_deref())?;
             if let Some(found) = found {
+                // Its parts and entries were read: its tables exist (see `exists`), so the
+                // workspace's call that follows a visitor's frame asks nothing more.
+                self.exists.set(Some(true));
                 *self.loaded.borrow_mut() = Some(found);
             }
         }
@@ -626,9 +643,9 @@ impl ConversationObject {
     }
 
     async fn init(&self, init: Init) -> ApiResult<Vec<ConversationToWorkspace>> {
-        if !self.exists.get() {
+        if !self.exists() {
             store::migrate(&self.sql)?;
-            self.exists.set(true);
+            self.exists.set(Some(true));
             // Created by this instance: its alarm, set below, is this process's to keep, so
             // neither this instance nor a later one in this isolate re-arms it.
             self.rearmed.set(true);

@@ -13,8 +13,9 @@ use crate::error::ApiResult;
 use crate::sql::{exec, int, kv_get, kv_put, rows, KV_SCHEMA};
 
 /// Whether this object was ever created (its `kv` table exists), after bringing its schema up
-/// to date if it was. One statement when the schema is current, as it is for every object
-/// woken from hibernation: its tables are listed, not created again.
+/// to date if it was. One statement when the schema is current: its tables are listed, not
+/// created again. Asked by an instance's first request or call, not by a socket's event (see
+/// `ConversationObject::exists`).
 pub fn open(sql: &SqlStorage) -> ApiResult<bool> {
     #[derive(Deserialize)]
     struct Table {
