@@ -280,9 +280,6 @@ impl ConversationObject {
         })
     }
 
-    /// The first call of an instance re-arms. A new object's first request is its init:
-    /// there is nothing stored to re-arm yet. An object this isolate has seen already kept its
-    /// alarm (see `alarm::first_in_isolate`).
     /// Whether this object was ever created, asked on an instance's first request or call
     /// rather than when the instance is made: tables are created by `init`, so a request naming
     /// an unknown conversation writes nothing, and a socket's event needs no answer — the
@@ -301,6 +298,9 @@ impl ConversationObject {
         exists
     }
 
+    /// The first call of an instance re-arms. A new object's first request is its init:
+    /// there is nothing stored to re-arm yet. An object this isolate has seen already kept its
+    /// alarm (see `alarm::first_in_isolate`).
     async fn rearm_once(&self) {
         if self.exists()
             && !self.rearmed.replace(true)
