@@ -15,9 +15,10 @@
 // The same-run baseline: after each step, the same number of requests at the same rate against
 // the durable echo (`DurableEchoDO`, served with BENCH_ECHO=1): warm — a frame on a socket
 // opened to its own object before the step (hibernated since, as Parlor's), stored (one
-// INSERT) and relayed to the other socket of that object; cold — a fresh object per request, its database created by the upgrade
-// that opens the receiving socket, then the same frame. A machine (or a moment) on which the echo
-// is slow shows it in the baseline rows, not only in Parlor's.
+// INSERT) and relayed to the other socket of that object; cold — a fresh object per request,
+// its database created by the upgrade that opens the receiving socket, then the same frame. A
+// machine (or a moment) on which the echo is slow shows it in the baseline rows, not only in
+// Parlor's.
 // Each step also counts what it cost the server: commits (fsyncs, scripts/lib/commits.mjs) and
 // workerd CPU time, from the first request until the server is quiet again (the agents'
 // acceptances included), per request.
@@ -124,10 +125,10 @@ async function echoStep(base, { mode, rate, stepMs, thresholdMs, rootPid, tag })
     });
     if (opened.errors.length) throw opened.errors[0];
     pairs = opened.results;
-    // As Parlor's warm step: the objects hibernate before the step, and each request wakes one.
-    await settleObjects(rootPid);
   }
-  await waitQuiet(rootPid);
+  // As Parlor's warm step: the objects hibernate before the step, and each request wakes one.
+  if (mode === 'warm') await settleObjects(rootPid);
+  else await waitQuiet(rootPid);
   const stop = await stepCost(rootPid);
   const pending = [];
   let received = 0;
