@@ -19,12 +19,16 @@ const SMALL_BODY: usize = 16 * 1024;
 /// Settings carry business hours: up to 366 dated exceptions of up to 8 ranges each.
 const SETTINGS_BODY: usize = 128 * 1024;
 
-pub async fn put_settings(sql: &SqlStorage, req: &mut Request) -> ApiResult<WorkspaceSettings> {
+pub async fn put_settings(
+    sql: &SqlStorage,
+    memo: &Memo,
+    req: &mut Request,
+) -> ApiResult<WorkspaceSettings> {
     let settings: WorkspaceSettings = read_json(req, SETTINGS_BODY).await?;
     settings
         .validate()
         .map_err(|errors| ApiError::Unprocessable(errors.join("; ")))?;
-    store::put_settings(sql, &settings)?;
+    store::put_settings(sql, memo, &settings)?;
     Ok(settings)
 }
 

@@ -9,10 +9,11 @@ use worker::{Request, Response, SqlStorage};
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json_response, read_json};
-use crate::sql::{exec, int, rows};
+use crate::sql::rows;
 use crate::validate;
 use crate::workspace::access::Caller;
 use crate::workspace::admin::{check_dialogue, DialogueCheck};
+use crate::workspace::memo::Memo;
 use crate::workspace::store;
 use crate::workspace::versions::{self, Precondition};
 
@@ -81,6 +82,7 @@ struct Saved {
 /// the dialogue changed since the editor opened it; 422 with the issues when it has errors.
 pub fn put(
     sql: &SqlStorage,
+    memo: &Memo,
     id: &str,
     dialogue: Dialogue,
     pre: Precondition,
@@ -107,7 +109,7 @@ pub fn put(
     };
     let body = serde_json::to_string(&dialogue)?;
     let version = current.map_or(1, |v| v + 1);
-    store::put_dialogue(sql, &dialogue, position)?;
+    store::put_dialogue(sql, memo, &dialogue, position)?;
     versions::record(sql, id, version, now, saved_by, &body)?;
     let status = if current.is_some() { 200 } else { 201 };
     with_etag(json_response(&Saved { check, version }, status), version)
@@ -124,8 +126,8 @@ pub fn list_versions(sql: &SqlStorage, id: &str) -> ApiResult<Response> {
 }
 
 /// `DELETE …/dialogues/{id}`, with its versions.
-pub fn delete(sql: &SqlStorage, id: &str) -> ApiResult<Response> {
-    if !store::delete_dialogue(sql, id)? {
+pub fn delete(sql: &SqlStorage, memo: &Memo, id: &str) -> ApiResult<Response> {
+    if !store::delete_dialogue(sql, memo, id)? {
         return Err(ApiError::NotFound("dialogue"));
     }
     versions::forget(sql, id)?;
@@ -139,18 +141,18 @@ struct Order {
 }
 
 /// `POST …/dialogues/reorder {ids}`: every dialogue id once, in the order targeting tries them.
-pub async fn reorder(sql: &SqlStorage, req: &mut Request) -> ApiResult<Response> {
+pub async fn reorder(sql: &SqlStorage, memo: &Memo, req: &mut Request) -> ApiResult<Response> {
     let order: Order = read_json(req, REORDER_BODY).await?;
     let existing: Vec<String> = store::dialogues(sql)?.into_iter().map(|d| d.id.0).collect();
     check_order(&order.ids, &existing).map_err(ApiError::Unprocessable)?;
     for (position, id) in order.ids.iter().enumerate() {
-        exec(
-            sql,
-            "UPDATE dialogues SET position = ? WHERE id = ?",
-            vec![int(position as u64), id.as_str().into()],
-        )?;
+        store::set_dialogue_position(sql, memo, id, position as u64)?;
     }
-    let ids = store::dialogues(sql)?.into_iter().map(|d| d.id.0).collect();
+    let ids = memo
+        .dialogues(sql)?
+        .iter()
+        .map(|d| d.id.0.clone())
+        .collect();
     Ok(json_response(&Order { ids }, 200))
 }
 

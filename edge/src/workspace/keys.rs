@@ -90,7 +90,7 @@ impl WorkspaceDO {
         refuse_previous_key(identity, &meta)?;
         let key = format!("wsk_{}", random_hex(24)?);
         let until = meta.keys.rotate(sha256_hex(&key), grace, Millis(now));
-        store::put_meta(&self.sql, &meta)?;
+        store::put_meta(&self.sql, &self.memo, &meta)?;
         for ws in self.state.get_websockets_with_tag("admin") {
             let by_key = matches!(
                 ws.deserialize_attachment::<Attachment>().ok().flatten(),

@@ -2,23 +2,28 @@
 //! rows it mirrors: the email throttles' next deadlines (read to set the alarm after each
 //! run), each live conversation's report facts (folded on each routing event), and when the
 //! last conversation was erased (asked on each link call), and agents' session rows (read for
-//! every inbox and admin frame). A routed chat read these ten times from SQLite; each memo is
-//! written through, or dropped, by the only code that writes its rows (the agents' rows: by
-//! each write function of `store.rs`, which takes the memo for that), and a new instance
-//! starts empty, so a memo is never older than storage.
+//! every inbox and admin frame). A routed chat read these ten times from SQLite. Also the
+//! workspace's meta, settings and dialogues, read by every start of a conversation and every
+//! page's availability read (each page view of a site with the widget) and written only by
+//! an admin. Each memo is written through, or dropped, by the only code that writes its rows
+//! (the agents' rows and the configuration: by each write function of `store.rs`, which takes
+//! the memo for that), and a new instance starts empty, so a memo is never older than storage.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::rc::Rc;
 
+use parlor_core::dialogue::Dialogue;
 use parlor_core::mail_digest::MailThrottle;
 use parlor_core::report::ChatFacts;
+use parlor_core::settings::WorkspaceSettings;
 use parlor_core::Millis;
 use serde::Deserialize;
 use worker::SqlStorage;
 
 use crate::error::ApiResult;
 use crate::sql::{kv_get, kv_put, rows};
-use crate::workspace::store::{self, Agent};
+use crate::workspace::store::{self, Agent, WorkspaceMeta};
 
 /// The two email throttles, each one kv row.
 #[derive(Debug, Clone, Copy)]
@@ -64,6 +69,18 @@ pub struct Memo {
     last_erasure: Cell<Option<Option<Millis>>>,
     /// Agents' session rows read since their last write.
     sessions: RefCell<HashMap<String, Session>>,
+    /// The workspace's configuration, each part `None` until read.
+    config: RefCell<Config>,
+}
+
+/// What an admin configures and every visitor's start and page view reads.
+#[derive(Default)]
+struct Config {
+    /// `Some(None)`: read, and no workspace is stored here.
+    meta: Option<Option<WorkspaceMeta>>,
+    settings: Option<Rc<WorkspaceSettings>>,
+    /// In the order targeting tries them.
+    dialogues: Option<Rc<Vec<Dialogue>>>,
 }
 
 #[derive(Deserialize)]
@@ -168,5 +185,41 @@ impl Memo {
             self.last_erasure
                 .set(Some(Some(latest.map_or(at, |l| l.max(at)))));
         }
+    }
+
+    /// The workspace's meta (`None`: no workspace stored here).
+    pub fn meta(&self, sql: &SqlStorage) -> ApiResult<Option<WorkspaceMeta>> {
+        if let Some(known) = &self.config.borrow().meta {
+            return Ok(known.clone());
+        }
+        let meta = store::meta(sql)?;
+        self.config.borrow_mut().meta = Some(meta.clone());
+        Ok(meta)
+    }
+
+    pub fn settings(&self, sql: &SqlStorage) -> ApiResult<Rc<WorkspaceSettings>> {
+        if let Some(known) = &self.config.borrow().settings {
+            return Ok(known.clone());
+        }
+        let settings = Rc::new(store::settings(sql)?);
+        self.config.borrow_mut().settings = Some(settings.clone());
+        Ok(settings)
+    }
+
+    /// The dialogues, in the order targeting tries them.
+    pub fn dialogues(&self, sql: &SqlStorage) -> ApiResult<Rc<Vec<Dialogue>>> {
+        if let Some(known) = &self.config.borrow().dialogues {
+            return Ok(known.clone());
+        }
+        let dialogues = Rc::new(store::dialogues(sql)?);
+        self.config.borrow_mut().dialogues = Some(dialogues.clone());
+        Ok(dialogues)
+    }
+
+    /// The meta, the settings or a dialogue is being written: read them again next time.
+    /// Called by the write functions themselves, in the same synchronous section as the write
+    /// (see [`Memo::forget_session`]).
+    pub fn forget_config(&self) {
+        *self.config.borrow_mut() = Config::default();
     }
 }

@@ -373,9 +373,16 @@ impl WorkspaceDO {
         let now = now_ms();
         match (path.as_slice(), &method) {
             (["visitor", "start"], Method::Post) => {
-                let start =
-                    visitors::start(&self.sql, &self.env, &self.stubs, req, &self.starts, now)
-                        .await?;
+                let start = visitors::start(
+                    &self.sql,
+                    &self.memo,
+                    &self.env,
+                    &self.stubs,
+                    req,
+                    &self.starts,
+                    now,
+                )
+                .await?;
                 // The new conversation's first messages (its index row, a live chat request
                 // when the first card is a live chat card) are applied at once.
                 if let Some(batch) = start.first {
@@ -388,7 +395,7 @@ impl WorkspaceDO {
                 let now = parlor_core::Millis(now);
                 let availability = self.read_machine(|m| m.router().availability(now))?;
                 // The launcher's colour and position too, so the loader draws it once, right.
-                let settings = store::settings(&self.sql)?;
+                let settings = self.memo.settings(&self.sql)?;
                 // Asked from a page (the browser names its origin): would a start from there
                 // be refused? Then the loader draws no launcher that leads to a refusal.
                 let origin = req.headers().get("origin")?;
@@ -401,10 +408,13 @@ impl WorkspaceDO {
                         sites::record(&self.sql, origin, now.0)?;
                     }
                 }
-                let look = settings.widget;
+                let look = settings.widget.clone();
                 let targeted = match page {
                     Some(page) => Some(parlor_core::dialogue::targeted(
-                        store::targeting(&self.sql)?.iter().map(Vec::as_slice),
+                        self.memo
+                            .dialogues(&self.sql)?
+                            .iter()
+                            .map(|d| d.targeting.as_slice()),
                         &page,
                     )),
                     None => None,
@@ -524,7 +534,7 @@ impl WorkspaceDO {
             }
             (["settings"], Method::Put) => {
                 require_admin(who)?;
-                let settings = admin::put_settings(sql, req).await?;
+                let settings = admin::put_settings(sql, &self.memo, req).await?;
                 self.retention_changed()?;
                 self.routing_settings_changed().await?;
                 ok(&settings)
@@ -650,7 +660,7 @@ impl WorkspaceDO {
             }
             (["dialogues", "reorder"], Method::Post) => {
                 require_admin(who)?;
-                dialogues::reorder(sql, req).await
+                dialogues::reorder(sql, &self.memo, req).await
             }
             (["dialogues", id], Method::Get) => {
                 require_admin(who)?;
@@ -661,7 +671,15 @@ impl WorkspaceDO {
                 // A malformed precondition is refused before the body is read.
                 let pre = dialogues::precondition_of(req)?;
                 let d = admin::read_dialogue(req).await?;
-                dialogues::put(sql, id, d, pre, dialogues::saved_by(who), now_ms())
+                dialogues::put(
+                    sql,
+                    &self.memo,
+                    id,
+                    d,
+                    pre,
+                    dialogues::saved_by(who),
+                    now_ms(),
+                )
             }
             (["dialogues", id, "versions"], Method::Get) => {
                 require_admin(who)?;
@@ -669,7 +687,7 @@ impl WorkspaceDO {
             }
             (["dialogues", id], Method::Delete) => {
                 require_admin(who)?;
-                dialogues::delete(sql, id)
+                dialogues::delete(sql, &self.memo, id)
             }
             (["conversations"], Method::Get) => {
                 require_admin(who)?;
@@ -738,6 +756,7 @@ impl WorkspaceDO {
         let key = format!("wsk_{}", random_hex(24)?);
         store::put_meta(
             &self.sql,
+            &self.memo,
             &store::WorkspaceMeta {
                 id: body.id.clone(),
                 name: body.name,

@@ -1,6 +1,6 @@
 //! The workspace object's tables and the queries over them.
 
-use parlor_core::dialogue::{Dialogue, UrlMatch};
+use parlor_core::dialogue::Dialogue;
 use parlor_core::hours::BusinessHours;
 use parlor_core::routing::RoutingSettings;
 use parlor_core::settings::WorkspaceSettings;
@@ -154,7 +154,8 @@ pub fn meta(sql: &SqlStorage) -> ApiResult<Option<WorkspaceMeta>> {
     kv_get(sql, "meta")
 }
 
-pub fn put_meta(sql: &SqlStorage, meta: &WorkspaceMeta) -> ApiResult<()> {
+pub fn put_meta(sql: &SqlStorage, memo: &Memo, meta: &WorkspaceMeta) -> ApiResult<()> {
+    memo.forget_config();
     kv_put(sql, "meta", meta)
 }
 
@@ -162,7 +163,8 @@ pub fn settings(sql: &SqlStorage) -> ApiResult<WorkspaceSettings> {
     Ok(kv_get(sql, "settings")?.unwrap_or_default())
 }
 
-pub fn put_settings(sql: &SqlStorage, s: &WorkspaceSettings) -> ApiResult<()> {
+pub fn put_settings(sql: &SqlStorage, memo: &Memo, s: &WorkspaceSettings) -> ApiResult<()> {
+    memo.forget_config();
     kv_put(sql, "settings", s)
 }
 
@@ -425,28 +427,8 @@ pub fn dialogues(sql: &SqlStorage) -> ApiResult<Vec<Dialogue>> {
         .collect()
 }
 
-/// Each dialogue's targeting rules, in the order a start tries them; only that part of each
-/// body is read (the public availability read asks it for every page view).
-pub fn targeting(sql: &SqlStorage) -> ApiResult<Vec<Vec<UrlMatch>>> {
-    #[derive(Deserialize)]
-    struct TargetingRow {
-        targeting: Option<String>,
-    }
-    let found: Vec<TargetingRow> = rows(
-        sql,
-        "SELECT json_extract(body, '$.targeting') AS targeting FROM dialogues ORDER BY position, id",
-        vec![],
-    )?;
-    found
-        .iter()
-        .map(|r| match &r.targeting {
-            Some(json) => Ok(serde_json::from_str(json)?),
-            None => Ok(Vec::new()),
-        })
-        .collect()
-}
-
-pub fn put_dialogue(sql: &SqlStorage, d: &Dialogue, position: u64) -> ApiResult<()> {
+pub fn put_dialogue(sql: &SqlStorage, memo: &Memo, d: &Dialogue, position: u64) -> ApiResult<()> {
+    memo.forget_config();
     exec(
         sql,
         "INSERT INTO dialogues (id, position, body) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body, position = excluded.position",
@@ -454,10 +436,26 @@ pub fn put_dialogue(sql: &SqlStorage, d: &Dialogue, position: u64) -> ApiResult<
     )
 }
 
-pub fn delete_dialogue(sql: &SqlStorage, id: &str) -> ApiResult<bool> {
-    let existed = dialogues(sql)?.iter().any(|d| d.id.as_str() == id);
+pub fn delete_dialogue(sql: &SqlStorage, memo: &Memo, id: &str) -> ApiResult<bool> {
+    let existed = memo.dialogues(sql)?.iter().any(|d| d.id.as_str() == id);
+    memo.forget_config();
     exec(sql, "DELETE FROM dialogues WHERE id = ?", vec![id.into()])?;
     Ok(existed)
+}
+
+/// Moves a dialogue to `position` in the order targeting tries them.
+pub fn set_dialogue_position(
+    sql: &SqlStorage,
+    memo: &Memo,
+    id: &str,
+    position: u64,
+) -> ApiResult<()> {
+    memo.forget_config();
+    exec(
+        sql,
+        "UPDATE dialogues SET position = ? WHERE id = ?",
+        vec![int(position), id.into()],
+    )
 }
 
 #[derive(Deserialize)]

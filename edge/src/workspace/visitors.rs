@@ -19,6 +19,7 @@ use crate::http::read_json;
 use crate::internal::ConversationStubs;
 use crate::internal::{Ack, Init};
 use crate::workspace::index;
+use crate::workspace::memo::Memo;
 use crate::workspace::store;
 
 /// Per visitor network: new conversations, and resumes of existing ones, counted apart.
@@ -82,6 +83,7 @@ pub const MAX_PAGE_URL: usize = 2_000;
 
 pub async fn start(
     sql: &SqlStorage,
+    memo: &Memo,
     env: &Env,
     stubs: &ConversationStubs,
     req: &mut Request,
@@ -112,11 +114,11 @@ pub async fn start(
     if input.page_url.len() > MAX_PAGE_URL || input.language.len() > 35 {
         return Err(ApiError::BadRequest("page_url or language too long".into()));
     }
-    let meta = store::meta(sql)?.ok_or(ApiError::NotFound("workspace"))?;
+    let meta = memo.meta(sql)?.ok_or(ApiError::NotFound("workspace"))?;
     if input.workspace != meta.id {
         return Err(ApiError::NotFound("workspace"));
     }
-    let settings = store::settings(sql)?;
+    let settings = memo.settings(sql)?;
     let origin = req.headers().get("origin").ok().flatten();
     if !settings.origin_allowed(origin.as_deref()) {
         return Err(ApiError::OriginNotAllowed);
@@ -147,7 +149,7 @@ pub async fn start(
                             conversation: id.to_owned(),
                             token: token.to_owned(),
                             resumed: true,
-                            widget: settings.widget,
+                            widget: settings.widget.clone(),
                         },
                         first,
                     });
@@ -160,7 +162,7 @@ pub async fn start(
         // The token did not resume: this is a new conversation, counted as one.
         take(&limits.starts)?;
     }
-    let dialogues = store::dialogues(sql)?;
+    let dialogues = memo.dialogues(sql)?;
     let page_url = parlor_core::dialogue::page_address(&input.page_url);
     let dialogue = select(&dialogues, page_url)
         .ok_or(ApiError::NotFound("dialogue for this page"))?
@@ -189,7 +191,7 @@ pub async fn start(
         conversation: id.clone(),
         token_hash: sha256_hex(&secret),
         dialogue,
-        settings: settings.clone(),
+        settings: (*settings).clone(),
         facts,
     };
     let messages: Vec<ConversationToWorkspace> =
@@ -201,7 +203,7 @@ pub async fn start(
             token: format!("{id}.{secret}"),
             conversation: id,
             resumed: false,
-            widget: settings.widget,
+            widget: settings.widget.clone(),
         },
         first: Some(FromConversation {
             conversation: ConversationId::new(id_for_link),
