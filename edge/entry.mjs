@@ -12,6 +12,16 @@ import * as glue from '../index.js';
 
 Error.stackTraceLimit = 100;
 
+// The Rust futures' executor (wasm-bindgen-futures) schedules each of its runs with the global
+// `queueMicrotask`, which the glue looks up at every call. The platform's wraps each task for
+// its async-context tracing, three platform objects a call, several calls per event. A settled
+// promise's `then` queues the same microtask (the engine carries the async context) and makes
+// none. Only the Rust side schedules this way; nothing else here calls `queueMicrotask`.
+const settled = Promise.resolve();
+globalThis.queueMicrotask = (task) => {
+  settled.then(task);
+};
+
 // Shared with the worker crate: its panic hook sets `criticalError`, and each new wasm instance
 // counts itself in `instanceId` (also when the glue replaced a trapped instance on its own).
 const init = glue.__worker_init_state();
