@@ -99,7 +99,15 @@ test('by keyboard only: a template, select, add, move, delete with confirmation,
   const { ws, api, ctx, page, dropLive } = await designer('dsg-keys');
   try {
     await page.getByText('Live updates on').waitFor({ timeout: 15_000 });
-    await page.getByRole('button', { name: 'Start from “Demo request”' }).focus();
+    const template = page.getByRole('button', { name: 'Start from “Demo request”' });
+    await template.focus();
+    // A live update redraws the panel under the keyboard: focus stays on the same button.
+    await dropLive();
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.getAttribute('aria-label')),
+      'Start from “Demo request”',
+      'focus survives a redraw of the template list',
+    );
     await page.keyboard.press('Enter');
     await node(page, 'welcome').focus();
     await page.keyboard.press('Enter');
