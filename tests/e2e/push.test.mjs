@@ -201,18 +201,31 @@ test('in Chromium the inbox\'s service worker shows a pushed offer and closes it
     const { registrationId } = registrations.findLast(live);
     const origin = new URL(BASE).origin;
     const offer = { type: 'offer', workspace: ws, offer: 7, conversation: 'c_push', deadline: Date.now() + 90_000, title: 'New live chat request', body: 'Nia · nia@example.com on /pricing. Click to open the inbox and accept.' };
-    await cdp.send('ServiceWorker.deliverPushMessage', { origin, registrationId, data: JSON.stringify(offer) });
     const shown = () => page.evaluate(async () => {
       const r = await navigator.serviceWorker.getRegistration('/inbox');
       return (await r.getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, url: n.data?.url }));
     });
-    await until(async () => (await shown()).length === 1, { timeout: 10_000, what: 'a notification' });
+    // DevTools' push delivery is the test's stand-in for the push service, and on a loaded
+    // machine Chromium has dropped one (the worker still starting): it is sent again until the
+    // worker acts on it, at most three times. Each offer has one tag, so a repeat replaces.
+    const deliver = async (msg, done, what) => {
+      for (let attempt = 1; ; attempt++) {
+        await cdp.send('ServiceWorker.deliverPushMessage', { origin, registrationId, data: JSON.stringify(msg) });
+        try {
+          await until(done, { timeout: 5_000, what });
+          if (attempt > 1) console.log(`  ${what} after ${attempt} deliveries`);
+          return;
+        } catch (e) {
+          if (attempt === 3) throw e;
+        }
+      }
+    };
+    await deliver(offer, async () => (await shown()).length === 1, 'a notification');
     const [n] = await shown();
     assert.equal(n.title, offer.title);
     assert.equal(n.body, offer.body);
     assert.equal(n.url, `/inbox?offer=7&workspace=${encodeURIComponent(ws)}`, 'a click opens the inbox on the offer');
-    await cdp.send('ServiceWorker.deliverPushMessage', { origin, registrationId, data: JSON.stringify({ type: 'offer_gone', workspace: ws, offer: 7, conversation: 'c_push' }) });
-    await until(async () => (await shown()).length === 0, { timeout: 10_000, what: 'the notification closed' });
+    await deliver({ type: 'offer_gone', workspace: ws, offer: 7, conversation: 'c_push' }, async () => (await shown()).length === 0, 'the notification closed');
   } finally {
     await browser.close();
   }
