@@ -4,6 +4,8 @@ use parlor_core::dialogue::Issue;
 use serde::Serialize;
 use worker::Response;
 
+use crate::http::Reply;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
@@ -127,6 +129,12 @@ impl ApiError {
     }
 
     pub fn to_response(&self) -> Response {
+        self.to_reply().into_response()
+    }
+
+    /// The response in parts (what an object answers a Worker's RPC call with); an internal
+    /// or configuration error is logged where it happened.
+    pub fn to_reply(&self) -> Reply {
         match self {
             ApiError::Internal(detail) => worker::console_error!("internal error: {detail}"),
             ApiError::Misconfigured(what) => worker::console_error!("misconfigured: {what}"),
@@ -141,21 +149,67 @@ impl ApiError {
             message: self.to_string(),
             issues,
         };
-        let resp = crate::http::json_response(&body, self.status());
         let header = match self {
-            ApiError::RetryAfter(secs) => Some(("retry-after", secs.max(&1).to_string())),
-            ApiError::RateLimited => Some(("retry-after", "1".to_owned())),
-            ApiError::MethodNotAllowed(methods) => Some(("allow", methods.join(", "))),
+            ApiError::RetryAfter(secs) => {
+                Some(("retry-after".to_owned(), secs.max(&1).to_string()))
+            }
+            ApiError::RateLimited => Some(("retry-after".to_owned(), "1".to_owned())),
+            ApiError::MethodNotAllowed(methods) => Some(("allow".to_owned(), methods.join(", "))),
             _ => None,
         };
-        if let Some((name, value)) = header {
-            let headers = resp.headers().clone();
-            // Digits and method names are always valid header values.
-            let _ = headers.set(name, &value);
-            return resp.with_headers(headers);
+        Reply {
+            status: self.status(),
+            body: serde_json::to_string(&body).unwrap_or_else(|_| "{}".to_owned()),
+            header,
         }
-        resp
     }
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    //! A refusal crosses the Worker → workspace RPC call as a `Reply`: its status, body and
+    //! header must survive the trip as the response a client reads.
+
+    use super::*;
+
+    fn round_trip(e: &ApiError) -> (Reply, serde_json::Value) {
+        let text = serde_json::to_string(&e.to_reply()).unwrap();
+        let reply: Reply = serde_json::from_str(&text).unwrap();
+        let body = serde_json::from_str(&reply.body).unwrap();
+        (reply, body)
+    }
+
+    #[test]
+    fn a_rate_limit_keeps_its_status_code_words_and_retry_after() {
+        let (reply, body) = round_trip(&ApiError::RetryAfter(6));
+        assert_eq!(reply.status, 429);
+        assert_eq!(body["error"], "rate_limited");
+        assert_eq!(body["message"], "too many attempts; retry in 6 seconds");
+        assert_eq!(reply.header, Some(("retry-after".into(), "6".into())));
+        // Never "retry in 0 seconds" on the wire.
+        let (reply, _) = round_trip(&ApiError::RetryAfter(0));
+        assert_eq!(reply.header, Some(("retry-after".into(), "1".into())));
+    }
+
+    #[test]
+    fn a_refused_origin_or_missing_workspace_carries_no_extra_header() {
+        let (reply, body) = round_trip(&ApiError::OriginNotAllowed);
+        assert_eq!((reply.status, reply.header), (403, None));
+        assert_eq!(body["error"], "origin_not_allowed");
+        let (reply, body) = round_trip(&ApiError::NotFound("workspace"));
+        assert_eq!(reply.status, 404);
+        assert_eq!(body["message"], "workspace not found");
+    }
+
+    #[test]
+    fn a_wrong_method_names_the_allowed_ones() {
+        let (reply, _) = round_trip(&ApiError::MethodNotAllowed(vec![
+            "GET".into(),
+            "POST".into(),
+        ]));
+        assert_eq!(reply.status, 405);
+        assert_eq!(reply.header, Some(("allow".into(), "GET, POST".into())));
+    }
+}

@@ -2,7 +2,7 @@
 
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use worker::{Headers, Request, Response, ResponseBuilder};
 
 use crate::error::{ApiError, ApiResult};
@@ -17,14 +17,50 @@ pub fn json_response<T: Serialize>(body: &T, status: u16) -> Response {
 
 /// A response whose body is JSON already written.
 pub fn json_text_response(text: String, status: u16) -> Response {
-    let headers = Headers::new();
-    // Well-formed static header names and values cannot be rejected.
-    let _ = headers.set("content-type", "application/json; charset=utf-8");
-    let _ = headers.set("cache-control", "no-store");
-    ResponseBuilder::new()
-        .with_status(status)
-        .with_headers(headers)
-        .fixed(text.into_bytes())
+    Reply {
+        status,
+        body: text,
+        header: None,
+    }
+    .into_response()
+}
+
+/// A JSON response in parts: what an object answers a call from the Worker with when that
+/// call is an RPC method rather than a request (`crate::internal::start`), and what the
+/// Worker then sends.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Reply {
+    pub status: u16,
+    /// The JSON body, as text.
+    pub body: String,
+    /// The one header some answers carry besides the JSON ones (`retry-after`, `allow`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<(String, String)>,
+}
+
+impl Reply {
+    pub fn json<T: Serialize>(body: &T, status: u16) -> ApiResult<Reply> {
+        Ok(Reply {
+            status,
+            body: serde_json::to_string(body)?,
+            header: None,
+        })
+    }
+
+    pub fn into_response(self) -> Response {
+        let headers = Headers::new();
+        // Well-formed static header names and values cannot be rejected; the extra header's
+        // are digits or method names.
+        let _ = headers.set("content-type", "application/json; charset=utf-8");
+        let _ = headers.set("cache-control", "no-store");
+        if let Some((name, value)) = &self.header {
+            let _ = headers.set(name, value);
+        }
+        ResponseBuilder::new()
+            .with_status(self.status)
+            .with_headers(headers)
+            .fixed(self.body.into_bytes())
+    }
 }
 
 pub fn ok<T: Serialize>(body: &T) -> ApiResult<Response> {

@@ -1,13 +1,15 @@
-//! The calls between the two Durable Object classes (never seen by clients): the typed link of
-//! `parlor_core::link`, one method per object, and the workspace's other calls on a
-//! conversation (creating it, checking a visitor's token…: [`ConversationStubs::call`]).
+//! The calls between the objects (never seen by clients): the typed link of
+//! `parlor_core::link`, one method per object, the workspace's other calls on a conversation
+//! (creating it, checking a visitor's token…: [`ConversationStubs::call`]), and the Worker's
+//! call on the workspace for a visitor's start ([`start`]).
 //!
 //! The link is the hot path (every routed chat crosses it twice, every preview once), so it is
 //! a JavaScript RPC method (`link(batch)`, JSON text in and out) rather than a request: no
 //! `Request`, `Headers`, body stream or `Response` per call; so are the other calls
-//! (`internal(path, body)`), a cold start's creation included. The objects export the methods
-//! from Rust (`#[wasm_bindgen] impl … { fn link }`) and `edge/entry.mjs` declares their classes
-//! as `DurableObject`s so the platform lets other objects call them.
+//! (`internal(path, body)`), a cold start's creation included, and the start itself
+//! (`start(…)`, answered with the HTTP response in parts). The objects export the methods from
+//! Rust (`#[wasm_bindgen] impl … { fn link }`) and `edge/entry.mjs` declares their classes as
+//! `DurableObject`s so the platform lets the Worker and other objects call them.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -24,7 +26,7 @@ use worker::wasm_bindgen_futures::JsFuture;
 use worker::Env;
 
 use crate::error::{ApiError, ApiResult};
-use crate::http::decode_json;
+use crate::http::{decode_json, Reply};
 use crate::rpc::{conversation_stub, workspace_stub};
 
 /// Largest link batch an object reads (an index row with captured fields is a few KB).
@@ -60,6 +62,35 @@ extern "C" {
     /// A conversation's other calls (`conversation/calls.rs`).
     #[wasm_bindgen(method, catch)]
     fn internal(this: &LinkTarget, path: &str, body: String) -> Result<JsValue, JsValue>;
+
+    /// A visitor's start or resume, the Worker's call on the workspace.
+    #[wasm_bindgen(method, catch, js_name = start)]
+    fn start_call(
+        this: &LinkTarget,
+        body: String,
+        origin: Option<String>,
+        country: Option<String>,
+        network: String,
+    ) -> Result<JsValue, JsValue>;
+}
+
+/// What the Worker passes on of a visitor's start: its JSON body (at most the Worker's limit)
+/// and what the platform says of where it came from.
+pub struct StartCall {
+    pub body: String,
+    pub origin: Option<String>,
+    pub country: Option<String>,
+    /// The visitor's network (`parlor_core::network`), for the per-visitor limits.
+    pub network: String,
+}
+
+/// Worker → workspace: a visitor's start or resume, an RPC call rather than a request (a cold
+/// start is the storm's unit of work; a request and its response cost the Worker and the
+/// object a score of platform objects each time). The answer is the HTTP response in parts.
+pub async fn start(env: &Env, workspace: &str, call: StartCall) -> ApiResult<Reply> {
+    let target: LinkTarget = workspace_stub(env, workspace)?.into_rpc();
+    let pending = target.start_call(call.body, call.origin, call.country, call.network);
+    answer("start", pending).await
 }
 
 /// A conversation's link to its workspace: the stub made on the first call and kept while the

@@ -6,15 +6,11 @@ use worker::{Env, Headers, Method, Request, Response};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json_response, read_text, with_cors, MAX_BODY_BYTES};
 use crate::identity::{self, Identity};
+use crate::internal::{self, StartCall};
 use crate::rpc::{conversation_stub, internal_request, workspace_stub};
 use crate::signin::{self, client_network, SIGN_IN_BODY};
 use crate::workspace::{split_token, MAX_PAGE_URL};
 use crate::{secrets, validate};
-
-/// Country of the visitor as the platform saw it, passed to the workspace object.
-pub const COUNTRY_HEADER: &str = "x-parlor-country";
-/// The visitor's network (IP, IPv6 by /64: `parlor_core::network`), for per-visitor limits.
-pub const IP_HEADER: &str = "x-parlor-ip";
 
 /// Largest body of a visitor's conversation start.
 const START_BODY: usize = 8 * 1024;
@@ -254,26 +250,15 @@ async fn start_conversation(req: &mut Request, env: &Env) -> ApiResult<Response>
     let peek: Peek = serde_json::from_str(&body)
         .map_err(|e| ApiError::BadRequest(format!("invalid JSON: {e}")))?;
     validate::id("workspace", &peek.workspace)?;
-    let headers = Headers::new();
-    for name in ["origin"] {
-        if let Some(v) = req.headers().get(name)? {
-            headers.set(name, &v)?;
-        }
-    }
-    if let Some(country) = req.cf().and_then(|cf| cf.country()) {
-        headers.set(COUNTRY_HEADER, &country)?;
-    }
-    headers.set(IP_HEADER, &client_network(req))?;
-    let inner = internal_request(
-        Method::Post,
-        "/visitor/start",
-        &Identity::Anonymous,
-        Some(body),
-        Some(&headers),
-    )?;
-    Ok(workspace_stub(env, &peek.workspace)?
-        .fetch_with_request(inner)
-        .await?)
+    let call = StartCall {
+        body,
+        origin: req.headers().get("origin")?,
+        country: req.cf().and_then(|cf| cf.country()),
+        network: client_network(req),
+    };
+    Ok(internal::start(env, &peek.workspace, call)
+        .await?
+        .into_response())
 }
 
 /// `GET /api/visitor/availability?workspace=…[&page=…]`: open hours and whether someone can

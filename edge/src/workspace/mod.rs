@@ -52,9 +52,9 @@ use crate::alarm::AlarmSlot;
 use crate::crypto::{random_hex, sha256_hex};
 use crate::error::{ApiError, ApiResult};
 use crate::guards::{inbox_frame, Guards, TOO_MANY_REFUSED};
-use crate::http::{created, ok, read_json};
+use crate::http::{created, ok, read_json, Reply};
 use crate::identity::{issue_session, Identity};
-use crate::internal::serve_link;
+use crate::internal::{serve_link, StartCall};
 use crate::rpc::identity_of;
 use crate::signin::password_hash_of;
 use crate::sql::has_schema;
@@ -313,9 +313,54 @@ impl WorkspaceDO {
         })
         .await
     }
+
+    /// The Worker's call for a visitor's start or resume: the body and what the platform says
+    /// of its sender in, the HTTP response in parts (JSON text) out, a refusal included.
+    #[wasm_bindgen(js_name = start)]
+    pub async fn start_call(
+        &self,
+        body: String,
+        origin: Option<String>,
+        country: Option<String>,
+        network: String,
+    ) -> Result<String, wasm_bindgen::JsValue> {
+        let call = StartCall {
+            body,
+            origin,
+            country,
+            network,
+        };
+        let reply = self.start(call).await.unwrap_or_else(|e| e.to_reply());
+        serde_json::to_string(&reply).map_err(|e| js_sys::Error::new(&e.to_string()).into())
+    }
 }
 
 impl WorkspaceDO {
+    /// A visitor's start or resume (`crate::internal::start`).
+    async fn start(&self, call: StartCall) -> ApiResult<Reply> {
+        if !self.exists.get() {
+            return Err(ApiError::NotFound("workspace"));
+        }
+        self.rearm_once().await;
+        let start = visitors::start(
+            &self.sql,
+            &self.memo,
+            &self.env,
+            &self.stubs,
+            call,
+            &self.starts,
+            now_ms(),
+        )
+        .await?;
+        // The new conversation's first messages (its index row, a live chat request when the
+        // first card is a live chat card) are applied at once.
+        if let Some(batch) = start.first {
+            self.run(WorkspaceInput::FromConversation(batch), None)
+                .await?;
+        }
+        Reply::json(&start.started, 201)
+    }
+
     /// The first call of an instance re-arms (a workspace being created has nothing to re-arm
     /// yet, and no tables) — once per isolate: a new instance after hibernation, in the same
     /// isolate, finds its alarm set, and re-arming it cost a delete and a set of the alarm (two
@@ -372,25 +417,6 @@ impl WorkspaceDO {
         let method = req.method();
         let now = now_ms();
         match (path.as_slice(), &method) {
-            (["visitor", "start"], Method::Post) => {
-                let start = visitors::start(
-                    &self.sql,
-                    &self.memo,
-                    &self.env,
-                    &self.stubs,
-                    req,
-                    &self.starts,
-                    now,
-                )
-                .await?;
-                // The new conversation's first messages (its index row, a live chat request
-                // when the first card is a live chat card) are applied at once.
-                if let Some(batch) = start.first {
-                    self.run(WorkspaceInput::FromConversation(batch), None)
-                        .await?;
-                }
-                return created(&start.started);
-            }
             (["visitor", "availability"], Method::Get) => {
                 let now = parlor_core::Millis(now);
                 let availability = self.read_machine(|m| m.router().availability(now))?;

@@ -11,13 +11,13 @@ use parlor_core::routing::VisitorFacts;
 use parlor_core::settings::WidgetLook;
 use parlor_core::{ConversationId, Millis};
 use serde::{Deserialize, Serialize};
-use worker::{Env, Request, SqlStorage};
+use worker::{Env, SqlStorage};
 
 use crate::crypto::{random_hex, sha256_hex};
 use crate::error::{ApiError, ApiResult};
-use crate::http::read_json;
+use crate::http::decode_json;
 use crate::internal::ConversationStubs;
-use crate::internal::{Ack, Init};
+use crate::internal::{Ack, Init, StartCall};
 use crate::workspace::index;
 use crate::workspace::memo::Memo;
 use crate::workspace::store;
@@ -86,23 +86,17 @@ pub async fn start(
     memo: &Memo,
     env: &Env,
     stubs: &ConversationStubs,
-    req: &mut Request,
+    call: StartCall,
     limits: &StartLimits,
     now: u64,
 ) -> ApiResult<Start> {
-    let ip = req
-        .headers()
-        .get(crate::routes::IP_HEADER)
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| "local".into());
     let take = |limiter: &RefCell<RateLimiter>| {
         limiter
             .borrow_mut()
-            .take_or_wait(&ip, Millis(now))
+            .take_or_wait(&call.network, Millis(now))
             .map_err(|wait| ApiError::RetryAfter(wait.0.div_ceil(1_000)))
     };
-    let input: StartRequest = read_json(req, 8 * 1024).await?;
+    let input: StartRequest = decode_json(call.body.as_bytes(), 8 * 1024)?;
     // A resume (every page a visitor in a conversation opens) counts against a budget of its
     // own: visitors behind one address (an office, a carrier's NAT) browsing during their
     // chats must not use up the starts of new conversations, nor be refused by them.
@@ -119,8 +113,7 @@ pub async fn start(
         return Err(ApiError::NotFound("workspace"));
     }
     let settings = memo.settings(sql)?;
-    let origin = req.headers().get("origin").ok().flatten();
-    if !settings.origin_allowed(origin.as_deref()) {
+    if !settings.origin_allowed(call.origin.as_deref()) {
         return Err(ApiError::OriginNotAllowed);
     }
     let identity = match &input.identity {
@@ -169,11 +162,9 @@ pub async fn start(
         .clone();
     let id = random_hex(16)?;
     let secret = random_hex(24)?;
-    let country: String = req
-        .headers()
-        .get(crate::routes::COUNTRY_HEADER)
-        .ok()
-        .flatten()
+    let country: String = call
+        .country
+        .as_deref()
         .unwrap_or_default()
         .chars()
         .take(2)
