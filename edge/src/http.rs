@@ -33,7 +33,8 @@ pub struct Reply {
     pub status: u16,
     /// The JSON body, as text.
     pub body: String,
-    /// The one header some answers carry besides the JSON ones (`retry-after`, `allow`).
+    /// The one header some answers carry besides the JSON ones (`retry-after`, `allow`, or a
+    /// `cache-control` replacing `no-store`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header: Option<(String, String)>,
 }

@@ -1,13 +1,14 @@
 //! The calls between the objects (never seen by clients): the typed link of
 //! `parlor_core::link`, one method per object, the workspace's other calls on a conversation
 //! (creating it, checking a visitor's token…: [`ConversationStubs::call`]), and the Worker's
-//! call on the workspace for a visitor's start ([`start`]).
+//! calls on the workspace on a visitor's path (a start: [`start`]; a page's availability read:
+//! [`availability`]).
 //!
 //! The link is the hot path (every routed chat crosses it twice, every preview once), so it is
 //! a JavaScript RPC method (`link(batch)`, JSON text in and out) rather than a request: no
 //! `Request`, `Headers`, body stream or `Response` per call; so are the other calls
-//! (`internal(path, body)`), a cold start's creation included, and the start itself
-//! (`start(…)`, answered with the HTTP response in parts). The objects export the methods from
+//! (`internal(path, body)`), a cold start's creation included, and the Worker's two (`start`,
+//! `availability`, answered with the HTTP response in parts). The objects export the methods from
 //! Rust (`#[wasm_bindgen] impl … { fn link }`) and `edge/entry.mjs` declares their classes as
 //! `DurableObject`s so the platform lets the Worker and other objects call them.
 
@@ -72,6 +73,14 @@ extern "C" {
         country: Option<String>,
         network: String,
     ) -> Result<JsValue, JsValue>;
+
+    /// A page's availability read, the Worker's call on the workspace.
+    #[wasm_bindgen(method, catch, js_name = availability)]
+    fn availability_call(
+        this: &LinkTarget,
+        page: Option<String>,
+        origin: Option<String>,
+    ) -> Result<JsValue, JsValue>;
 }
 
 /// What the Worker passes on of a visitor's start: its JSON body (at most the Worker's limit)
@@ -91,6 +100,19 @@ pub async fn start(env: &Env, workspace: &str, call: StartCall) -> ApiResult<Rep
     let target: LinkTarget = workspace_stub(env, workspace)?.into_rpc();
     let pending = target.start_call(call.body, call.origin, call.country, call.network);
     answer("start", pending).await
+}
+
+/// Worker → workspace: the availability read the loader makes on every page view of a site
+/// with the widget, an RPC call for the same reason as [`start`]. `page` is the page's URL
+/// (within the Worker's limit), `origin` the page's origin as the browser named it.
+pub async fn availability(
+    env: &Env,
+    workspace: &str,
+    page: Option<String>,
+    origin: Option<String>,
+) -> ApiResult<Reply> {
+    let target: LinkTarget = workspace_stub(env, workspace)?.into_rpc();
+    answer("availability", target.availability_call(page, origin)).await
 }
 
 /// A conversation's link to its workspace: the stub made on the first call and kept while the

@@ -269,31 +269,17 @@ async fn availability(req: &mut Request, env: &Env) -> ApiResult<Response> {
         .ok_or_else(|| ApiError::BadRequest("the workspace query parameter is required".into()))?;
     validate::id("workspace", &ws)?;
     // The page, when given, is asked about too: is it one a dialogue targets?
-    let path = match identity::query_param(req, "page") {
-        Some(page) if page.len() > MAX_PAGE_URL => {
-            return Err(ApiError::BadRequest(
-                "page must be at most 2,000 bytes".into(),
-            ))
-        }
-        Some(page) => format!(
-            "/visitor/availability?page={}",
-            String::from(js_sys::encode_uri_component(&page))
-        ),
-        None => "/visitor/availability".into(),
-    };
-    // The page's origin, when the browser names it: is the site one the workspace allows?
-    let headers = Headers::new();
-    if let Some(origin) = req.headers().get("origin")? {
-        headers.set("origin", &origin)?;
+    let page = identity::query_param(req, "page");
+    if page.as_ref().is_some_and(|p| p.len() > MAX_PAGE_URL) {
+        return Err(ApiError::BadRequest(
+            "page must be at most 2,000 bytes".into(),
+        ));
     }
-    let inner = internal_request(
-        Method::Get,
-        &path,
-        &Identity::Anonymous,
-        None,
-        Some(&headers),
-    )?;
-    Ok(workspace_stub(env, &ws)?.fetch_with_request(inner).await?)
+    // The page's origin, when the browser names it: is the site one the workspace allows?
+    let origin = req.headers().get("origin")?;
+    Ok(internal::availability(env, &ws, page, origin)
+        .await?
+        .into_response())
 }
 
 async fn visitor_socket(req: &mut Request, env: &Env) -> ApiResult<Response> {

@@ -331,8 +331,27 @@ impl WorkspaceDO {
             network,
         };
         let reply = self.start(call).await.unwrap_or_else(|e| e.to_reply());
-        serde_json::to_string(&reply).map_err(|e| js_sys::Error::new(&e.to_string()).into())
+        answer_reply(&reply)
     }
+
+    /// The Worker's call for a page's availability read (`crate::internal::availability`).
+    #[wasm_bindgen(js_name = availability)]
+    pub async fn availability_call(
+        &self,
+        page: Option<String>,
+        origin: Option<String>,
+    ) -> Result<String, wasm_bindgen::JsValue> {
+        let reply = self
+            .availability(page, origin)
+            .await
+            .unwrap_or_else(|e| e.to_reply());
+        answer_reply(&reply)
+    }
+}
+
+/// A reply as the JSON text an RPC method answers.
+fn answer_reply(reply: &Reply) -> Result<String, wasm_bindgen::JsValue> {
+    serde_json::to_string(reply).map_err(|e| js_sys::Error::new(&e.to_string()).into())
 }
 
 impl WorkspaceDO {
@@ -359,6 +378,50 @@ impl WorkspaceDO {
                 .await?;
         }
         Reply::json(&start.started, 201)
+    }
+
+    /// `GET /api/visitor/availability` (`crate::internal::availability`): whether someone can
+    /// chat now and how the launcher looks; asked with a page, whether a dialogue targets it;
+    /// asked from a page (the browser names its origin), whether a start from there would be
+    /// allowed, so the loader draws no launcher that leads to a refusal.
+    async fn availability(&self, page: Option<String>, origin: Option<String>) -> ApiResult<Reply> {
+        if !self.exists.get() {
+            return Err(ApiError::NotFound("workspace"));
+        }
+        self.rearm_once().await;
+        let now = parlor_core::Millis(now_ms());
+        let availability = self.read_machine(|m| m.router().availability(now))?;
+        let settings = self.memo.settings(&self.sql)?;
+        let origin_allowed = origin.as_deref().map(|o| settings.origin_allowed(Some(o)));
+        // A page's read (the loader's, with `page`) says the widget is installed there: the
+        // admin's Embed view lists the site (at most one write an hour per site).
+        if let (Some(origin), Some(_)) = (origin.as_deref(), &page) {
+            if self.sites.borrow_mut().should_record(origin, now) {
+                sites::record(&self.sql, origin, now.0)?;
+            }
+        }
+        let targeted = match page {
+            Some(page) => Some(parlor_core::dialogue::targeted(
+                self.memo
+                    .dialogues(&self.sql)?
+                    .iter()
+                    .map(|d| d.targeting.as_slice()),
+                &page,
+            )),
+            None => None,
+        };
+        let mut reply = Reply::json(
+            &visitors::PublicAvailability {
+                availability,
+                look: settings.widget.clone(),
+                targeted,
+                origin_allowed,
+            },
+            200,
+        )?;
+        // Shared caches may keep it a few seconds: it names no one and changes slowly.
+        reply.header = Some(("cache-control".into(), "public, max-age=15".into()));
+        Ok(reply)
     }
 
     /// The first call of an instance re-arms (a workspace being created has nothing to re-arm
@@ -417,45 +480,6 @@ impl WorkspaceDO {
         let method = req.method();
         let now = now_ms();
         match (path.as_slice(), &method) {
-            (["visitor", "availability"], Method::Get) => {
-                let now = parlor_core::Millis(now);
-                let availability = self.read_machine(|m| m.router().availability(now))?;
-                // The launcher's colour and position too, so the loader draws it once, right.
-                let settings = self.memo.settings(&self.sql)?;
-                // Asked from a page (the browser names its origin): would a start from there
-                // be refused? Then the loader draws no launcher that leads to a refusal.
-                let origin = req.headers().get("origin")?;
-                let origin_allowed = origin.as_deref().map(|o| settings.origin_allowed(Some(o)));
-                let page = crate::identity::query_param(req, "page");
-                // A page's read (the loader's, with `page`) says the widget is installed there:
-                // the admin's Embed view lists the site (at most one write an hour per site).
-                if let (Some(origin), Some(_)) = (origin.as_deref(), &page) {
-                    if self.sites.borrow_mut().should_record(origin, now) {
-                        sites::record(&self.sql, origin, now.0)?;
-                    }
-                }
-                let look = settings.widget.clone();
-                let targeted = match page {
-                    Some(page) => Some(parlor_core::dialogue::targeted(
-                        self.memo
-                            .dialogues(&self.sql)?
-                            .iter()
-                            .map(|d| d.targeting.as_slice()),
-                        &page,
-                    )),
-                    None => None,
-                };
-                let resp = ok(&visitors::PublicAvailability {
-                    availability,
-                    look,
-                    targeted,
-                    origin_allowed,
-                })?;
-                // Shared caches may keep it a few seconds: it names no one and changes slowly.
-                let headers = resp.headers().clone();
-                headers.set("cache-control", "public, max-age=15")?;
-                return Ok(resp.with_headers(headers));
-            }
             (["internal", "session"], Method::Get) => {
                 // The Worker asks before forwarding an agent's chat socket: is this agent's
                 // session current here (exists, same epoch)? 401 if not.
