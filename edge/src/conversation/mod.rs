@@ -650,8 +650,9 @@ impl ConversationObject {
             // neither this instance nor a later one in this isolate re-arms it.
             self.rearmed.set(true);
             crate::alarm::created_in_isolate(&self.state.id().to_string());
-        }
-        if self.meta()?.is_some() {
+            // Its tables did not exist: nothing is stored, nothing owed (no read to ask).
+            self.owed.prime_single(TO_WORKSPACE, None)?;
+        } else if self.meta()?.is_some() {
             // A retried init is harmless.
             return Ok(Vec::new());
         }
