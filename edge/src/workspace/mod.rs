@@ -305,10 +305,7 @@ impl WorkspaceDO {
     #[wasm_bindgen(js_name = link)]
     pub async fn link(&self, batch: String) -> Result<String, wasm_bindgen::JsValue> {
         serve_link(batch, |batch: FromConversation| async move {
-            if !self.exists.get() {
-                return Err(ApiError::NotFound("workspace"));
-            }
-            self.rearm_once().await;
+            self.ready().await?;
             self.run_link(batch).await
         })
         .await
@@ -330,8 +327,7 @@ impl WorkspaceDO {
             country,
             network,
         };
-        let reply = self.start(call).await.unwrap_or_else(|e| e.to_reply());
-        answer_reply(&reply)
+        answer_reply(self.start(call).await)
     }
 
     /// The Worker's call for a page's availability read (`crate::internal::availability`).
@@ -341,26 +337,20 @@ impl WorkspaceDO {
         page: Option<String>,
         origin: Option<String>,
     ) -> Result<String, wasm_bindgen::JsValue> {
-        let reply = self
-            .availability(page, origin)
-            .await
-            .unwrap_or_else(|e| e.to_reply());
-        answer_reply(&reply)
+        answer_reply(self.availability(page, origin).await)
     }
 }
 
-/// A reply as the JSON text an RPC method answers.
-fn answer_reply(reply: &Reply) -> Result<String, wasm_bindgen::JsValue> {
-    serde_json::to_string(reply).map_err(|e| js_sys::Error::new(&e.to_string()).into())
+/// A reply, or the refusal's, as the JSON text an RPC method answers.
+fn answer_reply(result: ApiResult<Reply>) -> Result<String, wasm_bindgen::JsValue> {
+    let reply = result.unwrap_or_else(|e| e.to_reply());
+    serde_json::to_string(&reply).map_err(|e| js_sys::Error::new(&e.to_string()).into())
 }
 
 impl WorkspaceDO {
     /// A visitor's start or resume (`crate::internal::start`).
     async fn start(&self, call: StartCall) -> ApiResult<Reply> {
-        if !self.exists.get() {
-            return Err(ApiError::NotFound("workspace"));
-        }
-        self.rearm_once().await;
+        self.ready().await?;
         let start = visitors::start(
             &self.sql,
             &self.memo,
@@ -385,10 +375,7 @@ impl WorkspaceDO {
     /// asked from a page (the browser names its origin), whether a start from there would be
     /// allowed, so the loader draws no launcher that leads to a refusal.
     async fn availability(&self, page: Option<String>, origin: Option<String>) -> ApiResult<Reply> {
-        if !self.exists.get() {
-            return Err(ApiError::NotFound("workspace"));
-        }
-        self.rearm_once().await;
+        self.ready().await?;
         let now = parlor_core::Millis(now_ms());
         let availability = self.read_machine(|m| m.router().availability(now))?;
         let settings = self.memo.settings(&self.sql)?;
@@ -422,6 +409,16 @@ impl WorkspaceDO {
         // Shared caches may keep it a few seconds: it names no one and changes slowly.
         reply.header = Some(("cache-control".into(), "public, max-age=15".into()));
         Ok(reply)
+    }
+
+    /// Before any call other than creation: the workspace must exist, and the instance's
+    /// first call re-arms.
+    async fn ready(&self) -> ApiResult<()> {
+        if !self.exists.get() {
+            return Err(ApiError::NotFound("workspace"));
+        }
+        self.rearm_once().await;
+        Ok(())
     }
 
     /// The first call of an instance re-arms (a workspace being created has nothing to re-arm
