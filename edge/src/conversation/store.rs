@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use worker::SqlStorage;
 
 use crate::error::ApiResult;
-use crate::sql::{exec, int, kv_get, kv_put, rows, KV_SCHEMA};
+use crate::sql::{exec, int, kv_get, kv_put, rows};
 
 /// Whether this object was ever created (its `kv` table exists), after bringing its schema up
 /// to date if it was. One statement when the schema is current: its tables are listed, not
@@ -36,15 +36,16 @@ pub fn open(sql: &SqlStorage) -> ApiResult<bool> {
     Ok(true)
 }
 
-/// Creates the tables that do not exist (both of them for a new conversation).
+/// Creates the tables that do not exist (both of them for a new conversation), in one call:
+/// the storage runs a query's statements in turn.
 pub fn migrate(sql: &SqlStorage) -> ApiResult<()> {
-    exec(sql, KV_SCHEMA, vec![])?;
-    exec(
-        sql,
-        "CREATE TABLE IF NOT EXISTS entries (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL)",
-        vec![],
-    )
+    exec(sql, SCHEMA, vec![])
 }
+
+/// Both tables' statements as one query; `kv`'s is the one every object shares (`KV_SCHEMA`,
+/// checked by a test below).
+const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL); \
+     CREATE TABLE IF NOT EXISTS entries (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL)";
 
 /// What the edge knows about a conversation besides the core state. Unknown fields are
 /// ignored: metas stored by older versions (with `agent` and `indexed_status`) still load.
@@ -129,11 +130,22 @@ fn load_parts<'a>(
     Ok(Some((meta, conv)))
 }
 
-/// A new conversation: its meta, its dialogue (never written again) and its first state.
+/// A new conversation: its meta, its dialogue (never written again) and its first state, in
+/// one statement.
 pub fn create(sql: &SqlStorage, meta: &Meta, conv: &Conversation) -> ApiResult<()> {
-    kv_put(sql, META, meta)?;
-    kv_put(sql, DIALOGUE, conv.dialogue())?;
-    save_state(sql, conv)
+    exec(
+        sql,
+        "INSERT INTO kv (key, value) VALUES (?, ?), (?, ?), (?, ?) \
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        vec![
+            META.into(),
+            serde_json::to_string(meta)?.into(),
+            DIALOGUE.into(),
+            serde_json::to_string(conv.dialogue())?.into(),
+            STATE.into(),
+            serde_json::to_string(conv.stored_state())?.into(),
+        ],
+    )
 }
 
 /// The state without the dialogue, when the core says it changed (`Effect::Persist`).
@@ -233,6 +245,13 @@ mod tests {
 
     use super::*;
     use crate::error::ApiError;
+    use crate::sql::KV_SCHEMA;
+
+    #[test]
+    fn the_schema_query_creates_kv_as_every_object_does() {
+        assert!(SCHEMA.starts_with(&format!("{KV_SCHEMA}; ")));
+        assert_eq!(SCHEMA.matches("CREATE TABLE IF NOT EXISTS").count(), 2);
+    }
 
     fn meta() -> Meta {
         Meta {
@@ -362,7 +381,7 @@ mod tests {
             now,
         );
         assert!(!effects.is_empty());
-        // `create`, `save_state` and `load` go through kv_put / kv_get: serde_json both ways.
+        // `create`, `save_state` and `load` store and read JSON text: serde_json both ways.
         let dialogue = serde_json::to_string(conv.dialogue()).expect("json");
         let state = serde_json::to_string(conv.stored_state()).expect("json");
         assert!(

@@ -63,8 +63,9 @@ type Session = Option<(Agent, u64)>;
 pub struct Memo {
     /// Per throttle: `None` until read; then its stored row's next deadline.
     throttle_deadlines: [Cell<Option<Option<Millis>>>; 2],
-    /// Report facts of conversations this instance has folded events into, as stored.
-    facts: RefCell<HashMap<String, ChatFacts>>,
+    /// Report facts of conversations this instance has folded events into, as stored
+    /// (`None`: a conversation this instance created, which has no row yet).
+    facts: RefCell<HashMap<String, Option<ChatFacts>>>,
     /// `None` until read; then the newest `erased.at` (`Some(None)`: nothing erased).
     last_erasure: Cell<Option<Option<Millis>>>,
     /// Agents' session rows read since their last write.
@@ -119,17 +120,28 @@ impl Memo {
         Ok(earliest)
     }
 
-    pub fn facts(&self, id: &str) -> Option<ChatFacts> {
+    /// What is stored for `id`, if known: `Some(None)` says no row is.
+    pub fn facts(&self, id: &str) -> Option<Option<ChatFacts>> {
         self.facts.borrow().get(id).cloned()
     }
 
     /// Called with what was just stored for `id`.
     pub fn stored_facts(&self, id: &str, facts: &ChatFacts) {
+        self.know_facts(id, Some(facts.clone()));
+    }
+
+    /// A conversation this instance just created: it has no row, so its first routing event
+    /// reads none.
+    pub fn new_conversation(&self, id: &str) {
+        self.know_facts(id, None);
+    }
+
+    fn know_facts(&self, id: &str, facts: Option<ChatFacts>) {
         let mut memo = self.facts.borrow_mut();
         if memo.len() >= FACTS_MAX && !memo.contains_key(id) {
             memo.clear();
         }
-        memo.insert(id.to_owned(), facts.clone());
+        memo.insert(id.to_owned(), facts);
     }
 
     /// The conversation's rows were deleted (erasure, retention).

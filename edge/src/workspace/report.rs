@@ -45,7 +45,7 @@ pub fn record(
     for (conversation, events) in by_conversation {
         let id = conversation.as_str();
         let known = match memo.facts(id) {
-            Some(f) => Some(f),
+            Some(known) => known,
             None => load(sql, id)?,
         };
         let (mut facts, mut changed) = match known {

@@ -187,6 +187,8 @@ pub async fn start(
     };
     let messages: Vec<ConversationToWorkspace> =
         stubs.call(env, &id, "/internal/init", &init).await?;
+    // Its report row is made by its first routing event, which need not look for one.
+    memo.new_conversation(&id);
     // The conversation object exists and is stored; the caller indexes and routes it.
     let id_for_link = id.clone();
     Ok(Start {
