@@ -60,6 +60,11 @@ pub enum ApiError {
     /// A feature the operator has not configured on this server (503 `unavailable`).
     #[error("{0}")]
     Unavailable(String),
+    /// An object that serves the request is overloaded or restarting (the platform marks such
+    /// a failed call retryable): 503 `busy` with `Retry-After: 1`, so a client tries again
+    /// rather than giving up on a 500. The detail is logged, never sent.
+    #[error("busy; retry in a moment")]
+    Busy(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -101,7 +106,7 @@ impl ApiError {
             ApiError::InvalidDialogue(_) | ApiError::Unprocessable(_) => 422,
             ApiError::RateLimited | ApiError::RetryAfter(_) => 429,
             ApiError::Internal(_) | ApiError::Misconfigured(_) => 500,
-            ApiError::Unavailable(_) => 503,
+            ApiError::Unavailable(_) | ApiError::Busy(_) => 503,
         }
     }
 
@@ -125,6 +130,7 @@ impl ApiError {
             ApiError::Identity(e) => e.code(),
             ApiError::Internal(_) => "internal",
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::Busy(_) => "busy",
         }
     }
 
@@ -137,6 +143,7 @@ impl ApiError {
     pub fn to_reply(&self) -> Reply {
         match self {
             ApiError::Internal(detail) => worker::console_error!("internal error: {detail}"),
+            ApiError::Busy(detail) => worker::console_error!("busy: {detail}"),
             ApiError::Misconfigured(what) => worker::console_error!("misconfigured: {what}"),
             _ => {}
         }
@@ -149,18 +156,24 @@ impl ApiError {
             message: self.to_string(),
             issues,
         };
-        let header = match self {
-            ApiError::RetryAfter(secs) => {
-                Some(("retry-after".to_owned(), secs.max(&1).to_string()))
-            }
-            ApiError::RateLimited => Some(("retry-after".to_owned(), "1".to_owned())),
-            ApiError::MethodNotAllowed(methods) => Some(("allow".to_owned(), methods.join(", "))),
-            _ => None,
-        };
         Reply {
             status: self.status(),
             body: serde_json::to_string(&body).unwrap_or_else(|_| "{}".to_owned()),
-            header,
+            header: self.header(),
+        }
+    }
+
+    /// The one header some refusals carry.
+    fn header(&self) -> Option<(String, String)> {
+        match self {
+            ApiError::RetryAfter(secs) => {
+                Some(("retry-after".to_owned(), secs.max(&1).to_string()))
+            }
+            ApiError::RateLimited | ApiError::Busy(_) => {
+                Some(("retry-after".to_owned(), "1".to_owned()))
+            }
+            ApiError::MethodNotAllowed(methods) => Some(("allow".to_owned(), methods.join(", "))),
+            _ => None,
         }
     }
 }
@@ -201,6 +214,14 @@ mod tests {
         let (reply, body) = round_trip(&ApiError::NotFound("workspace"));
         assert_eq!(reply.status, 404);
         assert_eq!(body["message"], "workspace not found");
+    }
+
+    #[test]
+    fn a_busy_object_asks_to_retry_in_a_second_and_keeps_its_detail_to_the_log() {
+        let e = ApiError::Busy("start call failed: Durable Object is overloaded".into());
+        assert_eq!((e.status(), e.code()), (503, "busy"));
+        assert_eq!(e.header(), Some(("retry-after".into(), "1".into())));
+        assert_eq!(e.to_string(), "busy; retry in a moment");
     }
 
     #[test]

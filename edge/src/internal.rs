@@ -217,6 +217,25 @@ async fn call_link<B: Serialize, R: DeserializeOwned>(
     answer("link", target.link(serde_json::to_string(batch)?)).await
 }
 
+/// Whether the platform marked a failed call as worth retrying: an object overloaded, reset or
+/// being replaced throws an error with `retryable` (or `overloaded`) set.
+fn marked_retryable(e: &JsValue) -> bool {
+    ["retryable", "overloaded"].iter().any(|flag| {
+        js_sys::Reflect::get(e, &JsValue::from_str(flag)).is_ok_and(|v| v.as_bool() == Some(true))
+    })
+}
+
+/// A call that failed: `busy` (503, retry in a second) when the platform says a retry may
+/// succeed, else an internal error. Our own refusals never get here: they cross as replies.
+fn call_failed(call: &str, why: String, retryable: bool) -> ApiError {
+    let detail = format!("{call} call failed: {why}");
+    if retryable {
+        ApiError::Busy(detail)
+    } else {
+        ApiError::Internal(detail)
+    }
+}
+
 /// The JSON text an RPC call answers, parsed.
 async fn answer<R: DeserializeOwned>(
     call: &str,
@@ -228,7 +247,7 @@ async fn answer<R: DeserializeOwned>(
             .map(|e| String::from(e.message()))
             .or_else(|| e.as_string())
             .unwrap_or_default();
-        ApiError::Internal(format!("{call} call failed: {why}"))
+        call_failed(call, why, marked_retryable(&e))
     };
     // An RPC call answers with a thenable; `Promise.resolve` makes it a promise to await.
     let reply = JsFuture::from(js_sys::Promise::resolve(&pending.map_err(failed)?))
@@ -274,6 +293,18 @@ mod tests {
     use parlor_core::{ConversationId, Millis};
 
     use super::*;
+
+    #[test]
+    fn a_call_the_platform_marks_retryable_is_busy_and_any_other_failure_internal() {
+        let busy = call_failed("start", "Durable Object is overloaded.".into(), true);
+        assert!(
+            matches!(&busy, ApiError::Busy(d) if d == "start call failed: Durable Object is overloaded.")
+        );
+        assert_eq!(busy.status(), 503);
+        let broken = call_failed("link", "wasm trap: unreachable".into(), false);
+        assert!(matches!(broken, ApiError::Internal(_)));
+        assert_eq!(broken.status(), 500);
+    }
 
     fn record(captured: BTreeMap<String, String>) -> ConversationRecord {
         ConversationRecord {

@@ -25,14 +25,19 @@ def errors(*codes):
     names = {"400": "Bad request", "401": "Unauthenticated", "403": "Forbidden", "404": "Not found",
              "409": "Conflict", "410": "Gone (the conversation was erased)", "413": "Body too large (a Content-Length over the route's limit is refused before the body is read)",
              "412": "Precondition failed (error `changed`): the dialogue changed since it was opened; the message says how (\"This dialogue was changed since you opened it (now version 5, you opened version 3). Reload it to see the changes.\")",
-             "422": "Unprocessable", "429": "Rate limited", "503": "Unavailable: a feature the operator did not configure on this server (error `unavailable`)"}
-    out = {c: {"description": names[c], "content": {"application/json": {"schema": ref("Error")}}} for c in codes}
-    # Every 429 says when to come back; every documented path answers another method with 405.
+             "422": "Unprocessable", "429": "Rate limited"}
+    out = {c: {"description": names[c], "content": {"application/json": {"schema": ref("Error")}}} for c in codes if c != "503"}
+    # Every 429 says when to come back; every documented path answers another method with 405,
+    # and any may answer 503 `busy` when an object it needs is overloaded or restarting.
     if "429" in out: out["429"]["headers"] = RETRY_AFTER
     out["405"] = {"description": "This path does not take this method", "headers": ALLOW,
                   "content": {"application/json": {"schema": ref("Error")}}}
+    out["503"] = {"description": "Error `busy` (with Retry-After: 1): an object serving the request was overloaded or restarting: try again in a second"
+                  + (". Or error `unavailable`: a feature the operator did not configure on this server" if "503" in codes else ""),
+                  "headers": BUSY_RETRY_AFTER, "content": {"application/json": {"schema": ref("Error")}}}
     return out
 RETRY_AFTER = {"Retry-After": {"description": "Seconds until another attempt is counted", "schema": {"type": "integer", "minimum": 1}}}
+BUSY_RETRY_AFTER = {"Retry-After": {"description": "With error `busy`: 1 (seconds)", "schema": {"type": "integer", "minimum": 1}}}
 ALLOW = {"Allow": {"description": "The methods this path takes, e.g. `GET, PUT`", "schema": {"type": "string"}}}
 WS = {"name": "ws", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[a-z0-9_-]{1,64}$"}}
 def pid(name): return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 64}}
@@ -362,7 +367,7 @@ assert not set(FROM_RUST) & set(schemas), set(FROM_RUST) & set(schemas)
 schemas.update(FROM_RUST)
 
 doc = {"openapi": "3.1.0",
-       "info": {"title": "Parlor API", "version": "0.1.0", "description": "Live chat at the edge. WebSocket protocols: docs/protocol.md. Errors are JSON {error, message}; a 429 carries Retry-After (seconds), a 405 carries Allow. A deployment whose SESSION_SECRET or ADMIN_TOKEN is misconfigured answers every request 500 {error: \"misconfigured\"} naming the secret (docs/security.md)."},
+       "info": {"title": "Parlor API", "version": "0.1.0", "description": "Live chat at the edge. WebSocket protocols: docs/protocol.md. Errors are JSON {error, message}; a 429 carries Retry-After (seconds), a 405 carries Allow; a 503 {error: \"busy\"} carries Retry-After: 1 and says an object serving the request was overloaded or restarting: retry. A deployment whose SESSION_SECRET or ADMIN_TOKEN is misconfigured answers every request 500 {error: \"misconfigured\"} naming the secret (docs/security.md)."},
        "servers": [{"url": "/"}],
        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "Operator token (op_…), workspace admin key (wsk_…) or agent session (v2.…; v1.… still accepted until the agent's sessions are revoked)"}}, "schemas": schemas},
        "paths": paths}

@@ -806,7 +806,8 @@ impl ConversationObject {
     }
 
     /// Runs one input through the core and carries out its effects; what the conversation
-    /// says to the workspace is delivered, and the workspace's answers are applied in turn.
+    /// says to the workspace is delivered, and the workspace's answers are applied in turn. A
+    /// delivery that fails is owed and retried by the alarm: not the input's error.
     async fn apply(&self, input: Input, origin: Option<&WebSocket>) -> ApiResult<()> {
         let messages = self.step(input, origin).await?;
         // What a failed call left owed goes first (almost always nothing, read once).
@@ -828,13 +829,16 @@ impl ConversationObject {
                 Ok(answer) => answer,
                 Err(e) => {
                     // Kept, and tried again by the alarm: a lead or a request is never lost
-                    // to a workspace being replaced or overloaded.
+                    // to a workspace being replaced or overloaded. The input itself was
+                    // handled and stored, so the socket that sent it hears no error (nor gets
+                    // a strike for the server's failure), and a socket being opened opens.
                     let now = Millis(now_ms());
                     let retry = self
                         .owed
                         .failed(&self.sql, TO_WORKSPACE, batch.messages, now)?;
                     self.schedule(retry).await?;
-                    return Err(e);
+                    worker::console_error!("conversation → workspace, retried later: {e:?}");
+                    return Ok(());
                 }
             };
             self.owed.delivered(&self.sql, TO_WORKSPACE)?;
