@@ -347,6 +347,32 @@ test('a start that stalls gives up after 20 s with "Try again", which then start
   await context.close();
 });
 
+test('a start the server answers busy is tried again by the widget, without a click', async () => {
+  const { id } = await freshWorkspace('wbusy');
+  const context = await browser.newContext();
+  const page = await widgetPage(context, id);
+  // The first start meets a busy server (what the Worker answers when the workspace object is
+  // overloaded); the ones after reach the server.
+  let starts = 0;
+  let firstAt = 0;
+  let secondAt = 0;
+  await page.route(`${BASE}/api/visitor/conversations`, async (route) => {
+    starts += 1;
+    if (starts === 1) {
+      firstAt = Date.now();
+      return route.fulfill({ status: 503, contentType: 'application/json', headers: { 'retry-after': '1' }, body: JSON.stringify({ error: 'busy', message: 'busy; retry in a moment' }) });
+    }
+    if (starts === 2) secondAt = Date.now();
+    await route.continue();
+  });
+  await page.goto(`${BASE}/e2e/page.html`);
+  await page.getByRole('button', { name: 'Pricing questions' }).waitFor({ timeout: 15_000 });
+  assert.equal(starts, 2, 'one start answered busy, one tried again by itself');
+  assert.ok(secondAt - firstAt >= 900, `the widget waited the second the server asked for (${secondAt - firstAt} ms)`);
+  assert.equal(await page.getByRole('button', { name: 'Try again' }).count(), 0, 'the visitor was never asked to click');
+  await context.close();
+});
+
 test('a widget that cannot load says so beside the launcher when the visitor asks, and the launcher tries again', async () => {
   const { id } = await freshWorkspace('wnoload');
   const context = await browser.newContext();

@@ -25,6 +25,9 @@ pub enum Phase {
     Idle,
     /// `POST /api/visitor/conversations` is in flight.
     Starting,
+    /// A start failed for a passing reason (the server busy, the network down a moment): it is
+    /// tried again by itself when the `ScheduleReconnect` timer fires (`Msg::Reconnect`).
+    Retrying,
     /// The conversation exists; the socket carries it.
     Ready,
     /// No dialogue for this page (404).
@@ -188,6 +191,8 @@ pub struct Model {
     pub can_chat: Option<bool>,
     /// Agent messages and joins while the panel was closed (the launcher's badge).
     pub unread: u32,
+    /// Starts tried again by themselves since the visitor last asked (see `Phase::Retrying`).
+    pub start_retries: u8,
 }
 
 impl Model {
@@ -222,6 +227,7 @@ impl Model {
             notice: None,
             can_chat: None,
             unread: 0,
+            start_retries: 0,
         }
     }
 

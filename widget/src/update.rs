@@ -13,7 +13,7 @@ use crate::after_chat;
 use crate::email::looks_like_email;
 use crate::i18n::Lang;
 use crate::model::{Effect, Focus, Model, Msg, Phase, Position, WidgetSettings};
-use parlor_core::{ButtonId, CardId};
+use parlor_core::{ButtonId, CardId, Millis};
 
 /// The workspace's look: from the loader at mount (read before it drew the launcher), then
 /// from the start answer.
@@ -95,6 +95,7 @@ fn step(m: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Retry => {
             if matches!(m.phase, Phase::Failed { .. } | Phase::Idle) {
+                m.start_retries = 0;
                 start(m, &mut fx);
             }
         }
@@ -107,6 +108,7 @@ fn step(m: &mut Model, msg: Msg) -> Vec<Effect> {
                 m.reset_conversation();
             }
             m.phase = Phase::Ready;
+            m.start_retries = 0;
             m.conversation = Some(conversation);
             apply_look(m, widget);
             m.resuming = m.token.as_deref() == Some(token.as_str());
@@ -117,6 +119,17 @@ fn step(m: &mut Model, msg: Msg) -> Vec<Effect> {
             chat(m, ClientEvent::Connect, &mut fx);
         }
         Msg::StartFailed { status } => {
+            if passing_failure(status) && m.start_retries < START_RETRIES {
+                // Busy (503, `Retry-After: 1`) or a gateway between: most likely over in a
+                // second, so the visitor is not asked to click before the widget tries again.
+                m.start_retries += 1;
+                m.phase = Phase::Retrying;
+                let wait = START_RETRY_WAIT.0 * u64::from(2 * m.start_retries - 1);
+                fx.push(Effect::ScheduleReconnect {
+                    at: m.now.after(Millis(wait)),
+                });
+                return fx;
+            }
             m.phase = match status {
                 // No dialogue here, or a site (an origin) or visitor the workspace refuses:
                 // trying again would not change it, so no Retry button.
@@ -137,7 +150,10 @@ fn step(m: &mut Model, msg: Msg) -> Vec<Effect> {
             chat(m, ClientEvent::SocketClosed { code }, &mut fx);
         }
         Msg::Reconnect => {
-            if m.token.is_some() {
+            if m.phase == Phase::Retrying {
+                m.phase = Phase::Idle;
+                start(m, &mut fx);
+            } else if m.token.is_some() {
                 chat(m, ClientEvent::Tick, &mut fx);
             }
         }
@@ -214,6 +230,18 @@ fn step(m: &mut Model, msg: Msg) -> Vec<Effect> {
         }
     }
     fx
+}
+
+/// Starts a failed start is tried again by itself before the visitor is offered "Try again".
+const START_RETRIES: u8 = 2;
+/// The first wait before trying again (a busy server asks for 1 s); the second is 3×.
+const START_RETRY_WAIT: Millis = Millis(1_000);
+
+/// A failed start that trying again soon is likely to mend: the server busy (an object
+/// overloaded or restarting) or a gateway that could not reach it. Not the network (status 0):
+/// a start that stalled has kept the visitor waiting 20 s already, and "Try again" says why.
+fn passing_failure(status: u16) -> bool {
+    matches!(status, 502..=504)
 }
 
 fn start(m: &mut Model, fx: &mut Vec<Effect>) {

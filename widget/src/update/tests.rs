@@ -1267,3 +1267,74 @@ fn the_visitor_can_write_while_waiting_for_an_agent() {
     );
     assert!(fx.contains(&Effect::ClearComposer));
 }
+
+#[test]
+fn a_busy_start_is_tried_again_by_itself_twice_then_offers_try_again() {
+    let mut m = model();
+    m.now = Millis(10_000);
+    assert!(update(&mut m, Msg::Toggle).contains(&Effect::Start { token: None }));
+    assert_eq!(m.phase, Phase::Starting);
+    // Busy: no "Try again" yet, the widget waits the second the server asked for.
+    assert_eq!(
+        update(&mut m, Msg::StartFailed { status: 503 }),
+        vec![Effect::ScheduleReconnect { at: Millis(11_000) }]
+    );
+    assert_eq!(m.phase, Phase::Retrying);
+    // A click on Retry meanwhile is not a second start.
+    assert!(update(&mut m, Msg::Retry).is_empty());
+    m.now = Millis(11_000);
+    assert_eq!(
+        update(&mut m, Msg::Reconnect),
+        vec![Effect::Start { token: None }]
+    );
+    assert_eq!(m.phase, Phase::Starting);
+    // A gateway's failure, the second time: a longer wait.
+    assert_eq!(
+        update(&mut m, Msg::StartFailed { status: 502 }),
+        vec![Effect::ScheduleReconnect { at: Millis(14_000) }]
+    );
+    m.now = Millis(14_000);
+    assert_eq!(
+        update(&mut m, Msg::Reconnect),
+        vec![Effect::Start { token: None }]
+    );
+    // The third failure in a row is the visitor's to retry.
+    assert!(update(&mut m, Msg::StartFailed { status: 503 }).is_empty());
+    assert_eq!(
+        m.phase,
+        Phase::Failed {
+            rate_limited: false
+        }
+    );
+    // A stray timer does not start anything.
+    assert!(update(&mut m, Msg::Reconnect).is_empty());
+    // The visitor's click earns the automatic tries again.
+    assert_eq!(
+        update(&mut m, Msg::Retry),
+        vec![Effect::Start { token: None }]
+    );
+    assert_eq!(
+        update(&mut m, Msg::StartFailed { status: 503 }),
+        vec![Effect::ScheduleReconnect { at: Millis(15_000) }]
+    );
+    m.now = Millis(15_000);
+    update(&mut m, Msg::Reconnect);
+    update(&mut m, started("c1.s1"));
+    assert_eq!(m.phase, Phase::Ready);
+    assert_eq!(m.start_retries, 0);
+}
+
+#[test]
+fn a_start_the_network_or_the_server_failed_offers_try_again_at_once() {
+    for status in [0, 400, 500] {
+        let mut m = model();
+        update(&mut m, Msg::Toggle);
+        assert!(update(&mut m, Msg::StartFailed { status }).is_empty());
+        assert_eq!(
+            m.phase,
+            Phase::Failed {
+                rate_limited: false
+            }
+        );
+    }
+}

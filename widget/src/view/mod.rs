@@ -284,7 +284,9 @@ impl View {
 
         // Panel-wide message (loading, unavailable, failed).
         let (msg, retry) = match m.phase {
-            Phase::Starting | Phase::Idle if m.entries.is_empty() => (Some(s.loading), false),
+            Phase::Starting | Phase::Retrying | Phase::Idle if m.entries.is_empty() => {
+                (Some(s.loading), false)
+            }
             Phase::Ready if m.entries.is_empty() && !m.chat.is_open() => (Some(s.loading), false),
             Phase::Unavailable => (Some(s.unavailable), false),
             Phase::Failed { rate_limited } => (
