@@ -90,6 +90,12 @@ report.calibration = calibrate([state, ...(stateTmpfs ? [stateTmpfs] : [])]);
 const operator = devVars().ADMIN_TOKEN;
 let snap;
 let serverNo = 0;
+// Where the load goes: `runtime` (default) — straight to the workerd process that runs the
+// Worker; `proxy` — through `wrangler dev`'s proxy, a second workerd process whose one Durable
+// Object queues every request and forwards it (and pipes every frame), a hop production has not
+// (scripts/lib/dev-server.mjs).
+const VIA = process.env.BENCH_VIA ?? 'runtime';
+report.via = VIA;
 const withServer = async (name, fn, { storage = 'disk' } = {}) => {
   let reloads = 0;
   let server;
@@ -102,7 +108,7 @@ const withServer = async (name, fn, { storage = 'disk' } = {}) => {
     }
     const start = () => {
       serverNo += 1;
-      log(`${name}: starting a fresh local dev server (BENCH_ECHO=1, devtools inspector off, empty state on ${storage})`);
+      log(`${name}: starting a fresh local dev server (BENCH_ECHO=1, devtools inspector off, empty state on ${storage}, load ${VIA === 'runtime' ? 'straight to the runtime' : 'through the dev proxy'})`);
       return startServer({
         persistTo: join(stateOf(storage), `persist-${serverNo}`),
         cwd: snap,
@@ -116,8 +122,10 @@ const withServer = async (name, fn, { storage = 'disk' } = {}) => {
       log(`${name}: the server did not start (${e.message.split('\n')[0]}); trying once more`);
       return start();
     });
-    await seedWorkspace(server.url, operator);
-    return await fn(server.url, server.pid);
+    const url = VIA === 'runtime' && server.runtimeUrl ? server.runtimeUrl : server.url;
+    if (VIA === 'runtime' && !server.runtimeUrl) log(`${name}: the runtime's address is unknown; through the dev proxy instead`);
+    await seedWorkspace(url, operator);
+    return await fn(url, server.pid);
   } catch (e) {
     log(`${name}: failed: ${e.stack ?? e.message}`);
     return { error: e.message };

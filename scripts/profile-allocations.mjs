@@ -20,9 +20,11 @@ const port = await freePort();
 process.env.PARLOR_INSPECTOR_PORT = String(port);
 const state = mkdtempSync(join(tmpdir(), 'parlor-alloc-'));
 const server = await startServer({ persistTo: join(state, 'persist'), cwd: snapshotBuild(join(state, 'snapshot')), vars: { BENCH_ECHO: '1' }, inspector: false });
+// As the bench: the load goes straight to the Worker's runtime, past the dev server's proxy.
+const base = server.runtimeUrl ?? server.url;
 try {
   const operator = devVars().ADMIN_TOKEN;
-  await seedWorkspace(server.url, operator);
+  await seedWorkspace(base, operator);
   const { cdp, close } = await connectInspector(port);
   await cdp('HeapProfiler.enable');
   // Only the measured window is sampled, not the setup (routing n chats) or the warm-up.
@@ -34,7 +36,7 @@ try {
       });
     } else ({ result: { profile } } = await cdp('HeapProfiler.stopSampling'));
   };
-  const result = await parlorChat(server.url, operator, { n, tag: 'alloc', intervalMs: 5000, durationMs: 20_000, capacity: 10, setupBudgetMs: 120_000, rootPid: server.pid, onWindow });
+  const result = await parlorChat(base, operator, { n, tag: 'alloc', intervalMs: 5000, durationMs: 20_000, capacity: 10, setupBudgetMs: 120_000, rootPid: server.pid, onWindow });
   mkdirSync(join(root, 'target'), { recursive: true });
   writeFileSync(join(root, 'target/allocations.json'), JSON.stringify(profile));
 

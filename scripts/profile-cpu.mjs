@@ -28,9 +28,11 @@ const port = await freePort();
 process.env.PARLOR_INSPECTOR_PORT = String(port);
 const state = mkdtempSync(join(tmpdir(), 'parlor-cpu-'));
 const server = await startServer({ persistTo: join(state, 'persist'), cwd: snapshotBuild(join(state, 'snapshot')), vars: { BENCH_ECHO: '1' }, inspector: false });
+// As the bench: the load goes straight to the Worker's runtime, past the dev server's proxy.
+const base = server.runtimeUrl ?? server.url;
 try {
   const operator = devVars().ADMIN_TOKEN;
-  await seedWorkspace(server.url, operator);
+  await seedWorkspace(base, operator);
   const { cdp, close } = await connectInspector(port);
   await cdp('Profiler.enable');
   await cdp('Profiler.setSamplingInterval', { interval: 200 });
@@ -43,10 +45,10 @@ try {
   const schedule = { tag: 'cpu', intervalMs: 5000, durationMs: 20_000, rootPid: server.pid, onWindow };
   const storm = kind.startsWith('storm-') ? kind.slice('storm-'.length) : null;
   const result = storm
-    ? stormResult(await routingStorm(server.url, operator, { mode: storm, rates: [n], stepMs: 5000, agents: STORM_AGENTS, capacity: STORM_CAPACITY, thresholdMs: 250, rootPid: server.pid, baseline: false, onWindow }))
+    ? stormResult(await routingStorm(base, operator, { mode: storm, rates: [n], stepMs: 5000, agents: STORM_AGENTS, capacity: STORM_CAPACITY, thresholdMs: 250, rootPid: server.pid, baseline: false, onWindow }))
     : kind === 'parlor'
-      ? await parlorChat(server.url, operator, { ...schedule, n, capacity: 10, setupBudgetMs: 240_000 })
-      : await echoChat(server.url, { ...schedule, kind, m: n });
+      ? await parlorChat(base, operator, { ...schedule, n, capacity: 10, setupBudgetMs: 240_000 })
+      : await echoChat(base, { ...schedule, kind, m: n });
   mkdirSync(join(root, 'target'), { recursive: true });
   writeFileSync(join(root, 'target/cpu.cpuprofile'), JSON.stringify(profile));
 

@@ -20,9 +20,11 @@ const mode = process.argv[3] ?? 'warm';
 const state = mkdtempSync(join(tmpdir(), 'parlor-native-'));
 const data = join(state, 'perf.data');
 const server = await startServer({ persistTo: join(state, 'persist'), cwd: snapshotBuild(join(state, 'snapshot')), vars: { BENCH_ECHO: '1' }, inspector: false });
+// As the bench: the load goes straight to the Worker's runtime, past the dev server's proxy.
+const base = server.runtimeUrl ?? server.url;
 try {
   const operator = devVars().ADMIN_TOKEN;
-  await seedWorkspace(server.url, operator);
+  await seedWorkspace(base, operator);
   let perf;
   let step = 0;
   const onWindow = async (edge) => {
@@ -33,7 +35,7 @@ try {
       await perf.ready;
     } else await perf.stop();
   };
-  const { steps } = await routingStorm(server.url, operator, { mode, rates, stepMs: 5000, agents: STORM_AGENTS, capacity: STORM_CAPACITY, thresholdMs: 250, rootPid: server.pid, baseline: false, onWindow });
+  const { steps } = await routingStorm(base, operator, { mode, rates, stepMs: 5000, agents: STORM_AGENTS, capacity: STORM_CAPACITY, thresholdMs: 250, rootPid: server.pid, baseline: false, onWindow });
   for (const s of steps) console.log(`storm ${mode} ${s.rate}/s: p99 ${s.latency.p99?.toFixed(1)} ms, ${s.requests} requests`);
   for (const sort of ['dso', 'sym']) {
     const r = spawnSync('perf', ['report', '-i', data, '--no-children', '--sort', sort, '--stdio', '--percent-limit', sort === 'dso' ? '0.5' : '0.4', '-g', 'none'], { encoding: 'utf8', maxBuffer: 64 << 20 });

@@ -43,7 +43,7 @@ export function devVars() {
  * @param {{port?: number, persistTo: string, log?: (line: string) => void, vars?: Record<string, string>}} opts
  *   `vars` adds `--var K:V` arguments (e.g. `{ BENCH_ECHO: '1' }`); `cwd` runs wrangler from a
  *   copy of the built files (default: the repository), so other builds cannot reload it.
- * @returns {Promise<{url: string, port: number, stop: () => Promise<void>, kill: () => Promise<void>}>}
+ * @returns {Promise<{url: string, runtimeUrl: string | null, port: number, stop: () => Promise<void>, kill: () => Promise<void>}>}
  */
 export async function startServer(opts) {
   // A port given by the caller is usually one a killed server just held: its workerd (a
@@ -116,6 +116,13 @@ async function startOnce({ port, persistTo, log = () => {}, vars = {}, inspector
     }
     await new Promise((r) => setTimeout(r, 250));
   }
+  // The Worker's own runtime, without the dev server's proxy (scripts/lib/dev-server.mjs prints
+  // it a moment after the proxy answers); `wrangler dev` itself does not say it.
+  let runtimeUrl = null;
+  for (const until = Date.now() + 5_000; !inspector && Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
+    runtimeUrl = tail().match(/Runtime on (http:\/\/[\d.:]+)/)?.[1] ?? null;
+    if (runtimeUrl) break;
+  }
   const signal = async (sig) => {
     if (child.exitCode !== null) return;
     try { process.kill(-child.pid, sig); } catch {}
@@ -130,6 +137,8 @@ async function startOnce({ port, persistTo, log = () => {}, vars = {}, inspector
   };
   return {
     url,
+    /** The Worker's runtime, without the dev proxy's hop (null from `wrangler dev` itself). */
+    runtimeUrl,
     port,
     pid: child.pid,
     output: tail,
