@@ -9,7 +9,9 @@
 //      round by the target's ratio is reported, every round's ratio beside it),
 //      BENCH_STORM_STEP_MS (5000), BENCH_STORM_STORAGE (disk,tmpfs: where the server's state lives
 //      for the storms), BENCH_STORM_BASELINE (1; 0 leaves out the durable echo step after each storm
-//      step), BENCH_PAGE_RUNS (5), BENCH_SKIP (comma list of sections to skip).
+//      step), BENCH_PAGE_RUNS (5), BENCH_SKIP (comma list of sections to skip), BENCH_VIA
+//      (runtime: the load goes straight to the Worker's workerd process; proxy: through the dev
+//      server's proxy, as before stop 54).
 // Quick loops: BENCH_ONLY (comma list of sections to run: chat, storm, page, core; the report then
 //      goes to target/bench-partial.json, not BENCHMARKS.md), BENCH_NO_BUILD=1 (use the existing
 //      build), BENCH_STORM_RATES / BENCH_COLD_RATES (comma lists of storm steps, requests/s),
