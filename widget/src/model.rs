@@ -25,8 +25,9 @@ pub enum Phase {
     Idle,
     /// `POST /api/visitor/conversations` is in flight.
     Starting,
-    /// A start failed for a passing reason (the server busy, the network down a moment): it is
-    /// tried again by itself when the `ScheduleReconnect` timer fires (`Msg::Reconnect`).
+    /// A start failed for a passing reason (the server busy, or a gateway that could not reach
+    /// it): it is tried again by itself when the `ScheduleReconnect` timer fires
+    /// (`Msg::Reconnect`).
     Retrying,
     /// The conversation exists; the socket carries it.
     Ready,
