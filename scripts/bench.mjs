@@ -22,7 +22,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import { join } from 'node:path';
 import { root } from './lib/paths.mjs';
-import { startServer, devVars, snapshotBuild } from './lib/server.mjs';
+import { startServer, devVars, loadUrl, snapshotBuild } from './lib/server.mjs';
 import { seedWorkspace } from './lib/demo.mjs';
 import { log } from './bench/common.mjs';
 import { parlorChat, echoChat, medianRound } from './bench/chat.mjs';
@@ -124,8 +124,8 @@ const withServer = async (name, fn, { storage = 'disk' } = {}) => {
       log(`${name}: the server did not start (${e.message.split('\n')[0]}); trying once more`);
       return start();
     });
-    const url = VIA === 'runtime' && server.runtimeUrl ? server.runtimeUrl : server.url;
-    if (VIA === 'runtime' && !server.runtimeUrl) log(`${name}: the runtime's address is unknown; through the dev proxy instead`);
+    const url = loadUrl(server, VIA);
+    if (url !== server.runtimeUrl && VIA === 'runtime') log(`${name}: the runtime's address is unknown; through the dev proxy instead`);
     await seedWorkspace(url, operator);
     return await fn(url, server.pid);
   } catch (e) {

@@ -12,7 +12,7 @@ import { seedWorkspace } from './lib/demo.mjs';
 import { glueNamer } from './lib/glue-names.mjs';
 import { connectInspector } from './lib/inspector.mjs';
 import { root } from './lib/paths.mjs';
-import { devVars, freePort, snapshotBuild, startServer } from './lib/server.mjs';
+import { devVars, freePort, loadUrl, snapshotBuild, startServer } from './lib/server.mjs';
 
 const n = Number(process.argv[2] ?? 100);
 const port = await freePort();
@@ -21,7 +21,7 @@ process.env.PARLOR_INSPECTOR_PORT = String(port);
 const state = mkdtempSync(join(tmpdir(), 'parlor-alloc-'));
 const server = await startServer({ persistTo: join(state, 'persist'), cwd: snapshotBuild(join(state, 'snapshot')), vars: { BENCH_ECHO: '1' }, inspector: false });
 // As the bench: the load goes straight to the Worker's runtime, past the dev server's proxy.
-const base = server.runtimeUrl ?? server.url;
+const base = loadUrl(server);
 try {
   const operator = devVars().ADMIN_TOKEN;
   await seedWorkspace(base, operator);

@@ -19,7 +19,7 @@ import { seedWorkspace } from './lib/demo.mjs';
 import { glueNamer } from './lib/glue-names.mjs';
 import { connectInspector } from './lib/inspector.mjs';
 import { root } from './lib/paths.mjs';
-import { devVars, freePort, snapshotBuild, startServer } from './lib/server.mjs';
+import { devVars, freePort, loadUrl, snapshotBuild, startServer } from './lib/server.mjs';
 
 const n = Number(process.argv[2] ?? 1000);
 const kind = process.argv[3] ?? 'parlor';
@@ -29,7 +29,7 @@ process.env.PARLOR_INSPECTOR_PORT = String(port);
 const state = mkdtempSync(join(tmpdir(), 'parlor-cpu-'));
 const server = await startServer({ persistTo: join(state, 'persist'), cwd: snapshotBuild(join(state, 'snapshot')), vars: { BENCH_ECHO: '1' }, inspector: false });
 // As the bench: the load goes straight to the Worker's runtime, past the dev server's proxy.
-const base = server.runtimeUrl ?? server.url;
+const base = loadUrl(server);
 try {
   const operator = devVars().ADMIN_TOKEN;
   await seedWorkspace(base, operator);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { STORM_AGENTS, STORM_CAPACITY, routingStorm } from './bench/storm.mjs';
 import { attachPerf, workerdPids } from './lib/commits.mjs';
 import { seedWorkspace } from './lib/demo.mjs';
-import { devVars, snapshotBuild, startServer } from './lib/server.mjs';
+import { devVars, loadUrl, snapshotBuild, startServer } from './lib/server.mjs';
 
 const rates = (process.argv[2] ?? '300').split(',').map(Number);
 const mode = process.argv[3] ?? 'warm';
@@ -21,7 +21,7 @@ const state = mkdtempSync(join(tmpdir(), 'parlor-native-'));
 const data = join(state, 'perf.data');
 const server = await startServer({ persistTo: join(state, 'persist'), cwd: snapshotBuild(join(state, 'snapshot')), vars: { BENCH_ECHO: '1' }, inspector: false });
 // As the bench: the load goes straight to the Worker's runtime, past the dev server's proxy.
-const base = server.runtimeUrl ?? server.url;
+const base = loadUrl(server);
 try {
   const operator = devVars().ADMIN_TOKEN;
   await seedWorkspace(base, operator);

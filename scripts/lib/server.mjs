@@ -150,6 +150,15 @@ async function startOnce({ port, persistTo, log = () => {}, vars = {}, inspector
 }
 
 /**
+ * Where a benchmark or profiler sends its load: with `BENCH_VIA=runtime` (the default) straight
+ * to the Worker's runtime, past the dev server's proxy (scripts/lib/dev-server.mjs); with
+ * `BENCH_VIA=proxy`, or when the runtime's address is unknown, through the proxy.
+ */
+export function loadUrl(server, via = process.env.BENCH_VIA ?? 'runtime') {
+  return via === 'runtime' && server.runtimeUrl ? server.runtimeUrl : server.url;
+}
+
+/**
  * Copies what `wrangler dev` serves (the built Worker, dist/, config, local secrets) into `dir`,
  * so a later build elsewhere cannot reload a server under test. Returns `dir`.
  */
