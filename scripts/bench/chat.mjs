@@ -156,12 +156,14 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid, onWind
   await sleep(durationMs + 50);
   const drainUntil = performance.now() + 20_000;
   while (delivered < sent && performance.now() < drainUntil) await sleep(100);
+  // Before the counters stop: reading their records blocks this process for a second or more,
+  // which is not a stall any message met.
+  loop.disable();
   const cpuSeconds = workerdCpu(rootPid) - cpuBefore;
   await onWindow?.('end');
   const counted = await commits.stop();
   const gcPauses = await gc.stop();
   const made = await objects.stop();
-  loop.disable();
   clearInterval(sampler);
   timers.forEach(clearTimeout);
   if (delivered < sent) errors.not_delivered = sent - delivered;

@@ -70,6 +70,8 @@ function recordStacks(pids, file) {
       const script = run('perf', ['script', '-i', data, '-F', 'ip,sym']);
       rmSync(dir, { recursive: true, force: true });
       if (script.status !== 0) return null;
+      // The whole native stack of each object, for reading what made it.
+      if (process.env.BENCH_OBJECT_STACKS_RAW) appendFileSync(`${file}.raw`, script.stdout);
       const makers = new Map();
       let objects = 0;
       for (const event of script.stdout.split('\n\n')) {
