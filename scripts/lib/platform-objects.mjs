@@ -6,7 +6,8 @@
 // message" is the number that says whether a change to the message path moves the chat tail —
 // steadier than the tail itself, which one pause more or less in a window moves.
 // `BENCH_OBJECT_STACKS=<file>` also records each one's native stack (what made it) and appends
-// the calls that made them, counted, to <file>. Needs root (uprobes), `perf`, `nm` and
+// the calls that made them, counted, to <file> (with `BENCH_OBJECT_STACKS_RAW=1`, every whole
+// native stack to <file>.raw as well). Needs root (uprobes), `perf`, `nm` and
 // `readelf`; without them `available` is false and callers report "not measured".
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
