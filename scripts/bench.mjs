@@ -22,7 +22,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import { join } from 'node:path';
 import { root } from './lib/paths.mjs';
-import { startServer, devVars, loadUrl, snapshotBuild } from './lib/server.mjs';
+import { startServer, devVars, LOAD_VIA as VIA, loadUrl, snapshotBuild } from './lib/server.mjs';
 import { seedWorkspace } from './lib/demo.mjs';
 import { log } from './bench/common.mjs';
 import { parlorChat, echoChat, medianRound } from './bench/chat.mjs';
@@ -96,7 +96,6 @@ let serverNo = 0;
 // Worker; `proxy` — through `wrangler dev`'s proxy, a second workerd process whose one Durable
 // Object queues every request and forwards it (and pipes every frame), a hop production has not
 // (scripts/lib/dev-server.mjs).
-const VIA = process.env.BENCH_VIA ?? 'runtime';
 report.via = VIA;
 const withServer = async (name, fn, { storage = 'disk' } = {}) => {
   let reloads = 0;

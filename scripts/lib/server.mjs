@@ -149,12 +149,15 @@ async function startOnce({ port, persistTo, log = () => {}, vars = {}, inspector
   };
 }
 
+/** `BENCH_VIA`: `runtime` (the default) or `proxy`, for the bench, the profilers and its report. */
+export const LOAD_VIA = process.env.BENCH_VIA ?? 'runtime';
+
 /**
  * Where a benchmark or profiler sends its load: with `BENCH_VIA=runtime` (the default) straight
  * to the Worker's runtime, past the dev server's proxy (scripts/lib/dev-server.mjs); with
  * `BENCH_VIA=proxy`, or when the runtime's address is unknown, through the proxy.
  */
-export function loadUrl(server, via = process.env.BENCH_VIA ?? 'runtime') {
+export function loadUrl(server, via = LOAD_VIA) {
   return via === 'runtime' && server.runtimeUrl ? server.runtimeUrl : server.url;
 }
 
