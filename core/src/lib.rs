@@ -31,6 +31,7 @@ pub mod routing;
 pub mod settings;
 pub mod signin;
 pub mod sites;
+pub mod start_key;
 pub mod time;
 pub mod transcript_mail;
 pub mod webhooks;

@@ -67,7 +67,8 @@ impl Identity {
     }
 }
 
-fn secret(env: &Env, name: &str) -> ApiResult<String> {
+/// A platform secret (a Worker secret, or a var in local development).
+pub(crate) fn secret(env: &Env, name: &str) -> ApiResult<String> {
     env.secret(name)
         .map(|s| s.to_string())
         .or_else(|_| env.var(name).map(|v| v.to_string()))

@@ -90,8 +90,9 @@ test('Select plan, engagement limit 1: the second visitor gets the global fallba
 test('rate limits: more than 20 rapid conversation starts → 429 JSON; more than 20 rapid messages → rate_limited frames', async () => {
   const { id: ws } = await freshWorkspace('rate', { agents: [ALICE], settings: { accept_timeout_ms: 60_000, inactivity_timeout_ms: 120_000 } });
   const anon = new Api(BASE);
-  const results = await Promise.all(Array.from({ length: 26 }, () =>
-    anon.call('POST', '/api/visitor/conversations', { workspace: ws, page_url: 'https://www.example.com/', language: 'en' })));
+  const keyOf = (i) => `burst-start-key-${String(i).padStart(2, '0')}`;
+  const results = await Promise.all(Array.from({ length: 26 }, (_, i) =>
+    anon.call('POST', '/api/visitor/conversations', { workspace: ws, page_url: 'https://www.example.com/', language: 'en', start: keyOf(i) })));
   const statuses = results.map((r) => r.status);
   const created = statuses.filter((s) => s === 201).length;
   const limited = results.filter((r) => r.status === 429);
@@ -113,6 +114,12 @@ test('rate limits: more than 20 rapid conversation starts → 429 JSON; more tha
     assert.equal(r.status, 201, `resume while starts are limited: ${JSON.stringify(r.body)}`);
     assert.equal(r.body.resumed, true);
   }
+  // So is a start tried again with its key (its answer lost): the same conversation, as a resume.
+  const first = results.findIndex((r) => r.status === 201);
+  const again = await anon.call('POST', '/api/visitor/conversations', { workspace: ws, page_url: 'https://www.example.com/', language: 'en', start: keyOf(first) });
+  assert.equal(again.status, 201, `a start's retry while starts are limited: ${JSON.stringify(again.body)}`);
+  assert.equal(again.body.conversation, results[first].body.conversation);
+  assert.equal(again.body.token, results[first].body.token);
   // A token that resumes nothing asks for a new conversation: still limited.
   const bogus = await anon.call('POST', '/api/visitor/conversations', { workspace: ws, page_url: 'https://www.example.com/', language: 'en', token: 'nothing.here' });
   assert.equal(bogus.status, 429, JSON.stringify(bogus.body));
@@ -156,4 +163,66 @@ test('a conversation takes at most 20 visitor sockets: the 21st upgrade is refus
       return false;
     }
   }, { what: 'room after a socket closed' });
+});
+
+/** A dialogue whose only card is the live chat card: a start is a live chat request. */
+const liveChatFirst = () => ({
+  id: 'straight',
+  name: 'Straight to a person',
+  targeting: [],
+  branches: [{ id: 'main', cards: [{ id: 'live', kind: 'live_chat', text: 'Connecting you…', routing: { mode: 'round_robin' } }] }],
+});
+
+test('a start tried again with its key: one conversation, one offer, the same token; a new key starts anew', async () => {
+  const { id: ws, admin } = await freshWorkspace('retry', {
+    agents: [ALICE], dialogue: liveChatFirst(), settings: { capacity: 5, accept_timeout_ms: 60_000, inactivity_timeout_ms: 120_000 },
+  });
+  const inbox = await openInbox(ws, await signIn(ws, ALICE));
+  const anon = new Api(BASE);
+  const start = (body) => anon.call('POST', '/api/visitor/conversations', { workspace: ws, page_url: 'https://www.example.com/', language: 'en', ...body });
+
+  // The first try is carried out (its answer, say, lost on the way); the retry gets the same answer.
+  const key = 'k0123456789abcdef0123456789abcdef-0';
+  const one = await start({ start: key });
+  assert.equal(one.status, 201, JSON.stringify(one.body));
+  await inbox.waitFor(offeredFor(one.body.conversation), 10_000, 'the offer of the first try');
+  const retry = await start({ start: key });
+  assert.equal(retry.status, 201, JSON.stringify(retry.body));
+  assert.deepEqual(
+    { conversation: retry.body.conversation, token: retry.body.token, resumed: retry.body.resumed },
+    { conversation: one.body.conversation, token: one.body.token, resumed: false },
+  );
+  // Retries that overlap the first try (a gateway gave up on it) meet the same conversation too.
+  const key2 = 'k0123456789abcdef0123456789abcdef-1';
+  const overlapping = await Promise.all([1, 2, 3].map(() => start({ start: key2 })));
+  assert.deepEqual(overlapping.map((r) => r.status), [201, 201, 201], JSON.stringify(overlapping.map((r) => r.body)));
+  assert.equal(new Set(overlapping.map((r) => r.body.token)).size, 1, 'one token for one start');
+  const two = overlapping[0].body;
+  assert.notEqual(two.conversation, one.body.conversation, 'another key, another conversation');
+  await inbox.waitFor(offeredFor(two.conversation), 10_000, 'the second start\'s offer');
+
+  // The token the retry got opens the visitor's socket: the transcript is the one start's.
+  const visitor = await openVisitor(retry.body.token);
+  await waitEntry(visitor, 'live_chat_requested');
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(entriesOf(visitor, 'live_chat_requested').length, 1);
+  assert.equal(inbox.frames.filter(offeredFor(one.body.conversation)).length, 1, 'one offer for the first start');
+  assert.equal(inbox.frames.filter(offeredFor(two.conversation)).length, 1, 'one offer for the second start');
+  const rows = await admin.ok('GET', `/api/workspaces/${ws}/conversations`);
+  assert.deepEqual(rows.map((r) => r.id).sort(), [one.body.conversation, two.conversation].sort());
+
+  // The same key in another workspace names another conversation there.
+  const { id: other } = await freshWorkspace('retry-other', { agents: [ALICE], dialogue: liveChatFirst() });
+  const elsewhere = await anon.call('POST', '/api/visitor/conversations', { workspace: other, page_url: 'https://www.example.com/', start: key });
+  assert.equal(elsewhere.status, 201, JSON.stringify(elsewhere.body));
+  assert.notEqual(elsewhere.body.conversation, one.body.conversation);
+
+  // A key outside the rule is refused with words, and nothing starts.
+  for (const bad of ['short', 'x'.repeat(65), 'has spaces in it, sixteen+']) {
+    const r = await start({ start: bad });
+    assert.equal(r.status, 400, `${JSON.stringify(bad)}: ${JSON.stringify(r.body)}`);
+    assert.match(r.body.message, /start must be 16 to 64 characters/);
+  }
+  assert.equal((await start({ start: 42 })).status, 400, 'a key that is not a string');
+  assert.equal((await admin.ok('GET', `/api/workspaces/${ws}/conversations`)).length, 2);
 });

@@ -373,6 +373,35 @@ test('a start the server answers busy is tried again by the widget, without a cl
   await context.close();
 });
 
+test('a start whose answer is lost after the server carried it out is tried again as the same start: one conversation', async () => {
+  const { id, admin } = await freshWorkspace('wlost');
+  const context = await browser.newContext();
+  const page = await widgetPage(context, id);
+  // The first start reaches the server, which starts the conversation; a gateway then loses the
+  // answer (502). The widget tries again by itself, with the same key.
+  const keys = [];
+  let firstAnswer;
+  await page.route(`${BASE}/api/visitor/conversations`, async (route) => {
+    keys.push(JSON.parse(route.request().postData()).start);
+    if (keys.length === 1) {
+      const served = await route.fetch();
+      firstAnswer = await served.json();
+      return route.fulfill({ status: 502, contentType: 'text/html', body: '<h1>502 Bad Gateway</h1>' });
+    }
+    await route.continue();
+  });
+  await page.goto(`${BASE}/e2e/page.html`);
+  await page.getByRole('button', { name: 'Pricing questions' }).waitFor({ timeout: 15_000 });
+  assert.equal(keys.length, 2, 'one start lost, one tried again by itself');
+  assert.match(keys[0], /^[0-9a-f]{32}-0$/, 'a key from the page\'s random base');
+  assert.equal(keys[1], keys[0], 'the retry is the same start');
+  const rows = await admin.ok('GET', `/api/workspaces/${id}/conversations`);
+  assert.deepEqual(rows.map((r) => r.id), [firstAnswer.conversation], 'one conversation, the one the lost answer named');
+  const stored = await page.evaluate(() => Object.entries(localStorage).map(([, v]) => v).join(' '));
+  assert.ok(stored.includes(firstAnswer.token), 'the widget keeps the token of that conversation');
+  await context.close();
+});
+
 test('a widget that cannot load says so beside the launcher when the visitor asks, and the launcher tries again', async () => {
   const { id } = await freshWorkspace('wnoload');
   const context = await browser.newContext();

@@ -89,6 +89,7 @@ pub fn start(
         (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64,
     );
     let mut model = Model::new(storage::load(&workspace), page_lang, nonce);
+    model.start_base = random_hex128();
     model.open = open;
     crate::update::apply_look(&mut model, look);
     let view = View::build(&root, &base)?;
@@ -168,12 +169,14 @@ fn run(app: Sh, inner: &mut Inner, fx: Effect) -> Result<(), WidgetError> {
     }
     match fx {
         // Each request is built and sent in a task of its own (see `timer`).
-        Effect::Start { token } => {
+        Effect::Start { token, key } => {
             let (a, base, ws) = (app, inner.base.clone(), inner.workspace.clone());
             let identity = crate::wire::object(&inner.config, "identity");
             timer(
                 0,
-                Box::new(move || crate::http::start(a, &base, &ws, token.as_deref(), identity)),
+                Box::new(move || {
+                    crate::http::start(a, &base, &ws, token.as_deref(), &key, identity)
+                }),
             );
         }
         Effect::FetchAvailability => {
@@ -377,4 +380,25 @@ impl App {
         dispatch(self.0, Msg::Server(msg));
         Ok(())
     }
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `crypto.getRandomValues`: never throws for an array of at most 65,536 bytes, and is
+    /// there on pages served over plain HTTP too.
+    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues)]
+    fn get_random_values(buf: &mut [u8]);
+}
+
+/// 128 bits from the browser's CSPRNG, as 32 hex digits: the base of this page's start keys,
+/// which only this page and the server ever see.
+fn random_hex128() -> String {
+    let mut bytes = [0u8; 16];
+    get_random_values(&mut bytes);
+    let mut s = String::with_capacity(32);
+    for b in bytes {
+        s.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
+        s.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
+    }
+    s
 }

@@ -67,8 +67,15 @@ fn fetch_json(req: Promise, then: Box<dyn FnOnce(u16, Option<JsValue>)>) {
 }
 
 /// Starts (or resumes with `token`); the answer comes back to `update` as a message.
-pub fn start(app: Sh, base: &str, workspace: &str, token: Option<&str>, identity: JsValue) {
-    let req = match request(base, workspace, token, identity) {
+pub fn start(
+    app: Sh,
+    base: &str,
+    workspace: &str,
+    token: Option<&str>,
+    key: &str,
+    identity: JsValue,
+) {
+    let req = match request(base, workspace, token, key, identity) {
         Ok(req) => req,
         Err(e) => {
             log(e);
@@ -114,6 +121,7 @@ fn request(
     base: &str,
     workspace: &str,
     token: Option<&str>,
+    key: &str,
     identity: JsValue,
 ) -> Result<Promise, WidgetError> {
     let href = field(&global("location"), "href").ok_or(WidgetError::Missing("location"))?;
@@ -123,7 +131,8 @@ fn request(
         .set(
             "language",
             field(&global("navigator"), "language").unwrap_or_default(),
-        );
+        )
+        .set("start", key);
     if let Some(t) = token {
         body = body.set("token", t);
     }

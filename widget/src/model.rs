@@ -1,6 +1,7 @@
 //! The widget's state, and the messages and effects of its update loop. Pure data: no DOM.
 
 use std::collections::BTreeMap;
+use std::mem;
 
 use parlor_core::client::ChatSession;
 use parlor_core::dialogue::{Card, CardKind, FieldSpec};
@@ -114,9 +115,11 @@ pub enum Msg {
 /// What the shell must do after an update. The update function never does I/O itself.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// `POST /api/visitor/conversations`, resuming with this token if any.
+    /// `POST /api/visitor/conversations`, resuming with this token if any; `key` names this
+    /// start, the same in each of its retries (`parlor_core::start_key`).
     Start {
         token: Option<String>,
+        key: String,
     },
     /// `GET /api/visitor/availability`: can someone chat now (answers `Msg::Availability`).
     FetchAvailability,
@@ -194,6 +197,12 @@ pub struct Model {
     pub unread: u32,
     /// Starts tried again by themselves since the visitor last asked (see `Phase::Retrying`).
     pub start_retries: u8,
+    /// Random per page load, from the browser's CSPRNG: with `starts`, the key of a start
+    /// (`Effect::Start`), so every retry of one start sends the same key and a start whose
+    /// answer was lost is answered again rather than started twice.
+    pub start_base: String,
+    /// Starts answered on this page so far.
+    pub starts: u32,
 }
 
 impl Model {
@@ -229,6 +238,8 @@ impl Model {
             can_chat: None,
             unread: 0,
             start_retries: 0,
+            start_base: String::new(),
+            starts: 0,
         }
     }
 
@@ -243,6 +254,8 @@ impl Model {
             position: self.position,
             now: self.now,
             can_chat: self.can_chat,
+            start_base: mem::take(&mut self.start_base),
+            starts: self.starts,
             ..fresh
         };
     }

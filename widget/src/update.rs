@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use parlor_core::client::{Action, ClientEffect, ClientEvent};
+use parlor_core::client::{push_hex, Action, ClientEffect, ClientEvent};
 use parlor_core::dialogue::{CardKind, FieldKind};
 use parlor_core::protocol::{
     ChatClientMsg, ChatServerMsg, FieldError, Side, TranscriptEntry, TranscriptEvent,
@@ -109,6 +109,8 @@ fn step(m: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             m.phase = Phase::Ready;
             m.start_retries = 0;
+            // Answered: the next start is another one, with a key of its own.
+            m.starts += 1;
             m.conversation = Some(conversation);
             apply_look(m, widget);
             m.resuming = m.token.as_deref() == Some(token.as_str());
@@ -249,8 +251,12 @@ fn start(m: &mut Model, fx: &mut Vec<Effect>) {
         return;
     }
     m.phase = Phase::Starting;
+    let mut key = m.start_base.clone();
+    key.push('-');
+    push_hex(&mut key, u64::from(m.starts));
     fx.push(Effect::Start {
         token: m.token.clone(),
+        key,
     });
 }
 

@@ -9,11 +9,12 @@ use parlor_core::link::{ConversationToWorkspace, FromConversation};
 use parlor_core::rate::RateLimiter;
 use parlor_core::routing::VisitorFacts;
 use parlor_core::settings::WidgetLook;
+use parlor_core::start_key::{self, StartKey, REFUSAL};
 use parlor_core::{ConversationId, Millis};
 use serde::{Deserialize, Serialize};
 use worker::{Env, SqlStorage};
 
-use crate::crypto::{random_hex, sha256_hex};
+use crate::crypto::{hmac_hex, random_hex, sha256_hex};
 use crate::error::{ApiError, ApiResult};
 use crate::http::decode_json;
 use crate::internal::ConversationStubs;
@@ -40,6 +41,9 @@ pub struct StartRequest {
     /// Who the site says the visitor is (`Parlor('identify', …)`).
     #[serde(default)]
     pub identity: Option<IdentityClaim>,
+    /// The client's name for this start, the same in each retry of it (`parlor_core::start_key`).
+    #[serde(default)]
+    pub start: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -97,21 +101,36 @@ pub async fn start(
             .map_err(|wait| ApiError::RetryAfter(wait.0.div_ceil(1_000)))
     };
     let input: StartRequest = decode_json(call.body.as_bytes(), 8 * 1024)?;
-    // A resume (every page a visitor in a conversation opens) counts against a budget of its
-    // own: visitors behind one address (an office, a carrier's NAT) browsing during their
-    // chats must not use up the starts of new conversations, nor be refused by them.
-    take(if input.token.is_some() {
-        &limits.resumes
-    } else {
-        &limits.starts
-    })?;
     if input.page_url.len() > MAX_PAGE_URL || input.language.len() > 35 {
         return Err(ApiError::BadRequest("page_url or language too long".into()));
     }
+    let key = match input.start.as_deref() {
+        Some(key) => Some(StartKey::parse(key).ok_or(ApiError::BadRequest(REFUSAL.into()))?),
+        None => None,
+    };
     let meta = memo.meta(sql)?.ok_or(ApiError::NotFound("workspace"))?;
     if input.workspace != meta.id {
         return Err(ApiError::NotFound("workspace"));
     }
+    let named = match &key {
+        Some(key) => Some(named_by(env, &meta.id, key)?),
+        None => None,
+    };
+    // A retry of a start that was carried out: its conversation exists. (A token that
+    // resumes its own conversation still comes first, below.)
+    let repeated = match &named {
+        Some(named) => index::get(sql, &named.id)?.is_some(),
+        None => false,
+    };
+    // A resume (every page a visitor in a conversation opens) counts against a budget of its
+    // own: visitors behind one address (an office, a carrier's NAT) browsing during their
+    // chats must not use up the starts of new conversations, nor be refused by them. A start's
+    // retry answered with what it started is counted as a resume.
+    take(if input.token.is_some() || repeated {
+        &limits.resumes
+    } else {
+        &limits.starts
+    })?;
     let settings = memo.settings(sql)?;
     if !settings.origin_allowed(call.origin.as_deref()) {
         return Err(ApiError::OriginNotAllowed);
@@ -151,6 +170,18 @@ pub async fn start(
         }
     }
 
+    if let (true, Some(named)) = (repeated, &named) {
+        // The same answer as the first try's, which the client did not get.
+        return Ok(Start {
+            started: Started {
+                conversation: named.id.clone(),
+                token: format!("{}.{}", named.id, named.secret),
+                resumed: false,
+                widget: settings.widget.clone(),
+            },
+            first: None,
+        });
+    }
     if input.token.is_some() {
         // The token did not resume: this is a new conversation, counted as one.
         take(&limits.starts)?;
@@ -160,8 +191,10 @@ pub async fn start(
     let dialogue = select(&dialogues, page_url)
         .ok_or(ApiError::NotFound("dialogue for this page"))?
         .clone();
-    let id = random_hex(16)?;
-    let secret = random_hex(24)?;
+    let (id, secret) = match named {
+        Some(named) => (named.id, named.secret),
+        None => (random_hex(16)?, random_hex(24)?),
+    };
     let country: String = call
         .country
         .as_deref()
@@ -187,8 +220,12 @@ pub async fn start(
     };
     let messages: Vec<ConversationToWorkspace> =
         stubs.call(env, &id, "/internal/init", &init).await?;
-    // Its report row is made by its first routing event, which need not look for one.
-    memo.new_conversation(&id);
+    // Its report row is made by its first routing event, which need not look for one. (An
+    // init answered with nothing was a retry's that met the first try's conversation, whose
+    // events may have made that row already.)
+    if !messages.is_empty() {
+        memo.new_conversation(&id);
+    }
     // The conversation object exists and is stored; the caller indexes and routes it.
     let id_for_link = id.clone();
     Ok(Start {
@@ -203,6 +240,23 @@ pub async fn start(
             messages,
         }),
     })
+}
+
+/// The conversation a start key names in a workspace, and its token's secret: keyed hashes
+/// of the key (with the platform's session secret), so a retry of the start names the same
+/// ones and nobody without the key can.
+struct Named {
+    id: String,
+    secret: String,
+}
+
+fn named_by(env: &Env, workspace: &str, key: &StartKey) -> ApiResult<Named> {
+    let signing = crate::identity::secret(env, "SESSION_SECRET")?;
+    let mut id = hmac_hex(&signing, &key.id_message(workspace))?;
+    let mut secret = hmac_hex(&signing, &key.secret_message(workspace))?;
+    id.truncate(start_key::ID_HEX);
+    secret.truncate(start_key::SECRET_HEX);
+    Ok(Named { id, secret })
 }
 
 /// Checks a claim against the workspace's identity secret (made on first use): refused when

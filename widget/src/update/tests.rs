@@ -171,7 +171,7 @@ fn closed_launcher_without_token_does_nothing_until_opened() {
         vec![
             Effect::Emit("open", ""),
             Effect::FetchAvailability,
-            Effect::Start { token: None },
+            start_fx(None, 0),
             Effect::Focus(Focus::Panel)
         ]
     );
@@ -189,12 +189,7 @@ fn closed_launcher_without_token_does_nothing_until_opened() {
 #[test]
 fn stored_token_resumes_at_once_and_is_replayed_quietly() {
     let mut m = Model::new(Some("tok".into()), Lang::En, "n".into());
-    assert_eq!(
-        update(&mut m, Msg::Init),
-        vec![Effect::Start {
-            token: Some("tok".into())
-        }]
-    );
+    assert_eq!(update(&mut m, Msg::Init), vec![start_fx(Some("tok"), 0)]);
     let fx = update(&mut m, started("tok"));
     assert_eq!(fx, vec![Effect::Connect], "same token: nothing to store");
     assert_eq!(
@@ -847,7 +842,8 @@ fn ending_expiring_and_restarting() {
         vec![
             Effect::CloseSocket,
             Effect::ClearToken,
-            Effect::Start { token: None },
+            // The chat's start was answered: this one has a key of its own.
+            start_fx(None, 1),
             Effect::Focus(Focus::Panel)
         ]
     );
@@ -889,10 +885,7 @@ fn start_failures() {
     update(&mut m, Msg::Toggle);
     update(&mut m, Msg::StartFailed { status: 429 });
     assert_eq!(m.phase, Phase::Failed { rate_limited: true });
-    assert_eq!(
-        update(&mut m, Msg::Retry),
-        vec![Effect::Start { token: None }]
-    );
+    assert_eq!(update(&mut m, Msg::Retry), vec![start_fx(None, 0)]);
 }
 
 #[test]
@@ -1272,7 +1265,7 @@ fn the_visitor_can_write_while_waiting_for_an_agent() {
 fn a_busy_start_is_tried_again_by_itself_twice_then_offers_try_again() {
     let mut m = model();
     m.now = Millis(10_000);
-    assert!(update(&mut m, Msg::Toggle).contains(&Effect::Start { token: None }));
+    assert!(update(&mut m, Msg::Toggle).contains(&start_fx(None, 0)));
     assert_eq!(m.phase, Phase::Starting);
     // Busy: no "Try again" yet, the widget waits the second the server asked for.
     assert_eq!(
@@ -1283,10 +1276,7 @@ fn a_busy_start_is_tried_again_by_itself_twice_then_offers_try_again() {
     // A click on Retry meanwhile is not a second start.
     assert!(update(&mut m, Msg::Retry).is_empty());
     m.now = Millis(11_000);
-    assert_eq!(
-        update(&mut m, Msg::Reconnect),
-        vec![Effect::Start { token: None }]
-    );
+    assert_eq!(update(&mut m, Msg::Reconnect), vec![start_fx(None, 0)]);
     assert_eq!(m.phase, Phase::Starting);
     // A gateway's failure, the second time: a longer wait.
     assert_eq!(
@@ -1294,10 +1284,7 @@ fn a_busy_start_is_tried_again_by_itself_twice_then_offers_try_again() {
         vec![Effect::ScheduleReconnect { at: Millis(14_000) }]
     );
     m.now = Millis(14_000);
-    assert_eq!(
-        update(&mut m, Msg::Reconnect),
-        vec![Effect::Start { token: None }]
-    );
+    assert_eq!(update(&mut m, Msg::Reconnect), vec![start_fx(None, 0)]);
     // The third failure in a row is the visitor's to retry.
     assert!(update(&mut m, Msg::StartFailed { status: 503 }).is_empty());
     assert_eq!(
@@ -1309,10 +1296,7 @@ fn a_busy_start_is_tried_again_by_itself_twice_then_offers_try_again() {
     // A stray timer does not start anything.
     assert!(update(&mut m, Msg::Reconnect).is_empty());
     // The visitor's click earns the automatic tries again.
-    assert_eq!(
-        update(&mut m, Msg::Retry),
-        vec![Effect::Start { token: None }]
-    );
+    assert_eq!(update(&mut m, Msg::Retry), vec![start_fx(None, 0)]);
     assert_eq!(
         update(&mut m, Msg::StartFailed { status: 503 }),
         vec![Effect::ScheduleReconnect { at: Millis(15_000) }]
@@ -1337,4 +1321,40 @@ fn a_start_the_network_or_the_server_failed_offers_try_again_at_once() {
             }
         );
     }
+}
+
+/// The start effect with the key a test model sends (its base is empty): `-` and the number of
+/// starts answered before, in hex.
+fn start_fx(token: Option<&str>, answered: u32) -> Effect {
+    Effect::Start {
+        token: token.map(Into::into),
+        key: format!("-{answered:x}"),
+    }
+}
+
+#[test]
+fn every_retry_of_a_start_sends_its_key_and_the_next_start_a_new_one() {
+    let mut m = model();
+    m.start_base = "0123456789abcdef0123456789abcdef".into();
+    let key = |n: &str| Effect::Start {
+        token: None,
+        key: format!("0123456789abcdef0123456789abcdef-{n}"),
+    };
+    assert!(update(&mut m, Msg::Toggle).contains(&key("0")));
+    // Busy, tried again by itself: the same key.
+    update(&mut m, Msg::StartFailed { status: 503 });
+    assert_eq!(update(&mut m, Msg::Reconnect), vec![key("0")]);
+    // Failed for good; the visitor's Try again is still the same start.
+    update(&mut m, Msg::StartFailed { status: 0 });
+    assert_eq!(update(&mut m, Msg::Retry), vec![key("0")]);
+    // Answered: a later start (Start a new conversation) is another one.
+    update(&mut m, started("tok"));
+    update(&mut m, entry(1, TranscriptEvent::Expired));
+    let fx = update(&mut m, Msg::Restart);
+    assert!(fx.contains(&key("1")), "{fx:?}");
+    assert_eq!(
+        m.start_base.len(),
+        32,
+        "the page's base outlives the conversation"
+    );
 }

@@ -1,0 +1,122 @@
+//! A visitor's start key: the client's own name for one start of a conversation, sent again
+//! with every retry of that start. A start whose answer was lost on the way (a gateway's 502,
+//! a dropped connection, a timeout after the server had done its work) would otherwise be
+//! started twice when tried again: a second conversation, and, when its first card is a live
+//! chat card, a second offer to an agent for a visitor who is not there, and a second
+//! engagement counted against the plan.
+//!
+//! The server names the conversation a key starts, and its token's secret, from the key and
+//! the workspace with a keyed hash (the edge signs [`StartKey::id_message`] and
+//! [`StartKey::secret_message`]), so a retry finds the conversation its first try made without
+//! anything stored for the key: nothing to expire, and no write on the start's path.
+
+/// Shortest key: 16 characters of the alphabet below hold 96 bits or more when random.
+pub const MIN_LEN: usize = 16;
+/// Longest key.
+pub const MAX_LEN: usize = 64;
+
+/// Hex characters of a conversation id made from a key (the length of a random one).
+pub const ID_HEX: usize = 32;
+/// Hex characters of a token's secret made from a key (the length of a random one).
+pub const SECRET_HEX: usize = 48;
+
+/// A key as the client sent it, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartKey(String);
+
+/// Why a key is refused, in words for the client's developer.
+pub const REFUSAL: &str = "start must be 16 to 64 characters: letters, digits, '-' or '_'";
+
+impl StartKey {
+    /// The key, when it is 16–64 characters of `A–Z a–z 0–9 - _`.
+    pub fn parse(key: &str) -> Option<StartKey> {
+        let fits = (MIN_LEN..=MAX_LEN).contains(&key.len())
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        fits.then(|| StartKey(key.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// What the server signs for the id of the conversation this key starts in `workspace`.
+    /// Workspace ids hold no line break, so no two (workspace, key) pairs share a message.
+    pub fn id_message(&self, workspace: &str) -> String {
+        message("start-id", workspace, &self.0)
+    }
+
+    /// What the server signs for that conversation's token secret (apart from the id, which the
+    /// token shows).
+    pub fn secret_message(&self, workspace: &str) -> String {
+        message("start-secret", workspace, &self.0)
+    }
+}
+
+fn message(purpose: &str, workspace: &str, key: &str) -> String {
+    let mut m = String::with_capacity(purpose.len() + workspace.len() + key.len() + 2);
+    m.push_str(purpose);
+    m.push('\n');
+    m.push_str(workspace);
+    m.push('\n');
+    m.push_str(key);
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn keys_of_the_alphabet_and_length_are_taken() {
+        for key in [
+            "0123456789abcdef",
+            "a".repeat(64).as_str(),
+            "Ab_-09zZ1234567890",
+        ] {
+            assert_eq!(StartKey::parse(key).map(|k| k.0), Some(key.to_owned()));
+        }
+    }
+
+    #[test]
+    fn short_long_or_odd_keys_are_refused() {
+        let long = "a".repeat(65);
+        for key in [
+            "",
+            "0123456789abcde",
+            long.as_str(),
+            "0123456789abcdef ",
+            "0123456789abcdé0",
+            "0123456789.abcdef",
+            "0123456789\nabcdef",
+        ] {
+            assert_eq!(StartKey::parse(key), None, "{key:?}");
+        }
+    }
+
+    #[test]
+    fn the_id_and_the_secret_sign_different_messages() {
+        let k = StartKey::parse("0123456789abcdef")
+            .map(|k| (k.id_message("w1"), k.secret_message("w1")));
+        let (id, secret) = k.unwrap_or_default();
+        assert_eq!(id, "start-id\nw1\n0123456789abcdef");
+        assert_ne!(id, secret);
+    }
+
+    proptest! {
+        /// Two different (workspace, key) pairs never sign the same message, so a key names
+        /// different conversations in different workspaces.
+        #[test]
+        fn messages_name_one_workspace_and_key(
+            a in "[a-z0-9]{1,12}", b in "[a-z0-9]{1,12}",
+            k1 in "[A-Za-z0-9_-]{16,64}", k2 in "[A-Za-z0-9_-]{16,64}",
+        ) {
+            let (Some(x), Some(y)) = (StartKey::parse(&k1), StartKey::parse(&k2)) else {
+                return Err(TestCaseError::fail("generated keys are valid"));
+            };
+            prop_assert_eq!(x.id_message(&a) == y.id_message(&b), a == b && k1 == k2);
+        }
+    }
+}
