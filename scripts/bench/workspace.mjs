@@ -1,5 +1,6 @@
 // Seeds a benchmark workspace: many agents with a given capacity, signed in, inbox sockets open,
 // accepting every offer they get. Used by the chat load and the routing storm.
+import { randomBytes } from 'node:crypto';
 import { Api } from '../lib/api.mjs';
 import { seedWorkspace, demoDialogue } from '../lib/demo.mjs';
 import { Sock, pool } from './common.mjs';
@@ -71,12 +72,14 @@ export function nextIp() {
   return `10.${(ipCounter >> 16) & 255}.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
 }
 
-/** POST /api/visitor/conversations as a fresh visitor. */
+/** POST /api/visitor/conversations as a fresh visitor, with a start key as the widget sends
+ * one (a random base and the page's count of answered starts). */
 export async function startConversation(base, workspace, pageUrl) {
+  const start = `${randomBytes(16).toString('hex')}-0`;
   const r = await fetch(`${base}/api/visitor/conversations`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'cf-connecting-ip': nextIp(), 'x-forwarded-for': nextIp() },
-    body: JSON.stringify({ workspace, page_url: pageUrl, language: 'en' }),
+    body: JSON.stringify({ workspace, page_url: pageUrl, language: 'en', start }),
   });
   const body = await r.text();
   if (r.status !== 201) throw new Error(`start conversation → ${r.status} ${body.slice(0, 200)}`);
