@@ -252,6 +252,11 @@ fn two_machines_many_seeds() {
         ("unavailable withdrawals", stats.unavailable_withdrawals),
         ("emails", stats.emails),
         ("duplicate calls", stats.duplicates_sent),
+        ("starts whose reply was lost", stats.starts_lost),
+        (
+            "starts retried while the first try ran",
+            stats.starts_overlapped,
+        ),
         ("workspace restarts", stats.ws_restarts),
         ("hibernations", stats.ws_hibernations),
         ("conversation restarts", stats.conv_restarts),

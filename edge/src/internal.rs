@@ -33,9 +33,9 @@ use crate::rpc::{conversation_stub, workspace_stub};
 /// Largest link batch an object reads (an index row with captured fields is a few KB).
 pub const MAX_LINK_BYTES: usize = 256 * 1024;
 
-/// Workspace → conversation: create the conversation and show its first card. The reply is
-/// the conversation's first link messages (its index row, a live chat request when the first
-/// card is a live chat card), which the workspace applies at once.
+/// Workspace → conversation: create the conversation and show its first card. The reply
+/// ([`Initialized`]) is the conversation's first link messages (its index row, a live chat
+/// request when the first card is a live chat card), which the workspace applies at once.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Init {
     pub workspace: String,
@@ -44,6 +44,16 @@ pub struct Init {
     pub dialogue: Dialogue,
     pub settings: WorkspaceSettings,
     pub facts: VisitorFacts,
+}
+
+/// Conversation → workspace, the reply to [`Init`]. `created` is false when the conversation
+/// existed already (a start tried again with its key met its first try's conversation); its
+/// messages then restate where it stands (`Conversation::restate`), for a workspace that may
+/// never have applied the first try's reply.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Initialized {
+    pub created: bool,
+    pub messages: Vec<ConversationToWorkspace>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -330,14 +330,7 @@ impl Conversation {
     /// Asks the workspace, in one message, to free `agent`'s slot and route the chat again with
     /// the live chat card's routing (a new request number).
     fn route_again(&mut self, agent: AgentId, fx: &mut Vec<Effect>) {
-        let routing = match &self.position {
-            Position::Card { card } => match self.dialogue.card(card).map(|c| &c.kind) {
-                Some(CardKind::LiveChat { routing, .. }) => Some(routing.clone()),
-                _ => None,
-            },
-            _ => None,
-        };
-        match routing {
+        match self.live_chat_routing() {
             Some(routing) => {
                 self.live = LiveState::Requested;
                 self.request += 1;

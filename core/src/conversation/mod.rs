@@ -43,6 +43,7 @@ mod log;
 mod offline;
 mod presence;
 mod refusal;
+mod restate;
 mod resume;
 mod settings;
 mod state;

@@ -59,6 +59,10 @@ pub struct Stats {
     pub expired_offers: u64,
     pub unavailable_withdrawals: u64,
     pub duplicates_sent: u64,
+    /// Starts whose first reply was lost (the retry's restatement went instead), and starts
+    /// whose retry overlapped the first try (both went).
+    pub starts_lost: u64,
+    pub starts_overlapped: u64,
     pub duplicate_requests: u64,
     pub immediate: u64,
     pub ws_restarts: u64,
@@ -128,6 +132,8 @@ impl Stats {
             expired_offers,
             unavailable_withdrawals,
             duplicates_sent,
+            starts_lost,
+            starts_overlapped,
             duplicate_requests,
             immediate,
             ws_restarts,
@@ -934,7 +940,8 @@ impl World {
         cs.visitor_page = true;
         let country = cs.country.to_owned();
         let captures = cs.flow.captures();
-        self.conv_input(
+        self.ensure_conv(c)?;
+        let first = self.conv_handle(
             c,
             Input::Start {
                 identity: None,
@@ -944,6 +951,29 @@ impl World {
                 utm: BTreeMap::new(),
             },
         )?;
+        // The start's reply to the workspace (the edge returns it in the init call's answer):
+        // sometimes lost on the way, so the visitor's retry (the same start key) meets this
+        // conversation, which restates where it stands instead; sometimes the retry overlaps
+        // the first try and both arrive.
+        let restated = |w: &mut World| -> R<Vec<ConversationToWorkspace>> {
+            let now = w.now;
+            let m = w.convs[c].machine.as_ref().ok_or("not loaded")?;
+            Ok(m.restate(now))
+        };
+        match self.rng.below(100) {
+            0..=9 => {
+                self.stats.starts_lost += 1;
+                let again = restated(self)?;
+                self.send_from_conv(c, again);
+            }
+            10..=14 => {
+                self.stats.starts_overlapped += 1;
+                let again = restated(self)?;
+                self.send_from_conv(c, first);
+                self.send_from_conv(c, again);
+            }
+            _ => self.send_from_conv(c, first),
+        }
         self.visitor_socket(c, true)?;
         if self.agents_click && captures && self.convs[c].capture.is_some() {
             let at = self.now.after(Millis(self.rng.between(1_000, 40_000)));

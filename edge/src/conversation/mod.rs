@@ -35,7 +35,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::guards::{chat_frame, Guards, TOO_MANY_REFUSED};
 use crate::http::{json_text_response, read_capped};
 use crate::identity::Identity;
-use crate::internal::{serve_link, Init, WorkspaceLink};
+use crate::internal::{serve_link, Init, Initialized, WorkspaceLink};
 use crate::now_ms;
 use crate::open_sockets::{self, OpenSockets};
 use crate::owed::{self, OwedStore};
@@ -642,7 +642,7 @@ impl ConversationObject {
             .map(|(meta, conv)| f(meta, conv)))
     }
 
-    async fn init(&self, init: Init) -> ApiResult<Vec<ConversationToWorkspace>> {
+    async fn init(&self, init: Init) -> ApiResult<Initialized> {
         if !self.exists() {
             store::migrate(&self.sql)?;
             self.exists.set(Some(true));
@@ -652,9 +652,12 @@ impl ConversationObject {
             crate::alarm::created_in_isolate(&self.state.id().to_string());
             // Its tables did not exist: nothing is stored, nothing owed (no read to ask).
             self.owed.prime_single(TO_WORKSPACE, None)?;
-        } else if self.meta()?.is_some() {
-            // A retried init is harmless.
-            return Ok(Vec::new());
+        } else if let Some(again) = self.restated(&init)? {
+            // A retried init (the start tried again with its key) changes nothing here.
+            return Ok(Initialized {
+                created: false,
+                messages: again,
+            });
         }
         let now = Millis(now_ms());
         let settings = ConversationSettings::from(&init.settings);
@@ -681,17 +684,39 @@ impl ConversationObject {
         // has no alarm, so the first `schedule` needs no `get_alarm` round trip.
         self.alarm_slot.cleared();
         let facts = init.facts;
-        self.step(
-            Input::Start {
-                page_url: facts.page_url,
-                language: facts.language,
-                country: facts.country,
-                utm: facts.utm,
-                identity: facts.identity,
-            },
-            None,
-        )
-        .await
+        let messages = self
+            .step(
+                Input::Start {
+                    page_url: facts.page_url,
+                    language: facts.language,
+                    country: facts.country,
+                    utm: facts.utm,
+                    identity: facts.identity,
+                },
+                None,
+            )
+            .await?;
+        Ok(Initialized {
+            created: true,
+            messages,
+        })
+    }
+
+    /// For an init of a conversation that exists: what it restates to its workspace, which
+    /// may have missed its first reply. Only for the same start (the token's hash, made from
+    /// the same key, matches); `None` when there is no conversation here yet.
+    fn restated(&self, init: &Init) -> ApiResult<Option<Vec<ConversationToWorkspace>>> {
+        let now = Millis(now_ms());
+        let again = self.with_loaded(|meta, conv| {
+            (constant_time_eq(&meta.token_hash, &init.token_hash)
+                && meta.workspace == init.workspace)
+                .then(|| conv.restate(now))
+        })?;
+        match again {
+            None => Ok(None),
+            Some(Some(messages)) => Ok(Some(messages)),
+            Some(None) => Err(ApiError::Conflict("conversation id in use")),
+        }
     }
 
     async fn on_message(&self, ws: &WebSocket, peer: &Peer, msg: Incoming) -> ApiResult<()> {

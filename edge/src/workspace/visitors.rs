@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use parlor_core::dialogue::select;
 use parlor_core::identity::{self, IdentityClaim, VisitorIdentity};
-use parlor_core::link::{ConversationToWorkspace, FromConversation};
+use parlor_core::link::FromConversation;
 use parlor_core::rate::RateLimiter;
 use parlor_core::routing::VisitorFacts;
 use parlor_core::settings::WidgetLook;
@@ -18,7 +18,7 @@ use crate::crypto::{hmac_hex, random_hex, sha256_hex};
 use crate::error::{ApiError, ApiResult};
 use crate::http::decode_json;
 use crate::internal::ConversationStubs;
-use crate::internal::{Ack, Init, StartCall};
+use crate::internal::{Ack, Init, Initialized, StartCall};
 use crate::workspace::index;
 use crate::workspace::memo::Memo;
 use crate::workspace::store;
@@ -218,12 +218,11 @@ pub async fn start(
         settings: (*settings).clone(),
         facts,
     };
-    let messages: Vec<ConversationToWorkspace> =
-        stubs.call(env, &id, "/internal/init", &init).await?;
-    // Its report row is made by its first routing event, which need not look for one. (An
-    // init answered with nothing was a retry's that met the first try's conversation, whose
-    // events may have made that row already.)
-    if !messages.is_empty() {
+    let Initialized { created, messages } = stubs.call(env, &id, "/internal/init", &init).await?;
+    // Its report row is made by its first routing event, which need not look for one. (A
+    // retry's init that met the first try's conversation answers what it restates: the first
+    // try's events may have made that row already.)
+    if created {
         memo.new_conversation(&id);
     }
     // The conversation object exists and is stored; the caller indexes and routes it.
