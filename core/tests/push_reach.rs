@@ -4,12 +4,15 @@
 //! being reachable when the day is over, the last device is dropped, or they sign out.
 
 use parlor_core::link::{ConversationToWorkspace, FromConversation, WorkspaceToConversation};
-use parlor_core::protocol::{AgentProfile, InboxServerMsg, Presence, PushMsg};
+use parlor_core::protocol::{InboxServerMsg, Presence, PushMsg};
 use parlor_core::routing::{Routing, RoutingSettings, VisitorFacts};
 use parlor_core::workspace::{
     Workspace, WorkspaceEffect, WorkspaceInput, PRESENCE_GRACE, PUSH_REACH,
 };
 use parlor_core::{AgentId, ConversationId, Millis, WorkspaceId};
+
+#[path = "support/online.rs"]
+mod online;
 
 fn id(a: &str) -> AgentId {
     AgentId::new(a)
@@ -19,19 +22,7 @@ fn id(a: &str) -> AgentId {
 fn workspace(agents: &[&str], push: &[&str]) -> Workspace {
     let mut w = Workspace::new(WorkspaceId::new("ws"), RoutingSettings::default());
     for a in agents {
-        w.handle(
-            WorkspaceInput::UpsertAgent {
-                agent: id(a),
-                live_chat: true,
-                teams: Vec::new(),
-                profile: AgentProfile {
-                    name: a.to_uppercase(),
-                    avatar_url: None,
-                },
-            },
-            Millis(0),
-        );
-        w.handle(WorkspaceInput::InboxOpened { agent: id(a) }, Millis(0));
+        online::sign_in(&mut w, a);
         if push.contains(a) {
             w.handle(
                 WorkspaceInput::PushDevices {

@@ -7,7 +7,7 @@ use jiff::civil::datetime;
 use jiff::tz::TimeZone;
 use parlor_core::hours::{BusinessHours, Weekly};
 use parlor_core::link::{ConversationToWorkspace, FromConversation};
-use parlor_core::protocol::{AgentProfile, ConversationRecord, ConversationStatus};
+use parlor_core::protocol::{ConversationRecord, ConversationStatus};
 use parlor_core::report::{
     aggregate, events_of, median, ChatFacts, DayRange, FactEvent, MissedReason, OfferOutcome,
     RangeError, ReportZone, MAX_DAYS,
@@ -18,6 +18,9 @@ use parlor_core::routing::{
 use parlor_core::workspace::{Workspace, WorkspaceEffect, WorkspaceInput};
 use parlor_core::{AgentId, ConversationId, Millis, WorkspaceId};
 use proptest::prelude::*;
+
+#[path = "support/online.rs"]
+mod online;
 
 /// The instant of a wall time in a zone.
 fn at(zone: &str, y: i16, mo: i8, d: i8, h: i8, mi: i8) -> Millis {
@@ -44,24 +47,7 @@ impl Sim {
     fn new(settings: RoutingSettings, agents: &[&str]) -> Sim {
         let mut w = Workspace::new(WorkspaceId::new("ws"), settings);
         for a in agents {
-            w.handle(
-                WorkspaceInput::UpsertAgent {
-                    agent: AgentId::new(*a),
-                    live_chat: true,
-                    teams: Vec::new(),
-                    profile: AgentProfile {
-                        name: a.to_uppercase(),
-                        avatar_url: None,
-                    },
-                },
-                Millis(0),
-            );
-            w.handle(
-                WorkspaceInput::InboxOpened {
-                    agent: AgentId::new(*a),
-                },
-                Millis(0),
-            );
+            online::sign_in(&mut w, a);
         }
         Sim {
             w,

@@ -6,6 +6,9 @@
 
 use std::collections::BTreeMap;
 
+#[path = "support/online.rs"]
+mod online;
+
 use parlor_core::conversation::{Conversation, ConversationSettings, Effect, Input};
 use parlor_core::dialogue::Dialogue;
 use parlor_core::link::{ConversationToWorkspace, FromConversation, WorkspaceToConversation};
@@ -77,20 +80,7 @@ fn started(d: Dialogue, now: Millis) -> (Conversation, Vec<ConversationToWorkspa
 fn workspace(agents: &[&str]) -> Workspace {
     let mut w = Workspace::new(WorkspaceId::new("ws"), RoutingSettings::default());
     for a in agents {
-        let agent = AgentId::new(*a);
-        w.handle(
-            WorkspaceInput::UpsertAgent {
-                agent: agent.clone(),
-                live_chat: true,
-                teams: Vec::new(),
-                profile: AgentProfile {
-                    name: a.to_uppercase(),
-                    avatar_url: None,
-                },
-            },
-            Millis(0),
-        );
-        w.handle(WorkspaceInput::InboxOpened { agent }, Millis(0));
+        online::sign_in(&mut w, a);
     }
     w
 }
