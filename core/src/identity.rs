@@ -98,17 +98,11 @@ impl IdentityError {
 /// `hex(HMAC-SHA256(secret, id))`: what the site's server computes (tests and docs use it).
 pub fn user_hash(secret: &str, id: &str) -> String {
     let mut out = String::with_capacity(64);
-    for b in mac(secret, id)
-        .map(|m| m.finalize().into_bytes().to_vec())
-        .unwrap_or_default()
-    {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 15)]));
+    if let Some(m) = mac(secret, id) {
+        crate::client::push_hex_bytes(&mut out, &m.finalize().into_bytes());
     }
     out
 }
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
 
 fn mac(secret: &str, id: &str) -> Option<Hmac<Sha256>> {
     // HMAC takes keys of any length: this is `None` never, in fact.

@@ -9,12 +9,8 @@ use crate::error::{ApiError, ApiResult};
 type HmacSha256 = Hmac<Sha256>;
 
 pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 15) as usize] as char);
-    }
+    parlor_core::client::push_hex_bytes(&mut s, bytes);
     s
 }
 

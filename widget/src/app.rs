@@ -4,7 +4,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
-use parlor_core::client::push_hex;
+use parlor_core::client::{push_hex, push_hex_bytes};
 use parlor_core::{ButtonId, CardId, Millis};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -396,9 +396,6 @@ fn random_hex128() -> String {
     let mut bytes = [0u8; 16];
     get_random_values(&mut bytes);
     let mut s = String::with_capacity(32);
-    for b in bytes {
-        s.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
-        s.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
-    }
+    push_hex_bytes(&mut s, &bytes);
     s
 }

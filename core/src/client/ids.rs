@@ -30,13 +30,21 @@ impl ClientIds {
     }
 }
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 /// Appends `n` in lower-case hex, without leading zeros.
 pub fn push_hex(s: &mut String, n: u64) {
     let digits = (64 - (n | 1).leading_zeros()).div_ceil(4);
     for i in (0..digits).rev() {
-        s.push(char::from(
-            b"0123456789abcdef"[((n >> (i * 4)) & 15) as usize],
-        ));
+        s.push(char::from(HEX[((n >> (i * 4)) & 15) as usize]));
+    }
+}
+
+/// Appends `bytes` in lower-case hex, two digits each.
+pub fn push_hex_bytes(s: &mut String, bytes: &[u8]) {
+    for &b in bytes {
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 15)]));
     }
 }
 
@@ -64,6 +72,9 @@ mod tests {
         let mut ids = ClientIds::new("n".into());
         assert_eq!(ids.next_id(), "n-1");
         assert_eq!(ids.next_id(), "n-2");
+        let mut bytes = String::new();
+        push_hex_bytes(&mut bytes, &[0, 15, 16, 255]);
+        assert_eq!(bytes, "000f10ff");
         assert_eq!(ids.prefix(), "n");
     }
 }

@@ -15,7 +15,7 @@ mod session;
 pub use backoff::{
     refused, seed_from, Backoff, FIRST_DELAY, MAX_DELAY, SESSION_ENDED, UNSUPPORTED_VERSION,
 };
-pub use ids::{push_hex, ClientIds};
+pub use ids::{push_hex, push_hex_bytes, ClientIds};
 pub use outbox::{Outbox, Outgoing};
 pub use sequencer::Sequencer;
 pub use session::{Action, ChatSession, ClientEffect, ClientEvent, Link};
