@@ -140,9 +140,11 @@
       }));
 
   const draw = (a) => {
-    let token = null;
+    // A conversation goes on: its token, or the key of a start a page sent and never heard back
+    // about (the widget sends it again and meets that conversation).
+    let token;
     try {
-      token = localStorage.getItem('parlor:' + workspace);
+      token = localStorage['parlor:' + workspace] || localStorage['parlor:' + workspace + ':start'];
     } catch {}
     // No launcher for a workspace that does not exist or on a site it does not allow (the chat
     // would be refused; the site's owner reads why in the console), nor where no dialogue is,

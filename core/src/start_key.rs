@@ -9,6 +9,10 @@
 //! the workspace with a keyed hash (the edge signs [`StartKey::id_message`] and
 //! [`StartKey::secret_message`]), so a retry finds the conversation its first try made without
 //! anything stored for the key: nothing to expire, and no write on the start's path.
+//!
+//! A name whose conversation was erased is never used again (only its tombstone is left), so
+//! a key has a few names in turn, its *generations*: a start whose name is a tombstone takes
+//! the next one, and a retry of it walks the same names to the same conversation.
 
 /// Shortest key: 16 characters of the alphabet below hold 96 bits or more when random.
 pub const MIN_LEN: usize = 16;
@@ -19,6 +23,11 @@ pub const MAX_LEN: usize = 64;
 pub const ID_HEX: usize = 32;
 /// Hex characters of a token's secret made from a key (the length of a random one).
 pub const SECRET_HEX: usize = 48;
+
+/// Names a key has after its first (generation 0): a key comes back after an erasure of its
+/// conversation only when a page kept it while that start's answer was lost, so one is
+/// plenty, and a few bound the walk.
+pub const GENERATIONS: u8 = 3;
 
 /// A key as the client sent it, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,26 +50,33 @@ impl StartKey {
         &self.0
     }
 
-    /// What the server signs for the id of the conversation this key starts in `workspace`.
-    /// Workspace ids hold no line break, so no two (workspace, key) pairs share a message.
-    pub fn id_message(&self, workspace: &str) -> String {
-        message("start-id", workspace, &self.0)
+    /// What the server signs for the id of the conversation this key starts in `workspace`
+    /// under its name of `generation` (see the module's words). Workspace ids hold no line
+    /// break, so no two (workspace, key, generation) share a message.
+    pub fn id_message(&self, workspace: &str, generation: u8) -> String {
+        message("start-id", workspace, &self.0, generation)
     }
 
     /// What the server signs for that conversation's token secret (apart from the id, which the
     /// token shows).
-    pub fn secret_message(&self, workspace: &str) -> String {
-        message("start-secret", workspace, &self.0)
+    pub fn secret_message(&self, workspace: &str, generation: u8) -> String {
+        message("start-secret", workspace, &self.0, generation)
     }
 }
 
-fn message(purpose: &str, workspace: &str, key: &str) -> String {
-    let mut m = String::with_capacity(purpose.len() + workspace.len() + key.len() + 2);
+/// `purpose`, workspace and key on lines of their own, then the generation after the first
+/// (so generation 0 signs what keys signed before there were generations).
+fn message(purpose: &str, workspace: &str, key: &str, generation: u8) -> String {
+    let mut m = String::with_capacity(purpose.len() + workspace.len() + key.len() + 6);
     m.push_str(purpose);
     m.push('\n');
     m.push_str(workspace);
     m.push('\n');
     m.push_str(key);
+    if generation > 0 {
+        m.push('\n');
+        crate::client::push_hex(&mut m, u64::from(generation));
+    }
     m
 }
 
@@ -99,24 +115,40 @@ mod tests {
     #[test]
     fn the_id_and_the_secret_sign_different_messages() {
         let k = StartKey::parse("0123456789abcdef")
-            .map(|k| (k.id_message("w1"), k.secret_message("w1")));
+            .map(|k| (k.id_message("w1", 0), k.secret_message("w1", 0)));
         let (id, secret) = k.unwrap_or_default();
         assert_eq!(id, "start-id\nw1\n0123456789abcdef");
         assert_ne!(id, secret);
+    }
+
+    #[test]
+    fn each_generation_signs_its_own_message_and_the_first_the_plain_one() {
+        let Some(k) = StartKey::parse("0123456789abcdef") else {
+            panic!("a valid key");
+        };
+        assert_eq!(k.id_message("w1", 1), "start-id\nw1\n0123456789abcdef\n1");
+        let names: std::collections::BTreeSet<String> = (0..=GENERATIONS)
+            .flat_map(|g| [k.id_message("w1", g), k.secret_message("w1", g)])
+            .collect();
+        assert_eq!(names.len(), 2 * (usize::from(GENERATIONS) + 1));
     }
 
     proptest! {
         /// Two different (workspace, key) pairs never sign the same message, so a key names
         /// different conversations in different workspaces.
         #[test]
-        fn messages_name_one_workspace_and_key(
+        fn messages_name_one_workspace_key_and_generation(
             a in "[a-z0-9]{1,12}", b in "[a-z0-9]{1,12}",
             k1 in "[A-Za-z0-9_-]{16,64}", k2 in "[A-Za-z0-9_-]{16,64}",
+            g1 in 0..=GENERATIONS, g2 in 0..=GENERATIONS,
         ) {
             let (Some(x), Some(y)) = (StartKey::parse(&k1), StartKey::parse(&k2)) else {
                 return Err(TestCaseError::fail("generated keys are valid"));
             };
-            prop_assert_eq!(x.id_message(&a) == y.id_message(&b), a == b && k1 == k2);
+            prop_assert_eq!(
+                x.id_message(&a, g1) == y.id_message(&b, g2),
+                a == b && k1 == k2 && g1 == g2
+            );
         }
     }
 }

@@ -56,6 +56,16 @@ pub struct Initialized {
     pub messages: Vec<ConversationToWorkspace>,
 }
 
+/// Conversation → workspace, what an [`Init`] gets: the conversation (made or met again), or
+/// word that this id is not to be used — only an erasure's tombstone is left here, or another
+/// start holds it (a token secret made under another session secret). The workspace then
+/// names the conversation at random instead: a start is never refused for its key's name.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum InitReply {
+    Made(Initialized),
+    Taken,
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Ack {
     pub ok: bool,

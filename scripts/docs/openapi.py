@@ -108,8 +108,9 @@ paths = {
           "identity": ref("IdentityClaim"),
           "start": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$", "description": "The client's own name for this start, random (at least 96 bits) and the same in every retry of it: "
               "a retry of a start the server carried out (its answer lost on the way) is answered with the same conversation and token, 201 as the first time, and counted as a resume, "
-              "instead of starting a second conversation (and, when the first card is a live chat card, offering an agent a second chat). Use a new key for each new start. "
-              "A `token` that resumes its own conversation comes first"}}},
+              "instead of starting a second conversation (and, when the first card is a live chat card, offering an agent a second chat). Use a new key for each new start; "
+              "keep a key until its start is answered (a page opened meanwhile may send it again). If that conversation was erased since, the key starts a new one, "
+              "answered the same way to its retries. A `token` that resumes its own conversation comes first"}}},
       codes=("400", "403", "404", "413", "429"), security=[], tag="visitor")},
   "/api/visitor/ws": {"get": op("Visitor's conversation WebSocket (see docs/protocol.md)", resp("Switching protocols"),
       params=[{"name": "token", "in": "query", "required": True, "schema": {"type": "string"}}], codes=("400", "401", "403", "410", "429"), security=[], tag="visitor")},

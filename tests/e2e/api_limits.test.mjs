@@ -226,3 +226,27 @@ test('a start tried again with its key: one conversation, one offer, the same to
   assert.equal((await start({ start: 42 })).status, 400, 'a key that is not a string');
   assert.equal((await admin.ok('GET', `/api/workspaces/${ws}/conversations`)).length, 2);
 });
+
+test('a key whose conversation was erased starts a new conversation under its next name, as retry-safe', async () => {
+  const { id: ws, admin } = await freshWorkspace('retry-erased', { agents: [ALICE], dialogue: liveChatFirst() });
+  const anon = new Api(BASE);
+  const start = () => anon.call('POST', '/api/visitor/conversations', { workspace: ws, page_url: 'https://www.example.com/', language: 'en', start: 'k0123456789abcdef0123456789abcdef-7' });
+  const one = await start();
+  assert.equal(one.status, 201, JSON.stringify(one.body));
+  const erased = await admin.ok('POST', `/api/workspaces/${ws}/erasures`, { conversation: one.body.conversation });
+  assert.equal(erased.erased.conversations, 1, JSON.stringify(erased));
+  // The key comes again (a page kept it while its answer was lost): its name is a tombstone now.
+  const two = await start();
+  assert.equal(two.status, 201, JSON.stringify(two.body));
+  assert.notEqual(two.body.conversation, one.body.conversation, 'the erased id is never used again');
+  assert.notEqual(two.body.token, one.body.token);
+  const visitor = await openVisitor(two.body.token);
+  await waitEntry(visitor, 'live_chat_requested');
+  const rows = await admin.ok('GET', `/api/workspaces/${ws}/conversations`);
+  assert.deepEqual(rows.map((r) => r.id), [two.body.conversation]);
+  // That start is retry-safe under the key too: its retry gets the same answer.
+  const again = await start();
+  assert.equal(again.status, 201, JSON.stringify(again.body));
+  assert.deepEqual([again.body.conversation, again.body.token], [two.body.conversation, two.body.token]);
+  assert.equal((await admin.ok('GET', `/api/workspaces/${ws}/conversations`)).length, 1);
+});

@@ -3,7 +3,7 @@
 // XSS payloads both ways, and a keyboard-only walk through the cards.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, Api, Socket, wsUrl, launchBrowser, freshWorkspace, widgetPage, DEMO_AGENTS, closeAllSockets } from './lib.mjs';
+import { BASE, Api, Socket, wsUrl, launchBrowser, freshWorkspace, widgetPage, DEMO_AGENTS, closeAllSockets, until } from './lib.mjs';
 
 // A failed test must not leave a socket open: it would keep this file's process alive.
 after(closeAllSockets);
@@ -399,6 +399,47 @@ test('a start whose answer is lost after the server carried it out is tried agai
   assert.deepEqual(rows.map((r) => r.id), [firstAnswer.conversation], 'one conversation, the one the lost answer named');
   const stored = await page.evaluate(() => Object.entries(localStorage).map(([, v]) => v).join(' '));
   assert.ok(stored.includes(firstAnswer.token), 'the widget keeps the token of that conversation');
+  await context.close();
+});
+
+test('a start whose answer never came is sent again by the next page the visitor opens: one conversation', async () => {
+  const { id, admin } = await freshWorkspace('wnext');
+  const context = await browser.newContext();
+  const page = await widgetPage(context, id);
+  // The first page's start reaches the server, which starts the conversation; the connection
+  // then drops before the answer reaches the page, and the visitor goes to another page.
+  const keys = [];
+  let firstAnswer;
+  await context.route(`${BASE}/api/visitor/conversations`, async (route) => {
+    keys.push(JSON.parse(route.request().postData()).start);
+    if (keys.length === 1) {
+      const served = await route.fetch();
+      firstAnswer = await served.json();
+      return route.abort('connectionreset');
+    }
+    await route.continue();
+  });
+  await page.goto(`${BASE}/e2e/page.html`);
+  await page.getByRole('button', { name: 'Try again' }).waitFor({ timeout: 15_000 });
+  const kept = await page.evaluate((ws) => localStorage.getItem(`parlor:${ws}:start`), id);
+  assert.equal(kept, keys[0], 'the unanswered start\'s key is kept for the next page');
+  // The next page does not open the chat itself: the widget loads at once all the same, as for
+  // a conversation that goes on, and sends the kept start without a click.
+  await page.route(`${BASE}/e2e/next.html`, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Next page</title></head>
+      <body><h1>Another page</h1><script src="/widget.js" data-workspace="${id}" async></script></body></html>`,
+  }));
+  await page.goto(`${BASE}/e2e/next.html`);
+  await until(() => keys.length === 2, { timeout: 15_000, what: 'the next page to send the kept start' });
+  await page.getByRole('button', { name: 'Open chat' }).click();
+  await page.getByRole('button', { name: 'Pricing questions' }).waitFor({ timeout: 15_000 });
+  assert.equal(keys.length, 2, 'one start lost, one sent by the next page');
+  assert.equal(keys[1], keys[0], 'the next page sends the same start');
+  const rows = await admin.ok('GET', `/api/workspaces/${id}/conversations`);
+  assert.deepEqual(rows.map((r) => r.id), [firstAnswer.conversation], 'one conversation, the one the lost answer named');
+  const stored = await page.evaluate((ws) => ({ token: localStorage.getItem(`parlor:${ws}`), key: localStorage.getItem(`parlor:${ws}:start`) }), id);
+  assert.deepEqual(stored, { token: firstAnswer.token, key: null }, 'its token kept, the answered key dropped');
   await context.close();
 });
 

@@ -12,13 +12,14 @@ use web_sys::{Element, Event, ShadowRoot};
 
 use crate::dom::on;
 use crate::error::{log, WidgetError};
+use crate::i18n::Lang;
 use crate::model::{Effect, Focus, Model, Msg};
 use crate::socket::Socket;
+use crate::storage::{self, START_KEY, TOKEN};
 use crate::text::ws_url;
 use crate::update::update;
 use crate::view::View;
 use crate::wire::{client_msg as encode, field, object};
-use crate::{i18n::Lang, storage};
 
 /// How long after the last keystroke the widget says it stopped typing.
 const TYPING_IDLE_MS: i32 = 3_000;
@@ -88,8 +89,9 @@ pub fn start(
         &mut nonce,
         (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64,
     );
-    let mut model = Model::new(storage::load(&workspace), page_lang, nonce);
+    let mut model = Model::new(storage::load(&workspace, TOKEN), page_lang, nonce);
     model.start_base = random_hex128();
+    model.start_key = storage::load(&workspace, START_KEY);
     model.open = open;
     crate::update::apply_look(&mut model, look);
     let view = View::build(&root, &base)?;
@@ -163,13 +165,15 @@ fn run(app: Sh, inner: &mut Inner, fx: Effect) -> Result<(), WidgetError> {
             | Effect::Announce(_)
             | Effect::ClearComposer
             | Effect::StoreToken(_)
-            | Effect::ClearToken => {}
+            | Effect::ClearToken
+            | Effect::ForgetStartKey => {}
             _ => return Ok(()),
         }
     }
     match fx {
         // Each request is built and sent in a task of its own (see `timer`).
         Effect::Start { token, key } => {
+            storage::save(&inner.workspace, START_KEY, &key);
             let (a, base, ws) = (app, inner.base.clone(), inner.workspace.clone());
             let identity = crate::wire::object(&inner.config, "identity");
             timer(
@@ -214,8 +218,9 @@ fn run(app: Sh, inner: &mut Inner, fx: Effect) -> Result<(), WidgetError> {
         }
         Effect::TypingTimer { gen } => later(app, TYPING_IDLE_MS, Msg::TypingIdle { gen }),
         Effect::Second(since) => later(app, 1000, Msg::Second(since)),
-        Effect::StoreToken(t) => storage::save(&inner.workspace, &t),
-        Effect::ClearToken => storage::clear(&inner.workspace),
+        Effect::StoreToken(t) => storage::save(&inner.workspace, TOKEN, &t),
+        Effect::ClearToken => storage::clear(&inner.workspace, TOKEN),
+        Effect::ForgetStartKey => storage::clear(&inner.workspace, START_KEY),
         Effect::Focus(f) => focus(app, inner, f),
         Effect::Announce(s) => inner.view.announce(&s),
         Effect::ClearComposer => inner.view.clear_composer(),

@@ -139,6 +139,8 @@ pub enum Effect {
     Second(Millis),
     StoreToken(String),
     ClearToken,
+    /// The start was answered: its key (kept by `Effect::Start` for the next page) is dropped.
+    ForgetStartKey,
     Focus(Focus),
     /// Say this through the polite live region.
     Announce(String),
@@ -203,6 +205,10 @@ pub struct Model {
     pub start_base: String,
     /// Starts answered on this page so far.
     pub starts: u32,
+    /// The key of the start not answered yet, kept in the page's storage (`Effect::Start`): a
+    /// page opened before the answer came (lost on the way, or still coming) sends it again,
+    /// so the visitor meets the conversation that start made instead of a second one.
+    pub start_key: Option<String>,
 }
 
 impl Model {
@@ -240,6 +246,7 @@ impl Model {
             start_retries: 0,
             start_base: String::new(),
             starts: 0,
+            start_key: None,
         }
     }
 
@@ -256,6 +263,7 @@ impl Model {
             can_chat: self.can_chat,
             start_base: mem::take(&mut self.start_base),
             starts: self.starts,
+            start_key: self.start_key.take(),
             ..fresh
         };
     }

@@ -53,7 +53,8 @@ fn step(m: &mut Model, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
     match msg {
         Msg::Init => {
-            if m.token.is_some() || m.open {
+            // A conversation goes on (or may: a start the last page sent, never answered).
+            if m.token.is_some() || m.start_key.is_some() || m.open {
                 start(m, &mut fx);
             }
             if m.open {
@@ -109,8 +110,7 @@ fn step(m: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             m.phase = Phase::Ready;
             m.start_retries = 0;
-            // Answered: the next start is another one, with a key of its own.
-            m.starts += 1;
+            answered(m, &mut fx);
             m.conversation = Some(conversation);
             apply_look(m, widget);
             m.resuming = m.token.as_deref() == Some(token.as_str());
@@ -131,6 +131,10 @@ fn step(m: &mut Model, msg: Msg) -> Vec<Effect> {
                     at: m.now.after(Millis(wait)),
                 });
                 return fx;
+            }
+            if (400..500).contains(&status) {
+                // Refused: nothing was started under this key.
+                answered(m, &mut fx);
             }
             m.phase = match status {
                 // No dialogue here, or a site (an origin) or visitor the workspace refuses:
@@ -251,13 +255,27 @@ fn start(m: &mut Model, fx: &mut Vec<Effect>) {
         return;
     }
     m.phase = Phase::Starting;
-    let mut key = m.start_base.clone();
-    key.push('-');
-    push_hex(&mut key, u64::from(m.starts));
+    let key = m
+        .start_key
+        .get_or_insert_with(|| {
+            let mut key = m.start_base.clone();
+            key.push('-');
+            push_hex(&mut key, u64::from(m.starts));
+            key
+        })
+        .clone();
     fx.push(Effect::Start {
         token: m.token.clone(),
         key,
     });
+}
+
+/// The server answered the start: the next start is another one, with a key of its own.
+fn answered(m: &mut Model, fx: &mut Vec<Effect>) {
+    m.starts += 1;
+    if m.start_key.take().is_some() {
+        fx.push(Effect::ForgetStartKey);
+    }
 }
 
 fn typing_off(m: &mut Model, fx: &mut Vec<Effect>) {

@@ -16,7 +16,7 @@ use super::{store, ConversationObject, Revoke};
 use crate::crypto::constant_time_eq;
 use crate::error::{ApiError, ApiResult};
 use crate::http::decode_json;
-use crate::internal::{Ack, Init};
+use crate::internal::{Ack, Init, InitReply};
 use crate::workspace::ended;
 
 /// Largest body of an internal call: `init`, which carries the whole dialogue.
@@ -51,6 +51,9 @@ impl ConversationObject {
         if self.is_erased()? {
             match path {
                 "/internal/erase" => return json(&Erased::default()),
+                // The id is never used again: the workspace names the start's conversation
+                // anew (see `InitReply::Taken`).
+                "/internal/init" => return json(&InitReply::Taken),
                 // A revocation still lands: it only records the epoch and closes sockets.
                 "/internal/revoke" => {}
                 _ => return Err(ApiError::Erased),

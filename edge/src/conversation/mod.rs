@@ -35,7 +35,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::guards::{chat_frame, Guards, TOO_MANY_REFUSED};
 use crate::http::{json_text_response, read_capped};
 use crate::identity::Identity;
-use crate::internal::{serve_link, Init, Initialized, WorkspaceLink};
+use crate::internal::{serve_link, Init, InitReply, Initialized, WorkspaceLink};
 use crate::now_ms;
 use crate::open_sockets::{self, OpenSockets};
 use crate::owed::{self, OwedStore};
@@ -642,7 +642,7 @@ impl ConversationObject {
             .map(|(meta, conv)| f(meta, conv)))
     }
 
-    async fn init(&self, init: Init) -> ApiResult<Initialized> {
+    async fn init(&self, init: Init) -> ApiResult<InitReply> {
         if !self.exists() {
             store::migrate(&self.sql)?;
             self.exists.set(Some(true));
@@ -654,10 +654,7 @@ impl ConversationObject {
             self.owed.prime_single(TO_WORKSPACE, None)?;
         } else if let Some(again) = self.restated(&init)? {
             // A retried init (the start tried again with its key) changes nothing here.
-            return Ok(Initialized {
-                created: false,
-                messages: again,
-            });
+            return Ok(again);
         }
         let now = Millis(now_ms());
         let settings = ConversationSettings::from(&init.settings);
@@ -696,27 +693,30 @@ impl ConversationObject {
                 None,
             )
             .await?;
-        Ok(Initialized {
+        Ok(InitReply::Made(Initialized {
             created: true,
             messages,
-        })
+        }))
     }
 
     /// For an init of a conversation that exists: what it restates to its workspace, which
     /// may have missed its first reply. Only for the same start (the token's hash, made from
-    /// the same key, matches); `None` when there is no conversation here yet.
-    fn restated(&self, init: &Init) -> ApiResult<Option<Vec<ConversationToWorkspace>>> {
+    /// the same key, matches; another start's is `Taken`); `None` when there is no
+    /// conversation here yet.
+    fn restated(&self, init: &Init) -> ApiResult<Option<InitReply>> {
         let now = Millis(now_ms());
         let again = self.with_loaded(|meta, conv| {
             (constant_time_eq(&meta.token_hash, &init.token_hash)
                 && meta.workspace == init.workspace)
                 .then(|| conv.restate(now))
         })?;
-        match again {
-            None => Ok(None),
-            Some(Some(messages)) => Ok(Some(messages)),
-            Some(None) => Err(ApiError::Conflict("conversation id in use")),
-        }
+        Ok(again.map(|same| match same {
+            Some(messages) => InitReply::Made(Initialized {
+                created: false,
+                messages,
+            }),
+            None => InitReply::Taken,
+        }))
     }
 
     async fn on_message(&self, ws: &WebSocket, peer: &Peer, msg: Incoming) -> ApiResult<()> {

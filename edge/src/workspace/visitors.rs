@@ -18,7 +18,7 @@ use crate::crypto::{hmac_hex, random_hex, sha256_hex};
 use crate::error::{ApiError, ApiResult};
 use crate::http::decode_json;
 use crate::internal::ConversationStubs;
-use crate::internal::{Ack, Init, Initialized, StartCall};
+use crate::internal::{Ack, Init, InitReply, Initialized, StartCall};
 use crate::workspace::index;
 use crate::workspace::memo::Memo;
 use crate::workspace::store;
@@ -113,7 +113,7 @@ pub async fn start(
         return Err(ApiError::NotFound("workspace"));
     }
     let named = match &key {
-        Some(key) => Some(named_by(env, &meta.id, key)?),
+        Some(key) => Some(named_by(env, &meta.id, key, 0)?),
         None => None,
     };
     // A retry of a start that was carried out: its conversation exists. (A token that
@@ -170,17 +170,18 @@ pub async fn start(
         }
     }
 
+    // The same answer as the first try's, which the client did not get.
+    let answered_before = |named: &Named| Start {
+        started: Started {
+            conversation: named.id.clone(),
+            token: format!("{}.{}", named.id, named.secret),
+            resumed: false,
+            widget: settings.widget.clone(),
+        },
+        first: None,
+    };
     if let (true, Some(named)) = (repeated, &named) {
-        // The same answer as the first try's, which the client did not get.
-        return Ok(Start {
-            started: Started {
-                conversation: named.id.clone(),
-                token: format!("{}.{}", named.id, named.secret),
-                resumed: false,
-                widget: settings.widget.clone(),
-            },
-            first: None,
-        });
+        return Ok(answered_before(named));
     }
     if input.token.is_some() {
         // The token did not resume: this is a new conversation, counted as one.
@@ -191,7 +192,7 @@ pub async fn start(
     let dialogue = select(&dialogues, page_url)
         .ok_or(ApiError::NotFound("dialogue for this page"))?
         .clone();
-    let (id, secret) = match named {
+    let (mut id, mut secret) = match named {
         Some(named) => (named.id, named.secret),
         None => (random_hex(16)?, random_hex(24)?),
     };
@@ -210,7 +211,7 @@ pub async fn start(
         country,
         identity,
     };
-    let init = Init {
+    let mut init = Init {
         workspace: meta.id,
         conversation: id.clone(),
         token_hash: sha256_hex(&secret),
@@ -218,7 +219,30 @@ pub async fn start(
         settings: (*settings).clone(),
         facts,
     };
-    let Initialized { created, messages } = stubs.call(env, &id, "/internal/init", &init).await?;
+    let mut reply: InitReply = stubs.call(env, &id, "/internal/init", &init).await?;
+    // The name a key gave is not to be used (an erased conversation's tombstone holds it):
+    // the key's next name, as retry-safe as the first (a retry walks the same names).
+    let mut generation = 0;
+    while let (InitReply::Taken, Some(key)) = (&reply, &key) {
+        generation += 1;
+        if generation > start_key::GENERATIONS {
+            return Err(ApiError::Internal(format!(
+                "the names of start {} are taken",
+                key.as_str()
+            )));
+        }
+        let named = named_by(env, &init.workspace, key, generation)?;
+        if index::get(sql, &named.id)?.is_some() {
+            return Ok(answered_before(&named));
+        }
+        (id, secret) = (named.id, named.secret);
+        init.conversation.clone_from(&id);
+        init.token_hash = sha256_hex(&secret);
+        reply = stubs.call(env, &id, "/internal/init", &init).await?;
+    }
+    let InitReply::Made(Initialized { created, messages }) = reply else {
+        return Err(ApiError::Internal(format!("conversation {id} is taken")));
+    };
     // Its report row is made by its first routing event, which need not look for one. (A
     // retry's init that met the first try's conversation answers what it restates: the first
     // try's events may have made that row already.)
@@ -249,10 +273,10 @@ struct Named {
     secret: String,
 }
 
-fn named_by(env: &Env, workspace: &str, key: &StartKey) -> ApiResult<Named> {
+fn named_by(env: &Env, workspace: &str, key: &StartKey, generation: u8) -> ApiResult<Named> {
     let signing = crate::identity::secret(env, "SESSION_SECRET")?;
-    let mut id = hmac_hex(&signing, &key.id_message(workspace))?;
-    let mut secret = hmac_hex(&signing, &key.secret_message(workspace))?;
+    let mut id = hmac_hex(&signing, &key.id_message(workspace, generation))?;
+    let mut secret = hmac_hex(&signing, &key.secret_message(workspace, generation))?;
     id.truncate(start_key::ID_HEX);
     secret.truncate(start_key::SECRET_HEX);
     Ok(Named { id, secret })

@@ -191,7 +191,11 @@ fn stored_token_resumes_at_once_and_is_replayed_quietly() {
     let mut m = Model::new(Some("tok".into()), Lang::En, "n".into());
     assert_eq!(update(&mut m, Msg::Init), vec![start_fx(Some("tok"), 0)]);
     let fx = update(&mut m, started("tok"));
-    assert_eq!(fx, vec![Effect::Connect], "same token: nothing to store");
+    assert_eq!(
+        fx,
+        vec![Effect::ForgetStartKey, Effect::Connect],
+        "same token: nothing to store"
+    );
     assert_eq!(
         (m.lang, m.position, m.color.as_deref()),
         (Lang::En, Position::Left, Some("#ff0000"))
@@ -245,7 +249,11 @@ fn new_token_is_stored_and_fresh_cards_take_focus() {
     };
     assert_eq!(
         update(&mut m, fr),
-        vec![Effect::StoreToken("t2".into()), Effect::Connect]
+        vec![
+            Effect::ForgetStartKey,
+            Effect::StoreToken("t2".into()),
+            Effect::Connect
+        ]
     );
     assert_eq!((m.lang, m.position), (Lang::Fr, Position::Right));
     update(&mut m, Msg::SocketOpened);
@@ -873,19 +881,23 @@ fn start_failures() {
     update(&mut m, Msg::Init);
     assert_eq!(
         update(&mut m, Msg::StartFailed { status: 404 }),
-        vec![Effect::ClearToken]
+        vec![Effect::ForgetStartKey, Effect::ClearToken]
     );
     // A site the workspace does not allow: no Retry, and the token (this site's) is kept.
     let mut m = Model::new(Some("old".into()), Lang::En, "n".into());
     update(&mut m, Msg::Init);
-    assert!(update(&mut m, Msg::StartFailed { status: 403 }).is_empty());
+    assert_eq!(
+        update(&mut m, Msg::StartFailed { status: 403 }),
+        vec![Effect::ForgetStartKey]
+    );
     assert_eq!(m.phase, Phase::Unavailable);
     assert_eq!(m.token.as_deref(), Some("old"));
     let mut m = model();
     update(&mut m, Msg::Toggle);
     update(&mut m, Msg::StartFailed { status: 429 });
     assert_eq!(m.phase, Phase::Failed { rate_limited: true });
-    assert_eq!(update(&mut m, Msg::Retry), vec![start_fx(None, 0)]);
+    // Refused, not started: trying again is a new start.
+    assert_eq!(update(&mut m, Msg::Retry), vec![start_fx(None, 1)]);
 }
 
 #[test]
@@ -1313,7 +1325,9 @@ fn a_start_the_network_or_the_server_failed_offers_try_again_at_once() {
     for status in [0, 400, 500] {
         let mut m = model();
         update(&mut m, Msg::Toggle);
-        assert!(update(&mut m, Msg::StartFailed { status }).is_empty());
+        // A refusal (400) drops the start's key; nothing else is done.
+        let fx = update(&mut m, Msg::StartFailed { status });
+        assert!(fx.iter().all(|e| *e == Effect::ForgetStartKey), "{fx:?}");
         assert_eq!(
             m.phase,
             Phase::Failed {
@@ -1357,4 +1371,72 @@ fn every_retry_of_a_start_sends_its_key_and_the_next_start_a_new_one() {
         32,
         "the page's base outlives the conversation"
     );
+}
+
+#[test]
+fn a_start_not_answered_on_the_last_page_is_sent_again_by_the_next_one() {
+    // The last page sent a start and was left before its answer came: its key was kept.
+    let mut m = model();
+    m.start_base = "fedcba9876543210fedcba9876543210".into();
+    m.start_key = Some("0123456789abcdef0123456789abcdef-0".into());
+    let last = |token: Option<&str>| Effect::Start {
+        token: token.map(Into::into),
+        key: "0123456789abcdef0123456789abcdef-0".into(),
+    };
+    // Sent at once, as a stored token is: that conversation may be going on.
+    assert_eq!(update(&mut m, Msg::Init), vec![last(None)]);
+    // Its retries send it too, and it stays kept until the server answers.
+    let fx = update(&mut m, Msg::StartFailed { status: 503 });
+    assert!(!fx.contains(&Effect::ForgetStartKey), "{fx:?}");
+    assert_eq!(update(&mut m, Msg::Reconnect), vec![last(None)]);
+    let fx = update(&mut m, Msg::StartFailed { status: 0 });
+    assert!(!fx.contains(&Effect::ForgetStartKey), "{fx:?}");
+    assert_eq!(update(&mut m, Msg::Retry), vec![last(None)]);
+    // Answered: dropped, and the next start is this page's own.
+    let fx = update(&mut m, started("tok"));
+    assert!(fx.contains(&Effect::ForgetStartKey), "{fx:?}");
+    assert_eq!(m.start_key, None);
+    update(&mut m, entry(1, TranscriptEvent::Expired));
+    let fx = update(&mut m, Msg::Restart);
+    assert!(
+        fx.contains(&Effect::Start {
+            token: None,
+            key: "fedcba9876543210fedcba9876543210-1".into(),
+        }),
+        "{fx:?}"
+    );
+}
+
+#[test]
+fn a_refused_start_drops_its_key_and_a_failed_one_keeps_it() {
+    for (status, dropped) in [
+        (0, false),
+        (500, false),
+        (504, false),
+        (400, true),
+        (403, true),
+        (409, true),
+        (429, true),
+    ] {
+        let mut m = model();
+        m.start_retries = super::START_RETRIES; // no retry by itself: the answer is final
+        update(&mut m, Msg::Toggle);
+        assert!(m.start_key.is_some());
+        let fx = update(&mut m, Msg::StartFailed { status });
+        assert_eq!(
+            fx.contains(&Effect::ForgetStartKey),
+            dropped,
+            "{status}: {fx:?}"
+        );
+        assert_eq!(m.start_key.is_none(), dropped, "{status}");
+        // Try again: the same start after a failure, a new one after a refusal.
+        m.phase = Phase::Failed {
+            rate_limited: false,
+        };
+        let again = update(&mut m, Msg::Retry);
+        assert!(
+            again.contains(&start_fx(None, u32::from(dropped))),
+            "{status}: {again:?}"
+        );
+    }
 }
