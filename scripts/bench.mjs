@@ -16,7 +16,9 @@
 //      goes to target/bench-partial.json, not BENCHMARKS.md), BENCH_NO_BUILD=1 (use the existing
 //      build), BENCH_STORM_RATES / BENCH_COLD_RATES (comma lists of storm steps, requests/s),
 //      BENCH_STORM_TRACE=1 (log each step's slow requests: offset into the step and latency),
-//      BENCH_EVICTION_WAIT_MS (20000: the wait for idle objects to be closed, see common.mjs).
+//      BENCH_EVICTION_WAIT_MS (20000: the wait for idle objects to be closed, see common.mjs),
+//      BENCH_PAGE_REPORTING=keep (leave the virtual machine's free page reporting on; see
+//      scripts/lib/calibrate.mjs).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -82,12 +84,14 @@ const state = mkdtempSync(join(os.tmpdir(), 'parlor-bench-'));
 const TMPFS = '/dev/shm';
 const stateTmpfs = existsSync(TMPFS) ? mkdtempSync(join(TMPFS, 'parlor-bench-')) : null;
 const stateOf = (storage) => (storage === 'tmpfs' ? stateTmpfs : state);
-// Calibration first, before anything else loads the machine: one commit's price on each
-// storage, a fixed CPU loop, the load.
+// Calibration first, before anything else loads the machine: the machine's free memory touched
+// once, one commit's price on each storage, a fixed CPU loop, the load.
 report.calibration = calibrate([state, ...(stateTmpfs ? [stateTmpfs] : [])]);
 {
   const c = report.calibration;
-  log(`calibration: CPU loop ${c.cpu.ms.toFixed(0)} ms; ${c.fsync.map((f) => `${f.fs}: ${f.n} × (4 KB write + fsync) in ${(f.totalMs / 1000).toFixed(2)} s (p50 ${f.p50.toFixed(2)} ms, p99 ${f.p99.toFixed(2)} ms)`).join('; ')}; load ${c.loadavg}`);
+  const held = c.pageReporting ? `free page reporting held off (order ${c.pageReporting.was} → ${c.pageReporting.held}); ` : 'free page reporting as the machine has it; ';
+  const mem = `${held}${c.memory ? `memory: ${c.memory.gb.toFixed(1)} GB touched at ${c.memory.first.gbPerSecond.toFixed(2)} GB/s, again at ${c.memory.again.gbPerSecond.toFixed(2)} GB/s; ` : 'memory: not measured; '}`;
+  log(`calibration: ${mem}CPU loop ${c.cpu.ms.toFixed(0)} ms; ${c.fsync.map((f) => `${f.fs}: ${f.n} × (4 KB write + fsync) in ${(f.totalMs / 1000).toFixed(2)} s (p50 ${f.p50.toFixed(2)} ms, p99 ${f.p99.toFixed(2)} ms)`).join('; ')}; load ${c.loadavg}`);
 }
 const operator = devVars().ADMIN_TOKEN;
 let snap;

@@ -9,7 +9,13 @@ const errs = (e) => (Object.keys(e ?? {}).length ? Object.entries(e).map(([k, v]
 function calibration(c) {
   if (!c) return '**Calibration**: not measured.';
   const disk = c.fsync.map((f) => `${f.fs} (${f.dir.startsWith('/dev/shm') ? 'the tmpfs runs' : 'the disk runs'}): ${fmtInt(f.n)} synchronous 4 KB writes (write + fsync) in ${(f.totalMs / 1000).toFixed(2)} s, each p50 ${fmtMs(f.p50, 2)}, p99 ${fmtMs(f.p99, 2)}`).join('; ');
-  return `**Calibration** (before any server ran): a fixed CPU loop (50 M xorshift steps in Node) ${fmtMs(c.cpu.ms, 0)}; one commit's flush on the state directory's filesystem — ${disk}; load average ${c.loadavg}. A machine whose loop or fsync is slower will show longer latencies; the ratios below are within one run, on one machine.`;
+  const held = c.pageReporting
+    ? `the virtual machine's free page reporting held off for the run (\`page_reporting_order\` ${c.pageReporting.was} → ${c.pageReporting.held}, put back after; see scripts/lib/calibrate.mjs), then `
+    : 'free page reporting left as the machine has it; ';
+  const memory = c.memory
+    ? `${held}the machine's free memory (${c.memory.gb.toFixed(1)} GB) touched once, one write per 4 KB page, at ${c.memory.first.gbPerSecond.toFixed(2)} GB/s, and again at ${c.memory.again.gbPerSecond.toFixed(2)} GB/s (a page the host took back costs it an allocation on its next touch; every server below started after both passes); `
+    : held;
+  return `**Calibration** (before any server ran): ${memory}a fixed CPU loop (50 M xorshift steps in Node) ${fmtMs(c.cpu.ms, 0)}; one commit's flush on the state directory's filesystem — ${disk}; load average ${c.loadavg}. A machine whose loop or fsync is slower will show longer latencies; the ratios below are within one run, on one machine.`;
 }
 
 export function renderReport(r) {
