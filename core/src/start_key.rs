@@ -64,6 +64,24 @@ impl StartKey {
     }
 }
 
+/// Whether an answer of HTTP `status` to a start (0: none came) settles its key, so that the
+/// client's next start is a new one, under a key of its own. A success made the conversation;
+/// a refusal (4xx: a bad request, a site or visitor refused, a rate limit) started nothing,
+/// and the same request would be refused again. No answer, or a server's or gateway's
+/// failure (5xx), may have come after the start was carried out: the key is kept, and sent
+/// again with the next try, even from another page, until an answer settles it.
+pub fn settled_by(status: u16) -> bool {
+    matches!(status, 200..=299 | 400..=499)
+}
+
+/// Whether a failure of a start is likely mended by trying again soon, so a client tries
+/// again on its own before asking the visitor: the server busy (an object overloaded or
+/// restarting: 503) or a gateway that could not reach it (502, 504). Not the network
+/// (status 0): a start that stalled has kept the visitor waiting already.
+pub fn passing(status: u16) -> bool {
+    matches!(status, 502..=504)
+}
+
 /// `purpose`, workspace and key on lines of their own, then the generation after the first
 /// (so generation 0 signs what keys signed before there were generations).
 fn message(purpose: &str, workspace: &str, key: &str, generation: u8) -> String {
@@ -131,6 +149,22 @@ mod tests {
             .flat_map(|g| [k.id_message("w1", g), k.secret_message("w1", g)])
             .collect();
         assert_eq!(names.len(), 2 * (usize::from(GENERATIONS) + 1));
+    }
+
+    #[test]
+    fn successes_and_refusals_settle_a_key_and_failures_keep_it() {
+        for status in [200, 201, 400, 403, 404, 409, 413, 429] {
+            assert!(settled_by(status), "{status}");
+        }
+        for status in [0, 500, 502, 503, 504] {
+            assert!(!settled_by(status), "{status}");
+        }
+        for status in [502, 503, 504] {
+            assert!(passing(status) && !settled_by(status), "{status}");
+        }
+        for status in [0, 400, 429, 500] {
+            assert!(!passing(status), "{status}");
+        }
     }
 
     proptest! {

@@ -13,7 +13,7 @@ use crate::after_chat;
 use crate::email::looks_like_email;
 use crate::i18n::Lang;
 use crate::model::{Effect, Focus, Model, Msg, Phase, Position, WidgetSettings};
-use parlor_core::{ButtonId, CardId, Millis};
+use parlor_core::{start_key, ButtonId, CardId, Millis};
 
 /// The workspace's look: from the loader at mount (read before it drew the launcher), then
 /// from the start answer.
@@ -121,7 +121,7 @@ fn step(m: &mut Model, msg: Msg) -> Vec<Effect> {
             chat(m, ClientEvent::Connect, &mut fx);
         }
         Msg::StartFailed { status } => {
-            if passing_failure(status) && m.start_retries < START_RETRIES {
+            if start_key::passing(status) && m.start_retries < START_RETRIES {
                 // Busy (503, `Retry-After: 1`) or a gateway between: most likely over in a
                 // second, so the visitor is not asked to click before the widget tries again.
                 m.start_retries += 1;
@@ -132,7 +132,7 @@ fn step(m: &mut Model, msg: Msg) -> Vec<Effect> {
                 });
                 return fx;
             }
-            if (400..500).contains(&status) {
+            if start_key::settled_by(status) {
                 // Refused: nothing was started under this key.
                 answered(m, &mut fx);
             }
@@ -242,13 +242,6 @@ fn step(m: &mut Model, msg: Msg) -> Vec<Effect> {
 const START_RETRIES: u8 = 2;
 /// The first wait before trying again (a busy server asks for 1 s); the second is 3×.
 const START_RETRY_WAIT: Millis = Millis(1_000);
-
-/// A failed start that trying again soon is likely to mend: the server busy (an object
-/// overloaded or restarting) or a gateway that could not reach it. Not the network (status 0):
-/// a start that stalled has kept the visitor waiting 20 s already, and "Try again" says why.
-fn passing_failure(status: u16) -> bool {
-    matches!(status, 502..=504)
-}
 
 fn start(m: &mut Model, fx: &mut Vec<Effect>) {
     if m.phase == Phase::Starting {
