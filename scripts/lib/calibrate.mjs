@@ -130,7 +130,8 @@ export function holdFreePageReporting() {
     } catch {}
   };
   process.once('exit', restore);
-  for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
+  // The shell's status for a process a signal ended: 128 + its number (SIGINT 2, SIGTERM 15).
+  for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]]) process.once(signal, () => process.exit(status));
   return { was, held: HELD };
 }
 
