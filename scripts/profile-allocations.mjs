@@ -4,6 +4,8 @@
 // function a Rust call went through, e.g. `send`, `exec`, `toArray`), largest first, and
 // writes the whole profile to target/allocations.json (open it in Chrome's devtools, Memory).
 // Usage (after `node scripts/build.mjs`): node scripts/profile-allocations.mjs [conversations]
+// With ALLOC_LIVE=1 only what the window allocated and is still alive at its end is counted
+// (what a message leaves behind, if anything grows).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +17,7 @@ import { root } from './lib/paths.mjs';
 import { devVars, freePort, loadUrl, snapshotBuild, startServer } from './lib/server.mjs';
 
 const n = Number(process.argv[2] ?? 100);
+const live = process.env.ALLOC_LIVE === '1';
 const port = await freePort();
 // scripts/lib/dev-server.mjs opens the inspector only when asked.
 process.env.PARLOR_INSPECTOR_PORT = String(port);
@@ -32,7 +35,7 @@ try {
   const onWindow = async (edge) => {
     if (edge === 'start') {
       await cdp('HeapProfiler.startSampling', {
-        samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true,
+        samplingInterval: 4096, includeObjectsCollectedByMajorGC: !live, includeObjectsCollectedByMinorGC: !live,
       });
     } else ({ result: { profile } } = await cdp('HeapProfiler.stopSampling'));
   };
@@ -54,7 +57,7 @@ try {
     for (const c of node.children ?? []) walk(c, here);
   };
   walk(profile.head, null);
-  console.log(`\n${n} conversations: p99 ${result.latency.p99?.toFixed(1)} ms, ${result.sent} messages; sampled ${(total / 1024).toFixed(0)} KB allocated over the window (${(total / Math.max(1, result.sent)).toFixed(0)} B per message)`);
+  console.log(`\n${n} conversations: p99 ${result.latency.p99?.toFixed(1)} ms, ${result.sent} messages; sampled ${(total / 1024).toFixed(0)} KB ${live ? 'allocated and still alive at the end of' : 'allocated over'} the window (${(total / Math.max(1, result.sent)).toFixed(0)} B per message)`);
   for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
     console.log(`${(bytes / 1024).toFixed(0).padStart(8)} KB  ${(100 * bytes / total).toFixed(1).padStart(5)} %  ${site}`);
   }
