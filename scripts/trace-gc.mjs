@@ -9,6 +9,7 @@
 //   node scripts/trace-gc.mjs [parlor|durable-echo|echo] [conversations] [seconds]
 // TRACE_GC_FLAGS adds V8 flags for a what-if run (e.g. "--max-semi-space-size=1"); the
 // platform's own flags are not ours to set, so such a run explains a tail, it does not fix one.
+// TRACE_GC_RAW=<file> also keeps the window's raw record.
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { echoChat, parlorChat } from './bench/chat.mjs';
@@ -40,27 +41,32 @@ chmodSync(wrapper, 0o755);
 process.env.MINIFLARE_WORKERD_PATH = wrapper;
 process.env.MINIFLARE_WORKERD_V8_FLAGS = ['--trace-gc-nvp', process.env.TRACE_GC_FLAGS ?? ''].join(' ').trim();
 
-const server = await startServer({ persistTo: join(state, 'persist'), cwd: snapshotBuild(join(state, 'snapshot')), vars: { BENCH_ECHO: '1' }, inspector: false });
 const edges = {};
 const onWindow = (edge) => { edges[edge] = statSync(out).size; };
 let result;
+let windowText;
 try {
-  const base = loadUrl(server);
-  const opts = { tag: 'trace-gc', intervalMs: 5000, durationMs: seconds * 1000, rootPid: server.pid, onWindow };
-  if (kind === 'parlor') {
-    const operator = devVars().ADMIN_TOKEN;
-    await seedWorkspace(base, operator);
-    result = await parlorChat(base, operator, { ...opts, n, capacity: 10, setupBudgetMs: 120_000 });
-  } else {
-    result = await echoChat(base, { ...opts, kind, m: n });
+  const server = await startServer({ persistTo: join(state, 'persist'), cwd: snapshotBuild(join(state, 'snapshot')), vars: { BENCH_ECHO: '1' }, inspector: false });
+  try {
+    const base = loadUrl(server);
+    const opts = { tag: 'trace-gc', intervalMs: 5000, durationMs: seconds * 1000, rootPid: server.pid, onWindow };
+    if (kind === 'parlor') {
+      const operator = devVars().ADMIN_TOKEN;
+      await seedWorkspace(base, operator);
+      result = await parlorChat(base, operator, { ...opts, n, capacity: 10, setupBudgetMs: 120_000 });
+    } else {
+      result = await echoChat(base, { ...opts, kind, m: n });
+    }
+  } finally {
+    await server.stop();
   }
+  // The edges are byte offsets of the file.
+  windowText = readFileSync(out).subarray(edges.start, edges.end).toString('utf8');
+  if (process.env.TRACE_GC_RAW) writeFileSync(process.env.TRACE_GC_RAW, windowText);
 } finally {
-  await server.stop();
+  rmSync(state, { recursive: true, force: true });
 }
-const text = readFileSync(out, "utf8");
-if (process.env.TRACE_GC_RAW) writeFileSync(process.env.TRACE_GC_RAW, text.slice(edges.start, edges.end));
-rmSync(state, { recursive: true, force: true });
-summarize(text.slice(edges.start, edges.end), result);
+summarize(windowText, result);
 process.exit(0);
 
 /**
