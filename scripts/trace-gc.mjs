@@ -108,8 +108,9 @@ function summarize(windowText, chat) {
     if (phases.length) console.log(`    largest phases, mean ms: ${phases.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
     if (what === 's' || what === 'mms') {
       const promoted = list.reduce((a, e) => a + (e.promoted ?? 0), 0);
-      const gaps = list.slice(1).map((e, i) => e.at - list[i].at);
-      console.log(`    young generation ${mb(mean(list, 'new_space_capacity'))} on average${gaps.length ? `, collected every ${(gaps.reduce((a, b) => a + b, 0) / gaps.length / 1000).toFixed(1)} s` : ''}; ${mb(mean(list, 'new_space_survived'))} survived each, ${mb(mean(list, 'promoted'))} promoted each (${mean(list, 'promotion_ratio').toFixed(0)} % of the young generation's objects)`);
+      // The mean interval between them: the first to the last, over the gaps between.
+      const every = list.length > 1 ? (list.at(-1).at - list[0].at) / (list.length - 1) : null;
+      console.log(`    young generation ${mb(mean(list, 'new_space_capacity'))} on average${every == null ? '' : `, collected every ${(every / 1000).toFixed(1)} s`}; ${mb(mean(list, 'new_space_survived'))} survived each, ${mb(mean(list, 'promoted'))} promoted each (${mean(list, 'promotion_ratio').toFixed(0)} % of the young generation's objects)`);
       console.log(`    promoted in the window: ${mb(promoted)}, ${((promoted / Math.max(1, chat.sent))).toFixed(0)} B a message; allocation throughput as V8 reckons it ${mean(list, 'allocation_throughput').toFixed(0)} B/ms (V8 shrinks the young generation below 1,000)`);
     }
   }
