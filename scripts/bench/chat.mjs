@@ -5,11 +5,12 @@
 // receive time − send time embedded in the text (one clock: the same Node process sends and
 // receives). Storage commits (fsyncs of workerd, scripts/lib/commits.mjs) are counted over the
 // setup (per routed chat) and over each measured window (per message).
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { countCommits } from '../lib/commits.mjs';
 import { countGcPauses } from '../lib/gc-pauses.mjs';
 import { countPlatformObjects } from '../lib/platform-objects.mjs';
-import { Sock, log, pool, summary, sleep, waitQuiet, workerdCpu, workerdRss } from './common.mjs';
+import { Sock, log, pool, rssSampler, summary, sleep, waitQuiet, workerdCpu } from './common.mjs';
+import { tailAndPauses } from './tail.mjs';
 import { benchWorkspace, startConversation, wsBase } from './workspace.mjs';
 
 const isCard = (id) => (m) => m.type === 'entry' && m.entry.event === 'card' && m.entry.card.id === id;
@@ -81,13 +82,19 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid, onWind
   const addError = (code) => { errors[code] = (errors[code] ?? 0) + 1; };
   const sides = [['a', 'visitor', 'agent'], ['b', 'agent', 'visitor']];
   const slow = [];
+  const traced = []; // with BENCH_CHAT_TRACE: every delivery as [send time, latency]
+  // BENCH_CHAT_TRACE=1 lists deliveries slower than 10 ms; a larger number is the threshold in ms.
+  const slowMs = Math.max(1, Number(process.env.BENCH_CHAT_TRACE) > 1 ? Number(process.env.BENCH_CHAT_TRACE) : 10);
   const parseText = (text, now) => {
     if (text.startsWith('warmup ')) { warmed += 1; return; }
     if (!text.startsWith('bench ')) return;
     const t = Number(text.split(' ')[4]);
     if (Number.isFinite(t)) {
       latencies.push(now - t);
-      if (process.env.BENCH_CHAT_TRACE && now - t > 10) slow.push([t, now - t]);
+      if (process.env.BENCH_CHAT_TRACE) {
+        traced.push([t, now - t]);
+        if (now - t > slowMs) slow.push([t, now - t]);
+      }
       delivered += 1;
       lastRecv = now;
     }
@@ -126,6 +133,21 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid, onWind
   // The load generator's own stalls (its GC, a busy event loop) would show up as latency.
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
+  // With BENCH_CHAT_TRACE: this process's own collections, which delay the stamping of whatever
+  // arrives meanwhile (see `tailAndPauses`).
+  const ownGc = [];
+  const gcObserver = process.env.BENCH_CHAT_TRACE ? new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) ownGc.push([e.startTime, e.startTime + e.duration, e.detail?.kind]);
+  }) : null;
+  gcObserver?.observe({ entryTypes: ['gc'] });
+  // …and any other stretch this process could not run its timers (a 1 ms ticker's gaps over 2 ms).
+  const ownStalls = [];
+  let lastTick = performance.now();
+  const ticker = process.env.BENCH_CHAT_TRACE ? setInterval(() => {
+    const now = performance.now();
+    if (now - lastTick > 3) ownStalls.push([lastTick + 1, now]);
+    lastTick = now;
+  }, 1) : null;
   const commits = countCommits(rootPid);
   const gc = countGcPauses(rootPid);
   const objects = countPlatformObjects(rootPid);
@@ -136,8 +158,12 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid, onWind
   // two builds of the same machine (ticks of 10 ms, over seconds of CPU).
   const cpuBefore = workerdCpu(rootPid);
   const started = performance.now();
+  // Each side's next send only: keeping every timer made would hold 24,000 of them for the
+  // window, work for this process's own collector that shows up as latency.
+  const next = [];
   pairs.forEach((p, i) => {
     for (const [key, side] of sides) {
+      const slot = next.length;
       let k = 0;
       const tick = () => {
         if (performance.now() - started >= durationMs) return;
@@ -148,9 +174,9 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid, onWind
         k += 1;
         firstSend = Math.min(firstSend, now);
         sent += 1;
-        timers.push(setTimeout(tick, intervalMs));
+        next[slot] = setTimeout(tick, intervalMs);
       };
-      timers.push(setTimeout(tick, Math.random() * intervalMs));
+      next.push(setTimeout(tick, Math.random() * intervalMs));
     }
   });
   await sleep(durationMs + 50);
@@ -159,6 +185,8 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid, onWind
   // Before the counters stop: reading their records blocks this process for a second or more,
   // which is not a stall any message met.
   loop.disable();
+  gcObserver?.disconnect();
+  clearInterval(ticker);
   const cpuSeconds = workerdCpu(rootPid) - cpuBefore;
   await onWindow?.('end');
   const counted = await commits.stop();
@@ -166,6 +194,7 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid, onWind
   const made = await objects.stop();
   clearInterval(sampler);
   timers.forEach(clearTimeout);
+  next.forEach(clearTimeout);
   if (delivered < sent) errors.not_delivered = sent - delivered;
   if (process.env.BENCH_CHAT_TRACE) {
     // Slow deliveries per 100 ms of send time: bursts point at pauses, a spread at queueing.
@@ -178,7 +207,8 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid, onWind
     // The measured window's start on the monotonic clock (as `perf record -k CLOCK_MONOTONIC` stamps samples).
     const t0ns = process.hrtime.bigint() - BigInt(Math.round((performance.now() - firstSend) * 1e6));
     log(`  ${kind} measured window from monotonic ${(Number(t0ns) / 1e9).toFixed(3)} s`);
-    log(`  ${kind} slow (> 10 ms) by send time: ${[...buckets].sort((x, y) => x[0] - y[0]).map(([b, [n, m]]) => `${b.toFixed(1)}s×${n}≤${m.toFixed(0)}`).join(' ')}`);
+    log(`  ${kind} slow (> ${slowMs} ms: ${slow.length}) by send time: ${[...buckets].sort((x, y) => x[0] - y[0]).map(([b, [n, m]]) => `${b.toFixed(1)}s×${n}≤${m.toFixed(0)}`).join(' ')}`);
+    if (gcPauses?.list) log(`  ${kind} ${tailAndPauses(traced, gcPauses.list, ownGc, ownStalls)}`);
   }
   const window = Math.max(1, lastRecv - firstSend) / 1000;
   return {
@@ -194,7 +224,7 @@ async function drive(pairs, { kind, intervalMs, durationMs, rss, rootPid, onWind
     clientStallMs: loop.max / 1e6,
     warmupSeconds,
     commits: counted ? { ...counted, perMessage: counted.commits / Math.max(1, sent) } : null,
-    gcPauses,
+    gcPauses: gcPauses && { ...gcPauses, list: undefined }, // the list only for the trace above
     platformObjects: made ? { ...made, perMessage: made.objects / Math.max(1, sent) } : null,
     cpuPerMessageMs: (cpuSeconds * 1000) / Math.max(1, sent),
   };
@@ -209,7 +239,7 @@ function closeAll(pairs) {
  * whatever was set up by then is measured), then the message schedule.
  */
 export async function parlorChat(base, operator, { n, tag, intervalMs, durationMs, capacity, setupBudgetMs, rootPid, onWindow }) {
-  const rss = () => workerdRss(rootPid);
+  const rss = rssSampler(rootPid);
   const agents = Math.ceil(n / capacity);
   const registry = startedRegistry();
   log(`chat ${tag}: workspace with ${agents} agents × capacity ${capacity}`);
@@ -274,7 +304,7 @@ export async function parlorChat(base, operator, { n, tag, intervalMs, durationM
 
 /** A baseline with `m` socket pairs and the same schedule: `echo` (EchoDO) or `durable-echo`. */
 export async function echoChat(base, { kind, m, tag, intervalMs, durationMs, rootPid, onWindow }) {
-  const rss = () => workerdRss(rootPid);
+  const rss = rssSampler(rootPid);
   log(`chat ${tag}: opening ${m} ${kind} socket pairs`);
   const echoOpen = await pool(m, 50, async (i) => {
     const room = `${tag}-${i}`;

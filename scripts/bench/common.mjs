@@ -2,6 +2,7 @@
 // WebSocket client with a frame callback, and a bounded-concurrency pool.
 import { readFileSync, readdirSync } from 'node:fs';
 import WebSocket from 'ws';
+import { workerdPids } from '../lib/commits.mjs';
 
 const t0 = Date.now();
 /** Progress line with the elapsed time since the bench started. */
@@ -51,38 +52,35 @@ export async function pool(n, limit, fn, onProgress) {
   return { results, errors };
 }
 
-/** Sum of VmRSS (bytes) of every `workerd` process under `rootPid` (found through /proc). */
-export function workerdRss(rootPid) {
-  const children = new Map();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      // pid (comm) state ppid …; comm may contain spaces, so split after the last ')'.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(name));
-    } catch {}
-  }
+/** Sum of VmRSS (bytes) of the given `workerd` processes. */
+function rssOf(pids) {
   let total = 0;
   let count = 0;
-  const stack = [rootPid];
-  while (stack.length) {
-    const pid = stack.pop();
-    for (const c of children.get(pid) ?? []) {
-      stack.push(c);
-      try {
-        const status = readFileSync(`/proc/${c}/status`, 'utf8');
-        const name = status.match(/^Name:\s*(\S+)/m)?.[1] ?? '';
-        const rss = Number(status.match(/^VmRSS:\s*(\d+) kB/m)?.[1] ?? 0);
-        if (name.startsWith('workerd')) {
-          total += rss * 1024;
-          count += 1;
-        }
-      } catch {}
-    }
+  for (const pid of pids) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      total += Number(status.match(/^VmRSS:\s*(\d+) kB/m)?.[1] ?? 0) * 1024;
+      count += 1;
+    } catch {}
   }
   return { bytes: total, processes: count };
+}
+
+/**
+ * Sum of VmRSS (bytes) of every `workerd` process under `rootPid`, for sampling during a
+ * measurement: the processes are found once (a walk of
+ * every /proc entry blocks this process for milliseconds, and a message arriving meanwhile is
+ * stamped late: once a second it was most of the load generator's stalls), then only their
+ * status is read; found again if one of them is gone.
+ */
+export function rssSampler(rootPid) {
+  let pids = workerdPids(rootPid);
+  return () => {
+    const r = rssOf(pids);
+    if (r.processes === pids.length) return r;
+    pids = workerdPids(rootPid);
+    return rssOf(pids);
+  };
 }
 
 /** A WebSocket that parses JSON frames, hands each to `onFrame`, and can wait for one. */

@@ -78,7 +78,8 @@ export function gcCounting() {
 
 /**
  * Starts recording GC pauses of the workerd processes under `rootPid`. `stop()` resolves with
- * `{ count, totalMs, maxMs, byKind: { scavenge: {count, totalMs, maxMs}, … } }`, or `null`.
+ * `{ count, totalMs, maxMs, byKind: { scavenge: {count, totalMs, maxMs}, … }, list }`, or
+ * `null`; `list` holds each pause as `{ kind, startMs, ms }`, `startMs` on the monotonic clock.
  */
 export function countGcPauses(rootPid) {
   const pids = rootPid ? workerdPids(rootPid) : [];
@@ -88,7 +89,9 @@ export function countGcPauses(rootPid) {
   // BENCH_GC_STACKS=<file>: also record each event's native stack and append them to <file>
   // (what allocated when a full collection was asked for; docs/performance.md).
   const stacks = process.env.BENCH_GC_STACKS;
-  const perf = attachPerf(['record', '-q', ...(stacks ? ['--call-graph', 'dwarf,16384'] : []), '-e', `${GROUP}:*`, '-o', data], pids, 'ignore');
+  // Stamped on the monotonic clock, as Node's `process.hrtime`, so a bench can line pauses up
+  // with its own messages (`list`).
+  const perf = attachPerf(['record', '-q', '-k', 'CLOCK_MONOTONIC', ...(stacks ? ['--call-graph', 'dwarf,16384'] : []), '-e', `${GROUP}:*`, '-o', data], pids, 'ignore');
   return {
     available: true,
     ready: perf.ready,
@@ -111,6 +114,7 @@ function pauses(text) {
   const byKind = {};
   const fullReasons = {};
   const asked = new Map();
+  const list = [];
   for (const line of text.split('\n')) {
     const m = line.match(/^\s*(\d+)\s+([\d.]+):\s+parlor_gc:(\w+?)(_end__return)?:(.*)$/);
     if (!m) continue;
@@ -139,6 +143,7 @@ function pauses(text) {
     if (start === undefined) continue;
     open.delete(key);
     const ms = (Number(t) - start) * 1000;
+    list.push({ kind, startMs: start * 1000, ms });
     const k = (byKind[kind] ??= { count: 0, totalMs: 0, maxMs: 0 });
     k.count += 1;
     k.totalMs += ms;
@@ -151,5 +156,6 @@ function pauses(text) {
     maxMs: Math.max(0, ...all.map((k) => k.maxMs)),
     byKind,
     fullReasons,
+    list,
   };
 }
