@@ -68,10 +68,10 @@ function rssOf(pids) {
 
 /**
  * Sum of VmRSS (bytes) of every `workerd` process under `rootPid`, for sampling during a
- * measurement: the processes are found once (a walk of
- * every /proc entry blocks this process for milliseconds, and a message arriving meanwhile is
- * stamped late: once a second it was most of the load generator's stalls), then only their
- * status is read; found again if one of them is gone.
+ * measurement. The processes are found once, then only their status is read (found again if
+ * one is gone): walking every /proc entry blocks this process for milliseconds, a message
+ * arriving meanwhile is stamped late, and once a second it was most of the load generator's
+ * stalls (docs/performance.md, stop 60).
  */
 export function rssSampler(rootPid) {
   let pids = workerdPids(rootPid);
