@@ -265,6 +265,22 @@ test('two admins edit the same dialogue: the second publish is refused, nothing 
   }
 });
 
+/**
+ * Waits for a kept draft's line in the Dialogues list after a reload. If it never shows, the
+ * failure says what the page showed instead: the selected tab, what this browser kept, and the
+ * panel's text (this wait once timed out in a full run and could not be told apart afterwards).
+ */
+async function seeKept(page, line, keptText) {
+  try {
+    await page.getByText(line).waitFor();
+  } catch (e) {
+    const tab = await page.locator('[role=tab][aria-selected=true]').getAttribute('data-tab').catch((x) => `(${x.message})`);
+    const kept = await keptText().catch((x) => `(${x.message})`);
+    const panel = await page.locator('#panel').innerText().catch((x) => `(${x.message})`);
+    throw new Error(`${e.message}\nselected tab: ${tab}\nkept: ${String(kept).slice(0, 400)}\npanel: ${panel.slice(0, 1200)}`);
+  }
+}
+
 test('unpublished changes survive a reload: a new draft is continued, a published dialogue reopens with them one undo from the published', async () => {
   const { ws, api, ctx, page } = await designer('dsg-draft');
   const key = `parlor:drafts:${ws}`;
@@ -278,7 +294,7 @@ test('unpublished changes survive a reload: a new draft is continued, a publishe
     await until(async () => (await keptText())?.includes('Pricing, draft'), { what: 'the new draft kept' });
     await page.reload();
     await page.getByRole('tab', { name: 'Dialogues' }).click();
-    await page.getByText('Unpublished changes to “Pricing, draft”.').waitFor();
+    await seeKept(page, 'Unpublished changes to “Pricing, draft”.', keptText);
     await page.getByRole('button', { name: 'Continue editing' }).click();
     await page.getByRole('button', { name: 'Dialogue settings' }).click();
     assert.equal(await name().inputValue(), 'Pricing, draft');
@@ -295,7 +311,7 @@ test('unpublished changes survive a reload: a new draft is continued, a publishe
     await until(async () => (await keptText())?.includes('Welcome (changed)'), { what: 'the changes kept' });
     await page.reload();
     await page.getByRole('tab', { name: 'Dialogues' }).click();
-    await page.getByText('Unpublished changes to “Welcome (changed)”.').waitFor();
+    await seeKept(page, 'Unpublished changes to “Welcome (changed)”.', keptText);
     await page.getByRole('button', { name: 'Edit Welcome' }).click();
     await page.getByText('Your unpublished changes are back. Undo shows the published version.').waitFor();
     await page.getByRole('button', { name: 'Dialogue settings' }).click();

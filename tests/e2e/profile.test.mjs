@@ -3,7 +3,7 @@
 // chats the agent accepts. What is not a PNG, JPEG or WebP of at most 1 MB is refused in words.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync, crc32 } from 'node:zlib';
@@ -144,5 +144,6 @@ test('in the inbox: initials until a picture is uploaded from the Profile panel,
     await shot(page, 'docs/screenshots/inbox-profile.png');
   } finally {
     await browser.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
