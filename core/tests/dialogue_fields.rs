@@ -167,3 +167,31 @@ fn unknown_keys_are_refused() {
         Err(vec![err("is_admin", "This field is not part of the form.")])
     );
 }
+
+#[test]
+fn a_field_kinds_key_is_its_name_on_the_wire_and_reads_back() {
+    for kind in FieldKind::ALL {
+        let wire = serde_json::to_string(&kind).unwrap();
+        assert_eq!(wire, format!("\"{}\"", kind.key()), "{kind:?}");
+        assert_eq!(FieldKind::from_key(kind.key()), Some(kind));
+    }
+    assert_eq!(FieldKind::from_key("fax"), None);
+    assert_eq!(FieldKind::from_key(""), None);
+}
+
+#[test]
+fn every_field_kind_is_listed_once() {
+    // A kind added to the enum fails to compile here until it is listed in `ALL` as well.
+    let listed = |k: FieldKind| match k {
+        FieldKind::FirstName
+        | FieldKind::LastName
+        | FieldKind::Email
+        | FieldKind::JobTitle
+        | FieldKind::Company
+        | FieldKind::Phone
+        | FieldKind::Custom => FieldKind::ALL.iter().filter(|&&l| l == k).count(),
+    };
+    for kind in FieldKind::ALL {
+        assert_eq!(listed(kind), 1, "{kind:?}");
+    }
+}

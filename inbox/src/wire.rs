@@ -250,7 +250,7 @@ fn card(r: &mut Reader, o: &JsValue) -> Card {
             text,
             fields: r.list(o, "fields", |r, f| FieldSpec {
                 key: r.string(f, "key"),
-                kind: field_kind(&r.string(f, "kind")),
+                kind: FieldKind::from_key(&r.string(f, "kind")).unwrap_or(FieldKind::Custom),
                 label: r.string(f, "label"),
                 required: get(f, "required").as_bool().unwrap_or(false),
             }),
@@ -268,18 +268,6 @@ fn card(r: &mut Reader, o: &JsValue) -> Card {
     Card {
         id: CardId(r.string(o, "id")),
         kind,
-    }
-}
-
-fn field_kind(k: &str) -> FieldKind {
-    match k {
-        "first_name" => FieldKind::FirstName,
-        "last_name" => FieldKind::LastName,
-        "email" => FieldKind::Email,
-        "job_title" => FieldKind::JobTitle,
-        "company" => FieldKind::Company,
-        "phone" => FieldKind::Phone,
-        _ => FieldKind::Custom,
     }
 }
 

@@ -274,7 +274,9 @@ fn card(r: &mut Reader, o: &JsValue) -> Card {
             text,
             fields: r.list(o, "fields", |r, f| FieldSpec {
                 key: r.string(f, "key"),
-                kind: field_kind(opt_string(f, "kind").as_deref().unwrap_or("")),
+                kind: opt_string(f, "kind")
+                    .and_then(|k| FieldKind::from_key(&k))
+                    .unwrap_or(FieldKind::Custom),
                 label: r.string(f, "label"),
                 required: get(f, "required").as_bool().unwrap_or(false),
             }),
@@ -293,18 +295,6 @@ fn card(r: &mut Reader, o: &JsValue) -> Card {
     Card {
         id: CardId(r.string(o, "id")),
         kind,
-    }
-}
-
-fn field_kind(k: &str) -> FieldKind {
-    match k {
-        "first_name" => FieldKind::FirstName,
-        "last_name" => FieldKind::LastName,
-        "email" => FieldKind::Email,
-        "job_title" => FieldKind::JobTitle,
-        "company" => FieldKind::Company,
-        "phone" => FieldKind::Phone,
-        _ => FieldKind::Custom,
     }
 }
 

@@ -100,6 +100,48 @@ pub enum FieldKind {
     Custom,
 }
 
+impl FieldKind {
+    /// Every kind, in the order an editor lists them.
+    pub const ALL: [FieldKind; 7] = [
+        FieldKind::FirstName,
+        FieldKind::LastName,
+        FieldKind::Email,
+        FieldKind::JobTitle,
+        FieldKind::Company,
+        FieldKind::Phone,
+        FieldKind::Custom,
+    ];
+
+    /// The kind's name on the wire (serde's), for the clients' hand-written decoders, which
+    /// carry no serde: one table for all of them.
+    pub fn key(self) -> &'static str {
+        match self {
+            FieldKind::FirstName => "first_name",
+            FieldKind::LastName => "last_name",
+            FieldKind::Email => "email",
+            FieldKind::JobTitle => "job_title",
+            FieldKind::Company => "company",
+            FieldKind::Phone => "phone",
+            FieldKind::Custom => "custom",
+        }
+    }
+
+    /// The kind named `key` on the wire, if any (a match, not a search of `ALL`: smaller in
+    /// the widget's wasm).
+    pub fn from_key(key: &str) -> Option<FieldKind> {
+        Some(match key {
+            "first_name" => FieldKind::FirstName,
+            "last_name" => FieldKind::LastName,
+            "email" => FieldKind::Email,
+            "job_title" => FieldKind::JobTitle,
+            "company" => FieldKind::Company,
+            "phone" => FieldKind::Phone,
+            "custom" => FieldKind::Custom,
+            _ => return None,
+        })
+    }
+}
+
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

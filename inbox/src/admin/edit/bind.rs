@@ -103,7 +103,7 @@ fn bind_card(card: &mut Card, rest: &[&str], value: &str) {
                 "key" => f.key = value.trim().into(),
                 "required" => f.required = value == "true",
                 "kind" => {
-                    if let Some(k) = field_kind(value) {
+                    if let Some(k) = FieldKind::from_key(value) {
                         if f.kind != k && k != FieldKind::Custom {
                             f.key = value.into();
                         }
@@ -212,31 +212,6 @@ fn set_text(kind: &mut CardKind, value: String) {
         | CardKind::Question { text, .. }
         | CardKind::InfoCapture { text, .. }
         | CardKind::LiveChat { text, .. } => *text = value,
-    }
-}
-
-pub fn field_kind(s: &str) -> Option<FieldKind> {
-    Some(match s {
-        "first_name" => FieldKind::FirstName,
-        "last_name" => FieldKind::LastName,
-        "email" => FieldKind::Email,
-        "job_title" => FieldKind::JobTitle,
-        "company" => FieldKind::Company,
-        "phone" => FieldKind::Phone,
-        "custom" => FieldKind::Custom,
-        _ => return None,
-    })
-}
-
-pub fn field_kind_key(k: FieldKind) -> &'static str {
-    match k {
-        FieldKind::FirstName => "first_name",
-        FieldKind::LastName => "last_name",
-        FieldKind::Email => "email",
-        FieldKind::JobTitle => "job_title",
-        FieldKind::Company => "company",
-        FieldKind::Phone => "phone",
-        FieldKind::Custom => "custom",
     }
 }
 

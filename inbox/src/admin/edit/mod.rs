@@ -3,7 +3,7 @@
 
 mod bind;
 
-pub use bind::{bind, field_kind, field_kind_key, operator_key, structural, subject, subject_key};
+pub use bind::{bind, operator_key, structural, subject, subject_key};
 
 use parlor_core::dialogue::{
     Branch, Button, Card, CardKind, Dialogue, FieldKind, FieldSpec, UrlMatch,

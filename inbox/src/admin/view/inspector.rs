@@ -9,8 +9,7 @@ use web_sys::Element;
 use super::designer::{kind_label, Found};
 use crate::admin::designer_events::sel_key;
 use crate::admin::edit::{
-    field_kind_key, kind_key, operator_key, subject_key, CARD_KINDS, FIELD_KINDS, OPERATORS,
-    SUBJECTS, URL_MATCHES,
+    kind_key, operator_key, subject_key, CARD_KINDS, FIELD_KINDS, OPERATORS, SUBJECTS, URL_MATCHES,
 };
 use crate::admin::model::{Editor, Issue, Model, Sel};
 use crate::admin::probe;
@@ -312,7 +311,7 @@ fn card(m: &Model, e: &Editor, report: &Found, b: usize, c: usize, aside: &Eleme
                     &format!("Field {}", i + 1),
                     "fkind",
                     &opts(&FIELD_KINDS),
-                    field_kind_key(f.kind),
+                    f.kind.key(),
                     &row,
                 );
                 bound(&k, &format!("{p}.f.{i}.kind"));

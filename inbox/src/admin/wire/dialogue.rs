@@ -71,19 +71,10 @@ fn card(r: &mut Reader, o: &JsValue) -> Card {
             text,
             fields: r.list(o, "fields", |r, f| FieldSpec {
                 key: r.string(f, "key"),
-                kind: match r.string(f, "kind").as_str() {
-                    "first_name" => FieldKind::FirstName,
-                    "last_name" => FieldKind::LastName,
-                    "email" => FieldKind::Email,
-                    "job_title" => FieldKind::JobTitle,
-                    "company" => FieldKind::Company,
-                    "phone" => FieldKind::Phone,
-                    "custom" => FieldKind::Custom,
-                    _ => {
-                        r.fail("kind");
-                        FieldKind::Custom
-                    }
-                },
+                kind: FieldKind::from_key(&r.string(f, "kind")).unwrap_or_else(|| {
+                    r.fail("kind");
+                    FieldKind::Custom
+                }),
                 label: r.string(f, "label"),
                 required: get(f, "required").as_bool().unwrap_or(false),
             }),
@@ -273,15 +264,7 @@ fn card_js(Card { id, kind }: &Card) -> JsValue {
                     label,
                     required,
                 } = f;
-                let kind = match kind {
-                    FieldKind::FirstName => "first_name",
-                    FieldKind::LastName => "last_name",
-                    FieldKind::Email => "email",
-                    FieldKind::JobTitle => "job_title",
-                    FieldKind::Company => "company",
-                    FieldKind::Phone => "phone",
-                    FieldKind::Custom => "custom",
-                };
+                let kind = kind.key();
                 Obj::new()
                     .strings([("key", key.as_str()), ("kind", kind), ("label", label)])
                     .set("required", *required)
