@@ -6,17 +6,26 @@
 // Usage (after `node scripts/build.mjs`): node scripts/profile-native.mjs [rates] [warm|cold]
 // `rates` is one step's rate or a comma list (e.g. 100,200,300,400: the steps of the bench,
 // each on the state the earlier ones left); only the last step is recorded.
+// `node scripts/profile-native.mjs chat [parlor|durable-echo|echo] [conversations] [seconds]`
+// records the chat load's measured window instead (the bench's schedule: one message per 5 s
+// per side), to set a chat message's native lines beside an echo's.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { echoChat, parlorChat } from './bench/chat.mjs';
 import { STORM_AGENTS, STORM_CAPACITY, routingStorm } from './bench/storm.mjs';
 import { attachPerf, workerdPids } from './lib/commits.mjs';
 import { seedWorkspace } from './lib/demo.mjs';
 import { devVars, loadUrl, snapshotBuild, startServer } from './lib/server.mjs';
 
-const rates = (process.argv[2] ?? '300').split(',').map(Number);
-const mode = process.argv[3] ?? 'warm';
+const chat = process.argv[2] === 'chat';
+const rates = chat ? [] : (process.argv[2] ?? '300').split(',').map(Number);
+const mode = process.argv[3] ?? (chat ? 'parlor' : 'warm');
+if (chat && !['parlor', 'durable-echo', 'echo'].includes(mode)) {
+  console.error('usage: node scripts/profile-native.mjs chat [parlor|durable-echo|echo] [conversations] [seconds]');
+  process.exit(2);
+}
 const state = mkdtempSync(join(tmpdir(), 'parlor-native-'));
 const data = join(state, 'perf.data');
 const server = await startServer({ persistTo: join(state, 'persist'), cwd: snapshotBuild(join(state, 'snapshot')), vars: { BENCH_ECHO: '1' }, inspector: false });
@@ -35,8 +44,24 @@ try {
       await perf.ready;
     } else await perf.stop();
   };
-  const { steps } = await routingStorm(base, operator, { mode, rates, stepMs: 5000, agents: STORM_AGENTS, capacity: STORM_CAPACITY, thresholdMs: 250, rootPid: server.pid, baseline: false, onWindow });
-  for (const s of steps) console.log(`storm ${mode} ${s.rate}/s: p99 ${s.latency.p99?.toFixed(1)} ms, ${s.requests} requests`);
+  if (chat) {
+    // The chat's one window is recorded whole.
+    const record = async (edge) => {
+      if (edge === 'start') {
+        perf = attachPerf(['record', '-F', '999', '-g', '-o', data], workerdPids(server.pid), ['ignore', 'ignore', 'ignore']);
+        await perf.ready;
+      } else await perf.stop();
+    };
+    const n = Number(process.argv[4] ?? 1000);
+    const opts = { tag: 'native', intervalMs: 5000, durationMs: Number(process.argv[5] ?? 30) * 1000, rootPid: server.pid, onWindow: record };
+    const r = mode === 'parlor'
+      ? await parlorChat(base, operator, { ...opts, n, capacity: 10, setupBudgetMs: 120_000 })
+      : await echoChat(base, { ...opts, kind: mode, m: n });
+    console.log(`chat ${mode}, ${n} conversations: p99 ${r.latency.p99?.toFixed(1)} ms, ${r.delivered} messages`);
+  } else {
+    const { steps } = await routingStorm(base, operator, { mode, rates, stepMs: 5000, agents: STORM_AGENTS, capacity: STORM_CAPACITY, thresholdMs: 250, rootPid: server.pid, baseline: false, onWindow });
+    for (const s of steps) console.log(`storm ${mode} ${s.rate}/s: p99 ${s.latency.p99?.toFixed(1)} ms, ${s.requests} requests`);
+  }
   for (const sort of ['dso', 'sym']) {
     const r = spawnSync('perf', ['report', '-i', data, '--no-children', '--sort', sort, '--stdio', '--percent-limit', sort === 'dso' ? '0.5' : '0.4', '-g', 'none'], { encoding: 'utf8', maxBuffer: 64 << 20 });
     console.log(r.stdout.split('\n').filter((l) => l && !l.startsWith('#')).slice(0, 70).join('\n'));
