@@ -45,15 +45,9 @@ try {
     } else await perf.stop();
   };
   if (chat) {
-    // The chat's one window is recorded whole.
-    const record = async (edge) => {
-      if (edge === 'start') {
-        perf = attachPerf(['record', '-F', '999', '-g', '-o', data], workerdPids(server.pid), ['ignore', 'ignore', 'ignore']);
-        await perf.ready;
-      } else await perf.stop();
-    };
+    // The chat's one window is recorded whole: with no rates, `onWindow` records the first window.
     const n = Number(process.argv[4] ?? 1000);
-    const opts = { tag: 'native', intervalMs: 5000, durationMs: Number(process.argv[5] ?? 30) * 1000, rootPid: server.pid, onWindow: record };
+    const opts = { tag: 'native', intervalMs: 5000, durationMs: Number(process.argv[5] ?? 30) * 1000, rootPid: server.pid, onWindow };
     const r = mode === 'parlor'
       ? await parlorChat(base, operator, { ...opts, n, capacity: 10, setupBudgetMs: 120_000 })
       : await echoChat(base, { ...opts, kind: mode, m: n });

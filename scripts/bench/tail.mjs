@@ -18,10 +18,11 @@ export function tailAndPauses(traced, pauses, ownGc, ownStalls, wakeMs = 20) {
   const tail = traced.filter(([, l]) => l > p99);
   const spans = pauses.map((p) => [p.startMs - offset, p.startMs + p.ms + wakeMs - offset]);
   const meets = (list) => ([t, l]) => list.some(([a, b]) => t < b && t + l > a);
-  const inPause = tail.filter(meets(spans));
-  const rest = tail.filter((d) => !meets(spans)(d));
-  const inOwnGc = rest.filter(meets(ownGc)).length;
-  const inStall = rest.filter((d) => !meets(ownGc)(d) && meets(ownStalls)(d)).length;
+  const [pause, own, stall] = [meets(spans), meets(ownGc), meets(ownStalls)];
+  const inPause = tail.filter(pause);
+  const rest = tail.filter((d) => !pause(d));
+  const inOwnGc = rest.filter(own).length;
+  const inStall = rest.filter((d) => !own(d) && stall(d)).length;
   const kinds = {};
   for (const [a, b, k] of ownGc) {
     const c = (kinds[OWN_GC_KINDS[k] ?? `kind ${k}`] ??= { n: 0, ms: 0 });
